@@ -1,0 +1,78 @@
+"""Schema migrations: an ordered list applied exactly once each, recorded in schema_version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from uptake.errors import MigrationError
+from uptake.schema.ddl import initial_ddl
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: a version number, what it does, and the function that does it."""
+
+    version: int
+    description: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    for stmt in initial_ddl():
+        con.execute(stmt)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "canonical tables and bookkeeping (DESIGN §4)", _v1),
+]
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Highest applied schema version, 0 for an empty database."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(
+    con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None
+) -> list[int]:
+    """Apply every pending migration, each in its own transaction.
+
+    Args:
+        con: open DuckDB connection to the workspace database.
+        migrations: the ordered list to apply (defaults to the package's list).
+
+    Returns:
+        The versions applied by this call.
+    """
+    steps = sorted(migrations if migrations is not None else MIGRATIONS, key=lambda m: m.version)
+    versions = [m.version for m in steps]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"duplicate migration versions in {versions}")
+    have = current_version(con)
+    done: list[int] = []
+    for m in steps:
+        if m.version <= have:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            m.apply(con)
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?, ?)",
+                [m.version, m.description, datetime.now(UTC).replace(tzinfo=None)],
+            )
+            con.execute("COMMIT")
+        except Exception as exc:
+            con.execute("ROLLBACK")
+            raise MigrationError(f"migration {m.version} ({m.description}) failed: {exc}") from exc
+        done.append(m.version)
+    return done
