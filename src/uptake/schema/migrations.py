@@ -26,8 +26,14 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(stmt)
 
 
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    # Holds a fingerprint of the secret (never the secret) so doctor can detect a changed key.
+    con.execute("CREATE TABLE IF NOT EXISTS workspace_meta (key VARCHAR, value VARCHAR)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "canonical tables and bookkeeping (DESIGN §4)", _v1),
+    Migration(2, "workspace metadata (secret fingerprint)", _v2),
 ]
 
 

@@ -1,0 +1,481 @@
+"""The ingestion pipeline: read, validate, resolve, redact, dedupe, commit atomically (§4, §9)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from uptake.ingest import identity
+from uptake.ingest.readers import STAGE, Loaded, Malformed, load, load_frame
+from uptake.ingest.redact import redact
+from uptake.ingest.validate import REASON_TEXT, TYPED, validate
+from uptake.schema.ddl import NOT_STORED
+from uptake.schema.tables import BATCH_COLUMN, Table
+
+Progress = Callable[[str], None]
+RESOLVED = "_stage_resolved"
+DECIDED = "_stage_decided"
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file: rows = accepted + duplicates + quarantined."""
+
+    batch: int
+    table: str
+    source: str
+    rows: int = 0
+    accepted: int = 0
+    unrostered: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    rekeyed: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `--json` form of DESIGN/issue 2."""
+        d = asdict(self)
+        return {
+            k: d[k]
+            for k in (
+                "batch",
+                "table",
+                "source",
+                "rows",
+                "accepted",
+                "unrostered",
+                "duplicates",
+                "quarantined",
+                "by_reason",
+            )
+        }
+
+
+@dataclass
+class Quarantined:
+    locator: str
+    reason: str
+    field: str | None
+    detail: str
+    record: str
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes, recorded in ingest_log."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class BatchIngest:
+    """Ingests one file (or connector frame) into one canonical table as one atomic batch."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        secret: bytes,
+        spec: Table,
+        *,
+        now: datetime,
+        skew_minutes: int,
+        naive_timezone: str,
+        progress: Progress | None = None,
+        manage_tx: bool = True,
+    ) -> None:
+        self.con = con
+        self.secret = secret
+        self.spec = spec
+        self.now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+        self.skew = skew_minutes
+        self.naive_tz = naive_timezone
+        self.progress = progress or (lambda _stage: None)
+        # A vendor file feeding several tables commits them together; the caller then owns
+        # the transaction.
+        self.manage_tx = manage_tx
+
+    def run_file(self, path: Path, fmt: str, mapping: dict[str, str]) -> IngestResult:
+        """Ingest a CSV, JSON Lines or Parquet file."""
+        started = time.perf_counter()
+        self._session()
+        self.progress("read")
+        loaded = load(self.con, path, fmt, self.spec, mapping)
+        return self._commit(
+            str(path),
+            fmt,
+            file_hash(path),
+            loaded.rows,
+            loaded.malformed,
+            loaded.locator,
+            started,
+            [],
+        )
+
+    def run_frame(
+        self,
+        frame: pd.DataFrame,
+        source: str,
+        fmt: str,
+        digest: str | None,
+        extra_quarantine: list[Quarantined],
+    ) -> IngestResult:
+        """Ingest a connector's canonical frame."""
+        started = time.perf_counter()
+        self._session()
+        self.progress("read")
+        rows, locators = load_frame(self.con, frame, self.spec, source)
+        return self._commit(
+            source,
+            fmt,
+            digest,
+            rows + len(extra_quarantine),
+            Malformed(),
+            lambda r: locators[r - 1],
+            started,
+            extra_quarantine,
+        )
+
+    def _session(self) -> None:
+        self.con.execute(f"SET TimeZone = '{self.naive_tz}'")
+
+    # -- the batch -----------------------------------------------------------------------
+
+    def _commit(
+        self,
+        source: str,
+        fmt: str,
+        digest: str | None,
+        rows: int,
+        malformed: Malformed,
+        locator: Callable[[int], str],
+        started: float,
+        extra: list[Quarantined],
+    ) -> IngestResult:
+        con = self.con
+        self.progress("validate")
+        validate(con, self.spec, self.now, self.skew)
+        if self.manage_tx:
+            con.execute("BEGIN TRANSACTION")
+        try:
+            batch = self._next_batch()
+            result = IngestResult(batch=batch, table=self.spec.name, source=source, rows=rows)
+            quarantine = [
+                Quarantined(loc, "malformed_record", None, det, rec)
+                for loc, det, rec in zip(
+                    malformed.locators, malformed.details, malformed.records, strict=True
+                )
+            ]
+            quarantine += extra
+            quarantine += self._invalid_rows(locator)
+            self.progress("resolve")
+            result.rekeyed = self._resolve()
+            self.progress("dedupe")
+            counts, conflicts = self._decide(locator)
+            quarantine += conflicts
+            self.progress("write")
+            self._write(batch)
+            result.accepted = counts["accepted"]
+            result.duplicates = counts["duplicate"]
+            result.unrostered = counts["unrostered"]
+            result.quarantined = len(quarantine)
+            result.by_reason = dict(Counter(q.reason for q in quarantine))
+            self._write_quarantine(batch, source, quarantine)
+            finished = time.perf_counter()
+            result.seconds = finished - started
+            self._log(result, fmt, digest, started, finished)
+            if self.manage_tx:
+                con.execute("COMMIT")
+        except BaseException:
+            if self.manage_tx:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            for t in (STAGE, TYPED, RESOLVED, DECIDED):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+        return result
+
+    def _next_batch(self) -> int:
+        row = self.con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_log").fetchone()
+        return int(row[0]) if row else 1
+
+    def _invalid_rows(self, locator: Callable[[int], str]) -> list[Quarantined]:
+        bad = self.con.execute(
+            f"SELECT t.__reason, t.__field, s.* FROM {TYPED} t JOIN {STAGE} s USING (__row) "
+            "WHERE t.__reason IS NOT NULL ORDER BY __row"
+        ).df()
+        out = []
+        for rec in bad.to_dict("records"):
+            reason, fld, row = rec.pop("__reason"), rec.pop("__field"), int(rec.pop("__row"))
+            raw = rec.get(fld)
+            shown = self._safe_value(fld, raw)
+            detail = f"field {fld}: {REASON_TEXT.get(reason, reason)}"
+            if reason != "missing_required":
+                detail += f" (got {shown})"
+            out.append(Quarantined(locator(row), reason, fld, detail, self._safe_record(rec)))
+        return out
+
+    def _safe_value(self, name: str | None, value: Any) -> str:
+        if name is None or value is None or (isinstance(value, float) and pd.isna(value)):
+            return "nothing"
+        col = self.spec.column(name)
+        if col.person:
+            return "a pseudonymised identifier"
+        text = str(value)
+        return repr(redact(text[:200]) if col.text or col.type == "string" else text[:200])
+
+    def _safe_record(self, rec: dict[str, Any]) -> str:
+        """The quarantined record with identifiers pseudonymised and free text redacted."""
+        safe: dict[str, Any] = {}
+        for k, v in rec.items():
+            if v is None or (not isinstance(v, list | dict) and pd.isna(v)):
+                continue
+            col = self.spec.column(k)
+            if col.person and isinstance(v, str):
+                safe[k] = identity.pseudonymise(self.secret, v)
+            elif col.type == "list" or k == "aliases":
+                safe[k] = "[list withheld: may hold identifiers]"
+            elif isinstance(v, str):
+                safe[k] = redact(v)
+            else:
+                safe[k] = v
+        return json.dumps(safe, default=str)
+
+    def _resolve(self) -> int:
+        """Replace raw identifiers by person keys; a roster also claims its aliases."""
+        con, spec = self.con, self.spec
+        rekeyed = 0
+        if spec.name == "people":
+            roster = con.execute(f"SELECT person, aliases FROM {TYPED} WHERE __reason IS NULL").df()
+            rekeyed = identity.register_roster(con, self.secret, roster, self.now)
+        person_cols = [c for c in spec.columns if c.person]
+        if person_cols:
+            union = " UNION ".join(
+                f"SELECT DISTINCT {_q(c.name)} AS a FROM {TYPED} WHERE __reason IS NULL "
+                f"AND {_q(c.name)} IS NOT NULL"
+                for c in person_cols
+            )
+            aliases = [r[0] for r in con.execute(union).fetchall()]
+            idmap = identity.resolve_aliases(con, self.secret, aliases, self.now)
+            con.register("_idmap_df", idmap)
+            con.execute("CREATE OR REPLACE TEMP TABLE _idmap AS SELECT * FROM _idmap_df")
+            con.unregister("_idmap_df")
+        select, joins, observed = [], [], []
+        for i, c in enumerate(spec.columns):
+            if (spec.name, c.name) in NOT_STORED:
+                continue
+            if c.person:
+                select.append(f"m{i}.person_key AS {_q(c.stored_name)}")
+                joins.append(f"LEFT JOIN _idmap m{i} ON m{i}.alias = t.{_q(c.name)}")
+                observed.append(f"m{i}.kind = 'observed'")
+            else:
+                select.append(f"t.{_q(c.name)}")
+        unrostered = (
+            f"coalesce({' OR '.join(observed)}, false)"
+            if observed and spec.name != "people"
+            else "false"
+        )
+        con.execute(
+            f"CREATE TEMP TABLE {RESOLVED} AS SELECT t.__row, {', '.join(select)}, "
+            f"{unrostered} AS __unrostered FROM {TYPED} t {' '.join(joins)} "
+            "WHERE t.__reason IS NULL"
+        )
+        con.execute("DROP TABLE IF EXISTS _idmap")
+        return rekeyed
+
+    def _stored(self) -> list[str]:
+        return [
+            c.stored_name for c in self.spec.columns if (self.spec.name, c.name) not in NOT_STORED
+        ]
+
+    def _decide(self, locator: Callable[[int], str]) -> tuple[Counter[str], list[Quarantined]]:
+        """Classify each valid row: accepted (insert or update), duplicate, or conflict."""
+        con, spec = self.con, self.spec
+        cols = self._stored()
+        key = [_q(k) for k in spec.stored_key]
+        immutable = [c for c in cols if c not in spec.mutable]
+        h_all = f"hash({', '.join(_q(c) for c in cols)})"
+        h_imm = f"hash({', '.join(_q(c) for c in immutable)})"
+        part = ", ".join(key)
+        # Within the file: the first row of a key wins; an identical repeat is a duplicate,
+        # a different one a conflict.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _stage_ranked AS SELECT *, {h_all} AS __h, "
+            f"{h_imm} AS __hi, row_number() OVER (PARTITION BY {part} ORDER BY __row) AS __k, "
+            f"first_value({h_all}) OVER (PARTITION BY {part} ORDER BY __row) AS __h0 "
+            f"FROM {RESOLVED}"
+        )
+        on = " AND ".join(f"n.{k} IS NOT DISTINCT FROM o.{k}" for k in key)
+        merged = []
+        for c in cols:
+            if c in spec.mutable:
+                merged.append(f"coalesce(n.{_q(c)}, o.{_q(c)}) AS {_q(c)}")
+            else:
+                merged.append(f"n.{_q(c)}")
+        o_all = f"hash({', '.join('o.' + _q(c) for c in cols)})"
+        o_imm = f"hash({', '.join('o.' + _q(c) for c in immutable)})"
+        m_all = (
+            "hash("
+            + ", ".join(
+                f"coalesce(n.{_q(c)}, o.{_q(c)})" if c in spec.mutable else f"n.{_q(c)}"
+                for c in cols
+            )
+            + ")"
+        )
+        if spec.merge in ("immutable", "set"):
+            decide = (
+                f"CASE WHEN n.__k > 1 THEN (CASE WHEN n.__h = n.__h0 THEN 'duplicate' ELSE 'conflict' END) "
+                f"WHEN o.__present IS NULL THEN 'insert' "
+                f"WHEN n.__h = {o_all} THEN 'duplicate' ELSE 'conflict' END"
+            )
+        elif spec.merge == "upsert":
+            decide = (
+                f"CASE WHEN n.__k > 1 THEN (CASE WHEN n.__h = n.__h0 THEN 'duplicate' ELSE 'conflict' END) "
+                f"WHEN o.__present IS NULL THEN 'insert' "
+                f"WHEN n.__h = {o_all} THEN 'duplicate' ELSE 'update' END"
+            )
+        else:
+            decide = (
+                f"CASE WHEN n.__k > 1 THEN (CASE WHEN n.__h = n.__h0 THEN 'duplicate' ELSE 'conflict' END) "
+                f"WHEN o.__present IS NULL THEN 'insert' "
+                f"WHEN n.__hi <> {o_imm} THEN 'conflict' "
+                f"WHEN {m_all} = {o_all} THEN 'duplicate' ELSE 'update' END"
+            )
+        con.execute(
+            f"CREATE TEMP TABLE {DECIDED} AS SELECT n.__row, n.__unrostered, {', '.join(merged)}, "
+            f"{decide} AS __status FROM _stage_ranked n "
+            f"LEFT JOIN (SELECT *, true AS __present FROM {spec.name}) o ON {on}"
+        )
+        con.execute("DROP TABLE IF EXISTS _stage_ranked")
+        counts: Counter[str] = Counter()
+        for status, unrostered, n in con.execute(
+            f"SELECT __status, __unrostered, count(*) FROM {DECIDED} GROUP BY ALL"
+        ).fetchall():
+            bucket = "accepted" if status in ("insert", "update") else status
+            counts[bucket] += n
+            if bucket == "accepted" and unrostered:
+                counts["unrostered"] += n
+        conflicts = []
+        if counts["conflict"]:
+            rows = con.execute(
+                f"SELECT * EXCLUDE (__status, __unrostered) FROM {DECIDED} "
+                "WHERE __status = 'conflict' ORDER BY __row"
+            ).df()
+            id_cols = ", ".join(spec.key)
+            for rec in rows.to_dict("records"):
+                row = int(rec.pop("__row"))
+                conflicts.append(
+                    Quarantined(
+                        locator(row),
+                        "conflict",
+                        spec.key[0],
+                        f"{id_cols}: {REASON_TEXT['conflict']}",
+                        json.dumps(
+                            {
+                                k: (redact(v) if isinstance(v, str) else v)
+                                for k, v in rec.items()
+                                if not _isnull(v)
+                            },
+                            default=str,
+                        ),
+                    )
+                )
+        return counts, conflicts
+
+    def _write(self, batch: int) -> None:
+        con, spec = self.con, self.spec
+        cols = self._stored()
+        if spec.merge != "immutable" and spec.merge != "set":
+            key = [_q(k) for k in spec.stored_key]
+            on = " AND ".join(f"{spec.name}.{k} IS NOT DISTINCT FROM u.{k}" for k in key)
+            con.execute(
+                f"DELETE FROM {spec.name} USING (SELECT {', '.join(key)} FROM {DECIDED} "
+                f"WHERE __status = 'update') u WHERE {on}"
+            )
+        names = ", ".join(_q(c) for c in cols)
+        con.execute(
+            f"INSERT INTO {spec.name} ({names}, {BATCH_COLUMN}) SELECT {names}, {batch} "
+            f"FROM {DECIDED} WHERE __status IN ('insert', 'update')"
+        )
+
+    def _write_quarantine(self, batch: int, source: str, rows: list[Quarantined]) -> None:
+        if not rows:
+            return
+        frame = pd.DataFrame(
+            {
+                "batch_id": batch,
+                "table_name": self.spec.name,
+                "source": source,
+                "locator": [q.locator for q in rows],
+                "field": [q.field for q in rows],
+                "reason": [q.reason for q in rows],
+                "detail": [q.detail for q in rows],
+                "record": [q.record for q in rows],
+            }
+        )
+        self.con.register("_q_rows", frame)
+        try:
+            self.con.execute("INSERT INTO quarantine SELECT * FROM _q_rows")
+        finally:
+            self.con.unregister("_q_rows")
+
+    def _log(
+        self, r: IngestResult, fmt: str, digest: str | None, started: float, finished: float
+    ) -> None:
+        span: tuple[Any, Any] = (None, None)
+        tcol = self.spec.time_column
+        if tcol and r.accepted:
+            row = self.con.execute(
+                f"SELECT min({_q(tcol)}), max({_q(tcol)}) FROM {DECIDED} "
+                "WHERE __status IN ('insert', 'update')"
+            ).fetchone()
+            span = (row[0], row[1]) if row else span
+        wall_end = datetime.now(UTC).replace(tzinfo=None)
+        wall_start = datetime.fromtimestamp(
+            wall_end.replace(tzinfo=UTC).timestamp() - (finished - started), UTC
+        ).replace(tzinfo=None)
+        self.con.execute(
+            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                r.batch,
+                r.table,
+                r.source,
+                fmt,
+                digest,
+                r.rows,
+                r.accepted,
+                r.unrostered,
+                r.duplicates,
+                r.quarantined,
+                r.rekeyed,
+                span[0],
+                span[1],
+                wall_start,
+                wall_end,
+                finished - started,
+            ],
+        )
+
+
+def _isnull(v: Any) -> bool:
+    if isinstance(v, list | dict):
+        return False
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False

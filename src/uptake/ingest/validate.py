@@ -1,0 +1,138 @@
+"""Vectorised row validation: typed columns and the first problem of each row, in DuckDB SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from uptake.ingest.readers import STAGE
+from uptake.ingest.redact import redact_sql
+from uptake.schema.tables import Column, Table
+
+TYPED = "_stage_typed"
+
+# Timestamps that record something that has already happened; a planned `removed_at` may
+# legitimately lie in the future.
+_PAST_ONLY_EXCLUDED = {"removed_at"}
+
+REASON_TEXT = {
+    "missing_required": "required field is empty",
+    "bad_type": "value has the wrong type",
+    "bad_timestamp": "not an ISO 8601 timestamp",
+    "bad_date": "not an ISO 8601 date",
+    "future_timestamp": "timestamp lies in the future beyond the allowed clock skew",
+    "bad_enum": "value is not one of the allowed values",
+    "bad_json": "not valid JSON",
+    "malformed_record": "record could not be parsed",
+    "conflict": "id already used with different content",
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _typed_expr(c: Column, src_type: str) -> tuple[str, str | None, str | None]:
+    """SQL for the typed value and the reason/condition that flags a bad value."""
+    col = _q(c.name)
+    is_text = src_type.startswith("VARCHAR")
+    if c.type == "string":
+        value = f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
+        if c.person:
+            value = f"lower({value})"
+        if c.enum:
+            value = f"lower({value})"
+            allowed = ", ".join("'" + e + "'" for e in c.enum)
+            return value, "bad_enum", f"{value} IS NOT NULL AND {value} NOT IN ({allowed})"
+        if c.text:
+            value = redact_sql(value)
+        return value, None, None
+    if c.type == "timestamp":
+        value = f"timezone('UTC', TRY_CAST({col} AS TIMESTAMPTZ))"
+        return value, "bad_timestamp", f"{col} IS NOT NULL AND {value} IS NULL"
+    if c.type == "date":
+        if is_text:
+            value = (
+                f"coalesce(TRY_CAST({col} AS DATE), "
+                f"CAST(timezone('UTC', TRY_CAST({col} AS TIMESTAMPTZ)) AS DATE))"
+            )
+        else:
+            value = f"TRY_CAST({col} AS DATE)"
+        return value, "bad_date", f"{col} IS NOT NULL AND {value} IS NULL"
+    if c.type in ("bool", "int", "float"):
+        sql_type = {"bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE"}[c.type]
+        src = f"NULLIF(trim({col}), '')" if is_text else col
+        value = f"TRY_CAST({src} AS {sql_type})"
+        if c.type == "float":
+            value = f"CASE WHEN isfinite({value}) THEN {value} END"
+        return value, "bad_type", f"{src} IS NOT NULL AND {value} IS NULL"
+    if c.type == "json":
+        if is_text:
+            value = f"CASE WHEN json_valid({col}) THEN {col} END"
+            return (
+                value,
+                "bad_json",
+                f"{col} IS NOT NULL AND NOT coalesce(json_valid({col}), false)",
+            )
+        if src_type == '"NULL"':
+            return "CAST(NULL AS VARCHAR)", None, None
+        return f"CAST(to_json({col}) AS VARCHAR)", None, None
+    # list
+    if is_text:
+        value = (
+            f"CASE WHEN {col} IS NULL OR trim({col}) = '' THEN NULL "
+            f"WHEN starts_with(ltrim({col}), '[') THEN "
+            f"CASE WHEN json_valid({col}) THEN from_json({col}, '[\"VARCHAR\"]') END "
+            f"ELSE list_transform(string_split({col}, ';'), x -> trim(x)) END"
+        )
+        return value, "bad_json", f"{col} IS NOT NULL AND trim({col}) <> '' AND {value} IS NULL"
+    if src_type == '"NULL"':
+        return "CAST(NULL AS VARCHAR[])", None, None
+    return (
+        f"TRY_CAST({col} AS VARCHAR[])",
+        "bad_type",
+        f"{col} IS NOT NULL AND {col}::VARCHAR[] IS NULL",
+    )
+
+
+def validate(con: duckdb.DuckDBPyConnection, spec: Table, now: datetime, skew_minutes: int) -> None:
+    """Create the typed staging table with `__reason` and `__field` for rows that fail.
+
+    Args:
+        con: warehouse connection holding the staging table.
+        spec: canonical table.
+        now: current time (UTC) for the future-timestamp check.
+        skew_minutes: allowed clock skew.
+    """
+    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {STAGE})").fetchall())
+    values: list[str] = []
+    checks: list[tuple[str, str, str]] = []
+    for c in spec.columns:
+        if c.required:
+            raw = _q(c.name)
+            empty = (
+                f"{raw} IS NULL OR trim({raw}) = ''"
+                if types[c.name].startswith("VARCHAR")
+                else f"{raw} IS NULL"
+            )
+            checks.append((empty, "missing_required", c.name))
+    for c in spec.columns:
+        value, reason, bad = _typed_expr(c, types[c.name])
+        values.append(f"{value} AS {_q(c.name)}")
+        if reason and bad:
+            checks.append((bad, reason, c.name))
+    limit = f"TIMESTAMP '{now.replace(tzinfo=None).isoformat(sep=' ')}' + INTERVAL {int(skew_minutes)} MINUTE"
+    for c in spec.columns:
+        if c.type == "timestamp" and c.name not in _PAST_ONLY_EXCLUDED:
+            value, _, _ = _typed_expr(c, types[c.name])
+            checks.append((f"{value} > {limit}", "future_timestamp", c.name))
+    reason = "CASE " + " ".join(f"WHEN {cond} THEN '{r}'" for cond, r, _ in checks) + " END"
+    field = "CASE " + " ".join(f"WHEN {cond} THEN '{f}'" for cond, _, f in checks) + " END"
+    if not checks:
+        reason = field = "NULL"
+    con.execute(f"DROP TABLE IF EXISTS {TYPED}")
+    con.execute(
+        f"CREATE TEMP TABLE {TYPED} AS SELECT __row, {', '.join(values)}, "
+        f"{reason} AS __reason, {field} AS __field FROM {STAGE}"
+    )

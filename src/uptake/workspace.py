@@ -1,0 +1,406 @@
+"""The Workspace: the one core object every surface (CLI, API, dashboard) calls."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from uptake.config import CONFIG_FILE, Settings, default_toml, load_settings
+from uptake.errors import InputError, IntegrityError, WorkspaceError
+from uptake.ingest import identity
+from uptake.ingest.pipeline import BatchIngest, IngestResult, Quarantined, file_hash
+from uptake.ingest.readers import FORMATS, detect_format
+from uptake.schema.migrations import MIGRATIONS, current_version
+from uptake.schema.tables import TABLES, table
+from uptake.warehouse.database import DB_FILE, connect
+from uptake.warehouse.engine import DuckDBEngine
+
+SECRET_FILE = "secret"
+SECRET_ENV = "UPTAKE_SECRET"
+WORKSPACE_ENV = "UPTAKE_WORKSPACE"
+_FINGERPRINT_PROBE = "uptake:secret-fingerprint"
+
+
+def find_workspace(path: Path | str | None = None) -> Path:
+    """Locate a workspace: the given path, else $UPTAKE_WORKSPACE, else the current directory.
+
+    Args:
+        path: explicit workspace folder (the CLI's --workspace).
+
+    Returns:
+        The workspace folder.
+    """
+    chosen = Path(path) if path else Path(os.environ.get(WORKSPACE_ENV) or Path.cwd())
+    if not (chosen / DB_FILE).exists():
+        raise WorkspaceError(
+            f"{chosen}: not an uptake workspace (no {DB_FILE})",
+            hint="create one with `uptake init PATH`, or pass --workspace / set UPTAKE_WORKSPACE",
+        )
+    return chosen
+
+
+class Workspace:
+    """An uptake workspace: settings, secret and the warehouse in one folder."""
+
+    def __init__(self, path: Path, settings: Settings, *, read_only: bool = False) -> None:
+        self.path = path
+        self.settings = settings
+        self.read_only = read_only
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._secret: bytes | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: Path | str, overrides: dict[str, Any] | None = None) -> Workspace:
+        """Create a workspace folder with config, secret and an empty warehouse.
+
+        Args:
+            path: folder to create (may exist but must not hold a workspace).
+            overrides: settings as {"section.key": value}.
+
+        Returns:
+            The open workspace.
+        """
+        folder = Path(path)
+        if (folder / DB_FILE).exists():
+            raise WorkspaceError(f"{folder}: already an uptake workspace")
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / CONFIG_FILE).exists():
+            (folder / CONFIG_FILE).write_text(default_toml(), encoding="utf-8")
+        secret_path = folder / SECRET_FILE
+        if not secret_path.exists() and not os.environ.get(SECRET_ENV):
+            fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        ws = cls(folder, load_settings(folder, overrides))
+        ws.con.execute(
+            "INSERT INTO workspace_meta VALUES ('secret_fingerprint', ?)",
+            [ws.pseudonymise(_FINGERPRINT_PROBE)],
+        )
+        return ws
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str | None = None,
+        overrides: dict[str, Any] | None = None,
+        *,
+        read_only: bool = False,
+    ) -> Workspace:
+        """Open an existing workspace (see `find_workspace` for how it is located).
+
+        Args:
+            path: workspace folder, or None to use $UPTAKE_WORKSPACE or the current directory.
+            overrides: settings as {"section.key": value} (CLI flags).
+            read_only: open the warehouse without write access.
+
+        Returns:
+            The open workspace.
+        """
+        folder = find_workspace(path)
+        return cls(folder, load_settings(folder, overrides), read_only=read_only)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The warehouse connection (package-internal; surfaces call methods instead)."""
+        if self._con is None:
+            self._con = connect(self.path, self.settings, read_only=self.read_only)
+        return self._con
+
+    def engine(self) -> DuckDBEngine:
+        """The default Ibis engine over this workspace's warehouse."""
+        return DuckDBEngine(self.con)
+
+    def close(self) -> None:
+        """Close the warehouse connection."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- identity --------------------------------------------------------------------------
+
+    @property
+    def secret(self) -> bytes:
+        """The pseudonymisation secret: $UPTAKE_SECRET, else the workspace's secret file."""
+        if self._secret is None:
+            env = os.environ.get(SECRET_ENV)
+            if env:
+                self._secret = env.encode()
+            else:
+                p = self.path / SECRET_FILE
+                if not p.exists():
+                    raise WorkspaceError(
+                        f"{p}: the workspace secret is missing",
+                        hint=f"restore it from backup or set {SECRET_ENV}",
+                    )
+                self._secret = p.read_text(encoding="utf-8").strip().encode()
+        return self._secret
+
+    def pseudonymise(self, identifier: str) -> str:
+        """Pseudonymous person key of a raw identifier (as ingestion would compute it)."""
+        return identity.pseudonymise(self.secret, identifier)
+
+    # -- ingestion -------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        table_name: str,
+        files: Iterable[Path | str],
+        *,
+        fmt: str | None = None,
+        mapping: dict[str, str] | None = None,
+        options: dict[str, Any] | None = None,
+        now: datetime | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> list[IngestResult]:
+        """Ingest files into a canonical table, each file as one atomic batch.
+
+        Args:
+            table_name: canonical table (ignored by vendor formats, which know their tables).
+            files: input paths.
+            fmt: csv, jsonl, parquet or a vendor format; None to infer from the extension.
+            mapping: canonical column -> source column renames.
+            options: vendor connector options (such as a mapping file).
+            now: current time for the clock-skew check (tests freeze it).
+            progress: callback told the stage of work as it goes.
+
+        Returns:
+            One result per file (and per table for vendor files feeding several).
+        """
+        paths = [Path(f) for f in files]
+        if not paths:
+            raise InputError("no input files given")
+        vendor = self._connector(fmt)
+        results: list[IngestResult] = []
+        for p in paths:
+            if vendor is not None:
+                results.extend(
+                    self._ingest_vendor(vendor, fmt or "", p, options or {}, now, progress)
+                )
+                continue
+            spec = table(table_name)
+            kind = detect_format(p, fmt)
+            results.append(self._batch(spec, now, progress).run_file(p, kind, dict(mapping or {})))
+        return results
+
+    def ingest_frame(
+        self,
+        table_name: str,
+        frame: pd.DataFrame,
+        *,
+        source: str,
+        now: datetime | None = None,
+    ) -> IngestResult:
+        """Ingest an in-memory frame of canonical input columns (plus optional `__locator`).
+
+        Args:
+            table_name: canonical table.
+            frame: rows with canonical input column names and raw identifiers.
+            source: name recorded in ingest_log and used in locators.
+            now: current time for the clock-skew check.
+
+        Returns:
+            The batch result.
+        """
+        return self._batch(table(table_name), now, None).run_frame(frame, source, "frame", None, [])
+
+    def _batch(
+        self,
+        spec: Any,
+        now: datetime | None,
+        progress: Callable[[str], None] | None,
+        *,
+        manage_tx: bool = True,
+    ) -> BatchIngest:
+        return BatchIngest(
+            self.con,
+            self.secret,
+            spec,
+            now=now or datetime.now(UTC),
+            skew_minutes=self.settings.ingest.clock_skew_minutes,
+            naive_timezone=self.settings.ingest.naive_timezone,
+            progress=progress,
+            manage_tx=manage_tx,
+        )
+
+    @staticmethod
+    def _connector(fmt: str | None) -> Any:
+        if fmt is None or fmt in FORMATS:
+            return None
+        try:
+            from uptake.ingest.connectors import CONNECTORS
+        except ImportError:
+            CONNECTORS = {}  # noqa: N806
+        if fmt not in CONNECTORS:
+            known = ", ".join([*FORMATS, *sorted(CONNECTORS)])
+            raise InputError(f"unknown format {fmt!r}; expected one of: {known}")
+        return CONNECTORS[fmt]
+
+    def _ingest_vendor(
+        self,
+        connector: Any,
+        fmt: str,
+        path: Path,
+        options: dict[str, Any],
+        now: datetime | None,
+        progress: Callable[[str], None] | None,
+    ) -> list[IngestResult]:
+        reader = getattr(connector, "read", connector)
+        parsed = reader(path, options)
+        digest = file_hash(path)
+        rejects = [
+            Quarantined(
+                r.locator, r.reason, r.field, r.detail or r.reason, _redacted_record(self, r.record)
+            )
+            for r in parsed.rejects
+        ]
+        frames = [(name, f) for name, f in parsed.frames.items() if len(f) or not rejects]
+        if not frames:
+            frames = [(next(iter(parsed.frames), "events"), pd.DataFrame())]
+        results = []
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for i, (name, frame) in enumerate(frames):
+                batch = self._batch(table(name), now, progress, manage_tx=False)
+                results.append(
+                    batch.run_frame(frame, str(path), fmt, digest, rejects if i == 0 else [])
+                )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return results
+
+    # -- inspection ------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """Rows per table, the latest ingests and quarantine counts."""
+        con = self.con
+        tables = {
+            name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
+            for name in TABLES
+        }
+        last = con.execute(
+            "SELECT batch_id, table_name, source, format, rows, accepted, unrostered, duplicates, "
+            "quarantined, finished_at, seconds FROM ingest_log ORDER BY batch_id DESC LIMIT 10"
+        ).df()
+        q = con.execute(
+            "SELECT table_name, reason, count(*) AS n FROM quarantine GROUP BY ALL ORDER BY ALL"
+        ).df()
+        return {
+            "workspace": str(self.path),
+            "schema_version": current_version(con),
+            "tables": tables,
+            "last_ingests": _records(last),
+            "quarantine": _records(q),
+            "quarantined_total": int(q["n"].sum()) if len(q) else 0,
+        }
+
+    def quarantine(
+        self, batch: int | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Quarantined records, newest batch first.
+
+        Args:
+            batch: only this batch.
+            limit: at most this many rows.
+
+        Returns:
+            One dict per quarantined record (batch, table, locator, field, reason, detail, record).
+        """
+        where = "WHERE batch_id = ?" if batch is not None else ""
+        params: list[Any] = [batch] if batch is not None else []
+        lim = f"LIMIT {int(limit)}" if limit else ""
+        frame = self.con.execute(
+            f"SELECT batch_id, table_name, source, locator, field, reason, detail, record "
+            f"FROM quarantine {where} ORDER BY batch_id DESC, locator {lim}",
+            params,
+        ).df()
+        return _records(frame)
+
+    def doctor(self) -> list[dict[str, Any]]:
+        """Integrity checks of the workspace; each check reports ok and a message."""
+        from uptake.warehouse.doctor import run_checks
+
+        return run_checks(self)
+
+    def check(self) -> None:
+        """Raise IntegrityError when any doctor check fails."""
+        failed = [c for c in self.doctor() if not c["ok"]]
+        if failed:
+            raise IntegrityError("; ".join(f"{c['check']}: {c['message']}" for c in failed))
+
+    def schema_version(self) -> int:
+        """Applied schema version."""
+        return current_version(self.con)
+
+    def newest_schema_version(self) -> int:
+        """Newest schema version this uptake knows."""
+        return max(m.version for m in MIGRATIONS)
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        subject: str | None,
+        *,
+        role: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Record an individual-level read in the audit log (§8)."""
+        self.con.execute(
+            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
+            [datetime.now(UTC).replace(tzinfo=None), actor, role, action, subject, detail],
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction on the warehouse (package-internal)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in frame.to_dict("records"):
+        out.append({k: _plain(v) for k, v in rec.items()})
+    return out
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, pd.Timestamp | datetime):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return None
+    return v
+
+
+def _redacted_record(ws: Workspace, record: Any) -> str:
+    import json
+
+    from uptake.ingest.redact import redact
+
+    text = record if isinstance(record, str) else json.dumps(record, default=str)
+    return redact(text[:4000]) or ""
