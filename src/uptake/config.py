@@ -170,8 +170,11 @@ def load_settings(folder: Path | None, overrides: dict[str, Any] | None = None) 
 
 def default_toml() -> str:
     """The commented uptake.toml that `uptake init` writes, listing every setting."""
-    lines = ["# uptake workspace settings. Precedence: defaults < this file < UPTAKE__SECTION__KEY",
-             "# environment variables < command-line flags.", ""]
+    lines = [
+        "# uptake workspace settings. Precedence: defaults < this file < UPTAKE__SECTION__KEY",
+        "# environment variables < command-line flags.",
+        "",
+    ]
     for section, field in Settings.model_fields.items():
         model = field.annotation
         lines.append(f"[{section}]")

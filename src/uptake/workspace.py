@@ -245,7 +245,7 @@ class Workspace:
         try:
             from uptake.ingest.connectors import CONNECTORS
         except ImportError:
-            CONNECTORS = {}  # noqa: N806
+            CONNECTORS = {}
         if fmt not in CONNECTORS:
             known = ", ".join([*FORMATS, *sorted(CONNECTORS)])
             raise InputError(f"unknown format {fmt!r}; expected one of: {known}")

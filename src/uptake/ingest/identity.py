@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import pandas as pd

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from uptake.ingest import identity
-from uptake.ingest.readers import STAGE, Loaded, Malformed, load, load_frame
+from uptake.ingest.readers import STAGE, Malformed, load, load_frame
 from uptake.ingest.redact import redact
 from uptake.ingest.validate import REASON_TEXT, TYPED, validate
 from uptake.schema.ddl import NOT_STORED
@@ -337,25 +337,19 @@ class BatchIngest:
             )
             + ")"
         )
+        in_file = (
+            "WHEN n.__k > 1 THEN (CASE WHEN n.__h = n.__h0 THEN 'duplicate' ELSE 'conflict' END)"
+        )
         if spec.merge in ("immutable", "set"):
-            decide = (
-                f"CASE WHEN n.__k > 1 THEN (CASE WHEN n.__h = n.__h0 THEN 'duplicate' ELSE 'conflict' END) "
-                f"WHEN o.__present IS NULL THEN 'insert' "
-                f"WHEN n.__h = {o_all} THEN 'duplicate' ELSE 'conflict' END"
-            )
+            existing = f"WHEN n.__h = {o_all} THEN 'duplicate' ELSE 'conflict'"
         elif spec.merge == "upsert":
-            decide = (
-                f"CASE WHEN n.__k > 1 THEN (CASE WHEN n.__h = n.__h0 THEN 'duplicate' ELSE 'conflict' END) "
-                f"WHEN o.__present IS NULL THEN 'insert' "
-                f"WHEN n.__h = {o_all} THEN 'duplicate' ELSE 'update' END"
-            )
+            existing = f"WHEN n.__h = {o_all} THEN 'duplicate' ELSE 'update'"
         else:
-            decide = (
-                f"CASE WHEN n.__k > 1 THEN (CASE WHEN n.__h = n.__h0 THEN 'duplicate' ELSE 'conflict' END) "
-                f"WHEN o.__present IS NULL THEN 'insert' "
+            existing = (
                 f"WHEN n.__hi <> {o_imm} THEN 'conflict' "
-                f"WHEN {m_all} = {o_all} THEN 'duplicate' ELSE 'update' END"
+                f"WHEN {m_all} = {o_all} THEN 'duplicate' ELSE 'update'"
             )
+        decide = f"CASE {in_file} WHEN o.__present IS NULL THEN 'insert' {existing} END"
         con.execute(
             f"CREATE TEMP TABLE {DECIDED} AS SELECT n.__row, n.__unrostered, {', '.join(merged)}, "
             f"{decide} AS __status FROM _stage_ranked n "

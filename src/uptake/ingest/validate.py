@@ -122,7 +122,8 @@ def validate(con: duckdb.DuckDBPyConnection, spec: Table, now: datetime, skew_mi
         values.append(f"{value} AS {_q(c.name)}")
         if reason and bad:
             checks.append((bad, reason, c.name))
-    limit = f"TIMESTAMP '{now.replace(tzinfo=None).isoformat(sep=' ')}' + INTERVAL {int(skew_minutes)} MINUTE"
+    stamp = now.replace(tzinfo=None).isoformat(sep=" ")
+    limit = f"TIMESTAMP '{stamp}' + INTERVAL {int(skew_minutes)} MINUTE"
     for c in spec.columns:
         if c.type == "timestamp" and c.name not in _PAST_ONLY_EXCLUDED:
             value, _, _ = _typed_expr(c, types[c.name])

@@ -48,9 +48,7 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def migrate(
-    con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None
-) -> list[int]:
+def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> list[int]:
     """Apply every pending migration, each in its own transaction.
 
     Args:

@@ -41,7 +41,8 @@ def connect(
     if have > newest:
         con.close()
         raise MigrationError(
-            f"{path}: schema version {have} is newer than this uptake knows ({newest}); upgrade uptake"
+            f"{path}: schema version {have} is newer than this uptake knows ({newest}); "
+            "upgrade uptake"
         )
     if not read_only:
         migrate(con)

@@ -76,7 +76,8 @@ def run_checks(ws: Workspace) -> list[dict[str, Any]]:
             key = ", ".join(t.stored_key)
             dupes = _one(
                 ws,
-                f"SELECT count(*) FROM (SELECT {key} FROM {t.name} GROUP BY ALL HAVING count(*) > 1)",
+                f"SELECT count(*) FROM (SELECT {key} FROM {t.name} "
+                "GROUP BY ALL HAVING count(*) > 1)",
             )
             if dupes:
                 add(f"unique_{t.name}", False, f"{dupes} duplicated key(s) in {t.name}")
