@@ -1,9 +1,11 @@
-"""What a connector hands to the ingestion pipeline."""
+"""What a connector hands to the ingestion pipeline, and how the pipeline calls it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -28,8 +30,78 @@ class ConnectorResult:
     `frames` maps a canonical table name to rows with canonical *input* column names (raw
     person identifiers, not keys) and a `__locator` column (e.g. `file.json:record 3`).
     `source_rows` is how many source records were read, so totals can be checked.
+    `notes` are human-readable remarks about records that were read but deliberately
+    produce no rows (e.g. OTLP spans without `gen_ai.*` attributes), so nothing vanishes
+    without a word.
     """
 
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     source_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConnectorOptions:
+    """What the user passed besides the file.
+
+    `mapping` is the saved column-mapping file (`--mapping`) that the survey and ticket
+    connectors need; `params` are connector-specific knobs (documented per connector in
+    `Connector.params`), e.g. `scope` for aggregate reports or `alias_paths` for SCIM.
+    """
+
+    mapping: Path | str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def coerce(cls, options: ConnectorOptions | Mapping[str, Any] | None) -> ConnectorOptions:
+        """Accept the options object, a plain dict (`mapping` plus params) or nothing.
+
+        Args:
+            options: what the caller passed.
+
+        Returns:
+            A ConnectorOptions.
+        """
+        if options is None:
+            return cls()
+        if isinstance(options, ConnectorOptions):
+            return options
+        opts = dict(options)
+        mapping = opts.pop("mapping", None)
+        params = opts.pop("params", None) or {}
+        merged = {**{k: str(v) for k, v in opts.items() if v is not None}, **dict(params)}
+        return cls(mapping=mapping, params=merged)
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """One connector parameter, or `default` when it was not given.
+
+        Args:
+            name: parameter name.
+            default: value when absent.
+
+        Returns:
+            The parameter value as text.
+        """
+        value = self.params.get(name)
+        return default if value is None or value == "" else str(value)
+
+
+class ReadFn(Protocol):
+    """Signature of every connector's reader."""
+
+    def __call__(
+        self, path: Path, options: ConnectorOptions | Mapping[str, Any] | None = None
+    ) -> ConnectorResult: ...
+
+
+@dataclass(frozen=True)
+class Connector:
+    """A named vendor format: its reader, what it produces and the knobs it takes."""
+
+    name: str
+    read: ReadFn
+    description: str
+    tables: tuple[str, ...]
+    needs_mapping: bool = False
+    params: Mapping[str, str] = field(default_factory=dict)

@@ -1,0 +1,136 @@
+"""Gathering a connector's canonical rows and rejects into a ConnectorResult."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from uptake.ingest.connectors.base import LOCATOR, ConnectorResult, Reject
+from uptake.ingest.connectors.fields import RecordError
+from uptake.ingest.connectors.loading import JsonInput
+from uptake.schema.tables import TABLES
+
+log = logging.getLogger(__name__)
+
+# A reject whose detail starts with this marks a connector bug rather than bad input; tests
+# assert it never appears, users still get a quarantined row instead of a traceback.
+INTERNAL = "internal error while reading this record"
+
+Row = dict[str, Any]
+
+
+def stable_id(prefix: str, *parts: object) -> str:
+    """A deterministic id from its parts, so re-ingesting a report gives the same ids.
+
+    Args:
+        prefix: short source prefix, e.g. `ghcu`.
+        parts: the values that identify the row (source, user, day, breakdown, …).
+
+    Returns:
+        `prefix-` followed by 24 hex digits of SHA-256.
+    """
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return f"{prefix}-{hashlib.sha256(text.encode()).hexdigest()[:24]}"
+
+
+class Collector:
+    """Accumulates rows per canonical table plus rejects for one file."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[Row]] = {}
+        self.rejects: list[Reject] = []
+        self.notes: list[str] = []
+        self.source_rows = 0
+
+    def add(self, table: str, locator: str, **columns: Any) -> None:
+        """Add one canonical row.
+
+        Args:
+            table: canonical table name.
+            locator: source locator of the row.
+            columns: canonical input columns.
+        """
+        spec = TABLES[table]
+        unknown = set(columns) - set(spec.names)
+        if unknown:
+            raise ValueError(f"{table} has no columns {sorted(unknown)}")
+        self.rows.setdefault(table, []).append({**columns, LOCATOR: locator})
+
+    def reject(
+        self,
+        locator: str,
+        reason: str,
+        field: str | None = None,
+        detail: str | None = None,
+        record: Any = None,
+    ) -> None:
+        """Record a source record that produced no rows.
+
+        Args:
+            locator: where it is.
+            reason: pipeline reason code.
+            field: offending field path.
+            detail: what was expected.
+            record: the raw record.
+        """
+        self.rejects.append(Reject(locator, reason, field, detail, record))
+
+    def each(
+        self,
+        items: Iterable[tuple[str, Any]],
+        handle: Callable[[str, Any], None],
+    ) -> None:
+        """Run `handle` on every located record, turning its failures into rejects.
+
+        Rows a handler added before failing are withdrawn, so a record is either wholly
+        accepted or wholly rejected.
+
+        Args:
+            items: (locator, record) pairs.
+            handle: adds rows for one record; raises RecordError for bad input.
+        """
+        for locator, record in items:
+            self.source_rows += 1
+            mark = {t: len(r) for t, r in self.rows.items()}
+            try:
+                handle(locator, record)
+            except RecordError as exc:
+                self._rollback(mark)
+                self.reject(locator, exc.reason, exc.field, exc.detail, record)
+            except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+                self._rollback(mark)
+                log.debug("connector failed on %s", locator, exc_info=True)
+                self.reject(locator, "malformed_record", None, f"{INTERNAL}: {exc!r}", record)
+
+    def _rollback(self, mark: dict[str, int]) -> None:
+        for table, rows in self.rows.items():
+            del rows[mark.get(table, 0) :]
+
+    def take_bad_lines(self, data: JsonInput) -> None:
+        """Quarantine the NDJSON lines that did not parse.
+
+        Args:
+            data: the loaded JSON input.
+        """
+        for locator, excerpt, problem in data.bad_lines:
+            self.source_rows += 1
+            self.reject(locator, "bad_json", None, problem, excerpt)
+
+    def result(self) -> ConnectorResult:
+        """The collected rows as frames with every canonical input column of their table.
+
+        Returns:
+            The connector result.
+        """
+        frames: dict[str, pd.DataFrame] = {}
+        for table, rows in self.rows.items():
+            if not rows:
+                continue
+            columns = [*TABLES[table].names, LOCATOR]
+            df = pd.DataFrame.from_records(rows, columns=columns).astype(object)
+            frames[table] = df.where(df.notna(), None)
+        return ConnectorResult(frames, self.rejects, self.source_rows, self.notes)

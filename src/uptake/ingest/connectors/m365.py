@@ -1,0 +1,312 @@
+"""Microsoft 365 Copilot usage reports (Microsoft Graph), CSV (v1.0) and JSON (beta).
+
+Three reports share the format name; each file is recognised by its columns/keys:
+
+- user detail (`getMicrosoft365CopilotUsageUserDetail`) → `person_facts` per user: `licensed`
+  (the report lists only Copilot-licensed users) and `last_activity[.<app>]` with the date in
+  `value_date` and the days before the report refresh date in `value`. The report has dates,
+  not counts: it cannot say how much anyone used Copilot.
+- user count summary → `aggregate_facts` `period_enabled_users` / `period_active_users` per app
+  over the report period.
+- user count trend → `aggregate_facts` `enabled_users` / `active_users` per app per day.
+
+Columns are read by name (their order differs between doc versions); unknown columns are
+kept: dates ending in "Last Activity Date" as facts, numbers as facts or metrics.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from uptake.errors import InputError
+from uptake.ingest.connectors.aggregates import add_fact, numeric
+from uptake.ingest.connectors.base import ConnectorOptions, ConnectorResult
+from uptake.ingest.connectors.collect import Collector
+from uptake.ingest.connectors.fields import (
+    RecordError,
+    json_text,
+    opt_day,
+    parse_day,
+    slug,
+    type_name,
+)
+from uptake.ingest.connectors.loading import load_csv, load_json
+
+SOURCE = "m365-copilot-usage"
+TOOL = "m365-copilot"
+
+# Compact (lower-case, alphanumerics only) app prefixes → our app names; the CSV says
+# "PowerPoint", the JSON "powerPoint", so both forms compact to the same key.
+APPS = {
+    "": "any",
+    "anyapp": "any",
+    "copilotchat": "copilot_chat",
+    "microsoftteams": "teams",
+    "microsoftteamscopilot": "teams",
+    "word": "word",
+    "wordcopilot": "word",
+    "excel": "excel",
+    "excelcopilot": "excel",
+    "powerpoint": "powerpoint",
+    "powerpointcopilot": "powerpoint",
+    "outlook": "outlook",
+    "outlookcopilot": "outlook",
+    "onenote": "onenote",
+    "onenotecopilot": "onenote",
+    "loop": "loop",
+    "loopcopilot": "loop",
+}
+LAST_ACTIVITY = "lastactivitydate"
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def compact(name: str) -> str:
+    """Header or key as lower-case alphanumerics: `Report Refresh Date` → `reportrefreshdate`.
+
+    Args:
+        name: CSV header or JSON key.
+
+    Returns:
+        The compact form.
+    """
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def label_slug(name: str) -> str:
+    """snake_case of a CSV header or a camelCase JSON key.
+
+    Args:
+        name: header or key.
+
+    Returns:
+        e.g. `copilot_chat_work`.
+    """
+    return slug(_CAMEL.sub(" ", name))
+
+
+def _app(name: str, suffix: str) -> str:
+    """App of a column such as `Word Copilot Last Activity Date` (suffix `last_activity_date`)."""
+    label = label_slug(name).removesuffix(suffix).strip("_")
+    return APPS.get(compact(label), label)
+
+
+def read(
+    path: Path, options: ConnectorOptions | Mapping[str, Any] | None = None
+) -> ConnectorResult:
+    """Read an M365 Copilot usage report: user detail, user count summary or trend.
+
+    Args:
+        path: `.csv` (v1.0 stream) or JSON (beta `{"value": [...]}`, pages as an array/NDJSON).
+        options: param `scope` labels aggregate facts (default `tenant`).
+
+    Returns:
+        person_facts (user detail) or aggregate_facts (summary, trend).
+    """
+    opts = ConnectorOptions.coerce(options)
+    scope = opts.param("scope", "tenant")
+    col = Collector()
+    if path.suffix.lower() == ".csv":
+        table = load_csv(path)
+        kind = _csv_kind(path, table.header)
+        for loc, cells, problem in table.malformed:
+            col.source_rows += 1
+            col.reject(loc, "malformed_record", None, problem, cells)
+        items = [(x.locator, (kind, None, x.record)) for x in table.rows]
+    else:
+        items = _json_items(path, col)
+    col.each(items, lambda loc, item: _item(col, loc, item, scope))
+    return col.result()
+
+
+def _csv_kind(path: Path, header: list[str]) -> str:
+    names = {compact(h) for h in header}
+    if "userprincipalname" in names:
+        return "detail"
+    if "reportdate" in names:
+        return "trend"
+    if any(n.endswith(("enabledusers", "activeusers")) for n in names):
+        return "summary"
+    raise InputError(
+        f"{path}: line 1: not an M365 Copilot usage report; expected a `User Principal Name` "
+        "column (user detail) or `… Enabled Users`/`… Active Users` columns (user counts)",
+    )
+
+
+def _json_items(path: Path, col: Collector) -> list[tuple[str, Any]]:
+    data = load_json(path)
+    if data.is_ndjson:
+        col.take_bad_lines(data)
+        pages = [(x.locator, x.record) for x in data.lines or []]
+    elif isinstance(data.document, list):
+        pages = [(f"{path.name}:page {i}", p) for i, p in enumerate(data.document, start=1)]
+    else:
+        pages = [(path.name, data.document)]
+    items: list[tuple[str, Any]] = []
+    for where, page in pages:
+        if not isinstance(page, dict) or not isinstance(page.get("value"), list):
+            if data.is_ndjson:
+                col.source_rows += 1
+                col.reject(where, "unsupported_record", "value", "expected a Graph page", page)
+                continue
+            raise InputError(
+                f"{path}: {where}: expected a Microsoft Graph report object "
+                f'{{"value": [...]}}, got {type_name(page)}'
+            )
+        for i, entry in enumerate(page["value"]):
+            loc = f"{where}:value[{i}]"
+            if isinstance(entry, dict) and isinstance(entry.get("adoptionByProduct"), list):
+                for j, sub in enumerate(entry["adoptionByProduct"]):
+                    items.append((f"{loc}.adoptionByProduct[{j}]", ("summary", entry, sub)))
+            elif isinstance(entry, dict) and isinstance(entry.get("adoptionByDate"), list):
+                for j, sub in enumerate(entry["adoptionByDate"]):
+                    items.append((f"{loc}.adoptionByDate[{j}]", ("trend", entry, sub)))
+            else:
+                items.append((loc, ("detail", None, entry)))
+    return items
+
+
+def _item(col: Collector, loc: str, item: tuple[str, Any, Any], scope: str | None) -> None:
+    kind, parent, rec = item
+    if not isinstance(rec, dict):
+        raise RecordError("bad_type", None, f"expected an object, got {type_name(rec)}")
+    fields = dict(rec)
+    if parent is not None:
+        fields.update({k: v for k, v in parent.items() if not isinstance(v, list | dict)})
+    if kind == "detail":
+        _detail(col, loc, fields)
+    else:
+        _counts(col, loc, fields, kind, scope)
+
+
+def _find(fields: Mapping[str, Any], name: str) -> tuple[str, Any] | None:
+    for key, value in fields.items():
+        if compact(key) == name:
+            return key, value
+    return None
+
+
+def _required_day(fields: Mapping[str, Any], name: str, label: str) -> date:
+    found = _find(fields, name)
+    if found is None or found[1] in (None, ""):
+        raise RecordError("missing_required", label, "expected a date YYYY-MM-DD")
+    return parse_day(found[1], found[0])
+
+
+def _period(fields: Mapping[str, Any]) -> int | None:
+    found = _find(fields, "reportperiod")
+    if found is None:
+        by_period = _find(fields, "copilotactivityuserdetailsbyperiod")
+        if by_period and isinstance(by_period[1], list) and by_period[1]:
+            first = by_period[1][0]
+            found = ("reportPeriod", first.get("reportPeriod")) if isinstance(first, dict) else None
+    if found is None or found[1] in (None, ""):
+        return None
+    key, value = found
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RecordError("bad_type", key, f"expected a number of days, got {value!r}") from None
+    if isinstance(value, bool) or not number.is_integer() or number <= 0:
+        raise RecordError("bad_type", key, f"expected a number of days, got {value!r}")
+    return int(number)
+
+
+def _number(key: str, value: Any) -> float | None:
+    """A count cell: JSON number or CSV digits; "" and null are None."""
+    if value is None or value == "":
+        return None
+    if numeric(value):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            pass
+    raise RecordError("bad_type", key, f"expected a number, got {value!r:.40}")
+
+
+def _detail(col: Collector, loc: str, fields: dict[str, Any]) -> None:
+    upn_field = _find(fields, "userprincipalname")
+    upn = upn_field[1].strip() if upn_field and isinstance(upn_field[1], str) else ""
+    if not upn:
+        raise RecordError("missing_required", "userPrincipalName", "field is absent or empty")
+    refreshed = _required_day(fields, "reportrefreshdate", "reportRefreshDate")
+    period = _period(fields)
+    base = {"report_period_days": period}
+    other: dict[str, Any] = {}
+    facts: list[tuple[str, date | None, float | None]] = []
+    skip = {"userprincipalname", "displayname", "reportrefreshdate", "reportperiod"}
+    skip.add("copilotactivityuserdetailsbyperiod")
+    for key, value in fields.items():
+        name = compact(key)
+        if name in skip:
+            continue
+        if name.endswith(LAST_ACTIVITY):
+            app = _app(key, "last_activity_date")
+            when = opt_day(fields, key)
+            fact = "last_activity" if app == "any" else f"last_activity.{app}"
+            ago = float((refreshed - when).days) if when else None
+            facts.append((fact, when, ago))
+        elif numeric(value) or (
+            isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value)
+        ):
+            facts.append((label_slug(key), None, _number(key, value)))
+        elif value not in (None, ""):
+            other[label_slug(key)] = value
+    facts.insert(0, ("licensed", refreshed, 1.0))
+    for fact, when, value in facts:
+        attrs = base if fact != "licensed" or not other else {**base, "other": other}
+        col.add(
+            "person_facts",
+            loc,
+            person=upn,
+            source=SOURCE,
+            tool=TOOL,
+            report_date=refreshed.isoformat(),
+            fact=fact,
+            value_date=when.isoformat() if when else None,
+            value=value,
+            attrs=json_text(attrs),
+        )
+
+
+def _counts(col: Collector, loc: str, fields: dict[str, Any], kind: str, scope: str | None) -> None:
+    refreshed = _required_day(fields, "reportrefreshdate", "reportRefreshDate")
+    day = _required_day(fields, "reportdate", "reportDate") if kind == "trend" else refreshed
+    period = _period(fields)
+    skip = {"reportrefreshdate", "reportdate", "reportperiod"}
+    facts: list[tuple[str, dict[str, str], float]] = []
+    for key, value in fields.items():
+        name = compact(key)
+        if name in skip or isinstance(value, list | dict):
+            continue
+        number = _number(key, value)
+        if number is None:
+            continue
+        metric = next(
+            (m for m in ("enabled_users", "active_users") if name.endswith(compact(m))), ""
+        )
+        dims = {"app": _app(key, metric)} if metric else {}
+        metric = metric or label_slug(key)
+        if kind == "summary":
+            metric = f"period_{metric}" if dims else metric
+            dims["period_days"] = str(period) if period else "unknown"
+        facts.append((metric, dims, number))
+    if not facts:
+        raise RecordError("missing_required", None, "the row carries no user counts")
+    for metric, dims, number in facts:
+        add_fact(
+            col,
+            loc,
+            day=day,
+            source=SOURCE,
+            tool=TOOL,
+            metric=metric,
+            scope=scope,
+            dims=dims,
+            value=number,
+        )
