@@ -1,0 +1,465 @@
+"""Confidence (DESIGN §6.3): latest pulse score, inferred confidence, AI tool NPS per cohort.
+
+A person's confidence is their latest pulse answer (0–10). People without one get an
+*inferred* score from behaviour: a ridge regression fitted on the surveyed people's per-person
+features (active weeks, meaningful-event share, bounce sessions, override rate, high-stakes
+AI share, activity volume), always marked `inferred`, with its error measured on surveyed
+people held out from fitting (fixed-seed split) against a predict-the-mean baseline.
+Relational work is Ibis; the model runs in scikit-learn on the one-row-per-person frame.
+Individual scores are only returned by `per_person` (the individual path); `compute` returns
+group numbers that pass through privacy suppression.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import RidgeCV
+from sklearn.metrics import mean_absolute_error
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from uptake.metrics import stats
+from uptake.metrics.context import MetricContext, not_available
+from uptake.metrics.grouping import (
+    SEGMENT,
+    group_rows,
+    segment_frame,
+    suppressed_groups,
+    total_row,
+    week_expr,
+)
+from uptake.metrics.privacy import TOTAL, public_rows
+from uptake.schema.tables import MEANINGFUL_ACTIONS
+
+SESSION_MARKERS = ("session_start", "session_end")
+FEATURES = (
+    "active_week_share",
+    "actions_per_week_log",
+    "meaningful_share",
+    "bounce_share",
+    "override_rate",
+    "high_stakes_ai_share",
+)
+NO_COHORT = "(none)"
+
+
+@dataclass
+class ConfidenceResult:
+    """Per-person confidence (surveyed and inferred) plus the inferred model's evidence."""
+
+    people: pd.DataFrame
+    model: dict[str, Any] | None
+    model_needs: list[str] = field(default_factory=list)
+
+
+def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
+    """Confidence entries: surveyed scores, inferred scores with model error, NPS by cohort.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        `confidence`, `confidence_inferred` and `nps` entries.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    s = ctx.settings
+    if ctx.missing("responses.score"):
+        need = not_available("responses.score")
+        out["confidence"] = need
+        out["confidence_inferred"] = need
+    else:
+        res = per_person(ctx)
+        surveyed = res.people[~res.people.inferred]
+        if surveyed.empty:
+            need = not_available("responses.score")
+            need["detail"] = f"no {s.confidence_instrument}/{s.confidence_item} answers"
+            out["confidence"] = need
+            out["confidence_inferred"] = need
+        else:
+            out["confidence"] = _score_entry(ctx, surveyed)
+            if res.model is None:
+                need = not_available(*res.model_needs)
+                if not res.model_needs:
+                    need["detail"] = (
+                        f"fewer than {s.confidence_min_train} surveyed people to fit the model"
+                    )
+                out["confidence_inferred"] = need
+            else:
+                inferred = res.people[res.people.inferred]
+                entry = _score_entry(ctx, inferred)
+                entry["inferred"] = True
+                entry["model"] = res.model
+                out["confidence_inferred"] = entry
+    out["nps"] = nps(ctx)
+    return out
+
+
+# -- per person ------------------------------------------------------------------------------
+
+
+def latest_pulse(ctx: MetricContext) -> ibis.Table:
+    """Each person's latest confidence answer within the maximum age, up to `as_of`.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        Ibis table `person_key`, `score`, `answered_at`.
+    """
+    s = ctx.settings
+    r = ctx.engine.table("responses")
+    since = ctx.end_ts - timedelta(days=s.confidence_max_age_days)
+    r = r.filter(
+        r.instrument == s.confidence_instrument,
+        r.item == s.confidence_item,
+        r.person_key.notnull(),
+        r.score.between(0, 10),
+        r.ts >= since,
+        r.ts < ctx.end_ts,
+    )
+    w = ibis.window(group_by=r.person_key, order_by=[ibis.desc(r.ts), ibis.desc(r.response_id)])
+    ranked = r.mutate(rank=ibis.row_number().over(w))
+    latest = ranked.filter(ranked["rank"] == 0)
+    return latest.select("person_key", "score", answered_at=latest.ts)
+
+
+def per_person(ctx: MetricContext) -> ConfidenceResult:
+    """Confidence of every person in scope: surveyed answers, else an inferred score.
+
+    Individual path only: callers that show these values must respect the coaching policy.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        `people` with `person_key`, `score`, `inferred` (bool), `answered_at`; `model` holds
+        the inferred model's features, coefficients and held-out error (None when it could not
+        be fitted, with `model_needs` naming missing inputs).
+    """
+    surveyed = ctx.engine.execute(latest_pulse(ctx))
+    surveyed = surveyed.sort_values("person_key").reset_index(drop=True)
+    surveyed["inferred"] = False
+    if ctx.missing("events"):
+        return ConfidenceResult(surveyed, None, ["events"])
+    feats = behaviour_features(ctx)
+    cols = [c for c in FEATURES if c in feats.columns]
+    train = surveyed.merge(feats, on="person_key", how="inner")
+    usable = [c for c in cols if train[c].notna().any()]
+    if len(train) < ctx.settings.confidence_min_train or not usable:
+        return ConfidenceResult(surveyed, None)
+    model, evidence = fit_and_evaluate(train, usable, ctx)
+    rest = feats[~feats.person_key.isin(surveyed.person_key)].sort_values("person_key")
+    inferred = pd.DataFrame(
+        {
+            "person_key": rest.person_key.to_numpy(),
+            "score": np.clip(model.predict(rest[usable]), 0, 10) if len(rest) else [],
+            "answered_at": pd.NaT,
+            "inferred": True,
+        }
+    )
+    people = pd.concat([surveyed, inferred], ignore_index=True)
+    return ConfidenceResult(people, evidence)
+
+
+def behaviour_features(ctx: MetricContext) -> pd.DataFrame:
+    """Per-person behaviour over the feature window, one row per person in scope.
+
+    People in scope: those with a licence active in the window, any event in it, or a pulse
+    answer. Features a person has no data for are NaN (the model imputes them).
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        `person_key` plus the columns of `FEATURES` that the warehouse can support.
+    """
+    s = ctx.settings
+    end = ctx.end_ts
+    start = end - timedelta(days=s.confidence_feature_days)
+    n_weeks = math.ceil(s.confidence_feature_days / 7)
+
+    ev = ctx.engine.table("events")
+    ev = ev.filter(ev.ts >= start, ev.ts < end)
+    is_action = ~ev.action.isin(SESSION_MARKERS)
+    is_meaningful = ev.action.isin(MEANINGFUL_ACTIONS)
+    acts = ev.filter(is_action)
+    activity = acts.group_by("person_key").aggregate(
+        actions=acts.count(),
+        meaningful=acts.action.isin(MEANINGFUL_ACTIONS).cast("int64").sum(),
+        active_weeks=week_expr(ctx, acts.ts).nunique(),
+    )
+    sess = (
+        ev.filter(ev.session_id.notnull())
+        .group_by(["person_key", "session_id"])
+        .aggregate(
+            actions=is_action.cast("int64").sum(),
+            meaningful=is_meaningful.cast("int64").sum(),
+        )
+    )
+    bounce = (sess.meaningful == 0) & (sess.actions <= s.bounce_max_actions)
+    sessions = sess.group_by("person_key").aggregate(
+        sessions=sess.count(), bounces=bounce.cast("int64").sum()
+    )
+    frames = [ctx.engine.execute(activity), ctx.engine.execute(sessions)]
+    if ctx.has("decisions"):
+        d = ctx.engine.table("decisions")
+        d = d.filter(d.ts >= start, d.ts < end)
+        frames.append(
+            ctx.engine.execute(
+                d.group_by("person_key").aggregate(
+                    decisions=d.count(), overrides=(~d.followed).cast("int64").sum()
+                )
+            )
+        )
+    if ctx.has("tasks") and ctx.has("workflows"):
+        t = ctx.engine.table("tasks")
+        wf = ctx.engine.table("workflows")
+        high = wf.filter(wf.stakes == "high").select(hs_workflow=wf.workflow)
+        t = t.filter(t.started_at >= start, t.started_at < end)
+        t = t.join(high, t.workflow == high.hs_workflow)
+        frames.append(
+            ctx.engine.execute(
+                t.group_by("person_key").aggregate(
+                    high_runs=t.count(), high_ai=t.ai_assisted.cast("int64").sum()
+                )
+            )
+        )
+    keys = _scope(ctx, start, end)
+    df = pd.DataFrame({"person_key": sorted(keys)})
+    for f in frames:
+        df = df.merge(f, on="person_key", how="left")
+    out = pd.DataFrame({"person_key": df.person_key})
+    actions = df["actions"].fillna(0).astype(float)
+    out["active_week_share"] = df["active_weeks"].fillna(0).astype(float) / n_weeks
+    out["actions_per_week_log"] = np.log1p(actions / n_weeks)
+    out["meaningful_share"] = _ratio(df["meaningful"], actions)
+    out["bounce_share"] = _ratio(df["bounces"], df["sessions"])
+    if "decisions" in df:
+        out["override_rate"] = _ratio(df["overrides"], df["decisions"])
+    if "high_runs" in df:
+        out["high_stakes_ai_share"] = _ratio(df["high_ai"], df["high_runs"])
+    return out
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    den = den.astype(float)
+    return (num.fillna(0).astype(float) / den).where(den > 0)
+
+
+def _scope(ctx: MetricContext, start: datetime, end: datetime) -> set[str]:
+    """People whose confidence is reported: licensed in the window, active, or surveyed."""
+    keys: set[str] = set()
+    ev = ctx.engine.table("events")
+    ev = ev.filter(ev.ts >= start, ev.ts < end)
+    keys |= set(ctx.engine.execute(ev.select("person_key").distinct()).person_key)
+    keys |= set(ctx.engine.execute(latest_pulse(ctx).select("person_key")).person_key)
+    if ctx.has("licenses"):
+        lic = ctx.engine.table("licenses")
+        lic = lic.filter(lic.assigned_at < end, lic.removed_at.isnull() | (lic.removed_at >= start))
+        keys |= set(ctx.engine.execute(lic.select("person_key").distinct()).person_key)
+    if ctx.has("people"):
+        p = ctx.engine.table("people")
+        left = ctx.engine.execute(p.filter(p.employment_status == "left").select("person_key"))
+        keys -= set(left.person_key)
+    keys.discard(None)  # type: ignore[arg-type]
+    return keys
+
+
+def fit_and_evaluate(
+    train: pd.DataFrame, cols: list[str], ctx: MetricContext
+) -> tuple[Pipeline, dict[str, Any]]:
+    """Measure the model's error on held-out surveyed people, then refit it on all of them.
+
+    Args:
+        train: surveyed people with `score` and the feature columns.
+        cols: feature columns to use.
+        ctx: metric context (seed, test share).
+
+    Returns:
+        The model fitted on every surveyed person, and its evidence: features, standardised
+        coefficients, sample sizes, held-out MAE and the predict-the-mean baseline's MAE.
+    """
+    s = ctx.settings
+    train = train.sort_values("person_key").reset_index(drop=True)
+    fit_part, test_part = train_test_split(
+        train, test_size=s.confidence_test_share, random_state=s.seed
+    )
+    held = _model().fit(fit_part[cols], fit_part.score)
+    pred = np.clip(held.predict(test_part[cols]), 0, 10)
+    mae = float(mean_absolute_error(test_part.score, pred))
+    base = float(
+        mean_absolute_error(test_part.score, np.full(len(test_part), fit_part.score.mean()))
+    )
+    model = _model().fit(train[cols], train.score)
+    ridge = model.named_steps["ridgecv"]
+    evidence = {
+        "kind": "ridge regression on per-person behaviour",
+        "features": cols,
+        "coefficients": {c: round(float(b), 6) for c, b in zip(cols, ridge.coef_, strict=True)},
+        "n_train": len(fit_part),
+        "n_test": len(test_part),
+        "n_fitted": len(train),
+        "mae": round(mae, 6),
+        "baseline_mae": round(base, 6),
+        "skill": round(1 - mae / base, 6) if base > 0 else None,
+        "seed": s.seed,
+    }
+    return model, evidence
+
+
+def _model() -> Pipeline:
+    # Ridge keeps a handful of correlated ratios stable on a few dozen surveyed people;
+    # RidgeCV's leave-one-out choice of alpha is deterministic.
+    return make_pipeline(
+        SimpleImputer(strategy="median", keep_empty_features=True),
+        StandardScaler(),
+        RidgeCV(alphas=np.logspace(-2, 3, 11)),
+    )
+
+
+# -- group outputs ---------------------------------------------------------------------------
+
+
+def _score_entry(ctx: MetricContext, people: pd.DataFrame) -> dict[str, Any]:
+    """Mean (t interval) and median score overall and per segment, suppressed below k."""
+    s = ctx.settings
+    df = people[["person_key", "score"]].copy()
+    seg = segment_frame(ctx)
+    groups: list[tuple[str, pd.DataFrame]] = [(TOTAL, df)]
+    if seg is not None:
+        df = df.merge(seg, on="person_key", how="left")
+        df[SEGMENT] = df[SEGMENT].fillna("(none)")
+        groups += [(str(g), part) for g, part in df.groupby(SEGMENT, sort=True)]
+    rows = []
+    for name, part in groups:
+        x = part.score.to_numpy(dtype=float)
+        ci = stats.mean_ci(x, s.confidence_level).clip(0, 10)
+        rows.append(
+            {
+                SEGMENT: name,
+                "n": len(x),
+                **ci.as_dict("mean"),
+                "median": float(np.median(x)) if len(x) else None,
+            }
+        )
+    frame = suppressed_groups(ctx, pd.DataFrame(rows))
+    entry = total_row(frame)
+    if ctx.by is not None:
+        entry["by"] = ctx.by
+        entry["groups"] = group_rows(frame, [SEGMENT])
+    return entry
+
+
+def nps(ctx: MetricContext) -> dict[str, Any]:
+    """AI tool NPS (share 9–10 minus share 0–6, ×100) overall and per rollout cohort by month.
+
+    A person's latest answer in a month counts once; anonymous answers count one each and
+    have cohort "(none)", as do people without a licence.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        The `nps` entry: current-window NPS with a bootstrap interval, plus `months` rows
+        (month × cohort) suppressed below k within each month.
+    """
+    s = ctx.settings
+    if ctx.missing("responses.score"):
+        return not_available("responses.score")
+    r = ctx.engine.table("responses")
+    first_month = _months_back(ctx.as_of, s.nps_months - 1)
+    r = r.filter(
+        r.item == s.nps_item,
+        r.score.between(0, 10),
+        r.ts >= datetime.combine(first_month, time()),
+        r.ts < ctx.end_ts,
+    )
+    if s.nps_instrument is not None:
+        r = r.filter(r.instrument == s.nps_instrument)
+    r = r.mutate(month=r.ts.truncate("M").cast("date"))
+    w = ibis.window(
+        group_by=[r.person_key, r.month], order_by=[ibis.desc(r.ts), ibis.desc(r.response_id)]
+    )
+    named = r.filter(r.person_key.notnull())
+    named = named.mutate(rank=ibis.row_number().over(w))
+    named = named.filter(named["rank"] == 0).drop("rank")
+    answers = named.union(r.filter(r.person_key.isnull()))
+    if ctx.has("licenses"):
+        lic = ctx.engine.table("licenses")
+        first = lic.group_by("person_key").aggregate(first_seat=lic.assigned_at.min())
+        first = first.select(c_person=first.person_key, cohort=first.first_seat.truncate("M"))
+        answers = answers.left_join(first, answers.person_key == first.c_person)
+        cohort = answers.cohort.cast("date")
+    else:
+        cohort = ibis.null("date")
+    answers = answers.select("month", "ts", "score", cohort=cohort)
+    df = ctx.engine.execute(answers)
+    if df.empty:
+        need = not_available("responses.score")
+        need["detail"] = f"no '{s.nps_item}' answers in the last {s.nps_months} months"
+        return need
+
+    rows = []
+    df["month"] = _month_label(df["month"])
+    df["cohort"] = _month_label(df["cohort"]).fillna(NO_COHORT)
+    for month, part in df.groupby("month", sort=True):
+        groups = [(TOTAL, part), *part.groupby("cohort", sort=True)]
+        for cohort_name, g in groups:
+            rows.append({"month": month, "cohort": str(cohort_name), **_nps_values(g.score)})
+    frame = suppressed_groups(ctx, pd.DataFrame(rows), "cohort", partition_cols=["month"])
+
+    window = df[pd.to_datetime(df.ts) >= pd.Timestamp(ctx.start_ts)]
+    # The window total repeats people counted in the month rows, so it is its own table.
+    overall = pd.DataFrame([{"cohort": TOTAL, **_nps_values(window.score)}])
+    x = window.score.to_numpy(dtype=float)
+    ci = stats.bootstrap(
+        [x],
+        _nps_stat,
+        n_resamples=s.bootstrap_resamples,
+        seed=s.seed,
+        confidence=s.confidence_level,
+    )
+    overall["nps_low"], overall["nps_high"] = ci.low, ci.high
+    entry = total_row(suppressed_groups(ctx, overall, "cohort"), "cohort")
+    entry["window_days"] = ctx.window_days
+    entry["months"] = public_rows(frame, ["month", "cohort"])
+    return entry
+
+
+def _month_label(col: pd.Series) -> pd.Series:
+    """"YYYY-MM" labels of month-start dates (missing stays missing)."""
+    return pd.to_datetime(col).dt.strftime("%Y-%m").astype(object)
+
+
+def _nps_values(scores: pd.Series) -> dict[str, Any]:
+    x = scores.to_numpy(dtype=float)
+    n = len(x)
+    if n == 0:
+        return {"n": 0, "promoters": None, "detractors": None, "nps": None}
+    promoters = float((x >= 9).mean())
+    detractors = float((x <= 6).mean())
+    return {
+        "n": n,
+        "promoters": promoters,
+        "detractors": detractors,
+        "nps": 100 * (promoters - detractors),
+    }
+
+
+def _nps_stat(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    return 100 * ((x >= 9).mean(axis=axis) - (x <= 6).mean(axis=axis))
+
+
+def _months_back(d: date, months: int) -> date:
+    """First day of the month `months` calendar months before the month of `d`."""
+    index = d.year * 12 + (d.month - 1) - months
+    return date(index // 12, index % 12 + 1, 1)

@@ -1,0 +1,186 @@
+"""Uncertainty for the analytics families: bootstrap and t intervals, trends, tests.
+
+Everything here works on small in-memory arrays (the per-person / per-run frames the Ibis
+expressions produce); randomness always comes from a seeded generator so results repeat.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with its confidence interval (bounds None when not estimable)."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+
+    def excludes_zero(self) -> bool:
+        """Whether the interval lies entirely above or entirely below zero."""
+        if self.low is None or self.high is None:
+            return False
+        return self.low > 0 or self.high < 0
+
+    def clip(self, lo: float, hi: float) -> Interval:
+        """The interval with its bounds kept inside a bounded scale (e.g. scores 0–10)."""
+
+        def c(v: float | None) -> float | None:
+            return None if v is None else min(max(v, lo), hi)
+
+        return Interval(c(self.value), c(self.low), c(self.high))
+
+    def as_dict(self, name: str) -> dict[str, float | None]:
+        """Flat columns `name`, `name_low`, `name_high` for a result row."""
+        return {name: self.value, f"{name}_low": self.low, f"{name}_high": self.high}
+
+
+def _clean(v: float | np.floating[Any] | None) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def bootstrap(
+    samples: Sequence[np.ndarray],
+    statistic: Callable[..., np.ndarray | float],
+    *,
+    n_resamples: int,
+    seed: int,
+    confidence: float = 0.95,
+) -> Interval:
+    """Percentile bootstrap interval of a statistic over one or more independent samples.
+
+    Args:
+        samples: one array per sample; each is resampled on its own.
+        statistic: vectorised statistic `f(*samples, axis=-1)`.
+        n_resamples: number of bootstrap resamples.
+        seed: seed of the generator (fixed, so the interval repeats).
+        confidence: confidence level.
+
+    Returns:
+        The statistic on the data with its interval; bounds are None when a sample has fewer
+        than two values (no resampling variability to measure).
+    """
+    arrays = [np.asarray(s, dtype=float) for s in samples]
+    if not arrays or any(a.size == 0 for a in arrays):
+        return Interval(None, None, None)
+    point = _clean(np.asarray(statistic(*arrays, axis=-1)).item())
+    if any(a.size < 2 for a in arrays):
+        return Interval(point, None, None)
+    if all(np.ptp(a) == 0 for a in arrays):
+        # Every resample equals the data; scipy would warn about a degenerate distribution.
+        return Interval(point, point, point)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=stats.DegenerateDataWarning)
+        res = stats.bootstrap(
+            tuple(arrays),
+            statistic,
+            n_resamples=n_resamples,
+            vectorized=True,
+            confidence_level=confidence,
+            method="percentile",
+            rng=np.random.default_rng(seed),
+        )
+    ci = res.confidence_interval
+    return Interval(point, _clean(ci.low), _clean(ci.high))
+
+
+def median_ci(x: np.ndarray, *, n_resamples: int, seed: int, confidence: float = 0.95) -> Interval:
+    """Bootstrap interval of a median.
+
+    Args:
+        x: the values.
+        n_resamples: bootstrap resamples.
+        seed: generator seed.
+        confidence: confidence level.
+
+    Returns:
+        The median with its percentile-bootstrap interval.
+    """
+    return bootstrap([x], _median, n_resamples=n_resamples, seed=seed, confidence=confidence)
+
+
+def _median(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.median(x, axis=axis)
+
+
+def mean_ci(x: np.ndarray, confidence: float = 0.95) -> Interval:
+    """Mean with its Student-t interval.
+
+    Args:
+        x: the values.
+        confidence: confidence level.
+
+    Returns:
+        The mean and its t interval (bounds None below two values).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.size == 0:
+        return Interval(None, None, None)
+    mean = float(x.mean())
+    if x.size < 2:
+        return Interval(mean, None, None)
+    sem = float(stats.sem(x))
+    if sem == 0:
+        return Interval(mean, mean, mean)
+    low, high = stats.t.interval(confidence, df=x.size - 1, loc=mean, scale=sem)
+    return Interval(mean, _clean(low), _clean(high))
+
+
+def compare_means(a: np.ndarray, b: np.ndarray) -> dict[str, float | None]:
+    """Welch's t-test of two independent samples, with Mann–Whitney U as a robustness check.
+
+    Args:
+        a: first sample.
+        b: second sample.
+
+    Returns:
+        `welch_t`, `welch_p`, `mannwhitney_u`, `mannwhitney_p` (None where a sample has
+        fewer than two values or both are constant).
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    out: dict[str, float | None] = {
+        "welch_t": None,
+        "welch_p": None,
+        "mannwhitney_u": None,
+        "mannwhitney_p": None,
+    }
+    if a.size < 2 or b.size < 2:
+        return out
+    if np.ptp(a) > 0 or np.ptp(b) > 0:
+        t = stats.ttest_ind(a, b, equal_var=False)
+        out["welch_t"] = _clean(t.statistic)
+        out["welch_p"] = _clean(t.pvalue)
+    u = stats.mannwhitneyu(a, b, alternative="two-sided")
+    out["mannwhitney_u"] = _clean(u.statistic)
+    out["mannwhitney_p"] = _clean(u.pvalue)
+    return out
+
+
+def trend(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
+    """Least-squares slope of y over x (e.g. a weekly rate over week numbers).
+
+    Args:
+        x: positions (week numbers).
+        y: values.
+
+    Returns:
+        `slope`, `slope_p` (None below three points or without variation in x).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.size < 3 or np.ptp(x) == 0:
+        return {"slope": None, "slope_p": None}
+    r = stats.linregress(x, y)
+    return {"slope": _clean(r.slope), "slope_p": _clean(r.pvalue)}
