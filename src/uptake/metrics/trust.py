@@ -1,0 +1,307 @@
+"""Trust and overrides (DESIGN §6.5): override rate and trend, outcomes followed vs overridden.
+
+Override rate is 1 − followed over the decisions (AI recommendations acted on) in the current
+window, per workflow and segment, with its weekly trend (least-squares slope over the last
+`trust_trend_weeks` weeks). Outcomes compare followed and overridden decisions per workflow
+(outcome scales differ between workflows, so they are never pooled): means with t intervals,
+Welch's t-test and Mann–Whitney U as a robustness check. Decisions are treated as independent
+observations; several decisions of one person are not modelled as clustered.
+Override accuracy — the share of a person's overrides whose outcome beat the followed-case
+average of the same workflow — is individual: only `override_accuracy` returns it per person;
+`compute` reports its distribution over people, suppressed below k.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from uptake.metrics import stats
+from uptake.metrics.context import MetricContext, not_available
+from uptake.metrics.grouping import (
+    SEGMENT,
+    group_rows,
+    suppressed_groups,
+    total_row,
+    week_expr,
+    with_segment,
+)
+from uptake.metrics.privacy import TOTAL, public_rows
+
+NO_WORKFLOW = "(none)"
+
+
+def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
+    """Trust entries: override rate with trend, outcome comparison, override accuracy.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        `override_rate`, `override_outcomes` and `override_accuracy` entries.
+    """
+    if ctx.missing("decisions"):
+        need = not_available("decisions")
+        return {"override_rate": need, "override_outcomes": need, "override_accuracy": need}
+    out = {"override_rate": override_rate(ctx)}
+    if ctx.missing("decisions.outcome"):
+        need = not_available("decisions.outcome")
+        out["override_outcomes"] = need
+        out["override_accuracy"] = need
+    else:
+        out["override_outcomes"] = override_outcomes(ctx)
+        out["override_accuracy"] = accuracy_summary(ctx)
+    return out
+
+
+def _decisions(ctx: MetricContext, start: datetime) -> ibis.Table:
+    d = ctx.engine.table("decisions")
+    d = d.filter(d.ts >= start, d.ts < ctx.end_ts)
+    return d.mutate(workflow=d.workflow.fill_null(NO_WORKFLOW))
+
+
+# -- override rate ---------------------------------------------------------------------------
+
+
+def override_rate(ctx: MetricContext) -> dict[str, Any]:
+    """Override rate in the window overall, per workflow and per segment, with weekly trend.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        The `override_rate` entry: `n` people, `decisions`, `override_rate`, `slope` (rate
+        change per week) with `slope_p`, `weeks` rows, `workflows` rows (each with its own
+        slope) and, with `ctx.by`, segment `groups`.
+    """
+    d = _decisions(ctx, ctx.start_ts)
+    overridden = (~d.followed).cast("int64")
+    by_wf = d.group_by("workflow").aggregate(
+        n=d.person_key.nunique(), decisions=d.count(), overrides=overridden.sum()
+    )
+    total = d.aggregate(n=d.person_key.nunique(), decisions=d.count(), overrides=overridden.sum())
+    tot = ctx.engine.execute(total).assign(workflow=TOTAL)
+    if int(tot.decisions.iloc[0]) == 0:
+        return {"n": 0, "decisions": 0, "override_rate": None, "weeks": [], "workflows": []}
+    wf = ctx.engine.execute(by_wf)
+    weekly = _weekly(ctx)
+    slopes = {w: stats.trend(g.week_no, g.rate) for w, g in weekly.groupby("workflow")}
+    frame = pd.concat([tot, wf], ignore_index=True)
+    frame["override_rate"] = _rate(frame.overrides, frame.decisions)
+    frame["slope"] = [slopes.get(w, {}).get("slope") for w in frame.workflow]
+    frame["slope_p"] = [slopes.get(w, {}).get("slope_p") for w in frame.workflow]
+    frame = frame[["workflow", "n", "decisions", "override_rate", "slope", "slope_p"]]
+    frame = frame.sort_values("workflow", ignore_index=True)
+
+    wf_frame = suppressed_groups(ctx, frame, "workflow")
+    entry = total_row(wf_frame, "workflow")
+    weeks = _week_rows(ctx, weekly)
+    entry["weeks"] = public_rows(weeks, ["week"])
+    # The headline slope only uses weeks shown to the reader (n ≥ k).
+    shown = weeks[~weeks.suppressed]
+    entry.update(
+        stats.trend(shown.week_no.to_numpy(float), shown.override_rate.to_numpy(float))
+        if not entry.get("suppressed")
+        else {}
+    )
+    for row in entry["weeks"]:
+        row.pop("week_no", None)
+    entry["workflows"] = group_rows(wf_frame, ["workflow"], "workflow")
+    if ctx.by is not None:
+        seg = with_segment(ctx, d)
+        per_seg = seg.group_by(SEGMENT).aggregate(
+            n=seg.person_key.nunique(),
+            decisions=seg.count(),
+            overrides=(~seg.followed).cast("int64").sum(),
+        )
+        sf = pd.concat(
+            [tot.rename(columns={"workflow": SEGMENT}), ctx.engine.execute(per_seg)],
+            ignore_index=True,
+        )
+        sf["override_rate"] = _rate(sf.overrides, sf.decisions)
+        sf = sf[[SEGMENT, "n", "decisions", "override_rate"]].sort_values(
+            SEGMENT, ignore_index=True
+        )
+        entry["by"] = ctx.by
+        entry["groups"] = group_rows(suppressed_groups(ctx, sf), [SEGMENT])
+    return entry
+
+
+def _rate(num: pd.Series, den: pd.Series) -> pd.Series:
+    den = den.astype(float)
+    return (num.astype(float) / den).where(den > 0)
+
+
+def _trend_start(ctx: MetricContext) -> datetime:
+    first = ctx.current_week - timedelta(weeks=ctx.settings.trust_trend_weeks - 1)
+    return datetime.combine(first, time())
+
+
+def _weekly(ctx: MetricContext) -> pd.DataFrame:
+    """Override rate per workflow (and `TOTAL`) per trend week with decisions in it."""
+    d = _decisions(ctx, _trend_start(ctx))
+    d = d.mutate(week=week_expr(ctx, d.ts), overridden=(~d.followed).cast("int64"))
+    per_wf = d.group_by(["workflow", "week"]).aggregate(
+        n=d.person_key.nunique(), decisions=d.count(), overrides=d.overridden.sum()
+    )
+    per_all = d.group_by("week").aggregate(
+        n=d.person_key.nunique(), decisions=d.count(), overrides=d.overridden.sum()
+    )
+    df = pd.concat(
+        [ctx.engine.execute(per_wf), ctx.engine.execute(per_all).assign(workflow=TOTAL)],
+        ignore_index=True,
+    )
+    df["week"] = pd.to_datetime(df.week).dt.date
+    first = ctx.current_week - timedelta(weeks=ctx.settings.trust_trend_weeks - 1)
+    df["week_no"] = [(w - first).days // 7 for w in df.week]
+    df["rate"] = _rate(df.overrides, df.decisions)
+    return df.sort_values(["workflow", "week"], ignore_index=True)
+
+
+def _week_rows(ctx: MetricContext, weekly: pd.DataFrame) -> pd.DataFrame:
+    """Overall weekly override rate, each week its own table for suppression."""
+    w = weekly[weekly.workflow == TOTAL]
+    frame = pd.DataFrame(
+        {
+            "week": w.week.astype(str),
+            "scope": TOTAL,
+            "week_no": w.week_no,
+            "n": w.n,
+            "decisions": w.decisions,
+            "override_rate": w.rate,
+        }
+    )
+    out = suppressed_groups(ctx, frame, "scope", partition_cols=["week"])
+    return out.drop(columns="scope")
+
+
+# -- outcomes when followed vs overridden -----------------------------------------------------
+
+
+def _outcome_decisions(ctx: MetricContext) -> ibis.Table:
+    start = ctx.end_ts - timedelta(days=ctx.settings.trust_outcome_days)
+    d = _decisions(ctx, start)
+    return d.filter(d.outcome.notnull())
+
+
+def override_outcomes(ctx: MetricContext) -> dict[str, Any]:
+    """Outcome when followed vs overridden, per workflow, with intervals and tests.
+
+    A workflow row is shown only when both arms count at least k people, so neither arm's
+    mean describes fewer than k people.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        The `override_outcomes` entry: `n` people and `decisions` with an outcome, plus
+        `workflows` rows with `followed_mean` / `overridden_mean` (and `_low`/`_high`),
+        `difference` (overridden − followed), `welch_t`, `welch_p`, `mannwhitney_u`,
+        `mannwhitney_p`.
+    """
+    s = ctx.settings
+    d = _outcome_decisions(ctx)
+    df = ctx.engine.execute(d.select("person_key", "workflow", "followed", "outcome"))
+    if df.empty:
+        return {"n": 0, "decisions": 0, "window_days": s.trust_outcome_days, "workflows": []}
+    rows = []
+    for wf, g in df.groupby("workflow", sort=True):
+        fol = g[g.followed.astype(bool)]
+        ovr = g[~g.followed.astype(bool)]
+        f_ci = stats.mean_ci(fol.outcome.to_numpy(float), s.confidence_level)
+        o_ci = stats.mean_ci(ovr.outcome.to_numpy(float), s.confidence_level)
+        diff = None if f_ci.value is None or o_ci.value is None else o_ci.value - f_ci.value
+        rows.append(
+            {
+                "workflow": wf,
+                "n": g.person_key.nunique(),
+                # An empty arm shows nothing, so the guard is the smaller non-empty arm.
+                "n_arm": min(
+                    c for c in (fol.person_key.nunique(), ovr.person_key.nunique()) if c > 0
+                ),
+                "followed_decisions": len(fol),
+                "overridden_decisions": len(ovr),
+                **f_ci.as_dict("followed_mean"),
+                **o_ci.as_dict("overridden_mean"),
+                "difference": diff,
+                **stats.compare_means(ovr.outcome.to_numpy(float), fol.outcome.to_numpy(float)),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    # Workflows are compared separately (no total row): a hidden workflow hides no margin.
+    shown = suppressed_groups(ctx, frame, "workflow", n_col="n_arm").drop(columns="n_arm")
+    people = pd.DataFrame([{"scope": TOTAL, "n": df.person_key.nunique(), "decisions": len(df)}])
+    entry = total_row(suppressed_groups(ctx, people, "scope"), "scope")
+    entry["window_days"] = s.trust_outcome_days
+    entry["higher_is_better"] = s.outcome_higher_is_better
+    entry["workflows"] = public_rows(shown, ["workflow"])
+    return entry
+
+
+# -- override accuracy -----------------------------------------------------------------------
+
+
+def override_accuracy(ctx: MetricContext) -> pd.DataFrame:
+    """Per person: share of their overrides whose outcome beat the followed-case average.
+
+    Individual path only (coaching, self view); never part of a group output. An override
+    counts when its workflow has followed decisions with outcomes in the same window.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        One row per person with overrides: `person_key`, `overrides` (judged), `beat`,
+        `accuracy` (None below `override_accuracy_min` judged overrides).
+    """
+    s = ctx.settings
+    d = _outcome_decisions(ctx)
+    fol = d.filter(d.followed)
+    ref = fol.group_by("workflow").aggregate(ref_mean=fol.outcome.mean())
+    ref = ref.rename(ref_workflow="workflow")
+    ovr = d.filter(~d.followed)
+    ovr = ovr.join(ref, ovr.workflow == ref.ref_workflow)
+    better = (
+        ovr.outcome > ovr.ref_mean if s.outcome_higher_is_better else ovr.outcome < ovr.ref_mean
+    )
+    per = ovr.group_by("person_key").aggregate(
+        overrides=ovr.count(), beat=better.cast("int64").sum()
+    )
+    df = ctx.engine.execute(per).sort_values("person_key", ignore_index=True)
+    acc = df.beat.astype(float) / df.overrides.astype(float)
+    df["accuracy"] = acc.where(df.overrides >= s.override_accuracy_min)
+    return df
+
+
+def accuracy_summary(ctx: MetricContext) -> dict[str, Any]:
+    """Distribution of override accuracy over people with enough judged overrides.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        The `override_accuracy` entry: `n` people, `mean` (t interval), `median`, and
+        `min_overrides`; suppressed below k people.
+    """
+    s = ctx.settings
+    per = override_accuracy(ctx)
+    x = per.accuracy.dropna().to_numpy(float)
+    ci = stats.mean_ci(x, s.confidence_level).clip(0, 1)
+    frame = pd.DataFrame(
+        [
+            {
+                "scope": TOTAL,
+                "n": len(x),
+                **ci.as_dict("mean"),
+                "median": float(np.median(x)) if len(x) else None,
+            }
+        ]
+    )
+    entry = total_row(suppressed_groups(ctx, frame, "scope"), "scope")
+    entry["min_overrides"] = s.override_accuracy_min
+    entry["individual"] = "per person only through uptake.metrics.trust.override_accuracy"
+    return entry
