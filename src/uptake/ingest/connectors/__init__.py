@@ -1,0 +1,102 @@
+"""Vendor-format connectors (DESIGN §11): `uptake ingest --format NAME FILE…`.
+
+Each connector is a function `read(path, options) -> ConnectorResult` that turns one vendor
+file into canonical frames plus rejects; the ingestion pipeline validates, resolves
+identities and commits them. The user names the format — nothing is auto-detected across
+formats.
+"""
+
+from __future__ import annotations
+
+from uptake.ingest.connectors import (
+    exports,
+    github_metrics,
+    github_seats,
+    github_usage,
+    m365,
+    otlp,
+    scim,
+)
+from uptake.ingest.connectors.base import (
+    Connector,
+    ConnectorOptions,
+    ConnectorResult,
+    Reject,
+)
+
+_CONNECTORS = (
+    Connector(
+        "github-copilot-usage",
+        github_usage.read,
+        "GitHub Copilot usage-metrics reports (2025+ NDJSON/JSON): per-user days → daily "
+        "prompt/suggestion/accept events per feature and person facts; enterprise or "
+        "organisation reports → aggregate facts",
+        ("events", "person_facts", "aggregate_facts"),
+        params={"scope": "label for aggregate facts when records carry no enterprise/org id"},
+    ),
+    Connector(
+        "github-copilot-seats",
+        github_seats.read,
+        "GitHub Copilot seat assignments (/copilot/billing/seats) → licenses, plus last "
+        "activity/authentication and editor as person facts",
+        ("licenses", "person_facts"),
+        params={
+            "report_date": "snapshot date YYYY-MM-DD (default: latest activity in the file)",
+            "monthly_cost": "price of one seat per month (the API does not report it)",
+        },
+    ),
+    Connector(
+        "github-copilot-metrics",
+        github_metrics.read,
+        "legacy GitHub Copilot metrics API (/copilot/metrics, retired 2026) → aggregate "
+        "daily facts",
+        ("aggregate_facts",),
+        params={"scope": "whose numbers these are, e.g. organization:acme (default organization)"},
+    ),
+    Connector(
+        "m365-copilot-usage",
+        m365.read,
+        "Microsoft 365 Copilot usage reports (Graph, CSV or JSON): user detail → licensed and "
+        "per-app last-activity person facts; user count summary/trend → aggregate facts",
+        ("person_facts", "aggregate_facts"),
+        params={"scope": "label for aggregate facts (default tenant)"},
+    ),
+    Connector(
+        "otlp-genai",
+        otlp.read,
+        "OpenTelemetry GenAI spans (OTLP/JSON ExportTraceServiceRequest) → prompt events with "
+        "operation, provider, model, tokens and duration",
+        ("events",),
+        params={"tool": "tool name for the events (default: service.name, else provider)"},
+    ),
+    Connector(
+        "scim",
+        scim.read,
+        "SCIM 2.0 Users with the enterprise extension (ListResponse or single User) → people "
+        "with aliases, department and manager",
+        ("people",),
+        params={
+            "alias_paths": "extra SCIM attribute paths holding aliases (comma-separated)",
+            "function_from": "attribute path for function (default enterprise department)",
+            "team_from": "attribute path for team (default none)",
+        },
+    ),
+    Connector(
+        "survey",
+        exports.read_survey,
+        "survey export (CSV/JSON of any tool) through a saved mapping → responses",
+        ("responses",),
+        needs_mapping=True,
+    ),
+    Connector(
+        "tickets",
+        exports.read_tickets,
+        "service-desk export (CSV/JSON of any tool) through a saved mapping → feedback",
+        ("feedback",),
+        needs_mapping=True,
+    ),
+)
+
+CONNECTORS: dict[str, Connector] = {c.name: c for c in _CONNECTORS}
+
+__all__ = ["CONNECTORS", "Connector", "ConnectorOptions", "ConnectorResult", "Reject"]

@@ -40,8 +40,10 @@ def stable_id(prefix: str, *parts: object) -> str:
 class Collector:
     """Accumulates rows per canonical table plus rejects for one file."""
 
-    def __init__(self) -> None:
-        self.rows: dict[str, list[Row]] = {}
+    def __init__(self, *tables: str) -> None:
+        # Tables the connector produces get a frame even when empty, so the pipeline still
+        # logs the file as read (with zero rows) rather than seeing nothing.
+        self.rows: dict[str, list[Row]] = {t: [] for t in tables}
         self.rejects: list[Reject] = []
         self.notes: list[str] = []
         self.source_rows = 0
@@ -123,12 +125,16 @@ class Collector:
     def result(self) -> ConnectorResult:
         """The collected rows as frames with every canonical input column of their table.
 
+        Tables without rows are left out, unless no table has any: then each declared table
+        gets an empty frame, so the file is still logged as read.
+
         Returns:
             The connector result.
         """
         frames: dict[str, pd.DataFrame] = {}
+        produced = any(self.rows.values())
         for table, rows in self.rows.items():
-            if not rows:
+            if produced and not rows:
                 continue
             columns = [*TABLES[table].names, LOCATOR]
             df = pd.DataFrame.from_records(rows, columns=columns).astype(object)

@@ -48,7 +48,7 @@ def read(
     opts = ConnectorOptions.coerce(options)
     scope = opts.param("scope", "organization")
     data = load_json(path)
-    col = Collector()
+    col = Collector("aggregate_facts")
     if data.is_ndjson:
         col.take_bad_lines(data)
         items = [(x.locator, x.record) for x in data.lines or []]

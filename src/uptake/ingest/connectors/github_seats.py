@@ -54,7 +54,7 @@ def read(
     cost = _cost(opts.param("monthly_cost"))
     as_of = opts.param("report_date")
     data = load_json(path)
-    col = Collector()
+    col = Collector("licenses", "person_facts")
     if data.is_ndjson:
         col.take_bad_lines(data)
         pages = [(x.locator, x.record) for x in data.lines or []]

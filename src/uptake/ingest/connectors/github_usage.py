@@ -84,7 +84,7 @@ def read(
     """
     opts = ConnectorOptions.coerce(options)
     data = load_json(path)
-    col = Collector()
+    col = Collector("events", "person_facts", "aggregate_facts")
     if data.is_ndjson:
         col.take_bad_lines(data)
         items = [(x.locator, x.record) for x in data.lines or []]

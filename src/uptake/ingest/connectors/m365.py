@@ -108,15 +108,16 @@ def read(
     """
     opts = ConnectorOptions.coerce(options)
     scope = opts.param("scope", "tenant")
-    col = Collector()
     if path.suffix.lower() == ".csv":
         table = load_csv(path)
         kind = _csv_kind(path, table.header)
+        col = Collector("person_facts" if kind == "detail" else "aggregate_facts")
         for loc, cells, problem in table.malformed:
             col.source_rows += 1
             col.reject(loc, "malformed_record", None, problem, cells)
         items = [(x.locator, (kind, None, x.record)) for x in table.rows]
     else:
+        col = Collector("person_facts", "aggregate_facts")
         items = _json_items(path, col)
     col.each(items, lambda loc, item: _item(col, loc, item, scope))
     return col.result()
