@@ -16,6 +16,9 @@ import numpy as np
 from scipy import stats
 
 
+_BATCH_VALUES = 4_000_000
+
+
 @dataclass(frozen=True)
 class Interval:
     """A point estimate with its confidence interval (bounds None when not estimable)."""
@@ -89,6 +92,8 @@ def bootstrap(
             vectorized=True,
             confidence_level=confidence,
             method="percentile",
+            # Bound memory: each batch holds batch × (all sample sizes) resampled values.
+            batch=max(1, min(n_resamples, _BATCH_VALUES // sum(a.size for a in arrays))),
             rng=np.random.default_rng(seed),
         )
     ci = res.confidence_interval

@@ -1,0 +1,424 @@
+"""Outcomes (DESIGN §6.7): minutes and hours saved, value, ROI, steps retired, wins.
+
+Per workflow, over completed runs started in the current window: median minutes of
+AI-assisted runs vs runs without AI in the same window, and vs the catalogued
+`baseline_minutes`. The minutes saved per AI-assisted run use the same-period comparison when
+the non-AI arm has enough runs (`outcomes_min_runs`) and people (k), else the baseline; times
+the AI-assisted runs they give minutes saved, expressed per week, valued at
+`settings.hourly_cost`, and set against licence cost prorated to the window (ROI). Every saving
+carries a percentile-bootstrap interval (fixed seed); totals resample every workflow at once.
+A *win* is a workflow whose saving interval lies above zero with at least k people behind
+its AI-assisted runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from uptake.metrics import stats
+from uptake.metrics.context import MetricContext, not_available
+from uptake.metrics.grouping import suppressed_groups, total_row
+from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows
+
+DAYS_PER_MONTH = 365.25 / 12
+KEYS = ["workflow"]
+TOTAL_COLUMNS = ("n", "people_ai", "ai_runs", "hours_per_week")
+
+
+@dataclass
+class _Saving:
+    """How one workflow's saving per AI-assisted run is estimated (for the joint bootstrap)."""
+
+    ai: np.ndarray
+    manual: np.ndarray | None
+    baseline: float | None
+    weight: float  # AI-assisted runs × (minutes → hours per week)
+
+    @property
+    def samples(self) -> list[np.ndarray]:
+        return [self.ai] if self.manual is None else [self.ai, self.manual]
+
+
+def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
+    """Outcome entries: per-workflow savings, ROI, steps retired and wins.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        `outcomes`, `roi`, `steps_retired` and `wins` entries.
+    """
+    missing = ctx.missing("tasks", "tasks.minutes")
+    if missing:
+        need = not_available(*missing)
+        return {"outcomes": need, "roi": need, "steps_retired": need, "wins": need}
+    runs = completed_runs(ctx)
+    catalogue = _catalogue(ctx)
+    frame, plans = workflow_frame(ctx, runs, catalogue)
+    shown = suppressed_groups(ctx, frame, "workflow", n_col="guard").drop(columns="guard")
+    total = total_row(shown, "workflow")
+    total_ci = _total_interval(ctx, plans)
+    if total.get(SUPPRESSED):
+        entry: dict[str, Any] = {SUPPRESSED: True}
+    else:
+        entry = {c: total[c] for c in TOTAL_COLUMNS}
+        entry["workflows_compared"] = len(plans)
+        entry.update(total_ci.as_dict("hours_per_week"))
+        entry.update(_scale(total_ci, ctx.settings.hourly_cost).as_dict("value_per_week"))
+        entry = {c: jsonable(v) for c, v in entry.items()}
+    entry["window_days"] = ctx.window_days
+    entry["hourly_cost"] = ctx.settings.hourly_cost
+    entry["workflows"] = [r for r in public_rows(shown, KEYS) if r["workflow"] != TOTAL]
+    return {
+        "outcomes": entry,
+        "roi": roi(ctx, total_ci, suppressed=bool(entry.get(SUPPRESSED))),
+        "steps_retired": steps_retired(ctx, runs, catalogue),
+        "wins": wins(ctx, shown, runs),
+    }
+
+
+def completed_runs(ctx: MetricContext) -> pd.DataFrame:
+    """Completed workflow runs started in the window that carry minutes.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        `person_key`, `workflow`, `ai_assisted` (bool), `minutes`, sorted for repeatability.
+    """
+    t = ctx.engine.table("tasks")
+    done = (t.status == "completed") | (t.status.isnull() & t.completed_at.notnull())
+    t = t.filter(
+        t.started_at >= ctx.start_ts,
+        t.started_at < ctx.end_ts,
+        done,
+        t.minutes.notnull(),
+        t.minutes >= 0,
+    )
+    df = ctx.engine.execute(t.select("person_key", "workflow", "ai_assisted", "minutes"))
+    df["ai_assisted"] = df.ai_assisted.astype(bool)
+    return df.sort_values(["workflow", "person_key", "minutes"], ignore_index=True)
+
+
+def _catalogue(ctx: MetricContext) -> pd.DataFrame:
+    cols = ["workflow", "name", "baseline_minutes", "steps_before", "steps_after"]
+    if not ctx.has("workflows"):
+        return pd.DataFrame(columns=cols)
+    wf = ctx.engine.table("workflows")
+    return ctx.engine.execute(wf.select(*cols)).drop_duplicates("workflow")
+
+
+def workflow_frame(
+    ctx: MetricContext, runs: pd.DataFrame, catalogue: pd.DataFrame
+) -> tuple[pd.DataFrame, list[_Saving]]:
+    """Per-workflow minutes, savings with intervals, hours and value per week, plus a total.
+
+    Args:
+        ctx: metric context.
+        runs: `completed_runs` output.
+        catalogue: workflow catalogue rows.
+
+    Returns:
+        One row per workflow and a `TOTAL` row (with a `guard` people count for suppression),
+        and the saving plans of the workflows that enter the total.
+    """
+    s = ctx.settings
+    k = ctx.min_group_size
+    weeks = ctx.window_days / 7
+    cat = catalogue.set_index("workflow")
+    boot = {"n_resamples": s.bootstrap_resamples, "seed": s.seed, "confidence": s.confidence_level}
+    rows: list[dict[str, Any]] = []
+    plans: list[_Saving] = []
+    for wf, g in runs.groupby("workflow", sort=True):
+        ai = g[g.ai_assisted]
+        man = g[~g.ai_assisted]
+        ai_x = ai.minutes.to_numpy(float)
+        man_x = man.minutes.to_numpy(float)
+        people_ai, people_man = ai.person_key.nunique(), man.person_key.nunique()
+        # The non-AI arm is shown (and compared) only when it describes at least k people.
+        manual_ok = len(man_x) >= s.outcomes_min_runs and people_man >= k
+        ai_ok = len(ai_x) >= s.outcomes_min_runs
+        baseline = _num(cat, wf, "baseline_minutes")
+        med_ai = stats.median_ci(ai_x, **boot)
+        med_man = stats.median_ci(man_x, **boot) if manual_ok else stats.Interval(None, None, None)
+        vs_manual = (
+            stats.bootstrap([ai_x, man_x], _diff_median, **boot)
+            if ai_ok and manual_ok
+            else stats.Interval(None, None, None)
+        )
+        vs_base = (
+            _scale(_shift(med_ai, -baseline), -1.0)
+            if ai_ok and baseline is not None
+            else stats.Interval(None, None, None)
+        )
+        reference = "manual" if vs_manual.value is not None else None
+        saving = vs_manual
+        if reference is None and vs_base.value is not None:
+            reference, saving = "baseline", vs_base
+        per_week = len(ai_x) / 60 / weeks
+        hours = _scale(saving, per_week)
+        if reference is not None:
+            plans.append(
+                _Saving(ai_x, man_x if reference == "manual" else None, baseline, per_week)
+            )
+        steps = _steps(cat, wf)
+        shown_arms = [people_ai] + ([people_man] if manual_ok else [])
+        rows.append(
+            {
+                "workflow": wf,
+                "name": _text(cat, wf, "name"),
+                "n": g.person_key.nunique(),
+                "people_ai": people_ai,
+                "guard": min([c for c in shown_arms if c > 0], default=0),
+                "ai_runs": len(ai_x),
+                "other_runs": len(man_x) if manual_ok else None,
+                **med_ai.as_dict("median_ai"),
+                **med_man.as_dict("median_other"),
+                "baseline_minutes": baseline,
+                **vs_manual.as_dict("saving_vs_other"),
+                **vs_base.as_dict("saving_vs_baseline"),
+                "reference": reference,
+                **saving.as_dict("saving_per_run"),
+                **hours.as_dict("hours_per_week"),
+                **_scale(hours, s.hourly_cost).as_dict("value_per_week"),
+                "steps_retired_per_run": steps,
+                "steps_retired": None if steps is None else steps * len(ai_x),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    total_hours = sum(p.weight * _plan_saving(p) for p in plans) if plans else None
+    total = {
+        "workflow": TOTAL,
+        "n": runs.person_key.nunique(),
+        "people_ai": runs[runs.ai_assisted].person_key.nunique(),
+        "guard": runs.person_key.nunique(),
+        "ai_runs": int(runs.ai_assisted.sum()),
+        "hours_per_week": total_hours,
+        "value_per_week": None if total_hours is None else total_hours * s.hourly_cost,
+    }
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True), plans
+
+
+def _diff_median(ai: np.ndarray, manual: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.median(manual, axis=axis) - np.median(ai, axis=axis)
+
+
+def _plan_saving(p: _Saving) -> float:
+    ref = float(np.median(p.manual)) if p.manual is not None else float(p.baseline or 0.0)
+    return ref - float(np.median(p.ai))
+
+
+def _total_interval(ctx: MetricContext, plans: list[_Saving]) -> stats.Interval:
+    """Bootstrap interval of total hours saved per week, resampling every workflow together."""
+    if not plans:
+        return stats.Interval(None, None, None)
+    samples: list[np.ndarray] = []
+    parts: list[tuple[int, int | None, float, float]] = []
+    for p in plans:
+        ai_i = len(samples)
+        samples.append(p.ai)
+        man_i: int | None = None
+        if p.manual is not None:
+            man_i = len(samples)
+            samples.append(p.manual)
+        parts.append((ai_i, man_i, float(p.baseline or 0.0), p.weight))
+
+    def total(*xs: np.ndarray, axis: int = -1) -> np.ndarray:
+        acc: np.ndarray | float = 0.0
+        for ai_i, man_i, base, weight in parts:
+            ref = np.median(xs[man_i], axis=axis) if man_i is not None else base
+            acc = acc + weight * (ref - np.median(xs[ai_i], axis=axis))
+        return np.asarray(acc)
+
+    s = ctx.settings
+    return stats.bootstrap(
+        samples,
+        total,
+        n_resamples=s.bootstrap_resamples,
+        seed=s.seed,
+        confidence=s.confidence_level,
+    )
+
+
+def roi(ctx: MetricContext, hours: stats.Interval, *, suppressed: bool) -> dict[str, Any]:
+    """Value of hours saved over the window against licence cost prorated to the window.
+
+    Args:
+        ctx: metric context.
+        hours: total hours saved per week with its interval.
+        suppressed: whether the outcome total is hidden (then ROI is hidden too).
+
+    Returns:
+        The `roi` entry: `value`, `licence_cost`, `roi` ((value − cost) ÷ cost) with
+        intervals, and `seats` counted.
+    """
+    missing = ctx.missing("licenses", "licenses.monthly_cost")
+    if missing:
+        return not_available(*missing)
+    lic = ctx.engine.table("licenses")
+    lic = lic.filter(
+        lic.assigned_at < ctx.end_ts,
+        lic.removed_at.isnull() | (lic.removed_at > ctx.start_ts),
+        lic.monthly_cost.notnull(),
+    )
+    seats = ctx.engine.execute(
+        lic.select("person_key", "assigned_at", "removed_at", "monthly_cost")
+    )
+    if hours.value is None:
+        need = not_available("workflows.baseline_minutes")
+        need["detail"] = (
+            "no workflow has a measured saving: each needs non-AI runs in the window "
+            "or baseline_minutes"
+        )
+        return need
+    cost = licence_cost(seats, ctx)
+    people = seats.person_key.nunique()
+    if suppressed or people < ctx.min_group_size:
+        return {SUPPRESSED: True}
+    weeks = ctx.window_days / 7
+    value = _scale(hours, weeks * ctx.settings.hourly_cost)
+    ratio = _scale(_shift(value, -cost), 1 / cost) if cost > 0 else stats.Interval(None, None, None)
+    out = {
+        "n": people,
+        "seats": len(seats),
+        "window_days": ctx.window_days,
+        "licence_cost": cost,
+        **value.as_dict("value"),
+        **ratio.as_dict("roi"),
+    }
+    return {c: jsonable(v) for c, v in out.items()}
+
+
+def licence_cost(seats: pd.DataFrame, ctx: MetricContext) -> float:
+    """Licence cost of seats prorated to the days each was held within the window.
+
+    Args:
+        seats: `assigned_at`, `removed_at`, `monthly_cost` of seats overlapping the window.
+        ctx: metric context.
+
+    Returns:
+        Cost in currency units (monthly cost × held days ÷ 30.44).
+    """
+    if seats.empty:
+        return 0.0
+    start = pd.Timestamp(ctx.start_ts)
+    end = pd.Timestamp(ctx.end_ts)
+    held_from = pd.to_datetime(seats.assigned_at).clip(lower=start)
+    held_to = pd.to_datetime(seats.removed_at).fillna(end).clip(upper=end)
+    days = ((held_to - held_from).dt.total_seconds() / 86400).clip(lower=0)
+    return float((seats.monthly_cost.astype(float) * days / DAYS_PER_MONTH).sum())
+
+
+def steps_retired(
+    ctx: MetricContext, runs: pd.DataFrame, catalogue: pd.DataFrame
+) -> dict[str, Any]:
+    """Workflow steps retired by AI, weighted by AI-assisted runs in the window.
+
+    Args:
+        ctx: metric context.
+        runs: completed runs in the window.
+        catalogue: workflow catalogue rows.
+
+    Returns:
+        The `steps_retired` entry: total steps retired, per AI-assisted run, `n` people.
+    """
+    missing = ctx.missing("workflows.steps_before", "workflows.steps_after")
+    if missing:
+        return not_available(*missing)
+    cat = catalogue.dropna(subset=["steps_before", "steps_after"])
+    per_run = (cat.steps_before.astype(float) - cat.steps_after.astype(float)).rename("per_run")
+    ai = runs[runs.ai_assisted].merge(
+        pd.DataFrame({"workflow": cat.workflow, "per_run": per_run}), on="workflow"
+    )
+    frame = pd.DataFrame(
+        [
+            {
+                "scope": TOTAL,
+                "n": ai.person_key.nunique(),
+                "ai_runs": len(ai),
+                "steps_retired": float(ai.per_run.sum()),
+                "per_ai_run": float(ai.per_run.mean()) if len(ai) else None,
+            }
+        ]
+    )
+    entry = total_row(suppressed_groups(ctx, frame, "scope"), "scope")
+    entry["window_days"] = ctx.window_days
+    return entry
+
+
+def wins(ctx: MetricContext, shown: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
+    """Workflows where AI already delivers a measured saving, for at least k people.
+
+    Args:
+        ctx: metric context.
+        shown: the suppressed workflow frame.
+        runs: completed runs in the window.
+
+    Returns:
+        The `wins` entry: `n` distinct people behind the wins and one row per win.
+    """
+    cells = shown[(shown.workflow != TOTAL) & ~shown[SUPPRESSED]]
+    low = pd.to_numeric(cells.saving_per_run_low, errors="coerce")
+    people = pd.to_numeric(cells.people_ai, errors="coerce")
+    won = cells[(low > 0) & (people >= ctx.min_group_size)]
+    cols = [
+        "workflow",
+        "name",
+        "people_ai",
+        "ai_runs",
+        "reference",
+        "saving_per_run",
+        "saving_per_run_low",
+        "saving_per_run_high",
+        "hours_per_week",
+        "value_per_week",
+    ]
+    rows = public_rows(won[[*cols, SUPPRESSED]], KEYS)
+    behind = runs[runs.ai_assisted & runs.workflow.isin(won.workflow)].person_key.nunique()
+    return {"n": behind, "workflows": rows}
+
+
+# -- small helpers ---------------------------------------------------------------------------
+
+
+def _num(cat: pd.DataFrame, wf: str, col: str) -> float | None:
+    if wf not in cat.index:
+        return None
+    v = cat.at[wf, col]
+    return None if pd.isna(v) else float(v)
+
+
+def _text(cat: pd.DataFrame, wf: str, col: str) -> str | None:
+    if wf not in cat.index:
+        return None
+    v = cat.at[wf, col]
+    return None if pd.isna(v) else str(v)
+
+
+def _steps(cat: pd.DataFrame, wf: str) -> float | None:
+    before, after = _num(cat, wf, "steps_before"), _num(cat, wf, "steps_after")
+    return None if before is None or after is None else before - after
+
+
+def _scale(iv: stats.Interval, factor: float) -> stats.Interval:
+    def m(v: float | None) -> float | None:
+        return None if v is None else v * factor
+
+    lo, hi = m(iv.low), m(iv.high)
+    if lo is not None and hi is not None and lo > hi:
+        lo, hi = hi, lo
+    return stats.Interval(m(iv.value), lo, hi)
+
+
+def _shift(iv: stats.Interval, by: float | None) -> stats.Interval:
+    if by is None:
+        return stats.Interval(None, None, None)
+
+    def a(v: float | None) -> float | None:
+        return None if v is None else v + by
+
+    return stats.Interval(a(iv.value), a(iv.low), a(iv.high))
