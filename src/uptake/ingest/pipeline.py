@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from uptake.ingest import identity
-from uptake.ingest.readers import STAGE, Malformed, load, load_frame
+from uptake.ingest.readers import STAGE, Malformed, drop_stage, load, load_frame
 from uptake.ingest.redact import redact
 from uptake.ingest.validate import REASON_TEXT, TYPED, validate
 from uptake.schema.ddl import NOT_STORED
@@ -169,7 +169,7 @@ class BatchIngest:
     ) -> IngestResult:
         con = self.con
         self.progress("validate")
-        validate(con, self.spec, self.now, self.skew)
+        validate(con, self.spec, self.now, self.skew, self.naive_tz)
         if self.manage_tx:
             con.execute("BEGIN TRANSACTION")
         try:
@@ -206,7 +206,8 @@ class BatchIngest:
                 con.execute("ROLLBACK")
             raise
         finally:
-            for t in (STAGE, TYPED, RESOLVED, DECIDED):
+            drop_stage(con)
+            for t in (TYPED, RESOLVED, DECIDED):
                 con.execute(f"DROP TABLE IF EXISTS {t}")
         return result
 
@@ -303,6 +304,16 @@ class BatchIngest:
             c.stored_name for c in self.spec.columns if (self.spec.name, c.name) not in NOT_STORED
         ]
 
+    def _key_eq(self, a: str, b: str) -> str:
+        """Join condition on the table key; optional key columns compare null-safely."""
+        parts = []
+        for name in self.spec.key:
+            col = self.spec.column(name)
+            k = _q(col.stored_name)
+            op = "=" if col.required else "IS NOT DISTINCT FROM"
+            parts.append(f"{a}.{k} {op} {b}.{k}")
+        return " AND ".join(parts)
+
     def _decide(self, locator: Callable[[int], str]) -> tuple[Counter[str], list[Quarantined]]:
         """Classify each valid row: accepted (insert or update), duplicate, or conflict."""
         con, spec = self.con, self.spec
@@ -312,15 +323,22 @@ class BatchIngest:
         h_all = f"hash({', '.join(_q(c) for c in cols)})"
         h_imm = f"hash({', '.join(_q(c) for c in immutable)})"
         part = ", ".join(key)
+        r_all = f"hash({', '.join('r.' + _q(c) for c in cols)})"
+        r_imm = f"hash({', '.join('r.' + _q(c) for c in immutable)})"
         # Within the file: the first row of a key wins; an identical repeat is a duplicate,
-        # a different one a conflict.
+        # a different one a conflict. Repeats are rare, so find them with a hash aggregate
+        # rather than a window over every row.
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _stage_ranked AS SELECT *, {h_all} AS __h, "
-            f"{h_imm} AS __hi, row_number() OVER (PARTITION BY {part} ORDER BY __row) AS __k, "
-            f"first_value({h_all}) OVER (PARTITION BY {part} ORDER BY __row) AS __h0 "
-            f"FROM {RESOLVED}"
+            f"CREATE OR REPLACE TEMP TABLE _stage_repeats AS SELECT {part}, min(__row) AS __first, "
+            f"arg_min({h_all}, __row) AS __h0 FROM {RESOLVED} GROUP BY ALL HAVING count(*) > 1"
         )
-        on = " AND ".join(f"n.{k} IS NOT DISTINCT FROM o.{k}" for k in key)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _stage_ranked AS SELECT r.*, {r_all} AS __h, "
+            f"{r_imm} AS __hi, CASE WHEN p.__first IS NULL OR r.__row = p.__first THEN 1 "
+            f"ELSE 2 END AS __k, p.__h0 FROM {RESOLVED} r LEFT JOIN _stage_repeats p "
+            f"ON {self._key_eq('r', 'p')}"
+        )
+        on = self._key_eq("n", "o")
         merged = []
         for c in cols:
             if c in spec.mutable:
@@ -355,7 +373,8 @@ class BatchIngest:
             f"{decide} AS __status FROM _stage_ranked n "
             f"LEFT JOIN (SELECT *, true AS __present FROM {spec.name}) o ON {on}"
         )
-        con.execute("DROP TABLE IF EXISTS _stage_ranked")
+        con.execute("DROP VIEW IF EXISTS _stage_ranked")
+        con.execute("DROP TABLE IF EXISTS _stage_repeats")
         counts: Counter[str] = Counter()
         for status, unrostered, n in con.execute(
             f"SELECT __status, __unrostered, count(*) FROM {DECIDED} GROUP BY ALL"
@@ -396,16 +415,22 @@ class BatchIngest:
         cols = self._stored()
         if spec.merge != "immutable" and spec.merge != "set":
             key = [_q(k) for k in spec.stored_key]
-            on = " AND ".join(f"{spec.name}.{k} IS NOT DISTINCT FROM u.{k}" for k in key)
+            on = self._key_eq(spec.name, "u")
             con.execute(
                 f"DELETE FROM {spec.name} USING (SELECT {', '.join(key)} FROM {DECIDED} "
                 f"WHERE __status = 'update') u WHERE {on}"
             )
         names = ", ".join(_q(c) for c in cols)
-        con.execute(
-            f"INSERT INTO {spec.name} ({names}, {BATCH_COLUMN}) SELECT {names}, {batch} "
-            f"FROM {DECIDED} WHERE __status IN ('insert', 'update')"
-        )
+        # Row order inside the warehouse carries no meaning; not preserving it lets DuckDB
+        # write row groups in parallel.
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            con.execute(
+                f"INSERT INTO {spec.name} ({names}, {BATCH_COLUMN}) SELECT {names}, {batch} "
+                f"FROM {DECIDED} WHERE __status IN ('insert', 'update')"
+            )
+        finally:
+            con.execute("SET preserve_insertion_order = true")
 
     def _write_quarantine(self, batch: int, source: str, rows: list[Quarantined]) -> None:
         if not rows:

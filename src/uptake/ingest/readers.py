@@ -75,6 +75,15 @@ def _nth_unrejected(rejected: np.ndarray, row: int) -> int:
         line = candidate
 
 
+def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the staging relation, which is a view for Parquet and a table otherwise."""
+    for kind in ("VIEW", "TABLE"):
+        try:
+            con.execute(f"DROP {kind} IF EXISTS {STAGE}")
+        except duckdb.CatalogException:
+            pass
+
+
 def detect_format(path: Path, fmt: str | None) -> str:
     """The input format: the given one, else from the file extension."""
     if fmt:
@@ -149,7 +158,7 @@ def load(
     """
     if not path.is_file():
         raise InputError(f"{path}: cannot read file: it does not exist or is not a file")
-    con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    drop_stage(con)
     if fmt == "parquet":
         return _load_parquet(con, path, spec, mapping)
     if fmt == "csv":
@@ -174,8 +183,9 @@ def _load_parquet(
         raise InputError(f"{path}: cannot read as Parquet: {_first_line(exc)}") from None
     cols = _apply_mapping(path, [r[0] for r in described], spec, mapping)
     select = _select(cols, spec, "file_row_number + 1", lambda s: _q(s))
+    # Parquet is typed and cheap to re-scan, so the staging step is a view, not a copy.
     con.execute(
-        f"CREATE TEMP TABLE {STAGE} AS SELECT {select} "
+        f"CREATE TEMP VIEW {STAGE} AS SELECT {select} "
         f"FROM read_parquet({_sql_str(path)}, file_row_number = true)"
     )
     rows = _count(con)
@@ -315,7 +325,7 @@ def load_frame(
                 lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str)
             )
     data["__row"] = np.arange(1, len(data) + 1)
-    con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    drop_stage(con)
     con.register("_frame_src", data)
     try:
         select = _select(cols, spec, "__row", lambda s: _q(s))

@@ -33,24 +33,47 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _typed_expr(c: Column, src_type: str) -> tuple[str, str | None, str | None]:
-    """SQL for the typed value and the reason/condition that flags a bad value."""
-    col = _q(c.name)
-    is_text = src_type.startswith("VARCHAR")
+def _v(name: str) -> str:
+    return _q(f"__v_{name}")
+
+
+def _timestamp_expr(col: str, src_type: str, naive_tz: str) -> str:
+    """Typed UTC value of a timestamp column, avoiding time-zone arithmetic where it is moot."""
+    if src_type == "TIMESTAMP WITH TIME ZONE":
+        return f"timezone('UTC', {col})"
+    if src_type.startswith("TIMESTAMP") and naive_tz == "UTC":
+        return f"TRY_CAST({col} AS TIMESTAMP)"
+    full = f"timezone('UTC', TRY_CAST({col} AS TIMESTAMPTZ))"
+    if src_type != "VARCHAR" or naive_tz != "UTC":
+        return full
+    # A plain TIMESTAMP cast ignores an explicit offset, so only strings without one (or
+    # with Z) take the fast path.
+    return (
+        f"CASE WHEN regexp_matches({col}, '[T ][0-9:.]+[+-][0-9]{{2}}(:?[0-9]{{2}})?$') "
+        f"THEN {full} ELSE TRY_CAST({col} AS TIMESTAMP) END"
+    )
+
+
+def _typed_expr(c: Column, src_type: str, naive_tz: str) -> tuple[str, str | None, str | None]:
+    """SQL for the typed value, and the reason and condition that flag a bad value.
+
+    Conditions refer to the raw column by its name and to the typed value as `__v_<name>`.
+    """
+    col, v = _q(c.name), _v(c.name)
+    is_text = src_type == "VARCHAR"
     if c.type == "string":
         value = f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
-        if c.person:
+        if c.person or c.enum:
             value = f"lower({value})"
         if c.enum:
-            value = f"lower({value})"
             allowed = ", ".join("'" + e + "'" for e in c.enum)
-            return value, "bad_enum", f"{value} IS NOT NULL AND {value} NOT IN ({allowed})"
+            return value, "bad_enum", f"{v} IS NOT NULL AND {v} NOT IN ({allowed})"
         if c.text:
             value = redact_sql(value)
         return value, None, None
     if c.type == "timestamp":
-        value = f"timezone('UTC', TRY_CAST({col} AS TIMESTAMPTZ))"
-        return value, "bad_timestamp", f"{col} IS NOT NULL AND {value} IS NULL"
+        value = _timestamp_expr(col, src_type, naive_tz)
+        return value, "bad_timestamp", f"{col} IS NOT NULL AND {v} IS NULL"
     if c.type == "date":
         if is_text:
             value = (
@@ -59,24 +82,18 @@ def _typed_expr(c: Column, src_type: str) -> tuple[str, str | None, str | None]:
             )
         else:
             value = f"TRY_CAST({col} AS DATE)"
-        return value, "bad_date", f"{col} IS NOT NULL AND {value} IS NULL"
+        return value, "bad_date", f"{col} IS NOT NULL AND {v} IS NULL"
     if c.type in ("bool", "int", "float"):
         sql_type = {"bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE"}[c.type]
         src = f"NULLIF(trim({col}), '')" if is_text else col
         value = f"TRY_CAST({src} AS {sql_type})"
         if c.type == "float":
             value = f"CASE WHEN isfinite({value}) THEN {value} END"
-        return value, "bad_type", f"{src} IS NOT NULL AND {value} IS NULL"
+        return value, "bad_type", f"{src} IS NOT NULL AND {v} IS NULL"
     if c.type == "json":
         if is_text:
             value = f"CASE WHEN json_valid({col}) THEN {col} END"
-            return (
-                value,
-                "bad_json",
-                f"{col} IS NOT NULL AND NOT coalesce(json_valid({col}), false)",
-            )
-        if src_type == '"NULL"':
-            return "CAST(NULL AS VARCHAR)", None, None
+            return value, "bad_json", f"{col} IS NOT NULL AND {v} IS NULL"
         return f"CAST(to_json({col}) AS VARCHAR)", None, None
     # list
     if is_text:
@@ -86,17 +103,17 @@ def _typed_expr(c: Column, src_type: str) -> tuple[str, str | None, str | None]:
             f"CASE WHEN json_valid({col}) THEN from_json({col}, '[\"VARCHAR\"]') END "
             f"ELSE list_transform(string_split({col}, ';'), x -> trim(x)) END"
         )
-        return value, "bad_json", f"{col} IS NOT NULL AND trim({col}) <> '' AND {value} IS NULL"
-    if src_type == '"NULL"':
-        return "CAST(NULL AS VARCHAR[])", None, None
-    return (
-        f"TRY_CAST({col} AS VARCHAR[])",
-        "bad_type",
-        f"{col} IS NOT NULL AND {col}::VARCHAR[] IS NULL",
-    )
+        return value, "bad_json", f"{col} IS NOT NULL AND trim({col}) <> '' AND {v} IS NULL"
+    return f"TRY_CAST({col} AS VARCHAR[])", "bad_type", f"{col} IS NOT NULL AND {v} IS NULL"
 
 
-def validate(con: duckdb.DuckDBPyConnection, spec: Table, now: datetime, skew_minutes: int) -> None:
+def validate(
+    con: duckdb.DuckDBPyConnection,
+    spec: Table,
+    now: datetime,
+    skew_minutes: int,
+    naive_tz: str = "UTC",
+) -> None:
     """Create the typed staging table with `__reason` and `__field` for rows that fail.
 
     Args:
@@ -104,6 +121,7 @@ def validate(con: duckdb.DuckDBPyConnection, spec: Table, now: datetime, skew_mi
         spec: canonical table.
         now: current time (UTC) for the future-timestamp check.
         skew_minutes: allowed clock skew.
+        naive_tz: time zone of timestamps without an offset.
     """
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {STAGE})").fetchall())
     values: list[str] = []
@@ -113,27 +131,30 @@ def validate(con: duckdb.DuckDBPyConnection, spec: Table, now: datetime, skew_mi
             raw = _q(c.name)
             empty = (
                 f"{raw} IS NULL OR trim({raw}) = ''"
-                if types[c.name].startswith("VARCHAR")
+                if types[c.name] == "VARCHAR"
                 else f"{raw} IS NULL"
             )
             checks.append((empty, "missing_required", c.name))
     for c in spec.columns:
-        value, reason, bad = _typed_expr(c, types[c.name])
-        values.append(f"{value} AS {_q(c.name)}")
+        value, reason, bad = _typed_expr(c, types[c.name], naive_tz)
+        values.append(f"{value} AS {_v(c.name)}")
         if reason and bad:
             checks.append((bad, reason, c.name))
     stamp = now.replace(tzinfo=None).isoformat(sep=" ")
     limit = f"TIMESTAMP '{stamp}' + INTERVAL {int(skew_minutes)} MINUTE"
     for c in spec.columns:
         if c.type == "timestamp" and c.name not in _PAST_ONLY_EXCLUDED:
-            value, _, _ = _typed_expr(c, types[c.name])
-            checks.append((f"{value} > {limit}", "future_timestamp", c.name))
-    reason = "CASE " + " ".join(f"WHEN {cond} THEN '{r}'" for cond, r, _ in checks) + " END"
-    field = "CASE " + " ".join(f"WHEN {cond} THEN '{f}'" for cond, _, f in checks) + " END"
-    if not checks:
-        reason = field = "NULL"
+            checks.append((f"{_v(c.name)} > {limit}", "future_timestamp", c.name))
+    problem = (
+        "CASE " + " ".join(f"WHEN {cond} THEN '{r}:{f}'" for cond, r, f in checks) + " END"
+        if checks
+        else "NULL"
+    )
+    typed = ", ".join(f"{_v(c.name)} AS {_q(c.name)}" for c in spec.columns)
     con.execute(f"DROP TABLE IF EXISTS {TYPED}")
     con.execute(
-        f"CREATE TEMP TABLE {TYPED} AS SELECT __row, {', '.join(values)}, "
-        f"{reason} AS __reason, {field} AS __field FROM {STAGE}"
+        f"CREATE TEMP TABLE {TYPED} AS SELECT __row, {typed}, "
+        "split_part(__problem, ':', 1) AS __reason, split_part(__problem, ':', 2) AS __field "
+        f"FROM (SELECT *, {problem} AS __problem FROM "
+        f"(SELECT *, {', '.join(values)} FROM {STAGE}))"
     )

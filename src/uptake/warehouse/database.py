@@ -47,4 +47,6 @@ def connect(
     if not read_only:
         migrate(con)
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws its own progress bar on long queries; uptake's commands draw theirs.
+    con.execute("SET enable_progress_bar = false")
     return con
