@@ -1,0 +1,160 @@
+"""What every metric family receives: the engine, the date, the settings and the group rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import ibis
+
+from uptake.errors import InputError
+from uptake.metrics.settings import MetricsSettings
+from uptake.warehouse.engine import Engine
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# Segment dimensions of DESIGN §6.1, in the order the CLI lists them.
+SEGMENTS = ("role", "function", "team", "manager", "level", "location", "cohort", "tenure")
+
+
+def not_available(*needs: str) -> dict[str, Any]:
+    """A metric entry saying which inputs are missing (never a zero).
+
+    Args:
+        needs: the missing inputs as "table" or "table.column".
+
+    Returns:
+        `{"status": "not_available", "needs": [...]}`.
+    """
+    return {"status": "not_available", "needs": sorted(set(needs))}
+
+
+def is_available(entry: dict[str, Any]) -> bool:
+    """Whether a metric entry carries values rather than a not-available status."""
+    return entry.get("status") != "not_available"
+
+
+@dataclass
+class MetricContext:
+    """Inputs shared by every metric family for one computation.
+
+    `as_of` is the last day included (inclusive); the current window is the `window_days`
+    days ending at it. Weeks start on `settings.week_start` (ISO Monday by default).
+    """
+
+    engine: Engine
+    as_of: date
+    settings: MetricsSettings
+    min_group_size: int
+    by: str | None = None
+    _has: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.as_of, datetime):
+            self.as_of = self.as_of.date()
+        if self.by is not None and self.by not in SEGMENTS:
+            raise InputError(f"unknown segment {self.by!r}; expected one of: {', '.join(SEGMENTS)}")
+
+    # -- availability -----------------------------------------------------------------------
+
+    def has(self, table: str) -> bool:
+        """Whether a warehouse table exists and holds rows (cached for this computation)."""
+        if table not in self._has:
+            self._has[table] = self.engine.has(table)
+        return self._has[table]
+
+    def has_values(self, table: str, column: str) -> bool:
+        """Whether a table holds at least one non-null value in a column."""
+        key = f"{table}.{column}"
+        if key not in self._has:
+            if not self.has(table):
+                self._has[key] = False
+            else:
+                t = self.engine.table(table)
+                n = self.engine.execute(t.filter(t[column].notnull()).limit(1).count())
+                self._has[key] = bool(int(n.iloc[0, 0]))
+        return self._has[key]
+
+    def missing(self, *needs: str) -> list[str]:
+        """The subset of `needs` ("table" or "table.column") that the warehouse lacks."""
+        out = []
+        for need in needs:
+            table, _, column = need.partition(".")
+            ok = self.has_values(table, column) if column else self.has(table)
+            if not ok:
+                out.append(need)
+        return out
+
+    # -- time -------------------------------------------------------------------------------
+
+    @property
+    def window_days(self) -> int:
+        return self.settings.window_days
+
+    @property
+    def window_start(self) -> date:
+        """First day of the current window (inclusive)."""
+        return self.as_of - timedelta(days=self.window_days - 1)
+
+    @property
+    def end_ts(self) -> datetime:
+        """Exclusive upper timestamp bound: midnight after `as_of`."""
+        return datetime.combine(self.as_of + timedelta(days=1), time())
+
+    @property
+    def start_ts(self) -> datetime:
+        """Inclusive lower timestamp bound of the current window."""
+        return datetime.combine(self.window_start, time())
+
+    def days_back(self, days: int) -> date:
+        """First day of the `days`-day span ending at `as_of` (inclusive)."""
+        return self.as_of - timedelta(days=days - 1)
+
+    @property
+    def week_offset(self) -> int:
+        """Weekday number (Monday 0) on which reporting weeks start."""
+        return week_offset(self.settings.week_start)
+
+    def week_of(self, d: date) -> date:
+        """First day of the reporting week containing `d`."""
+        return week_of(d, self.week_offset)
+
+    @property
+    def current_week(self) -> date:
+        """First day of the reporting week containing `as_of`."""
+        return self.week_of(self.as_of)
+
+    def ibis_as_of(self) -> ibis.expr.types.DateScalar:
+        """`as_of` as an Ibis date literal."""
+        return ibis.literal(self.as_of, type="date")
+
+
+def week_offset(week_start: str) -> int:
+    """Weekday number (Monday 0) of a week-start setting such as "monday".
+
+    Args:
+        week_start: weekday name, case-insensitive.
+
+    Returns:
+        0 for Monday … 6 for Sunday.
+    """
+    try:
+        return WEEKDAYS.index(week_start.strip().lower())
+    except ValueError:
+        raise InputError(
+            f"week_start {week_start!r} is not a weekday name ({', '.join(WEEKDAYS)})"
+        ) from None
+
+
+def week_of(d: date, offset: int = 0) -> date:
+    """First day of the week containing `d` when weeks start on weekday `offset`.
+
+    Args:
+        d: any date.
+        offset: weekday number (Monday 0) on which weeks start.
+
+    Returns:
+        The week's first day.
+    """
+    return d - timedelta(days=(d.weekday() - offset) % 7)

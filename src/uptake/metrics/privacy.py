@@ -1,0 +1,201 @@
+"""The one place that enforces the minimum group size (DESIGN §8) on every group output.
+
+A group (cell) counting fewer than k people is *primary*-suppressed. Because totals are
+public — the total row, the organisation-wide number — a lone hidden cell could be recovered
+by subtracting the visible cells from the total, so cells are also *complementary*-suppressed
+until, in every table (the cells of one dimension that add up to one total):
+
+* no suppressed cell is alone (two or more cells with people are hidden, or none), and
+* the hidden cells together count at least k people, so the attacker's bound on any one of
+  them (0 … total − visible) always reaches k.
+
+If the whole table counts fewer than k people, its total is itself a small group and
+everything is hidden. Complementary cells are chosen smallest-first so the least information
+is lost. A group of zero people is never primary-suppressed (it describes no one) and never
+serves as cover (a zero is often known).
+
+One additive dimension per table: a distribution *within* a group (people per ladder level
+in a team) is a value of that group, not a group of its own, and uptake produces no
+cross-tabs with both margins published (those need linear-programming cell suppression).
+Independent tables in one frame (one per week, one per metric) are split with
+`partition_cols`. Differencing the same group across partitions (a team in two weeks) is
+outside what cell suppression can address.
+
+`public_rows` serialises only frames that went through `suppress`, so no group output can
+skip this module.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from uptake.errors import PrivacyError
+
+TOTAL = "(all)"
+SUPPRESSED = "suppressed"
+_MARK = "uptake_privacy_k"
+
+
+def check_k(k: int) -> int:
+    """Validate a minimum group size (never below 3, §8).
+
+    Args:
+        k: the minimum group size.
+
+    Returns:
+        k, unchanged.
+    """
+    if k < 3:
+        raise PrivacyError(f"minimum group size {k} is unsafe: it must be at least 3")
+    return k
+
+
+def suppress(
+    frame: pd.DataFrame,
+    group_cols: Sequence[str],
+    n_col: str = "n",
+    k: int = 5,
+    *,
+    partition_cols: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Hide every group below k people, plus the complementary cells that would reveal one.
+
+    Args:
+        frame: one row per group; `n_col` counts the people in the group.
+        group_cols: the columns naming a group; together they form ONE additive dimension
+            whose cells add up to the (public) total. A row whose group columns all equal
+            `TOTAL` is the total row.
+        n_col: the people count.
+        k: minimum group size (at least 3).
+        partition_cols: columns splitting the frame into independent tables (e.g. week),
+            each suppressed on its own.
+
+    Returns:
+        A copy with a boolean `suppressed` column; every value column (all but the group and
+        partition columns), including `n_col`, is null on suppressed rows.
+    """
+    check_k(k)
+    group_cols = list(group_cols)
+    partition_cols = list(partition_cols)
+    if not group_cols:
+        raise PrivacyError("suppress needs at least one group column")
+    if n_col not in frame.columns:
+        raise PrivacyError(f"suppress needs the people count column {n_col!r}")
+    out = frame.reset_index(drop=True).copy()
+    n = pd.to_numeric(out[n_col], errors="coerce").fillna(0).to_numpy(dtype=float)
+    hidden = np.zeros(len(out), dtype=bool)
+    if len(out):
+        keys = out[group_cols].to_numpy(dtype=object)
+        is_total = np.array([all(_is_total(v) for v in row) for row in keys], dtype=bool)
+        if partition_cols:
+            groups = out.groupby(partition_cols, dropna=False, sort=False).indices
+            parts = [np.asarray(ix) for ix in groups.values()]
+        else:
+            parts = [np.arange(len(out))]
+        for ix in parts:
+            hidden[ix] = _suppress_table(is_total[ix], n[ix], k)
+    keep = set(group_cols) | set(partition_cols)
+    for c in [c for c in out.columns if c not in keep]:
+        kind = out[c].dtype.kind
+        if kind in "iu":
+            out[c] = out[c].astype("Int64")
+        elif kind == "b":
+            out[c] = out[c].astype("boolean")
+        elif kind == "f":
+            out[c] = out[c].astype("Float64")
+        if hidden.any():
+            out.loc[hidden, c] = None
+    out[SUPPRESSED] = hidden
+    out.attrs[_MARK] = k
+    return out
+
+
+def _suppress_table(is_total: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
+    """Hidden flags of one table; `is_total` marks its total row(s)."""
+    hidden = (n > 0) & (n < k)
+    cells = np.flatnonzero(~is_total)
+    cell_n = n[cells]
+    cell_hidden = hidden[cells]
+    while True:
+        hid = cell_hidden & (cell_n > 0)
+        count = int(hid.sum())
+        if count == 0 or (count >= 2 and cell_n[hid].sum() >= k):
+            break
+        candidates = np.flatnonzero(~cell_hidden & (cell_n > 0))
+        if candidates.size == 0:
+            break
+        cell_hidden[candidates[np.argmin(cell_n[candidates])]] = True
+    hidden[cells] = cell_hidden
+    # A table that could not be made safe counts fewer than k people in all: its total is
+    # a group below k, so everything goes.
+    if cell_hidden.any() and cell_n.sum() < k:
+        hidden[:] = True
+    if ((n[is_total] > 0) & (n[is_total] < k)).any():
+        hidden[:] = True
+    return hidden
+
+
+def _is_total(v: object) -> bool:
+    return isinstance(v, str) and v == TOTAL
+
+
+def is_suppressed(frame: pd.DataFrame) -> bool:
+    """Whether a frame went through `suppress`."""
+    return _MARK in frame.attrs and SUPPRESSED in frame.columns
+
+
+def public_rows(frame: pd.DataFrame, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """JSON-ready rows of a suppressed frame: hidden rows carry only their keys.
+
+    Args:
+        frame: the result of `suppress`.
+        keys: the columns identifying a row (group and partition columns).
+
+    Returns:
+        One dict per row; suppressed rows are `{key: ..., "suppressed": True}`.
+    """
+    if not is_suppressed(frame):
+        raise PrivacyError("group output must pass through uptake.metrics.privacy.suppress")
+    out: list[dict[str, Any]] = []
+    for rec in frame.to_dict(orient="records"):
+        if rec[SUPPRESSED]:
+            row = {c: jsonable(rec[c]) for c in keys}
+            row[SUPPRESSED] = True
+        else:
+            row = {c: jsonable(v) for c, v in rec.items()}
+            row[SUPPRESSED] = False
+        out.append(row)
+    return out
+
+
+def jsonable(v: Any) -> Any:
+    """A plain JSON value for numpy/pandas scalars, dates and missing values.
+
+    Args:
+        v: any scalar or list.
+
+    Returns:
+        None, bool, int, float, str or a list of those.
+    """
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [jsonable(x) for x in v]
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer, int)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        f = float(v)
+        return None if math.isnan(f) or math.isinf(f) else round(f, 6)
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat() if v == v.normalize() else v.isoformat()
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    return v if isinstance(v, str) else str(v)
