@@ -175,7 +175,8 @@ def _timestamp(text: str, field: str, source: Source) -> str:
 def _required(value: Any, column: str, mapping: ExportMapping) -> Any:
     if value is None:
         spec = mapping.columns.get(column, column)
-        raise RecordError("missing_required", str(spec), f"empty, and {column} is required")
+        name = spec if isinstance(spec, str) else " + ".join(spec)
+        raise RecordError("missing_required", name, f"empty, and {column} is required")
     return value
 
 

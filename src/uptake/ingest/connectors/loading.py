@@ -145,7 +145,8 @@ def load_csv(path: Path) -> CsvInput:
     """
     text = read_text(path)
     stream = io.StringIO(text, newline="")
-    reader = csv.reader(stream)
+    # strict: a file cut inside a quoted cell is an error, not a shortened value.
+    reader = csv.reader(stream, strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:

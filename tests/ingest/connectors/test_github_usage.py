@@ -1,0 +1,199 @@
+"""GitHub Copilot usage-metrics reports: exact rows from the published samples, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from uptake.errors import InputError
+from uptake.ingest.connectors import github_usage
+
+USER = "github_copilot_usage_metrics_user_level_example.json"
+ENTERPRISE = "github_copilot_usage_metrics_enterprise_level_example.json"
+
+
+def test_user_sample_gives_three_events_and_sixteen_facts(samples):
+    # Hand calculation from the sample's one record (login1, 2025-10-01):
+    # totals_by_feature = [code_completion: prompts 0, generations 1, acceptances 1]
+    #   -> suggestion value 1, accept value 1 (a zero count makes no event)      = 2 events
+    # totals_by_cli.prompt_count 2 and no `copilot_cli` feature row -> prompt 2 = 1 event
+    # person_facts: scalar fields code_acceptance 1, code_generation 1, loc_added 8,
+    #   loc_deleted 0, loc_suggested_to_add 10, loc_suggested_to_delete 0, used_agent 0,
+    #   used_chat 0, used_cli 1, user_initiated 0                                   = 10
+    #   + totals_by_cli prompt_count 2, request_count 2, session_count 2,
+    #     token_usage avg 4400, output 5000, prompt 3800                            =  6
+    r = github_usage.read(samples / USER)
+    assert r.rejects == []
+    assert r.source_rows == 1
+    assert set(r.frames) == {"events", "person_facts"}
+    ev = r.frames["events"].set_index("action")
+    assert sorted(ev.index) == ["accept", "prompt", "suggestion"]
+    assert ev.loc["suggestion", "value"] == 1.0
+    assert ev.loc["accept", "value"] == 1.0
+    assert ev.loc["prompt", "value"] == 2.0
+    assert ev.loc["prompt", "surface"] == "cli"
+    assert ev.loc["accept", "surface"] == "vscode"
+    assert set(ev["person"]) == {"login1"}
+    assert set(ev["tool"]) == {"github-copilot"}
+    assert set(ev["ts"]) == {"2025-10-01T00:00:00Z"}
+    attrs = json.loads(ev.loc["accept", "attrs"])
+    assert attrs["feature"] == "code_completion"
+    assert attrs["by_language"] == {"unknown": 1.0}
+    assert attrs["granularity"] == "day"
+    facts = r.frames["person_facts"].set_index("fact")["value"]
+    assert len(facts) == 16
+    assert facts["loc_added_sum"] == 8.0
+    assert facts["used_cli"] == 1.0
+    assert facts["used_chat"] == 0.0
+    assert facts["totals_by_cli.token_usage.prompt_tokens_sum"] == 3800.0
+    assert set(r.frames["person_facts"]["report_date"]) == {"2025-10-01"}
+
+
+def test_enterprise_sample_gives_96_aggregate_facts(samples):
+    # Hand calculation. Record 1 (enterprise 1), its one day:
+    #   day-level numbers: acceptance 2, generation 2, daily_active_cli 2, daily_active 2,
+    #     loc x4, monthly_active_agent, monthly_active_chat, monthly_active, user_initiated,
+    #     weekly_active                                                              = 13
+    #   pull_requests: 14 numeric fields                                              = 14
+    #   totals_by_cli: prompt, request, session + token_usage avg, output, prompt     =  6
+    #   totals_by_feature[code_completion]: acc, gen, loc x4, user_initiated          =  7
+    #   totals_by_ide[vscode]: the same 7                                             =  7
+    #   totals_by_language_feature[code_completion, unknown]: acc, gen, loc x4        =  6
+    #   totals_by_language_model / model_feature: empty                               =  0
+    #                                                                           sum   = 53
+    # Record 2 (enterprise 2): day-level 12 (no daily_active_cli_users), pull_requests 11
+    #   (no median_* fields), no totals_by_cli, feature 7, ide 7, language_feature 6  = 43
+    # Total 53 + 43 = 96.
+    r = github_usage.read(samples / ENTERPRISE)
+    assert r.rejects == []
+    assert r.source_rows == 2
+    facts = r.frames["aggregate_facts"]
+    assert len(facts) == 96
+    assert (facts["scope"] == "enterprise:1").sum() == 53
+    assert (facts["scope"] == "enterprise:2").sum() == 43
+    key = facts.set_index(["scope", "metric", "dims"])["value"]
+    assert key["enterprise:1", "daily_active_users", "{}"] == 2.0
+    assert key["enterprise:1", "pull_requests.median_minutes_to_merge", "{}"] == 2.5
+    assert key["enterprise:2", "loc_added_sum", '{"feature":"code_completion"}'] == 38.0
+    assert key["enterprise:1", "totals_by_cli.token_usage.output_tokens_sum", "{}"] == 7000.0
+    assert set(facts["day"]) == {"2025-10-01"}
+    assert "events" not in r.frames
+
+
+def test_ndjson_form_gives_the_same_rows_and_ids(samples, write):
+    [record] = json.loads((samples / USER).read_text())
+    records = [record, {**record, "user_login": "login2"}]
+    from_array = github_usage.read(write("users.json", records)).frames["events"]
+    path = write("users.ndjson", "\n".join(json.dumps(r) for r in records) + "\n")
+    from_ndjson = github_usage.read(path).frames["events"]
+    assert len(from_ndjson) == 6
+    assert list(from_ndjson["event_id"]) == list(from_array["event_id"])
+    assert (
+        list(from_ndjson["__locator"]) == ["users.ndjson:line 1"] * 3 + ["users.ndjson:line 2"] * 3
+    )
+
+
+def test_event_ids_are_deterministic(samples):
+    first = github_usage.read(samples / USER).frames["events"]["event_id"].tolist()
+    second = github_usage.read(samples / USER).frames["events"]["event_id"].tolist()
+    assert first == second
+    assert len(set(first)) == 3
+
+
+def test_report_links_file_is_refused_with_a_hint(samples):
+    with pytest.raises(InputError, match="download_links"):
+        github_usage.read(samples / "github_copilot_usage_metrics_report_links_1day.json")
+
+
+def test_truncated_document_names_file_and_position(samples, write):
+    text = (samples / USER).read_text()
+    path = write("cut.json", text[: len(text) // 2])
+    with pytest.raises(InputError) as err:
+        github_usage.read(path)
+    assert "cut.json" in err.value.message
+    assert "line" in err.value.message and "truncated" in err.value.message
+
+
+def test_truncated_last_ndjson_line_is_quarantined_alone(samples, write):
+    record = json.loads((samples / USER).read_text())[0]
+    line = json.dumps(record)
+    path = write("users.ndjson", line + "\n" + line.replace("login1", "login2")[:80])
+    r = github_usage.read(path)
+    assert len(r.frames["events"]) == 3
+    assert [(x.locator, x.reason) for x in r.rejects] == [("users.ndjson:line 2", "bad_json")]
+
+
+def test_wrong_type_counter_rejects_the_record_naming_the_field(samples, write):
+    record = json.loads((samples / USER).read_text())[0]
+    record["totals_by_feature"][0]["code_acceptance_activity_count"] = "one"
+    r = github_usage.read(write("bad.json", [record]))
+    assert r.frames["events"].empty
+    [rej] = r.rejects
+    assert rej.reason == "bad_type"
+    assert rej.field == "totals_by_feature[0].code_acceptance_activity_count"
+    assert rej.locator == "bad.json:record 1"
+
+
+def test_missing_login_and_bad_day_are_rejected(samples, write):
+    record = json.loads((samples / USER).read_text())[0]
+    no_login = {k: v for k, v in record.items() if k != "user_login"}
+    bad_day = {**record, "day": "2025-13-01"}
+    r = github_usage.read(write("bad.json", [no_login, bad_day, record]))
+    assert [(x.reason, x.field) for x in r.rejects] == [
+        ("missing_required", "user_login"),
+        ("bad_timestamp", "day"),
+    ]
+    assert len(r.frames["events"]) == 3
+
+
+def test_extra_fields_are_kept(samples, write):
+    # The localized docs start the record with "ai_credits_used": 12.5; a new feature row
+    # and an unknown nested object must not break parsing either.
+    record = json.loads((samples / USER).read_text())[0]
+    record = {"ai_credits_used": 12.5, "future_object": {"x": "y"}, **record}
+    record["totals_by_feature"].append(
+        {"feature": "chat_panel_agent_mode", "user_initiated_interaction_count": 4, "new": 1}
+    )
+    r = github_usage.read(write("extra.json", [record]))
+    assert r.rejects == []
+    ev = r.frames["events"]
+    agent = ev[ev["action"] == "prompt"].set_index("surface")
+    assert agent.loc["vscode", "value"] == 4.0
+    attrs = json.loads(agent.loc["vscode", "attrs"])
+    # Unknown numbers become person facts; unknown structures ride along in attrs.
+    assert attrs["extra"] == {"future_object": {"x": "y"}}
+    assert attrs["feature_totals"]["new"] == 1.0
+    facts = r.frames["person_facts"].set_index("fact")["value"]
+    assert facts["ai_credits_used"] == 12.5
+
+
+def test_record_without_breakdowns_still_counts_its_totals(write):
+    record = {"user_login": "a", "day": "2025-10-02", "user_initiated_interaction_count": 5}
+    r = github_usage.read(write("bare.json", [record]))
+    [row] = r.frames["events"].to_dict("records")
+    assert (row["action"], row["value"], json.loads(row["attrs"])["feature"]) == (
+        "prompt",
+        5.0,
+        "all",
+    )
+
+
+def test_org_scope_comes_from_organization_id(samples, write):
+    report = json.loads((samples / ENTERPRISE).read_text())[0]
+    report.pop("enterprise_id")
+    for day in report["day_totals"]:
+        day.pop("enterprise_id")
+        day["organization_id"] = "42"
+    r = github_usage.read(write("org.json", [report]))
+    assert set(r.frames["aggregate_facts"]["scope"]) == {"organization:42"}
+
+
+def test_unknown_record_shape_is_unsupported(write):
+    r = github_usage.read(write("odd.json", [{"hello": "world"}, 3]))
+    assert [x.reason for x in r.rejects] == ["unsupported_record", "bad_type"]
+
+
+def test_not_json_at_all(write):
+    with pytest.raises(InputError, match="not valid JSON"):
+        github_usage.read(write("x.json", "day,user\n2025-10-01,a\n"))

@@ -1,0 +1,157 @@
+"""Microsoft 365 Copilot usage reports: all six published samples, column order, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from uptake.errors import InputError
+from uptake.ingest.connectors import m365
+
+APPS = ["copilot_chat", "teams", "word", "excel", "powerpoint", "outlook", "onenote", "loop"]
+
+
+def test_user_detail_beta_json(samples):
+    # Hand calculation: one user, report refresh date 2025-08-20, period 7 days.
+    # Facts: licensed + last_activity (any app) + 8 apps = 10 rows. Days before refresh:
+    #   any 2025-08-20 -> 0; chat 08-16 -> 4; teams 08-20 -> 0; word 08-06 -> 14;
+    #   powerpoint 2025-03-26 -> 5 (to Mar 31) + 30 + 31 + 30 + 31 + 20 = 147;
+    #   excel, outlook, onenote, loop "" -> no date.
+    r = m365.read(samples / "m365_copilot_usage_user_detail_beta.json")
+    assert r.rejects == []
+    facts = r.frames["person_facts"]
+    assert len(facts) == 10
+    assert set(facts["person"]) == {"DC8C64D6EC3A3AA17481D7E5EB5B68A6"}
+    assert set(facts["report_date"]) == {"2025-08-20"}
+    by = facts.set_index("fact")
+    assert list(by.index) == ["licensed", "last_activity"] + [f"last_activity.{a}" for a in APPS]
+    assert by.loc["licensed", "value"] == 1.0
+    assert by.loc["last_activity.copilot_chat", "value"] == 4.0
+    assert by.loc["last_activity.word", "value_date"] == "2025-08-06"
+    assert by.loc["last_activity.word", "value"] == 14.0
+    assert by.loc["last_activity.powerpoint", "value"] == 147.0
+    assert by.loc["last_activity.excel", "value_date"] is None
+    assert json.loads(by.loc["licensed", "attrs"]) == {"report_period_days": 7}
+
+
+def test_user_detail_v1_csv(samples):
+    # One user with every activity column empty: licensed + 9 last-activity facts, no dates.
+    r = m365.read(samples / "m365_copilot_usage_user_detail_v1.0.csv")
+    assert r.rejects == []
+    facts = r.frames["person_facts"]
+    assert len(facts) == 10
+    assert facts["value_date"].tolist() == ["2026-07-03"] + [None] * 9
+    assert facts["__locator"].iloc[0] == "m365_copilot_usage_user_detail_v1.0.csv:line 2"
+
+
+@pytest.mark.parametrize(
+    ("name", "day", "any_enabled"),
+    [
+        ("m365_copilot_user_count_summary_beta.json", "2025-08-20", 359229.0),
+        ("m365_copilot_user_count_summary_v1.0.csv", "2026-07-03", 25.0),
+    ],
+)
+def test_user_count_summary(samples, name, day, any_enabled):
+    # 9 apps (Teams, Word, PowerPoint, Outlook, Excel, OneNote, Loop, Any App, Copilot Chat)
+    # x (enabled, active) = 18 facts over the 7-day period.
+    r = m365.read(samples / name)
+    assert r.rejects == []
+    facts = r.frames["aggregate_facts"]
+    assert len(facts) == 18
+    assert set(facts["day"]) == {day}
+    assert set(facts["metric"]) == {"period_enabled_users", "period_active_users"}
+    key = facts.set_index(["metric", "dims"])["value"]
+    assert key["period_enabled_users", '{"app":"any","period_days":"7"}'] == any_enabled
+
+
+def test_summary_beta_values(samples):
+    facts = m365.read(samples / "m365_copilot_user_count_summary_beta.json").frames[
+        "aggregate_facts"
+    ]
+    key = facts.set_index(["metric", "dims"])["value"]
+    assert key["period_active_users", '{"app":"copilot_chat","period_days":"7"}'] == 65480.0
+    assert key["period_active_users", '{"app":"teams","period_days":"7"}'] == 123341.0
+
+
+@pytest.mark.parametrize(
+    ("name", "day", "word_active"),
+    [
+        ("m365_copilot_user_count_trend_beta.json", "2025-08-20", 6602.0),
+        ("m365_copilot_user_count_trend_v1.0.csv", "2026-07-03", 0.0),
+    ],
+)
+def test_user_count_trend(samples, name, day, word_active):
+    # One report date x 9 apps x (enabled, active) = 18 facts.
+    r = m365.read(samples / name)
+    assert r.rejects == []
+    facts = r.frames["aggregate_facts"]
+    assert len(facts) == 18
+    assert set(facts["day"]) == {day}
+    key = facts.set_index(["metric", "dims"])["value"]
+    assert key["active_users", '{"app":"word"}'] == word_active
+
+
+def test_csv_is_read_by_header_name(samples, write):
+    # The older reportRoot CSV order: Report Period 2nd, Copilot Chat last.
+    lines = (samples / "m365_copilot_usage_user_detail_v1.0.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    cells = ["2026-07-03", "ABC@contoso.com", "x", "2026-07-01", "2026-06-30"] + [""] * 7 + ["7"]
+    order = [0, 12, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 4]
+    text = ",".join(header[i] for i in order) + "\n" + ",".join(cells[i] for i in order) + "\n"
+    facts = m365.read(write("old.csv", text)).frames["person_facts"].set_index("fact")
+    assert facts.loc["last_activity", "value_date"] == "2026-07-01"
+    assert facts.loc["last_activity.copilot_chat", "value_date"] == "2026-06-30"
+    assert json.loads(facts.loc["licensed", "attrs"])["report_period_days"] == 7
+
+
+def test_null_activity_and_v2_columns(write):
+    # Older sample: null for "no activity"; v2 adds counts and new apps.
+    doc = {
+        "value": [
+            {
+                "reportRefreshDate": "2025-08-20",
+                "userPrincipalName": "a@contoso.com",
+                "lastActivityDate": None,
+                "copilotChatWorkLastActivityDate": "2025-08-19",
+                "promptsSubmittedForAllApps": 12,
+                "activeUsageDaysForAllApps": "3",
+                "copilotActivityUserDetailsByPeriod": [{"reportPeriod": 28}],
+            }
+        ]
+    }
+    facts = m365.read(write("v2.json", doc)).frames["person_facts"].set_index("fact")
+    assert facts.loc["last_activity", "value_date"] is None
+    assert facts.loc["last_activity.copilot_chat_work", "value"] == 1.0
+    assert facts.loc["prompts_submitted_for_all_apps", "value"] == 12.0
+    assert facts.loc["active_usage_days_for_all_apps", "value"] == 3.0
+
+
+def test_bad_rows_are_rejected_with_field(samples, write):
+    text = (samples / "m365_copilot_usage_user_detail_v1.0.csv").read_text()
+    header, row = text.splitlines()
+    bad_date = row.replace("2026-07-03", "03/07/2026", 1)
+    no_upn = row.replace("E58EEF6A6BBD3D0293CB306D24A42057", "")
+    short = ",".join(row.split(",")[:5])
+    r = m365.read(write("d.csv", "\n".join([header, row, bad_date, no_upn, short]) + "\n"))
+    assert len(r.frames["person_facts"]) == 10
+    assert sorted((x.locator, x.reason, x.field) for x in r.rejects) == [
+        ("d.csv:line 3", "bad_timestamp", "Report Refresh Date"),
+        ("d.csv:line 4", "missing_required", "userPrincipalName"),
+        ("d.csv:line 5", "malformed_record", None),
+    ]
+
+
+def test_text_in_a_count_column_is_rejected(samples, write):
+    text = (samples / "m365_copilot_user_count_trend_v1.0.csv").read_text()
+    header, row = text.splitlines()
+    r = m365.read(write("t.csv", header + "\n" + row.replace(",25,", ",many,", 1) + "\n"))
+    [rej] = r.rejects
+    assert (rej.reason, rej.field) == ("bad_type", "Microsoft Teams Enabled Users")
+
+
+def test_not_an_m365_report(write):
+    with pytest.raises(InputError, match="User Principal Name"):
+        m365.read(write("x.csv", "a,b\n1,2\n"))
+    with pytest.raises(InputError, match=r"\{\"value\""):
+        m365.read(write("y.json", [1, 2]))
