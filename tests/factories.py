@@ -40,43 +40,121 @@ def rows(table: str, n: int, start: int = 0) -> list[dict[str, Any]]:
                 "attrs": {"grade": i % 5},
             }
         elif table == "licenses":
-            r = {"person": person_id(i), "tool": "copilot", "assigned_at": ts,
-                 "removed_at": None, "monthly_cost": 30.0}
+            r = {
+                "person": person_id(i),
+                "tool": "copilot",
+                "assigned_at": ts,
+                "removed_at": None,
+                "monthly_cost": 30.0,
+            }
         elif table == "events":
-            r = {"event_id": f"ev{i}", "ts": ts, "person": p, "tool": "copilot",
-                 "action": ["prompt", "accept", "session_start"][i % 3], "surface": "word",
-                 "workflow": "wf1", "session_id": f"s{i // 3}", "duration_ms": 1000 + i,
-                 "value": 0.5 * i, "attrs": {"n": i}}
+            r = {
+                "event_id": f"ev{i}",
+                "ts": ts,
+                "person": p,
+                "tool": "copilot",
+                "action": ["prompt", "accept", "session_start"][i % 3],
+                "surface": "word",
+                "workflow": "wf1",
+                "session_id": f"s{i // 3}",
+                "duration_ms": 1000 + i,
+                "value": 0.5 * i,
+                "attrs": {"n": i},
+            }
         elif table == "tasks":
-            r = {"task_id": f"t{i}", "person": p, "workflow": "wf1", "started_at": ts,
-                 "completed_at": ts, "status": "completed", "ai_assisted": i % 2 == 0,
-                 "minutes": 10.0 + i}
+            r = {
+                "task_id": f"t{i}",
+                "person": p,
+                "workflow": "wf1",
+                "started_at": ts,
+                "completed_at": ts,
+                "status": "completed",
+                "ai_assisted": i % 2 == 0,
+                "minutes": 10.0 + i,
+            }
         elif table == "decisions":
-            r = {"decision_id": f"d{i}", "ts": ts, "person": p, "tool": "scorer",
-                 "workflow": "wf1", "followed": i % 3 != 0, "outcome": float(i), "outcome_ts": ts}
+            r = {
+                "decision_id": f"d{i}",
+                "ts": ts,
+                "person": p,
+                "tool": "scorer",
+                "workflow": "wf1",
+                "followed": i % 3 != 0,
+                "outcome": float(i),
+                "outcome_ts": ts,
+            }
         elif table == "responses":
-            r = {"response_id": f"r{i}", "ts": ts, "instrument": "pulse", "item": "confidence",
-                 "person": p, "score": float(i % 11), "text": f"answer {i}", "segment": None}
+            r = {
+                "response_id": f"r{i}",
+                "ts": ts,
+                "instrument": "pulse",
+                "item": "confidence",
+                "person": p,
+                "score": float(i % 11),
+                "text": f"answer {i}",
+                "segment": None,
+            }
         elif table == "feedback":
-            r = {"feedback_id": f"f{i}", "ts": ts, "channel": "ticket", "text": f"note {i}",
-                 "person": p, "category": "bug", "status": "open", "resolved_at": None}
+            r = {
+                "feedback_id": f"f{i}",
+                "ts": ts,
+                "channel": "ticket",
+                "text": f"note {i}",
+                "person": p,
+                "category": "bug",
+                "status": "open",
+                "resolved_at": None,
+            }
         elif table == "help_edges":
-            r = {"ts": ts, "asker": p, "helper": person_id((i + 1) % 7), "channel": "chat",
-                 "topic": f"topic {i}"}
+            r = {
+                "ts": ts,
+                "asker": p,
+                "helper": person_id((i + 1) % 7),
+                "channel": "chat",
+                "topic": f"topic {i}",
+            }
         elif table == "workflows":
-            r = {"workflow": f"wf{i}", "name": f"Workflow {i}", "roles": ["analyst"],
-                 "stakes": "high" if i % 2 else "low", "baseline_minutes": 30.0,
-                 "steps_before": 5, "steps_after": 3, "ai_mode": "augment"}
+            r = {
+                "workflow": f"wf{i}",
+                "name": f"Workflow {i}",
+                "roles": ["analyst"],
+                "stakes": "high" if i % 2 else "low",
+                "baseline_minutes": 30.0,
+                "steps_before": 5,
+                "steps_after": 3,
+                "ai_mode": "augment",
+            }
         elif table == "interventions":
-            r = {"intervention_id": f"i{i}", "ts": ts, "person": p, "kind": "tip", "ref": "x",
-                 "arm": "treatment", "status": "delivered"}
+            r = {
+                "intervention_id": f"i{i}",
+                "ts": ts,
+                "person": p,
+                "kind": "tip",
+                "ref": "x",
+                "arm": "treatment",
+                "status": "delivered",
+            }
         elif table == "aggregate_facts":
-            r = {"day": f"2026-03-{1 + i % 28:02d}", "source": "vendor", "tool": "copilot",
-                 "metric": f"m{i}", "scope": "org", "dims": {"k": i}, "value": float(i)}
+            r = {
+                "day": f"2026-03-{1 + i % 28:02d}",
+                "source": "vendor",
+                "tool": "copilot",
+                "metric": f"m{i}",
+                "scope": "org",
+                "dims": {"k": i},
+                "value": float(i),
+            }
         elif table == "person_facts":
-            r = {"person": p, "source": "m365", "tool": "copilot",
-                 "report_date": f"2026-03-{1 + i % 28:02d}", "fact": f"f{i}",
-                 "value_date": "2026-03-01", "value": float(i), "attrs": None}
+            r = {
+                "person": p,
+                "source": "m365",
+                "tool": "copilot",
+                "report_date": f"2026-03-{1 + i % 28:02d}",
+                "fact": f"f{i}",
+                "value_date": "2026-03-01",
+                "value": float(i),
+                "attrs": None,
+            }
         else:  # pragma: no cover - every table is listed above
             raise KeyError(table)
         assert set(r) == set(TABLES[table].names), table

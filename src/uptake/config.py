@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +22,8 @@ CONFIG_FILE = "uptake.toml"
 
 class PrivacySettings(BaseModel):
     """Privacy rules of DESIGN §8."""
+
+    model_config = ConfigDict(extra="forbid")
 
     min_group_size: int = Field(
         5,
@@ -38,6 +40,8 @@ class PrivacySettings(BaseModel):
 
 class IngestSettings(BaseModel):
     """How input rows are read and validated (§9)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     naive_timezone: str = Field(
         "UTC", description="Time zone assumed for timestamps that carry no offset."
@@ -64,6 +68,8 @@ class IngestSettings(BaseModel):
 class EngineSettings(BaseModel):
     """Compute engines (§10)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     default: str = Field("duckdb", description="Engine for metrics: duckdb or spark.")
     spark_master: str = Field("local[2]", description="Spark master URL for --engine spark.")
     spark_shuffle_partitions: int = Field(
@@ -86,6 +92,8 @@ class EngineSettings(BaseModel):
 
 class ServeSettings(BaseModel):
     """Web server (§15)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     host: str = Field("127.0.0.1", description="Address `uptake serve` listens on.")
     port: int = Field(8765, ge=1, le=65535, description="Port `uptake serve` listens on.")

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from factories import FROZEN_NOW, rows, write
 
+from factories import FROZEN_NOW, rows, write
 from uptake.schema.ddl import NOT_STORED
 from uptake.schema.tables import TABLES
 from uptake.workspace import Workspace
@@ -99,7 +99,9 @@ def test_naive_timestamps_use_configured_zone(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "w", {"ingest.naive_timezone": "Europe/Lisbon"})
     rec = rows("events", 1)[0] | {"ts": "2026-07-01T12:00:00"}
     other = rows("events", 1, start=1)[0] | {"ts": "2026-07-01T12:00:00Z"}
-    [r] = ws.ingest("events", [write([rec, other], tmp_path / "e.jsonl")], now=FROZEN_NOW.replace(month=8))
+    [r] = ws.ingest(
+        "events", [write([rec, other], tmp_path / "e.jsonl")], now=FROZEN_NOW.replace(month=8)
+    )
     assert r.accepted == 2
     got = dict(ws.con.execute("SELECT event_id, strftime(ts, '%H:%M') FROM events").fetchall())
     # Lisbon is UTC+1 in July: naive 12:00 local is 11:00 UTC; an explicit Z stays 12:00.

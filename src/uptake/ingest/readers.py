@@ -262,7 +262,8 @@ def _load_jsonl(
             f"SELECT DISTINCT unnest(json_keys(j)) FROM {lines} WHERE ok"
         ).fetchall()
     ]
-    cols = _apply_mapping(path, keys, spec, mapping)
+    # With no parseable object there is no column set to check: every line is malformed.
+    cols = _apply_mapping(path, keys, spec, mapping) if keys else {}
     select = _select(cols, spec, "n", lambda s: f"j->>{_lit(s)}")
     con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM {lines} WHERE ok")
     bad = con.execute(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class MetricsSettings(BaseModel):
     """Windows and thresholds of DESIGN §6; every one configurable."""
+
+    model_config = ConfigDict(extra="forbid")
 
     window_days: int = Field(
         28, ge=1, description="Length of the 'current' window ending at as_of."

@@ -1,0 +1,46 @@
+"""Layered settings: defaults < uptake.toml < environment < CLI flags; unsafe values refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from uptake.config import Settings, default_toml, load_settings
+from uptake.errors import ConfigError
+
+
+def test_layers_override_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(tmp_path).privacy.min_group_size == 5
+    (tmp_path / "uptake.toml").write_text("[privacy]\nmin_group_size = 6\n[metrics]\nwindow_days = 14\n")
+    s = load_settings(tmp_path)
+    assert (s.privacy.min_group_size, s.metrics.window_days) == (6, 14)
+    monkeypatch.setenv("UPTAKE__PRIVACY__MIN_GROUP_SIZE", "7")
+    assert load_settings(tmp_path).privacy.min_group_size == 7
+    assert load_settings(tmp_path, {"privacy.min_group_size": 8}).privacy.min_group_size == 8
+    assert load_settings(tmp_path).metrics.window_days == 14
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_unsafe_group_size_is_refused(tmp_path: Path, k: int) -> None:
+    with pytest.raises(ConfigError, match="at least 3"):
+        load_settings(tmp_path, {"privacy.min_group_size": k})
+
+
+def test_bad_toml_and_unknown_keys(tmp_path: Path) -> None:
+    (tmp_path / "uptake.toml").write_text("[privacy\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(tmp_path)
+    (tmp_path / "uptake.toml").write_text("[privacy]\nmin_gruop_size = 5\n")
+    with pytest.raises(ConfigError, match="min_gruop_size"):
+        load_settings(tmp_path)
+    with pytest.raises(ConfigError, match="time zone"):
+        load_settings(None, {"ingest.naive_timezone": "Mars/Olympus"})
+
+
+def test_every_setting_has_help_and_appears_in_default_toml() -> None:
+    text = default_toml()
+    for section, field in Settings.model_fields.items():
+        for name, f in field.annotation.model_fields.items():  # type: ignore[union-attr]
+            assert f.description, f"{section}.{name} has no help text"
+            assert f"{name} =" in text
