@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-
 _BATCH_VALUES = 4_000_000
 
 

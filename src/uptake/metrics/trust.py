@@ -231,14 +231,19 @@ def override_outcomes(ctx: MetricContext) -> dict[str, Any]:
                 **stats.compare_means(ovr.outcome.to_numpy(float), fol.outcome.to_numpy(float)),
             }
         )
-    frame = pd.DataFrame(rows)
-    # Workflows are compared separately (no total row): a hidden workflow hides no margin.
-    shown = suppressed_groups(ctx, frame, "workflow", n_col="n_arm").drop(columns="n_arm")
-    people = pd.DataFrame([{"scope": TOTAL, "n": df.person_key.nunique(), "decisions": len(df)}])
-    entry = total_row(suppressed_groups(ctx, people, "scope"), "scope")
+    people = df.person_key.nunique()
+    rows.append({"workflow": TOTAL, "n": people, "n_arm": people, "decisions": len(df)})
+    # The total is a margin: complementary suppression keeps a hidden workflow's counts
+    # from being recovered as total minus the visible workflows.
+    frame = suppressed_groups(ctx, pd.DataFrame(rows), "workflow", n_col="n_arm")
+    frame = frame.drop(columns="n_arm")
+    total = total_row(frame, "workflow")
+    entry = total if total.get("suppressed") else {"n": total["n"], "decisions": total["decisions"]}
     entry["window_days"] = s.trust_outcome_days
     entry["higher_is_better"] = s.outcome_higher_is_better
-    entry["workflows"] = public_rows(shown, ["workflow"])
+    entry["workflows"] = [r for r in public_rows(frame, ["workflow"]) if r["workflow"] != TOTAL]
+    for r in entry["workflows"]:
+        r.pop("decisions", None)
     return entry
 
 
