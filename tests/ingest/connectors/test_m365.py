@@ -142,10 +142,11 @@ def test_bad_rows_are_rejected_with_field(samples, write):
     ]
 
 
-def test_text_in_a_count_column_is_rejected(samples, write):
+@pytest.mark.parametrize("cell", ["many", "NaN", "inf"])
+def test_text_in_a_count_column_is_rejected(samples, write, cell):
     text = (samples / "m365_copilot_user_count_trend_v1.0.csv").read_text()
     header, row = text.splitlines()
-    r = m365.read(write("t.csv", header + "\n" + row.replace(",25,", ",many,", 1) + "\n"))
+    r = m365.read(write("t.csv", header + "\n" + row.replace(",25,", f",{cell},", 1) + "\n"))
     [rej] = r.rejects
     assert (rej.reason, rej.field) == ("bad_type", "Microsoft Teams Enabled Users")
 

@@ -8,6 +8,7 @@ item listed in the mapping, with `response_id` = `<row id>:<item>` (the row id i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -195,7 +196,10 @@ def _score(raw: str, item: str, column: str, scale: Mapping[str, float]) -> floa
             if label.strip().lower() == raw.lower():
                 return float(number)
     try:
-        return float(raw)
+        number = float(raw)
+        if not math.isfinite(number):
+            raise ValueError(raw)
+        return number
     except ValueError:
         known = f" or one of {list(scale)}" if scale else ""
         raise RecordError(

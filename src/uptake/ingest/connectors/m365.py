@@ -16,6 +16,7 @@ kept: dates ending in "Last Activity Date" as facts, numbers as facts or metrics
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -220,14 +221,17 @@ def _number(key: str, value: Any) -> float | None:
     """A count cell: JSON number or CSV digits; "" and null are None."""
     if value is None or value == "":
         return None
+    number: float | None = None
     if numeric(value):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value.strip())
+            number = float(value.strip())
         except ValueError:
-            pass
-    raise RecordError("bad_type", key, f"expected a number, got {value!r:.40}")
+            number = None
+    if number is None or not math.isfinite(number):
+        raise RecordError("bad_type", key, f"expected a number, got {value!r:.40}")
+    return number
 
 
 def _detail(col: Collector, loc: str, fields: dict[str, Any]) -> None:
