@@ -87,10 +87,11 @@ def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
         else:
             out["confidence"] = _score_entry(ctx, surveyed)
             if res.model is None:
-                need = not_available(*res.model_needs)
+                need = not_available(*(res.model_needs or ["responses.score"]))
                 if not res.model_needs:
                     need["detail"] = (
-                        f"fewer than {s.confidence_min_train} surveyed people to fit the model"
+                        f"fewer than {s.confidence_min_train} surveyed people with behaviour "
+                        "to fit the model"
                     )
                 out["confidence_inferred"] = need
             else:
@@ -436,7 +437,7 @@ def nps(ctx: MetricContext) -> dict[str, Any]:
 
 
 def _month_label(col: pd.Series) -> pd.Series:
-    """"YYYY-MM" labels of month-start dates (missing stays missing)."""
+    """ "YYYY-MM" labels of month-start dates (missing stays missing)."""
     return pd.to_datetime(col).dt.strftime("%Y-%m").astype(object)
 
 
