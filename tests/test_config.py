@@ -12,7 +12,8 @@ from uptake.errors import ConfigError
 
 def test_layers_override_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings(tmp_path).privacy.min_group_size == 5
-    (tmp_path / "uptake.toml").write_text("[privacy]\nmin_group_size = 6\n[metrics]\nwindow_days = 14\n")
+    toml = "[privacy]\nmin_group_size = 6\n[metrics]\nwindow_days = 14\n"
+    (tmp_path / "uptake.toml").write_text(toml)
     s = load_settings(tmp_path)
     assert (s.privacy.min_group_size, s.metrics.window_days) == (6, 14)
     monkeypatch.setenv("UPTAKE__PRIVACY__MIN_GROUP_SIZE", "7")

@@ -76,8 +76,13 @@ def staged_progress(
             progress.start()
             shown = True
 
+    def report(stage: str) -> None:
+        step(stage)
+        if stage == "write":
+            progress.advance(task)
+
     try:
-        yield lambda stage: (step(stage), stage == "write" and progress.advance(task))  # type: ignore[func-returns-value]
+        yield report
     finally:
         if shown:
             progress.stop()

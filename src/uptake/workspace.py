@@ -383,7 +383,7 @@ class Workspace:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for rec in frame.to_dict("records"):
-        out.append({k: _plain(v) for k, v in rec.items()})
+        out.append({str(k): _plain(v) for k, v in rec.items()})
     return out
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from factories import FROZEN_NOW, rows, write
 
+from factories import FROZEN_NOW, rows, write
 from uptake.workspace import Workspace
 
 N = 600_000

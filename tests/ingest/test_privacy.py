@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories import FROZEN_NOW, rows, write
 
+from factories import FROZEN_NOW, rows, write
 from uptake.ingest.redact import redact
 from uptake.workspace import Workspace
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from factories import FROZEN_NOW, rows, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from factories import FROZEN_NOW, rows, write
 from uptake.workspace import Workspace
 
 BREAKERS = {

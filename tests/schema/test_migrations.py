@@ -13,16 +13,21 @@ from uptake.schema.tables import TABLES
 from uptake.warehouse import database
 from uptake.workspace import Workspace
 
+TABLES_SQL = "SELECT table_name FROM information_schema.tables"
+
 
 def test_fresh_database_gets_every_table() -> None:
     con = duckdb.connect()
     applied = migrate(con)
     assert applied == [m.version for m in MIGRATIONS]
-    names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert set(TABLES) | {"ingest_log", "quarantine", "identities", "audit_log", "schema_version"} <= names
+    names = {r[0] for r in con.execute(TABLES_SQL).fetchall()}
+    bookkeeping = {"ingest_log", "quarantine", "identities", "audit_log", "schema_version"}
+    assert set(TABLES) | bookkeeping <= names
 
 
-def test_added_migration_is_applied_exactly_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_added_migration_is_applied_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = Workspace.init(tmp_path / "ws")
     ws.close()
     calls: list[int] = []
@@ -41,7 +46,8 @@ def test_added_migration_is_applied_exactly_once(tmp_path: Path, monkeypatch: py
         ws.close()
     assert calls == [1]
     con = duckdb.connect(str(tmp_path / "ws" / "uptake.duckdb"))
-    versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
+    got = con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
+    versions = [r[0] for r in got]
     assert versions == list(range(1, newest + 2))
     cols = {r[0] for r in con.execute("DESCRIBE events").fetchall()}
     assert "client_version" in cols
@@ -59,7 +65,7 @@ def test_failed_migration_rolls_back() -> None:
     with pytest.raises(MigrationError, match="migration 99"):
         migrate(con, [*MIGRATIONS, Migration(99, "broken", broken)])
     assert current_version(con) == max(m.version for m in MIGRATIONS)
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {r[0] for r in con.execute(TABLES_SQL).fetchall()}
     assert "half_done" not in tables
 
 
@@ -68,4 +74,4 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
     ws.con.execute("INSERT INTO schema_version VALUES (999, 'from the future', now()::TIMESTAMP)")
     ws.close()
     with pytest.raises(MigrationError, match="newer"):
-        Workspace.open(tmp_path / "ws").con
+        Workspace.open(tmp_path / "ws").schema_version()

@@ -221,7 +221,8 @@ class BatchIngest:
             "WHERE t.__reason IS NOT NULL ORDER BY __row"
         ).df()
         out = []
-        for rec in bad.to_dict("records"):
+        for raw_rec in bad.to_dict("records"):
+            rec = {str(k): v for k, v in raw_rec.items()}
             reason, fld, row = rec.pop("__reason"), rec.pop("__field"), int(rec.pop("__row"))
             raw = rec.get(fld)
             shown = self._safe_value(fld, raw)
@@ -321,7 +322,6 @@ class BatchIngest:
         key = [_q(k) for k in spec.stored_key]
         immutable = [c for c in cols if c not in spec.mutable]
         h_all = f"hash({', '.join(_q(c) for c in cols)})"
-        h_imm = f"hash({', '.join(_q(c) for c in immutable)})"
         part = ", ".join(key)
         r_all = f"hash({', '.join('r.' + _q(c) for c in cols)})"
         r_imm = f"hash({', '.join('r.' + _q(c) for c in immutable)})"

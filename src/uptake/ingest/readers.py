@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,10 +80,8 @@ def _nth_unrejected(rejected: np.ndarray, row: int) -> int:
 def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the staging relation, which is a view for Parquet and a table otherwise."""
     for kind in ("VIEW", "TABLE"):
-        try:
+        with contextlib.suppress(duckdb.CatalogException):
             con.execute(f"DROP {kind} IF EXISTS {STAGE}")
-        except duckdb.CatalogException:
-            pass
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
@@ -134,10 +134,10 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _select(cols: dict[str, str], spec: Table, row_expr: str, src: str) -> str:
+def _select(cols: dict[str, str], spec: Table, row_expr: str, src: Callable[[str], str]) -> str:
     parts = [f"{row_expr} AS __row"]
     for c in spec.names:
-        parts.append(f"{src(cols[c]) if c in cols else 'CAST(NULL AS VARCHAR)'} AS {_q(c)}")  # type: ignore[operator]
+        parts.append(f"{src(cols[c]) if c in cols else 'CAST(NULL AS VARCHAR)'} AS {_q(c)}")
     return ", ".join(parts)
 
 
@@ -250,11 +250,8 @@ def _load_jsonl(
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot read as JSON Lines: {_first_line(exc)}") from None
     first = con.execute(f"SELECT j FROM {lines} WHERE j IS NOT NULL ORDER BY n LIMIT 1").fetchone()
-    if (
-        first
-        and first[0].lstrip().startswith("[")
-        and not con.execute(f"SELECT bool_or(ok) FROM {lines}").fetchone()[0]
-    ):  # type: ignore[index]
+    any_ok = con.execute(f"SELECT coalesce(bool_or(ok), false) FROM {lines}").fetchone()
+    if first and first[0].lstrip().startswith("[") and any_ok and not any_ok[0]:
         _json_array_to_lines(con, path, lines)
     keys = [
         r[0]

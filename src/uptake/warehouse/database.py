@@ -27,7 +27,7 @@ def connect(
         An open DuckDB connection.
     """
     path = folder / DB_FILE
-    config: dict[str, str | int] = {}
+    config: dict[str, str | bool | int | float | list[str]] = {}
     if settings.engine.duckdb_threads:
         config["threads"] = settings.engine.duckdb_threads
     if settings.engine.duckdb_memory_limit:

@@ -1,0 +1,46 @@
+"""`make bench`: every benchmark of DESIGN §10 in one run, numbers printed next to targets."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    """Run the selected benchmarks (all by default)."""
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", choices=["ingest", "simulate", "metrics"], action="append")
+    parser.add_argument("--events", type=int, default=1_000_000, help="events for the ingest bench")
+    parser.add_argument("--json", type=Path, help="also write results to this file")
+    args = parser.parse_args()
+    chosen = args.only or ["ingest", "simulate", "metrics"]
+    print(f"uptake benchmark · Python {platform.python_version()} · {platform.machine()}")
+    results: dict[str, object] = {}
+    if "ingest" in chosen:
+        from bench.ingest_bench import bench_ingest
+
+        results["ingest"] = bench_ingest(args.events)
+    for name, module, func in (
+        ("simulate", "bench.simulate_bench", "bench_simulator"),
+        ("metrics", "bench.metrics_bench", "bench_metrics"),
+    ):
+        if name not in chosen:
+            continue
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError:
+            print(f"\n== {name}: benchmark not available ==")
+            continue
+        results[name] = getattr(mod, func)()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
