@@ -30,6 +30,7 @@ from sklearn.preprocessing import StandardScaler
 from uptake.metrics import stats
 from uptake.metrics.context import MetricContext, not_available
 from uptake.metrics.grouping import (
+    NO_SEGMENT,
     SEGMENT,
     group_rows,
     segment_frame,
@@ -338,7 +339,7 @@ def _score_entry(ctx: MetricContext, people: pd.DataFrame) -> dict[str, Any]:
     groups: list[tuple[str, pd.DataFrame]] = [(TOTAL, df)]
     if seg is not None:
         df = df.merge(seg, on="person_key", how="left")
-        df[SEGMENT] = df[SEGMENT].fillna("(none)")
+        df[SEGMENT] = df[SEGMENT].fillna(NO_SEGMENT)
         groups += [(str(g), part) for g, part in df.groupby(SEGMENT, sort=True)]
     rows = []
     for name, part in groups:

@@ -13,12 +13,12 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from uptake.errors import NotAvailableError
+from uptake.metrics import segments
 from uptake.metrics.context import MetricContext
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows, suppress
 
 SEGMENT = "segment"
-NO_SEGMENT = "(none)"
+NO_SEGMENT = segments.NO_SEGMENT
 _ALONE = "\0total"
 
 
@@ -40,11 +40,6 @@ def week_expr(ctx: MetricContext, ts: ibis.Value) -> ibis.Value:
     return ((ts - days).truncate("W") + days).cast("date")
 
 
-def month_expr(ts: ibis.Value) -> ibis.Value:
-    """First day (a date) of the calendar month containing a timestamp."""
-    return ts.truncate("M").cast("date")
-
-
 def segment_table(ctx: MetricContext) -> ibis.Table | None:
     """Person → segment value for `ctx.by`, or None when no segmentation was asked for.
 
@@ -56,22 +51,10 @@ def segment_table(ctx: MetricContext) -> ibis.Table | None:
     """
     if ctx.by is None:
         return None
-    people = ctx.engine.table("people")
-    if ctx.by in ("role", "function", "team", "location"):
-        return people.select("person_key", segment=people[ctx.by].cast("string"))
-    if ctx.by == "manager":
-        return people.select("person_key", segment=people.manager_key.cast("string"))
-    if ctx.by == "cohort":
-        lic = ctx.engine.table("licenses")
-        first = lic.group_by("person_key").aggregate(first=lic.assigned_at.min())
-        return first.select("person_key", segment=month_expr(first.first).cast("string"))
-    if ctx.by == "tenure":
-        days = ctx.ibis_as_of().delta(people.hire_date, unit="day")
-        band = ibis.cases(
-            (days < 90, "<90d"), (days < 365, "90-365d"), (days < 3 * 365, "1-3y"), else_="3y+"
-        )
-        return people.select("person_key", segment=band)
-    raise NotAvailableError(f"segment {ctx.by!r} is not supported by the analytics families yet")
+    # dim_person is materialised by the metrics refresh; build it when a family runs alone.
+    if not ctx.engine.has(segments.DIM_PERSON):
+        segments.build_dim_person(ctx.engine)
+    return segments.person_segments(ctx.engine, ctx.by, ctx.as_of)
 
 
 def segment_frame(ctx: MetricContext) -> pd.DataFrame | None:
