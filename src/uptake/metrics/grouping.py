@@ -145,7 +145,7 @@ def total_row(frame: pd.DataFrame, group_col: str = SEGMENT) -> dict[str, Any]:
     rec = rows.iloc[0].to_dict()
     if rec[SUPPRESSED]:
         return {SUPPRESSED: True}
-    return {c: jsonable(v) for c, v in rec.items() if c not in (group_col, SUPPRESSED)}
+    return {str(c): jsonable(v) for c, v in rec.items() if c not in (group_col, SUPPRESSED)}
 
 
 def group_rows(

@@ -130,10 +130,15 @@ def workflow_frame(
     k = ctx.min_group_size
     weeks = ctx.window_days / 7
     cat = catalogue.set_index("workflow")
-    boot = {"n_resamples": s.bootstrap_resamples, "seed": s.seed, "confidence": s.confidence_level}
+    boot: dict[str, Any] = {
+        "n_resamples": s.bootstrap_resamples,
+        "seed": s.seed,
+        "confidence": s.confidence_level,
+    }
     rows: list[dict[str, Any]] = []
     plans: list[_Saving] = []
-    for wf, g in runs.groupby("workflow", sort=True):
+    for wf_key, g in runs.groupby("workflow", sort=True):
+        wf = str(wf_key)
         ai = g[g.ai_assisted]
         man = g[~g.ai_assisted]
         ai_x = ai.minutes.to_numpy(float)
@@ -307,8 +312,10 @@ def licence_cost(seats: pd.DataFrame, ctx: MetricContext) -> float:
         return 0.0
     start = pd.Timestamp(ctx.start_ts)
     end = pd.Timestamp(ctx.end_ts)
-    held_from = pd.to_datetime(seats.assigned_at).clip(lower=start)
-    held_to = pd.to_datetime(seats.removed_at).fillna(end).clip(upper=end)
+    assigned = pd.to_datetime(seats.assigned_at)
+    removed = pd.to_datetime(seats.removed_at).fillna(end)
+    held_from = assigned.where(assigned > start, start)
+    held_to = removed.where(removed < end, end)
     days = ((held_to - held_from).dt.total_seconds() / 86400).clip(lower=0)
     return float((seats.monthly_cost.astype(float) * days / DAYS_PER_MONTH).sum())
 
@@ -388,14 +395,14 @@ def wins(ctx: MetricContext, shown: pd.DataFrame, runs: pd.DataFrame) -> dict[st
 def _num(cat: pd.DataFrame, wf: str, col: str) -> float | None:
     if wf not in cat.index:
         return None
-    v = cat.at[wf, col]
+    v: Any = cat.at[wf, col]
     return None if pd.isna(v) else float(v)
 
 
 def _text(cat: pd.DataFrame, wf: str, col: str) -> str | None:
     if wf not in cat.index:
         return None
-    v = cat.at[wf, col]
+    v: Any = cat.at[wf, col]
     return None if pd.isna(v) else str(v)
 
 

@@ -89,7 +89,10 @@ def override_rate(ctx: MetricContext) -> dict[str, Any]:
         return {"n": 0, "decisions": 0, "override_rate": None, "weeks": [], "workflows": []}
     wf = ctx.engine.execute(by_wf)
     weekly = _weekly(ctx)
-    slopes = {w: stats.trend(g.week_no, g.rate) for w, g in weekly.groupby("workflow")}
+    slopes = {
+        w: stats.trend(g.week_no.to_numpy(float), g.rate.to_numpy(float))
+        for w, g in weekly.groupby("workflow")
+    }
     frame = pd.concat([tot, wf], ignore_index=True)
     frame["override_rate"] = _rate(frame.overrides, frame.decisions)
     frame["slope"] = [slopes.get(w, {}).get("slope") for w in frame.workflow]
