@@ -207,7 +207,8 @@ class BatchIngest:
             raise
         finally:
             drop_stage(con)
-            for t in (TYPED, RESOLVED, DECIDED):
+            con.execute(f"DROP VIEW IF EXISTS {RESOLVED}")
+            for t in (TYPED, DECIDED, "_idmap"):
                 con.execute(f"DROP TABLE IF EXISTS {t}")
         return result
 
@@ -292,12 +293,12 @@ class BatchIngest:
             if observed and spec.name != "people"
             else "false"
         )
+        # A view: the join with the small alias map is cheaper to repeat than to materialise.
         con.execute(
-            f"CREATE TEMP TABLE {RESOLVED} AS SELECT t.__row, {', '.join(select)}, "
+            f"CREATE TEMP VIEW {RESOLVED} AS SELECT t.__row, {', '.join(select)}, "
             f"{unrostered} AS __unrostered FROM {TYPED} t {' '.join(joins)} "
             "WHERE t.__reason IS NULL"
         )
-        con.execute("DROP TABLE IF EXISTS _idmap")
         return rekeyed
 
     def _stored(self) -> list[str]:
