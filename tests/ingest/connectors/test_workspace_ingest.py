@@ -235,7 +235,7 @@ ODD = st.one_of(
 
 
 @pytest.mark.parametrize(("fmt", "path"), FUZZED, ids=[f for f, _ in FUZZED])
-@settings(max_examples=12, deadline=None, derandomize=True)
+@settings(max_examples=8, deadline=None, derandomize=True)
 @given(data=st.data())
 def test_mutated_files_are_accounted_for_by_the_pipeline(fmt, path, data):
     # Whatever a connector lets through, the pipeline must accept, dedupe or quarantine it:
