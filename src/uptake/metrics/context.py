@@ -48,6 +48,8 @@ class MetricContext:
     settings: MetricsSettings
     min_group_size: int
     by: str | None = None
+    # Entries of the families computed so far (vanity reads them).
+    results: dict[str, Any] = field(default_factory=dict, repr=False)
     _has: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -73,7 +75,7 @@ class MetricContext:
             else:
                 t = self.engine.table(table)
                 n = self.engine.execute(t.filter(t[column].notnull()).limit(1).count())
-                self._has[key] = bool(int(n.iloc[0, 0]))
+                self._has[key] = bool(n.iloc[0, 0])
         return self._has[key]
 
     def missing(self, *needs: str) -> list[str]:
@@ -158,3 +160,19 @@ def week_of(d: date, offset: int = 0) -> date:
         The week's first day.
     """
     return d - timedelta(days=(d.weekday() - offset) % 7)
+
+
+def week_expr(d: ibis.Value, offset: int = 0) -> ibis.Value:
+    """First day (a date) of the reporting week containing a date or timestamp expression.
+
+    Args:
+        d: a date or timestamp expression.
+        offset: weekday number (Monday 0) on which weeks start.
+
+    Returns:
+        A date expression.
+    """
+    if offset == 0:
+        return d.truncate("W").cast("date")
+    shift = ibis.interval(days=offset)
+    return ((d - shift).truncate("W") + shift).cast("date")

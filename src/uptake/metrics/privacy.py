@@ -168,7 +168,7 @@ def public_rows(frame: pd.DataFrame, keys: Sequence[str]) -> list[dict[str, Any]
             row = {c: jsonable(rec[c]) for c in keys}
             row[SUPPRESSED] = True
         else:
-            row = {c: jsonable(v) for c, v in rec.items()}
+            row = {str(c): jsonable(v) for c, v in rec.items()}
             row[SUPPRESSED] = False
         out.append(row)
     return out

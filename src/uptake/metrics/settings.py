@@ -97,3 +97,68 @@ class MetricsSettings(BaseModel):
         default_factory=lambda: ["resolved", "closed", "done"],
         description="Statuses that mark a feedback item resolved when resolved_at is missing.",
     )
+
+    # -- core families (usage, depth, ladder, proficiency, licences, vanity) ------------------
+    trend_weeks: int = Field(
+        12, ge=2, description="Complete weeks ending at as_of shown in weekly trends."
+    )
+    ladder_trial_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of eligible high-stakes runs AI-assisted that makes L3 Active (§6.4).",
+    )
+    ladder_integrated_share: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Share of eligible high-stakes runs AI-assisted needed for L4 Integrated.",
+    )
+    ladder_recent_weeks: int = Field(
+        4, ge=1, description="Recent weeks (7-day blocks ending at as_of) checked for activity."
+    )
+    ladder_active_weeks: int = Field(
+        3, ge=1, description="Of the recent weeks, how many must be active for L4 Integrated."
+    )
+    override_band_low: float = Field(
+        0.0, ge=0, le=1, description="Lowest override rate inside the expert band (L4)."
+    )
+    override_band_high: float = Field(
+        0.35, ge=0, le=1, description="Highest override rate inside the expert band (L4)."
+    )
+    advocate_weeks: int = Field(
+        8, ge=1, description="Weeks ending at as_of in which help given counts towards L5."
+    )
+    advocate_helped: int = Field(
+        2, ge=1, description="Distinct colleagues helped (in advocate_weeks) that make L5."
+    )
+    use_case_categories: list[str] = Field(
+        default_factory=lambda: ["use_case"],
+        description="Feedback categories that count as a contributed use case (L5).",
+    )
+    proxy_active_weeks: int = Field(
+        2,
+        ge=1,
+        description="Without tasks: recent weeks with a meaningful event that make L3 (proxy).",
+    )
+    proxy_integrated_weeks: int = Field(
+        3,
+        ge=1,
+        description="Without tasks: recent weeks with a meaningful event needed for L4 (proxy).",
+    )
+    ms_weeks: int = Field(12, ge=1, description="Weeks of Microsoft's usage segments (12-week).")
+    ms_habitual_weeks: int = Field(
+        9, ge=1, description="Weeks used (of ms_weeks) that make a user habitual (12-week)."
+    )
+    ms_short_weeks: int = Field(
+        4, ge=1, description="Weeks of the short variant; habitual = used in all of them."
+    )
+    ms_power_actions: float = Field(
+        15.0, ge=0, description="Average actions a week that make a habitual user a power user."
+    )
+    ms_young_days: int = Field(
+        84, ge=1, description="Deployments younger than this use the short-variant segments."
+    )
+    reclaim_grace_days: int = Field(
+        14, ge=0, description="New starters (hire or licence) are not reclaimed in these days."
+    )

@@ -1,0 +1,204 @@
+"""Licences (DESIGN §6.8): assigned, used, unused, and reclaim candidates with the saving.
+
+A seat is *assigned* on `as_of` when its licence was assigned by the end of that day and not
+removed by then. It is *used* when its holder has an event on the seat's tool in the current
+window, or a source reports the holder's last activity on that tool (`person_facts`
+`last_activity`) inside the window. A seat whose tool appears in neither events nor
+last-activity facts has *unknown* use and is never called unused.
+
+Reclaim candidates: seats of people who left, and unused seats — except new starters (hired
+or given the seat within `reclaim_grace_days` of `as_of`) and people on leave. The saving is
+the candidates' `monthly_cost` (per month and per year); seats without a cost are counted
+apart. `reclaim_candidates` lists them seat by seat for the admin surfaces.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from uptake.metrics.context import MetricContext, not_available
+from uptake.metrics.facts import PERSON_TOOL_DAY
+from uptake.metrics.population import SEGMENT
+from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows, suppress
+from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
+
+
+def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
+    """The `licences` entry.
+
+    Args:
+        ctx: metric context (facts refreshed).
+
+    Returns:
+        One named entry.
+    """
+    if ctx.missing("licenses"):
+        return {"licences": not_available("licenses")}
+    seats = seat_frame(ctx)
+    if seats.empty:
+        return {"licences": not_available("licenses (assigned on as_of)")}
+    return {"licences": summarise(ctx, seats)}
+
+
+def seat_frame(ctx: MetricContext) -> pd.DataFrame:
+    """One row per seat assigned on `as_of` with its use and reclaim status.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        Frame (person_key, tool, monthly_cost, used, known, status, new_starter, candidate,
+        reason[, segment]).
+    """
+    end = ibis.literal(datetime.combine(ctx.as_of + timedelta(days=1), time()))
+    lic = ctx.engine.table("licenses")
+    seats = lic.filter(
+        (lic.assigned_at < end) & (lic.removed_at.isnull() | (lic.removed_at >= end))
+    )
+    used = _used_pairs(ctx)
+    known = _known_tools(ctx)
+    s = seats.left_join(used, (seats.person_key == used.u_key) & (seats.tool == used.u_tool))
+    s = s.left_join(known, s.tool == known.k_tool)
+    dim = ctx.engine.table(DIM_PERSON)
+    extra = {SEGMENT: segment_of(dim, ctx.by, ctx.as_of)} if ctx.by else {}
+    people = dim.select(d_key=dim.person_key, status=dim.status, hire_date=dim.hire_date, **extra)
+    s = s.left_join(people, s.person_key == people.d_key)
+    df = ctx.engine.execute(
+        s.select(
+            "person_key",
+            "tool",
+            "monthly_cost",
+            "assigned_at",
+            "status",
+            "hire_date",
+            *([SEGMENT] if ctx.by else []),
+            used=s.u_key.notnull(),
+            known=s.k_tool.notnull(),
+        )
+    )
+    grace = ctx.as_of - timedelta(days=ctx.settings.reclaim_grace_days)
+    hired = pd.to_datetime(df["hire_date"]).dt.date
+    assigned = pd.to_datetime(df["assigned_at"]).dt.date
+    new = (hired.notna() & (hired > grace)) | (assigned > grace)
+    left = df["status"].eq("left")
+    leave = df["status"].eq("leave")
+    unused = df["known"] & ~df["used"]
+    df["new_starter"] = new
+    df["candidate"] = left | (unused & ~leave & ~new)
+    df["reason"] = None
+    df.loc[unused & ~left, "reason"] = "unused"
+    df.loc[left, "reason"] = "left"
+    if ctx.by:
+        df[SEGMENT] = df[SEGMENT].fillna(NO_SEGMENT).astype(str)
+    return df
+
+
+def _used_pairs(ctx: MetricContext) -> ibis.Table:
+    """(person, tool) with activity in the window, from events or last-activity facts."""
+    days = ctx.engine.table(PERSON_TOOL_DAY)
+    ev = days.filter((days.day >= ctx.window_start) & (days.day <= ctx.as_of) & (days.events > 0))
+    pairs = ev.select(u_key=ev.person_key, u_tool=ev.tool)
+    if ctx.has("person_facts"):
+        f = ctx.engine.table("person_facts")
+        f = f.filter(
+            (f.fact == "last_activity")
+            & (f.report_date <= ctx.as_of)
+            & (f.value_date >= ctx.window_start)
+            & (f.value_date <= ctx.as_of)
+        )
+        pairs = ibis.union(pairs, f.select(u_key=f.person_key, u_tool=f.tool), distinct=False)
+    return pairs.distinct()
+
+
+def _known_tools(ctx: MetricContext) -> ibis.Table:
+    """Tools whose use uptake can observe (events or last-activity facts exist)."""
+    days = ctx.engine.table(PERSON_TOOL_DAY)
+    tools = days.select(k_tool=days.tool)
+    if ctx.has("person_facts"):
+        f = ctx.engine.table("person_facts")
+        f = f.filter(f.fact == "last_activity")
+        tools = ibis.union(tools, f.select(k_tool=f.tool), distinct=False)
+    return tools.distinct()
+
+
+def _aggregate(seats: pd.DataFrame, key: str | None) -> pd.DataFrame:
+    def agg(g: pd.DataFrame) -> dict[str, Any]:
+        cand = g[g["candidate"]]
+        costed = cand["monthly_cost"].notna()
+        return {
+            "n": g["person_key"].nunique(),
+            "seats": len(g),
+            "used": int((g["known"] & g["used"]).sum()),
+            "unused": int((g["known"] & ~g["used"]).sum()),
+            "unknown": int((~g["known"]).sum()),
+            "reclaim_seats": len(cand),
+            "reclaim_unpriced": int((~costed).sum()),
+            "monthly_saving": float(cand.loc[costed, "monthly_cost"].sum()),
+            "kept_new_starters": int((g["new_starter"] & (g["reason"] == "unused")).sum()),
+            "kept_on_leave": int((g["status"].eq("leave") & (g["reason"] == "unused")).sum()),
+        }
+
+    rows = [{"group": TOTAL, **agg(seats)}]
+    if key is not None:
+        rows += [{"group": str(v), **agg(g)} for v, g in seats.groupby(key, sort=True)]
+    out = pd.DataFrame(rows)
+    out["utilisation"] = (out["used"] / (out["used"] + out["unused"])).where(
+        out["used"] + out["unused"] > 0
+    )
+    out["annual_saving"] = out["monthly_saving"] * 12
+    return out
+
+
+def summarise(ctx: MetricContext, seats: pd.DataFrame) -> dict[str, Any]:
+    """The entry: totals, per tool and per segment, each group suppressed below k.
+
+    Args:
+        ctx: metric context.
+        seats: the result of `seat_frame`.
+
+    Returns:
+        The `licences` entry.
+    """
+    k = ctx.min_group_size
+    overall = _aggregate(seats, None).assign(group="\0all")
+    overall = suppress(overall, ["group"], "n", k)
+    out: dict[str, Any] = {}
+    head = overall.iloc[0]
+    if bool(head[SUPPRESSED]):
+        out[SUPPRESSED] = True
+    else:
+        out.update({str(c): jsonable(v) for c, v in head.items() if c not in ("group", SUPPRESSED)})
+    out["window"] = {"start": ctx.window_start.isoformat(), "end": ctx.as_of.isoformat()}
+    out["reclaim_rule"] = (
+        f"seats of people who left, and unused seats except people on leave and new starters "
+        f"(hired or seated within {ctx.settings.reclaim_grace_days} days)"
+    )
+    tools = suppress(_aggregate(seats, "tool"), ["group"], "n", k)
+    out["by_tool"] = [r for r in public_rows(tools, ["group"]) if r["group"] != TOTAL]
+    if ctx.by is not None:
+        segs = suppress(_aggregate(seats, SEGMENT), ["group"], "n", k)
+        out["by"] = ctx.by
+        out["segments"] = [r for r in public_rows(segs, ["group"]) if r["group"] != TOTAL]
+    return out
+
+
+def reclaim_candidates(ctx: MetricContext) -> pd.DataFrame:
+    """Seat-level reclaim list for admins (individual data; audit its reads).
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        Frame (person_key, tool, monthly_cost, reason), largest saving first.
+    """
+    seats = seat_frame(ctx)
+    cand = seats[seats["candidate"]]
+    return (
+        cand[["person_key", "tool", "monthly_cost", "reason"]]
+        .sort_values(["monthly_cost", "person_key"], ascending=[False, True], na_position="last")
+        .reset_index(drop=True)
+    )

@@ -1,0 +1,206 @@
+"""Time to proficiency (DESIGN §6.6): days from licence to first reaching L3, Kaplan–Meier.
+
+For each person with a licence assigned before the last complete week ending on or before
+`as_of`, the ladder is evaluated at the end of every week since (see `ladder.history`).
+The event is the first week-end at L3 or above; its time is the days from the first licence
+assignment to that week's last day (so times resolve to the week). People not yet at L3 are
+right-censored at the last week-end they were observed licensed. The survival curve of "not
+yet proficient" is the Kaplan–Meier estimate (`scipy.stats.ecdf` on `CensoredData`); the
+median is the first time it falls to 0.5 or below, with a 95 % confidence interval from the
+log-log pointwise band (the times where the band's limits cross 0.5; the upper limit is
+null when the band never reaches it). Reported overall, per role and per rollout cohort
+(and per `--by` segment), each group suppressed below k.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from uptake.metrics.context import MetricContext, not_available
+from uptake.metrics.ladder import basis, history
+from uptake.metrics.population import SEGMENT, complete_weeks
+from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows, suppress
+from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
+
+
+def kaplan_meier(times: np.ndarray, events: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
+    """Kaplan–Meier estimate of time to event with right-censoring.
+
+    Args:
+        times: time of event or censoring per subject.
+        events: True where the event was observed, False where censored.
+        confidence: level of the median's confidence interval.
+
+    Returns:
+        n, events, median and its interval (None when not reached), and the curve as
+        (time, survival) points.
+    """
+    times = np.asarray(times, dtype=float)
+    events = np.asarray(events, dtype=bool)
+    out: dict[str, Any] = {
+        "n": len(times),
+        "events": int(events.sum()),
+        "censored": int((~events).sum()),
+        "median": None,
+        "ci_low": None,
+        "ci_high": None,
+        "curve": [],
+    }
+    if not events.any():
+        return out
+    data = stats.CensoredData(uncensored=times[events], right=times[~events])
+    res = stats.ecdf(data)
+    q, s = res.sf.quantiles, res.sf.probabilities
+    out["curve"] = [(float(t), float(p)) for t, p in zip(q, s, strict=True)]
+    out["median"] = _first_at_or_below(q, s, 0.5)
+    if len(q) > 1 or events.sum() > 1:
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            # scipy warns where the band is undefined (S = 0 or 1); handled below.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            band = res.sf.confidence_interval(confidence_level=confidence, method="log-log")
+        # Where the estimate reaches 0 the log-log band is undefined; its limits are 0 there.
+        low = np.where(s <= 0, 0.0, band.low.probabilities)
+        high = np.where(s <= 0, 0.0, band.high.probabilities)
+        out["ci_low"] = _first_at_or_below(q, low, 0.5)
+        out["ci_high"] = _first_at_or_below(q, high, 0.5)
+    return out
+
+
+def _first_at_or_below(q: np.ndarray, s: np.ndarray, level: float) -> float | None:
+    hit = np.flatnonzero(np.nan_to_num(s, nan=1.0) <= level + 1e-12)
+    return float(q[hit[0]]) if hit.size else None
+
+
+def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
+    """The `time_to_proficiency` entry.
+
+    Args:
+        ctx: metric context (facts refreshed).
+
+    Returns:
+        One named entry.
+    """
+    rules = basis(ctx)
+    missing = ctx.missing("licenses")
+    if missing or rules is None:
+        return {"time_to_proficiency": not_available(*(missing or ["tasks", "events"]))}
+    frame = durations(ctx, rules)
+    if frame.empty:
+        return {"time_to_proficiency": not_available("licenses (assigned before as_of)")}
+    return {"time_to_proficiency": summarise(ctx, frame, rules)}
+
+
+def durations(ctx: MetricContext, rules: str) -> pd.DataFrame:
+    """Per person: days to first L3 (or to censoring), whether reached, role and cohort.
+
+    Args:
+        ctx: metric context.
+        rules: ladder basis.
+
+    Returns:
+        Frame (person_key, days, reached, role, cohort[, segment]).
+    """
+    last = complete_weeks(ctx, 1)[-1]
+    dim = ctx.engine.table(DIM_PERSON)
+    first = ctx.engine.execute(dim.aggregate(first=dim.first_assigned.min()))["first"].iloc[0]
+    if first is None or pd.isna(first):
+        return pd.DataFrame()
+    start = ctx.week_of(pd.Timestamp(first).date())
+    if start > last:
+        return pd.DataFrame()
+    weeks = [start + timedelta(days=7 * i) for i in range((last - start).days // 7 + 1)]
+    h = history(ctx, weeks, rules)
+    per = h.group_by(h_key=h.person_key).aggregate(
+        first_l3=(h.level >= 3).ifelse(h.week, ibis.null("date")).min(),
+        last_seen=h.week.max(),
+    )
+    cols = {"role": dim.role, "cohort": dim.cohort}
+    if ctx.by is not None:
+        cols[SEGMENT] = segment_of(dim, ctx.by, ctx.as_of)
+    people = dim.filter(dim.first_assigned.notnull()).select("person_key", "first_assigned", **cols)
+    j = per.inner_join(people, per.h_key == people.person_key)
+    df = ctx.engine.execute(j.drop("h_key"))
+    assigned = pd.to_datetime(df["first_assigned"]).dt.normalize()
+    reached = df["first_l3"].notna()
+    end = pd.to_datetime(df["first_l3"].where(reached, df["last_seen"])) + pd.Timedelta(days=6)
+    df["days"] = (end - assigned).dt.days.clip(lower=0)
+    df["reached"] = reached
+    return df.drop(columns=["first_l3", "last_seen", "first_assigned"])
+
+
+def _group_table(ctx: MetricContext, frame: pd.DataFrame, col: str | None) -> pd.DataFrame:
+    groups: list[tuple[str, pd.DataFrame]] = [(TOTAL, frame)]
+    if col is not None:
+        keys = frame[col].fillna(NO_SEGMENT).astype(str)
+        groups += [(str(g), sub) for g, sub in frame.groupby(keys, sort=True)]
+    rows = []
+    level = ctx.settings.confidence_level
+    for name, sub in groups:
+        km = kaplan_meier(sub["days"].to_numpy(), sub["reached"].to_numpy(), level)
+        rows.append(
+            {
+                "group": name,
+                "n": km["n"],
+                "reached": km["events"],
+                "censored": km["censored"],
+                "median_days": km["median"],
+                "ci_low": km["ci_low"],
+                "ci_high": km["ci_high"],
+            }
+        )
+    table = pd.DataFrame(rows)
+    if col is None:
+        table["group"] = "\0all"
+        out = suppress(table, ["group"], "n", ctx.min_group_size)
+        out["group"] = TOTAL
+        return out
+    return suppress(table, ["group"], "n", ctx.min_group_size)
+
+
+def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> dict[str, Any]:
+    """The entry: overall estimate and curve, per role, per cohort, per segment.
+
+    Args:
+        ctx: metric context.
+        frame: the result of `durations`.
+        rules: ladder basis.
+
+    Returns:
+        The `time_to_proficiency` entry.
+    """
+    overall = _group_table(ctx, frame, None)
+    head = overall.iloc[0]
+    out: dict[str, Any] = {}
+    if bool(head[SUPPRESSED]):
+        out[SUPPRESSED] = True
+    else:
+        out.update(
+            {
+                k: jsonable(head[k])
+                for k in ("n", "reached", "censored", "median_days", "ci_low", "ci_high")
+            }
+        )
+        km = kaplan_meier(
+            frame["days"].to_numpy(), frame["reached"].to_numpy(), ctx.settings.confidence_level
+        )
+        out["curve"] = [{"day": t, "not_proficient": round(p, 6)} for t, p in km["curve"]]
+    out["basis"] = rules
+    out["unit"] = "days"
+    out["method"] = "Kaplan–Meier (scipy.stats.ecdf), log-log CI of the median"
+    for name, col in (("by_role", "role"), ("by_cohort", "cohort")):
+        out[name] = _rows(_group_table(ctx, frame, col))
+    if ctx.by is not None:
+        out["by"] = ctx.by
+        out["segments"] = _rows(_group_table(ctx, frame, SEGMENT))
+    return out
+
+
+def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [r for r in public_rows(table, ["group"]) if r["group"] != TOTAL]

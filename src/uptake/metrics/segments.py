@@ -1,0 +1,166 @@
+"""Segments of DESIGN §6.1: who belongs to which role, team, level, cohort and tenure band.
+
+`dim_person` is materialised once per refresh: one row per person known from the roster or
+a licence, with every segment that does not depend on the date. Tenure depends on the date
+and is derived where it is used (`tenure_band`).
+
+Management level comes from the manager chain: a person's height in the reporting tree —
+`IC` (no direct reports), `M1` (manages individual contributors only), `M2` (manages at
+least one M1), `M3+` (manages managers of managers). Cohort is the month of a person's first
+licence assignment (`YYYY-MM`). Missing values are the segment `(none)` so the segment rows of
+a dimension always add up to its total.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import ibis
+import pandas as pd
+
+from uptake.warehouse.engine import Engine
+
+DIM_PERSON = "dim_person"
+NO_SEGMENT = "(none)"
+LEVELS = ("IC", "M1", "M2", "M3+")
+TENURE_BANDS = ("<90d", "90-365d", "1-3y", "3y+")
+# Segment columns of dim_person, by the name the CLI's --by uses (tenure is derived).
+STATIC = ("role", "function", "team", "manager", "level", "location", "cohort")
+
+
+def build_dim_person(engine: Engine) -> ibis.Table:
+    """Materialise `dim_person` (person_key, segments, hire date, status, first licence).
+
+    Args:
+        engine: the compute engine.
+
+    Returns:
+        The materialised table.
+    """
+    cols = ["person_key", "role", "function", "team", "manager_key", "location", "hire_date"]
+    if engine.has("people"):
+        p = engine.table("people")
+        people = engine.execute(p.select(*cols, status=p.employment_status))
+    else:
+        people = pd.DataFrame({c: pd.Series(dtype=object) for c in [*cols, "status"]})
+    if engine.has("licenses"):
+        lic = engine.table("licenses")
+        first = engine.execute(
+            lic.group_by("person_key").aggregate(first_assigned=lic.assigned_at.min())
+        )
+    else:
+        first = pd.DataFrame({"person_key": [], "first_assigned": []})
+    people = people.drop_duplicates("person_key")
+    frame = people.merge(first, on="person_key", how="outer")
+    frame["level"] = management_levels(frame["person_key"], frame["manager_key"])
+    assigned = pd.to_datetime(frame["first_assigned"])
+    frame["cohort"] = assigned.dt.strftime("%Y-%m").where(assigned.notna(), None)
+    frame = frame.rename(columns={"manager_key": "manager"})
+    for c in STATIC:
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), NO_SEGMENT).astype(str)
+    frame["hire_date"] = pd.to_datetime(frame["hire_date"]).dt.date
+    frame["first_assigned"] = assigned
+    out = frame[["person_key", *STATIC, "hire_date", "status", "first_assigned"]]
+    schema = ibis.schema(
+        {
+            "person_key": "string",
+            **{c: "string" for c in STATIC},
+            "hire_date": "date",
+            "status": "string",
+            "first_assigned": "timestamp",
+        }
+    )
+    return engine.materialize(DIM_PERSON, ibis.memtable(out, schema=schema))
+
+
+def management_levels(persons: pd.Series, managers: pd.Series) -> list[str]:
+    """Management level of each person from the manager chain (height in the tree).
+
+    Args:
+        persons: person keys.
+        managers: each person's manager key (null at the top).
+
+    Returns:
+        One of `LEVELS` per person, in order.
+    """
+    reports: dict[str, list[str]] = {}
+    for p, m in zip(persons, managers, strict=True):
+        if isinstance(m, str) and m and m != p:
+            reports.setdefault(m, []).append(p)
+    height: dict[str, int] = {}
+
+    def resolve(root: str) -> int:
+        # Iterative post-order walk: deep chains must not hit the recursion limit, and a
+        # cycle in bad roster data must not loop (a node on the stack counts as height 0).
+        stack: list[tuple[str, bool]] = [(root, False)]
+        on_stack: set[str] = set()
+        while stack:
+            node, done = stack.pop()
+            if done:
+                kids = reports.get(node, [])
+                height[node] = 1 + max((height.get(c, 0) for c in kids), default=-1)
+                on_stack.discard(node)
+                continue
+            if node in height or node in on_stack:
+                continue
+            on_stack.add(node)
+            stack.append((node, True))
+            stack.extend((c, False) for c in reports.get(node, []) if c not in height)
+        return height[root]
+
+    return [
+        LEVELS[min(resolve(p), len(LEVELS) - 1)] if isinstance(p, str) else LEVELS[0]
+        for p in persons
+    ]
+
+
+def tenure_band(hire_date: ibis.Value, at: ibis.Value | date) -> ibis.Value:
+    """Tenure band (<90d, 90-365d, 1-3y, 3y+) on a date; `(none)` without a hire date.
+
+    Args:
+        hire_date: a date expression.
+        at: the date tenure is measured on (literal or expression).
+
+    Returns:
+        A string expression.
+    """
+    on = ibis.literal(at, type="date") if isinstance(at, date) else at
+    days = on.delta(hire_date, unit="day")
+    return ibis.cases(
+        (hire_date.isnull(), NO_SEGMENT),
+        (days < 90, TENURE_BANDS[0]),
+        (days < 365, TENURE_BANDS[1]),
+        (days < 3 * 365, TENURE_BANDS[2]),
+        else_=TENURE_BANDS[3],
+    )
+
+
+def segment_of(dim: ibis.Table, by: str, at: ibis.Value | date) -> ibis.Value:
+    """The segment column for `--by` on a dim_person-shaped table.
+
+    Args:
+        dim: a table with dim_person's columns.
+        by: one of the §6.1 dimensions.
+        at: date on which tenure is measured.
+
+    Returns:
+        A string expression.
+    """
+    if by == "tenure":
+        return tenure_band(dim.hire_date, at)
+    return dim[by]
+
+
+def person_segments(engine: Engine, by: str, at: date) -> ibis.Table:
+    """Person → segment for one dimension on a date (`person_key`, `segment`).
+
+    Args:
+        engine: the compute engine (dim_person must be built).
+        by: one of the §6.1 dimensions.
+        at: date on which tenure is measured.
+
+    Returns:
+        An Ibis table.
+    """
+    dim = engine.table(DIM_PERSON)
+    return dim.select("person_key", segment=segment_of(dim, by, at))

@@ -1,0 +1,129 @@
+"""Microsoft's published Copilot usage segments (DESIGN §6.4), beside the adoption ladder.
+
+Over the last `ms_weeks` (12) 7-day blocks ending at `as_of`, for each person licensed on
+`as_of`, first match wins: Power — used (≥ 1 action) in ≥ `ms_habitual_weeks` (9) blocks and
+≥ `ms_power_actions` (15) actions a week on average; Habitual — used in ≥ 9 blocks; Novice —
+not habitual, ≥ 1 action a week on average; Low — not habitual, more than 0 and fewer than
+1; Non-user — no action. An action is any event but session_start/session_end.
+
+The 4-week variant (`ms_short_weeks`) calls habitual only someone used in all 4 blocks; it
+is the one to read (`recommended`) for deployments younger than `ms_young_days` (first
+licence assignment to `as_of`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from uptake.metrics.context import MetricContext, not_available
+from uptake.metrics.facts import PERSON_DAY
+from uptake.metrics.population import entry, grouped, licensed_on, ratio
+
+SEGMENT_NAMES = ("power", "habitual", "novice", "low", "non_user")
+
+
+def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
+    """Both variants of the usage segments.
+
+    Args:
+        ctx: metric context (facts refreshed).
+
+    Returns:
+        `usage_segments_12w` and `usage_segments_4w`.
+    """
+    missing = ctx.missing("licenses", "events")
+    if missing:
+        need = not_available(*missing)
+        return {"usage_segments_12w": need, "usage_segments_4w": need}
+    young = _deployment_days(ctx) < ctx.settings.ms_young_days
+    s = ctx.settings
+    return {
+        "usage_segments_12w": segments(ctx, s.ms_weeks, s.ms_habitual_weeks, not young),
+        "usage_segments_4w": segments(ctx, s.ms_short_weeks, s.ms_short_weeks, young),
+    }
+
+
+def _deployment_days(ctx: MetricContext) -> int:
+    lic = ctx.engine.table("licenses")
+    first = ctx.engine.execute(lic.aggregate(first=lic.assigned_at.min()))["first"].iloc[0]
+    return (ctx.as_of - pd.Timestamp(first).date()).days
+
+
+def person_segments(ctx: MetricContext, weeks: int, habitual: int) -> ibis.Table:
+    """Each licensed person's usage segment (1 power … 5 non-user) for one variant.
+
+    Args:
+        ctx: metric context.
+        weeks: number of 7-day blocks ending at as_of.
+        habitual: blocks used that make a user habitual.
+
+    Returns:
+        Table (person_key, weeks_used, avg_actions, segment).
+    """
+    lo = ctx.as_of - timedelta(days=7 * weeks - 1)
+    days = ctx.engine.table(PERSON_DAY)
+    d = days.filter((days.day >= lo) & (days.day <= ctx.as_of))
+    block = ibis.literal(ctx.as_of, type="date").delta(d.day, unit="day") // 7
+    used = d.group_by(u_key=d.person_key).aggregate(
+        weeks_used=(d.actions > 0).ifelse(block, ibis.null("int64")).nunique(),
+        actions=d.actions.sum(),
+    )
+    base = licensed_on(ctx.engine, ctx.as_of)
+    j = base.left_join(used, base.person_key == used.u_key)
+    j = j.select(
+        "person_key",
+        weeks_used=j.weeks_used.fill_null(0),
+        avg_actions=j.actions.fill_null(0).cast("float64") / weeks,
+    )
+    habit = j.weeks_used >= habitual
+    seg = ibis.cases(
+        (habit & (j.avg_actions >= ctx.settings.ms_power_actions), 1),
+        (habit, 2),
+        (j.avg_actions >= 1, 3),
+        (j.avg_actions > 0, 4),
+        else_=5,
+    )
+    return j.mutate(segment_id=seg.cast("int8"))
+
+
+def segments(ctx: MetricContext, weeks: int, habitual: int, recommended: bool) -> dict[str, Any]:
+    """Distribution of the usage segments, overall and per segment of `--by`.
+
+    Args:
+        ctx: metric context.
+        weeks: blocks in the variant.
+        habitual: blocks used that make a user habitual.
+        recommended: whether this variant fits the deployment's age.
+
+    Returns:
+        Entry with n and people per usage segment, plus shares.
+    """
+    one = ibis.literal(1, type="int64")
+    zero = ibis.literal(0, type="int64")
+
+    def aggs(t: ibis.Table) -> dict[str, ibis.Value]:
+        out: dict[str, ibis.Value] = {"n": t.count()}
+        for i, name in enumerate(SEGMENT_NAMES, start=1):
+            out[name] = (t.segment_id == i).ifelse(one, zero).sum()
+        return out
+
+    def derive(f: pd.DataFrame) -> pd.DataFrame:
+        return f.assign(**{f"{x}_share": ratio(f[x], f["n"]) for x in SEGMENT_NAMES})
+
+    frame = grouped(ctx, person_segments(ctx, weeks, habitual), aggs, derive=derive)
+    return entry(
+        frame,
+        ctx,
+        weeks=weeks,
+        habitual_weeks=habitual,
+        recommended=recommended,
+        definition=(
+            f"Microsoft Copilot usage segments over {weeks} weeks: power ≥ {habitual} weeks used"
+            f" and ≥ {ctx.settings.ms_power_actions:g} actions/week; habitual ≥ {habitual} weeks;"
+            " novice ≥ 1 action/week; low > 0; non-user none"
+        ),
+    )
