@@ -284,6 +284,8 @@ class Workspace:
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        if results:
+            results[0].notes = list(getattr(parsed, "notes", []) or [])
         return results
 
     # -- inspection ------------------------------------------------------------------------

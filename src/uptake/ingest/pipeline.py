@@ -42,11 +42,12 @@ class IngestResult:
     by_reason: dict[str, int] = field(default_factory=dict)
     rekeyed: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The `--json` form of DESIGN/issue 2."""
         d = asdict(self)
-        return {
+        out = {
             k: d[k]
             for k in (
                 "batch",
@@ -60,6 +61,9 @@ class IngestResult:
                 "by_reason",
             )
         }
+        if self.notes:
+            out["notes"] = self.notes
+        return out
 
 
 @dataclass
@@ -206,11 +210,19 @@ class BatchIngest:
                 con.execute("ROLLBACK")
             raise
         finally:
-            drop_stage(con)
-            con.execute(f"DROP VIEW IF EXISTS {RESOLVED}")
-            for t in (TYPED, DECIDED, "_idmap"):
-                con.execute(f"DROP TABLE IF EXISTS {t}")
+            self._cleanup()
         return result
+
+    def _cleanup(self) -> None:
+        """Drop staging relations; inside an aborted outer transaction that waits for its end."""
+        try:
+            drop_stage(self.con)
+            self.con.execute(f"DROP VIEW IF EXISTS {RESOLVED}")
+            for t in (TYPED, DECIDED, "_idmap"):
+                self.con.execute(f"DROP TABLE IF EXISTS {t}")
+        except duckdb.Error:
+            if self.manage_tx:
+                raise
 
     def _next_batch(self) -> int:
         row = self.con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_log").fetchone()
@@ -276,7 +288,12 @@ class BatchIngest:
             aliases = [r[0] for r in con.execute(union).fetchall()]
             idmap = identity.resolve_aliases(con, self.secret, aliases, self.now)
             con.register("_idmap_df", idmap)
-            con.execute("CREATE OR REPLACE TEMP TABLE _idmap AS SELECT * FROM _idmap_df")
+            # Explicit types: an empty frame (all identifiers blank) would otherwise infer INT.
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _idmap AS SELECT CAST(alias AS VARCHAR) AS alias, "
+                "CAST(person_key AS VARCHAR) AS person_key, CAST(kind AS VARCHAR) AS kind "
+                "FROM _idmap_df"
+            )
             con.unregister("_idmap_df")
         select, joins, observed = [], [], []
         for i, c in enumerate(spec.columns):

@@ -78,16 +78,11 @@ CASES = [
     ("otlp-genai", SAMPLES / "otlp_trace_export_request.json", {}, {"events": 0}),
     ("otlp-genai", FIXTURES / "otlp_genai_spans.json", {}, {"events": 3}),
     ("survey", FIXTURES / "qualtrics_export.csv", {"mapping": "qualtrics"}, {"responses": 11}),
-    pytest.param(
+    (
         "survey",
         FIXTURES / "google_forms_export.csv",
         {"mapping": "google_forms"},
         {"responses": 10},
-        marks=pytest.mark.xfail(
-            reason="pipeline: a batch whose person column is entirely empty (anonymous "
-            "survey) fails in _resolve — the empty _idmap gets INT32 columns",
-            strict=False,
-        ),
     ),
     ("tickets", FIXTURES / "jira_export.csv", {"mapping": "jira"}, {"feedback": 3}),
     ("tickets", FIXTURES / "servicenow_export.json", {"mapping": "servicenow"}, {"feedback": 3}),
