@@ -6,7 +6,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +287,26 @@ class Workspace:
         if results:
             results[0].notes = list(getattr(parsed, "notes", []) or [])
         return results
+
+    # -- metrics ---------------------------------------------------------------------------
+
+    def metrics(
+        self, as_of: date | None = None, by: str | None = None, engine: str | None = None
+    ) -> dict[str, Any]:
+        """Every metric of DESIGN §6 (see `uptake.metrics.compute_all`).
+
+        Args:
+            as_of: last day included (default: the last day with activity, at most today).
+            by: segment dimension (role, function, team, manager, level, location, cohort,
+                tenure), or None.
+            engine: duckdb (default) or spark.
+
+        Returns:
+            `{"as_of", "window_days", "min_group_size", "metrics"}`.
+        """
+        from uptake.metrics.runner import run
+
+        return run(self, as_of=as_of, by=by, engine=engine)
 
     # -- inspection ------------------------------------------------------------------------
 

@@ -1,0 +1,273 @@
+"""Fact expressions: person-day, person-week, person-tool-day and segment-week (Ibis)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from uptake.metrics.context import SEGMENTS, week_expr
+from uptake.metrics.segments import DIM_PERSON, segment_of
+from uptake.schema.tables import MEANINGFUL_ACTIONS
+from uptake.warehouse.engine import Engine
+
+PERSON_DAY = "fact_person_day"
+PERSON_WEEK = "fact_person_week"
+PERSON_TOOL_DAY = "fact_person_tool_day"
+SEGMENT_WEEK = "fact_segment_week"
+STATE = "fact_state"
+
+# Counts summed from person-day up to person-week and segment-week.
+COUNTS = (
+    "events",
+    "actions",
+    "meaningful",
+    "feedback_events",
+    "runs",
+    "elig",
+    "ai_elig",
+    "ai_elig_done",
+    "elig_done",
+    "low",
+    "ai_low",
+    "ai_runs",
+    "decisions",
+    "overrides",
+    "feedback_given",
+    "help_given",
+)
+# Counts carried to the segment-week facts.
+SEGMENT_COUNTS = ("events", "actions", "meaningful", "elig", "ai_elig", "ai_elig_done", "elig_done")
+# People counts of the segment-week facts besides `licensed`.
+SEGMENT_PEOPLE = ("active", "elig_people")
+# Tables whose rows land in one day of the person-day facts.
+DAY_SOURCES = ("events", "tasks", "decisions", "feedback", "help_edges")
+# Tables whose change can alter facts in any week (eligibility, identities).
+GLOBAL_SOURCES = ("people", "workflows")
+NON_ACTIONS = ("session_start", "session_end")
+
+
+# -- person-day facts ------------------------------------------------------------------------
+
+
+def _zeros(**present: ibis.Value) -> dict[str, ibis.Value]:
+    return {c: present.get(c, ibis.literal(0, type="int64")).cast("int64") for c in COUNTS}
+
+
+def _in_span(col: ibis.Value, span: tuple[date, date] | None) -> ibis.Value | None:
+    if span is None:
+        return None
+    lo = datetime.combine(span[0], time())
+    hi = datetime.combine(span[1], time())
+    return (col >= ibis.literal(lo)) & (col < ibis.literal(hi))
+
+
+def person_day_expr(engine: Engine, span: tuple[date, date] | None = None) -> ibis.Table:
+    """Per person and day counts from every day-level source, optionally for [lo, hi) days.
+
+    Args:
+        engine: the compute engine.
+        span: first day (inclusive) and end day (exclusive); None for all history.
+
+    Returns:
+        Table (person_key, day, *COUNTS) without week or refresh columns.
+    """
+    parts: list[ibis.Table] = []
+    one = ibis.literal(1, type="int64")
+    zero = ibis.literal(0, type="int64")
+
+    def flag(cond: ibis.Value) -> ibis.Value:
+        return cond.ifelse(one, zero)
+
+    if engine.has("events"):
+        e = engine.table("events")
+        if (cond := _in_span(e.ts, span)) is not None:
+            e = e.filter(cond)
+        parts.append(
+            e.group_by("person_key", day=e.ts.date()).aggregate(
+                **_zeros(
+                    events=e.count(),
+                    actions=flag(~e.action.isin(NON_ACTIONS)).sum(),
+                    meaningful=flag(e.action.isin(MEANINGFUL_ACTIONS)).sum(),
+                    feedback_events=flag(e.action == "feedback").sum(),
+                )
+            )
+        )
+    if engine.has("tasks"):
+        parts.append(_task_days(engine, span, flag))
+    if engine.has("decisions"):
+        d = engine.table("decisions")
+        if (cond := _in_span(d.ts, span)) is not None:
+            d = d.filter(cond)
+        parts.append(
+            d.group_by("person_key", day=d.ts.date()).aggregate(
+                **_zeros(decisions=d.count(), overrides=flag(~d.followed).sum())
+            )
+        )
+    if engine.has("feedback"):
+        f = engine.table("feedback")
+        f = f.filter(f.person_key.notnull())
+        if (cond := _in_span(f.ts, span)) is not None:
+            f = f.filter(cond)
+        parts.append(
+            f.group_by("person_key", day=f.ts.date()).aggregate(**_zeros(feedback_given=f.count()))
+        )
+    if engine.has("help_edges"):
+        h = engine.table("help_edges")
+        if (cond := _in_span(h.ts, span)) is not None:
+            h = h.filter(cond)
+        parts.append(
+            h.group_by(person_key=h.helper_key, day=h.ts.date()).aggregate(
+                **_zeros(help_given=h.count())
+            )
+        )
+    if not parts:
+        return ibis.memtable(
+            pd.DataFrame({"person_key": [], "day": [], **{c: [] for c in COUNTS}}),
+            schema=ibis.schema(
+                {"person_key": "string", "day": "date", **dict.fromkeys(COUNTS, "int64")}
+            ),
+        )
+    allp = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    return allp.group_by("person_key", "day").aggregate(
+        **{c: allp[c].sum().cast("int64") for c in COUNTS}
+    )
+
+
+def _task_days(engine: Engine, span: tuple[date, date] | None, flag: Any) -> ibis.Table:
+    t = engine.table("tasks")
+    if (cond := _in_span(t.started_at, span)) is not None:
+        t = t.filter(cond)
+    if engine.has("workflows"):
+        w = engine.table("workflows").select(wf="workflow", stakes="stakes", wf_roles="roles")
+        t = t.left_join(w, t.workflow == w.wf)
+    else:
+        t = t.mutate(stakes=ibis.null("string"), wf_roles=ibis.null("array<string>"))
+    if engine.has("people"):
+        p = engine.table("people").select(p_key="person_key", p_role="role")
+        t = t.left_join(p, t.person_key == p.p_key)
+    else:
+        t = t.mutate(p_role=ibis.null("string"))
+    open_to_all = t.wf_roles.isnull() | (t.wf_roles.length() == 0)
+    role_ok = open_to_all | t.wf_roles.contains(t.p_role).fill_null(False)
+    elig = (t.stakes == "high").fill_null(False) & role_ok
+    low = (t.stakes == "low").fill_null(False)
+    ai = t.ai_assisted.fill_null(False)
+    done = (t.status == "completed").fill_null(False) | (
+        t.status.isnull() & t.completed_at.notnull()
+    )
+    return t.group_by("person_key", day=t.started_at.date()).aggregate(
+        **_zeros(
+            runs=t.count(),
+            elig=flag(elig).sum(),
+            ai_elig=flag(elig & ai).sum(),
+            ai_elig_done=flag(elig & ai & done).sum(),
+            elig_done=flag(elig & done).sum(),
+            low=flag(low).sum(),
+            ai_low=flag(low & ai).sum(),
+            ai_runs=flag(ai).sum(),
+        )
+    )
+
+
+def person_tool_day_expr(
+    engine: Engine, offset: int, span: tuple[date, date] | None = None
+) -> ibis.Table:
+    """Per person, tool and day: events and actions.
+
+    Args:
+        engine: the compute engine.
+        offset: weekday number on which weeks start.
+        span: first day (inclusive) and end day (exclusive); None for all history.
+
+    Returns:
+        Table (person_key, tool, day, week, events, actions).
+    """
+    e = engine.table("events")
+    if (cond := _in_span(e.ts, span)) is not None:
+        e = e.filter(cond)
+    one = ibis.literal(1, type="int64")
+    zero = ibis.literal(0, type="int64")
+    t = e.group_by("person_key", "tool", day=e.ts.date()).aggregate(
+        events=e.count().cast("int64"),
+        actions=(~e.action.isin(NON_ACTIONS)).ifelse(one, zero).sum().cast("int64"),
+    )
+    return t.mutate(week=week_expr(t.day, offset))
+
+
+def person_week_expr(days: ibis.Table) -> ibis.Table:
+    """Roll person-day facts up to person-week facts (with active and action days)."""
+    one = ibis.literal(1, type="int64")
+    zero = ibis.literal(0, type="int64")
+    return days.group_by("person_key", "week").aggregate(
+        **{c: days[c].sum().cast("int64") for c in COUNTS},
+        active_days=(days.events > 0).ifelse(one, zero).sum().cast("int64"),
+        action_days=(days.actions > 0).ifelse(one, zero).sum().cast("int64"),
+    )
+
+
+# -- segment-week facts ----------------------------------------------------------------------
+
+
+def licensed_weeks(engine: Engine, weeks: list[date]) -> ibis.Table:
+    """Distinct (person_key, week) for people holding any licence on the week's last day.
+
+    Args:
+        engine: the compute engine.
+        weeks: first days of the weeks.
+
+    Returns:
+        Table (person_key, week).
+    """
+    cal = ibis.memtable(
+        pd.DataFrame(
+            {
+                "week": weeks,
+                "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in weeks],
+            }
+        ),
+        schema=ibis.schema({"week": "date", "week_end": "timestamp"}),
+    )
+    lic = engine.table("licenses")
+    j = lic.cross_join(cal)
+    j = j.filter(
+        (j.assigned_at < j.week_end) & (j.removed_at.isnull() | (j.removed_at >= j.week_end))
+    )
+    return j.select("person_key", "week").distinct()
+
+
+def segment_week_expr(engine: Engine, weeks: list[date]) -> ibis.Table:
+    """Per dimension, segment and week: licensed people, active people, summed counts.
+
+    Args:
+        engine: the compute engine (dim_person and fact_person_week must exist).
+        weeks: the weeks to build.
+
+    Returns:
+        Table (dimension, segment, week, licensed, active, *SEGMENT_COUNTS).
+    """
+    pairs = licensed_weeks(engine, weeks)
+    dim = engine.table(DIM_PERSON)
+    pw = engine.table(PERSON_WEEK)
+    pw = pw.filter(pw.week.isin(weeks)).select(
+        *SEGMENT_COUNTS, pw_key=pw.person_key, pw_week=pw.week
+    )
+    j = pairs.left_join(dim, pairs.person_key == dim.person_key).drop("person_key_right")
+    j = j.left_join(pw, (j.person_key == pw.pw_key) & (j.week == pw.pw_week))
+    j = j.mutate(**{c: j[c].fill_null(0) for c in SEGMENT_COUNTS})
+    j = j.mutate(hire_date=j.hire_date, week_last=(j.week + ibis.interval(days=6)))
+    one = ibis.literal(1, type="int64")
+    zero = ibis.literal(0, type="int64")
+    stacks = [j.mutate(dimension=ibis.literal("all"), segment=ibis.literal("(all)"))]
+    for by in SEGMENTS:
+        seg = segment_of(j, by, j.week_last).fill_null("(none)")
+        stacks.append(j.mutate(dimension=ibis.literal(by), segment=seg))
+    s = ibis.union(*stacks, distinct=False)
+    return s.group_by("dimension", "segment", "week").aggregate(
+        licensed=s.count().cast("int64"),
+        active=(s.events > 0).ifelse(one, zero).sum().cast("int64"),
+        elig_people=(s.elig > 0).ifelse(one, zero).sum().cast("int64"),
+        **{c: s[c].sum().cast("int64") for c in SEGMENT_COUNTS},
+    )

@@ -1,0 +1,322 @@
+"""Materialising the facts and refreshing only the weeks new batches touch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from uptake.metrics.context import week_expr, week_of, week_offset
+from uptake.metrics.facts.build import (
+    DAY_SOURCES,
+    GLOBAL_SOURCES,
+    PERSON_DAY,
+    PERSON_TOOL_DAY,
+    PERSON_WEEK,
+    SEGMENT_COUNTS,
+    SEGMENT_WEEK,
+    STATE,
+    person_day_expr,
+    person_tool_day_expr,
+    person_week_expr,
+    segment_week_expr,
+)
+from uptake.metrics.segments import DIM_PERSON, build_dim_person
+from uptake.metrics.settings import MetricsSettings
+from uptake.warehouse.engine import Engine
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh did: `full`, `incremental` or `none`, and which weeks it rebuilt."""
+
+    mode: str
+    refresh_id: int
+    weeks: list[date] = field(default_factory=list)
+    segment_weeks: str = "none"
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "refresh_id": self.refresh_id,
+            "weeks": [w.isoformat() for w in self.weeks],
+            "segment_weeks": self.segment_weeks,
+            "reason": self.reason,
+        }
+
+
+# -- refresh ---------------------------------------------------------------------------------
+
+
+def _state(engine: Engine) -> dict[str, str]:
+    if not engine.has(STATE):
+        return {}
+    df = engine.execute(engine.table(STATE))
+    return dict(zip(df["key"].astype(str), df["value"].astype(str), strict=True))
+
+
+def _write_state(engine: Engine, values: dict[str, str]) -> None:
+    df = pd.DataFrame({"key": list(values), "value": list(values.values())})
+    engine.materialize(STATE, ibis.memtable(df, schema={"key": "string", "value": "string"}))
+
+
+def _duck(engine: Engine) -> Any:
+    """The DuckDB connection behind an engine, or None when it cannot delete in place."""
+    backend = getattr(engine, "backend", None)
+    if getattr(engine, "name", "") != "duckdb" or backend is None:
+        return None
+    return getattr(backend, "con", None)
+
+
+def _fact_tables() -> tuple[str, ...]:
+    return (PERSON_DAY, PERSON_WEEK, PERSON_TOOL_DAY, SEGMENT_WEEK, DIM_PERSON)
+
+
+def _exists(engine: Engine, name: str) -> bool:
+    backend = getattr(engine, "backend", None)
+    if backend is not None and hasattr(backend, "list_tables"):
+        return name in backend.list_tables()
+    return engine.has(name)
+
+
+def refresh(engine: Engine, settings: MetricsSettings, *, full: bool = False) -> RefreshReport:
+    """Bring the materialised facts up to date with the warehouse.
+
+    Args:
+        engine: the compute engine.
+        settings: metrics settings (week start).
+        full: rebuild everything regardless of what changed.
+
+    Returns:
+        What was rebuilt.
+    """
+    offset = week_offset(settings.week_start)
+    state = _state(engine)
+    refresh_id = int(state.get("refresh_id", "0")) + 1
+    last_batch = int(state.get("last_batch", "-1"))
+    batches = _new_batches(engine, last_batch)
+    top = max([last_batch, *[int(b) for b in batches["batch_id"]]]) if len(batches) else last_batch
+    reason = ""
+    con = _duck(engine)
+    if full:
+        reason = "requested"
+    elif not state or not all(_exists(engine, t) for t in _fact_tables()):
+        reason = "no facts yet"
+    elif state.get("week_start") != settings.week_start:
+        reason = "week start changed"
+    elif con is None:
+        reason = f"engine {getattr(engine, 'name', '?')} rebuilds in full"
+    elif (batches["table_name"].isin(GLOBAL_SOURCES)).any() or (batches["rekeyed"] > 0).any():
+        reason = "roster, workflow catalogue or identities changed"
+    if not reason and not len(batches):
+        return RefreshReport("none", refresh_id - 1, reason="no new batches")
+    if reason:
+        _full(engine, offset, refresh_id)
+        report = RefreshReport("full", refresh_id, segment_weeks="all", reason=reason)
+    else:
+        report = _incremental(engine, con, offset, refresh_id, batches)
+    _write_state(
+        engine,
+        {
+            "refresh_id": str(refresh_id),
+            "last_batch": str(top),
+            "week_start": settings.week_start,
+            "refreshed_at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
+        },
+    )
+    return report
+
+
+def _new_batches(engine: Engine, last_batch: int) -> pd.DataFrame:
+    cols = ["batch_id", "table_name", "min_ts", "max_ts", "rekeyed"]
+    backend = getattr(engine, "backend", None)
+    if backend is None or "ingest_log" not in backend.list_tables():
+        return pd.DataFrame({c: [] for c in cols})
+    log = engine.table("ingest_log")
+    return engine.execute(log.filter(log.batch_id > last_batch).select(*cols))
+
+
+def _all_weeks(engine: Engine, offset: int) -> list[date]:
+    """Every week from the first to the last day any fact or licence touches."""
+    spans: list[ibis.Table] = []
+    if engine.has(PERSON_DAY):
+        d = engine.table(PERSON_DAY)
+        spans.append(d.aggregate(lo=d.day.min(), hi=d.day.max()))
+    if engine.has("licenses"):
+        lic = engine.table("licenses")
+        spans.append(
+            lic.aggregate(
+                lo=lic.assigned_at.min().date(),
+                hi=ibis.greatest(lic.assigned_at.max(), lic.removed_at.max()).date(),
+            )
+        )
+    lo: date | None = None
+    hi: date | None = None
+    for s in spans:
+        row = engine.execute(s).iloc[0]
+        for v, is_lo in ((row["lo"], True), (row["hi"], False)):
+            if v is None or pd.isna(v):
+                continue
+            d = pd.Timestamp(v).date()
+            if is_lo:
+                lo = d if lo is None else min(lo, d)
+            else:
+                hi = d if hi is None else max(hi, d)
+    if lo is None or hi is None:
+        return []
+    first, last = week_of(lo, offset), week_of(hi, offset)
+    return [first + timedelta(days=7 * i) for i in range((last - first).days // 7 + 1)]
+
+
+def _built_weeks(engine: Engine) -> list[date]:
+    t = engine.table(SEGMENT_WEEK)
+    df = engine.execute(t.select("week").distinct())
+    return [pd.Timestamp(v).date() for v in df["week"]]
+
+
+def _stamp(expr: ibis.Table, refresh_id: int) -> ibis.Table:
+    return expr.mutate(refresh_id=ibis.literal(refresh_id, type="int64"))
+
+
+def _full(engine: Engine, offset: int, refresh_id: int) -> None:
+    build_dim_person(engine)
+    days = person_day_expr(engine)
+    days = days.mutate(week=week_expr(days.day, offset))
+    engine.materialize(PERSON_DAY, _stamp(days, refresh_id))
+    pd_t = engine.table(PERSON_DAY)
+    engine.materialize(PERSON_WEEK, _stamp(person_week_expr(pd_t), refresh_id))
+    if engine.has("events"):
+        tool = person_tool_day_expr(engine, offset)
+    else:
+        tool = ibis.memtable(
+            pd.DataFrame(
+                {
+                    "person_key": [],
+                    "tool": [],
+                    "week": [],
+                    "events": [],
+                    "actions": [],
+                    "last_day": [],
+                }
+            ),
+            schema={
+                "person_key": "string",
+                "tool": "string",
+                "week": "date",
+                "events": "int64",
+                "actions": "int64",
+                "last_day": "date",
+            },
+        )
+    engine.materialize(PERSON_TOOL_DAY, _stamp(tool, refresh_id))
+    weeks = _all_weeks(engine, offset) if engine.has("licenses") else []
+    engine.materialize(SEGMENT_WEEK, _stamp(_segment_weeks(engine, weeks), refresh_id))
+
+
+def _segment_weeks(engine: Engine, weeks: list[date]) -> ibis.Table:
+    if weeks and engine.has("licenses"):
+        return segment_week_expr(engine, weeks)
+    return ibis.memtable(
+        pd.DataFrame(
+            {
+                "dimension": [],
+                "segment": [],
+                "week": [],
+                "licensed": [],
+                "active": [],
+                "elig_people": [],
+                **{c: [] for c in SEGMENT_COUNTS},
+            }
+        ),
+        schema={
+            "dimension": "string",
+            "segment": "string",
+            "week": "date",
+            "licensed": "int64",
+            "active": "int64",
+            "elig_people": "int64",
+            **dict.fromkeys(SEGMENT_COUNTS, "int64"),
+        },
+    )
+
+
+def _affected_weeks(batches: pd.DataFrame, offset: int) -> list[date]:
+    weeks: set[date] = set()
+    rows = batches[batches["table_name"].isin(DAY_SOURCES)]
+    for lo, hi in zip(rows["min_ts"], rows["max_ts"], strict=True):
+        if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+            continue
+        w = week_of(pd.Timestamp(lo).date(), offset)
+        end = week_of(pd.Timestamp(hi).date(), offset)
+        while w <= end:
+            weeks.add(w)
+            w += timedelta(days=7)
+    return sorted(weeks)
+
+
+def _runs(weeks: list[date]) -> list[tuple[date, date]]:
+    """Contiguous runs of weeks as (first week, end day exclusive)."""
+    out: list[tuple[date, date]] = []
+    for w in weeks:
+        if out and out[-1][1] == w:
+            out[-1] = (out[-1][0], w + timedelta(days=7))
+        else:
+            out.append((w, w + timedelta(days=7)))
+    return out
+
+
+def _incremental(
+    engine: Engine, con: Any, offset: int, refresh_id: int, batches: pd.DataFrame
+) -> RefreshReport:
+    weeks = _affected_weeks(batches, offset)
+    licences_changed = bool((batches["table_name"] == "licenses").any())
+    backend = engine.backend  # type: ignore[attr-defined]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if licences_changed:
+            build_dim_person(engine)
+        for lo, hi in _runs(weeks):
+            days = person_day_expr(engine, (lo, hi))
+            days = _stamp(days.mutate(week=week_expr(days.day, offset)), refresh_id)
+            _replace(con, backend, PERSON_DAY, days, "week", lo, hi)
+            pd_t = engine.table(PERSON_DAY)
+            pw = person_week_expr(pd_t.filter((pd_t.week >= lo) & (pd_t.week < hi)))
+            _replace(con, backend, PERSON_WEEK, _stamp(pw, refresh_id), "week", lo, hi)
+            if engine.has("events"):
+                tool = _stamp(person_tool_day_expr(engine, offset, (lo, hi)), refresh_id)
+                _replace(con, backend, PERSON_TOOL_DAY, tool, "week", lo, hi)
+        if licences_changed:
+            seg_weeks = _all_weeks(engine, offset)
+            con.execute(f'DELETE FROM "{SEGMENT_WEEK}"')
+            scope = "all"
+        else:
+            # Weeks new to the calendar (a quiet gap before the new data) are built too, so
+            # the result equals a full rebuild.
+            have = set(_built_weeks(engine))
+            seg_weeks = sorted(
+                set(weeks) | {w for w in _all_weeks(engine, offset) if w not in have}
+            )
+            scope = "affected" if seg_weeks else "none"
+        if seg_weeks and engine.has("licenses"):
+            for lo, hi in _runs(seg_weeks):
+                in_run = [w for w in seg_weeks if lo <= w < hi]
+                expr = _stamp(segment_week_expr(engine, in_run), refresh_id)
+                _replace(con, backend, SEGMENT_WEEK, expr, "week", lo, hi)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    mode = "incremental" if weeks or licences_changed else "none"
+    return RefreshReport(mode, refresh_id, weeks=weeks, segment_weeks=scope)
+
+
+def _replace(
+    con: Any, backend: Any, name: str, expr: ibis.Table, col: str, lo: date, hi: date
+) -> None:
+    """Swap the rows of [lo, hi) in a fact table for freshly computed ones."""
+    con.execute(f'DELETE FROM "{name}" WHERE "{col}" >= ? AND "{col}" < ?', [lo, hi])
+    backend.insert(name, expr.select(*backend.table(name).columns))
