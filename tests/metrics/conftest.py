@@ -323,6 +323,16 @@ class Warehouse:
             by=by,
         )
 
+    def facts_ctx(
+        self, as_of: date | str, *, by: str | None = None, k: int = 3, **settings: Any
+    ) -> MetricContext:
+        """Refresh the materialised facts, then return a metric context (core families)."""
+        from uptake.metrics.facts import refresh
+
+        ctx = self.ctx(as_of, by=by, k=k, **settings)
+        refresh(ctx.engine, ctx.settings)
+        return ctx
+
 
 @pytest.fixture
 def wh() -> Iterator[Warehouse]:

@@ -176,3 +176,15 @@ def week_expr(d: ibis.Value, offset: int = 0) -> ibis.Value:
         return d.truncate("W").cast("date")
     shift = ibis.interval(days=offset)
     return ((d - shift).truncate("W") + shift).cast("date")
+
+
+def empty_table(schema: dict[str, str]) -> ibis.Table:
+    """An empty in-memory table with exact column types (for absent inputs).
+
+    Args:
+        schema: column name → Ibis type name.
+
+    Returns:
+        An Ibis table with no rows.
+    """
+    return ibis.memtable(ibis.schema(schema).to_pyarrow().empty_table())

@@ -32,7 +32,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from uptake.metrics.context import MetricContext, not_available
+from uptake.metrics.context import MetricContext, empty_table, not_available
 from uptake.metrics.facts import PERSON_DAY, PERSON_WEEK
 from uptake.metrics.population import complete_weeks, entry, grouped, licensed_on, ratio
 from uptake.metrics.privacy import TOTAL, public_rows, suppress
@@ -146,7 +146,7 @@ def _advocacy(ctx: MetricContext, lo: date, end: date) -> tuple[ibis.Table, ibis
 
 
 def _empty(schema: dict[str, str]) -> ibis.Table:
-    return ibis.memtable(pd.DataFrame({c: [] for c in schema}), schema=ibis.schema(schema))
+    return empty_table(schema)
 
 
 def person_inputs(ctx: MetricContext, at: date) -> ibis.Table:

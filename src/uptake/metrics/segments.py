@@ -43,14 +43,21 @@ def build_dim_person(engine: Engine) -> ibis.Table:
         people = engine.execute(p.select(*cols, status=p.employment_status))
     else:
         people = pd.DataFrame({c: pd.Series(dtype=object) for c in [*cols, "status"]})
+        people["hire_date"] = pd.Series(dtype="datetime64[s]")
     if engine.has("licenses"):
         lic = engine.table("licenses")
         first = engine.execute(
             lic.group_by("person_key").aggregate(first_assigned=lic.assigned_at.min())
         )
     else:
-        first = pd.DataFrame({"person_key": [], "first_assigned": []})
-    people = people.drop_duplicates("person_key")
+        first = pd.DataFrame(
+            {
+                "person_key": pd.Series(dtype=object),
+                "first_assigned": pd.Series(dtype="datetime64[us]"),
+            }
+        )
+    people = people.drop_duplicates("person_key").astype({"person_key": object})
+    first = first.astype({"person_key": object})
     frame = people.merge(first, on="person_key", how="outer")
     frame["level"] = management_levels(frame["person_key"], frame["manager_key"])
     assigned = pd.to_datetime(frame["first_assigned"])

@@ -8,7 +8,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from uptake.metrics.context import SEGMENTS, week_expr
+from uptake.metrics.context import SEGMENTS, empty_table, week_expr
 from uptake.metrics.segments import DIM_PERSON, segment_of
 from uptake.schema.tables import MEANINGFUL_ACTIONS
 from uptake.warehouse.engine import Engine
@@ -124,11 +124,8 @@ def person_day_expr(engine: Engine, span: tuple[date, date] | None = None) -> ib
             )
         )
     if not parts:
-        return ibis.memtable(
-            pd.DataFrame({"person_key": [], "day": [], **{c: [] for c in COUNTS}}),
-            schema=ibis.schema(
-                {"person_key": "string", "day": "date", **dict.fromkeys(COUNTS, "int64")}
-            ),
+        return empty_table(
+            {"person_key": "string", "day": "date", **dict.fromkeys(COUNTS, "int64")}
         )
     allp = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
     return allp.group_by("person_key", "day").aggregate(

@@ -9,7 +9,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from uptake.metrics.context import week_expr, week_of, week_offset
+from uptake.metrics.context import empty_table, week_expr, week_of, week_offset
 from uptake.metrics.facts.build import (
     DAY_SOURCES,
     GLOBAL_SOURCES,
@@ -192,25 +192,15 @@ def _full(engine: Engine, offset: int, refresh_id: int) -> None:
     if engine.has("events"):
         tool = person_tool_day_expr(engine, offset)
     else:
-        tool = ibis.memtable(
-            pd.DataFrame(
-                {
-                    "person_key": [],
-                    "tool": [],
-                    "week": [],
-                    "events": [],
-                    "actions": [],
-                    "last_day": [],
-                }
-            ),
-            schema={
+        tool = empty_table(
+            {
                 "person_key": "string",
                 "tool": "string",
-                "week": "date",
+                "day": "date",
                 "events": "int64",
                 "actions": "int64",
-                "last_day": "date",
-            },
+                "week": "date",
+            }
         )
     engine.materialize(PERSON_TOOL_DAY, _stamp(tool, refresh_id))
     weeks = _all_weeks(engine, offset) if engine.has("licenses") else []
@@ -220,19 +210,8 @@ def _full(engine: Engine, offset: int, refresh_id: int) -> None:
 def _segment_weeks(engine: Engine, weeks: list[date]) -> ibis.Table:
     if weeks and engine.has("licenses"):
         return segment_week_expr(engine, weeks)
-    return ibis.memtable(
-        pd.DataFrame(
-            {
-                "dimension": [],
-                "segment": [],
-                "week": [],
-                "licensed": [],
-                "active": [],
-                "elig_people": [],
-                **{c: [] for c in SEGMENT_COUNTS},
-            }
-        ),
-        schema={
+    return empty_table(
+        {
             "dimension": "string",
             "segment": "string",
             "week": "date",
@@ -240,7 +219,7 @@ def _segment_weeks(engine: Engine, weeks: list[date]) -> ibis.Table:
             "active": "int64",
             "elig_people": "int64",
             **dict.fromkeys(SEGMENT_COUNTS, "int64"),
-        },
+        }
     )
 
 
