@@ -98,6 +98,8 @@ def grouped(
     )
     if derive is not None and len(frame):
         frame = derive(frame)
+    # Row order decides ties between equally small complementary cells: make it stable.
+    frame = frame.sort_values([*partition, SEGMENT], kind="stable").reset_index(drop=True)
     cols = [SEGMENT, *partition, *[c for c in frame.columns if c not in (SEGMENT, *partition)]]
     frame = frame[cols]
     if len(frame) and ctx.by is None:
@@ -214,6 +216,7 @@ def weekly_entry(
     frame.loc[frame["dimension"] == "all", SEGMENT] = TOTAL
     frame = derive(frame.drop(columns="dimension"))
     frame["week"] = pd.to_datetime(frame["week"]).dt.date
+    frame = frame.sort_values(["week", SEGMENT], kind="stable").reset_index(drop=True)
     if ctx.by is None:
         frame[SEGMENT] = "\0all"
     out = suppress(frame, [SEGMENT], "n", ctx.min_group_size, partition_cols=["week"])

@@ -1,0 +1,66 @@
+"""Segments of §6.1: management level from the manager chain, tenure bands, cohorts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from uptake.metrics.segments import LEVELS, build_dim_person, management_levels, person_segments
+
+
+def test_management_level_is_height_in_reporting_tree() -> None:
+    # ceo ← d1 ← m1 ← {ic1, ic2}; d1 ← ic3; lone has no reports and no manager.
+    people = ["ceo", "d1", "m1", "ic1", "ic2", "ic3", "lone"]
+    managers = [None, "ceo", "d1", "m1", "m1", "d1", None]
+    levels = dict(
+        zip(people, management_levels(pd.Series(people), pd.Series(managers)), strict=True)
+    )
+    assert levels == {
+        "ceo": "M3+",  # manages d1 (M2)
+        "d1": "M2",  # manages m1 (M1)
+        "m1": "M1",  # manages ICs only
+        "ic1": "IC",
+        "ic2": "IC",
+        "ic3": "IC",
+        "lone": "IC",
+    }
+
+
+def test_management_level_survives_cycles_and_deep_chains() -> None:
+    people = ["x", "y", *[f"c{i}" for i in range(5000)]]
+    managers = ["y", "x", "x", *[f"c{i}" for i in range(4999)]]
+    levels = management_levels(pd.Series(people), pd.Series(managers))
+    assert set(levels) <= set(LEVELS)
+    assert levels[-1] == "IC" and levels[2] == "M3+"
+
+
+def test_tenure_cohort_and_level_segments(wh: Any) -> None:
+    wh.person("a", hire_date="2024-01-15", manager=None)  # 76 days on 03-31
+    wh.person("b", hire_date="2023-06-01", manager="a")  # 304 days
+    wh.person("c", hire_date="2022-01-01", manager="a")  # 820 days
+    wh.person("d", hire_date="2019-05-01", manager="b")
+    wh.person("e", hire_date=None, location=None)
+    wh.license("a", "2024-02-10")
+    wh.license("a", "2024-03-05", tool="chatgpt")  # later seat: cohort stays February
+    wh.license("z", "2024-03-01")  # licensed but not in the roster
+    build_dim_person(wh.engine)
+    at = date(2024, 3, 31)
+
+    def seg(by: str) -> dict[str, str]:
+        df = wh.engine.execute(person_segments(wh.engine, by, at))
+        return dict(zip(df.person_key, df.segment, strict=True))
+
+    assert seg("tenure") == {
+        "a": "<90d",
+        "b": "90-365d",
+        "c": "1-3y",
+        "d": "3y+",
+        "e": "(none)",
+        "z": "(none)",
+    }
+    assert seg("cohort")["a"] == "2024-02" and seg("cohort")["z"] == "2024-03"
+    assert seg("cohort")["b"] == "(none)"
+    assert seg("level") == {"a": "M2", "b": "M1", "c": "IC", "d": "IC", "e": "IC", "z": "IC"}
+    assert seg("location")["e"] == "(none)" and seg("manager")["d"] == "b"
