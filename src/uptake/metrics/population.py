@@ -204,13 +204,21 @@ def weekly_entry(
         Entry with the latest week's headline values, `weeks` rows and, with `--by`,
         segment rows per week; not available when no complete week has facts.
     """
-    from uptake.metrics.facts import SEGMENT_WEEK
+    from uptake.metrics.facts import SEGMENT_WEEK, segment_week_expr
 
     weeks = complete_weeks(ctx)
-    sw = ctx.engine.table(SEGMENT_WEEK)
     dims = ["all"] if ctx.by is None else ["all", ctx.by]
+    sw = ctx.engine.table(SEGMENT_WEEK)
     sw = sw.filter(sw.week.isin(weeks) & sw.dimension.isin(dims))
-    frame = ctx.engine.execute(sw.select("dimension", "segment", "week", *values, n=sw[n]))
+    cols = ["dimension", "segment", "week", *values, n]
+    built = set(pd.to_datetime(ctx.engine.execute(sw.select("week").distinct())["week"]).dt.date)
+    quiet = [w for w in weeks if w not in built]
+    if quiet and ctx.has("licenses"):
+        # Weeks after the last activity the facts hold: licensed people, nobody active.
+        extra = segment_week_expr(ctx.engine, quiet)
+        extra = extra.filter(extra.dimension.isin(dims))
+        sw = ibis.union(sw.select(*cols), extra.select(*cols), distinct=False)
+    frame = ctx.engine.execute(sw.select(*[c for c in cols if c != n], n=sw[n]))
     if frame.empty:
         return {"status": "not_available", "needs": ["licenses (a complete week before as_of)"]}
     frame.loc[frame["dimension"] == "all", SEGMENT] = TOTAL
