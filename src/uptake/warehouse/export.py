@@ -1,0 +1,102 @@
+"""Export a workspace's canonical tables to a Parquet lake (§10 scale-out).
+
+The lake holds pseudonymous keys only: the canonical tables of §4 as stored (person columns
+are HMAC keys, free text was redacted at ingest). The `identities` table, the quarantine (raw
+records) and the ingest and audit logs are never exported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from uptake.errors import InputError
+from uptake.schema.migrations import current_version
+from uptake.warehouse.lake import LAKE_FORMAT, MANIFEST, PARTITIONED, lake_tables, read_manifest
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and read_manifest(out) is None:
+        raise InputError(
+            f"{out}: folder is not empty and is not an uptake lake; refusing to overwrite it",
+            hint="choose an empty or new folder",
+        )
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> None:
+    part = PARTITIONED.get(name)
+    if part is None:
+        con.execute(f'COPY "{name}" TO {_sql_path(folder / f"{name}.parquet")} (FORMAT PARQUET)')
+        return
+    target = folder / name
+    target.mkdir()
+    # One file per day; an empty table leaves an empty folder, which readers treat as no rows.
+    con.execute(
+        f'COPY (SELECT *, CAST(ts AS DATE) AS "{part}" FROM "{name}") TO {_sql_path(target)} '
+        f"(FORMAT PARQUET, PARTITION_BY ({part}), FILENAME_PATTERN 'part-{{i}}', "
+        "OVERWRITE_OR_IGNORE)"
+    )
+
+
+def export_lake(con: duckdb.DuckDBPyConnection, out_dir: Path | str) -> dict[str, int]:
+    """Write every canonical table to a Parquet lake, replacing an earlier export there.
+
+    The tables are read in one transaction (a consistent snapshot) and written to a sibling
+    folder that replaces `out_dir` only once complete, so a failed export leaves the old lake.
+
+    Args:
+        con: the workspace's DuckDB connection.
+        out_dir: lake folder to create or replace (must be new, empty or an earlier lake).
+
+    Returns:
+        Rows written per table.
+    """
+    out = Path(out_dir)
+    _check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    counts: dict[str, int] = {}
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for name in lake_tables():
+                row = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+                counts[name] = int(row[0]) if row else 0
+                _write_table(con, name, staging)
+            version = current_version(con)
+        finally:
+            con.execute("ROLLBACK")
+        manifest = {
+            "format": LAKE_FORMAT,
+            "schema_version": version,
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "partitioning": PARTITIONED,
+            "counts": counts,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return counts
+
+
+def _swap(staging: Path, out: Path) -> None:
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

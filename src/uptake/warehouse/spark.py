@@ -1,0 +1,198 @@
+"""The Spark engine: the same Ibis metric code over a Parquet lake, for organisations past tier L.
+
+Ibis compiles the metric expressions to Spark SQL (`ibis.pyspark.connect`). Each engine reads
+the canonical tables of a lake (see `uptake.warehouse.lake`) into temporary views of its own
+Spark session, so two engines in one process never see each other's tables. The JVM behind
+them is started once per process and reused (start-up takes seconds).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+
+from uptake.config import EngineSettings
+from uptake.errors import EngineError, InputError
+from uptake.schema.ddl import stored_columns
+from uptake.schema.tables import TABLES
+from uptake.warehouse.lake import check_lake, lake_tables, missing_required, table_files
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+# Warehouse SQL types as Spark SQL types. Timestamps are naive UTC, as in DuckDB.
+SPARK_TYPES = {
+    "VARCHAR": "string",
+    "TIMESTAMP": "timestamp_ntz",
+    "DATE": "date",
+    "BOOLEAN": "boolean",
+    "BIGINT": "bigint",
+    "DOUBLE": "double",
+    "VARCHAR[]": "array<string>",
+}
+
+_LOCK = threading.Lock()
+_ROOT: SparkSession | None = None
+
+
+def _conf(settings: EngineSettings) -> dict[str, str]:
+    return {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
+        "spark.sql.session.timeZone": "UTC",
+        # DuckDB semantics: division by zero and failed casts give NULL instead of an error.
+        "spark.sql.ansi.enabled": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # Keep Spark's scratch tables out of the user's current directory.
+        "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "uptake-spark-warehouse"),
+        "spark.driver.extraJavaOptions": "-Dlog4j2.level=error",
+    }
+
+
+def spark_session(settings: EngineSettings | None = None) -> SparkSession:
+    """The process's Spark session, started on first call and reused afterwards.
+
+    Args:
+        settings: engine settings (master URL, shuffle partitions); only the first call's
+            settings start the JVM, later calls reuse it.
+
+    Returns:
+        The root SparkSession.
+    """
+    global _ROOT
+    with _LOCK:
+        # A stopped SparkContext drops its Java handle; start a new session then.
+        if _ROOT is not None and getattr(_ROOT.sparkContext, "_jsc", None) is not None:
+            return _ROOT
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise EngineError(
+                "the Spark engine needs PySpark", hint="pip install 'uptake[spark]'"
+            ) from None
+        settings = settings or EngineSettings()
+        builder = SparkSession.builder.master(settings.spark_master).appName("uptake")
+        for key, value in _conf(settings).items():
+            builder = builder.config(key, value)
+        try:
+            _ROOT = builder.getOrCreate()
+        except Exception as exc:  # py4j/JVM start-up failures have no common base class
+            raise EngineError(
+                f"cannot start Spark: {exc}", hint="the Spark engine needs Java 17 on PATH"
+            ) from None
+        _ROOT.sparkContext.setLogLevel("ERROR")
+        return _ROOT
+
+
+def _lake_frame(session: SparkSession, lake: Path, name: str) -> DataFrame:
+    """A table of the lake with exactly the warehouse's stored columns and types."""
+    spec = TABLES[name]
+    columns = stored_columns(spec)
+    where = table_files(lake, name)
+    if where is None:
+        schema = ", ".join(f"`{c}` {SPARK_TYPES[t]}" for c, t in columns)
+        return session.createDataFrame([], schema)
+    raw = session.read.parquet(str(where[0]))
+    present = set(raw.columns)
+    lacking = missing_required(name, present)
+    if lacking:
+        raise InputError(f"{where[0]}: lake table {name} lacks required columns {lacking}")
+    select = [
+        f"CAST(`{c}` AS {SPARK_TYPES[t]}) AS `{c}`"
+        if c in present
+        else f"CAST(NULL AS {SPARK_TYPES[t]}) AS `{c}`"
+        for c, t in columns
+    ]
+    return raw.selectExpr(*select)
+
+
+class SparkEngine:
+    """Ibis over PySpark, reading the canonical tables from a Parquet lake."""
+
+    name = "spark"
+
+    def __init__(
+        self,
+        lake: Path | str,
+        settings: EngineSettings | None = None,
+        session: SparkSession | None = None,
+    ) -> None:
+        """Open a lake on Spark.
+
+        Args:
+            lake: lake folder written by `uptake export --parquet`.
+            settings: engine settings used if this call starts Spark.
+            session: Spark session to derive this engine's session from (default: the
+                process's own local session).
+        """
+        self.lake = check_lake(lake)
+        root = session if session is not None else spark_session(settings)
+        # A child session shares the JVM and cache but has its own temporary views.
+        self.session: SparkSession = root.newSession()
+        self.backend: Any = ibis.pyspark.connect(self.session)
+        self._nonempty: dict[str, bool] = {}
+        self._cached: dict[str, DataFrame] = {}
+        self._serial = 0
+        for name in lake_tables():
+            _lake_frame(self.session, self.lake, name).createOrReplaceTempView(name)
+
+    def table(self, name: str) -> ibis.Table:
+        """An Ibis table expression for a canonical or materialised table."""
+        return self.backend.table(name)
+
+    def has(self, name: str) -> bool:
+        """Whether the table exists and holds at least one row."""
+        if name in self._nonempty:
+            return self._nonempty[name]
+        if not self.session.catalog.tableExists(name):
+            return False
+        nonempty = not self.session.table(name).isEmpty()
+        if name not in self._cached:
+            # Lake tables do not change under an engine; materialised ones may.
+            self._nonempty[name] = nonempty
+        return nonempty
+
+    def materialize(self, name: str, expr: ibis.Table) -> ibis.Table:
+        """Compute an expression once, keep it cached and register it under `name`.
+
+        The expression may read the table it replaces (incremental refresh): its plan is
+        resolved before the name is reassigned.
+
+        Args:
+            name: table name to (re)define.
+            expr: Ibis table expression on this engine's tables.
+
+        Returns:
+            The materialised table.
+        """
+        self._serial += 1
+        staging = f"_uptake_staging_{self._serial}"
+        # create_view registers any in-memory tables the expression uses.
+        self.backend.create_view(staging, expr, overwrite=True)
+        frame = self.session.table(staging).cache()
+        frame.count()
+        self.session.catalog.dropTempView(staging)
+        frame.createOrReplaceTempView(name)
+        old = self._cached.pop(name, None)
+        if old is not None:
+            old.unpersist()
+        self._cached[name] = frame
+        self._nonempty.pop(name, None)
+        return self.backend.table(name)
+
+    def execute(self, expr: ibis.Expr) -> pd.DataFrame:
+        """Run an expression and fetch its result as pandas."""
+        result = self.backend.execute(expr)
+        return result if isinstance(result, pd.DataFrame) else pd.DataFrame({"value": [result]})
+
+    def close(self) -> None:
+        """Release the cached materialised tables (the shared JVM stays up)."""
+        for frame in self._cached.values():
+            frame.unpersist()
+        self._cached.clear()
