@@ -1,0 +1,162 @@
+"""Adoption ladder L1–L5 (§6.4): one person per rule, worked by hand; proxies; history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from uptake.metrics import ladder
+
+AS_OF = "2024-03-31"  # Sunday. Window 03-04..03-31; recent weeks 03-25, 03-18, 03-11, 03-04.
+RUN_DAY = "2024-03-26T10:00"  # every run falls in the last week
+
+
+def _runs(wh: Any, person: str, ai: int, manual: int, low_ai: int = 0) -> None:
+    for _ in range(ai):
+        wh.task(person, "credit", RUN_DAY, ai_assisted=True)
+    for _ in range(manual):
+        wh.task(person, "credit", RUN_DAY, ai_assisted=False)
+    for _ in range(low_ai):
+        wh.task(person, "memo", RUN_DAY, ai_assisted=True)
+
+
+def _integrated(wh: Any, person: str, overrides: int = 1) -> None:
+    """80 % AI-assisted, active in 3 of 4 recent weeks, 5 decisions, feedback in February."""
+    _runs(wh, person, ai=4, manual=1)
+    wh.events(person, ["2024-03-05T09:00", "2024-03-19T09:00", "2024-03-26T09:00"])
+    for i in range(5):
+        wh.decision(person, f"2024-03-2{i}T12:00", followed=i >= overrides)
+    wh.feedback("2024-02-01T10:00", person=person)
+
+
+def _org(wh: Any) -> None:
+    wh.workflow("credit", stakes="high", roles=["analyst"])
+    wh.workflow("memo", stakes="low")
+    people = ["l1", "l2a", "l2b", "l3", "l4x", "l4", "l4h", "l5", "l5u"]
+    for p in people:
+        wh.person(p, role="analyst", team="t1" if p in ("l1", "l2a", "l2b", "l3") else "t2")
+        wh.license(p, "2024-01-01")
+    _runs(wh, "l1", ai=0, manual=3)  # no AI-assisted run → L1
+    wh.events("l1", ["2024-03-26T09:00"])
+    _runs(wh, "l2a", ai=1, manual=2)  # 33 % → L2
+    _runs(wh, "l2b", ai=0, manual=0, low_ai=2)  # only low stakes → L2
+    _runs(wh, "l3", ai=2, manual=1)  # 67 %, no feedback → L3
+    wh.events("l3", ["2024-03-05T09:00", "2024-03-12T09:00", "2024-03-19T09:00"])
+    _integrated(wh, "l4x", overrides=3)  # override rate 0.6, outside [0, 0.35] → L3
+    _integrated(wh, "l4")  # → L4
+    _integrated(wh, "l4h")
+    wh.help("2024-01-10T10:00", asker="l1", helper="l4h")  # too long ago → still L4
+    wh.help("2024-01-11T10:00", asker="l2a", helper="l4h")
+    _integrated(wh, "l5")
+    wh.help("2024-03-10T10:00", asker="l1", helper="l5")  # two distinct colleagues → L5
+    wh.help("2024-03-12T10:00", asker="l2a", helper="l5")
+    wh.help("2024-03-13T10:00", asker="l2a", helper="l5")
+    _integrated(wh, "l5u")
+    wh.feedback("2024-03-20T10:00", person="l5u", category="use_case")  # a use case → L5
+
+
+EXPECTED = {"l1": 1, "l2a": 2, "l2b": 2, "l3": 3, "l4x": 3, "l4": 4, "l4h": 4, "l5": 5, "l5u": 5}
+
+
+def test_each_rule_places_its_person(wh: Any) -> None:
+    _org(wh)
+    levels = ladder.person_levels(wh.facts_ctx(AS_OF))
+    assert dict(zip(levels.person_key, levels.level, strict=True)) == EXPECTED
+    assert (levels.basis == "tasks").all()
+
+
+def test_distribution_and_segments(wh: Any) -> None:
+    _org(wh)
+    e = ladder.compute(wh.facts_ctx(AS_OF, by="team"))["adoption_ladder"]
+    # L1 l1; L2 l2a, l2b; L3 l3, l4x; L4 l4, l4h; L5 l5, l5u.
+    assert [e[x] for x in ("n", "L1", "L2", "L3", "L4", "L5")] == [9, 1, 2, 2, 2, 2]
+    assert e["l3_plus_share"] == round(6 / 9, 6)
+    rows = {r["segment"]: r for r in e["segments"]}
+    # t1: l1, l2a, l2b, l3 → one at L3+; t2: the other five, all L3+.
+    assert [rows["t1"][x] for x in ("n", "L1", "L2", "L3")] == [4, 1, 2, 1]
+    assert (rows["t2"]["n"], rows["t2"]["l3_plus_share"]) == (5, 1.0)
+
+
+def test_history_agrees_with_day_rules_at_week_end(wh: Any) -> None:
+    _org(wh)
+    ctx = wh.facts_ctx(AS_OF)
+    for week, end in (
+        (date(2024, 3, 25), date(2024, 3, 31)),
+        (date(2024, 3, 11), date(2024, 3, 17)),
+    ):
+        hist = wh.engine.execute(ladder.history(ctx, [week], "tasks"))
+        day = ladder.person_levels(ctx, at=end)
+        h = dict(zip(hist.person_key, hist.level, strict=True))
+        assert h == dict(zip(day.person_key, day.level, strict=True))
+
+
+def test_transitions_week_over_week(wh: Any) -> None:
+    _org(wh)
+    e = ladder.compute(wh.facts_ctx(AS_OF, trend_weeks=2))["ladder_transitions"]
+    # Every run is on 03-26: at the end of 03-24 nobody has an AI-assisted run (all L1);
+    # by 03-31 they spread as in EXPECTED. So 8 of 9 move up from L1.
+    assert (e["from_week"], e["to_week"]) == ("2024-03-18", "2024-03-25")
+    assert (e["n"], e["up"], e["down"], e["same"]) == (9, 8, 0, 1)
+    row = next(r for r in e["rows"] if r["from"] == "L1")
+    assert [row[f"to_L{i}"] for i in range(1, 6)] == [1, 2, 2, 2, 2]
+    empty = [r for r in e["rows"] if r["from"] != "L1"]
+    assert all(r["n"] == 0 and not r["suppressed"] for r in empty)
+    weeks = {r["week"]: r for r in e["weeks"]}
+    assert weeks["2024-03-18"]["L1"] == 9 and weeks["2024-03-25"]["L5"] == 2
+
+
+def test_small_transition_rows_are_hidden(wh: Any) -> None:
+    _org(wh)
+    # As of 04-07, weeks 03-25 → 04-01. From-rows: L1 1, L2 2, L3 2, L4 2, L5 2 people →
+    # every row is below k = 3 (together 9 ≥ 3, so the total stays visible).
+    e = ladder.compute(wh.facts_ctx("2024-04-07", trend_weeks=2))["ladder_transitions"]
+    assert all(r == {"from": r["from"], "suppressed": True} for r in e["rows"])
+    # The window still holds the 03-26 runs, but the recent weeks are now 03-11..04-07:
+    # l4, l4h, l5, l5u were active only on 03-19 and 03-26 (2 of 4) → down to L3.
+    assert (e["n"], e["up"], e["down"]) == (9, 0, 4)
+
+
+def test_activity_proxies_without_tasks(wh: Any) -> None:
+    for p in ("p1", "p2", "p3", "p4", "p5"):
+        wh.person(p)
+        wh.license(p, "2024-01-01")
+    wh.events("p2", ["2024-03-26T09:00"], "prompt")  # actions, nothing meaningful → L2
+    wh.events("p3", ["2024-03-05T09:00", "2024-03-26T09:00"], "accept")  # 2 weeks → L3
+    wk3 = ["2024-03-05T09:00", "2024-03-19T09:00", "2024-03-26T09:00"]
+    wh.events("p4", wk3, "accept")
+    wh.feedback("2024-03-01T10:00", person="p4")  # 3 weeks + feedback → L4
+    wh.events("p5", wk3, "accept")  # 3 weeks, no feedback → L3
+    ctx = wh.facts_ctx(AS_OF)
+    levels = ladder.person_levels(ctx)
+    assert dict(zip(levels.person_key, levels.level, strict=True)) == {
+        "p1": 1,
+        "p2": 2,
+        "p3": 3,
+        "p4": 4,
+        "p5": 3,
+    }
+    e = ladder.compute(ctx)["adoption_ladder"]
+    assert e["basis"] == "activity_proxy" and "proxies" in e["rules"]
+
+
+def test_not_available_without_licences(wh: Any) -> None:
+    wh.event("p", "2024-03-26T09:00")
+    out = ladder.compute(wh.facts_ctx(AS_OF))
+    assert out["adoption_ladder"] == {"status": "not_available", "needs": ["licenses"]}
+    assert out["usage_segments_12w"]["needs"] == ["licenses"]
+
+
+def test_people_without_activity_are_l1(wh: Any) -> None:
+    wh.workflow("credit", stakes="high")
+    wh.person("idle")
+    wh.license("idle", "2024-01-01")
+    wh.person("busy")
+    wh.license("busy", "2024-01-01")
+    wh.task("busy", "credit", RUN_DAY)
+    levels = ladder.person_levels(wh.facts_ctx(AS_OF))
+    assert pd.Series(levels.level.values, index=levels.person_key).to_dict() == {
+        "idle": 1,
+        "busy": 3,
+    }
