@@ -44,20 +44,22 @@ def person_columns() -> list[tuple[str, str]]:
 
 
 def resolve_aliases(
-    con: duckdb.DuckDBPyConnection, secret: bytes, aliases: Iterable[str], now: datetime
+    con: duckdb.DuckDBPyConnection, secret: bytes, raw: Iterable[str], now: datetime
 ) -> pd.DataFrame:
-    """Map normalised aliases to person keys, registering unknown ones as observed.
+    """Map identifiers as given to person keys, registering unknown ones as observed.
 
     Args:
         con: warehouse connection, inside the batch's transaction.
         secret: workspace secret.
-        aliases: distinct normalised aliases seen in the batch.
+        raw: distinct identifiers as they appear in the batch (normalised here, once each).
         now: timestamp recorded for new identities.
 
     Returns:
-        Frame with columns alias, person_key, kind ('roster' or 'observed').
+        Frame with columns raw, person_key, kind ('roster' or 'observed').
     """
-    wanted = pd.DataFrame({"alias": pd.Series(list(aliases), dtype="string")})
+    given = pd.DataFrame({"raw": pd.Series(list(raw), dtype="string")})
+    given["alias"] = given["raw"].map(normalise).astype("string")
+    wanted = given[["alias"]].drop_duplicates()
     con.register("_wanted_aliases", wanted)
     try:
         known = con.execute(
@@ -86,7 +88,8 @@ def resolve_aliases(
         finally:
             con.unregister("_new_ids")
         known = pd.concat([known, new[["alias", "person_key", "kind"]]], ignore_index=True)
-    return known
+    known["alias"] = known["alias"].astype("string")
+    return given.merge(known, on="alias", how="inner")[["raw", "person_key", "kind"]]
 
 
 def register_roster(

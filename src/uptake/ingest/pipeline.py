@@ -290,7 +290,7 @@ class BatchIngest:
             con.register("_idmap_df", idmap)
             # Explicit types: an empty frame (all identifiers blank) would otherwise infer INT.
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE _idmap AS SELECT CAST(alias AS VARCHAR) AS alias, "
+                "CREATE OR REPLACE TEMP TABLE _idmap AS SELECT CAST(raw AS VARCHAR) AS raw, "
                 "CAST(person_key AS VARCHAR) AS person_key, CAST(kind AS VARCHAR) AS kind "
                 "FROM _idmap_df"
             )
@@ -301,7 +301,7 @@ class BatchIngest:
                 continue
             if c.person:
                 select.append(f"m{i}.person_key AS {_q(c.stored_name)}")
-                joins.append(f"LEFT JOIN _idmap m{i} ON m{i}.alias = t.{_q(c.name)}")
+                joins.append(f"LEFT JOIN _idmap m{i} ON m{i}.raw = t.{_q(c.name)}")
                 observed.append(f"m{i}.kind = 'observed'")
             else:
                 select.append(f"t.{_q(c.name)}")

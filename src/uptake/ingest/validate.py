@@ -37,13 +37,18 @@ def _v(name: str) -> str:
     return _q(f"__v_{name}")
 
 
+def _utc(tz_expr: str) -> str:
+    # Epoch arithmetic gives the UTC wall time without a per-row calendar conversion.
+    return f"make_timestamp(epoch_us({tz_expr}))"
+
+
 def _timestamp_expr(col: str, src_type: str, naive_tz: str) -> str:
     """Typed UTC value of a timestamp column, avoiding time-zone arithmetic where it is moot."""
     if src_type == "TIMESTAMP WITH TIME ZONE":
-        return f"timezone('UTC', {col})"
+        return _utc(col)
     if src_type.startswith("TIMESTAMP") and naive_tz == "UTC":
         return f"TRY_CAST({col} AS TIMESTAMP)"
-    full = f"timezone('UTC', TRY_CAST({col} AS TIMESTAMPTZ))"
+    full = _utc(f"TRY_CAST({col} AS TIMESTAMPTZ)")
     if src_type != "VARCHAR" or naive_tz != "UTC":
         return full
     # A plain TIMESTAMP cast ignores an explicit offset, so only strings without one (or
@@ -54,19 +59,33 @@ def _timestamp_expr(col: str, src_type: str, naive_tz: str) -> str:
     )
 
 
+def clean_sql(col: str) -> str:
+    """Text with surrounding whitespace removed and '' as NULL.
+
+    trim() is costly per row, so it only runs on values that start or end with whitespace.
+    """
+    return (
+        f"CASE WHEN {col} = '' THEN NULL WHEN ascii({col}) IN (9, 10, 13, 32) "
+        f"OR suffix({col}, ' ') OR suffix({col}, chr(9)) OR suffix({col}, chr(10)) "
+        f"OR suffix({col}, chr(13)) THEN NULLIF(trim({col}), '') ELSE {col} END"
+    )
+
+
 def _typed_expr(c: Column, src_type: str, naive_tz: str) -> tuple[str, str | None, str | None]:
     """SQL for the typed value, and the reason and condition that flag a bad value.
 
     Conditions refer to the raw column by its name and to the typed value as `__v_<name>`.
+    Person columns keep the identifier as given; it is normalised once per distinct value
+    during identity resolution.
     """
     col, v = _q(c.name), _v(c.name)
     is_text = src_type == "VARCHAR"
     if c.type == "string":
-        value = f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
-        if c.person or c.enum:
-            value = f"lower({value})"
+        text = col if is_text else f"CAST({col} AS VARCHAR)"
+        value = clean_sql(text)
         if c.enum:
             allowed = ", ".join("'" + e + "'" for e in c.enum)
+            value = f"CASE WHEN {text} IN ({allowed}) THEN {text} ELSE lower({value}) END"
             return value, "bad_enum", f"{v} IS NOT NULL AND {v} NOT IN ({allowed})"
         if c.text:
             value = redact_sql(value)
@@ -78,14 +97,14 @@ def _typed_expr(c: Column, src_type: str, naive_tz: str) -> tuple[str, str | Non
         if is_text:
             value = (
                 f"coalesce(TRY_CAST({col} AS DATE), "
-                f"CAST(timezone('UTC', TRY_CAST({col} AS TIMESTAMPTZ)) AS DATE))"
+                f"CAST({_utc(f'TRY_CAST({col} AS TIMESTAMPTZ)')} AS DATE))"
             )
         else:
             value = f"TRY_CAST({col} AS DATE)"
         return value, "bad_date", f"{col} IS NOT NULL AND {v} IS NULL"
     if c.type in ("bool", "int", "float"):
         sql_type = {"bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE"}[c.type]
-        src = f"NULLIF(trim({col}), '')" if is_text else col
+        src = clean_sql(col) if is_text else col
         value = f"TRY_CAST({src} AS {sql_type})"
         if c.type == "float":
             value = f"CASE WHEN isfinite({value}) THEN {value} END"
@@ -130,7 +149,7 @@ def validate(
         if c.required:
             raw = _q(c.name)
             empty = (
-                f"{raw} IS NULL OR trim({raw}) = ''"
+                f"{raw} IS NULL OR {clean_sql(raw)} IS NULL"
                 if types[c.name] == "VARCHAR"
                 else f"{raw} IS NULL"
             )
