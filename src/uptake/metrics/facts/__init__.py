@@ -8,8 +8,8 @@ Raw events are aggregated once, here, into small tables; no metric reads raw eve
   AI-assisted eligible runs, their completed share, low-stakes runs; decisions and
   overrides; feedback given; help given (as the helper).
 * `fact_person_week` — the same per reporting week, plus active days.
-* `fact_person_tool_day` — events and actions per person, tool and day (licence use is per
-  tool).
+* `fact_person_tool_day` — event counts per person, tool and day: the one scan of the events
+  table, from which the person-day event counts are summed (licence use is per tool).
 * `fact_segment_week` — per dimension of §6.1 (plus `all`), segment and week: licensed people
   at the week's end, how many were active, and sums of the activity and run counts.
 * `dim_person` — see `uptake.metrics.segments`.
@@ -39,7 +39,7 @@ from uptake.metrics.facts.build import (
     person_week_expr,
     segment_week_expr,
 )
-from uptake.metrics.facts.refresh import RefreshReport, refresh
+from uptake.metrics.facts.materialise import RefreshReport, refresh
 
 __all__ = [
     "COUNTS",

@@ -47,6 +47,8 @@ DAY_SOURCES = ("events", "tasks", "decisions", "feedback", "help_edges")
 # Tables whose change can alter facts in any week (eligibility, identities).
 GLOBAL_SOURCES = ("people", "workflows")
 NON_ACTIONS = ("session_start", "session_end")
+# Counts taken from events (via the person-tool-day facts).
+EVENT_COUNTS = ("events", "actions", "meaningful", "feedback_events")
 
 
 # -- person-day facts ------------------------------------------------------------------------
@@ -64,12 +66,17 @@ def _in_span(col: ibis.Value, span: tuple[date, date] | None) -> ibis.Value | No
     return (col >= ibis.literal(lo)) & (col < ibis.literal(hi))
 
 
-def person_day_expr(engine: Engine, span: tuple[date, date] | None = None) -> ibis.Table:
+def person_day_expr(
+    engine: Engine,
+    span: tuple[date, date] | None = None,
+    tool_days: ibis.Table | None = None,
+) -> ibis.Table:
     """Per person and day counts from every day-level source, optionally for [lo, hi) days.
 
     Args:
         engine: the compute engine.
         span: first day (inclusive) and end day (exclusive); None for all history.
+        tool_days: the person-tool-day facts holding the event counts (None: no events).
 
     Returns:
         Table (person_key, day, *COUNTS) without week or refresh columns.
@@ -81,18 +88,14 @@ def person_day_expr(engine: Engine, span: tuple[date, date] | None = None) -> ib
     def flag(cond: ibis.Value) -> ibis.Value:
         return cond.ifelse(one, zero)
 
-    if engine.has("events"):
-        e = engine.table("events")
-        if (cond := _in_span(e.ts, span)) is not None:
-            e = e.filter(cond)
+    if tool_days is not None:
+        # Event counts come from the person-tool-day facts: events are scanned once.
+        td = tool_days
+        if span is not None:
+            td = td.filter((td.day >= span[0]) & (td.day < span[1]))
         parts.append(
-            e.group_by("person_key", day=e.ts.date()).aggregate(
-                **_zeros(
-                    events=e.count(),
-                    actions=flag(~e.action.isin(NON_ACTIONS)).sum(),
-                    meaningful=flag(e.action.isin(MEANINGFUL_ACTIONS)).sum(),
-                    feedback_events=flag(e.action == "feedback").sum(),
-                )
+            td.group_by("person_key", "day").aggregate(
+                **_zeros(**{c: td[c].sum() for c in EVENT_COUNTS})
             )
         )
     if engine.has("tasks"):
@@ -172,7 +175,7 @@ def _task_days(engine: Engine, span: tuple[date, date] | None, flag: Any) -> ibi
 def person_tool_day_expr(
     engine: Engine, offset: int, span: tuple[date, date] | None = None
 ) -> ibis.Table:
-    """Per person, tool and day: events and actions.
+    """Per person, tool and day: event counts (the one scan of the events table).
 
     Args:
         engine: the compute engine.
@@ -180,16 +183,22 @@ def person_tool_day_expr(
         span: first day (inclusive) and end day (exclusive); None for all history.
 
     Returns:
-        Table (person_key, tool, day, week, events, actions).
+        Table (person_key, tool, day, week, events, actions, meaningful, feedback_events).
     """
     e = engine.table("events")
     if (cond := _in_span(e.ts, span)) is not None:
         e = e.filter(cond)
     one = ibis.literal(1, type="int64")
     zero = ibis.literal(0, type="int64")
+
+    def flag(cond: ibis.Value) -> ibis.Value:
+        return cond.ifelse(one, zero).sum().cast("int64")
+
     t = e.group_by("person_key", "tool", day=e.ts.date()).aggregate(
         events=e.count().cast("int64"),
-        actions=(~e.action.isin(NON_ACTIONS)).ifelse(one, zero).sum().cast("int64"),
+        actions=flag(~e.action.isin(NON_ACTIONS)),
+        meaningful=flag(e.action.isin(MEANINGFUL_ACTIONS)),
+        feedback_events=flag(e.action == "feedback"),
     )
     return t.mutate(week=week_expr(t.day, offset))
 

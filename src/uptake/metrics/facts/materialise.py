@@ -28,6 +28,17 @@ from uptake.metrics.segments import DIM_PERSON, build_dim_person
 from uptake.metrics.settings import MetricsSettings
 from uptake.warehouse.engine import Engine
 
+TOOL_DAY_SCHEMA = {
+    "person_key": "string",
+    "tool": "string",
+    "day": "date",
+    "events": "int64",
+    "actions": "int64",
+    "meaningful": "int64",
+    "feedback_events": "int64",
+    "week": "date",
+}
+
 
 @dataclass
 class RefreshReport:
@@ -184,25 +195,17 @@ def _stamp(expr: ibis.Table, refresh_id: int) -> ibis.Table:
 
 def _full(engine: Engine, offset: int, refresh_id: int) -> None:
     build_dim_person(engine)
-    days = person_day_expr(engine)
+    if engine.has("events"):
+        tool = person_tool_day_expr(engine, offset)
+    else:
+        tool = empty_table(TOOL_DAY_SCHEMA)
+    engine.materialize(PERSON_TOOL_DAY, _stamp(tool, refresh_id))
+    tool_days = engine.table(PERSON_TOOL_DAY) if engine.has("events") else None
+    days = person_day_expr(engine, tool_days=tool_days)
     days = days.mutate(week=week_expr(days.day, offset))
     engine.materialize(PERSON_DAY, _stamp(days, refresh_id))
     pd_t = engine.table(PERSON_DAY)
     engine.materialize(PERSON_WEEK, _stamp(person_week_expr(pd_t), refresh_id))
-    if engine.has("events"):
-        tool = person_tool_day_expr(engine, offset)
-    else:
-        tool = empty_table(
-            {
-                "person_key": "string",
-                "tool": "string",
-                "day": "date",
-                "events": "int64",
-                "actions": "int64",
-                "week": "date",
-            }
-        )
-    engine.materialize(PERSON_TOOL_DAY, _stamp(tool, refresh_id))
     weeks = _all_weeks(engine, offset) if engine.has("licenses") else []
     engine.materialize(SEGMENT_WEEK, _stamp(_segment_weeks(engine, weeks), refresh_id))
 
@@ -259,15 +262,17 @@ def _incremental(
         if licences_changed:
             build_dim_person(engine)
         for lo, hi in _runs(weeks):
-            days = person_day_expr(engine, (lo, hi))
+            tool_days = None
+            if engine.has("events"):
+                tool = _stamp(person_tool_day_expr(engine, offset, (lo, hi)), refresh_id)
+                _replace(con, backend, PERSON_TOOL_DAY, tool, "week", lo, hi)
+                tool_days = engine.table(PERSON_TOOL_DAY)
+            days = person_day_expr(engine, (lo, hi), tool_days=tool_days)
             days = _stamp(days.mutate(week=week_expr(days.day, offset)), refresh_id)
             _replace(con, backend, PERSON_DAY, days, "week", lo, hi)
             pd_t = engine.table(PERSON_DAY)
             pw = person_week_expr(pd_t.filter((pd_t.week >= lo) & (pd_t.week < hi)))
             _replace(con, backend, PERSON_WEEK, _stamp(pw, refresh_id), "week", lo, hi)
-            if engine.has("events"):
-                tool = _stamp(person_tool_day_expr(engine, offset, (lo, hi)), refresh_id)
-                _replace(con, backend, PERSON_TOOL_DAY, tool, "week", lo, hi)
         if licences_changed:
             seg_weeks = _all_weeks(engine, offset)
             con.execute(f'DELETE FROM "{SEGMENT_WEEK}"')

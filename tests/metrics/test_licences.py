@@ -1,0 +1,87 @@
+"""Licences (§6.8): assigned, used, unused, eligibility-aware reclaim, the saving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uptake.metrics import licences
+
+AS_OF = "2024-03-31"  # window 03-04..03-31; grace: hired or seated after 03-17 is new
+
+
+def _org(wh: Any) -> None:
+    seats = {
+        # person: (status, hire date, seat date, cost, activity day or None)
+        "used1": ("active", "2020-01-01", "2024-01-01", 30.0, "2024-03-20"),
+        "used2": ("active", "2020-01-01", "2024-01-01", 30.0, "2024-03-05"),
+        "idle1": ("active", "2020-01-01", "2024-01-01", 30.0, None),
+        "idle2": ("active", "2020-01-01", "2024-01-01", None, "2024-02-01"),  # before window
+        "onleave": ("leave", "2020-01-01", "2024-01-01", 30.0, None),
+        "newhire": ("active", "2024-03-25", "2024-03-25", 30.0, None),
+        "newseat": ("active", "2020-01-01", "2024-03-20", 30.0, None),
+        "gone": ("left", "2020-01-01", "2024-01-01", 25.0, "2024-03-10"),
+    }
+    for p, (status, hired, seat, cost, active) in seats.items():
+        wh.person(p, status=status, hire_date=hired)
+        wh.license(p, seat, monthly_cost=cost)
+        if active:
+            wh.event(p, f"{active}T10:00")
+    wh.license("old", "2023-01-01", removed_at="2024-02-01")  # not assigned on as_of
+    # A second tool nobody's activity reports: its use is unknown, never "unused".
+    wh.license("used1", "2024-01-01", tool="dark", monthly_cost=10.0)
+
+
+def test_assigned_used_unused_and_reclaim(wh: Any) -> None:
+    _org(wh)
+    e = licences.compute(wh.facts_ctx(AS_OF))["licences"]
+    # Seats on 03-31: 8 copilot + 1 "dark" = 9, held by 8 people.
+    # copilot used in window: used1, used2, gone → 3; unused: idle1, idle2, onleave,
+    # newhire, newseat → 5; dark: unknown 1.
+    assert [e[x] for x in ("n", "seats", "used", "unused", "unknown")] == [8, 9, 3, 5, 1]
+    assert e["utilisation"] == 3 / 8
+    # Reclaim: idle1, idle2 (unused, not new, not on leave) and gone (left) → 3 seats.
+    # Kept: onleave (on leave), newhire (hired 03-25), newseat (seated 03-20).
+    assert e["reclaim_seats"] == 3
+    assert (e["kept_on_leave"], e["kept_new_starters"]) == (1, 2)
+    # Saving: idle1 30 + gone 25 = 55 a month; idle2 has no price.
+    assert (e["monthly_saving"], e["annual_saving"], e["reclaim_unpriced"]) == (55.0, 660.0, 1)
+    tools = {r["group"]: r for r in e["by_tool"]}
+    # copilot: 8 people; dark: 1 person → hidden, and copilot with it.
+    assert tools["dark"]["suppressed"] and tools["copilot"]["suppressed"]
+
+
+def test_candidate_list_for_admins(wh: Any) -> None:
+    _org(wh)
+    cand = licences.reclaim_candidates(wh.facts_ctx(AS_OF))
+    assert list(zip(cand.person_key, cand.reason, strict=True)) == [
+        ("idle1", "unused"),
+        ("gone", "left"),
+        ("idle2", "unused"),
+    ]
+
+
+def test_last_activity_facts_count_as_use(wh: Any) -> None:
+    wh.person("m")
+    wh.license("m", "2024-01-01", tool="m365")
+    wh.insert(
+        "person_facts",
+        person_key="m",
+        source="m365",
+        tool="m365",
+        report_date="2024-03-30",
+        fact="last_activity",
+        value_date="2024-03-28",
+    )
+    for p in ("x", "y"):
+        wh.person(p)
+        wh.license(p, "2024-01-01", tool="m365")
+    e = licences.compute(wh.facts_ctx(AS_OF))["licences"]
+    # m365 use is observable through the facts: m used, x and y unused.
+    assert [e[x] for x in ("seats", "used", "unused", "unknown")] == [3, 1, 2, 0]
+
+
+def test_not_available_without_licences(wh: Any) -> None:
+    wh.event("p", "2024-03-26T09:00")
+    assert licences.compute(wh.facts_ctx(AS_OF)) == {
+        "licences": {"status": "not_available", "needs": ["licenses"]}
+    }
