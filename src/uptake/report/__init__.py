@@ -1,0 +1,1 @@
+"""Outputs people look at: charts (and, later, the self-contained HTML report)."""

@@ -1,0 +1,236 @@
+"""Charts of a metrics document as PNG files (matplotlib, headless, no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+LADDER = ("L1", "L2", "L3", "L4", "L5")
+LADDER_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#2171b5", "#08306b")
+VANITY, VALUE = "#bdbdbd", "#2171b5"
+
+
+def _entry(doc: dict[str, Any], name: str) -> dict[str, Any] | None:
+    entry = doc.get("metrics", {}).get(name)
+    if not entry or entry.get("status") == "not_available":
+        return None
+    return entry
+
+
+def _save(fig: Any, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def vanity_vs_value(doc: dict[str, Any], path: Path) -> Path | None:
+    """Bar chart: share of licensed people active (vanity) against L3+ share and depth (value).
+
+    Args:
+        doc: a metrics document from `Workspace.metrics`.
+        path: PNG file to write.
+
+    Returns:
+        The path written, or None when the inputs are not available.
+    """
+    v = _entry(doc, "vanity_vs_value")
+    if v is None:
+        return None
+    labels = [
+        "active in the window\n(logins, MAU)",
+        "at L3+ on the ladder",
+        "depth on high-stakes work",
+    ]
+    values = [v.get("active_rate"), v.get("l3_plus_share"), v.get("depth")]
+    colours = [VANITY, VALUE, VALUE]
+    pairs = [
+        (lab, val, col)
+        for lab, val, col in zip(labels, values, colours, strict=True)
+        if val is not None
+    ]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    bars = ax.barh([p[0] for p in pairs], [100 * p[1] for p in pairs], color=[p[2] for p in pairs])
+    for bar, (_, val, _) in zip(bars, pairs, strict=True):
+        ax.text(
+            bar.get_width() + 1,
+            bar.get_y() + bar.get_height() / 2,
+            f"{100 * val:.0f} %",
+            va="center",
+        )
+    ax.set_xlim(0, 110)
+    ax.invert_yaxis()
+    ax.set_xlabel("% of licensed people (depth: % of eligible high-stakes runs)")
+    gap = v.get("gap_points")
+    ax.set_title(
+        f"Vanity vs value — gap {gap:.0f} points" if gap is not None else "Vanity vs value"
+    )
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _save(fig, path)
+
+
+def ladder_by_segment(doc: dict[str, Any], path: Path, by: str | None = None) -> Path | None:
+    """Stacked bars of the adoption ladder per segment (suppressed segments shown as '< k').
+
+    Args:
+        doc: a metrics document computed with a segment dimension.
+        path: PNG file to write.
+        by: the segment dimension's name, for the title.
+
+    Returns:
+        The path written, or None when there is nothing to draw.
+    """
+    ladder = _entry(doc, "adoption_ladder")
+    if ladder is None:
+        return None
+    rows = [("all", ladder)] + [
+        (str(s.get("segment", s.get(doc.get("by") or "", "?"))), s)
+        for s in ladder.get("segments", [])
+    ]
+    names, shares = [], []
+    for name, r in rows:
+        total = sum(r.get(level) or 0 for level in LADDER)
+        names.append(name if not r.get("suppressed") else f"{name} (< k)")
+        shares.append(
+            [
+                (r.get(level) or 0) / total if total and not r.get("suppressed") else 0
+                for level in LADDER
+            ]
+        )
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.6))
+    left = [0.0] * len(names)
+    for i, level in enumerate(LADDER):
+        widths = [100 * s[i] for s in shares]
+        ax.barh(names, widths, left=left, color=LADDER_COLOURS[i], label=level)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of licensed people")
+    for y, (_name, r) in enumerate(rows):
+        if r.get("suppressed"):
+            ax.text(
+                1,
+                y,
+                "fewer people than the minimum group size: not shown",
+                va="center",
+                fontsize=8,
+                color="#636363",
+            )
+    ax.set_title(f"Adoption ladder by {by or 'segment'} (as of {doc.get('as_of')})")
+    ax.legend(
+        ncols=5,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.25 if len(names) < 6 else -0.1),
+        frameon=False,
+    )
+    return _save(fig, path)
+
+
+def weekly_trend(doc: dict[str, Any], path: Path) -> Path | None:
+    """Lines: weekly active rate (vanity) against weekly depth (value).
+
+    Args:
+        doc: a metrics document.
+        path: PNG file to write.
+
+    Returns:
+        The path written, or None when there are no weekly rows.
+    """
+    active = _entry(doc, "weekly_active_rate")
+    depth = _entry(doc, "weekly_depth")
+    if active is None:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    weeks = [w for w in active.get("weeks", []) if not w.get("suppressed")]
+    ax.plot(
+        [w["week"][5:] for w in weeks],
+        [100 * w["rate"] for w in weeks],
+        color=VANITY,
+        lw=2.5,
+        label="weekly active rate",
+    )
+    if depth is not None:
+        dweeks = [
+            w
+            for w in depth.get("weeks", [])
+            if not w.get("suppressed") and w.get("depth") is not None
+        ]
+        ax.plot(
+            [w["week"][5:] for w in dweeks],
+            [100 * w["depth"] for w in dweeks],
+            color=VALUE,
+            lw=2.5,
+            label="depth on high-stakes work",
+        )
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.set_title("Logins look healthy; is the work changing?")
+    ax.tick_params(axis="x", rotation=60, labelsize=7)
+    ax.legend(frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _save(fig, path)
+
+
+def proficiency_curve(doc: dict[str, Any], path: Path) -> Path | None:
+    """Kaplan–Meier curve: share of licensed people not yet at L3, by days since licence.
+
+    Args:
+        doc: a metrics document.
+        path: PNG file to write.
+
+    Returns:
+        The path written, or None when the curve is not available.
+    """
+    km = _entry(doc, "time_to_proficiency")
+    if km is None or not km.get("curve"):
+        return None
+    curve = km["curve"]
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    ax.step(
+        [c["day"] for c in curve],
+        [100 * c["not_proficient"] for c in curve],
+        where="post",
+        color=VALUE,
+    )
+    median = km.get("median_days")
+    title = "Time to proficiency (L3), Kaplan–Meier"
+    if median is not None:
+        ax.axvline(median, color="#636363", ls="--", lw=1)
+        title += f" — median {median:.0f} days"
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("days since licence assignment")
+    ax.set_ylabel("% not yet proficient")
+    ax.set_title(title)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _save(fig, path)
+
+
+def write_all(doc: dict[str, Any], folder: Path, by: str | None = None) -> list[Path]:
+    """Write every chart that the document supports into a folder.
+
+    Args:
+        doc: a metrics document.
+        folder: output folder (created if needed).
+        by: the segment dimension the document was computed with.
+
+    Returns:
+        The PNG files written.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [
+        vanity_vs_value(doc, folder / "vanity_vs_value.png"),
+        ladder_by_segment(doc, folder / f"ladder_by_{by or 'segment'}.png", by),
+        weekly_trend(doc, folder / "weekly_trend.png"),
+        proficiency_curve(doc, folder / "time_to_proficiency.png"),
+    ]
+    out = [p for p in written if p is not None]
+    return out
