@@ -1,13 +1,14 @@
 """`--dirty`: plant known bad rows of every §9 failure kind and record where they are.
 
 Each planted row has exactly one problem, so its expected quarantine reason is unambiguous:
-`missing_required`, `bad_type`, `bad_timestamp`, `future_timestamp`, `bad_enum`, `bad_json`,
-`malformed_record` or `conflict` (an id reused with different content; the later row is the
-bad one). Exact copies of earlier rows are planted too, expected as `duplicate` (counted, not
-quarantined). Bad rows get fresh ids so they cannot be mistaken for conflicts. Parquet's
-typed columns cannot hold a wrong type, an unparseable timestamp or a broken record, so those
-kinds go to the CSV files (with `--format csv`) and to the JSON Lines side file
-`events_late.jsonl`, which is written in both formats and also carries valid late events.
+`missing_required`, `bad_type`, `bad_timestamp`, `bad_date`, `future_timestamp`, `bad_enum`,
+`bad_json`, `malformed_record` or `conflict` (an id reused with different content; the
+later row is the bad one). Exact copies of earlier rows are planted too, expected as
+`duplicate` (counted, not quarantined). Bad rows get fresh ids so they cannot be mistaken
+for conflicts. Parquet's typed columns cannot hold a wrong type, an unparseable timestamp or
+a broken record, so those kinds go to the CSV files (with `--format csv`) and to the JSON
+Lines side file `events_late.jsonl`, which is written in both formats and also carries valid
+late events.
 
 Locators follow the ingest readers: `<file>:row N` (Parquet, 1-based), `<file>:line N`
 (CSV, the header is line 1; JSON Lines, 1-based).
@@ -18,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,7 +96,7 @@ _TEXT_ONLY: dict[str, list[Spec]] = {
     "feedback": [("bad_timestamp", "resolved_at"), ("malformed_record", None)],
     "help_edges": [("bad_timestamp", "ts")],
     "interventions": [("malformed_record", None)],
-    "people": [("bad_timestamp", "hire_date")],
+    "people": [("bad_date", "hire_date")],
     "licenses": [("bad_type", "monthly_cost")],
     "workflows": [("bad_type", "baseline_minutes")],
 }
@@ -124,7 +126,13 @@ _BAD_TYPE = {
     "monthly_cost": "thirty",
     "baseline_minutes": "ninety",
 }
-_BAD_TS = ("2026-13-45T25:61:00Z", "31/02/2026 25:61", "yesterday afternoon", "2026-02-30")
+_BAD_TS = (
+    "2026-13-45T25:61:00Z",
+    "31/02/2026 25:61",
+    "yesterday afternoon",
+    "2026-02-30T09:00:00Z",
+)
+_BAD_DATE = ("2019-02-30", "31/02/2019", "last spring")
 _FUTURE = datetime(2031, 3, 4, 10, 0, tzinfo=UTC)
 
 
@@ -154,11 +162,19 @@ class Dirt:
             out += _TEXT_ONLY.get(table, [])
         return out
 
-    def _plan(self, table: str, n_rows: int) -> list[tuple[Spec, int, int]]:
-        """(spec, source row, insert-before position) per planted row."""
+    def _plan(
+        self, table: str, n_rows: int, has: Callable[[int, str], bool]
+    ) -> list[tuple[Spec, int, int]]:
+        """(spec, source row, insert-before position) per planted row.
+
+        A conflict needs a source row whose field has a value to change; `has` tells.
+        """
         plan = []
         for spec in self.specs(table):
             src = int(self.rng.integers(0, max(1, n_rows // 2)))
+            if spec[0] == "conflict" and spec[1] is not None:
+                field = spec[1]
+                src = next((k for k in range(src, n_rows - 1) if has(k, field)), src)
             if spec[0] in ("conflict", "duplicate"):
                 pos = int(self.rng.integers(src + 1, n_rows + 1))
             else:
@@ -226,11 +242,7 @@ class Dirt:
         n = t.num_rows
         if n < 2:
             return t
-        plan = [
-            p
-            for p in self._plan(table, n)
-            if p[0][0] not in ("bad_type", "bad_timestamp", "malformed_record")
-        ]
+        plan = self._plan(table, n, lambda k, f: t.column(f)[k].is_valid)
         bad, details = [], []
         for spec, src, _ in plan:
             row = t.slice(src, 1).to_pylist()[0]
@@ -255,7 +267,11 @@ class Dirt:
         if n < 2:
             return lines
         names = TABLES[table].names
-        plan = self._plan(table, n)
+
+        def has(k: int, f: str) -> bool:
+            return next(csv.reader([lines[k].decode()]))[names.index(f)] != ""
+
+        plan = self._plan(table, n, has)
         if table == "events":
             picks = np.sort(self.rng.choice(n, size=min(40, n), replace=False))
             self.sample = [
@@ -274,13 +290,14 @@ class Dirt:
                 bad.append(lines[src] + b',"unexpected","extra fields"')
                 details.append("two more fields than the header")
                 continue
-            if kind in ("bad_type", "bad_timestamp"):
+            if kind in ("bad_type", "bad_timestamp", "bad_date"):
                 assert field is not None
                 new, _ = self._broken(table, row, ("missing_required", field))
+                choices = {"bad_timestamp": _BAD_TS, "bad_date": _BAD_DATE}.get(kind)
                 value = (
                     _BAD_TYPE[field]
-                    if kind == "bad_type"
-                    else _BAD_TS[int(self.rng.integers(len(_BAD_TS)))]
+                    if choices is None
+                    else choices[int(self.rng.integers(len(choices)))]
                 )
                 new[field] = value  # type: ignore[index]
                 detail = f"{field} = {value!r}"
@@ -374,6 +391,8 @@ def _conflicting(value: object) -> object:
         return float(value) + 7.5
     if value in ("word", "excel", "outlook", "teams", "vscode", "github"):
         return "powerpoint" if value != "powerpoint" else "word"
+    if value in ("true", "false"):
+        return "false" if value == "true" else "true"
     if isinstance(value, str):
         try:
             return str(float(value) + 7.5)

@@ -232,30 +232,33 @@ def build_org(seed: int, n: int, days: int) -> Org:
     location[moved] = rng.choice(len(LOCATIONS), size=int(moved.sum()), p=loc_w / loc_w.sum())
 
     hire_day = -_tenure_days(rng, n, level)
-    ic = np.flatnonzero(level == 0)
-    new_share = 0.035 * days / 120
-    starters = ic[rng.random(len(ic)) < new_share]
-    hire_day[starters] = rng.integers(0, max(1, days - 7), len(starters))
-    left_day = np.full(n, NEVER, dtype=np.int64)
-    leavers = ic[(rng.random(len(ic)) < 0.04 * days / 120) & (hire_day[ic] < 0)]
-    left_day[leavers] = rng.integers(min(7, days - 1), days, len(leavers))
-    leave_start = np.full(n, NEVER, dtype=np.int64)
-    leave_end = np.full(n, NEVER, dtype=np.int64)
-    eligible = np.flatnonzero((left_day == NEVER) & (hire_day < 0) & (level < 3))
-    on_leave_now = eligible[rng.random(len(eligible)) < 0.03]
-    leave_start[on_leave_now] = days - rng.integers(5, min(40, days - 1), len(on_leave_now))
-    rest = np.setdiff1d(eligible, on_leave_now)
-    earlier = rest[rng.random(len(rest)) < 0.05]
-    length = rng.integers(10, 29, len(earlier))
-    leave_start[earlier] = rng.integers(0, max(1, days - 40), len(earlier))
-    leave_end[earlier] = leave_start[earlier] + length
-
     ids = make_identities(rng, n)
     has_legacy = rng.random(n) < 0.03
     ide = (rng.random(n) < 0.35).astype(np.int64)
     persona_u = rng.random(n)
     contractor = rng.random(n) < 0.06
     part_time = rng.random(n) < 0.08
+
+    # Joiners, leavers and leave depend on the period; their own stream keeps everything
+    # above identical for runs of different lengths.
+    cal = np.random.default_rng(np.random.SeedSequence([seed, 1, days]))
+    ic = np.flatnonzero(level == 0)
+    new_share = 0.035 * days / 120
+    starters = ic[cal.random(len(ic)) < new_share]
+    hire_day[starters] = cal.integers(0, max(1, days - 7), len(starters))
+    left_day = np.full(n, NEVER, dtype=np.int64)
+    leavers = ic[(cal.random(len(ic)) < 0.04 * days / 120) & (hire_day[ic] < 0)]
+    left_day[leavers] = cal.integers(min(7, days - 1), days, len(leavers))
+    leave_start = np.full(n, NEVER, dtype=np.int64)
+    leave_end = np.full(n, NEVER, dtype=np.int64)
+    eligible = np.flatnonzero((left_day == NEVER) & (hire_day < 0) & (level < 3))
+    on_leave_now = eligible[cal.random(len(eligible)) < 0.03]
+    leave_start[on_leave_now] = days - cal.integers(5, min(40, days - 1), len(on_leave_now))
+    rest = np.setdiff1d(eligible, on_leave_now)
+    earlier = rest[cal.random(len(rest)) < 0.05]
+    length = cal.integers(10, 29, len(earlier))
+    leave_start[earlier] = cal.integers(0, max(1, days - 40), len(earlier))
+    leave_end[earlier] = leave_start[earlier] + length
 
     # Shuffle so roster order (and therefore chunking) is not grouped by function.
     perm = rng.permutation(n)
