@@ -47,15 +47,16 @@ DAY_SOURCES = ("events", "tasks", "decisions", "feedback", "help_edges")
 # Tables whose change can alter facts in any week (eligibility, identities).
 GLOBAL_SOURCES = ("people", "workflows")
 NON_ACTIONS = ("session_start", "session_end")
-# Counts taken from events (via the person-tool-day facts).
+# Counts taken from events (via the person-tool-day facts), and from every other source.
 EVENT_COUNTS = ("events", "actions", "meaningful", "feedback_events")
+OTHER_COUNTS = tuple(c for c in COUNTS if c not in EVENT_COUNTS)
 
 
 # -- person-day facts ------------------------------------------------------------------------
 
 
 def _zeros(**present: ibis.Value) -> dict[str, ibis.Value]:
-    return {c: present.get(c, ibis.literal(0, type="int64")).cast("int64") for c in COUNTS}
+    return {c: present.get(c, ibis.literal(0, type="int64")).cast("int64") for c in OTHER_COUNTS}
 
 
 def _in_span(col: ibis.Value, span: tuple[date, date] | None) -> ibis.Value | None:
@@ -88,16 +89,6 @@ def person_day_expr(
     def flag(cond: ibis.Value) -> ibis.Value:
         return cond.ifelse(one, zero)
 
-    if tool_days is not None:
-        # Event counts come from the person-tool-day facts: events are scanned once.
-        td = tool_days
-        if span is not None:
-            td = td.filter((td.day >= span[0]) & (td.day < span[1]))
-        parts.append(
-            td.group_by("person_key", "day").aggregate(
-                **_zeros(**{c: td[c].sum() for c in EVENT_COUNTS})
-            )
-        )
     if engine.has("tasks"):
         parts.append(_task_days(engine, span, flag))
     if engine.has("decisions"):
@@ -126,13 +117,43 @@ def person_day_expr(
                 **_zeros(help_given=h.count())
             )
         )
-    if not parts:
+    others: ibis.Table | None = None
+    if parts:
+        u = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+        others = u.group_by("person_key", "day").aggregate(
+            **{c: u[c].sum().cast("int64") for c in OTHER_COUNTS}
+        )
+    events: ibis.Table | None = None
+    if tool_days is not None:
+        # Event counts come from the person-tool-day facts: events are scanned once. They
+        # are joined to the (smaller) other sources rather than unioned: one wide
+        # aggregation over every source is several times slower.
+        td = tool_days
+        if span is not None:
+            td = td.filter((td.day >= span[0]) & (td.day < span[1]))
+        events = td.group_by("person_key", "day").aggregate(
+            **{c: td[c].sum().cast("int64") for c in EVENT_COUNTS}
+        )
+    if events is None and others is None:
         return empty_table(
             {"person_key": "string", "day": "date", **dict.fromkeys(COUNTS, "int64")}
         )
-    allp = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
-    return allp.group_by("person_key", "day").aggregate(
-        **{c: allp[c].sum().cast("int64") for c in COUNTS}
+    zero = ibis.literal(0, type="int64")
+    if others is None:
+        assert events is not None
+        return events.select(
+            "person_key", "day", **{c: events[c] if c in EVENT_COUNTS else zero for c in COUNTS}
+        )
+    if events is None:
+        return others.select(
+            "person_key", "day", **{c: others[c] if c in OTHER_COUNTS else zero for c in COUNTS}
+        )
+    o = others.rename(o_key="person_key", o_day="day")
+    j = events.outer_join(o, [events.person_key == o.o_key, events.day == o.o_day])
+    return j.select(
+        person_key=j.person_key.fill_null(j.o_key),
+        day=j.day.fill_null(j.o_day),
+        **{c: j[c].fill_null(0).cast("int64") for c in COUNTS},
     )
 
 
