@@ -29,8 +29,9 @@ What a run writes to `out`:
   PII) and, with `--dirty`, `ground_truth_dirty.parquet` (file, locator, expected reason);
 - `manifest.json`: arguments, files per table, ingest order, row counts, headline shares.
 
-The same seed and arguments give byte-identical files. Generation runs in chunks of people
-(NumPy, vectorised), so tier L (100k people) fits in memory.
+The full description (organisation, scenarios, every ground-truth column) is in
+docs/simulator.md. The same seed and arguments give byte-identical files. Generation runs in
+chunks of people (NumPy, vectorised), so tier L (100k people) fits in memory.
 """
 
 from uptake.simulate.run import SimulationSummary, simulate
