@@ -128,8 +128,19 @@ def make_tasks(
 def make_decisions(
     tasks: Cols, plan: Plan, daily: Daily, tl: Timeline, rng: np.random.Generator
 ) -> Cols:
-    """Decisions on AI-assisted runs of decision-model workflows: followed or overridden, with
-    an outcome that arrives later (or not yet, at the end of the period)."""
+    """Decisions on AI-assisted runs of decision-model workflows, with outcomes that arrive later.
+
+    Args:
+        tasks: the chunk's tasks.
+        plan: behaviour plan.
+        daily: the chunk's daily state.
+        tl: calendar.
+        rng: the chunk's generator.
+
+    Returns:
+        Columns: task (row in tasks), person (chunk row), workflow, ts, followed, outcome
+        (NaN until it arrives), outcome_ts (-1 until then), score (the model's confidence).
+    """
     sel = np.flatnonzero(tasks["ai"] & (tasks["tool"] == DECISION) & ~tasks["abandoned"])
     i = tasks["person"][sel]
     pi = daily.idx[i]
@@ -172,6 +183,15 @@ def make_decisions(
 
 
 def free_surface(tool: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Surface of ad-hoc sessions, drawn per tool from `FREE_SURFACES`.
+
+    Args:
+        tool: tool index per session.
+        rng: generator.
+
+    Returns:
+        Surface index per session.
+    """
     out = np.zeros(len(tool), dtype=np.int64)
     for t, choices in FREE_SURFACES.items():
         m = tool == t
@@ -182,7 +202,16 @@ def free_surface(tool: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def random_workflow(org: Org, g: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One of each person's role workflows, uniformly."""
+    """One of each person's role workflows, uniformly.
+
+    Args:
+        org: roster.
+        g: global person indices.
+        rng: generator.
+
+    Returns:
+        Workflow index per person.
+    """
     wfs = ROLE_WF[org.role[g]]
     count = (wfs >= 0).sum(axis=1)
     pick = (rng.random(len(g)) * count).astype(np.int64)

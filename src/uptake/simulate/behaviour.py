@@ -50,7 +50,17 @@ class Plan:
 
 
 def next_available(org: Org, tl: Timeline, person: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """First weekday >= day on which each person is employed and not on leave (NEVER if none)."""
+    """First weekday >= day on which each person is employed and not on leave.
+
+    Args:
+        org: roster.
+        tl: calendar.
+        person: global person indices.
+        day: earliest day per person.
+
+    Returns:
+        The day per person, NEVER if there is none in the period.
+    """
     d = day.astype(np.int64).copy()
     for _ in range(4):
         d = np.maximum(d, org.hire_day[person])

@@ -79,6 +79,13 @@ def make_feedback(
     org: Org, plan: Plan, daily: Daily, tl: Timeline, rng: np.random.Generator, composer: Composer
 ) -> tuple[Cols, list[dict[str, object]]]:
     """Feedback items of a chunk.
+    Args:
+        org: roster.
+        plan: behaviour plan.
+        daily: the chunk's daily state.
+        tl: calendar.
+        rng: the chunk's generator.
+        composer: text composer.
 
     Returns:
         Columns (person is the chunk row or -1; id_kind 0 e-mail, 1 legacy e-mail, 2 employee

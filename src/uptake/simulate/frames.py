@@ -1,5 +1,8 @@
 """Arrow tables in the §4 input layout, built from the simulator's NumPy columns.
 
+Each `*_table` function takes the columns its generator produced, the identifiers and the
+first id counter of the chunk, and returns an Arrow table with the canonical input columns.
+
 Person columns carry the identifier each source would really hold: the roster and most
 sources use the e-mail address, the coding assistant the GitHub-style login, the decision
 model the employee number, and a few older systems a legacy-domain address — so ingestion

@@ -35,7 +35,15 @@ class Network:
 
 
 def build_network(org: Org, plan: Plan) -> Network:
-    """Index champions and team members for helper choice."""
+    """Index champions and team members for helper choice.
+
+    Args:
+        org: roster.
+        plan: behaviour plan (champions and their weights).
+
+    Returns:
+        The network.
+    """
     people = pd.DataFrame({"i": np.arange(org.n), "team": org.team, "function": org.function})
     champs = people[plan.champion]
     w = plan.helper_weight

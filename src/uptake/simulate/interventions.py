@@ -34,6 +34,13 @@ def make_interventions(
     org: Org, plan: Plan, daily: Daily, tl: Timeline, sc: Scenario, rng: np.random.Generator
 ) -> Cols:
     """Guidance cards of a chunk (treatment and holdout arms).
+    Args:
+        org: roster.
+        plan: behaviour plan.
+        daily: the chunk's daily state.
+        tl: calendar.
+        sc: the scenario (coaching start).
+        rng: the chunk's generator.
 
     Returns:
         Columns person (chunk row), ts, kind, ref, arm, status (None for holdout).

@@ -44,6 +44,15 @@ def hex_ids(prefix: str, start: int, n: int, salt: int) -> pa.Array:
     """Unique, random-looking ids `prefix` + 16 hex digits for counters start..start+n-1.
 
     The mixing is a bijection, so distinct (counter, salt < 2**24) pairs give distinct ids.
+
+    Args:
+        prefix: ASCII prefix such as `evt_`.
+        start: first counter.
+        n: number of ids.
+        salt: keeps different tables' ids apart.
+
+    Returns:
+        String column of n ids.
     """
     with np.errstate(over="ignore"):
         # splitmix64's finaliser: a bijection on 64-bit integers that scrambles every bit.
@@ -107,7 +116,14 @@ def ints(values: np.ndarray, valid: np.ndarray) -> pa.Array:
 
 
 def to_csv_table(t: pa.Table) -> pa.Table:
-    """The CSV form of a table: ISO timestamps with Z, dates as text, lists as JSON arrays."""
+    """The CSV form of a table: ISO timestamps with Z, dates as text, lists as JSON arrays.
+
+    Args:
+        t: a table in the Parquet layout.
+
+    Returns:
+        The same rows with every column CSV-ready.
+    """
     cols = []
     for f, col in zip(t.schema, t.columns, strict=True):
         if pa.types.is_timestamp(f.type):

@@ -70,6 +70,13 @@ def make_responses(
     org: Org, plan: Plan, daily: Daily, tl: Timeline, rng: np.random.Generator, composer: Composer
 ) -> Cols:
     """Pulse and audit answers of a chunk.
+    Args:
+        org: roster.
+        plan: behaviour plan.
+        daily: the chunk's daily state.
+        tl: calendar.
+        rng: the chunk's generator.
+        composer: text composer.
 
     Returns:
         Columns: person (chunk row, -1 anonymous), legacy (use the old address), ts,

@@ -65,7 +65,15 @@ def make_timeline(start: date, days: int) -> Timeline:
 
 
 def work_time_ms(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Local time of day (ms after midnight) of work activity: a morning and an afternoon peak."""
+    """Local time of day of work activity: a morning and an afternoon peak.
+
+    Args:
+        rng: generator.
+        n: how many times to draw.
+
+    Returns:
+        Milliseconds after local midnight.
+    """
     morning = rng.random(n) < 0.48
     minutes = np.where(morning, rng.normal(10.5 * 60, 70, n), rng.normal(14.75 * 60, 95, n)).clip(
         7.5 * 60, 19 * 60
@@ -76,5 +84,15 @@ def work_time_ms(rng: np.random.Generator, n: int) -> np.ndarray:
 def to_utc_ms(
     tl: Timeline, day: np.ndarray, location: np.ndarray, local_ms: np.ndarray
 ) -> np.ndarray:
-    """Epoch ms (UTC) of a local time of day on a day index at a location."""
+    """Epoch ms (UTC) of a local time of day on a day index at a location.
+
+    Args:
+        tl: calendar.
+        day: day index per item.
+        location: office index per item.
+        local_ms: local time of day per item.
+
+    Returns:
+        Epoch milliseconds.
+    """
     return tl.day_ms[day] + local_ms - tl.offset_ms[location, day]
