@@ -128,7 +128,8 @@ def render(doc: dict[str, Any], console: Console) -> None:
     for name, entry in doc["metrics"].items():
         rows = entry.get("segments")
         if rows:
-            console.print(_segment_table(f"{name} by {entry.get('by')}", rows, k))
+            console.print(f"\n[bold]{name}[/] by {entry.get('by')}")
+            console.print(_segment_table(rows, k))
 
 
 def _headline(entry: dict[str, Any]) -> str:
@@ -154,7 +155,7 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _segment_table(title: str, rows: list[dict[str, Any]], k: int) -> Table:
+def _segment_table(rows: list[dict[str, Any]], k: int) -> Table:
     key = next(c for c in ("segment", "group") if c in rows[0])
     cols: list[str] = []
     for r in rows:
@@ -165,8 +166,10 @@ def _segment_table(title: str, rows: list[dict[str, Any]], k: int) -> Table:
                 and not isinstance(v, (dict, list))
             ):
                 cols.append(c)
+    # A readable table: the count and the first few values (--json has them all).
+    cols = ["n", *[c for c in cols if c != "n"][:6]]
     has_week = any("week" in r for r in rows)
-    t = Table(title=title)
+    t = Table()
     t.add_column(key)
     if has_week:
         t.add_column("week")

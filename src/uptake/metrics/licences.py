@@ -80,9 +80,9 @@ def seat_frame(ctx: MetricContext) -> pd.DataFrame:
             known=s.k_tool.notnull(),
         )
     )
-    grace = ctx.as_of - timedelta(days=ctx.settings.reclaim_grace_days)
-    hired = pd.to_datetime(df["hire_date"]).dt.date
-    assigned = pd.to_datetime(df["assigned_at"]).dt.date
+    grace = pd.Timestamp(ctx.as_of - timedelta(days=ctx.settings.reclaim_grace_days))
+    hired = pd.to_datetime(df["hire_date"]).dt.normalize()
+    assigned = pd.to_datetime(df["assigned_at"]).dt.normalize()
     new = (hired.notna() & (hired > grace)) | (assigned > grace)
     left = df["status"].eq("left")
     leave = df["status"].eq("leave")
