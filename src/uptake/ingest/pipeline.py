@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from uptake.ingest import identity
@@ -258,7 +259,7 @@ class BatchIngest:
         """The quarantined record with identifiers pseudonymised and free text redacted."""
         safe: dict[str, Any] = {}
         for k, v in rec.items():
-            if v is None or (not isinstance(v, list | dict) and pd.isna(v)):
+            if _isnull(v):
                 continue
             col = self.spec.column(k)
             if col.person and isinstance(v, str):
@@ -510,7 +511,8 @@ class BatchIngest:
 
 
 def _isnull(v: Any) -> bool:
-    if isinstance(v, list | dict):
+    # Lists (Parquet list columns arrive as numpy arrays) and dicts are values, never null.
+    if isinstance(v, list | dict | tuple | np.ndarray):
         return False
     try:
         return bool(pd.isna(v))
