@@ -78,7 +78,7 @@ def test_every_failure_kind_is_planted(dirty: Any) -> None:
 
 
 def test_every_planted_row_is_quarantined_with_its_reason(dirty: Any) -> None:
-    _, results, quarantined, truth = dirty
+    _, _, quarantined, truth = dirty
     expected = truth[truth["expected"] != "duplicate"].set_index("locator")["expected"]
     got = quarantined.set_index("locator")["reason"]
     assert got.index.is_unique
