@@ -148,15 +148,21 @@ def test_not_available_without_licences(wh: Any) -> None:
     assert out["usage_segments_12w"]["needs"] == ["licenses"]
 
 
-def test_people_without_activity_are_l1(wh: Any) -> None:
+def test_idle_people_are_l1_and_abandoned_runs_are_trial(wh: Any) -> None:
     wh.workflow("credit", stakes="high")
     wh.person("idle")
     wh.license("idle", "2024-01-01")
     wh.person("busy")
     wh.license("busy", "2024-01-01")
     wh.task("busy", "credit", RUN_DAY)
+    # Two AI-assisted runs, both abandoned: trial, not adoption (0 of 2 completed with AI).
+    wh.person("trier")
+    wh.license("trier", "2024-01-01")
+    wh.task("trier", "credit", RUN_DAY, ai_assisted=True, status="abandoned")
+    wh.task("trier", "credit", RUN_DAY, ai_assisted=True, status="abandoned")
     levels = ladder.person_levels(wh.facts_ctx(AS_OF))
     assert pd.Series(levels.level.values, index=levels.person_key).to_dict() == {
         "idle": 1,
         "busy": 3,
+        "trier": 2,
     }

@@ -6,7 +6,8 @@ date) and the recent weeks (`ladder_recent_weeks` 7-day blocks ending at the dat
 * L1 Aware — no AI-assisted workflow run in the window;
 * L2 Trial — some AI-assisted runs, but < `ladder_trial_share` of their eligible high-stakes
   runs (or only low-stakes / no eligible runs);
-* L3 Active — ≥ `ladder_trial_share` of eligible high-stakes runs AI-assisted;
+* L3 Active — ≥ `ladder_trial_share` of eligible high-stakes runs AI-assisted and completed
+  (the person's depth of use, §6.2: an abandoned AI-assisted run is a trial, not adoption);
 * L4 Integrated — ≥ `ladder_integrated_share`, active (≥ 1 event) in ≥ `ladder_active_weeks`
   of the recent weeks, override rate inside [`override_band_low`, `override_band_high`]
   (people with no decisions pass: nothing to judge), and has given feedback at least once;
@@ -44,7 +45,7 @@ TASKS = "tasks"
 PROXY = "activity_proxy"
 _INPUTS = (
     "elig",
-    "ai_elig",
+    "ai_elig_done",
     "ai_runs",
     "actions",
     "decisions",
@@ -55,6 +56,10 @@ _INPUTS = (
     "helped",
     "use_cases",
 )
+
+
+# Inputs summed over the window.
+_WINDOW_SUMS = ("elig", "ai_elig_done", "ai_runs", "actions", "decisions", "overrides")
 
 
 def basis(ctx: MetricContext) -> str | None:
@@ -110,7 +115,7 @@ def level_expr(t: ibis.Table, s: MetricsSettings, rules: str) -> ibis.Value:
     advocate = (t.helped >= s.advocate_helped) | (t.use_cases > 0)
     active = t.active_weeks >= s.ladder_active_weeks
     if rules == TASKS:
-        share = t.ai_elig.cast("float64") / t.elig.cast("float64")
+        share = t.ai_elig_done.cast("float64") / t.elig.cast("float64")
         l3 = (t.elig > 0) & (share >= s.ladder_trial_share)
         l4 = l3 & (share >= s.ladder_integrated_share) & active & band_ok & fed_back
         l1 = t.ai_runs == 0
@@ -174,7 +179,7 @@ def person_inputs(ctx: MetricContext, at: date) -> ibis.Table:
         return in_win.ifelse(d[col], zero).sum()
 
     act = d.group_by(a_key=d.person_key).aggregate(
-        **{c: win(c) for c in ("elig", "ai_elig", "ai_runs", "actions", "decisions", "overrides")},
+        **{c: win(c) for c in _WINDOW_SUMS},
         active_weeks=(in_recent & (d.events > 0)).ifelse(block, none).nunique(),
         meaningful_weeks=(in_recent & (d.meaningful > 0)).ifelse(block, none).nunique(),
     )
@@ -298,7 +303,7 @@ def history(ctx: MetricContext, weeks: list[date], rules: str) -> ibis.Table:
     )
     grid = dim.cross_join(cal).filter(lambda g: g.first_assigned < g.week_end)
     pw = ctx.engine.table(PERSON_WEEK).filter(lambda w: w.week >= first_week)
-    cols = ("elig", "ai_elig", "ai_runs", "actions", "decisions", "overrides")
+    cols = _WINDOW_SUMS
     pw = pw.select(
         *cols,
         w_key=pw.person_key,

@@ -97,6 +97,33 @@ def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
     return {"time_to_proficiency": summarise(ctx, frame, rules)}
 
 
+def first_l3(ctx: MetricContext, rules: str) -> ibis.Table | None:
+    """Per person: the first week (start date) ending at L3+, and the last week observed.
+
+    Args:
+        ctx: metric context.
+        rules: ladder basis.
+
+    Returns:
+        Table (person_key, first_l3, last_seen) over every complete week from the first
+        licence to as_of, or None when no licence precedes as_of.
+    """
+    last = complete_weeks(ctx, 1)[-1]
+    dim = ctx.engine.table(DIM_PERSON)
+    first = ctx.engine.execute(dim.aggregate(first=dim.first_assigned.min()))["first"].iloc[0]
+    if first is None or pd.isna(first):
+        return None
+    start = ctx.week_of(pd.Timestamp(first).date())
+    if start > last:
+        return None
+    weeks = [start + timedelta(days=7 * i) for i in range((last - start).days // 7 + 1)]
+    h = history(ctx, weeks, rules)
+    return h.group_by("person_key").aggregate(
+        first_l3=(h.level >= 3).ifelse(h.week, ibis.null("date")).min(),
+        last_seen=h.week.max(),
+    )
+
+
 def durations(ctx: MetricContext, rules: str) -> pd.DataFrame:
     """Per person: days to first L3 (or to censoring), whether reached, role and cohort.
 
@@ -107,20 +134,11 @@ def durations(ctx: MetricContext, rules: str) -> pd.DataFrame:
     Returns:
         Frame (person_key, days, reached, role, cohort[, segment]).
     """
-    last = complete_weeks(ctx, 1)[-1]
+    per = first_l3(ctx, rules)
+    if per is None:
+        return pd.DataFrame()
+    per = per.rename(h_key="person_key")
     dim = ctx.engine.table(DIM_PERSON)
-    first = ctx.engine.execute(dim.aggregate(first=dim.first_assigned.min()))["first"].iloc[0]
-    if first is None or pd.isna(first):
-        return pd.DataFrame()
-    start = ctx.week_of(pd.Timestamp(first).date())
-    if start > last:
-        return pd.DataFrame()
-    weeks = [start + timedelta(days=7 * i) for i in range((last - start).days // 7 + 1)]
-    h = history(ctx, weeks, rules)
-    per = h.group_by(h_key=h.person_key).aggregate(
-        first_l3=(h.level >= 3).ifelse(h.week, ibis.null("date")).min(),
-        last_seen=h.week.max(),
-    )
     cols = {"role": dim.role, "cohort": dim.cohort}
     if ctx.by is not None:
         cols[SEGMENT] = segment_of(dim, ctx.by, ctx.as_of)
