@@ -59,8 +59,10 @@ def _check_no_small_group(doc: dict[str, Any], small: set[str]) -> int:
             checked += 1
         if isinstance(node, dict) and node.get("segment") in small:
             assert node.get("suppressed") is True, f"{path}: small segment visible"
-        if isinstance(node, list) and node and all(
-            isinstance(r, dict) and "suppressed" in r for r in node
+        if (
+            isinstance(node, list)
+            and node
+            and all(isinstance(r, dict) and "suppressed" in r for r in node)
         ):
             parts: dict[Any, list[bool]] = {}
             for r in node:
@@ -94,8 +96,8 @@ def test_document_shape_and_every_family(wh: Any) -> None:
     }
     assert expected <= set(doc["metrics"])
     for name, entry in doc["metrics"].items():
-        assert ("n" in entry) or entry.get("status") == "not_available" or entry.get(
-            "suppressed"
+        assert (
+            ("n" in entry) or entry.get("status") == "not_available" or entry.get("suppressed")
         ), name
     assert doc["metrics"]["usage_rate"]["n"] == 10
 
