@@ -342,6 +342,14 @@ def wh() -> Iterator[Warehouse]:
     w.con.close()
 
 
+@pytest.fixture(scope="module")
+def module_warehouse() -> Iterator[Warehouse]:
+    """An empty migrated warehouse shared by the tests of one module (build it once)."""
+    w = Warehouse()
+    yield w
+    w.con.close()
+
+
 @pytest.fixture
 def make_warehouse() -> Iterator[Callable[[], Warehouse]]:
     """A factory for several independent warehouses in one test."""
