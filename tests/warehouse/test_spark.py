@@ -275,6 +275,22 @@ def test_materialize_caches_and_may_read_what_it_replaces(spark_engine: Any) -> 
     assert spark_engine.execute(empty.count()).iloc[0, 0] == 0
 
 
+def test_materialized_rows_are_read_back_not_recomputed(spark_engine: Any) -> None:
+    ev = spark_engine.table("events")
+    spark_engine.materialize(
+        "daily", ev.group_by("person_key", day=ev.ts.date()).aggregate(n=_.count())
+    )
+    daily = spark_engine.table("daily")
+    spark_engine.materialize("weekly", daily.group_by("person_key").aggregate(n=_.n.sum()))
+    # Replacing "daily" must not invalidate "weekly", which was computed from it.
+    spark_engine.materialize("daily", daily.filter(daily.n > 1))
+    for name in ("daily", "weekly"):
+        plan = spark_engine.session.table(name)._jdf.queryExecution().executedPlan().toString()
+        assert "parquet" not in plan.lower(), plan
+    weekly = spark_engine.execute(spark_engine.table("weekly"))
+    assert weekly["n"].sum() == 3000
+
+
 def test_engines_in_one_process_keep_their_own_tables(
     spark_root: Any,
     spark_engine: Any,

@@ -137,7 +137,7 @@ class SparkEngine:
         self.session: SparkSession = root.newSession()
         self.backend: Any = ibis.pyspark.connect(self.session)
         self._nonempty: dict[str, bool] = {}
-        self._cached: dict[str, DataFrame] = {}
+        self._materialized: dict[str, DataFrame] = {}
         self._serial = 0
         for name in lake_tables():
             _lake_frame(self.session, self.lake, name).createOrReplaceTempView(name)
@@ -153,16 +153,18 @@ class SparkEngine:
         if not self.session.catalog.tableExists(name):
             return False
         nonempty = not self.session.table(name).isEmpty()
-        if name not in self._cached:
+        if name not in self._materialized:
             # Lake tables do not change under an engine; materialised ones may.
             self._nonempty[name] = nonempty
         return nonempty
 
     def materialize(self, name: str, expr: ibis.Table) -> ibis.Table:
-        """Compute an expression once, keep it cached and register it under `name`.
+        """Compute an expression once, keep the rows and register them under `name`.
 
-        The expression may read the table it replaces (incremental refresh): its plan is
-        resolved before the name is reassigned.
+        The rows are checkpointed (kept by Spark's block manager, memory then disk) so later
+        queries read them instead of recomputing the expression's lineage, and replacing or
+        dropping other views cannot invalidate them. The expression may read the table it
+        replaces (incremental refresh).
 
         Args:
             name: table name to (re)define.
@@ -175,14 +177,13 @@ class SparkEngine:
         staging = f"_uptake_staging_{self._serial}"
         # create_view registers any in-memory tables the expression uses.
         self.backend.create_view(staging, expr, overwrite=True)
-        frame = self.session.table(staging).cache()
-        frame.count()
-        self.session.catalog.dropTempView(staging)
+        try:
+            frame = self.session.table(staging).localCheckpoint(eager=True)
+        finally:
+            self.session.catalog.dropTempView(staging)
         frame.createOrReplaceTempView(name)
-        old = self._cached.pop(name, None)
-        if old is not None:
-            old.unpersist()
-        self._cached[name] = frame
+        # Dropping the last reference lets Spark's cleaner free the replaced rows.
+        self._materialized[name] = frame
         self._nonempty.pop(name, None)
         return self.backend.table(name)
 
@@ -192,7 +193,7 @@ class SparkEngine:
         return result if isinstance(result, pd.DataFrame) else pd.DataFrame({"value": [result]})
 
     def close(self) -> None:
-        """Release the cached materialised tables (the shared JVM stays up)."""
-        for frame in self._cached.values():
-            frame.unpersist()
-        self._cached.clear()
+        """Drop the materialised tables so Spark can free them (the shared JVM stays up)."""
+        for name in self._materialized:
+            self.session.catalog.dropTempView(name)
+        self._materialized.clear()

@@ -1,0 +1,305 @@
+"""Metrics benchmark (§10): full recompute of every metric at tiers S and M (L on request).
+
+Per tier, a simulated organisation is generated, ingested into a workspace and exported to a
+Parquet lake (setup, not measured). Then, each in a fresh child process so its peak memory
+(`ru_maxrss`) is its own:
+
+* `pipeline` — full recompute of all metrics: facts rebuilt from scratch, every family
+  (`compute_all`); compared with the §10 targets;
+* `core` — the pipeline for the core families only (facts, usage, depth, ladder, outcomes);
+* `pandas` — the same core metrics written plainly in pandas (`bench.pandas_metrics`),
+  reading the lake's Parquet files;
+* `raw scan` — one DuckDB scan-and-group of the events table (events per person per week),
+  the floor any pipeline over the events pays;
+* `spark` (optional) — the full recompute on the Spark engine over the lake.
+
+It prints pipeline ÷ pandas (goal: pipeline ≥ 10× faster) and core ÷ raw scan (goal ≤ 3×),
+and checks that the pandas reference gives the pipeline's numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TIERS: dict[str, int] = {"S": 1_000, "M": 10_000, "L": 100_000}
+DAYS = 120
+START = date(2026, 3, 2)
+SEED = 7
+CORE = ("usage", "depth", "ladder", "outcomes")
+# §10 targets for a full recompute: (seconds, peak MB).
+TARGETS = {"M": (20.0, 4096.0), "L": (300.0, 12288.0)}
+RAW_SQL = (
+    "SELECT person_key, date_trunc('week', ts) AS week, count(*) AS events FROM events GROUP BY ALL"
+)
+
+
+# -- child processes -------------------------------------------------------------------------
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child_setup(work: Path, people: int) -> dict[str, Any]:
+    from uptake.simulate.run import TABLE_ORDER, simulate
+    from uptake.workspace import Workspace
+
+    t0 = time.perf_counter()
+    s = simulate(people, DAYS, SEED, start=START, out=work / "sim", progress=False)
+    t1 = time.perf_counter()
+    ws = Workspace.init(work / "ws")
+    for name in TABLE_ORDER:
+        ws.ingest(name, [work / "sim" / f for f in s.files[name][:1]], fmt="parquet")
+    t2 = time.perf_counter()
+    from uptake.warehouse.export import export_lake
+
+    export_lake(ws.con, work / "lake")
+    ws.close()
+    shutil.rmtree(work / "sim")
+    return {
+        "rows": s.rows,
+        "as_of": (s.end - timedelta(days=1)).isoformat(),
+        "simulate_s": t1 - t0,
+        "ingest_s": t2 - t1,
+        "export_s": time.perf_counter() - t2,
+    }
+
+
+def _child_pipeline(work: Path, as_of: date, kind: str) -> dict[str, Any]:
+    from uptake.metrics import FAMILIES, compute_all
+    from uptake.metrics.facts import refresh
+    from uptake.workspace import Workspace
+
+    ws = Workspace.open(work / "ws")
+    settings, k = ws.settings.metrics, ws.settings.privacy.min_group_size
+    t0 = time.perf_counter()
+    if kind == "spark":
+        from uptake.warehouse.spark import SparkEngine
+
+        engine: Any = SparkEngine(work / "lake", ws.settings.engine)
+        started = time.perf_counter() - t0
+        t0 = time.perf_counter()
+    else:
+        engine, started = ws.engine(), 0.0
+    refresh(engine, settings, full=True)
+    parts = {"facts": time.perf_counter() - t0}
+    if kind == "core":
+        # One family at a time, to show where the time goes (none of them reads another's).
+        doc: dict[str, Any] = {"metrics": {}}
+        for family in CORE:
+            t = time.perf_counter()
+            one = compute_all(engine, as_of, settings, k, refresh=False, families=(family,))
+            doc["metrics"].update(one["metrics"])
+            parts[family] = time.perf_counter() - t
+    else:
+        doc = compute_all(engine, as_of, settings, k, refresh=False, families=FAMILIES)
+    seconds = time.perf_counter() - t0
+    ws.close()
+    (work / f"{kind}.json").write_text(json.dumps(doc, default=str))
+    return {"seconds": seconds, "startup_s": started, "parts": parts}
+
+
+def _child_pandas(work: Path, as_of: date) -> dict[str, Any]:
+    from bench.pandas_metrics import core_metrics, read_lake
+    from uptake.config import load_settings
+
+    settings = load_settings(work / "ws")
+    t0 = time.perf_counter()
+    tables = read_lake(work / "lake")
+    numbers = core_metrics(tables, as_of, settings.metrics, settings.privacy.min_group_size)
+    seconds = time.perf_counter() - t0
+    (work / "pandas.json").write_text(json.dumps(numbers, default=str))
+    return {"seconds": seconds}
+
+
+def _child_raw(work: Path) -> dict[str, Any]:
+    import duckdb
+
+    con = duckdb.connect(str(work / "ws" / "uptake.duckdb"), read_only=True)
+    t0 = time.perf_counter()
+    frame = con.execute(RAW_SQL).df()
+    return {"seconds": time.perf_counter() - t0, "groups": len(frame)}
+
+
+def _child(argv: list[str]) -> None:
+    kind, work = argv[0], Path(argv[1])
+    if kind == "setup":
+        out = _child_setup(work, int(argv[2]))
+    elif kind in ("pipeline", "core", "spark"):
+        out = _child_pipeline(work, date.fromisoformat(argv[2]), kind)
+    elif kind == "pandas":
+        out = _child_pandas(work, date.fromisoformat(argv[2]))
+    else:
+        out = _child_raw(work)
+    out["peak_mb"] = _peak_mb()
+    print(json.dumps(out))
+
+
+def _run(*args: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.metrics_bench", "--child", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench child {args[0]} failed:\n{proc.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+# -- the benchmark ---------------------------------------------------------------------------
+
+
+def _check(work: Path) -> list[str]:
+    """Differences between the pandas reference and the pipeline's numbers."""
+    sys.path.insert(0, str(ROOT))
+    from bench.pandas_metrics import pipeline_view
+    from uptake.warehouse.parity import diff_results
+
+    pipeline = pipeline_view(json.loads((work / "pipeline.json").read_text()))
+    reference = json.loads((work / "pandas.json").read_text())
+    for row in reference["weekly_active_rate"]:
+        row["week"] = date.fromisoformat(row["week"])
+    # The pipeline reports floats rounded to 6 decimals.
+    return diff_results(pipeline, reference, rtol=1e-9, atol=1e-6)
+
+
+def _verdict(ok: bool | None) -> str:
+    return "" if ok is None else (" yes" if ok else " NO")
+
+
+def bench_tier(tier: str, work: Path, spark: bool = False) -> dict[str, Any]:
+    """Set up one tier in `work`, run every measurement and print its lines.
+
+    Args:
+        tier: S, M or L.
+        work: empty scratch folder.
+        spark: also time the full recompute on the Spark engine.
+
+    Returns:
+        The tier's measurements.
+    """
+    people = TIERS[tier]
+    setup = _run("setup", str(work), str(people))
+    as_of = setup["as_of"]
+    events = setup["rows"]["events"]
+    print(
+        f"\n-- tier {tier}: {people:,} people, {events:,} events, {DAYS} days, as of {as_of} "
+        f"(setup: simulate {setup['simulate_s']:.0f}s, ingest {setup['ingest_s']:.0f}s, "
+        f"export {setup['export_s']:.0f}s) --"
+    )
+    runs = {
+        "pipeline": _run("pipeline", str(work), as_of),
+        "core": _run("core", str(work), as_of),
+        "pandas": _run("pandas", str(work), as_of),
+        "raw scan": _run("raw", str(work)),
+    }
+    if spark:
+        runs["spark"] = _run("spark", str(work), as_of)
+    target = TARGETS.get(tier)
+    print(f"{'measurement':34} {'seconds':>9} {'peak MB':>9} {'target':>18}")
+    labels = {
+        "pipeline": "full recompute, all metrics",
+        "core": "pipeline, core metrics only",
+        "pandas": "pandas reference, core metrics",
+        "raw scan": "raw DuckDB scan + group-by",
+        "spark": "full recompute on Spark",
+    }
+    met: bool | None = None
+    for key, r in runs.items():
+        note = ""
+        if key == "pipeline" and target:
+            met = r["seconds"] <= target[0] and r["peak_mb"] <= target[1]
+            note = f"<= {target[0]:.0f}s, <= {target[1] / 1024:.0f} GB" + _verdict(met)
+        if key == "spark":
+            note = f"(+{r['startup_s']:.0f}s JVM start)"
+        print(f"{labels[key]:34} {r['seconds']:>9.2f} {r['peak_mb']:>9,.0f} {note:>18}")
+        if key == "core":
+            print("  of which " + " · ".join(f"{p} {s:.2f}s" for p, s in r["parts"].items()))
+    vs_pandas = runs["pandas"]["seconds"] / runs["core"]["seconds"]
+    vs_raw = runs["core"]["seconds"] / runs["raw scan"]["seconds"]
+    print(
+        f"pandas ÷ pipeline (core): {vs_pandas:.1f}× faster (goal ≥ 10×){_verdict(vs_pandas >= 10)}"
+    )
+    print(f"pipeline (core) ÷ raw scan: {vs_raw:.1f}× (goal ≤ 3×){_verdict(vs_raw <= 3)}")
+    diffs = _check(work)
+    if diffs:
+        print(f"pandas reference DIFFERS from the pipeline in {len(diffs)} places:")
+        for d in diffs[:20]:
+            print(f"  {d}")
+    else:
+        print("pandas reference gives the pipeline's numbers for the core metrics: yes")
+    return {
+        "tier": tier,
+        "people": people,
+        "events": events,
+        "as_of": as_of,
+        "setup": setup,
+        **{key.replace(" ", "_"): r for key, r in runs.items()},
+        "pipeline_faster_than_pandas": vs_pandas,
+        "pipeline_over_raw_scan": vs_raw,
+        "targets_met": met,
+        "reference_differences": diffs,
+    }
+
+
+def bench_metrics(
+    tiers: tuple[str, ...] = ("S", "M"), *, spark: bool = False, keep: Path | None = None
+) -> list[dict[str, Any]]:
+    """Run the metrics benchmark and print the results next to the §10 targets.
+
+    Args:
+        tiers: which of S, M, L to run.
+        spark: also time the Spark engine on each tier.
+        keep: folder to keep each tier's workspace and lake in (default: a temporary one).
+
+    Returns:
+        One result per tier; raises AssertionError after printing if the pandas reference
+        disagrees with the pipeline.
+    """
+    print("\n== metrics (full recompute; each measurement in a fresh process) ==")
+    results = []
+    for tier in tiers:
+        if keep is not None:
+            work = keep / f"tier-{tier}"
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            results.append(bench_tier(tier, work, spark))
+            continue
+        with tempfile.TemporaryDirectory(prefix=f"uptake-bench-{tier}-") as tmp:
+            results.append(bench_tier(tier, Path(tmp), spark))
+    bad = [r["tier"] for r in results if r["reference_differences"]]
+    assert not bad, f"pandas reference differs from the pipeline on tier(s) {bad}"
+    return results
+
+
+def main() -> None:
+    """Command line: `python -m bench.metrics_bench [S M L] [--spark] [--keep DIR]`."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(prog="python -m bench.metrics_bench")
+    parser.add_argument("tiers", nargs="*", default=["S", "M"], help="tiers: S, M and/or L")
+    parser.add_argument("--spark", action="store_true", help="also time the Spark engine")
+    parser.add_argument("--keep", type=Path, help="keep workspaces and lakes in this folder")
+    args = parser.parse_args()
+    unknown = [t for t in args.tiers if t not in TIERS]
+    if unknown:
+        parser.error(f"unknown tier(s) {unknown}; choose from {', '.join(TIERS)}")
+    bench_metrics(tuple(args.tiers), spark=args.spark, keep=args.keep)
+
+
+if __name__ == "__main__":
+    main()
