@@ -12,7 +12,7 @@ import pytest
 from uptake.errors import InputError
 from uptake.schema.migrations import migrate
 from uptake.schema.tables import TABLES
-from uptake.warehouse.export import export_lake
+from uptake.warehouse.export import export_lake, lake_is_current
 from uptake.warehouse.lake import MANIFEST
 
 
@@ -109,3 +109,19 @@ def test_empty_warehouse_exports_empty_tables(tmp_path: Path) -> None:
     assert set(counts) == set(TABLES)
     assert set(counts.values()) == {0}
     assert (tmp_path / "lake" / "events").is_dir()
+
+
+def test_lake_is_current_until_the_next_ingest(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    migrate(con)
+    assert not lake_is_current(con, tmp_path / "lake")
+    export_lake(con, tmp_path / "lake")
+    assert lake_is_current(con, tmp_path / "lake")
+    con.execute(
+        "INSERT INTO ingest_log VALUES (7, 'events', 'x.csv', 'csv', NULL, 1, 1, 0, 0, 0, 0, "
+        "NULL, NULL, TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01', 0.1)"
+    )
+    assert not lake_is_current(con, tmp_path / "lake")
+    export_lake(con, tmp_path / "lake")
+    assert json.loads((tmp_path / "lake" / MANIFEST).read_text())["last_batch"] == 7
+    assert lake_is_current(con, tmp_path / "lake")

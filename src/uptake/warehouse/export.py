@@ -77,11 +77,13 @@ def export_lake(con: duckdb.DuckDBPyConnection, out_dir: Path | str) -> dict[str
                 counts[name] = int(row[0]) if row else 0
                 _write_table(con, name, staging)
             version = current_version(con)
+            last_batch = _last_batch(con)
         finally:
             con.execute("ROLLBACK")
         manifest = {
             "format": LAKE_FORMAT,
             "schema_version": version,
+            "last_batch": last_batch,
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "partitioning": PARTITIONED,
             "counts": counts,
@@ -92,6 +94,38 @@ def export_lake(con: duckdb.DuckDBPyConnection, out_dir: Path | str) -> dict[str
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return counts
+
+
+def _last_batch(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Newest ingest batch in the warehouse (None when nothing was ingested)."""
+    try:
+        row = con.execute("SELECT max(batch_id) FROM ingest_log").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def lake_is_current(con: duckdb.DuckDBPyConnection, lake: Path | str) -> bool:
+    """Whether a lake was exported from this warehouse's current contents.
+
+    Compares the manifest's schema version and newest ingest batch with the warehouse's, so a
+    caller can reuse an existing lake and export again only after new ingests.
+
+    Args:
+        con: the workspace's DuckDB connection.
+        lake: lake folder.
+
+    Returns:
+        True when the lake holds every batch ingested so far.
+    """
+    manifest = read_manifest(Path(lake))
+    if manifest is None:
+        return False
+    return bool(
+        manifest.get("schema_version") == current_version(con)
+        and "last_batch" in manifest
+        and manifest["last_batch"] == _last_batch(con)
+    )
 
 
 def _swap(staging: Path, out: Path) -> None:
