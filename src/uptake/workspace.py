@@ -308,6 +308,21 @@ class Workspace:
 
         return run(self, as_of=as_of, by=by, engine=engine)
 
+    def export(self, out_dir: Path | str) -> dict[str, int]:
+        """Write every canonical table to a Parquet lake (events partitioned by date, Hive layout).
+
+        The lake carries pseudonymous keys only; the identities table is never exported.
+
+        Args:
+            out_dir: lake folder (created, or replaced if it holds an earlier export).
+
+        Returns:
+            Rows written per table.
+        """
+        from uptake.warehouse.export import export_lake
+
+        return export_lake(self.con, out_dir)
+
     # -- inspection ------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:

@@ -9,14 +9,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from factories import person_id, rows, write
 from uptake.workspace import Workspace
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(Workspace, "export"), reason="Workspace.export is not wired yet (lead)"
-)
 
 
 def uptake(*args: str) -> subprocess.CompletedProcess[str]:

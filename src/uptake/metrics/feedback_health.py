@@ -14,6 +14,7 @@ and pass through privacy suppression.
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -216,7 +217,11 @@ def km_median(days: np.ndarray, observed: np.ndarray, confidence: float = 0.95) 
         return stats.Interval(None, None, None)
     data = sps.CensoredData(uncensored=days[observed], right=days[~observed])
     sf = sps.ecdf(data).sf
-    band = sf.confidence_interval(confidence, method="log-log")
+    with warnings.catch_warnings():
+        # The log-log band is undefined where survival is 0 or 1; those points are NaN and
+        # _cross skips them, so the warning says nothing a reader needs.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = sf.confidence_interval(confidence, method="log-log")
     return stats.Interval(_cross(sf), _cross(band.low), _cross(band.high))
 
 

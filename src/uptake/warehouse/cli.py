@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 
         ws = open_workspace(workspace)
         try:
-            counts = ws.export(parquet)  # type: ignore[attr-defined]
+            counts = ws.export(parquet)
         finally:
             ws.close()
         if as_json:
