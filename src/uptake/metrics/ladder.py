@@ -33,6 +33,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext, empty_table, not_available
 from uptake.metrics.facts import PERSON_DAY, PERSON_WEEK
 from uptake.metrics.population import complete_weeks, entry, grouped, licensed_on, ratio
@@ -209,10 +210,8 @@ def person_levels(ctx: MetricContext, at: date | None = None) -> pd.DataFrame:
     """
     rules = basis(ctx)
     if rules is None or ctx.missing("licenses"):
-        raise_na = not_available(*(ctx.missing("licenses") or ["tasks", "events"]))
-        from uptake.errors import NotAvailableError
-
-        raise NotAvailableError("the ladder needs licences and activity", needs=raise_na["needs"])
+        needs = ctx.missing("licenses") or ["tasks", "events"]
+        raise NotAvailableError("the ladder needs licences and activity", needs=needs)
     t = person_inputs(ctx, at or ctx.as_of)
     df = ctx.engine.execute(t.mutate(level=level_expr(t, ctx.settings, rules)))
     return df.assign(basis=rules)
