@@ -151,7 +151,7 @@ def partition_rows(
         `{"rows": [...totals...], "segments": [...]}` (segments only with `--by`).
     """
     keys = [SEGMENT, *partition]
-    rows = public_rows(frame.sort_values(list(partition)), keys)
+    rows = public_rows(frame.sort_values([*partition, SEGMENT], kind="stable"), keys)
     out: dict[str, Any] = {
         "rows": [{k: v for k, v in r.items() if k != SEGMENT} for r in rows if r[SEGMENT] == TOTAL]
     }
