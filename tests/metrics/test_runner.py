@@ -68,3 +68,21 @@ def test_spark_engine_gives_the_same_document(ws: Workspace) -> None:
     on_duckdb = ws.metrics(as_of=date(2024, 3, 31), by="team")
     on_spark = ws.metrics(as_of=date(2024, 3, 31), by="team", engine="spark")
     assert json.dumps(on_spark, sort_keys=True) == json.dumps(on_duckdb, sort_keys=True)
+
+
+def test_ingesting_one_more_day_refreshes_only_its_week(ws: Workspace) -> None:
+    engine = ws.engine()
+    assert refresh(engine, ws.settings.metrics).mode == "full"
+    more = pd.DataFrame(
+        {
+            "event_id": ["n1", "n2"],
+            "ts": ["2024-03-27T09:00:00Z", "2024-03-27T17:00:00Z"],
+            "person": ["u0@example.com", "u1@example.com"],
+            "tool": "copilot",
+            "action": "prompt",
+        }
+    )
+    ws.ingest_frame("events", more, source="day", now=NOW)
+    report = refresh(engine, ws.settings.metrics)
+    # The ingest log's min/max timestamps of the batch name one ISO week: 03-25.
+    assert (report.mode, report.weeks) == ("incremental", [date(2024, 3, 25)])
