@@ -106,3 +106,11 @@ def test_events_before_roster_are_rekeyed(tmp_path: Path, monkeypatch: pytest.Mo
     want = ws.pseudonymise(person_id(3))
     assert dict(roster_first)["ev3"] == want
     ws.close()
+
+
+def test_roster_without_aliases_column(workspace: Workspace, tmp_path: Path) -> None:
+    people = [{k: v for k, v in r.items() if k != "aliases"} for r in rows("people", 3)]
+    [r] = workspace.ingest("people", [write(people, tmp_path / "p.csv")], now=FROZEN_NOW)
+    assert (r.accepted, r.quarantined) == (3, 0)
+    kinds = workspace.con.execute("SELECT DISTINCT kind FROM identities").fetchall()
+    assert kinds == [("roster",)]

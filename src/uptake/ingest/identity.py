@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from uptake.schema.tables import TABLES
@@ -117,7 +118,7 @@ def register_roster(
     for person, aliases in zip(roster["person"], roster["aliases"], strict=True):
         key = pseudonymise(secret, person)
         pairs[normalise(person)] = key
-        for alias in aliases if aliases is not None else []:
+        for alias in aliases if isinstance(aliases, list | tuple | np.ndarray) else []:
             if isinstance(alias, str) and alias.strip():
                 pairs.setdefault(normalise(alias), key)
     claims = pd.DataFrame({"alias": list(pairs), "person_key": list(pairs.values())})
