@@ -17,7 +17,6 @@ import pytest
 
 from uptake.metrics import compute_all
 from uptake.simulate.run import TABLE_ORDER, simulate
-from uptake.warehouse.export import export_lake
 from uptake.warehouse.lake import lake_duckdb_engine
 from uptake.warehouse.parity import diff_results
 from uptake.workspace import Workspace
@@ -57,7 +56,7 @@ def simulated(
     for name in TABLE_ORDER:
         ws.ingest(name, [root / "sim" / f for f in summary.files[name][:1]], fmt="parquet")
     lake = root / "lake"
-    export_lake(ws.con, lake)
+    ws.export(lake)
     # The simulation's `end` is the day after its last day.
     yield ws, lake, summary.end - timedelta(days=1)
     ws.close()
@@ -82,12 +81,14 @@ def test_metrics_match_on_duckdb_and_spark(
     assert _suppressed(want), "the fixture should exercise suppression"
 
     on_lake = compute_all(lake_duckdb_engine(lake), as_of, settings, k)
-    assert diff_results(want, on_lake) == []
-
     spark = SparkEngine(lake, ws.settings.engine, session=spark_root)
     try:
         got = compute_all(spark, as_of, settings, k)
     finally:
         spark.close()
     assert _suppressed(got) == _suppressed(want)
-    assert diff_results(want, got) == []
+    differences = {
+        "duckdb over the lake": diff_results(want, on_lake),
+        "spark over the lake": diff_results(want, got),
+    }
+    assert differences == {"duckdb over the lake": [], "spark over the lake": []}

@@ -135,6 +135,11 @@ class SparkEngine:
         root = session if session is not None else spark_session(settings)
         # A child session shares the JVM and cache but has its own temporary views.
         self.session: SparkSession = root.newSession()
+        if settings is not None:
+            # SQL settings are per session, so an engine may differ from the session it shares.
+            self.session.conf.set(
+                "spark.sql.shuffle.partitions", str(settings.spark_shuffle_partitions)
+            )
         self.backend: Any = ibis.pyspark.connect(self.session)
         self._nonempty: dict[str, bool] = {}
         self._materialized: dict[str, DataFrame] = {}
