@@ -183,7 +183,12 @@ def show(result: DemoResult, console: Console) -> None:
         parts = "  ".join(f"{lv} {ladder.get(lv, 0):,}" for lv in ("L1", "L2", "L3", "L4", "L5"))
         console.print(f"Adoption ladder: {parts}  (n = {ladder.get('n', 0):,})")
     km = m.get("time_to_proficiency", {})
-    if km.get("median_days") is not None:
+    if km.get("reached") is not None and km.get("median_days") is None:
+        console.print(
+            f"Time to proficiency: {km['reached']:,} reached L3, {km.get('censored', 0):,} not "
+            "yet — fewer than half, so the median is not reached yet"
+        )
+    elif km.get("median_days") is not None:
         console.print(
             f"Median time to proficiency: {km['median_days']:.0f} days "
             f"({km.get('reached', 0):,} reached L3, {km.get('censored', 0):,} not yet)"
