@@ -93,12 +93,15 @@ _CHILD = {
 
 def _run_child(kind: str, fmt: str, path: Path, work: Path) -> dict[str, float]:
     body = textwrap.dedent(_CHILD[kind])
+    # Peak memory from VmHWM of the child's own address space: ru_maxrss would carry over the
+    # parent's peak across fork and exec.
     code = (
-        "import json, resource, time\n"
+        "import json, time\n"
         f"WS, PATH, FMT = {str(work / (kind + '_' + fmt))!r}, {str(path)!r}, {fmt!r}\n"
         + body
-        + "\nprint(json.dumps({'seconds': seconds, 'rows': rows, "
-        "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+        + "\nhwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0]\n"
+        "print(json.dumps({'seconds': seconds, 'rows': rows, "
+        "'peak_mb': int(hwm.split()[1]) / 1024}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if out.returncode != 0:
