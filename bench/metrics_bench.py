@@ -2,7 +2,7 @@
 
 Per tier, a simulated organisation is generated, ingested into a workspace and exported to a
 Parquet lake (setup, not measured). Then, each in a fresh child process so its peak memory
-(`ru_maxrss`) is its own:
+(VmHWM) is its own:
 
 * `pipeline` — full recompute of all metrics: facts rebuilt from scratch, every family
   (`compute_all`); compared with the §10 targets;
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -47,8 +46,14 @@ RAW_SQL = (
 # -- child processes -------------------------------------------------------------------------
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _peak_mb(pid: int | str = "self") -> float:
+    """Peak resident memory (VmHWM) of a process in MB.
+
+    ru_maxrss is not used: Linux carries the parent's peak over fork and exec into it.
+    """
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        line = next(ln for ln in fh if ln.startswith("VmHWM"))
+    return int(line.split()[1]) / 1024
 
 
 def _child_setup(work: Path, people: int) -> dict[str, Any]:
@@ -110,25 +115,16 @@ def _child_pipeline(work: Path, as_of: date, kind: str) -> dict[str, Any]:
     out = {"seconds": seconds, "startup_s": started, "parts": parts}
     if kind == "spark":
         engine.close()
-        out["jvm_peak_mb"] = _stop_spark(engine.session)
+        out["jvm_peak_mb"] = _jvm_peak_mb()
     return out
 
 
-def _stop_spark(session: Any) -> float:
-    """Stop Spark and wait for its JVM, whose peak memory then counts as a child's."""
+def _jvm_peak_mb() -> float:
+    """Peak memory of the local Spark JVM (the driver's gateway process)."""
     from pyspark import SparkContext
 
-    gateway = SparkContext._gateway
-    proc = getattr(gateway, "proc", None)
-    session.sparkContext.stop()
-    if gateway is not None:
-        gateway.shutdown()
-    if proc is not None:
-        # The JVM's gateway server exits when its standard input closes.
-        if proc.stdin is not None:
-            proc.stdin.close()
-        proc.wait(timeout=120)
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    proc = getattr(SparkContext._gateway, "proc", None)
+    return _peak_mb(proc.pid) if proc is not None else float("nan")
 
 
 def _child_pandas(work: Path, as_of: date) -> dict[str, Any]:
