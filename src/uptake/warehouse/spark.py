@@ -51,7 +51,6 @@ def _conf(settings: EngineSettings) -> dict[str, str]:
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         # Keep Spark's scratch tables out of the user's current directory.
         "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "uptake-spark-warehouse"),
-        "spark.driver.extraJavaOptions": "-Dlog4j2.level=error",
     }
 
 
