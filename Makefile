@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/uptake demo --workspace demo-workspace --no-serve
 
 test: $(STAMP)
-	$(BIN)/pytest -q -n 2 -m "not slow"
+	$(BIN)/pytest -q -n 2 --dist loadgroup -m "not slow"
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests bench

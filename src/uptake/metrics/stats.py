@@ -73,7 +73,9 @@ def bootstrap(
         The statistic on the data with its interval; bounds are None when a sample has fewer
         than two values (no resampling variability to measure).
     """
-    arrays = [np.asarray(s, dtype=float) for s in samples]
+    # Sorted: resampling draws positions, so the interval must not depend on row order (the
+    # same data arrives in different orders from different engines).
+    arrays = [np.sort(np.asarray(s, dtype=float)) for s in samples]
     if not arrays or any(a.size == 0 for a in arrays):
         return Interval(None, None, None)
     point = _clean(np.asarray(statistic(*arrays, axis=-1)).item())
