@@ -37,6 +37,10 @@ class _Saving:
     manual: np.ndarray | None
     baseline: float | None
     weight: float  # AI-assisted runs × (minutes → hours per week)
+    # Bootstrap replicates of each arm's median; the workflows' samples are independent, so
+    # the total's replicate b is the weighted sum of every workflow's replicate b.
+    ai_reps: np.ndarray | None = None
+    manual_reps: np.ndarray | None = None
 
     @property
     def samples(self) -> list[np.ndarray]:
@@ -130,11 +134,6 @@ def workflow_frame(
     k = ctx.min_group_size
     weeks = ctx.window_days / 7
     cat = catalogue.set_index("workflow")
-    boot: dict[str, Any] = {
-        "n_resamples": s.bootstrap_resamples,
-        "seed": s.seed,
-        "confidence": s.confidence_level,
-    }
     rows: list[dict[str, Any]] = []
     plans: list[_Saving] = []
     for wf_key, g in runs.groupby("workflow", sort=True):
@@ -148,11 +147,20 @@ def workflow_frame(
         manual_ok = len(man_x) >= s.outcomes_min_runs and people_man >= k
         ai_ok = len(ai_x) >= s.outcomes_min_runs
         baseline = _num(cat, wf, "baseline_minutes")
-        med_ai = stats.median_ci(ai_x, **boot)
-        med_man = stats.median_ci(man_x, **boot) if manual_ok else stats.Interval(None, None, None)
+        # One set of replicates per arm serves the arm's median, the difference and the total.
+        rng = np.random.default_rng([s.seed, len(rows)])
+        ai_reps = stats.median_replicates(ai_x, s.bootstrap_resamples, rng) if len(ai_x) else None
+        man_reps = stats.median_replicates(man_x, s.bootstrap_resamples, rng) if manual_ok else None
+        conf = s.confidence_level
+        med_ai = _arm_interval(ai_x, ai_reps, conf)
+        med_man = (
+            _arm_interval(man_x, man_reps, conf) if manual_ok else stats.Interval(None, None, None)
+        )
         vs_manual = (
-            stats.bootstrap([ai_x, man_x], _diff_median, **boot)
-            if ai_ok and manual_ok
+            stats.percentile_interval(
+                float(np.median(man_x) - np.median(ai_x)), man_reps - ai_reps, conf
+            )
+            if ai_ok and manual_ok and ai_reps is not None and man_reps is not None
             else stats.Interval(None, None, None)
         )
         vs_base = (
@@ -167,8 +175,16 @@ def workflow_frame(
         per_week = len(ai_x) / 60 / weeks
         hours = _scale(saving, per_week)
         if reference is not None:
+            manual_used = reference == "manual"
             plans.append(
-                _Saving(ai_x, man_x if reference == "manual" else None, baseline, per_week)
+                _Saving(
+                    ai_x,
+                    man_x if manual_used else None,
+                    baseline,
+                    per_week,
+                    ai_reps,
+                    man_reps if manual_used else None,
+                )
             )
         steps = _steps(cat, wf)
         shown_arms = [people_ai] + ([people_man] if manual_ok else [])
@@ -208,45 +224,31 @@ def workflow_frame(
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True), plans
 
 
-def _diff_median(ai: np.ndarray, manual: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.median(manual, axis=axis) - np.median(ai, axis=axis)
-
-
 def _plan_saving(p: _Saving) -> float:
     ref = float(np.median(p.manual)) if p.manual is not None else float(p.baseline or 0.0)
     return ref - float(np.median(p.ai))
 
 
 def _total_interval(ctx: MetricContext, plans: list[_Saving]) -> stats.Interval:
-    """Bootstrap interval of total hours saved per week, resampling every workflow together."""
-    if not plans:
+    """Bootstrap interval of total hours saved per week from the workflows' replicates."""
+    if not plans or any(p.ai_reps is None for p in plans):
         return stats.Interval(None, None, None)
-    samples: list[np.ndarray] = []
-    parts: list[tuple[int, int | None, float, float]] = []
+    total_reps: np.ndarray | float = 0.0
     for p in plans:
-        ai_i = len(samples)
-        samples.append(p.ai)
-        man_i: int | None = None
-        if p.manual is not None:
-            man_i = len(samples)
-            samples.append(p.manual)
-        parts.append((ai_i, man_i, float(p.baseline or 0.0), p.weight))
-
-    def total(*xs: np.ndarray, axis: int = -1) -> np.ndarray:
-        acc: np.ndarray | float = 0.0
-        for ai_i, man_i, base, weight in parts:
-            ref = np.median(xs[man_i], axis=axis) if man_i is not None else base
-            acc = acc + weight * (ref - np.median(xs[ai_i], axis=axis))
-        return np.asarray(acc)
-
-    s = ctx.settings
-    return stats.bootstrap(
-        samples,
-        total,
-        n_resamples=s.bootstrap_resamples,
-        seed=s.seed,
-        confidence=s.confidence_level,
+        ref = p.manual_reps if p.manual_reps is not None else float(p.baseline or 0.0)
+        total_reps = total_reps + p.weight * (ref - p.ai_reps)  # type: ignore[operator]
+    point = sum(p.weight * _plan_saving(p) for p in plans)
+    return stats.percentile_interval(
+        point, np.asarray(total_reps, dtype=float), ctx.settings.confidence_level
     )
+
+
+def _arm_interval(x: np.ndarray, reps: np.ndarray | None, confidence: float) -> stats.Interval:
+    if reps is None or len(x) == 0:
+        return stats.Interval(None, None, None)
+    if len(x) < 2:
+        return stats.Interval(float(np.median(x)), None, None)
+    return stats.percentile_interval(float(np.median(x)), reps, confidence)
 
 
 def roi(ctx: MetricContext, hours: stats.Interval, *, suppressed: bool) -> dict[str, Any]:

@@ -1,0 +1,30 @@
+"""The direct bootstrap draw of a median matches brute-force resampling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from uptake.metrics import stats
+
+
+@pytest.mark.parametrize("n", [41, 1000, 1001])
+def test_median_replicates_match_brute_force(n: int) -> None:
+    rng = np.random.default_rng(5)
+    x = rng.gamma(2.0, 10.0, size=n)
+    direct = stats.median_replicates(x, 20_000, np.random.default_rng(1))
+    brute = np.median(np.random.default_rng(2).choice(x, size=(20_000, n)), axis=1)
+    # Same distribution: its quantiles agree to within sampling noise.
+    for q in (2.5, 25, 50, 75, 97.5):
+        a, b = np.percentile(direct, q), np.percentile(brute, q)
+        assert abs(a - b) <= 0.05 * np.std(brute) + 1e-9 or abs(a - b) / b < 0.01, (q, a, b)
+
+
+def test_median_replicates_are_order_free_and_seeded() -> None:
+    x = np.arange(2001.0)
+    a = stats.median_replicates(x, 500, np.random.default_rng(3))
+    b = stats.median_replicates(x[::-1], 500, np.random.default_rng(3))
+    assert np.array_equal(a, b)
+    ci = stats.percentile_interval(float(np.median(x)), a)
+    assert ci.low is not None and ci.high is not None
+    assert ci.low < 1000 < ci.high
