@@ -72,8 +72,6 @@ def staged_progress(
     def step(stage: str) -> None:
         nonlocal shown
         progress.update(task, description=f"{description}: {stage}")
-        if stage == "read":
-            progress.advance(task, 0)
         if not shown and time.perf_counter() - started > after and err_console.is_terminal:
             progress.start()
             shown = True

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from uptake.config import CONFIG_FILE, Settings, default_toml, load_settings
-from uptake.errors import InputError, IntegrityError, WorkspaceError
+from uptake.errors import InputError, WorkspaceError
 from uptake.ingest import identity
 from uptake.ingest.pipeline import BatchIngest, IngestResult, Quarantined, file_hash
 from uptake.ingest.readers import FORMATS, detect_format
@@ -265,7 +264,7 @@ class Workspace:
         digest = file_hash(path)
         rejects = [
             Quarantined(
-                r.locator, r.reason, r.field, r.detail or r.reason, _redacted_record(self, r.record)
+                r.locator, r.reason, r.field, r.detail or r.reason, _redacted_record(r.record)
             )
             for r in parsed.rejects
         ]
@@ -376,12 +375,6 @@ class Workspace:
 
         return run_checks(self)
 
-    def check(self) -> None:
-        """Raise IntegrityError when any doctor check fails."""
-        failed = [c for c in self.doctor() if not c["ok"]]
-        if failed:
-            raise IntegrityError("; ".join(f"{c['check']}: {c['message']}" for c in failed))
-
     def schema_version(self) -> int:
         """Applied schema version."""
         return current_version(self.con)
@@ -389,32 +382,6 @@ class Workspace:
     def newest_schema_version(self) -> int:
         """Newest schema version this uptake knows."""
         return max(m.version for m in MIGRATIONS)
-
-    def audit(
-        self,
-        actor: str,
-        action: str,
-        subject: str | None,
-        *,
-        role: str | None = None,
-        detail: str | None = None,
-    ) -> None:
-        """Record an individual-level read in the audit log (§8)."""
-        self.con.execute(
-            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
-            [datetime.now(UTC).replace(tzinfo=None), actor, role, action, subject, detail],
-        )
-
-    @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write transaction on the warehouse (package-internal)."""
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield self.con
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -434,7 +401,7 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _redacted_record(ws: Workspace, record: Any) -> str:
+def _redacted_record(record: Any) -> str:
     import json
 
     from uptake.ingest.redact import redact
