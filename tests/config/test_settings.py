@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,29 @@ def test_every_setting_has_help_and_appears_in_default_toml() -> None:
         for name, f in field.annotation.model_fields.items():  # type: ignore[union-attr]
             assert f.description, f"{section}.{name} has no help text"
             assert f"{name} =" in text
+
+
+def test_default_toml_is_valid_and_every_line_uncomments_as_written(tmp_path: Path) -> None:
+    text = default_toml()
+    assert tomllib.loads(text) == {section: {} for section in Settings.model_fields}, (
+        "the file as written sets nothing"
+    )
+    setting = re.compile(r"^# ([a-z_]+) = ")
+    lines = text.splitlines()
+    uncommented = [line[2:] if setting.match(line) else line for line in lines]
+    assert sum(1 for line in lines if setting.match(line)) == sum(
+        len(f.annotation.model_fields)  # type: ignore[union-attr]
+        for f in Settings.model_fields.values()
+    )
+    (tmp_path / "uptake.toml").write_text("\n".join(uncommented))
+    s = load_settings(tmp_path)
+    # Lines of settings that are unset by default carry an example value, not an empty one.
+    assert s.engine.duckdb_threads == 2
+    assert s.metrics.feedback_resolved_statuses == ["resolved", "closed", "done"]
+    assert "Undefined" not in text
+
+
+def test_currency_must_be_an_iso_code(tmp_path: Path) -> None:
+    assert load_settings(tmp_path).metrics.currency == "USD"
+    with pytest.raises(ConfigError, match="currency"):
+        load_settings(tmp_path, {"metrics.currency": "dollars"})

@@ -2,101 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
+from uptake.config.metrics import MetricsSettings
+from uptake.config.sections import EngineSettings, IngestSettings, PrivacySettings, ServeSettings
 from uptake.errors import ConfigError
-from uptake.metrics.settings import MetricsSettings
 
 CONFIG_FILE = "uptake.toml"
-
-
-class PrivacySettings(BaseModel):
-    """Privacy rules of DESIGN §8."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    min_group_size: int = Field(
-        5,
-        description="Smallest group whose numbers are shown; never below 3 (§8).",
-    )
-
-    @field_validator("min_group_size")
-    @classmethod
-    def _safe_k(cls, v: int) -> int:
-        if v < 3:
-            raise ValueError(f"min_group_size {v} is unsafe: it must be at least 3")
-        return v
-
-
-class IngestSettings(BaseModel):
-    """How input rows are read and validated (§9)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    naive_timezone: str = Field(
-        "UTC", description="Time zone assumed for timestamps that carry no offset."
-    )
-    clock_skew_minutes: int = Field(
-        15,
-        ge=0,
-        description="Timestamps further than this in the future are quarantined.",
-    )
-    progress_after_seconds: float = Field(
-        1.0, ge=0, description="Show a progress bar when an ingest runs longer than this."
-    )
-
-    @field_validator("naive_timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}") from None
-        return v
-
-
-class EngineSettings(BaseModel):
-    """Compute engines (§10)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    default: str = Field("duckdb", description="Engine for metrics: duckdb or spark.")
-    spark_master: str = Field("local[2]", description="Spark master URL for --engine spark.")
-    spark_shuffle_partitions: int = Field(
-        4, ge=1, description="spark.sql.shuffle.partitions for local runs."
-    )
-    duckdb_threads: int | None = Field(
-        None, ge=1, description="DuckDB worker threads (default: all cores)."
-    )
-    duckdb_memory_limit: str | None = Field(
-        None, description="DuckDB memory limit such as '4GB' (default: DuckDB's own)."
-    )
-
-    @field_validator("default")
-    @classmethod
-    def _engine(cls, v: str) -> str:
-        if v not in ("duckdb", "spark"):
-            raise ValueError(f"engine must be duckdb or spark, not {v!r}")
-        return v
-
-
-class ServeSettings(BaseModel):
-    """Web server (§15)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = Field("127.0.0.1", description="Address `uptake serve` listens on.")
-    port: int = Field(8765, ge=1, le=65535, description="Port `uptake serve` listens on.")
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -177,25 +99,50 @@ def load_settings(folder: Path | None, overrides: dict[str, Any] | None = None) 
 
 
 def default_toml() -> str:
-    """The commented uptake.toml that `uptake init` writes, listing every setting."""
+    """The commented uptake.toml that `uptake init` writes, listing every setting.
+
+    Every commented setting line is valid TOML once uncommented: it shows the default, or
+    for a setting that is unset by default an example value.
+
+    Returns:
+        The file's text.
+    """
     lines = [
         "# uptake workspace settings. Precedence: defaults < this file < UPTAKE__SECTION__KEY",
-        "# environment variables < command-line flags.",
+        "# environment variables < command-line flags. Uncomment a line to change a setting.",
         "",
     ]
     for section, field in Settings.model_fields.items():
         model = field.annotation
         lines.append(f"[{section}]")
         for name, f in model.model_fields.items():  # type: ignore[union-attr]
+            default = f.get_default(call_default_factory=True)
             lines.append(f"# {f.description}")
-            default = f.default
             if default is None:
-                lines.append(f"# {name} =")
-            elif isinstance(default, str):
-                lines.append(f'# {name} = "{default}"')
-            elif isinstance(default, bool):
-                lines.append(f"# {name} = {str(default).lower()}")
-            else:
-                lines.append(f"# {name} = {default}")
+                extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+                lines.append("# (unset by default; for example:)")
+                default = extra["example"]
+            lines.append(f"# {name} = {toml_value(default)}")
         lines.append("")
     return "\n".join(lines)
+
+
+def toml_value(value: Any) -> str:
+    """A TOML literal for a setting value.
+
+    Args:
+        value: a string, bool, number or list of those.
+
+    Returns:
+        The value as TOML source.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        # JSON string escapes are a subset of TOML basic-string escapes.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise ConfigError(f"setting value {value!r} has no TOML form")

@@ -1,0 +1,91 @@
+"""The sections of uptake.toml other than `[metrics]`: privacy, ingest, engine, serve."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class PrivacySettings(BaseModel):
+    """Privacy rules: how small a group may be before its numbers are hidden."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_group_size: int = Field(
+        5,
+        description="Smallest group whose numbers are shown; never below 3.",
+    )
+
+    @field_validator("min_group_size")
+    @classmethod
+    def _safe_k(cls, v: int) -> int:
+        if v < 3:
+            raise ValueError(f"min_group_size {v} is unsafe: it must be at least 3")
+        return v
+
+
+class IngestSettings(BaseModel):
+    """How input rows are read and validated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    naive_timezone: str = Field(
+        "UTC", description="Time zone assumed for timestamps that carry no offset."
+    )
+    clock_skew_minutes: int = Field(
+        15,
+        ge=0,
+        description="Timestamps further than this in the future are quarantined.",
+    )
+    progress_after_seconds: float = Field(
+        1.0, ge=0, description="Show a progress bar when an ingest runs longer than this."
+    )
+
+    @field_validator("naive_timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+
+class EngineSettings(BaseModel):
+    """Compute engines: embedded DuckDB by default, Apache Spark to scale out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default: str = Field("duckdb", description="Engine for metrics: duckdb or spark.")
+    spark_master: str = Field("local[2]", description="Spark master URL for --engine spark.")
+    spark_shuffle_partitions: int = Field(
+        4, ge=1, description="spark.sql.shuffle.partitions for local runs."
+    )
+    duckdb_threads: int | None = Field(
+        None,
+        ge=1,
+        description="DuckDB worker threads (default: all cores).",
+        json_schema_extra={"example": 2},
+    )
+    duckdb_memory_limit: str | None = Field(
+        None,
+        description="DuckDB memory limit such as '4GB' (default: DuckDB's own).",
+        json_schema_extra={"example": "4GB"},
+    )
+
+    @field_validator("default")
+    @classmethod
+    def _engine(cls, v: str) -> str:
+        if v not in ("duckdb", "spark"):
+            raise ValueError(f"engine must be duckdb or spark, not {v!r}")
+        return v
+
+
+class ServeSettings(BaseModel):
+    """The web server of `uptake serve`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field("127.0.0.1", description="Address `uptake serve` listens on.")
+    port: int = Field(8765, ge=1, le=65535, description="Port `uptake serve` listens on.")
