@@ -212,37 +212,29 @@ def show(result: DemoResult, console: Console) -> None:
     )
 
 
-def register(app: typer.Typer) -> None:
-    """Add the `demo` command to the uptake CLI.
-
-    Args:
-        app: the root Typer app.
-    """
-
-    @app.command("demo")
-    def demo_command(
-        people: Annotated[int, typer.Option("--people", min=10, help="Headcount.")] = 2000,
-        days: Annotated[int, typer.Option("--days", min=14, help="Simulated days.")] = 120,
-        seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
-        scenario: Annotated[
-            str, typer.Option("--scenario", help="Simulator scenario: mixed, stalled, coached.")
-        ] = "mixed",
-        workspace: Annotated[
-            Path, typer.Option("--workspace", "-w", help="Folder for the demo workspace.")
-        ] = Path("demo-workspace"),
-        no_serve: Annotated[
-            bool,
-            typer.Option("--no-serve", help="Stop after writing results (for scripts)."),
-        ] = False,
-    ) -> None:
-        """Simulate an organisation, ingest it into a fresh workspace and show the results."""
-        console = Console()
-        result = run_demo(
-            workspace, people=people, days=days, seed=seed, scenario=scenario, console=console
+def demo_command(
+    people: Annotated[int, typer.Option("--people", min=10, help="Headcount.")] = 2000,
+    days: Annotated[int, typer.Option("--days", min=14, help="Simulated days.")] = 120,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
+    scenario: Annotated[
+        str, typer.Option("--scenario", help="Simulator scenario: mixed, stalled, coached.")
+    ] = "mixed",
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="Folder for the demo workspace.")
+    ] = Path("demo-workspace"),
+    no_serve: Annotated[
+        bool,
+        typer.Option("--no-serve", help="Stop after writing results (for scripts)."),
+    ] = False,
+) -> None:
+    """Simulate an organisation, ingest it into a fresh workspace and show the results."""
+    console = Console()
+    result = run_demo(
+        workspace, people=people, days=days, seed=seed, scenario=scenario, console=console
+    )
+    show(result, console)
+    if not no_serve:
+        console.print(
+            "[yellow]The dashboard server is not part of this release yet; the results "
+            "above and the charts are the demo's output.[/]"
         )
-        show(result, console)
-        if not no_serve:
-            console.print(
-                "[yellow]The dashboard server is not part of this release yet; the results "
-                "above and the charts are the demo's output.[/]"
-            )

@@ -1,4 +1,4 @@
-"""`uptake simulate` as registered on a Typer app."""
+"""`uptake simulate` through the uptake app."""
 
 from __future__ import annotations
 
@@ -8,17 +8,10 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from uptake.simulate.cli import register
+from uptake.cli import app
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps Typer in multi-command mode
-        """Nothing."""
-
     return app
 
 

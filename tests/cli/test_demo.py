@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from uptake.demo import MARKER, run_demo
+from uptake.cli.demo import MARKER, run_demo
 from uptake.errors import WorkspaceError
 
 

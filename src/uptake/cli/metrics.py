@@ -1,15 +1,15 @@
-"""The `uptake metrics` command: every §6 metric as rich tables or JSON, via Workspace."""
+"""The `uptake metrics` command: every metric as rich tables or JSON, via Workspace."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
 from uptake.errors import InputError
 
 SEGMENT_CHOICES = ("role", "function", "team", "manager", "level", "location", "cohort", "tenure")
@@ -39,55 +39,34 @@ _SKIP = {
 }
 
 
-def register(app: typer.Typer) -> None:
-    """Add the `metrics` command to the uptake CLI.
-
-    Args:
-        app: the root Typer app.
-    """
-
-    @app.command("metrics")
-    def metrics_command(
-        workspace: Annotated[
-            Path | None,
-            typer.Option(
-                "--workspace",
-                "-w",
-                help="Workspace folder (default: $UPTAKE_WORKSPACE, else the current directory).",
-            ),
-        ] = None,
-        as_of: Annotated[
-            str | None,
-            typer.Option(
-                "--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."
-            ),
-        ] = None,
-        by: Annotated[
-            str | None,
-            typer.Option("--by", help=f"Segment by one of: {', '.join(SEGMENT_CHOICES)}."),
-        ] = None,
-        engine: Annotated[
-            str | None, typer.Option("--engine", help="Compute engine: duckdb or spark.")
-        ] = None,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print machine-readable JSON.")
-        ] = False,
-    ) -> None:
-        """Every adoption metric (DESIGN §6), groups below the minimum size shown as "< k"."""
-        from uptake.cli import open_workspace, print_json
-
-        day = _parse_day(as_of)
-        if by is not None and by not in SEGMENT_CHOICES:
-            raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENT_CHOICES)}")
-        ws = open_workspace(workspace)
-        try:
-            doc = ws.metrics(as_of=day, by=by, engine=engine)
-        finally:
-            ws.close()
-        if as_json:
-            print_json(doc)
-            return
-        render(doc, Console())
+def metrics_command(
+    workspace: WorkspaceOpt = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help=f"Segment by one of: {', '.join(SEGMENT_CHOICES)}."),
+    ] = None,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Compute engine: duckdb or spark.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every adoption metric; groups below the minimum size are shown as "< k"."""
+    day = _parse_day(as_of)
+    if by is not None and by not in SEGMENT_CHOICES:
+        raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENT_CHOICES)}")
+    ws = open_workspace(workspace)
+    try:
+        doc = ws.metrics(as_of=day, by=by, engine=engine)
+    finally:
+        ws.close()
+    if as_json:
+        print_json(doc)
+        return
+    render(doc, Console())
 
 
 def _parse_day(text: str | None) -> date | None:

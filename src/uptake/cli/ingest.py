@@ -1,0 +1,128 @@
+"""`uptake ingest`: files into the warehouse, one atomic batch per file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table as RichTable
+
+from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, staged_progress
+from uptake.errors import InputError
+from uptake.ingest.readers import FORMATS
+from uptake.schema.tables import TABLES
+
+
+def _parse_pairs(items: list[str], flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            expected = "canonical=source" if flag == "--map" else "KEY=VALUE"
+            raise InputError(f"{flag} {item!r}: expected {expected}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def ingest(
+    table: Annotated[
+        str,
+        typer.Argument(
+            help="Canonical table (people, events, tasks, …); omit it for a vendor --format."
+        ),
+    ],
+    files: Annotated[list[Path] | None, typer.Argument(help="Input files.")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv, jsonl, parquet or a vendor format (default: from the file extension).",
+        ),
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Column rename canonical=source; repeatable."),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="Saved mapping file for survey/ticket exports."),
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            help="Vendor connector setting KEY=VALUE (such as scope or monthly_cost); repeatable.",
+        ),
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest files into the warehouse; each file commits atomically."""
+    files = list(files or [])
+    if fmt and fmt not in FORMATS and table not in TABLES:
+        # Vendor formats know their tables: `uptake ingest --format scim users.json`.
+        files.insert(0, Path(table))
+    if not files:
+        raise InputError("no input files given")
+    ws = open_workspace(workspace)
+    options: dict[str, Any] = {"params": _parse_pairs(option or [], "--option")}
+    if mapping_file:
+        options["mapping"] = mapping_file
+    results = []
+    with staged_progress(
+        len(files), f"ingest {table}", ws.settings.ingest.progress_after_seconds
+    ) as step:
+        for f in files:
+            results.extend(
+                ws.ingest(
+                    table,
+                    [f],
+                    fmt=fmt,
+                    mapping=_parse_pairs(mapping or [], "--map"),
+                    options=options,
+                    progress=step,
+                )
+            )
+    ws.close()
+    if as_json:
+        for r in results:
+            sys.stdout.write(json.dumps(r.to_dict()) + "\n")
+        return
+    first, last = results[0].batch, results[-1].batch
+    batches = f"{first}–{last}" if last != first else str(first)
+    seconds = sum(r.seconds for r in results)
+    one_file = len({r.source for r in results}) == 1
+    title = f"Ingested {Path(results[0].source).name}" if one_file else "Ingest summary"
+    t = RichTable(title=f"{title} · batch {batches} · {seconds:.1f} s")
+    if not one_file:
+        t.add_column("file", overflow="fold", ratio=2)
+    t.add_column("table", no_wrap=True)
+    for col in ("rows", "accepted", "unrostered", "duplicates", "quarantined"):
+        t.add_column(col, no_wrap=True, min_width=len(col), justify="right")
+    for r in results:
+        t.add_row(
+            *([] if one_file else [Path(r.source).name]),
+            r.table,
+            f"{r.rows:,}",
+            f"{r.accepted:,}",
+            f"{r.unrostered:,}",
+            f"{r.duplicates:,}",
+            f"[red]{r.quarantined:,}[/]" if r.quarantined else "0",
+        )
+    console.print(t)
+    for r in results:
+        for note in r.notes:
+            console.print(f"[yellow]note:[/] {Path(r.source).name}: {note}")
+    reasons: dict[str, int] = {}
+    for r in results:
+        for k, v in r.by_reason.items():
+            reasons[k] = reasons.get(k, 0) + v
+    if reasons:
+        console.print(
+            "Quarantined by reason: "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(reasons.items()))
+            + " — see `uptake quarantine`"
+        )

@@ -1,0 +1,59 @@
+"""`uptake simulate`: a synthetic organisation with ground truth, written to files."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from uptake.errors import UptakeError
+from uptake.simulate.run import FORMATS, simulate
+from uptake.simulate.scenarios import SCENARIOS
+
+
+def simulate_command(
+    out: Path = typer.Option(..., "--out", help="Directory to write the files to."),
+    people: int = typer.Option(1000, "--people", min=1, help="Headcount of the organisation."),
+    days: int = typer.Option(120, "--days", min=1, help="Length of the period in days."),
+    seed: int = typer.Option(42, "--seed", help="Random seed (same seed, same files)."),
+    start: datetime | None = typer.Option(
+        None,
+        "--start",
+        formats=["%Y-%m-%d"],
+        help="First day (YYYY-MM-DD); default: today minus --days.",
+    ),
+    scenario: str = typer.Option("mixed", "--scenario", help=f"One of: {', '.join(SCENARIOS)}."),
+    dirty: bool = typer.Option(
+        False, "--dirty", help="Plant known bad rows and list them in the ground truth."
+    ),
+    fmt: str = typer.Option(
+        "parquet", "--format", help=f"File format of the tables: {', '.join(FORMATS)}."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+) -> None:
+    """Generate a synthetic organisation adopting AI tools, with ground truth."""
+    try:
+        summary = simulate(
+            people=people,
+            days=days,
+            seed=seed,
+            start=start.date() if start else None,
+            scenario=scenario,
+            dirty=dirty,
+            out=out,
+            fmt=fmt,
+            progress=progress and not as_json,
+        )
+    except UptakeError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(exc.exit_code) from None
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2))
+        return
+    console = Console()
+    for line in summary.lines():
+        console.print(line, highlight=False)
