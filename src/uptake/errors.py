@@ -80,3 +80,10 @@ class EngineError(UptakeError):
     """A compute engine (DuckDB, Spark) is unavailable or failed."""
 
     exit_code = 3
+
+
+class StaleFactsError(WorkspaceError):
+    """The materialised facts lag the warehouse; reads never refresh them."""
+
+    exit_code = 2
+    http_status = 409

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -20,12 +20,16 @@ from uptake.ingest.readers import FORMATS, detect_format
 from uptake.schema.migrations import MIGRATIONS, current_version
 from uptake.schema.tables import TABLES, table
 from uptake.warehouse.database import DB_FILE, connect
+from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
+
+if TYPE_CHECKING:
+    from uptake.metrics.facts import RefreshReport
+    from uptake.metrics.result import MetricsReport
 
 SECRET_FILE = "secret"
 SECRET_ENV = "UPTAKE_SECRET"
 WORKSPACE_ENV = "UPTAKE_WORKSPACE"
-_FINGERPRINT_PROBE = "uptake:secret-fingerprint"
 
 
 def find_workspace(path: Path | str | None = None) -> Path:
@@ -83,7 +87,7 @@ class Workspace:
         ws = cls(folder, load_settings(folder, overrides))
         ws.con.execute(
             "INSERT INTO workspace_meta VALUES ('secret_fingerprint', ?)",
-            [ws.pseudonymise(_FINGERPRINT_PROBE)],
+            [ws.pseudonymise(FINGERPRINT_PROBE)],
         )
         return ws
 
@@ -166,6 +170,7 @@ class Workspace:
         options: dict[str, Any] | None = None,
         now: datetime | None = None,
         progress: Callable[[str], None] | None = None,
+        refresh: bool = True,
     ) -> list[IngestResult]:
         """Ingest files into a canonical table, each file as one atomic batch.
 
@@ -177,6 +182,8 @@ class Workspace:
             options: vendor connector options (such as a mapping file).
             now: current time for the clock-skew check (tests freeze it).
             progress: callback told the stage of work as it goes.
+            refresh: bring the metric facts up to date afterwards (pass False when ingesting
+                several files in a row, then call `refresh` once).
 
         Returns:
             One result per file (and per table for vendor files feeding several).
@@ -195,6 +202,8 @@ class Workspace:
             spec = table(table_name)
             kind = detect_format(p, fmt)
             results.append(self._batch(spec, now, progress).run_file(p, kind, dict(mapping or {})))
+        if refresh:
+            self.refresh(progress=progress)
         return results
 
     def ingest_frame(
@@ -204,6 +213,7 @@ class Workspace:
         *,
         source: str,
         now: datetime | None = None,
+        refresh: bool = True,
     ) -> IngestResult:
         """Ingest an in-memory frame of canonical input columns (plus optional `__locator`).
 
@@ -212,11 +222,37 @@ class Workspace:
             frame: rows with canonical input column names and raw identifiers.
             source: name recorded in ingest_log and used in locators.
             now: current time for the clock-skew check.
+            refresh: bring the metric facts up to date afterwards.
 
         Returns:
             The batch result.
         """
-        return self._batch(table(table_name), now, None).run_frame(frame, source, "frame", None, [])
+        result = self._batch(table(table_name), now, None).run_frame(
+            frame, source, "frame", None, []
+        )
+        if refresh:
+            self.refresh()
+        return result
+
+    def refresh(
+        self, *, full: bool = False, progress: Callable[[str], None] | None = None
+    ) -> RefreshReport:
+        """Bring the materialised metric facts up to date with what was ingested.
+
+        Incremental where it can be: only the reporting weeks new batches touch are rebuilt.
+
+        Args:
+            full: rebuild every fact table regardless of what changed.
+            progress: callback told the stage of work ("refresh").
+
+        Returns:
+            What was rebuilt (mode, weeks, reason).
+        """
+        from uptake.metrics.facts import refresh
+
+        if progress is not None:
+            progress("refresh")
+        return refresh(self.engine(), self.settings.metrics, full=full)
 
     def _batch(
         self,
@@ -291,8 +327,8 @@ class Workspace:
 
     def metrics(
         self, as_of: date | None = None, by: str | None = None, engine: str | None = None
-    ) -> dict[str, Any]:
-        """Every metric of DESIGN §6 (see `uptake.metrics.compute_all`).
+    ) -> MetricsReport:
+        """Every adoption metric as of a date; reads only, so it is safe beside other readers.
 
         Args:
             as_of: last day included (default: the last day with activity, at most today).
@@ -301,11 +337,17 @@ class Workspace:
             engine: duckdb (default) or spark.
 
         Returns:
-            `{"as_of", "window_days", "min_group_size", "metrics"}`.
+            The typed report; `report.to_dict()` is the `--json` document.
         """
         from uptake.metrics.runner import run
 
-        return run(self, as_of=as_of, by=by, engine=engine)
+        return run(self.con, self.settings, as_of=as_of, by=by, engine=engine)
+
+    def default_as_of(self) -> tuple[date, str]:
+        """The date metrics use when none is given, and the rule that chose it, in words."""
+        from uptake.metrics.runner import default_as_of
+
+        return default_as_of(self.engine())
 
     def export(self, out_dir: Path | str) -> dict[str, int]:
         """Write every canonical table to a Parquet lake (events partitioned by date, Hive layout).
@@ -373,7 +415,7 @@ class Workspace:
         """Integrity checks of the workspace; each check reports ok and a message."""
         from uptake.warehouse.doctor import run_checks
 
-        return run_checks(self)
+        return run_checks(self.con, self.path / SECRET_FILE, self.pseudonymise(FINGERPRINT_PROBE))
 
     def schema_version(self) -> int:
         """Applied schema version."""

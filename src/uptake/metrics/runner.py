@@ -1,4 +1,8 @@
-"""Running the metrics for a workspace: choosing the engine and the as-of date."""
+"""Running the metrics over a warehouse: the engine, the as-of rule and fresh-facts check.
+
+Reads only: the facts are refreshed after ingest (or by `uptake refresh`), never here, so a
+read-only connection or a second reader beside a writer can compute every metric.
+"""
 
 from __future__ import annotations
 
@@ -7,72 +11,116 @@ import shutil
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pandas as pd
 
-from uptake.errors import EngineError, InputError
+from uptake.config import Settings
+from uptake.errors import EngineError, InputError, StaleFactsError
 from uptake.metrics import compute_all
-from uptake.metrics.facts import PERSON_DAY, refresh
-from uptake.warehouse.engine import Engine
-
-if TYPE_CHECKING:
-    from uptake.workspace import Workspace
+from uptake.metrics.facts import PERSON_DAY, STATE, refresh
+from uptake.metrics.result import MetricsReport
+from uptake.warehouse.engine import DuckDBEngine, Engine
 
 ENGINES = ("duckdb", "spark")
+AS_OF_GIVEN = "given"
+AS_OF_LAST_ACTIVE = "the last day with activity"
+AS_OF_TODAY = "today (no activity yet)"
 
 
 def run(
-    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
     *,
     as_of: date | None = None,
     by: str | None = None,
     engine: str | None = None,
-) -> dict[str, Any]:
-    """Every metric of a workspace as of a date, on the chosen engine.
+) -> MetricsReport:
+    """Every metric of a warehouse as of a date, on the chosen engine.
 
     Args:
-        ws: the open workspace.
-        as_of: last day included; None uses the last day with activity (at most today).
-        by: segment dimension of §6.1, or None.
-        engine: `duckdb` (default from settings) or `spark`.
+        con: the warehouse connection (read-only is enough).
+        settings: the workspace's settings.
+        as_of: last day included; None applies the one as-of rule (`default_as_of`).
+        by: segment dimension, or None.
+        engine: `duckdb` or `spark` (default from settings).
 
     Returns:
-        The `compute_all` document.
+        The report, with `as_of_rule` saying how the date was chosen.
     """
-    name = engine or ws.settings.engine.default
+    name = engine or settings.engine.default
     if name not in ENGINES:
         raise InputError(f"unknown engine {name!r}; expected one of: {', '.join(ENGINES)}")
-    settings = ws.settings.metrics
-    k = ws.settings.privacy.min_group_size
+    eng = DuckDBEngine(con)
+    stale = facts_pending(eng, settings)
+    if stale:
+        raise StaleFactsError(
+            f"the metric facts are out of date: {stale}", hint="run `uptake refresh`"
+        )
+    if as_of is None:
+        day, rule = default_as_of(eng)
+    else:
+        day, rule = as_of, AS_OF_GIVEN
     if name == "duckdb":
-        eng = ws.engine()
-        refresh(eng, settings)
-        day = as_of or default_as_of(eng)
-        return compute_all(eng, day, settings, k, by, refresh=False)
-    return _run_spark(ws, as_of, by)
+        report = compute_all(eng, day, settings.metrics, settings.privacy.min_group_size, by)
+    else:
+        report = _run_spark(con, settings, day, by)
+    report.as_of_rule = rule
+    report.currency = settings.metrics.currency
+    return report
 
 
-def default_as_of(engine: Engine) -> date:
-    """The last day with activity in the facts, or today (UTC) when that is earlier/absent.
+def default_as_of(engine: Engine) -> tuple[date, str]:
+    """The one as-of rule: the last day with activity in the facts, at most today (UTC).
 
     Args:
         engine: an engine whose facts are refreshed.
 
     Returns:
-        The as-of date.
+        The date and the rule that chose it, in words.
     """
     today = datetime.now(UTC).date()
     if not engine.has(PERSON_DAY):
-        return today
+        return today, AS_OF_TODAY
     t = engine.table(PERSON_DAY)
     last = engine.execute(t.aggregate(last=t.day.max()))["last"].iloc[0]
     if last is None or pd.isna(last):
-        return today
-    return min(pd.Timestamp(last).date(), today)
+        return today, AS_OF_TODAY
+    day = pd.Timestamp(last).date()
+    if day > today:
+        return today, "today (activity is recorded after today)"
+    return day, AS_OF_LAST_ACTIVE
 
 
-def _run_spark(ws: Workspace, as_of: date | None, by: str | None) -> dict[str, Any]:
+def facts_pending(engine: Engine, settings: Settings) -> str | None:
+    """Why the materialised facts lag the warehouse, or None when they are current.
+
+    Args:
+        engine: the DuckDB engine over the warehouse.
+        settings: the workspace's settings (week start).
+
+    Returns:
+        A reason in words, or None.
+    """
+    last_ingest = engine.execute(
+        engine.table("ingest_log").aggregate(top=engine.table("ingest_log").batch_id.max())
+    )["top"].iloc[0]
+    if last_ingest is None or pd.isna(last_ingest):
+        return None
+    if not engine.has(STATE):
+        return "they were never built"
+    state = engine.execute(engine.table(STATE))
+    values = dict(zip(state["key"].astype(str), state["value"].astype(str), strict=True))
+    if int(values.get("last_batch", "-1")) < int(last_ingest):
+        return "batches were ingested after the last refresh"
+    if values.get("week_start") != settings.metrics.week_start:
+        return "the week start setting changed"
+    return None
+
+
+def _run_spark(
+    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, by: str | None
+) -> MetricsReport:
     if importlib.util.find_spec("pyspark") is None:
         raise EngineError(
             "the Spark engine needs PySpark, which is not installed",
@@ -81,17 +129,15 @@ def _run_spark(ws: Workspace, as_of: date | None, by: str | None) -> dict[str, A
     from uptake.warehouse.export import export_lake
     from uptake.warehouse.spark import SparkEngine
 
+    # The lake and Spark's facts live in a scratch folder: the workspace is only read.
     folder = Path(tempfile.mkdtemp(prefix="uptake-lake-"))
     lake = folder / "lake"
     try:
-        export_lake(ws.con, lake)
-        eng = SparkEngine(lake, ws.settings.engine)
+        export_lake(con, lake)
+        eng = SparkEngine(lake, settings.engine)
         try:
-            refresh(eng, ws.settings.metrics, full=True)
-            day = as_of or default_as_of(eng)
-            return compute_all(
-                eng, day, ws.settings.metrics, ws.settings.privacy.min_group_size, by, refresh=False
-            )
+            refresh(eng, settings.metrics, full=True)
+            return compute_all(eng, as_of, settings.metrics, settings.privacy.min_group_size, by)
         finally:
             eng.close()
     finally:

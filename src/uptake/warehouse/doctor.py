@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import stat
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
+
+import duckdb
 
 from uptake.ingest.identity import person_columns
+from uptake.schema.migrations import MIGRATIONS, current_version
 from uptake.schema.tables import TABLES
+from uptake.warehouse.sql import quote_ident
 
-if TYPE_CHECKING:
-    from uptake.workspace import Workspace
+FINGERPRINT_PROBE = "uptake:secret-fingerprint"
 
 
-def _one(ws: Workspace, sql: str) -> Any:
-    row = ws.con.execute(sql).fetchone()
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = con.execute(sql).fetchone()
     return row[0] if row else None
 
 
-def run_checks(ws: Workspace) -> list[dict[str, Any]]:
-    """Run every integrity check.
+def run_checks(
+    con: duckdb.DuckDBPyConnection, secret_file: Path, fingerprint_now: str
+) -> list[dict[str, Any]]:
+    """Run every integrity check of a workspace's warehouse.
 
     Args:
-        ws: the workspace.
+        con: the warehouse connection (written to only by the final CHECKPOINT).
+        secret_file: where the workspace keeps its secret (checked for permissions if present).
+        fingerprint_now: `FINGERPRINT_PROBE` pseudonymised with the secret in use now.
 
     Returns:
         One entry per check: {"check", "ok", "message"}.
@@ -31,18 +39,15 @@ def run_checks(ws: Workspace) -> list[dict[str, Any]]:
     def add(name: str, ok: bool, message: str) -> None:
         out.append({"check": name, "ok": bool(ok), "message": message})
 
-    have, newest = ws.schema_version(), ws.newest_schema_version()
+    have, newest = current_version(con), max(m.version for m in MIGRATIONS)
     add("schema", have == newest, f"schema version {have} (newest {newest})")
 
-    secret_file = ws.path / "secret"
     if secret_file.exists():
         mode = stat.S_IMODE(secret_file.stat().st_mode)
         add("secret_permissions", mode & 0o077 == 0, f"secret file mode {oct(mode)}")
-    fingerprint = _one(ws, "SELECT value FROM workspace_meta WHERE key = 'secret_fingerprint'")
+    fingerprint = _one(con, "SELECT value FROM workspace_meta WHERE key = 'secret_fingerprint'")
     if fingerprint is not None:
-        from uptake.workspace import _FINGERPRINT_PROBE
-
-        same = ws.pseudonymise(_FINGERPRINT_PROBE) == fingerprint
+        same = fingerprint_now == fingerprint
         add(
             "secret_matches",
             same,
@@ -52,7 +57,7 @@ def run_checks(ws: Workspace) -> list[dict[str, Any]]:
         )
 
     bad_totals = _one(
-        ws, "SELECT count(*) FROM ingest_log WHERE rows <> accepted + duplicates + quarantined"
+        con, "SELECT count(*) FROM ingest_log WHERE rows <> accepted + duplicates + quarantined"
     )
     add(
         "batch_totals",
@@ -61,7 +66,7 @@ def run_checks(ws: Workspace) -> list[dict[str, Any]]:
     )
 
     mismatch = _one(
-        ws,
+        con,
         "SELECT count(*) FROM ingest_log l LEFT JOIN (SELECT batch_id, count(*) n FROM quarantine "
         "GROUP BY 1) q USING (batch_id) WHERE l.quarantined <> coalesce(q.n, 0)",
     )
@@ -73,10 +78,10 @@ def run_checks(ws: Workspace) -> list[dict[str, Any]]:
 
     for t in TABLES.values():
         if t.merge in ("immutable", "upsert_fields") and t.fact:
-            key = ", ".join(t.stored_key)
+            key = ", ".join(quote_ident(c) for c in t.stored_key)
             dupes = _one(
-                ws,
-                f"SELECT count(*) FROM (SELECT {key} FROM {t.name} "
+                con,
+                f"SELECT count(*) FROM (SELECT {key} FROM {quote_ident(t.name)} "
                 "GROUP BY ALL HAVING count(*) > 1)",
             )
             if dupes:
@@ -86,18 +91,19 @@ def run_checks(ws: Workspace) -> list[dict[str, Any]]:
 
     orphans = 0
     for tname, col in person_columns():
+        tab, key = quote_ident(tname), quote_ident(col)
         orphans += int(
             _one(
-                ws,
-                f"SELECT count(*) FROM {tname} t WHERE t.{col} IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM identities i WHERE i.person_key = t.{col})",
+                con,
+                f"SELECT count(*) FROM {tab} t WHERE t.{key} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM identities i WHERE i.person_key = t.{key})",
             )
             or 0
         )
     add("identities", orphans == 0, f"{orphans} row(s) whose person key has no identity")
 
     try:
-        ws.con.execute("CHECKPOINT")
+        con.execute("CHECKPOINT")
         add("checkpoint", True, "database checkpointed cleanly")
     except Exception as exc:  # any storage failure is the finding itself
         add("checkpoint", False, f"checkpoint failed: {exc}")
