@@ -1,4 +1,4 @@
-"""Segments of §6.1: management level from the manager chain, tenure bands, cohorts."""
+"""Segments: management level from the manager chain, tenure bands, cohorts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from uptake.metrics.segments import LEVELS, build_dim_person, management_levels, person_segments
+from uptake.metrics.segments import (
+    LEVELS,
+    build_dim_person,
+    management_levels,
+    manager_labels,
+    person_segments,
+)
 
 
 def test_management_level_is_height_in_reporting_tree() -> None:
@@ -63,4 +69,26 @@ def test_tenure_cohort_and_level_segments(wh: Any) -> None:
     assert seg("cohort")["a"] == "2024-02" and seg("cohort")["z"] == "2024-03"
     assert seg("cohort")["b"] == "(none)"
     assert seg("level") == {"a": "M2", "b": "M1", "c": "IC", "d": "IC", "e": "IC", "z": "IC"}
-    assert seg("location")["e"] == "(none)" and seg("manager")["d"] == "b"
+    assert seg("location")["e"] == "(none)"
+    # a and b both lead team t1 as analysts: only a short key can tell them apart.
+    assert seg("manager")["d"] == "t1 (manager), analyst [b]"
+    assert seg("manager")["b"] == "t1 (manager), analyst [a]"
+
+
+def test_managers_are_named_by_their_team_or_role_not_their_key() -> None:
+    frame = pd.DataFrame(
+        {
+            "person_key": ["m1", "r1", "r2", "r3", "m2", "r4", "m3", "r5", "r6"],
+            "manager_key": [None, "m1", "m1", "m1", None, "m2", None, "m3", "nobody"],
+            "team": ["pay", "pay", "pay", "ops", None, None, "pay", "pay", None],
+            "role": ["lead", "eng", "eng", "eng", "director", "eng", "head", "eng", "eng"],
+        }
+    )
+    labels = dict(zip(frame.person_key, manager_labels(frame), strict=True))
+    # m1's reports are mostly in pay; m3 leads pay too, so both gain their role.
+    assert labels["r1"] == labels["r3"] == "pay (manager), lead"
+    assert labels["r5"] == "pay (manager), head"
+    # No team anywhere: the manager's role; not even in the roster: a short key.
+    assert labels["r4"] == "director (manager)"
+    assert labels["r6"] == "manager nobody"
+    assert pd.isna(labels["m1"])

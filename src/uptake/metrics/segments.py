@@ -1,4 +1,4 @@
-"""Segments of DESIGN §6.1: who belongs to which role, team, level, cohort and tenure band.
+"""Segments: who belongs to which role, team, level, cohort and tenure band.
 
 `dim_person` is materialised once per refresh: one row per person known from the roster or
 a licence, with every segment that does not depend on the date. Tenure depends on the date
@@ -26,6 +26,8 @@ LEVELS = ("IC", "M1", "M2", "M3+")
 TENURE_BANDS = ("<90d", "90-365d", "1-3y", "3y+")
 # Segment columns of dim_person, by the name the CLI's --by uses (tenure is derived).
 STATIC = ("role", "function", "team", "manager", "level", "location", "cohort")
+# Every segment dimension, in the order surfaces list them (the one list; `--by` choices).
+SEGMENTS = (*STATIC, "tenure")
 
 
 def build_dim_person(engine: Engine) -> ibis.Table:
@@ -62,6 +64,7 @@ def build_dim_person(engine: Engine) -> ibis.Table:
     frame["level"] = management_levels(frame["person_key"], frame["manager_key"])
     assigned = pd.to_datetime(frame["first_assigned"])
     frame["cohort"] = assigned.dt.strftime("%Y-%m").where(assigned.notna(), None)
+    frame["manager_key"] = manager_labels(frame)
     frame = frame.rename(columns={"manager_key": "manager"})
     for c in STATIC:
         frame[c] = frame[c].astype(object).where(frame[c].notna(), NO_SEGMENT).astype(str)
@@ -78,6 +81,56 @@ def build_dim_person(engine: Engine) -> ibis.Table:
         }
     )
     return engine.materialize(DIM_PERSON, ibis.memtable(out, schema=schema))
+
+
+def manager_labels(frame: pd.DataFrame) -> pd.Series:
+    """Each person's manager as a readable label rather than a pseudonymous key.
+
+    A manager is named by the team most of their direct reports are in ("payments
+    (manager)"), else by their own team or role; only a manager with none of these keeps a
+    shortened key. Labels stay unique per manager so that no two managers' groups merge:
+    a shared label gains the manager's role, then a short key.
+
+    Args:
+        frame: one row per person with `person_key`, `manager_key`, `team` and `role`.
+
+    Returns:
+        The label of each row's manager (null where the row has no manager).
+    """
+    own = frame.drop_duplicates("person_key").set_index("person_key")
+    managed = frame[frame["manager_key"].notna()]
+    teams = managed.groupby("manager_key")["team"].agg(
+        lambda s: s.dropna().mode().sort_values().iloc[0] if s.notna().any() else None
+    )
+
+    def known(v: object) -> bool:
+        return isinstance(v, str) and bool(v) and v != NO_SEGMENT
+
+    base: dict[str, str] = {}
+    for m in sorted(managed["manager_key"].unique()):
+        mine = own.loc[m] if m in own.index else None
+        team = teams.get(m)
+        if not known(team) and mine is not None:
+            team = mine["team"]
+        role = mine["role"] if mine is not None else None
+        if known(team):
+            base[m] = f"{team} (manager)"
+        elif known(role):
+            base[m] = f"{role} (manager)"
+        else:
+            base[m] = f"manager {m[:10]}"
+    counts = pd.Series(list(base.values())).value_counts()
+    labels: dict[str, str] = {}
+    for m, label in base.items():
+        if counts[label] > 1:
+            role = own.loc[m, "role"] if m in own.index else None
+            label = f"{label}, {role}" if known(role) else label
+        labels[m] = label
+    counts = pd.Series(list(labels.values())).value_counts()
+    for m, label in labels.items():
+        if counts[label] > 1:
+            labels[m] = f"{label} [{m[:10]}]"
+    return frame["manager_key"].map(labels)
 
 
 def management_levels(persons: pd.Series, managers: pd.Series) -> list[str]:
@@ -147,7 +200,7 @@ def segment_of(dim: ibis.Table, by: str, at: ibis.Value | date) -> ibis.Value:
 
     Args:
         dim: a table with dim_person's columns.
-        by: one of the §6.1 dimensions.
+        by: one of `SEGMENTS`.
         at: date on which tenure is measured.
 
     Returns:
@@ -163,7 +216,7 @@ def person_segments(engine: Engine, by: str, at: date) -> ibis.Table:
 
     Args:
         engine: the compute engine (dim_person must be built).
-        by: one of the §6.1 dimensions.
+        by: one of `SEGMENTS`.
         at: date on which tenure is measured.
 
     Returns:
