@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark of DESIGN §10 in one run, numbers printed next to targets."""
+"""`make bench`: every benchmark in one run, numbers printed next to targets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Ingestion benchmark (§10): 1 M canonical events from Parquet, CSV and JSON Lines.
+"""Ingestion benchmark: 1 M canonical events from Parquet, CSV and JSON Lines.
 
 Each measurement runs in a fresh child process so its peak memory is its own. Next to uptake's
 full pipeline (validate, resolve, redact, dedupe, quarantine, commit) the same files are loaded

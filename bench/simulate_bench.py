@@ -1,4 +1,4 @@
-"""Simulator benchmark (§10): rows written per second at tiers S and M (and L on request).
+"""Simulator benchmark: rows written per second at tiers S and M (and L on request).
 
 Each tier runs in a fresh child process so its peak memory is its own; the files go to a
 temporary directory that is removed afterwards. Target: tier M (10 k people, about 10 M

@@ -81,7 +81,7 @@ def test_roster_update_replaces_the_person(workspace: Workspace, tmp_path: Path)
 
 
 def test_events_before_roster_are_rekeyed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Resolution does not depend on ingestion order (§4)."""
+    """Resolution does not depend on ingestion order."""
     monkeypatch.setenv("UPTAKE_SECRET", "shared-secret-for-both-workspaces")
     people = rows("people", 7)
     events = [dict(r, person=f"login{i % 7}") for i, r in enumerate(rows("events", 14))]

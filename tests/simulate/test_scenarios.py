@@ -1,4 +1,4 @@
-"""Scenarios: persona mix per function, and the §14 headline shapes of stalled vs coached."""
+"""Scenarios: persona mix per function, and the headline shapes of stalled vs coached."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pseudonymisation and identity resolution (DESIGN §4, §8).
+"""Pseudonymisation and identity resolution.
 
 person_key = HMAC-SHA256(workspace secret, canonical person id), shortened. Only the
 `identities` table maps aliases back to keys.
@@ -101,7 +101,7 @@ def register_roster(
 ) -> int:
     """Claim every alias of roster people and re-key rows that used them before.
 
-    Resolution must not depend on ingestion order (§4): an alias first seen in events gets a
+    Resolution must not depend on ingestion order: an alias first seen in events gets a
     provisional key; when the roster later claims it, every stored row is moved to the
     roster person's key.
 

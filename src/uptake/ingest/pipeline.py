@@ -1,4 +1,4 @@
-"""The ingestion pipeline: read, validate, resolve, redact, dedupe, commit atomically (§4, §9)."""
+"""The ingestion pipeline: read, validate, resolve, redact, dedupe, commit atomically."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class IngestResult:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """The `--json` form of DESIGN/issue 2."""
+        """The `uptake ingest --json` form: one object per file and table."""
         d = asdict(self)
         out = {
             k: d[k]

@@ -1,4 +1,4 @@
-"""PII redaction of free text (DESIGN §8): e-mails, phone numbers, credentials, long digit runs."""
+"""PII redaction of free text: e-mails, phone numbers, credentials, long digit runs."""
 
 from __future__ import annotations
 

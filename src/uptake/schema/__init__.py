@@ -1,4 +1,4 @@
-"""Canonical data model (DESIGN §4): table specs, DDL and migrations."""
+"""Canonical data model: table specs, DDL and migrations."""
 
 from uptake.schema.tables import ACTIONS, MEANINGFUL_ACTIONS, TABLES, Column, Table, table
 

@@ -1,4 +1,4 @@
-"""DuckDB DDL for the canonical tables and the bookkeeping tables of DESIGN §4."""
+"""DuckDB DDL for the canonical tables and the bookkeeping tables."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ SQL_TYPES = {
     "list": "VARCHAR[]",
 }
 
-# Raw aliases never reach a canonical table: they live only in `identities` (§8).
+# Raw aliases never reach a canonical table: they live only in `identities` (privacy).
 NOT_STORED = {("people", "aliases")}
 
 BOOKKEEPING = {

@@ -32,7 +32,7 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS: list[Migration] = [
-    Migration(1, "canonical tables and bookkeeping (DESIGN §4)", _v1),
+    Migration(1, "canonical tables and bookkeeping", _v1),
     Migration(2, "workspace metadata (secret fingerprint)", _v2),
 ]
 

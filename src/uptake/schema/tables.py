@@ -1,4 +1,4 @@
-"""Canonical tables of DESIGN §4: input columns, stored columns, keys and merge rules."""
+"""Canonical tables: input columns, stored columns, keys and merge rules."""
 
 from __future__ import annotations
 
@@ -254,7 +254,7 @@ TABLES: dict[str, Table] = {
             mutable=("status",),
             time_column="ts",
         ),
-        # Aggregate-only vendor data (§11): daily counts without people. Never feeds
+        # Aggregate-only vendor data: daily counts without people. Never feeds
         # person-level signals; metrics that use it say so.
         Table(
             "aggregate_facts",
@@ -273,7 +273,7 @@ TABLES: dict[str, Table] = {
             time_column="day",
         ),
         # Per-person facts a source reports without individual events, such as M365's
-        # "last activity date per app" (§11).
+        # "last activity date per app".
         Table(
             "person_facts",
             "per-person fact reported by a source as of a report date",
@@ -302,7 +302,7 @@ def table(name: str) -> Table:
     """Look up a canonical table by name.
 
     Args:
-        name: table name as in DESIGN §4.
+        name: canonical table name (see `TABLES`).
 
     Returns:
         The table spec.

@@ -1,23 +1,23 @@
-"""Synthetic organisation adopting AI tools, with ground truth (DESIGN §14).
+"""Synthetic organisation adopting AI tools, with ground truth.
 
 Public API:
 
     from uptake.simulate import simulate, SimulationSummary
     summary = simulate(people=1000, days=120, seed=42, start=None, scenario="mixed",
-                       dirty=False, out=Path("sim"), fmt="parquet", progress=True)
+                       dirty=False, out=Path("sim"), fmt="parquet", progress=None)
     summary.headline   # {"licences_unused": ..., "high_stakes_ai_share": ...,
                        #  "login_active": ..., "true_l3_share": ...}
     summary.rows       # rows written per table
     summary.files      # table -> files to ingest, in order (manifest.json has the same)
 
-CLI: `uptake.simulate.cli.register(app)` adds `uptake simulate --people N --days D --seed S
+CLI: `uptake.cli.simulate` runs it as `uptake simulate --people N --days D --seed S
 [--start DATE] [--scenario NAME] [--dirty] [--format parquet|csv] --out DIR`.
 
 What a run writes to `out`:
 
-- one file per canonical table of §4 (`people`, `licenses`, `events`, `tasks`, `decisions`,
+- one file per canonical table (`people`, `licenses`, `events`, `tasks`, `decisions`,
   `responses`, `feedback`, `help_edges`, `interventions`, `workflows`) as `<table>.parquet`
-  or `<table>.csv`, with the §4 input column names; person columns hold raw identifiers
+  or `<table>.csv`, with the canonical input column names; person columns hold raw identifiers
   (e-mail for most sources, GitHub-style login for the coding assistant, employee number for
   the decision model, sometimes a legacy e-mail), resolvable through `people.aliases`;
 - with `--dirty`, also `events_late.jsonl` (late events, re-delivered duplicates, bad lines);

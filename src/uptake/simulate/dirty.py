@@ -1,4 +1,4 @@
-"""`--dirty`: plant known bad rows of every §9 failure kind and record where they are.
+"""`--dirty`: plant known bad rows of every ingest failure kind and record where they are.
 
 Each planted row has exactly one problem, so its expected quarantine reason is unambiguous:
 `missing_required`, `bad_type`, `bad_timestamp`, `bad_date`, `future_timestamp`, `bad_enum`,

@@ -1,4 +1,4 @@
-"""Expand sessions into ordered events (§4 `events.action`), fully vectorised.
+"""Expand sessions into ordered events (`events.action`), fully vectorised.
 
 A session is `session_start`, then prompt/suggestion cycles each answered by accept, reject
 or nothing (and sometimes an edit), then `task_complete`/`task_abandon` for workflow runs, an

@@ -1,4 +1,4 @@
-"""Arrow tables in the §4 input layout, built from the simulator's NumPy columns.
+"""Arrow tables in the canonical input layout, built from the simulator's NumPy columns.
 
 Each `*_table` function takes the columns its generator produced, the identifiers and the
 first id counter of the chunk, and returns an Arrow table with the canonical input columns.

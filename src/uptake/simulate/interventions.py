@@ -1,4 +1,4 @@
-"""Interventions: in-context guidance cards (§12) with a holdout arm.
+"""Interventions: in-context guidance cards with a holdout arm.
 
 Treated people get about one card a week (never more than one a day or three a week); the
 holdout arm's would-have-been cards are logged with `arm = holdout` and no status, which is

@@ -1,6 +1,6 @@
 """Arrow columns and file writers for the canonical tables (Parquet or CSV), written in chunks.
 
-Parquet files carry the §4 input column names with real types (timestamps in UTC, booleans,
+Parquet files carry the canonical input column names with real types (timestamps in UTC, booleans,
 `people.aliases` and `workflows.roles` as list columns, `attrs`/`segment` as JSON text). CSV
 files carry the same columns with ISO 8601 `Z` timestamps, `YYYY-MM-DD` dates, `true`/`false`
 and list columns as JSON arrays.

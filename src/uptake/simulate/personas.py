@@ -1,4 +1,4 @@
-"""Personas: who adopts, who resists and how (DESIGN §7.4, §14).
+"""Personas: who adopts, who resists and how.
 
 A persona sets the *means* of a person's behavioural parameters; every person draws their own
 values around those means (log-normal or beta noise), so the distributions overlap and no

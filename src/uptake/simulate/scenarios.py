@@ -1,4 +1,4 @@
-"""Scenarios of DESIGN §14: `stalled`, `coached` and `mixed`.
+"""Scenarios: `stalled`, `coached` and `mixed`.
 
 `stalled` and `coached` are the same organisation (same roster, same personas, same random
 draws); `coached` adds in-context guidance with a holdout arm, activated managers and an

@@ -60,7 +60,7 @@ _CONVERSION_SHIFT = {"competence": -1.2, "trust": 1.3, "workflow_fit": 1.0, "job
 
 
 def tenure_band(days: np.ndarray) -> np.ndarray:
-    """§6.1 tenure bands from days of tenure."""
+    """Tenure bands (as the metrics segment them) from days of tenure."""
     return np.select(
         [days < 90, days < 365, days < 3 * 365], ["<90d", "90-365d", "1-3y"], "3y+"
     ).astype(object)

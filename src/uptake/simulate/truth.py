@@ -4,9 +4,9 @@ Files (all Parquet, keyed by the roster `person`, i.e. the e-mail address):
 
 - `ground_truth.parquet` — one row per person: persona, typology, champion, coaching arm,
   `abandoned_on`, `proficient_on` (first day the person's true chance of AI-assisting an
-  eligible high-stakes run is >= 50 %, i.e. truly at L3 of §6.4), `proficient_on_observed`
-  (first day the §6.4 rule holds on the generated tasks over a 28-day window), first use,
-  first/last meaningful use, the planted patterns.
+  eligible high-stakes run is >= 50 %, i.e. truly at L3 of the adoption ladder),
+  `proficient_on_observed` (first day the ladder's L3 rule holds on the generated tasks
+  over a 28-day window), first use, first/last meaningful use, the planted patterns.
 - `ground_truth_episodes.parquet` — `kind` = `bounce_loop` or `week3_4_drop`, with dates;
   `planted` = True for the patterns the simulator planted, False for incidental ones the
   same rule finds in the generated data (so detectors can be scored either way).
@@ -252,7 +252,7 @@ class Truth:
         share = np.where(total[:, None] > 0, num / np.maximum(total, 1e-9)[:, None], 0.0)
         reached = share >= 0.5
         self.proficient[idx] = np.where(reached.any(axis=1), reached.argmax(axis=1), NEVER)
-        # Observed: the §6.4 rule on the generated tasks over a trailing 28-day window.
+        # Observed: the ladder's L3 rule on the generated tasks over a trailing 28-day window.
         hs = tasks["high"]
         p, d = tasks["person"][hs], (tasks["start"][hs] - self.tl.start_ms) // MS_DAY
         ok_ai = tasks["ai"][hs] & ~tasks["abandoned"][hs]
@@ -398,7 +398,7 @@ class Truth:
         return pd.concat(self.feedback, ignore_index=True)
 
     def headline(self) -> dict[str, float]:
-        """The §14 headline shares (last 28 days) and the true L3+ share."""
+        """The scenario headline shares (last 28 days) and the true L3+ share."""
 
         def share(a: int, b: int) -> float:
             return round(a / b, 4) if b else 0.0

@@ -1,6 +1,6 @@
-"""Export a workspace's canonical tables to a Parquet lake (§10 scale-out).
+"""Export a workspace's canonical tables to a Parquet lake (for scale-out engines).
 
-The lake holds pseudonymous keys only: the canonical tables of §4 as stored (person columns
+The lake holds pseudonymous keys only: the canonical tables as stored (person columns
 are HMAC keys, free text was redacted at ingest). The `identities` table, the quarantine (raw
 records) and the ingest and audit logs are never exported.
 """

@@ -1,4 +1,4 @@
-"""The Parquet lake layout (§10 scale-out) and a DuckDB engine that reads it.
+"""The Parquet lake layout (scale-out) and a DuckDB engine that reads it.
 
 Layout of a lake folder, written by `uptake.warehouse.export.export_lake`:
 
@@ -6,7 +6,7 @@ Layout of a lake folder, written by `uptake.warehouse.export.export_lake`:
     <table>.parquet  or  <table>/...         every other canonical table
     _uptake_lake.json                        manifest: format, schema version, row counts
 
-Only the canonical tables of §4 live in a lake; they carry pseudonymous keys only.
+Only the canonical tables live in a lake; they carry pseudonymous keys only.
 Bookkeeping tables (identities, quarantine, ingest and audit logs) never do.
 """
 
@@ -29,7 +29,7 @@ PARTITIONED = {"events": "date"}
 
 
 def lake_tables() -> list[str]:
-    """Names of the tables a lake holds: the canonical tables of §4, in spec order."""
+    """Names of the tables a lake holds: the canonical tables, in spec order."""
     return list(TABLES)
 
 
