@@ -151,7 +151,7 @@ def test_help_goes_mostly_to_champions(medium: SimulationSummary) -> None:
     assert 0.02 < champions < 0.25  # type: ignore[operator]
 
 
-def test_some_licences_are_never_used_and_seats_have_costs(con: duckdb.DuckDBPyConnection) -> None:
+def test_some_licenses_are_never_used_and_seats_have_costs(con: duckdb.DuckDBPyConnection) -> None:
     unused = _one(
         con,
         "SELECT count(*) FROM licenses l WHERE NOT EXISTS "

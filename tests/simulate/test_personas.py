@@ -48,7 +48,7 @@ from ground_truth g
 left join f on f.pid = g.person left join ss on ss.pid = g.person
 left join t on t.pid = g.person left join d on d.pid = g.person
 left join r on r.pid = g.person
-where g.first_licence_on is not null
+where g.first_license_on is not null
 """
 
 

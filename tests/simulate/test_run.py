@@ -90,7 +90,7 @@ def test_manifest_and_config_files(mixed: SimulationSummary) -> None:
 
 def test_summary_headline_and_lines(mixed: SimulationSummary) -> None:
     h = mixed.headline
-    assert set(h) == {"licences_unused", "high_stakes_ai_share", "login_active", "true_l3_share"}
+    assert set(h) == {"licenses_unused", "high_stakes_ai_share", "login_active", "true_l3_share"}
     assert all(0 <= v <= 1 for v in h.values())
     # Vanity exceeds value: more licensed people log in than use AI on high-stakes work.
     assert h["login_active"] > h["high_stakes_ai_share"]

@@ -55,7 +55,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SimulationSummar
 
 def test_stalled_has_the_published_shape(pair: dict[str, SimulationSummary]) -> None:
     h = pair["stalled"].headline
-    assert h["licences_unused"] >= 0.65
+    assert h["licenses_unused"] >= 0.65
     assert h["high_stakes_ai_share"] < 0.15
     # ...while login counts still look acceptable.
     assert h["login_active"] >= 0.45
@@ -63,7 +63,7 @@ def test_stalled_has_the_published_shape(pair: dict[str, SimulationSummary]) -> 
 
 def test_coached_climbs_the_ladder(pair: dict[str, SimulationSummary]) -> None:
     s, c = pair["stalled"].headline, pair["coached"].headline
-    assert c["licences_unused"] < s["licences_unused"] - 0.15
+    assert c["licenses_unused"] < s["licenses_unused"] - 0.15
     assert c["high_stakes_ai_share"] > s["high_stakes_ai_share"] + 0.1
     assert c["true_l3_share"] > 2 * s["true_l3_share"]
     assert pair["coached"].rows["interventions"] > 0 and pair["stalled"].rows["interventions"] == 0
@@ -77,7 +77,7 @@ def test_coaching_effect_is_measurable_against_the_holdout(
     arms = dict(
         con.execute(
             "SELECT arm, avg((proficient_on IS NOT NULL AND abandoned_on IS NULL)::int) "
-            "FROM ground_truth WHERE first_licence_on IS NOT NULL GROUP BY arm"
+            "FROM ground_truth WHERE first_license_on IS NOT NULL GROUP BY arm"
         ).fetchall()
     )
     assert arms["treatment"] > arms["holdout"]
@@ -94,7 +94,7 @@ def test_mixed_functions_sit_at_different_stages(medium: SimulationSummary) -> N
     share = dict(
         con.execute(
             "SELECT p.function, avg((g.proficient_on IS NOT NULL)::int) FROM ground_truth g "
-            "JOIN people p USING (person) WHERE g.first_licence_on IS NOT NULL GROUP BY 1"
+            "JOIN people p USING (person) WHERE g.first_license_on IS NOT NULL GROUP BY 1"
         ).fetchall()
     )
     assert share["engineering"] > share["hr"] + 0.15

@@ -151,14 +151,14 @@ def test_no_meaningful_use_after_abandonment(con: duckdb.DuckDBPyConnection) -> 
 
 def test_proficiency_dates_are_consistent(con: duckdb.DuckDBPyConnection) -> None:
     bad = con.execute(
-        "SELECT count(*) FROM ground_truth WHERE proficient_on < first_licence_on "
-        "OR proficient_on_observed < first_licence_on OR proficient_on < DATE '2026-06-01'"
+        "SELECT count(*) FROM ground_truth WHERE proficient_on < first_license_on "
+        "OR proficient_on_observed < first_license_on OR proficient_on < DATE '2026-06-01'"
     ).fetchone()[0]  # type: ignore[index]
     assert bad == 0
     by_persona = dict(
         con.execute(
             "SELECT persona, avg((proficient_on IS NOT NULL)::int) FROM ground_truth "
-            "WHERE first_licence_on IS NOT NULL GROUP BY 1"
+            "WHERE first_license_on IS NOT NULL GROUP BY 1"
         ).fetchall()
     )
     assert by_persona["enthusiast"] > 0.6

@@ -5,7 +5,7 @@ Public API:
     from uptake.simulate import simulate, SimulationSummary
     summary = simulate(people=1000, days=120, seed=42, start=None, scenario="mixed",
                        dirty=False, out=Path("sim"), fmt="parquet", progress=None)
-    summary.headline   # {"licences_unused": ..., "high_stakes_ai_share": ...,
+    summary.headline   # {"licenses_unused": ..., "high_stakes_ai_share": ...,
                        #  "login_active": ..., "true_l3_share": ...}
     summary.rows       # rows written per table
     summary.files      # table -> files to ingest, in order (manifest.json has the same)

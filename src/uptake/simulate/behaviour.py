@@ -74,7 +74,7 @@ def next_available(org: Org, tl: Timeline, person: np.ndarray, day: np.ndarray) 
     return np.where(bad, NEVER, d)
 
 
-def _licences(
+def _licenses(
     org: Org, tl: Timeline, sc: Scenario, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     n = org.n
@@ -133,7 +133,7 @@ def build_plan(org: Org, tl: Timeline, sc: Scenario, seed: int) -> Plan:
         cum = np.cumsum(sc.weights(fname))
         persona[mask] = np.minimum(np.searchsorted(cum, org.persona_u[mask]), len(PERSONAS) - 1)
     params = personas.sample(rng, persona)
-    lic, removed = _licences(org, tl, sc, rng)
+    lic, removed = _licenses(org, tl, sc, rng)
     first_lic = lic.min(axis=1)
 
     # Managers shape their team: their own depth of use lifts or depresses the team.

@@ -326,7 +326,7 @@ class Truth:
                 "activated_by_coaching": plan.activated,
                 "manager_effect": np.where(org.level >= 1, plan.manager_effect, np.nan),
                 "manager_lift": plan.lift,
-                "first_licence_on": self._date(plan.lic_day.min(axis=1)),
+                "first_license_on": self._date(plan.lic_day.min(axis=1)),
                 "first_use_on": self._ms_date(self.first_event),
                 "first_meaningful_on": self._ms_date(self.first_meaningful),
                 "last_meaningful_on": self._ms_date(self.last_meaningful),
@@ -404,7 +404,7 @@ class Truth:
             return round(a / b, 4) if b else 0.0
 
         return {
-            "licences_unused": share(self.seats - self.seats_used, self.seats),
+            "licenses_unused": share(self.seats - self.seats_used, self.seats),
             "high_stakes_ai_share": share(self.hs_ai, self.hs_runs),
             "login_active": share(self.login_active, self.licensed),
             "true_l3_share": share(self.true_l3, self.licensed),

@@ -12,7 +12,7 @@ from uptake.ingest.connectors import github_seats
 SEATS = "github_copilot_billing_seats_org.json"
 
 
-def test_sample_gives_two_licences_and_four_facts(samples):
+def test_sample_gives_two_licenses_and_four_facts(samples):
     # Hand calculation: two seats -> two licences.
     #   octocat:    created_at 2021-08-03T18:00:00-06:00 = 2021-08-04T00:00:00Z, no cancellation
     #   octokitten: created_at 2021-09-23T18:00:00-06:00 = 2021-09-24T00:00:00Z,
