@@ -135,6 +135,13 @@ class Workspace:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _writable(self, action: str) -> None:
+        if self.read_only:
+            raise WorkspaceError(
+                f"cannot {action}: the workspace {self.path} was opened read-only",
+                hint="open it without read_only to change it",
+            )
+
     # -- identity --------------------------------------------------------------------------
 
     @property
@@ -188,6 +195,7 @@ class Workspace:
         Returns:
             One result per file (and per table for vendor files feeding several).
         """
+        self._writable("ingest")
         paths = [Path(f) for f in files]
         if not paths:
             raise InputError("no input files given")
@@ -227,6 +235,7 @@ class Workspace:
         Returns:
             The batch result.
         """
+        self._writable("ingest")
         result = self._batch(table(table_name), now, None).run_frame(
             frame, source, "frame", None, []
         )
@@ -250,6 +259,7 @@ class Workspace:
         """
         from uptake.metrics.facts import refresh
 
+        self._writable("refresh")
         if progress is not None:
             progress("refresh")
         return refresh(self.engine(), self.settings.metrics, full=full)
