@@ -1,0 +1,349 @@
+"""Table layout for `uptake metrics`: group tables that fit the console and weekly pivots.
+
+Each builder returns the renderables to print in order: the table, then a dim line saying
+what was left to `--json`, then the legend of any hidden-cell mark the table uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rich import box
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from uptake.metrics import labels
+from uptake.metrics.result import COMPLEMENTARY, SMALL, MetricsReport
+
+# Columns that name a row rather than hold a value, in the order they are looked for.
+KEYS = ("segment", "group", "workflow", "category", "month", "cohort", "from", "week", "day")
+COMPLEMENTARY_TEXT = "hidden so a smaller group cannot be worked out"
+MARK = "‡"
+# Units whose words a table column's header carries instead of every cell.
+_BARE = {"hours", "days", "weeks", "minutes", "money"}
+# A row-naming column with a readable name beside it: the name is shown, the id left to JSON.
+_NAMED = {"workflow": "name"}
+# Widest label column of a pivot; longer labels wrap.
+_LEAD = 28
+# Width of a pivot's change column ("change since" over "02 Nov").
+_CHANGE = 12
+
+Rows = Sequence[Mapping[str, Any]]
+
+
+def hidden_text(reason: Any, k: int, *, short: bool = False) -> str:
+    """Why a value is hidden, in words.
+
+    Args:
+        reason: "small", "complementary", or another true value (reason not recorded).
+        k: the minimum group size.
+        short: the cell form for complementary (a mark the table's legend explains).
+
+    Returns:
+        "< 5 people", "hidden so a smaller group cannot be worked out" (or "hidden ‡"), or
+        "hidden" when the reason is not known.
+    """
+    if reason == SMALL:
+        return f"< {k} people"
+    if reason == COMPLEMENTARY:
+        return f"hidden {MARK}" if short else COMPLEMENTARY_TEXT
+    return "hidden"
+
+
+def legend(rows: Rows) -> list[RenderableType]:
+    """The full sentence behind the complementary mark, when any row carries it.
+
+    Args:
+        rows: the rows a table shows.
+
+    Returns:
+        One dim line, or nothing.
+    """
+    if any(row.get("suppressed") == COMPLEMENTARY for row in rows):
+        return [Text(f"{MARK} {COMPLEMENTARY_TEXT}", style="dim")]
+    return []
+
+
+def cell_value(
+    report: MetricsReport, metric: str, key: str, row: Mapping[str, Any], *, bare: bool = False
+) -> str:
+    """A field of a row (or of a metric's values) in its unit, with its interval if it has one.
+
+    Args:
+        report: the report (currency).
+        metric: the metric the field belongs to.
+        key: the field.
+        row: the row or values holding it (and its `_low`/`_high` ends).
+        bare: leave out unit words the column header carries (hours, days, money).
+
+    Returns:
+        e.g. "41.2 hours (34.7 to 48.0)".
+    """
+    unit = labels.describe(key, metric).unit
+    text = labels.format_value(row.get(key), unit, report.currency, bare=bare and unit in _BARE)
+    ends = _ends(metric, key, row)
+    if ends is None or ends == (None, None):
+        return text
+    lo, hi = (labels.format_value(v, unit, report.currency, bare=True) for v in ends)
+    return f"{text} ({lo} to {hi})"
+
+
+def _ends(metric: str, key: str, row: Mapping[str, Any]) -> tuple[Any, Any] | None:
+    if f"{key}_low" in row or f"{key}_high" in row:
+        return row.get(f"{key}_low"), row.get(f"{key}_high")
+    if ("ci_low" in row or "ci_high" in row) and labels.interval_of("ci_low", metric) == (
+        key,
+        "low",
+    ):
+        return row.get("ci_low"), row.get("ci_high")
+    return None
+
+
+def row_key(rows: Rows) -> str:
+    """The column naming each row (segment, group, workflow …).
+
+    Args:
+        rows: group rows.
+
+    Returns:
+        The first of `KEYS` any row has, else the first column.
+    """
+    for key in KEYS:
+        if any(key in row for row in rows):
+            return key
+    return next(iter(rows[0]))
+
+
+def value_columns(metric: str, rows: Rows, key: str, first: Sequence[str] = ()) -> list[str]:
+    """Value columns in row order, `first` (those present) leading; interval ends merged.
+
+    Args:
+        metric: the metric the rows belong to.
+        rows: group rows.
+        key: the row-naming column (left out).
+        first: columns to put first when present.
+
+    Returns:
+        Column names.
+    """
+    cols = [c for c in dict.fromkeys(first) if c and c != key and any(c in r for r in rows)]
+    for row in rows:
+        for c, v in row.items():
+            if c in (key, "suppressed") or c in cols or isinstance(v, Mapping | list):
+                continue
+            end = labels.interval_of(c, metric)
+            if end is not None and any(end[0] in r for r in rows):
+                continue
+            cols.append(c)
+    return cols
+
+
+def sort_rows(rows: Rows, field: str | None) -> list[Mapping[str, Any]]:
+    """Rows by a field, largest first; hidden and missing values last, ties in their order.
+
+    Args:
+        rows: group rows.
+        field: the field, or None to keep the order.
+
+    Returns:
+        The sorted rows.
+    """
+    if field is None or not any(field in row for row in rows):
+        return list(rows)
+
+    def rank(row: Mapping[str, Any]) -> tuple[int, float]:
+        v = row.get(field)
+        if isinstance(v, int | float) and not isinstance(v, bool) and not row.get("suppressed"):
+            return (0, -float(v))
+        return (1, 0.0)
+
+    return sorted(rows, key=rank)
+
+
+def key_text(v: Any) -> str:
+    """A row's name as printed ("(none)" for a missing one, 9 for 9.0)."""
+    if v is None:
+        return "(none)"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def group_table(
+    report: MetricsReport,
+    metric: str,
+    rows: Rows,
+    *,
+    title: str,
+    key_label: str | None = None,
+    first: Sequence[str] = (),
+    limit: int | None = None,
+    width: int = 100,
+) -> list[RenderableType]:
+    """One row per group with every value column that fits, and what was left to --json.
+
+    Args:
+        report: the report (currency, k).
+        metric: the metric the rows belong to.
+        rows: group rows, already sorted.
+        title: the table's title.
+        key_label: header of the row-naming column (default: that field's header).
+        first: value columns to put first.
+        limit: rows to show (None: all).
+        width: console width.
+
+    Returns:
+        The table, then notes.
+    """
+    key = row_key(rows)
+    name_col = _NAMED.get(key, "")
+    cols = [c for c in value_columns(metric, rows, key, first) if c != name_col]
+    shown = list(rows if limit is None else rows[:limit])
+    k = report.min_group_size
+    cells: dict[str, list[str]] = {}
+    if not cols:
+        # Every row is hidden and carries only its name: one column says why.
+        cells[""] = [hidden_text(row.get("suppressed"), k, short=True) for row in shown]
+    for i, c in enumerate(cols):
+        # The reason once per hidden row: repeated in every column it hides the table's shape.
+        cells[c] = [
+            (hidden_text(row["suppressed"], k, short=True) if i == 0 else "")
+            if row.get("suppressed")
+            else cell_value(report, metric, c, row, bare=True)
+            for row in shown
+        ]
+    key_label = key_label or labels.describe(key).header
+    keys = [key_text(row.get(name_col) or row.get(key)) for row in shown]
+    heads = {c: _header(c, metric, report.currency) for c in cells}
+    widths = {c: _col_width(heads[c], cells[c]) for c in cells}
+    fit = _fit(max(len(s) for s in [key_label, *keys]), list(widths.values()), width)
+    used = list(cells)[:fit]
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    t.add_column(key_label, no_wrap=True)
+    for c in used:
+        t.add_column(heads[c], justify="right", width=widths[c])
+    for i, name in enumerate(keys):
+        t.add_row(name, *[cells[c][i] for c in used])
+    out: list[RenderableType] = [t]
+    more = []
+    if len(shown) < len(rows):
+        more.append(f"{len(rows) - len(shown)} more rows")
+    if fit < len(cells):
+        more.append(f"more columns ({', '.join(heads[c] for c in list(cells)[fit:])})")
+    if more:
+        out.append(Text(f"{' and '.join(more)} with --json", style="dim"))
+    return out + legend(shown)
+
+
+def _header(col: str, metric: str, currency: str) -> str:
+    if not col:
+        return ""
+    d = labels.describe(col, metric)
+    return f"{d.header} ({currency})" if d.unit == "money" else d.header
+
+
+def _col_width(head: str, cells: Sequence[str]) -> int:
+    """A column's width: its widest cell, or its header wrapped onto at most two lines."""
+    words = head.split()
+    width = max([len(c) for c in cells] + [len(w) for w in words] + [1])
+    while _lines(words, width) > 2:
+        width += 1
+    return width
+
+
+def _lines(words: Sequence[str], width: int) -> int:
+    lines, used = 1, -1
+    for w in words:
+        if used + 1 + len(w) > width:
+            lines, used = lines + 1, len(w)
+        else:
+            used += 1 + len(w)
+    return lines
+
+
+def _fit(lead: int, widths: Sequence[int], width: int) -> int:
+    """How many value columns fit the console (the first always does)."""
+    # Three characters of padding and rule per column, so rich never squeezes (and cuts) one.
+    used = lead + 4
+    for i, w in enumerate(widths):
+        if used + w + 3 > width and i > 0:
+            return i
+        used += w + 3
+    return len(widths)
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A pivot cell that is hidden, and why."""
+
+    reason: Any
+
+
+def week_label(v: Any) -> str:
+    """A week start as a short column header ("23 Nov")."""
+    try:
+        return date.fromisoformat(str(v)[:10]).strftime("%d %b")
+    except ValueError:
+        return str(v)
+
+
+def pivot(
+    report: MetricsReport,
+    title: str,
+    lead_header: str,
+    series: Sequence[tuple[str, str, Mapping[str, Any]]],
+    weeks: Sequence[str],
+    width: int,
+) -> list[RenderableType]:
+    """Series of (label, unit, {week: value or Hidden}) as weeks in columns, then the change.
+
+    The latest weeks that fit are shown; the change runs from the first shown to the last.
+
+    Args:
+        report: the report (currency, k).
+        title: the table's title.
+        lead_header: header of the label column.
+        series: one row each.
+        weeks: every week, oldest first.
+        width: console width.
+
+    Returns:
+        The table, then notes.
+    """
+    k = report.min_group_size
+
+    def text(v: Any, unit: str) -> str:
+        if isinstance(v, Hidden):
+            return hidden_text(v.reason, k, short=True)
+        return labels.format_value(v, unit, report.currency)
+
+    cells = [[text(by_week.get(w), unit) for w in weeks] for _, unit, by_week in series]
+    lead = max([len(lead_header), *(min(len(s[0]), _LEAD) for s in series)])
+    cell = max([6, *(len(c) for row in cells for c in row)])
+    room = max(1, (width - lead - 4 - _CHANGE - 3) // (cell + 3))
+    shown = list(weeks[-room:])
+    skip = len(weeks) - len(shown)
+    changes = [
+        labels.format_change(by_week.get(shown[0]), by_week.get(shown[-1]), unit, report.currency)
+        if len(shown) > 1
+        else ""
+        for _, unit, by_week in series
+    ]
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    t.add_column(lead_header, max_width=_LEAD)
+    for w in shown:
+        t.add_column(week_label(w), justify="right", no_wrap=True)
+    since = f"change since {week_label(shown[0])}" if len(shown) > 1 else "change"
+    t.add_column(since, justify="right", width=max([_CHANGE, *(len(c) for c in changes)]))
+    for (label, _, _), row, change in zip(series, cells, changes, strict=True):
+        t.add_row(label, *row[skip:], change)
+    out: list[RenderableType] = [t]
+    if skip:
+        out.append(Text(f"{skip} earlier weeks with --json", style="dim"))
+    hidden = [{"suppressed": v.reason} for _, _, s in series for v in s.values()
+              if isinstance(v, Hidden)]  # fmt: skip
+    return out + legend(hidden)
