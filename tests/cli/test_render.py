@@ -1,0 +1,301 @@
+"""The human metrics output on hand-built reports: units, hidden cells, options, pivots."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from uptake.cli.render import COMPLEMENTARY_TEXT, RenderOptions, hidden_text, render
+from uptake.metrics import labels
+from uptake.metrics.result import (
+    _TOKEN,
+    MetricResult,
+    MetricSpec,
+    MetricsReport,
+    PublicRows,
+    not_available,
+)
+
+
+def rows(*items: dict[str, Any]) -> PublicRows:
+    """Group rows as the privacy module hands them out (hand-built reasons)."""
+    return PublicRows(items, k=5, _token=_TOKEN)
+
+
+def spec(name: str, unit: str = "share", headline: str | None = "depth", **kw: Any) -> MetricSpec:
+    return MetricSpec(
+        name=name,
+        family="test",
+        label=kw.pop("label", f"{name} label"),
+        unit=unit,  # type: ignore[arg-type]
+        headline=headline,
+        needs=(),
+        definition=kw.pop("definition", f"{name} definition"),
+        **kw,
+    )
+
+
+def report(*results: MetricResult, by: str | None = None, currency: str = "USD") -> MetricsReport:
+    return MetricsReport(
+        as_of=date(2026, 11, 24),
+        window_days=28,
+        min_group_size=5,
+        results={r.name: r for r in results},
+        by=by,
+        as_of_rule="the last day with activity",
+        currency=currency,
+    )
+
+
+def text(rep: MetricsReport, width: int = 100, **options: Any) -> str:
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None, force_terminal=False)
+    render(rep, console, RenderOptions(**options))
+    return out.getvalue()
+
+
+DEPTH = MetricResult(
+    spec("depth_of_use"),
+    values={"elig": 1518, "ai_elig": 227, "ai_elig_done": 211, "depth": 0.38},
+    n=103,
+)
+
+
+# -- units --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (0.38, "share", "38 %"),
+        (0.004, "share", "0.4 %"),
+        (0.0, "share", "0 %"),
+        (12400.0, "money", "EUR 12,400"),
+        (38.5, "money", "EUR 38.50"),
+        (6.0, "ratio", "6.0×"),
+        (1518, "runs", "1,518"),
+        (2184.0, "count", "2,184"),
+        (0.916667, "count", "0.92"),
+        (41.232, "hours", "41.2 hours"),
+        (1, "days", "1 day"),
+        (5.55, "minutes", "5.5 min"),
+        (74.11, "points", "74 pts"),
+        (-53.125, "score", "-53.1"),
+        (0.0004, "p", "< 0.001"),
+        (0.0312, "p", "0.031"),
+        (True, "flag", "yes"),
+        (None, "share", "—"),
+        ({"start": "2026-10-28", "end": "2026-11-24"}, "period", "2026-10-28 to 2026-11-24"),
+    ],
+)
+def test_each_unit_prints_as_a_reader_expects(value: Any, unit: str, expected: str) -> None:
+    assert labels.format_value(value, unit, "EUR") == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "unit", "expected"),
+    [
+        (0.19, 0.78, "share", "+59 pts"),
+        (0.30, 0.25, "share", "-5.0 pts"),
+        (100.0, 300.0, "money", "+USD 200"),
+        (7, 87, "people", "+80"),
+        (5, 5, "people", "0"),
+        (None, 5, "people", "—"),
+    ],
+)
+def test_changes_are_signed_and_shares_change_in_points(
+    first: Any, last: Any, unit: str, expected: str
+) -> None:
+    assert labels.format_change(first, last, unit, "USD") == expected
+
+
+def test_labels_scope_fallback_and_interval_ends() -> None:
+    assert labels.describe("rate").label == "of licensed people active in the window"
+    assert labels.describe("rate", "weekly_active_rate").label.endswith("in the week")
+    assert labels.describe("brand_new_field") == labels.FieldLabel("brand new field", "number")
+    assert not labels.known("brand_new_field")
+    assert labels.interval_of("hours_per_week_low") == ("hours_per_week", "low")
+    assert labels.interval_of("ci_high", "time_to_proficiency") == ("median_days", "high")
+    assert labels.known("value_per_week_high") and labels.describe("value_per_week_high").unit == (
+        "money"
+    )
+
+
+# -- the whole output ------------------------------------------------------------------------
+
+
+def test_header_states_as_of_rule_window_and_currency() -> None:
+    out = text(report(DEPTH, currency="GBP"))
+    assert "Metrics as of 2026-11-24, the last day with activity" in out
+    assert "Window: the 28 days 2026-10-28 to 2026-11-24 · money in GBP" in out
+
+
+def test_values_are_labelled_with_units_and_never_raw_field_names() -> None:
+    out = text(report(DEPTH))
+    assert "38 % of eligible high-stakes runs AI-assisted and completed" in out
+    assert "1,518  eligible high-stakes runs" in out
+    assert "211  AI-assisted eligible runs completed" in out
+    assert "n = 103 people" in out
+    for raw in ("elig ", "ai_elig", "ai_elig_done", "0.38"):
+        assert raw not in out
+
+
+def test_every_value_field_is_shown() -> None:
+    values = {f"field_{i}": i * 1000 for i in range(12)}
+    many = MetricResult(spec("many", unit="count", headline="field_0"), values=values, n=50)
+    out = text(report(many))
+    for i in range(12):
+        assert f"{i * 1000:,}  field {i}" in out
+
+
+def test_money_uses_the_configured_currency() -> None:
+    lic = MetricResult(
+        spec("licences", unit="money", headline="monthly_saving"),
+        values={"monthly_saving": 12400.0, "seats": 145},
+        n=112,
+    )
+    out = text(report(lic, currency="EUR"))
+    assert "EUR 12,400 a month from reclaiming seats" in out
+
+
+def test_not_available_says_what_is_needed() -> None:
+    out = text(report(not_available(spec("depth_of_use"), "tasks", "workflows.stakes")))
+    assert "not available: needs tasks, workflows.stakes" in out
+
+
+def test_a_hidden_metric_says_why() -> None:
+    small = MetricResult(spec("override_outcomes"), suppressed="small")
+    comp = MetricResult(spec("override_accuracy"), suppressed="complementary")
+    out = text(report(small, comp))
+    assert "hidden: < 5 people" in out
+    assert f"hidden: {COMPLEMENTARY_TEXT}" in out
+
+
+def test_hidden_text_for_both_reasons() -> None:
+    assert hidden_text("small", 7) == "< 7 people"
+    assert hidden_text("complementary", 5) == COMPLEMENTARY_TEXT
+    assert hidden_text("complementary", 5, short=True) == "hidden ‡"
+
+
+def _by_team(segments: PublicRows) -> MetricsReport:
+    usage = MetricResult(
+        spec("usage_rate", headline="rate"),
+        values={"active": 60, "rate": 0.6},
+        n=100,
+        by="team",
+        segments=segments,
+    )
+    return report(usage, by="team")
+
+
+TEAMS = rows(
+    {"segment": "alpha", "n": 40, "active": 20, "rate": 0.5, "suppressed": False},
+    {"segment": "beta", "n": 30, "active": 27, "rate": 0.9, "suppressed": False},
+    {"segment": "gamma", "suppressed": "complementary"},
+    {"segment": "delta", "suppressed": "small"},
+    {"segment": "epsilon", "n": 10, "active": 7, "rate": 0.7, "suppressed": False},
+)
+
+
+def _line(out: str, start: str) -> str:
+    return next(line for line in out.splitlines() if line.strip().startswith(start))
+
+
+def test_hidden_segments_say_why_with_a_legend_for_the_short_form() -> None:
+    out = text(_by_team(TEAMS))
+    assert "< 5 people" in _line(out, "delta")
+    assert "hidden ‡" in _line(out, "gamma")
+    assert f"‡ {COMPLEMENTARY_TEXT}" in out
+    assert _line(out, "beta").split() == ["beta", "30", "90", "%", "27"]
+
+
+def test_no_legend_without_complementary_cells() -> None:
+    out = text(_by_team(rows(*[r for r in TEAMS if r["suppressed"] != "complementary"])))
+    assert "‡" not in out
+
+
+def test_sort_and_top() -> None:
+    out = text(_by_team(TEAMS), sort="rate", top=2)
+    table = out[out.index("by team") :]
+    assert table.index("beta") < table.index("epsilon")
+    assert "alpha" not in table and "delta" not in table
+    assert "3 more rows with --json" in table
+
+
+def test_unknown_metric_and_sort_field_list_the_known_ones() -> None:
+    rep = _by_team(TEAMS)
+    with pytest.raises(ValueError, match="known metrics: usage_rate"):
+        text(rep, metrics=("usage_rat",))
+    with pytest.raises(ValueError, match="fields: active, n, rate"):
+        text(rep, sort="shoe_size")
+
+
+def test_metric_option_shows_only_the_chosen_metrics() -> None:
+    other = MetricResult(spec("other", unit="count", headline="items"), values={"items": 3}, n=9)
+    out = text(report(DEPTH, other), metrics=("other",))
+    assert "other" in out and "depth_of_use" not in out
+
+
+def test_weekly_series_are_pivoted_with_a_change_column() -> None:
+    weeks = rows(
+        *[
+            {"week": w, "n": 100, "rate": r, "suppressed": False}
+            for w, r in (("2026-10-26", 0.19), ("2026-11-02", 0.5), ("2026-11-09", 0.78))
+        ],
+        {"week": "2026-11-16", "suppressed": "small"},
+    )
+    weekly = MetricResult(
+        spec("weekly_active_rate", headline="rate"),
+        values={"week": "2026-11-16", "rate": None},
+        n=100,
+        weeks=weeks,
+    )
+    out = text(report(weekly))
+    head = _line(out, "26 Oct")
+    assert head.split()[:8] == ["26", "Oct", "02", "Nov", "09", "Nov", "16", "Nov"]
+    row = _line(out, "of licensed people active").split()
+    # The change runs from the first shown week to the last; a hidden last week has none.
+    assert row[-10:] == ["19", "%", "50", "%", "78", "%", "<", "5", "people", "—"]
+    growing = MetricResult(weekly.spec, values={"rate": 0.78}, n=100, weeks=rows(*weeks[:3]))
+    assert _line(text(report(growing)), "of licensed people active").split()[-2:] == [
+        "+59",
+        "pts",
+    ]
+
+
+def test_segments_by_week_pivot_one_row_per_segment() -> None:
+    seg = rows(
+        *[
+            {"segment": s, "week": w, "n": 10, "rate": r, "suppressed": False}
+            for w in ("2026-11-02", "2026-11-09")
+            for s, r in (("alpha", 0.1 if w < "2026-11-09" else 0.4), ("beta", 0.5))
+        ]
+    )
+    weekly = MetricResult(
+        spec("weekly_active_rate", headline="rate"),
+        values={"rate": 0.45},
+        n=20,
+        by="team",
+        segments=seg,
+    )
+    out = text(report(weekly, by="team"))
+    assert "active share by team and week" in out
+    alpha = _line(out, "alpha")
+    assert alpha.split() == ["alpha", "10", "%", "40", "%", "+30", "pts"]
+    assert sum(line.strip().startswith("alpha") for line in out.splitlines()) == 1
+
+
+def test_a_wide_nested_table_names_what_it_left_to_json() -> None:
+    wide = {f"col_{i}": 123456 + i for i in range(20)}
+    result = MetricResult(
+        spec("wins", unit="count", headline=None, label="workflows that save most"),
+        values={"workflows": rows({"workflow": "a.b", "n": 9, **wide, "suppressed": False})},
+        n=9,
+    )
+    out = text(report(result), width=80)
+    assert "more columns (" in out and "with --json" in out
+    assert "workflows that save most (table below)" in out
