@@ -1,4 +1,4 @@
-"""Confidence (DESIGN §6.3) on hand-built answers and behaviour, every number worked by hand."""
+"""Confidence on hand-built answers and behaviour, every number worked by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from uptake.metrics import confidence
+from metrics.results import entries, named
+from uptake.errors import NotAvailableError
+from uptake.metrics.families import confidence
 
 AS_OF = "2024-05-26"  # Sunday; the 28 days before it are the weeks of 04-29 .. 05-20
 
@@ -43,8 +45,8 @@ def test_latest_pulse_per_person(pulses):
 
 
 def test_confidence_entry_and_no_model_without_events(pulses):
-    out = confidence.compute(pulses.ctx(AS_OF, k=3, confidence_max_age_days=60))
-    conf = out["confidence"]
+    out = named(confidence.compute(pulses.ctx(AS_OF, k=3, confidence_max_age_days=60)))
+    conf = out["confidence"].to_dict()
     # Scores 7, 9, 5, 6: mean 6.75, median 6.5; SS 8.75, var 2.916667, sem 0.853913,
     # t(0.975, 3) = 3.182446 -> 6.75 ± 2.717532.
     assert conf["n"] == 4
@@ -52,19 +54,26 @@ def test_confidence_entry_and_no_model_without_events(pulses):
     assert conf["median"] == pytest.approx(6.5)
     assert conf["mean_low"] == pytest.approx(4.032468, abs=1e-5)
     assert conf["mean_high"] == pytest.approx(9.467532, abs=1e-5)
-    assert out["confidence_inferred"] == {"status": "not_available", "needs": ["events"]}
+    assert out["confidence_inferred"].needs == ("events",)
+    assert out["confidence_inferred"].value is None
 
 
 def test_confidence_segments_below_k_are_hidden(pulses):
-    conf = confidence.compute(pulses.ctx(AS_OF, k=3, by="team", confidence_max_age_days=60))[
-        "confidence"
-    ]
+    ctx = pulses.facts_ctx(AS_OF, k=3, by="team", confidence_max_age_days=60)
+    conf = entries(confidence.compute(ctx))["confidence"]
     # Team a: p1, p2 (p3's answer is too old); team b: p4, p5 -> both 2 < 3, hidden.
     assert conf["n"] == 4
-    assert conf["groups"] == [
-        {"segment": "a", "suppressed": True},
-        {"segment": "b", "suppressed": True},
+    assert conf["segments"] == [
+        {"segment": "a", "suppressed": "small"},
+        {"segment": "b", "suppressed": "small"},
     ]
+
+
+def test_segments_without_refreshed_facts_are_an_error(pulses):
+    # Reads never build dim_person: asking for segments before a refresh says so.
+    with pytest.raises(NotAvailableError) as err:
+        confidence.compute(pulses.ctx(AS_OF, k=3, by="team", confidence_max_age_days=60))
+    assert err.value.needs == ["dim_person"]
 
 
 def _weekly_accepts(wh, person, weeks):
@@ -116,9 +125,10 @@ def test_inferred_confidence_from_behaviour(behaviour):
     assert model["baseline_mae"] > 0.8
     assert model["skill"] > 0.9
 
-    out = confidence.compute(ctx)
+    out = entries(confidence.compute(ctx))
     entry = out["confidence_inferred"]
     assert entry["inferred"] is True
+    assert entry["basis"] == "estimate"
     assert entry["n"] == 3
     assert entry["mean"] == pytest.approx(5.0, abs=0.05)
     # Surveyed: 2.5, 5, 7.5, 10 three times each: mean 6.25, SS 93.75, var 8.522727,
@@ -157,65 +167,16 @@ def test_behaviour_features_by_hand(behaviour):
 def test_too_few_surveyed_people_for_a_model(pulses):
     for p in ["p1", "p2", "p4", "p5"]:
         pulses.event(p, "2024-05-20", "accept")
-    out = confidence.compute(pulses.ctx(AS_OF, confidence_max_age_days=60))
+    out = entries(confidence.compute(pulses.ctx(AS_OF, confidence_max_age_days=60)))
     entry = out["confidence_inferred"]
     assert entry["status"] == "not_available"
     assert entry["needs"] == ["responses.score"]
-    assert "fewer than 10" in entry["detail"]
-
-
-@pytest.fixture
-def nps_answers(wh):
-    """Cohorts 2024-01 (p1..p3) and 2024-03 (q1..q4); answers in April and May."""
-    for p in ["p1", "p2", "p3"]:
-        wh.license(p, "2024-01-10")
-    for q in ["q1", "q2", "q3", "q4"]:
-        wh.license(q, "2024-03-05")
-    for who, score in [("p1", 10), ("p2", 9), ("p3", 3), ("q1", 8), (None, 0)]:
-        wh.response("2024-04-10", person=who, score=score, item="nps")
-    wh.response("2024-05-02", person="p1", score=6, item="nps")  # replaced by 05-20
-    wh.response("2024-05-20", person="p1", score=9, item="nps")
-    for who, score in [("p2", 7), ("p3", 5), ("q1", 10), ("q2", 10), ("q3", 2), ("q4", 9)]:
-        wh.response("2024-05-12", person=who, score=score, item="nps")
-    wh.response("2024-03-15", person="p2", score=10, item="nps")  # before the 2 months
-    wh.response("2024-05-27", person="q2", score=1, item="nps")  # after as_of
-    return wh
-
-
-def test_nps_per_cohort_and_month(nps_answers):
-    entry = confidence.compute(nps_answers.ctx(AS_OF, k=3, nps_months=2))["nps"]
-    months = entry["months"]
-    # April: 10, 9, 3, 8, 0 -> promoters 2/5, detractors 2/5, NPS 0. Cohort 2024-03 (q1) and
-    # the anonymous "(none)" have one person each: hidden; together 2 < 3, so 2024-01 is
-    # hidden too. The month total stays.
-    assert months[:4] == [
-        {
-            "month": "2024-04",
-            "cohort": "(all)",
-            "n": 5,
-            "promoters": 0.4,
-            "detractors": 0.4,
-            "nps": 0.0,
-            "suppressed": False,
-        },
-        {"month": "2024-04", "cohort": "(none)", "suppressed": True},
-        {"month": "2024-04", "cohort": "2024-01", "suppressed": True},
-        {"month": "2024-04", "cohort": "2024-03", "suppressed": True},
-    ]
-    # May (p1's latest 9 counts): all 9, 7, 5, 10, 10, 2, 9 -> 4/7 - 2/7 -> 28.571429.
-    # 2024-01: 9, 7, 5 -> 1/3 - 1/3 = 0. 2024-03: 10, 10, 2, 9 -> 3/4 - 1/4 = 50.
-    may = {r["cohort"]: r for r in months[4:]}
-    assert may["(all)"]["n"] == 7
-    assert may["(all)"]["nps"] == pytest.approx(28.571429, abs=1e-5)
-    assert (may["2024-01"]["n"], may["2024-01"]["nps"]) == (3, 0.0)
-    assert (may["2024-03"]["n"], may["2024-03"]["nps"]) == (4, 50.0)
-    # The 28-day window (04-29 .. 05-26) holds the same seven May answers.
-    assert entry["n"] == 7
-    assert entry["nps"] == pytest.approx(28.571429, abs=1e-5)
-    assert -100 <= entry["nps_low"] <= entry["nps"] <= entry["nps_high"] <= 100
+    assert "fewer than 10" in entry["notes"][0]
 
 
 def test_not_available_without_responses(wh):
     out = confidence.compute(wh.ctx(AS_OF))
-    need = {"status": "not_available", "needs": ["responses.score"]}
-    assert out == {"confidence": need, "confidence_inferred": need, "nps": need}
+    assert [(r.name, r.needs) for r in out] == [
+        ("confidence", ("responses.score",)),
+        ("confidence_inferred", ("responses.score",)),
+    ]

@@ -1,10 +1,11 @@
-"""Depth of use and completion on AI-assisted high-stakes workflows (§6.2), by hand."""
+"""Depth of use and completion on AI-assisted high-stakes workflows, by hand."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from uptake.metrics import depth
+from metrics.results import entries, named
+from uptake.metrics.families import depth
 
 AS_OF = "2024-03-31"
 
@@ -37,7 +38,7 @@ def _org(wh: Any) -> None:
 
 def test_depth_and_completion(wh: Any) -> None:
     _org(wh)
-    e = depth.compute(wh.facts_ctx(AS_OF))["depth_of_use"]
+    e = entries(depth.compute(wh.facts_ctx(AS_OF)))["depth_of_use"]
     # People with eligible runs in the window: a1, a2, a3, a4 → n = 4.
     # Eligible runs 3 + 2 + 1 + 1 = 7; AI-assisted 2 + 1 + 1 = 4; AI-assisted completed
     # 2 + 0 + 1 = 3; completed eligible 3 + 1 + 1 + 1 = 6.
@@ -49,17 +50,17 @@ def test_depth_and_completion(wh: Any) -> None:
 
 def test_depth_by_team_suppresses_small_team(wh: Any) -> None:
     _org(wh)
-    e = depth.compute(wh.facts_ctx(AS_OF, by="team", k=3))["depth_of_use"]
+    e = entries(depth.compute(wh.facts_ctx(AS_OF, by="team", k=3)))["depth_of_use"]
     rows = {r["segment"]: r for r in e["segments"]}
     # t1 has 3 people with eligible runs (visible); t2 only a4 (o1 has none) → hidden, and
     # with one hidden cell left the only other cell, t1, is hidden as well.
-    assert rows["t2"]["suppressed"] and rows["t1"]["suppressed"]
+    assert (rows["t2"]["suppressed"], rows["t1"]["suppressed"]) == ("small", "complementary")
     assert e["n"] == 4
 
 
 def test_weekly_depth(wh: Any) -> None:
     _org(wh)
-    e = depth.compute(wh.facts_ctx(AS_OF, trend_weeks=2))["weekly_depth"]
+    e = entries(depth.compute(wh.facts_ctx(AS_OF, trend_weeks=2)))["weekly_depth"]
     weeks = {r["week"]: r for r in e["weeks"]}
     # Week 03-18 holds every 03-20 run: eligible 3 + 2 + 1 + 1 = 7 (a4's 03-01 run is
     # weeks earlier), completed AI-assisted 3 → depth 3/7; 4 people with eligible runs.
@@ -71,5 +72,6 @@ def test_not_available_without_stakes(wh: Any) -> None:
     wh.person("a")
     wh.license("a", "2024-01-01")
     wh.task("a", "credit", "2024-03-20T10:00")
-    e = depth.compute(wh.facts_ctx(AS_OF))
-    assert e["depth_of_use"] == {"status": "not_available", "needs": ["workflows.stakes"]}
+    e = named(depth.compute(wh.facts_ctx(AS_OF)))
+    assert e["depth_of_use"].needs == ("workflows.stakes",)
+    assert e["depth_of_use"].to_dict()["status"] == "not_available"

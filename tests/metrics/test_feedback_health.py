@@ -1,4 +1,4 @@
-"""Feedback channel health (DESIGN §6.9) on hand-built feedback, every number worked by hand."""
+"""Feedback channel health on hand-built feedback, every number worked by hand."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from uptake.metrics import feedback_health
+from metrics.results import entries, named
+from uptake.metrics.families import feedback_health
 
 # as_of Sunday 2024-05-26: the current week starts Monday 2024-05-20 and the span ends at
 # midnight 2024-05-27.
@@ -28,7 +29,7 @@ def tickets(wh):
 
 
 def test_weekly_volume_counts_people_and_suppresses_small_weeks(tickets):
-    out = feedback_health.compute(tickets.ctx(AS_OF, k=3, feedback_weeks=2))
+    out = entries(feedback_health.compute(tickets.ctx(AS_OF, k=3, feedback_weeks=2)))
     vol = out["feedback_volume"]
     # Items 6 over two weeks; people: p1..p4 plus one anonymous item = 5.
     assert vol["n"] == 5
@@ -38,12 +39,14 @@ def test_weekly_volume_counts_people_and_suppresses_small_weeks(tickets):
     # Week 05-20: 2 items by p1, p4 -> 2 people < k=3, hidden; each week is its own table.
     assert vol["weeks"] == [
         {"week": "2024-05-13", "n": 4, "items": 4, "suppressed": False},
-        {"week": "2024-05-20", "suppressed": True},
+        {"week": "2024-05-20", "suppressed": "small"},
     ]
 
 
 def test_resolution_share_and_kaplan_meier_median(tickets):
-    res = feedback_health.compute(tickets.ctx(AS_OF, k=3, feedback_weeks=2))["feedback_resolution"]
+    res = entries(feedback_health.compute(tickets.ctx(AS_OF, k=3, feedback_weeks=2)))[
+        "feedback_resolution"
+    ]
     assert res["items"] == 6
     # Resolved: p1 (dated), p2 (dated), the anonymous "Closed" item, p1's second item = 4.
     assert res["resolved"] == 4
@@ -69,12 +72,14 @@ def test_resolution_share_and_kaplan_meier_median(tickets):
 
 def test_resolution_rows_below_k_are_suppressed(tickets):
     tickets.feedback("2024-05-22", person="p7", category="billing")
-    res = feedback_health.compute(tickets.ctx(AS_OF, k=3, feedback_weeks=2))["feedback_resolution"]
+    res = entries(feedback_health.compute(tickets.ctx(AS_OF, k=3, feedback_weeks=2)))[
+        "feedback_resolution"
+    ]
     # "billing" has one person -> hidden; the other category must then hide too, or the
     # total minus "(none)" would reveal it.
     assert res["categories"] == [
-        {"category": "(none)", "suppressed": True},
-        {"category": "billing", "suppressed": True},
+        {"category": "(none)", "suppressed": "complementary"},
+        {"category": "billing", "suppressed": "small"},
     ]
     assert res["items"] == 7
 
@@ -94,7 +99,7 @@ def test_second_peak_found_with_prominence(wh):
     # Peak 6 (week 04-01): prominence 6 - max(0, 1) = 5.
     # Peak 5 (week 05-06): left base min(3,1,1,4)=1, right base min(2,1)=1 -> 5 - 1 = 4.
     _volumes(wh, [0, 0, 6, 3, 1, 1, 4, 5, 2, 1])
-    out = feedback_health.compute(wh.ctx(AS_OF, k=3, feedback_history_weeks=10))
+    out = entries(feedback_health.compute(wh.ctx(AS_OF, k=3, feedback_history_weeks=10)))
     peaks = out["feedback_peaks"]
     assert peaks["prominence_min"] == pytest.approx(1.5)
     assert peaks["weeks_searched"] == 9
@@ -112,10 +117,14 @@ def test_launch_peak_in_first_week_and_higher_prominence(wh):
     # same two peaks are found. With prominence share 0.8 the threshold is 4.8: only the
     # launch peak (5) passes; the second (4) does not.
     _volumes(wh, [0, 0, 6, 3, 1, 1, 4, 5, 2, 1])
-    peaks = feedback_health.compute(wh.ctx(AS_OF, k=3, feedback_history_weeks=8))["feedback_peaks"]
+    peaks = entries(feedback_health.compute(wh.ctx(AS_OF, k=3, feedback_history_weeks=8)))[
+        "feedback_peaks"
+    ]
     assert [p["week"] for p in peaks["peaks"]] == ["2024-04-01", "2024-05-06"]
-    high = feedback_health.compute(
-        wh.ctx(AS_OF, k=3, feedback_history_weeks=8, feedback_peak_prominence=0.8)
+    high = entries(
+        feedback_health.compute(
+            wh.ctx(AS_OF, k=3, feedback_history_weeks=8, feedback_peak_prominence=0.8)
+        )
     )["feedback_peaks"]
     assert [p["week"] for p in high["peaks"]] == ["2024-04-01"]
     assert high["second_peak"] is False
@@ -125,22 +134,28 @@ def test_launch_peak_in_first_week_and_higher_prominence(wh):
 def test_peak_week_below_k_is_suppressed(wh):
     # k=6: the 05-06 peak counts 5 people -> hidden (its week and the flag stay).
     _volumes(wh, [0, 0, 6, 3, 1, 1, 4, 5, 2, 1])
-    peaks = feedback_health.compute(wh.ctx(AS_OF, k=6, feedback_history_weeks=10))["feedback_peaks"]
-    assert peaks["peaks"][1] == {"week": "2024-05-06", "suppressed": True}
+    peaks = entries(feedback_health.compute(wh.ctx(AS_OF, k=6, feedback_history_weeks=10)))[
+        "feedback_peaks"
+    ]
+    assert peaks["peaks"][1] == {"week": "2024-05-06", "suppressed": "small"}
     assert peaks["peaks"][0]["items"] == 6
 
 
 def test_peak_channels_filter(wh):
     _volumes(wh, [0, 0, 6, 3, 1, 1, 4, 5, 2, 1])  # all on channel "ticket"
     wh.feedback("2024-04-22", person="c1", channel="comment")
-    out = feedback_health.compute(
-        wh.ctx(AS_OF, k=3, feedback_history_weeks=10, feedback_peak_channels=["survey"])
+    out = entries(
+        feedback_health.compute(
+            wh.ctx(AS_OF, k=3, feedback_history_weeks=10, feedback_peak_channels=["survey"])
+        )
     )
     assert out["feedback_peaks"]["status"] == "not_available"
+    assert "survey" in out["feedback_peaks"]["notes"][0]
     assert out["feedback_peaks"]["needs"] == ["feedback"]
 
 
 def test_not_available_without_feedback(wh):
-    out = feedback_health.compute(wh.ctx(AS_OF))
-    for name in ("feedback_volume", "feedback_resolution", "feedback_peaks"):
-        assert out[name] == {"status": "not_available", "needs": ["feedback"]}
+    out = named(feedback_health.compute(wh.ctx(AS_OF)))
+    assert list(out) == ["feedback_volume", "feedback_resolution", "feedback_peaks"]
+    for res in out.values():
+        assert res.needs == ("feedback",) and res.value is None

@@ -1,4 +1,4 @@
-"""The registry: every family in one document; nothing below k leaks from any output."""
+"""The registry: every family in one report; nothing below k leaks; reads never write."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from uptake.errors import PrivacyError
-from uptake.metrics import compute_all
-from uptake.metrics.context import SEGMENTS
+from uptake.metrics import SEGMENTS, compute_all
 from uptake.metrics.facts import refresh
+from uptake.metrics.result import MetricsReport
 from uptake.metrics.settings import MetricsSettings
 
 AS_OF = date(2024, 3, 31)
@@ -59,7 +59,7 @@ def _check_no_small_group(doc: dict[str, Any], small: set[str]) -> int:
             assert n is None or n == 0 or n >= K, f"{path}: visible group of {n}"
             checked += 1
         if isinstance(node, dict) and node.get("segment") in small:
-            assert node.get("suppressed") is True, f"{path}: small segment visible"
+            assert node.get("suppressed") == "small", f"{path}: small segment visible"
         if (
             isinstance(node, list)
             and node
@@ -75,8 +75,19 @@ def _check_no_small_group(doc: dict[str, Any], small: set[str]) -> int:
 
 def test_document_shape_and_every_family(wh: Any) -> None:
     _org(wh)
-    doc = compute_all(wh.engine, AS_OF, MetricsSettings(), K)
-    assert list(doc) == ["as_of", "window_days", "min_group_size", "metrics"]
+    refresh(wh.engine, MetricsSettings())
+    report = compute_all(wh.engine, AS_OF, MetricsSettings(), K)
+    assert isinstance(report, MetricsReport)
+    doc = report.to_dict()
+    assert list(doc) == [
+        "as_of",
+        "as_of_rule",
+        "window_days",
+        "min_group_size",
+        "by",
+        "currency",
+        "metrics",
+    ]
     assert (doc["as_of"], doc["window_days"], doc["min_group_size"]) == ("2024-03-31", 28, K)
     expected = {
         "usage_rate",
@@ -88,12 +99,13 @@ def test_document_shape_and_every_family(wh: Any) -> None:
         "usage_segments_12w",
         "usage_segments_4w",
         "time_to_proficiency",
-        "licences",
+        "licenses",
         "vanity_vs_value",
         "override_rate",
         "outcomes",
         "feedback_volume",
         "confidence",
+        "nps",
     }
     assert expected <= set(doc["metrics"])
     for name, entry in doc["metrics"].items():
@@ -101,6 +113,7 @@ def test_document_shape_and_every_family(wh: Any) -> None:
             ("n" in entry) or entry.get("status") == "not_available" or entry.get("suppressed")
         ), name
     assert doc["metrics"]["usage_rate"]["n"] == 10
+    assert report["usage_rate"].value == 1.0  # everyone has events in March
 
 
 @pytest.fixture(scope="module")
@@ -114,17 +127,18 @@ def org(module_warehouse: Any) -> Any:
 @pytest.mark.parametrize("by", [None, *SEGMENTS])
 def test_group_of_k_minus_one_is_never_visible(org: Any, by: str | None) -> None:
     settings = MetricsSettings(trend_weeks=3)
-    doc = compute_all(org.engine, AS_OF, settings, K, by, refresh=False)
+    doc = compute_all(org.engine, AS_OF, settings, K, by).to_dict()
     # The small team is also the small location; for other dimensions the check is generic.
     small = {"small"} if by in ("team", "location") else set()
     assert _check_no_small_group(doc, small) > 0
 
 
 def test_empty_warehouse_reports_not_available_never_zero(wh: Any) -> None:
-    doc = compute_all(wh.engine, AS_OF, MetricsSettings(), K)
+    doc = compute_all(wh.engine, AS_OF, MetricsSettings(), K).to_dict()
     for name, entry in doc["metrics"].items():
         assert entry.get("status") == "not_available", name
         assert entry["needs"], name
+        assert "value" not in entry and "n" not in entry, name
 
 
 def test_unsafe_k_is_refused(wh: Any) -> None:

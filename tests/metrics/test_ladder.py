@@ -1,4 +1,4 @@
-"""Adoption ladder L1–L5 (§6.4): one person per rule, worked by hand; proxies; history."""
+"""Adoption ladder L1–L5: one person per rule, worked by hand; proxies; history."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from uptake.metrics import ladder
+from metrics.results import entries, named
+from uptake.metrics.families import ladder
 
 AS_OF = "2024-03-31"  # Sunday. Window 03-04..03-31; recent weeks 03-25, 03-18, 03-11, 03-04.
 RUN_DAY = "2024-03-26T10:00"  # every run falls in the last week
@@ -69,7 +70,7 @@ def test_each_rule_places_its_person(wh: Any) -> None:
 
 def test_distribution_and_segments(wh: Any) -> None:
     _org(wh)
-    e = ladder.compute(wh.facts_ctx(AS_OF, by="team"))["adoption_ladder"]
+    e = entries(ladder.compute(wh.facts_ctx(AS_OF, by="team")))["adoption_ladder"]
     # L1 l1; L2 l2a, l2b; L3 l3, l4x; L4 l4, l4h; L5 l5, l5u.
     assert [e[x] for x in ("n", "L1", "L2", "L3", "L4", "L5")] == [9, 1, 2, 2, 2, 2]
     assert e["l3_plus_share"] == round(6 / 9, 6)
@@ -94,7 +95,7 @@ def test_history_agrees_with_day_rules_at_week_end(wh: Any) -> None:
 
 def test_transitions_week_over_week(wh: Any) -> None:
     _org(wh)
-    e = ladder.compute(wh.facts_ctx(AS_OF, trend_weeks=2))["ladder_transitions"]
+    e = entries(ladder.compute(wh.facts_ctx(AS_OF, trend_weeks=2)))["ladder_transitions"]
     # Every run is on 03-26: at the end of 03-24 nobody has an AI-assisted run (all L1);
     # by 03-31 they spread as in EXPECTED. So 8 of 9 move up from L1.
     assert (e["from_week"], e["to_week"]) == ("2024-03-18", "2024-03-25")
@@ -111,8 +112,8 @@ def test_small_transition_rows_are_hidden(wh: Any) -> None:
     _org(wh)
     # As of 04-07, weeks 03-25 → 04-01. From-rows: L1 1, L2 2, L3 2, L4 2, L5 2 people →
     # every row is below k = 3 (together 9 ≥ 3, so the total stays visible).
-    e = ladder.compute(wh.facts_ctx("2024-04-07", trend_weeks=2))["ladder_transitions"]
-    assert all(r == {"from": r["from"], "suppressed": True} for r in e["rows"])
+    e = entries(ladder.compute(wh.facts_ctx("2024-04-07", trend_weeks=2)))["ladder_transitions"]
+    assert all(r == {"from": r["from"], "suppressed": "small"} for r in e["rows"])
     # The window still holds the 03-26 runs, but the recent weeks are now 03-11..04-07:
     # l4, l4h, l5, l5u were active only on 03-19 and 03-26 (2 of 4) → down to L3.
     assert (e["n"], e["up"], e["down"]) == (9, 0, 4)
@@ -137,15 +138,15 @@ def test_activity_proxies_without_tasks(wh: Any) -> None:
         "p4": 4,
         "p5": 3,
     }
-    e = ladder.compute(ctx)["adoption_ladder"]
-    assert e["basis"] == "activity_proxy" and "proxies" in e["rules"]
+    e = entries(ladder.compute(ctx))["adoption_ladder"]
+    assert e["basis"] == "proxy: activity" and "proxies" in e["rules"]
 
 
 def test_not_available_without_licences(wh: Any) -> None:
     wh.event("p", "2024-03-26T09:00")
-    out = ladder.compute(wh.facts_ctx(AS_OF))
-    assert out["adoption_ladder"] == {"status": "not_available", "needs": ["licenses"]}
-    assert out["usage_segments_12w"]["needs"] == ["licenses"]
+    out = named(ladder.compute(wh.facts_ctx(AS_OF)))
+    assert out["adoption_ladder"].needs == ("licenses",)
+    assert out["ladder_transitions"].needs == ("licenses",)
 
 
 def test_idle_people_are_l1_and_abandoned_runs_are_trial(wh: Any) -> None:

@@ -1,4 +1,4 @@
-"""Outcomes (DESIGN §6.7) on hand-built workflow runs, every number worked by hand.
+"""Outcomes on hand-built workflow runs, every number worked by hand.
 
 Savings are built from constant arms where the bootstrap cannot vary (interval = point), and
 from a three-run arm whose bootstrap medians can only be 10, 15 or 20 (each extreme with
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from uptake.metrics import outcomes
+from metrics.results import entries
+from uptake.metrics.families import outcomes
 
 # as_of Tuesday 2024-05-28: window 2024-05-01 .. 05-28 (28 days = 4 weeks).
 AS_OF = "2024-05-28"
@@ -44,7 +45,7 @@ def runs(wh):
 
 
 def test_per_workflow_minutes_and_savings(runs):
-    out = outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS))["outcomes"]
+    out = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))["outcomes"]
     w1, w2, w4 = out["workflows"]
     # W1: AI 20 ×4, others 30 ×4 -> saving 10 per run (constant arms: interval = point),
     # against baseline 40 -> 20. Hours/week = 10 min × 4 runs / 60 / 4 weeks = 0.166667.
@@ -94,7 +95,7 @@ def test_per_workflow_minutes_and_savings(runs):
 
 
 def test_totals_with_joint_bootstrap(runs):
-    out = outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS))["outcomes"]
+    out = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))["outcomes"]
     # People u1..u4, v1..v3, w1..w3 = 10; AI runs 4 + 3 + 3 = 10.
     assert (out["n"], out["people_ai"], out["ai_runs"], out["workflows_compared"]) == (
         10,
@@ -113,17 +114,19 @@ def test_totals_with_joint_bootstrap(runs):
     )
 
 
-def test_roi_against_prorated_licence_cost(runs):
-    roi = outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS))["roi"]
+def test_roi_against_prorated_license_cost(runs):
+    roi = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))["roi"]
     # Nine seats held all 28 days: 9 × 30 × 28 / 30.4375 = 248.377823; w3's seat from
     # 05-15: 30 × 14 / 30.4375 = 13.798768; x9's seat ended before the window.
     cost = 9 * 30 * 28 / MONTH + 30 * 14 / MONTH
-    assert roi["licence_cost"] == pytest.approx(262.176591, abs=1e-5)
-    assert roi["licence_cost"] == pytest.approx(cost, abs=1e-5)
+    assert roi["license_cost"] == pytest.approx(262.176591, abs=1e-5)
+    assert roi["license_cost"] == pytest.approx(cost, abs=1e-5)
     assert (roi["n"], roi["seats"]) == (10, 10)
     # Value over the window: 0.229167 h/week × 4 weeks × 60 = 55 [40, 70].
-    assert roi["value"] == pytest.approx(55.0, abs=1e-4)
-    assert (roi["value_low"], roi["value_high"]) == pytest.approx((40.0, 70.0), abs=1e-4)
+    assert roi["value_saved"] == pytest.approx(55.0, abs=1e-4)
+    assert (roi["value_saved_low"], roi["value_saved_high"]) == pytest.approx(
+        (40.0, 70.0), abs=1e-4
+    )
     # ROI (55 - 262.176591) / 262.176591 = -0.790218; bounds from 40 and 70.
     assert roi["roi"] == pytest.approx(-0.790218, abs=1e-5)
     assert roi["roi_low"] == pytest.approx(-0.847431, abs=1e-5)
@@ -131,14 +134,14 @@ def test_roi_against_prorated_licence_cost(runs):
 
 
 def test_steps_retired_weighted_by_ai_runs(runs):
-    steps = outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS))["steps_retired"]
+    steps = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))["steps_retired"]
     # W1: 3 steps × 4 AI runs; W4: 0 × 3; W2 has no step counts. 12 over 7 runs.
     assert (steps["n"], steps["ai_runs"], steps["steps_retired"]) == (7, 7, 12.0)
     assert steps["per_ai_run"] == pytest.approx(12 / 7, abs=1e-6)
 
 
 def test_wins_need_an_interval_above_zero(runs):
-    wins = outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS))["wins"]
+    wins = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))["wins"]
     # W1 [10, 10] and W2 [5, 15] lie above zero with >= 3 people; W4 (-5) is no win.
     assert [w["workflow"] for w in wins["workflows"]] == ["W1", "W2"]
     assert wins["n"] == 7  # u1..u4 and v1..v3
@@ -149,12 +152,17 @@ def test_small_workflow_hidden_and_never_a_win(runs):
     runs.workflow("W3", baseline_minutes=10)
     for day in ("2024-05-13", "2024-05-14", "2024-05-15"):
         runs.task("z1", "W3", day, ai_assisted=True, minutes=5)
-    out = outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS))
+    out = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))
     rows = {r["workflow"]: r for r in out["outcomes"]["workflows"]}
     # W3 rests on one person: hidden, plus one complementary workflow (W2 or W4, 3 people
     # each) so the total minus the visible rows cannot reveal it.
-    assert rows["W3"] == {"workflow": "W3", "suppressed": True}
-    assert sum(r["suppressed"] for r in rows.values()) == 2
+    assert rows["W3"] == {"workflow": "W3", "suppressed": "small"}
+    assert sorted(str(r["suppressed"]) for r in rows.values()) == [
+        "False",
+        "False",
+        "complementary",
+        "small",
+    ]
     assert rows["W1"]["suppressed"] is False
     assert "W3" not in [w["workflow"] for w in out["wins"]["workflows"]]
     # Its saving still counts in the total: 0.229167 + 5 × 3 / 240 = 0.291667.
@@ -162,29 +170,31 @@ def test_small_workflow_hidden_and_never_a_win(runs):
 
 
 def test_total_hidden_below_k(runs):
-    out = outcomes.compute(runs.ctx(AS_OF, k=11, **SETTINGS))
-    assert out["outcomes"]["suppressed"] is True
+    out = entries(outcomes.compute(runs.ctx(AS_OF, k=11, **SETTINGS)))
+    assert out["outcomes"]["suppressed"] == "small"
     assert "hours_per_week" not in out["outcomes"]
-    assert out["roi"] == {"suppressed": True}
+    assert (out["roi"]["suppressed"], out["roi"]["value"], out["roi"]["n"]) == ("small", None, None)
+    assert "roi" not in out["roi"]
 
 
 def test_not_available(wh):
     out = outcomes.compute(wh.ctx(AS_OF))
-    need = {"status": "not_available", "needs": ["tasks", "tasks.minutes"]}
-    assert out == {"outcomes": need, "roi": need, "steps_retired": need, "wins": need}
+    assert [(r.name, r.needs) for r in out] == [
+        (name, ("tasks", "tasks.minutes")) for name in ("outcomes", "roi", "steps_retired", "wins")
+    ]
     wh.task("a", "W", "2024-05-02", minutes=None)
-    assert outcomes.compute(wh.ctx(AS_OF))["outcomes"]["needs"] == ["tasks.minutes"]
+    assert entries(outcomes.compute(wh.ctx(AS_OF)))["outcomes"]["needs"] == ["tasks.minutes"]
 
 
 def test_roi_and_steps_not_available_without_their_inputs(wh):
     for p in ["a", "b", "c"]:
         wh.task(p, "W", "2024-05-02", ai_assisted=True, minutes=10)
-    out = outcomes.compute(wh.ctx(AS_OF, k=3, **SETTINGS))
+    out = entries(outcomes.compute(wh.ctx(AS_OF, k=3, **SETTINGS)))
     assert out["roi"]["needs"] == ["licenses", "licenses.monthly_cost"]
     assert out["steps_retired"]["needs"] == ["workflows.steps_after", "workflows.steps_before"]
     # Seats exist but no workflow has a saving (no baseline, no non-AI runs).
     for p in ["a", "b", "c"]:
         wh.license(p, monthly_cost=30.0)
-    roi = outcomes.compute(wh.ctx(AS_OF, k=3, **SETTINGS))["roi"]
+    roi = entries(outcomes.compute(wh.ctx(AS_OF, k=3, **SETTINGS)))["roi"]
     assert roi["status"] == "not_available"
     assert roi["needs"] == ["workflows.baseline_minutes"]

@@ -1,4 +1,4 @@
-"""Time to proficiency (§6.6): Kaplan–Meier against a textbook, and on a built org."""
+"""Time to proficiency: Kaplan–Meier against a textbook, and on a built org."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from uptake.metrics import proficiency
+from metrics.results import entries
+from uptake.metrics.families import proficiency
 
 # Freireich et al. (1963) 6-MP remission data as tabulated in Kleinbaum & Klein, "Survival
 # Analysis: A Self-Learning Text" (3rd ed., ch. 2): weeks in remission, group 1 (6-MP),
@@ -71,7 +72,7 @@ def _org(wh: Any) -> None:
 
 def test_durations_and_groups(wh: Any) -> None:
     _org(wh)
-    e = proficiency.compute(wh.facts_ctx("2024-02-25"))["time_to_proficiency"]
+    e = entries(proficiency.compute(wh.facts_ctx("2024-02-25")))["time_to_proficiency"]
     # Level checked at week ends (Sundays). Seat 01-01: reaching in week 1 → day 6 (01-07),
     # week 2 → 13, week 3 → 20. n1, n2 censored at the last week end 02-25 → day 55.
     # late: seat 02-05, reaches in its first week → 02-11 → day 6.

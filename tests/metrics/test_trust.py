@@ -1,10 +1,11 @@
-"""Trust and overrides (DESIGN §6.5) on hand-built decisions, every number worked by hand."""
+"""Trust and overrides on hand-built decisions, every number worked by hand."""
 
 from __future__ import annotations
 
 import pytest
 
-from uptake.metrics import trust
+from metrics.results import entries, named
+from uptake.metrics.families import trust
 
 # as_of Sunday 2024-05-26: window 2024-04-29 .. 05-26; trend weeks (4) start 04-29, 05-06,
 # 05-13, 05-20 (week numbers 0..3).
@@ -36,7 +37,7 @@ def decisions(wh):
 
 
 def test_override_rate_per_workflow_with_trend(decisions):
-    rate = trust.compute(decisions.ctx(AS_OF, k=3, trust_trend_weeks=4))["override_rate"]
+    rate = entries(trust.compute(decisions.ctx(AS_OF, k=3, trust_trend_weeks=4)))["override_rate"]
     # Window: A 13 decisions, 9 overridden; C 4 decisions, 1 overridden -> 10/17.
     assert rate["n"] == 7
     assert rate["decisions"] == 17
@@ -64,11 +65,11 @@ def test_override_rate_per_workflow_with_trend(decisions):
 
 
 def test_override_rate_by_segment(decisions):
-    rate = trust.compute(decisions.ctx(AS_OF, k=3, by="team"))["override_rate"]
+    rate = entries(trust.compute(decisions.facts_ctx(AS_OF, k=3, by="team")))["override_rate"]
     # Team x: a1 5 decisions/2 overridden, a2 4/3, c1 1/0, c2 1/0 -> 5/11 over 4 people.
     # Team y: a3 4/4, c3 1/1, c4 1/0 -> 5/6 over 3 people.
     assert rate["by"] == "team"
-    x, y = rate["groups"]
+    x, y = rate["segments"]
     assert (x["segment"], x["n"], x["decisions"]) == ("x", 4, 11)
     assert x["override_rate"] == pytest.approx(5 / 11, abs=1e-6)
     assert (y["segment"], y["n"], y["decisions"]) == ("y", 3, 6)
@@ -78,20 +79,20 @@ def test_override_rate_by_segment(decisions):
 def test_small_workflow_is_suppressed_with_a_complement(decisions):
     decisions.decision("b1", "2024-05-14", followed=FOL, workflow="B")
     decisions.decision("b2", "2024-05-14", followed=OVR, workflow="B")
-    rate = trust.compute(decisions.ctx(AS_OF, k=3))["override_rate"]
+    rate = entries(trust.compute(decisions.ctx(AS_OF, k=3)))["override_rate"]
     rows = {r["workflow"]: r for r in rate["workflows"]}
     # B has 2 people < 3: hidden. A lone hidden cell is recoverable from the total, so the
     # smallest other workflow (A, 3 people) is hidden too; C (4 people) stays.
-    assert rows["B"] == {"workflow": "B", "suppressed": True}
-    assert rows["A"] == {"workflow": "A", "suppressed": True}
+    assert rows["B"] == {"workflow": "B", "suppressed": "small"}
+    assert rows["A"] == {"workflow": "A", "suppressed": "complementary"}
     assert rows["C"]["suppressed"] is False
     assert rate["decisions"] == 19
     # With the default 8 trend weeks, week 04-15 holds only a1's early decision: hidden.
-    assert rate["weeks"][0] == {"week": "2024-04-15", "suppressed": True}
+    assert rate["weeks"][0] == {"week": "2024-04-15", "suppressed": "small"}
     assert all(not w["suppressed"] for w in rate["weeks"][1:])
     # Over 4 trend weeks the weeks count 3, 3, 5 (a1..a3, b1, b2) and 7 people: k=4 hides two.
-    small = trust.compute(decisions.ctx(AS_OF, k=4, trust_trend_weeks=4))["override_rate"]
-    assert [w["suppressed"] for w in small["weeks"]] == [True, True, False, False]
+    small = entries(trust.compute(decisions.ctx(AS_OF, k=4, trust_trend_weeks=4)))["override_rate"]
+    assert [w["suppressed"] for w in small["weeks"]] == ["small", "small", False, False]
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def outcomes(wh):
 
 
 def test_outcome_followed_vs_overridden(outcomes):
-    out = trust.compute(outcomes.ctx(AS_OF, k=3))["override_outcomes"]
+    out = entries(trust.compute(outcomes.ctx(AS_OF, k=3)))["override_outcomes"]
     # People with an outcome: x1..x6; decisions with an outcome: 6.
     assert (out["n"], out["decisions"]) == (6, 6)
     (x,) = out["workflows"]
@@ -132,20 +133,22 @@ def test_outcome_followed_vs_overridden(outcomes):
 
 def test_outcome_small_workflow_hides_a_complement(outcomes):
     outcomes.decision("y1", "2024-05-05", followed=False, outcome=5.0, workflow="Y")
-    out = trust.compute(outcomes.ctx(AS_OF, k=3))["override_outcomes"]
+    out = entries(trust.compute(outcomes.ctx(AS_OF, k=3)))["override_outcomes"]
     # Y has one overriding person (its followed arm is empty): hidden. The total (7 people,
     # 7 decisions) minus X would reveal Y, so X is hidden as well; the total stays.
     assert (out["n"], out["decisions"]) == (7, 7)
     assert out["workflows"] == [
-        {"workflow": "X", "suppressed": True},
-        {"workflow": "Y", "suppressed": True},
+        {"workflow": "X", "suppressed": "complementary"},
+        {"workflow": "Y", "suppressed": "small"},
     ]
 
 
 def test_outcome_row_hidden_when_an_arm_is_below_k(outcomes):
-    out = trust.compute(outcomes.ctx(AS_OF, k=4))["override_outcomes"]
-    # Both arms of X count 3 people < 4.
-    assert out["workflows"][0] == {"workflow": "X", "suppressed": True}
+    res = named(trust.compute(outcomes.ctx(AS_OF, k=4)))["override_outcomes"]
+    # Both arms of X count 3 people < 4. X is the only workflow, so the total (6 people)
+    # would show it: hidden too, so that X cannot be worked out.
+    assert res.values["workflows"][0] == {"workflow": "X", "suppressed": "small"}
+    assert res.suppressed == "complementary" and "workflows" not in res.to_dict()
 
 
 def test_override_accuracy_per_person_and_summary(outcomes):
@@ -156,7 +159,7 @@ def test_override_accuracy_per_person_and_summary(outcomes):
     # workflow has no followed outcome, so y1's override cannot be judged.
     assert per.person_key.tolist() == ["x4", "x5", "x6"]
     assert per.accuracy.tolist() == [0.0, 0.0, 1.0]
-    summary = trust.compute(ctx)["override_accuracy"]
+    summary = entries(trust.compute(ctx))["override_accuracy"]
     # Accuracies 0, 0, 1: mean 1/3, median 0; t interval 1/3 ± 4.302653·1/3 clipped to [0, 1].
     assert summary["n"] == 3
     assert summary["mean"] == pytest.approx(1 / 3, abs=1e-6)
@@ -172,22 +175,27 @@ def test_override_accuracy_lower_is_better_and_minimum(outcomes):
     # With the default minimum of 3 judged overrides nobody qualifies (one each).
     default = trust.override_accuracy(outcomes.ctx(AS_OF))
     assert default.accuracy.isna().all()
-    assert trust.compute(outcomes.ctx(AS_OF))["override_accuracy"]["n"] == 0
+    # Nobody to summarise: not available (and no zero).
+    nobody = named(trust.compute(outcomes.ctx(AS_OF)))["override_accuracy"]
+    assert nobody.needs and nobody.n is None and nobody.value is None
 
 
 def test_override_accuracy_summary_suppressed_below_k(outcomes):
-    summary = trust.compute(outcomes.ctx(AS_OF, k=4, override_accuracy_min=1))
-    assert summary["override_accuracy"]["suppressed"] is True
+    summary = entries(trust.compute(outcomes.ctx(AS_OF, k=4, override_accuracy_min=1)))
+    assert summary["override_accuracy"]["suppressed"] == "small"
     assert "mean" not in summary["override_accuracy"]
 
 
 def test_not_available(wh):
     out = trust.compute(wh.ctx(AS_OF))
-    need = {"status": "not_available", "needs": ["decisions"]}
-    assert out == {"override_rate": need, "override_outcomes": need, "override_accuracy": need}
+    assert [(r.name, r.needs) for r in out] == [
+        ("override_rate", ("decisions",)),
+        ("override_outcomes", ("decisions",)),
+        ("override_accuracy", ("decisions",)),
+    ]
     wh.decision("a1", "2024-05-20", followed=False)
-    out = trust.compute(wh.ctx(AS_OF))
+    got = entries(trust.compute(wh.ctx(AS_OF)))
     # One person is below k: the numbers exist but are hidden.
-    assert out["override_rate"]["suppressed"] is True
-    assert "override_rate" not in out["override_rate"]
-    assert out["override_outcomes"] == {"status": "not_available", "needs": ["decisions.outcome"]}
+    assert got["override_rate"]["suppressed"] == "small"
+    assert "override_rate" not in got["override_rate"]
+    assert got["override_outcomes"]["needs"] == ["decisions.outcome"]

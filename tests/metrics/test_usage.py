@@ -1,10 +1,11 @@
-"""Usage rate (§6.1) on a hand-built organisation of ten licensed people, k = 3."""
+"""Usage rate on a hand-built organisation of ten licensed people, k = 3."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from uptake.metrics import usage
+from metrics.results import entries, named
+from uptake.metrics.families import usage
 
 AS_OF = "2024-03-31"  # a Sunday: the window is 03-04..03-31
 
@@ -34,7 +35,7 @@ def _org(wh: Any) -> None:
 
 def test_window_rate(wh: Any) -> None:
     _org(wh)
-    entry = usage.compute(wh.facts_ctx(AS_OF))["usage_rate"]
+    entry = entries(usage.compute(wh.facts_ctx(AS_OF)))["usage_rate"]
     # Licensed on 03-31: p1..p10 (r1's seat was removed). Active in 03-04..03-31:
     # p1, p2, p3, p5, p7 → 5 of 10.
     assert (entry["n"], entry["active"], entry["rate"]) == (10, 5, 0.5)
@@ -43,12 +44,12 @@ def test_window_rate(wh: Any) -> None:
 
 def test_window_rate_by_team_hides_small_team_and_its_complement(wh: Any) -> None:
     _org(wh)
-    entry = usage.compute(wh.facts_ctx(AS_OF, by="team", k=3))["usage_rate"]
+    entry = entries(usage.compute(wh.facts_ctx(AS_OF, by="team", k=3)))["usage_rate"]
     rows = {r["segment"]: r for r in entry["segments"]}
     # t2 has 2 people < k: hidden. Alone it would be 10 − 4 − 4; the smallest other cell
     # (t1, 4 people, first of the two ties) is hidden with it.
-    assert rows["t2"] == {"segment": "t2", "suppressed": True}
-    assert rows["t1"] == {"segment": "t1", "suppressed": True}
+    assert rows["t2"] == {"segment": "t2", "suppressed": "small"}
+    assert rows["t1"] == {"segment": "t1", "suppressed": "complementary"}
     # t3: p7 only of 4 → 0.25.
     assert (rows["t3"]["n"], rows["t3"]["active"], rows["t3"]["rate"]) == (4, 1, 0.25)
     assert entry["n"] == 10
@@ -56,7 +57,7 @@ def test_window_rate_by_team_hides_small_team_and_its_complement(wh: Any) -> Non
 
 def test_weekly_rate(wh: Any) -> None:
     _org(wh)
-    entry = usage.compute(wh.facts_ctx(AS_OF, trend_weeks=2))["weekly_active_rate"]
+    entry = entries(usage.compute(wh.facts_ctx(AS_OF, trend_weeks=2)))["weekly_active_rate"]
     weeks = {r["week"]: r for r in entry["weeks"]}
     # Week 03-18: p1 (03-20) → 1 of 10. Week 03-25: p1, p2, p5 → 3 of 10 (u1, r1 unlicensed).
     assert (weeks["2024-03-18"]["active"], weeks["2024-03-18"]["n"]) == (1, 10)
@@ -67,13 +68,15 @@ def test_weekly_rate(wh: Any) -> None:
 def test_incomplete_week_is_left_out(wh: Any) -> None:
     _org(wh)
     # As of Wednesday 03-27 the week of 03-25 is not complete: the last one is 03-18.
-    entry = usage.compute(wh.facts_ctx("2024-03-27", trend_weeks=2))["weekly_active_rate"]
+    entry = entries(usage.compute(wh.facts_ctx("2024-03-27", trend_weeks=2)))["weekly_active_rate"]
     assert [r["week"] for r in entry["weeks"]] == ["2024-03-11", "2024-03-18"]
 
 
 def test_weekly_rate_by_segment_is_suppressed_per_week(wh: Any) -> None:
     _org(wh)
-    entry = usage.compute(wh.facts_ctx(AS_OF, by="team", trend_weeks=2))["weekly_active_rate"]
+    entry = entries(usage.compute(wh.facts_ctx(AS_OF, by="team", trend_weeks=2)))[
+        "weekly_active_rate"
+    ]
     for week in ("2024-03-18", "2024-03-25"):
         rows = {r["segment"]: r for r in entry["segments"] if r["week"] == week}
         assert rows["t2"]["suppressed"] and rows["t1"]["suppressed"]
@@ -82,8 +85,9 @@ def test_weekly_rate_by_segment_is_suppressed_per_week(wh: Any) -> None:
 
 def test_not_available_names_missing_inputs(wh: Any) -> None:
     wh.person("p1")
-    out = usage.compute(wh.facts_ctx(AS_OF))
-    assert out["usage_rate"] == {"status": "not_available", "needs": ["events", "licenses"]}
+    out = named(usage.compute(wh.facts_ctx(AS_OF)))
+    assert out["usage_rate"].needs == ("events", "licenses")
+    assert out["usage_rate"].to_dict()["status"] == "not_available"
     wh.license("p1", "2024-01-01")
-    out = usage.compute(wh.facts_ctx(AS_OF))
-    assert out["weekly_active_rate"]["needs"] == ["events"]
+    out = named(usage.compute(wh.facts_ctx(AS_OF)))
+    assert out["weekly_active_rate"].needs == ("events",)

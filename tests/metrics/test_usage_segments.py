@@ -1,11 +1,12 @@
-"""Microsoft's usage segments (§6.4), 12-week and 4-week variants, by hand."""
+"""Microsoft's usage segments, 12-week and 4-week variants, by hand."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from uptake.metrics import usage_segments
+from metrics.results import entries
+from uptake.metrics.families import usage_segments
 
 AS_OF = date(2024, 3, 31)  # blocks: 0 = 03-25..03-31, 1 = 03-18..03-24, … 11 = 01-08..01-14
 
@@ -30,7 +31,7 @@ def _org(wh: Any) -> None:
 
 def test_twelve_week_segments(wh: Any) -> None:
     _org(wh)
-    e = usage_segments.compute(wh.facts_ctx(AS_OF))["usage_segments_12w"]
+    e = entries(usage_segments.compute(wh.facts_ctx(AS_OF)))["usage_segments_12w"]
     # power: 12 blocks, avg 20 → power. habit: 10 ≥ 9 blocks, avg 20/12 < 15 → habitual.
     # novice: avg 12/12 = 1 → novice. low: 2/12 → low. none: no actions → non-user.
     assert [e[x] for x in ("n", "power", "habitual", "novice", "low", "non_user")] == [
@@ -47,7 +48,7 @@ def test_twelve_week_segments(wh: Any) -> None:
 
 def test_four_week_segments(wh: Any) -> None:
     _org(wh)
-    e = usage_segments.compute(wh.facts_ctx(AS_OF))["usage_segments_4w"]
+    e = entries(usage_segments.compute(wh.facts_ctx(AS_OF)))["usage_segments_4w"]
     # power: 4 of 4, avg 20 → power. habit: 4 of 4, avg 2 → habitual. novice: 12/4 = 3 a
     # week but one block → novice. low: nothing in the last 4 blocks → non-user, like none.
     assert [e[x] for x in ("power", "habitual", "novice", "low", "non_user")] == [1, 1, 1, 0, 2]

@@ -1,68 +1,92 @@
-"""Vanity vs value (§6.10): the login numbers beside value, and the gap as one number."""
+"""Vanity vs value: the login numbers beside value, and the gap as one number."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from uptake.metrics import vanity
-from uptake.metrics.context import not_available
+import pandas as pd
+
+from uptake.metrics.families import depth, ladder, licenses, outcomes, usage, vanity
+from uptake.metrics.privacy import TOTAL, public_rows, suppress
+from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
+
+USAGE = usage.USAGE_RATE
+LADDER = ladder.ADOPTION_LADDER
 
 
-def _ctx(wh: Any, results: dict[str, Any], by: str | None = None) -> Any:
+def _ctx(wh: Any, results: list[MetricResult], by: str | None = None) -> Any:
     ctx = wh.ctx("2024-03-31", by=by)
-    ctx.results = results
+    ctx.results = {r.name: r for r in results}
     return ctx
 
 
+def _spec(module: Any, name: str) -> MetricSpec:
+    return next(s for s in module.SPECS if s.name == name)
+
+
+def _segments(rows: list[dict[str, Any]], k: int = 3) -> PublicRows:
+    """Segment rows suppressed the way a family would (a margin row keeps them honest)."""
+    frame = pd.DataFrame([{"segment": TOTAL, **rows[0]}, *rows[1:]])
+    return public_rows(suppress(frame, ["segment"], k=k), ["segment"]).where(
+        lambda r: r["segment"] != TOTAL
+    )
+
+
 def test_gap_and_missing_inputs(wh: Any) -> None:
-    results = {
-        "usage_rate": {"n": 10, "active": 8, "rate": 0.8},
-        "adoption_ladder": {"n": 10, "l3_plus_share": 0.3, "basis": "tasks"},
-        "licences": {"n": 10, "seats": 12},
-        "depth_of_use": not_available("tasks"),
-        "outcomes": {"n": 6, "hours_per_week": 5.5},
-    }
-    e = vanity.compute(_ctx(wh, results))["vanity_vs_value"]
+    results = [
+        MetricResult(USAGE, {"active": 8, "rate": 0.8}, n=10),
+        MetricResult(LADDER, {"l3_plus_share": 0.3}, n=10, basis="measured: tasks"),
+        MetricResult(_spec(licenses, "licenses"), {"seats": 12}, n=10),
+        not_available(depth.DEPTH_OF_USE, "tasks"),
+        MetricResult(outcomes.OUTCOMES, {"hours_per_week": 5.5}, n=6),
+    ]
+    (res,) = vanity.compute(_ctx(wh, results))
+    e = res.to_dict()
     # 80 % of licensed people active, 30 % at L3+: 50 points of activity that is not adoption.
     assert (e["n"], e["monthly_active_users"], e["gap_points"]) == (10, 8, 50.0)
-    assert (e["licences"], e["hours_saved_per_week"]) == (12, 5.5)
+    assert res.value == 50.0 and e["unit"] == "points"
+    assert (e["licenses"], e["hours_saved_per_week"]) == (12, 5.5)
     assert e["depth"] is None and e["not_available"] == {"depth": ["tasks"]}
+    assert e["ladder_basis"] == "measured: tasks"
 
 
 def test_segments_take_the_gap_per_segment(wh: Any) -> None:
-    results = {
-        "usage_rate": {
-            "n": 10,
-            "active": 6,
-            "rate": 0.6,
-            "segments": [
-                {"segment": "a", "n": 6, "rate": 0.5, "suppressed": False},
-                {"segment": "b", "suppressed": True},
-                {"segment": "c", "suppressed": True},
-            ],
-        },
-        "adoption_ladder": {
-            "n": 10,
-            "l3_plus_share": 0.2,
-            "segments": [
-                {"segment": "a", "n": 6, "l3_plus_share": 0.25, "suppressed": False},
-                {"segment": "b", "suppressed": True},
-                {"segment": "c", "suppressed": True},
-            ],
-        },
-    }
-    e = vanity.compute(_ctx(wh, results, by="team"))["vanity_vs_value"]
-    rows = {r["segment"]: r for r in e["segments"]}
+    usage_rows = _segments(
+        [
+            {"n": 10, "rate": 0.6},
+            {"segment": "a", "n": 6, "rate": 0.5},
+            {"segment": "b", "n": 2, "rate": 1.0},
+            {"segment": "c", "n": 2, "rate": 0.5},
+        ]
+    )
+    ladder_rows = _segments(
+        [
+            {"n": 10, "l3_plus_share": 0.2},
+            {"segment": "a", "n": 6, "l3_plus_share": 0.25},
+            {"segment": "b", "n": 2, "l3_plus_share": 0.0},
+            {"segment": "c", "n": 2, "l3_plus_share": 0.25},
+        ]
+    )
+    results = [
+        MetricResult(USAGE, {"active": 6, "rate": 0.6}, n=10, by="team", segments=usage_rows),
+        MetricResult(LADDER, {"l3_plus_share": 0.2}, n=10, by="team", segments=ladder_rows),
+    ]
+    (res,) = vanity.compute(_ctx(wh, results, by="team"))
+    rows = {r["segment"]: r for r in res.to_dict()["segments"]}
     assert rows["a"]["gap_points"] == 25.0  # 50 % − 25 %
-    assert rows["b"] == {"segment": "b", "suppressed": True}
+    # b and c count 2 people each: hidden, and the reason travels with them.
+    assert rows["b"] == {"segment": "b", "suppressed": "small"}
+    assert isinstance(res.segments, PublicRows)
 
 
 def test_not_available_without_usage_or_ladder(wh: Any) -> None:
-    results = {"usage_rate": not_available("licenses"), "adoption_ladder": not_available("events")}
-    e = vanity.compute(_ctx(wh, results))["vanity_vs_value"]
-    assert e == {"status": "not_available", "needs": ["events", "licenses"]}
+    results = [not_available(USAGE, "licenses"), not_available(LADDER, "events")]
+    (res,) = vanity.compute(_ctx(wh, results))
+    assert res.needs == ("events", "licenses")
+    assert res.to_dict()["status"] == "not_available"
 
 
 def test_small_organisation_is_suppressed(wh: Any) -> None:
-    results = {"usage_rate": {"suppressed": True}, "adoption_ladder": {"suppressed": True}}
-    assert vanity.compute(_ctx(wh, results))["vanity_vs_value"] == {"suppressed": True}
+    results = [MetricResult(USAGE, suppressed="small"), MetricResult(LADDER, suppressed="small")]
+    (res,) = vanity.compute(_ctx(wh, results))
+    assert (res.suppressed, res.value, res.n) == ("small", None, None)

@@ -1,34 +1,57 @@
-"""The metrics engine (DESIGN §6): every metric family, computed over refreshed facts.
+"""The metrics engine: every metric family, computed over refreshed facts, read-only.
 
-`compute_all` refreshes the materialised facts (incrementally when it can), then runs each
-family in order. Each family's `compute(ctx)` returns named entries that either carry values
-with `n` (people counted) or say `{"status": "not_available", "needs": [...]}`; every group
-row has been through `uptake.metrics.privacy.suppress`.
+`compute_all` runs each family of `uptake.metrics.families` in order over facts that
+`uptake.metrics.facts.refresh` brought up to date beforehand; it never writes. Each family's
+`compute(ctx)` returns one typed `MetricResult` per metric it declares (a value with its
+population n, unit, basis and definition, or "not available: needs …"), and every group row
+must have gone through `uptake.metrics.privacy.suppress`: `compute_all` checks each result
+and refuses any that did not.
+
+This module stays light (loading settings imports it): the families, the segment list and
+the metric specs load on first use (`FAMILIES`, `SPECS`, `SEGMENTS`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from uptake.metrics.context import MetricContext
-from uptake.metrics.privacy import check_k
-from uptake.metrics.settings import MetricsSettings
-from uptake.warehouse.engine import Engine
-
-# Family modules in the order they run; vanity reads the results of those before it.
-FAMILIES = (
-    "usage",
-    "depth",
-    "ladder",
-    "proficiency",
-    "licences",
-    "confidence",
-    "trust",
-    "outcomes",
-    "feedback_health",
-    "vanity",
+from uptake.metrics.result import (
+    MetricResult,
+    MetricSpec,
+    MetricsReport,
+    PublicRows,
+    check_public,
 )
+
+if TYPE_CHECKING:
+    from uptake.metrics.settings import MetricsSettings
+    from uptake.warehouse.engine import Engine
+
+__all__ = [
+    "FAMILIES",
+    "SEGMENTS",
+    "SPECS",
+    "MetricResult",
+    "MetricSpec",
+    "MetricsReport",
+    "PublicRows",
+    "compute_all",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy exports: importing the families pulls in Ibis, scipy and scikit-learn.
+    if name in ("FAMILIES", "SPECS"):
+        from uptake.metrics import families
+
+        return getattr(families, name)
+    if name == "SEGMENTS":
+        from uptake.metrics.segments import SEGMENTS
+
+        return SEGMENTS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def compute_all(
@@ -38,64 +61,63 @@ def compute_all(
     min_group_size: int,
     by: str | None = None,
     *,
-    refresh: bool = True,
-    families: tuple[str, ...] = FAMILIES,
-) -> dict[str, Any]:
-    """Compute every metric as of a date.
+    families: Sequence[str] | None = None,
+) -> MetricsReport:
+    """Compute every metric as of a date, reading the refreshed facts (never writing).
 
     Args:
-        engine: the compute engine (DuckDB or Spark).
+        engine: the compute engine (DuckDB, read-only is enough, or Spark).
         as_of: last day included.
         settings: metrics settings (windows, thresholds).
         min_group_size: k; groups below it are suppressed (never below 3).
-        by: segment dimension of §6.1, or None.
-        refresh: bring the materialised facts up to date first.
-        families: which families to run (default all, in order).
+        by: segment dimension (one of `SEGMENTS`), or None.
+        families: which families to run, in registry order (default all).
 
     Returns:
-        `{"as_of", "window_days", "min_group_size", "metrics": {name: entry}}`.
-    """
-    # Imported here, not at module level: loading settings (uptake.config) imports this
-    # package, and must not pull in Ibis and every family.
-    from uptake.metrics import (
-        confidence,
-        depth,
-        facts,
-        feedback_health,
-        ladder,
-        licences,
-        outcomes,
-        proficiency,
-        trust,
-        usage,
-        vanity,
-    )
+        The report: one result per metric, in family order (`as_of_rule` and `currency`
+        at their defaults; the caller sets them).
 
-    modules = {
-        "usage": usage,
-        "depth": depth,
-        "ladder": ladder,
-        "proficiency": proficiency,
-        "licences": licences,
-        "confidence": confidence,
-        "trust": trust,
-        "outcomes": outcomes,
-        "feedback_health": feedback_health,
-        "vanity": vanity,
-    }
+    Raises:
+        PrivacyError: k is below 3, or a family returned group rows that skipped
+            `privacy.suppress`.
+        NotAvailableError: the warehouse holds data but its facts were never refreshed.
+        InputError: unknown family or segment dimension.
+    """
+    from uptake.errors import InputError, NotAvailableError
+    from uptake.metrics.context import MetricContext
+    from uptake.metrics.families import FAMILIES, REGISTRY
+    from uptake.metrics.privacy import check_k
+    from uptake.metrics.segments import DIM_PERSON
+
     check_k(min_group_size)
+    chosen = FAMILIES if families is None else tuple(families)
+    unknown = [f for f in chosen if f not in REGISTRY]
+    if unknown:
+        raise InputError(
+            f"unknown metric family {', '.join(unknown)}; expected one of: {', '.join(FAMILIES)}"
+        )
     if isinstance(as_of, datetime):
         as_of = as_of.date()
-    if refresh:
-        facts.refresh(engine, settings)
+    if not engine.has(DIM_PERSON) and (engine.has("licenses") or engine.has("people")):
+        raise NotAvailableError(
+            "the metric facts have not been built: refresh them after ingest",
+            needs=[DIM_PERSON],
+        )
     ctx = MetricContext(engine, as_of, settings, min_group_size, by)
-    metrics: dict[str, Any] = {}
-    ctx.results = metrics
-    for name in families:
-        metrics.update(modules[name].compute(ctx))
-    return {
-        "as_of": as_of.isoformat(),
-        "window_days": settings.window_days,
-        "min_group_size": min_group_size,
-        "metrics": metrics,
-    }
+    for name in (f for f in FAMILIES if f in chosen):
+        module = REGISTRY[name]
+        results = module.compute(ctx)
+        names = [r.name for r in results]
+        expected = [s.name for s in module.SPECS]
+        if names != expected:
+            raise RuntimeError(f"family {name} returned {names}, declared {expected}")
+        for res in results:
+            check_public(res)
+            ctx.results[res.name] = res
+    return MetricsReport(
+        as_of=as_of,
+        window_days=settings.window_days,
+        min_group_size=min_group_size,
+        results=dict(ctx.results),
+        by=by,
+    )

@@ -4,35 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 import ibis
 
 from uptake.errors import InputError
+from uptake.metrics.result import MetricResult
+from uptake.metrics.segments import SEGMENTS
 from uptake.metrics.settings import MetricsSettings
 from uptake.warehouse.engine import Engine
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-# Segment dimensions of DESIGN §6.1, in the order the CLI lists them.
-SEGMENTS = ("role", "function", "team", "manager", "level", "location", "cohort", "tenure")
-
-
-def not_available(*needs: str) -> dict[str, Any]:
-    """A metric entry saying which inputs are missing (never a zero).
-
-    Args:
-        needs: the missing inputs as "table" or "table.column".
-
-    Returns:
-        `{"status": "not_available", "needs": [...]}`.
-    """
-    return {"status": "not_available", "needs": sorted(set(needs))}
-
-
-def is_available(entry: dict[str, Any]) -> bool:
-    """Whether a metric entry carries values rather than a not-available status."""
-    return entry.get("status") != "not_available"
+__all__ = ["SEGMENTS", "MetricContext", "empty_table", "week_expr", "week_of", "week_offset"]
 
 
 @dataclass
@@ -48,8 +31,8 @@ class MetricContext:
     settings: MetricsSettings
     min_group_size: int
     by: str | None = None
-    # Entries of the families computed so far (vanity reads them).
-    results: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Results of the families computed so far, by metric name (vanity reads them).
+    results: dict[str, MetricResult] = field(default_factory=dict, repr=False)
     _has: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -130,6 +113,10 @@ class MetricContext:
     def ibis_as_of(self) -> ibis.expr.types.DateScalar:
         """`as_of` as an Ibis date literal."""
         return ibis.literal(self.as_of, type="date")
+
+    def week(self, d: ibis.Value) -> ibis.Value:
+        """First day of the reporting week containing a date or timestamp expression."""
+        return week_expr(d, self.week_offset)
 
 
 def week_offset(week_start: str) -> int:

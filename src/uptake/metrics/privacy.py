@@ -1,4 +1,4 @@
-"""The one place that enforces the minimum group size (DESIGN §8) on every group output.
+"""The one place that enforces the minimum group size on every group output.
 
 A group (cell) counting fewer than k people is *primary*-suppressed. Because totals are
 public — the total row, the organisation-wide number — a lone hidden cell could be recovered
@@ -21,8 +21,12 @@ Independent tables in one frame (one per week, one per metric) are split with
 `partition_cols`. Differencing the same group across partitions (a team in two weeks) is
 outside what cell suppression can address.
 
-`public_rows` serialises only frames that went through `suppress`, so no group output can
-skip this module.
+Every hidden row records why: `small` (it counts fewer than k people, or its whole table
+does) or `complementary` (it is big enough, but hidden so that a smaller group cannot be
+worked out by subtraction).
+
+`public_rows` serialises only frames that went through `suppress` into `PublicRows`, the only
+row lists a `MetricResult` accepts, so no group output can skip this module.
 """
 
 from __future__ import annotations
@@ -36,14 +40,18 @@ import numpy as np
 import pandas as pd
 
 from uptake.errors import PrivacyError
+from uptake.metrics import result
+from uptake.metrics.result import COMPLEMENTARY, SMALL, PublicRows, SuppressReason
 
 TOTAL = "(all)"
 SUPPRESSED = "suppressed"
+# Why a row is hidden (None on visible rows); `public_rows` turns it into the row's flag.
+REASON = "suppressed_reason"
 _MARK = "uptake_privacy_k"
 
 
 def check_k(k: int) -> int:
-    """Validate a minimum group size (never below 3, §8).
+    """Validate a minimum group size (never below 3).
 
     Args:
         k: the minimum group size.
@@ -77,8 +85,9 @@ def suppress(
             each suppressed on its own.
 
     Returns:
-        A copy with a boolean `suppressed` column; every value column (all but the group and
-        partition columns), including `n_col`, is null on suppressed rows.
+        A copy with a boolean `suppressed` column and a `suppressed_reason` column ("small",
+        "complementary" or None); every value column (all but the group and partition
+        columns), including `n_col`, is null on suppressed rows.
     """
     check_k(k)
     group_cols = list(group_cols)
@@ -112,6 +121,10 @@ def suppress(
         if hidden.any():
             out.loc[hidden, c] = None
     out[SUPPRESSED] = hidden
+    # Primary and whole-table suppression only ever hide rows below k; complementary cells
+    # are picked among rows of at least k people.
+    why = np.where(n < k, SMALL, COMPLEMENTARY)
+    out[REASON] = pd.Series(np.where(hidden, why, None), index=out.index, dtype=object)
     out.attrs[_MARK] = k
     return out
 
@@ -150,28 +163,67 @@ def is_suppressed(frame: pd.DataFrame) -> bool:
     return _MARK in frame.attrs and SUPPRESSED in frame.columns
 
 
-def public_rows(frame: pd.DataFrame, keys: Sequence[str]) -> list[dict[str, Any]]:
-    """JSON-ready rows of a suppressed frame: hidden rows carry only their keys.
+def reason(frame: pd.DataFrame, i: int = 0) -> SuppressReason | None:
+    """Why row `i` (by position) of a suppressed frame is hidden, or None when it is shown.
+
+    Args:
+        frame: the result of `suppress`.
+        i: row position.
+
+    Returns:
+        "small", "complementary" or None.
+    """
+    if not is_suppressed(frame):
+        raise PrivacyError("group output must pass through uptake.metrics.privacy.suppress")
+    if not bool(frame[SUPPRESSED].iloc[i]):
+        return None
+    why = frame[REASON].iloc[i] if REASON in frame.columns else None
+    return COMPLEMENTARY if why == COMPLEMENTARY else SMALL
+
+
+def public_rows(frame: pd.DataFrame, keys: Sequence[str]) -> PublicRows:
+    """JSON-ready rows of a suppressed frame: hidden rows carry only their keys and why.
 
     Args:
         frame: the result of `suppress`.
         keys: the columns identifying a row (group and partition columns).
 
     Returns:
-        One dict per row; suppressed rows are `{key: ..., "suppressed": True}`.
+        One dict per row; suppressed rows are `{key: ..., "suppressed": "small"}` (or
+        "complementary"), visible rows carry every column and `"suppressed": False`.
     """
     if not is_suppressed(frame):
         raise PrivacyError("group output must pass through uptake.metrics.privacy.suppress")
+    k = int(frame.attrs[_MARK])
     out: list[dict[str, Any]] = []
     for rec in frame.to_dict(orient="records"):
         if rec[SUPPRESSED]:
             row = {c: jsonable(rec[c]) for c in keys}
-            row[SUPPRESSED] = True
+            row[SUPPRESSED] = COMPLEMENTARY if rec.get(REASON) == COMPLEMENTARY else SMALL
         else:
-            row = {str(c): jsonable(v) for c, v in rec.items()}
+            row = {str(c): jsonable(v) for c, v in rec.items() if c != REASON}
             row[SUPPRESSED] = False
         out.append(row)
-    return out
+    return PublicRows(out, k=k, _token=result._TOKEN)
+
+
+def population_rows(rows: Sequence[dict[str, Any]], n: int | None, k: int) -> PublicRows:
+    """Rows describing one whole population that was itself shown (e.g. a survival curve).
+
+    Args:
+        rows: points of a curve or series over the population, not groups of people.
+        n: people in the population (it must count at least k).
+        k: minimum group size.
+
+    Returns:
+        The rows as `PublicRows`.
+
+    Raises:
+        PrivacyError: when the population counts fewer than k people.
+    """
+    if n is None or n < check_k(k):
+        raise PrivacyError(f"a population of {n} people is below the minimum group size {k}")
+    return PublicRows([dict(r) for r in rows], k=k, _token=result._TOKEN)
 
 
 def jsonable(v: Any) -> Any:

@@ -86,6 +86,18 @@ class PublicRows(list[dict[str, Any]]):
         """
         return PublicRows([r for r in self if keep(r)], k=self.k, _token=_TOKEN)
 
+    def derive(self, make: Any) -> PublicRows:
+        """A copy with each row replaced by `make(row)` (values derived from public rows).
+
+        Args:
+            make: maps one row to the row shown in its place; it must keep the row's
+                `suppressed` flag and show nothing of a hidden row but its keys.
+
+        Returns:
+            The derived rows, one per row, in order.
+        """
+        return PublicRows([make(r) for r in self], k=self.k, _token=_TOKEN)
+
 
 # Private capability: privacy.public_rows imports it; nothing else should.
 _TOKEN = object()
@@ -148,7 +160,10 @@ class MetricResult:
             "basis": self.basis or self.spec.basis,
         }
         if not self.available:
-            return {**head, "status": "not_available", "needs": sorted(self.needs)}
+            gone = {**head, "status": "not_available", "needs": sorted(self.needs)}
+            if self.notes:
+                gone["notes"] = list(self.notes)
+            return gone
         out: dict[str, Any] = {**head, "value": self.value, "n": self.n}
         if self.suppressed:
             out["suppressed"] = self.suppressed
@@ -165,17 +180,23 @@ class MetricResult:
         return out
 
 
-def not_available(spec: MetricSpec, *needs: str) -> MetricResult:
+def not_available(spec: MetricSpec, *needs: str, note: str | None = None) -> MetricResult:
     """A result saying which inputs are missing (never a zero).
 
     Args:
         spec: the metric.
-        needs: the missing inputs as "table" or "table.column".
+        needs: the missing inputs as "table" or "table.column" (a detail in brackets may
+            say what is missing in the window, e.g. "tasks (completed runs in the window)").
+        note: what the reader should know about the gap, in words.
 
     Returns:
         A result whose `needs` lists them.
     """
-    return MetricResult(spec, needs=tuple(sorted(set(needs))))
+    return MetricResult(
+        spec,
+        needs=tuple(sorted(set(needs))) or spec.needs,
+        notes=(note,) if note else (),
+    )
 
 
 def check_public(result: MetricResult) -> None:
@@ -198,9 +219,9 @@ def _walk(name: str, value: Any, path: str) -> None:
         for k, v in value.items():
             _walk(name, v, f"{path}.{k}")
     elif isinstance(value, list | tuple):
-        if value and all(isinstance(v, Mapping) for v in value):
-            if not isinstance(value, PublicRows):
-                raise PrivacyError(f"metric {name}: rows at {path} skipped privacy.suppress")
+        rows = bool(value) and all(isinstance(v, Mapping) for v in value)
+        if rows and not isinstance(value, PublicRows):
+            raise PrivacyError(f"metric {name}: rows at {path} skipped privacy.suppress")
         for i, v in enumerate(value):
             _walk(name, v, f"{path}[{i}]")
 

@@ -1,8 +1,8 @@
-"""How well the adoption ladder recovers the simulator's ground truth (DESIGN §14).
+"""How well the adoption ladder recovers the simulator's ground truth.
 
 The simulator records, per person, `proficient_on` (first day truly at L3: their latent chance
 of AI-assisting an eligible high-stakes run reached 50 %), `proficient_on_observed` (first day
-the §6.4 rule held on the generated tasks over 28 days) and `abandoned_on`. This module puts
+the ladder's L3 rule held on the generated tasks over 28 days) and `abandoned_on`. This module puts
 the ladder beside them: on `as_of`, L3+ (measured) against truly-L3+ (proficient and not
 abandoned) for the licensed people — accuracy, Cohen's kappa and the confusion counts — and
 the week in which the ladder first shows L3 against the observed first day.
@@ -19,8 +19,8 @@ from sklearn.metrics import cohen_kappa_score
 
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
-from uptake.metrics.ladder import basis, person_levels
-from uptake.metrics.proficiency import first_l3
+from uptake.metrics.families.ladder import basis, person_levels
+from uptake.metrics.families.proficiency import first_l3
 
 
 def ladder_agreement(ctx: MetricContext, truth: pd.DataFrame) -> dict[str, Any]:

@@ -10,7 +10,7 @@ Raw events are aggregated once, here, into small tables; no metric reads raw eve
 * `fact_person_week` — the same per reporting week, plus active days.
 * `fact_person_tool_day` — event counts per person, tool and day: the one scan of the events
   table, from which the person-day event counts are summed (licence use is per tool).
-* `fact_segment_week` — per dimension of §6.1 (plus `all`), segment and week: licensed people
+* `fact_segment_week` — per segment dimension (plus `all`), segment and week: licensed people
   at the week's end, how many were active, and sums of the activity and run counts.
 * `dim_person` — see `uptake.metrics.segments`.
 

@@ -8,8 +8,8 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from uptake.metrics.context import SEGMENTS, empty_table, week_expr
-from uptake.metrics.segments import DIM_PERSON, segment_of
+from uptake.metrics.context import empty_table, week_expr
+from uptake.metrics.segments import DIM_PERSON, SEGMENTS, segment_of
 from uptake.schema.tables import MEANINGFUL_ACTIONS
 from uptake.warehouse.engine import Engine
 

@@ -1,4 +1,4 @@
-"""Feedback channel health (DESIGN §6.9): volume per week, resolution, second-peak detection.
+"""Feedback channel health: volume per week, resolution, second-peak detection.
 
 Volume and resolution cover feedback created in the last `feedback_weeks` reporting weeks.
 Time to resolution is a Kaplan–Meier median (scipy.stats.ecdf): items still open at `as_of`
@@ -25,30 +25,63 @@ from scipy import signal
 from scipy import stats as sps
 
 from uptake.metrics import stats
-from uptake.metrics.context import MetricContext, not_available
-from uptake.metrics.grouping import suppressed_groups, total_row, week_expr
-from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows
+from uptake.metrics.context import MetricContext
+from uptake.metrics.groups import group_rows, result, suppressed_groups
+from uptake.metrics.privacy import TOTAL, jsonable, public_rows
+from uptake.metrics.result import MetricResult, MetricSpec, not_available
 
 NO_CATEGORY = "(none)"
+FAMILY = "feedback_health"
+SPECS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        name="feedback_volume",
+        family=FAMILY,
+        label="feedback items per week",
+        unit="count",
+        headline="per_week",
+        needs=("feedback",),
+        definition="feedback items created per reporting week, averaged over the recent weeks",
+    ),
+    MetricSpec(
+        name="feedback_resolution",
+        family=FAMILY,
+        label="feedback items resolved",
+        unit="share",
+        headline="share_resolved",
+        needs=("feedback",),
+        definition=(
+            "items resolved by as_of ÷ items created in the recent weeks, and the Kaplan–Meier "
+            "median days to resolution (open items censored)"
+        ),
+    ),
+    MetricSpec(
+        name="feedback_peaks",
+        family=FAMILY,
+        label="a second wave of feedback after the first",
+        unit="count",
+        headline=None,
+        needs=("feedback",),
+        definition=(
+            "peaks in weekly ticket volume (scipy.signal.find_peaks); a second peak after the "
+            "first signals a new wave of problems"
+        ),
+    ),
+)
+VOLUME, RESOLUTION, PEAKS = SPECS
 
 
-def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
-    """Feedback health entries.
+def compute(ctx: MetricContext) -> list[MetricResult]:
+    """Feedback health results.
 
     Args:
         ctx: metric context.
 
     Returns:
-        `feedback_volume`, `feedback_resolution` and `feedback_peaks` entries.
+        One result per spec, in order.
     """
     if ctx.missing("feedback"):
-        need = not_available("feedback")
-        return {"feedback_volume": need, "feedback_resolution": need, "feedback_peaks": need}
-    return {
-        "feedback_volume": volume(ctx),
-        "feedback_resolution": resolution(ctx),
-        "feedback_peaks": peaks(ctx),
-    }
+        return [not_available(spec, "feedback") for spec in SPECS]
+    return [volume(ctx), resolution(ctx), peaks(ctx)]
 
 
 def _first_week(ctx: MetricContext, weeks: int) -> date:
@@ -73,7 +106,7 @@ def weekly_counts(
     f = f.filter(f.ts >= datetime.combine(first, time()), f.ts < ctx.end_ts)
     if channels:
         f = f.filter(f.channel.isin(channels))
-    f = f.mutate(week=week_expr(ctx, f.ts))
+    f = f.mutate(week=ctx.week(f.ts))
     per = f.group_by("week").aggregate(
         items=f.count(),
         people=f.person_key.nunique(),
@@ -94,14 +127,15 @@ def _week_table(ctx: MetricContext, df: pd.DataFrame) -> pd.DataFrame:
     return suppressed_groups(ctx, frame, "scope", partition_cols=["week"]).drop(columns="scope")
 
 
-def volume(ctx: MetricContext) -> dict[str, Any]:
+def volume(ctx: MetricContext) -> MetricResult:
     """Feedback volume per week over the last `feedback_weeks` weeks.
 
     Args:
         ctx: metric context.
 
     Returns:
-        The `feedback_volume` entry: `n` people, `items`, `per_week` mean and `weeks` rows.
+        `n` people, `items`, `per_week` mean and `weeks` rows; not available when the
+        weeks hold no feedback.
     """
     s = ctx.settings
     df = weekly_counts(ctx, s.feedback_weeks)
@@ -116,10 +150,18 @@ def volume(ctx: MetricContext) -> dict[str, Any]:
             }
         ]
     )
-    entry = total_row(suppressed_groups(ctx, frame, "scope"), "scope")
-    entry["weeks_counted"] = s.feedback_weeks
-    entry["weeks"] = public_rows(_week_table(ctx, df), ["week"])
-    return entry
+    res = result(
+        VOLUME,
+        ctx,
+        suppressed_groups(ctx, frame, "scope"),
+        "scope",
+        empty="feedback (in the recent weeks)",
+        by_segment=False,
+        weeks_counted=s.feedback_weeks,
+    )
+    if res.available:
+        res.weeks = public_rows(_week_table(ctx, df), ["week"])
+    return res
 
 
 def _items(ctx: MetricContext) -> ibis.Table:
@@ -136,14 +178,14 @@ def _people(ctx: MetricContext, f: ibis.Table) -> int:
     return int(row.people) + int(row.anonymous)
 
 
-def resolution(ctx: MetricContext) -> dict[str, Any]:
+def resolution(ctx: MetricContext) -> MetricResult:
     """Share resolved and median time to resolution of feedback created in the span.
 
     Args:
         ctx: metric context.
 
     Returns:
-        The `feedback_resolution` entry: `n` people, `items`, `share_resolved` (Wilson
+        `n` people, `items`, `share_resolved` (Wilson
         interval), `median_days` (Kaplan–Meier, open items censored at `as_of`) with its
         interval, `median_days_resolved` (resolved items only), and per-category `categories`
         rows, all suppressed below k.
@@ -152,7 +194,7 @@ def resolution(ctx: MetricContext) -> dict[str, Any]:
     f = _items(ctx)
     df = ctx.engine.execute(f.select("person_key", "ts", "category", "status", "resolved_at"))
     if df.empty:
-        return {"n": 0, "items": 0, "weeks_counted": s.feedback_weeks}
+        return not_available(RESOLUTION, "feedback (in the recent weeks)")
     end = pd.Timestamp(ctx.end_ts)
     ts = pd.to_datetime(df.ts)
     resolved_at = pd.to_datetime(df.resolved_at)
@@ -175,10 +217,15 @@ def resolution(ctx: MetricContext) -> dict[str, Any]:
     for cat, g in df.groupby("category", sort=True):
         rows.append({"category": str(cat), **_resolution_values(g, s.confidence_level)})
     frame = suppressed_groups(ctx, pd.DataFrame(rows), "category")
-    entry = total_row(frame, "category")
-    entry["weeks_counted"] = s.feedback_weeks
-    entry["categories"] = [r for r in public_rows(frame, ["category"]) if r["category"] != TOTAL]
-    return entry
+    return result(
+        RESOLUTION,
+        ctx,
+        frame,
+        "category",
+        by_segment=False,
+        weeks_counted=s.feedback_weeks,
+        categories=group_rows(frame, ["category"], "category"),
+    )
 
 
 def _resolution_values(df: pd.DataFrame, confidence: float) -> dict[str, Any]:
@@ -230,25 +277,22 @@ def _cross(curve: Any) -> float | None:
     return float(curve.quantiles[below[0]]) if below.size else None
 
 
-def peaks(ctx: MetricContext) -> dict[str, Any]:
+def peaks(ctx: MetricContext) -> MetricResult:
     """Peaks in weekly ticket volume, flagging a second peak after the first.
 
     Args:
         ctx: metric context.
 
     Returns:
-        The `feedback_peaks` entry: `peaks` rows (week, items, prominence; suppressed below k
-        people), `second_peak` (bool) and `prominence_min` used.
+        `peaks` rows (week, items, prominence; suppressed below k people), `second_peak`
+        (bool) and `prominence_min` used.
     """
     s = ctx.settings
     channels = s.feedback_peak_channels
     df = weekly_counts(ctx, s.feedback_history_weeks, channels)
     if int(df["items"].sum()) == 0:
-        need = not_available("feedback")
-        need["detail"] = (
-            f"no feedback in channels {channels} in the last {s.feedback_history_weeks} weeks"
-        )
-        return need
+        note = f"no feedback in channels {channels} in the last {s.feedback_history_weeks} weeks"
+        return not_available(PEAKS, "feedback", note=note)
     # Weeks before the first item carry no signal; one zero week before it lets a launch
     # peak in the first week be seen as a peak.
     start = int(np.flatnonzero(df["items"].to_numpy() > 0)[0])
@@ -273,9 +317,8 @@ def peaks(ctx: MetricContext) -> dict[str, Any]:
         f = f.filter(f.channel.isin(channels))
     people = _people(ctx, f)
     if people < ctx.min_group_size:
-        return {SUPPRESSED: True}
-    return {
-        "n": people,
+        return MetricResult(PEAKS, suppressed="small")
+    values = {
         "weeks_searched": len(series),
         "channels": channels or "all",
         "prominence_min": jsonable(prominence),
@@ -283,3 +326,4 @@ def peaks(ctx: MetricContext) -> dict[str, Any]:
         "second_peak": len(rows) >= 2,
         "second_peak_week": rows[1]["week"] if len(rows) >= 2 else None,
     }
+    return MetricResult(PEAKS, values, n=people)

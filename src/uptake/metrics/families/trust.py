@@ -1,4 +1,4 @@
-"""Trust and overrides (DESIGN §6.5): override rate and trend, outcomes followed vs overridden.
+"""Trust and overrides: override rate and trend, outcomes followed vs overridden.
 
 Override rate is 1 − followed over the decisions (AI recommendations acted on) in the current
 window, per workflow and segment, with its weekly trend (least-squares slope over the last
@@ -14,47 +14,83 @@ average of the same workflow — is individual: only `override_accuracy` returns
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
 
 import ibis
 import numpy as np
 import pandas as pd
 
 from uptake.metrics import stats
-from uptake.metrics.context import MetricContext, not_available
-from uptake.metrics.grouping import (
+from uptake.metrics.context import MetricContext
+from uptake.metrics.groups import (
     SEGMENT,
     group_rows,
+    head,
+    result,
     suppressed_groups,
-    total_row,
-    week_expr,
     with_segment,
 )
 from uptake.metrics.privacy import TOTAL, public_rows
+from uptake.metrics.result import MetricResult, MetricSpec, not_available
 
 NO_WORKFLOW = "(none)"
+FAMILY = "trust"
+SPECS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        name="override_rate",
+        family=FAMILY,
+        label="AI recommendations overridden in the window",
+        unit="share",
+        headline="override_rate",
+        needs=("decisions",),
+        definition=(
+            "decisions where the person did not follow the AI recommendation ÷ decisions, "
+            "with the weekly trend (least-squares slope per week)"
+        ),
+    ),
+    MetricSpec(
+        name="override_outcomes",
+        family=FAMILY,
+        label="decisions with a recorded outcome, compared followed vs overridden",
+        unit="count",
+        headline="decisions",
+        needs=("decisions", "decisions.outcome"),
+        definition=(
+            "per workflow, mean outcome of overridden minus followed decisions, with t "
+            "intervals, Welch's t-test and Mann–Whitney U"
+        ),
+    ),
+    MetricSpec(
+        name="override_accuracy",
+        family=FAMILY,
+        label="mean share of a person's overrides that beat following the AI",
+        unit="share",
+        headline="mean",
+        needs=("decisions", "decisions.outcome"),
+        definition=(
+            "per person, overrides whose outcome beat the workflow's followed-case average ÷ "
+            "judged overrides; mean over people with enough judged overrides"
+        ),
+    ),
+)
+OVERRIDE_RATE, OVERRIDE_OUTCOMES, OVERRIDE_ACCURACY = SPECS
 
 
-def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
-    """Trust entries: override rate with trend, outcome comparison, override accuracy.
+def compute(ctx: MetricContext) -> list[MetricResult]:
+    """Trust results: override rate with trend, outcome comparison, override accuracy.
 
     Args:
         ctx: metric context.
 
     Returns:
-        `override_rate`, `override_outcomes` and `override_accuracy` entries.
+        One result per spec, in order.
     """
     if ctx.missing("decisions"):
-        need = not_available("decisions")
-        return {"override_rate": need, "override_outcomes": need, "override_accuracy": need}
-    out = {"override_rate": override_rate(ctx)}
+        return [not_available(spec, "decisions") for spec in SPECS]
+    out = [override_rate(ctx)]
     if ctx.missing("decisions.outcome"):
-        need = not_available("decisions.outcome")
-        out["override_outcomes"] = need
-        out["override_accuracy"] = need
+        out += [not_available(spec, "decisions.outcome") for spec in SPECS[1:]]
     else:
-        out["override_outcomes"] = override_outcomes(ctx)
-        out["override_accuracy"] = accuracy_summary(ctx)
+        out += [override_outcomes(ctx), accuracy_summary(ctx)]
     return out
 
 
@@ -67,16 +103,16 @@ def _decisions(ctx: MetricContext, start: datetime) -> ibis.Table:
 # -- override rate ---------------------------------------------------------------------------
 
 
-def override_rate(ctx: MetricContext) -> dict[str, Any]:
+def override_rate(ctx: MetricContext) -> MetricResult:
     """Override rate in the window overall, per workflow and per segment, with weekly trend.
 
     Args:
         ctx: metric context.
 
     Returns:
-        The `override_rate` entry: `n` people, `decisions`, `override_rate`, `slope` (rate
-        change per week) with `slope_p`, `weeks` rows, `workflows` rows (each with its own
-        slope) and, with `ctx.by`, segment `groups`.
+        `n` people, `decisions`, `override_rate`, `slope` (rate change per week) with
+        `slope_p`, `weeks` rows, `workflows` rows (each with its own slope) and, with
+        `ctx.by`, segment rows.
     """
     d = _decisions(ctx, ctx.start_ts)
     overridden = (~d.followed).cast("int64")
@@ -86,7 +122,7 @@ def override_rate(ctx: MetricContext) -> dict[str, Any]:
     total = d.aggregate(n=d.person_key.nunique(), decisions=d.count(), overrides=overridden.sum())
     tot = ctx.engine.execute(total).assign(workflow=TOTAL)
     if int(tot.decisions.iloc[0]) == 0:
-        return {"n": 0, "decisions": 0, "override_rate": None, "weeks": [], "workflows": []}
+        return not_available(OVERRIDE_RATE, "decisions (in the window)")
     wf = ctx.engine.execute(by_wf)
     weekly = _weekly(ctx)
     slopes = {
@@ -101,19 +137,11 @@ def override_rate(ctx: MetricContext) -> dict[str, Any]:
     frame = frame.sort_values("workflow", ignore_index=True)
 
     wf_frame = suppressed_groups(ctx, frame, "workflow")
-    entry = total_row(wf_frame, "workflow")
     weeks = _week_rows(ctx, weekly)
-    entry["weeks"] = public_rows(weeks, ["week"])
-    # The headline slope only uses weeks shown to the reader (n ≥ k).
-    shown = weeks[~weeks.suppressed]
-    entry.update(
-        stats.trend(shown.week_no.to_numpy(float), shown.override_rate.to_numpy(float))
-        if not entry.get("suppressed")
-        else {}
+    week_rows = public_rows(weeks, ["week"]).derive(
+        lambda r: {k: v for k, v in r.items() if k != "week_no"}
     )
-    for row in entry["weeks"]:
-        row.pop("week_no", None)
-    entry["workflows"] = group_rows(wf_frame, ["workflow"], "workflow")
+    segments = None
     if ctx.by is not None:
         seg = with_segment(ctx, d)
         per_seg = seg.group_by(SEGMENT).aggregate(
@@ -129,9 +157,23 @@ def override_rate(ctx: MetricContext) -> dict[str, Any]:
         sf = sf[[SEGMENT, "n", "decisions", "override_rate"]].sort_values(
             SEGMENT, ignore_index=True
         )
-        entry["by"] = ctx.by
-        entry["groups"] = group_rows(suppressed_groups(ctx, sf), [SEGMENT])
-    return entry
+        segments = group_rows(suppressed_groups(ctx, sf), [SEGMENT])
+    res = result(
+        OVERRIDE_RATE,
+        ctx,
+        wf_frame,
+        "workflow",
+        segments=segments,
+        workflows=group_rows(wf_frame, ["workflow"], "workflow"),
+    )
+    res.weeks = week_rows
+    if not res.suppressed:
+        # The headline slope only uses weeks shown to the reader (n ≥ k).
+        shown = weeks[~weeks.suppressed]
+        res.values.update(
+            stats.trend(shown.week_no.to_numpy(float), shown.override_rate.to_numpy(float))
+        )
+    return res
 
 
 def _rate(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -147,7 +189,7 @@ def _trend_start(ctx: MetricContext) -> datetime:
 def _weekly(ctx: MetricContext) -> pd.DataFrame:
     """Override rate per workflow (and `TOTAL`) per trend week with decisions in it."""
     d = _decisions(ctx, _trend_start(ctx))
-    d = d.mutate(week=week_expr(ctx, d.ts), overridden=(~d.followed).cast("int64"))
+    d = d.mutate(week=ctx.week(d.ts), overridden=(~d.followed).cast("int64"))
     per_wf = d.group_by(["workflow", "week"]).aggregate(
         n=d.person_key.nunique(), decisions=d.count(), overrides=d.overridden.sum()
     )
@@ -191,7 +233,7 @@ def _outcome_decisions(ctx: MetricContext) -> ibis.Table:
     return d.filter(d.outcome.notnull())
 
 
-def override_outcomes(ctx: MetricContext) -> dict[str, Any]:
+def override_outcomes(ctx: MetricContext) -> MetricResult:
     """Outcome when followed vs overridden, per workflow, with intervals and tests.
 
     A workflow row is shown only when both arms count at least k people, so neither arm's
@@ -201,7 +243,7 @@ def override_outcomes(ctx: MetricContext) -> dict[str, Any]:
         ctx: metric context.
 
     Returns:
-        The `override_outcomes` entry: `n` people and `decisions` with an outcome, plus
+        `n` people and `decisions` with an outcome, plus
         `workflows` rows with `followed_mean` / `overridden_mean` (and `_low`/`_high`),
         `difference` (overridden − followed), `welch_t`, `welch_p`, `mannwhitney_u`,
         `mannwhitney_p`.
@@ -210,7 +252,7 @@ def override_outcomes(ctx: MetricContext) -> dict[str, Any]:
     d = _outcome_decisions(ctx)
     df = ctx.engine.execute(d.select("person_key", "workflow", "followed", "outcome"))
     if df.empty:
-        return {"n": 0, "decisions": 0, "window_days": s.trust_outcome_days, "workflows": []}
+        return not_available(OVERRIDE_OUTCOMES, "decisions.outcome (in the window)")
     rows = []
     for wf, g in df.groupby("workflow", sort=True):
         fol = g[g.followed.astype(bool)]
@@ -240,14 +282,16 @@ def override_outcomes(ctx: MetricContext) -> dict[str, Any]:
     # from being recovered as total minus the visible workflows.
     frame = suppressed_groups(ctx, pd.DataFrame(rows), "workflow", n_col="n_arm")
     frame = frame.drop(columns="n_arm")
-    total = total_row(frame, "workflow")
-    entry = total if total.get("suppressed") else {"n": total["n"], "decisions": total["decisions"]}
-    entry["window_days"] = s.trust_outcome_days
-    entry["higher_is_better"] = s.outcome_higher_is_better
-    entry["workflows"] = [r for r in public_rows(frame, ["workflow"]) if r["workflow"] != TOTAL]
-    for r in entry["workflows"]:
-        r.pop("decisions", None)
-    return entry
+    values, why = head(frame, "workflow")
+    res = MetricResult(OVERRIDE_OUTCOMES, n=values.get("n"), suppressed=why)
+    if why is None:
+        res.values["decisions"] = values["decisions"]
+    res.values["window_days"] = s.trust_outcome_days
+    res.values["higher_is_better"] = s.outcome_higher_is_better
+    res.values["workflows"] = group_rows(frame, ["workflow"], "workflow").derive(
+        lambda r: {k: v for k, v in r.items() if k != "decisions"}
+    )
+    return res
 
 
 # -- override accuracy -----------------------------------------------------------------------
@@ -285,15 +329,15 @@ def override_accuracy(ctx: MetricContext) -> pd.DataFrame:
     return df
 
 
-def accuracy_summary(ctx: MetricContext) -> dict[str, Any]:
+def accuracy_summary(ctx: MetricContext) -> MetricResult:
     """Distribution of override accuracy over people with enough judged overrides.
 
     Args:
         ctx: metric context.
 
     Returns:
-        The `override_accuracy` entry: `n` people, `mean` (t interval), `median`, and
-        `min_overrides`; suppressed below k people.
+        `n` people, `mean` (t interval), `median`, and `min_overrides`; suppressed below k
+        people, not available when nobody has enough judged overrides.
     """
     s = ctx.settings
     per = override_accuracy(ctx)
@@ -309,7 +353,13 @@ def accuracy_summary(ctx: MetricContext) -> dict[str, Any]:
             }
         ]
     )
-    entry = total_row(suppressed_groups(ctx, frame, "scope"), "scope")
-    entry["min_overrides"] = s.override_accuracy_min
-    entry["individual"] = "per person only through uptake.metrics.trust.override_accuracy"
-    return entry
+    return result(
+        OVERRIDE_ACCURACY,
+        ctx,
+        suppressed_groups(ctx, frame, "scope"),
+        "scope",
+        empty="decisions.outcome (people with enough judged overrides)",
+        by_segment=False,
+        min_overrides=s.override_accuracy_min,
+        individual="per person only through uptake.metrics.families.trust.override_accuracy",
+    )

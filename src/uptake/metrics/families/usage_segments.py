@@ -1,4 +1,4 @@
-"""Microsoft's published Copilot usage segments (DESIGN §6.4), beside the adoption ladder.
+"""Microsoft's published Copilot usage segments, read beside the adoption ladder.
 
 Over the last `ms_weeks` (12) 7-day blocks ending at `as_of`, for each person licensed on
 `as_of`, first match wins: Power — used (≥ 1 action) in ≥ `ms_habitual_weeks` (9) blocks and
@@ -14,37 +14,65 @@ licence assignment to `as_of`).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import ibis
 import pandas as pd
 
-from uptake.metrics.context import MetricContext, not_available
+from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_DAY
-from uptake.metrics.population import entry, grouped, licensed_on, ratio
+from uptake.metrics.groups import grouped, licensed_on, ratio, result
+from uptake.metrics.result import MetricResult, MetricSpec, not_available
 
 SEGMENT_NAMES = ("power", "habitual", "novice", "low", "non_user")
+FAMILY = "usage_segments"
+NEEDS = ("licenses", "events")
+SPECS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        name="usage_segments_12w",
+        family=FAMILY,
+        label="licensed people who are habitual or power users (12 weeks)",
+        unit="share",
+        headline="habitual_plus_share",
+        needs=NEEDS,
+        definition=(
+            "Microsoft's Copilot usage segments over 12 weekly blocks: power, habitual, "
+            "novice, low, non-user, from weeks used and actions per week"
+        ),
+    ),
+    MetricSpec(
+        name="usage_segments_4w",
+        family=FAMILY,
+        label="licensed people who are habitual or power users (4 weeks)",
+        unit="share",
+        headline="habitual_plus_share",
+        needs=NEEDS,
+        definition=(
+            "Microsoft's Copilot usage segments over 4 weekly blocks (for young deployments): "
+            "habitual means used in all 4"
+        ),
+    ),
+)
+TWELVE_WEEKS, FOUR_WEEKS = SPECS
 
 
-def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
+def compute(ctx: MetricContext) -> list[MetricResult]:
     """Both variants of the usage segments.
 
     Args:
         ctx: metric context (facts refreshed).
 
     Returns:
-        `usage_segments_12w` and `usage_segments_4w`.
+        One result per spec, in order.
     """
-    missing = ctx.missing("licenses", "events")
+    missing = ctx.missing(*NEEDS)
     if missing:
-        need = not_available(*missing)
-        return {"usage_segments_12w": need, "usage_segments_4w": need}
+        return [not_available(spec, *missing) for spec in SPECS]
     young = _deployment_days(ctx) < ctx.settings.ms_young_days
     s = ctx.settings
-    return {
-        "usage_segments_12w": segments(ctx, s.ms_weeks, s.ms_habitual_weeks, not young),
-        "usage_segments_4w": segments(ctx, s.ms_short_weeks, s.ms_short_weeks, young),
-    }
+    return [
+        segments(TWELVE_WEEKS, ctx, s.ms_weeks, s.ms_habitual_weeks, not young),
+        segments(FOUR_WEEKS, ctx, s.ms_short_weeks, s.ms_short_weeks, young),
+    ]
 
 
 def _deployment_days(ctx: MetricContext) -> int:
@@ -90,17 +118,21 @@ def person_segments(ctx: MetricContext, weeks: int, habitual: int) -> ibis.Table
     return j.mutate(segment_id=seg.cast("int8"))
 
 
-def segments(ctx: MetricContext, weeks: int, habitual: int, recommended: bool) -> dict[str, Any]:
+def segments(
+    spec: MetricSpec, ctx: MetricContext, weeks: int, habitual: int, recommended: bool
+) -> MetricResult:
     """Distribution of the usage segments, overall and per segment of `--by`.
 
     Args:
+        spec: the variant's metric.
         ctx: metric context.
         weeks: blocks in the variant.
         habitual: blocks used that make a user habitual.
         recommended: whether this variant fits the deployment's age.
 
     Returns:
-        Entry with n and people per usage segment, plus shares.
+        n and people per usage segment, plus shares (`habitual_plus_share`: power or
+        habitual).
     """
     one = ibis.literal(1, type="int64")
     zero = ibis.literal(0, type="int64")
@@ -112,13 +144,16 @@ def segments(ctx: MetricContext, weeks: int, habitual: int, recommended: bool) -
         return out
 
     def derive(f: pd.DataFrame) -> pd.DataFrame:
-        return f.assign(**{f"{x}_share": ratio(f[x], f["n"]) for x in SEGMENT_NAMES})
+        shares = {f"{x}_share": ratio(f[x], f["n"]) for x in SEGMENT_NAMES}
+        return f.assign(**shares, habitual_plus_share=ratio(f["power"] + f["habitual"], f["n"]))
 
     frame = grouped(ctx, person_segments(ctx, weeks, habitual), aggs, derive=derive)
-    return entry(
-        frame,
+    return result(
+        spec,
         ctx,
-        weeks=weeks,
+        frame,
+        empty="licenses (held on as_of)",
+        weeks_counted=weeks,
         habitual_weeks=habitual,
         recommended=recommended,
         definition=(

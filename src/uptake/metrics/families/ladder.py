@@ -1,4 +1,4 @@
-"""Adoption quality ladder L1–L5 (DESIGN §6.4): per person, per segment, week over week.
+"""Adoption quality ladder L1–L5: per person, per segment, week over week.
 
 For each person licensed on the date, over the current window (`window_days` ending at the
 date) and the recent weeks (`ladder_recent_weeks` 7-day blocks ending at the date):
@@ -7,7 +7,7 @@ date) and the recent weeks (`ladder_recent_weeks` 7-day blocks ending at the dat
 * L2 Trial — some AI-assisted runs, but < `ladder_trial_share` of their eligible high-stakes
   runs (or only low-stakes / no eligible runs);
 * L3 Active — ≥ `ladder_trial_share` of eligible high-stakes runs AI-assisted and completed
-  (the person's depth of use, §6.2: an abandoned AI-assisted run is a trial, not adoption);
+  (the person's depth of use: an abandoned AI-assisted run is a trial, not adoption);
 * L4 Integrated — ≥ `ladder_integrated_share`, active (≥ 1 event) in ≥ `ladder_active_weeks`
   of the recent weeks, override rate inside [`override_band_low`, `override_band_high`]
   (people with no decisions pass: nothing to judge), and has given feedback at least once;
@@ -15,35 +15,68 @@ date) and the recent weeks (`ladder_recent_weeks` 7-day blocks ending at the dat
   `advocate_weeks` weeks, or contributed a use case (feedback in `use_case_categories`) then.
 
 Without tasks (or without workflow stakes) the ladder uses documented activity proxies and
-says so (`basis: activity_proxy`): L1 no action in the window; L2 some actions; L3 a
+says so (basis `proxy: activity`): L1 no action in the window; L2 some actions; L3 a
 meaningful event (accept, task_complete) in ≥ `proxy_active_weeks` of the recent weeks; L4
 in ≥ `proxy_integrated_weeks` of them plus the L4 activity, override and feedback rules; L5
 as above.
 
 History (for transitions and time to proficiency) evaluates the same rules at the end of
 every reporting week from weekly facts, with the window as `window_days // 7` weeks; at a
-week's last day it agrees with the day-based evaluation (tested).
+week's last day it agrees with the day-based evaluation (tested). Microsoft's usage segments,
+read beside the ladder, are their own family (`usage_segments`).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 import ibis
 import pandas as pd
 
 from uptake.errors import NotAvailableError
-from uptake.metrics.context import MetricContext, empty_table, not_available
+from uptake.metrics.context import MetricContext, empty_table, week_expr
 from uptake.metrics.facts import PERSON_DAY, PERSON_WEEK
-from uptake.metrics.population import complete_weeks, entry, grouped, licensed_on, ratio
+from uptake.metrics.groups import complete_weeks, grouped, head, licensed_on, ratio, result
 from uptake.metrics.privacy import TOTAL, public_rows, suppress
+from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.segments import DIM_PERSON
 from uptake.metrics.settings import MetricsSettings
 
 LEVELS = ("L1", "L2", "L3", "L4", "L5")
 TASKS = "tasks"
 PROXY = "activity_proxy"
+# What each set of rules rests on, as a result's basis.
+BASIS = {TASKS: "measured: tasks", PROXY: "proxy: activity"}
+FAMILY = "ladder"
+# Tasks with workflow stakes give the measured rules; events alone give the proxy rules.
+NEEDS = ("licenses", "events", "tasks", "workflows.stakes")
+SPECS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        name="adoption_ladder",
+        family=FAMILY,
+        label="licensed people at L3 or above on the adoption ladder",
+        unit="share",
+        headline="l3_plus_share",
+        needs=NEEDS,
+        definition=(
+            "each licensed person's level L1 (aware) to L5 (advocate) from AI-assisted "
+            "high-stakes work, regular activity, overrides, feedback and helping colleagues"
+        ),
+    ),
+    MetricSpec(
+        name="ladder_transitions",
+        family=FAMILY,
+        label="people who moved up a ladder level last week",
+        unit="people",
+        headline="up",
+        needs=NEEDS,
+        definition=(
+            "people licensed at the end of both of the last two complete weeks, counted by "
+            "their level in the first and in the second"
+        ),
+    ),
+)
+ADOPTION_LADDER, LADDER_TRANSITIONS = SPECS
 _INPUTS = (
     "elig",
     "ai_elig_done",
@@ -72,28 +105,20 @@ def basis(ctx: MetricContext) -> str | None:
     return None
 
 
-def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
-    """Ladder entries: distribution, transitions, and Microsoft's usage segments.
+def compute(ctx: MetricContext) -> list[MetricResult]:
+    """Ladder results: the distribution on `as_of` and last week's transitions.
 
     Args:
         ctx: metric context (facts refreshed).
 
     Returns:
-        `adoption_ladder`, `ladder_transitions`, `usage_segments_12w`, `usage_segments_4w`.
+        One result per spec, in order.
     """
-    from uptake.metrics import usage_segments
-
-    out: dict[str, dict[str, Any]] = {}
     b = basis(ctx)
     if ctx.missing("licenses") or b is None:
-        need = not_available(*(ctx.missing("licenses") or ["tasks", "events"]))
-        out["adoption_ladder"] = need
-        out["ladder_transitions"] = need
-    else:
-        out["adoption_ladder"] = distribution(ctx, b)
-        out["ladder_transitions"] = transitions(ctx, b)
-    out.update(usage_segments.compute(ctx))
-    return out
+        needs = ctx.missing("licenses") or ["tasks", "events"]
+        return [not_available(spec, *needs) for spec in SPECS]
+    return [distribution(ctx, b), transitions(ctx, b)]
 
 
 # -- the rules -------------------------------------------------------------------------------
@@ -233,7 +258,7 @@ def _shares(f: pd.DataFrame) -> pd.DataFrame:
     return f.assign(l3_plus_share=ratio(f["L3"] + f["L4"] + f["L5"], f["n"]))
 
 
-def distribution(ctx: MetricContext, rules: str) -> dict[str, Any]:
+def distribution(ctx: MetricContext, rules: str) -> MetricResult:
     """Ladder distribution on `as_of`, overall and per segment.
 
     Args:
@@ -241,12 +266,19 @@ def distribution(ctx: MetricContext, rules: str) -> dict[str, Any]:
         rules: `tasks` or `activity_proxy`.
 
     Returns:
-        Entry with n, people per level, the L3+ share, the basis and its rules.
+        n, people per level, the L3+ share and the rules applied (basis: tasks or proxy).
     """
     t = person_inputs(ctx, ctx.as_of)
     t = t.mutate(level=level_expr(t, ctx.settings, rules))
     frame = grouped(ctx, t, _level_counts, derive=_shares)
-    return entry(frame, ctx, basis=rules, rules=_rules_text(ctx.settings, rules))
+    return result(
+        ADOPTION_LADDER,
+        ctx,
+        frame,
+        empty="licenses (held on as_of)",
+        basis=BASIS[rules],
+        rules=_rules_text(ctx.settings, rules),
+    )
 
 
 def _rules_text(s: MetricsSettings, rules: str) -> str:
@@ -361,8 +393,6 @@ def _week_range(first: date, last: date) -> list[date]:
 
 def _weekly_advocacy(ctx: MetricContext, weeks: list[date]) -> tuple[ibis.Table, ibis.Table]:
     """Per person and week end: distinct colleagues helped / use cases in the last weeks."""
-    from uptake.metrics.context import week_expr
-
     span = ctx.settings.advocate_weeks
     # Which source weeks count towards each target week, built here rather than with
     # interval arithmetic so every backend runs the same plain join.
@@ -393,7 +423,7 @@ def _weekly_advocacy(ctx: MetricContext, weeks: list[date]) -> tuple[ibis.Table,
     return helped, cases
 
 
-def transitions(ctx: MetricContext, rules: str) -> dict[str, Any]:
+def transitions(ctx: MetricContext, rules: str) -> MetricResult:
     """Week-over-week moves between levels, and the distribution per recent week.
 
     Args:
@@ -401,21 +431,19 @@ def transitions(ctx: MetricContext, rules: str) -> dict[str, Any]:
         rules: `tasks` or `activity_proxy`.
 
     Returns:
-        Entry: n (people at a level both weeks), up/same/down, one row per starting level
+        n (people at a level both weeks), up/same/down, one row per starting level
         (`to_L1`…`to_L5`), and `weeks` with the distribution at each week's end.
     """
     weeks = complete_weeks(ctx)
     hist = history(ctx, weeks, rules)
-    trend = hist.mutate(level=hist.level)
-    by_week = ctx.engine.execute(trend.group_by("week").aggregate(**_level_counts(trend)))
+    by_week = ctx.engine.execute(hist.group_by("week").aggregate(**_level_counts(hist)))
     by_week = _shares(by_week)
     by_week["week"] = pd.to_datetime(by_week["week"]).dt.date
     by_week["cell"] = "\0all"
     weekly = suppress(by_week, ["cell"], "n", ctx.min_group_size, partition_cols=["week"])
-    weeks_rows = [
-        {k: v for k, v in r.items() if k != "cell"}
-        for r in public_rows(weekly.sort_values("week"), ["cell", "week"])
-    ]
+    weeks_rows = public_rows(weekly.sort_values("week"), ["cell", "week"]).derive(
+        lambda r: {k: v for k, v in r.items() if k != "cell"}
+    )
     prev_w, last_w = weeks[-2], weeks[-1]
     a = hist.filter(hist.week == prev_w).select(p_key="person_key", frm="level")
     b = hist.filter(hist.week == last_w).select(n_key="person_key", to="level")
@@ -434,18 +462,24 @@ def transitions(ctx: MetricContext, rules: str) -> dict[str, Any]:
         "from": TOTAL,
         **{c: int(table[c].sum()) for c in [*to_cols, "n", "up", "down"]},
     }
+    if total["n"] == 0:
+        return not_available(
+            LADDER_TRANSITIONS, "licenses (held at the end of both of the last two weeks)"
+        )
     full = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
     full = full[["from", "n", "up", "down", *to_cols]]
     out = suppress(full, ["from"], "n", ctx.min_group_size)
-    rows = public_rows(out, ["from"])
-    head = next(r for r in rows if r["from"] == TOTAL)
-    result: dict[str, Any] = {"from_week": prev_w.isoformat(), "to_week": last_w.isoformat()}
-    if head["suppressed"]:
-        result["suppressed"] = True
-    else:
-        result.update(n=head["n"], up=head["up"], down=head["down"])
-        result["same"] = head["n"] - head["up"] - head["down"]
-    result["basis"] = rules
-    result["rows"] = [r for r in rows if r["from"] != TOTAL]
-    result["weeks"] = weeks_rows
-    return result
+    values, why = head(out, "from")
+    res = MetricResult(
+        LADDER_TRANSITIONS,
+        {"from_week": prev_w.isoformat(), "to_week": last_w.isoformat()},
+        suppressed=why,
+        basis=BASIS[rules],
+        weeks=weeks_rows,
+    )
+    if why is None:
+        res.n = values["n"]
+        res.values.update(up=values["up"], down=values["down"])
+        res.values["same"] = values["n"] - values["up"] - values["down"]
+    res.values["rows"] = public_rows(out, ["from"]).where(lambda r: r["from"] != TOTAL)
+    return res

@@ -1,4 +1,4 @@
-"""Outcomes (DESIGN §6.7): minutes and hours saved, value, ROI, steps retired, wins.
+"""Outcomes: minutes and hours saved, value, ROI, steps retired, wins.
 
 Per workflow, over completed runs started in the current window: median minutes of
 AI-assisted runs vs runs without AI in the same window, and vs the catalogued
@@ -20,13 +20,65 @@ import numpy as np
 import pandas as pd
 
 from uptake.metrics import stats
-from uptake.metrics.context import MetricContext, not_available
-from uptake.metrics.grouping import suppressed_groups, total_row
+from uptake.metrics.context import MetricContext
+from uptake.metrics.groups import group_rows, head, result, suppressed_groups
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows
+from uptake.metrics.result import MetricResult, MetricSpec, SuppressReason, not_available
 
 DAYS_PER_MONTH = 365.25 / 12
 KEYS = ["workflow"]
-TOTAL_COLUMNS = ("n", "people_ai", "ai_runs", "hours_per_week")
+TOTAL_COLUMNS = ("people_ai", "ai_runs", "hours_per_week")
+FAMILY = "outcomes"
+NEEDS = ("tasks", "tasks.minutes")
+SPECS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        name="outcomes",
+        family=FAMILY,
+        label="hours saved per week by AI-assisted workflow runs",
+        unit="hours",
+        headline="hours_per_week",
+        needs=(*NEEDS, "workflows.baseline_minutes"),
+        definition=(
+            "per workflow, median minutes of runs without AI (or the catalogued baseline) "
+            "minus median minutes of AI-assisted runs, times AI-assisted runs, per week"
+        ),
+    ),
+    MetricSpec(
+        name="roi",
+        family=FAMILY,
+        label="return on licence cost in the window",
+        unit="ratio",
+        headline="roi",
+        needs=(*NEEDS, "licenses", "licenses.monthly_cost"),
+        definition=(
+            "(value of hours saved in the window − licence cost prorated to the window) ÷ "
+            "licence cost"
+        ),
+        basis="estimate",
+    ),
+    MetricSpec(
+        name="steps_retired",
+        family=FAMILY,
+        label="workflow steps retired by AI in the window",
+        unit="count",
+        headline="steps_retired",
+        needs=(*NEEDS, "workflows.steps_before", "workflows.steps_after"),
+        definition="(steps before − steps after AI) of each workflow × its AI-assisted runs",
+    ),
+    MetricSpec(
+        name="wins",
+        family=FAMILY,
+        label="people behind workflows where AI already saves time",
+        unit="people",
+        headline=None,
+        needs=NEEDS,
+        definition=(
+            "workflows whose saving interval lies above zero with at least k people behind "
+            "their AI-assisted runs"
+        ),
+    ),
+)
+OUTCOMES, ROI, STEPS_RETIRED, WINS = SPECS
 
 
 @dataclass
@@ -47,42 +99,46 @@ class _Saving:
         return [self.ai] if self.manual is None else [self.ai, self.manual]
 
 
-def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
-    """Outcome entries: per-workflow savings, ROI, steps retired and wins.
+def compute(ctx: MetricContext) -> list[MetricResult]:
+    """Outcome results: per-workflow savings, ROI, steps retired and wins.
 
     Args:
         ctx: metric context.
 
     Returns:
-        `outcomes`, `roi`, `steps_retired` and `wins` entries.
+        One result per spec, in order; not available when the window holds no completed
+        runs with minutes.
     """
-    missing = ctx.missing("tasks", "tasks.minutes")
+    missing = ctx.missing(*NEEDS)
     if missing:
-        need = not_available(*missing)
-        return {"outcomes": need, "roi": need, "steps_retired": need, "wins": need}
+        return [not_available(spec, *missing) for spec in SPECS]
     runs = completed_runs(ctx)
+    if runs.empty:
+        return [
+            not_available(spec, "tasks (completed runs with minutes in the window)")
+            for spec in SPECS
+        ]
     catalogue = _catalogue(ctx)
     frame, plans = workflow_frame(ctx, runs, catalogue)
     shown = suppressed_groups(ctx, frame, "workflow", n_col="guard").drop(columns="guard")
-    total = total_row(shown, "workflow")
+    total, why = head(shown, "workflow")
     total_ci = _total_interval(ctx, plans)
-    if total.get(SUPPRESSED):
-        entry: dict[str, Any] = {SUPPRESSED: True}
-    else:
-        entry = {c: total[c] for c in TOTAL_COLUMNS}
-        entry["workflows_compared"] = len(plans)
-        entry.update(total_ci.as_dict("hours_per_week"))
-        entry.update(_scale(total_ci, ctx.settings.hourly_cost).as_dict("value_per_week"))
-        entry = {c: jsonable(v) for c, v in entry.items()}
-    entry["window_days"] = ctx.window_days
-    entry["hourly_cost"] = ctx.settings.hourly_cost
-    entry["workflows"] = [r for r in public_rows(shown, KEYS) if r["workflow"] != TOTAL]
-    return {
-        "outcomes": entry,
-        "roi": roi(ctx, total_ci, suppressed=bool(entry.get(SUPPRESSED))),
-        "steps_retired": steps_retired(ctx, runs, catalogue),
-        "wins": wins(ctx, shown, runs),
-    }
+    res = MetricResult(OUTCOMES, n=total.get("n"), suppressed=why)
+    if why is None:
+        values: dict[str, Any] = {c: total[c] for c in TOTAL_COLUMNS}
+        values["workflows_compared"] = len(plans)
+        values.update(total_ci.as_dict("hours_per_week"))
+        values.update(_scale(total_ci, ctx.settings.hourly_cost).as_dict("value_per_week"))
+        res.values.update({c: jsonable(v) for c, v in values.items()})
+    res.values["window_days"] = ctx.window_days
+    res.values["hourly_cost"] = ctx.settings.hourly_cost
+    res.values["workflows"] = group_rows(shown, KEYS, "workflow")
+    return [
+        res,
+        roi(ctx, total_ci, suppressed=why),
+        steps_retired(ctx, runs, catalogue),
+        wins(ctx, shown, runs),
+    ]
 
 
 def completed_runs(ctx: MetricContext) -> pd.DataFrame:
@@ -251,21 +307,23 @@ def _arm_interval(x: np.ndarray, reps: np.ndarray | None, confidence: float) -> 
     return stats.percentile_interval(float(np.median(x)), reps, confidence)
 
 
-def roi(ctx: MetricContext, hours: stats.Interval, *, suppressed: bool) -> dict[str, Any]:
+def roi(
+    ctx: MetricContext, hours: stats.Interval, *, suppressed: SuppressReason | None
+) -> MetricResult:
     """Value of hours saved over the window against licence cost prorated to the window.
 
     Args:
         ctx: metric context.
         hours: total hours saved per week with its interval.
-        suppressed: whether the outcome total is hidden (then ROI is hidden too).
+        suppressed: why the outcome total is hidden, if it is (then ROI is hidden too).
 
     Returns:
-        The `roi` entry: `value`, `licence_cost`, `roi` ((value − cost) ÷ cost) with
-        intervals, and `seats` counted.
+        `value_saved`, `license_cost`, `roi` ((value − cost) ÷ cost) with intervals, and
+        `seats` counted.
     """
     missing = ctx.missing("licenses", "licenses.monthly_cost")
     if missing:
-        return not_available(*missing)
+        return not_available(ROI, *missing)
     lic = ctx.engine.table("licenses")
     lic = lic.filter(
         lic.assigned_at < ctx.end_ts,
@@ -276,31 +334,31 @@ def roi(ctx: MetricContext, hours: stats.Interval, *, suppressed: bool) -> dict[
         lic.select("person_key", "assigned_at", "removed_at", "monthly_cost")
     )
     if hours.value is None:
-        need = not_available("workflows.baseline_minutes")
-        need["detail"] = (
+        note = (
             "no workflow has a measured saving: each needs non-AI runs in the window "
             "or baseline_minutes"
         )
-        return need
-    cost = licence_cost(seats, ctx)
+        return not_available(ROI, "workflows.baseline_minutes", note=note)
+    if seats.empty:
+        return not_available(ROI, "licenses (seats held in the window)")
+    cost = license_cost(seats, ctx)
     people = seats.person_key.nunique()
     if suppressed or people < ctx.min_group_size:
-        return {SUPPRESSED: True}
+        return MetricResult(ROI, suppressed=suppressed or "small")
     weeks = ctx.window_days / 7
     value = _scale(hours, weeks * ctx.settings.hourly_cost)
     ratio = _scale(_shift(value, -cost), 1 / cost) if cost > 0 else stats.Interval(None, None, None)
     out = {
-        "n": people,
         "seats": len(seats),
         "window_days": ctx.window_days,
-        "licence_cost": cost,
-        **value.as_dict("value"),
+        "license_cost": cost,
+        **value.as_dict("value_saved"),
         **ratio.as_dict("roi"),
     }
-    return {c: jsonable(v) for c, v in out.items()}
+    return MetricResult(ROI, {c: jsonable(v) for c, v in out.items()}, n=people)
 
 
-def licence_cost(seats: pd.DataFrame, ctx: MetricContext) -> float:
+def license_cost(seats: pd.DataFrame, ctx: MetricContext) -> float:
     """Licence cost of seats prorated to the days each was held within the window.
 
     Args:
@@ -322,9 +380,7 @@ def licence_cost(seats: pd.DataFrame, ctx: MetricContext) -> float:
     return float((seats.monthly_cost.astype(float) * days / DAYS_PER_MONTH).sum())
 
 
-def steps_retired(
-    ctx: MetricContext, runs: pd.DataFrame, catalogue: pd.DataFrame
-) -> dict[str, Any]:
+def steps_retired(ctx: MetricContext, runs: pd.DataFrame, catalogue: pd.DataFrame) -> MetricResult:
     """Workflow steps retired by AI, weighted by AI-assisted runs in the window.
 
     Args:
@@ -333,11 +389,11 @@ def steps_retired(
         catalogue: workflow catalogue rows.
 
     Returns:
-        The `steps_retired` entry: total steps retired, per AI-assisted run, `n` people.
+        Total steps retired, per AI-assisted run, `n` people.
     """
     missing = ctx.missing("workflows.steps_before", "workflows.steps_after")
     if missing:
-        return not_available(*missing)
+        return not_available(STEPS_RETIRED, *missing)
     cat = catalogue.dropna(subset=["steps_before", "steps_after"])
     per_run = (cat.steps_before.astype(float) - cat.steps_after.astype(float)).rename("per_run")
     ai = runs[runs.ai_assisted].merge(
@@ -354,12 +410,18 @@ def steps_retired(
             }
         ]
     )
-    entry = total_row(suppressed_groups(ctx, frame, "scope"), "scope")
-    entry["window_days"] = ctx.window_days
-    return entry
+    return result(
+        STEPS_RETIRED,
+        ctx,
+        suppressed_groups(ctx, frame, "scope"),
+        "scope",
+        empty="tasks (AI-assisted runs of workflows with steps in the window)",
+        by_segment=False,
+        window_days=ctx.window_days,
+    )
 
 
-def wins(ctx: MetricContext, shown: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
+def wins(ctx: MetricContext, shown: pd.DataFrame, runs: pd.DataFrame) -> MetricResult:
     """Workflows where AI already delivers a measured saving, for at least k people.
 
     Args:
@@ -368,9 +430,9 @@ def wins(ctx: MetricContext, shown: pd.DataFrame, runs: pd.DataFrame) -> dict[st
         runs: completed runs in the window.
 
     Returns:
-        The `wins` entry: `n` distinct people behind the wins and one row per win.
+        `n` distinct people behind the wins and one row per win.
     """
-    cells = shown[(shown.workflow != TOTAL) & ~shown[SUPPRESSED]]
+    cells = shown[(shown.workflow != TOTAL) & ~shown[SUPPRESSED].astype(bool)]
     low = pd.to_numeric(cells.saving_per_run_low, errors="coerce")
     people = pd.to_numeric(cells.people_ai, errors="coerce")
     won = cells[(low > 0) & (people >= ctx.min_group_size)]
@@ -388,7 +450,7 @@ def wins(ctx: MetricContext, shown: pd.DataFrame, runs: pd.DataFrame) -> dict[st
     ]
     rows = public_rows(won[[*cols, SUPPRESSED]], KEYS)
     behind = runs[runs.ai_assisted & runs.workflow.isin(won.workflow)].person_key.nunique()
-    return {"n": behind, "workflows": rows}
+    return MetricResult(WINS, {"workflows": rows}, n=behind)
 
 
 # -- small helpers ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Licences (DESIGN §6.8): assigned, used, unused, and reclaim candidates with the saving.
+"""Licences: seats assigned, used, unused, and reclaim candidates with the saving.
 
 A seat is *assigned* on `as_of` when its licence was assigned by the end of that day and not
 removed by then. It is *used* when its holder has an event on the seat's tool in the current
@@ -20,28 +20,43 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from uptake.metrics.context import MetricContext, not_available
+from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_TOOL_DAY
-from uptake.metrics.population import SEGMENT
-from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows, suppress
+from uptake.metrics.groups import SEGMENT, group_rows, head
+from uptake.metrics.privacy import TOTAL, suppress
+from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
 
+SPEC = MetricSpec(
+    name="licenses",
+    family="licenses",
+    label="assigned seats in use (of seats whose use is known)",
+    unit="share",
+    headline="utilisation",
+    needs=("licenses",),
+    definition=(
+        "seats assigned on as_of whose holder used the seat's tool in the window ÷ seats "
+        "whose use uptake can see; reclaim candidates and their monthly cost beside it"
+    ),
+)
+SPECS: tuple[MetricSpec, ...] = (SPEC,)
 
-def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
-    """The `licences` entry.
+
+def compute(ctx: MetricContext) -> list[MetricResult]:
+    """The `licenses` result.
 
     Args:
         ctx: metric context (facts refreshed).
 
     Returns:
-        One named entry.
+        One result.
     """
     if ctx.missing("licenses"):
-        return {"licences": not_available("licenses")}
+        return [not_available(SPEC, "licenses")]
     seats = seat_frame(ctx)
     if seats.empty:
-        return {"licences": not_available("licenses (assigned on as_of)")}
-    return {"licences": summarise(ctx, seats)}
+        return [not_available(SPEC, "licenses (assigned on as_of)")]
+    return [summarise(ctx, seats)]
 
 
 def seat_frame(ctx: MetricContext) -> pd.DataFrame:
@@ -153,37 +168,33 @@ def _aggregate(seats: pd.DataFrame, key: str | None) -> pd.DataFrame:
     return out
 
 
-def summarise(ctx: MetricContext, seats: pd.DataFrame) -> dict[str, Any]:
-    """The entry: totals, per tool and per segment, each group suppressed below k.
+def summarise(ctx: MetricContext, seats: pd.DataFrame) -> MetricResult:
+    """The result: totals, per tool and per segment, each group suppressed below k.
 
     Args:
         ctx: metric context.
         seats: the result of `seat_frame`.
 
     Returns:
-        The `licences` entry.
+        The `licenses` result.
     """
     k = ctx.min_group_size
-    overall = _aggregate(seats, None).assign(group="\0all")
-    overall = suppress(overall, ["group"], "n", k)
-    out: dict[str, Any] = {}
-    head = overall.iloc[0]
-    if bool(head[SUPPRESSED]):
-        out[SUPPRESSED] = True
-    else:
-        out.update({str(c): jsonable(v) for c, v in head.items() if c not in ("group", SUPPRESSED)})
-    out["window"] = {"start": ctx.window_start.isoformat(), "end": ctx.as_of.isoformat()}
-    out["reclaim_rule"] = (
+    overall = suppress(_aggregate(seats, None).assign(group="\0all"), ["group"], "n", k)
+    values, why = head(overall.assign(group=TOTAL), "group")
+    res = MetricResult(SPEC, n=values.pop("n", None), suppressed=why)
+    res.values.update(values)
+    res.values["window"] = {"start": ctx.window_start.isoformat(), "end": ctx.as_of.isoformat()}
+    res.values["reclaim_rule"] = (
         f"seats of people who left, and unused seats except people on leave and new starters "
         f"(hired or seated within {ctx.settings.reclaim_grace_days} days)"
     )
     tools = suppress(_aggregate(seats, "tool"), ["group"], "n", k)
-    out["by_tool"] = [r for r in public_rows(tools, ["group"]) if r["group"] != TOTAL]
+    res.values["by_tool"] = group_rows(tools, ["group"], "group")
     if ctx.by is not None:
         segs = suppress(_aggregate(seats, SEGMENT), ["group"], "n", k)
-        out["by"] = ctx.by
-        out["segments"] = [r for r in public_rows(segs, ["group"]) if r["group"] != TOTAL]
-    return out
+        res.by = ctx.by
+        res.segments = group_rows(segs, ["group"], "group")
+    return res
 
 
 def reclaim_candidates(ctx: MetricContext) -> pd.DataFrame:

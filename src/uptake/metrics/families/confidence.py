@@ -1,4 +1,4 @@
-"""Confidence (DESIGN §6.3): latest pulse score, inferred confidence, AI tool NPS per cohort.
+"""Confidence: the latest pulse score, and a score inferred from behaviour for the rest.
 
 A person's confidence is their latest pulse answer (0–10). People without one get an
 *inferred* score from behaviour: a ridge regression fitted on the surveyed people's per-person
@@ -7,14 +7,14 @@ AI share, activity volume), always marked `inferred`, with its error measured on
 people held out from fitting (fixed-seed split) against a predict-the-mean baseline.
 Relational work is Ibis; the model runs in scikit-learn on the one-row-per-person frame.
 Individual scores are only returned by `per_person` (the individual path); `compute` returns
-group numbers that pass through privacy suppression.
+group numbers that pass through privacy suppression. The AI tool NPS is its own family (`nps`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import ibis
@@ -28,17 +28,11 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from uptake.metrics import stats
-from uptake.metrics.context import MetricContext, not_available
-from uptake.metrics.grouping import (
-    NO_SEGMENT,
-    SEGMENT,
-    group_rows,
-    segment_frame,
-    suppressed_groups,
-    total_row,
-    week_expr,
-)
-from uptake.metrics.privacy import TOTAL, public_rows
+from uptake.metrics.context import MetricContext
+from uptake.metrics.groups import SEGMENT, result, segment_frame, suppressed_groups
+from uptake.metrics.privacy import TOTAL
+from uptake.metrics.result import MetricResult, MetricSpec, not_available
+from uptake.metrics.segments import NO_SEGMENT
 from uptake.schema.tables import MEANINGFUL_ACTIONS
 
 SESSION_MARKERS = ("session_start", "session_end")
@@ -50,7 +44,31 @@ FEATURES = (
     "override_rate",
     "high_stakes_ai_share",
 )
-NO_COHORT = "(none)"
+SPECS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        name="confidence",
+        family="confidence",
+        label="mean confidence of surveyed people (0–10)",
+        unit="score",
+        headline="mean",
+        needs=("responses.score",),
+        definition="each person's latest pulse confidence answer (0–10), mean with a t interval",
+    ),
+    MetricSpec(
+        name="confidence_inferred",
+        family="confidence",
+        label="mean inferred confidence of people not surveyed (0–10)",
+        unit="score",
+        headline="mean",
+        needs=("responses.score", "events"),
+        definition=(
+            "a ridge regression on behaviour, fitted on surveyed people, scores everyone "
+            "else; its error on held-out surveyed people is reported beside it"
+        ),
+        basis="estimate",
+    ),
+)
+CONFIDENCE, INFERRED = SPECS
 
 
 @dataclass
@@ -62,46 +80,37 @@ class ConfidenceResult:
     model_needs: list[str] = field(default_factory=list)
 
 
-def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
-    """Confidence entries: surveyed scores, inferred scores with model error, NPS by cohort.
+def compute(ctx: MetricContext) -> list[MetricResult]:
+    """Confidence results: surveyed scores, and inferred scores with the model's error.
 
     Args:
         ctx: metric context.
 
     Returns:
-        `confidence`, `confidence_inferred` and `nps` entries.
+        One result per spec, in order.
     """
-    out: dict[str, dict[str, Any]] = {}
     s = ctx.settings
     if ctx.missing("responses.score"):
-        need = not_available("responses.score")
-        out["confidence"] = need
-        out["confidence_inferred"] = need
+        return [not_available(spec, "responses.score") for spec in SPECS]
+    res = per_person(ctx)
+    surveyed = res.people[~res.people.inferred]
+    if surveyed.empty:
+        note = f"no {s.confidence_instrument}/{s.confidence_item} answers"
+        return [not_available(spec, "responses.score", note=note) for spec in SPECS]
+    out = [_score_result(CONFIDENCE, ctx, surveyed)]
+    if res.model is None:
+        note = (
+            None
+            if res.model_needs
+            else f"fewer than {s.confidence_min_train} surveyed people with behaviour to fit "
+            "the model"
+        )
+        out.append(not_available(INFERRED, *(res.model_needs or ["responses.score"]), note=note))
     else:
-        res = per_person(ctx)
-        surveyed = res.people[~res.people.inferred]
-        if surveyed.empty:
-            need = not_available("responses.score")
-            need["detail"] = f"no {s.confidence_instrument}/{s.confidence_item} answers"
-            out["confidence"] = need
-            out["confidence_inferred"] = need
-        else:
-            out["confidence"] = _score_entry(ctx, surveyed)
-            if res.model is None:
-                need = not_available(*(res.model_needs or ["responses.score"]))
-                if not res.model_needs:
-                    need["detail"] = (
-                        f"fewer than {s.confidence_min_train} surveyed people with behaviour "
-                        "to fit the model"
-                    )
-                out["confidence_inferred"] = need
-            else:
-                inferred = res.people[res.people.inferred]
-                entry = _score_entry(ctx, inferred)
-                entry["inferred"] = True
-                entry["model"] = res.model
-                out["confidence_inferred"] = entry
-    out["nps"] = nps(ctx)
+        inferred = _score_result(INFERRED, ctx, res.people[res.people.inferred])
+        if inferred.available and not inferred.suppressed:
+            inferred.values.update(inferred=True, model=res.model)
+        out.append(inferred)
     return out
 
 
@@ -197,7 +206,7 @@ def behaviour_features(ctx: MetricContext) -> pd.DataFrame:
     activity = acts.group_by("person_key").aggregate(
         actions=acts.count(),
         meaningful=acts.action.isin(MEANINGFUL_ACTIONS).cast("int64").sum(),
-        active_weeks=week_expr(ctx, acts.ts).nunique(),
+        active_weeks=ctx.week(acts.ts).nunique(),
     )
     sess = (
         ev.filter(ev.session_id.notnull())
@@ -331,7 +340,7 @@ def _model() -> Pipeline:
 # -- group outputs ---------------------------------------------------------------------------
 
 
-def _score_entry(ctx: MetricContext, people: pd.DataFrame) -> dict[str, Any]:
+def _score_result(spec: MetricSpec, ctx: MetricContext, people: pd.DataFrame) -> MetricResult:
     """Mean (t interval) and median score overall and per segment, suppressed below k."""
     s = ctx.settings
     df = people[["person_key", "score"]].copy()
@@ -353,115 +362,4 @@ def _score_entry(ctx: MetricContext, people: pd.DataFrame) -> dict[str, Any]:
                 "median": float(np.median(x)) if len(x) else None,
             }
         )
-    frame = suppressed_groups(ctx, pd.DataFrame(rows))
-    entry = total_row(frame)
-    if ctx.by is not None:
-        entry["by"] = ctx.by
-        entry["groups"] = group_rows(frame, [SEGMENT])
-    return entry
-
-
-def nps(ctx: MetricContext) -> dict[str, Any]:
-    """AI tool NPS (share 9–10 minus share 0–6, ×100) overall and per rollout cohort by month.
-
-    A person's latest answer in a month counts once; anonymous answers count one each and
-    have cohort "(none)", as do people without a licence.
-
-    Args:
-        ctx: metric context.
-
-    Returns:
-        The `nps` entry: current-window NPS with a bootstrap interval, plus `months` rows
-        (month × cohort) suppressed below k within each month.
-    """
-    s = ctx.settings
-    if ctx.missing("responses.score"):
-        return not_available("responses.score")
-    r = ctx.engine.table("responses")
-    first_month = _months_back(ctx.as_of, s.nps_months - 1)
-    r = r.filter(
-        r.item == s.nps_item,
-        r.score.between(0, 10),
-        r.ts >= datetime.combine(first_month, time()),
-        r.ts < ctx.end_ts,
-    )
-    if s.nps_instrument is not None:
-        r = r.filter(r.instrument == s.nps_instrument)
-    r = r.mutate(month=r.ts.truncate("M").cast("date"))
-    w = ibis.window(
-        group_by=[r.person_key, r.month], order_by=[ibis.desc(r.ts), ibis.desc(r.response_id)]
-    )
-    named = r.filter(r.person_key.notnull())
-    named = named.mutate(rank=ibis.row_number().over(w))
-    named = named.filter(named["rank"] == 0).drop("rank")
-    answers = named.union(r.filter(r.person_key.isnull()))
-    if ctx.has("licenses"):
-        lic = ctx.engine.table("licenses")
-        first = lic.group_by("person_key").aggregate(first_seat=lic.assigned_at.min())
-        first = first.select(c_person=first.person_key, cohort=first.first_seat.truncate("M"))
-        answers = answers.left_join(first, answers.person_key == first.c_person)
-        cohort = answers.cohort.cast("date")
-    else:
-        cohort = ibis.null("date")
-    answers = answers.select("month", "ts", "score", cohort=cohort)
-    df = ctx.engine.execute(answers)
-    if df.empty:
-        need = not_available("responses.score")
-        need["detail"] = f"no '{s.nps_item}' answers in the last {s.nps_months} months"
-        return need
-
-    rows = []
-    df["month"] = _month_label(df["month"])
-    df["cohort"] = _month_label(df["cohort"]).fillna(NO_COHORT)
-    for month, part in df.groupby("month", sort=True):
-        groups = [(TOTAL, part), *part.groupby("cohort", sort=True)]
-        for cohort_name, g in groups:
-            rows.append({"month": month, "cohort": str(cohort_name), **_nps_values(g.score)})
-    frame = suppressed_groups(ctx, pd.DataFrame(rows), "cohort", partition_cols=["month"])
-
-    window = df[pd.to_datetime(df.ts) >= pd.Timestamp(ctx.start_ts)]
-    # The window total repeats people counted in the month rows, so it is its own table.
-    overall = pd.DataFrame([{"cohort": TOTAL, **_nps_values(window.score)}])
-    x = window.score.to_numpy(dtype=float)
-    ci = stats.bootstrap(
-        [x],
-        _nps_stat,
-        n_resamples=s.bootstrap_resamples,
-        seed=s.seed,
-        confidence=s.confidence_level,
-    )
-    overall["nps_low"], overall["nps_high"] = ci.low, ci.high
-    entry = total_row(suppressed_groups(ctx, overall, "cohort"), "cohort")
-    entry["window_days"] = ctx.window_days
-    entry["months"] = public_rows(frame, ["month", "cohort"])
-    return entry
-
-
-def _month_label(col: pd.Series) -> pd.Series:
-    """ "YYYY-MM" labels of month-start dates (missing stays missing)."""
-    return pd.to_datetime(col).dt.strftime("%Y-%m").astype(object)
-
-
-def _nps_values(scores: pd.Series) -> dict[str, Any]:
-    x = scores.to_numpy(dtype=float)
-    n = len(x)
-    if n == 0:
-        return {"n": 0, "promoters": None, "detractors": None, "nps": None}
-    promoters = float((x >= 9).mean())
-    detractors = float((x <= 6).mean())
-    return {
-        "n": n,
-        "promoters": promoters,
-        "detractors": detractors,
-        "nps": 100 * (promoters - detractors),
-    }
-
-
-def _nps_stat(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    return 100 * ((x >= 9).mean(axis=axis) - (x <= 6).mean(axis=axis))
-
-
-def _months_back(d: date, months: int) -> date:
-    """First day of the month `months` calendar months before the month of `d`."""
-    index = d.year * 12 + (d.month - 1) - months
-    return date(index // 12, index % 12 + 1, 1)
+    return result(spec, ctx, suppressed_groups(ctx, pd.DataFrame(rows)), empty="responses.score")

@@ -1,4 +1,4 @@
-"""Time to proficiency (DESIGN §6.6): days from licence to first reaching L3, Kaplan–Meier.
+"""Time to proficiency: days from licence to first reaching L3, Kaplan–Meier.
 
 For each person with a licence assigned before the last complete week ending on or before
 `as_of`, the ladder is evaluated at the end of every week since (see `ladder.history`).
@@ -23,11 +23,26 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from uptake.metrics.context import MetricContext, not_available
-from uptake.metrics.ladder import basis, history
-from uptake.metrics.population import SEGMENT, complete_weeks
-from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows, suppress
+from uptake.metrics.context import MetricContext
+from uptake.metrics.families.ladder import BASIS, basis, history
+from uptake.metrics.groups import SEGMENT, complete_weeks, group_rows, head
+from uptake.metrics.privacy import TOTAL, population_rows, suppress
+from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
+
+SPEC = MetricSpec(
+    name="time_to_proficiency",
+    family="proficiency",
+    label="median days from licence to L3 on the adoption ladder",
+    unit="days",
+    headline="median_days",
+    needs=("licenses", "events", "tasks", "workflows.stakes"),
+    definition=(
+        "Kaplan–Meier median of days from first licence to the first week ending at L3 or "
+        "above; people not there yet count as censored"
+    ),
+)
+SPECS: tuple[MetricSpec, ...] = (SPEC,)
 
 
 def kaplan_meier(times: np.ndarray, events: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
@@ -78,23 +93,23 @@ def _first_at_or_below(q: np.ndarray, s: np.ndarray, level: float) -> float | No
     return float(q[hit[0]]) if hit.size else None
 
 
-def compute(ctx: MetricContext) -> dict[str, dict[str, Any]]:
-    """The `time_to_proficiency` entry.
+def compute(ctx: MetricContext) -> list[MetricResult]:
+    """The `time_to_proficiency` result.
 
     Args:
         ctx: metric context (facts refreshed).
 
     Returns:
-        One named entry.
+        One result.
     """
     rules = basis(ctx)
     missing = ctx.missing("licenses")
     if missing or rules is None:
-        return {"time_to_proficiency": not_available(*(missing or ["tasks", "events"]))}
+        return [not_available(SPEC, *(missing or ["tasks", "events"]))]
     frame = durations(ctx, rules)
     if frame.empty:
-        return {"time_to_proficiency": not_available("licenses (assigned before as_of)")}
-    return {"time_to_proficiency": summarise(ctx, frame, rules)}
+        return [not_available(SPEC, "licenses (assigned before as_of)")]
+    return [summarise(ctx, frame, rules)]
 
 
 def first_l3(ctx: MetricContext, rules: str) -> ibis.Table | None:
@@ -182,8 +197,8 @@ def _group_table(ctx: MetricContext, frame: pd.DataFrame, col: str | None) -> pd
     return suppress(table, ["group"], "n", ctx.min_group_size)
 
 
-def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> dict[str, Any]:
-    """The entry: overall estimate and curve, per role, per cohort, per segment.
+def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> MetricResult:
+    """The result: overall estimate and curve, per role, per cohort, per segment.
 
     Args:
         ctx: metric context.
@@ -191,34 +206,26 @@ def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> dict[str, 
         rules: ladder basis.
 
     Returns:
-        The `time_to_proficiency` entry.
+        The `time_to_proficiency` result.
     """
-    overall = _group_table(ctx, frame, None)
-    head = overall.iloc[0]
-    out: dict[str, Any] = {}
-    if bool(head[SUPPRESSED]):
-        out[SUPPRESSED] = True
-    else:
-        out.update(
-            {
-                k: jsonable(head[k])
-                for k in ("n", "reached", "censored", "median_days", "ci_low", "ci_high")
-            }
-        )
+    values, why = head(_group_table(ctx, frame, None), "group")
+    res = MetricResult(SPEC, suppressed=why, basis=BASIS[rules])
+    if why is None:
+        res.n = values.pop("n")
+        res.values.update(values)
         km = kaplan_meier(
             frame["days"].to_numpy(), frame["reached"].to_numpy(), ctx.settings.confidence_level
         )
-        out["curve"] = [{"day": t, "not_proficient": round(p, 6)} for t, p in km["curve"]]
-    out["basis"] = rules
-    out["unit"] = "days"
-    out["method"] = "Kaplan–Meier (scipy.stats.ecdf), log-log CI of the median"
+        points = [{"day": t, "not_proficient": round(p, 6)} for t, p in km["curve"]]
+        res.values["curve"] = population_rows(points, res.n, ctx.min_group_size)
+    res.values["method"] = "Kaplan–Meier (scipy.stats.ecdf), log-log CI of the median"
     for name, col in (("by_role", "role"), ("by_cohort", "cohort")):
-        out[name] = _rows(_group_table(ctx, frame, col))
+        res.values[name] = _rows(_group_table(ctx, frame, col))
     if ctx.by is not None:
-        out["by"] = ctx.by
-        out["segments"] = _rows(_group_table(ctx, frame, SEGMENT))
-    return out
+        res.by = ctx.by
+        res.segments = _rows(_group_table(ctx, frame, SEGMENT))
+    return res
 
 
-def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [r for r in public_rows(table, ["group"]) if r["group"] != TOTAL]
+def _rows(table: pd.DataFrame) -> PublicRows:
+    return group_rows(table, ["group"], "group")

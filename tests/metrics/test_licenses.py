@@ -1,10 +1,11 @@
-"""Licences (§6.8): assigned, used, unused, eligibility-aware reclaim, the saving."""
+"""Licenses: assigned, used, unused, eligibility-aware reclaim, the saving."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from uptake.metrics import licences
+from metrics.results import entries
+from uptake.metrics.families import licenses
 
 AS_OF = "2024-03-31"  # window 03-04..03-31; grace: hired or seated after 03-17 is new
 
@@ -33,7 +34,7 @@ def _org(wh: Any) -> None:
 
 def test_assigned_used_unused_and_reclaim(wh: Any) -> None:
     _org(wh)
-    e = licences.compute(wh.facts_ctx(AS_OF))["licences"]
+    e = entries(licenses.compute(wh.facts_ctx(AS_OF)))["licenses"]
     # Seats on 03-31: 8 copilot + 1 "dark" = 9, held by 8 people.
     # copilot used in window: used1, used2, gone → 3; unused: idle1, idle2, onleave,
     # newhire, newseat → 5; dark: unknown 1.
@@ -47,12 +48,15 @@ def test_assigned_used_unused_and_reclaim(wh: Any) -> None:
     assert (e["monthly_saving"], e["annual_saving"], e["reclaim_unpriced"]) == (55.0, 660.0, 1)
     tools = {r["group"]: r for r in e["by_tool"]}
     # copilot: 8 people; dark: 1 person → hidden, and copilot with it.
-    assert tools["dark"]["suppressed"] and tools["copilot"]["suppressed"]
+    assert (tools["dark"]["suppressed"], tools["copilot"]["suppressed"]) == (
+        "small",
+        "complementary",
+    )
 
 
 def test_candidate_list_for_admins(wh: Any) -> None:
     _org(wh)
-    cand = licences.reclaim_candidates(wh.facts_ctx(AS_OF))
+    cand = licenses.reclaim_candidates(wh.facts_ctx(AS_OF))
     assert list(zip(cand.person_key, cand.reason, strict=True)) == [
         ("idle1", "unused"),
         ("gone", "left"),
@@ -75,13 +79,12 @@ def test_last_activity_facts_count_as_use(wh: Any) -> None:
     for p in ("x", "y"):
         wh.person(p)
         wh.license(p, "2024-01-01", tool="m365")
-    e = licences.compute(wh.facts_ctx(AS_OF))["licences"]
+    e = entries(licenses.compute(wh.facts_ctx(AS_OF)))["licenses"]
     # m365 use is observable through the facts: m used, x and y unused.
     assert [e[x] for x in ("seats", "used", "unused", "unknown")] == [3, 1, 2, 0]
 
 
 def test_not_available_without_licences(wh: Any) -> None:
     wh.event("p", "2024-03-26T09:00")
-    assert licences.compute(wh.facts_ctx(AS_OF)) == {
-        "licences": {"status": "not_available", "needs": ["licenses"]}
-    }
+    (res,) = licenses.compute(wh.facts_ctx(AS_OF))
+    assert (res.name, res.needs, res.value, res.n) == ("licenses", ("licenses",), None, None)
