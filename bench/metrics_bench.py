@@ -61,7 +61,7 @@ def _child_setup(work: Path, people: int) -> dict[str, Any]:
     from uptake.workspace import Workspace
 
     t0 = time.perf_counter()
-    s = simulate(people, DAYS, SEED, start=START, out=work / "sim", progress=False)
+    s = simulate(people, DAYS, SEED, start=START, out=work / "sim")
     t1 = time.perf_counter()
     ws = Workspace.init(work / "ws")
     for name in TABLE_ORDER:

@@ -26,7 +26,7 @@ _CHILD = textwrap.dedent(
     from uptake.simulate import simulate
     people, out = int(sys.argv[1]), Path(sys.argv[2])
     t0 = time.perf_counter()
-    s = simulate(people, int(sys.argv[3]), 7, start=date(2026, 7, 1), out=out, progress=False)
+    s = simulate(people, int(sys.argv[3]), 7, start=date(2026, 7, 1), out=out)
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "rows": s.rows, "peak_mb": peak}))

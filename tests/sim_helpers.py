@@ -23,7 +23,6 @@ def run(out: Path, **kw: object) -> SimulationSummary:
         "seed": SEED,
         "start": START,
         "out": out,
-        "progress": False,
     }
     args.update(kw)
     return simulate(**args)  # type: ignore[arg-type]

@@ -6,30 +6,70 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from uptake.cli.demo import MARKER, run_demo
+from uptake.cli import app
+from uptake.cli.demo import HEADLINES, MARKER, headlines, run_demo
 from uptake.errors import WorkspaceError
+from uptake.workspace import Workspace
+
+WIDE = {"COLUMNS": "250"}
 
 
-def test_demo_writes_metrics_and_charts(tmp_path: Path) -> None:
-    folder = tmp_path / "demo"
-    result = run_demo(folder, people=120, days=45, seed=3)
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A demo workspace made by the command, and what the command printed."""
+    folder = tmp_path_factory.mktemp("demo") / "ws"
+    args = ["demo", "--people", "120", "--days", "45", "--seed", "3", "-w", str(folder)]
+    result = CliRunner().invoke(app, [*args, "--no-serve"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    return folder, result.stdout
+
+
+def test_demo_writes_metrics_and_charts(demo: tuple[Path, str]) -> None:
+    folder, _ = demo
     assert (folder / MARKER).exists()
-    # Every simulated row is accounted for and the clean simulation quarantines nothing.
-    assert sum(r.rows for r in result.ingests) == sum(result.simulation["rows"].values())
-    assert sum(r.quarantined for r in result.ingests) == 0
     doc = json.loads((folder / "results" / "metrics.json").read_text())
     assert doc["min_group_size"] == 5
     assert doc["metrics"]["vanity_vs_value"]["n"] > 0
-    names = {p.name for p in result.charts}
+    names = {p.name for p in (folder / "results").glob("*.png")}
     assert {"vanity_vs_value.png", "ladder_by_function.png", "weekly_trend.png"} <= names
-    for chart in result.charts:
+    for chart in (folder / "results").glob("*.png"):
         assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_headlines_equal_uptake_metrics(demo: tuple[Path, str]) -> None:
+    folder, printed = demo
+    r = CliRunner().invoke(app, ["metrics", "-w", str(folder), "--json"], env=WIDE)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    # Same as-of rule: the demo names the day `uptake metrics` chose on its own.
+    assert f"Headlines as of {doc['as_of']}" in printed
+    with Workspace.open(folder, read_only=True) as ws:
+        report = ws.metrics()
+    assert report.as_of.isoformat() == doc["as_of"]
+    words = headlines(report)
+    assert set(words) == set(HEADLINES)
+    human = CliRunner().invoke(app, ["metrics", "-w", str(folder)], env=WIDE).stdout
+    for name, text in words.items():
+        assert f"{name}" in printed and text in printed, (name, text)
+        assert text in human, (name, text)
+    # The value behind each worded headline is the one `uptake metrics --json` reports.
+    for name in HEADLINES:
+        assert report[name].value == doc["metrics"][name].get("value")
+
+
+def test_demo_bad_scenario_keeps_the_previous_demo(demo: tuple[Path, str]) -> None:
+    folder, _ = demo
+    r = CliRunner().invoke(app, ["demo", "-w", str(folder), "--scenario", "nope", "--no-serve"])
+    assert r.exit_code == 2
+    assert "--scenario 'nope'" in r.stderr
+    assert (folder / "results" / "metrics.json").exists()
 
 
 def test_demo_refuses_to_overwrite_a_non_demo_folder(tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("precious")
     with pytest.raises(WorkspaceError, match="not a demo workspace"):
-        run_demo(tmp_path / "mine", people=20, days=20)
+        run_demo(tmp_path / "mine", people=40, days=28)
     assert (tmp_path / "mine" / "notes.txt").read_text() == "precious"

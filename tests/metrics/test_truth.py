@@ -24,7 +24,7 @@ def simulated(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Workspace, pd.DataFrame]]:
     root = tmp_path_factory.mktemp("truth")
-    summary = simulate(people=300, days=120, seed=11, start=START, out=root / "sim", progress=False)
+    summary = simulate(people=300, days=120, seed=11, start=START, out=root / "sim")
     ws = Workspace.init(root / "ws")
     for name in TABLE_ORDER:
         files = [root / "sim" / f for f in summary.files.get(name, [])]

@@ -50,7 +50,7 @@ def simulated(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch
 ) -> Iterator[tuple[Workspace, Path, date]]:
     root = tmp_path_factory.mktemp("parity")
-    summary = simulate(PEOPLE, DAYS, SEED, start=START, out=root / "sim", progress=False)
+    summary = simulate(PEOPLE, DAYS, SEED, start=START, out=root / "sim")
     monkeypatch_module.delenv("UPTAKE_SECRET", raising=False)
     ws = Workspace.init(root / "ws")
     for name in TABLE_ORDER:

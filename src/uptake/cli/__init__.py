@@ -1,27 +1,55 @@
-"""The `uptake` command line: a thin Typer layer over Workspace, one module per command group."""
+"""The `uptake` command line: a thin Typer layer over Workspace, one module per command group.
+
+Every command is registered here, explicitly: a command whose module fails to import breaks
+the CLI loudly instead of disappearing from it.
+"""
 
 from __future__ import annotations
 
-import sys
+from typing import Annotated
 
 import typer
 
+from uptake import __version__
 from uptake.cli import demo, export, ingest, metrics, simulate, workspace
-from uptake.cli.common import err_console
-from uptake.errors import UptakeError
+from uptake.cli.edge import UptakeGroup
 
 app = typer.Typer(
     name="uptake",
+    cls=UptakeGroup,
     help="AI adoption intelligence: value, not logins.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"uptake {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """AI adoption intelligence: value, not logins."""
+
+
 app.command("init")(workspace.init)
 app.command("status")(workspace.status)
 app.command("quarantine")(workspace.quarantine)
 app.command("doctor")(workspace.doctor)
+app.command("refresh")(workspace.refresh)
 app.command("ingest")(ingest.ingest)
 app.command("simulate")(simulate.simulate_command)
 app.command("export")(export.export_command)
@@ -29,24 +57,10 @@ app.command("demo")(demo.demo_command)
 app.command("metrics")(metrics.metrics_command)
 
 
-def main() -> None:
-    """Entry point: run the app, translating uptake errors into a red message and exit code."""
-    try:
-        app(standalone_mode=False)
-    except UptakeError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}")
-        if exc.hint:
-            err_console.print(f"[yellow]hint:[/] {exc.hint}")
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("[red]aborted[/]")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
-        import click
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line and exit with its code; no traceback reaches the user.
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    Args:
+        argv: arguments without the program name (default: `sys.argv[1:]`).
+    """
+    app(args=argv, prog_name="uptake")

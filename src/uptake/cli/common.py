@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -57,38 +57,90 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
+class ProgressBar:
+    """A progress bar on stderr that appears only once work has run a while, on a terminal.
+
+    Its methods fit the engine's progress callbacks: `stage` for `Callable[[str], None]`,
+    `update` for `Callable[[str, int, int], None]`.
+    """
+
+    def __init__(self, description: str, total: int | None, after: float) -> None:
+        self._description = description
+        self._after = after
+        self._started = time.perf_counter()
+        self._shown = False
+        self._bar = Progress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        )
+        self._task = self._bar.add_task(description, total=total)
+
+    def stage(self, name: str) -> None:
+        """Say which stage the work is in.
+
+        Args:
+            name: the stage ("read", "validate", "refresh" …).
+        """
+        self._bar.update(self._task, description=f"{self._description}: {name}")
+        self._show()
+
+    def advance(self, steps: int = 1) -> None:
+        """Count finished steps.
+
+        Args:
+            steps: how many steps just finished.
+        """
+        self._bar.advance(self._task, steps)
+        self._show()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        """Set the stage and how far it is.
+
+        Args:
+            stage: what is being done.
+            done: steps finished.
+            total: steps in all.
+        """
+        self._bar.update(
+            self._task, description=f"{self._description}: {stage}", completed=done, total=total
+        )
+        self._show()
+
+    def _show(self) -> None:
+        if self._shown or not err_console.is_terminal:
+            return
+        if time.perf_counter() - self._started >= self._after:
+            self._bar.start()
+            self._shown = True
+
+    def close(self) -> None:
+        """Remove the bar if it was drawn."""
+        if self._shown:
+            self._bar.stop()
+            self._shown = False
+
+
 @contextmanager
-def staged_progress(
-    total: int, description: str, after: float = 1.0
-) -> Iterator[Callable[[str], None]]:
-    """A progress bar over `total` steps that appears only once work has run `after` seconds."""
-    started = time.perf_counter()
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
-    task = progress.add_task(description, total=total)
-    shown = False
+def progress_bar(
+    description: str, total: int | None = None, *, after: float = 1.0
+) -> Iterator[ProgressBar]:
+    """A progress bar for long work, drawn only on a terminal and only after `after` seconds.
 
-    def step(stage: str) -> None:
-        nonlocal shown
-        progress.update(task, description=f"{description}: {stage}")
-        if not shown and time.perf_counter() - started > after and err_console.is_terminal:
-            progress.start()
-            shown = True
+    Args:
+        description: what the work is ("ingest", "simulate").
+        total: number of steps, if known.
+        after: seconds of work before the bar appears (quick commands stay quiet).
 
-    def report(stage: str) -> None:
-        step(stage)
-        if stage == "write":
-            progress.advance(task)
-
+    Yields:
+        The bar; pass its `stage` or `update` method as the engine's progress callback.
+    """
+    bar = ProgressBar(description, total, after)
     try:
-        yield report
+        yield bar
     finally:
-        if shown:
-            progress.stop()
+        bar.close()

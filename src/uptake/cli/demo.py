@@ -1,34 +1,66 @@
-"""`uptake demo`: simulate an organisation, ingest it into a fresh workspace, show the results."""
+"""`uptake demo`: simulate an organisation, ingest it into a fresh workspace, show the results.
+
+The headlines come from `Workspace.metrics()` with its default as-of, and are worded by the
+same renderer as `uptake metrics`, so both commands print the same numbers for a workspace.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from uptake.errors import WorkspaceError
+from uptake.cli.common import console, progress_bar
+from uptake.cli.render import headline_value
+from uptake.errors import InputError, WorkspaceError
 from uptake.ingest.pipeline import IngestResult
+from uptake.metrics.result import MetricsReport
+from uptake.simulate.run import MIN_PEOPLE
+from uptake.simulate.scenarios import SCENARIOS
 from uptake.workspace import Workspace
 
 MARKER = ".uptake-demo"
+# The story the demo tells, in order: logins, then real adoption, then what it is worth.
+HEADLINES = (
+    "usage_rate",
+    "adoption_ladder",
+    "vanity_vs_value",
+    "depth_of_use",
+    "time_to_proficiency",
+    "outcomes",
+    "roi",
+    "licenses",
+)
+
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
 class DemoResult:
-    """What the demo produced."""
+    """What the demo produced.
+
+    Attributes:
+        workspace: the demo workspace folder.
+        simulation: the simulator's summary.
+        ingests: one result per ingested batch.
+        report: the metrics as of the workspace's default as-of.
+        charts: PNG files written.
+        seconds: wall time per stage.
+    """
 
     workspace: Path
     simulation: dict[str, Any]
     ingests: list[IngestResult]
-    metrics: dict[str, Any]
+    report: MetricsReport
     charts: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -54,7 +86,7 @@ def run_demo(
     seed: int = 42,
     scenario: str = "mixed",
     by: str = "function",
-    console: Console | None = None,
+    progress: Progress | None = None,
 ) -> DemoResult:
     """Simulate, ingest, compute every metric and draw the charts.
 
@@ -65,7 +97,7 @@ def run_demo(
         seed: random seed.
         scenario: simulator scenario (mixed, stalled, coached).
         by: segment dimension for the per-segment views.
-        console: where progress goes (None: quiet).
+        progress: told (stage, done, total) as the work advances.
 
     Returns:
         Everything the demo produced.
@@ -73,6 +105,7 @@ def run_demo(
     from uptake.report.charts import write_all
     from uptake.simulate import simulate
 
+    report_progress = progress or (lambda _stage, _done, _total: None)
     seconds: dict[str, float] = {}
     _fresh_folder(folder)
     t = time.perf_counter()
@@ -82,145 +115,110 @@ def run_demo(
         seed=seed,
         scenario=scenario,
         out=folder / "simulated",
-        progress=console is not None,
+        progress=progress,
     )
     seconds["simulate"] = time.perf_counter() - t
 
     t = time.perf_counter()
     ws = Workspace.init(folder)
-    files = [(table, folder / "simulated" / f) for table, names in sim.files.items() for f in names]
-    ingests: list[IngestResult] = []
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} files"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=console is None,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("ingest", total=len(files))
-        for table, path in files:
-            bar.update(task, description=f"ingest {path.name}")
-            ingests.extend(ws.ingest(table, [path]))
-            bar.advance(task)
-    seconds["ingest"] = time.perf_counter() - t
+    try:
+        files = [
+            (table, folder / "simulated" / f) for table, names in sim.files.items() for f in names
+        ]
+        ingests: list[IngestResult] = []
+        for i, (table, path) in enumerate(files):
+            report_progress(f"ingest {path.name}", i, len(files))
+            ingests.extend(ws.ingest(table, [path], refresh=False))
+        report_progress("refresh facts", len(files), len(files))
+        ws.refresh()
+        seconds["ingest"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    if console is not None:
-        console.print(f"computing metrics by {by} …")
-    doc = ws.metrics(as_of=sim.end, by=by)
-    seconds["metrics"] = time.perf_counter() - t
-    ws.close()
+        t = time.perf_counter()
+        report_progress(f"metrics by {by}", 0, 1)
+        report = ws.metrics(by=by)
+        seconds["metrics"] = time.perf_counter() - t
+    finally:
+        ws.close()
 
     results = folder / "results"
     results.mkdir(exist_ok=True)
+    doc = report.to_dict()
     (results / "metrics.json").write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
     charts = write_all(doc, results, by)
-    return DemoResult(folder, sim.to_dict(), ingests, doc, charts, seconds)
+    return DemoResult(folder, sim.to_dict(), ingests, report, charts, seconds)
 
 
-def _pct(v: Any) -> str:
-    return "n/a" if v is None else f"{100 * float(v):.0f} %"
+def headlines(report: MetricsReport) -> dict[str, str]:
+    """The demo's headlines, worded exactly as `uptake metrics` words them.
+
+    Args:
+        report: the metrics report.
+
+    Returns:
+        Metric name to its headline in words, for the metrics the report has.
+    """
+    return {
+        name: headline_value(report, report[name]) for name in HEADLINES if name in report.results
+    }
 
 
-def show(result: DemoResult, console: Console) -> None:
-    """Print the demo's story: vanity against value, the ladder, time saved, and where to look.
+def show(result: DemoResult, out: Console) -> None:
+    """Print the demo's story: logins against real adoption, what it is worth, where to look.
 
     Args:
         result: what `run_demo` produced.
-        console: where to print.
+        out: where to print.
     """
     sim = result.simulation
+    report = result.report
     rows = sum(r.rows for r in result.ingests)
     quarantined = sum(r.quarantined for r in result.ingests)
-    console.print(
+    out.print(
         f"\n[bold]Simulated[/] {sim['people']:,} people over {sim['days']} days "
         f"({sim['start']} → {sim['end']}, scenario {sim['scenario']}, seed {sim['seed']}); "
         f"ingested {rows:,} rows, {quarantined:,} quarantined."
     )
-    m = result.metrics.get("metrics", {})
-    vv = m.get("vanity_vs_value", {})
-    t = Table(title=f"Vanity vs value, as of {result.metrics.get('as_of')}", show_header=True)
-    t.add_column("what login dashboards show")
-    t.add_column("", justify="right")
-    t.add_column("what uptake shows")
-    t.add_column("", justify="right")
-    lic = m.get("licences", {})
-    outcomes = m.get("outcomes", {})
-    roi = m.get("roi", {})
-    t.add_row(
-        "licences assigned",
-        f"{lic.get('seats', 'n/a'):,}" if lic.get("seats") else "n/a",
-        "at L3+ (≥ 50 % of high-stakes work AI-assisted)",
-        _pct(vv.get("l3_plus_share")),
+    rule = "the date given" if report.as_of_rule == "given" else report.as_of_rule
+    t = Table(
+        title=f"Headlines as of {report.as_of.isoformat()} ({rule}), "
+        f"{report.window_days}-day window",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
     )
-    t.add_row(
-        "active in the last 28 days",
-        _pct(vv.get("active_rate")),
-        "depth on eligible high-stakes runs",
-        _pct(vv.get("depth")),
+    t.add_column("metric", no_wrap=True)
+    t.add_column("value")
+    for name, text in headlines(report).items():
+        t.add_row(name, text)
+    out.print(t)
+    secs = result.seconds
+    out.print(
+        f"Timings: simulate {secs['simulate']:.1f} s · ingest {secs['ingest']:.1f} s · "
+        f"metrics {secs['metrics']:.1f} s"
     )
-    hours = outcomes.get("hours_per_week")
-    t.add_row(
-        "monthly active users",
-        f"{vv.get('monthly_active_users', 'n/a'):,}",
-        "hours saved per week",
-        "n/a" if hours is None else f"{hours:,.0f}",
-    )
-    t.add_row(
-        "",
-        "",
-        "ROI against licence cost",
-        "n/a" if roi.get("roi") is None else f"{roi['roi']:.1f}×",
-    )
-    console.print(t)
-    gap = vv.get("gap_points")
-    if gap is not None:
-        console.print(f"[bold]Gap between logins and real adoption: {gap:.0f} points.[/]")
-    ladder = m.get("adoption_ladder", {})
-    if "L1" in ladder:
-        parts = "  ".join(f"{lv} {ladder.get(lv, 0):,}" for lv in ("L1", "L2", "L3", "L4", "L5"))
-        console.print(f"Adoption ladder: {parts}  (n = {ladder.get('n', 0):,})")
-    km = m.get("time_to_proficiency", {})
-    if km.get("reached") is not None and km.get("median_days") is None:
-        console.print(
-            f"Time to proficiency: {km['reached']:,} reached L3, {km.get('censored', 0):,} not "
-            "yet — fewer than half, so the median is not reached yet"
-        )
-    elif km.get("median_days") is not None:
-        console.print(
-            f"Median time to proficiency: {km['median_days']:.0f} days "
-            f"({km.get('reached', 0):,} reached L3, {km.get('censored', 0):,} not yet)"
-        )
-    lic_saving = lic.get("monthly_saving")
-    if lic_saving is not None:
-        console.print(
-            f"Licences to reclaim: {lic.get('reclaim_seats', 0):,} seats, "
-            f"{lic_saving:,.0f} a month (new starters and people on leave kept)"
-        )
-    console.print(
-        f"\nTimings: simulate {result.seconds['simulate']:.1f} s · ingest "
-        f"{result.seconds['ingest']:.1f} s · metrics {result.seconds['metrics']:.1f} s"
-    )
-    console.print(f"Results: {result.workspace / 'results' / 'metrics.json'}")
+    out.print(f"Results: {result.workspace / 'results' / 'metrics.json'}", highlight=False)
     for chart in result.charts:
-        console.print(f"Chart:   {chart}")
-    console.print(
+        out.print(f"Chart:   {chart}", highlight=False)
+    out.print(
         f"Explore: uptake metrics --workspace {result.workspace} --by role · "
-        f"uptake status --workspace {result.workspace}"
+        f"uptake status --workspace {result.workspace}",
+        highlight=False,
     )
 
 
 def demo_command(
-    people: Annotated[int, typer.Option("--people", min=10, help="Headcount.")] = 2000,
-    days: Annotated[int, typer.Option("--days", min=14, help="Simulated days.")] = 120,
+    people: Annotated[
+        int, typer.Option("--people", min=MIN_PEOPLE, max=1_000_000, help="Headcount.")
+    ] = 2000,
+    days: Annotated[int, typer.Option("--days", min=28, max=3 * 365, help="Simulated days.")] = 120,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
     scenario: Annotated[
-        str, typer.Option("--scenario", help="Simulator scenario: mixed, stalled, coached.")
+        str, typer.Option("--scenario", help=f"Simulator scenario: {', '.join(SCENARIOS)}.")
     ] = "mixed",
     workspace: Annotated[
-        Path, typer.Option("--workspace", "-w", help="Folder for the demo workspace.")
+        Path,
+        typer.Option(
+            "--workspace", "-w", help="Folder for the demo workspace (replaced on re-run)."
+        ),
     ] = Path("demo-workspace"),
     no_serve: Annotated[
         bool,
@@ -228,10 +226,18 @@ def demo_command(
     ] = False,
 ) -> None:
     """Simulate an organisation, ingest it into a fresh workspace and show the results."""
-    console = Console()
-    result = run_demo(
-        workspace, people=people, days=days, seed=seed, scenario=scenario, console=console
-    )
+    # Checked before the folder is touched: a typo must not cost the previous demo.
+    if scenario not in SCENARIOS:
+        raise InputError(f"--scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
+    with progress_bar("demo", after=0.0) as bar:
+        result = run_demo(
+            workspace,
+            people=people,
+            days=days,
+            seed=seed,
+            scenario=scenario,
+            progress=bar.update,
+        )
     show(result, console)
     if not no_serve:
         console.print(

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import open_workspace, print_json
+from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, print_json
 
 
 def export_command(
@@ -20,18 +19,14 @@ def export_command(
             help="Lake folder to write (created, or replaced if it holds an earlier export).",
         ),
     ],
-    workspace: Annotated[
-        Path | None,
-        typer.Option(
-            "--workspace",
-            "-w",
-            help="Workspace folder (default: $UPTAKE_WORKSPACE, else the current directory).",
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Export every canonical table to a Parquet lake: events partitioned by day (Hive
-    layout), pseudonymous keys only. `uptake metrics --engine spark` and DuckDB read it."""
+    """Export every canonical table to a Parquet lake (pseudonymous keys only).
+
+    Events are partitioned by day in Hive layout; `uptake metrics --engine spark` and
+    DuckDB read the lake.
+    """
     ws = open_workspace(workspace)
     try:
         counts = ws.export(parquet)
@@ -45,4 +40,4 @@ def export_command(
     t.add_column("rows", justify="right")
     for name, n in counts.items():
         t.add_row(name, f"{n:,}")
-    Console().print(t)
+    console.print(t)

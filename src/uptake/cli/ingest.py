@@ -10,8 +10,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, staged_progress
+from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, progress_bar
+from uptake.cli.workspace import refresh_line
 from uptake.errors import InputError
+from uptake.ingest.connectors import CONNECTORS
+from uptake.ingest.pipeline import IngestResult
 from uptake.ingest.readers import FORMATS
 from uptake.schema.tables import TABLES
 
@@ -60,33 +63,44 @@ def ingest(
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingest files into the warehouse; each file commits atomically."""
+    """Ingest files into the warehouse (each file commits atomically), then refresh the facts."""
     files = list(files or [])
     if fmt and fmt not in FORMATS and table not in TABLES:
         # Vendor formats know their tables: `uptake ingest --format scim users.json`.
         files.insert(0, Path(table))
     if not files:
-        raise InputError("no input files given")
-    ws = open_workspace(workspace)
+        raise InputError("no input files given", hint="uptake ingest TABLE FILE… (see --help)")
     options: dict[str, Any] = {"params": _parse_pairs(option or [], "--option")}
     if mapping_file:
         options["mapping"] = mapping_file
-    results = []
-    with staged_progress(
-        len(files), f"ingest {table}", ws.settings.ingest.progress_after_seconds
-    ) as step:
-        for f in files:
-            results.extend(
-                ws.ingest(
-                    table,
-                    [f],
-                    fmt=fmt,
-                    mapping=_parse_pairs(mapping or [], "--map"),
-                    options=options,
-                    progress=step,
-                )
-            )
-    ws.close()
+    renames = _parse_pairs(mapping or [], "--map")
+    if fmt in CONNECTORS:
+        # Refuse a misspelt --option before the workspace is even opened.
+        CONNECTORS[fmt].check(options)
+    ws = open_workspace(workspace)
+    results: list[IngestResult] = []
+    try:
+        after = ws.settings.ingest.progress_after_seconds
+        with progress_bar(f"ingest {table}", len(files), after=after) as bar:
+            try:
+                for f in files:
+                    results.extend(
+                        ws.ingest(
+                            table,
+                            [f],
+                            fmt=fmt,
+                            mapping=renames,
+                            options=options,
+                            progress=bar.stage,
+                            refresh=False,
+                        )
+                    )
+                    bar.advance()
+            finally:
+                # Files committed before a failure are in the warehouse; their facts too.
+                refreshed = ws.refresh(progress=bar.stage) if results else None
+    finally:
+        ws.close()
     if as_json:
         for r in results:
             sys.stdout.write(json.dumps(r.to_dict()) + "\n")
@@ -126,3 +140,5 @@ def ingest(
             + ", ".join(f"{k} {v:,}" for k, v in sorted(reasons.items()))
             + " — see `uptake quarantine`"
         )
+    if refreshed is not None:
+        console.print(refresh_line(refreshed), highlight=False)

@@ -7,17 +7,18 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from uptake.errors import UptakeError
+from uptake.cli.common import console, progress_bar
 from uptake.simulate.run import FORMATS, simulate
 from uptake.simulate.scenarios import SCENARIOS
 
 
 def simulate_command(
     out: Path = typer.Option(..., "--out", help="Directory to write the files to."),
-    people: int = typer.Option(1000, "--people", min=1, help="Headcount of the organisation."),
-    days: int = typer.Option(120, "--days", min=1, help="Length of the period in days."),
+    people: int = typer.Option(
+        1000, "--people", help="Headcount of the organisation (at least 40)."
+    ),
+    days: int = typer.Option(120, "--days", help="Length of the period in days (28 to 1095)."),
     seed: int = typer.Option(42, "--seed", help="Random seed (same seed, same files)."),
     start: datetime | None = typer.Option(
         None,
@@ -33,10 +34,12 @@ def simulate_command(
         "parquet", "--format", help=f"File format of the tables: {', '.join(FORMATS)}."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    progress: bool = typer.Option(
+        True, "--progress/--no-progress", help="Show a progress bar on a terminal."
+    ),
 ) -> None:
     """Generate a synthetic organisation adopting AI tools, with ground truth."""
-    try:
+    with progress_bar("simulate", after=0.0) as bar:
         summary = simulate(
             people=people,
             days=days,
@@ -46,14 +49,10 @@ def simulate_command(
             dirty=dirty,
             out=out,
             fmt=fmt,
-            progress=progress and not as_json,
+            progress=bar.update if progress and not as_json else None,
         )
-    except UptakeError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(exc.exit_code) from None
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2))
         return
-    console = Console()
     for line in summary.lines():
         console.print(line, highlight=False)

@@ -1,4 +1,4 @@
-"""Workspace commands: init, status, quarantine, doctor."""
+"""Workspace commands: init, status, quarantine, doctor, refresh."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, print_json
+from uptake.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    open_workspace,
+    print_json,
+    progress_bar,
+)
+from uptake.metrics.facts import RefreshReport
 from uptake.workspace import Workspace
 
 
@@ -26,7 +34,7 @@ def init(
 
 def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """Rows per table, the latest ingests and quarantine counts."""
-    ws = open_workspace(workspace)
+    ws = open_workspace(workspace, read_only=True)
     s = ws.status()
     ws.close()
     if as_json:
@@ -71,12 +79,12 @@ def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
 
 def quarantine(
     batch: Annotated[int | None, typer.Option("--batch", help="Only this batch.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Show at most this many rows.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many rows.")] = 50,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Quarantined records with their reason and locator."""
-    ws = open_workspace(workspace)
+    ws = open_workspace(workspace, read_only=True)
     rows = ws.quarantine(batch=batch, limit=None if as_json else limit)
     ws.close()
     if as_json:
@@ -106,3 +114,41 @@ def doctor(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
             console.print(f"{mark}  {c['check']}: {c['message']}")
     if not all(c["ok"] for c in checks):
         raise typer.Exit(4)
+
+
+def refresh(
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild every fact table, not only what changed.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bring the metric facts up to date with what was ingested (ingest does this itself)."""
+    ws = open_workspace(workspace)
+    try:
+        with progress_bar("refresh", after=ws.settings.ingest.progress_after_seconds) as bar:
+            report = ws.refresh(full=full, progress=bar.stage)
+    finally:
+        ws.close()
+    if as_json:
+        print_json(report.to_dict())
+        return
+    console.print(refresh_line(report), highlight=False)
+
+
+def refresh_line(report: RefreshReport) -> str:
+    """One line saying what a refresh rebuilt.
+
+    Args:
+        report: what `Workspace.refresh` returned.
+
+    Returns:
+        E.g. "Facts refreshed (incremental): 2 weeks rebuilt, from 2026-10-05".
+    """
+    if report.mode == "none":
+        return "Facts already up to date."
+    weeks = sorted(report.weeks)
+    what = f"{len(weeks)} week{'s' if len(weeks) != 1 else ''} rebuilt" if weeks else "rebuilt"
+    span = f", {weeks[0]} to {weeks[-1]}" if len(weeks) > 1 else f", {weeks[0]}" if weeks else ""
+    why = f" ({report.reason})" if report.reason else ""
+    return f"Facts refreshed, {report.mode}: {what}{span}{why}."

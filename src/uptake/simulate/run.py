@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,16 +13,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from uptake.errors import InputError
 from uptake.simulate import frames
@@ -61,8 +50,12 @@ TABLE_ORDER = (
     "interventions",
 )
 FORMATS = ("parquet", "csv")
+
+# Told (stage, done, total) as work advances; the caller draws whatever it likes.
+Progress = Callable[[str, int, int], None]
+
 HEADLINE_LABELS = {
-    "licences_unused": "licences unused (no accept or completed task, last 28 days)",
+    "licenses_unused": "licences unused (no accept or completed task, last 28 days)",
     "high_stakes_ai_share": "eligible high-stakes runs AI-assisted (last 28 days)",
     "login_active": "licensed people with any activity (last 28 days)",
     "true_l3_share": "licensed people truly at L3+ at the end (ground truth)",
@@ -129,26 +122,6 @@ def _validate(people: int, days: int, scenario: str, fmt: str) -> None:
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
 
 
-@contextmanager
-def _progress(enabled: bool, total: int) -> Iterator[tuple[Progress | None, TaskID]]:
-    if not enabled:
-        yield None, TaskID(0)
-        return
-    bar = Progress(
-        TextColumn("[bold]simulating[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("chunks"),
-        TextColumn("{task.fields[rows]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    )
-    with bar:
-        yield bar, bar.add_task("simulate", total=total, rows="")
-
-
 def _sorted(cols: dict[str, np.ndarray], key: str) -> dict[str, np.ndarray]:
     order = np.argsort(cols[key], kind="stable")
     return {k: v[order] for k, v in cols.items()}
@@ -163,7 +136,7 @@ def simulate(
     dirty: bool = False,
     out: Path = Path("simulated"),
     fmt: str = "parquet",
-    progress: bool = True,
+    progress: Progress | None = None,
 ) -> SimulationSummary:
     """Generate a synthetic organisation adopting AI tools, with ground truth.
 
@@ -176,7 +149,7 @@ def simulate(
         dirty: plant known bad rows and list them in `ground_truth_dirty.parquet`.
         out: output directory (created; files of a previous run are overwritten).
         fmt: parquet or csv for the canonical tables (ground truth is always Parquet).
-        progress: show a progress bar on stderr.
+        progress: called as `progress(stage, done, total)` after each chunk of people.
 
     Returns:
         Row counts, headline shares and the files written.
@@ -225,73 +198,72 @@ def simulate(
         0,
     )
     chunks = list(range(0, people, CHUNK))
-    with _progress(progress, len(chunks)) as (bar, task):
-        for ci, lo in enumerate(chunks):
-            idx = np.arange(lo, min(people, lo + CHUNK))
-            rng = np.random.default_rng(np.random.SeedSequence([seed, 3, ci]))
-            composer = Composer(
-                np.random.default_rng(np.random.SeedSequence([seed, 4, ci])), org.email
-            )
-            daily = build_daily(org, plan, tl, idx, rng)
-            tasks, extras = make_tasks(org, plan, daily, tl, rng)
-            dec = make_decisions(tasks, plan, daily, tl, rng)
-            sess = make_sessions(org, plan, daily, tl, tasks, dec, rng, counters["episode"])
-            if (sess["episode"] >= 0).any():
-                counters["episode"] = int(sess["episode"].max()) + 1
-            ev = _sorted(expand(sess, plan, daily, rng), "ts")
-            s = ev["session"]
-            ev["person"] = sess["person"][s]
-            ev["g"] = idx[ev["person"]]
-            ev["tool"], ev["surface"], ev["workflow"] = (
-                sess["tool"][s],
-                sess["surface"][s],
-                sess["workflow"][s],
-            )
-            n_s = len(sess["start"])
-            write(
-                "events",
-                frames.events_table(ev, ids, idx, counters["events"], counters["sessions"], n_s),
-            )
-            truth.add_chunk(daily, tasks, extras, sess, ev)
-            counters["events"] += len(ev["ts"])
-            counters["sessions"] += n_s
-            del ev
+    if progress is not None:
+        progress("simulate", 0, len(chunks))
+    for ci, lo in enumerate(chunks):
+        idx = np.arange(lo, min(people, lo + CHUNK))
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 3, ci]))
+        composer = Composer(np.random.default_rng(np.random.SeedSequence([seed, 4, ci])), org.email)
+        daily = build_daily(org, plan, tl, idx, rng)
+        tasks, extras = make_tasks(org, plan, daily, tl, rng)
+        dec = make_decisions(tasks, plan, daily, tl, rng)
+        sess = make_sessions(org, plan, daily, tl, tasks, dec, rng, counters["episode"])
+        if (sess["episode"] >= 0).any():
+            counters["episode"] = int(sess["episode"].max()) + 1
+        ev = _sorted(expand(sess, plan, daily, rng), "ts")
+        s = ev["session"]
+        ev["person"] = sess["person"][s]
+        ev["g"] = idx[ev["person"]]
+        ev["tool"], ev["surface"], ev["workflow"] = (
+            sess["tool"][s],
+            sess["surface"][s],
+            sess["workflow"][s],
+        )
+        n_s = len(sess["start"])
+        write(
+            "events",
+            frames.events_table(ev, ids, idx, counters["events"], counters["sessions"], n_s),
+        )
+        truth.add_chunk(daily, tasks, extras, sess, ev)
+        counters["events"] += len(ev["ts"])
+        counters["sessions"] += n_s
+        del ev
 
-            t = _sorted(tasks, "start")
-            write("tasks", frames.tasks_table(t, idx, ids, counters["tasks"]))
-            counters["tasks"] += len(t["start"])
-            d = _sorted(dec, "ts")
-            write("decisions", frames.decisions_table(d, idx, ids, counters["decisions"]))
-            counters["decisions"] += len(d["ts"])
+        t = _sorted(tasks, "start")
+        write("tasks", frames.tasks_table(t, idx, ids, counters["tasks"]))
+        counters["tasks"] += len(t["start"])
+        d = _sorted(dec, "ts")
+        write("decisions", frames.decisions_table(d, idx, ids, counters["decisions"]))
+        counters["decisions"] += len(d["ts"])
 
-            r = _sorted(make_responses(org, plan, daily, tl, rng, composer), "ts")
-            g = np.where(r["person"] >= 0, idx[np.maximum(r["person"], 0)], -1)
-            write("responses", frames.responses_table(r, g, ids, counters["responses"]))
-            counters["responses"] += len(g)
+        r = _sorted(make_responses(org, plan, daily, tl, rng, composer), "ts")
+        g = np.where(r["person"] >= 0, idx[np.maximum(r["person"], 0)], -1)
+        write("responses", frames.responses_table(r, g, ids, counters["responses"]))
+        counters["responses"] += len(g)
 
-            f, labels = make_feedback(org, plan, daily, tl, rng, composer)
-            order = np.argsort(f["ts"], kind="stable")
-            f = {k: v[order] for k, v in f.items()}
-            g = np.where(f["person"] >= 0, idx[np.maximum(f["person"], 0)], -1)
-            ft = frames.feedback_table(f, g, ids, counters["feedback"])
-            truth.add_feedback(ft.column("feedback_id").to_pylist(), [labels[k] for k in order])
-            write("feedback", ft)
-            counters["feedback"] += len(g)
+        f, labels = make_feedback(org, plan, daily, tl, rng, composer)
+        order = np.argsort(f["ts"], kind="stable")
+        f = {k: v[order] for k, v in f.items()}
+        g = np.where(f["person"] >= 0, idx[np.maximum(f["person"], 0)], -1)
+        ft = frames.feedback_table(f, g, ids, counters["feedback"])
+        truth.add_feedback(ft.column("feedback_id").to_pylist(), [labels[k] for k in order])
+        write("feedback", ft)
+        counters["feedback"] += len(g)
 
-            h = _sorted(
-                make_help_edges(org, plan, daily, tl, rng, composer, net, sc.champion_activity),
-                "ts",
-            )
-            write("help_edges", frames.help_table(h, ids))
-            iv = _sorted(make_interventions(org, plan, daily, tl, sc, rng), "ts")
-            write(
-                "interventions",
-                frames.interventions_table(iv, idx[iv["person"]], ids, counters["interventions"]),
-            )
-            counters["interventions"] += len(iv["ts"])
-            settle(keep=10)
-            if bar is not None:
-                bar.update(task, advance=1, rows=f"{sum(w.rows for w in writers.values()):,} rows")
+        h = _sorted(
+            make_help_edges(org, plan, daily, tl, rng, composer, net, sc.champion_activity),
+            "ts",
+        )
+        write("help_edges", frames.help_table(h, ids))
+        iv = _sorted(make_interventions(org, plan, daily, tl, sc, rng), "ts")
+        write(
+            "interventions",
+            frames.interventions_table(iv, idx[iv["person"]], ids, counters["interventions"]),
+        )
+        counters["interventions"] += len(iv["ts"])
+        settle(keep=10)
+        if progress is not None:
+            progress("simulate", ci + 1, len(chunks))
 
     settle()
     for w in writers.values():

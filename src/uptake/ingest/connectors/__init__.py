@@ -1,9 +1,10 @@
-"""Vendor-format connectors (DESIGN §11): `uptake ingest --format NAME FILE…`.
+"""Vendor-format connectors: `uptake ingest --format NAME FILE…`.
 
 Each connector is a function `read(path, options) -> ConnectorResult` that turns one vendor
 file into canonical frames plus rejects; the ingestion pipeline validates, resolves
-identities and commits them. The user names the format — nothing is auto-detected across
-formats.
+identities and commits them. Each is registered here with the option keys it accepts, and
+`Connector.read` refuses any other key before reading. The user names the format — nothing
+is auto-detected across formats.
 """
 
 from __future__ import annotations

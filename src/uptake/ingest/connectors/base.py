@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
+
+from uptake.errors import InputError
 
 LOCATOR = "__locator"
 
@@ -97,11 +100,59 @@ class ReadFn(Protocol):
 
 @dataclass(frozen=True)
 class Connector:
-    """A named vendor format: its reader, what it produces and the knobs it takes."""
+    """A named vendor format: its reader, what it produces and the option keys it accepts.
+
+    `params` is the complete list of keys `--option KEY=VALUE` may name; anything else is
+    refused, because a misspelt key would otherwise be ignored and its default used.
+    """
 
     name: str
-    read: ReadFn
+    reader: ReadFn
     description: str
     tables: tuple[str, ...]
     needs_mapping: bool = False
     params: Mapping[str, str] = field(default_factory=dict)
+
+    def check(self, options: ConnectorOptions | Mapping[str, Any] | None) -> ConnectorOptions:
+        """Refuse option keys this format does not know, and a mapping it does not use.
+
+        Args:
+            options: what the caller passed (options object, plain dict or nothing).
+
+        Returns:
+            The options, coerced.
+
+        Raises:
+            InputError: naming the unknown key and listing the known ones.
+        """
+        opts = ConnectorOptions.coerce(options)
+        unknown = sorted(set(opts.params) - set(self.params))
+        if unknown:
+            known = ", ".join(sorted(self.params))
+            close = difflib.get_close_matches(unknown[0], list(self.params), n=1)
+            raise InputError(
+                f"--format {self.name} has no option {unknown[0]!r}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + (f"; known options: {known}" if known else "; it takes no --option"),
+                hint="nothing was ingested",
+            )
+        if opts.mapping is not None and not self.needs_mapping:
+            raise InputError(
+                f"--format {self.name} takes no --mapping (only survey and ticket exports do)",
+                hint="nothing was ingested",
+            )
+        return opts
+
+    def read(
+        self, path: Path, options: ConnectorOptions | Mapping[str, Any] | None = None
+    ) -> ConnectorResult:
+        """Check the options, then read one vendor file.
+
+        Args:
+            path: the file.
+            options: mapping file and `--option` parameters.
+
+        Returns:
+            Canonical frames and rejects.
+        """
+        return self.reader(path, self.check(options))
