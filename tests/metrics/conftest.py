@@ -39,8 +39,8 @@ def day(value: date | str) -> date:
 class Warehouse:
     """An in-memory migrated warehouse with helpers to insert canonical rows."""
 
-    def __init__(self) -> None:
-        self.con = duckdb.connect()
+    def __init__(self, path: str | None = None) -> None:
+        self.con = duckdb.connect(path or ":memory:")
         migrate(self.con)
         self._ids = itertools.count(1)
         self.batch_id = 1

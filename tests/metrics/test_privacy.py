@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from uptake.errors import PrivacyError
-from uptake.metrics.privacy import TOTAL, public_rows, suppress
+from uptake.metrics.privacy import TOTAL, population_rows, public_rows, reason, suppress
+from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, check_public
 
 
 def _one_way(ns: list[int], k: int, total: bool) -> pd.DataFrame:
@@ -136,4 +137,42 @@ def test_public_rows_refuse_unsuppressed_frames() -> None:
         public_rows(frame, ["seg"])
     rows = public_rows(suppress(frame, ["seg"], k=3), ["seg"])
     # b (9) is the only complementary candidate: a lone hidden cell is never allowed.
-    assert rows == [{"seg": "a", "suppressed": True}, {"seg": "b", "suppressed": True}]
+    assert rows == [
+        {"seg": "a", "suppressed": "small"},
+        {"seg": "b", "suppressed": "complementary"},
+    ]
+    assert isinstance(rows, PublicRows)
+
+
+def test_a_large_group_hidden_as_cover_says_complementary() -> None:
+    # k=5: team "tiny" (2 people) is hidden for being small; "big" (85 people) is the only
+    # other team, hidden so that tiny = total − big cannot be worked out.
+    frame = pd.DataFrame({"team": [TOTAL, "big", "tiny"], "n": [87, 85, 2], "active": [60, 59, 1]})
+    out = suppress(frame, ["team"], k=5)
+    rows = {r["team"]: r for r in public_rows(out, ["team"])}
+    assert rows["big"] == {"team": "big", "suppressed": "complementary"}
+    assert rows["tiny"] == {"team": "tiny", "suppressed": "small"}
+    assert rows[TOTAL]["suppressed"] is False and rows[TOTAL]["n"] == 87
+    assert [reason(out, i) for i in range(3)] == [None, "complementary", "small"]
+
+
+def test_whole_table_below_k_is_small_everywhere() -> None:
+    out = _one_way([1, 3], 5, total=True)
+    assert {r["suppressed"] for r in public_rows(out, ["seg"])} == {"small"}
+
+
+def test_results_refuse_rows_that_skipped_suppression() -> None:
+    spec = MetricSpec("m", "f", "people", "people", "n", ("t",), "counts people")
+    raw = [{"segment": "a", "n": 1, "suppressed": False}]
+    with pytest.raises(PrivacyError, match="public_rows"):
+        PublicRows(raw, k=3)
+    with pytest.raises(PrivacyError, match=r"values\.rows"):
+        check_public(MetricResult(spec, {"rows": raw}, n=9))
+    shown = public_rows(suppress(pd.DataFrame({"seg": ["a"], "n": [4]}), ["seg"], k=3), ["seg"])
+    check_public(MetricResult(spec, {"rows": shown}, n=4))
+
+
+def test_population_rows_need_a_population_of_k() -> None:
+    assert population_rows([{"day": 1.0, "p": 0.5}], n=5, k=5) == [{"day": 1.0, "p": 0.5}]
+    with pytest.raises(PrivacyError):
+        population_rows([{"day": 1.0, "p": 0.5}], n=4, k=5)

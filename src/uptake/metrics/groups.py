@@ -56,6 +56,29 @@ def licensed_on(engine: Engine, day: date) -> ibis.Table:
     return held.select("person_key").distinct()
 
 
+def any_activity(ctx: MetricContext, first: date, column: str | None = None) -> bool:
+    """Whether the person-day facts hold anything from `first` to `as_of` (inclusive).
+
+    A span without any activity is a span without data, reported as not available rather
+    than as everyone at zero.
+
+    Args:
+        ctx: metric context.
+        first: first day of the span.
+        column: count only days where this person-day column is above zero (e.g. `events`).
+
+    Returns:
+        True when at least one person-day row falls in the span.
+    """
+    from uptake.metrics.facts import PERSON_DAY
+
+    days = ctx.engine.table(PERSON_DAY)
+    days = days.filter((days.day >= first) & (days.day <= ctx.as_of))
+    if column is not None:
+        days = days.filter(days[column] > 0)
+    return bool(ctx.engine.execute(days.limit(1).count()).iloc[0, 0])
+
+
 # -- segments --------------------------------------------------------------------------------
 
 
@@ -314,6 +337,7 @@ def weekly_result(
     values: Sequence[str],
     derive: Derive,
     headline: Sequence[str],
+    activity: tuple[str, str],
 ) -> MetricResult:
     """A weekly trend read from `fact_segment_week` (complete weeks only).
 
@@ -324,10 +348,12 @@ def weekly_result(
         values: other segment-week columns to fetch.
         derive: adds the rates.
         headline: columns of the latest week repeated as the result's values.
+        activity: the column that shows the weeks hold data, and the input to name when
+            it is zero in every week.
 
     Returns:
         The latest week's headline values, `weeks` rows and, with `--by`, segment rows per
-        week; not available when no complete week has facts.
+        week; not available when no complete week has facts or activity.
     """
     from uptake.metrics.facts import SEGMENT_WEEK, segment_week_expr
 
@@ -346,6 +372,9 @@ def weekly_result(
     frame = ctx.engine.execute(sw.select(*[c for c in cols if c != n], n=sw[n]))
     if frame.empty:
         return _not_available(spec, "licenses (a complete week before as_of)")
+    column, need = activity
+    if not (pd.to_numeric(frame.loc[frame["dimension"] == "all", column]).fillna(0) > 0).any():
+        return _not_available(spec, need)
     frame.loc[frame["dimension"] == "all", SEGMENT] = TOTAL
     frame = derive(frame.drop(columns="dimension"))
     frame["week"] = pd.to_datetime(frame["week"]).dt.date

@@ -245,7 +245,7 @@ def behaviour_features(ctx: MetricContext) -> pd.DataFrame:
             )
         )
     keys = _scope(ctx, start, end)
-    df = pd.DataFrame({"person_key": sorted(keys)})
+    df = pd.DataFrame({"person_key": pd.Series(sorted(keys), dtype=object)})
     for f in frames:
         df = df.merge(f, on="person_key", how="left")
     out = pd.DataFrame({"person_key": df.person_key})

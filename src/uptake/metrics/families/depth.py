@@ -128,4 +128,12 @@ def weekly_depth(ctx: MetricContext) -> MetricResult:
     Returns:
         The latest week's values and `weeks` rows; n = people with eligible runs.
     """
-    return weekly_result(WEEKLY_DEPTH, ctx, "elig_people", list(RUN_COLS), _derive, ["depth"])
+    return weekly_result(
+        WEEKLY_DEPTH,
+        ctx,
+        "elig_people",
+        list(RUN_COLS),
+        _derive,
+        ["depth"],
+        ("elig", "tasks (eligible high-stakes runs in the recent complete weeks)"),
+    )

@@ -36,7 +36,15 @@ import pandas as pd
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext, empty_table, week_expr
 from uptake.metrics.facts import PERSON_DAY, PERSON_WEEK
-from uptake.metrics.groups import complete_weeks, grouped, head, licensed_on, ratio, result
+from uptake.metrics.groups import (
+    any_activity,
+    complete_weeks,
+    grouped,
+    head,
+    licensed_on,
+    ratio,
+    result,
+)
 from uptake.metrics.privacy import TOTAL, public_rows, suppress
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.segments import DIM_PERSON
@@ -118,6 +126,9 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     if ctx.missing("licenses") or b is None:
         needs = ctx.missing("licenses") or ["tasks", "events"]
         return [not_available(spec, *needs) for spec in SPECS]
+    if not any_activity(ctx, ctx.window_start):
+        # Everyone at L1 only because nothing arrived for the window: no data, not a zero.
+        return [not_available(spec, "events (activity in the window)") for spec in SPECS]
     return [distribution(ctx, b), transitions(ctx, b)]
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_DAY
-from uptake.metrics.groups import grouped, licensed_on, ratio, result, weekly_result
+from uptake.metrics.groups import any_activity, grouped, licensed_on, ratio, result, weekly_result
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 
 FAMILY = "usage"
@@ -85,13 +85,6 @@ def window_activity(ctx: MetricContext) -> ibis.Table:
     )
 
 
-def any_events(ctx: MetricContext) -> bool:
-    """Whether anyone has an event in the current window (else the window holds no data)."""
-    days = ctx.engine.table(PERSON_DAY)
-    days = days.filter((days.day >= ctx.window_start) & (days.day <= ctx.as_of) & (days.events > 0))
-    return bool(ctx.engine.execute(days.limit(1).count()).iloc[0, 0])
-
-
 def usage_rate(ctx: MetricContext) -> MetricResult:
     """Window usage rate, overall and per segment.
 
@@ -101,7 +94,7 @@ def usage_rate(ctx: MetricContext) -> MetricResult:
     Returns:
         n (licensed people), active, rate and the window.
     """
-    if not any_events(ctx):
+    if not any_activity(ctx, ctx.window_start, "events"):
         return not_available(USAGE_RATE, "events (in the window)")
     one = ibis.literal(1, type="int64")
     zero = ibis.literal(0, type="int64")
@@ -136,5 +129,11 @@ def weekly_active_rate(ctx: MetricContext) -> MetricResult:
         return f.assign(rate=ratio(f["active"], f["n"]))
 
     return weekly_result(
-        WEEKLY_ACTIVE_RATE, ctx, "licensed", ["active"], derive, ["active", "rate"]
+        WEEKLY_ACTIVE_RATE,
+        ctx,
+        "licensed",
+        ["active"],
+        derive,
+        ["active", "rate"],
+        ("active", "events (in the recent complete weeks)"),
     )

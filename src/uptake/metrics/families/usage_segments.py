@@ -20,7 +20,7 @@ import pandas as pd
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_DAY
-from uptake.metrics.groups import grouped, licensed_on, ratio, result
+from uptake.metrics.groups import any_activity, grouped, licensed_on, ratio, result
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 
 SEGMENT_NAMES = ("power", "habitual", "novice", "low", "non_user")
@@ -134,6 +134,8 @@ def segments(
         n and people per usage segment, plus shares (`habitual_plus_share`: power or
         habitual).
     """
+    if not any_activity(ctx, ctx.as_of - timedelta(days=7 * weeks - 1), "events"):
+        return not_available(spec, f"events (in the last {weeks} weeks)")
     one = ibis.literal(1, type="int64")
     zero = ibis.literal(0, type="int64")
 
