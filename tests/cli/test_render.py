@@ -148,7 +148,9 @@ def test_every_value_field_is_shown() -> None:
     values = {f"field_{i}": i * 1000 for i in range(12)}
     many = MetricResult(spec("many", unit="count", headline="field_0"), values=values, n=50)
     out = text(report(many))
-    for i in range(12):
+    # An unlabelled headline reads with its spec's label; every other field is humanised.
+    assert "0  many label" in out
+    for i in range(1, 12):
         assert f"{i * 1000:,}  field {i}" in out
 
 
@@ -223,7 +225,7 @@ def test_sort_and_top() -> None:
     table = out[out.index("by team") :]
     assert table.index("beta") < table.index("epsilon")
     assert "alpha" not in table and "delta" not in table
-    assert "3 more rows with --json" in table
+    assert "3 more rows with --top 5" in table
 
 
 def test_unknown_metric_and_sort_field_list_the_known_ones() -> None:
@@ -283,7 +285,7 @@ def test_segments_by_week_pivot_one_row_per_segment() -> None:
         segments=seg,
     )
     out = text(report(weekly, by="team"))
-    assert "active share by team and week" in out
+    assert "Active share by team and week" in out
     alpha = _line(out, "alpha")
     assert alpha.split() == ["alpha", "10", "%", "40", "%", "+30", "pts"]
     assert sum(line.strip().startswith("alpha") for line in out.splitlines()) == 1
@@ -297,5 +299,5 @@ def test_a_wide_nested_table_names_what_it_left_to_json() -> None:
         n=9,
     )
     out = text(report(result), width=80)
-    assert "more columns (" in out and "with --json" in out
+    assert "more columns with --json: col 5, col 6" in out
     assert "workflows that save most (table below)" in out

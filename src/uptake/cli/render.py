@@ -14,6 +14,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, RenderableType
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
@@ -116,6 +117,7 @@ def render(report: MetricsReport, console: Console, options: RenderOptions | Non
             raise ValueError(f"cannot sort by {options.sort!r}; fields: {known}")
     for line in header(report):
         console.print(line)
+    console.print(Text("\nHeadlines", style="bold"))
     console.print(headline_table(report, results))
     for r in results:
         if r.available and not r.suppressed:
@@ -175,7 +177,7 @@ def headline_value(report: MetricsReport, r: MetricResult) -> str:
     # The field's own wording reads after the number; the spec's label is the fallback.
     known = labels.known(head, r.name)
     words = labels.describe(head, r.name).label if known else r.spec.label
-    return f"{tables.cell_value(report, r.name, head, r.values)} {words}"
+    return f"{tables.cell_value(report, r.name, head, r.values, unit=_unit(r, head))} {words}"
 
 
 def headline_table(report: MetricsReport, results: Sequence[MetricResult]) -> Table:
@@ -188,7 +190,7 @@ def headline_table(report: MetricsReport, results: Sequence[MetricResult]) -> Ta
     Returns:
         The table.
     """
-    t = Table(title="Headlines", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False)
     t.add_column("metric", no_wrap=True)
     t.add_column("value")
     t.add_column("n", justify="right")
@@ -204,7 +206,7 @@ def _print_metric(
     report: MetricsReport, r: MetricResult, console: Console, options: RenderOptions
 ) -> None:
     console.print()
-    console.print(Text.assemble((r.name, "bold"), f" — {r.spec.label}"))
+    console.print(Rule(Text.assemble((r.name, "bold"), f" — {r.spec.label}"), align="left"))
     n = "" if r.n is None else f"n = {labels.format_value(r.n, 'people')} people"
     basis = r.basis or r.spec.basis
     console.print(Text(" · ".join(p for p in (n, f"basis: {basis}") if p), style="dim"))
@@ -267,6 +269,8 @@ def _values_layout(
         v = values[key]
         if key in _BOOKKEEPING or (labels.interval_of(key, r.name) and _has_base(key, r, values)):
             continue
+        if key == "definition" and v == r.spec.definition:
+            continue
         if _is_rows(v):
             nested[key] = list(v)
             continue
@@ -274,12 +278,14 @@ def _values_layout(
             lines.extend(_mapping_lines(report, r.name, key, v, indent=0))
             continue
         label = labels.describe(key, r.name)
+        if key == head and not labels.known(key, r.name):
+            label = labels.FieldLabel(r.spec.label, r.spec.unit)
         if label.unit in ("text", "period") or isinstance(v, list):
             shown = labels.format_value(v, label.unit, report.currency)
             lines.append(Text(f"{label.label.capitalize()}: {shown}"))
             continue
         style = "bold" if key == head else ""
-        value = tables.cell_value(report, r.name, key, values)
+        value = tables.cell_value(report, r.name, key, values, unit=label.unit)
         grid.add_row(Text(value, style), Text(label.label, style))
     return grid, lines, nested
 
@@ -303,6 +309,13 @@ def _mapping_lines(
             shown = labels.format_value(v, sub.unit, report.currency)
             scalars.append(f"{sub.label} {shown}" if sub.unit != "text" else shown)
     return [Text(f"{pad}{label.capitalize()}: {'; '.join(scalars)}"), *out]
+
+
+def _unit(r: MetricResult, key: str) -> str:
+    """A field's unit; an unlabelled headline takes the unit its spec declares."""
+    if key == r.spec.headline and not labels.known(key, r.name):
+        return r.spec.unit
+    return labels.describe(key, r.name).unit
 
 
 def _has_base(key: str, r: MetricResult, values: Mapping[str, Any]) -> bool:
@@ -376,9 +389,9 @@ def _pivot_segments(
     out = tables.pivot(report, f"{d.header} by {dim} and week", dim, series, weeks, width)
     more = []
     if len(shown) < len(names):
-        more.append(f"{len(names) - len(shown)} more segments")
+        more.append(f"{len(names) - len(shown)} more segments with --top {len(names)}")
     if len(cols) > 1:
-        more.append("the other fields per week")
+        more.append("the other fields per week with --json")
     if more:
-        out.insert(1, Text(f"{' and '.join(more)} with --json", style="dim"))
+        out.insert(3, Text("; ".join(more), style="dim"))
     return out

@@ -69,7 +69,13 @@ def legend(rows: Rows) -> list[RenderableType]:
 
 
 def cell_value(
-    report: MetricsReport, metric: str, key: str, row: Mapping[str, Any], *, bare: bool = False
+    report: MetricsReport,
+    metric: str,
+    key: str,
+    row: Mapping[str, Any],
+    *,
+    bare: bool = False,
+    unit: str | None = None,
 ) -> str:
     """A field of a row (or of a metric's values) in its unit, with its interval if it has one.
 
@@ -79,11 +85,12 @@ def cell_value(
         key: the field.
         row: the row or values holding it (and its `_low`/`_high` ends).
         bare: leave out unit words the column header carries (hours, days, money).
+        unit: the unit, when not the field's labelled one.
 
     Returns:
         e.g. "41.2 hours (34.7 to 48.0)".
     """
-    unit = labels.describe(key, metric).unit
+    unit = unit or labels.describe(key, metric).unit
     text = labels.format_value(row.get(key), unit, report.currency, bare=bare and unit in _BARE)
     ends = _ends(metric, key, row)
     if ends is None or ends == (None, None):
@@ -222,20 +229,20 @@ def group_table(
     widths = {c: _col_width(heads[c], cells[c]) for c in cells}
     fit = _fit(max(len(s) for s in [key_label, *keys]), list(widths.values()), width)
     used = list(cells)[:fit]
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False)
     t.add_column(key_label, no_wrap=True)
     for c in used:
         t.add_column(heads[c], justify="right", width=widths[c])
     for i, name in enumerate(keys):
         t.add_row(name, *[cells[c][i] for c in used])
-    out: list[RenderableType] = [t]
+    out: list[RenderableType] = [Text(), Text(title[:1].upper() + title[1:], style="bold"), t]
     more = []
     if len(shown) < len(rows):
-        more.append(f"{len(rows) - len(shown)} more rows")
+        more.append(f"{len(rows) - len(shown)} more rows with --top {len(rows)}")
     if fit < len(cells):
-        more.append(f"more columns ({', '.join(heads[c] for c in list(cells)[fit:])})")
+        more.append(f"more columns with --json: {', '.join(heads[c] for c in list(cells)[fit:])}")
     if more:
-        out.append(Text(f"{' and '.join(more)} with --json", style="dim"))
+        out.append(Text("; ".join(more), style="dim"))
     return out + legend(shown)
 
 
@@ -333,7 +340,7 @@ def pivot(
         else ""
         for _, unit, by_week in series
     ]
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False)
     t.add_column(lead_header, max_width=_LEAD)
     for w in shown:
         t.add_column(week_label(w), justify="right", no_wrap=True)
@@ -341,7 +348,7 @@ def pivot(
     t.add_column(since, justify="right", width=max([_CHANGE, *(len(c) for c in changes)]))
     for (label, _, _), row, change in zip(series, cells, changes, strict=True):
         t.add_row(label, *row[skip:], change)
-    out: list[RenderableType] = [t]
+    out: list[RenderableType] = [Text(), Text(title[:1].upper() + title[1:], style="bold"), t]
     if skip:
         out.append(Text(f"{skip} earlier weeks with --json", style="dim"))
     hidden = [{"suppressed": v.reason} for _, _, s in series for v in s.values()

@@ -23,6 +23,10 @@ DISPLAY_UNITS = (
 )  # fmt: skip
 
 
+# Units counted in whole things.
+_WHOLE = {"people", "count", "seats", "runs", "number"}
+
+
 class FieldLabel(NamedTuple):
     """How one field reads: the words after its value, its unit and a short column header."""
 
@@ -62,7 +66,7 @@ FIELDS: dict[str, FieldLabel] = {
     "weeks_counted": _f("weeks counted", "weeks", "weeks counted"),
     "weeks_searched": _f("weeks searched", "weeks"),
     "basis": _f("what the levels rest on", "text", "basis"),
-    "definition": _f("definition", "text"),
+    "definition": _f("in detail", "text"),
     "rules": _f("rules", "text"),
     "method": _f("method", "text"),
     "unit": _f("unit", "text"),
@@ -120,6 +124,9 @@ FIELDS: dict[str, FieldLabel] = {
     "novice_share": _f("of people novice users", "share", "novice %"),
     "low_share": _f("of people low users", "share", "low %"),
     "non_user_share": _f("of people non-users", "share", "non-user %"),
+    "habitual_plus_share": _f(
+        "of licensed people habitual or power users", "share", "habitual or power %"
+    ),
     "habitual_weeks": _f("weeks of use that make a user habitual", "weeks"),
     "recommended": _f("the recommended view", "flag", "recommended"),
     # time to proficiency
@@ -206,6 +213,7 @@ FIELDS: dict[str, FieldLabel] = {
     "licence_cost": _f("licence cost in the window", "money", "licence cost"),
     "license_cost": _f("license cost in the window", "money", "license cost"),
     "value": _f("value of time saved in the window", "money", "value"),
+    "value_saved": _f("value of time saved in the window", "money", "value saved"),
     "roi": _f("return on licence cost ((value − cost) ÷ cost)", "ratio", "ROI"),
     # feedback
     "items": _f("feedback items", "count", "items"),
@@ -237,8 +245,14 @@ METRIC_FIELDS: dict[str, dict[str, FieldLabel]] = {
         "week": _f("latest complete week, starting", "date", "week"),
     },
     "weekly_depth": {"week": _f("latest complete week, starting", "date", "week")},
-    "usage_segments_12w": {"weeks": _f("weeks looked back", "weeks")},
-    "usage_segments_4w": {"weeks": _f("weeks looked back", "weeks")},
+    "usage_segments_12w": {
+        "weeks": _f("weeks looked back", "weeks"),
+        "weeks_counted": _f("weeks looked back", "weeks"),
+    },
+    "usage_segments_4w": {
+        "weeks": _f("weeks looked back", "weeks"),
+        "weeks_counted": _f("weeks looked back", "weeks"),
+    },
     "time_to_proficiency": {
         "median_days": _f("median days from first licence to L3", "days", "median days"),
     },
@@ -372,12 +386,12 @@ def format_value(value: Any, unit: str, currency: str = "USD", *, bare: bool = F
         return "< 0.001" if value < 0.001 else f"{value:.3f}"
     if unit in ("hours", "days", "weeks", "minutes"):
         words = {"hours": "hours", "days": "days", "weeks": "weeks", "minutes": "min"}
-        text = _num(value)
+        text = _num(value, whole=False)
         if bare:
             return text
         word = words[unit]
         return f"{text} {word[:-1] if text == '1' and word.endswith('s') else word}"
-    return _num(value)
+    return _num(value, whole=unit in _WHOLE)
 
 
 def format_change(first: Any, last: Any, unit: str, currency: str = "USD") -> str:
@@ -425,8 +439,10 @@ def _money(x: float) -> str:
     return f"{x:,.2f}"
 
 
-def _num(x: float) -> str:
-    if isinstance(x, int) or float(x).is_integer():
+def _num(x: float, *, whole: bool) -> str:
+    # Counts stored as floats (2184.0) read as whole numbers; a measurement keeps its decimal
+    # so the ends of an interval read alike ("4.4 to 7.0").
+    if isinstance(x, int) or (whole and float(x).is_integer()):
         return f"{int(x):,}"
     if abs(x) >= 100:
         return f"{x:,.0f}"
