@@ -1,11 +1,11 @@
-"""Metrics benchmark (§10): full recompute of every metric at tiers S and M (L on request).
+"""Metrics benchmark: full recompute of every metric at tiers S and M (L on request).
 
 Per tier, a simulated organisation is generated, ingested into a workspace and exported to a
 Parquet lake (setup, not measured). Then, each in a fresh child process so its peak memory
 (VmHWM) is its own:
 
 * `pipeline` — full recompute of all metrics: facts rebuilt from scratch, every family
-  (`compute_all`); compared with the §10 targets;
+  (`compute_all`); compared with the targets below;
 * `core` — the pipeline for the core families only (facts, usage, depth, ladder, outcomes);
 * `pandas` — the same core metrics written plainly in pandas (`bench.pandas_metrics`),
   reading the lake's Parquet files;
@@ -36,7 +36,7 @@ DAYS = 120
 START = date(2026, 3, 2)
 SEED = 7
 CORE = ("usage", "depth", "ladder", "outcomes")
-# §10 targets for a full recompute: (seconds, peak MB).
+# Targets for a full recompute: (seconds, peak MB).
 TARGETS = {"M": (20.0, 4096.0), "L": (300.0, 12288.0)}
 RAW_SQL = (
     "SELECT person_key, date_trunc('week', ts) AS week, count(*) AS events FROM events GROUP BY ALL"
@@ -104,11 +104,11 @@ def _child_pipeline(work: Path, as_of: date, kind: str) -> dict[str, Any]:
         doc: dict[str, Any] = {"metrics": {}}
         for family in CORE:
             t = time.perf_counter()
-            one = compute_all(engine, as_of, settings, k, refresh=False, families=(family,))
-            doc["metrics"].update(one["metrics"])
+            one = compute_all(engine, as_of, settings, k, families=(family,))
+            doc["metrics"].update(one.to_dict()["metrics"])
             parts[family] = time.perf_counter() - t
     else:
-        doc = compute_all(engine, as_of, settings, k, refresh=False, families=FAMILIES)
+        doc = compute_all(engine, as_of, settings, k, families=FAMILIES).to_dict()
     seconds = time.perf_counter() - t0
     ws.close()
     (work / f"{kind}.json").write_text(json.dumps(doc, default=str))
@@ -282,7 +282,7 @@ def bench_tier(tier: str, work: Path, spark: bool = False) -> dict[str, Any]:
 def bench_metrics(
     tiers: tuple[str, ...] = ("S", "M"), *, spark: bool = False, keep: Path | None = None
 ) -> list[dict[str, Any]]:
-    """Run the metrics benchmark and print the results next to the §10 targets.
+    """Run the metrics benchmark and print the results next to the targets.
 
     Args:
         tiers: which of S, M, L to run.

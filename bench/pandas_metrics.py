@@ -1,10 +1,10 @@
-"""The core metrics written plainly in pandas: the benchmark's straightforward reference (§10).
+"""The core metrics written plainly in pandas: the benchmark's straightforward reference.
 
 Usage rate, weekly active rate, depth of use, the adoption-ladder distribution and hours
 saved per week, computed from the canonical tables read into pandas (only the columns they
 need) with ordinary vectorised pandas: filters, merges and group-bys. The definitions follow
-DESIGN §6 and the documented rules of `uptake.metrics` (windows, eligibility, ladder rules,
-saving reference), so the benchmark can check that both give the same numbers.
+docs/metrics.md and the documented rules of `uptake.metrics` (windows, eligibility, ladder
+rules, saving reference), so the benchmark can check that both give the same numbers.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def depth(
 def ladder(
     runs: pd.DataFrame, t: dict[str, pd.DataFrame], as_of: date, s: MetricsSettings
 ) -> dict[str, Any]:
-    """Ladder level counts (task rules of §6.4) for people licensed on `as_of`."""
+    """Ladder level counts (the ladder's task rules) for people licensed on `as_of`."""
     end = _midnight(as_of + timedelta(days=1))
     win_lo = _midnight(as_of - timedelta(days=s.window_days - 1))
     recent_lo = as_of - timedelta(days=7 * s.ladder_recent_weeks - 1)
@@ -276,10 +276,10 @@ def core_metrics(
 
 
 def pipeline_view(doc: dict[str, Any]) -> dict[str, Any]:
-    """The same numbers picked from a `compute_all` document, shaped like `core_metrics`.
+    """The same numbers picked from a `compute_all` report's JSON, shaped like `core_metrics`.
 
     Args:
-        doc: a `compute_all` result.
+        doc: `compute_all(...).to_dict()`.
 
     Returns:
         The pipeline's values under the keys `core_metrics` returns.

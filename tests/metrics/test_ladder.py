@@ -142,7 +142,7 @@ def test_activity_proxies_without_tasks(wh: Any) -> None:
     assert e["basis"] == "proxy: activity" and "proxies" in e["rules"]
 
 
-def test_not_available_without_licences(wh: Any) -> None:
+def test_not_available_without_licenses(wh: Any) -> None:
     wh.event("p", "2024-03-26T09:00")
     out = named(ladder.compute(wh.facts_ctx(AS_OF)))
     assert out["adoption_ladder"].needs == ("licenses",)

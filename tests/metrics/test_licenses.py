@@ -84,7 +84,7 @@ def test_last_activity_facts_count_as_use(wh: Any) -> None:
     assert [e[x] for x in ("seats", "used", "unused", "unknown")] == [3, 1, 2, 0]
 
 
-def test_not_available_without_licences(wh: Any) -> None:
+def test_not_available_without_licenses(wh: Any) -> None:
     wh.event("p", "2024-03-26T09:00")
     (res,) = licenses.compute(wh.facts_ctx(AS_OF))
     assert (res.name, res.needs, res.value, res.n) == ("licenses", ("licenses",), None, None)

@@ -1,7 +1,12 @@
-"""Charts of a metrics document as PNG files (matplotlib, headless, no network)."""
+"""Charts of a metrics report as PNG files (matplotlib, headless, no network).
+
+Every chart takes the report (`MetricsReport`) or its JSON form (`report.to_dict()`); a
+hidden group is drawn as an empty bar that says why it is hidden.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +16,42 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
+from uptake.metrics.result import COMPLEMENTARY, MetricsReport
+
 LADDER = ("L1", "L2", "L3", "L4", "L5")
 LADDER_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#2171b5", "#08306b")
 VANITY, VALUE = "#bdbdbd", "#2171b5"
+Report = MetricsReport | Mapping[str, Any]
 
 
-def _entry(doc: dict[str, Any], name: str) -> dict[str, Any] | None:
+def _doc(report: Report) -> Mapping[str, Any]:
+    return report.to_dict() if isinstance(report, MetricsReport) else report
+
+
+def _entry(doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    """A metric's JSON when it has values to draw (not unavailable, not hidden)."""
     entry = doc.get("metrics", {}).get(name)
-    if not entry or entry.get("status") == "not_available":
+    if not entry or entry.get("status") == "not_available" or entry.get("suppressed"):
         return None
-    return entry
+    return dict(entry)
+
+
+def hidden_reason(row: Mapping[str, Any], k: int | None) -> str | None:
+    """Why a group's bar is empty, in words, or None when it is shown.
+
+    Args:
+        row: a group row of the report (its `suppressed` is False, "small" or "complementary").
+        k: the minimum group size.
+
+    Returns:
+        The words to draw beside the empty bar.
+    """
+    why = row.get("suppressed")
+    if not why:
+        return None
+    if why == COMPLEMENTARY:
+        return "hidden so a smaller group cannot be worked out"
+    return f"fewer than {k} people: not shown" if k else "too few people: not shown"
 
 
 def _save(fig: Any, path: Path) -> Path:
@@ -30,17 +61,17 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
-def vanity_vs_value(doc: dict[str, Any], path: Path) -> Path | None:
+def vanity_vs_value(report: Report, path: Path) -> Path | None:
     """Bar chart: share of licensed people active (vanity) against L3+ share and depth (value).
 
     Args:
-        doc: a metrics document from `Workspace.metrics`.
+        report: a metrics report (or its JSON) from `Workspace.metrics`.
         path: PNG file to write.
 
     Returns:
-        The path written, or None when the inputs are not available.
+        The path written, or None when the inputs are not available or hidden.
     """
-    v = _entry(doc, "vanity_vs_value")
+    v = _entry(_doc(report), "vanity_vs_value")
     if v is None:
         return None
     labels = [
@@ -55,6 +86,8 @@ def vanity_vs_value(doc: dict[str, Any], path: Path) -> Path | None:
         for lab, val, col in zip(labels, values, colours, strict=True)
         if val is not None
     ]
+    if not pairs:
+        return None
     fig, ax = plt.subplots(figsize=(7, 3.6))
     bars = ax.barh([p[0] for p in pairs], [100 * p[1] for p in pairs], color=[p[2] for p in pairs])
     for bar, (_, val, _) in zip(bars, pairs, strict=True):
@@ -76,33 +109,32 @@ def vanity_vs_value(doc: dict[str, Any], path: Path) -> Path | None:
     return _save(fig, path)
 
 
-def ladder_by_segment(doc: dict[str, Any], path: Path, by: str | None = None) -> Path | None:
-    """Stacked bars of the adoption ladder per segment (suppressed segments shown as '< k').
+def ladder_by_segment(report: Report, path: Path, by: str | None = None) -> Path | None:
+    """Stacked bars of the adoption ladder per segment; a hidden segment says why.
 
     Args:
-        doc: a metrics document computed with a segment dimension.
+        report: a metrics report (or its JSON) computed with a segment dimension.
         path: PNG file to write.
-        by: the segment dimension's name, for the title.
+        by: the segment dimension's name, for the title (default: the report's).
 
     Returns:
         The path written, or None when there is nothing to draw.
     """
+    doc = _doc(report)
     ladder = _entry(doc, "adoption_ladder")
     if ladder is None:
         return None
-    rows = [("all", ladder)] + [
-        (str(s.get("segment", s.get(doc.get("by") or "", "?"))), s)
-        for s in ladder.get("segments", [])
-    ]
-    names, shares = [], []
+    by = by or doc.get("by")
+    k = doc.get("min_group_size")
+    rows = [("all", ladder)] + [(str(s.get("segment", "?")), s) for s in ladder.get("segments", [])]
+    names, shares, notes = [], [], []
     for name, r in rows:
+        note = hidden_reason(r, k)
         total = sum(r.get(level) or 0 for level in LADDER)
-        names.append(name if not r.get("suppressed") else f"{name} (< k)")
+        names.append(name)
+        notes.append(note)
         shares.append(
-            [
-                (r.get(level) or 0) / total if total and not r.get("suppressed") else 0
-                for level in LADDER
-            ]
+            [(r.get(level) or 0) / total if total and not note else 0 for level in LADDER]
         )
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.6))
     left = [0.0] * len(names)
@@ -113,16 +145,9 @@ def ladder_by_segment(doc: dict[str, Any], path: Path, by: str | None = None) ->
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of licensed people")
-    for y, (_name, r) in enumerate(rows):
-        if r.get("suppressed"):
-            ax.text(
-                1,
-                y,
-                "fewer people than the minimum group size: not shown",
-                va="center",
-                fontsize=8,
-                color="#636363",
-            )
+    for y, note in enumerate(notes):
+        if note:
+            ax.text(1, y, note, va="center", fontsize=8, color="#636363")
     ax.set_title(f"Adoption ladder by {by or 'segment'} (as of {doc.get('as_of')})")
     ax.legend(
         ncols=5,
@@ -133,22 +158,26 @@ def ladder_by_segment(doc: dict[str, Any], path: Path, by: str | None = None) ->
     return _save(fig, path)
 
 
-def weekly_trend(doc: dict[str, Any], path: Path) -> Path | None:
-    """Lines: weekly active rate (vanity) against weekly depth (value).
+def weekly_trend(report: Report, path: Path) -> Path | None:
+    """Lines: weekly active rate (vanity) against weekly depth (value); hidden weeks are gaps.
 
     Args:
-        doc: a metrics document.
+        report: a metrics report (or its JSON).
         path: PNG file to write.
 
     Returns:
         The path written, or None when there are no weekly rows.
     """
+    doc = _doc(report)
     active = _entry(doc, "weekly_active_rate")
     depth = _entry(doc, "weekly_depth")
     if active is None:
         return None
     fig, ax = plt.subplots(figsize=(7, 3.4))
     weeks = [w for w in active.get("weeks", []) if not w.get("suppressed")]
+    if not weeks:
+        plt.close(fig)
+        return None
     ax.plot(
         [w["week"][5:] for w in weeks],
         [100 * w["rate"] for w in weeks],
@@ -179,17 +208,17 @@ def weekly_trend(doc: dict[str, Any], path: Path) -> Path | None:
     return _save(fig, path)
 
 
-def proficiency_curve(doc: dict[str, Any], path: Path) -> Path | None:
+def proficiency_curve(report: Report, path: Path) -> Path | None:
     """Kaplan–Meier curve: share of licensed people not yet at L3, by days since licence.
 
     Args:
-        doc: a metrics document.
+        report: a metrics report (or its JSON).
         path: PNG file to write.
 
     Returns:
-        The path written, or None when the curve is not available.
+        The path written, or None when the curve is not available or hidden.
     """
-    km = _entry(doc, "time_to_proficiency")
+    km = _entry(_doc(report), "time_to_proficiency")
     if km is None or not km.get("curve"):
         return None
     curve = km["curve"]
@@ -214,18 +243,20 @@ def proficiency_curve(doc: dict[str, Any], path: Path) -> Path | None:
     return _save(fig, path)
 
 
-def write_all(doc: dict[str, Any], folder: Path, by: str | None = None) -> list[Path]:
-    """Write every chart that the document supports into a folder.
+def write_all(report: Report, folder: Path, by: str | None = None) -> list[Path]:
+    """Write every chart that the report supports into a folder.
 
     Args:
-        doc: a metrics document.
+        report: a metrics report (or its JSON).
         folder: output folder (created if needed).
-        by: the segment dimension the document was computed with.
+        by: the segment dimension the report was computed with (default: the report's).
 
     Returns:
         The PNG files written.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    doc = _doc(report)
+    by = by or doc.get("by")
     written = [
         vanity_vs_value(doc, folder / "vanity_vs_value.png"),
         ladder_by_segment(doc, folder / f"ladder_by_{by or 'segment'}.png", by),

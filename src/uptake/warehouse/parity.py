@@ -1,7 +1,7 @@
 """Compare results of two engines: metric result trees and frames, within float tolerance.
 
-Used by the engine-parity test (§10: on tier S the DuckDB and Spark engines produce the same
-results) and by the benchmark's check of its pandas reference.
+Used by the engine-parity test (the DuckDB and Spark engines produce the same report) and
+by the benchmark's check of its pandas reference.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def diff_results(
     "missing" value; dicts must have the same keys.
 
     Args:
-        a: first result (e.g. `compute_all` on DuckDB).
-        b: second result (e.g. `compute_all` on Spark).
+        a: first result (e.g. `compute_all(...).to_dict()` on DuckDB).
+        b: second result (e.g. `compute_all(...).to_dict()` on Spark).
         rtol: relative tolerance for numbers.
         atol: absolute tolerance for numbers.
         ordered: compare lists element by element; if False, lists whose rows only come in

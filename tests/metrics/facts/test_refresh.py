@@ -104,7 +104,7 @@ def test_gap_weeks_are_built_like_a_full_rebuild(wh: Any) -> None:
     _equals_full_rebuild(wh)
 
 
-def test_licence_batch_rebuilds_segment_weeks_only(wh: Any) -> None:
+def test_license_batch_rebuilds_segment_weeks_only(wh: Any) -> None:
     _base(wh)
     refresh(wh.engine, S)
     wh.batch_id = 2

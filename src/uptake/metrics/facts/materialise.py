@@ -27,6 +27,7 @@ from uptake.metrics.facts.build import (
 from uptake.metrics.segments import DIM_PERSON, build_dim_person
 from uptake.metrics.settings import MetricsSettings
 from uptake.warehouse.engine import Engine
+from uptake.warehouse.sql import quote_ident
 
 TOOL_DAY_SCHEMA = {
     "person_key": "string",
@@ -255,11 +256,11 @@ def _incremental(
     engine: Engine, con: Any, offset: int, refresh_id: int, batches: pd.DataFrame
 ) -> RefreshReport:
     weeks = _affected_weeks(batches, offset)
-    licences_changed = bool((batches["table_name"] == "licenses").any())
+    licenses_changed = bool((batches["table_name"] == "licenses").any())
     backend = engine.backend  # type: ignore[attr-defined]
     con.execute("BEGIN TRANSACTION")
     try:
-        if licences_changed:
+        if licenses_changed:
             build_dim_person(engine)
         for lo, hi in _runs(weeks):
             tool_days = None
@@ -273,9 +274,9 @@ def _incremental(
             pd_t = engine.table(PERSON_DAY)
             pw = person_week_expr(pd_t.filter((pd_t.week >= lo) & (pd_t.week < hi)))
             _replace(con, backend, PERSON_WEEK, _stamp(pw, refresh_id), "week", lo, hi)
-        if licences_changed:
+        if licenses_changed:
             seg_weeks = _all_weeks(engine, offset)
-            con.execute(f'DELETE FROM "{SEGMENT_WEEK}"')
+            con.execute(f"DELETE FROM {quote_ident(SEGMENT_WEEK)}")
             scope = "all"
         else:
             # Weeks new to the calendar (a quiet gap before the new data) are built too, so
@@ -294,7 +295,7 @@ def _incremental(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    mode = "incremental" if weeks or licences_changed else "none"
+    mode = "incremental" if weeks or licenses_changed else "none"
     return RefreshReport(mode, refresh_id, weeks=weeks, segment_weeks=scope)
 
 
@@ -302,5 +303,6 @@ def _replace(
     con: Any, backend: Any, name: str, expr: ibis.Table, col: str, lo: date, hi: date
 ) -> None:
     """Swap the rows of [lo, hi) in a fact table for freshly computed ones."""
-    con.execute(f'DELETE FROM "{name}" WHERE "{col}" >= ? AND "{col}" < ?', [lo, hi])
+    table, column = quote_ident(name), quote_ident(col)
+    con.execute(f"DELETE FROM {table} WHERE {column} >= ? AND {column} < ?", [lo, hi])
     backend.insert(name, expr.select(*backend.table(name).columns))

@@ -1,0 +1,55 @@
+"""Charts read the typed report; a hidden bar says why it is hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from metrics.test_init import AS_OF, K, _org
+from uptake.metrics import compute_all
+from uptake.metrics.facts import refresh
+from uptake.metrics.settings import MetricsSettings
+from uptake.report import charts
+
+
+@pytest.fixture(scope="module")
+def report(module_warehouse: Any) -> Any:
+    _org(module_warehouse)
+    refresh(module_warehouse.engine, MetricsSettings())
+    return compute_all(module_warehouse.engine, AS_OF, MetricsSettings(), K, "team")
+
+
+def test_every_chart_from_the_report_or_its_json(report: Any, tmp_path: Path) -> None:
+    typed = charts.write_all(report, tmp_path / "typed")
+    as_json = charts.write_all(report.to_dict(), tmp_path / "json")
+    assert [p.name for p in typed] == [p.name for p in as_json]
+    assert "ladder_by_team.png" in [p.name for p in typed]
+    assert all(p.stat().st_size > 0 for p in typed)
+
+
+def test_hidden_bars_say_why(report: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[str] = []
+
+    def keep_text(fig: Any, path: Path) -> Path:
+        drawn.extend(t.get_text() for t in fig.axes[0].texts)
+        return path
+
+    monkeypatch.setattr(charts, "_save", keep_text)
+    charts.ladder_by_segment(report, tmp_path / "ladder.png")
+    rows = {r["segment"]: r["suppressed"] for r in report["adoption_ladder"].segments}
+    # Team "small" has K − 1 people; one four-person team covers it.
+    assert rows["small"] == "small" and sorted(rows.values(), key=str).count("complementary") == 1
+    assert sorted(drawn) == [
+        f"fewer than {K} people: not shown",
+        "hidden so a smaller group cannot be worked out",
+    ]
+
+
+def test_hidden_reason_words() -> None:
+    assert charts.hidden_reason({"suppressed": False}, 5) is None
+    assert charts.hidden_reason({"suppressed": "small"}, 5) == "fewer than 5 people: not shown"
+    assert charts.hidden_reason({"suppressed": "complementary"}, 5) == (
+        "hidden so a smaller group cannot be worked out"
+    )
