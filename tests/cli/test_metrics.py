@@ -79,8 +79,8 @@ def test_json_segments_below_k_carry_only_the_flag(filled: Path) -> None:
 def test_human_output_shows_less_than_k(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "160")
     text = _run(["-w", str(filled), "--as-of", "2024-03-31", "--by", "team"]).stdout
-    assert "usage_rate by team" in text and "│ tiny " in text
-    assert "< 5" in text
+    assert "usage_rate —" in text and "By team" in text and " tiny " in text
+    assert "< 5 people" in text
     assert "not available" in text
 
 
