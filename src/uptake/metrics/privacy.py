@@ -123,8 +123,11 @@ def suppress(
     out[SUPPRESSED] = hidden
     # Primary and whole-table suppression only ever hide rows below k; complementary cells
     # are picked among rows of at least k people.
-    why = np.where(n < k, SMALL, COMPLEMENTARY)
-    out[REASON] = pd.Series(np.where(hidden, why, None), index=out.index, dtype=object)
+    reasons: list[str | None] = [
+        (SMALL if size < k else COMPLEMENTARY) if hide else None
+        for hide, size in zip(hidden, n, strict=True)
+    ]
+    out[REASON] = pd.Series(reasons, index=out.index, dtype="object")
     out.attrs[_MARK] = k
     return out
 

@@ -99,13 +99,9 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
         return [not_available(spec, "responses.score", note=note) for spec in SPECS]
     out = [_score_result(CONFIDENCE, ctx, surveyed)]
     if res.model is None:
-        note = (
-            None
-            if res.model_needs
-            else f"fewer than {s.confidence_min_train} surveyed people with behaviour to fit "
-            "the model"
-        )
-        out.append(not_available(INFERRED, *(res.model_needs or ["responses.score"]), note=note))
+        few = f"fewer than {s.confidence_min_train} surveyed people with behaviour to fit the model"
+        needs = res.model_needs or ["responses.score"]
+        out.append(not_available(INFERRED, *needs, note=None if res.model_needs else few))
     else:
         inferred = _score_result(INFERRED, ctx, res.people[res.people.inferred])
         if inferred.available and not inferred.suppressed:
