@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from uptake.cli import app
+from uptake.cli import app, common
 from uptake.cli.demo import HEADLINES, MARKER, headlines, run_demo
 from uptake.errors import WorkspaceError
 from uptake.workspace import Workspace
@@ -21,7 +21,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A demo workspace made by the command, and what the command printed."""
     folder = tmp_path_factory.mktemp("demo") / "ws"
     args = ["demo", "--people", "120", "--days", "45", "--seed", "3", "-w", str(folder)]
-    result = CliRunner().invoke(app, [*args, "--no-serve"], env=WIDE)
+    # The shared console fixes its width when created (pytest-xdist sets COLUMNS=80 then);
+    # wide enough here that no headline wraps.
+    width = common.console.width
+    common.console.width = 250
+    try:
+        result = CliRunner().invoke(app, [*args, "--no-serve"], env=WIDE)
+    finally:
+        common.console.width = width
     assert result.exit_code == 0, result.output
     return folder, result.stdout
 

@@ -128,9 +128,10 @@ def _error(message: str, hint: str | None = None) -> None:
 
 
 def _usage_message(exc: click_errors.UsageError) -> str:
-    if isinstance(exc, click_errors.NoSuchOption) and exc.possibilities:
+    if isinstance(exc, click_errors.NoSuchOption):
         # click lists every possibility; one suggestion reads better on one line.
-        return f"no such option {exc.option_name}; did you mean {exc.possibilities[0]}?"
+        guess = f"; did you mean {exc.possibilities[0]}?" if exc.possibilities else ""
+        return f"no such option {exc.option_name}{guess}"
     return _clause(exc.format_message())
 
 

@@ -77,6 +77,12 @@ def ingest(
     if fmt in CONNECTORS:
         # Refuse a misspelt --option before the workspace is even opened.
         CONNECTORS[fmt].check(options)
+    elif option or mapping_file:
+        raise InputError(
+            "--option and --mapping are settings of a vendor format, and no --format NAME "
+            "names one",
+            hint=f"vendor formats: {', '.join(sorted(CONNECTORS))}",
+        )
     ws = open_workspace(workspace)
     results: list[IngestResult] = []
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from uptake.cli.common import console, progress_bar
+from uptake.errors import InputError
 from uptake.simulate.run import FORMATS, simulate
 from uptake.simulate.scenarios import SCENARIOS
 
@@ -39,6 +40,8 @@ def simulate_command(
     ),
 ) -> None:
     """Generate a synthetic organisation adopting AI tools, with ground truth."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
     with progress_bar("simulate", after=0.0) as bar:
         summary = simulate(
             people=people,

@@ -16,6 +16,7 @@ from uptake.cli.common import (
     print_json,
     progress_bar,
 )
+from uptake.errors import InputError
 from uptake.metrics.facts import RefreshReport
 from uptake.workspace import Workspace
 
@@ -24,6 +25,8 @@ def init(
     path: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path("."),
 ) -> None:
     """Create a workspace: config, secret and an empty warehouse."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: exists and is not a folder")
     ws = Workspace.init(path)
     console.print(
         f"[green]Created workspace[/] {ws.path.resolve()} (schema version {ws.schema_version()})"

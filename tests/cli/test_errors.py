@@ -1,0 +1,330 @@
+"""Every command with missing and with bad arguments: exit 2, one error line, no traceback.
+
+The commands come from the app itself, and every option of every command must have a bad
+value listed here, so a new command or option cannot slip past these tests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+import typer
+from typer.testing import CliRunner, Result
+
+from uptake import errors
+from uptake.cli import app
+from uptake.cli.edge import translate
+from uptake.workspace import Workspace
+
+
+def _commands(cmd: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+        yield (*path, name)
+        yield from _commands(sub, (*path, name))
+
+
+ROOT = typer.main.get_command(app)
+COMMANDS = list(_commands(ROOT))
+
+
+def _command(path: tuple[str, ...]) -> click.Command:
+    cmd = ROOT
+    for name in path:
+        cmd = cmd.commands[name]  # type: ignore[attr-defined]
+    return cmd
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding an empty workspace, a plain file, a full folder and a CSV file."""
+    root = tmp_path_factory.mktemp("errors")
+    old = os.environ.pop("UPTAKE_WORKSPACE", None)
+    Workspace.init(root / "ws").close()
+    if old is not None:
+        os.environ["UPTAKE_WORKSPACE"] = old
+    (root / "a-file").write_text("not a folder")
+    (root / "full").mkdir()
+    (root / "full" / "notes.txt").write_text("precious")
+    (root / "events.csv").write_text("event_id,ts,person,tool,action\n")
+    return root
+
+
+def _valid(path: tuple[str, ...], root: Path) -> dict[str, list[str]]:
+    """Arguments that make each command runnable, so only the bad one can fail."""
+    ws = ["-w", str(root / "ws")]
+    return {
+        ("init",): [str(root / "new-ws")],
+        ("status",): ws,
+        ("quarantine",): ws,
+        ("doctor",): ws,
+        ("refresh",): ws,
+        ("ingest",): ["events", str(root / "events.csv"), *ws],
+        ("simulate",): ["--out", str(root / "sim")],
+        ("export",): ["--parquet", str(root / "lake"), *ws],
+        ("demo",): ["-w", str(root / "demo")],
+        ("metrics",): ws,
+    }[path]
+
+
+# A bad value for every option and argument that takes one: {command: {option: value}}.
+# Arguments are named by their parameter name, options by their first flag; "{root}" is the
+# fixture folder.
+BAD: dict[tuple[str, ...], dict[str, str]] = {
+    ("init",): {"path": "{root}/a-file"},
+    ("status",): {"--workspace": "{root}/full"},
+    ("quarantine",): {"--batch": "one", "--limit": "0", "--workspace": "{root}/full"},
+    ("doctor",): {"--workspace": "{root}/full"},
+    ("refresh",): {"--workspace": "{root}/full"},
+    ("ingest",): {
+        "table": "no_such_table",
+        "files": "{root}/missing.csv",
+        "--format": "no-such-format",
+        "--map": "no-equals-sign",
+        "--mapping": "{root}/missing.yaml",
+        "--option": "scope=x",
+        "--workspace": "{root}/full",
+    },
+    ("simulate",): {
+        "--out": "{root}/a-file",
+        "--people": "0",
+        "--days": "1",
+        "--seed": "forty-two",
+        "--start": "2026-13-01",
+        "--scenario": "no-such-scenario",
+        "--format": "xlsx",
+    },
+    ("export",): {"--parquet": "{root}/full", "--workspace": "{root}/full"},
+    ("demo",): {
+        "--people": "0",
+        "--days": "1",
+        "--seed": "forty-two",
+        "--scenario": "no-such-scenario",
+        "--workspace": "{root}/full",
+    },
+    ("metrics",): {
+        "--workspace": "{root}/full",
+        "--as-of": "2026-13-01",
+        "--by": "no_such_segment",
+        "--metric": "no_such_metric",
+        "--sort": "no_such_field",
+        "--top": "0",
+        "--engine": "no-such-engine",
+    },
+}
+
+
+def _value_params(path: tuple[str, ...]) -> list[click.Parameter]:
+    """Parameters that take a value (flags and --help take none)."""
+    return [
+        p
+        for p in _command(path).params
+        if not getattr(p, "is_flag", False) and not getattr(p, "count", False)
+    ]
+
+
+def _key(p: click.Parameter) -> str:
+    return p.opts[0] if p.param_type_name == "option" else str(p.name)
+
+
+def _assert_one_line_error(r: Result, args: list[str]) -> None:
+    assert r.exit_code == 2, (args, r.exit_code, r.stdout, r.stderr, r.exception)
+    assert "Traceback" not in r.stdout + r.stderr, args
+    assert r.stdout == "", (args, r.stdout)
+    lines = r.stderr.strip().splitlines()
+    assert lines and lines[0].startswith("error: "), (args, r.stderr)
+    assert len(lines) == 1 or (len(lines) == 2 and lines[1].startswith("hint: ")), (args, lines)
+
+
+def _invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(app, args, env={"COLUMNS": "300", "UPTAKE_WORKSPACE": None})
+
+
+def test_every_command_and_option_has_a_bad_value() -> None:
+    assert set(COMMANDS) == set(BAD), "add new commands to BAD (and _valid)"
+    for path in COMMANDS:
+        keys = {_key(p) for p in _value_params(path)}
+        assert keys == set(BAD[path]), (path, keys ^ set(BAD[path]))
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_unknown_option(path: tuple[str, ...], place: Path) -> None:
+    args = [*path, *_valid(path, place), "--no-such-option"]
+    r = _invoke(args)
+    _assert_one_line_error(r, args)
+    assert "no such option --no-such-option" in r.stderr
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_missing_arguments(path: tuple[str, ...], place: Path) -> None:
+    params = _value_params(path)
+    required = [p for p in params if p.required]
+    if required:
+        r = _invoke(list(path))
+        _assert_one_line_error(r, list(path))
+        assert "missing" in r.stderr
+    # An option given without its value, as the last word.
+    for p in params:
+        if p.param_type_name != "option":
+            continue
+        args = [*path, *_valid(path, place), p.opts[0]]
+        r = _invoke(args)
+        _assert_one_line_error(r, args)
+        assert "requires an argument" in r.stderr, (args, r.stderr)
+
+
+CASES = [(path, key) for path in BAD for key in BAD[path]]
+
+
+@pytest.mark.parametrize(("path", "key"), CASES, ids=[f"{' '.join(p)} {k}" for p, k in CASES])
+def test_bad_value(path: tuple[str, ...], key: str, place: Path) -> None:
+    value = BAD[path][key].format(root=place)
+    args = [*path]
+    valid = _valid(path, place)
+    if key.startswith("-"):
+        # Drop the valid value the bad one replaces (-w and --workspace are the same option).
+        flags = {"--workspace": ("-w", "--workspace")}.get(key, (key,))
+        keep: list[str] = []
+        skip = False
+        for word in valid:
+            if skip:
+                skip = False
+            elif word in flags:
+                skip = True
+            else:
+                keep.append(word)
+        args += [*keep, key, value]
+    elif path == ("ingest",):
+        table, files = (value, valid[1]) if key == "table" else (valid[0], value)
+        args += [table, files, *valid[2:]]
+    else:
+        args += [value]
+    r = _invoke(args)
+    _assert_one_line_error(r, args)
+    assert "internal error" not in r.stderr
+
+
+def test_misspelt_vendor_option_lists_the_known_ones(place: Path) -> None:
+    args = ["ingest", "--format", "github-copilot-seats", str(place / "events.csv")]
+    r = _invoke([*args, "--option", "montly_cost=19", "-w", str(place / "ws")])
+    _assert_one_line_error(r, args)
+    assert "'montly_cost'" in r.stderr and "monthly_cost, report_date" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.UptakeError)],
+)
+def test_uptake_errors_exit_with_their_code(
+    cls: type[errors.UptakeError], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert translate(cls("something is wrong")) == cls.exit_code
+    err = capsys.readouterr().err
+    assert err == "error: something is wrong\n"
+
+
+def test_a_missing_optional_extra_says_how_to_install_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    exc = ModuleNotFoundError("No module named 'pyspark'", name="pyspark")
+    assert translate(exc) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("error: ") and "pyspark" in err[0]
+    assert err[1] == "hint: pip install 'uptake[spark]'"
+
+
+def test_an_unexpected_error_is_one_line_and_exit_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("UPTAKE_DEBUG", raising=False)
+    assert translate(KeyError("boom")) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: internal error: KeyError: 'boom'")
+    assert "UPTAKE_DEBUG=1" in line
+    monkeypatch.setenv("UPTAKE_DEBUG", "1")
+    with pytest.raises(KeyError):
+        translate(KeyError("boom"))
+
+
+# -- as a user runs it: a real process, real exit codes -----------------------------------------
+
+
+def uptake(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("UPTAKE_")}
+    full.update({"COLUMNS": "300", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "uptake", *args], capture_output=True, text=True, env=full
+    )
+
+
+def test_version() -> None:
+    from uptake import __version__
+
+    r = uptake("--version")
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"uptake {__version__}\n", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["foo"], "error: no such command 'foo' (see uptake --help)"),
+        (["ingest"], "error: missing argument 'table' (see uptake ingest --help)"),
+        (["simulate", "--people", "0", "--out", "x"], "error: --people 0: need at least 40"),
+        (["simulate", "--people", "many", "--out", "x"], "error: invalid value for '--people'"),
+        (["status", "--wrkspace", "x"], "error: no such option --wrkspace; did you mean"),
+    ],
+)
+def test_a_real_process_exits_2_with_one_line(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    r = uptake(*[a.replace("x", str(tmp_path / "x")) if a == "x" else a for a in args])
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == "" and "Traceback" not in r.stderr
+    [line] = r.stderr.splitlines()
+    assert line.startswith(message), line
+
+
+def test_a_real_process_reports_an_internal_error_in_one_line(tmp_path: Path) -> None:
+    Workspace.init(tmp_path / "ws").close()
+    code = (
+        "import sys\n"
+        "from uptake.workspace import Workspace\n"
+        "def broken(self): raise RuntimeError('the disk fell off')\n"
+        "Workspace.status = broken\n"
+        "from uptake.cli import main\n"
+        f"main(['status', '-w', {str(tmp_path / 'ws')!r}])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPTAKE_")}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 1
+    [line] = r.stderr.splitlines()
+    assert line.startswith("error: internal error: RuntimeError: the disk fell off")
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "UPTAKE_DEBUG": "1"},
+    )
+    assert r.returncode == 1 and "Traceback" in r.stderr
+
+
+def test_spark_without_pyspark_says_how_to_install_it(tmp_path: Path) -> None:
+    Workspace.init(tmp_path / "ws").close()
+    code = (
+        "import sys\n"
+        "sys.modules['pyspark'] = None  # as if the extra were not installed\n"
+        "from uptake.cli import main\n"
+        f"main(['metrics', '-w', {str(tmp_path / 'ws')!r}, '--engine', 'spark'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPTAKE_")}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode in (2, 3), r.stderr
+    assert "Traceback" not in r.stderr
+    error, hint = r.stderr.splitlines()
+    assert error.startswith("error: ") and "PySpark" in error
+    assert hint.startswith("hint: pip install 'uptake[spark]'")
