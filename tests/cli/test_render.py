@@ -261,7 +261,9 @@ def test_weekly_series_are_pivoted_with_a_change_column() -> None:
     assert head.split()[:8] == ["26", "Oct", "02", "Nov", "09", "Nov", "16", "Nov"]
     row = _line(out, "of licensed people active").split()
     # The change runs from the first shown week to the last; a hidden last week has none.
-    assert row[-10:] == ["19", "%", "50", "%", "78", "%", "<", "5", "people", "—"]
+    assert row[-9:] == ["19", "%", "50", "%", "78", "%", "<", "5", "—"]
+    assert "< 5: hidden, < 5 people in the group" in out
+    assert "‡" not in out
     growing = MetricResult(weekly.spec, values={"rate": 0.78}, n=100, weeks=rows(*weeks[:3]))
     assert _line(text(report(growing)), "of licensed people active").split()[-2:] == [
         "+59",
@@ -289,6 +291,39 @@ def test_segments_by_week_pivot_one_row_per_segment() -> None:
     alpha = _line(out, "alpha")
     assert alpha.split() == ["alpha", "10", "%", "40", "%", "+30", "pts"]
     assert sum(line.strip().startswith("alpha") for line in out.splitlines()) == 1
+    assert "‡" not in out
+
+
+def test_a_segment_that_starts_later_changes_from_its_first_week() -> None:
+    seg = rows(
+        {"segment": "alpha", "week": "2026-11-02", "n": 10, "rate": 0.1, "suppressed": False},
+        {"segment": "alpha", "week": "2026-11-09", "n": 10, "rate": 0.2, "suppressed": False},
+        {"segment": "alpha", "week": "2026-11-16", "n": 10, "rate": 0.3, "suppressed": False},
+        {"segment": "late", "week": "2026-11-09", "n": 10, "rate": 0.5, "suppressed": False},
+        {"segment": "late", "week": "2026-11-16", "n": 10, "rate": 0.6, "suppressed": False},
+    )
+    weekly = MetricResult(
+        spec("weekly_active_rate", headline="rate"), values={"rate": 0.3}, n=20, segments=seg
+    )
+    out = text(report(weekly, by="team"))
+    assert _line(out, "alpha").split()[-2:] == ["+20", "pts"]
+    assert _line(out, "late").split() == ["late", "—", "50", "%", "60", "%", "+10", "pts"]
+
+
+def test_a_complementary_cell_in_a_pivot_has_its_legend() -> None:
+    seg = rows(
+        {"segment": "alpha", "week": "2026-11-02", "n": 10, "rate": 0.1, "suppressed": False},
+        {"segment": "beta", "week": "2026-11-02", "suppressed": "complementary"},
+        {"segment": "gamma", "week": "2026-11-02", "suppressed": "small"},
+    )
+    weekly = MetricResult(
+        spec("weekly_active_rate", headline="rate"), values={"rate": 0.1}, n=20, segments=seg
+    )
+    out = text(report(weekly, by="team"))
+    assert _line(out, "beta").split()[:3] == ["beta", "hidden", "‡"]
+    assert _line(out, "gamma").split()[:3] == ["gamma", "<", "5"]
+    assert f"‡ {COMPLEMENTARY_TEXT}" in out
+    assert "< 5: hidden, < 5 people in the group" in out
 
 
 def test_a_wide_nested_table_names_what_it_left_to_json() -> None:

@@ -389,7 +389,9 @@ def _pivot_segments(
     out = tables.pivot(report, f"{d.header} by {dim} and week", dim, series, weeks, width)
     more = []
     if len(shown) < len(names):
-        more.append(f"{len(names) - len(shown)} more segments with --top {len(names)}")
+        more.append(
+            f"{tables.plural(len(names) - len(shown), 'more segment')} with --top {len(names)}"
+        )
     if len(cols) > 1:
         more.append("the other fields per week with --json")
     if more:

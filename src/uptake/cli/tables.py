@@ -29,8 +29,8 @@ _BARE = {"hours", "days", "weeks", "minutes", "money"}
 _NAMED = {"workflow": "name"}
 # Widest label column of a pivot; longer labels wrap.
 _LEAD = 28
-# Width of a pivot's change column ("change since" over "02 Nov").
-_CHANGE = 12
+# Width of a pivot's change column ("change, first" over "to last").
+_CHANGE = 13
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -171,6 +171,11 @@ def sort_rows(rows: Rows, field: str | None) -> list[Mapping[str, Any]]:
     return sorted(rows, key=rank)
 
 
+def plural(n: int, words: str) -> str:
+    """A count and words, the last word in the plural unless the count is one ("2 more rows")."""
+    return f"{n} {words}" if n == 1 else f"{n} {words}s"
+
+
 def key_text(v: Any) -> str:
     """A row's name as printed ("(none)" for a missing one, 9 for 9.0)."""
     if v is None:
@@ -238,7 +243,7 @@ def group_table(
     out: list[RenderableType] = [Text(), Text(title[:1].upper() + title[1:], style="bold"), t]
     more = []
     if len(shown) < len(rows):
-        more.append(f"{len(rows) - len(shown)} more rows with --top {len(rows)}")
+        more.append(f"{plural(len(rows) - len(shown), 'more row')} with --top {len(rows)}")
     if fit < len(cells):
         more.append(f"more columns with --json: {', '.join(heads[c] for c in list(cells)[fit:])}")
     if more:
@@ -283,6 +288,15 @@ def _fit(lead: int, widths: Sequence[int], width: int) -> int:
     return len(widths)
 
 
+def _change(by_week: Mapping[str, Any], shown: Sequence[str], unit: str, currency: str) -> str:
+    """From a row's first shown week with a value (a segment may start later) to the last."""
+    values = [by_week.get(w) for w in shown]
+    first = next((v for v in values[:-1] if v is not None and not isinstance(v, Hidden)), None)
+    if first is None or len(shown) < 2:
+        return "—" if len(shown) > 1 else ""
+    return labels.format_change(first, values[-1], unit, currency)
+
+
 @dataclass(frozen=True)
 class Hidden:
     """A pivot cell that is hidden, and why."""
@@ -323,34 +337,38 @@ def pivot(
     """
     k = report.min_group_size
 
+    small = f"< {k}"
+
     def text(v: Any, unit: str) -> str:
+        # Week columns are narrow: a small cell is "< 5", spelled out in the legend.
         if isinstance(v, Hidden):
-            return hidden_text(v.reason, k, short=True)
+            return small if v.reason == SMALL else hidden_text(v.reason, k, short=True)
         return labels.format_value(v, unit, report.currency)
 
+    # Leading weeks with nothing for any row shown (segments that started later) are left out.
+    while len(weeks) > 1 and all(by_week.get(weeks[0]) is None for _, _, by_week in series):
+        weeks = weeks[1:]
     cells = [[text(by_week.get(w), unit) for w in weeks] for _, unit, by_week in series]
     lead = max([len(lead_header), *(min(len(s[0]), _LEAD) for s in series)])
     cell = max([6, *(len(c) for row in cells for c in row)])
     room = max(1, (width - lead - 4 - _CHANGE - 3) // (cell + 3))
     shown = list(weeks[-room:])
     skip = len(weeks) - len(shown)
-    changes = [
-        labels.format_change(by_week.get(shown[0]), by_week.get(shown[-1]), unit, report.currency)
-        if len(shown) > 1
-        else ""
-        for _, unit, by_week in series
-    ]
+    changes = [_change(by_week, shown, unit, report.currency) for _, unit, by_week in series]
     t = Table(box=box.SIMPLE_HEAD, show_edge=False)
     t.add_column(lead_header, max_width=_LEAD)
     for w in shown:
         t.add_column(week_label(w), justify="right", no_wrap=True)
-    since = f"change since {week_label(shown[0])}" if len(shown) > 1 else "change"
-    t.add_column(since, justify="right", width=max([_CHANGE, *(len(c) for c in changes)]))
+    change_width = max([_CHANGE, *(len(c) for c in changes)])
+    t.add_column("change, first to last", justify="right", width=change_width)
     for (label, _, _), row, change in zip(series, cells, changes, strict=True):
         t.add_row(label, *row[skip:], change)
     out: list[RenderableType] = [Text(), Text(title[:1].upper() + title[1:], style="bold"), t]
     if skip:
-        out.append(Text(f"{skip} earlier weeks with --json", style="dim"))
-    hidden = [{"suppressed": v.reason} for _, _, s in series for v in s.values()
-              if isinstance(v, Hidden)]  # fmt: skip
-    return out + legend(hidden)
+        out.append(Text(f"{plural(skip, 'earlier week')} with --json", style="dim"))
+    shown_cells = {c for row in cells for c in row[skip:]}
+    if small in shown_cells:
+        out.append(Text(f"{small}: hidden, {hidden_text(SMALL, k)} in the group", style="dim"))
+    if any(MARK in c for c in shown_cells):
+        out += legend([{"suppressed": COMPLEMENTARY}])
+    return out

@@ -409,7 +409,8 @@ def format_change(first: Any, last: Any, unit: str, currency: str = "USD") -> st
     ok = (int, float)
     if not isinstance(first, ok) or not isinstance(last, ok) or isinstance(first, bool):
         return "—"
-    diff = last - first
+    # Rounded so float noise (0.6 - 0.5 = 0.0999…) does not change how the result prints.
+    diff = round(last - first, 9)
     if unit == "share":
         return _sign(diff * 100, _pct(abs(diff * 100))) + " pts"
     if unit == "money":
@@ -428,7 +429,7 @@ def _sign(diff: float, text: str) -> str:
 
 def _pct(x: float) -> str:
     # Whole percentages read best; small shares keep one decimal so 0.4 % is not "0 %".
-    if x == 0 or abs(x) >= 10:
+    if x == 0 or round(abs(x), 1) >= 10:
         return f"{x:,.0f}"
     return f"{x:.1f}"
 
