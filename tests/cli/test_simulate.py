@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
 from uptake.cli import app
 
 
-def _app() -> typer.Typer:
-    return app
-
-
 def test_simulate_command_writes_files_and_prints_json(tmp_path: Path) -> None:
     out = tmp_path / "sim"
     result = CliRunner().invoke(
-        _app(),
+        app,
         [
             "simulate",
             "--people",
@@ -44,12 +39,12 @@ def test_simulate_command_writes_files_and_prints_json(tmp_path: Path) -> None:
     assert summary["people"] == 60 and summary["scenario"] == "stalled" and summary["dirty"]
     assert summary["start"] == "2026-05-01" and summary["fmt"] == "csv"
     assert (out / "events.csv").exists() and (out / "ground_truth_dirty.parquet").exists()
-    assert set(summary["headline"]) >= {"licences_unused", "high_stakes_ai_share", "login_active"}
+    assert set(summary["headline"]) >= {"licenses_unused", "high_stakes_ai_share", "login_active"}
 
 
 def test_human_output_prints_the_headline_shares(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        _app(),
+        app,
         [
             "simulate",
             "--people",
@@ -67,7 +62,7 @@ def test_human_output_prints_the_headline_shares(tmp_path: Path) -> None:
 
 def test_bad_arguments_exit_with_the_input_error_code(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        _app(), ["simulate", "--people", "60", "--scenario", "nope", "--out", str(tmp_path / "x")]
+        app, ["simulate", "--people", "60", "--scenario", "nope", "--out", str(tmp_path / "x")]
     )
     assert result.exit_code == 2
     assert "scenario" in result.output

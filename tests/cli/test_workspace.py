@@ -88,3 +88,23 @@ def test_missing_workspace_is_a_clear_error(tmp_path: Path) -> None:
     r = uptake("status", cwd=tmp_path)
     assert r.returncode == 2
     assert "not an uptake workspace" in r.stderr and "uptake init" in r.stderr
+
+
+def test_ingest_refreshes_the_facts_and_refresh_then_has_nothing_to_do(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    uptake("init", str(ws))
+    people = write(rows("people", 3), tmp_path / "people.jsonl")
+    events = write(rows("events", 5), tmp_path / "events.csv")
+    r = uptake("ingest", "people", str(people), "--workspace", str(ws))
+    assert r.returncode == 0 and "Facts refreshed" in r.stdout, r.stdout + r.stderr
+    # The second file does not exist: the first is committed, and its facts refreshed.
+    r = uptake("ingest", "events", str(events), str(tmp_path / "gone.csv"), "-w", str(ws))
+    assert r.returncode == 2 and "gone.csv" in r.stderr
+    r = uptake("refresh", "--json", "--workspace", str(ws))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["mode"] == "none"
+    assert uptake("refresh", "-w", str(ws)).stdout.strip() == "Facts already up to date."
+    r = uptake("refresh", "--full", "--json", "-w", str(ws))
+    assert json.loads(r.stdout)["mode"] == "full"
+    status = json.loads(uptake("status", "--json", "-w", str(ws)).stdout)
+    assert status["tables"]["events"] == 5
