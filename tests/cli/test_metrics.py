@@ -55,15 +55,21 @@ def _run(args: list[str]) -> Any:
 
 def test_json_contract(filled: Path) -> None:
     out = json.loads(_run(["-w", str(filled), "--as-of", "2024-03-31", "--json"]).stdout)
-    assert list(out) == ["as_of", "window_days", "min_group_size", "metrics"]
+    assert list(out) == [
+        "as_of",
+        "as_of_rule",
+        "window_days",
+        "min_group_size",
+        "by",
+        "currency",
+        "metrics",
+    ]
     assert (out["as_of"], out["window_days"], out["min_group_size"]) == ("2024-03-31", 28, 5)
     usage = out["metrics"]["usage_rate"]
     # 7 licensed, 5 with an event on 03-20.
     assert (usage["n"], usage["active"]) == (7, 5)
-    assert out["metrics"]["depth_of_use"] == {
-        "status": "not_available",
-        "needs": ["tasks", "workflows.stakes"],
-    }
+    depth = out["metrics"]["depth_of_use"]
+    assert (depth["status"], depth["needs"]) == ("not_available", ["tasks", "workflows.stakes"])
 
 
 def test_json_segments_below_k_carry_only_the_flag(filled: Path) -> None:
@@ -72,8 +78,8 @@ def test_json_segments_below_k_carry_only_the_flag(filled: Path) -> None:
     )
     rows = {r["segment"]: r for r in out["metrics"]["usage_rate"]["segments"]}
     # tiny (2 < 5) is hidden; big (5) is its complement: 7 − 5 would give tiny away.
-    assert rows["tiny"] == {"segment": "tiny", "suppressed": True}
-    assert rows["big"] == {"segment": "big", "suppressed": True}
+    assert rows["tiny"] == {"segment": "tiny", "suppressed": "small"}
+    assert rows["big"] == {"segment": "big", "suppressed": "complementary"}
 
 
 def test_human_output_shows_less_than_k(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
