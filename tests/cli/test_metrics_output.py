@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 
 from sim_helpers import run as simulate
 from uptake.cli import app
+from uptake.cli.metrics import SEGMENT_CHOICES
 from uptake.cli.render import RenderOptions, render
-from uptake.metrics import labels
+from uptake.metrics import SEGMENTS, labels
 from uptake.metrics.result import MetricsReport
 from uptake.workspace import Workspace
 
@@ -183,3 +184,7 @@ def test_cli_sort_and_top(org: Path) -> None:
     assert "more rows with --top" in table[3]
     assert _cli("-w", str(org), "--sort", "shoe_size").exit_code == 2
     assert _cli("-w", str(org), "--top", "0").exit_code == 2
+
+
+def test_help_segment_list_is_the_engine_list() -> None:
+    assert SEGMENT_CHOICES == SEGMENTS

@@ -12,6 +12,8 @@ from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
 from uptake.cli.render import RenderOptions, render, selected
 from uptake.errors import InputError
 
+# For --help only, so the CLI starts without loading the engine; a test holds it equal to
+# uptake.metrics.SEGMENTS, which the command checks against.
 SEGMENT_CHOICES = ("role", "function", "team", "manager", "level", "location", "cohort", "tenure")
 
 
@@ -48,9 +50,17 @@ def metrics_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Every adoption metric with its unit, population and basis; small groups are hidden."""
+    from uptake.metrics import SEGMENTS, SPECS
+
     day = _parse_day(as_of)
-    if by is not None and by not in SEGMENT_CHOICES:
-        raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENT_CHOICES)}")
+    if by is not None and by not in SEGMENTS:
+        raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
+    unknown = [m for m in metric or () if m not in SPECS]
+    if unknown:
+        # Checked before computing anything, so a typo fails at once.
+        raise InputError(
+            f"--metric {', '.join(unknown)}: unknown; known metrics: {', '.join(SPECS)}"
+        )
     options = RenderOptions(metrics=tuple(metric or ()), sort=sort, top=top)
     ws = open_workspace(workspace, read_only=True)
     try:
