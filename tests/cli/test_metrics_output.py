@@ -154,6 +154,8 @@ def test_cli_json_is_the_report_document(org: Path) -> None:
     result = _cli("-w", str(org), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == json.loads(json.dumps(_report(org).to_dict()))
+    only = json.loads(_cli("-w", str(org), "--json", "-m", "roi").stdout)
+    assert list(only["metrics"]) == ["roi"]
 
 
 def test_cli_metric_option_and_unknown_names_exit_2(org: Path) -> None:
