@@ -198,3 +198,15 @@ def test_roi_and_steps_not_available_without_their_inputs(wh):
     roi = entries(outcomes.compute(wh.ctx(AS_OF, k=3, **SETTINGS)))["roi"]
     assert roi["status"] == "not_available"
     assert roi["needs"] == ["workflows.baseline_minutes"]
+
+
+def test_one_person_workflow_without_ai_is_hidden_too(runs):
+    # One person ran W5 once, without AI: no arm with people is shown, yet the row's own
+    # population (1 person) is published, so it must be hidden like any small group.
+    runs.workflow("W5", baseline_minutes=10)
+    runs.task("y1", "W5", "2024-05-13", ai_assisted=False, minutes=5)
+    out = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))
+    rows = {r["workflow"]: r for r in out["outcomes"]["workflows"]}
+    assert rows["W5"] == {"workflow": "W5", "suppressed": "small"}
+    visible = [r for r in rows.values() if not r["suppressed"]]
+    assert all(r["n"] >= 3 for r in visible)

@@ -250,7 +250,9 @@ def workflow_frame(
                 "name": _text(cat, wf, "name"),
                 "n": g.person_key.nunique(),
                 "people_ai": people_ai,
-                "guard": min([c for c in shown_arms if c > 0], default=0),
+                # The row shows its whole population too, so that counts as a group even
+                # when no arm with people is shown (else one person's workflow leaks).
+                "guard": min(c for c in [g.person_key.nunique(), *shown_arms] if c > 0),
                 "ai_runs": len(ai_x),
                 "other_runs": len(man_x) if manual_ok else None,
                 **med_ai.as_dict("median_ai"),
