@@ -113,15 +113,18 @@ def translate(exc: Exception) -> int:
         raise exc
     _error(
         f"internal error: {type(exc).__name__}: {exc} "
-        f"(re-run with {DEBUG_ENV}=1 to see the traceback)"
+        f"(re-run with {DEBUG_ENV}=1 to see the traceback)",
+        style="red",
     )
     return INTERNAL
 
 
-def _error(message: str, hint: str | None = None) -> None:
+def _error(message: str, hint: str | None = None, *, style: str | None = None) -> None:
     # Markup off for the message: it quotes user input and file names that may hold "[".
     err_console.print("error:", style="bold red", end=" ")
-    err_console.print(" ".join(message.split()), markup=False, highlight=False, soft_wrap=True)
+    err_console.print(
+        " ".join(message.split()), style=style, markup=False, highlight=False, soft_wrap=True
+    )
     if hint:
         err_console.print("hint:", style="yellow", end=" ")
         err_console.print(hint, markup=False, highlight=False, soft_wrap=True)

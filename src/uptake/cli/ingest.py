@@ -87,7 +87,8 @@ def ingest(
     results: list[IngestResult] = []
     try:
         after = ws.settings.ingest.progress_after_seconds
-        with progress_bar(f"ingest {table}", len(files), after=after) as bar:
+        what = fmt if fmt in CONNECTORS else table
+        with progress_bar(f"ingest {what}", len(files), after=after) as bar:
             try:
                 for f in files:
                     results.extend(
