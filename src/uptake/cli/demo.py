@@ -144,7 +144,7 @@ def run_demo(
     results.mkdir(exist_ok=True)
     doc = report.to_dict()
     (results / "metrics.json").write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
-    charts = write_all(doc, results, by)
+    charts = write_all(report, results, by)
     return DemoResult(folder, sim.to_dict(), ingests, report, charts, seconds)
 
 
