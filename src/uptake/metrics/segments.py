@@ -99,15 +99,16 @@ def manager_labels(frame: pd.DataFrame) -> pd.Series:
     """
     own = frame.drop_duplicates("person_key").set_index("person_key")
     managed = frame[frame["manager_key"].notna()]
-    teams = managed.groupby("manager_key")["team"].agg(
-        lambda s: s.dropna().mode().sort_values().iloc[0] if s.notna().any() else None
-    )
+    teams: dict[str, object] = {}
+    for m, members in managed.groupby("manager_key")["team"]:
+        modes = members.dropna().mode()
+        teams[str(m)] = sorted(modes)[0] if len(modes) else None
 
     def known(v: object) -> bool:
         return isinstance(v, str) and bool(v) and v != NO_SEGMENT
 
     base: dict[str, str] = {}
-    for m in sorted(managed["manager_key"].unique()):
+    for m in sorted(str(k) for k in managed["manager_key"].unique()):
         mine = own.loc[m] if m in own.index else None
         team = teams.get(m)
         if not known(team) and mine is not None:
@@ -124,7 +125,7 @@ def manager_labels(frame: pd.DataFrame) -> pd.Series:
     for m, label in base.items():
         if counts[label] > 1:
             role = own.loc[m, "role"] if m in own.index else None
-            label = f"{label}, {role}" if known(role) else label
+            label = f"{label}, {role!s}" if known(role) else label
         labels[m] = label
     counts = pd.Series(list(labels.values())).value_counts()
     for m, label in labels.items():
