@@ -169,6 +169,17 @@ def test_not_available_says_what_is_needed() -> None:
     assert "not available: needs tasks, workflows.stakes" in out
 
 
+def test_a_value_that_does_not_exist_yet_says_why_not_a_dash() -> None:
+    res = MetricResult(
+        spec("time_to_proficiency", unit="days", headline="median_days"),
+        values={"median_days": None, "reached": 13},
+        n=108,
+        notes=("median not reached: fewer than half have reached L3 so far",),
+    )
+    headline = text(report(res)).split("time_to_proficiency", 2)[1]
+    assert headline.split("\n")[0].strip().startswith("median not reached")
+
+
 def test_a_hidden_metric_says_why() -> None:
     small = MetricResult(spec("override_outcomes"), suppressed="small")
     comp = MetricResult(spec("override_accuracy"), suppressed="complementary")

@@ -87,3 +87,13 @@ def test_durations_and_groups(wh: Any) -> None:
     cohorts = {r["group"]: r for r in e["by_cohort"]}
     # cohort 2024-02 is one person: hidden, and 2024-01 with it (the total would give it).
     assert cohorts["2024-02"]["suppressed"] and cohorts["2024-01"]["suppressed"]
+
+
+def test_median_not_reached_says_so(wh: Any) -> None:
+    _org(wh)
+    # As of 01-07 only r1 has reached L3 (day 6): 1 of 9, so no median exists yet.
+    [res] = proficiency.compute(wh.facts_ctx("2024-01-07"))
+    assert res.values["median_days"] is None and res.value is None
+    assert res.notes == ("median not reached: fewer than half have reached L3 so far",)
+    [done] = proficiency.compute(wh.facts_ctx("2024-02-25"))
+    assert done.notes == ()

@@ -174,6 +174,9 @@ def headline_value(report: MetricsReport, r: MetricResult) -> str:
         return f"{r.spec.label} (table below)"
     if head not in r.values:
         return "no data in this window"
+    if r.values[head] is None and r.notes:
+        # A value that does not exist yet (a median not reached) says why, not "—".
+        return r.notes[0]
     # The field's own wording reads after the number; the spec's label is the fallback.
     known = labels.known(head, r.name)
     words = labels.describe(head, r.name).label if known else r.spec.label

@@ -218,6 +218,8 @@ def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> MetricResu
         )
         points = [{"day": t, "not_proficient": round(p, 6)} for t, p in km["curve"]]
         res.values["curve"] = population_rows(points, res.n, ctx.min_group_size)
+        if res.values.get("median_days") is None:
+            res.notes = ("median not reached: fewer than half have reached L3 so far",)
     res.values["method"] = "Kaplan–Meier (scipy.stats.ecdf), log-log CI of the median"
     for name, col in (("by_role", "role"), ("by_cohort", "cohort")):
         res.values[name] = _rows(_group_table(ctx, frame, col))
