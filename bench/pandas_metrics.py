@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from uptake.metrics.settings import MetricsSettings
+from uptake.config import MetricsSettings
 
 COLUMNS: dict[str, list[str]] = {
     "licenses": ["person_key", "assigned_at", "removed_at"],

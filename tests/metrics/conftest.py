@@ -14,8 +14,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from uptake.config import MetricsSettings
 from uptake.metrics.context import MetricContext
-from uptake.metrics.settings import MetricsSettings
 from uptake.schema.migrations import migrate
 from uptake.warehouse.engine import DuckDBEngine
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from metrics.test_init import AS_OF, K, _org
+from uptake.config import MetricsSettings
 from uptake.metrics import compute_all
 from uptake.metrics.facts import refresh
-from uptake.metrics.settings import MetricsSettings
 from uptake.report import charts
 
 

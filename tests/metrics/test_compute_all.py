@@ -13,11 +13,11 @@ import pytest
 
 from metrics.conftest import Warehouse
 from metrics.test_init import K, _org
+from uptake.config import MetricsSettings
 from uptake.errors import InputError, NotAvailableError, PrivacyError
 from uptake.metrics import FAMILIES, SPECS, compute_all, families
 from uptake.metrics.facts import refresh
 from uptake.metrics.result import UNITS, MetricResult, MetricSpec
-from uptake.metrics.settings import MetricsSettings
 from uptake.warehouse.engine import DuckDBEngine
 
 SETTINGS = MetricsSettings(trend_weeks=3)

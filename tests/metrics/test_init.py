@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from uptake.config import MetricsSettings
 from uptake.errors import PrivacyError
 from uptake.metrics import SEGMENTS, compute_all
 from uptake.metrics.facts import refresh
 from uptake.metrics.result import MetricsReport
-from uptake.metrics.settings import MetricsSettings
 
 AS_OF = date(2024, 3, 31)
 K = 3

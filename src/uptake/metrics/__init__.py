@@ -26,7 +26,7 @@ from uptake.metrics.result import (
 )
 
 if TYPE_CHECKING:
-    from uptake.metrics.settings import MetricsSettings
+    from uptake.config import MetricsSettings
     from uptake.warehouse.engine import Engine
 
 __all__ = [

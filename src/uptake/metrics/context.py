@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 
 import ibis
 
+from uptake.config import MetricsSettings
 from uptake.errors import InputError
 from uptake.metrics.result import MetricResult
 from uptake.metrics.segments import SEGMENTS
-from uptake.metrics.settings import MetricsSettings
 from uptake.warehouse.engine import Engine
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

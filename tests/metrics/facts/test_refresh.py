@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from uptake.config import MetricsSettings
 from uptake.metrics.facts import (
     PERSON_DAY,
     PERSON_TOOL_DAY,
@@ -15,7 +16,6 @@ from uptake.metrics.facts import (
     SEGMENT_WEEK,
     refresh,
 )
-from uptake.metrics.settings import MetricsSettings
 
 TABLES = (PERSON_DAY, PERSON_WEEK, PERSON_TOOL_DAY, SEGMENT_WEEK)
 S = MetricsSettings()

@@ -9,6 +9,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from uptake.config import MetricsSettings
 from uptake.metrics.context import empty_table, week_expr, week_of, week_offset
 from uptake.metrics.facts.build import (
     DAY_SOURCES,
@@ -25,7 +26,6 @@ from uptake.metrics.facts.build import (
     segment_week_expr,
 )
 from uptake.metrics.segments import DIM_PERSON, build_dim_person
-from uptake.metrics.settings import MetricsSettings
 from uptake.warehouse.engine import Engine
 from uptake.warehouse.sql import quote_ident
 

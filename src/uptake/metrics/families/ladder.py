@@ -33,6 +33,7 @@ from datetime import date, datetime, time, timedelta
 import ibis
 import pandas as pd
 
+from uptake.config import MetricsSettings
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext, empty_table, week_expr
 from uptake.metrics.facts import PERSON_DAY, PERSON_WEEK
@@ -48,7 +49,6 @@ from uptake.metrics.groups import (
 from uptake.metrics.privacy import TOTAL, public_rows, suppress
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.segments import DIM_PERSON
-from uptake.metrics.settings import MetricsSettings
 
 LEVELS = ("L1", "L2", "L3", "L4", "L5")
 TASKS = "tasks"
