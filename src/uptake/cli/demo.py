@@ -19,6 +19,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from uptake.cli import tables
 from uptake.cli.common import console, progress_bar
 from uptake.cli.render import headline_value
 from uptake.errors import InputError, WorkspaceError
@@ -162,6 +163,62 @@ def headlines(report: MetricsReport) -> dict[str, str]:
     }
 
 
+def _value(report: MetricsReport, metric: str, key: str) -> str:
+    """One field of a metric in its unit, or why it is missing ("n/a" never stands for zero)."""
+    if metric not in report.results:
+        return "not computed"
+    r = report[metric]
+    if not r.available:
+        return "not available"
+    if r.suppressed:
+        return "hidden"
+    if r.values.get(key) is None:
+        return "n/a"
+    return tables.cell_value(report, metric, key, r.values)
+
+
+def vanity_table(report: MetricsReport) -> Table:
+    """What a login dashboard shows beside what uptake shows, for the same people and window.
+
+    Args:
+        report: the metrics report.
+
+    Returns:
+        A four-column table (vanity label, value, value label, value).
+    """
+    rule = "the date given" if report.as_of_rule == "given" else report.as_of_rule
+    t = Table(
+        title=f"Vanity vs value, as of {report.as_of.isoformat()} ({rule}), "
+        f"{report.window_days}-day window",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    t.add_column("what login dashboards show")
+    t.add_column("", justify="right")
+    t.add_column("what uptake shows")
+    t.add_column("", justify="right")
+    t.add_row(
+        "licences assigned",
+        _value(report, "licenses", "seats"),
+        "at L3+ (≥ 50 % of high-stakes work AI-assisted)",
+        _value(report, "vanity_vs_value", "l3_plus_share"),
+    )
+    t.add_row(
+        f"active in the last {report.window_days} days",
+        _value(report, "vanity_vs_value", "active_rate"),
+        "depth on eligible high-stakes runs",
+        _value(report, "vanity_vs_value", "depth"),
+    )
+    t.add_row(
+        "monthly active users",
+        _value(report, "vanity_vs_value", "monthly_active_users"),
+        "hours saved per week",
+        _value(report, "outcomes", "hours_per_week"),
+    )
+    t.add_row("", "", "ROI against licence cost", _value(report, "roi", "roi"))
+    return t
+
+
 def show(result: DemoResult, out: Console) -> None:
     """Print the demo's story: logins against real adoption, what it is worth, where to look.
 
@@ -178,17 +235,26 @@ def show(result: DemoResult, out: Console) -> None:
         f"({sim['start']} → {sim['end']}, scenario {sim['scenario']}, seed {sim['seed']}); "
         f"ingested {rows:,} rows, {quarantined:,} quarantined."
     )
-    rule = "the date given" if report.as_of_rule == "given" else report.as_of_rule
-    t = Table(
-        title=f"Headlines as of {report.as_of.isoformat()} ({rule}), "
-        f"{report.window_days}-day window",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-    )
+    out.print(vanity_table(report))
+    vv = report.results.get("vanity_vs_value")
+    if vv is not None and vv.value is not None:
+        out.print(
+            f"[bold]Gap between logins and real adoption: {vv.value:.0f} points[/] "
+            f"(n = {vv.n:,} licensed people)."
+        )
+    ladder = report.results.get("adoption_ladder")
+    if ladder is not None and ladder.available and not ladder.suppressed:
+        levels = "  ".join(
+            f"{lv} {ladder.values.get(lv, 0):,}" for lv in ("L1", "L2", "L3", "L4", "L5")
+        )
+        out.print(f"Adoption ladder: {levels}  (n = {ladder.n:,}, {ladder.basis or 'measured'})")
+    t = Table(title="Headlines", title_justify="left", box=box.SIMPLE_HEAD)
     t.add_column("metric", no_wrap=True)
     t.add_column("value")
+    t.add_column("n", justify="right")
     for name, text in headlines(report).items():
-        t.add_row(name, text)
+        n = report[name].n
+        t.add_row(name, text, "" if n is None else f"{n:,}")
     out.print(t)
     secs = result.seconds
     out.print(
