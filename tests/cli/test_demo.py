@@ -51,7 +51,7 @@ def test_demo_headlines_equal_uptake_metrics(demo: tuple[Path, str]) -> None:
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     # Same as-of rule: the demo names the day `uptake metrics` chose on its own.
-    assert f"Headlines as of {doc['as_of']}" in printed
+    assert f"Vanity vs value, as of {doc['as_of']} ({doc['as_of_rule']})" in printed
     with Workspace.open(folder, read_only=True) as ws:
         report = ws.metrics()
     assert report.as_of.isoformat() == doc["as_of"]
@@ -61,6 +61,10 @@ def test_demo_headlines_equal_uptake_metrics(demo: tuple[Path, str]) -> None:
     for name, text in words.items():
         assert f"{name}" in printed and text in printed, (name, text)
         assert text in human, (name, text)
+    # The story's figures are the report's: the gap and the ladder with its n.
+    vv, ladder = doc["metrics"]["vanity_vs_value"], doc["metrics"]["adoption_ladder"]
+    assert f"logins and real adoption: {vv['value']:.0f} points" in printed
+    assert f"n = {ladder['n']:,}" in printed and f"L1 {ladder['L1']:,}" in printed
     # The value behind each worded headline is the one `uptake metrics --json` reports.
     for name in HEADLINES:
         assert report[name].value == doc["metrics"][name].get("value")
