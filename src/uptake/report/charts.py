@@ -54,6 +54,34 @@ def hidden_reason(row: Mapping[str, Any], k: int | None) -> str | None:
     return f"fewer than {k} people: not shown" if k else "too few people: not shown"
 
 
+def caption(
+    doc: Mapping[str, Any], n: Any = None, *, what: str = "people", window: bool = True
+) -> str:
+    """The line under a chart's title: as-of and its rule, the window, and n.
+
+    Args:
+        doc: the report's JSON form.
+        n: the population counted (None when not known).
+        what: what n counts.
+        window: whether the chart covers the current window (weekly charts do not).
+
+    Returns:
+        e.g. "as of 2026-11-30 (the last day with activity) · 28-day window · n = 1,843 people".
+    """
+    rule = doc.get("as_of_rule")
+    parts = [f"as of {doc.get('as_of')}" + (f" ({rule})" if rule and rule != "given" else "")]
+    if window and doc.get("window_days"):
+        parts.append(f"{doc['window_days']}-day window")
+    if n is not None:
+        parts.append(f"n = {int(n):,} {what}")
+    return " · ".join(parts)
+
+
+def _titles(fig: Any, ax: Any, title: str, under: str) -> None:
+    fig.suptitle(title)
+    ax.set_title(under, loc="left", fontsize=8, color="#636363")
+
+
 def _save(fig: Any, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -101,8 +129,11 @@ def vanity_vs_value(report: Report, path: Path) -> Path | None:
     ax.invert_yaxis()
     ax.set_xlabel("% of licensed people (depth: % of eligible high-stakes runs)")
     gap = v.get("gap_points")
-    ax.set_title(
-        f"Vanity vs value — gap {gap:.0f} points" if gap is not None else "Vanity vs value"
+    _titles(
+        fig,
+        ax,
+        f"Vanity vs value — gap {gap:.0f} points" if gap is not None else "Vanity vs value",
+        caption(_doc(report), v.get("n"), what="licensed people"),
     )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -148,7 +179,13 @@ def ladder_by_segment(report: Report, path: Path, by: str | None = None) -> Path
     for y, note in enumerate(notes):
         if note:
             ax.text(1, y, note, va="center", fontsize=8, color="#636363")
-    ax.set_title(f"Adoption ladder by {by or 'segment'} (as of {doc.get('as_of')})")
+    total = _entry(doc, "adoption_ladder")
+    _titles(
+        fig,
+        ax,
+        f"Adoption ladder by {by or 'segment'}",
+        caption(doc, total.get("n") if total else None, what="licensed people"),
+    )
     ax.legend(
         ncols=5,
         loc="upper center",
@@ -200,7 +237,13 @@ def weekly_trend(report: Report, path: Path) -> Path | None:
         )
     ax.set_ylim(0, 100)
     ax.set_ylabel("%")
-    ax.set_title("Logins look healthy; is the work changing?")
+    _titles(
+        fig,
+        ax,
+        "Logins look healthy; is the work changing?",
+        caption(doc, weeks[-1].get("n"), what="licensed people in the last week", window=False)
+        + " · complete weeks",
+    )
     ax.tick_params(axis="x", rotation=60, labelsize=7)
     ax.legend(frameon=False)
     for side in ("top", "right"):
@@ -234,10 +277,18 @@ def proficiency_curve(report: Report, path: Path) -> Path | None:
     if median is not None:
         ax.axvline(median, color="#636363", ls="--", lw=1)
         title += f" — median {median:.0f} days"
+    else:
+        title += " — median not reached yet"
     ax.set_ylim(0, 100)
     ax.set_xlabel("days since licence assignment")
     ax.set_ylabel("% not yet proficient")
-    ax.set_title(title)
+    _titles(
+        fig,
+        ax,
+        title,
+        caption(_doc(report), km.get("n"), what="people", window=False)
+        + f" · {km.get('reached', 0):,} reached L3",
+    )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return _save(fig, path)

@@ -53,3 +53,38 @@ def test_hidden_reason_words() -> None:
     assert charts.hidden_reason({"suppressed": "complementary"}, 5) == (
         "hidden so a smaller group cannot be worked out"
     )
+
+
+def test_every_chart_states_as_of_window_and_n(
+    report: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    captions: dict[str, str] = {}
+
+    def keep_caption(fig: Any, path: Path) -> Path:
+        captions[path.stem] = fig.axes[0].get_title(loc="left")
+        return path
+
+    monkeypatch.setattr(charts, "_save", keep_caption)
+    charts.write_all(report, tmp_path)
+    n = report["adoption_ladder"].n
+    day = report.as_of.isoformat()
+    assert set(captions) == {
+        "vanity_vs_value",
+        "ladder_by_team",
+        "weekly_trend",
+        "time_to_proficiency",
+    }
+    for name, text in captions.items():
+        assert text.startswith(f"as of {day}"), (name, text)
+        assert "n = " in text, (name, text)
+    assert f"28-day window · n = {n:,} licensed people" in captions["ladder_by_team"]
+    assert "complete weeks" in captions["weekly_trend"]
+
+
+def test_caption_words() -> None:
+    doc = {"as_of": "2026-11-30", "as_of_rule": "the last day with activity", "window_days": 28}
+    assert charts.caption(doc, 1843, what="licensed people") == (
+        "as of 2026-11-30 (the last day with activity) · 28-day window · n = 1,843 licensed people"
+    )
+    given = {**doc, "as_of_rule": "given"}
+    assert charts.caption(given, None, window=False) == "as of 2026-11-30"
