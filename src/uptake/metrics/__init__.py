@@ -7,8 +7,9 @@ population n, unit, basis and definition, or "not available: needs …"), and ev
 must have gone through `uptake.metrics.privacy.suppress`: `compute_all` checks each result
 and refuses any that did not.
 
-This module stays light (loading settings imports it): the families, the segment list and
-the metric specs load on first use (`FAMILIES`, `SPECS`, `SEGMENTS`).
+This module stays light (the CLI imports it to check `--metric` and `--by` before any work):
+the families, the segment list and the metric specs load on first use (`FAMILIES`, `SPECS`,
+`SEGMENTS`).
 """
 
 from __future__ import annotations
