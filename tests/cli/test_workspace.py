@@ -108,3 +108,20 @@ def test_ingest_refreshes_the_facts_and_refresh_then_has_nothing_to_do(tmp_path:
     assert json.loads(r.stdout)["mode"] == "full"
     status = json.loads(uptake("status", "--json", "-w", str(ws)).stdout)
     assert status["tables"]["events"] == 5
+
+
+def test_refresh_line_says_what_was_rebuilt() -> None:
+    from datetime import date
+
+    from uptake.cli.workspace import refresh_line
+    from uptake.metrics.facts import RefreshReport
+
+    weeks = [date(2026, 11, 2), date(2026, 11, 9)]
+    assert refresh_line(RefreshReport("incremental", 3, weeks=weeks)) == (
+        "Facts refreshed, incremental: 2 weeks rebuilt, 2026-11-02 to 2026-11-09."
+    )
+    seats = RefreshReport("incremental", 4, segment_weeks="all")
+    assert refresh_line(seats) == (
+        "Facts refreshed, incremental: licensed people per segment and week rebuilt."
+    )
+    assert refresh_line(RefreshReport("none", 4)) == "Facts already up to date."

@@ -151,7 +151,13 @@ def refresh_line(report: RefreshReport) -> str:
     if report.mode == "none":
         return "Facts already up to date."
     weeks = sorted(report.weeks)
-    what = f"{len(weeks)} week{'s' if len(weeks) != 1 else ''} rebuilt" if weeks else "rebuilt"
+    if weeks:
+        what = f"{len(weeks)} week{'s' if len(weeks) != 1 else ''} rebuilt"
+    elif report.segment_weeks == "all":
+        # Licences changed: who counts in every week's segments, not the activity facts.
+        what = "licensed people per segment and week rebuilt"
+    else:
+        what = "rebuilt"
     span = f", {weeks[0]} to {weeks[-1]}" if len(weeks) > 1 else f", {weeks[0]}" if weeks else ""
     why = f" ({report.reason})" if report.reason else ""
     return f"Facts refreshed, {report.mode}: {what}{span}{why}."
