@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table as RichTable
 
 from uptake.cli.common import (
@@ -51,28 +52,27 @@ def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
         t.add_row(name, f"{n:,}")
     console.print(t)
     if s["last_ingests"]:
-        li = RichTable(title="Latest ingests")
-        for col in (
-            "batch",
-            "table",
-            "file",
-            "rows",
-            "accepted",
-            "duplicates",
-            "quarantined",
-            "finished",
-        ):
-            li.add_column(col)
+        li = RichTable(
+            title="Latest ingests: every row accepted, a duplicate or quarantined",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        # Nothing wraps: on a narrow terminal the file name is shortened (--json has it all).
+        li.add_column("#", justify="right", no_wrap=True)
+        li.add_column("table", no_wrap=True)
+        li.add_column("file", overflow="ellipsis", no_wrap=True, max_width=14)
+        for col in ("accepted", "dupl.", "quarant."):
+            li.add_column(col, justify="right", no_wrap=True)
+        li.add_column("UTC", no_wrap=True)
         for r in s["last_ingests"]:
             li.add_row(
                 str(r["batch_id"]),
                 r["table_name"],
                 Path(r["source"]).name,
-                f"{r['rows']:,}",
                 f"{r['accepted']:,}",
                 f"{r['duplicates']:,}",
-                f"{r['quarantined']:,}",
-                str(r["finished_at"])[:19],
+                f"[red]{r['quarantined']:,}[/]" if r["quarantined"] else "0",
+                str(r["finished_at"])[5:16].replace("T", " "),
             )
         console.print(li)
     console.print(f"Quarantined rows in total: {s['quarantined_total']:,}")
