@@ -11,10 +11,10 @@ from rich.console import Console
 from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
 from uptake.cli.render import RenderOptions, render, selected
 from uptake.errors import InputError
+from uptake.metrics.segments import SEGMENTS
 
 # For --help only, so the CLI starts without loading the engine; a test holds it equal to
 # uptake.metrics.SEGMENTS, which the command checks against.
-SEGMENT_CHOICES = ("role", "function", "team", "manager", "level", "location", "cohort", "tenure")
 
 
 def metrics_command(
@@ -25,7 +25,7 @@ def metrics_command(
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help=f"Segment by one of: {', '.join(SEGMENT_CHOICES)}."),
+        typer.Option("--by", help=f"Segment by one of: {', '.join(SEGMENTS)}."),
     ] = None,
     metric: Annotated[
         list[str] | None,

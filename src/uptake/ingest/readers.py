@@ -16,6 +16,7 @@ import pandas as pd
 from uptake.errors import InputError
 from uptake.ingest.redact import redact
 from uptake.schema.tables import Table
+from uptake.warehouse.sql import quote_ident
 
 FORMATS = ("csv", "jsonl", "parquet")
 _EXT = {
@@ -130,14 +131,11 @@ def _apply_mapping(
     return cols
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _select(cols: dict[str, str], spec: Table, row_expr: str, src: Callable[[str], str]) -> str:
     parts = [f"{row_expr} AS __row"]
     for c in spec.names:
-        parts.append(f"{src(cols[c]) if c in cols else 'CAST(NULL AS VARCHAR)'} AS {_q(c)}")
+        value = src(cols[c]) if c in cols else "CAST(NULL AS VARCHAR)"
+        parts.append(f"{value} AS {quote_ident(c)}")
     return ", ".join(parts)
 
 
@@ -182,7 +180,7 @@ def _load_parquet(
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot read as Parquet: {_first_line(exc)}") from None
     cols = _apply_mapping(path, [r[0] for r in described], spec, mapping)
-    select = _select(cols, spec, "file_row_number + 1", lambda s: _q(s))
+    select = _select(cols, spec, "file_row_number + 1", lambda s: quote_ident(s))
     # Parquet is typed and cheap to re-scan, so the staging step is a view, not a copy.
     con.execute(
         f"CREATE TEMP VIEW {STAGE} AS SELECT {select} "
@@ -209,7 +207,7 @@ def _load_csv(
     cols = _apply_mapping(path, header, spec, mapping)
     columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    select = _select(cols, spec, "row_number() OVER ()", lambda s: _q(s))
+    select = _select(cols, spec, "row_number() OVER ()", lambda s: quote_ident(s))
     try:
         con.execute(
             f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM read_csv({_sql_str(path)}, "
@@ -326,7 +324,7 @@ def load_frame(
     drop_stage(con)
     con.register("_frame_src", data)
     try:
-        select = _select(cols, spec, "__row", lambda s: _q(s))
+        select = _select(cols, spec, "__row", lambda s: quote_ident(s))
         con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM _frame_src")
     finally:
         con.unregister("_frame_src")

@@ -9,6 +9,7 @@ import duckdb
 from uptake.ingest.readers import STAGE
 from uptake.ingest.redact import redact_sql
 from uptake.schema.tables import Column, Table
+from uptake.warehouse.sql import quote_ident
 
 TYPED = "_stage_typed"
 
@@ -29,12 +30,8 @@ REASON_TEXT = {
 }
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _v(name: str) -> str:
-    return _q(f"__v_{name}")
+    return quote_ident(f"__v_{name}")
 
 
 def _utc(tz_expr: str) -> str:
@@ -78,7 +75,7 @@ def _typed_expr(c: Column, src_type: str, naive_tz: str) -> tuple[str, str | Non
     Person columns keep the identifier as given; it is normalised once per distinct value
     during identity resolution.
     """
-    col, v = _q(c.name), _v(c.name)
+    col, v = quote_ident(c.name), _v(c.name)
     is_text = src_type == "VARCHAR"
     if c.type == "string":
         text = col if is_text else f"CAST({col} AS VARCHAR)"
@@ -147,7 +144,7 @@ def validate(
     checks: list[tuple[str, str, str]] = []
     for c in spec.columns:
         if c.required:
-            raw = _q(c.name)
+            raw = quote_ident(c.name)
             empty = (
                 f"{raw} IS NULL OR {clean_sql(raw)} IS NULL"
                 if types[c.name] == "VARCHAR"
@@ -169,7 +166,7 @@ def validate(
         if checks
         else "NULL"
     )
-    typed = ", ".join(f"{_v(c.name)} AS {_q(c.name)}" for c in spec.columns)
+    typed = ", ".join(f"{_v(c.name)} AS {quote_ident(c.name)}" for c in spec.columns)
     con.execute(f"DROP TABLE IF EXISTS {TYPED}")
     con.execute(
         f"CREATE TEMP TABLE {TYPED} AS SELECT __row, {typed}, "

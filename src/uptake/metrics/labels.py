@@ -210,9 +210,7 @@ FIELDS: dict[str, FieldLabel] = {
     "steps_retired_per_run": _f("steps retired a run", "number", "steps a run"),
     "steps_retired": _f("manual steps retired", "count", "steps retired"),
     "per_ai_run": _f("steps retired per AI-assisted run", "number", "per AI run"),
-    "licence_cost": _f("licence cost in the window", "money", "licence cost"),
-    "license_cost": _f("license cost in the window", "money", "license cost"),
-    "value": _f("value of time saved in the window", "money", "value"),
+    "license_cost": _f("licence cost in the window", "money", "licence cost"),
     "value_saved": _f("value of time saved in the window", "money", "value saved"),
     "roi": _f("return on licence cost ((value − cost) ÷ cost)", "ratio", "ROI"),
     # feedback

@@ -18,10 +18,11 @@ import duckdb
 from uptake.errors import InputError
 from uptake.schema.migrations import current_version
 from uptake.warehouse.lake import LAKE_FORMAT, MANIFEST, PARTITIONED, lake_tables, read_manifest
+from uptake.warehouse.sql import quote_literal
 
 
 def _sql_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    return quote_literal(str(path))
 
 
 def _check_target(out: Path) -> None:

@@ -22,6 +22,7 @@ from uptake.errors import InputError
 from uptake.schema.ddl import create_table_sql, stored_columns
 from uptake.schema.tables import TABLES
 from uptake.warehouse.engine import DuckDBEngine
+from uptake.warehouse.sql import quote_literal
 
 MANIFEST = "_uptake_lake.json"
 LAKE_FORMAT = 1
@@ -102,8 +103,7 @@ def missing_required(name: str, present: set[str]) -> list[str]:
 
 def _duckdb_source(path: Path, is_folder: bool) -> str:
     literal = str(path / "**" / "*.parquet") if is_folder else str(path)
-    escaped = literal.replace("'", "''")
-    return f"read_parquet('{escaped}', hive_partitioning = {str(is_folder).lower()})"
+    return f"read_parquet({quote_literal(literal)}, hive_partitioning = {str(is_folder).lower()})"
 
 
 def attach_lake(con: duckdb.DuckDBPyConnection, lake: Path | str) -> dict[str, bool]:
