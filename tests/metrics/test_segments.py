@@ -70,25 +70,54 @@ def test_tenure_cohort_and_level_segments(wh: Any) -> None:
     assert seg("cohort")["b"] == "(none)"
     assert seg("level") == {"a": "M2", "b": "M1", "c": "IC", "d": "IC", "e": "IC", "z": "IC"}
     assert seg("location")["e"] == "(none)"
-    # a and b both lead team t1 as analysts: only a short key can tell them apart.
-    assert seg("manager")["d"] == "t1 (manager), analyst [b]"
-    assert seg("manager")["b"] == "t1 (manager), analyst [a]"
+    # b leads d in team t1; a manages a manager (b), so a is named by role.
+    assert seg("manager")["d"] == "t1 (manager)"
+    assert seg("manager")["b"] == seg("manager")["c"] == "analyst"
 
 
 def test_managers_are_named_by_their_team_or_role_not_their_key() -> None:
     frame = pd.DataFrame(
         {
-            "person_key": ["m1", "r1", "r2", "r3", "m2", "r4", "m3", "r5", "r6"],
-            "manager_key": [None, "m1", "m1", "m1", None, "m2", None, "m3", "nobody"],
-            "team": ["pay", "pay", "pay", "ops", None, None, "pay", "pay", None],
-            "role": ["lead", "eng", "eng", "eng", "director", "eng", "head", "eng", "eng"],
+            "person_key": ["d", "m1", "r1", "r2", "r3", "m2", "r4", "r5", "x", "r6", "r7"],
+            "manager_key": [None, "d", "m1", "m1", "m1", "d", "m2", "m2", None, "x", "nobody"],
+            "team": ["hq", "pay", "pay", "pay", "ops", "ops", "ops", "ops", None, None, None],
+            "role": [
+                "director",
+                "lead",
+                "eng",
+                "eng",
+                "eng",
+                "lead",
+                "eng",
+                "eng",
+                None,
+                "eng",
+                "eng",
+            ],
         }
     )
     labels = dict(zip(frame.person_key, manager_labels(frame), strict=True))
-    # m1's reports are mostly in pay; m3 leads pay too, so both gain their role.
-    assert labels["r1"] == labels["r3"] == "pay (manager), lead"
-    assert labels["r5"] == "pay (manager), head"
-    # No team anywhere: the manager's role; not even in the roster: a short key.
-    assert labels["r4"] == "director (manager)"
-    assert labels["r6"] == "manager nobody"
-    assert pd.isna(labels["m1"])
+    # First-line managers: the team most of their reports are in.
+    assert labels["r1"] == labels["r3"] == "pay (manager)"
+    assert labels["r4"] == "ops (manager)"
+    # A manager of managers is named by role, not by one of the teams below them.
+    assert labels["m1"] == labels["m2"] == "director"
+    # Nothing known about the manager but the key: a short key.
+    assert labels["r6"] == "manager x"
+    assert labels["r7"] == "manager nobody"
+    assert pd.isna(labels["d"])
+
+
+def test_manager_labels_stay_unique() -> None:
+    frame = pd.DataFrame(
+        {
+            "person_key": ["a", "b", "ra", "rb", "c", "rc"],
+            "manager_key": [None, None, "a", "b", None, "c"],
+            "team": ["north", "south", None, None, "south", None],
+            "role": ["lead", "lead", "eng", "eng", "lead", "eng"],
+        }
+    )
+    labels = dict(zip(frame.person_key, manager_labels(frame), strict=True))
+    # Three leads whose reports name no team: their role, then their own team, then a key.
+    assert labels["ra"] == "lead, north"
+    assert {labels["rb"], labels["rc"]} == {"lead, south [b]", "lead, south [c]"}

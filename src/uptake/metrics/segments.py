@@ -86,10 +86,11 @@ def build_dim_person(engine: Engine) -> ibis.Table:
 def manager_labels(frame: pd.DataFrame) -> pd.Series:
     """Each person's manager as a readable label rather than a pseudonymous key.
 
-    A manager is named by the team most of their direct reports are in ("payments
-    (manager)"), else by their own team or role; only a manager with none of these keeps a
-    shortened key. Labels stay unique per manager so that no two managers' groups merge:
-    a shared label gains the manager's role, then a short key.
+    A first-line manager, most of whose direct reports share a team, is named after that team
+    ("payments (manager)"). A manager of managers, or of people spread over teams, is named
+    by their own role ("customer service director"), else their own team. Only a manager
+    with none of these keeps a shortened key. Labels stay unique per manager so that no two
+    managers' groups merge: a shared label gains the manager's own team, then a short key.
 
     Args:
         frame: one row per person with `person_key`, `manager_key`, `team` and `role`.
@@ -99,36 +100,38 @@ def manager_labels(frame: pd.DataFrame) -> pd.Series:
     """
     own = frame.drop_duplicates("person_key").set_index("person_key")
     managed = frame[frame["manager_key"].notna()]
-    teams: dict[str, object] = {}
-    for m, members in managed.groupby("manager_key")["team"]:
-        modes = members.dropna().mode()
-        teams[str(m)] = sorted(modes)[0] if len(modes) else None
+    managers = {str(k) for k in managed["manager_key"].unique()}
 
     def known(v: object) -> bool:
         return isinstance(v, str) and bool(v) and v != NO_SEGMENT
 
+    def mine(m: str, column: str) -> object:
+        return own.at[m, column] if m in own.index else None
+
     base: dict[str, str] = {}
-    for m in sorted(str(k) for k in managed["manager_key"].unique()):
-        mine = own.loc[m] if m in own.index else None
-        team = teams.get(m)
-        if not known(team) and mine is not None:
-            team = mine["team"]
-        role = mine["role"] if mine is not None else None
-        if known(team):
-            base[m] = f"{team} (manager)"
+    for m, reports in managed.groupby("manager_key"):
+        m = str(m)
+        teams = reports["team"].where(reports["team"].map(known)).dropna()
+        modal = sorted(teams.mode())[0] if len(teams) else None
+        leads_managers = bool(reports["person_key"].astype(str).isin(managers).any())
+        one_team = modal is not None and (teams == modal).sum() * 2 > len(reports)
+        role, team = mine(m, "role"), mine(m, "team")
+        if one_team and not leads_managers:
+            base[m] = f"{modal} (manager)"
         elif known(role):
-            base[m] = f"{role} (manager)"
+            base[m] = str(role)
+        elif known(team):
+            base[m] = f"{team} (manager)"
         else:
             base[m] = f"manager {m[:10]}"
-    counts = pd.Series(list(base.values())).value_counts()
-    labels: dict[str, str] = {}
+    labels = dict(base)
+    counts = pd.Series(list(labels.values()), dtype=object).value_counts()
     for m, label in base.items():
-        if counts[label] > 1:
-            role = own.loc[m, "role"] if m in own.index else None
-            label = f"{label}, {role!s}" if known(role) else label
-        labels[m] = label
-    counts = pd.Series(list(labels.values())).value_counts()
-    for m, label in labels.items():
+        team = mine(m, "team")
+        if counts[label] > 1 and known(team) and str(team) not in label:
+            labels[m] = f"{label}, {team}"
+    counts = pd.Series(list(labels.values()), dtype=object).value_counts()
+    for m, label in list(labels.items()):
         if counts[label] > 1:
             labels[m] = f"{label} [{m[:10]}]"
     return frame["manager_key"].map(labels)
