@@ -7,7 +7,7 @@ from datetime import datetime
 import duckdb
 
 from uptake.ingest.readers import STAGE
-from uptake.ingest.redact import redact_sql
+from uptake.ingest.redact import redact_sql, register_sql
 from uptake.schema.tables import Column, Table
 from uptake.warehouse.sql import quote_ident
 
@@ -139,6 +139,7 @@ def validate(
         skew_minutes: allowed clock skew.
         naive_tz: time zone of timestamps without an offset.
     """
+    register_sql(con)
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {STAGE})").fetchall())
     values: list[str] = []
     checks: list[tuple[str, str, str]] = []

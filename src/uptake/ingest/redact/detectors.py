@@ -1,0 +1,231 @@
+"""Finders of personal data and credentials in normalised text, each yielding labelled spans.
+
+Each finder takes text already normalised by `uptake.ingest.redact.normalise` (ASCII digits,
+plain spaces, no zero-width characters) and yields `(start, end, label)` spans. Libraries made
+for the job do the detection where one exists; the few regular expressions here cover what no
+library finds, and each says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+from detect_secrets.plugins.aws import AWSKeyDetector
+from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
+from detect_secrets.plugins.discord import DiscordBotTokenDetector
+from detect_secrets.plugins.github_token import GitHubTokenDetector
+from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+from detect_secrets.plugins.high_entropy_strings import (
+    Base64HighEntropyString,
+    HexHighEntropyString,
+)
+from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.keyword import CONFIG_DENYLIST_REGEX_TO_GROUP, KeywordDetector
+from detect_secrets.plugins.npm import NpmDetector
+from detect_secrets.plugins.openai import OpenAIDetector
+from detect_secrets.plugins.pypi_token import PypiTokenDetector
+from detect_secrets.plugins.sendgrid import SendGridDetector
+from detect_secrets.plugins.slack import SlackDetector
+from detect_secrets.plugins.stripe import StripeDetector
+from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
+from detect_secrets.plugins.twilio import TwilioKeyDetector
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+Span = tuple[int, int, str]
+
+# Regions whose national formats (no country code) are recognised; numbers written with a
+# country code are found whatever the region.
+PHONE_REGIONS = ("US", "GB", "FR", "DE", "IN", "JP", "AU", "NL", "ES", "IT", "BR", "CA")
+
+_TOKEN_PLUGINS: tuple[BasePlugin, ...] = (
+    AWSKeyDetector(),
+    BasicAuthDetector(),
+    DiscordBotTokenDetector(),
+    GitHubTokenDetector(),
+    GitLabTokenDetector(),
+    JwtTokenDetector(),
+    NpmDetector(),
+    OpenAIDetector(),
+    PypiTokenDetector(),
+    SendGridDetector(),
+    SlackDetector(),
+    StripeDetector(),
+    TelegramBotTokenDetector(),
+    TwilioKeyDetector(),
+)
+_KEYWORD = KeywordDetector()
+_B64 = Base64HighEntropyString()
+_HEX = HexHighEntropyString()
+
+# detect-secrets' PrivateKeyDetector flags the BEGIN line only; the key body must go too.
+_PEM = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*-----|$)",
+    re.DOTALL,
+)
+# No detect-secrets plugin reads HTTP headers or URL parameters, the forms secrets take when
+# pasted from a terminal or browser into feedback.
+_AUTH_HEADER = re.compile(
+    r"(?i)\b(?:proxy-)?authori[sz]ation\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate)\s+)?"
+    r"[^\s,;]+"
+)
+_BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/\-]{8,}=*")
+_PARAM = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:access_?token|refresh_?token|id_?token|auth_?token|token|api_?key|"
+    r"apikey|client_?secret|secret_?key|session_?id|sig|signature|x-amz-security-token|"
+    r"x-amz-signature|aws_?secret_?access_?key|aws_?session_?token)\s*[=:]\s*[\"']?[^\s&\"',;]+"
+)
+# An AWS secret access key is 40 base64 characters; the AWS plugin finds it only in quoted code.
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]*")
+_LONG_TOKEN = re.compile(r"(?<![\w/+=.-])[A-Za-z0-9_\-+/=.]{20,}(?![\w/+=-])")
+
+# No library finds e-mail addresses in prose (validators check one given address); \w admits
+# internationalised local parts and domains, and the domain needs no dot (user@localhost).
+_EMAIL = re.compile(
+    r"(?<![\w.+\-])[\w.!#$%&'*+/=?^`{|}~\-]*\w@\w[\w\-]*(?:\.[\w\-]+)*"
+    r"|(?i:\b[\w.+\-]+\s*[\[(]\s*at\s*[\])]\s*[\w\-]+(?:\s*[\[(]\s*dot\s*[\])]\s*[\w\-]+)+)"
+)
+_AT = re.compile(r"(?i)[\[(]\s*at\s*[\])]")
+# Candidate IBANs (country, check digits, up to 30 groups); schwifty decides which are real.
+_IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}\b")
+# Card numbers: 13 to 19 digits, optionally in groups; the Luhn check decides.
+_CARD = re.compile(r"(?<![\d\-])\d(?:[ \-]?\d){12,18}(?![\d\-])")
+# US social security numbers have no checksum to validate; the grouped shape is the signal.
+_SSN = re.compile(r"(?<![\d\-])\d{3}[\- ]\d{2}[\- ]\d{4}(?![\d\-])")
+_SSN_CONTEXT = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\s*[:#]?\s*(\d{9})\b")
+# Employee numbers: the HR systems' `E123456` form, or any token after an explicit label.
+_EMPLOYEE = re.compile(
+    r"\bE\d{5,8}\b"
+    r"|(?i:\b(?:employee|staff|personnel|badge)\s*(?:number|no\.?|num|id|#)\s*[:#]?\s*"
+    r"[A-Za-z]{0,3}-?\d[\w\-]{2,})"
+)
+_LONG_DIGITS = re.compile(r"\d{7,}")
+
+
+def luhn_ok(digits: str) -> bool:
+    """Whether a digit string passes the Luhn check used by payment card numbers.
+
+    Args:
+        digits: ASCII digits only.
+
+    Returns:
+        True when the Luhn checksum is 0 mod 10.
+    """
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _occurrences(text: str, value: str, label: str, extend: bool = False) -> Iterator[Span]:
+    start = text.find(value)
+    while value and start >= 0:
+        end = start + len(value)
+        if extend:
+            # Some plugins match a token's prefix only (the JWT one stops before the signature).
+            m = _TOKEN_TAIL.match(text, end)
+            end = len(m.group().rstrip(".")) + end if m else end
+        yield start, end, label
+        start = text.find(value, end)
+
+
+def _regex(pattern: re.Pattern[str], text: str, label: str) -> Iterator[Span]:
+    for m in pattern.finditer(text):
+        yield m.start(), m.end(), label
+
+
+def secrets(text: str) -> Iterator[Span]:
+    """Credentials: detect-secrets' plugins, plus headers, parameters and PEM bodies."""
+    for plugin in _TOKEN_PLUGINS:
+        for value in plugin.analyze_string(text):
+            yield from _occurrences(text, value, "[secret]", extend=True)
+    for value in _KEYWORD.analyze_string(text, CONFIG_DENYLIST_REGEX_TO_GROUP):
+        # In prose the rest of the sentence follows the value; a password has no spaces.
+        yield from _occurrences(text, value.split()[0] if value.split() else "", "[secret]")
+    for pattern in (_PEM, _AUTH_HEADER, _BEARER, _PARAM):
+        yield from _regex(pattern, text, "[secret]")
+    for m in _AWS_SECRET.finditer(text):
+        s = m.group()
+        if _B64.calculate_shannon_entropy(s) > 4.0 and not s.isalpha() and not s.isdigit():
+            yield m.start(), m.end(), "[secret]"
+    for m in _LONG_TOKEN.finditer(text):
+        yield from _high_entropy(m.group(), m.start())
+
+
+def _high_entropy(token: str, start: int) -> Iterator[Span]:
+    """A long token of mixed letters and digits whose entropy marks it as random."""
+    if token.isalpha() or token.isdigit() or "://" in token or "." in token.strip("."):
+        return
+    if not any(c.isdigit() for c in token) or not any(c.isalpha() for c in token):
+        return
+    hexlike = all(c in "0123456789abcdefABCDEF" for c in token)
+    # detect-secrets' defaults (4.5 base64, 3.0 hex) tuned for code; identifiers here are shorter.
+    limit = 3.0 if hexlike else 4.0
+    plugin = _HEX if hexlike else _B64
+    if plugin.calculate_shannon_entropy(token) >= limit:
+        yield start, start + len(token), "[secret]"
+
+
+def emails(text: str) -> Iterator[Span]:
+    """E-mail addresses, internationalised and dotless ones included."""
+    if "@" in text or _AT.search(text):
+        yield from _regex(_EMAIL, text, "[email]")
+
+
+def phones(text: str) -> Iterator[Span]:
+    """Phone numbers valid in any of `PHONE_REGIONS`, or written internationally."""
+    if sum(c.isdigit() for c in text) < 7:
+        return
+    seen: set[tuple[int, int]] = set()
+    for region in PHONE_REGIONS:
+        for m in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.VALID):
+            if (m.start, m.end) not in seen:
+                seen.add((m.start, m.end))
+                yield m.start, m.end, "[phone]"
+    # Reserved and fictional ranges (555 numbers, drama numbers) are not VALID, yet a number
+    # written with a country code or a bracketed area code is still someone's line to a reader.
+    for m in phonenumbers.PhoneNumberMatcher(text, "US", phonenumbers.Leniency.POSSIBLE):
+        raw = m.raw_string
+        if raw[:1] in "+(" and sum(c.isdigit() for c in raw) >= 9:
+            yield m.start, m.end, "[phone]"
+
+
+def ibans(text: str) -> Iterator[Span]:
+    """IBANs that schwifty validates (country format and check digits)."""
+    for m in _IBAN.finditer(text):
+        cand = m.group()
+        # The candidate may run into a following code; try shorter prefixes until one is valid.
+        for end in range(len(cand), 13, -1):
+            if cand[end - 1] == " ":
+                continue
+            try:
+                IBAN(cand[:end].upper())
+            except (SchwiftyException, ValueError):
+                continue
+            yield m.start(), m.start() + end, "[iban]"
+            break
+
+
+def numbers(text: str) -> Iterator[Span]:
+    """Card numbers (Luhn), US SSNs, employee numbers and any remaining long digit run."""
+    if not any(c.isdigit() for c in text):
+        return
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if luhn_ok(digits):
+            yield m.start(), m.end(), "[card]"
+    yield from _regex(_SSN, text, "[id]")
+    for m in _SSN_CONTEXT.finditer(text):
+        yield m.start(1), m.end(1), "[id]"
+    yield from _regex(_EMPLOYEE, text, "[id]")
+    yield from _regex(_LONG_DIGITS, text, "[number]")
+
+
+FINDERS = (secrets, emails, phones, ibans, numbers)
