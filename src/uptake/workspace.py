@@ -308,12 +308,13 @@ class Workspace:
         reader = getattr(connector, "read", connector)
         parsed = reader(path, options)
         digest = file_hash(path)
-        rejects = [
-            Quarantined(
-                r.locator, r.reason, r.field, r.detail or r.reason, _redacted_record(r.record)
-            )
-            for r in parsed.rejects
-        ]
+        from uptake.ingest.connectors.privacy import scrub_reject
+
+        ids: frozenset[str] = getattr(connector, "identifiers", frozenset())
+        rejects = []
+        for r in parsed.rejects:
+            record, detail = scrub_reject(self.pseudonymise, ids, r.record, r.detail or r.reason)
+            rejects.append(Quarantined(r.locator, r.reason, r.field, detail, record))
         frames = [(name, f) for name, f in parsed.frames.items() if len(f) or not rejects]
         if not frames:
             frames = [(next(iter(parsed.frames), "events"), pd.DataFrame())]
@@ -451,12 +452,3 @@ def _plain(v: Any) -> Any:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
     return v
-
-
-def _redacted_record(record: Any) -> str:
-    import json
-
-    from uptake.ingest.redact import redact
-
-    text = record if isinstance(record, str) else json.dumps(record, default=str)
-    return redact(text[:4000]) or ""

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from uptake.ingest import identity
+from uptake.ingest.connectors.privacy import WITHHELD, Scrubber
 from uptake.ingest.readers import STAGE, Malformed, drop_stage, load, load_frame
 from uptake.ingest.redact import redact
 from uptake.ingest.validate import REASON_TEXT, TYPED, validate
@@ -180,9 +181,11 @@ class BatchIngest:
         try:
             batch = self._next_batch()
             result = IngestResult(batch=batch, table=self.spec.name, source=source, rows=rows)
+            # A line that did not parse has no fields to tell identifiers apart: the admin
+            # reads it in the source file at the locator.
             quarantine = [
-                Quarantined(loc, "malformed_record", None, det, rec)
-                for loc, det, rec in zip(
+                Quarantined(loc, "malformed_record", None, redact(det) or "", WITHHELD)
+                for loc, det, _rec in zip(
                     malformed.locators, malformed.details, malformed.records, strict=True
                 )
             ]
@@ -266,6 +269,8 @@ class BatchIngest:
                 safe[k] = identity.pseudonymise(self.secret, v)
             elif col.type == "list" or k == "aliases":
                 safe[k] = "[list withheld: may hold identifiers]"
+            elif col.type == "json" and isinstance(v, str):
+                safe[k] = _safe_json(v, lambda i: identity.pseudonymise(self.secret, i))
             elif isinstance(v, str):
                 safe[k] = redact(v)
             else:
@@ -508,6 +513,15 @@ class BatchIngest:
                 finished - started,
             ],
         )
+
+
+def _safe_json(text: str, pseudonymise: Callable[[str], str]) -> str:
+    """A JSON cell with identifier-like fields pseudonymised and the rest redacted."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return redact(text) or ""
+    return Scrubber(pseudonymise).record(value)
 
 
 def _isnull(v: Any) -> bool:

@@ -147,11 +147,12 @@ def test_missing_login_and_bad_day_are_rejected(samples, write):
     assert len(r.frames["events"]) == 3
 
 
-def test_extra_fields_are_kept(samples, write):
+def test_extra_fields_are_read_and_only_allow_listed_ones_kept(samples, write):
     # The localized docs start the record with "ai_credits_used": 12.5; a new feature row
     # and an unknown nested object must not break parsing either.
     record = json.loads((samples / USER).read_text())[0]
-    record = {"ai_credits_used": 12.5, "future_object": {"x": "y"}, **record}
+    extra = {"future_object": {"x": "y"}, "plan_type": "business", "user_email": "a@b.example"}
+    record = {"ai_credits_used": 12.5, **extra, **record}
     record["totals_by_feature"].append(
         {"feature": "chat_panel_agent_mode", "user_initiated_interaction_count": 4, "new": 1}
     )
@@ -161,11 +162,16 @@ def test_extra_fields_are_kept(samples, write):
     agent = ev[ev["action"] == "prompt"].set_index("surface")
     assert agent.loc["vscode", "value"] == 4.0
     attrs = json.loads(agent.loc["vscode", "attrs"])
-    # Unknown numbers become person facts; unknown structures ride along in attrs.
-    assert attrs["extra"] == {"future_object": {"x": "y"}}
+    # Unknown numbers become person facts; other unknown fields ride along in attrs only when
+    # allow-listed as non-identifying, the rest are named in a note.
+    assert attrs["extra"] == {"plan_type": "business"}
+    assert "user_id" not in attrs
+    assert "a@b.example" not in json.dumps(r.frames["events"].to_dict("records"))
+    assert any("future_object, user_email" in n for n in r.notes)
     assert attrs["feature_totals"]["new"] == 1.0
     facts = r.frames["person_facts"].set_index("fact")["value"]
     assert facts["ai_credits_used"] == 12.5
+    assert "user_id" not in facts
 
 
 def test_record_without_breakdowns_still_counts_its_totals(write):

@@ -34,6 +34,8 @@ _CONNECTORS = (
         "organisation reports → aggregate facts",
         ("events", "person_facts", "aggregate_facts"),
         params={"scope": "label for aggregate facts when records carry no enterprise/org id"},
+        keep=github_usage.KEEP,
+        identifiers=github_usage.IDENTIFIERS,
     ),
     Connector(
         "github-copilot-seats",
@@ -45,6 +47,7 @@ _CONNECTORS = (
             "report_date": "snapshot date YYYY-MM-DD (default: latest activity in the file)",
             "monthly_cost": "price of one seat per month (the API does not report it)",
         },
+        identifiers=github_seats.IDENTIFIERS,
     ),
     Connector(
         "github-copilot-metrics",
@@ -61,6 +64,8 @@ _CONNECTORS = (
         "per-app last-activity person facts; user count summary/trend → aggregate facts",
         ("person_facts", "aggregate_facts"),
         params={"scope": "label for aggregate facts (default tenant)"},
+        keep=m365.KEEP,
+        identifiers=m365.IDENTIFIERS,
     ),
     Connector(
         "otlp-genai",
@@ -69,6 +74,7 @@ _CONNECTORS = (
         "operation, provider, model, tokens and duration",
         ("events",),
         params={"tool": "tool name for the events (default: service.name, else provider)"},
+        identifiers=otlp.IDENTIFIERS,
     ),
     Connector(
         "scim",
@@ -81,6 +87,7 @@ _CONNECTORS = (
             "function_from": "attribute path for function (default enterprise department)",
             "team_from": "attribute path for team (default none)",
         },
+        identifiers=scim.IDENTIFIERS,
     ),
     Connector(
         "survey",
@@ -88,6 +95,7 @@ _CONNECTORS = (
         "survey export (CSV/JSON of any tool) through a saved mapping → responses",
         ("responses",),
         needs_mapping=True,
+        identifiers=exports.IDENTIFIERS,
     ),
     Connector(
         "tickets",
@@ -95,6 +103,7 @@ _CONNECTORS = (
         "service-desk export (CSV/JSON of any tool) through a saved mapping → feedback",
         ("feedback",),
         needs_mapping=True,
+        identifiers=exports.IDENTIFIERS,
     ),
 )
 

@@ -104,6 +104,9 @@ class Connector:
 
     `params` is the complete list of keys `--option KEY=VALUE` may name; anything else is
     refused, because a misspelt key would otherwise be ignored and its default used.
+    `keep` is the allow-list of non-identifying unknown fields the connector stores in
+    `attrs` (any other unknown field is dropped and named in a note); `identifiers` are the
+    fields naming a person, pseudonymised wherever a record is kept (the quarantine).
     """
 
     name: str
@@ -112,6 +115,8 @@ class Connector:
     tables: tuple[str, ...]
     needs_mapping: bool = False
     params: Mapping[str, str] = field(default_factory=dict)
+    keep: frozenset[str] = frozenset()
+    identifiers: frozenset[str] = frozenset()
 
     def check(self, options: ConnectorOptions | Mapping[str, Any] | None) -> ConnectorOptions:
         """Refuse option keys this format does not know, and a mapping it does not use.

@@ -12,6 +12,7 @@ import pandas as pd
 from uptake.ingest.connectors.base import LOCATOR, ConnectorResult, Reject
 from uptake.ingest.connectors.fields import RecordError
 from uptake.ingest.connectors.loading import JsonInput
+from uptake.ingest.connectors.privacy import dropped_note
 from uptake.schema.tables import TABLES
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class Collector:
         self.rejects: list[Reject] = []
         self.notes: list[str] = []
         self.source_rows = 0
+        # Unknown fields left out of attrs; named once per file so nothing vanishes unsaid.
+        self.dropped: set[str] = set()
 
     def add(self, table: str, locator: str, **columns: Any) -> None:
         """Add one canonical row.
@@ -85,6 +88,7 @@ class Collector:
         self,
         items: Iterable[tuple[str, Any]],
         handle: Callable[[str, Any], None],
+        source: Callable[[Any], Any] | None = None,
     ) -> None:
         """Run `handle` on every located record, turning its failures into rejects.
 
@@ -94,6 +98,7 @@ class Collector:
         Args:
             items: (locator, record) pairs.
             handle: adds rows for one record; raises RecordError for bad input.
+            source: the source record of an item, for the quarantine (default: the item).
         """
         for locator, record in items:
             self.source_rows += 1
@@ -102,11 +107,13 @@ class Collector:
                 handle(locator, record)
             except RecordError as exc:
                 self._rollback(mark)
-                self.reject(locator, exc.reason, exc.field, exc.detail, record)
+                raw = source(record) if source else record
+                self.reject(locator, exc.reason, exc.field, exc.detail, raw)
             except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
                 self._rollback(mark)
                 log.debug("connector failed on %s", locator, exc_info=True)
-                self.reject(locator, "malformed_record", None, f"{INTERNAL}: {exc!r}", record)
+                raw = source(record) if source else record
+                self.reject(locator, "malformed_record", None, f"{INTERNAL}: {exc!r}", raw)
 
     def _rollback(self, mark: dict[str, int]) -> None:
         for table, rows in self.rows.items():
@@ -131,6 +138,9 @@ class Collector:
         Returns:
             The connector result.
         """
+        note = dropped_note(self.dropped)
+        if note:
+            self.notes.append(note)
         frames: dict[str, pd.DataFrame] = {}
         produced = any(self.rows.values())
         for table, rows in self.rows.items():

@@ -23,6 +23,12 @@ from uptake.ingest.connectors.loading import load_csv, load_json
 from uptake.ingest.connectors.mapping import ExportMapping, Source, load_mapping
 
 TIMESTAMPS = {"ts", "resolved_at"}
+# Which column names the person is the mapping's choice; these are the columns survey and
+# service-desk tools name people in (further names are caught by their look, e.g. `…Email`).
+IDENTIFIERS = frozenset(
+    {"RecipientEmail", "RecipientFirstName", "RecipientLastName", "ExternalReference",
+     "IPAddress", "Email Address", "Reporter", "Assignee", "Creator", "caller_id.email"}
+)  # fmt: skip
 
 
 def read_survey(

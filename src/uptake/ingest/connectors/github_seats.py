@@ -35,6 +35,8 @@ from uptake.ingest.connectors.loading import load_json
 SOURCE = "github-copilot-seats"
 TOOL = "github-copilot"
 PLAN_TYPES = ("business", "enterprise", "unknown")
+# The assignee object names the user; only its login is used (as the person).
+IDENTIFIERS = frozenset({"assignee", "login", "id", "node_id", "name", "email"})
 
 
 def read(

@@ -44,6 +44,7 @@ from uptake.ingest.connectors.fields import (
     type_name,
 )
 from uptake.ingest.connectors.loading import load_json
+from uptake.ingest.connectors.privacy import allowed, looks_identifying
 
 SOURCE = "github-copilot-usage"
 TOOL = "github-copilot"
@@ -67,6 +68,10 @@ BREAKDOWNS = frozenset(
     }
 )
 CLI_FEATURE = "copilot_cli"
+# Fields naming the user; only `user_login` is used (as the person, resolved to a key).
+IDENTIFIERS = frozenset({"user_login", "user_id", "user_email", "user_name", "display_name"})
+# Unknown non-numeric fields kept in events.attrs; any other unknown field is dropped.
+KEEP = frozenset({"plan_type", "report_start_day", "report_end_day", "client_type"})
 
 
 def read(
@@ -183,7 +188,7 @@ def _scalars(rec: Mapping[str, Any]) -> dict[str, float]:
     """The record's own numbers and flags (booleans as 1/0), type-checked."""
     out: dict[str, float] = {}
     for key, value in rec.items():
-        if key in ID_KEYS | META_KEYS | BREAKDOWNS or value is None:
+        if key in ID_KEYS | META_KEYS | BREAKDOWNS or value is None or looks_identifying(key):
             continue
         if key.startswith("used_"):
             out[key] = 1.0 if opt_bool(rec, key) else 0.0
@@ -209,9 +214,10 @@ def _user_record(col: Collector, loc: str, rec: dict[str, Any]) -> None:
     opt_list(rec, "totals_by_language_model")
     cli = opt_object(rec, "totals_by_cli")
     known = ID_KEYS | META_KEYS | BREAKDOWNS | set(scalars)
-    attrs: dict[str, Any] = {"granularity": "day", "user_id": opt_str(rec, "user_id")}
-    attrs.update(scope=scope, ides=ides)
-    extra = {k: v for k, v in rec.items() if k not in known}
+    opt_str(rec, "user_id")
+    attrs: dict[str, Any] = {"granularity": "day", "scope": scope, "ides": ides}
+    extra, dropped = allowed({k: v for k, v in rec.items() if k not in known}, KEEP)
+    col.dropped.update(dropped)
     if extra:
         attrs["extra"] = extra
     ud = _UserDay(col, loc, login, day, scope, attrs, ides[0] if len(ides) == 1 else None)

@@ -36,6 +36,7 @@ from uptake.ingest.connectors.fields import (
     type_name,
 )
 from uptake.ingest.connectors.loading import load_csv, load_json
+from uptake.ingest.connectors.privacy import allowed, looks_identifying
 
 SOURCE = "m365-copilot-usage"
 TOOL = "m365-copilot"
@@ -62,6 +63,10 @@ APPS = {
     "loopcopilot": "loop",
 }
 LAST_ACTIVITY = "lastactivitydate"
+# Columns naming the user (compact form); only the UPN is used (as the person).
+IDENTIFIERS = frozenset({"userprincipalname", "displayname", "mail", "userid"})
+# Unknown text columns kept in the `licensed` fact's attrs; any other is dropped.
+KEEP = frozenset({"productsassigned", "isdeleted", "deleteddate"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -120,8 +125,16 @@ def read(
     else:
         col = Collector("person_facts", "aggregate_facts")
         items = _json_items(path, col)
-    col.each(items, lambda loc, item: _item(col, loc, item, scope))
+    col.each(items, lambda loc, item: _item(col, loc, item, scope), source=_source)
     return col.result()
+
+
+def _source(item: tuple[str, Any, Any]) -> Any:
+    """The source record of an item, with the page fields it inherits (summary and trend)."""
+    _kind, parent, rec = item
+    if parent is None or not isinstance(rec, dict):
+        return rec
+    return {**{k: v for k, v in parent.items() if not isinstance(v, list | dict)}, **rec}
 
 
 def _csv_kind(path: Path, header: list[str]) -> str:
@@ -248,7 +261,7 @@ def _detail(col: Collector, loc: str, fields: dict[str, Any]) -> None:
     skip.add("copilotactivityuserdetailsbyperiod")
     for key, value in fields.items():
         name = compact(key)
-        if name in skip:
+        if name in skip or name in IDENTIFIERS or looks_identifying(key):
             continue
         if name.endswith(LAST_ACTIVITY):
             app = _app(key, "last_activity_date")
@@ -262,6 +275,8 @@ def _detail(col: Collector, loc: str, fields: dict[str, Any]) -> None:
             facts.append((label_slug(key), None, _number(key, value)))
         elif value not in (None, ""):
             other[label_slug(key)] = value
+    other, dropped = allowed(other, KEEP)
+    col.dropped.update(dropped)
     facts.insert(0, ("licensed", refreshed, 1.0))
     for fact, when, value in facts:
         attrs = base if fact != "licensed" or not other else {**base, "other": other}

@@ -12,6 +12,7 @@ Deprecated names are read too (`gen_ai.system`, `gen_ai.usage.prompt_tokens`,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,9 +24,14 @@ from uptake.ingest.connectors.base import ConnectorOptions, ConnectorResult
 from uptake.ingest.connectors.collect import Collector
 from uptake.ingest.connectors.fields import RecordError, iso_utc, json_text, type_name
 from uptake.ingest.connectors.loading import load_json
+from uptake.ingest.redact import redact
 
 SOURCE = "otlp-genai"
 USER_KEYS = ("user.id", "enduser.id", "enduser.pseudo.id", "user.email")
+# Attributes naming the user; only USER_KEYS are read (the first found is the person).
+IDENTIFIERS = frozenset(
+    {*USER_KEYS, "user.name", "user.full_name", "user.hash", "enduser.name", "enduser.email"}
+)
 # Current name → deprecated names still emitted by older instrumentations.
 ALIASES = {
     "gen_ai.provider.name": ("gen_ai.system",),
@@ -225,6 +231,7 @@ def read(
     col.each(
         [(s.locator, s) for s in spans],
         lambda loc, s: _span(col, loc, s, opts.param("tool"), skipped),
+        source=lambda s: s.raw,
     )
     if skipped["no_genai"]:
         col.notes.append(f"{skipped['no_genai']} span(s) without gen_ai.* attributes: not AI calls")
@@ -374,7 +381,7 @@ def _span(col: Collector, loc: str, s: _Span, tool: str | None, skipped: dict[st
         "finish_reasons": attrs.get("gen_ai.response.finish_reasons"),
         "error_type": attrs.get("error.type"),
         "agent": attrs.get("gen_ai.agent.name"),
-        "span_name": _get(s.raw, "name"),
+        "span_name": _span_name(_get(s.raw, "name"), person),
         "span_kind": KINDS.get(kind, kind) if isinstance(kind, int) else kind,
         "service": service,
         "scope": s.scope_name,
@@ -394,6 +401,15 @@ def _span(col: Collector, loc: str, s: _Span, tool: str | None, skipped: dict[st
         duration_ms=round((end - start).total_seconds() * 1000) if end else None,
         attrs=json_text({k: v for k, v in detail.items() if v is not None}),
     )
+
+
+def _span_name(name: Any, person: str) -> str | None:
+    """The span name as free text: instrumentations put request text, even addresses, in it."""
+    if not isinstance(name, str):
+        return None
+    if len(person) >= 3:
+        name = re.sub(re.escape(person), "[person]", name, flags=re.IGNORECASE)
+    return redact(name)
 
 
 def _text(value: Any) -> str | None:

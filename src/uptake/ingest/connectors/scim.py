@@ -30,6 +30,13 @@ from uptake.ingest.connectors.loading import load_json
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+# Attributes naming the user (or their manager); identifiers become aliases, never attrs.
+IDENTIFIERS = frozenset(
+    {
+        "id", "externalId", "userName", "displayName", "nickName", "name", "emails",
+        "phoneNumbers", "ims", "photos", "employeeNumber", "manager", "profileUrl",
+    }
+)  # fmt: skip
 
 
 def read(
@@ -144,7 +151,6 @@ def _user(
         g.get("display") for g in _objects(user, "groups") if isinstance(g.get("display"), str)
     ]
     attrs = {
-        "scim_id": opt_str(user, "id"),
         "user_type": opt_str(user, "userType"),
         "division": opt_str(ext, "division", f"{ENTERPRISE}:division"),
         "organization": opt_str(ext, "organization", f"{ENTERPRISE}:organization"),
