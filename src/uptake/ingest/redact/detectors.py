@@ -58,6 +58,9 @@ _TOKEN_PLUGINS: tuple[BasePlugin, ...] = (
     TwilioKeyDetector(),
 )
 _KEYWORD = KeywordDetector()
+# Every plugin in _TOKEN_PLUGINS matches a run of at least 16 non-space characters, or "://".
+_TOKENISH = re.compile(r"\S{16}|://")
+_KEYWORD_STEM = re.compile(r"(?i)key|pass|pwd|secret|contrase")
 _B64 = Base64HighEntropyString()
 _HEX = HexHighEntropyString()
 
@@ -98,12 +101,16 @@ _CARD = re.compile(r"(?<![\d\-])\d(?:[ \-]?\d){12,18}(?![\d\-])")
 _SSN = re.compile(r"(?<![\d\-])\d{3}[\- ]\d{2}[\- ]\d{4}(?![\d\-])")
 _SSN_CONTEXT = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\s*[:#]?\s*(\d{9})\b")
 # Employee numbers: the HR systems' `E123456` form, or any token after an explicit label.
-_EMPLOYEE = re.compile(
-    r"\bE\d{5,8}\b"
-    r"|(?i:\b(?:employee|staff|personnel|badge)\s*(?:number|no\.?|num|id|#)\s*[:#]?\s*"
-    r"[A-Za-z]{0,3}-?\d[\w\-]{2,})"
+_EMPLOYEE_CODE = re.compile(r"\bE\d{5,8}\b")
+_EMPLOYEE_LABELLED = re.compile(
+    r"(?i)\b(?:employee|staff|personnel|badge)\s*(?:number|no\.?|num|id|#)\s*[:#]?\s*"
+    r"[A-Za-z]{0,3}-?\d[\w\-]{2,}"
 )
+_EMPLOYEE_WORDS = ("employee", "staff", "personnel", "badge")
 _LONG_DIGITS = re.compile(r"\d{7,}")
+# Runs of digits and the punctuation phone numbers are written with; only they reach the matcher.
+_PHONE_WINDOW = re.compile(r"[+(]?\d[\d \-.()/]*\d")
+_NO_ASCII_DIGITS = str.maketrans("", "", "0123456789")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -122,6 +129,10 @@ def luhn_ok(digits: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+def _digit_count(text: str) -> int:
+    return len(text) - len(text.translate(_NO_ASCII_DIGITS))
 
 
 def _occurrences(text: str, value: str, label: str, extend: bool = False) -> Iterator[Span]:
@@ -143,20 +154,33 @@ def _regex(pattern: re.Pattern[str], text: str, label: str) -> Iterator[Span]:
 
 def secrets(text: str) -> Iterator[Span]:
     """Credentials: detect-secrets' plugins, plus headers, parameters and PEM bodies."""
-    for plugin in _TOKEN_PLUGINS:
-        for value in plugin.analyze_string(text):
-            yield from _occurrences(text, value, "[secret]", extend=True)
-    for value in _KEYWORD.analyze_string(text, CONFIG_DENYLIST_REGEX_TO_GROUP):
-        # In prose the rest of the sentence follows the value; a password has no spaces.
-        yield from _occurrences(text, value.split()[0] if value.split() else "", "[secret]")
-    for pattern in (_PEM, _AUTH_HEADER, _BEARER, _PARAM):
-        yield from _regex(pattern, text, "[secret]")
-    for m in _AWS_SECRET.finditer(text):
-        s = m.group()
-        if _B64.calculate_shannon_entropy(s) > 4.0 and not s.isalpha() and not s.isdigit():
-            yield m.start(), m.end(), "[secret]"
-    for m in _LONG_TOKEN.finditer(text):
-        yield from _high_entropy(m.group(), m.start())
+    # Cheap gates keep ordinary prose (no long token, no assignment) off the costly patterns.
+    tokenish = _TOKENISH.search(text) is not None
+    assigns = any(c in text for c in ":=;")
+    if tokenish:
+        for plugin in _TOKEN_PLUGINS:
+            for value in plugin.analyze_string(text):
+                yield from _occurrences(text, value, "[secret]", extend=True)
+    if assigns and _KEYWORD_STEM.search(text):
+        for value in _KEYWORD.analyze_string(text, CONFIG_DENYLIST_REGEX_TO_GROUP):
+            # In prose the rest of the sentence follows the value; a password has no spaces.
+            yield from _occurrences(text, value.split()[0] if value.split() else "", "[secret]")
+    lower = text.lower()
+    if "private key" in lower:
+        yield from _regex(_PEM, text, "[secret]")
+    if "authori" in lower:
+        yield from _regex(_AUTH_HEADER, text, "[secret]")
+    if "bearer" in lower:
+        yield from _regex(_BEARER, text, "[secret]")
+    if assigns:
+        yield from _regex(_PARAM, text, "[secret]")
+    if tokenish:
+        for m in _AWS_SECRET.finditer(text):
+            v = m.group()
+            if _B64.calculate_shannon_entropy(v) > 4.0 and not v.isalpha() and not v.isdigit():
+                yield m.start(), m.end(), "[secret]"
+        for m in _LONG_TOKEN.finditer(text):
+            yield from _high_entropy(m.group(), m.start())
 
 
 def _high_entropy(token: str, start: int) -> Iterator[Span]:
@@ -181,24 +205,42 @@ def emails(text: str) -> Iterator[Span]:
 
 def phones(text: str) -> Iterator[Span]:
     """Phone numbers valid in any of `PHONE_REGIONS`, or written internationally."""
-    if sum(c.isdigit() for c in text) < 7:
+    if _digit_count(text) < 7:
         return
+    for w in _PHONE_WINDOW.finditer(text):
+        if _digit_count(w.group()) < 7:
+            continue
+        # The matcher reads a few characters around a number (a letter or currency sign next to
+        # it disqualifies it), so each window keeps some context.
+        lo, hi = max(0, w.start() - 3), min(len(text), w.end() + 3)
+        yield from _phones_in(text[lo:hi], lo)
+
+
+def _phones_in(window: str, offset: int) -> Iterator[Span]:
+    digits = _digit_count(window)
+    covered = 0
     seen: set[tuple[int, int]] = set()
     for region in PHONE_REGIONS:
-        for m in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.VALID):
+        for m in phonenumbers.PhoneNumberMatcher(window, region, phonenumbers.Leniency.VALID):
             if (m.start, m.end) not in seen:
                 seen.add((m.start, m.end))
-                yield m.start, m.end, "[phone]"
+                covered += _digit_count(m.raw_string)
+                yield offset + m.start, offset + m.end, "[phone]"
+        # Once every digit of the window is in a number, other regions can add nothing.
+        if covered >= digits:
+            return
     # Reserved and fictional ranges (555 numbers, drama numbers) are not VALID, yet a number
     # written with a country code or a bracketed area code is still someone's line to a reader.
-    for m in phonenumbers.PhoneNumberMatcher(text, "US", phonenumbers.Leniency.POSSIBLE):
+    for m in phonenumbers.PhoneNumberMatcher(window, "US", phonenumbers.Leniency.POSSIBLE):
         raw = m.raw_string
-        if raw[:1] in "+(" and sum(c.isdigit() for c in raw) >= 9:
-            yield m.start, m.end, "[phone]"
+        if raw[:1] in "+(" and _digit_count(raw) >= 9:
+            yield offset + m.start, offset + m.end, "[phone]"
 
 
 def ibans(text: str) -> Iterator[Span]:
     """IBANs that schwifty validates (country format and check digits)."""
+    if _digit_count(text) < 7:
+        return
     for m in _IBAN.finditer(text):
         cand = m.group()
         # The candidate may run into a following code; try shorter prefixes until one is valid.
@@ -215,7 +257,11 @@ def ibans(text: str) -> Iterator[Span]:
 
 def numbers(text: str) -> Iterator[Span]:
     """Card numbers (Luhn), US SSNs, employee numbers and any remaining long digit run."""
-    if not any(c.isdigit() for c in text):
+    yield from _regex(_EMPLOYEE_CODE, text, "[id]")
+    if any(w in text.lower() for w in _EMPLOYEE_WORDS):
+        yield from _regex(_EMPLOYEE_LABELLED, text, "[id]")
+    # Cards, SSNs and long runs all hold seven digits or more.
+    if _digit_count(text) < 7:
         return
     for m in _CARD.finditer(text):
         digits = re.sub(r"\D", "", m.group())
@@ -224,7 +270,6 @@ def numbers(text: str) -> Iterator[Span]:
     yield from _regex(_SSN, text, "[id]")
     for m in _SSN_CONTEXT.finditer(text):
         yield m.start(1), m.end(1), "[id]"
-    yield from _regex(_EMPLOYEE, text, "[id]")
     yield from _regex(_LONG_DIGITS, text, "[number]")
 
 
