@@ -170,6 +170,8 @@ HOSTILE: list[tuple[str, str]] = [
     # several at once
     ("jane@example.com / +33 6 12 34 56 78 / AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
     ("ping jane@example.com or +33 6 12 34 56 78", "12 34 56 78"),
+    ("ﬁle from ﬁona@example.com", "ona@example.com"),
+    ("Devanagari +91 ९८७६५ ४३२१०", "९८७६५ ४३२१०"),
 ]
 
 # Ordinary feedback with the numbers people write: none of it may change.
@@ -274,6 +276,9 @@ ORDINARY: list[str] = [
     "Completed 14 of 15 onboarding modules.",
     "The chat remembered context from 3 messages ago.",
     "Year 3 of our AI programme starts now.",
+    "It was ½ as fast… but ﬁne™ after the 2ⁿᵈ try.",
+    "MongoDB said E11000 duplicate key, it explained why.",
+    f"Team{NBSP}A and team{NBSP}B both use it 3{NBSP}times a day.",
 ]
 
 

@@ -3,7 +3,9 @@ Python, and generated phone and card numbers are caught."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import duckdb
 import phonenumbers
@@ -12,9 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from factories import FROZEN_NOW, rows, write
 from ingest.redaction_corpus import HOSTILE, NBSP, ORDINARY, goemotions_sample
 from uptake.ingest.redact import normalise, redact, redact_sql, register_sql
 from uptake.ingest.redact.detectors import PHONE_REGIONS, luhn_ok
+from uptake.workspace import Workspace
 
 ORDINARY_ALL = ORDINARY + goemotions_sample()
 PLACEHOLDER = re.compile(r"\[(?:email|phone|secret|iban|card|id|number)\]")
@@ -66,6 +70,35 @@ def test_sql_path_is_the_python_path() -> None:
 )
 def test_unicode_spellings_are_redacted_alike(plain: str, variant: str) -> None:
     assert redact(variant) == redact(plain) != plain
+
+
+_SPELLINGS = [
+    f"call +33{NBSP}6{NBSP}12{NBSP}34{NBSP}56{NBSP}78 or ٠٦١٢٣٤٥٦٧٨",
+    "card ٤١١١ ١١١١ ١١١١ ١١١١, mail josé@exämple.de",
+    "Authorization: Bearer mF_9.B5f-4.1JqM and IBAN NL91 ABNA 0417 1643 00",
+]
+
+
+def test_stored_and_quarantined_text_are_redacted_alike(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    good = [dict(r, text=t) for r, t in zip(rows("feedback", 3), _SPELLINGS, strict=True)]
+    # Same texts on rows with a bad timestamp: they land in quarantine.
+    bad = [
+        dict(r, text=t, ts="not a time")
+        for r, t in zip(rows("feedback", 3, start=10), _SPELLINGS, strict=True)
+    ]
+    workspace.ingest("feedback", [write(good + bad, tmp_path / "f.csv")], now=FROZEN_NOW)
+    stored = [
+        r[0]
+        for r in workspace.con.execute("SELECT text FROM feedback ORDER BY feedback_id").fetchall()
+    ]
+    quarantined = [json.loads(q["record"])["text"] for q in workspace.quarantine()]
+    expected = sorted(redact(t) or "" for t in _SPELLINGS)
+    assert sorted(stored) == expected
+    assert sorted(quarantined) == expected
+    for out in stored:
+        assert not re.search(r"\d{4}", normalise(out)[0]), out
 
 
 def test_luhn() -> None:

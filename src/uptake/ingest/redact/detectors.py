@@ -100,8 +100,9 @@ _CARD = re.compile(r"(?<![\d\-])\d(?:[ \-]?\d){12,18}(?![\d\-])")
 # US social security numbers have no checksum to validate; the grouped shape is the signal.
 _SSN = re.compile(r"(?<![\d\-])\d{3}[\- ]\d{2}[\- ]\d{4}(?![\d\-])")
 _SSN_CONTEXT = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\s*[:#]?\s*(\d{9})\b")
-# Employee numbers: the HR systems' `E123456` form, or any token after an explicit label.
-_EMPLOYEE_CODE = re.compile(r"\bE\d{5,8}\b")
+# Employee numbers: the HR systems' `E` + six digits form (shorter `E`-codes are often error
+# codes, such as E11000), or any token after an explicit label.
+_EMPLOYEE_CODE = re.compile(r"\bE\d{6}\b")
 _EMPLOYEE_LABELLED = re.compile(
     r"(?i)\b(?:employee|staff|personnel|badge)\s*(?:number|no\.?|num|id|#)\s*[:#]?\s*"
     r"[A-Za-z]{0,3}-?\d[\w\-]{2,}"
