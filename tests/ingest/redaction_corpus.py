@@ -278,6 +278,12 @@ ORDINARY: list[str] = [
     "Year 3 of our AI programme starts now.",
     "It was ½ as fast… but ﬁne™ after the 2ⁿᵈ try.",
     "MongoDB said E11000 duplicate key, it explained why.",
+    "See https://github.com/acme/widgets/pull/1234 for details.",
+    "Docs at https://learn.microsoft.com/en-us/copilot/overview?tabs=desktop#setup",
+    "Error code 0x80070005 again after the update.",
+    "Open C:/Users/Public/Documents/AnnualReview2026Draft3 to see it.",
+    "The file report_2026_Q3_final_v2.xlsx is big.",
+    "Model gpt-4o-2024-08-06 was used for the summaries.",
     f"Team{NBSP}A and team{NBSP}B both use it 3{NBSP}times a day.",
 ]
 

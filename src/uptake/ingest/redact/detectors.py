@@ -83,6 +83,13 @@ _PARAM = re.compile(
 )
 # An AWS secret access key is 40 base64 characters; the AWS plugin finds it only in quoted code.
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# detect-secrets' token plugins want each vendor's exact length; a truncated or mistyped token
+# behind a vendor prefix is still a credential.
+_VENDOR_PREFIX = re.compile(
+    r"\b(?:gh[pousr]_|github_pat_|gl[a-z]{2,6}-|xox[abposr]-|[sr]k_(?:live|test)_|sk-|npm_|pypi-"
+    r"|SG\.|AKIA|ASIA)[A-Za-z0-9_\-.]{12,}"
+)
+_WORDLIKE = re.compile(r"[A-Z]?[a-z]{3,}")
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-.+/=]*")
 _LONG_TOKEN = re.compile(r"(?<![\w/+=.-])[A-Za-z0-9_\-+/=.]{20,}(?![\w/+=-])")
 
@@ -108,7 +115,8 @@ _EMPLOYEE_LABELLED = re.compile(
     r"[A-Za-z]{0,3}-?\d[\w\-]{2,}"
 )
 _EMPLOYEE_WORDS = ("employee", "staff", "personnel", "badge")
-_LONG_DIGITS = re.compile(r"\d{7,}")
+# Not after "0x": a hexadecimal error code such as 0x80070005 names no one.
+_LONG_DIGITS = re.compile(r"(?<![\dxX])\d{7,}")
 # Runs of digits and the punctuation phone numbers are written with; only they reach the matcher.
 _PHONE_WINDOW = re.compile(r"[+(]?\d[\d \-.()/]*\d")
 _NO_ASCII_DIGITS = str.maketrans("", "", "0123456789")
@@ -176,6 +184,7 @@ def secrets(text: str) -> Iterator[Span]:
     if assigns:
         yield from _regex(_PARAM, text, "[secret]")
     if tokenish:
+        yield from _regex(_VENDOR_PREFIX, text, "[secret]")
         for m in _AWS_SECRET.finditer(text):
             v = m.group()
             if _B64.calculate_shannon_entropy(v) > 4.0 and not v.isalpha() and not v.isdigit():
@@ -185,17 +194,26 @@ def secrets(text: str) -> Iterator[Span]:
 
 
 def _high_entropy(token: str, start: int) -> Iterator[Span]:
-    """A long token of mixed letters and digits whose entropy marks it as random."""
-    if token.isalpha() or token.isdigit() or "://" in token or "." in token.strip("."):
+    """A long token holding a random-looking part of mixed letters and digits."""
+    if "://" in token or "." in token.strip("."):
         return
-    if not any(c.isdigit() for c in token) or not any(c.isalpha() for c in token):
-        return
-    hexlike = all(c in "0123456789abcdefABCDEF" for c in token)
-    # detect-secrets' defaults (4.5 base64, 3.0 hex) tuned for code; identifiers here are shorter.
+    # A file path's words joined by slashes look random as a whole; judge each part alone.
+    if any(_random(part) for part in token.split("/") if len(part) >= 20):
+        yield start, start + len(token), "[secret]"
+
+
+def _random(part: str) -> bool:
+    if not any(c.isdigit() for c in part) or not any(c.isalpha() for c in part):
+        return False
+    # Words run together (AnnualReview2026Draft3) score as high as random text; random text
+    # has few runs of three or more lowercase letters.
+    if sum(len(w) for w in _WORDLIKE.findall(part)) >= len(part) / 2:
+        return False
+    hexlike = all(c in "0123456789abcdefABCDEF" for c in part)
+    # detect-secrets' defaults (4.5 base64, 3.0 hex) are tuned for code; tokens here are shorter.
     limit = 3.0 if hexlike else 4.0
     plugin = _HEX if hexlike else _B64
-    if plugin.calculate_shannon_entropy(token) >= limit:
-        yield start, start + len(token), "[secret]"
+    return plugin.calculate_shannon_entropy(part) >= limit
 
 
 def emails(text: str) -> Iterator[Span]:
