@@ -75,8 +75,7 @@ def _merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
-@lru_cache(maxsize=65536)
-def _redact(text: str) -> str:
+def _redact_text(text: str) -> str:
     view, index = normalise(text)
     spans = [s for find in FINDERS for s in find(view) if s[1] > s[0]]
     if not spans:
@@ -93,6 +92,15 @@ def _redact(text: str) -> str:
         pos = o_end
     out.append(text[pos:])
     return "".join(out)
+
+
+# Feedback repeats itself (templates, "thanks!"); short texts are cached, long ones are not, so
+# the cache stays a few megabytes.
+_cached = lru_cache(maxsize=16384)(_redact_text)
+
+
+def _redact(text: str) -> str:
+    return _cached(text) if len(text) <= 512 else _redact_text(text)
 
 
 def redact(text: str | None) -> str | None:

@@ -58,8 +58,8 @@ _TOKEN_PLUGINS: tuple[BasePlugin, ...] = (
     TwilioKeyDetector(),
 )
 _KEYWORD = KeywordDetector()
-# Every plugin in _TOKEN_PLUGINS matches a run of at least 16 non-space characters, or "://".
-_TOKENISH = re.compile(r"\S{16}|://")
+# Every token plugin and _VENDOR_PREFIX match a run of 15 or more non-space characters, or "://".
+_TOKENISH = re.compile(r"\S{15}|://")
 _KEYWORD_STEM = re.compile(r"(?i)key|pass|pwd|secret|contrase")
 _B64 = Base64HighEntropyString()
 _HEX = HexHighEntropyString()
