@@ -281,7 +281,12 @@ class Workspace:
             naive_timezone=self.settings.ingest.naive_timezone,
             progress=progress,
             manage_tx=manage_tx,
+            date_range=self._date_range(),
         )
+
+    def _date_range(self) -> tuple[date, date]:
+        ingest = self.settings.ingest
+        return date.fromisoformat(ingest.earliest_date), date.fromisoformat(ingest.latest_date)
 
     @staticmethod
     def _connector(fmt: str | None) -> Any:
@@ -426,7 +431,12 @@ class Workspace:
         """Integrity checks of the workspace; each check reports ok and a message."""
         from uptake.warehouse.doctor import run_checks
 
-        return run_checks(self.con, self.path / SECRET_FILE, self.pseudonymise(FINGERPRINT_PROBE))
+        return run_checks(
+            self.con,
+            self.path / SECRET_FILE,
+            self.pseudonymise(FINGERPRINT_PROBE),
+            self._date_range(),
+        )
 
     def schema_version(self) -> int:
         """Applied schema version."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class PrivacySettings(BaseModel):
@@ -41,6 +42,34 @@ class IngestSettings(BaseModel):
     progress_after_seconds: float = Field(
         1.0, ge=0, description="Show a progress bar when an ingest runs longer than this."
     )
+    earliest_date: str = Field(
+        "1950-01-01",
+        description="Dates and timestamps before this day (YYYY-MM-DD) are quarantined "
+        "as out_of_range.",
+    )
+    latest_date: str = Field(
+        "2100-12-31",
+        description="Dates and timestamps after this day (YYYY-MM-DD) are quarantined as "
+        "out_of_range; timestamps of past events are also bounded by clock_skew_minutes.",
+    )
+
+    @field_validator("earliest_date", "latest_date", mode="before")
+    @classmethod
+    def _iso_date(cls, v: object) -> str:
+        # TOML has a native date type; a quoted string works too.
+        text = v.isoformat() if isinstance(v, date) else str(v)
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date such as 1950-01-01") from None
+
+    @model_validator(mode="after")
+    def _range(self) -> IngestSettings:
+        if self.earliest_date >= self.latest_date:
+            raise ValueError(
+                f"earliest_date {self.earliest_date} must lie before latest_date {self.latest_date}"
+            )
+        return self
 
     @field_validator("naive_timezone")
     @classmethod

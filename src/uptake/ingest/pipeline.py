@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,13 @@ from uptake.ingest import identity
 from uptake.ingest.connectors.privacy import WITHHELD, Scrubber
 from uptake.ingest.readers import STAGE, Malformed, drop_stage, load, load_frame
 from uptake.ingest.redact import redact
-from uptake.ingest.validate import REASON_TEXT, TYPED, validate
+from uptake.ingest.validate import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    REASON_TEXT,
+    TYPED,
+    validate,
+)
 from uptake.schema.ddl import NOT_STORED
 from uptake.schema.tables import BATCH_COLUMN, Table
 
@@ -104,6 +110,7 @@ class BatchIngest:
         naive_timezone: str,
         progress: Progress | None = None,
         manage_tx: bool = True,
+        date_range: tuple[date, date] = (EARLIEST_DATE, LATEST_DATE),
     ) -> None:
         self.con = con
         self.secret = secret
@@ -115,6 +122,7 @@ class BatchIngest:
         # A vendor file feeding several tables commits them together; the caller then owns
         # the transaction.
         self.manage_tx = manage_tx
+        self.date_range = date_range
 
     def run_file(self, path: Path, fmt: str, mapping: dict[str, str]) -> IngestResult:
         """Ingest a CSV, JSON Lines or Parquet file."""
@@ -175,7 +183,7 @@ class BatchIngest:
     ) -> IngestResult:
         con = self.con
         self.progress("validate")
-        validate(con, self.spec, self.now, self.skew, self.naive_tz)
+        validate(con, self.spec, self.now, self.skew, self.naive_tz, *self.date_range)
         if self.manage_tx:
             con.execute("BEGIN TRANSACTION")
         try:

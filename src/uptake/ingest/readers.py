@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import json
@@ -51,31 +52,17 @@ class Loaded:
     fmt: str
     rows: int
     malformed: Malformed
-    rejected_lines: np.ndarray
+    lines: np.ndarray | None = None
 
     def locator(self, row: int) -> str:
         """Human locator of a staged record, e.g. `events.csv:line 12`."""
+        if self.lines is not None:
+            return f"{self.path.name}:line {int(self.lines[row - 1])}"
         if self.fmt == "csv":
-            # DuckDB counts CSV records, not physical lines; records it rejected still
-            # occupy a number, so shift the ordinal past them.
-            line = row + 1
-            if len(self.rejected_lines):
-                line = int(_nth_unrejected(self.rejected_lines, row))
-            return f"{self.path.name}:line {line}"
+            return f"{self.path.name}:line {row + 1}"
         if self.fmt == "jsonl":
             return f"{self.path.name}:line {row}"
         return f"{self.path.name}:row {row}"
-
-
-def _nth_unrejected(rejected: np.ndarray, row: int) -> int:
-    # Line numbers start at 2 (after the header). Find the row-th line not in `rejected`.
-    line = row + 1
-    while True:
-        skipped = int(np.searchsorted(rejected, line, side="right"))
-        candidate = row + 1 + skipped
-        if candidate == line:
-            return line
-        line = candidate
 
 
 def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -187,50 +174,196 @@ def _load_parquet(
         f"FROM read_parquet({_sql_str(path)}, file_row_number = true)"
     )
     rows = _count(con)
-    return Loaded(path, "parquet", rows, Malformed(), np.empty(0, dtype=np.int64))
+    return Loaded(path, "parquet", rows, Malformed())
 
 
 def _load_csv(
     con: duckdb.DuckDBPyConnection, path: Path, spec: Table, mapping: dict[str, str]
 ) -> Loaded:
+    header = _csv_header(path)
+    cols = _apply_mapping(path, header, spec, mapping)
+    select = _select(cols, spec, "row_number() OVER ()", lambda s: quote_ident(s))
+    physical, clean = _scan(path)
+    if clean:
+        columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
+        try:
+            con.execute(
+                f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM read_csv({_sql_str(path)}, "
+                f"columns = {columns}, header = true, delim = ',', quote = '\"', "
+                "escape = '\"', auto_detect = false, encoding = 'utf-8')"
+            )
+        except duckdb.Error:
+            drop_stage(con)
+        else:
+            # DuckDB's record count is trusted only when it matches the file's own line
+            # count; a stray quote, a multi-line field or a mixed line ending makes them
+            # differ, and the strict reader then accounts for every line.
+            rows = _count(con)
+            if rows == physical - 1:
+                return Loaded(path, "csv", rows, Malformed())
+            drop_stage(con)
+    return _load_csv_strict(con, path, header, cols, spec)
+
+
+def _csv_header(path: Path) -> list[str]:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), None)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        with path.open("rb") as fh:
+            first = fh.readline()
+        text = first.decode("utf-8-sig")
+    except OSError as exc:
         raise InputError(f"{path}: cannot read as CSV: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: line 1 (the header) is not valid UTF-8: {exc.reason}") from None
+    try:
+        header = next(csv.reader([text]), None)
+    except csv.Error as exc:
+        raise InputError(f"{path}: line 1 (the header) cannot be read as CSV: {exc}") from None
     if not header:
         raise InputError(f"{path}: empty CSV file: expected a header line with column names")
     header = [h.strip() for h in header]
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         raise InputError(f"{path}: line 1: duplicate column name(s) {', '.join(dupes)}")
-    cols = _apply_mapping(path, header, spec, mapping)
-    columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
-    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    select = _select(cols, spec, "row_number() OVER ()", lambda s: quote_ident(s))
+    return header
+
+
+def _scan(path: Path) -> tuple[int, bool]:
+    """Physical line count of a file, and whether it is valid UTF-8 without a bare CR."""
+    lines, clean, last = 0, True, b"\n"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+            if clean:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    clean = False
+    if clean:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            clean = False
+    return lines + (last != b"\n"), clean
+
+
+class _Lines:
+    """Iterator over decoded physical lines from `pos`, stopping at an undecodable one."""
+
+    def __init__(self, texts: list[str | None], pos: int) -> None:
+        self.texts, self.pos = texts, pos
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.texts):
+            raise StopIteration
+        text = self.texts[self.pos]
+        if text is None:
+            raise StopIteration
+        self.pos += 1
+        return text + "\n"
+
+
+def _physical_lines(path: Path) -> tuple[list[str | None], Callable[[int], str]]:
+    """Decoded lines (None where a line is not UTF-8, CR before LF dropped) and a raw view.
+
+    Returns:
+        The lines, and a function giving line `i` as text even when it is not UTF-8 (with
+        replacement characters), for quarantine records.
+    """
+    raw = path.read_bytes()
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    texts: list[str | None]
     try:
-        con.execute(
-            f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM read_csv({_sql_str(path)}, "
-            f"columns = {columns}, header = true, delim = ',', quote = '\"', escape = '\"', "
-            "auto_detect = false, store_rejects = true, encoding = 'utf-8')"
-        )
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot read as CSV: {_first_line(exc)}") from None
-    rej = con.execute(
-        "SELECT line, error_type, error_message, csv_line FROM reject_errors ORDER BY line"
-    ).fetchall()
-    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+        # Decoding the whole file at once is much faster than line by line; only a file
+        # with a bad byte pays for the per-line pass that isolates it.
+        whole = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        lines = raw.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+        texts = []
+        for ln in lines:
+            try:
+                texts.append(ln.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append(None)
+        return texts, lambda i: lines[i].decode("utf-8", errors="replace")
+    split = whole.split("\n")
+    if split and split[-1] == "":
+        split.pop()
+    if "\r" in whole:
+        split = [t[:-1] if t.endswith("\r") else t for t in split]
+    texts = list(split)
+    return texts, lambda i: split[i]
+
+
+def _load_csv_strict(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    header: list[str],
+    cols: dict[str, str],
+    spec: Table,
+) -> Loaded:
+    """Read a CSV record by record, quarantining each line that does not parse.
+
+    A record that fails (bad quoting, wrong field count, invalid UTF-8) costs only the line
+    it starts on: parsing resumes on the next line, so one stray quote cannot swallow the
+    rest of the file.
+    """
+    texts, raw = _physical_lines(path)
+    width = len(header)
+    records: list[list[str]] = []
+    starts: list[int] = []
     malformed = Malformed()
-    seen: set[int] = set()
-    for line, etype, message, raw in rej:
-        if int(line) in seen:
+
+    def bad(index: int, detail: str) -> None:
+        malformed.locators.append(f"{path.name}:line {index + 1}")
+        malformed.details.append(detail)
+        malformed.records.append(redact(raw(index)[:2000]) or "")
+
+    it = _Lines(texts, 1)
+    reader = csv.reader(it, strict=True)
+    while it.pos < len(texts):
+        begin = it.pos
+        if texts[begin] is None:
+            bad(begin, "line is not valid UTF-8")
+            it = _Lines(texts, begin + 1)
+            reader = csv.reader(it, strict=True)
             continue
-        seen.add(int(line))
-        malformed.locators.append(f"{path.name}:line {int(line)}")
-        malformed.details.append(f"{etype.lower().replace('_', ' ')}: {message}")
-        malformed.records.append(redact(raw) or "")
-    rows = _count(con) + len(malformed.locators)
-    return Loaded(path, "csv", rows, malformed, np.array(sorted(seen), dtype=np.int64))
+        problem = None
+        try:
+            rec = next(reader)
+        except csv.Error as exc:
+            problem = f"cannot be read as CSV: {exc}"
+        except StopIteration:
+            problem = "a quoted field runs into an unreadable line"
+        else:
+            if not rec:
+                continue
+            if len(rec) == width:
+                records.append(rec)
+                starts.append(begin + 1)
+                continue
+            problem = f"expected {width} fields, found {len(rec)}"
+        bad(begin, problem)
+        it = _Lines(texts, begin + 1)
+        reader = csv.reader(it, strict=True)
+    frame = pd.DataFrame(records, columns=header, dtype=object).replace({"": None})
+    frame["__row"] = np.arange(1, len(frame) + 1)
+    select = _select(cols, spec, "__row", lambda s: f"CAST({quote_ident(s)} AS VARCHAR)")
+    con.register("_csv_src", frame)
+    try:
+        con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM _csv_src")
+    finally:
+        con.unregister("_csv_src")
+    lines = np.array(starts, dtype=np.int64)
+    return Loaded(path, "csv", len(records) + len(malformed.locators), malformed, lines)
 
 
 def _load_jsonl(
@@ -238,15 +371,27 @@ def _load_jsonl(
 ) -> Loaded:
     lines = "_stage_lines"
     try:
+        texts, raw = _physical_lines(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read as JSON Lines: {exc}") from None
+    malformed = Malformed()
+    for i, text in enumerate(texts) if None in texts else ():
+        if text is None:
+            malformed.locators.append(f"{path.name}:line {i + 1}")
+            malformed.details.append("line is not valid UTF-8")
+            malformed.records.append(redact(raw(i)[:2000]) or "")
+    frame = pd.DataFrame({"j": pd.Series(texts, dtype=object)})
+    frame["n"] = np.arange(1, len(frame) + 1)
+    con.register("_jsonl_src", frame)
+    try:
+        # Line numbers are taken before blank lines are dropped, so locators stay physical.
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT row_number() OVER () AS n, j, "
+            f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT n, CAST(j AS VARCHAR) AS j, "
             "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' END, false) AS ok "
-            f"FROM read_csv({_sql_str(path)}, columns = {{'j': 'VARCHAR'}}, header = false, "
-            "delim = chr(31), quote = '', escape = '', auto_detect = false, "
-            "strict_mode = false, encoding = 'utf-8')"
+            "FROM _jsonl_src WHERE j IS NOT NULL AND trim(j) <> ''"
         )
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot read as JSON Lines: {_first_line(exc)}") from None
+    finally:
+        con.unregister("_jsonl_src")
     first = con.execute(f"SELECT j FROM {lines} WHERE j IS NOT NULL ORDER BY n LIMIT 1").fetchone()
     any_ok = con.execute(f"SELECT coalesce(bool_or(ok), false) FROM {lines}").fetchone()
     if first and first[0].lstrip().startswith("[") and any_ok and not any_ok[0]:
@@ -264,13 +409,13 @@ def _load_jsonl(
     bad = con.execute(
         f"SELECT n, j FROM {lines} WHERE NOT ok AND j IS NOT NULL AND trim(j) <> '' ORDER BY n"
     ).fetchall()
-    malformed = Malformed()
-    for n, raw in bad:
+    for n, text in bad:
         malformed.locators.append(f"{path.name}:line {int(n)}")
         malformed.details.append("not a JSON object on this line")
-        malformed.records.append(redact(raw[:2000]) or "")
+        malformed.records.append(redact(text[:2000]) or "")
     con.execute(f"DROP TABLE IF EXISTS {lines}")
-    return Loaded(path, "jsonl", _count(con) + len(bad), malformed, np.empty(0, dtype=np.int64))
+    rows = _count(con) + len(malformed.locators)
+    return Loaded(path, "jsonl", rows, malformed)
 
 
 def _json_array_to_lines(con: duckdb.DuckDBPyConnection, path: Path, lines: str) -> None:
@@ -279,18 +424,29 @@ def _json_array_to_lines(con: duckdb.DuckDBPyConnection, path: Path, lines: str)
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: not readable: JSON nested too deeply") from None
     if not isinstance(data, list):
         raise InputError(f"{path}: expected a JSON array of objects or JSON Lines")
+    texts = [_dumps(d) for d in data]
     frame = pd.DataFrame(
         {
             "n": np.arange(1, len(data) + 1),
-            "j": [json.dumps(d) for d in data],
-            "ok": [isinstance(d, dict) for d in data],
+            "j": [t if t is not None else "(JSON nested too deeply)" for t in texts],
+            "ok": [isinstance(d, dict) and t is not None for d, t in zip(data, texts, strict=True)],
         }
     )
     con.register("_json_array", frame)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT * FROM _json_array")
     con.unregister("_json_array")
+
+
+def _dumps(value: object) -> str | None:
+    # A too deeply nested element is marked unparseable so that it is quarantined alone.
+    try:
+        return json.dumps(value)
+    except RecursionError:
+        return None
 
 
 def load_frame(

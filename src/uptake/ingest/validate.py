@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 
@@ -17,6 +17,24 @@ TYPED = "_stage_typed"
 # legitimately lie in the future.
 _PAST_ONLY_EXCLUDED = {"removed_at"}
 
+# Counts of time or effort and costs: a negative one is a broken export, not a correction.
+NON_NEGATIVE = {
+    "duration_ms",
+    "minutes",
+    "baseline_minutes",
+    "monthly_cost",
+    "steps_before",
+    "steps_after",
+}
+
+# Real offsets lie within ±14:00 and have no seconds; anything else written as an offset is
+# refused rather than parsed into a wrong instant or dropped by the offset-blind cast.
+_ANY_OFFSET = "[T ][0-9:.]+[+-][0-9:]+$"
+_GOOD_OFFSET = "[T ][0-9:.]+[+-](0[0-9]|1[0-3]|14)(:?[0-5][0-9])?$"
+
+EARLIEST_DATE = date(1950, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
 REASON_TEXT = {
     "missing_required": "required field is empty",
     "bad_type": "value has the wrong type",
@@ -25,6 +43,8 @@ REASON_TEXT = {
     "future_timestamp": "timestamp lies in the future beyond the allowed clock skew",
     "bad_enum": "value is not one of the allowed values",
     "bad_json": "not valid JSON",
+    "bad_value": "value is negative where only zero or more makes sense",
+    "out_of_range": "date lies outside the plausible range ([ingest] earliest_date, latest_date)",
     "malformed_record": "record could not be parsed",
     "conflict": "id already used with different content",
 }
@@ -46,13 +66,18 @@ def _timestamp_expr(col: str, src_type: str, naive_tz: str) -> str:
     if src_type.startswith("TIMESTAMP") and naive_tz == "UTC":
         return f"TRY_CAST({col} AS TIMESTAMP)"
     full = _utc(f"TRY_CAST({col} AS TIMESTAMPTZ)")
-    if src_type != "VARCHAR" or naive_tz != "UTC":
+    if src_type != "VARCHAR":
         return full
+    if naive_tz != "UTC":
+        return (
+            f"CASE WHEN NOT regexp_matches({col}, '{_ANY_OFFSET}') "
+            f"OR regexp_matches({col}, '{_GOOD_OFFSET}') THEN {full} END"
+        )
     # A plain TIMESTAMP cast ignores an explicit offset, so only strings without one (or
-    # with Z) take the fast path.
+    # with Z) take the fast path; the offset check runs only on the rare strings with one.
     return (
-        f"CASE WHEN regexp_matches({col}, '[T ][0-9:.]+[+-][0-9]{{2}}(:?[0-9]{{2}})?$') "
-        f"THEN {full} ELSE TRY_CAST({col} AS TIMESTAMP) END"
+        f"CASE WHEN NOT regexp_matches({col}, '{_ANY_OFFSET}') THEN TRY_CAST({col} AS TIMESTAMP) "
+        f"WHEN regexp_matches({col}, '{_GOOD_OFFSET}') THEN {full} END"
     )
 
 
@@ -129,6 +154,8 @@ def validate(
     now: datetime,
     skew_minutes: int,
     naive_tz: str = "UTC",
+    earliest: date = EARLIEST_DATE,
+    latest: date = LATEST_DATE,
 ) -> None:
     """Create the typed staging table with `__reason` and `__field` for rows that fail.
 
@@ -138,6 +165,8 @@ def validate(
         now: current time (UTC) for the future-timestamp check.
         skew_minutes: allowed clock skew.
         naive_tz: time zone of timestamps without an offset.
+        earliest: dates and timestamps before this day are quarantined as out_of_range.
+        latest: dates and timestamps after this day are quarantined as out_of_range.
     """
     register_sql(con)
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {STAGE})").fetchall())
@@ -157,6 +186,16 @@ def validate(
         values.append(f"{value} AS {_v(c.name)}")
         if reason and bad:
             checks.append((bad, reason, c.name))
+    # Year 0 or 10000 parses, but breaks every later reader of the warehouse.
+    low, high = f"DATE '{earliest.isoformat()}'", f"DATE '{latest.isoformat()}'"
+    for c in spec.columns:
+        if c.type in ("date", "timestamp"):
+            v = _v(c.name)
+            checks.append(
+                (f"({v} < {low} OR {v} >= {high} + INTERVAL 1 DAY)", "out_of_range", c.name)
+            )
+        elif c.name in NON_NEGATIVE and c.type in ("int", "float"):
+            checks.append((f"{_v(c.name)} < 0", "bad_value", c.name))
     stamp = now.replace(tzinfo=None).isoformat(sep=" ")
     limit = f"TIMESTAMP '{stamp}' + INTERVAL {int(skew_minutes)} MINUTE"
     for c in spec.columns:

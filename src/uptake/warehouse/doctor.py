@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import stat
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from uptake.ingest.identity import person_columns
+from uptake.ingest.validate import EARLIEST_DATE, LATEST_DATE
+from uptake.schema.ddl import NOT_STORED
 from uptake.schema.migrations import MIGRATIONS, current_version
 from uptake.schema.tables import TABLES
 from uptake.warehouse.sql import quote_ident
@@ -22,7 +25,10 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
 
 
 def run_checks(
-    con: duckdb.DuckDBPyConnection, secret_file: Path, fingerprint_now: str
+    con: duckdb.DuckDBPyConnection,
+    secret_file: Path,
+    fingerprint_now: str,
+    date_range: tuple[date, date] = (EARLIEST_DATE, LATEST_DATE),
 ) -> list[dict[str, Any]]:
     """Run every integrity check of a workspace's warehouse.
 
@@ -30,6 +36,7 @@ def run_checks(
         con: the warehouse connection (written to only by the final CHECKPOINT).
         secret_file: where the workspace keeps its secret (checked for permissions if present).
         fingerprint_now: `FINGERPRINT_PROBE` pseudonymised with the secret in use now.
+        date_range: plausible first and last day of stored dates and timestamps.
 
     Returns:
         One entry per check: {"check", "ok", "message"}.
@@ -101,6 +108,30 @@ def run_checks(
             or 0
         )
     add("identities", orphans == 0, f"{orphans} row(s) whose person key has no identity")
+
+    # Rows stored before the plausible-range rule existed can hold year 0, which breaks
+    # every metric run; doctor names them instead of reporting all well.
+    low, high = (f"DATE '{d.isoformat()}'" for d in date_range)
+    implausible: list[str] = []
+    for t in TABLES.values():
+        for c in t.columns:
+            if c.type in ("date", "timestamp") and (t.name, c.name) not in NOT_STORED:
+                col = quote_ident(c.stored_name)
+                n = int(
+                    _one(
+                        con,
+                        f"SELECT count(*) FROM {quote_ident(t.name)} WHERE {col} < {low} "
+                        f"OR {col} >= {high} + INTERVAL 1 DAY",
+                    )
+                    or 0
+                )
+                if n:
+                    implausible.append(f"{n} in {t.name}.{c.stored_name}")
+    add(
+        "plausible_dates",
+        not implausible,
+        f"dates outside {date_range[0]} … {date_range[1]}: {', '.join(implausible) or 'none'}",
+    )
 
     try:
         con.execute("CHECKPOINT")
