@@ -115,3 +115,34 @@ def test_read_only_workspace_refuses_writes_in_words(folder: Path) -> None:
             _events(ws, range(20, 21))
         with pytest.raises(WorkspaceError, match="read-only"):
             ws.refresh()
+
+
+STRONG_OTHER = "5d41402abc4b2a76b9719d911017c592e0c1a2b3c4d5e6f7"
+
+
+def test_writing_under_another_secret_is_refused_before_anything_is_written(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _people(workspace)
+    before = workspace.status()["tables"]
+    workspace.close()
+    monkeypatch.setenv("UPTAKE_SECRET", STRONG_OTHER)
+    ws = Workspace.open(workspace.path)
+    with pytest.raises(WorkspaceError, match="differs from the one this workspace was keyed"):
+        _events(ws, range(3))
+    with pytest.raises(WorkspaceError, match="differs"):
+        ws.ingest("events", [workspace.path / "nothing.csv"])
+    assert ws.status()["tables"] == before
+    ws.close()
+
+
+@pytest.mark.parametrize("weak", ["tiny", "x" * 64, "0123" * 12])
+def test_a_weak_secret_from_the_environment_is_refused(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, weak: str
+) -> None:
+    workspace.close()
+    monkeypatch.setenv("UPTAKE_SECRET", weak)
+    ws = Workspace.open(workspace.path)
+    with pytest.raises(WorkspaceError, match="too weak"):
+        ws.pseudonymise("someone@example.org")
+    ws.close()

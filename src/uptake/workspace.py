@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -76,6 +78,8 @@ class Workspace:
         folder = Path(path)
         if (folder / DB_FILE).exists():
             raise WorkspaceError(f"{folder}: already an uptake workspace")
+        if os.environ.get(SECRET_ENV):
+            _check_strength(os.environ[SECRET_ENV])
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / CONFIG_FILE).exists():
             (folder / CONFIG_FILE).write_text(default_toml(), encoding="utf-8")
@@ -150,6 +154,7 @@ class Workspace:
         if self._secret is None:
             env = os.environ.get(SECRET_ENV)
             if env:
+                _check_strength(env)
                 self._secret = env.encode()
             else:
                 p = self.path / SECRET_FILE
@@ -196,6 +201,7 @@ class Workspace:
             One result per file (and per table for vendor files feeding several).
         """
         self._writable("ingest")
+        self._same_secret()
         paths = [Path(f) for f in files]
         if not paths:
             raise InputError("no input files given")
@@ -236,6 +242,7 @@ class Workspace:
             The batch result.
         """
         self._writable("ingest")
+        self._same_secret()
         result = self._batch(table(table_name), now, None).run_frame(
             frame, source, "frame", None, []
         )
@@ -287,6 +294,18 @@ class Workspace:
     def _date_range(self) -> tuple[date, date]:
         ingest = self.settings.ingest
         return date.fromisoformat(ingest.earliest_date), date.fromisoformat(ingest.latest_date)
+
+    def _same_secret(self) -> None:
+        """Refuse to write under a secret other than the one the warehouse was keyed with."""
+        row = self.con.execute(
+            "SELECT value FROM workspace_meta WHERE key = 'secret_fingerprint'"
+        ).fetchone()
+        if row is not None and row[0] != self.pseudonymise(FINGERPRINT_PROBE):
+            raise WorkspaceError(
+                f"{self.path}: the secret in use differs from the one this workspace was "
+                "keyed with; ingesting would give the same people other keys",
+                hint=f"restore the workspace's secret file or set {SECRET_ENV} to its secret",
+            )
 
     @staticmethod
     def _connector(fmt: str | None) -> Any:
@@ -445,6 +464,23 @@ class Workspace:
     def newest_schema_version(self) -> int:
         """Newest schema version this uptake knows."""
         return max(m.version for m in MIGRATIONS)
+
+
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS_PER_CHAR = 3.0
+
+
+def _check_strength(secret: str) -> None:
+    """Refuse a secret that is short or repetitive: weak keys can be brute-forced back."""
+    counts = Counter(secret)
+    bits = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    if len(secret) < MIN_SECRET_LENGTH or bits < MIN_SECRET_BITS_PER_CHAR:
+        raise WorkspaceError(
+            f"{SECRET_ENV} is too weak: it needs at least {MIN_SECRET_LENGTH} characters and "
+            f"{MIN_SECRET_BITS_PER_CHAR:.0f} bits of entropy per character (it has "
+            f"{len(secret)} and {bits:.1f}); person keys made with it could be guessed back",
+            hint="generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`",
+        )
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "ingest" / "connectors" / "sampl
 def fixed_secret() -> Iterator[None]:
     """One pseudonymisation secret, so person keys (and what is ordered by them) never vary."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("UPTAKE_SECRET", "golden-output-secret")
+        mp.setenv("UPTAKE_SECRET", "golden-output-secret-7f3a9c1e5b2d8046af1c")
         mp.delenv("UPTAKE_WORKSPACE", raising=False)
         yield
 

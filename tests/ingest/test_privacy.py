@@ -89,13 +89,13 @@ def test_secret_never_written_to_database(tmp_path: Path) -> None:
 
 
 def test_secret_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("UPTAKE_SECRET", "from-the-vault")
+    monkeypatch.setenv("UPTAKE_SECRET", "from-the-vault-3f9a1c7e5b2d8046af1c9e7d")
     ws = Workspace.init(tmp_path / "ws")
     assert not (tmp_path / "ws" / "secret").exists()
     key = ws.pseudonymise("Someone@Example.org ")
     assert key == ws.pseudonymise("someone@example.org")
     ws.close()
-    monkeypatch.setenv("UPTAKE_SECRET", "another-secret")
+    monkeypatch.setenv("UPTAKE_SECRET", "another-secret-8b2e4f6a0c1d3e5f7a9b2c4d")
     ws = Workspace.open(tmp_path / "ws")
     assert ws.pseudonymise("someone@example.org") != key
     failed = {c["check"] for c in ws.doctor() if not c["ok"]}

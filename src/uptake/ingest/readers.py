@@ -228,7 +228,7 @@ def _csv_header(path: Path) -> list[str]:
 
 
 def _scan(path: Path) -> tuple[int, bool]:
-    """Physical line count of a file, and whether it is valid UTF-8 without a bare CR."""
+    """Physical line count of a file, and whether all of it is valid UTF-8."""
     lines, clean, last = 0, True, b"\n"
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as fh:
@@ -371,27 +371,12 @@ def _load_jsonl(
 ) -> Loaded:
     lines = "_stage_lines"
     try:
-        texts, raw = _physical_lines(path)
+        physical, clean = _scan(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot read as JSON Lines: {exc}") from None
     malformed = Malformed()
-    for i, text in enumerate(texts) if None in texts else ():
-        if text is None:
-            malformed.locators.append(f"{path.name}:line {i + 1}")
-            malformed.details.append("line is not valid UTF-8")
-            malformed.records.append(redact(raw(i)[:2000]) or "")
-    frame = pd.DataFrame({"j": pd.Series(texts, dtype=object)})
-    frame["n"] = np.arange(1, len(frame) + 1)
-    con.register("_jsonl_src", frame)
-    try:
-        # Line numbers are taken before blank lines are dropped, so locators stay physical.
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT n, CAST(j AS VARCHAR) AS j, "
-            "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' END, false) AS ok "
-            "FROM _jsonl_src WHERE j IS NOT NULL AND trim(j) <> ''"
-        )
-    finally:
-        con.unregister("_jsonl_src")
+    if not (clean and _jsonl_lines_fast(con, path, lines, physical)):
+        malformed = _jsonl_lines_exact(con, path, lines)
     first = con.execute(f"SELECT j FROM {lines} WHERE j IS NOT NULL ORDER BY n LIMIT 1").fetchone()
     any_ok = con.execute(f"SELECT coalesce(bool_or(ok), false) FROM {lines}").fetchone()
     if first and first[0].lstrip().startswith("[") and any_ok and not any_ok[0]:
@@ -416,6 +401,55 @@ def _load_jsonl(
     con.execute(f"DROP TABLE IF EXISTS {lines}")
     rows = _count(con) + len(malformed.locators)
     return Loaded(path, "jsonl", rows, malformed)
+
+
+def _jsonl_lines_fast(
+    con: duckdb.DuckDBPyConnection, path: Path, lines: str, physical: int
+) -> bool:
+    """Lines read by DuckDB in parallel, kept only if it saw every physical line."""
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT row_number() OVER () AS n, j, "
+            "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' END, false) AS ok "
+            f"FROM read_csv({_sql_str(path)}, columns = {{'j': 'VARCHAR'}}, header = false, "
+            "delim = chr(31), quote = '', escape = '', auto_detect = false, "
+            "strict_mode = false, encoding = 'utf-8')"
+        )
+    except duckdb.Error:
+        return False
+    row = con.execute(f"SELECT count(*) FROM {lines}").fetchone()
+    # Skipped blank lines or a mixed line ending would shift every later line number.
+    if row is not None and int(row[0]) == physical:
+        return True
+    con.execute(f"DROP TABLE IF EXISTS {lines}")
+    return False
+
+
+def _jsonl_lines_exact(con: duckdb.DuckDBPyConnection, path: Path, lines: str) -> Malformed:
+    """Lines read one by one: exact line numbers, and a non-UTF-8 line quarantined alone."""
+    try:
+        texts, raw = _physical_lines(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read as JSON Lines: {exc}") from None
+    malformed = Malformed()
+    for i, text in enumerate(texts) if None in texts else ():
+        if text is None:
+            malformed.locators.append(f"{path.name}:line {i + 1}")
+            malformed.details.append("line is not valid UTF-8")
+            malformed.records.append(redact(raw(i)[:2000]) or "")
+    frame = pd.DataFrame({"j": pd.Series(texts, dtype=object)})
+    frame["n"] = np.arange(1, len(frame) + 1)
+    con.register("_jsonl_src", frame)
+    try:
+        # Line numbers are taken before blank lines are dropped, so locators stay physical.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT n, CAST(j AS VARCHAR) AS j, "
+            "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' END, false) AS ok "
+            "FROM _jsonl_src WHERE j IS NOT NULL AND trim(j) <> ''"
+        )
+    finally:
+        con.unregister("_jsonl_src")
+    return malformed
 
 
 def _json_array_to_lines(con: duckdb.DuckDBPyConnection, path: Path, lines: str) -> None:
