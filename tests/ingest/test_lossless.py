@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,20 @@ def _quarantined(ws: Workspace) -> dict[str, str]:
     return {q["locator"]: q["reason"] for q in ws.quarantine()}
 
 
-def test_stray_quote_costs_one_line_of_2000(workspace: Workspace, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "stray",
+    [
+        lambda ln: ln.rstrip("\n") + '"\n',  # opens a field that swallows the next line
+        lambda ln: ln.replace(",copilot,", ',"copilot,', 1),
+        lambda ln: '"' + ln,
+    ],
+    ids=["line_end", "field_start", "line_start"],
+)
+def test_stray_quote_costs_one_line_of_2000(
+    workspace: Workspace, tmp_path: Path, stray: Callable[[str], str]
+) -> None:
     lines = _lines(write(rows("events", 2000), tmp_path / "e.csv"))
-    lines[2] = lines[2].replace(",copilot,", ',"copilot,', 1)
+    lines[2] = stray(lines[2])
     lines[1500] = lines[1500].replace("2026-", "someday-", 1)
     f = tmp_path / "stray.csv"
     f.write_text("".join(lines), encoding="utf-8")
