@@ -23,13 +23,13 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from ingest.connectors.test_connectors import CASES
 from uptake.cli import app
 from uptake.ingest.connectors import CONNECTORS
 from uptake.ingest.connectors.privacy import WITHHELD, Scrubber, allowed, looks_identifying
 from uptake.workspace import Workspace
 
 HERE = Path(__file__).parent / "connectors"
-SAMPLES = HERE / "samples"
 FIXTURES = HERE / "fixtures"
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -224,29 +224,8 @@ def _variants(tmp: Path) -> list[tuple[str, Path, dict[str, Any]]]:
     ]
 
 
-INPUTS: list[tuple[str, Path, dict[str, Any]]] = [
-    ("scim", SAMPLES / "scim_rfc7643_enterprise_user.json", {}),
-    ("github-copilot-usage", SAMPLES / "github_copilot_usage_metrics_user_level_example.json", {}),
-    (
-        "github-copilot-usage",
-        SAMPLES / "github_copilot_usage_metrics_enterprise_level_example.json",
-        {},
-    ),
-    ("github-copilot-seats", SAMPLES / "github_copilot_billing_seats_org.json", {}),
-    ("github-copilot-metrics", SAMPLES / "github_copilot_metrics_org.json", {}),
-    ("m365-copilot-usage", SAMPLES / "m365_copilot_usage_user_detail_v1.0.csv", {}),
-    ("m365-copilot-usage", SAMPLES / "m365_copilot_usage_user_detail_beta.json", {}),
-    ("m365-copilot-usage", SAMPLES / "m365_copilot_user_count_summary_v1.0.csv", {}),
-    ("m365-copilot-usage", SAMPLES / "m365_copilot_user_count_summary_beta.json", {}),
-    ("m365-copilot-usage", SAMPLES / "m365_copilot_user_count_trend_v1.0.csv", {}),
-    ("m365-copilot-usage", SAMPLES / "m365_copilot_user_count_trend_beta.json", {}),
-    ("otlp-genai", SAMPLES / "otlp_trace_export_request.json", {}),
-    ("otlp-genai", FIXTURES / "otlp_genai_spans.json", {}),
-    ("survey", FIXTURES / "qualtrics_export.csv", {"mapping": "qualtrics"}),
-    ("survey", FIXTURES / "google_forms_export.csv", {"mapping": "google_forms"}),
-    ("tickets", FIXTURES / "jira_export.csv", {"mapping": "jira"}),
-    ("tickets", FIXTURES / "servicenow_export.json", {"mapping": "servicenow"}),
-]
+# Every connector sample and fixture, the roster (SCIM) first so later files resolve to it.
+INPUTS = sorted(CASES, key=lambda case: case[0] != "scim")
 
 
 def _walk(node: Any, parent: str = "") -> Iterator[str]:

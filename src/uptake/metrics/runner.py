@@ -18,7 +18,7 @@ import pandas as pd
 from uptake.config import Settings
 from uptake.errors import EngineError, InputError, StaleFactsError
 from uptake.metrics import compute_all
-from uptake.metrics.facts import PERSON_DAY, STATE, refresh
+from uptake.metrics.facts import PERSON_DAY, pending, refresh
 from uptake.metrics.result import MetricsReport
 from uptake.warehouse.engine import DuckDBEngine, Engine
 
@@ -52,7 +52,7 @@ def run(
     if name not in ENGINES:
         raise InputError(f"unknown engine {name!r}; expected one of: {', '.join(ENGINES)}")
     eng = DuckDBEngine(con)
-    stale = facts_pending(eng, settings)
+    stale = pending(eng, settings.metrics)
     if stale:
         raise StaleFactsError(
             f"the metric facts are out of date: {stale}", hint="run `uptake refresh`"
@@ -90,32 +90,6 @@ def default_as_of(engine: Engine) -> tuple[date, str]:
     if day > today:
         return today, "today (activity is recorded after today)"
     return day, AS_OF_LAST_ACTIVE
-
-
-def facts_pending(engine: Engine, settings: Settings) -> str | None:
-    """Why the materialised facts lag the warehouse, or None when they are current.
-
-    Args:
-        engine: the DuckDB engine over the warehouse.
-        settings: the workspace's settings (week start).
-
-    Returns:
-        A reason in words, or None.
-    """
-    last_ingest = engine.execute(
-        engine.table("ingest_log").aggregate(top=engine.table("ingest_log").batch_id.max())
-    )["top"].iloc[0]
-    if last_ingest is None or pd.isna(last_ingest):
-        return None
-    if not engine.has(STATE):
-        return "they were never built"
-    state = engine.execute(engine.table(STATE))
-    values = dict(zip(state["key"].astype(str), state["value"].astype(str), strict=True))
-    if int(values.get("last_batch", "-1")) < int(last_ingest):
-        return "batches were ingested after the last refresh"
-    if values.get("week_start") != settings.metrics.week_start:
-        return "the week start setting changed"
-    return None
 
 
 def _run_spark(

@@ -39,7 +39,7 @@ from uptake.metrics.facts.build import (
     person_week_expr,
     segment_week_expr,
 )
-from uptake.metrics.facts.materialise import RefreshReport, refresh
+from uptake.metrics.facts.materialise import RefreshReport, pending, refresh
 
 __all__ = [
     "COUNTS",
@@ -54,6 +54,7 @@ __all__ = [
     "STATE",
     "RefreshReport",
     "licensed_weeks",
+    "pending",
     "person_day_expr",
     "person_tool_day_expr",
     "person_week_expr",

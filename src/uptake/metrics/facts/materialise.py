@@ -143,6 +143,26 @@ def refresh(engine: Engine, settings: MetricsSettings, *, full: bool = False) ->
     return report
 
 
+def pending(engine: Engine, settings: MetricsSettings) -> str | None:
+    """Why the materialised facts lag the warehouse, or None when they are current.
+
+    Reads only, so a read-only reader can ask before computing anything.
+
+    Args:
+        engine: the compute engine.
+        settings: metrics settings (week start).
+
+    Returns:
+        A reason in words, or None.
+    """
+    state = _state(engine)
+    if len(_new_batches(engine, int(state.get("last_batch", "-1")))):
+        return "batches were ingested after the last refresh" if state else "they were never built"
+    if state and state.get("week_start") != settings.week_start:
+        return "the week start setting changed"
+    return None
+
+
 def _new_batches(engine: Engine, last_batch: int) -> pd.DataFrame:
     cols = ["batch_id", "table_name", "min_ts", "max_ts", "rekeyed"]
     backend = getattr(engine, "backend", None)
