@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from uptake.workspace import Workspace
+
+# Exact-value tests and goldens compare numbers to the unit: they run with the noise off.
+# Privacy tests turn it on explicitly (monkeypatch the variable, or build a `Noise`).
+os.environ.setdefault("UPTAKE__PRIVACY__NOISE", "false")
 
 
 @pytest.fixture

@@ -374,9 +374,12 @@ class Workspace:
         Returns:
             The typed report; `report.to_dict()` is the `--json` document.
         """
+        from uptake.metrics.noise import noise_key
         from uptake.metrics.runner import run
 
-        return run(self.con, self.settings, as_of=as_of, by=by, engine=engine)
+        # The key lives only in memory: derived from the secret for each call, never stored.
+        key = noise_key(self.secret) if self.settings.privacy.noise else None
+        return run(self.con, self.settings, as_of=as_of, by=by, engine=engine, noise_key=key)
 
     def default_as_of(self) -> tuple[date, str]:
         """The date metrics use when none is given, and the rule that chose it, in words."""

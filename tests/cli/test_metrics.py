@@ -62,8 +62,10 @@ def test_json_contract(filled: Path) -> None:
         "min_group_size",
         "by",
         "currency",
+        "privacy",
         "metrics",
     ]
+    assert out["privacy"]["noise"] is False  # tests run with privacy.noise off
     assert (out["as_of"], out["window_days"], out["min_group_size"]) == ("2024-03-31", 28, 5)
     usage = out["metrics"]["usage_rate"]
     # 7 licensed, 5 with an event on 03-20.

@@ -30,6 +30,37 @@ def test_unsafe_group_size_is_refused(tmp_path: Path, k: int) -> None:
         load_settings(tmp_path, {"privacy.min_group_size": k})
 
 
+def test_noise_setting_defaults_on_and_env_switches_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tests/conftest.py turns noise off for exact-value tests; the default itself is on.
+    monkeypatch.delenv("UPTAKE__PRIVACY__NOISE", raising=False)
+    s = load_settings(tmp_path).privacy
+    assert (s.noise, s.epsilon, s.confidence) == (True, 1.0, 0.95)
+    monkeypatch.setenv("UPTAKE__PRIVACY__NOISE", "false")
+    assert load_settings(tmp_path).privacy.noise is False
+    (tmp_path / "uptake.toml").write_text("[privacy]\nepsilon = 0.5\nconfidence = 0.9\n")
+    s = load_settings(tmp_path).privacy
+    assert (s.epsilon, s.confidence) == (0.5, 0.9)
+    text = default_toml()
+    assert "# noise = true" in text and "as-of dates" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(0, "above 0"), (-1, "above 0"), (float("nan"), "above 0"), (10.5, "unsafe")],
+)
+def test_unsafe_epsilon_is_refused(tmp_path: Path, value: float, words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        load_settings(tmp_path, {"privacy.epsilon": value})
+
+
+@pytest.mark.parametrize("value", [0.5, 0.2, 0.999, 1.0])
+def test_confidence_outside_range_is_refused(tmp_path: Path, value: float) -> None:
+    with pytest.raises(ConfigError, match="confidence"):
+        load_settings(tmp_path, {"privacy.confidence": value})
+
+
 def test_bad_toml_and_unknown_keys(tmp_path: Path) -> None:
     (tmp_path / "uptake.toml").write_text("[privacy\n")
     with pytest.raises(ConfigError, match="not valid TOML"):

@@ -12,6 +12,7 @@ from uptake.config import MetricsSettings
 from uptake.errors import PrivacyError
 from uptake.metrics import SEGMENTS, compute_all
 from uptake.metrics.facts import refresh
+from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricsReport
 
 AS_OF = date(2024, 3, 31)
@@ -86,8 +87,10 @@ def test_document_shape_and_every_family(wh: Any) -> None:
         "min_group_size",
         "by",
         "currency",
+        "privacy",
         "metrics",
     ]
+    assert doc["privacy"] == {"min_group_size": K, **Noise.off().describe()}
     assert (doc["as_of"], doc["window_days"], doc["min_group_size"]) == ("2024-03-31", 28, K)
     expected = {
         "usage_rate",

@@ -88,3 +88,13 @@ def test_caption_words() -> None:
     )
     given = {**doc, "as_of_rule": "given"}
     assert charts.caption(given, None, window=False) == "as of 2026-11-30"
+
+
+def test_caption_states_the_noise_or_exact_counts() -> None:
+    doc = {"as_of": "2026-11-30", "as_of_rule": "given", "window_days": 28}
+    noisy = {**doc, "privacy": {"noise": True, "epsilon": 1.0, "error_bar": 3}}
+    assert charts.caption(noisy, 40) == (
+        "as of 2026-11-30 · 28-day window · n = 40 people · counts ±3 (noise, ε = 1.0)"
+    )
+    exact = {**doc, "privacy": {"noise": False, "epsilon": None, "error_bar": None}}
+    assert charts.caption(exact, 40).endswith("n = 40 people · exact counts")

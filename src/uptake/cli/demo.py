@@ -21,7 +21,7 @@ from rich.table import Table
 
 from uptake.cli import tables
 from uptake.cli.common import console, progress_bar
-from uptake.cli.render import headline_value
+from uptake.cli.render import headline_value, people_count
 from uptake.errors import InputError, WorkspaceError
 from uptake.ingest.pipeline import IngestResult
 from uptake.metrics.result import MetricsReport
@@ -253,9 +253,11 @@ def show(result: DemoResult, out: Console) -> None:
     t.add_column("value")
     t.add_column("n", justify="right")
     for name, text in headlines(report).items():
-        n = report[name].n
-        t.add_row(name, text, "" if n is None else f"{n:,}")
+        t.add_row(name, text, people_count(report, report[name]))
     out.print(t)
+    statement = report.privacy.get("statement")
+    if statement:
+        out.print(f"Privacy: {statement}.", highlight=False)
     secs = result.seconds
     out.print(
         f"Timings: simulate {secs['simulate']:.1f} s · ingest {secs['ingest']:.1f} s · "

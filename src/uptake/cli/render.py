@@ -30,6 +30,7 @@ __all__ = [
     "headline_table",
     "headline_value",
     "hidden_text",
+    "people_count",
     "render",
     "selected",
     "sortable_fields",
@@ -125,7 +126,7 @@ def render(report: MetricsReport, console: Console, options: RenderOptions | Non
 
 
 def header(report: MetricsReport) -> list[Text]:
-    """The lines above the tables: as-of and its rule, the window, k and the currency.
+    """The lines above the tables: as-of and its rule, the window, k, currency and the noise.
 
     Args:
         report: the metrics report.
@@ -152,7 +153,28 @@ def header(report: MetricsReport) -> list[Text]:
             style="dim",
         ),
     ]
+    statement = report.privacy.get("statement")
+    if statement:
+        # One line on every report: whether counts are noisy (and by how much) or exact.
+        lines.append(Text(f"Privacy: {statement}.", style="dim"))
     return lines
+
+
+def people_count(report: MetricsReport, r: MetricResult) -> str:
+    """A result's n for display, with its error bar (“1,843 ±3”) when it carries noise.
+
+    Args:
+        report: the report (its privacy statement holds the error bar).
+        r: one result.
+
+    Returns:
+        The formatted count, or "" when there is none.
+    """
+    if r.n is None or not r.available:
+        return ""
+    shown = labels.format_value(r.n, "people")
+    bar = r.noise.get("error_bar") if r.noisy else None
+    return f"{shown} ±{bar}" if bar is not None else shown
 
 
 def headline_value(report: MetricsReport, r: MetricResult) -> str:
@@ -199,7 +221,7 @@ def headline_table(report: MetricsReport, results: Sequence[MetricResult]) -> Ta
     t.add_column("n", justify="right")
     t.add_column("basis")
     for r in results:
-        n = "" if r.n is None or not r.available else labels.format_value(r.n, "people")
+        n = people_count(report, r)
         basis = (r.basis or r.spec.basis) if r.available else ""
         t.add_row(r.name, headline_value(report, r), n, basis)
     return t
@@ -210,7 +232,7 @@ def _print_metric(
 ) -> None:
     console.print()
     console.print(Rule(Text.assemble((r.name, "bold"), f" — {r.spec.label}"), align="left"))
-    n = "" if r.n is None else f"n = {labels.format_value(r.n, 'people')} people"
+    n = f"n = {people_count(report, r)} people" if r.n is not None else ""
     basis = r.basis or r.spec.basis
     console.print(Text(" · ".join(p for p in (n, f"basis: {basis}") if p), style="dim"))
     grid, lines, nested = _values_layout(report, r)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 
 class PrivacySettings(BaseModel):
-    """Privacy rules: how small a group may be before its numbers are hidden."""
+    """Privacy rules: the smallest group shown, and the noise that protects counts across dates."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -18,11 +18,48 @@ class PrivacySettings(BaseModel):
         description="Smallest group whose numbers are shown; never below 3.",
     )
 
+    noise: bool = Field(
+        True,
+        description=(
+            "Add calibrated random noise to published people counts, so that comparing two "
+            "as-of dates (e.g. around a leaver) cannot reveal one person; the same question "
+            "always gets the same answer. false: exact numbers, without that protection."
+        ),
+    )
+    epsilon: float = Field(
+        1.0,
+        description=(
+            "Privacy loss per released count per as-of date (smaller: more noise); "
+            "above 0, at most 10."
+        ),
+    )
+    confidence: float = Field(
+        0.95,
+        description="Level of the error bars stated beside noisy counts; between 0.5 and 0.999.",
+    )
+
     @field_validator("min_group_size")
     @classmethod
     def _safe_k(cls, v: int) -> int:
         if v < 3:
             raise ValueError(f"min_group_size {v} is unsafe: it must be at least 3")
+        return v
+
+    @field_validator("epsilon")
+    @classmethod
+    def _safe_epsilon(cls, v: float) -> float:
+        # Above 10 the noise (scale 1/ε) rounds to nothing: a promise the numbers cannot keep.
+        if not v > 0:
+            raise ValueError(f"epsilon {v} is invalid: it must be above 0")
+        if v > 10:
+            raise ValueError(f"epsilon {v} is unsafe: above 10 the noise hides no one")
+        return v
+
+    @field_validator("confidence")
+    @classmethod
+    def _sane_confidence(cls, v: float) -> float:
+        if not 0.5 < v < 0.999:
+            raise ValueError(f"confidence {v} must be between 0.5 and 0.999 (exclusive)")
         return v
 
 

@@ -28,6 +28,7 @@ from uptake.metrics.result import (
 
 if TYPE_CHECKING:
     from uptake.config import MetricsSettings
+    from uptake.metrics.noise import Noise
     from uptake.warehouse.engine import Engine
 
 __all__ = [
@@ -63,6 +64,7 @@ def compute_all(
     by: str | None = None,
     *,
     families: Sequence[str] | None = None,
+    noise: Noise | None = None,
 ) -> MetricsReport:
     """Compute every metric as of a date, reading the refreshed facts (never writing).
 
@@ -73,6 +75,8 @@ def compute_all(
         min_group_size: k; groups below it are suppressed (never below 3).
         by: segment dimension (one of `SEGMENTS`), or None.
         families: which families to run, in registry order (default all).
+        noise: seeded noise for published people counts (default off: exact); its
+            `as_of` is set to this computation's date, each as-of being its own release.
 
     Returns:
         The report: one result per metric, in family order (`as_of_rule` and `currency`
@@ -84,9 +88,12 @@ def compute_all(
         NotAvailableError: the warehouse holds data but its facts were never refreshed.
         InputError: unknown family or segment dimension.
     """
+    from dataclasses import replace
+
     from uptake.errors import InputError, NotAvailableError
     from uptake.metrics.context import MetricContext
     from uptake.metrics.families import FAMILIES, REGISTRY
+    from uptake.metrics.noise import Noise
     from uptake.metrics.privacy import check_k
     from uptake.metrics.segments import DIM_PERSON
 
@@ -104,7 +111,9 @@ def compute_all(
             "the metric facts have not been built: refresh them after ingest",
             needs=[DIM_PERSON],
         )
-    ctx = MetricContext(engine, as_of, settings, min_group_size, by)
+    noise = replace(noise or Noise.off(), as_of=as_of)
+    stated = noise.describe()
+    ctx = MetricContext(engine, as_of, settings, min_group_size, by, noise=noise)
     for name in (f for f in FAMILIES if f in chosen):
         module = REGISTRY[name]
         results = module.compute(ctx)
@@ -114,6 +123,10 @@ def compute_all(
             raise RuntimeError(f"family {name} returned {names}, declared {expected}")
         for res in results:
             check_public(res)
+            # A result is noisy only if noise was really applied (off: exact, no claim).
+            res.noisy = res.noisy and noise.enabled
+            if res.noisy:
+                res.noise = {k: stated[k] for k in ("epsilon", "error_bar", "confidence")}
             ctx.results[res.name] = res
     return MetricsReport(
         as_of=as_of,
@@ -121,4 +134,5 @@ def compute_all(
         min_group_size=min_group_size,
         results=dict(ctx.results),
         by=by,
+        privacy={"min_group_size": min_group_size, **stated},
     )

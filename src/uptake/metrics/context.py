@@ -9,6 +9,7 @@ import ibis
 
 from uptake.config import MetricsSettings
 from uptake.errors import InputError
+from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricResult
 from uptake.metrics.segments import SEGMENTS
 from uptake.warehouse.engine import Engine
@@ -31,6 +32,8 @@ class MetricContext:
     settings: MetricsSettings
     min_group_size: int
     by: str | None = None
+    # Seeded noise for published people counts (off: exact); `perturb` applies it to a frame.
+    noise: Noise = field(default_factory=Noise.off)
     # Results of the families computed so far, by metric name (vanity reads them).
     results: dict[str, MetricResult] = field(default_factory=dict, repr=False)
     _has: dict[str, bool] = field(default_factory=dict, repr=False)

@@ -118,6 +118,9 @@ class MetricResult:
         segments: one row per segment (suppressed where needed).
         weeks: one row per complete reporting week, whole population.
         notes: short caveats a reader must see next to the number.
+        noisy: whether its people counts carry `uptake.metrics.noise` (set by whoever
+            applies the noise; `compute_all` clears it when the noise is off).
+        noise: the noise's epsilon, error_bar and confidence, stamped by `compute_all`.
     """
 
     spec: MetricSpec
@@ -130,6 +133,8 @@ class MetricResult:
     segments: PublicRows | None = None
     weeks: PublicRows | None = None
     notes: tuple[str, ...] = ()
+    noisy: bool = False
+    noise: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -172,6 +177,8 @@ class MetricResult:
             out["suppressed"] = False
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.noisy:
+            out["noise"] = {k: self.noise.get(k) for k in ("epsilon", "error_bar", "confidence")}
         if self.weeks is not None:
             out["weeks"] = list(self.weeks)
         if self.by is not None:
@@ -238,6 +245,7 @@ class MetricsReport:
         by: the segment dimension, if any.
         currency: ISO 4217 code money values are in.
         results: one result per metric name, in family order.
+        privacy: min_group_size and what the noise is (`Noise.describe()`), for every surface.
     """
 
     as_of: date
@@ -247,6 +255,7 @@ class MetricsReport:
     by: str | None = None
     as_of_rule: str = "given"
     currency: str = "USD"
+    privacy: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> MetricResult:
         return self.results[name]
@@ -259,7 +268,7 @@ class MetricsReport:
 
         Returns:
             `{"as_of", "as_of_rule", "window_days", "min_group_size", "by", "currency",
-            "metrics": {name: result}}`.
+            "privacy", "metrics": {name: result}}`.
         """
         return {
             "as_of": self.as_of.isoformat(),
@@ -268,5 +277,6 @@ class MetricsReport:
             "min_group_size": self.min_group_size,
             "by": self.by,
             "currency": self.currency,
+            "privacy": dict(self.privacy),
             "metrics": {name: r.to_dict() for name, r in self.results.items()},
         }

@@ -16,9 +16,10 @@ import duckdb
 import pandas as pd
 
 from uptake.config import Settings
-from uptake.errors import EngineError, InputError, StaleFactsError
+from uptake.errors import EngineError, InputError, PrivacyError, StaleFactsError
 from uptake.metrics import compute_all
 from uptake.metrics.facts import PERSON_DAY, pending, refresh
+from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricsReport
 from uptake.warehouse.engine import DuckDBEngine, Engine
 
@@ -35,6 +36,7 @@ def run(
     as_of: date | None = None,
     by: str | None = None,
     engine: str | None = None,
+    noise_key: bytes | None = None,
 ) -> MetricsReport:
     """Every metric of a warehouse as of a date, on the chosen engine.
 
@@ -44,9 +46,14 @@ def run(
         as_of: last day included; None applies the one as-of rule (`default_as_of`).
         by: segment dimension, or None.
         engine: `duckdb` or `spark` (default from settings).
+        noise_key: the key of the seeded noise (`noise.noise_key` of the workspace secret);
+            needed when `privacy.noise` is on.
 
     Returns:
         The report, with `as_of_rule` saying how the date was chosen.
+
+    Raises:
+        PrivacyError: the noise is on but no key was given (never silently exact).
     """
     name = engine or settings.engine.default
     if name not in ENGINES:
@@ -61,10 +68,13 @@ def run(
         day, rule = default_as_of(eng)
     else:
         day, rule = as_of, AS_OF_GIVEN
+    noise = make_noise(settings, noise_key, day)
     if name == "duckdb":
-        report = compute_all(eng, day, settings.metrics, settings.privacy.min_group_size, by)
+        report = compute_all(
+            eng, day, settings.metrics, settings.privacy.min_group_size, by, noise=noise
+        )
     else:
-        report = _run_spark(con, settings, day, by)
+        report = _run_spark(con, settings, day, by, noise)
     report.as_of_rule = rule
     report.currency = settings.metrics.currency
     return report
@@ -92,8 +102,37 @@ def default_as_of(engine: Engine) -> tuple[date, str]:
     return day, AS_OF_LAST_ACTIVE
 
 
+def make_noise(settings: Settings, key: bytes | None, as_of: date) -> Noise:
+    """The noise of one as-of release, from the privacy settings.
+
+    Args:
+        settings: the workspace's settings (`privacy.noise`, `epsilon`, `confidence`).
+        key: the noise key, or None.
+        as_of: the release date.
+
+    Returns:
+        The noise (off when `privacy.noise` is false).
+
+    Raises:
+        PrivacyError: the noise is on and no key was given.
+    """
+    p = settings.privacy
+    if p.noise and not key:
+        raise PrivacyError(
+            "privacy.noise is on but no noise key was given: counts cannot be published exactly",
+            hint="compute metrics through Workspace.metrics, or set UPTAKE__PRIVACY__NOISE=false",
+        )
+    return Noise(
+        enabled=p.noise,
+        epsilon=p.epsilon,
+        confidence=p.confidence,
+        key=key if p.noise and key else b"",
+        as_of=as_of,
+    )
+
+
 def _run_spark(
-    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, by: str | None
+    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, by: str | None, noise: Noise
 ) -> MetricsReport:
     if importlib.util.find_spec("pyspark") is None:
         raise EngineError(
@@ -111,7 +150,8 @@ def _run_spark(
         eng = SparkEngine(lake, settings.engine)
         try:
             refresh(eng, settings.metrics, full=True)
-            return compute_all(eng, as_of, settings.metrics, settings.privacy.min_group_size, by)
+            k = settings.privacy.min_group_size
+            return compute_all(eng, as_of, settings.metrics, k, by, noise=noise)
         finally:
             eng.close()
     finally:

@@ -57,7 +57,7 @@ def hidden_reason(row: Mapping[str, Any], k: int | None) -> str | None:
 def caption(
     doc: Mapping[str, Any], n: Any = None, *, what: str = "people", window: bool = True
 ) -> str:
-    """The line under a chart's title: as-of and its rule, the window, and n.
+    """The line under a chart's title: as-of and its rule, the window, n and the noise.
 
     Args:
         doc: the report's JSON form.
@@ -66,7 +66,9 @@ def caption(
         window: whether the chart covers the current window (weekly charts do not).
 
     Returns:
-        e.g. "as of 2026-11-30 (the last day with activity) · 28-day window · n = 1,843 people".
+        e.g. "as of 2026-11-30 (the last day with activity) · 28-day window · n = 1,843 people
+        · counts ±3 (noise, ε = 1.0)", or "… · exact counts" with the noise off; documents
+        without a "privacy" entry say nothing about it.
     """
     rule = doc.get("as_of_rule")
     parts = [f"as of {doc.get('as_of')}" + (f" ({rule})" if rule and rule != "given" else "")]
@@ -74,6 +76,11 @@ def caption(
         parts.append(f"{doc['window_days']}-day window")
     if n is not None:
         parts.append(f"n = {int(n):,} {what}")
+    privacy = doc.get("privacy") or {}
+    if privacy.get("noise"):
+        parts.append(f"counts ±{privacy.get('error_bar')} (noise, ε = {privacy.get('epsilon')})")
+    elif "noise" in privacy:
+        parts.append("exact counts")
     return " · ".join(parts)
 
 

@@ -10,6 +10,11 @@ Reclaim candidates: seats of people who left, and unused seats — except new st
 or given the seat within `reclaim_grace_days` of `as_of`) and people on leave. The saving is
 the candidates' `monthly_cost` (per month and per year); seats without a cost are counted
 apart. `reclaim_candidates` lists them seat by seat for the admin surfaces.
+
+With `privacy.noise` on, the published people and seat counts carry the seeded noise of
+`uptake.metrics.noise` (after suppression, which decides on exact counts): `seats` is the sum
+of the noisy used, unused and unknown seats and utilisation is recomputed from the noisy
+counts, so the numbers shown agree with each other.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import pandas as pd
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_TOOL_DAY
 from uptake.metrics.groups import SEGMENT, group_rows, head
+from uptake.metrics.noise import Noise
 from uptake.metrics.privacy import TOTAL, suppress
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
@@ -168,6 +174,27 @@ def _aggregate(seats: pd.DataFrame, key: str | None) -> pd.DataFrame:
     return out
 
 
+# Seat counts (a person holds one seat per tool at most); `seats` is derived from the first three.
+SEAT_COUNTS = (
+    "used", "unused", "unknown", "reclaim_seats", "reclaim_unpriced",
+    "kept_new_starters", "kept_on_leave",
+)  # fmt: skip
+
+
+def _noisy(noise: Noise, frame: pd.DataFrame, *question: object) -> pd.DataFrame:
+    """The published counts with seeded noise; totals and shares recomputed from them."""
+    if not noise.enabled:
+        return frame
+    out = noise.perturb(frame, ["n"], ["group"], SPEC.name, *question)
+    # Seats are not people: a person may hold several, so they are not clipped to n.
+    out = noise.perturb(out, list(SEAT_COUNTS), ["group"], SPEC.name, *question, clip_to=None)
+    out["reclaim_unpriced"] = out[["reclaim_unpriced", "reclaim_seats"]].min(axis=1, skipna=False)
+    out["seats"] = out["used"] + out["unused"] + out["unknown"]
+    known = (out["used"] + out["unused"]).astype("Float64")
+    out["utilisation"] = (out["used"].astype("Float64") / known).where(known > 0)
+    return out
+
+
 def summarise(ctx: MetricContext, seats: pd.DataFrame) -> MetricResult:
     """The result: totals, per tool and per segment, each group suppressed below k.
 
@@ -180,18 +207,19 @@ def summarise(ctx: MetricContext, seats: pd.DataFrame) -> MetricResult:
     """
     k = ctx.min_group_size
     overall = suppress(_aggregate(seats, None).assign(group="\0all"), ["group"], "n", k)
-    values, why = head(overall.assign(group=TOTAL), "group")
-    res = MetricResult(SPEC, n=values.pop("n", None), suppressed=why)
+    overall = _noisy(ctx.noise, overall.assign(group=TOTAL), "all")
+    values, why = head(overall, "group")
+    res = MetricResult(SPEC, n=values.pop("n", None), suppressed=why, noisy=ctx.noise.enabled)
     res.values.update(values)
     res.values["window"] = {"start": ctx.window_start.isoformat(), "end": ctx.as_of.isoformat()}
     res.values["reclaim_rule"] = (
         f"seats of people who left, and unused seats except people on leave and new starters "
         f"(hired or seated within {ctx.settings.reclaim_grace_days} days)"
     )
-    tools = suppress(_aggregate(seats, "tool"), ["group"], "n", k)
+    tools = _noisy(ctx.noise, suppress(_aggregate(seats, "tool"), ["group"], "n", k), "tool")
     res.values["by_tool"] = group_rows(tools, ["group"], "group")
     if ctx.by is not None:
-        segs = suppress(_aggregate(seats, SEGMENT), ["group"], "n", k)
+        segs = _noisy(ctx.noise, suppress(_aggregate(seats, SEGMENT), ["group"], "n", k), ctx.by)
         res.by = ctx.by
         res.segments = group_rows(segs, ["group"], "group")
     return res
