@@ -24,7 +24,6 @@ NOW = datetime(2024, 4, 1)
 # A Sunday: the 28-day window is exactly the four complete weeks from 4 March.
 AS_OF = date(2024, 3, 31)
 WINDOW = [AS_OF - timedelta(days=27 - i) for i in range(28)]
-XFAIL = pytest.mark.xfail(strict=False, reason="cross-release suppression being built")
 
 
 @pytest.fixture
@@ -112,14 +111,12 @@ def test_attacker_recovers_a_small_team_from_an_unsafe_release(ws: Workspace) ->
     assert ("active", float(truth.loc[list(b), "active"].sum())) in hits
 
 
-@XFAIL
 def test_a_small_team_is_not_its_function_minus_the_other_team(ws: Workspace) -> None:
     _small_team_org(ws)
     found = attack(ws, AS_OF)
     assert found == [], summary(found)
 
 
-@XFAIL
 def test_a_team_lead_is_not_their_team_minus_their_reports(ws: Workspace) -> None:
     # Team T: the lead and 5 reports (by manager: "T (manager)", 5 people; by team: 6).
     # Team U: a director and 7 people; team V: 6 people without a manager, so that every
@@ -134,7 +131,6 @@ def test_a_team_lead_is_not_their_team_minus_their_reports(ws: Workspace) -> Non
     assert found == [], summary(found)
 
 
-@XFAIL
 def test_a_small_week_is_not_the_window_minus_the_other_weeks(ws: Workspace) -> None:
     # Team S (6 people) runs eligible high-stakes tasks every week, except in the week of
     # 18 March when only 2 of them do: that week's row is hidden, the window's is not.
@@ -192,7 +188,6 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Worksp
         w.close()
 
 
-@XFAIL
 @pytest.mark.slow
 def test_no_one_is_recovered_in_a_simulated_organisation(
     simulated: tuple[Workspace, date],

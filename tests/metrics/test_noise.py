@@ -250,3 +250,34 @@ def test_metrics_json_with_noise_on_end_to_end(
     exact = _json(folder, "2024-03-31")
     assert exact["privacy"]["noise"] is False and "noise" not in exact["metrics"]["licenses"]
     assert exact["metrics"]["licenses"]["n"] == 30
+
+
+def test_a_leaver_between_two_as_of_dates_stays_uncertain() -> None:
+    """Across releases: telling "left" from "stayed" from two noisy counts is bounded by ε.
+
+    A team of 20 on the first date is 19 (the leaver gone) or still 20 on the next. The
+    analyst sees both noisy counts and guesses "left" when the second is lower. For ε-DP on
+    the second count, no test does better than e^ε / (1 + e^ε) (0.731 at ε = 1) on a fair
+    coin of scenarios; exact numbers would give 1.0.
+    """
+    import math
+    from datetime import date, timedelta
+
+    key = noise_key("leaver-test-secret-0b6d2f9a4c7e1358")
+    right = 0
+    trials = 3000
+    for i in range(trials):
+        first = date(2020, 1, 1) + timedelta(days=2 * i)
+        left = i % 2 == 0
+        before = Noise(enabled=True, key=key, as_of=first).count(20, "usage_rate", "n", "team-a")
+        after_n = 19 if left else 20
+        after = Noise(enabled=True, key=key, as_of=first + timedelta(days=1)).count(
+            after_n, "usage_rate", "n", "team-a"
+        )
+        assert before is not None and after is not None
+        guess = after < before if after != before else (i // 2) % 2 == 0
+        right += guess == left
+    bound = math.exp(1.0) / (1 + math.exp(1.0))
+    # Three standard errors of a proportion over 3,000 trials: about 0.025.
+    assert right / trials <= bound + 3 * math.sqrt(bound * (1 - bound) / trials)
+    assert right / trials > 0.5  # the noise is not so large that the numbers mean nothing

@@ -15,9 +15,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
-from uptake.errors import NotAvailableError
+from uptake.errors import NotAvailableError, PrivacyError
+from uptake.metrics import disclosure
 from uptake.metrics.context import MetricContext
 from uptake.metrics.privacy import (
     REASON,
@@ -30,7 +32,14 @@ from uptake.metrics.privacy import (
 )
 from uptake.metrics.result import MetricResult, MetricSpec, PublicRows
 from uptake.metrics.result import not_available as _not_available
-from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, person_segments
+from uptake.metrics.segments import (
+    DIM_PERSON,
+    NO_SEGMENT,
+    SEGMENTS,
+    STATIC,
+    TENURE_BANDS,
+    person_segments,
+)
 from uptake.warehouse.engine import Engine
 
 SEGMENT = "segment"
@@ -147,6 +156,107 @@ def with_segment(
     )
 
 
+# -- the release plan ------------------------------------------------------------------------
+
+# When a leak can be closed in either of two dimensions, the later one gives way: teams are
+# what most people ask for; a manager's reports overlap their team almost entirely.
+KEEP_FIRST = ("team", "function", "role", "level", "location", "tenure", "cohort", "manager")
+
+# Plans already made in this process, by the population's memberships (a refresh that moves
+# anyone changes the digest, so a plan is never reused for different groups).
+_PLANS: dict[tuple[int, int], disclosure.Plan] = {}
+_PLANS_MAX = 64
+
+
+def release_members(
+    ctx: MetricContext, keys: Sequence[str], at: date | None = None
+) -> pd.DataFrame:
+    """Each person of a population with their segment in every dimension on a date.
+
+    Args:
+        ctx: metric context (dim_person must be built).
+        keys: the population's person keys (duplicates ignored).
+        at: date on which tenure is measured (default `ctx.as_of`).
+
+    Returns:
+        One row per person: `person_key` and one string column per dimension of `SEGMENTS`;
+        people outside the roster are `(none)` everywhere, as `with_segment` files them.
+    """
+    on = at or ctx.as_of
+    people = pd.DataFrame({"person_key": pd.unique(pd.Series(list(keys), dtype=object))})
+    if ctx.has(DIM_PERSON):
+        dim = ctx.engine.execute(
+            ctx.engine.table(DIM_PERSON).select("person_key", *STATIC, "hire_date")
+        ).drop_duplicates("person_key")
+        people = people.merge(dim, on="person_key", how="left")
+    for c in STATIC:
+        if c not in people.columns:
+            people[c] = None
+        people[c] = people[c].astype(object).where(people[c].notna(), NO_SEGMENT).astype(str)
+    if "hire_date" not in people.columns:
+        people["hire_date"] = None
+    hired = pd.to_datetime(people["hire_date"], errors="coerce")
+    days = (pd.Timestamp(on) - hired).dt.days
+    bands = pd.cut(days, [-np.inf, 90, 365, 3 * 365, np.inf], right=False, labels=TENURE_BANDS)
+    people["tenure"] = bands.astype(object).where(hired.notna(), NO_SEGMENT).astype(str)
+    return people[["person_key", *SEGMENTS]]
+
+
+def release_plan(
+    ctx: MetricContext, keys: Sequence[str], at: date | None = None
+) -> disclosure.Plan:
+    """The release-wide plan for one population: what every dimension may publish.
+
+    The same population gets the same plan whichever `--by` was asked, so combining the
+    outputs of every dimension is as safe as any one of them.
+
+    Args:
+        ctx: metric context.
+        keys: the population's person keys.
+        at: date on which tenure is measured (default `ctx.as_of`).
+
+    Returns:
+        The plan.
+    """
+    members = release_members(ctx, keys, at)
+    digest = int(pd.util.hash_pandas_object(members.sort_values("person_key"), index=False).sum())
+    key = (digest, ctx.min_group_size)
+    if key not in _PLANS:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = disclosure.plan(members, KEEP_FIRST, ctx.min_group_size)
+    return _PLANS[key]
+
+
+def release_hide(
+    ctx: MetricContext,
+    keys: Sequence[str],
+    frame: pd.DataFrame,
+    group_col: str = SEGMENT,
+    at: date | None = None,
+    dim: str | None = None,
+) -> np.ndarray:
+    """Rows of a segment frame that the release plan hides.
+
+    Args:
+        ctx: metric context (with `by`).
+        keys: the person keys of the population the frame counts.
+        frame: one row per segment (and `TOTAL` rows, never hidden here).
+        group_col: the segment column.
+        at: date on which tenure is measured (default `ctx.as_of`).
+        dim: the dimension the frame's groups belong to (default `ctx.by`).
+
+    Returns:
+        A boolean mask aligned with `frame`'s rows, for `suppressed_groups(hide=...)`.
+    """
+    dim = dim or ctx.by
+    if dim is None or not len(frame):
+        return np.zeros(len(frame), dtype=bool)
+    hidden = release_plan(ctx, keys, at).reasons(dim)
+    seg = frame[group_col].astype(object)
+    return (seg.isin(list(hidden)) & (seg != TOTAL)).to_numpy(dtype=bool)
+
+
 # -- suppression -----------------------------------------------------------------------------
 
 
@@ -157,6 +267,7 @@ def suppressed_groups(
     *,
     n_col: str = "n",
     partition_cols: Sequence[str] = (),
+    hide: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Run a per-group frame (with its `TOTAL` margin rows) through privacy suppression.
 
@@ -166,6 +277,7 @@ def suppressed_groups(
         group_col: the group column.
         n_col: the people count that decides suppression.
         partition_cols: columns splitting the frame into independent tables.
+        hide: rows the release plan hides (see `release_hide`), aligned with `frame`.
 
     Returns:
         The suppressed frame.
@@ -180,7 +292,12 @@ def suppressed_groups(
         out[group_col] = TOTAL
         return out
     return suppress(
-        frame, [group_col], n_col=n_col, k=ctx.min_group_size, partition_cols=partition_cols
+        frame,
+        [group_col],
+        n_col=n_col,
+        k=ctx.min_group_size,
+        partition_cols=partition_cols,
+        hide=hide,
     )
 
 
@@ -192,6 +309,8 @@ def grouped(
     derive: Derive | None = None,
     partition: Sequence[str] = (),
     n_col: str = "n",
+    people: Sequence[str] = (),
+    question: str = "",
 ) -> pd.DataFrame:
     """Aggregate a per-person table overall and per segment, then suppress small groups.
 
@@ -203,9 +322,14 @@ def grouped(
         derive: adds derived columns (rates) to the fetched frame.
         partition: columns splitting independent tables (e.g. week).
         n_col: the people count deciding suppression.
+        people: further columns counting people (besides `n_col`) that carry the release
+            noise when `privacy.noise` is on; `derive` then runs again on the noisy counts.
+        question: what the frame counts (the metric's name): part of every noise draw, so
+            two metrics never share a draw.
 
     Returns:
-        The suppressed frame: a `TOTAL` row per partition plus one row per segment.
+        The suppressed frame: a `TOTAL` row per partition plus one row per segment; with
+        noise, `attrs["noisy"]` is True.
     """
     total = (
         per_person.group_by(*partition).aggregate(**aggs(per_person))
@@ -214,6 +338,9 @@ def grouped(
     )
     frames = [ctx.engine.execute(total).assign(**{SEGMENT: TOTAL})]
     if ctx.by is not None:
+        if partition:
+            # The release plan is made per population; partitions would need one each.
+            raise PrivacyError("segment rows per partition need a release plan per partition")
         seg = with_segment(ctx, per_person)
         frames.append(ctx.engine.execute(seg.group_by(SEGMENT, *partition).aggregate(**aggs(seg))))
     filled = [f for f in frames if len(f)]
@@ -223,7 +350,50 @@ def grouped(
     # Row order decides ties between equally small complementary cells: make it stable.
     frame = frame.sort_values([*partition, SEGMENT], kind="stable").reset_index(drop=True)
     cols = [SEGMENT, *partition, *[c for c in frame.columns if c not in (SEGMENT, *partition)]]
-    return suppressed_groups(ctx, frame[cols], n_col=n_col, partition_cols=partition)
+    hide = None
+    if ctx.by is not None:
+        keys = ctx.engine.execute(per_person.select("person_key"))["person_key"]
+        hide = release_hide(ctx, keys.tolist(), frame)
+    out = suppressed_groups(ctx, frame[cols], n_col=n_col, partition_cols=partition, hide=hide)
+    return noisy(ctx, out, [n_col, *people], [SEGMENT, *partition], question, derive)
+
+
+def noisy(
+    ctx: MetricContext,
+    frame: pd.DataFrame,
+    people: Sequence[str],
+    keys: Sequence[str],
+    question: str,
+    derive: Derive | None = None,
+) -> pd.DataFrame:
+    """A suppressed frame with the release noise on its people counts (when it is on).
+
+    Suppression decides on exact counts first; the noisy counts are then what is shown and
+    what every rate is derived from, so the numbers on one row agree with each other.
+
+    Args:
+        ctx: metric context (its `noise`).
+        frame: the result of `suppress`.
+        people: the columns counting people (`n` first).
+        keys: the columns naming a row (group and partition).
+        question: what the frame counts (the metric's name).
+        derive: recomputes the derived columns from the counts.
+
+    Returns:
+        The frame, noisy and re-derived, with `attrs["noisy"]` set; unchanged when noise is off.
+    """
+    if not ctx.noise.enabled or not len(frame):
+        return frame
+    out = ctx.noise.perturb(frame, list(people), list(keys), question, ctx.by or "all")
+    if derive is not None:
+        shown = ~out[SUPPRESSED].to_numpy(dtype=bool)
+        again = derive(out.loc[shown].copy())
+        for c in again.columns:
+            if c in out.columns and c not in people and c not in keys:
+                out.loc[shown, c] = again[c].to_numpy()
+    out.attrs.update(frame.attrs)
+    out.attrs["noisy"] = True
+    return out
 
 
 def head(frame: pd.DataFrame, group_col: str = SEGMENT) -> tuple[dict[str, Any], Any]:
@@ -296,7 +466,14 @@ def result(
     n = values.pop("n", None)
     if why is None and empty is not None and not n:
         return _not_available(spec, empty)
-    out = MetricResult(spec, {**values, **extra}, n=n, suppressed=why, basis=basis)
+    out = MetricResult(
+        spec,
+        {**values, **extra},
+        n=n,
+        suppressed=why,
+        basis=basis,
+        noisy=bool(frame.attrs.get("noisy")),
+    )
     if ctx.by is not None and by_segment:
         out.by = ctx.by
         out.segments = segments if segments is not None else group_rows(frame, [group_col])
@@ -379,7 +556,9 @@ def weekly_result(
     frame = derive(frame.drop(columns="dimension"))
     frame["week"] = pd.to_datetime(frame["week"]).dt.date
     frame = frame.sort_values(["week", SEGMENT], kind="stable").reset_index(drop=True)
-    out = suppressed_groups(ctx, frame, partition_cols=["week"])
+    out = _weekly_suppressed(ctx, frame, weeks, eligible=(n == "elig_people"))
+    people = [c for c in ("n", "active", "elig_people") if c in out.columns]
+    out = noisy(ctx, out, people, [SEGMENT, "week"], spec.name, derive)
     rows = public_rows(out.sort_values(["week", SEGMENT], kind="stable"), [SEGMENT, "week"])
     totals = rows.where(lambda r: r[SEGMENT] == TOTAL).derive(
         lambda r: {k: v for k, v in r.items() if k != SEGMENT}
@@ -391,8 +570,53 @@ def weekly_result(
         n=latest.get("n"),
         suppressed=latest[SUPPRESSED] or None,
         weeks=totals,
+        noisy=bool(out.attrs.get("noisy")),
     )
     if ctx.by is not None:
         res.by = ctx.by
         res.segments = rows.where(lambda r: r[SEGMENT] != TOTAL)
     return res
+
+
+def _weekly_suppressed(
+    ctx: MetricContext, frame: pd.DataFrame, weeks: list[date], *, eligible: bool
+) -> pd.DataFrame:
+    """Suppress a weekly series so that no week of a segment can be derived.
+
+    Each week's population (licensed people, or those of them with eligible runs when the
+    series counts those) gets its own release plan. A segment hidden in any week, or hidden
+    in the window's plan, is hidden in every week: otherwise the window's value minus the
+    visible weeks (or the visible weeks summed) would give the hidden one.
+    """
+    if ctx.by is None:
+        return suppressed_groups(ctx, frame, partition_cols=["week"])
+    from uptake.metrics.facts import PERSON_DAY, PERSON_WEEK
+    from uptake.metrics.facts.build import licensed_weeks
+
+    held = licensed_on(ctx.engine, ctx.as_of)
+    weekly = licensed_weeks(ctx.engine, weeks)
+    if eligible:
+        days = ctx.engine.table(PERSON_DAY)
+        days = days.filter((days.day >= ctx.window_start) & (days.day <= ctx.as_of))
+        days = days.filter(days.elig > 0).select("person_key").distinct()
+        held = held.semi_join(days, held.person_key == days.person_key)
+        pw = ctx.engine.table(PERSON_WEEK)
+        pw = pw.filter(pw.elig > 0).select(pw_key=pw.person_key, pw_week=pw.week)
+        weekly = weekly.semi_join(
+            pw, (weekly.person_key == pw.pw_key) & (weekly.week == pw.pw_week)
+        )
+    window = ctx.engine.execute(held)["person_key"]
+    segs = set(release_plan(ctx, window.tolist()).reasons(ctx.by))
+    pairs = ctx.engine.execute(weekly)
+    pairs["week"] = pd.to_datetime(pairs["week"]).dt.date
+    for week, part in pairs.groupby("week", sort=True):
+        at = pd.Timestamp(str(week)).date() + timedelta(days=6)
+        segs |= set(release_plan(ctx, part["person_key"].tolist(), at).reasons(ctx.by))
+    seg = frame[SEGMENT].astype(object)
+    while True:
+        hide = (seg.isin(list(segs)) & (seg != TOTAL)).to_numpy(dtype=bool)
+        out = suppressed_groups(ctx, frame, partition_cols=["week"], hide=hide)
+        now = set(seg[out[SUPPRESSED].to_numpy(dtype=bool) & (seg != TOTAL).to_numpy()])
+        if now <= segs:
+            return out
+        segs |= now

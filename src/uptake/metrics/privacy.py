@@ -71,6 +71,7 @@ def suppress(
     k: int = 5,
     *,
     partition_cols: Sequence[str] = (),
+    hide: Any = None,
 ) -> pd.DataFrame:
     """Hide every group below k people, plus the complementary cells that would reveal one.
 
@@ -83,6 +84,9 @@ def suppress(
         k: minimum group size (at least 3).
         partition_cols: columns splitting the frame into independent tables (e.g. week),
             each suppressed on its own.
+        hide: rows to hide whatever their size (a boolean mask aligned with `frame`'s rows),
+            as the release-wide plan of `uptake.metrics.disclosure` decides; the table rule
+            then runs with them hidden.
 
     Returns:
         A copy with a boolean `suppressed` column and a `suppressed_reason` column ("small",
@@ -99,6 +103,9 @@ def suppress(
     out = frame.reset_index(drop=True).copy()
     n = pd.to_numeric(out[n_col], errors="coerce").fillna(0).to_numpy(dtype=float)
     hidden = np.zeros(len(out), dtype=bool)
+    forced = np.zeros(len(out), dtype=bool) if hide is None else np.asarray(hide, dtype=bool)
+    if len(forced) != len(out):
+        raise PrivacyError("suppress: the mask of rows to hide does not match the frame")
     if len(out):
         keys = out[group_cols].to_numpy(dtype=object)
         is_total = np.array([all(_is_total(v) for v in row) for row in keys], dtype=bool)
@@ -108,7 +115,7 @@ def suppress(
         else:
             parts = [np.arange(len(out))]
         for ix in parts:
-            hidden[ix] = _suppress_table(is_total[ix], n[ix], k)
+            hidden[ix] = _suppress_table(is_total[ix], n[ix], k, forced[ix])
     keep = set(group_cols) | set(partition_cols)
     for c in [c for c in out.columns if c not in keep]:
         kind = out[c].dtype.kind
@@ -132,9 +139,34 @@ def suppress(
     return out
 
 
-def _suppress_table(is_total: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
+def table_hidden(n: np.ndarray, k: int, forced: np.ndarray | None = None) -> np.ndarray:
+    """Hidden flags of the cells of one table whose total is public.
+
+    Args:
+        n: people per cell.
+        k: minimum group size.
+        forced: cells hidden whatever their size (the table rule runs with them hidden).
+
+    Returns:
+        One flag per cell.
+    """
+    cells = np.asarray(n, dtype=float)
+    is_total = np.zeros(len(cells) + 1, dtype=bool)
+    is_total[-1] = True
+    keep = np.zeros(len(cells) + 1, dtype=bool)
+    if forced is not None:
+        keep[:-1] = np.asarray(forced, dtype=bool)
+    both = np.append(cells, cells.sum())
+    return _suppress_table(is_total, both, k, keep)[:-1]
+
+
+def _suppress_table(
+    is_total: np.ndarray, n: np.ndarray, k: int, forced: np.ndarray | None = None
+) -> np.ndarray:
     """Hidden flags of one table; `is_total` marks its total row(s)."""
     hidden = (n > 0) & (n < k)
+    if forced is not None:
+        hidden |= forced & ~is_total
     cells = np.flatnonzero(~is_total)
     cell_n = n[cells]
     cell_hidden = hidden[cells]

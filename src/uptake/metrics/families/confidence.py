@@ -29,7 +29,13 @@ from sklearn.preprocessing import StandardScaler
 
 from uptake.metrics import stats
 from uptake.metrics.context import MetricContext
-from uptake.metrics.groups import SEGMENT, result, segment_frame, suppressed_groups
+from uptake.metrics.groups import (
+    SEGMENT,
+    release_hide,
+    result,
+    segment_frame,
+    suppressed_groups,
+)
 from uptake.metrics.privacy import TOTAL
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.segments import NO_SEGMENT
@@ -358,4 +364,6 @@ def _score_result(spec: MetricSpec, ctx: MetricContext, people: pd.DataFrame) ->
                 "median": float(np.median(x)) if len(x) else None,
             }
         )
-    return result(spec, ctx, suppressed_groups(ctx, pd.DataFrame(rows)), empty="responses.score")
+    frame = pd.DataFrame(rows)
+    hide = release_hide(ctx, people["person_key"].tolist(), frame) if seg is not None else None
+    return result(spec, ctx, suppressed_groups(ctx, frame, hide=hide), empty="responses.score")

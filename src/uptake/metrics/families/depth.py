@@ -109,7 +109,8 @@ def depth_of_use(ctx: MetricContext) -> MetricResult:
     def aggs(t: ibis.Table) -> dict[str, ibis.Value]:
         return {"n": t.count(), **{c: t[c].sum() for c in RUN_COLS}}
 
-    frame = grouped(ctx, window_runs(ctx), aggs, derive=_derive)
+    # Run counts are sums over many runs per person, not people: only `n` carries noise.
+    frame = grouped(ctx, window_runs(ctx), aggs, derive=_derive, question=DEPTH_OF_USE.name)
     return result(
         DEPTH_OF_USE,
         ctx,

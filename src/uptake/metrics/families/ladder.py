@@ -46,7 +46,7 @@ from uptake.metrics.groups import (
     ratio,
     result,
 )
-from uptake.metrics.privacy import TOTAL, public_rows, suppress
+from uptake.metrics.privacy import SUPPRESSED, TOTAL, public_rows, suppress
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.segments import DIM_PERSON
 
@@ -281,7 +281,9 @@ def distribution(ctx: MetricContext, rules: str) -> MetricResult:
     """
     t = person_inputs(ctx, ctx.as_of)
     t = t.mutate(level=level_expr(t, ctx.settings, rules))
-    frame = grouped(ctx, t, _level_counts, derive=_shares)
+    frame = grouped(
+        ctx, t, _level_counts, derive=_shares, people=LEVELS, question=ADOPTION_LADDER.name
+    )
     return result(
         ADOPTION_LADDER,
         ctx,
@@ -480,6 +482,13 @@ def transitions(ctx: MetricContext, rules: str) -> MetricResult:
     full = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
     full = full[["from", "n", "up", "down", *to_cols]]
     out = suppress(full, ["from"], "n", ctx.min_group_size)
+    # Rows of nobody describe no one and stay shown.
+    rows = ((out["from"] != TOTAL) & (full["n"] > 0)).to_numpy()
+    if (out[SUPPRESSED].to_numpy(dtype=bool) & rows).any():
+        # A cross-tab with both margins public (the total row here, each week's distribution
+        # in `weeks`) lets hidden rows be solved for from the margins; rather than a linked
+        # suppression, the rows are shown all together or not at all.
+        out = suppress(full, ["from"], "n", ctx.min_group_size, hide=rows)
     values, why = head(out, "from")
     res = MetricResult(
         LADDER_TRANSITIONS,

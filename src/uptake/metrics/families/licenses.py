@@ -27,7 +27,7 @@ import pandas as pd
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_TOOL_DAY
-from uptake.metrics.groups import SEGMENT, group_rows, head
+from uptake.metrics.groups import SEGMENT, group_rows, head, release_hide
 from uptake.metrics.noise import Noise
 from uptake.metrics.privacy import TOTAL, suppress
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
@@ -219,7 +219,9 @@ def summarise(ctx: MetricContext, seats: pd.DataFrame) -> MetricResult:
     tools = _noisy(ctx.noise, suppress(_aggregate(seats, "tool"), ["group"], "n", k), "tool")
     res.values["by_tool"] = group_rows(tools, ["group"], "group")
     if ctx.by is not None:
-        segs = _noisy(ctx.noise, suppress(_aggregate(seats, SEGMENT), ["group"], "n", k), ctx.by)
+        table = _aggregate(seats, SEGMENT)
+        hide = release_hide(ctx, seats["person_key"].tolist(), table, "group")
+        segs = _noisy(ctx.noise, suppress(table, ["group"], "n", k, hide=hide), ctx.by)
         res.by = ctx.by
         res.segments = group_rows(segs, ["group"], "group")
     return res

@@ -25,7 +25,7 @@ from scipy import stats
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.families.ladder import BASIS, basis, history
-from uptake.metrics.groups import SEGMENT, complete_weeks, group_rows, head
+from uptake.metrics.groups import SEGMENT, complete_weeks, group_rows, head, release_hide
 from uptake.metrics.privacy import TOTAL, population_rows, suppress
 from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
@@ -194,7 +194,9 @@ def _group_table(ctx: MetricContext, frame: pd.DataFrame, col: str | None) -> pd
         out = suppress(table, ["group"], "n", ctx.min_group_size)
         out["group"] = TOTAL
         return out
-    return suppress(table, ["group"], "n", ctx.min_group_size)
+    dim = ctx.by if col == SEGMENT else col
+    hide = release_hide(ctx, frame["person_key"].tolist(), table, "group", dim=dim)
+    return suppress(table, ["group"], "n", ctx.min_group_size, hide=hide)
 
 
 def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> MetricResult:

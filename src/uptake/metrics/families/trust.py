@@ -25,6 +25,7 @@ from uptake.metrics.groups import (
     SEGMENT,
     group_rows,
     head,
+    release_hide,
     result,
     suppressed_groups,
     with_segment,
@@ -157,7 +158,9 @@ def override_rate(ctx: MetricContext) -> MetricResult:
         sf = sf[[SEGMENT, "n", "decisions", "override_rate"]].sort_values(
             SEGMENT, ignore_index=True
         )
-        segments = group_rows(suppressed_groups(ctx, sf), [SEGMENT])
+        deciders = ctx.engine.execute(d.select("person_key").distinct())["person_key"]
+        hide = release_hide(ctx, deciders.tolist(), sf)
+        segments = group_rows(suppressed_groups(ctx, sf, hide=hide), [SEGMENT])
     res = result(
         OVERRIDE_RATE,
         ctx,

@@ -105,7 +105,9 @@ def usage_rate(ctx: MetricContext) -> MetricResult:
     def derive(f: pd.DataFrame) -> pd.DataFrame:
         return f.assign(rate=ratio(f["active"], f["n"]))
 
-    frame = grouped(ctx, window_activity(ctx), aggs, derive=derive)
+    frame = grouped(
+        ctx, window_activity(ctx), aggs, derive=derive, people=["active"], question=USAGE_RATE.name
+    )
     return result(
         USAGE_RATE,
         ctx,

@@ -149,7 +149,14 @@ def segments(
         shares = {f"{x}_share": ratio(f[x], f["n"]) for x in SEGMENT_NAMES}
         return f.assign(**shares, habitual_plus_share=ratio(f["power"] + f["habitual"], f["n"]))
 
-    frame = grouped(ctx, person_segments(ctx, weeks, habitual), aggs, derive=derive)
+    frame = grouped(
+        ctx,
+        person_segments(ctx, weeks, habitual),
+        aggs,
+        derive=derive,
+        people=SEGMENT_NAMES,
+        question=spec.name,
+    )
     return result(
         spec,
         ctx,

@@ -73,7 +73,9 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
             values[key] = found.values.get(field)
     if unavailable:
         values["not_available"] = unavailable
-    out = MetricResult(SPEC, values, n=usage.n, basis=ladder.basis)
+    out = MetricResult(
+        SPEC, values, n=usage.n, basis=ladder.basis, noisy=usage.noisy or ladder.noisy
+    )
     if ctx.by is not None and usage.segments is not None and ladder.segments is not None:
         out.by = ctx.by
         out.segments = _segments(usage.segments, ladder.segments)

@@ -1,0 +1,303 @@
+"""Release-wide disclosure control: no group below k can be derived from published groups.
+
+Suppression inside one table (`privacy.suppress`) stops "total minus the visible cells".
+An analyst who combines tables goes further: a function minus one of its teams is the other
+team; a team lead's team minus the lead's reports (the `manager` segment) is the lead. This
+module decides, for one population (the people a metric counts on one as-of date), which
+segments of *every* dimension may be published, so that the answer does not depend on which
+`--by` was asked and combining all of them is as safe as any one.
+
+The model. Each published group's additive values (people counts, sums of per-person
+numbers) are linear in the per-person values, so an analyst can derive exactly the linear
+combinations in the row space of the published groups' membership matrix. People who belong
+to exactly the same published groups (an *atom*) are indistinguishable: every derivable
+combination is constant on an atom, so what can be derived is a combination of atom totals.
+A leak is a derivable combination supported on fewer than k people; because it is supported
+on whole atoms it involves only atoms below k. The check, exact for every set of small atoms
+that together count fewer than k people:
+
+* with V an orthonormal basis of the row space in atom coordinates, a set S of atoms carries a
+  derivable combination exactly when the principal block V_S V_Sᵀ has an eigenvalue of 1;
+* a single atom leaks when its leverage ‖V_a‖² is 1; for larger sets, the atom where the
+  combination is largest must have leverage plus |coupling| to the others of at least 1
+  (Gershgorin), which prunes the search; if the search would still be too large, a stricter
+  test (every small atom's column lies in the span of the atoms of k or more people) decides.
+
+While a leak remains, one published group that its derivation uses is hidden: from the
+dimension least worth keeping (the caller orders them; uptake gives up reporting lines first
+and teams last), the smallest first. That dimension's table is then re-suppressed so a
+hidden cell never stands alone against its total. Hiding only removes rows, so the loop
+ends; at worst only the total (a group of at least k) remains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from uptake.metrics.privacy import check_k, table_hidden
+from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
+
+# Eigenvalues and leverages within this of 1 count as 1 (float error on 0/1 matrices).
+_TOL = 1e-7
+# Combinations of small atoms examined before falling back to the stricter span test.
+_MAX_COMBOS = 50_000
+
+
+@dataclass
+class Plan:
+    """Which segments of each dimension a release hides, and why.
+
+    Attributes:
+        k: the minimum group size.
+        people: the population's size.
+        hidden: dimension → segment → reason ("small" or "complementary").
+        rounds: cross-dimension hiding rounds the plan needed.
+    """
+
+    k: int
+    people: int
+    hidden: dict[str, dict[str, SuppressReason]] = field(default_factory=dict)
+    rounds: int = 0
+
+    @property
+    def total_hidden(self) -> bool:
+        """Whether the whole population counts fewer than k people (then all is hidden)."""
+        return 0 < self.people < self.k
+
+    def reasons(self, dim: str) -> dict[str, SuppressReason]:
+        """The hidden segments of one dimension with why.
+
+        Args:
+            dim: a dimension of the plan.
+
+        Returns:
+            Segment → reason.
+        """
+        return dict(self.hidden.get(dim, {}))
+
+
+def plan(members: pd.DataFrame, dims: Sequence[str], k: int) -> Plan:
+    """Decide which segments of every dimension one population may publish.
+
+    Args:
+        members: one row per person of the population, one string column per dimension
+            (the person's segment in it).
+        dims: the dimensions published for this population, most worth keeping first:
+            when a leak can be closed by hiding a group of either of two dimensions, the
+            later dimension's group goes.
+        k: minimum group size (at least 3).
+
+    Returns:
+        The plan: hidden segments per dimension, with reasons.
+    """
+    check_k(k)
+    dims = list(dims)
+    frame = members[dims].astype(str).reset_index(drop=True)
+    out = Plan(k=k, people=len(frame))
+    counts = {d: frame[d].value_counts(sort=False) for d in dims}
+    if out.total_hidden:
+        out.hidden = {d: dict.fromkeys(counts[d].index.astype(str), SMALL) for d in dims}
+        return out
+    for d in dims:
+        out.hidden[d] = _within(counts[d], k, {})
+    if not len(frame):
+        return out
+    codes = {d: pd.Categorical(frame[d]) for d in dims}
+    while True:
+        leak = _find_leak(frame, dims, codes, out.hidden, k)
+        if leak is None:
+            return out
+        d, seg = _choose(dims, leak, counts)
+        out.hidden[d][seg] = COMPLEMENTARY
+        out.hidden[d] = _within(counts[d], k, out.hidden[d])
+        out.rounds += 1
+
+
+def _within(
+    counts: pd.Series, k: int, forced: dict[str, SuppressReason]
+) -> dict[str, SuppressReason]:
+    """One dimension's table suppression, keeping the cells already hidden."""
+    labels = [str(s) for s in counts.index]
+    n = counts.to_numpy(dtype=float)
+    keep = np.array([s in forced for s in labels], dtype=bool)
+    hide = table_hidden(n, k, keep)
+    out: dict[str, SuppressReason] = {}
+    for s, h, size in zip(labels, hide, n, strict=True):
+        if h:
+            out[s] = forced.get(s, SMALL if size < k else COMPLEMENTARY)
+    return out
+
+
+@dataclass
+class _Atoms:
+    sizes: np.ndarray  # people per atom
+    rows: list[tuple[str, str]]  # published groups: (dimension, segment); ("", "") = total
+    matrix: np.ndarray  # groups × atoms, 0/1
+    basis: np.ndarray  # atoms × rank, orthonormal basis of the row space
+    member_atom: np.ndarray  # atom index of each person
+
+
+def _atoms(
+    frame: pd.DataFrame,
+    dims: Sequence[str],
+    codes: dict[str, pd.Categorical],
+    hidden: dict[str, dict[str, SuppressReason]],
+) -> _Atoms:
+    """The atoms of the published groups and an orthonormal basis of their row space."""
+    sig = np.zeros((len(frame), len(dims)), dtype=np.int64)
+    for j, d in enumerate(dims):
+        cat = codes[d]
+        shown = np.array([str(c) not in hidden[d] for c in cat.categories], dtype=bool)
+        c = np.asarray(cat.codes, dtype=np.int64)
+        sig[:, j] = np.where(shown[c], c, -1)
+    uniq, member_atom, sizes = np.unique(sig, axis=0, return_inverse=True, return_counts=True)
+    member_atom = member_atom.reshape(-1)
+    rows: list[tuple[str, str]] = [("", "")]
+    cols: list[np.ndarray] = [np.ones(len(uniq))]
+    for j, d in enumerate(dims):
+        cats = codes[d].categories
+        for code in np.unique(uniq[:, j]):
+            if code < 0:
+                continue
+            rows.append((d, str(cats[code])))
+            cols.append((uniq[:, j] == code).astype(float))
+    matrix = np.vstack(cols)
+    # The Gram matrix is groups × groups: small even when there are many atoms.
+    gram = matrix @ matrix.T
+    vals, vecs = np.linalg.eigh(gram)
+    keep = vals > max(vals.max(initial=0.0), 1.0) * 1e-10
+    basis = matrix.T @ (vecs[:, keep] / np.sqrt(vals[keep]))
+    return _Atoms(sizes, rows, matrix, basis, member_atom)
+
+
+def _leaks(at: _Atoms, k: int) -> list[int] | None:
+    """A set of atoms (fewer than k people in all) carrying a derivable combination."""
+    small = np.flatnonzero(at.sizes < k)
+    if small.size == 0:
+        return None
+    vs = at.basis[small]
+    block = vs @ vs.T
+    lev = np.diag(block).copy()
+    mag = np.abs(block)
+    sizes = at.sizes[small]
+    budget = [_MAX_COMBOS]
+    # Anchor each search on the atom where the leaking combination is largest in absolute
+    # value: for it, leverage plus the |P| to the other atoms must reach 1 (Gershgorin), which
+    # prunes almost every branch; trying every atom as the anchor misses no combination.
+    for i in np.argsort(-lev, kind="stable"):
+        if lev[i] >= 1 - _TOL:
+            return [int(small[i])]
+    for i in np.argsort(-lev, kind="stable"):
+        need = 1 - _TOL - lev[i]
+        room = k - 1 - int(sizes[i])
+        if room <= 0:
+            continue
+        row = mag[i].copy()
+        row[i] = 0.0
+        cand = [int(j) for j in np.argsort(-row, kind="stable") if row[j] > 1e-9]
+        cand = [j for j in cand if sizes[j] <= room]
+        try:
+            found = _grow([int(i)], cand, 0, room, need, row, sizes, block, budget)
+        except _TooMany:
+            return _strict(at, k)
+        if found is not None:
+            return [int(small[j]) for j in found]
+    return None
+
+
+def _grow(
+    chosen: list[int],
+    cand: list[int],
+    start: int,
+    room: int,
+    need: float,
+    row: np.ndarray,
+    sizes: np.ndarray,
+    block: np.ndarray,
+    budget: list[int],
+) -> list[int] | None:
+    """Depth-first: add atoms to `chosen` while the anchor's row can still reach 1."""
+    for pos in range(start, len(cand)):
+        j = cand[pos]
+        size = int(sizes[j])
+        if size > room:
+            continue
+        # The best this branch can add is `room` more atoms of at most row[j] each.
+        if row[j] * room < need:
+            return None
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooMany
+        s = [*chosen, j]
+        left = need - row[j]
+        if left <= 0 and np.linalg.eigvalsh(block[np.ix_(s, s)]).max() >= 1 - _TOL:
+            return s
+        found = _grow(s, cand, pos + 1, room - size, left, row, sizes, block, budget)
+        if found is not None:
+            return found
+    return None
+
+
+class _TooMany(Exception):
+    """The combination search would be too large: use the stricter test."""
+
+
+def _strict(at: _Atoms, k: int) -> list[int] | None:
+    """A small atom outside the span of the atoms of k or more people, if any."""
+    big = at.sizes >= k
+    small = np.flatnonzero(~big)
+    if not big.any():
+        return [int(small[0])] if small.size else None
+    span = at.matrix[:, big]
+    u, s, _ = np.linalg.svd(span, full_matrices=False)
+    u = u[:, s > s.max() * 1e-10]
+    for a in small:
+        col = at.matrix[:, a]
+        if np.linalg.norm(col - u @ (u.T @ col)) > 1e-6:
+            return [int(a)]
+    return None
+
+
+def _find_leak(
+    frame: pd.DataFrame,
+    dims: Sequence[str],
+    codes: dict[str, pd.Categorical],
+    hidden: dict[str, dict[str, SuppressReason]],
+    k: int,
+) -> tuple[_Atoms, list[int]] | None:
+    at = _atoms(frame, dims, codes, hidden)
+    leak = _leaks(at, k)
+    return None if leak is None else (at, leak)
+
+
+def _choose(
+    dims: Sequence[str],
+    leak: tuple[_Atoms, list[int]],
+    counts: dict[str, pd.Series],
+) -> tuple[str, str]:
+    """The published group to hide next, among those the leaking combination uses.
+
+    The combination is solved for in terms of the published groups (least squares on the
+    membership matrix); hiding any group with a non-zero coefficient breaks that derivation.
+    """
+    at, atoms = leak
+    block = at.basis[atoms]
+    vals, vecs = np.linalg.eigh(block @ block.T)
+    z = np.zeros(at.matrix.shape[1])
+    if vals.size and vals[-1] >= 1 - _TOL:
+        z[atoms] = vecs[:, -1]
+        coef, *_ = np.linalg.lstsq(at.matrix.T, z, rcond=None)
+        used = np.abs(coef) > 1e-6
+    else:
+        # The stricter test's find: any group holding the atom.
+        used = at.matrix[:, atoms].sum(axis=1) > 0
+    candidates = [at.rows[i] for i in np.flatnonzero(used) if at.rows[i] != ("", "")]
+    if not candidates:
+        candidates = [r for r in at.rows if r != ("", "")]
+    # Dimensions listed later are given up first; within one, the smallest group.
+    candidates.sort(key=lambda r: (-dims.index(r[0]), int(counts[r[0]].get(r[1], 0)), r[1]))
+    return candidates[0]

@@ -1,0 +1,201 @@
+"""The release-wide plan: no group below k can be derived by combining published groups."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from uptake.errors import PrivacyError
+from uptake.metrics.disclosure import plan
+from uptake.metrics.groups import KEEP_FIRST
+from uptake.metrics.privacy import suppress, table_hidden
+from uptake.metrics.segments import SEGMENTS
+
+K = 5
+
+
+def _org(spec: list[tuple[dict[str, str], int]]) -> pd.DataFrame:
+    rows: list[dict[str, str]] = []
+    for seg, n in spec:
+        rows += [dict(seg)] * n
+    return pd.DataFrame(rows)
+
+
+def _published(members: pd.DataFrame, dims: list[str], hidden: dict[str, dict[str, str]]):
+    """Indicator vectors (over people) of every published group, total first."""
+    groups = [np.ones(len(members))]
+    for d in dims:
+        for seg in sorted(members[d].unique()):
+            if seg not in hidden[d]:
+                groups.append((members[d] == seg).to_numpy(dtype=float))
+    return np.vstack(groups)
+
+
+def _derivable(g: np.ndarray, people: tuple[int, ...]) -> bool:
+    """Whether some combination supported on exactly these people lies in the row space."""
+    rest = [i for i in range(g.shape[1]) if i not in people]
+    full = np.linalg.matrix_rank(g)
+    return bool(np.linalg.matrix_rank(g[:, rest]) < full) if rest else full > 0
+
+
+def _brute_leaks(members: pd.DataFrame, dims: list[str], hidden, k: int) -> list[tuple[int, ...]]:
+    """Every set of 1 … k−1 people an analyst can single out: exhaustive, for small orgs."""
+    g = _published(members, dims, hidden)
+    found = []
+    for size in range(1, k):
+        for people in itertools.combinations(range(len(members)), size):
+            if _derivable(g, people):
+                found.append(people)
+        if found:
+            break
+    return found
+
+
+def test_a_small_team_is_not_its_function_minus_the_other_team() -> None:
+    m = _org(
+        [
+            ({"team": "A", "function": "F"}, 7),
+            ({"team": "B", "function": "F"}, 3),
+            ({"team": "C", "function": "G"}, 8),
+            ({"team": "D", "function": "G"}, 6),
+        ]
+    )
+    p = plan(m, ["team", "function"], K)
+    assert p.hidden["team"]["B"] == "small"
+    # F − A = B: the function and its other team are never both shown.
+    assert "F" in p.hidden["function"] or "A" in p.hidden["team"]
+    assert p.rounds >= 1
+    assert _brute_leaks(m, ["team", "function"], p.hidden, K) == []
+
+
+def test_a_team_lead_is_not_their_team_minus_their_reports() -> None:
+    # A team of 6: the lead (reports to "boss") and 5 reports ("T (manager)").
+    m = _org(
+        [
+            ({"team": "T", "manager": "boss"}, 1),
+            ({"team": "T", "manager": "T (manager)"}, 5),
+            ({"team": "U", "manager": "boss"}, 6),
+            ({"team": "U", "manager": "U (manager)"}, 6),
+        ]
+    )
+    p = plan(m, ["team", "manager"], K)
+    shown_team = "T" not in p.hidden["team"]
+    shown_reports = "T (manager)" not in p.hidden["manager"]
+    # The manager rule: team and team-minus-manager are never both published exactly.
+    assert not (shown_team and shown_reports)
+    assert _brute_leaks(m, ["team", "manager"], p.hidden, K) == []
+
+
+def test_before_the_plan_the_same_orgs_leak() -> None:
+    """The brute-force oracle is not vacuous: within-table suppression alone leaks."""
+    m = _org(
+        [
+            ({"team": "T", "manager": "boss"}, 1),
+            ({"team": "T", "manager": "T (manager)"}, 5),
+            ({"team": "U", "manager": "boss"}, 6),
+            ({"team": "U", "manager": "U (manager)"}, 6),
+        ]
+    )
+    only_tables = {d: {} for d in ["team", "manager"]}
+    assert _brute_leaks(m, ["team", "manager"], only_tables, K)
+
+
+def test_crossing_dimensions_without_structure_publish_everything() -> None:
+    # Margins of a cross-tab do not determine its cells: nothing needs hiding.
+    rng = np.random.default_rng(3)
+    m = pd.DataFrame(
+        {
+            "function": rng.integers(0, 4, 200).astype(str),
+            "location": rng.integers(0, 3, 200).astype(str),
+            "tenure": rng.integers(0, 4, 200).astype(str),
+        }
+    )
+    p = plan(m, ["function", "location", "tenure"], K)
+    assert all(not v for v in p.hidden.values())
+
+
+def test_a_population_below_k_hides_everything() -> None:
+    m = _org([({"team": "A"}, 2), ({"team": "B"}, 2)])
+    p = plan(m, ["team"], K)
+    assert p.total_hidden
+    assert p.hidden["team"] == {"A": "small", "B": "small"}
+
+
+def test_the_plan_refuses_an_unsafe_k() -> None:
+    with pytest.raises(PrivacyError):
+        plan(_org([({"team": "A"}, 9)]), ["team"], 2)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(0, 2)),
+        min_size=5,
+        max_size=13,
+    ),
+    st.sampled_from([3, 4]),
+)
+def test_no_small_set_is_derivable_after_the_plan(
+    people: list[tuple[int, int, int]], k: int
+) -> None:
+    """Exhaustive check on small random organisations: no 1 … k−1 people can be singled out.
+
+    `function` nests `team` (team t belongs to function t % 3 here), `manager` crosses both:
+    the three shapes of differencing (nested, crossing, reports-in-team).
+    """
+    m = pd.DataFrame(
+        {
+            "team": [f"t{t}" for _, t, _ in people],
+            "function": [f"f{t % 3}" for _, t, _ in people],
+            "manager": [f"m{g}" for g, _, _ in people],
+            "location": [f"l{loc}" for _, _, loc in people],
+        }
+    )
+    dims = ["team", "function", "manager", "location"]
+    p = plan(m, dims, k)
+    if p.total_hidden:
+        return
+    assert _brute_leaks(m, dims, p.hidden, k) == []
+
+
+def test_suppress_honours_rows_to_hide() -> None:
+    frame = pd.DataFrame({"g": ["(all)", "a", "b", "c"], "n": [30, 10, 10, 10]})
+    out = suppress(frame, ["g"], k=K, hide=np.array([False, True, False, False]))
+    hidden = dict(zip(out["g"], out["suppressed"], strict=True))
+    # A forced cell never stands alone against the total: a partner goes with it.
+    assert hidden["a"] and sum(hidden[x] for x in "abc") == 2
+    assert set(out.loc[out["suppressed"], "suppressed_reason"]) == {"complementary"}
+    with pytest.raises(PrivacyError):
+        suppress(frame, ["g"], k=K, hide=np.array([True]))
+
+
+def test_table_hidden_keeps_forced_cells_and_adds_a_partner() -> None:
+    flags = table_hidden(np.array([2.0, 9.0, 8.0]), K)
+    assert flags.tolist() == [True, False, True]
+    forced = table_hidden(np.array([6.0, 9.0, 8.0]), K, np.array([True, False, False]))
+    assert forced.tolist() == [True, False, True]
+
+
+def test_teams_are_kept_before_their_function() -> None:
+    # Each function is a small leadership team plus one team: function − team = leadership.
+    m = _org(
+        [
+            ({"team": "f-lead", "function": "F"}, 2),
+            ({"team": "f-1", "function": "F"}, 9),
+            ({"team": "g-lead", "function": "G"}, 3),
+            ({"team": "g-1", "function": "G"}, 8),
+        ]
+    )
+    p = plan(m, ["team", "function"], K)
+    assert "f-1" not in p.hidden["team"] and "g-1" not in p.hidden["team"]
+    assert set(p.hidden["function"]) == {"F", "G"}
+    assert _brute_leaks(m, ["team", "function"], p.hidden, K) == []
+
+
+def test_the_release_order_names_every_dimension_once() -> None:
+    assert sorted(KEEP_FIRST) == sorted(SEGMENTS)
