@@ -33,6 +33,7 @@ from uptake.schema.tables import BATCH_COLUMN, Table
 Progress = Callable[[str], None]
 RESOLVED = "_stage_resolved"
 DECIDED = "_stage_decided"
+JSON_WITHHELD = "[withheld: not readable as JSON, so identifiers cannot be told apart]"
 
 
 @dataclass
@@ -139,6 +140,7 @@ class BatchIngest:
             loaded.locator,
             started,
             [],
+            scrub_json=True,
         )
 
     def run_frame(
@@ -163,6 +165,9 @@ class BatchIngest:
             lambda r: locators[r - 1],
             started,
             extra_quarantine,
+            # Connectors keep only allow-listed, non-identifying vendor fields in `attrs`; a
+            # frame handed in as canonical input (`Workspace.ingest_frame`) is scrubbed.
+            scrub_json=fmt == "frame",
         )
 
     def _session(self) -> None:
@@ -180,10 +185,14 @@ class BatchIngest:
         locator: Callable[[int], str],
         started: float,
         extra: list[Quarantined],
+        *,
+        scrub_json: bool = False,
     ) -> IngestResult:
         con = self.con
         self.progress("validate")
         validate(con, self.spec, self.now, self.skew, self.naive_tz, *self.date_range)
+        if scrub_json:
+            self._scrub_json()
         if self.manage_tx:
             con.execute("BEGIN TRANSACTION")
         try:
@@ -230,7 +239,7 @@ class BatchIngest:
         try:
             drop_stage(self.con)
             self.con.execute(f"DROP VIEW IF EXISTS {RESOLVED}")
-            for t in (TYPED, DECIDED, "_idmap"):
+            for t in (TYPED, DECIDED, "_idmap", "_json_map"):
                 self.con.execute(f"DROP TABLE IF EXISTS {t}")
         except duckdb.Error:
             if self.manage_tx:
@@ -263,6 +272,9 @@ class BatchIngest:
         col = self.spec.column(name)
         if col.person:
             return "a pseudonymised identifier"
+        if col.type in ("json", "list"):
+            # Its identifier fields cannot be told apart when it does not parse.
+            return "a value withheld as it may hold identifiers"
         text = str(value)
         return repr(redact(text[:200]) if col.text or col.type == "string" else text[:200])
 
@@ -284,6 +296,58 @@ class BatchIngest:
             else:
                 safe[k] = v
         return json.dumps(safe, default=str)
+
+    def _scrub_json(self) -> None:
+        """Make the JSON cells (`attrs` and the like) of valid rows safe to store.
+
+        Identifier-like keys get the pseudonym of their value and every other string is
+        redacted, as in quarantined records. Each distinct value is scrubbed once in Python;
+        only values that change are written back, through a join on a (raw, safe) table, so a
+        file without JSON cells pays one scan of an empty column.
+        """
+        con = self.con
+        for c in self.spec.columns:
+            if c.type != "json" or (self.spec.name, c.name) in NOT_STORED:
+                continue
+            col = _q(c.name)
+            distinct = con.execute(
+                f"SELECT DISTINCT {col} FROM {TYPED} WHERE {col} IS NOT NULL AND __reason IS NULL"
+            ).fetchall()
+            if not distinct:
+                continue
+            raws, safes, unreadable = [], [], []
+            for (raw,) in distinct:
+                safe = _safe_attrs(raw, self._pseudonymise)
+                if safe is None:
+                    unreadable.append(raw)
+                elif safe != raw:
+                    raws.append(raw)
+                    safes.append(safe)
+            if unreadable:
+                # A value that cannot be walked cannot be checked, so it is not stored.
+                con.execute(
+                    f"UPDATE {TYPED} SET __reason = 'bad_json', __field = ? "
+                    f"WHERE {col} IN (SELECT unnest(?::VARCHAR[])) AND __reason IS NULL",
+                    [c.name, unreadable],
+                )
+            if not raws:
+                continue
+            con.register("_json_map_df", pd.DataFrame({"raw": raws, "safe": safes}))
+            try:
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE _json_map AS SELECT CAST(raw AS VARCHAR) AS raw, "
+                    "CAST(safe AS VARCHAR) AS safe FROM _json_map_df"
+                )
+            finally:
+                con.unregister("_json_map_df")
+            con.execute(
+                f"UPDATE {TYPED} SET {col} = m.safe FROM _json_map m "
+                f"WHERE {TYPED}.{col} = m.raw AND {TYPED}.__reason IS NULL"
+            )
+            con.execute("DROP TABLE IF EXISTS _json_map")
+
+    def _pseudonymise(self, identifier: str) -> str:
+        return identity.pseudonymise(self.secret, identifier)
 
     def _resolve(self) -> int:
         """Replace raw identifiers by person keys; a roster also claims its aliases."""
@@ -526,10 +590,30 @@ class BatchIngest:
 def _safe_json(text: str, pseudonymise: Callable[[str], str]) -> str:
     """A JSON cell with identifier-like fields pseudonymised and the rest redacted."""
     try:
+        return Scrubber(pseudonymise).record(json.loads(text))
+    except (ValueError, RecursionError):
+        # Not JSON (or nested too deeply), so identifier fields cannot be told apart.
+        return JSON_WITHHELD
+
+
+def _safe_attrs(text: str, pseudonymise: Callable[[str], str]) -> str | None:
+    """An accepted JSON cell scrubbed (see `Scrubber.value`); unchanged text when already safe.
+
+    The text is returned as given when scrubbing changes nothing, so harmless cells keep their
+    exact bytes (and re-ingesting a file still finds its rows duplicates).
+
+    Returns:
+        The safe JSON text, or None when the value cannot be walked (nested too deeply, or
+        JSON to DuckDB but not to Python): it cannot be checked, so it must not be stored.
+    """
+    try:
         value = json.loads(text)
-    except ValueError:
-        return redact(text) or ""
-    return Scrubber(pseudonymise).record(value)
+        safe = Scrubber(pseudonymise).value(value)
+    except (ValueError, RecursionError):
+        return None
+    if safe == value:
+        return text
+    return json.dumps(safe, ensure_ascii=False)
 
 
 def _isnull(v: Any) -> bool:

@@ -136,6 +136,22 @@ class Scrubber:
         text = json.dumps(safe, default=str, ensure_ascii=False)
         return text[:4000]
 
+    def value(self, value: Any) -> Any:
+        """A parsed JSON value of an accepted row, scrubbed but whole (never truncated).
+
+        Values under identifier-like keys become their pseudonym, those identifiers are
+        replaced wherever else they occur in the value, every other string (and every key that
+        holds personal data) is redacted; numbers, booleans and nulls are kept.
+
+        Args:
+            value: a parsed JSON value (object, array or scalar).
+
+        Returns:
+            The scrubbed value, of the same shape.
+        """
+        self._collect(value, identifying=False, key="")
+        return self._scrub(value, identifying=False, key="", keys=True)
+
     def text(self, text: str | None) -> str | None:
         """A detail or message with every identifier seen so far pseudonymised, then redacted.
 
@@ -168,7 +184,7 @@ class Scrubber:
             if len(text) >= 2:
                 self.found.add(text)
 
-    def _scrub(self, node: Any, *, identifying: bool, key: str) -> Any:
+    def _scrub(self, node: Any, *, identifying: bool, key: str, keys: bool = False) -> Any:
         if isinstance(node, dict):
             name = node.get("key")
             kv = isinstance(name, str) and "value" in node and len(node) <= 2
@@ -177,10 +193,12 @@ class Scrubber:
                 inner = identifying or self._identifying(k)
                 if kv:
                     inner = k == "value" and self._identifying(str(name))
-                out[k] = self._scrub(v, identifying=inner, key=k)
+                # A key may itself be personal data (`{"ann@corp.example": 3}`).
+                name_out = self._replace(redact(k) or "") if keys and isinstance(k, str) else k
+                out[name_out] = self._scrub(v, identifying=inner, key=k, keys=keys)
             return out
         if isinstance(node, list | tuple):
-            return [self._scrub(v, identifying=identifying, key=key) for v in node]
+            return [self._scrub(v, identifying=identifying, key=key, keys=keys) for v in node]
         if isinstance(node, bool | float) or node is None:
             return node
         if not isinstance(node, str | int):
@@ -189,7 +207,8 @@ class Scrubber:
             text = str(node).strip()
             return self._key(text) if text else node
         if isinstance(node, str):
-            return redact(self._replace(node))
+            # Redacting after the replacement would turn a pseudonym's digits into `[number]`.
+            return self._replace(redact(node) or "") if keys else redact(self._replace(node))
         return node
 
     def _replace(self, text: str) -> str:
