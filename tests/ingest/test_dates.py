@@ -33,21 +33,55 @@ def test_offsets_outside_the_real_range_are_bad_timestamps(
         "2026-03-02T10:00:00+25:00",
         "2026-03-02T10:00:00+05:30:45",
         "2026-03-02T10:00:00-15:00",
+        "2026-03-02T10:00:00+14:30",
         "2026-03-02T10:00:00+05:30",
         "2026-03-02T10:00:00-12:00",
         "2026-03-02T10:00:00+1400",
     ]
     f = _events_with(tmp_path, "ts", stamps, suffix)
     [r] = workspace.ingest("events", [f], now=FROZEN_NOW, refresh=False)
-    assert (r.accepted, r.quarantined) == (3, 3)
+    assert (r.accepted, r.quarantined) == (3, 4)
     line = 2 if suffix == "csv" else 1
-    assert _reasons(workspace) == {f"e.{suffix}:line {line + i}": "bad_timestamp" for i in range(3)}
+    assert _reasons(workspace) == {f"e.{suffix}:line {line + i}": "bad_timestamp" for i in range(4)}
     got = workspace.con.execute("SELECT CAST(ts AS VARCHAR) FROM events ORDER BY ts").fetchall()
     assert got == [
         ("2026-03-01 20:00:00",),
         ("2026-03-02 04:30:00",),
         ("2026-03-02 22:00:00",),
     ]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+def test_dates_given_a_timestamp_with_a_bad_offset_are_bad_dates(
+    workspace: Workspace, tmp_path: Path, suffix: str
+) -> None:
+    """A date column takes a timestamp's calendar day as written, if its offset is a real one."""
+    bad = [
+        "2024-03-01T09:00:00+25:00",
+        "2024-03-01T09:00:00+05:30:45",
+        "2024-03-01T09:00:00-15:00",
+        "2024-03-01T09:00:00+14:30",
+        "2024-03-01 09:00:00+99",
+    ]
+    good = [
+        "2024-03-01",
+        "2024-03-01T00:30:00+02:00",  # 29 February in UTC: the day written is kept
+        "2024-03-01T23:30:00-05:00",  # 2 March in UTC
+        "2024-03-01T09:00:00Z",
+        "2024-03-01T09:00:00+1400",
+        "2024-03-01 09:00:00",
+    ]
+    people = rows("people", len(bad) + len(good))
+    for r, v in zip(people, bad + good, strict=True):
+        r["hire_date"] = v
+    [r] = workspace.ingest("people", [write(people, tmp_path / f"p.{suffix}")], now=FROZEN_NOW)
+    assert (r.rows, r.accepted, r.by_reason) == (11, 6, {"bad_date": 5})
+    line = 2 if suffix == "csv" else 1
+    assert _reasons(workspace) == {f"p.{suffix}:line {line + i}": "bad_date" for i in range(5)}
+    got = workspace.con.execute("SELECT DISTINCT CAST(hire_date AS VARCHAR) FROM people")
+    assert got.fetchall() == [("2024-03-01",)]
+    details = [q["detail"] for q in workspace.quarantine()]
+    assert all(d.startswith("field hire_date: not an ISO 8601 date") for d in details)
 
 
 def test_offsets_are_checked_with_a_local_naive_zone(tmp_path: Path) -> None:

@@ -57,6 +57,19 @@ def test_stray_quote_costs_one_line_of_2000(
     assert not [c for c in workspace.doctor() if not c["ok"]]
 
 
+def test_bad_offsets_in_a_date_column_cost_their_lines_only(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    people = rows("people", 500)
+    people[10]["hire_date"] = "2024-03-01T09:00:00+25:00"
+    people[20]["hire_date"] = "2024-03-01T09:00:00+05:30:45"
+    people[30]["hire_date"] = "2024-03-01T09:00:00+05:30"
+    [r] = workspace.ingest("people", [write(people, tmp_path / "p.csv")], now=FROZEN_NOW)
+    assert (r.rows, r.accepted, r.duplicates, r.quarantined) == (500, 498, 0, 2)
+    assert _quarantined(workspace) == {"p.csv:line 12": "bad_date", "p.csv:line 22": "bad_date"}
+    assert not [c for c in workspace.doctor() if not c["ok"]]
+
+
 def test_mixed_line_endings_are_accepted(workspace: Workspace, tmp_path: Path) -> None:
     lines = _lines(write(rows("events", 40), tmp_path / "e.csv"))
     mixed = "".join(ln.rstrip("\r\n") + ("\r\n" if i % 3 else "\n") for i, ln in enumerate(lines))

@@ -30,7 +30,7 @@ NON_NEGATIVE = {
 # Real offsets lie within ±14:00 and have no seconds; anything else written as an offset is
 # refused rather than parsed into a wrong instant or dropped by the offset-blind cast.
 _ANY_OFFSET = "[T ][0-9:.]+[+-][0-9:]+$"
-_GOOD_OFFSET = "[T ][0-9:.]+[+-](0[0-9]|1[0-3]|14)(:?[0-5][0-9])?$"
+_GOOD_OFFSET = "[T ][0-9:.]+[+-]((0[0-9]|1[0-3])(:?[0-5][0-9])?|14(:?00)?)$"
 
 EARLIEST_DATE = date(1950, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -39,7 +39,7 @@ REASON_TEXT = {
     "missing_required": "required field is empty",
     "bad_type": "value has the wrong type",
     "bad_timestamp": "not an ISO 8601 timestamp",
-    "bad_date": "not an ISO 8601 date",
+    "bad_date": "not an ISO 8601 date (a timestamp's offset must lie within ±14:00)",
     "future_timestamp": "timestamp lies in the future beyond the allowed clock skew",
     "bad_enum": "value is not one of the allowed values",
     "bad_json": "not valid JSON",
@@ -117,9 +117,15 @@ def _typed_expr(c: Column, src_type: str, naive_tz: str) -> tuple[str, str | Non
         return value, "bad_timestamp", f"{col} IS NOT NULL AND {v} IS NULL"
     if c.type == "date":
         if is_text:
+            # A timestamp in a date column stands for the calendar day written in it (an
+            # offset does not move `2024-03-01T00:30:00+02:00` to 29 February), but its offset
+            # must be a real one, as in a timestamp column. Only strings longer than a date
+            # pay for the offset check.
             value = (
-                f"coalesce(TRY_CAST({col} AS DATE), "
-                f"CAST({_utc(f'TRY_CAST({col} AS TIMESTAMPTZ)')} AS DATE))"
+                f"CASE WHEN length({col}) > 10 AND regexp_matches({col}, '{_ANY_OFFSET}') "
+                f"AND NOT regexp_matches({col}, '{_GOOD_OFFSET}') THEN NULL "
+                f"ELSE coalesce(TRY_CAST({col} AS DATE), "
+                f"CAST({_utc(f'TRY_CAST({col} AS TIMESTAMPTZ)')} AS DATE)) END"
             )
         else:
             value = f"TRY_CAST({col} AS DATE)"
