@@ -18,10 +18,49 @@ from uptake.warehouse.sql import quote_ident
 
 FINGERPRINT_PROBE = "uptake:secret-fingerprint"
 
+# Days every reader of the warehouse can represent (pandas' nanosecond timestamps span
+# 1677-09-21 … 2262-04-11; Python dates start in year 1): the metric refresh refuses stored
+# values outside them whatever plausible range the ingest settings allow.
+READABLE_DATES = (date(1678, 1, 1), date(2261, 12, 31))
+
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     row = con.execute(sql).fetchone()
     return row[0] if row else None
+
+
+def implausible_dates(
+    con: duckdb.DuckDBPyConnection,
+    date_range: tuple[date, date] = (EARLIEST_DATE, LATEST_DATE),
+) -> list[str]:
+    """Stored dates and timestamps outside a range, counted per column.
+
+    Args:
+        con: the warehouse connection.
+        date_range: first and last plausible day.
+
+    Returns:
+        One entry per column holding such values, e.g. `3 in events.ts`; empty when none.
+    """
+    low, high = (f"DATE '{d.isoformat()}'" for d in date_range)
+    found: list[str] = []
+    for t in TABLES.values():
+        names = [
+            c.stored_name
+            for c in t.columns
+            if c.type in ("date", "timestamp") and (t.name, c.name) not in NOT_STORED
+        ]
+        if not names:
+            continue
+        # One scan per table, every date and timestamp column counted in it.
+        counts = ", ".join(
+            f"count(*) FILTER ({quote_ident(n)} < {low} OR {quote_ident(n)} >= {high} "
+            "+ INTERVAL 1 DAY)"
+            for n in names
+        )
+        row = con.execute(f"SELECT {counts} FROM {quote_ident(t.name)}").fetchone() or ()
+        found += [f"{int(k)} in {t.name}.{n}" for n, k in zip(names, row, strict=True) if k]
+    return found
 
 
 def run_checks(
@@ -111,22 +150,7 @@ def run_checks(
 
     # Rows stored before the plausible-range rule existed can hold year 0, which breaks
     # every metric run; doctor names them instead of reporting all well.
-    low, high = (f"DATE '{d.isoformat()}'" for d in date_range)
-    implausible: list[str] = []
-    for t in TABLES.values():
-        for c in t.columns:
-            if c.type in ("date", "timestamp") and (t.name, c.name) not in NOT_STORED:
-                col = quote_ident(c.stored_name)
-                n = int(
-                    _one(
-                        con,
-                        f"SELECT count(*) FROM {quote_ident(t.name)} WHERE {col} < {low} "
-                        f"OR {col} >= {high} + INTERVAL 1 DAY",
-                    )
-                    or 0
-                )
-                if n:
-                    implausible.append(f"{n} in {t.name}.{c.stored_name}")
+    implausible = implausible_dates(con, date_range)
     add(
         "plausible_dates",
         not implausible,

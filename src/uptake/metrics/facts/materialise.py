@@ -10,6 +10,7 @@ import ibis
 import pandas as pd
 
 from uptake.config import MetricsSettings
+from uptake.errors import IntegrityError
 from uptake.metrics.context import empty_table, week_expr, week_of, week_offset
 from uptake.metrics.facts.build import (
     DAY_SOURCES,
@@ -26,6 +27,7 @@ from uptake.metrics.facts.build import (
     segment_week_expr,
 )
 from uptake.metrics.segments import DIM_PERSON, build_dim_person
+from uptake.warehouse.doctor import READABLE_DATES, implausible_dates
 from uptake.warehouse.engine import Engine
 from uptake.warehouse.sql import quote_ident
 
@@ -124,6 +126,9 @@ def refresh(engine: Engine, settings: MetricsSettings, *, full: bool = False) ->
         reason = f"engine {getattr(engine, 'name', '?')} rebuilds in full"
     elif (batches["table_name"].isin(GLOBAL_SOURCES)).any() or (batches["rekeyed"] > 0).any():
         reason = "roster, workflow catalogue or identities changed"
+    # [ingest/doctor] Refuse stored dates no reader can represent by name (see `_unreadable`).
+    if unreadable := _unreadable(engine):
+        raise IntegrityError(unreadable, hint=UNREADABLE_HINT)
     if not reason and not len(batches):
         return RefreshReport("none", refresh_id - 1, reason="no new batches")
     if reason:
@@ -155,12 +160,34 @@ def pending(engine: Engine, settings: MetricsSettings) -> str | None:
     Returns:
         A reason in words, or None.
     """
+    # [ingest/doctor] Metrics read these tables too, so stored dates no reader can represent
+    # make the facts unusable whether or not a refresh is due.
+    if unreadable := _unreadable(engine):
+        return f"{unreadable} ({UNREADABLE_HINT})"
     state = _state(engine)
     if len(_new_batches(engine, int(state.get("last_batch", "-1")))):
         return "batches were ingested after the last refresh" if state else "they were never built"
     if state and state.get("week_start") != settings.week_start:
         return "the week start setting changed"
     return None
+
+
+UNREADABLE_HINT = "run `uptake doctor` to list them, then correct or delete those rows"
+
+
+def _unreadable(engine: Engine) -> str | None:
+    """[ingest/doctor] Why stored dates make the facts unbuildable, or None.
+
+    Year 0 or 9999, stored by an older uptake before ingest refused implausible dates, crash
+    the build and the metrics with a traceback (pandas cannot hold them), and a far-off licence
+    date would span thousands of weeks. Checked when the engine is DuckDB (the only engine
+    whose connection it can query); other engines skip it.
+    """
+    con = _duck(engine)
+    if con is None:
+        return None
+    found = implausible_dates(con, READABLE_DATES)
+    return f"the warehouse holds dates no metric can use: {', '.join(found)}" if found else None
 
 
 def _new_batches(engine: Engine, last_batch: int) -> pd.DataFrame:
