@@ -212,8 +212,12 @@ class Scrubber:
         return node
 
     def _replace(self, text: str) -> str:
+        if not self.found:
+            return text
+        lowered = text.lower()
         for value in sorted(self.found, key=len, reverse=True):
-            if len(value) < 3:
+            # The substring test spares compiling a pattern for a value the text lacks.
+            if len(value) < 3 or value.lower() not in lowered:
                 continue
             pattern = rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"
             text = re.sub(pattern, self._key(value), text, flags=re.IGNORECASE)
