@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from uptake.ingest.redact import redact
@@ -30,6 +31,7 @@ _LABELS = frozenset({"type", "primary"})
 WITHHELD = "[withheld: the line could not be read as a record; see the source at the locator]"
 
 
+@lru_cache(maxsize=4096)
 def compact(name: str) -> str:
     """A field name as lower-case alphanumerics: `User Principal Name` → `userprincipalname`.
 
@@ -42,6 +44,7 @@ def compact(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+@lru_cache(maxsize=4096)
 def looks_identifying(name: str) -> bool:
     """Whether a field name suggests it holds a person's identifier.
 
