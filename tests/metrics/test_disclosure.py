@@ -163,6 +163,33 @@ def test_no_small_set_is_derivable_after_the_plan(
     assert _brute_leaks(m, dims, p.hidden, k) == []
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 5), st.integers(0, 2)),
+        min_size=8,
+        max_size=14,
+    ),
+)
+def test_large_population_mode_is_safe_too(people: list[tuple[int, int, int]]) -> None:
+    """The mode for large populations (cheap pair and nesting pass, then one exact check
+    per function with groups spanning functions counted in pieces) leaves no leak either."""
+    k = 3
+    m = pd.DataFrame(
+        {
+            "team": [f"t{t}" for _, t, _ in people],
+            "function": [f"f{t % 2}" for _, t, _ in people],
+            "manager": [f"m{g}" for g, _, _ in people],
+            "location": [f"l{loc}" for _, _, loc in people],
+        }
+    )
+    dims = ["team", "function", "manager", "location"]
+    p = plan(m, dims, k, block="function", exact_limit=0)
+    if p.total_hidden:
+        return
+    assert _brute_leaks(m, dims, p.hidden, k) == []
+
+
 def test_suppress_honours_rows_to_hide() -> None:
     frame = pd.DataFrame({"g": ["(all)", "a", "b", "c"], "n": [30, 10, 10, 10]})
     out = suppress(frame, ["g"], k=K, hide=np.array([False, True, False, False]))

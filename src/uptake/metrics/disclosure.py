@@ -23,6 +23,13 @@ that together count fewer than k people:
   (Gershgorin), which prunes the search; if the search would still be too large, a stricter
   test (every small atom's column lies in the span of the atoms of k or more people) decides.
 
+Large populations (more than `EXACT_LIMIT` published groups) first get a fast sparse pass
+(no two groups differ by 1 … k−1 people; no group minus the groups of another dimension
+inside it leaves 1 … k−1), then the exact check per block (function): every group spanning
+blocks is treated as if its per-block pieces were published. Those pieces add up to the
+group, so what the truth lets an analyst derive is a subset of what the pieces would:
+safe, if stricter. The block totals are pieces of the public total and stay published.
+
 While a leak remains, one published group that its derivation uses is hidden: from the
 dimension least worth keeping (the caller orders them; uptake gives up reporting lines first
 and teams last), the smallest first. That dimension's table is then re-suppressed so a
@@ -38,6 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from uptake.errors import PrivacyError
 from uptake.metrics.privacy import check_k, table_hidden
 from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
 
@@ -45,6 +53,8 @@ from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
 _TOL = 1e-7
 # Combinations of small atoms examined before falling back to the stricter span test.
 _MAX_COMBOS = 50_000
+# Published groups checked as one problem; larger populations are split into blocks.
+EXACT_LIMIT = 800
 
 
 @dataclass
@@ -80,7 +90,14 @@ class Plan:
         return dict(self.hidden.get(dim, {}))
 
 
-def plan(members: pd.DataFrame, dims: Sequence[str], k: int) -> Plan:
+def plan(
+    members: pd.DataFrame,
+    dims: Sequence[str],
+    k: int,
+    *,
+    block: str | None = None,
+    exact_limit: int = EXACT_LIMIT,
+) -> Plan:
     """Decide which segments of every dimension one population may publish.
 
     Args:
@@ -90,6 +107,10 @@ def plan(members: pd.DataFrame, dims: Sequence[str], k: int) -> Plan:
             when a leak can be closed by hiding a group of either of two dimensions, the
             later dimension's group goes.
         k: minimum group size (at least 3).
+        block: a dimension to split large populations by (e.g. function): each block is
+            checked on its own, with every group that spans blocks counted as published in
+            pieces, which is stricter than the truth (see the module notes), so still safe.
+        exact_limit: the largest count of published groups checked as one problem.
 
     Returns:
         The plan: hidden segments per dimension, with reasons.
@@ -106,15 +127,45 @@ def plan(members: pd.DataFrame, dims: Sequence[str], k: int) -> Plan:
         out.hidden[d] = _within(counts[d], k, {})
     if not len(frame):
         return out
-    codes = {d: pd.Categorical(frame[d]) for d in dims}
-    while True:
-        leak = _find_leak(frame, dims, codes, out.hidden, k)
-        if leak is None:
-            return out
-        d, seg = _choose(dims, leak, counts)
-        out.hidden[d][seg] = COMPLEMENTARY
-        out.hidden[d] = _within(counts[d], k, out.hidden[d])
-        out.rounds += 1
+    groups = sum(len(c) for c in counts.values())
+    if groups > exact_limit:
+        # Close the common leaks (a lead's team minus their reports, a group minus the
+        # groups of another dimension inside it) cheaply first, so the exact check that
+        # follows needs few rounds.
+        out.rounds += _pairs_and_nests(frame, dims, out.hidden, counts, k)
+    if block is None or groups <= exact_limit or frame[block].nunique() < 2:
+        parts = [np.arange(len(frame))]
+    else:
+        # Hidden blocks go together: their union counts at least k (the table rule), so
+        # each block's total, itself a piece of the public total, is never a small group.
+        key = frame[block].where(~frame[block].isin(list(out.hidden[block])), "\0hidden")
+        parts = [np.asarray(ix) for ix in frame.groupby(key, sort=True).indices.values()]
+    subs = [frame.iloc[ix].reset_index(drop=True) for ix in parts]
+    codes = [{d: pd.Categorical(sub[d]) for d in dims} for sub in subs]
+    clean = [False] * len(subs)
+    while not all(clean):
+        for b, sub in enumerate(subs):
+            if clean[b]:
+                continue
+            leaks = _find_leaks(sub, dims, codes[b], out.hidden, k)
+            if not leaks:
+                clean[b] = True
+                continue
+            skip = block if len(parts) > 1 else None
+            chosen = {_choose(dims, leak, counts, skip) for leak in leaks}
+            before = {d: set(h) for d, h in out.hidden.items()}
+            for d, seg in sorted(chosen):
+                if seg in out.hidden[d]:
+                    continue
+                out.hidden[d][seg] = COMPLEMENTARY
+                out.hidden[d] = _within(counts[d], k, out.hidden[d])
+            out.rounds += 1
+            # Only the blocks holding a piece of a newly hidden group can change.
+            changed = {d: set(out.hidden[d]) - before[d] for d in dims}
+            for c, other in enumerate(subs):
+                if any(other[d].isin(list(segs)).any() for d, segs in changed.items() if segs):
+                    clean[c] = False
+    return out
 
 
 def _within(
@@ -139,6 +190,7 @@ class _Atoms:
     matrix: np.ndarray  # groups × atoms, 0/1
     basis: np.ndarray  # atoms × rank, orthonormal basis of the row space
     member_atom: np.ndarray  # atom index of each person
+    gram_pinv: np.ndarray  # pseudo-inverse of matrix @ matrix.T (groups × groups)
 
 
 def _atoms(
@@ -171,7 +223,8 @@ def _atoms(
     vals, vecs = np.linalg.eigh(gram)
     keep = vals > max(vals.max(initial=0.0), 1.0) * 1e-10
     basis = matrix.T @ (vecs[:, keep] / np.sqrt(vals[keep]))
-    return _Atoms(sizes, rows, matrix, basis, member_atom)
+    pinv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+    return _Atoms(sizes, rows, matrix, basis, member_atom, pinv)
 
 
 def _leaks(at: _Atoms, k: int) -> list[int] | None:
@@ -262,27 +315,34 @@ def _strict(at: _Atoms, k: int) -> list[int] | None:
     return None
 
 
-def _find_leak(
+def _find_leaks(
     frame: pd.DataFrame,
     dims: Sequence[str],
     codes: dict[str, pd.Categorical],
     hidden: dict[str, dict[str, SuppressReason]],
     k: int,
-) -> tuple[_Atoms, list[int]] | None:
+) -> list[tuple[_Atoms, list[int]]]:
+    """Leaks of one (sub)population: every single-atom leak at once, else one larger one."""
     at = _atoms(frame, dims, codes, hidden)
+    lev = (at.basis**2).sum(axis=1)
+    single = np.flatnonzero((at.sizes < k) & (lev >= 1 - _TOL))
+    if single.size:
+        # Closing many independent leaks per round keeps large organisations to a few rounds.
+        return [(at, [int(a)]) for a in single]
     leak = _leaks(at, k)
-    return None if leak is None else (at, leak)
+    return [] if leak is None else [(at, leak)]
 
 
 def _choose(
     dims: Sequence[str],
     leak: tuple[_Atoms, list[int]],
     counts: dict[str, pd.Series],
+    skip: str | None = None,
 ) -> tuple[str, str]:
     """The published group to hide next, among those the leaking combination uses.
 
-    The combination is solved for in terms of the published groups (least squares on the
-    membership matrix); hiding any group with a non-zero coefficient breaks that derivation.
+    The combination is solved for in terms of the published groups (least-norm solution on
+    the membership matrix); hiding any group with a non-zero coefficient breaks it.
     """
     at, atoms = leak
     block = at.basis[atoms]
@@ -290,14 +350,95 @@ def _choose(
     z = np.zeros(at.matrix.shape[1])
     if vals.size and vals[-1] >= 1 - _TOL:
         z[atoms] = vecs[:, -1]
-        coef, *_ = np.linalg.lstsq(at.matrix.T, z, rcond=None)
+        # The least-norm solution of matrixᵀ · coef = z (z lies in the row space).
+        coef = at.gram_pinv @ (at.matrix @ z)
         used = np.abs(coef) > 1e-6
     else:
         # The stricter test's find: any group holding the atom.
         used = at.matrix[:, atoms].sum(axis=1) > 0
-    candidates = [at.rows[i] for i in np.flatnonzero(used) if at.rows[i] != ("", "")]
+    # The block's own dimension is one row per block, the same as the block's total.
+    ok = [r for r in at.rows if r != ("", "") and r[0] != skip]
+    candidates = [at.rows[i] for i in np.flatnonzero(used) if at.rows[i] in ok]
     if not candidates:
-        candidates = [r for r in at.rows if r != ("", "")]
+        candidates = ok
+    if not candidates:
+        raise PrivacyError("release plan: a leak that no published group can close")
     # Dimensions listed later are given up first; within one, the smallest group.
     candidates.sort(key=lambda r: (-dims.index(r[0]), int(counts[r[0]].get(r[1], 0)), r[1]))
     return candidates[0]
+
+
+def _pairs_and_nests(
+    frame: pd.DataFrame,
+    dims: Sequence[str],
+    hidden: dict[str, dict[str, SuppressReason]],
+    counts: dict[str, pd.Series],
+    k: int,
+) -> int:
+    """Hide groups until no two published groups differ by 1 … k−1 people and no group
+    minus the published groups of another dimension inside it leaves 1 … k−1 people.
+
+    Sparse and fast on large populations; a subset of what the exact check finds.
+
+    Returns:
+        The rounds it took.
+    """
+    from scipy import sparse
+
+    rounds = 0
+    people = np.arange(len(frame))
+    while True:
+        rows: list[tuple[str, str]] = []
+        cols: list[np.ndarray] = []
+        for d in dims:
+            for seg, ix in frame.groupby(d, sort=True).indices.items():
+                if str(seg) not in hidden[d]:
+                    rows.append((d, str(seg)))
+                    cols.append(people[np.asarray(ix)])
+        if not rows:
+            return rounds
+        size = np.array([len(c) for c in cols], dtype=np.int64)
+        ind = sparse.csr_matrix(
+            (
+                np.ones(int(size.sum())),
+                (np.repeat(np.arange(len(rows)), size), np.concatenate(cols)),
+            ),
+            shape=(len(rows), len(frame)),
+        )
+        inter = (ind @ ind.T).tocoo()
+        a, b, both = inter.row, inter.col, inter.data.astype(np.int64)
+        diff = size[a] + size[b] - 2 * both
+        bad: set[tuple[str, str]] = set()
+        pair = (a < b) & (diff > 0) & (diff < k)
+        for i, j in zip(a[pair], b[pair], strict=True):
+            bad.add(_later(dims, rows[i], rows[j], counts))
+        # Nested sums: B minus the groups of dimension D lying wholly inside it.
+        inside = (both == size[a]) & (a != b)
+        dim_of = np.array([dims.index(r[0]) for r in rows])
+        frame_in = pd.DataFrame({"a": a[inside], "b": b[inside]})
+        frame_in["dim"] = dim_of[frame_in["a"].to_numpy()]
+        frame_in = frame_in[frame_in["dim"].to_numpy() != dim_of[frame_in["b"].to_numpy()]]
+        frame_in["n"] = size[frame_in["a"].to_numpy()]
+        for (bb, _), part in frame_in.groupby(["b", "dim"], sort=True):
+            rest = int(size[int(bb)] - part["n"].sum())
+            if 0 < rest < k:
+                smallest = int(part.sort_values("n", kind="stable")["a"].iloc[0])
+                bad.add(_later(dims, rows[int(bb)], rows[smallest], counts))
+        if not bad:
+            return rounds
+        for d, seg in sorted(bad):
+            hidden[d][seg] = COMPLEMENTARY
+        for d in {d for d, _ in bad}:
+            hidden[d] = _within(counts[d], k, hidden[d])
+        rounds += 1
+
+
+def _later(
+    dims: Sequence[str], x: tuple[str, str], y: tuple[str, str], counts: dict[str, pd.Series]
+) -> tuple[str, str]:
+    """Of two groups, the one to give up: the later dimension's, else the smaller."""
+
+    def rank(r: tuple[str, str]) -> tuple[int, int, str]:
+        return (-dims.index(r[0]), int(counts[r[0]].get(r[1], 0)), r[1])
+
+    return min(x, y, key=rank)

@@ -224,7 +224,7 @@ def release_plan(
     if key not in _PLANS:
         if len(_PLANS) >= _PLANS_MAX:
             _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[key] = disclosure.plan(members, KEEP_FIRST, ctx.min_group_size)
+        _PLANS[key] = disclosure.plan(members, KEEP_FIRST, ctx.min_group_size, block="function")
     return _PLANS[key]
 
 
