@@ -83,6 +83,8 @@ def test_metrics_refuse_unreadable_stored_dates_by_name(
         with pytest.raises(StaleFactsError) as stale:
             ws.metrics()
         assert all(f"{n} in {c}" in stale.value.message for c in NAMED)
+        # The advice is doctor's, not "run uptake refresh" (which would refuse again).
+        assert "uptake doctor" in stale.value.message and stale.value.hint is None
         [check] = [c for c in ws.doctor() if c["check"] == "plausible_dates"]
         assert not check["ok"]
         assert all(f"{n} in {c}" in check["message"] for c in NAMED)

@@ -19,6 +19,7 @@ from uptake.config import Settings
 from uptake.errors import EngineError, InputError, PrivacyError, StaleFactsError
 from uptake.metrics import compute_all
 from uptake.metrics.facts import PERSON_DAY, pending, refresh
+from uptake.metrics.facts.materialise import UNREADABLE_HINT
 from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricsReport
 from uptake.warehouse.engine import DuckDBEngine, Engine
@@ -61,9 +62,9 @@ def run(
     eng = DuckDBEngine(con)
     stale = pending(eng, settings.metrics)
     if stale:
-        raise StaleFactsError(
-            f"the metric facts are out of date: {stale}", hint="run `uptake refresh`"
-        )
+        # Unreadable stored dates carry their own advice (doctor, not refresh) in the reason.
+        hint = None if UNREADABLE_HINT in stale else "run `uptake refresh`"
+        raise StaleFactsError(f"the metric facts are out of date: {stale}", hint=hint)
     if as_of is None:
         day, rule = default_as_of(eng)
     else:
