@@ -251,8 +251,12 @@ def _leaks(at: _Atoms, k: int) -> list[int] | None:
             continue
         row = mag[i].copy()
         row[i] = 0.0
-        cand = [int(j) for j in np.argsort(-row, kind="stable") if row[j] > 1e-9]
-        cand = [j for j in cand if sizes[j] <= room]
+        row[sizes > room] = 0.0
+        # Even `room` more atoms at this anchor's largest coupling cannot reach 1: no leak.
+        if row.max(initial=0.0) * room < need:
+            continue
+        order = np.argsort(-row, kind="stable")
+        cand = order[row[order] > 1e-9].tolist()
         try:
             found = _grow([int(i)], cand, 0, room, need, row, sizes, block, budget)
         except _TooMany:
