@@ -23,11 +23,11 @@ that together count fewer than k people:
   (Gershgorin), which prunes the search; if the search would still be too large, a stricter
   test (every small atom's column lies in the span of the atoms of k or more people) decides.
 
-Large populations (more than `EXACT_LIMIT` published groups) first get a fast sparse pass
-(no two groups differ by 1 … k−1 people; no group minus the groups of another dimension
-inside it leaves 1 … k−1), then the exact check per block (function): every group spanning
-blocks is treated as if its per-block pieces were published. Those pieces add up to the
-group, so what the truth lets an analyst derive is a subset of what the pieces would:
+Every population first gets a fast sparse pass (no two groups differ by 1 … k−1 people; no
+group minus the groups of another dimension inside it leaves 1 … k−1). Large populations
+(more than `EXACT_LIMIT` groups) then get the exact check per block (function): every group
+spanning blocks is treated as if its per-block pieces were published. Those pieces add up to
+the group, so what the truth lets an analyst derive is a subset of what the pieces would:
 safe, if stricter. The block totals are pieces of the public total and stay published.
 
 While a leak remains, one published group that its derivation uses is hidden: from the
@@ -54,7 +54,7 @@ _TOL = 1e-7
 # Combinations of small atoms examined before falling back to the stricter span test.
 _MAX_COMBOS = 50_000
 # Published groups checked as one problem; larger populations are split into blocks.
-EXACT_LIMIT = 800
+EXACT_LIMIT = 300
 
 
 @dataclass
@@ -128,11 +128,9 @@ def plan(
     if not len(frame):
         return out
     groups = sum(len(c) for c in counts.values())
-    if groups > exact_limit:
-        # Close the common leaks (a lead's team minus their reports, a group minus the
-        # groups of another dimension inside it) cheaply first, so the exact check that
-        # follows needs few rounds.
-        out.rounds += _pairs_and_nests(frame, dims, out.hidden, counts, k)
+    # Close the common leaks (a lead's team minus their reports, a group minus the groups of
+    # another dimension inside it) cheaply first, so the exact check needs few rounds.
+    out.rounds += _pairs_and_nests(frame, dims, out.hidden, counts, k)
     if block is None or groups <= exact_limit or frame[block].nunique() < 2:
         parts = [np.arange(len(frame))]
     else:
