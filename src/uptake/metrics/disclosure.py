@@ -32,7 +32,7 @@ safe, if stricter. The block totals are pieces of the public total and stay publ
 
 While a leak remains, one published group that its derivation uses is hidden: from the
 dimension least worth keeping (the caller orders them; uptake gives up reporting lines first
-and teams last), the smallest first. That dimension's table is then re-suppressed so a
+and functions last), the smallest first. That dimension's table is then re-suppressed so a
 hidden cell never stands alone against its total. Hiding only removes rows, so the loop
 ends; at worst only the total (a group of at least k) remains.
 """

@@ -158,9 +158,10 @@ def with_segment(
 
 # -- the release plan ------------------------------------------------------------------------
 
-# When a leak can be closed in either of two dimensions, the later one gives way: teams are
-# what most people ask for; a manager's reports overlap their team almost entirely.
-KEEP_FIRST = ("team", "function", "role", "level", "location", "tenure", "cohort", "manager")
+# When a leak can be closed in either of two dimensions, the later one gives way. Functions
+# first: a function minus its teams costs one team when teams give way, but the function
+# when functions do; a manager's reports overlap their team almost entirely.
+KEEP_FIRST = ("function", "team", "role", "level", "location", "tenure", "cohort", "manager")
 
 # Plans already made in this process, by the population's memberships (a refresh that moves
 # anyone changes the digest, so a plan is never reused for different groups).
