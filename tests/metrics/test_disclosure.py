@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from uptake.errors import PrivacyError
 from uptake.metrics.disclosure import plan
-from uptake.metrics.groups import KEEP_FIRST
 from uptake.metrics.privacy import suppress, table_hidden
+from uptake.metrics.release import KEEP_FIRST
 from uptake.metrics.segments import SEGMENTS
 
 K = 5

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from uptake.ingest import identity
-from uptake.ingest.connectors.privacy import WITHHELD, Scrubber
+from uptake.ingest.connectors.privacy import WITHHELD
 from uptake.ingest.readers import STAGE, Malformed, drop_stage, load, load_frame
 from uptake.ingest.redact import redact
+from uptake.ingest.safety import isnull, safe_record, safe_value, scrub_json_cells
 from uptake.ingest.validate import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -33,7 +33,6 @@ from uptake.schema.tables import BATCH_COLUMN, Table
 Progress = Callable[[str], None]
 RESOLVED = "_stage_resolved"
 DECIDED = "_stage_decided"
-JSON_WITHHELD = "[withheld: not readable as JSON, so identifiers cannot be told apart]"
 
 
 @dataclass
@@ -192,7 +191,7 @@ class BatchIngest:
         self.progress("validate")
         validate(con, self.spec, self.now, self.skew, self.naive_tz, *self.date_range)
         if scrub_json:
-            self._scrub_json()
+            scrub_json_cells(self.con, self.spec, TYPED, self._pseudonymise)
         if self.manage_tx:
             con.execute("BEGIN TRANSACTION")
         try:
@@ -259,92 +258,20 @@ class BatchIngest:
             rec = {str(k): v for k, v in raw_rec.items()}
             reason, fld, row = rec.pop("__reason"), rec.pop("__field"), int(rec.pop("__row"))
             raw = rec.get(fld)
-            shown = self._safe_value(fld, raw)
+            shown = safe_value(self.spec, fld, raw)
             detail = f"field {fld}: {REASON_TEXT.get(reason, reason)}"
             if reason != "missing_required":
                 detail += f" (got {shown})"
-            out.append(Quarantined(locator(row), reason, fld, detail, self._safe_record(rec)))
-        return out
-
-    def _safe_value(self, name: str | None, value: Any) -> str:
-        if name is None or value is None or (isinstance(value, float) and pd.isna(value)):
-            return "nothing"
-        col = self.spec.column(name)
-        if col.person:
-            return "a pseudonymised identifier"
-        if col.type in ("json", "list"):
-            # Its identifier fields cannot be told apart when it does not parse.
-            return "a value withheld as it may hold identifiers"
-        text = str(value)
-        return repr(redact(text[:200]) if col.text or col.type == "string" else text[:200])
-
-    def _safe_record(self, rec: dict[str, Any]) -> str:
-        """The quarantined record with identifiers pseudonymised and free text redacted."""
-        safe: dict[str, Any] = {}
-        for k, v in rec.items():
-            if _isnull(v):
-                continue
-            col = self.spec.column(k)
-            if col.person and isinstance(v, str):
-                safe[k] = identity.pseudonymise(self.secret, v)
-            elif col.type == "list" or k == "aliases":
-                safe[k] = "[list withheld: may hold identifiers]"
-            elif col.type == "json" and isinstance(v, str):
-                safe[k] = _safe_json(v, lambda i: identity.pseudonymise(self.secret, i))
-            elif isinstance(v, str):
-                safe[k] = redact(v)
-            else:
-                safe[k] = v
-        return json.dumps(safe, default=str)
-
-    def _scrub_json(self) -> None:
-        """Make the JSON cells (`attrs` and the like) of valid rows safe to store.
-
-        Identifier-like keys get the pseudonym of their value and every other string is
-        redacted, as in quarantined records. Each distinct value is scrubbed once in Python;
-        only values that change are written back, through a join on a (raw, safe) table, so a
-        file without JSON cells pays one scan of an empty column.
-        """
-        con = self.con
-        for c in self.spec.columns:
-            if c.type != "json" or (self.spec.name, c.name) in NOT_STORED:
-                continue
-            col = _q(c.name)
-            distinct = con.execute(
-                f"SELECT DISTINCT {col} FROM {TYPED} WHERE {col} IS NOT NULL AND __reason IS NULL"
-            ).fetchall()
-            if not distinct:
-                continue
-            raws, safes, unreadable = [], [], []
-            for (raw,) in distinct:
-                safe = _safe_attrs(raw, self._pseudonymise)
-                if safe is None:
-                    unreadable.append(raw)
-                elif safe != raw:
-                    raws.append(raw)
-                    safes.append(safe)
-            if unreadable:
-                # A value that cannot be walked cannot be checked, so it is not stored.
-                con.execute(
-                    f"UPDATE {TYPED} SET __reason = 'bad_json', __field = ? "
-                    f"WHERE {col} IN (SELECT unnest(?::VARCHAR[])) AND __reason IS NULL",
-                    [c.name, unreadable],
+            out.append(
+                Quarantined(
+                    locator(row),
+                    reason,
+                    fld,
+                    detail,
+                    safe_record(self.spec, rec, self._pseudonymise),
                 )
-            if not raws:
-                continue
-            con.register("_json_map_df", pd.DataFrame({"raw": raws, "safe": safes}))
-            try:
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE _json_map AS SELECT CAST(raw AS VARCHAR) AS raw, "
-                    "CAST(safe AS VARCHAR) AS safe FROM _json_map_df"
-                )
-            finally:
-                con.unregister("_json_map_df")
-            con.execute(
-                f"UPDATE {TYPED} SET {col} = m.safe FROM _json_map m "
-                f"WHERE {TYPED}.{col} = m.raw AND {TYPED}.__reason IS NULL"
             )
-            con.execute("DROP TABLE IF EXISTS _json_map")
+        return out
 
     def _pseudonymise(self, identifier: str) -> str:
         return identity.pseudonymise(self.secret, identifier)
@@ -498,7 +425,7 @@ class BatchIngest:
                             {
                                 k: (redact(v) if isinstance(v, str) else v)
                                 for k, v in rec.items()
-                                if not _isnull(v)
+                                if not isnull(v)
                             },
                             default=str,
                         ),
@@ -585,42 +512,3 @@ class BatchIngest:
                 finished - started,
             ],
         )
-
-
-def _safe_json(text: str, pseudonymise: Callable[[str], str]) -> str:
-    """A JSON cell with identifier-like fields pseudonymised and the rest redacted."""
-    try:
-        return Scrubber(pseudonymise).record(json.loads(text))
-    except (ValueError, RecursionError):
-        # Not JSON (or nested too deeply), so identifier fields cannot be told apart.
-        return JSON_WITHHELD
-
-
-def _safe_attrs(text: str, pseudonymise: Callable[[str], str]) -> str | None:
-    """An accepted JSON cell scrubbed (see `Scrubber.value`); unchanged text when already safe.
-
-    The text is returned as given when scrubbing changes nothing, so harmless cells keep their
-    exact bytes (and re-ingesting a file still finds its rows duplicates).
-
-    Returns:
-        The safe JSON text, or None when the value cannot be walked (nested too deeply, or
-        JSON to DuckDB but not to Python): it cannot be checked, so it must not be stored.
-    """
-    try:
-        value = json.loads(text)
-        safe = Scrubber(pseudonymise).value(value)
-    except (ValueError, RecursionError):
-        return None
-    if safe == value:
-        return text
-    return json.dumps(safe, ensure_ascii=False)
-
-
-def _isnull(v: Any) -> bool:
-    # Lists (Parquet list columns arrive as numpy arrays) and dicts are values, never null.
-    if isinstance(v, list | dict | tuple | np.ndarray):
-        return False
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from uptake.errors import NotAvailableError, PrivacyError
-from uptake.metrics import disclosure
 from uptake.metrics.context import MetricContext
 from uptake.metrics.privacy import (
     REASON,
@@ -30,19 +29,16 @@ from uptake.metrics.privacy import (
     reason,
     suppress,
 )
+from uptake.metrics.release import SEGMENT, release_hide, release_plan
 from uptake.metrics.result import MetricResult, MetricSpec, PublicRows
 from uptake.metrics.result import not_available as _not_available
 from uptake.metrics.segments import (
     DIM_PERSON,
     NO_SEGMENT,
-    SEGMENTS,
-    STATIC,
-    TENURE_BANDS,
     person_segments,
 )
 from uptake.warehouse.engine import Engine
 
-SEGMENT = "segment"
 Aggs = Callable[[ibis.Table], dict[str, ibis.Value]]
 Derive = Callable[[pd.DataFrame], pd.DataFrame]
 # A lone total is a table of one cell: suppressed as a group under this private key.
@@ -154,108 +150,6 @@ def with_segment(
     return joined.mutate(segment=joined.seg_value.fill_null(NO_SEGMENT)).drop(
         "seg_person", "seg_value"
     )
-
-
-# -- the release plan ------------------------------------------------------------------------
-
-# When a leak can be closed in either of two dimensions, the later one gives way. Functions
-# first: a function minus its teams costs one team when teams give way, but the function
-# when functions do; a manager's reports overlap their team almost entirely.
-KEEP_FIRST = ("function", "team", "role", "level", "location", "tenure", "cohort", "manager")
-
-# Plans already made in this process, by the population's memberships (a refresh that moves
-# anyone changes the digest, so a plan is never reused for different groups).
-_PLANS: dict[tuple[int, int], disclosure.Plan] = {}
-_PLANS_MAX = 64
-
-
-def release_members(
-    ctx: MetricContext, keys: Sequence[str], at: date | None = None
-) -> pd.DataFrame:
-    """Each person of a population with their segment in every dimension on a date.
-
-    Args:
-        ctx: metric context (dim_person must be built).
-        keys: the population's person keys (duplicates ignored).
-        at: date on which tenure is measured (default `ctx.as_of`).
-
-    Returns:
-        One row per person: `person_key` and one string column per dimension of `SEGMENTS`;
-        people outside the roster are `(none)` everywhere, as `with_segment` files them.
-    """
-    on = at or ctx.as_of
-    people = pd.DataFrame({"person_key": pd.unique(pd.Series(list(keys), dtype=object))})
-    if ctx.has(DIM_PERSON):
-        dim = ctx.engine.execute(
-            ctx.engine.table(DIM_PERSON).select("person_key", *STATIC, "hire_date")
-        ).drop_duplicates("person_key")
-        people = people.merge(dim, on="person_key", how="left")
-    for c in STATIC:
-        if c not in people.columns:
-            people[c] = None
-        people[c] = people[c].astype(object).where(people[c].notna(), NO_SEGMENT).astype(str)
-    if "hire_date" not in people.columns:
-        people["hire_date"] = None
-    hired = pd.to_datetime(people["hire_date"], errors="coerce")
-    days = (pd.Timestamp(on) - hired).dt.days
-    bands = pd.cut(days, [-np.inf, 90, 365, 3 * 365, np.inf], right=False, labels=TENURE_BANDS)
-    people["tenure"] = bands.astype(object).where(hired.notna(), NO_SEGMENT).astype(str)
-    return people[["person_key", *SEGMENTS]]
-
-
-def release_plan(
-    ctx: MetricContext, keys: Sequence[str], at: date | None = None
-) -> disclosure.Plan:
-    """The release-wide plan for one population: what every dimension may publish.
-
-    The same population gets the same plan whichever `--by` was asked, so combining the
-    outputs of every dimension is as safe as any one of them.
-
-    Args:
-        ctx: metric context.
-        keys: the population's person keys.
-        at: date on which tenure is measured (default `ctx.as_of`).
-
-    Returns:
-        The plan.
-    """
-    members = release_members(ctx, keys, at)
-    digest = int(pd.util.hash_pandas_object(members.sort_values("person_key"), index=False).sum())
-    key = (digest, ctx.min_group_size)
-    if key not in _PLANS:
-        if len(_PLANS) >= _PLANS_MAX:
-            _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[key] = disclosure.plan(members, KEEP_FIRST, ctx.min_group_size, block="function")
-    return _PLANS[key]
-
-
-def release_hide(
-    ctx: MetricContext,
-    keys: Sequence[str],
-    frame: pd.DataFrame,
-    group_col: str = SEGMENT,
-    at: date | None = None,
-    dim: str | None = None,
-) -> np.ndarray:
-    """Rows of a segment frame that the release plan hides.
-
-    Args:
-        ctx: metric context (with `by`).
-        keys: the person keys of the population the frame counts.
-        frame: one row per segment (and `TOTAL` rows, never hidden here).
-        group_col: the segment column.
-        at: date on which tenure is measured (default `ctx.as_of`).
-        dim: the dimension the frame's groups belong to (default `ctx.by`).
-
-    Returns:
-        A boolean mask aligned with `frame`'s rows, for `suppressed_groups(hide=...)`.
-    """
-    dim = dim or ctx.by
-    if dim is None or not len(frame):
-        return np.zeros(len(frame), dtype=bool)
-    hidden = release_plan(ctx, keys, at).reasons(dim)
-    seg = frame[group_col].astype(object)
-    return (seg.isin(list(hidden)) & (seg != TOTAL)).to_numpy(dtype=bool)
 
 
 # -- suppression -----------------------------------------------------------------------------

@@ -31,12 +31,12 @@ from uptake.metrics import stats
 from uptake.metrics.context import MetricContext
 from uptake.metrics.groups import (
     SEGMENT,
-    release_hide,
     result,
     segment_frame,
     suppressed_groups,
 )
 from uptake.metrics.privacy import TOTAL
+from uptake.metrics.release import release_hide
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.segments import NO_SEGMENT
 from uptake.schema.tables import MEANINGFUL_ACTIONS

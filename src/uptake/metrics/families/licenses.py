@@ -27,9 +27,10 @@ import pandas as pd
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_TOOL_DAY
-from uptake.metrics.groups import SEGMENT, group_rows, head, release_hide
+from uptake.metrics.groups import SEGMENT, group_rows, head
 from uptake.metrics.noise import Noise
 from uptake.metrics.privacy import TOTAL, suppress
+from uptake.metrics.release import release_hide
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
 

@@ -25,8 +25,9 @@ from scipy import stats
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.families.ladder import BASIS, basis, history
-from uptake.metrics.groups import SEGMENT, complete_weeks, group_rows, head, release_hide
+from uptake.metrics.groups import SEGMENT, complete_weeks, group_rows, head
 from uptake.metrics.privacy import TOTAL, population_rows, suppress
+from uptake.metrics.release import release_hide
 from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
 

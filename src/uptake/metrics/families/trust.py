@@ -25,12 +25,12 @@ from uptake.metrics.groups import (
     SEGMENT,
     group_rows,
     head,
-    release_hide,
     result,
     suppressed_groups,
     with_segment,
 )
 from uptake.metrics.privacy import TOTAL, public_rows
+from uptake.metrics.release import release_hide
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 
 NO_WORKFLOW = "(none)"
