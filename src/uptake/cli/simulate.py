@@ -10,7 +10,7 @@ import typer
 
 from uptake.cli.common import console, progress_bar
 from uptake.errors import InputError
-from uptake.simulate.run import FORMATS, simulate
+from uptake.simulate.run import EMITS, FORMATS, simulate
 from uptake.simulate.scenarios import SCENARIOS
 
 
@@ -34,6 +34,12 @@ def simulate_command(
     fmt: str = typer.Option(
         "parquet", "--format", help=f"File format of the tables: {', '.join(FORMATS)}."
     ),
+    emit: str = typer.Option(
+        "canonical",
+        "--emit",
+        help=f"What to write: {', '.join(EMITS)} (vendor = only vendor exports and the HR "
+        "roster; both = canonical tables plus the vendor view in OUT/vendor).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Show a progress bar on a terminal."
@@ -52,6 +58,7 @@ def simulate_command(
             dirty=dirty,
             out=out,
             fmt=fmt,
+            emit=emit,
             progress=bar.update if progress and not as_json else None,
         )
     if as_json:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,6 +52,7 @@ TABLE_ORDER = (
     "interventions",
 )
 FORMATS = ("parquet", "csv")
+EMITS = ("canonical", "vendor", "both")
 
 # Told (stage, done, total) as work advances; the caller draws whatever it likes.
 Progress = Callable[[str, int, int], None]
@@ -81,6 +84,8 @@ class SimulationSummary:
     files: dict[str, list[str]]
     planted: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    emit: str = "canonical"
+    vendor: dict[str, object] | None = None  # the vendor manifest, when one was written
 
     @property
     def total_rows(self) -> int:
@@ -105,11 +110,14 @@ class SimulationSummary:
             out.append(
                 "  planted: " + ", ".join(f"{k} {v}" for k, v in sorted(self.planted.items()))
             )
+        if self.vendor is not None:
+            where = self.out / "vendor" if self.emit == "both" else self.out
+            out.append(f"  vendor view (GitHub, Microsoft 365, SCIM, roster) in {where}")
         out.append(f"  written to {self.out} in {self.seconds:.1f} s")
         return out
 
 
-def _validate(people: int, days: int, scenario: str, fmt: str) -> None:
+def _validate(people: int, days: int, scenario: str, fmt: str, emit: str, dirty: bool) -> None:
     if people < MIN_PEOPLE:
         raise InputError(
             f"--people {people}: need at least {MIN_PEOPLE} to form teams and functions"
@@ -120,6 +128,13 @@ def _validate(people: int, days: int, scenario: str, fmt: str) -> None:
         raise InputError(f"--scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if emit not in EMITS:
+        raise InputError(f"--emit {emit!r}: expected one of {', '.join(EMITS)}")
+    if emit != "canonical" and dirty:
+        raise InputError(f"--emit {emit}: --dirty plants bad rows in canonical tables only")
+    if emit == "both" and fmt != "parquet":
+        # The vendor view is derived from the Parquet tables.
+        raise InputError("--emit both: needs --format parquet")
 
 
 def _sorted(cols: dict[str, np.ndarray], key: str) -> dict[str, np.ndarray]:
@@ -137,6 +152,7 @@ def simulate(
     out: Path = Path("simulated"),
     fmt: str = "parquet",
     progress: Progress | None = None,
+    emit: str = "canonical",
 ) -> SimulationSummary:
     """Generate a synthetic organisation adopting AI tools, with ground truth.
 
@@ -150,11 +166,55 @@ def simulate(
         out: output directory (created; files of a previous run are overwritten).
         fmt: parquet or csv for the canonical tables (ground truth is always Parquet).
         progress: called as `progress(stage, done, total)` after each chunk of people.
+        emit: canonical (the tables), vendor (only vendor exports and HR roster, derived
+            from canonical tables in a temporary folder) or both (vendor view in `out/vendor`).
 
     Returns:
         Row counts, headline shares and the files written.
     """
-    _validate(people, days, scenario, fmt)
+    _validate(people, days, scenario, fmt, emit, dirty)
+    if emit == "canonical":
+        return _simulate(people, days, seed, start, scenario, dirty, out, fmt, progress)
+    t0 = time.perf_counter()
+    out = Path(out)
+    if emit == "both":
+        summary = _simulate(people, days, seed, start, scenario, dirty, out, fmt, progress)
+        summary.vendor = _vendor(out, out / "vendor", summary)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="uptake-canonical-", dir=out))
+        try:
+            summary = _simulate(
+                people, days, seed, start, scenario, dirty, tmp, "parquet", progress
+            )
+            summary.vendor = _vendor(tmp, out, summary)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        summary.out, summary.files = out, {}
+    summary.emit = emit
+    summary.seconds = round(time.perf_counter() - t0, 2)
+    return summary
+
+
+def _vendor(canonical: Path, out: Path, s: SimulationSummary) -> dict[str, object]:
+    # Imported here: only the vendor views need it, and it reads what _simulate wrote.
+    from uptake.simulate.vendor import emit_vendor
+
+    base = json.loads((canonical / "manifest.json").read_text())
+    return emit_vendor(canonical, out, seed=s.seed, start=s.start, days=s.days, manifest=base)
+
+
+def _simulate(
+    people: int,
+    days: int,
+    seed: int,
+    start: date | None,
+    scenario: str,
+    dirty: bool,
+    out: Path,
+    fmt: str,
+    progress: Progress | None,
+) -> SimulationSummary:
     t0 = time.perf_counter()
     start = start or (datetime.now(UTC).date() - timedelta(days=days))
     sc = get_scenario(scenario)
