@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from uptake.cli.render import COMPLEMENTARY_TEXT, RenderOptions, hidden_text, render
+from uptake.cli.render import (
+    COMPLEMENTARY_TEXT,
+    RenderOptions,
+    headline_value,
+    hidden_text,
+    render,
+)
 from uptake.metrics import labels
 from uptake.metrics.result import (
     _TOKEN,
@@ -347,3 +353,69 @@ def test_a_wide_nested_table_names_what_it_left_to_json() -> None:
     out = text(report(result), width=80)
     assert "more columns with --json: col 5, col 6" in out
     assert "workflows that save most (table below)" in out
+
+
+def _licences(saving: float | None, unpriced: int) -> MetricResult:
+    return MetricResult(
+        spec("licenses", unit="share", headline="utilisation"),
+        values={
+            "utilisation": 0.5,
+            "reclaim_seats": 3,
+            "reclaim_unpriced": unpriced,
+            "monthly_saving": saving,
+            "annual_saving": None if saving is None else 12 * saving,
+        },
+        n=10,
+    )
+
+
+def test_an_unknown_price_reads_unknown_never_zero() -> None:
+    out = text(report(_licences(None, 3), currency="EUR"))
+    assert "unknown (no price for 3 seats)  a month from reclaiming seats" in out
+    assert "unknown (no price for 3 seats)  a year from reclaiming seats" in out
+    assert "EUR 0" not in out
+
+
+def test_a_partly_priced_saving_says_what_it_leaves_out() -> None:
+    out = text(report(_licences(55.0, 1), currency="EUR"))
+    assert "EUR 55 (no price for 1 seat)  a month from reclaiming seats" in out
+
+
+def test_roi_without_prices_reads_unknown() -> None:
+    roi = MetricResult(
+        spec("roi", unit="ratio", headline="roi"),
+        values={"roi": None, "license_cost": None, "unpriced_seats": 4, "value_saved": 55.0},
+        n=10,
+        notes=("ROI unknown: no price for 4 of 10 seats held in the window",),
+    )
+    out = text(report(roi))
+    assert "ROI unknown: no price for 4 of 10 seats" in out.split("Headlines", 1)[1]
+    assert "unknown (no price for 4 seats)  licence cost in the window" in out
+
+
+def test_a_variant_that_is_not_recommended_says_why() -> None:
+    why = "8 weeks of history: use the 4-week segments"
+    seg = MetricResult(
+        spec("usage_segments_12w", headline="habitual_plus_share"),
+        values={"habitual_plus_share": 0.1, "recommended": False, "recommended_reason": why},
+        n=40,
+    )
+    rep = report(seg)
+    assert headline_value(rep, seg) == (
+        f"10 % of licensed people habitual or power users (not recommended: {why})"
+    )
+    out = text(rep)
+    assert f"no  the recommended view ({why})" in out
+    assert "Why (not) the recommended view" not in out  # once, beside the flag
+
+
+def test_vanity_without_value_says_what_to_ingest() -> None:
+    note = "value not measurable yet: ingest tasks (with minutes), workflows (with stakes)"
+    vv = MetricResult(
+        spec("vanity_vs_value", unit="points", headline="gap_points"),
+        values={"gap_points": None, "active_rate": 0.8, "needs": ["tasks"]},
+        n=10,
+        notes=(note,),
+    )
+    headline = text(report(vv)).split("Headlines", 1)[1]
+    assert note[:40] in headline and "pts" not in headline

@@ -46,6 +46,10 @@ def test_assigned_used_unused_and_reclaim(wh: Any) -> None:
     assert (e["kept_on_leave"], e["kept_new_starters"]) == (1, 2)
     # Saving: idle1 30 + gone 25 = 55 a month; idle2 has no price.
     assert (e["monthly_saving"], e["annual_saving"], e["reclaim_unpriced"]) == (55.0, 660.0, 1)
+    assert e["notes"] == [
+        "saving covers the 2 seats to reclaim with a price; 1 seat has no price "
+        "(licenses.monthly_cost)"
+    ]
     tools = {r["group"]: r for r in e["by_tool"]}
     # copilot: 8 people; dark: 1 person → hidden, and copilot with it.
     assert (tools["dark"]["suppressed"], tools["copilot"]["suppressed"]) == (
@@ -88,3 +92,26 @@ def test_not_available_without_licenses(wh: Any) -> None:
     wh.event("p", "2024-03-26T09:00")
     (res,) = licenses.compute(wh.facts_ctx(AS_OF))
     assert (res.name, res.needs, res.value, res.n) == ("licenses", ("licenses",), None, None)
+
+
+def test_saving_unknown_when_no_seat_to_reclaim_has_a_price(wh: Any) -> None:
+    # A seats export without prices: three idle seats, one used; nothing says what they cost.
+    for p in ("a", "b", "c", "d"):
+        wh.person(p)
+        wh.license(p, "2024-01-01", monthly_cost=None)
+    wh.event("d", "2024-03-20T10:00")
+    e = entries(licenses.compute(wh.facts_ctx(AS_OF)))["licenses"]
+    assert (e["reclaim_seats"], e["reclaim_unpriced"]) == (3, 3)
+    # Unknown, not 0: a saving of 0 would say reclaiming three seats is worth nothing.
+    assert (e["monthly_saving"], e["annual_saving"]) == (None, None)
+    assert e["notes"] == ["saving unknown: no price for 3 seats to reclaim (licenses.monthly_cost)"]
+
+
+def test_nothing_to_reclaim_saves_a_true_zero(wh: Any) -> None:
+    for p in ("a", "b", "c"):
+        wh.person(p)
+        wh.license(p, "2024-01-01", monthly_cost=None)
+        wh.event(p, "2024-03-20T10:00")
+    e = entries(licenses.compute(wh.facts_ctx(AS_OF)))["licenses"]
+    assert (e["reclaim_seats"], e["monthly_saving"], e["annual_saving"]) == (0, 0.0, 0.0)
+    assert "notes" not in e

@@ -210,3 +210,17 @@ def test_one_person_workflow_without_ai_is_hidden_too(runs):
     assert rows["W5"] == {"workflow": "W5", "suppressed": "small"}
     visible = [r for r in rows.values() if not r["suppressed"]]
     assert all(r["n"] >= 3 for r in visible)
+
+
+def test_roi_unknown_when_a_seat_has_no_price(runs):
+    # w3's seat has no price: the cost of the other nine alone would flatter the ROI.
+    runs.con.execute("UPDATE licenses SET monthly_cost = NULL WHERE person_key = 'w3'")
+    roi = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))["roi"]
+    assert (roi["seats"], roi["unpriced_seats"]) == (10, 1)
+    assert (roi["license_cost"], roi["roi"], roi["roi_low"], roi["roi_high"]) == (None,) * 4
+    assert roi["value"] is None
+    # The value of the time saved does not depend on licence prices: 55 as before.
+    assert roi["value_saved"] == pytest.approx(55.0, abs=1e-4)
+    assert roi["notes"] == [
+        "ROI unknown: no price for 1 of 10 seats held in the window (licenses.monthly_cost)"
+    ]

@@ -97,3 +97,93 @@ def test_median_not_reached_says_so(wh: Any) -> None:
     assert res.notes == ("median not reached: fewer than half have reached L3 so far",)
     [done] = proficiency.compute(wh.facts_ctx("2024-02-25"))
     assert done.notes == ()
+
+
+def test_delayed_entry_by_hand() -> None:
+    # (time, reached, entry): b, c, e licensed after the data starts; a licensed 47 days
+    # before it reaches L3 at 52; d licensed 50 days before it is censored at 60.
+    a, b, c, d, e = (52, True, 47), (10, True, 0), (20, True, 0), (60, False, 50), (30, False, 0)
+    times, reached, entry = (np.array(x) for x in zip(a, b, c, d, e, strict=True))
+    naive = proficiency.kaplan_meier(times, reached)
+    # Naive: at 10 five at risk → 4/5; at 20 four → 3/5; 30 censored; at 52 two → 3/10.
+    assert dict(naive["curve"])[52.0] == pytest.approx(0.3)
+    assert naive["median"] == 52.0
+    km = proficiency.kaplan_meier(times, reached, entry=entry)
+    # Delayed entry: a and d are not at risk before 47 and 50. At 10: b, c, e → 2/3; at 20:
+    # c, e → 1/3 (the median); at 52: a and d (47 < 52, 50 < 52) → 1/3 × 1/2 = 1/6.
+    curve = dict(km["curve"])
+    assert (curve[10.0], curve[20.0], curve[52.0]) == pytest.approx((2 / 3, 1 / 3, 1 / 6))
+    assert (km["n"], km["events"], km["censored"], km["median"]) == (5, 3, 2, 20.0)
+
+
+def test_never_at_risk_is_left_out() -> None:
+    # Entering at 30 and leaving at 30: never observed at risk (entry < t ≤ exit is empty).
+    km = proficiency.kaplan_meier(np.array([10, 30]), np.array([True, True]), entry=[0, 30])
+    assert (km["n"], km["events"], dict(km["curve"])) == (1, 1, {10.0: 0.0})
+
+
+@pytest.mark.filterwarnings("ignore:The confidence interval is undefined:RuntimeWarning")
+def test_matches_scipy_without_truncation() -> None:
+    # Without late entries the estimator is the plain one: curve and band agree with scipy.
+    from scipy import stats
+
+    rng = np.random.default_rng(7)
+    times = rng.integers(1, 40, size=60).astype(float)
+    events = rng.random(60) < 0.6
+    km = proficiency.kaplan_meier(times, events)
+    ref = stats.ecdf(stats.CensoredData(uncensored=times[events], right=times[~events]))
+    assert [t for t, _ in km["curve"]] == list(ref.sf.quantiles)
+    assert [p for _, p in km["curve"]] == pytest.approx(list(ref.sf.probabilities))
+    band = ref.sf.confidence_interval(confidence_level=0.95, method="log-log")
+    q, low, high = ref.sf.quantiles, band.low.probabilities, band.high.probabilities
+    first = {  # first time each limit falls to 0.5, as scipy's band gives it
+        name: next((float(t) for t, p in zip(q, lim, strict=True) if p <= 0.5), None)
+        for name, lim in (("ci_low", low), ("ci_high", high))
+    }
+    assert (km["ci_low"], km["ci_high"]) == (first["ci_low"], first["ci_high"])
+    assert None not in (km["median"], km["ci_low"], km["ci_high"])  # a real comparison
+
+
+def _vendor_start(wh: Any) -> None:
+    wh.workflow("credit", stakes="high")
+    # The data starts on Tuesday 2024-03-05 (the first run). late and old2 hold seats from
+    # 2024-01-18, 47 days before it; new1 and new2 from Monday 03-11.
+    for p, seat in (("late", "2024-01-18"), ("old2", "2024-01-18")):
+        wh.person(p)
+        wh.license(p, seat)
+    for p in ("new1", "new2"):
+        wh.person(p)
+        wh.license(p, "2024-03-11")
+    wh.task("late", "credit", "2024-03-05T10:00", ai_assisted=True)  # L3 in the week to 03-10
+    wh.task("old2", "credit", "2024-03-06T10:00", ai_assisted=False)
+    wh.task("new1", "credit", "2024-03-12T10:00", ai_assisted=True)  # L3 in the week to 03-17
+    wh.task("new2", "credit", "2024-03-12T10:00", ai_assisted=False)
+
+
+def test_licence_before_the_data_is_left_truncated(wh: Any) -> None:
+    _vendor_start(wh)
+    ctx = wh.facts_ctx("2024-03-31")
+    frame = proficiency.durations(ctx, "tasks").set_index("person_key")
+    # late: proficient 5 days into the data (week end 03-10) → an event at 52 days from its
+    # seat, entering at 47 — not 47 days of non-use. old2: censored at 03-31, 73 days.
+    assert frame.loc["late", ["days", "reached", "entry"]].tolist() == [52, True, 47]
+    assert frame.loc["old2", ["days", "reached", "entry"]].tolist() == [73, False, 47]
+    # new1: seat 03-11, L3 at 03-17 → 6 days; new2 censored at 03-31 → 20 days; no late entry.
+    assert frame.loc["new1", ["days", "reached", "entry"]].tolist() == [6, True, 0]
+    assert frame.loc["new2", ["days", "reached", "entry"]].tolist() == [20, False, 0]
+    e = entries(proficiency.compute(ctx))["time_to_proficiency"]
+    assert (e["data_start"], e["left_truncated"], e["n"]) == ("2024-03-05", 2, 4)
+    # At 6 days only new1 and new2 are at risk (late and old2 enter at 47): S(6) = 1/2, the
+    # median. Read naively, four at risk at 6 (3/4) and two at 52 (3/8): a median of 52.
+    assert e["median_days"] == 6.0
+    naive = proficiency.kaplan_meier(frame["days"].to_numpy(), frame["reached"].to_numpy())
+    assert naive["median"] == 52.0
+
+
+def test_no_complete_week_since_the_data_starts(wh: Any) -> None:
+    _vendor_start(wh)
+    # As of Saturday 03-09 the last complete week ended 03-03, before the data (03-05):
+    # nobody was ever observed at a week's end, so nobody is counted as not yet proficient.
+    [res] = proficiency.compute(wh.facts_ctx("2024-03-09"))
+    assert res.needs == ("events (a complete week since the data starts)",)
+    assert res.notes == ("the data starts on 2024-03-05, after the last complete week",)

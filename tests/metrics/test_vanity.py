@@ -90,3 +90,56 @@ def test_small_organisation_is_suppressed(wh: Any) -> None:
     results = [MetricResult(USAGE, suppressed="small"), MetricResult(LADDER, suppressed="small")]
     (res,) = vanity.compute(_ctx(wh, results))
     assert (res.suppressed, res.value, res.n) == ("small", None, None)
+
+
+def _vendor_only(
+    usage_rows: PublicRows | None = None, ladder_rows: PublicRows | None = None
+) -> list[MetricResult]:
+    """Vendor exports and a roster: logins measured, the ladder only an activity proxy."""
+    by = "team" if usage_rows is not None else None
+    return [
+        MetricResult(USAGE, {"active": 8, "rate": 0.8}, n=10, by=by, segments=usage_rows),
+        MetricResult(
+            LADDER, {"l3_plus_share": 0.4}, n=10, basis="proxy: activity", by=by,
+            segments=ladder_rows,
+        ),
+        MetricResult(_spec(licenses, "licenses"), {"seats": 12}, n=10),
+        not_available(depth.DEPTH_OF_USE, "tasks", "workflows.stakes"),
+        not_available(outcomes.OUTCOMES, "tasks", "tasks.minutes"),
+    ]  # fmt: skip
+
+
+def test_no_gap_from_a_proxy_ladder(wh: Any) -> None:
+    # The warehouse holds no tasks and no workflow catalogue: nothing measures value.
+    (res,) = vanity.compute(_ctx(wh, _vendor_only()))
+    e = res.to_dict()
+    # The login side stands (80 % active, 8 people); the proxy's 40 % is not value, so no
+    # 40-point "gap" is made of it.
+    assert (e["monthly_active_users"], e["active_rate"], e["licenses"]) == (8, 0.8, 12)
+    assert e["gap_points"] is None and e["l3_plus_share"] is None and res.value is None
+    assert e["needs"] == ["tasks", "tasks.minutes", "workflows.stakes"]
+    assert e["ladder_basis"] == "proxy: activity" and e["basis"] == "measured"
+    assert e["notes"][0].startswith(
+        "value not measurable yet: ingest tasks (with minutes), workflows (with stakes)"
+    )
+    assert "status" not in e  # the metric is there; only its value side is missing
+
+
+def test_no_gap_per_segment_from_a_proxy_ladder(wh: Any) -> None:
+    usage_rows = _segments([{"n": 10, "rate": 0.8}, {"segment": "a", "n": 10, "rate": 0.8}])
+    ladder_rows = _segments(
+        [{"n": 10, "l3_plus_share": 0.4}, {"segment": "a", "n": 10, "l3_plus_share": 0.4}]
+    )
+    (res,) = vanity.compute(_ctx(wh, _vendor_only(usage_rows, ladder_rows), by="team"))
+    [row] = res.to_dict()["segments"]
+    assert (row["active_rate"], row["l3_plus_share"], row["gap_points"]) == (0.8, None, None)
+
+
+def test_hidden_proxy_says_value_is_not_measurable(wh: Any) -> None:
+    results = [
+        MetricResult(USAGE, suppressed="small"),
+        MetricResult(LADDER, suppressed="small", basis="proxy: activity"),
+    ]
+    (res,) = vanity.compute(_ctx(wh, results))
+    assert res.suppressed == "small"
+    assert res.notes[0].startswith("value not measurable yet: ingest tasks")

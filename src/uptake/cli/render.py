@@ -40,6 +40,8 @@ __all__ = [
 NESTED_ROWS = 10
 # Fields of the whole-population values that restate what the result already carries.
 _BOOKKEEPING = {"n", "suppressed", "status", "needs", "by", "segments", "unit"}
+# A yes/no field `x` may carry its reason in `x_reason`, printed beside it rather than apart.
+_REASON = "_reason"
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,12 @@ def headline_value(report: MetricsReport, r: MetricResult) -> str:
     # The field's own wording reads after the number; the spec's label is the fallback.
     known = labels.known(head, r.name)
     words = labels.describe(head, r.name).label if known else r.spec.label
-    return f"{tables.cell_value(report, r.name, head, r.values, unit=_unit(r, head))} {words}"
+    text = f"{tables.cell_value(report, r.name, head, r.values, unit=_unit(r, head))} {words}"
+    if r.values.get("recommended") is False:
+        # A variant shown beside the recommended one says at once why it is not the one to read.
+        why = r.values.get("recommended_reason")
+        text += f" (not recommended: {why})" if why else " (not recommended)"
+    return text
 
 
 def headline_table(report: MetricsReport, results: Sequence[MetricResult]) -> Table:
@@ -294,6 +301,8 @@ def _values_layout(
         v = values[key]
         if key in _BOOKKEEPING or (labels.interval_of(key, r.name) and _has_base(key, r, values)):
             continue
+        if key.endswith(_REASON) and key.removesuffix(_REASON) in values:
+            continue  # shown beside its yes/no field
         if key == "definition" and v == r.spec.definition:
             continue
         if _is_rows(v):
@@ -311,7 +320,10 @@ def _values_layout(
             continue
         style = "bold" if key == head else ""
         value = tables.cell_value(report, r.name, key, values, unit=label.unit)
-        grid.add_row(Text(value, style), Text(label.label, style))
+        words = label.label
+        if values.get(key + _REASON):
+            words = f"{words} ({values[key + _REASON]})"
+        grid.add_row(Text(value, style), Text(words, style))
     return grid, lines, nested
 
 

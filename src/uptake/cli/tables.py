@@ -92,6 +92,13 @@ def cell_value(
     """
     unit = unit or labels.describe(key, metric).unit
     text = labels.format_value(row.get(key), unit, report.currency, bare=bare and unit in _BARE)
+    unpriced = row.get(labels.PRICED_BY.get(key, ""))
+    if isinstance(unpriced, int | float) and unpriced > 0:
+        # An unknown price is unknown, never 0; a partial sum says what it leaves out.
+        gap = f"no price for {plural(int(unpriced), 'seat')}"
+        if row.get(key) is None:
+            return f"unknown ({gap})"
+        text = f"{text} ({gap})"
     ends = _ends(metric, key, row)
     if ends is None or ends == (None, None):
         return text

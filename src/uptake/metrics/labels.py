@@ -129,12 +129,21 @@ FIELDS: dict[str, FieldLabel] = {
     ),
     "habitual_weeks": _f("weeks of use that make a user habitual", "weeks"),
     "recommended": _f("the recommended view", "flag", "recommended"),
+    "recommended_reason": _f("why (not) the recommended view", "text"),
+    "history_start": _f("first day with any event", "date", "data from"),
+    "history_weeks": _f("whole weeks of history in the data", "weeks", "history"),
     # time to proficiency
     "reached": _f("people who reached L3", "people", "reached L3"),
     "censored": _f("people not at L3 yet", "people", "not yet"),
     "median_days": _f("median days to reach L3", "days", "median days"),
     "events": _f("people who reached L3", "people", "reached"),
     "not_proficient": _f("of people not yet at L3", "share", "not yet L3"),
+    "data_start": _f("first day of data (earlier licence days are not counted as non-use)", "date"),
+    "left_truncated": _f(
+        "people licensed before the data starts (entering the estimate late)",
+        "people",
+        "late entry",
+    ),
     # licences
     "seats": _f("seats assigned", "seats", "seats"),
     "used": _f("seats used in the window", "seats", "used"),
@@ -213,6 +222,7 @@ FIELDS: dict[str, FieldLabel] = {
     "license_cost": _f("licence cost in the window", "money", "licence cost"),
     "value_saved": _f("value of time saved in the window", "money", "value saved"),
     "roi": _f("return on licence cost ((value − cost) ÷ cost)", "ratio", "ROI"),
+    "unpriced_seats": _f("seats held in the window with no price", "seats", "unpriced"),
     # feedback
     "items": _f("feedback items", "count", "items"),
     "per_week": _f("feedback items a week", "number", "a week"),
@@ -267,6 +277,15 @@ METRIC_FIELDS: dict[str, dict[str, FieldLabel]] = {
     },
     "feedback_volume": {"n": _f("people who gave feedback", "people", "people")},
     "roi": {"n": _f("licensed people", "people", "people")},
+}
+
+# Money (and what is worked out from money) that rests on seat prices: the field counting the
+# seats without a price. A missing value there is "unknown", never 0.
+PRICED_BY = {
+    "monthly_saving": "reclaim_unpriced",
+    "annual_saving": "reclaim_unpriced",
+    "license_cost": "unpriced_seats",
+    "roi": "unpriced_seats",
 }
 
 # Suffixes of the ends of an interval around the field named by the rest.

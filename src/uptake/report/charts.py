@@ -136,12 +136,11 @@ def vanity_vs_value(report: Report, path: Path) -> Path | None:
     ax.invert_yaxis()
     ax.set_xlabel("% of licensed people (depth: % of eligible high-stakes runs)")
     gap = v.get("gap_points")
-    _titles(
-        fig,
-        ax,
-        f"Vanity vs value — gap {gap:.0f} points" if gap is not None else "Vanity vs value",
-        caption(_doc(report), v.get("n"), what="licensed people"),
-    )
+    title = f"Vanity vs value — gap {gap:.0f} points" if gap is not None else "Vanity vs value"
+    if gap is None and v.get("needs"):
+        # Logins alone: the caption says value is not measured rather than leaving a blank.
+        title = f"Vanity vs value — value not measurable yet (needs {', '.join(v['needs'])})"
+    _titles(fig, ax, title, caption(_doc(report), v.get("n"), what="licensed people"))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return _save(fig, path)

@@ -8,8 +8,11 @@ last-activity facts has *unknown* use and is never called unused.
 
 Reclaim candidates: seats of people who left, and unused seats — except new starters (hired
 or given the seat within `reclaim_grace_days` of `as_of`) and people on leave. The saving is
-the candidates' `monthly_cost` (per month and per year); seats without a cost are counted
-apart. `reclaim_candidates` lists them seat by seat for the admin surfaces.
+the candidates' `monthly_cost` (per month and per year, in the configured currency); an
+unknown price is unknown, never 0: seats without a cost are counted apart
+(`reclaim_unpriced`), the saving covers the priced seats only and a note says so, and when no
+candidate has a price the saving is null. With no candidate at all the saving is a true 0.
+`reclaim_candidates` lists them seat by seat for the admin surfaces.
 
 With `privacy.noise` on, the published people and seat counts carry the seeded noise of
 `uptake.metrics.noise` (after suppression, which decides on exact counts): `seats` is the sum
@@ -159,7 +162,12 @@ def _aggregate(seats: pd.DataFrame, key: str | None) -> pd.DataFrame:
             "unknown": int((~g["known"]).sum()),
             "reclaim_seats": len(cand),
             "reclaim_unpriced": int((~costed).sum()),
-            "monthly_saving": float(cand.loc[costed, "monthly_cost"].sum()),
+            # Unknown when every candidate lacks a price: a sum over no prices is not 0.
+            "monthly_saving": (
+                float(cand.loc[costed, "monthly_cost"].sum())
+                if costed.any() or cand.empty
+                else None
+            ),
             "kept_new_starters": int((g["new_starter"] & (g["reason"] == "unused")).sum()),
             "kept_on_leave": int((g["status"].eq("leave") & (g["reason"] == "unused")).sum()),
         }
@@ -171,7 +179,9 @@ def _aggregate(seats: pd.DataFrame, key: str | None) -> pd.DataFrame:
     out["utilisation"] = (out["used"] / (out["used"] + out["unused"])).where(
         out["used"] + out["unused"] > 0
     )
-    out["annual_saving"] = out["monthly_saving"] * 12
+    monthly = pd.to_numeric(out["monthly_saving"], errors="coerce")
+    out["monthly_saving"] = monthly.astype(object).where(monthly.notna(), None)
+    out["annual_saving"] = (monthly * 12).astype(object).where(monthly.notna(), None)
     return out
 
 
@@ -213,6 +223,8 @@ def summarise(ctx: MetricContext, seats: pd.DataFrame) -> MetricResult:
     res = MetricResult(SPEC, n=values.pop("n", None), suppressed=why, noisy=ctx.noise.enabled)
     res.values.update(values)
     res.values["window"] = {"start": ctx.window_start.isoformat(), "end": ctx.as_of.isoformat()}
+    if why is None:
+        res.notes = _price_notes(res.values)
     res.values["reclaim_rule"] = (
         f"seats of people who left, and unused seats except people on leave and new starters "
         f"(hired or seated within {ctx.settings.reclaim_grace_days} days)"
@@ -226,6 +238,27 @@ def summarise(ctx: MetricContext, seats: pd.DataFrame) -> MetricResult:
         res.by = ctx.by
         res.segments = group_rows(segs, ["group"], "group")
     return res
+
+
+def _price_notes(values: dict[str, Any]) -> tuple[str, ...]:
+    """What the saving covers when some seats to reclaim have no price."""
+    unpriced, seats = values.get("reclaim_unpriced") or 0, values.get("reclaim_seats") or 0
+    if not unpriced:
+        return ()
+    if values.get("monthly_saving") is None:
+        return (
+            f"saving unknown: no price for {_seats(unpriced)} to reclaim (licenses.monthly_cost)",
+        )
+    priced = max(seats - unpriced, 0)
+    return (
+        f"saving covers the {_seats(priced)} to reclaim with a price; "
+        f"{_seats(unpriced)} {'has' if unpriced == 1 else 'have'} no price "
+        "(licenses.monthly_cost)",
+    )
+
+
+def _seats(n: int) -> str:
+    return f"{n} seat" if n == 1 else f"{n} seats"
 
 
 def reclaim_candidates(ctx: MetricContext) -> pd.DataFrame:

@@ -5,7 +5,9 @@ AI-assisted runs vs runs without AI in the same window, and vs the catalogued
 `baseline_minutes`. The minutes saved per AI-assisted run use the same-period comparison when
 the non-AI arm has enough runs (`outcomes_min_runs`) and people (k), else the baseline; times
 the AI-assisted runs they give minutes saved, expressed per week, valued at
-`settings.hourly_cost`, and set against licence cost prorated to the window (ROI). Every saving
+`settings.hourly_cost` (money in `settings.currency`), and set against licence cost prorated
+to the window (ROI); a seat held in the window without a price makes the licence cost and
+the ROI unknown (null, `unpriced_seats` counted, a note), never a cost of 0. Every saving
 carries a percentile-bootstrap interval (fixed seed); totals resample every workflow at once.
 A *win* is a workflow whose saving interval lies above zero with at least k people behind
 its AI-assisted runs.
@@ -330,7 +332,6 @@ def roi(
     lic = lic.filter(
         lic.assigned_at < ctx.end_ts,
         lic.removed_at.isnull() | (lic.removed_at > ctx.start_ts),
-        lic.monthly_cost.notnull(),
     )
     seats = ctx.engine.execute(
         lic.select("person_key", "assigned_at", "removed_at", "monthly_cost")
@@ -343,21 +344,30 @@ def roi(
         return not_available(ROI, "workflows.baseline_minutes", note=note)
     if seats.empty:
         return not_available(ROI, "licenses (seats held in the window)")
-    cost = license_cost(seats, ctx)
     people = seats.person_key.nunique()
     if suppressed or people < ctx.min_group_size:
         return MetricResult(ROI, suppressed=suppressed or "small")
+    unpriced = int(seats.monthly_cost.isna().sum())
     weeks = ctx.window_days / 7
     value = _scale(hours, weeks * ctx.settings.hourly_cost)
-    ratio = _scale(_shift(value, -cost), 1 / cost) if cost > 0 else stats.Interval(None, None, None)
+    # The cost of the priced seats alone would understate the cost and flatter the ROI.
+    cost = None if unpriced else license_cost(seats, ctx)
+    none = stats.Interval(None, None, None)
+    ratio = _scale(_shift(value, -cost), 1 / cost) if cost else none
+    notes = (
+        (f"ROI unknown: no price for {unpriced} of {len(seats)} seats held in the window "
+         "(licenses.monthly_cost)",)
+        if unpriced else ()
+    )  # fmt: skip
     out = {
         "seats": len(seats),
+        "unpriced_seats": unpriced,
         "window_days": ctx.window_days,
         "license_cost": cost,
         **value.as_dict("value_saved"),
         **ratio.as_dict("roi"),
     }
-    return MetricResult(ROI, {c: jsonable(v) for c, v in out.items()}, n=people)
+    return MetricResult(ROI, {c: jsonable(v) for c, v in out.items()}, n=people, notes=notes)
 
 
 def license_cost(seats: pd.DataFrame, ctx: MetricContext) -> float:

@@ -4,8 +4,14 @@ For each person with a licence assigned before the last complete week ending on 
 `as_of`, the ladder is evaluated at the end of every week since (see `ladder.history`).
 The event is the first week-end at L3 or above; its time is the days from the first licence
 assignment to that week's last day (so times resolve to the week). People not yet at L3 are
-right-censored at the last week-end they were observed licensed. The survival curve of "not
-yet proficient" is the Kaplan–Meier estimate (`scipy.stats.ecdf` on `CensoredData`); the
+right-censored at the last week-end they were observed licensed.
+
+The data start (the first day with any activity in the facts) is a left truncation: for a
+licence assigned before it, the days between assignment and the data start are days nobody
+observed, not days of non-use. Such a person enters the risk set late, at (data start −
+assignment) days (delayed entry: at risk at time t when entry < t ≤ exit); `left_truncated`
+counts them. The survival curve of "not yet proficient" is the Kaplan–Meier estimate with
+delayed entry (written here: scipy's `ecdf` has no truncation); the
 median is the first time it falls to 0.5 or below, with a 95 % confidence interval from the
 log-log pointwise band (the times where the band's limits cross 0.5; the upper limit is
 null when the band never reaches it). Reported overall, per role and per rollout cohort
@@ -14,8 +20,7 @@ null when the band never reaches it). Reported overall, per role and per rollout
 
 from __future__ import annotations
 
-import warnings
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -24,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from uptake.metrics.context import MetricContext
+from uptake.metrics.facts import PERSON_DAY
 from uptake.metrics.families.ladder import BASIS, basis, history
 from uptake.metrics.groups import SEGMENT, complete_weeks, group_rows, head
 from uptake.metrics.privacy import TOTAL, population_rows, suppress
@@ -40,26 +46,43 @@ SPEC = MetricSpec(
     needs=("licenses", "events", "tasks", "workflows.stakes"),
     definition=(
         "Kaplan–Meier median of days from first licence to the first week ending at L3 or "
-        "above; people not there yet count as censored"
+        "above; people not there yet count as censored, people licensed before the data "
+        "starts enter late (left truncation)"
     ),
 )
 SPECS: tuple[MetricSpec, ...] = (SPEC,)
 
 
-def kaplan_meier(times: np.ndarray, events: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
-    """Kaplan–Meier estimate of time to event with right-censoring.
+def kaplan_meier(
+    times: np.ndarray,
+    events: np.ndarray,
+    confidence: float = 0.95,
+    entry: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Kaplan–Meier estimate of time to event with right-censoring and delayed entry.
+
+    A subject with entry e > 0 is at risk at time t only when e < t ≤ its time (left
+    truncation: before e it was not observed, so it neither survives nor fails there); a
+    subject with entry 0 is at risk from the start, as in the plain estimator.
 
     Args:
         times: time of event or censoring per subject.
         events: True where the event was observed, False where censored.
         confidence: level of the median's confidence interval.
+        entry: time each subject entered observation (None: all at 0).
 
     Returns:
-        n, events, median and its interval (None when not reached), and the curve as
-        (time, survival) points.
+        n (subjects ever at risk), events, censored, median and its interval (None when
+        not reached), and the curve as (time, survival) points at every distinct time.
     """
     times = np.asarray(times, dtype=float)
     events = np.asarray(events, dtype=bool)
+    start = np.zeros(len(times)) if entry is None else np.asarray(entry, dtype=float)
+    # Entry 0 means "from the start": -inf keeps an event at time 0 in its own risk set.
+    start = np.where(start > 0, start, -np.inf)
+    # A subject whose time is not after its entry was never observed at risk.
+    keep = times > start
+    times, events, start = times[keep], events[keep], start[keep]
     out: dict[str, Any] = {
         "n": len(times),
         "events": int(events.sum()),
@@ -71,22 +94,36 @@ def kaplan_meier(times: np.ndarray, events: np.ndarray, confidence: float = 0.95
     }
     if not events.any():
         return out
-    data = stats.CensoredData(uncensored=times[events], right=times[~events])
-    res = stats.ecdf(data)
-    q, s = res.sf.quantiles, res.sf.probabilities
+    q = np.unique(times)
+    at_risk = np.array([((start < t) & (times >= t)).sum() for t in q], dtype=float)
+    died = np.array([(events & (times == t)).sum() for t in q], dtype=float)
+    s = np.cumprod(1.0 - died / at_risk)
     out["curve"] = [(float(t), float(p)) for t, p in zip(q, s, strict=True)]
     out["median"] = _first_at_or_below(q, s, 0.5)
     if len(q) > 1 or events.sum() > 1:
-        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-            # scipy warns where the band is undefined (S = 0 or 1); handled below.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            band = res.sf.confidence_interval(confidence_level=confidence, method="log-log")
-        # Where the estimate reaches 0 the log-log band is undefined; its limits are 0 there.
-        low = np.where(s <= 0, 0.0, band.low.probabilities)
-        high = np.where(s <= 0, 0.0, band.high.probabilities)
+        low, high = _log_log_band(s, at_risk, died, confidence)
         out["ci_low"] = _first_at_or_below(q, low, 0.5)
         out["ci_high"] = _first_at_or_below(q, high, 0.5)
     return out
+
+
+def _log_log_band(
+    s: np.ndarray, at_risk: np.ndarray, died: np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise log-log band of a survival curve from Greenwood's variance."""
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        greenwood = np.cumsum(died / (at_risk * (at_risk - died)))
+        log_s = np.log(s)
+        se = np.sqrt(greenwood) / np.abs(log_s)
+        theta = np.log(-log_s)
+        low = np.exp(-np.exp(theta + z * se))
+        high = np.exp(-np.exp(theta - z * se))
+    # Undefined where S = 1 (nothing has happened: NaN, read as "not below") and where S
+    # reaches 0 (its limits are 0 there).
+    low = np.where(s <= 0, 0.0, np.where(s >= 1, np.nan, low))
+    high = np.where(s <= 0, 0.0, np.where(s >= 1, np.nan, high))
+    return low, high
 
 
 def _first_at_or_below(q: np.ndarray, s: np.ndarray, level: float) -> float | None:
@@ -107,6 +144,17 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     missing = ctx.missing("licenses")
     if missing or rules is None:
         return [not_available(SPEC, *(missing or ["tasks", "events"]))]
+    start = data_start(ctx)
+    if start is not None and ctx.week_of(start) > complete_weeks(ctx, 1)[-1]:
+        # No week has ended since the data began: no level was ever observed, so no one can
+        # be counted as not yet proficient.
+        return [
+            not_available(
+                SPEC,
+                "events (a complete week since the data starts)",
+                note=f"the data starts on {start.isoformat()}, after the last complete week",
+            )
+        ]
     frame = durations(ctx, rules)
     if frame.empty:
         return [not_available(SPEC, "licenses (assigned before as_of)")]
@@ -129,7 +177,12 @@ def first_l3(ctx: MetricContext, rules: str) -> ibis.Table | None:
     first = ctx.engine.execute(dim.aggregate(first=dim.first_assigned.min()))["first"].iloc[0]
     if first is None or pd.isna(first):
         return None
-    start = ctx.week_of(pd.Timestamp(first).date())
+    begin = pd.Timestamp(first).date()
+    data = data_start(ctx)
+    if data is not None and data > begin:
+        # Weeks before any data hold no levels to find (nobody can be at L3 on no activity).
+        begin = data
+    start = ctx.week_of(begin)
     if start > last:
         return None
     weeks = [start + timedelta(days=7 * i) for i in range((last - start).days // 7 + 1)]
@@ -140,15 +193,32 @@ def first_l3(ctx: MetricContext, rules: str) -> ibis.Table | None:
     )
 
 
+def data_start(ctx: MetricContext) -> date | None:
+    """The first day with any activity in the facts, up to `as_of` (where observation starts).
+
+    Args:
+        ctx: metric context (facts refreshed).
+
+    Returns:
+        The day, or None when nothing was recorded by `as_of`.
+    """
+    days = ctx.engine.table(PERSON_DAY)
+    days = days.filter(days.day <= ctx.as_of)
+    first = ctx.engine.execute(days.aggregate(first=days.day.min()))["first"].iloc[0]
+    return None if first is None or pd.isna(first) else pd.Timestamp(first).date()
+
+
 def durations(ctx: MetricContext, rules: str) -> pd.DataFrame:
-    """Per person: days to first L3 (or to censoring), whether reached, role and cohort.
+    """Per person: days to first L3 (or to censoring), whether reached, entry, role and cohort.
 
     Args:
         ctx: metric context.
         rules: ladder basis.
 
     Returns:
-        Frame (person_key, days, reached, role, cohort[, segment]).
+        Frame (person_key, days, reached, entry, role, cohort[, segment]); `entry` is the
+        days from assignment to the data start (0 when assigned on or after it). Its
+        `attrs["data_start"]` holds the data start.
     """
     per = first_l3(ctx, rules)
     if per is None:
@@ -166,7 +236,14 @@ def durations(ctx: MetricContext, rules: str) -> pd.DataFrame:
     end = pd.to_datetime(df["first_l3"].where(reached, df["last_seen"])) + pd.Timedelta(days=6)
     df["days"] = (end - assigned).dt.days.clip(lower=0)
     df["reached"] = reached
-    return df.drop(columns=["first_l3", "last_seen", "first_assigned"])
+    start = data_start(ctx)
+    if start is None:
+        df["entry"] = 0
+    else:
+        df["entry"] = (pd.Timestamp(start) - assigned).dt.days.clip(lower=0)
+    out = df.drop(columns=["first_l3", "last_seen", "first_assigned"])
+    out.attrs["data_start"] = start
+    return out
 
 
 def _group_table(ctx: MetricContext, frame: pd.DataFrame, col: str | None) -> pd.DataFrame:
@@ -177,7 +254,7 @@ def _group_table(ctx: MetricContext, frame: pd.DataFrame, col: str | None) -> pd
     rows = []
     level = ctx.settings.confidence_level
     for name, sub in groups:
-        km = kaplan_meier(sub["days"].to_numpy(), sub["reached"].to_numpy(), level)
+        km = _estimate(sub, level)
         rows.append(
             {
                 "group": name,
@@ -200,6 +277,12 @@ def _group_table(ctx: MetricContext, frame: pd.DataFrame, col: str | None) -> pd
     return suppress(table, ["group"], "n", ctx.min_group_size, hide=hide)
 
 
+def _estimate(frame: pd.DataFrame, level: float) -> dict[str, Any]:
+    return kaplan_meier(
+        frame["days"].to_numpy(), frame["reached"].to_numpy(), level, frame["entry"].to_numpy()
+    )
+
+
 def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> MetricResult:
     """The result: overall estimate and curve, per role, per cohort, per segment.
 
@@ -216,14 +299,19 @@ def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> MetricResu
     if why is None:
         res.n = values.pop("n")
         res.values.update(values)
-        km = kaplan_meier(
-            frame["days"].to_numpy(), frame["reached"].to_numpy(), ctx.settings.confidence_level
-        )
+        km = _estimate(frame, ctx.settings.confidence_level)
+        # People licensed before the data start; a count of people, hidden with the total.
+        res.values["left_truncated"] = int((frame["entry"] > 0).sum())
         points = [{"day": t, "not_proficient": round(p, 6)} for t, p in km["curve"]]
         res.values["curve"] = population_rows(points, res.n, ctx.min_group_size)
         if res.values.get("median_days") is None:
             res.notes = ("median not reached: fewer than half have reached L3 so far",)
-    res.values["method"] = "Kaplan–Meier (scipy.stats.ecdf), log-log CI of the median"
+    start = frame.attrs.get("data_start")
+    res.values["data_start"] = start.isoformat() if start is not None else None
+    res.values["method"] = (
+        "Kaplan–Meier with delayed entry (people licensed before the data start enter at "
+        "data start − assignment days), log-log CI of the median (Greenwood)"
+    )
     for name, col in (("by_role", "role"), ("by_cohort", "cohort")):
         res.values[name] = _rows(_group_table(ctx, frame, col))
     if ctx.by is not None:

@@ -6,14 +6,17 @@ Over the last `ms_weeks` (12) 7-day blocks ending at `as_of`, for each person li
 not habitual, ≥ 1 action a week on average; Low — not habitual, more than 0 and fewer than
 1; Non-user — no action. An action is any event but session_start/session_end.
 
-The 4-week variant (`ms_short_weeks`) calls habitual only someone used in all 4 blocks; it
-is the one to read (`recommended`) for deployments younger than `ms_young_days` (first
-licence assignment to `as_of`).
+The 4-week variant (`ms_short_weeks`) calls habitual only someone used in all 4 blocks. The
+12-week variant is the one to read (`recommended`) only when the data holds at least
+`ms_weeks` weeks of history (from the first day with any event to `as_of`) and the deployment
+is at least `ms_young_days` old (first licence assignment to `as_of`); otherwise the 4-week
+variant is. Both state `history_weeks`, `history_start` and, in `recommended_reason`, why.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -67,18 +70,74 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     missing = ctx.missing(*NEEDS)
     if missing:
         return [not_available(spec, *missing) for spec in SPECS]
-    young = _deployment_days(ctx) < ctx.settings.ms_young_days
     s = ctx.settings
+    history = data_history(ctx)
+    long_ok, reason = choose_variant(ctx, history)
+    stated = {
+        "history_start": history.isoformat() if history else None,
+        "history_weeks": _history_weeks(ctx, history),
+    }
+    short_reason = reason if not long_ok else f"{reason}: read the {s.ms_weeks}-week segments"
+    if history is not None and (ctx.as_of - history).days + 1 < 7 * s.ms_short_weeks:
+        # Even the short variant then counts days before the data as days without use.
+        short_reason += f"; under {s.ms_short_weeks} weeks, so days before the data count as unused"
     return [
-        segments(TWELVE_WEEKS, ctx, s.ms_weeks, s.ms_habitual_weeks, not young),
-        segments(FOUR_WEEKS, ctx, s.ms_short_weeks, s.ms_short_weeks, young),
-    ]
+        segments(
+            TWELVE_WEEKS, ctx, s.ms_weeks, s.ms_habitual_weeks, long_ok,
+            recommended_reason=reason, **stated,
+        ),
+        segments(
+            FOUR_WEEKS, ctx, s.ms_short_weeks, s.ms_short_weeks, not long_ok,
+            recommended_reason=short_reason, **stated,
+        ),
+    ]  # fmt: skip
 
 
-def _deployment_days(ctx: MetricContext) -> int:
+def data_history(ctx: MetricContext) -> date | None:
+    """The first day with any event, up to `as_of` (where the data's history starts).
+
+    Args:
+        ctx: metric context (facts refreshed).
+
+    Returns:
+        The day, or None when no event falls on or before `as_of`.
+    """
+    days = ctx.engine.table(PERSON_DAY)
+    days = days.filter((days.day <= ctx.as_of) & (days.events > 0))
+    first = ctx.engine.execute(days.aggregate(first=days.day.min()))["first"].iloc[0]
+    return None if first is None or pd.isna(first) else pd.Timestamp(first).date()
+
+
+def _history_weeks(ctx: MetricContext, history: date | None) -> int:
+    # Whole weeks only: 8 weeks and 6 days of data is not 9 weeks of history.
+    return 0 if history is None else ((ctx.as_of - history).days + 1) // 7
+
+
+def choose_variant(ctx: MetricContext, history: date | None) -> tuple[bool, str]:
+    """Whether the 12-week variant fits the data, and why (or why not) in words.
+
+    Args:
+        ctx: metric context.
+        history: first day with any event (`data_history`).
+
+    Returns:
+        (12-week variant recommended, the reason).
+    """
+    s = ctx.settings
+    weeks = _history_weeks(ctx, history)
+    if weeks < s.ms_weeks:
+        # Weeks before the first event are not weeks of non-use: the long variant would
+        # count them as such and call most people novices.
+        return False, f"{weeks} weeks of history: use the {s.ms_short_weeks}-week segments"
     lic = ctx.engine.table("licenses")
     first = ctx.engine.execute(lic.aggregate(first=lic.assigned_at.min()))["first"].iloc[0]
-    return (ctx.as_of - pd.Timestamp(first).date()).days
+    age = (ctx.as_of - pd.Timestamp(first).date()).days
+    if age < s.ms_young_days:
+        return False, (
+            f"deployment {age} days old (under {s.ms_young_days}): "
+            f"use the {s.ms_short_weeks}-week segments"
+        )
+    return True, f"{weeks} weeks of history"
 
 
 def person_segments(ctx: MetricContext, weeks: int, habitual: int) -> ibis.Table:
@@ -119,7 +178,12 @@ def person_segments(ctx: MetricContext, weeks: int, habitual: int) -> ibis.Table
 
 
 def segments(
-    spec: MetricSpec, ctx: MetricContext, weeks: int, habitual: int, recommended: bool
+    spec: MetricSpec,
+    ctx: MetricContext,
+    weeks: int,
+    habitual: int,
+    recommended: bool,
+    **stated: Any,
 ) -> MetricResult:
     """Distribution of the usage segments, overall and per segment of `--by`.
 
@@ -128,7 +192,8 @@ def segments(
         ctx: metric context.
         weeks: blocks in the variant.
         habitual: blocks used that make a user habitual.
-        recommended: whether this variant fits the deployment's age.
+        recommended: whether this variant fits the data's history and the deployment's age.
+        stated: further values stated as they are (history, the reason for `recommended`).
 
     Returns:
         n and people per usage segment, plus shares (`habitual_plus_share`: power or
@@ -165,6 +230,7 @@ def segments(
         weeks_counted=weeks,
         habitual_weeks=habitual,
         recommended=recommended,
+        **stated,
         definition=(
             f"Microsoft Copilot usage segments over {weeks} weeks: power ≥ {habitual} weeks used"
             f" and ≥ {ctx.settings.ms_power_actions:g} actions/week; habitual ≥ {habitual} weeks;"

@@ -6,7 +6,10 @@ week. The gap is one number: the active-user rate minus the L3+ share, in percen
 of licensed people — how much of the "adoption" a login dashboard shows is not adoption.
 
 It reads the results computed before it (`ctx.results`), so it runs last; inputs that are
-not available are named, never read as zero.
+not available are named, never read as zero. The value side needs measured value: a ladder on
+tasks (an activity-proxy ladder is not value, so its L3+ share is never set against logins),
+depth of use, hours saved. Without a measured ladder `gap_points` is null, `needs` lists what
+to ingest and the note says "value not measurable yet: ingest …"; the login side still shows.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ SPEC = MetricSpec(
     definition="gap_points = 100 × (share of licensed people active in the window − share at L3+)",
 )
 SPECS: tuple[MetricSpec, ...] = (SPEC,)
+# What the ladder needs to be measured rather than an activity proxy.
+LADDER_VALUE_NEEDS = ("tasks", "workflows.stakes")
 # Value read beside the gap: (field, source metric, source field).
 BESIDE = (
     ("licenses", "licenses", "seats"),
@@ -50,14 +55,20 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     if usage is None or ladder is None or not usage.available or not ladder.available:
         needs = [*(usage.needs if usage else SPEC.needs), *(ladder.needs if ladder else ())]
         return [not_available(SPEC, *needs)]
+    measured = not is_proxy(ladder)
     if usage.suppressed or ladder.suppressed:
-        return [MetricResult(SPEC, suppressed=usage.suppressed or ladder.suppressed)]
-    rate, l3 = usage.values["rate"], ladder.values["l3_plus_share"]
+        hidden = MetricResult(SPEC, suppressed=usage.suppressed or ladder.suppressed)
+        if not measured:
+            hidden.notes = (not_measurable(_value_needs(ctx)),)
+        return [hidden]
+    rate = usage.values["rate"]
+    # A proxy share is not value: it is neither shown as the value side nor subtracted.
+    l3 = ladder.values["l3_plus_share"] if measured else None
     values: dict[str, Any] = {
         "monthly_active_users": usage.values["active"],
         "active_rate": rate,
         "l3_plus_share": l3,
-        "ladder_basis": ladder.basis,
+        "ladder_basis": ladder.basis or ladder.spec.basis,
         "gap_points": _gap(rate, l3),
     }
     unavailable: dict[str, list[str]] = {}
@@ -73,13 +84,67 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
             values[key] = found.values.get(field)
     if unavailable:
         values["not_available"] = unavailable
+    # Without a measured ladder the numbers shown are logins only: measured, not a proxy.
     out = MetricResult(
-        SPEC, values, n=usage.n, basis=ladder.basis, noisy=usage.noisy or ladder.noisy
+        SPEC,
+        values,
+        n=usage.n,
+        basis=ladder.basis if measured else "measured",
+        noisy=usage.noisy or ladder.noisy,
     )
+    if not measured:
+        needs = _value_needs(ctx)
+        out.values["needs"] = needs
+        out.notes = (not_measurable(needs),)
     if ctx.by is not None and usage.segments is not None and ladder.segments is not None:
         out.by = ctx.by
-        out.segments = _segments(usage.segments, ladder.segments)
+        out.segments = _segments(usage.segments, ladder.segments, measured=measured)
     return [out]
+
+
+def is_proxy(result: MetricResult) -> bool:
+    """Whether a result rests on a proxy (its basis says so).
+
+    Args:
+        result: a result, e.g. the adoption ladder's.
+
+    Returns:
+        True for basis "proxy…".
+    """
+    return (result.basis or result.spec.basis).startswith("proxy")
+
+
+def _value_needs(ctx: MetricContext) -> list[str]:
+    """Inputs missing for any measured value: the ladder's, depth's and hours saved's."""
+    needs = set(ctx.missing(*LADDER_VALUE_NEEDS))
+    for source in ("depth_of_use", "outcomes"):
+        found = ctx.results.get(source)
+        if found is not None and not found.available:
+            # Only names of inputs ("tasks (completed runs …)" keeps its table name).
+            needs.update(n.split(" (")[0] for n in found.needs)
+    return sorted(needs or LADDER_VALUE_NEEDS)
+
+
+def not_measurable(needs: list[str]) -> str:
+    """The sentence a reader sees instead of a gap: what to ingest for value to be measured.
+
+    Args:
+        needs: missing inputs as "table" or "table.column".
+
+    Returns:
+        e.g. "value not measurable yet: ingest tasks (with minutes), workflows (with stakes)".
+    """
+    tables: dict[str, list[str]] = {}
+    for need in needs:
+        table, _, column = need.partition(".")
+        cols = tables.setdefault(table, [])
+        if column:
+            cols.append(column)
+    parts = [f"{t} (with {', '.join(c)})" if c else t for t, c in tables.items()]
+    return (
+        f"value not measurable yet: ingest {', '.join(parts)}; the ladder is only an activity "
+        "proxy, and a proxy is not value"
+    )
 
 
 def _gap(active_rate: float | None, l3_share: float | None) -> float | None:
@@ -88,7 +153,7 @@ def _gap(active_rate: float | None, l3_share: float | None) -> float | None:
     return round(100 * (active_rate - l3_share), 2)
 
 
-def _segments(usage_rows: PublicRows, ladder_rows: PublicRows) -> PublicRows:
+def _segments(usage_rows: PublicRows, ladder_rows: PublicRows, *, measured: bool) -> PublicRows:
     ladder = {r["segment"]: r for r in ladder_rows}
 
     def row(u: dict[str, Any]) -> dict[str, Any]:
@@ -96,12 +161,13 @@ def _segments(usage_rows: PublicRows, ladder_rows: PublicRows) -> PublicRows:
         if u.get(SUPPRESSED) or lad.get(SUPPRESSED):
             # Hidden in either source: hidden here, for the source's reason.
             return {"segment": u["segment"], SUPPRESSED: u.get(SUPPRESSED) or lad[SUPPRESSED]}
+        l3 = lad["l3_plus_share"] if measured else None
         return {
             "segment": u["segment"],
             "n": u["n"],
             "active_rate": u["rate"],
-            "l3_plus_share": lad["l3_plus_share"],
-            "gap_points": _gap(u["rate"], lad["l3_plus_share"]),
+            "l3_plus_share": l3,
+            "gap_points": _gap(u["rate"], l3),
             SUPPRESSED: False,
         }
 
