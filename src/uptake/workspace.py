@@ -21,6 +21,7 @@ from uptake.ingest.pipeline import BatchIngest, IngestResult, Quarantined, file_
 from uptake.ingest.readers import FORMATS, detect_format
 from uptake.schema.migrations import MIGRATIONS, current_version
 from uptake.schema.tables import TABLES, table
+from uptake.warehouse.coverage import identity_coverage
 from uptake.warehouse.database import DB_FILE, connect
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
@@ -405,7 +406,7 @@ class Workspace:
     # -- inspection ------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        """Rows per table, the latest ingests and quarantine counts."""
+        """Rows per table, the latest ingests, quarantine counts and identity coverage."""
         con = self.con
         tables = {
             name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
@@ -425,6 +426,9 @@ class Workspace:
             "last_ingests": _records(last),
             "quarantine": _records(q),
             "quarantined_total": int(q["n"].sum()) if len(q) else 0,
+            "identity_coverage": identity_coverage(
+                con, self.settings.privacy.min_group_size, self.settings.ingest.min_linked_share
+            ),
         }
 
     def quarantine(
@@ -450,7 +454,7 @@ class Workspace:
         return _records(frame)
 
     def doctor(self) -> list[dict[str, Any]]:
-        """Integrity checks of the workspace; each check reports ok and a message."""
+        """Integrity checks; each reports ok, status (ok, warn or fail) and a message."""
         from uptake.warehouse.doctor import run_checks
 
         return run_checks(
@@ -458,6 +462,8 @@ class Workspace:
             self.path / SECRET_FILE,
             self.pseudonymise(FINGERPRINT_PROBE),
             self._date_range(),
+            self.settings.ingest.min_linked_share,
+            self.settings.privacy.min_group_size,
         )
 
     def schema_version(self) -> int:

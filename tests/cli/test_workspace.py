@@ -125,3 +125,82 @@ def test_refresh_line_says_what_was_rebuilt() -> None:
         "Facts refreshed, incremental: licensed people per segment and week rebuilt."
     )
     assert refresh_line(RefreshReport("none", 4)) == "Facts already up to date."
+
+
+LOGINS = [f"Octo-Dev{i}" for i in range(4)]
+
+
+def _roster_and_usage(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A roster without GitHub logins, the same roster with them, and usage by those logins.
+
+    The usage file holds 4 logins x 2 days; each record makes 3 events and 3 person facts,
+    so the logins own 48 stored rows.
+    """
+    people = rows("people", 4)
+    for i, p in enumerate(people):
+        p["aliases"] = [f"E{i:05d}"]
+    bare = write(people, tmp_path / "people.jsonl")
+    for i, p in enumerate(people):
+        p["aliases"] = [f"E{i:05d}", LOGINS[i]]
+    full = write(people, tmp_path / "people-with-logins.jsonl")
+    recs = [
+        {
+            "user_login": login,
+            "day": f"2026-05-0{1 + d}",
+            "user_initiated_interaction_count": 3,
+            "code_generation_activity_count": 2,
+            "code_acceptance_activity_count": 1,
+        }
+        for login in LOGINS
+        for d in range(2)
+    ]
+    usage = tmp_path / "users-1-day.ndjson"
+    usage.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    return bare, full, usage
+
+
+def test_unlinked_logins_are_shown_warned_about_and_fixed_by_the_roster(tmp_path: Path) -> None:
+    import shutil
+
+    ws = tmp_path / "ws"
+    bare, full, usage = _roster_and_usage(tmp_path)
+    assert uptake("init", str(ws)).returncode == 0
+    assert uptake("ingest", "people", str(bare), "-w", str(ws)).returncode == 0
+    r = uptake("ingest", "--format", "github-copilot-usage", str(usage), "-w", str(ws))
+    assert r.returncode == 0, r.stderr
+
+    r = uptake("status", "--json", "-w", str(ws))
+    got = json.loads(r.stdout)["identity_coverage"]["formats"]["github-copilot-usage"]
+    assert (got["seen"], got["linked"], got["unlinked"], got["linked_share"]) == (4, 0, 4, 0.0)
+    assert "GitHub logins" in got["hint"] and len(got["examples"]) == 4
+    human = uptake("status", "-w", str(ws), env={"COLUMNS": "120"})
+    table = human.stdout[human.stdout.index("Identity coverage") :].splitlines()
+    assert max(len(line) for line in table) <= 80, table
+    assert any("github-copilot-usage" in ln and " 0 %" in ln for ln in table), table
+    assert "GitHub logins" in " ".join(table)
+    for out in (r.stdout, human.stdout):
+        assert not any(login.lower() in out.lower() for login in LOGINS)
+
+    # A warning, not a failure: exit 0, unless --strict.
+    r = uptake("doctor", "-w", str(ws))
+    assert r.returncode == 0 and "FAIL" not in r.stdout, r.stdout
+    [warn] = [ln for ln in r.stdout.splitlines() if ln.startswith("WARN")]
+    assert "identity_coverage: github-copilot-usage: 0 % of 4 identities" in warn
+    assert uptake("doctor", "--strict", "-w", str(ws)).returncode == 4
+
+    twin = tmp_path / "twin"
+    shutil.copytree(ws, twin)
+    # The roster now lists the logins: nothing new is accepted, but 48 rows of 4 people move.
+    r = uptake("ingest", "people", str(full), "-w", str(ws))
+    assert r.returncode == 0, r.stderr
+    assert "re-keyed 48 rows of 4 identities" in " ".join(r.stdout.split()), r.stdout
+    r = uptake("ingest", "people", str(full), "--json", "-w", str(twin))
+    out = json.loads(r.stdout)
+    assert (out["accepted"], out["duplicates"]) == (0, 4)
+    assert (out["rekeyed_rows"], out["rekeyed_identities"]) == (48, 4)
+
+    status = json.loads(uptake("status", "--json", "-w", str(ws)).stdout)
+    got = status["identity_coverage"]["formats"]["github-copilot-usage"]
+    assert (got["linked"], got["linked_share"], got["hint"]) == (4, 1.0, None)
+    r = uptake("doctor", "--strict", "-w", str(ws))
+    assert r.returncode == 0 and "WARN" not in r.stdout, r.stdout

@@ -96,3 +96,52 @@ def test_a_weak_secret_is_refused(tmp_path: Path, weak: str) -> None:
     r = uptake("init", str(tmp_path / "ok"), secret=STRONG)
     assert r.returncode == 0, r.stderr
     assert not (tmp_path / "ws").exists()
+
+
+def test_poorly_linked_people_warn_and_fail_only_when_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.delenv("UPTAKE_SECRET", raising=False)
+    path = tmp_path / "linked"
+    # Tasks name person0..person6@example.org; the roster lists person0..4: 5 of 7 (71 %).
+    with Workspace.init(path) as ws:
+        ws.ingest("people", [write(rows("people", 5), tmp_path / "p.csv")], now=FROZEN_NOW)
+        ws.ingest("tasks", [write(rows("tasks", 14), tmp_path / "t.csv")], now=FROZEN_NOW)
+    r = uptake("doctor", "--workspace", str(path))
+    assert (r.returncode, _failed(r)) == (0, [])
+    [warn] = [ln for ln in r.stdout.splitlines() if ln.startswith("WARN")]
+    assert warn.startswith("WARN  identity_coverage: tasks (csv): 71 % of 7 identities linked")
+    assert "e-mail addresses at the roster's domain" in warn
+    r = uptake("doctor", "--strict", "--workspace", str(path))
+    assert (r.returncode, _failed(r)) == (4, [])
+    r = uptake("doctor", "--json", "--workspace", str(path))
+    checks = {c["check"]: c for c in json.loads(r.stdout)}
+    # A warning is still ok (exit 0 without --strict); its status says it is a warning.
+    assert (checks["identity_coverage"]["ok"], checks["identity_coverage"]["status"]) == (
+        True,
+        "warn",
+    )
+    assert (checks["schema"]["ok"], checks["schema"]["status"]) == (True, "ok")
+    # A lower threshold from uptake.toml's [ingest] section accepts 71 %.
+    r = subprocess.run(
+        [sys.executable, "-m", "uptake", "doctor", "--strict", "--workspace", str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "UPTAKE__INGEST__MIN_LINKED_SHARE": "0.7", "COLUMNS": "200"},
+    )
+    assert r.returncode == 0 and "WARN" not in r.stdout, r.stdout
+
+
+def test_a_failed_check_exits_4_even_without_strict_beside_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("UPTAKE_SECRET", raising=False)
+    path = tmp_path / "both"
+    with Workspace.init(path) as ws:  # no roster: a warning
+        ws.ingest("tasks", [write(rows("tasks", 3), tmp_path / "t.csv")], now=FROZEN_NOW)
+    (path / "secret").chmod(0o644)
+    r = uptake("doctor", "--workspace", str(path))
+    assert (r.returncode, _failed(r)) == (4, ["secret_permissions"])
+    assert "WARN  identity_coverage: no roster: nothing can be linked" in r.stdout

@@ -141,6 +141,16 @@ def ingest(
     for r in results:
         for k, v in r.by_reason.items():
             reasons[k] = reasons.get(k, 0) + v
+    rows = sum(r.rekeyed for r in results)
+    if rows:
+        # Otherwise a roster that links earlier activity reads "accepted 0 · duplicates N",
+        # as if nothing had happened.
+        people = sum(r.rekeyed_identities for r in results)
+        console.print(
+            f"Roster linked earlier activity: re-keyed {rows:,} row{'s' if rows != 1 else ''} "
+            f"of {people:,} identit{'ies' if people != 1 else 'y'} to roster people.",
+            highlight=False,
+        )
     if reasons:
         console.print(
             "Quarantined by reason: "

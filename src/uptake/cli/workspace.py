@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -78,6 +78,41 @@ def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     console.print(f"Quarantined rows in total: {s['quarantined_total']:,}")
     for q in s["quarantine"]:
         console.print(f"  {q['table_name']}: {q['reason']} {q['n']:,}")
+    _print_coverage(s["identity_coverage"])
+
+
+def _print_coverage(cov: dict[str, Any]) -> None:
+    """The identity coverage table, at most 80 columns wide (the hint wraps)."""
+    formats = {k: v for k, v in cov["formats"].items() if v["seen"]}
+    if not formats:
+        return
+    t = RichTable(
+        title="Identity coverage: people of each source the roster links",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        width=min(80, console.width),
+    )
+    t.add_column("format", overflow="fold", max_width=22)
+    for col in ("seen", "linked", "unlinked", "share"):
+        t.add_column(col, justify="right", no_wrap=True)
+    # Numbers never wrap; on a narrow terminal the hint keeps a readable width, the format folds.
+    t.add_column("hint", overflow="fold", ratio=1, min_width=16)
+    for label, f in formats.items():
+        share = f["linked_share"]
+        low = f["below_threshold"]
+        # Rounded down: 89.6 % linked is below a 90 % threshold and must not read "90 %".
+        shown = "–" if share is None else f"{int(share * 100)} %"
+        t.add_row(
+            label,
+            f"{f['seen']:,}",
+            f"{f['linked']:,}",
+            f"[red]{f['unlinked']:,}[/]" if f["unlinked"] and low else f"{f['unlinked']:,}",
+            f"[red]{shown}[/]" if low else shown,
+            f["hint"] or "",
+        )
+    console.print(t)
+    if cov["note"]:
+        console.print(f"[yellow]{cov['note']}[/]", highlight=False)
 
 
 def quarantine(
@@ -104,18 +139,29 @@ def quarantine(
     console.print(t)
 
 
-def doctor(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
-    """Check the workspace's integrity."""
+def doctor(
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 4 on warnings too (such as a source whose people the roster "
+            "does not link), not only on failed checks.",
+        ),
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the workspace's integrity (exit 4 when a check fails; warnings too with --strict)."""
     ws = open_workspace(workspace)
     checks = ws.doctor()
     ws.close()
     if as_json:
         print_json(checks)
     else:
+        marks = {"ok": "[green]ok[/]", "warn": "[yellow]WARN[/]", "fail": "[red]FAIL[/]"}
         for c in checks:
-            mark = "[green]ok[/]" if c["ok"] else "[red]FAIL[/]"
-            console.print(f"{mark}  {c['check']}: {c['message']}")
-    if not all(c["ok"] for c in checks):
+            console.print(f"{marks[c['status']]}  {c['check']}: {c['message']}", highlight=False)
+    if any(c["status"] == "fail" or (strict and c["status"] == "warn") for c in checks):
         raise typer.Exit(4)
 
 

@@ -89,6 +89,13 @@ class IngestSettings(BaseModel):
         description="Dates and timestamps after this day (YYYY-MM-DD) are quarantined as "
         "out_of_range; timestamps of past events are also bounded by clock_skew_minutes.",
     )
+    min_linked_share: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="`uptake doctor` warns when a source format links fewer of its people than "
+        "this share (0 to 1) to the roster; `--strict` makes that a failure.",
+    )
 
     @field_validator("earliest_date", "latest_date", mode="before")
     @classmethod

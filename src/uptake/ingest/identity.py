@@ -10,6 +10,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -93,12 +94,19 @@ def resolve_aliases(
     return given.merge(known, on="alias", how="inner")[["raw", "person_key", "kind"]]
 
 
+class Rekeyed(NamedTuple):
+    """What a roster moved: stored rows, and the distinct earlier identities they belonged to."""
+
+    rows: int = 0
+    identities: int = 0
+
+
 def register_roster(
     con: duckdb.DuckDBPyConnection,
     secret: bytes,
     roster: pd.DataFrame,
     now: datetime,
-) -> int:
+) -> Rekeyed:
     """Claim every alias of roster people and re-key rows that used them before.
 
     Resolution must not depend on ingestion order: an alias first seen in events gets a
@@ -112,7 +120,8 @@ def register_roster(
         now: timestamp recorded for new identities.
 
     Returns:
-        Number of stored rows whose person columns were re-keyed.
+        Stored rows re-keyed (a row counts once however many of its person columns moved)
+        and the distinct provisional identities those rows belonged to.
     """
     pairs: dict[str, str] = {}
     for person, aliases in zip(roster["person"], roster["aliases"], strict=True):
@@ -136,25 +145,39 @@ def register_roster(
         )
     finally:
         con.unregister("_claims")
-    rekeyed = 0
-    if len(moves):
-        con.register("_moves", moves)
-        try:
-            for table, col in person_columns():
-                before = con.execute(
-                    f"SELECT count(*) FROM {table} t JOIN _moves m ON t.{col} = m.old_key"
-                ).fetchone()
-                n = int(before[0]) if before else 0
-                if n:
-                    con.execute(
-                        f"UPDATE {table} SET {col} = m.new_key FROM _moves m "
-                        f"WHERE {table}.{col} = m.old_key"
-                    )
-                    rekeyed += n
-            con.execute(
-                "UPDATE identities SET person_key = m.new_key FROM _moves m "
-                "WHERE identities.person_key = m.old_key AND identities.kind = 'observed'"
-            )
-        finally:
-            con.unregister("_moves")
-    return rekeyed
+    if not len(moves):
+        return Rekeyed()
+    by_table: dict[str, list[str]] = {}
+    for table, col in person_columns():
+        by_table.setdefault(table, []).append(col)
+    rows = 0
+    moved: set[str] = set()
+    con.register("_moves", moves)
+    try:
+        for table, cols in by_table.items():
+            hit = " OR ".join(f"{c} IN (SELECT old_key FROM _moves)" for c in cols)
+            n = con.execute(f"SELECT count(*) FROM {table} WHERE {hit}").fetchone()
+            if not n or not n[0]:
+                continue
+            rows += int(n[0])
+            # Which identities had rows is the "M" users are told: a claimed alias with no
+            # stored rows linked nothing visible.
+            for c in cols:
+                moved.update(
+                    k
+                    for (k,) in con.execute(
+                        f"SELECT DISTINCT {c} FROM {table} WHERE {c} IN "
+                        "(SELECT old_key FROM _moves)"
+                    ).fetchall()
+                )
+                con.execute(
+                    f"UPDATE {table} SET {c} = m.new_key FROM _moves m "
+                    f"WHERE {table}.{c} = m.old_key"
+                )
+        con.execute(
+            "UPDATE identities SET person_key = m.new_key FROM _moves m "
+            "WHERE identities.person_key = m.old_key AND identities.kind = 'observed'"
+        )
+    finally:
+        con.unregister("_moves")
+    return Rekeyed(rows, len(moved))

@@ -49,6 +49,7 @@ class IngestResult:
     quarantined: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
     rekeyed: int = 0
+    rekeyed_identities: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -69,6 +70,9 @@ class IngestResult:
                 "by_reason",
             )
         }
+        # A roster that links earlier rows accepts nothing new; say what it moved instead.
+        out["rekeyed_rows"] = self.rekeyed
+        out["rekeyed_identities"] = self.rekeyed_identities
         if self.notes:
             out["notes"] = self.notes
         return out
@@ -208,7 +212,7 @@ class BatchIngest:
             quarantine += extra
             quarantine += self._invalid_rows(locator)
             self.progress("resolve")
-            result.rekeyed = self._resolve()
+            result.rekeyed, result.rekeyed_identities = self._resolve()
             self.progress("dedupe")
             counts, conflicts = self._decide(locator)
             quarantine += conflicts
@@ -276,10 +280,10 @@ class BatchIngest:
     def _pseudonymise(self, identifier: str) -> str:
         return identity.pseudonymise(self.secret, identifier)
 
-    def _resolve(self) -> int:
+    def _resolve(self) -> identity.Rekeyed:
         """Replace raw identifiers by person keys; a roster also claims its aliases."""
         con, spec = self.con, self.spec
-        rekeyed = 0
+        rekeyed = identity.Rekeyed()
         if spec.name == "people":
             roster = con.execute(f"SELECT person, aliases FROM {TYPED} WHERE __reason IS NULL").df()
             rekeyed = identity.register_roster(con, self.secret, roster, self.now)

@@ -14,6 +14,7 @@ from uptake.ingest.validate import EARLIEST_DATE, LATEST_DATE
 from uptake.schema.ddl import NOT_STORED
 from uptake.schema.migrations import MIGRATIONS, current_version
 from uptake.schema.tables import TABLES
+from uptake.warehouse.coverage import coverage_checks, identity_coverage
 from uptake.warehouse.sql import quote_ident
 
 FINGERPRINT_PROBE = "uptake:secret-fingerprint"
@@ -68,6 +69,8 @@ def run_checks(
     secret_file: Path,
     fingerprint_now: str,
     date_range: tuple[date, date] = (EARLIEST_DATE, LATEST_DATE),
+    min_linked_share: float = 0.9,
+    min_group: int = 5,
 ) -> list[dict[str, Any]]:
     """Run every integrity check of a workspace's warehouse.
 
@@ -76,14 +79,20 @@ def run_checks(
         secret_file: where the workspace keeps its secret (checked for permissions if present).
         fingerprint_now: `FINGERPRINT_PROBE` pseudonymised with the secret in use now.
         date_range: plausible first and last day of stored dates and timestamps.
+        min_linked_share: a source format linking fewer of its people to the roster is
+            warned about.
+        min_group: smallest group of identities whose shared e-mail domain a hint may name.
 
     Returns:
-        One entry per check: {"check", "ok", "message"}.
+        One entry per check: {"check", "ok", "status", "message"}; status "fail" (not ok)
+        means the warehouse is unsound, "warn" (still ok) that its numbers may mislead.
     """
     out: list[dict[str, Any]] = []
 
     def add(name: str, ok: bool, message: str) -> None:
-        out.append({"check": name, "ok": bool(ok), "message": message})
+        out.append(
+            {"check": name, "ok": bool(ok), "status": "ok" if ok else "fail", "message": message}
+        )
 
     have, newest = current_version(con), max(m.version for m in MIGRATIONS)
     add("schema", have == newest, f"schema version {have} (newest {newest})")
@@ -156,6 +165,9 @@ def run_checks(
         not implausible,
         f"dates outside {date_range[0]} … {date_range[1]}: {', '.join(implausible) or 'none'}",
     )
+
+    # Activity the roster cannot link lands in a "(none)" group without a word; say so here.
+    out += coverage_checks(identity_coverage(con, min_group, min_linked_share))
 
     try:
         con.execute("CHECKPOINT")
