@@ -46,6 +46,7 @@ def rows(table: str, n: int, start: int = 0) -> list[dict[str, Any]]:
                 "assigned_at": ts,
                 "removed_at": None,
                 "monthly_cost": 30.0,
+                "evidence": None,
             }
         elif table == "events":
             r = {
@@ -59,6 +60,7 @@ def rows(table: str, n: int, start: int = 0) -> list[dict[str, Any]]:
                 "session_id": f"s{i // 3}",
                 "duration_ms": 1000 + i,
                 "value": 0.5 * i,
+                "quantity": 1 + i % 3,
                 "attrs": {"n": i},
             }
         elif table == "tasks":

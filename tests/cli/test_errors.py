@@ -98,6 +98,7 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--start": "2026-13-01",
         "--scenario": "no-such-scenario",
         "--format": "xlsx",
+        "--emit": "xml",
     },
     ("export",): {"--parquet": "{root}/full", "--workspace": "{root}/full"},
     ("demo",): {

@@ -98,8 +98,9 @@ class Warehouse:
         tool: str = "copilot",
         removed_at: Stamp | None = None,
         monthly_cost: float | None = 30.0,
+        evidence: str | None = None,
     ) -> None:
-        """Add a licence seat."""
+        """Add a licence seat (`evidence` set: a seat inferred from a usage report)."""
         self.insert(
             "licenses",
             person_key=person,
@@ -107,6 +108,7 @@ class Warehouse:
             assigned_at=ts(assigned_at),
             removed_at=ts(removed_at) if removed_at is not None else None,
             monthly_cost=monthly_cost,
+            evidence=evidence,
         )
 
     def workflow(
@@ -149,8 +151,9 @@ class Warehouse:
         session_id: str | None = None,
         duration_ms: int | None = None,
         value: float | None = None,
+        quantity: int | None = None,
     ) -> None:
-        """Add one AI-tool event."""
+        """Add one AI-tool event (`quantity`: a vendor's daily total in one row)."""
         self.insert(
             "events",
             event_id=event_id or self._next("e"),
@@ -163,6 +166,7 @@ class Warehouse:
             session_id=session_id,
             duration_ms=duration_ms,
             value=value,
+            quantity=quantity,
         )
 
     def events(self, person: str, times: list[Stamp], action: str = "prompt", **kw: Any) -> None:

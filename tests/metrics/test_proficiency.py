@@ -165,9 +165,10 @@ def test_licence_before_the_data_is_left_truncated(wh: Any) -> None:
     ctx = wh.facts_ctx("2024-03-31")
     frame = proficiency.durations(ctx, "tasks").set_index("person_key")
     # late: proficient 5 days into the data (week end 03-10) → an event at 52 days from its
-    # seat, entering at 47 — not 47 days of non-use. old2: censored at 03-31, 73 days.
-    assert frame.loc["late", ["days", "reached", "entry"]].tolist() == [52, True, 47]
-    assert frame.loc["old2", ["days", "reached", "entry"]].tolist() == [73, False, 47]
+    # seat. Levels are weekly, so observation starts with the week holding the data start
+    # (Monday 03-04): entry at 46 — not 46 days of non-use. old2: censored at 03-31, 73 days.
+    assert frame.loc["late", ["days", "reached", "entry"]].tolist() == [52, True, 46]
+    assert frame.loc["old2", ["days", "reached", "entry"]].tolist() == [73, False, 46]
     # new1: seat 03-11, L3 at 03-17 → 6 days; new2 censored at 03-31 → 20 days; no late entry.
     assert frame.loc["new1", ["days", "reached", "entry"]].tolist() == [6, True, 0]
     assert frame.loc["new2", ["days", "reached", "entry"]].tolist() == [20, False, 0]

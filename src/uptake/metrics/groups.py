@@ -32,6 +32,7 @@ from uptake.metrics.privacy import (
 from uptake.metrics.release import SEGMENT, release_hide, release_plan
 from uptake.metrics.result import MetricResult, MetricSpec, PublicRows
 from uptake.metrics.result import not_available as _not_available
+from uptake.metrics.seats import seats
 from uptake.metrics.segments import (
     DIM_PERSON,
     NO_SEGMENT,
@@ -56,7 +57,7 @@ def licensed_on(engine: Engine, day: date) -> ibis.Table:
         An Ibis table with one column `person_key`.
     """
     end = ibis.literal(datetime.combine(day + timedelta(days=1), time()))
-    lic = engine.table("licenses")
+    lic = seats(engine)
     held = lic.filter((lic.assigned_at < end) & (lic.removed_at.isnull() | (lic.removed_at >= end)))
     return held.select("person_key").distinct()
 

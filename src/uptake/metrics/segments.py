@@ -18,6 +18,7 @@ from datetime import date
 import ibis
 import pandas as pd
 
+from uptake.metrics.seats import seats
 from uptake.warehouse.engine import Engine
 
 DIM_PERSON = "dim_person"
@@ -47,7 +48,7 @@ def build_dim_person(engine: Engine) -> ibis.Table:
         people = pd.DataFrame({c: pd.Series(dtype=object) for c in [*cols, "status"]})
         people["hire_date"] = pd.Series(dtype="datetime64[s]")
     if engine.has("licenses"):
-        lic = engine.table("licenses")
+        lic = seats(engine)
         first = engine.execute(
             lic.group_by("person_key").aggregate(first_assigned=lic.assigned_at.min())
         )

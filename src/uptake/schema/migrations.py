@@ -31,9 +31,16 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS workspace_meta (key VARCHAR, value VARCHAR)")
 
 
+def _v3(con: duckdb.DuckDBPyConnection) -> None:
+    # Vendor daily totals (7 prompts in one row) and seats inferred from usage reports.
+    con.execute("ALTER TABLE events ADD COLUMN IF NOT EXISTS quantity BIGINT")
+    con.execute("ALTER TABLE licenses ADD COLUMN IF NOT EXISTS evidence VARCHAR")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "canonical tables and bookkeeping", _v1),
     Migration(2, "workspace metadata (secret fingerprint)", _v2),
+    Migration(3, "events.quantity and licenses.evidence", _v3),
 ]
 
 

@@ -114,6 +114,13 @@ TABLES: dict[str, Table] = {
                 _c("assigned_at", "timestamp", True),
                 _c("removed_at", "timestamp"),
                 _c("monthly_cost", "float"),
+                _c(
+                    "evidence",
+                    "string",
+                    help="how the seat is known when no licence data says so, e.g. "
+                    "`m365 user detail` (listed in a usage report); empty for licence data, "
+                    "which wins over inferred seats",
+                ),
             ),
             key=("person", "tool", "assigned_at"),
             merge="upsert",
@@ -134,6 +141,12 @@ TABLES: dict[str, Table] = {
                 _c("duration_ms", "int"),
                 _c("value", "float"),
                 _c("attrs", "json"),
+                _c(
+                    "quantity",
+                    "int",
+                    help="how many of `action` the row stands for (a vendor's daily total, "
+                    "such as 7 prompts); empty means 1",
+                ),
             ),
             key=("event_id",),
             time_column="ts",

@@ -182,6 +182,10 @@ class TableWriter:
         return self.path.name
 
     def _conform(self, t: pa.Table) -> pa.Table:
+        # Optional columns the simulator does not produce are written empty.
+        for f in self.schema:
+            if f.name not in t.column_names:
+                t = t.append_column(f.name, pa.nulls(t.num_rows, f.type))
         t = t.select(self.schema.names)
         if t.schema.equals(self.schema):
             return t

@@ -16,7 +16,7 @@ ENTERPRISE = "github_copilot_usage_metrics_enterprise_level_example.json"
 def test_user_sample_gives_three_events_and_sixteen_facts(samples):
     # Hand calculation from the sample's one record (login1, 2025-10-01):
     # totals_by_feature = [code_completion: prompts 0, generations 1, acceptances 1]
-    #   -> suggestion value 1, accept value 1 (a zero count makes no event)      = 2 events
+    #   -> suggestion quantity 1, accept quantity 1 (a zero count makes no event)      = 2 events
     # totals_by_cli.prompt_count 2 and no `copilot_cli` feature row -> prompt 2 = 1 event
     # person_facts: scalar fields code_acceptance 1, code_generation 1, loc_added 8,
     #   loc_deleted 0, loc_suggested_to_add 10, loc_suggested_to_delete 0, used_agent 0,
@@ -29,9 +29,9 @@ def test_user_sample_gives_three_events_and_sixteen_facts(samples):
     assert set(r.frames) == {"events", "person_facts"}
     ev = r.frames["events"].set_index("action")
     assert sorted(ev.index) == ["accept", "prompt", "suggestion"]
-    assert ev.loc["suggestion", "value"] == 1.0
-    assert ev.loc["accept", "value"] == 1.0
-    assert ev.loc["prompt", "value"] == 2.0
+    assert ev.loc["suggestion", "quantity"] == 1
+    assert ev.loc["accept", "quantity"] == 1
+    assert ev.loc["prompt", "quantity"] == 2
     assert ev.loc["prompt", "surface"] == "cli"
     assert ev.loc["accept", "surface"] == "vscode"
     assert set(ev["person"]) == {"login1"}
@@ -160,7 +160,7 @@ def test_extra_fields_are_read_and_only_allow_listed_ones_kept(samples, write):
     assert r.rejects == []
     ev = r.frames["events"]
     agent = ev[ev["action"] == "prompt"].set_index("surface")
-    assert agent.loc["vscode", "value"] == 4.0
+    assert agent.loc["vscode", "quantity"] == 4
     attrs = json.loads(agent.loc["vscode", "attrs"])
     # Unknown numbers become person facts; other unknown fields ride along in attrs only when
     # allow-listed as non-identifying, the rest are named in a note.
@@ -178,9 +178,9 @@ def test_record_without_breakdowns_still_counts_its_totals(write):
     record = {"user_login": "a", "day": "2025-10-02", "user_initiated_interaction_count": 5}
     r = github_usage.read(write("bare.json", [record]))
     [row] = r.frames["events"].to_dict("records")
-    assert (row["action"], row["value"], json.loads(row["attrs"])["feature"]) == (
+    assert (row["action"], row["quantity"], json.loads(row["attrs"])["feature"]) == (
         "prompt",
-        5.0,
+        5,
         "all",
     )
 

@@ -156,3 +156,42 @@ def test_not_an_m365_report(write):
         m365.read(write("x.csv", "a,b\n1,2\n"))
     with pytest.raises(InputError, match=r"\{\"value\""):
         m365.read(write("y.json", [1, 2]))
+
+
+def test_user_detail_gives_a_seat_and_one_event_per_active_app_day(samples):
+    # The beta sample: refresh 2025-08-20, period 7 → seat from 2025-08-14. Dates: any
+    # 08-20, chat 08-16, teams 08-20, word 08-06, powerpoint 2025-03-26 → four app-days
+    # (the any-app date is teams' day, so it adds none).
+    r = m365.read(samples / "m365_copilot_usage_user_detail_beta.json", {"monthly_cost": "30"})
+    [seat] = r.frames["licenses"].to_dict("records")
+    assert (seat["tool"], seat["assigned_at"], seat["monthly_cost"], seat["evidence"]) == (
+        "m365-copilot",
+        "2025-08-14T00:00:00Z",
+        30.0,
+        "m365 user detail",
+    )
+    ev = r.frames["events"].sort_values("ts")
+    assert list(zip(ev["ts"].str[:10], ev["surface"], strict=True)) == [
+        ("2025-03-26", "powerpoint"),
+        ("2025-08-06", "word"),
+        ("2025-08-16", "copilot_chat"),
+        ("2025-08-20", "teams"),
+    ]
+    assert set(ev["quantity"]) == {1} and set(ev["action"]) == {"prompt"}
+
+
+def test_the_same_app_day_in_two_reports_has_one_id(samples, tmp_path):
+    src = (samples / "m365_copilot_usage_user_detail_v1.0.csv").read_text().splitlines()
+    header = src[0]
+    row = "{},ABC,Name,2025-08-20,2025-08-20,,,,,,,,{}"
+    (tmp_path / "d1.csv").write_text(f"{header}\n{row.format('2025-08-20', 1)}\n")
+    (tmp_path / "d2.csv").write_text(f"{header}\n{row.format('2025-08-21', 1)}\n")
+    first = m365.read(tmp_path / "d1.csv").frames["events"]
+    second = m365.read(tmp_path / "d2.csv").frames["events"]
+    assert list(first["event_id"]) == list(second["event_id"]) and len(first) == 1
+    assert first.iloc[0]["surface"] == "copilot_chat"
+
+
+def test_a_bad_price_is_refused(samples):
+    with pytest.raises(InputError, match="monthly_cost"):
+        m365.read(samples / "m365_copilot_usage_user_detail_v1.0.csv", {"monthly_cost": "-3"})

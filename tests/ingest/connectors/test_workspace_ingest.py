@@ -58,13 +58,13 @@ CASES = [
         "m365-copilot-usage",
         SAMPLES / "m365_copilot_usage_user_detail_v1.0.csv",
         {},
-        {"person_facts": 10},
+        {"person_facts": 10, "licenses": 1},
     ),
     (
         "m365-copilot-usage",
         SAMPLES / "m365_copilot_usage_user_detail_beta.json",
         {},
-        {"person_facts": 10},
+        {"person_facts": 10, "licenses": 1, "events": 4},
     ),
     *[
         ("m365-copilot-usage", SAMPLES / name, {}, {"aggregate_facts": 18})

@@ -166,3 +166,16 @@ def test_runs_without_catalogue_or_roster(wh: Any, missing: str) -> None:
     else:
         # No roles known: only workflows open to every role are eligible (none on 03-04).
         assert (a4.runs, a4.elig) == (2, 0)
+
+
+def test_a_vendor_daily_total_counts_its_quantity_not_one_row(wh):
+    wh.person("a")
+    wh.license("a", "2024-01-01")
+    # One GitHub report row: 147 suggestions that day; one canonical event without quantity.
+    wh.event("a", "2024-03-05", "suggestion", quantity=147)
+    wh.event("a", "2024-03-05", "accept", quantity=12)
+    wh.event("a", "2024-03-05T10:00", "prompt")
+    wh.event("a", "2024-03-05T10:00", "session_start")
+    ctx = wh.facts_ctx("2024-03-31")
+    day = ctx.engine.execute(ctx.engine.table(PERSON_DAY)).iloc[0]
+    assert (day["events"], day["actions"], day["meaningful"]) == (161, 160, 12)

@@ -60,10 +60,14 @@ _CONNECTORS = (
     Connector(
         "m365-copilot-usage",
         m365.read,
-        "Microsoft 365 Copilot usage reports (Graph, CSV or JSON): user detail → licensed and "
-        "per-app last-activity person facts; user count summary/trend → aggregate facts",
-        ("person_facts", "aggregate_facts"),
-        params={"scope": "label for aggregate facts (default tenant)"},
+        "Microsoft 365 Copilot usage reports (Graph, CSV or JSON): user detail → seats, "
+        "active app-days and per-app last-activity person facts; user count summary/trend → "
+        "aggregate facts",
+        ("person_facts", "licenses", "events", "aggregate_facts"),
+        params={
+            "scope": "label for aggregate facts (default tenant)",
+            "monthly_cost": "price of a seat (unknown when not given)",
+        },
         keep=m365.KEEP,
         identifiers=m365.IDENTIFIERS,
     ),

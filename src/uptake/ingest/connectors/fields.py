@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from uptake.errors import InputError
+
 
 class RecordError(Exception):
     """One source record cannot become canonical rows; becomes a `Reject`.
@@ -323,3 +325,24 @@ def slug(text: str) -> str:
         The slug.
     """
     return _SLUG.sub("_", text.lower()).strip("_")
+
+
+def price_param(text: str | None, name: str = "monthly_cost") -> float | None:
+    """A price given as a connector parameter: a finite number ≥ 0, or None when not given.
+
+    Args:
+        text: the parameter's text.
+        name: the parameter's name, for the message.
+
+    Returns:
+        The price, or None (unknown: never 0).
+    """
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"parameter {name}: expected a price ≥ 0, got {text!r}")
+    return value

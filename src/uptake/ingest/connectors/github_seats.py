@@ -26,6 +26,7 @@ from uptake.ingest.connectors.fields import (
     opt_str,
     opt_timestamp,
     parse_day,
+    price_param,
     req_str,
     require_object,
     type_name,
@@ -53,7 +54,7 @@ def read(
         licenses and person_facts.
     """
     opts = ConnectorOptions.coerce(options)
-    cost = _cost(opts.param("monthly_cost"))
+    cost = price_param(opts.param("monthly_cost"))
     as_of = opts.param("report_date")
     data = load_json(path)
     col = Collector("licenses", "person_facts")
@@ -81,15 +82,6 @@ def read(
     report_date = parse_day(as_of, "report_date") if as_of else _latest(seats)
     col.each(seats, lambda loc, seat: _seat(col, loc, seat, cost, report_date))
     return col.result()
-
-
-def _cost(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError(f"parameter monthly_cost: expected a number, got {text!r}") from None
 
 
 def _latest(seats: list[tuple[str, Any]]) -> date | None:

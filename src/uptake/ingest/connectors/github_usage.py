@@ -4,7 +4,7 @@ Reads the NDJSON files behind the `users-1-day`, `users-28-day`, `enterprise-1-d
 `organization-28-day`, … download links (a JSON array, as in GitHub's docs, works too).
 
 Per-user records become `events` at daily grain: one row per user × day × feature × counter
-with the count in `value` (zero counts make no row):
+with the count in `quantity` (zero counts make no row):
 `user_initiated_interaction_count` → `prompt`, `code_generation_activity_count` →
 `suggestion`, `code_acceptance_activity_count` → `accept`. CLI use reported only in
 `totals_by_cli` becomes `prompt` events of feature `copilot_cli`. The record's scalar numbers
@@ -49,7 +49,7 @@ from uptake.ingest.connectors.privacy import allowed, looks_identifying
 SOURCE = "github-copilot-usage"
 TOOL = "github-copilot"
 
-# Counter → canonical action. One event row per counter keeps "how many" in `value`.
+# Counter → canonical action. One event row per counter keeps "how many" in `quantity`.
 COUNTERS: dict[str, str] = {
     "user_initiated_interaction_count": "prompt",
     "code_generation_activity_count": "suggestion",
@@ -166,7 +166,7 @@ class _UserDay:
             tool=TOOL,
             action=action,
             surface="cli" if feature == CLI_FEATURE else self.surface,
-            value=count,
+            quantity=int(count),
             attrs=json_text({**self.attrs, **attrs, "feature": feature, "count_of": counter}),
         )
 

@@ -2,10 +2,13 @@
 
 Three reports share the format name; each file is recognised by its columns/keys:
 
-- user detail (`getMicrosoft365CopilotUsageUserDetail`) → `person_facts` per user: `licensed`
-  (the report lists only Copilot-licensed users) and `last_activity[.<app>]` with the date in
-  `value_date` and the days before the report refresh date in `value`. The report has dates,
-  not counts: it cannot say how much anyone used Copilot.
+- user detail (`getMicrosoft365CopilotUsageUserDetail`, also the by-date variant) →
+  `person_facts` per user: `licensed` and `last_activity[.<app>]` with the date in
+  `value_date` and the days before the report refresh date in `value`; a `licenses` row
+  (the report lists only Copilot-licensed users: a seat inferred from the report, evidence
+  `m365 user detail`, from the start of the report period; licence data wins over it); and
+  one `prompt` event of quantity 1 per app and last-activity date (an *active app-day*:
+  the report has dates, not counts, so this is all it can say about how much).
 - user count summary → `aggregate_facts` `period_enabled_users` / `period_active_users` per app
   over the report period.
 - user count trend → `aggregate_facts` `enabled_users` / `active_users` per app per day.
@@ -19,19 +22,21 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from uptake.errors import InputError
 from uptake.ingest.connectors.aggregates import add_fact, numeric
 from uptake.ingest.connectors.base import ConnectorOptions, ConnectorResult
-from uptake.ingest.connectors.collect import Collector
+from uptake.ingest.connectors.collect import Collector, stable_id
 from uptake.ingest.connectors.fields import (
     RecordError,
+    day_start,
     json_text,
     opt_day,
     parse_day,
+    price_param,
     slug,
     type_name,
 )
@@ -40,6 +45,9 @@ from uptake.ingest.connectors.privacy import allowed, looks_identifying
 
 SOURCE = "m365-copilot-usage"
 TOOL = "m365-copilot"
+# `licenses.evidence` of a seat known only because the user detail report lists the person.
+EVIDENCE = "m365 user detail"
+DETAIL_TABLES = ("person_facts", "licenses", "events")
 
 # Compact (lower-case, alphanumerics only) app prefixes → our app names; the CSV says
 # "PowerPoint", the JSON "powerPoint", so both forms compact to the same key.
@@ -107,25 +115,27 @@ def read(
 
     Args:
         path: `.csv` (v1.0 stream) or JSON (beta `{"value": [...]}`, pages as an array/NDJSON).
-        options: param `scope` labels aggregate facts (default `tenant`).
+        options: params `scope` labels aggregate facts (default `tenant`); `monthly_cost` is
+            the price of a seat (unknown when not given).
 
     Returns:
-        person_facts (user detail) or aggregate_facts (summary, trend).
+        person_facts, licenses and events (user detail) or aggregate_facts (summary, trend).
     """
     opts = ConnectorOptions.coerce(options)
     scope = opts.param("scope", "tenant")
+    cost = price_param(opts.param("monthly_cost"))
     if path.suffix.lower() == ".csv":
         table = load_csv(path)
         kind = _csv_kind(path, table.header)
-        col = Collector("person_facts" if kind == "detail" else "aggregate_facts")
+        col = Collector(*(DETAIL_TABLES if kind == "detail" else ("aggregate_facts",)))
         for loc, cells, problem in table.malformed:
             col.source_rows += 1
             col.reject(loc, "malformed_record", None, problem, cells)
         items = [(x.locator, (kind, None, x.record)) for x in table.rows]
     else:
-        col = Collector("person_facts", "aggregate_facts")
+        col = Collector(*DETAIL_TABLES, "aggregate_facts")
         items = _json_items(path, col)
-    col.each(items, lambda loc, item: _item(col, loc, item, scope), source=_source)
+    col.each(items, lambda loc, item: _item(col, loc, item, scope, cost), source=_source)
     return col.result()
 
 
@@ -184,7 +194,9 @@ def _json_items(path: Path, col: Collector) -> list[tuple[str, Any]]:
     return items
 
 
-def _item(col: Collector, loc: str, item: tuple[str, Any, Any], scope: str | None) -> None:
+def _item(
+    col: Collector, loc: str, item: tuple[str, Any, Any], scope: str | None, cost: float | None
+) -> None:
     kind, parent, rec = item
     if not isinstance(rec, dict):
         raise RecordError("bad_type", None, f"expected an object, got {type_name(rec)}")
@@ -192,7 +204,7 @@ def _item(col: Collector, loc: str, item: tuple[str, Any, Any], scope: str | Non
     if parent is not None:
         fields.update({k: v for k, v in parent.items() if not isinstance(v, list | dict)})
     if kind == "detail":
-        _detail(col, loc, fields)
+        _detail(col, loc, fields, cost)
     else:
         _counts(col, loc, fields, kind, scope)
 
@@ -247,7 +259,7 @@ def _number(key: str, value: Any) -> float | None:
     return number
 
 
-def _detail(col: Collector, loc: str, fields: dict[str, Any]) -> None:
+def _detail(col: Collector, loc: str, fields: dict[str, Any], cost: float | None) -> None:
     upn_field = _find(fields, "userprincipalname")
     upn = upn_field[1].strip() if upn_field and isinstance(upn_field[1], str) else ""
     if not upn:
@@ -278,6 +290,7 @@ def _detail(col: Collector, loc: str, fields: dict[str, Any]) -> None:
     other, dropped = allowed(other, KEEP)
     col.dropped.update(dropped)
     facts.insert(0, ("licensed", refreshed, 1.0))
+    _seat_and_days(col, loc, upn, refreshed, period, cost, facts)
     for fact, when, value in facts:
         attrs = base if fact != "licensed" or not other else {**base, "other": other}
         col.add(
@@ -292,6 +305,59 @@ def _detail(col: Collector, loc: str, fields: dict[str, Any]) -> None:
             value=value,
             attrs=json_text(attrs),
         )
+
+
+def _seat_and_days(
+    col: Collector,
+    loc: str,
+    upn: str,
+    refreshed: date,
+    period: int | None,
+    cost: float | None,
+    facts: list[tuple[str, date | None, float | None]],
+) -> None:
+    """The seat a listed user holds and their active app-days (one event each).
+
+    Event ids depend only on user, app and day, so the same day seen in many reports (a
+    daily by-date poll, overlapping periods) is stored once.
+    """
+    start = refreshed - timedelta(days=(period or 1) - 1)
+    col.add(
+        "licenses",
+        loc,
+        person=upn,
+        tool=TOOL,
+        assigned_at=day_start(start),
+        monthly_cost=cost,
+        evidence=EVIDENCE,
+    )
+    by_app: dict[date, list[str]] = {}
+    any_days: set[date] = set()
+    for fact, when, _ in facts:
+        if when is None or not fact.startswith("last_activity"):
+            continue
+        if fact == "last_activity":
+            any_days.add(when)
+        else:
+            by_app.setdefault(when, []).append(fact.removeprefix("last_activity."))
+    # The any-app date counts only when no app accounts for that day (an app the report
+    # does not break out).
+    for day in any_days - set(by_app):
+        by_app[day] = ["any"]
+    for day, apps in sorted(by_app.items()):
+        for app in sorted(set(apps)):
+            col.add(
+                "events",
+                loc,
+                event_id=stable_id("m365", SOURCE, upn.lower(), day, app),
+                ts=day_start(day),
+                person=upn,
+                tool=TOOL,
+                action="prompt",
+                surface=None if app == "any" else app,
+                quantity=1,
+                attrs=json_text({"granularity": "day", "basis": "last activity date"}),
+            )
 
 
 def _counts(col: Collector, loc: str, fields: dict[str, Any], kind: str, scope: str | None) -> None:

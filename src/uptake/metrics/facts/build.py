@@ -9,6 +9,7 @@ import ibis
 import pandas as pd
 
 from uptake.metrics.context import empty_table, week_expr
+from uptake.metrics.seats import seats
 from uptake.metrics.segments import DIM_PERSON, SEGMENTS, segment_of
 from uptake.schema.tables import MEANINGFUL_ACTIONS
 from uptake.warehouse.engine import Engine
@@ -198,6 +199,8 @@ def person_tool_day_expr(
 ) -> ibis.Table:
     """Per person, tool and day: event counts (the one scan of the events table).
 
+    A row counts `quantity` times (vendor daily totals), once when it is empty.
+
     Args:
         engine: the compute engine.
         offset: weekday number on which weeks start.
@@ -209,17 +212,18 @@ def person_tool_day_expr(
     e = engine.table("events")
     if (cond := _in_span(e.ts, span)) is not None:
         e = e.filter(cond)
-    one = ibis.literal(1, type="int64")
     zero = ibis.literal(0, type="int64")
+    # A vendor's daily total (7 prompts in one row) counts as 7: counts, not rows.
+    qty = e.quantity.cast("int64").fill_null(1)
 
-    def flag(cond: ibis.Value) -> ibis.Value:
-        return cond.ifelse(one, zero).sum().cast("int64")
+    def total(cond: ibis.Value) -> ibis.Value:
+        return cond.ifelse(qty, zero).sum().cast("int64")
 
     t = e.group_by("person_key", "tool", day=e.ts.date()).aggregate(
-        events=e.count().cast("int64"),
-        actions=flag(~e.action.isin(NON_ACTIONS)),
-        meaningful=flag(e.action.isin(MEANINGFUL_ACTIONS)),
-        feedback_events=flag(e.action == "feedback"),
+        events=qty.sum().cast("int64"),
+        actions=total(~e.action.isin(NON_ACTIONS)),
+        meaningful=total(e.action.isin(MEANINGFUL_ACTIONS)),
+        feedback_events=total(e.action == "feedback"),
     )
     return t.mutate(week=week_expr(t.day, offset))
 
@@ -257,7 +261,7 @@ def licensed_weeks(engine: Engine, weeks: list[date]) -> ibis.Table:
         ),
         schema=ibis.schema({"week": "date", "week_end": "timestamp"}),
     )
-    lic = engine.table("licenses")
+    lic = seats(engine)
     j = lic.cross_join(cal)
     j = j.filter(
         (j.assigned_at < j.week_end) & (j.removed_at.isnull() | (j.removed_at >= j.week_end))

@@ -26,6 +26,7 @@ from uptake.metrics.facts.build import (
     person_week_expr,
     segment_week_expr,
 )
+from uptake.metrics.seats import seats
 from uptake.metrics.segments import DIM_PERSON, build_dim_person
 from uptake.warehouse.doctor import READABLE_DATES, implausible_dates
 from uptake.warehouse.engine import Engine
@@ -206,7 +207,7 @@ def _all_weeks(engine: Engine, offset: int) -> list[date]:
         d = engine.table(PERSON_DAY)
         spans.append(d.aggregate(lo=d.day.min(), hi=d.day.max()))
     if engine.has("licenses"):
-        lic = engine.table("licenses")
+        lic = seats(engine)
         spans.append(
             lic.aggregate(
                 lo=lic.assigned_at.min().date(),

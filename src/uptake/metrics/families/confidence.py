@@ -38,6 +38,7 @@ from uptake.metrics.groups import (
 from uptake.metrics.privacy import TOTAL
 from uptake.metrics.release import release_hide
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
+from uptake.metrics.seats import seats
 from uptake.metrics.segments import NO_SEGMENT
 from uptake.schema.tables import MEANINGFUL_ACTIONS
 
@@ -276,7 +277,7 @@ def _scope(ctx: MetricContext, start: datetime, end: datetime) -> set[str]:
     keys |= set(ctx.engine.execute(ev.select("person_key").distinct()).person_key)
     keys |= set(ctx.engine.execute(latest_pulse(ctx).select("person_key")).person_key)
     if ctx.has("licenses"):
-        lic = ctx.engine.table("licenses")
+        lic = seats(ctx.engine)
         lic = lic.filter(lic.assigned_at < end, lic.removed_at.isnull() | (lic.removed_at >= start))
         keys |= set(ctx.engine.execute(lic.select("person_key").distinct()).person_key)
     if ctx.has("people"):

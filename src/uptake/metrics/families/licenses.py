@@ -35,6 +35,7 @@ from uptake.metrics.noise import Noise
 from uptake.metrics.privacy import TOTAL, suppress
 from uptake.metrics.release import release_hide
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
+from uptake.metrics.seats import seats as all_seats
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
 
 SPEC = MetricSpec(
@@ -80,7 +81,7 @@ def seat_frame(ctx: MetricContext) -> pd.DataFrame:
         reason[, segment]).
     """
     end = ibis.literal(datetime.combine(ctx.as_of + timedelta(days=1), time()))
-    lic = ctx.engine.table("licenses")
+    lic = all_seats(ctx.engine)
     seats = lic.filter(
         (lic.assigned_at < end) & (lic.removed_at.isnull() | (lic.removed_at >= end))
     )

@@ -20,6 +20,7 @@ from uptake.metrics.context import MetricContext
 from uptake.metrics.groups import result, suppressed_groups
 from uptake.metrics.privacy import TOTAL, public_rows
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
+from uptake.metrics.seats import seats
 
 NO_COHORT = "(none)"
 SPEC = MetricSpec(
@@ -81,7 +82,7 @@ def nps(ctx: MetricContext) -> MetricResult:
     named = named.filter(named["rank"] == 0).drop("rank")
     answers = named.union(r.filter(r.person_key.isnull()))
     if ctx.has("licenses"):
-        lic = ctx.engine.table("licenses")
+        lic = seats(ctx.engine)
         first = lic.group_by("person_key").aggregate(first_seat=lic.assigned_at.min())
         first = first.select(c_person=first.person_key, cohort=first.first_seat.truncate("M"))
         answers = answers.left_join(first, answers.person_key == first.c_person)

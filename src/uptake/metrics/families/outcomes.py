@@ -26,6 +26,7 @@ from uptake.metrics.context import MetricContext
 from uptake.metrics.groups import group_rows, head, result, suppressed_groups
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows
 from uptake.metrics.result import MetricResult, MetricSpec, SuppressReason, not_available
+from uptake.metrics.seats import seats as all_seats
 
 DAYS_PER_MONTH = 365.25 / 12
 KEYS = ["workflow"]
@@ -328,7 +329,7 @@ def roi(
     missing = ctx.missing("licenses", "licenses.monthly_cost")
     if missing:
         return not_available(ROI, *missing)
-    lic = ctx.engine.table("licenses")
+    lic = all_seats(ctx.engine)
     lic = lic.filter(
         lic.assigned_at < ctx.end_ts,
         lic.removed_at.isnull() | (lic.removed_at > ctx.start_ts),

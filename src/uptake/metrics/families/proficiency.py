@@ -158,6 +158,9 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     frame = durations(ctx, rules)
     if frame.empty:
         return [not_available(SPEC, "licenses (assigned before as_of)")]
+    if not ((frame["entry"] <= 0) | (frame["days"] > frame["entry"])).any():
+        # Everyone was proficient before the data shows them: nobody was observed at risk.
+        return [not_available(SPEC, "events (from before people became proficient)")]
     return [summarise(ctx, frame, rules)]
 
 
@@ -240,7 +243,10 @@ def durations(ctx: MetricContext, rules: str) -> pd.DataFrame:
     if start is None:
         df["entry"] = 0
     else:
-        df["entry"] = (pd.Timestamp(start) - assigned).dt.days.clip(lower=0)
+        # Levels are observed per week, so observation starts with the week holding the
+        # data start: a level reached that week ends (day 6) after the entry.
+        first_week = pd.Timestamp(ctx.week_of(start))
+        df["entry"] = (first_week - assigned).dt.days.clip(lower=0)
     out = df.drop(columns=["first_l3", "last_seen", "first_assigned"])
     out.attrs["data_start"] = start
     return out

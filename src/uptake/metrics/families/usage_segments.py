@@ -25,6 +25,7 @@ from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_DAY
 from uptake.metrics.groups import any_activity, grouped, licensed_on, ratio, result
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
+from uptake.metrics.seats import seats as all_seats
 
 SEGMENT_NAMES = ("power", "habitual", "novice", "low", "non_user")
 FAMILY = "usage_segments"
@@ -129,7 +130,7 @@ def choose_variant(ctx: MetricContext, history: date | None) -> tuple[bool, str]
         # Weeks before the first event are not weeks of non-use: the long variant would
         # count them as such and call most people novices.
         return False, f"{weeks} weeks of history: use the {s.ms_short_weeks}-week segments"
-    lic = ctx.engine.table("licenses")
+    lic = all_seats(ctx.engine)
     first = ctx.engine.execute(lic.aggregate(first=lic.assigned_at.min()))["first"].iloc[0]
     age = (ctx.as_of - pd.Timestamp(first).date()).days
     if age < s.ms_young_days:
