@@ -34,7 +34,7 @@ import pandas as pd
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_WEEK, licensed_weeks
-from uptake.metrics.families import depth, ladder, licenses, usage
+from uptake.metrics.families import depth, ladder, ladder_history, licenses, usage
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.privacy import TOTAL
 from uptake.metrics.segments import NO_SEGMENT, SEGMENTS, person_segments
@@ -587,7 +587,7 @@ def _true_moves(ws: Workspace, as_of: date, k: int) -> pd.DataFrame:
     ctx = _ctx(ws, as_of, k)
     rules = ladder.basis(ctx)
     weeks = complete_weeks(ctx)
-    hist = ctx.engine.execute(ladder.history(ctx, weeks, rules or "tasks"))
+    hist = ctx.engine.execute(ladder_history.history(ctx, weeks, rules or "tasks"))
     hist["week"] = pd.to_datetime(hist["week"]).dt.date
     a = hist[hist["week"] == weeks[-2]][["person_key", "level"]].rename(columns={"level": "frm"})
     b = hist[hist["week"] == weeks[-1]][["person_key", "level"]].rename(columns={"level": "to"})

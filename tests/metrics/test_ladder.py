@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 
 from metrics.results import entries, named
-from uptake.metrics.families import ladder
+from uptake.metrics.families import ladder, ladder_history
 
 AS_OF = "2024-03-31"  # Sunday. Window 03-04..03-31; recent weeks 03-25, 03-18, 03-11, 03-04.
 RUN_DAY = "2024-03-26T10:00"  # every run falls in the last week
@@ -87,7 +87,7 @@ def test_history_agrees_with_day_rules_at_week_end(wh: Any) -> None:
         (date(2024, 3, 25), date(2024, 3, 31)),
         (date(2024, 3, 11), date(2024, 3, 17)),
     ):
-        hist = wh.engine.execute(ladder.history(ctx, [week], "tasks"))
+        hist = wh.engine.execute(ladder_history.history(ctx, [week], "tasks"))
         day = ladder.person_levels(ctx, at=end)
         h = dict(zip(hist.person_key, hist.level, strict=True))
         assert h == dict(zip(day.person_key, day.level, strict=True))
@@ -119,16 +119,33 @@ def test_small_transition_rows_are_hidden(wh: Any) -> None:
     assert (e["n"], e["up"], e["down"]) == (9, 0, 4)
 
 
+def _days(wh: Any, person: str, per_week: dict[str, int], **kw: Any) -> None:
+    """One action a day on the first `n` days of each week (given by its Monday)."""
+    for monday, n in per_week.items():
+        first = date.fromisoformat(monday)
+        wh.events(person, [f"{first + timedelta(days=i)}T09:00" for i in range(n)], **kw)
+
+
+# The recent weeks (as of Sunday 03-31): Mondays 03-04, 03-11, 03-18, 03-25.
+FOUR = ("2024-03-04", "2024-03-11", "2024-03-18", "2024-03-25")
+
+
 def test_activity_proxies_without_tasks(wh: Any) -> None:
-    for p in ("p1", "p2", "p3", "p4", "p5"):
+    for p in ("p1", "p2", "p3", "p4", "p5", "p6"):
         wh.person(p)
         wh.license(p, "2024-01-01")
-    wh.events("p2", ["2024-03-26T09:00"], "prompt")  # actions, nothing meaningful → L2
-    wh.events("p3", ["2024-03-05T09:00", "2024-03-26T09:00"], "accept")  # 2 weeks → L3
-    wk3 = ["2024-03-05T09:00", "2024-03-19T09:00", "2024-03-26T09:00"]
-    wh.events("p4", wk3, "accept")
-    wh.feedback("2024-03-01T10:00", person="p4")  # 3 weeks + feedback → L4
-    wh.events("p5", wk3, "accept")  # 3 weeks, no feedback → L3
+    # p2: one day a week, each a vendor daily total of 150 suggestions: 4 days → L2, never
+    # L3 however large the counts.
+    _days(wh, "p2", dict.fromkeys(FOUR, 1), action="suggestion", quantity=150)
+    # p3: 6 + 5 + 5 = 16 days in 3 weeks → L3 (≥ 16 days, ≥ 3 weeks).
+    _days(wh, "p3", {"2024-03-11": 6, "2024-03-18": 5, "2024-03-25": 5})
+    # p4: 5 days in each of the 4 weeks = 20 days, and feedback given → L4.
+    _days(wh, "p4", dict.fromkeys(FOUR, 5))
+    wh.feedback("2024-03-01T10:00", person="p4")
+    # p5: the same 20 days but no feedback, while the workspace holds feedback → L3.
+    _days(wh, "p5", dict.fromkeys(FOUR, 5))
+    # p6: 4 + 4 + 4 + 3 = 15 days in 4 weeks: one day short of L3 → L2.
+    _days(wh, "p6", {"2024-03-04": 4, "2024-03-11": 4, "2024-03-18": 4, "2024-03-25": 3})
     ctx = wh.facts_ctx(AS_OF)
     levels = ladder.person_levels(ctx)
     assert dict(zip(levels.person_key, levels.level, strict=True)) == {
@@ -137,9 +154,24 @@ def test_activity_proxies_without_tasks(wh: Any) -> None:
         "p3": 3,
         "p4": 4,
         "p5": 3,
+        "p6": 2,
     }
     e = entries(ladder.compute(ctx))["adoption_ladder"]
     assert e["basis"] == "proxy: activity" and "proxies" in e["rules"]
+    # The week-based history agrees with the day-based levels at the week's last day.
+    h = ctx.engine.execute(ladder_history.history(ctx, [date(2024, 3, 25)], ladder.PROXY))
+    assert dict(zip(h.person_key, h.level, strict=True)) == dict(
+        zip(levels.person_key, levels.level, strict=True)
+    )
+
+
+def test_proxy_l4_rules_the_data_cannot_judge_hold_no_one_back(wh: Any) -> None:
+    # Vendor exports hold no feedback and no decisions: 20 days in 4 weeks is L4.
+    wh.person("p")
+    wh.license("p", "2024-01-01")
+    _days(wh, "p", dict.fromkeys(FOUR, 5))
+    levels = ladder.person_levels(wh.facts_ctx(AS_OF))
+    assert levels.level.tolist() == [4]
 
 
 def test_not_available_without_licenses(wh: Any) -> None:

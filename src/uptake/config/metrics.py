@@ -143,15 +143,29 @@ class MetricsSettings(BaseModel):
         default_factory=lambda: ["use_case"],
         description="Feedback categories that count as a contributed use case (L5).",
     )
-    proxy_active_weeks: int = Field(
-        2,
+    proxy_active_days: int = Field(
+        16,
         ge=1,
-        description="Without tasks: recent weeks with a meaningful event that make L3 (proxy).",
+        description=(
+            "Without tasks: days with an action in the last ladder_recent_weeks weeks that "
+            "make L3 (proxy; 16 of 28 is about four days a week, calibrated on the simulated "
+            "vendor view)."
+        ),
     )
-    proxy_integrated_weeks: int = Field(
+    proxy_active_weeks: int = Field(
         3,
         ge=1,
-        description="Without tasks: recent weeks with a meaningful event needed for L4 (proxy).",
+        description="Without tasks: recent weeks with an action needed for L3 (proxy).",
+    )
+    proxy_integrated_days: int = Field(
+        20,
+        ge=1,
+        description="Without tasks: days with an action in the recent weeks needed for L4.",
+    )
+    proxy_integrated_weeks: int = Field(
+        4,
+        ge=1,
+        description="Without tasks: recent weeks with an action needed for L4 (proxy).",
     )
     ms_weeks: int = Field(12, ge=1, description="Weeks of Microsoft's usage segments (12-week).")
     ms_habitual_weeks: int = Field(

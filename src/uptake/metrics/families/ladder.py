@@ -15,10 +15,14 @@ date) and the recent weeks (`ladder_recent_weeks` 7-day blocks ending at the dat
   `advocate_weeks` weeks, or contributed a use case (feedback in `use_case_categories`) then.
 
 Without tasks (or without workflow stakes) the ladder uses documented activity proxies and
-says so (basis `proxy: activity`): L1 no action in the window; L2 some actions; L3 a
-meaningful event (accept, task_complete) in ≥ `proxy_active_weeks` of the recent weeks; L4
-in ≥ `proxy_integrated_weeks` of them plus the L4 activity, override and feedback rules; L5
-as above.
+says so (basis `proxy: activity`): L1 no action in the window; L2 some actions; L3 regular
+use — actions on ≥ `proxy_active_days` days of the recent weeks and in ≥
+`proxy_active_weeks` of them (someone active about one day a week stays at L2, however
+many actions a vendor counts that day); L4 ≥ `proxy_integrated_days` days in ≥
+`proxy_integrated_weeks` weeks plus the override and feedback rules — each only where the
+workspace holds that data (decisions, feedback): a rule that cannot be judged does not hold
+people back; L5 as above. Days, not counts, because vendors count in different units
+(GitHub counts suggestions, Microsoft 365 only says on which days an app was used).
 
 History (for transitions and time to proficiency) evaluates the same rules at the end of
 every reporting week from weekly facts, with the window as `window_days // 7` weeks; at a
@@ -28,6 +32,7 @@ read beside the ladder, are their own family (`usage_segments`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import ibis
@@ -35,8 +40,8 @@ import pandas as pd
 
 from uptake.config import MetricsSettings
 from uptake.errors import NotAvailableError
-from uptake.metrics.context import MetricContext, empty_table, week_expr
-from uptake.metrics.facts import PERSON_DAY, PERSON_WEEK
+from uptake.metrics.context import MetricContext, empty_table
+from uptake.metrics.facts import PERSON_DAY
 from uptake.metrics.groups import (
     any_activity,
     complete_weeks,
@@ -48,7 +53,6 @@ from uptake.metrics.groups import (
 )
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, public_rows, suppress
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
-from uptake.metrics.segments import DIM_PERSON
 
 LEVELS = ("L1", "L2", "L3", "L4", "L5")
 TASKS = "tasks"
@@ -85,7 +89,7 @@ SPECS: tuple[MetricSpec, ...] = (
     ),
 )
 ADOPTION_LADDER, LADDER_TRANSITIONS = SPECS
-_INPUTS = (
+INPUTS = (
     "elig",
     "ai_elig_done",
     "ai_runs",
@@ -93,7 +97,8 @@ _INPUTS = (
     "decisions",
     "overrides",
     "active_weeks",
-    "meaningful_weeks",
+    "action_days",
+    "action_weeks",
     "feedback",
     "helped",
     "use_cases",
@@ -101,7 +106,7 @@ _INPUTS = (
 
 
 # Inputs summed over the window.
-_WINDOW_SUMS = ("elig", "ai_elig_done", "ai_runs", "actions", "decisions", "overrides")
+WINDOW_SUMS = ("elig", "ai_elig_done", "ai_runs", "actions", "decisions", "overrides")
 
 
 def basis(ctx: MetricContext) -> str | None:
@@ -135,17 +140,34 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
 # -- the rules -------------------------------------------------------------------------------
 
 
-def level_expr(t: ibis.Table, s: MetricsSettings, rules: str) -> ibis.Value:
-    """Ladder level (1–5) from a table holding the `_INPUTS` columns.
+@dataclass(frozen=True)
+class Judged:
+    """Which proxy L4 rules the workspace's data can judge (decisions, feedback)."""
+
+    decisions: bool = True
+    feedback: bool = True
+
+    @classmethod
+    def of(cls, ctx: MetricContext) -> Judged:
+        """What `ctx`'s workspace holds."""
+        return cls(decisions=ctx.has("decisions"), feedback=ctx.has("feedback"))
+
+
+def level_expr(
+    t: ibis.Table, s: MetricsSettings, rules: str, judge: Judged | None = None
+) -> ibis.Value:
+    """Ladder level (1–5) from a table holding the `INPUTS` columns.
 
     Args:
         t: per-person (or per-person-week) inputs.
         s: settings (thresholds).
         rules: `tasks` or `activity_proxy`.
+        judge: proxy rules the data can judge (default: all).
 
     Returns:
         An int8 expression.
     """
+    judge = judge or Judged()
     rate = t.overrides.cast("float64") / t.decisions.cast("float64")
     band_ok = (t.decisions == 0) | ((rate >= s.override_band_low) & (rate <= s.override_band_high))
     fed_back = t.feedback > 0
@@ -157,8 +179,13 @@ def level_expr(t: ibis.Table, s: MetricsSettings, rules: str) -> ibis.Value:
         l4 = l3 & (share >= s.ladder_integrated_share) & active & band_ok & fed_back
         l1 = t.ai_runs == 0
     else:
-        l3 = t.meaningful_weeks >= s.proxy_active_weeks
-        l4 = (t.meaningful_weeks >= s.proxy_integrated_weeks) & active & band_ok & fed_back
+        l3 = (t.action_days >= s.proxy_active_days) & (t.action_weeks >= s.proxy_active_weeks)
+        regular = (t.action_days >= s.proxy_integrated_days) & (
+            t.action_weeks >= s.proxy_integrated_weeks
+        )
+        judged_band = band_ok if judge.decisions else ibis.literal(True)
+        judged_fb = fed_back if judge.feedback else ibis.literal(True)
+        l4 = l3 & regular & judged_band & judged_fb
         l1 = t.actions == 0
     return ibis.cases((l4 & advocate, 5), (l4, 4), (l3, 3), (l1, 1), else_=2).cast("int8")
 
@@ -192,14 +219,14 @@ def _empty(schema: dict[str, str]) -> ibis.Table:
 
 
 def person_inputs(ctx: MetricContext, at: date) -> ibis.Table:
-    """Per person licensed on `at`: the `_INPUTS` of the ladder rules (day-based).
+    """Per person licensed on `at`: the `INPUTS` of the ladder rules (day-based).
 
     Args:
         ctx: metric context.
         at: the evaluation date (inclusive).
 
     Returns:
-        Table (person_key, *_INPUTS).
+        Table (person_key, *INPUTS).
     """
     s = ctx.settings
     win_lo = at - timedelta(days=s.window_days - 1)
@@ -210,15 +237,17 @@ def person_inputs(ctx: MetricContext, at: date) -> ibis.Table:
     in_win = d.day >= win_lo
     in_recent = d.day >= recent_lo
     zero = ibis.literal(0, type="int64")
+    one = ibis.literal(1, type="int64")
     none = ibis.null("int64")
 
     def win(col: str) -> ibis.Value:
         return in_win.ifelse(d[col], zero).sum()
 
     act = d.group_by(a_key=d.person_key).aggregate(
-        **{c: win(c) for c in _WINDOW_SUMS},
+        **{c: win(c) for c in WINDOW_SUMS},
         active_weeks=(in_recent & (d.events > 0)).ifelse(block, none).nunique(),
-        meaningful_weeks=(in_recent & (d.meaningful > 0)).ifelse(block, none).nunique(),
+        action_days=(in_recent & (d.actions > 0)).ifelse(one, zero).sum(),
+        action_weeks=(in_recent & (d.actions > 0)).ifelse(block, none).nunique(),
     )
     ever = days.filter(days.day <= at)
     fb = ever.group_by(f_key=ever.person_key).aggregate(
@@ -231,7 +260,7 @@ def person_inputs(ctx: MetricContext, at: date) -> ibis.Table:
     j = j.left_join(fb, j.person_key == fb.f_key).drop("f_key")
     j = j.left_join(helped, j.person_key == helped.h_key).drop("h_key")
     j = j.left_join(cases, j.person_key == cases.u_key).drop("u_key")
-    return j.select("person_key", **{c: j[c].fill_null(0).cast("int64") for c in _INPUTS})
+    return j.select("person_key", **{c: j[c].fill_null(0).cast("int64") for c in INPUTS})
 
 
 def person_levels(ctx: MetricContext, at: date | None = None) -> pd.DataFrame:
@@ -249,7 +278,7 @@ def person_levels(ctx: MetricContext, at: date | None = None) -> pd.DataFrame:
         needs = ctx.missing("licenses") or ["tasks", "events"]
         raise NotAvailableError("the ladder needs licences and activity", needs=needs)
     t = person_inputs(ctx, at or ctx.as_of)
-    df = ctx.engine.execute(t.mutate(level=level_expr(t, ctx.settings, rules)))
+    df = ctx.engine.execute(t.mutate(level=level_expr(t, ctx.settings, rules, Judged.of(ctx))))
     return df.assign(basis=rules)
 
 
@@ -306,134 +335,13 @@ def _rules_text(s: MetricsSettings, rules: str) -> str:
         )
     return (
         f"activity proxies (no task data): L1 no action in {s.window_days} days; L2 some "
-        f"actions; L3 a meaningful event in ≥ {s.proxy_active_weeks} of the last "
-        f"{s.ladder_recent_weeks} weeks; L4 in ≥ {s.proxy_integrated_weeks}, active "
-        f"{s.ladder_active_weeks} weeks, override rate in band, feedback given; L5 L4 and "
-        f"helped ≥ {s.advocate_helped} colleagues or a use case in {s.advocate_weeks} weeks"
+        f"actions; L3 actions on ≥ {s.proxy_active_days} days of the last "
+        f"{s.ladder_recent_weeks} weeks and in ≥ {s.proxy_active_weeks} of them; L4 ≥ "
+        f"{s.proxy_integrated_days} days in ≥ {s.proxy_integrated_weeks} weeks, override "
+        f"rate in band and feedback given (where the data holds decisions and feedback); "
+        f"L5 L4 and helped ≥ {s.advocate_helped} colleagues or a use case in "
+        f"{s.advocate_weeks} weeks"
     )
-
-
-def history(ctx: MetricContext, weeks: list[date], rules: str) -> ibis.Table:
-    """Each licensed person's level at the end of each given week (week-based rules).
-
-    Args:
-        ctx: metric context.
-        weeks: week start dates, oldest first (levels at each week's last day).
-        rules: `tasks` or `activity_proxy`.
-
-    Returns:
-        Table (person_key, week, level) for people licensed at the week's end.
-    """
-    from uptake.metrics.facts import licensed_weeks
-
-    s = ctx.settings
-    first_week = weeks[0] - timedelta(days=7 * max(s.window_days // 7, s.ladder_recent_weeks))
-    cal_weeks = _week_range(first_week, weeks[-1])
-    cal = ibis.memtable(
-        pd.DataFrame(
-            {
-                "week": cal_weeks,
-                "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in cal_weeks],
-            }
-        ),
-        schema=ibis.schema({"week": "date", "week_end": "timestamp"}),
-    )
-    dim = ctx.engine.table(DIM_PERSON)
-    dim = dim.filter(dim.first_assigned.notnull()).select("person_key", "first_assigned")
-    pre = ctx.engine.table(PERSON_WEEK)
-    before = pre.filter(pre.week < first_week)
-    fb0 = before.group_by(f0_key=before.person_key).aggregate(
-        fb0=(before.feedback_given + before.feedback_events).sum()
-    )
-    grid = dim.cross_join(cal).filter(lambda g: g.first_assigned < g.week_end)
-    pw = ctx.engine.table(PERSON_WEEK).filter(lambda w: w.week >= first_week)
-    cols = _WINDOW_SUMS
-    pw = pw.select(
-        *cols,
-        w_key=pw.person_key,
-        w_week=pw.week,
-        events=pw.events,
-        meaningful=pw.meaningful,
-        fb=pw.feedback_given + pw.feedback_events,
-    )
-    g = grid.left_join(pw, (grid.person_key == pw.w_key) & (grid.week == pw.w_week))
-    g = g.left_join(fb0, g.person_key == fb0.f0_key)
-    g = g.select(
-        "person_key",
-        "week",
-        fb0=g.fb0.fill_null(0),
-        **{c: g[c].fill_null(0) for c in (*cols, "events", "meaningful", "fb")},
-    )
-    one = ibis.literal(1, type="int64")
-    zero = ibis.literal(0, type="int64")
-    win = ibis.window(
-        group_by="person_key",
-        order_by="week",
-        preceding=max(s.window_days // 7, 1) - 1,
-        following=0,
-    )
-    recent = ibis.window(
-        group_by="person_key", order_by="week", preceding=s.ladder_recent_weeks - 1, following=0
-    )
-    upto = ibis.cumulative_window(group_by="person_key", order_by="week")
-    r = g.select(
-        "person_key",
-        "week",
-        **{c: g[c].sum().over(win) for c in cols},
-        active_weeks=(g.events > 0).ifelse(one, zero).sum().over(recent),
-        meaningful_weeks=(g.meaningful > 0).ifelse(one, zero).sum().over(recent),
-        feedback=g.fb.sum().over(upto) + g.fb0,
-    )
-    helped, cases = _weekly_advocacy(ctx, cal_weeks)
-    r = r.left_join(helped, (r.person_key == helped.h_key) & (r.week == helped.h_week))
-    r = r.left_join(cases, (r.person_key == cases.u_key) & (r.week == cases.u_week))
-    r = r.select(
-        "person_key",
-        "week",
-        *[c for c in _INPUTS if c not in ("helped", "use_cases")],
-        helped=r.helped.fill_null(0),
-        use_cases=r.use_cases.fill_null(0),
-    )
-    r = r.filter(r.week.isin(weeks))
-    lic = licensed_weeks(ctx.engine, weeks).rename(l_key="person_key", l_week="week")
-    r = r.semi_join(lic, (r.person_key == lic.l_key) & (r.week == lic.l_week))
-    return r.select("person_key", "week", level=level_expr(r, s, rules))
-
-
-def _week_range(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=7 * i) for i in range((last - first).days // 7 + 1)]
-
-
-def _weekly_advocacy(ctx: MetricContext, weeks: list[date]) -> tuple[ibis.Table, ibis.Table]:
-    """Per person and week end: distinct colleagues helped / use cases in the last weeks."""
-    span = ctx.settings.advocate_weeks
-    # Which source weeks count towards each target week, built here rather than with
-    # interval arithmetic so every backend runs the same plain join.
-    pairs = pd.DataFrame(
-        [(w - timedelta(days=7 * k), w) for w in weeks for k in range(span)],
-        columns=["src", "dst"],
-    )
-    cover = ibis.memtable(pairs, schema={"src": "date", "dst": "date"})
-    if ctx.has("help_edges"):
-        h = ctx.engine.table("help_edges")
-        h = h.filter(h.asker_key != h.helper_key)
-        h = h.select(hk=h.helper_key, ak=h.asker_key, hw=week_expr(h.ts, ctx.week_offset))
-        h = h.distinct()
-        h = h.inner_join(cover, h.hw == cover.src)
-        helped = h.group_by(h_key=h.hk, h_week=h.dst).aggregate(helped=h.ak.nunique())
-    else:
-        helped = _empty({"h_key": "string", "h_week": "date", "helped": "int64"})
-    if ctx.has("feedback"):
-        f = ctx.engine.table("feedback")
-        f = f.filter(
-            f.person_key.notnull() & f.category.isin(list(ctx.settings.use_case_categories))
-        )
-        f = f.select(uk=f.person_key, fw=week_expr(f.ts, ctx.week_offset))
-        f = f.inner_join(cover, f.fw == cover.src)
-        cases = f.group_by(u_key=f.uk, u_week=f.dst).aggregate(use_cases=f.count())
-    else:
-        cases = _empty({"u_key": "string", "u_week": "date", "use_cases": "int64"})
-    return helped, cases
 
 
 def transitions(ctx: MetricContext, rules: str) -> MetricResult:
@@ -448,6 +356,9 @@ def transitions(ctx: MetricContext, rules: str) -> MetricResult:
         (`to_L1`…`to_L5`), and `weeks` with the distribution at each week's end.
     """
     weeks = complete_weeks(ctx)
+    # History builds on this module's rules, so it is imported where it is used.
+    from uptake.metrics.families.ladder_history import history
+
     hist = history(ctx, weeks, rules)
     by_week = ctx.engine.execute(hist.group_by("week").aggregate(**_level_counts(hist)))
     by_week = _shares(by_week)

@@ -1,7 +1,7 @@
 """Time to proficiency: days from licence to first reaching L3, Kaplan–Meier.
 
 For each person with a licence assigned before the last complete week ending on or before
-`as_of`, the ladder is evaluated at the end of every week since (see `ladder.history`).
+`as_of`, the ladder is evaluated at the end of every week since (see `ladder_history.history`).
 The event is the first week-end at L3 or above; its time is the days from the first licence
 assignment to that week's last day (so times resolve to the week). People not yet at L3 are
 right-censored at the last week-end they were observed licensed.
@@ -30,7 +30,8 @@ from scipy import stats
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_DAY
-from uptake.metrics.families.ladder import BASIS, basis, history
+from uptake.metrics.families.ladder import BASIS, basis
+from uptake.metrics.families.ladder_history import history
 from uptake.metrics.groups import SEGMENT, complete_weeks, group_rows, head
 from uptake.metrics.privacy import TOTAL, population_rows, suppress
 from uptake.metrics.release import release_hide

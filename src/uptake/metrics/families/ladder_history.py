@@ -1,0 +1,140 @@
+"""Ladder history: each licensed person's level at the end of every reporting week.
+
+Evaluates the ladder's rules from the weekly facts, with the window as `window_days // 7`
+weeks; at a week's last day it agrees with the day-based evaluation (tested). Transitions and
+time to proficiency read it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import ibis
+import pandas as pd
+
+from uptake.metrics.context import MetricContext, empty_table, week_expr
+from uptake.metrics.facts import PERSON_WEEK, licensed_weeks
+from uptake.metrics.families.ladder import INPUTS, WINDOW_SUMS, Judged, level_expr
+from uptake.metrics.segments import DIM_PERSON
+
+
+def history(ctx: MetricContext, weeks: list[date], rules: str) -> ibis.Table:
+    """Each licensed person's level at the end of each given week (week-based rules).
+
+    Args:
+        ctx: metric context.
+        weeks: week start dates, oldest first (levels at each week's last day).
+        rules: `tasks` or `activity_proxy`.
+
+    Returns:
+        Table (person_key, week, level) for people licensed at the week's end.
+    """
+    s = ctx.settings
+    first_week = weeks[0] - timedelta(days=7 * max(s.window_days // 7, s.ladder_recent_weeks))
+    cal_weeks = _week_range(first_week, weeks[-1])
+    cal = ibis.memtable(
+        pd.DataFrame(
+            {
+                "week": cal_weeks,
+                "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in cal_weeks],
+            }
+        ),
+        schema=ibis.schema({"week": "date", "week_end": "timestamp"}),
+    )
+    dim = ctx.engine.table(DIM_PERSON)
+    dim = dim.filter(dim.first_assigned.notnull()).select("person_key", "first_assigned")
+    pre = ctx.engine.table(PERSON_WEEK)
+    before = pre.filter(pre.week < first_week)
+    fb0 = before.group_by(f0_key=before.person_key).aggregate(
+        fb0=(before.feedback_given + before.feedback_events).sum()
+    )
+    grid = dim.cross_join(cal).filter(lambda g: g.first_assigned < g.week_end)
+    pw = ctx.engine.table(PERSON_WEEK).filter(lambda w: w.week >= first_week)
+    cols = WINDOW_SUMS
+    pw = pw.select(
+        *cols,
+        w_key=pw.person_key,
+        w_week=pw.week,
+        events=pw.events,
+        a_days=pw.action_days,
+        fb=pw.feedback_given + pw.feedback_events,
+    )
+    g = grid.left_join(pw, (grid.person_key == pw.w_key) & (grid.week == pw.w_week))
+    g = g.left_join(fb0, g.person_key == fb0.f0_key)
+    g = g.select(
+        "person_key",
+        "week",
+        fb0=g.fb0.fill_null(0),
+        **{c: g[c].fill_null(0) for c in (*cols, "events", "a_days", "fb")},
+    )
+    one = ibis.literal(1, type="int64")
+    zero = ibis.literal(0, type="int64")
+    win = ibis.window(
+        group_by="person_key",
+        order_by="week",
+        preceding=max(s.window_days // 7, 1) - 1,
+        following=0,
+    )
+    recent = ibis.window(
+        group_by="person_key", order_by="week", preceding=s.ladder_recent_weeks - 1, following=0
+    )
+    upto = ibis.cumulative_window(group_by="person_key", order_by="week")
+    r = g.select(
+        "person_key",
+        "week",
+        **{c: g[c].sum().over(win) for c in cols},
+        active_weeks=(g.events > 0).ifelse(one, zero).sum().over(recent),
+        action_days=g.a_days.sum().over(recent),
+        action_weeks=(g.a_days > 0).ifelse(one, zero).sum().over(recent),
+        feedback=g.fb.sum().over(upto) + g.fb0,
+    )
+    helped, cases = _weekly_advocacy(ctx, cal_weeks)
+    r = r.left_join(helped, (r.person_key == helped.h_key) & (r.week == helped.h_week))
+    r = r.left_join(cases, (r.person_key == cases.u_key) & (r.week == cases.u_week))
+    r = r.select(
+        "person_key",
+        "week",
+        *[c for c in INPUTS if c not in ("helped", "use_cases")],
+        helped=r.helped.fill_null(0),
+        use_cases=r.use_cases.fill_null(0),
+    )
+    r = r.filter(r.week.isin(weeks))
+    lic = licensed_weeks(ctx.engine, weeks).rename(l_key="person_key", l_week="week")
+    r = r.semi_join(lic, (r.person_key == lic.l_key) & (r.week == lic.l_week))
+    return r.select("person_key", "week", level=level_expr(r, s, rules, Judged.of(ctx)))
+
+
+def _week_range(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=7 * i) for i in range((last - first).days // 7 + 1)]
+
+
+def _weekly_advocacy(ctx: MetricContext, weeks: list[date]) -> tuple[ibis.Table, ibis.Table]:
+    """Per person and week end: distinct colleagues helped / use cases in the last weeks."""
+    span = ctx.settings.advocate_weeks
+    # Which source weeks count towards each target week, built here rather than with
+    # interval arithmetic so every backend runs the same plain join.
+    pairs = pd.DataFrame(
+        [(w - timedelta(days=7 * k), w) for w in weeks for k in range(span)],
+        columns=["src", "dst"],
+    )
+    cover = ibis.memtable(pairs, schema={"src": "date", "dst": "date"})
+    if ctx.has("help_edges"):
+        h = ctx.engine.table("help_edges")
+        h = h.filter(h.asker_key != h.helper_key)
+        h = h.select(hk=h.helper_key, ak=h.asker_key, hw=week_expr(h.ts, ctx.week_offset))
+        h = h.distinct()
+        h = h.inner_join(cover, h.hw == cover.src)
+        helped = h.group_by(h_key=h.hk, h_week=h.dst).aggregate(helped=h.ak.nunique())
+    else:
+        helped = empty_table({"h_key": "string", "h_week": "date", "helped": "int64"})
+    if ctx.has("feedback"):
+        f = ctx.engine.table("feedback")
+        f = f.filter(
+            f.person_key.notnull() & f.category.isin(list(ctx.settings.use_case_categories))
+        )
+        f = f.select(uk=f.person_key, fw=week_expr(f.ts, ctx.week_offset))
+        f = f.inner_join(cover, f.fw == cover.src)
+        cases = f.group_by(u_key=f.uk, u_week=f.dst).aggregate(use_cases=f.count())
+    else:
+        cases = empty_table({"u_key": "string", "u_week": "date", "use_cases": "int64"})
+    return helped, cases
