@@ -91,3 +91,50 @@ def test_not_available_names_missing_inputs(wh: Any) -> None:
     wh.license("p1", "2024-01-01")
     out = named(usage.compute(wh.facts_ctx(AS_OF)))
     assert out["weekly_active_rate"].needs == ("events",)
+
+
+def test_usage_rate_by_tool_counts_each_tools_seat_holders_and_their_use_of_it(wh: Any) -> None:
+    # a1..a4 hold tool A and B; b1..b3 hold B only. A used by a1, a2, a3; B used by a1, b1
+    # (a2 used A only: active with A, not with B). k = 3.
+    for p in ("a1", "a2", "a3", "a4"):
+        wh.person(p)
+        wh.license(p, "2024-01-02", tool="A")
+        wh.license(p, "2024-01-02", tool="B")
+    for p in ("b1", "b2", "b3"):
+        wh.person(p)
+        wh.license(p, "2024-01-02", tool="B")
+    for p in ("a1", "a2", "a3"):
+        wh.event(p, "2024-03-20T10:00", tool="A")
+    for p in ("a1", "b1"):
+        wh.event(p, "2024-03-21T10:00", tool="B")
+    entry = entries(usage.compute(wh.facts_ctx(AS_OF, by="tool")))["usage_rate"]
+    # The total is per person: 7 licensed, 4 active with any tool.
+    assert (entry["n"], entry["active"]) == (7, 4)
+    rows = {r["segment"]: r for r in entry["segments"]}
+    assert (rows["A"]["n"], rows["A"]["active"], rows["A"]["rate"]) == (4, 3, 0.75)
+    assert (rows["B"]["n"], rows["B"]["active"]) == (7, 2)
+
+
+def test_a_tool_with_fewer_seat_holders_than_k_is_hidden(wh: Any) -> None:
+    for p in ("p1", "p2", "p3"):
+        wh.person(p)
+        wh.license(p, "2024-01-02", tool="A")
+    wh.person("solo")
+    wh.license("solo", "2024-01-02", tool="C")
+    for p in ("p1", "p2", "solo"):
+        wh.event(p, "2024-03-20T10:00", tool="A" if p != "solo" else "C")
+    entry = entries(usage.compute(wh.facts_ctx(AS_OF, by="tool")))["usage_rate"]
+    rows = {r["segment"]: r for r in entry["segments"]}
+    assert rows["C"] == {"segment": "C", "suppressed": "small"}
+    assert rows["A"]["n"] == 3
+
+
+def test_by_tool_other_metrics_say_they_are_not_per_tool(wh: Any) -> None:
+    from uptake.metrics import compute_all
+
+    _org(wh)
+    ctx = wh.facts_ctx(AS_OF)
+    report = compute_all(ctx.engine, ctx.as_of, ctx.settings, 3, by="tool")
+    assert report["usage_rate"].by == "tool"
+    ladder = report["adoption_ladder"]
+    assert ladder.by is None and "not broken down by tool" in " ".join(ladder.notes)

@@ -11,10 +11,7 @@ from rich.console import Console
 from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
 from uptake.cli.render import RenderOptions, render, selected
 from uptake.errors import InputError
-from uptake.metrics.segments import SEGMENTS
-
-# For --help only, so the CLI starts without loading the engine; a test holds it equal to
-# uptake.metrics.SEGMENTS, which the command checks against.
+from uptake.metrics.segments import BY_CHOICES
 
 
 def metrics_command(
@@ -25,7 +22,7 @@ def metrics_command(
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help=f"Segment by one of: {', '.join(SEGMENTS)}."),
+        typer.Option("--by", help=f"Segment by one of: {', '.join(BY_CHOICES)}."),
     ] = None,
     metric: Annotated[
         list[str] | None,
@@ -50,11 +47,11 @@ def metrics_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Every adoption metric with its unit, population and basis; small groups are hidden."""
-    from uptake.metrics import SEGMENTS, SPECS
+    from uptake.metrics import SPECS
 
     day = _parse_day(as_of)
-    if by is not None and by not in SEGMENTS:
-        raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
+    if by is not None and by not in BY_CHOICES:
+        raise InputError(f"--by {by!r}: expected one of {', '.join(BY_CHOICES)}")
     unknown = [m for m in metric or () if m not in SPECS]
     if unknown:
         # Checked before computing anything, so a typo fails at once.

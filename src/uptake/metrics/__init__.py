@@ -122,6 +122,8 @@ def compute_all(
         if names != expected:
             raise RuntimeError(f"family {name} returned {names}, declared {expected}")
         for res in results:
+            if ctx.by_tool and not getattr(module, "BY_TOOL", False):
+                res.notes = (*res.notes, f"not broken down by tool: {res.name} is about people")
             check_public(res)
             # A result is noisy only if noise was really applied (off: exact, no claim).
             res.noisy = res.noisy and noise.enabled

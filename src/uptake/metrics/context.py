@@ -11,7 +11,7 @@ from uptake.config import MetricsSettings
 from uptake.errors import InputError
 from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricResult
-from uptake.metrics.segments import SEGMENTS
+from uptake.metrics.segments import BY_CHOICES, SEGMENTS, TOOL
 from uptake.warehouse.engine import Engine
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -32,6 +32,8 @@ class MetricContext:
     settings: MetricsSettings
     min_group_size: int
     by: str | None = None
+    # `--by tool`: families that break down by tool read this (their `by` is then None).
+    by_tool: bool = False
     # Seeded noise for published people counts (off: exact); `perturb` applies it to a frame.
     noise: Noise = field(default_factory=Noise.off)
     # Results of the families computed so far, by metric name (vanity reads them).
@@ -41,8 +43,12 @@ class MetricContext:
     def __post_init__(self) -> None:
         if isinstance(self.as_of, datetime):
             self.as_of = self.as_of.date()
+        if self.by == TOOL:
+            self.by, self.by_tool = None, True
         if self.by is not None and self.by not in SEGMENTS:
-            raise InputError(f"unknown segment {self.by!r}; expected one of: {', '.join(SEGMENTS)}")
+            raise InputError(
+                f"unknown segment {self.by!r}; expected one of: {', '.join(BY_CHOICES)}"
+            )
 
     # -- availability -----------------------------------------------------------------------
 

@@ -27,8 +27,13 @@ LEVELS = ("IC", "M1", "M2", "M3+")
 TENURE_BANDS = ("<90d", "90-365d", "1-3y", "3y+")
 # Segment columns of dim_person, by the name the CLI's --by uses (tenure is derived).
 STATIC = ("role", "function", "team", "manager", "level", "location", "cohort")
-# Every segment dimension, in the order surfaces list them (the one list; `--by` choices).
+# Every segment dimension of people, in the order surfaces list them.
 SEGMENTS = (*STATIC, "tenure")
+# Seats of one tool: not a partition of people (one person may hold several tools), so only
+# metrics about seats and tool use break down by it; every other metric says so.
+TOOL = "tool"
+# The `--by` choices.
+BY_CHOICES = (*SEGMENTS, TOOL)
 
 
 def build_dim_person(engine: Engine) -> ibis.Table:

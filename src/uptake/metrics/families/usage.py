@@ -6,19 +6,44 @@ per complete reporting week ending on or before `as_of` (the last `trend_weeks`)
 licensed at the week's end with ≥ 1 event in the week ÷ those licensed people, read from
 `fact_segment_week`. Both are segmented by any segment dimension with `--by`. A window in
 which nobody has any event says so (not available) rather than showing a zero.
+
+`--by tool` breaks `usage_rate` down by tool: per tool, people holding a seat of it on
+`as_of` and those of them who used that tool in the window. Tools are not a partition of
+people (one person may hold several), so each tool's row is a table of its own, shown at or
+above the minimum group size and with the release noise; the weekly rate is not per tool.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any
 
 import ibis
 import pandas as pd
 
 from uptake.metrics.context import MetricContext
-from uptake.metrics.facts import PERSON_DAY
-from uptake.metrics.groups import any_activity, grouped, licensed_on, ratio, result, weekly_result
+from uptake.metrics.facts import PERSON_DAY, PERSON_TOOL_DAY
+from uptake.metrics.groups import (
+    any_activity,
+    group_rows,
+    grouped,
+    licensed_on,
+    noisy,
+    ratio,
+    result,
+    suppressed_groups,
+    weekly_result,
+)
+from uptake.metrics.privacy import TOTAL
+from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
+from uptake.metrics.seats import seats
+from uptake.metrics.segments import TOOL
 
 FAMILY = "usage"
+# `--by tool` breaks usage_rate down by tool.
+BY_TOOL = True
 NEEDS = ("licenses", "events")
 SPECS: tuple[MetricSpec, ...] = (
     MetricSpec(
@@ -108,13 +133,46 @@ def usage_rate(ctx: MetricContext) -> MetricResult:
     frame = grouped(
         ctx, window_activity(ctx), aggs, derive=derive, people=["active"], question=USAGE_RATE.name
     )
-    return result(
+    out = result(
         USAGE_RATE,
         ctx,
         frame,
         empty="licenses (held on as_of)",
         window={"start": ctx.window_start.isoformat(), "end": ctx.as_of.isoformat()},
     )
+    if ctx.by_tool and out.suppressed is None and out.available:
+        out.by = TOOL
+        out.segments = _by_tool(ctx, derive)
+    return out
+
+
+def _by_tool(ctx: MetricContext, derive: Callable[[pd.DataFrame], pd.DataFrame]) -> Any:
+    """Per tool: seat holders on `as_of` and those who used that tool in the window."""
+    end = ibis.literal(datetime.combine(ctx.as_of + timedelta(days=1), time()))
+    lic = seats(ctx.engine)
+    held = lic.filter((lic.assigned_at < end) & (lic.removed_at.isnull() | (lic.removed_at >= end)))
+    held = held.select("person_key", "tool").distinct()
+    td = ctx.engine.table(PERSON_TOOL_DAY)
+    td = td.filter((td.day >= ctx.window_start) & (td.day <= ctx.as_of) & (td.actions > 0))
+    used = td.select(u_key=td.person_key, u_tool=td.tool).distinct()
+    j = held.left_join(used, (held.person_key == used.u_key) & (held.tool == used.u_tool))
+    one = ibis.literal(1, type="int64")
+    zero = ibis.literal(0, type="int64")
+    per = j.group_by(j.tool).aggregate(
+        n=j.count(), active=j.u_key.notnull().ifelse(one, zero).sum()
+    )
+    frame = ctx.engine.execute(per).rename(columns={"tool": SEGMENT})
+    frame = derive(frame).sort_values(SEGMENT, kind="stable").reset_index(drop=True)
+    # Each tool is its own population: suppress and add noise one table at a time.
+    rows = []
+    for i in range(len(frame)):
+        one_tool = frame.iloc[[i]].reset_index(drop=True)
+        alone = suppressed_groups(ctx, one_tool.assign(**{SEGMENT: TOTAL}), n_col="n")
+        alone = noisy(ctx, alone, ["n", "active"], [SEGMENT], f"{USAGE_RATE.name}:tool", derive)
+        rows.append(alone.assign(**{SEGMENT: frame[SEGMENT].iloc[i]}))
+    if not rows:
+        return group_rows(suppressed_groups(ctx, frame, n_col="n"), [SEGMENT])
+    return group_rows(pd.concat(rows, ignore_index=True), [SEGMENT])
 
 
 def weekly_active_rate(ctx: MetricContext) -> MetricResult:
