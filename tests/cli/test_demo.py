@@ -84,3 +84,51 @@ def test_demo_refuses_to_overwrite_a_non_demo_folder(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="not a demo workspace"):
         run_demo(tmp_path / "mine", people=40, days=28)
     assert (tmp_path / "mine" / "notes.txt").read_text() == "precious"
+
+
+@pytest.fixture(scope="module")
+def vendor_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A demo of the vendor view only, and what the command printed."""
+    folder = tmp_path_factory.mktemp("vendor-demo") / "ws"
+    args = ["demo", "--data", "vendor", "--people", "60", "--days", "28", "--seed", "3"]
+    width = common.console.width
+    common.console.width = 250
+    try:
+        result = CliRunner().invoke(app, [*args, "-w", str(folder), "--no-serve"], env=WIDE)
+    finally:
+        common.console.width = width
+    assert result.exit_code == 0, result.output
+    return folder, result.stdout
+
+
+def test_vendor_demo_ingests_the_vendor_view_and_says_what_it_can_tell(
+    vendor_demo: tuple[Path, str],
+) -> None:
+    folder, printed = vendor_demo
+    # Only vendor exports and the roster were written and ingested, with nothing quarantined.
+    assert (folder / "simulated" / "github" / "copilot_seats.json").exists()
+    assert not (folder / "simulated" / "events.parquet").exists()
+    assert ", 0 quarantined." in printed
+    with Workspace.open(folder, read_only=True) as ws:
+        formats = {r["format"] for r in ws.status()["last_ingests"]}
+        report = ws.metrics()
+    assert "m365-copilot-usage" in formats or "github-copilot-usage" in formats
+    assert report["adoption_ladder"].basis == "proxy: activity"
+    assert "Vendor view only:" in printed
+    assert "A proxy, not a measurement: adoption_ladder (proxy: activity)" in printed
+    missing = printed.split("Not available from vendor exports: ")[1].splitlines()[0]
+    assert "depth_of_use (needs tasks" in missing and "roi (needs tasks" in missing
+    # vanity_vs_value is computed but has no value without tasks: not counted as measured.
+    assert "vanity_vs_value (needs" in missing
+    measured = printed.split("What this view measures: ")[1].splitlines()[0]
+    assert "usage_rate" in measured and "adoption_ladder" not in measured
+    doc = json.loads((folder / "results" / "metrics.json").read_text())
+    assert doc["metrics"]["usage_rate"]["n"] > 0
+
+
+def test_demo_bad_data_keeps_the_previous_demo(demo: tuple[Path, str]) -> None:
+    folder, _ = demo
+    r = CliRunner().invoke(app, ["demo", "-w", str(folder), "--data", "lake", "--no-serve"])
+    assert r.exit_code == 2
+    assert "--data 'lake': expected one of canonical, vendor" in r.stderr
+    assert (folder / "results" / "metrics.json").exists()

@@ -69,6 +69,7 @@ def _valid(path: tuple[str, ...], root: Path) -> dict[str, list[str]]:
         ("export",): ["--parquet", str(root / "lake"), *ws],
         ("demo",): ["-w", str(root / "demo")],
         ("metrics",): ws,
+        ("evaluate",): [],
     }[path]
 
 
@@ -106,6 +107,7 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--days": "1",
         "--seed": "forty-two",
         "--scenario": "no-such-scenario",
+        "--data": "xml",
         "--workspace": "{root}/full",
     },
     ("metrics",): {
@@ -116,6 +118,13 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--sort": "no_such_field",
         "--top": "0",
         "--engine": "no-such-engine",
+    },
+    ("evaluate",): {
+        "--people": "0",
+        "--days": "1",
+        "--seed": "forty-two",
+        "--start": "2026-13-01",
+        "--data": "xml",
     },
 }
 

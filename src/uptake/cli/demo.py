@@ -1,7 +1,11 @@
 """`uptake demo`: simulate an organisation, ingest it into a fresh workspace, show the results.
 
-The headlines come from `Workspace.metrics()` with its default as-of, and are worded by the
-same renderer as `uptake metrics`, so both commands print the same numbers for a workspace.
+`--data canonical` (default) ingests the simulator's canonical tables; `--data vendor` only
+what a real organisation would have (vendor exports and the HR roster, in the order the
+vendor manifest lists), and the story then says what is measured, what is a proxy and what
+is not available. The headlines come from `Workspace.metrics()` with its default as-of, and
+are worded by the same renderer as `uptake metrics`, so both commands print the same numbers
+for a workspace.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich import box
@@ -23,6 +27,7 @@ from uptake.cli import tables
 from uptake.cli.common import console, progress_bar
 from uptake.cli.render import headline_value, people_count
 from uptake.errors import InputError, WorkspaceError
+from uptake.evaluate.views import ingest_plan
 from uptake.ingest.pipeline import IngestResult
 from uptake.metrics.result import MetricsReport
 from uptake.simulate.run import MIN_PEOPLE
@@ -43,6 +48,7 @@ HEADLINES = (
 )
 
 Progress = Callable[[str, int, int], None]
+DATA = ("canonical", "vendor")
 
 
 @dataclass
@@ -56,6 +62,8 @@ class DemoResult:
         report: the metrics as of the workspace's default as-of.
         charts: PNG files written.
         seconds: wall time per stage.
+        data: which view was ingested: canonical or vendor.
+        lossy: what the vendor view loses (from its manifest; empty for canonical).
     """
 
     workspace: Path
@@ -64,6 +72,8 @@ class DemoResult:
     report: MetricsReport
     charts: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    data: str = "canonical"
+    lossy: list[str] = field(default_factory=list)
 
 
 def _fresh_folder(folder: Path) -> None:
@@ -88,6 +98,7 @@ def run_demo(
     scenario: str = "mixed",
     by: str = "function",
     progress: Progress | None = None,
+    data: str = "canonical",
 ) -> DemoResult:
     """Simulate, ingest, compute every metric and draw the charts.
 
@@ -99,6 +110,7 @@ def run_demo(
         scenario: simulator scenario (mixed, stalled, coached).
         by: segment dimension for the per-segment views.
         progress: told (stage, done, total) as the work advances.
+        data: canonical (the simulator's tables) or vendor (vendor exports and HR roster).
 
     Returns:
         Everything the demo produced.
@@ -106,6 +118,8 @@ def run_demo(
     from uptake.report.charts import write_all
     from uptake.simulate import simulate
 
+    if data not in DATA:
+        raise InputError(f"--data {data!r}: expected one of {', '.join(DATA)}")
     report_progress = progress or (lambda _stage, _done, _total: None)
     seconds: dict[str, float] = {}
     _fresh_folder(folder)
@@ -117,20 +131,20 @@ def run_demo(
         scenario=scenario,
         out=folder / "simulated",
         progress=progress,
+        emit=data,
     )
     seconds["simulate"] = time.perf_counter() - t
 
     t = time.perf_counter()
     ws = Workspace.init(folder)
     try:
-        files = [
-            (table, folder / "simulated" / f) for table, names in sim.files.items() for f in names
-        ]
+        # The simulation's own manifest lists what to ingest, in order, for either view.
+        plan = ingest_plan(folder / "simulated", data)
         ingests: list[IngestResult] = []
-        for i, (table, path) in enumerate(files):
-            report_progress(f"ingest {path.name}", i, len(files))
-            ingests.extend(ws.ingest(table, [path], refresh=False))
-        report_progress("refresh facts", len(files), len(files))
+        for i, (table, paths, fmt, options) in enumerate(plan):
+            report_progress(f"ingest {paths[0].name}", i, len(plan))
+            ingests.extend(ws.ingest(table, paths, fmt=fmt, options=options, refresh=False))
+        report_progress("refresh facts", len(plan), len(plan))
         ws.refresh()
         seconds["ingest"] = time.perf_counter() - t
 
@@ -146,7 +160,8 @@ def run_demo(
     doc = report.to_dict()
     (results / "metrics.json").write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
     charts = write_all(report, results, by)
-    return DemoResult(folder, sim.to_dict(), ingests, report, charts, seconds)
+    lossy = [str(x) for x in cast(list[Any], (sim.vendor or {}).get("lossy") or [])]
+    return DemoResult(folder, sim.to_dict(), ingests, report, charts, seconds, data, lossy)
 
 
 def headlines(report: MetricsReport) -> dict[str, str]:
@@ -219,6 +234,42 @@ def vanity_table(report: MetricsReport) -> Table:
     return t
 
 
+def coverage(report: MetricsReport, lossy: list[str]) -> list[str]:
+    """What the headlines rest on, plainly: measured, a proxy, or not available and why.
+
+    Args:
+        report: the metrics report.
+        lossy: what the ingested view loses (the vendor manifest's `lossy`).
+
+    Returns:
+        Lines to print.
+    """
+    measured, proxy, missing = [], [], []
+    for name in HEADLINES:
+        r = report.results.get(name)
+        if r is None:
+            continue
+        # A result can be computed yet have no value for want of inputs (vanity_vs_value
+        # without tasks): that is not available either, not "measured".
+        needs = list(r.needs) or (list(r.values.get("needs") or []) if r.value is None else [])
+        if needs:
+            missing.append(f"{name} (needs {', '.join(needs)})")
+        elif (r.basis or "").startswith("proxy"):
+            proxy.append(f"{name} ({r.basis})")
+        else:
+            measured.append(name)
+    lines = [
+        "What this view measures: " + (", ".join(measured) or "nothing") + ".",
+        "A proxy, not a measurement: " + (", ".join(proxy) or "nothing") + ".",
+        "Not available from vendor exports: " + (", ".join(missing) or "nothing") + ".",
+    ]
+    if lossy:
+        lines.append(
+            f"What the vendor view loses ({len(lossy)} points): simulated/manifest.json → lossy."
+        )
+    return lines
+
+
 def show(result: DemoResult, out: Console) -> None:
     """Print the demo's story: logins against real adoption, what it is worth, where to look.
 
@@ -235,6 +286,12 @@ def show(result: DemoResult, out: Console) -> None:
         f"({sim['start']} → {sim['end']}, scenario {sim['scenario']}, seed {sim['seed']}); "
         f"ingested {rows:,} rows, {quarantined:,} quarantined."
     )
+    if result.data == "vendor":
+        out.print(
+            "Vendor view only: GitHub Copilot usage reports and seats, Microsoft 365 Copilot "
+            "usage reports, SCIM users and the HR roster — what a real organisation has.",
+            highlight=False,
+        )
     out.print(vanity_table(report))
     vv = report.results.get("vanity_vs_value")
     if vv is not None and vv.value is not None:
@@ -255,6 +312,9 @@ def show(result: DemoResult, out: Console) -> None:
     for name, text in headlines(report).items():
         t.add_row(name, text, people_count(report, report[name]))
     out.print(t)
+    if result.data == "vendor":
+        for line in coverage(report, result.lossy):
+            out.print(line, highlight=False)
     statement = report.privacy.get("statement")
     if statement:
         out.print(f"Privacy: {statement}.", highlight=False)
@@ -288,6 +348,14 @@ def demo_command(
             "--workspace", "-w", help="Folder for the demo workspace (replaced on re-run)."
         ),
     ] = Path("demo-workspace"),
+    data: Annotated[
+        str,
+        typer.Option(
+            "--data",
+            help="What to ingest: canonical (simulated tables) or vendor (vendor exports and "
+            "the HR roster only).",
+        ),
+    ] = "canonical",
     no_serve: Annotated[
         bool,
         typer.Option("--no-serve", help="Stop after writing results (for scripts)."),
@@ -297,6 +365,8 @@ def demo_command(
     # Checked before the folder is touched: a typo must not cost the previous demo.
     if scenario not in SCENARIOS:
         raise InputError(f"--scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
+    if data not in DATA:
+        raise InputError(f"--data {data!r}: expected one of {', '.join(DATA)}")
     with progress_bar("demo", after=0.0) as bar:
         result = run_demo(
             workspace,
@@ -305,6 +375,7 @@ def demo_command(
             seed=seed,
             scenario=scenario,
             progress=bar.update,
+            data=data,
         )
     show(result, console)
     if not no_serve:
