@@ -18,7 +18,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from uptake.cli import tables
+from uptake.cli import tables, vendor_view
 from uptake.cli.tables import COMPLEMENTARY_TEXT, hidden_text
 from uptake.metrics import labels
 from uptake.metrics.result import MetricResult, MetricsReport
@@ -198,6 +198,10 @@ def headline_value(report: MetricsReport, r: MetricResult) -> str:
         return f"{r.spec.label} (table below)"
     if head not in r.values:
         return "no data in this window"
+    why = (r.values.get("hidden") or {}).get(head)
+    if r.values[head] is None and why:
+        # A vendor's number below k people is hidden like any other count of people.
+        return f"hidden: {hidden_text(why, report.min_group_size)}"
     if r.values[head] is None and r.notes:
         # A value that does not exist yet (a median not reached) says why, not "—".
         return r.notes[0]
@@ -242,6 +246,14 @@ def _print_metric(
     n = f"n = {people_count(report, r)} people" if r.n is not None else ""
     basis = r.basis or r.spec.basis
     console.print(Text(" · ".join(p for p in (n, f"basis: {basis}") if p), style="dim"))
+    if r.name in vendor_view.VENDORS:
+        # Vendor numbers and uptake's own are two blocks side by side, never one list.
+        for item in vendor_view.vendor_block(report, r.name, r.values):
+            console.print(item)
+        console.print(Text(f"Definition: {r.spec.definition}", style="dim"))
+        for note in r.notes:
+            console.print(Text(f"Note: {note}", style="italic"))
+        return
     grid, lines, nested = _values_layout(report, r)
     if grid.row_count:
         console.print(grid)

@@ -245,6 +245,43 @@ FIELDS: dict[str, FieldLabel] = {
     "hours_saved_per_week": _f("saved a week", "hours", "hours saved a week"),
 }
 
+# Vendor aggregates (GitHub, Microsoft) as reported, and uptake's own people beside them.
+_VENDOR: dict[str, FieldLabel] = {
+    "source": _f("reports read", "text"),
+    "scope": _f("whose numbers (scope)", "text", "scope"),
+    "report": _f("report read", "text"),
+    "days_covered": _f("days with vendor numbers in the window", "days", "days"),
+    "first_day": _f("first day with vendor numbers", "date"),
+    "latest_day": _f("latest day with vendor numbers", "date"),
+    "daily_active_users": _f("daily active users on the latest day", "people", "DAU"),
+    "weekly_active_users": _f("weekly active users", "people", "WAU"),
+    "monthly_active_users": _f("monthly active users", "people", "MAU"),
+    "mean_daily_active_users": _f("mean daily active users over the days reported", "people"),
+    "daily_active_cli_users": _f("daily active CLI users", "people", "CLI DAU"),
+    "monthly_active_chat_users": _f("monthly active chat users", "people", "chat MAU"),
+    "monthly_active_agent_users": _f("monthly active agent users", "people", "agent MAU"),
+    "engaged_users": _f("engaged users on the latest day", "people", "engaged"),
+    "acceptance_rate": _f("of code-completion suggestions accepted (GitHub's definition)", "share"),
+    "acceptances": _f("code-completion suggestions accepted", "count", "accepted"),
+    "generations": _f("code-completion suggestions shown", "count", "shown"),
+    "acceptance_source": _f("acceptance rate read from", "text"),
+    "acceptance_people": _f("people with code completions in the per-user report", "people"),
+    "pull_requests": _f("pull requests in the window", "table"),
+    "enabled_users": _f("users enabled for Copilot", "people", "enabled"),
+    "active_users": _f("users active", "people", "active"),
+    "active_share": _f("of enabled users active in any app", "share", "active %"),
+    "apps": _f("per app on the latest day", "table"),
+    "apps_day": _f("day of the per-app numbers", "date"),
+    "period": _f("per app over the summary's period", "table"),
+    "period_days": _f("days in the summary's period", "days"),
+    "uptake": _f("what uptake sees for the same tool and window", "table"),
+    "licensed_people": _f("people holding a seat of the tool on the as-of date", "people"),
+    "active_people": _f("people with activity of the tool in the window", "people"),
+    "chat_users": _f("people who used chat in the window (per-user report)", "people"),
+    "agent_users": _f("people who used agent mode in the window (per-user report)", "people"),
+    "cli_users": _f("people who used the CLI in the window (per-user report)", "people"),
+}
+
 # Fields whose meaning depends on the metric.
 METRIC_FIELDS: dict[str, dict[str, FieldLabel]] = {
     "weekly_active_rate": {
@@ -277,6 +314,8 @@ METRIC_FIELDS: dict[str, dict[str, FieldLabel]] = {
     },
     "feedback_volume": {"n": _f("people who gave feedback", "people", "people")},
     "roi": {"n": _f("licensed people", "people", "people")},
+    "vendor_github_copilot": _VENDOR,
+    "vendor_m365_copilot": _VENDOR,
 }
 
 # Money (and what is worked out from money) that rests on seat prices: the field counting the

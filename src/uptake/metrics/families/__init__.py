@@ -21,6 +21,7 @@ from uptake.metrics.families import (
     usage,
     usage_segments,
     vanity,
+    vendor,
 )
 from uptake.metrics.result import MetricSpec
 
@@ -36,6 +37,7 @@ REGISTRY: dict[str, ModuleType] = {
     "trust": trust,
     "outcomes": outcomes,
     "feedback_health": feedback_health,
+    "vendor": vendor,
     "vanity": vanity,
 }
 FAMILIES: tuple[str, ...] = tuple(REGISTRY)
