@@ -15,11 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     """Run the selected benchmarks (all by default)."""
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["ingest", "simulate", "metrics"], action="append")
+    parser.add_argument(
+        "--only", choices=["ingest", "simulate", "metrics", "vendor"], action="append"
+    )
     parser.add_argument("--events", type=int, default=1_000_000, help="events for the ingest bench")
     parser.add_argument("--json", type=Path, help="also write results to this file")
     args = parser.parse_args()
-    chosen = args.only or ["ingest", "simulate", "metrics"]
+    chosen = args.only or ["ingest", "simulate", "metrics", "vendor"]
     print(f"uptake benchmark · Python {platform.python_version()} · {platform.machine()}")
     results: dict[str, object] = {}
     if "ingest" in chosen:
@@ -29,6 +31,7 @@ def main() -> None:
     for name, module, func in (
         ("simulate", "bench.simulate_bench", "bench_simulator"),
         ("metrics", "bench.metrics_bench", "bench_metrics"),
+        ("vendor", "bench.vendor_bench", "bench_vendor"),
     ):
         if name not in chosen:
             continue

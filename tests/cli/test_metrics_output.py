@@ -188,6 +188,6 @@ def test_cli_sort_and_top(org: Path) -> None:
 
 
 def test_help_segment_list_is_the_engine_list() -> None:
-    # The --by help lists exactly the engine's segment dimensions, in its order.
+    # The --by help lists exactly the engine's segment dimensions, in its order, then tool.
     out = CliRunner().invoke(app, ["metrics", "--help"], env={"COLUMNS": "400"}).stdout
-    assert f"Segment by one of: {', '.join(SEGMENTS)}." in " ".join(out.split())
+    assert f"Segment by one of: {', '.join(SEGMENTS)}, tool." in " ".join(out.split())

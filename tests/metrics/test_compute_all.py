@@ -132,4 +132,5 @@ def test_windows_without_data_are_not_available_never_zero(org: Any) -> None:
 def test_inside_the_data_every_family_has_numbers(org: Any) -> None:
     report = compute_all(org.engine, INSIDE, SETTINGS, K)
     shown = {r.spec.family for r in report if r.available and r.n}
-    assert shown == set(FAMILIES) - {"nps"}  # the organisation answers no NPS item
+    # The organisation answers no NPS item and has no vendor export.
+    assert shown == set(FAMILIES) - {"nps", "vendor"}
