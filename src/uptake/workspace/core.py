@@ -1,4 +1,4 @@
-"""The Workspace: the one core object every surface (CLI, API, dashboard) calls."""
+"""The Workspace class: open, ingest, refresh, metrics, status, doctor; one per folder."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from uptake.warehouse.coverage import identity_coverage
 from uptake.warehouse.database import DB_FILE, connect
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
+from uptake.workspace.reads import IndividualReads
 
 if TYPE_CHECKING:
     from uptake.metrics.facts import RefreshReport
@@ -53,7 +54,7 @@ def find_workspace(path: Path | str | None = None) -> Path:
     return chosen
 
 
-class Workspace:
+class Workspace(IndividualReads):
     """An uptake workspace: settings, secret and the warehouse in one folder."""
 
     def __init__(self, path: Path, settings: Settings, *, read_only: bool = False) -> None:
@@ -381,97 +382,6 @@ class Workspace:
         # The key lives only in memory: derived from the secret for each call, never stored.
         key = noise_key(self.secret) if self.settings.privacy.noise else None
         return run(self.con, self.settings, as_of=as_of, by=by, engine=engine, noise_key=key)
-
-    # -- individual reads (admin only, audited) ---------------------------------------------
-
-    def person_levels(self, as_of: date | None = None) -> pd.DataFrame:
-        """Each licensed person's ladder level: individual data, for admins (audited).
-
-        Args:
-            as_of: evaluation date (default: the one as-of rule).
-
-        Returns:
-            Frame (person_key, level 1–5, basis: `tasks` or `activity_proxy`).
-        """
-        from uptake.metrics.families.ladder import person_levels
-
-        ctx = self._individual("person_levels", as_of)
-        frame = person_levels(ctx)[["person_key", "level", "basis"]]
-        return self._audited("person_levels", ctx.as_of, frame)
-
-    def person_segments(self, as_of: date | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-        """Each licensed person's Microsoft usage segment, both variants (admin only, audited).
-
-        Args:
-            as_of: evaluation date (default: the one as-of rule).
-
-        Returns:
-            Frame (person_key, segment_12w, segment_4w: power … non_user) and which variant
-            the metric recommends for this history (`recommended`: 12w or 4w, `reason`).
-        """
-        from uptake.metrics.families import usage_segments as us
-
-        ctx = self._individual("person_segments", as_of)
-        s = ctx.settings
-        names = dict(enumerate(us.SEGMENT_NAMES, start=1))
-        parts = []
-        for col, weeks, habitual in (
-            ("segment_12w", s.ms_weeks, s.ms_habitual_weeks),
-            ("segment_4w", s.ms_short_weeks, s.ms_short_weeks),
-        ):
-            seg = ctx.engine.execute(us.person_segments(ctx, weeks, habitual))
-            parts.append(seg.set_index("person_key")["segment_id"].map(names).rename(col))
-        frame = pd.concat(parts, axis=1).reset_index()
-        long_ok, reason = us.choose_variant(ctx, us.data_history(ctx))
-        info = {"recommended": "12w" if long_ok else "4w", "reason": reason}
-        return self._audited("person_segments", ctx.as_of, frame), info
-
-    def seats_held(self, as_of: date | None = None) -> pd.DataFrame:
-        """Every seat held on a date and whether it was used in the window (admin, audited).
-
-        Args:
-            as_of: the date (default: the one as-of rule).
-
-        Returns:
-            Frame (person_key, tool, used): used = activity on that tool in the window
-            ending at `as_of`, from events or vendor last-activity dates.
-        """
-        from uptake.metrics.families.licenses import seat_frame
-
-        ctx = self._individual("seats_held", as_of)
-        frame = seat_frame(ctx)[["person_key", "tool", "used"]]
-        return self._audited("seats_held", ctx.as_of, frame)
-
-    def _individual(self, what: str, as_of: date | None) -> Any:
-        """A metric context for an individual read, refusing stale facts as `metrics` does."""
-        from uptake.errors import StaleFactsError
-        from uptake.metrics.context import MetricContext
-        from uptake.metrics.facts import pending
-
-        engine = self.engine()
-        stale = pending(engine, self.settings.metrics)
-        if stale:
-            raise StaleFactsError(f"{what}: the metric facts are out of date: {stale}")
-        day = as_of or self.default_as_of()[0]
-        return MetricContext(
-            engine, day, self.settings.metrics, self.settings.privacy.min_group_size
-        )
-
-    def _audited(self, what: str, as_of: date, frame: pd.DataFrame) -> pd.DataFrame:
-        # Reads of individual data leave a trace; a read-only reader cannot write one, and
-        # opening read-only is itself a choice the admin made.
-        if not self.read_only:
-            self.con.execute(
-                "INSERT INTO audit_log VALUES (?, ?, 'admin', ?, ?, ?)",
-                [
-                    datetime.now(UTC).replace(tzinfo=None),
-                    os.environ.get("USER") or "uptake",
-                    f"read {what}",
-                    as_of.isoformat(),
-                    f"{len(frame)} people",
-                ],
-            )
-        return frame
 
     def default_as_of(self) -> tuple[date, str]:
         """The date metrics use when none is given, and the rule that chose it, in words."""
