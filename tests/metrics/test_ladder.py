@@ -166,12 +166,16 @@ def test_activity_proxies_without_tasks(wh: Any) -> None:
 
 
 def test_proxy_l4_rules_the_data_cannot_judge_hold_no_one_back(wh: Any) -> None:
-    # Vendor exports hold no feedback and no decisions: 20 days in 4 weeks is L4.
-    wh.person("p")
-    wh.license("p", "2024-01-01")
-    _days(wh, "p", dict.fromkeys(FOUR, 5))
-    levels = ladder.person_levels(wh.facts_ctx(AS_OF))
-    assert levels.level.tolist() == [4]
+    # Vendor exports hold no feedback and no decisions: 20 days in 4 weeks is L4, in the
+    # levels and in the published distribution alike.
+    for p in ("p1", "p2", "p3"):
+        wh.person(p)
+        wh.license(p, "2024-01-01")
+        _days(wh, p, dict.fromkeys(FOUR, 5))
+    ctx = wh.facts_ctx(AS_OF)
+    assert ladder.person_levels(ctx).level.tolist() == [4, 4, 4]
+    e = entries(ladder.compute(ctx))["adoption_ladder"]
+    assert (e["n"], e["L4"]) == (3, 3)
 
 
 def test_not_available_without_licenses(wh: Any) -> None:

@@ -98,3 +98,28 @@ def test_caption_states_the_noise_or_exact_counts() -> None:
     )
     exact = {**doc, "privacy": {"noise": False, "epsilon": None, "error_bar": None}}
     assert charts.caption(exact, 40).endswith("n = 40 people · exact counts")
+
+
+def test_a_proxy_says_so_and_a_missing_value_line_says_what_it_needs(
+    report: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = report.to_dict()
+    doc["metrics"]["adoption_ladder"]["basis"] = "proxy: activity"
+    doc["metrics"]["weekly_depth"] = {
+        "status": "not_available",
+        "needs": ["tasks", "workflows.stakes"],
+    }
+    seen: dict[str, list[str]] = {}
+
+    def keep(fig: Any, path: Path) -> Path:
+        title = fig._suptitle.get_text() if fig._suptitle else ""
+        seen[path.stem] = [" ".join(title.split()), *(t.get_text() for t in fig.axes[0].texts)]
+        return path
+
+    monkeypatch.setattr(charts, "_save", keep)
+    charts.ladder_by_segment(doc, tmp_path / "ladder.png")
+    charts.weekly_trend(doc, tmp_path / "trend.png")
+    assert seen["ladder"][0] == "Adoption ladder by team (proxy: activity)"
+    assert "depth on high-stakes work: not available (needs tasks, workflows.stakes)" in (
+        seen["trend"]
+    )

@@ -6,6 +6,7 @@ hidden group is drawn as an empty bar that says why it is hidden.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,19 @@ def caption(
 
 
 def _titles(fig: Any, ax: Any, title: str, under: str) -> None:
-    fig.suptitle(title)
-    ax.set_title(under, loc="left", fontsize=8, color="#636363")
+    # Wrapped to the figure's width (about 9 title or 14 caption characters an inch), so a
+    # long "needs …" title or caption is never cut at the edges.
+    width = fig.get_figwidth()
+    fig.suptitle(textwrap.fill(title, max(30, int(width * 9))))
+    ax.set_title(
+        textwrap.fill(under, max(40, int(width * 14))), loc="left", fontsize=8, color="#636363"
+    )
+
+
+def _proxy(entry: Mapping[str, Any]) -> str:
+    """ " (proxy: activity)" when a chart's numbers rest on a proxy, so it says so."""
+    basis = str(entry.get("basis") or "")
+    return f" ({basis})" if basis.startswith("proxy") else ""
 
 
 def _save(fig: Any, path: Path) -> Path:
@@ -189,7 +201,7 @@ def ladder_by_segment(report: Report, path: Path, by: str | None = None) -> Path
     _titles(
         fig,
         ax,
-        f"Adoption ladder by {by or 'segment'}",
+        f"Adoption ladder by {by or 'segment'}" + _proxy(ladder),
         caption(doc, total.get("n") if total else None, what="licensed people"),
     )
     ax.legend(
@@ -214,6 +226,7 @@ def weekly_trend(report: Report, path: Path) -> Path | None:
     doc = _doc(report)
     active = _entry(doc, "weekly_active_rate")
     depth = _entry(doc, "weekly_depth")
+    depth_missing = doc.get("metrics", {}).get("weekly_depth") or {}
     if active is None:
         return None
     fig, ax = plt.subplots(figsize=(7, 3.4))
@@ -228,7 +241,18 @@ def weekly_trend(report: Report, path: Path) -> Path | None:
         lw=2.5,
         label="weekly active rate",
     )
-    if depth is not None:
+    if depth is None and depth_missing.get("status") == "not_available":
+        # No line is not a zero line: say what the value side needs.
+        needs = ", ".join(depth_missing.get("needs") or [])
+        ax.text(
+            0.02,
+            0.08,
+            f"depth on high-stakes work: not available (needs {needs})",
+            transform=ax.transAxes,
+            fontsize=9,
+            color="#636363",
+        )
+    elif depth is not None:
         dweeks = [
             w
             for w in depth.get("weeks", [])
@@ -279,7 +303,7 @@ def proficiency_curve(report: Report, path: Path) -> Path | None:
         color=VALUE,
     )
     median = km.get("median_days")
-    title = "Time to proficiency (L3), Kaplan–Meier"
+    title = "Time to proficiency (L3), Kaplan–Meier" + _proxy(km)
     if median is not None:
         ax.axvline(median, color="#636363", ls="--", lw=1)
         title += f" — median {median:.0f} days"

@@ -153,21 +153,19 @@ class Judged:
         return cls(decisions=ctx.has("decisions"), feedback=ctx.has("feedback"))
 
 
-def level_expr(
-    t: ibis.Table, s: MetricsSettings, rules: str, judge: Judged | None = None
-) -> ibis.Value:
+def level_expr(t: ibis.Table, s: MetricsSettings, rules: str, judge: Judged) -> ibis.Value:
     """Ladder level (1–5) from a table holding the `INPUTS` columns.
 
     Args:
         t: per-person (or per-person-week) inputs.
         s: settings (thresholds).
         rules: `tasks` or `activity_proxy`.
-        judge: proxy rules the data can judge (default: all).
+        judge: proxy rules the data can judge (`Judged.of(ctx)`; required, so that the
+            distribution, the levels and the history can never disagree).
 
     Returns:
         An int8 expression.
     """
-    judge = judge or Judged()
     rate = t.overrides.cast("float64") / t.decisions.cast("float64")
     band_ok = (t.decisions == 0) | ((rate >= s.override_band_low) & (rate <= s.override_band_high))
     fed_back = t.feedback > 0
@@ -309,7 +307,7 @@ def distribution(ctx: MetricContext, rules: str) -> MetricResult:
         n, people per level, the L3+ share and the rules applied (basis: tasks or proxy).
     """
     t = person_inputs(ctx, ctx.as_of)
-    t = t.mutate(level=level_expr(t, ctx.settings, rules))
+    t = t.mutate(level=level_expr(t, ctx.settings, rules, Judged.of(ctx)))
     frame = grouped(
         ctx, t, _level_counts, derive=_shares, people=LEVELS, question=ADOPTION_LADDER.name
     )
