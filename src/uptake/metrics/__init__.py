@@ -95,6 +95,7 @@ def compute_all(
     from uptake.metrics.families import FAMILIES, REGISTRY
     from uptake.metrics.noise import Noise
     from uptake.metrics.privacy import check_k
+    from uptake.metrics.report_days import DAY_BASED, day_gaps
     from uptake.metrics.segments import DIM_PERSON
 
     check_k(min_group_size)
@@ -114,6 +115,7 @@ def compute_all(
     noise = replace(noise or Noise.off(), as_of=as_of)
     stated = noise.describe()
     ctx = MetricContext(engine, as_of, settings, min_group_size, by, noise=noise)
+    gaps = day_gaps(ctx)
     for name in (f for f in FAMILIES if f in chosen):
         module = REGISTRY[name]
         results = module.compute(ctx)
@@ -122,6 +124,8 @@ def compute_all(
         if names != expected:
             raise RuntimeError(f"family {name} returned {names}, declared {expected}")
         for res in results:
+            if gaps and res.name in DAY_BASED and res.available:
+                res.notes = (*res.notes, *gaps)
             if ctx.by_tool and not getattr(module, "BY_TOOL", False):
                 res.notes = (*res.notes, f"not broken down by tool: {res.name} is about people")
             check_public(res)

@@ -97,11 +97,12 @@ FIELDS: dict[str, FieldLabel] = {
         "of AI-assisted eligible runs completed", "share", "AI runs completed"
     ),
     # adoption ladder
-    "L1": _f("people at L1 (no AI-assisted run)", "people", "L1"),
-    "L2": _f("people at L2 (some AI-assisted runs)", "people", "L2"),
-    "L3": _f("people at L3 (≥ 50 % of eligible runs AI-assisted)", "people", "L3"),
-    "L4": _f("people at L4 (habitual, trusted, giving feedback)", "people", "L4"),
-    "L5": _f("people at L5 (helping others)", "people", "L5"),
+    # Names only: the rules behind each level depend on the basis and are stated beside it.
+    "L1": _f("people at L1 (aware)", "people", "L1"),
+    "L2": _f("people at L2 (trial)", "people", "L2"),
+    "L3": _f("people at L3 (active)", "people", "L3"),
+    "L4": _f("people at L4 (integrated)", "people", "L4"),
+    "L5": _f("people at L5 (advocate)", "people", "L5"),
     "l3_plus_share": _f("of people at L3 or above", "share", "L3+"),
     "from_week": _f("first week compared", "date"),
     "to_week": _f("second week compared", "date"),
