@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ TOOL = "m365-copilot"
 # `licenses.evidence` of a seat known only because the user detail report lists the person.
 EVIDENCE = "m365 user detail"
 DETAIL_TABLES = ("person_facts", "licenses", "events")
+DAY_ATTRS = json_text({"granularity": "day", "basis": "last activity date"})
 
 # Compact (lower-case, alphanumerics only) app prefixes → our app names; the CSV says
 # "PowerPoint", the JSON "powerPoint", so both forms compact to the same key.
@@ -78,6 +80,7 @@ KEEP = frozenset({"productsassigned", "isdeleted", "deleteddate"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+@lru_cache(maxsize=4096)
 def compact(name: str) -> str:
     """Header or key as lower-case alphanumerics: `Report Refresh Date` → `reportrefreshdate`.
 
@@ -90,6 +93,7 @@ def compact(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+@lru_cache(maxsize=4096)
 def label_slug(name: str) -> str:
     """snake_case of a CSV header or a camelCase JSON key.
 
@@ -102,6 +106,7 @@ def label_slug(name: str) -> str:
     return slug(_CAMEL.sub(" ", name))
 
 
+@lru_cache(maxsize=4096)
 def _app(name: str, suffix: str) -> str:
     """App of a column such as `Word Copilot Last Activity Date` (suffix `last_activity_date`)."""
     label = label_slug(name).removesuffix(suffix).strip("_")
@@ -291,8 +296,11 @@ def _detail(col: Collector, loc: str, fields: dict[str, Any], cost: float | None
     col.dropped.update(dropped)
     facts.insert(0, ("licensed", refreshed, 1.0))
     _seat_and_days(col, loc, upn, refreshed, period, cost, facts)
+    # Every fact but a `licensed` one with extra columns has the same attrs: encode once.
+    base_text = json_text(base)
     for fact, when, value in facts:
-        attrs = base if fact != "licensed" or not other else {**base, "other": other}
+        extra = fact == "licensed" and other
+        attrs = json_text({**base, "other": other}) if extra else base_text
         col.add(
             "person_facts",
             loc,
@@ -303,7 +311,7 @@ def _detail(col: Collector, loc: str, fields: dict[str, Any], cost: float | None
             fact=fact,
             value_date=when.isoformat() if when else None,
             value=value,
-            attrs=json_text(attrs),
+            attrs=attrs,
         )
 
 
@@ -356,7 +364,7 @@ def _seat_and_days(
                 action="prompt",
                 surface=None if app == "any" else app,
                 quantity=1,
-                attrs=json_text({"granularity": "day", "basis": "last activity date"}),
+                attrs=DAY_ATTRS,
             )
 
 
