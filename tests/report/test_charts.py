@@ -120,6 +120,7 @@ def test_a_proxy_says_so_and_a_missing_value_line_says_what_it_needs(
     charts.ladder_by_segment(doc, tmp_path / "ladder.png")
     charts.weekly_trend(doc, tmp_path / "trend.png")
     assert seen["ladder"][0] == "Adoption ladder by team (proxy: activity)"
-    assert "depth on high-stakes work: not available (needs tasks, workflows.stakes)" in (
-        seen["trend"]
+    assert (
+        "depth on high-stakes work: not available (needs tasks, workflows.stakes)"
+        in (seen["trend"])
     )
