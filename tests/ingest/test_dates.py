@@ -149,6 +149,13 @@ def test_negative_durations_and_minutes(workspace: Workspace, tmp_path: Path) ->
     assert q["field"] in ("duration_ms", "minutes")
 
 
+def test_a_negative_quantity_is_refused(workspace: Workspace, tmp_path: Path) -> None:
+    # A daily total of -3 prompts is a broken export; 0 is a real (empty) total.
+    f = _events_with(tmp_path, "quantity", [-3, 0, 7], "csv")
+    [r] = workspace.ingest("events", [f], now=FROZEN_NOW, refresh=False)
+    assert (r.accepted, r.by_reason) == (2, {"bad_value": 1})
+
+
 @settings(
     max_examples=30,
     deadline=None,

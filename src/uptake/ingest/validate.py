@@ -20,6 +20,7 @@ _PAST_ONLY_EXCLUDED = {"removed_at"}
 # Counts of time or effort and costs: a negative one is a broken export, not a correction.
 NON_NEGATIVE = {
     "duration_ms",
+    "quantity",
     "minutes",
     "baseline_minutes",
     "monthly_cost",
