@@ -1,0 +1,1 @@
+from metrics.conftest import make_warehouse, module_warehouse, wh  # noqa: F401
