@@ -70,6 +70,7 @@ def _valid(path: tuple[str, ...], root: Path) -> dict[str, list[str]]:
         ("demo",): ["-w", str(root / "demo")],
         ("metrics",): ws,
         ("evaluate",): [],
+        ("signals",): ws,
     }[path]
 
 
@@ -119,6 +120,7 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--top": "0",
         "--engine": "no-such-engine",
     },
+    ("signals",): {"--workspace": "{root}/full", "--as-of": "2026-13-01"},
     ("evaluate",): {
         "--people": "0",
         "--days": "1",

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from uptake import __version__
-from uptake.cli import demo, evaluate, export, ingest, metrics, simulate, workspace
+from uptake.cli import demo, evaluate, export, ingest, metrics, signals, simulate, workspace
 from uptake.cli.edge import UptakeGroup
 
 app = typer.Typer(
@@ -56,6 +56,7 @@ app.command("export")(export.export_command)
 app.command("demo")(demo.demo_command)
 app.command("metrics")(metrics.metrics_command)
 app.command("evaluate")(evaluate.evaluate_command)
+app.command("signals")(signals.signals_command)
 
 
 def main(argv: list[str] | None = None) -> None:

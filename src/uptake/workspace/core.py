@@ -25,7 +25,7 @@ from uptake.warehouse.coverage import identity_coverage
 from uptake.warehouse.database import DB_FILE, connect
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
-from uptake.workspace.reads import IndividualReads
+from uptake.workspace.signals import Signals
 
 if TYPE_CHECKING:
     from uptake.metrics.facts import RefreshReport
@@ -54,7 +54,7 @@ def find_workspace(path: Path | str | None = None) -> Path:
     return chosen
 
 
-class Workspace(IndividualReads):
+class Workspace(Signals):
     """An uptake workspace: settings, secret and the warehouse in one folder."""
 
     def __init__(self, path: Path, settings: Settings, *, read_only: bool = False) -> None:

@@ -1,0 +1,146 @@
+"""`uptake signals`: what to do first — teams that need help, friction, risk, champions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, print_json
+from uptake.cli.metrics import _parse_day
+
+TOP_TEAMS = 10
+TOP_PEOPLE = 10
+
+
+def signals_command(
+    workspace: WorkspaceOpt = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Day to evaluate, YYYY-MM-DD (default: last active day)."),
+    ] = None,
+    reveal: Annotated[
+        bool,
+        typer.Option("--reveal", help="Show the roster's identifiers instead of keys (audited)."),
+    ] = False,
+    retrain: Annotated[
+        bool,
+        typer.Option(
+            "--retrain",
+            help="Train the abandonment early-warning model on this workspace's history first.",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Signals: teams to help first, friction, abandonment risk, typology, champions, managers.
+
+    Individual data: person keys are pseudonymous unless --reveal; every read is audited.
+    """
+    day = _parse_day(as_of)
+    ws = open_workspace(workspace)
+    try:
+        if retrain:
+            card = ws.train_early_warning(as_of=day)
+            if not as_json:
+                _card(card)
+        report = ws.signals(as_of=day, reveal=reveal)
+    finally:
+        ws.close()
+    doc = report.to_dict()
+    if as_json:
+        print_json(doc)
+        return
+    _render(doc, console)
+
+
+def _card(card: dict[str, Any]) -> None:
+    scores = card.get("scores") or {}
+    model, rules = scores.get("model") or {}, scores.get("rules") or {}
+    console.print(
+        f"Early-warning model trained (cutoff {card.get('cutoff')}): ROC AUC "
+        f"{model.get('roc_auc')} vs rules {rules.get('roc_auc')} on the later weeks.",
+        highlight=False,
+    )
+
+
+def _render(doc: dict[str, Any], out: Console) -> None:
+    people = doc["people"]
+    out.print(
+        f"Signals as of {doc['as_of']} · {len(people):,} licensed people · individual data "
+        "(audited); people appear as keys unless --reveal",
+        highlight=False,
+    )
+    teams = doc["teams"]
+    t = Table(title="Teams that need help first", title_justify="left", show_edge=False)
+    for col in ("#", "team", "n", "need", "L3+", "change", "friction", "typology"):
+        t.add_column(col, overflow="fold")
+    shown = teams[:TOP_TEAMS]
+    for i, row in enumerate(shown, start=1):
+        t.add_row(
+            str(i),
+            row["team"],
+            str(row["n"]),
+            f"{row['need']:.2f}",
+            f"{100 * row['l3_plus_share']:.0f} %",
+            f"{100 * row['l3_plus_change']:+.0f} pts",
+            row["dominant_friction"] or "—",
+            (row["dominant_typology"] or "—").replace("_", " "),
+        )
+    out.print(t)
+    for i, row in enumerate(shown, start=1):
+        out.print(f"  {i}. {row['team']}: {row['intervention']}", highlight=False)
+    if teams:
+        basis = teams[0]["pressure_basis"]
+        out.print(
+            f"need = 0.5 × {basis} + 0.3 × (1 − L3+ share) + 0.2 × decline; teams under the "
+            "minimum group size or hidden by the metrics' release plan are not shown.",
+            highlight=False,
+        )
+    _status(doc["status"], out)
+    at_risk = [p for p in people if p["flags"]][:TOP_PEOPLE]
+    if at_risk:
+        pt = Table(title="People with flags (most at risk first)", title_justify="left")
+        for col in ("person", "ladder", "risk", "flags", "typology"):
+            pt.add_column(col, overflow="fold")
+        for p in at_risk:
+            risk = "—" if p["risk"] is None else f"{p['risk']:.2f}"
+            names = ", ".join(sorted({f["signal"] for f in p["flags"]}))
+            pt.add_row(p["person"], p["ladder"], risk, names, p["typology"] or "—")
+        out.print(pt)
+    champs = doc.get("champions") or {}
+    if champs:
+        cov = champs.get("coverage")
+        out.print(
+            f"Champions: {len(champs.get('champions', []))} selected; their teams hold "
+            f"{'—' if cov is None else f'{100 * cov:.0f} %'} of people.",
+            highlight=False,
+        )
+    flagged = (doc.get("managers") or {}).get("flags") or []
+    if doc.get("managers"):
+        out.print(f"Managers at passive-resistance risk: {len(flagged)}.", highlight=False)
+
+
+def _needs(st: dict[str, Any]) -> str:
+    return ", ".join(str(n).removeprefix("needs ") for n in st.get("needs", []))
+
+
+def _status(status: dict[str, Any], out: Console) -> None:
+    lines = []
+    for name, st in (status.get("friction") or {}).items():
+        state = st.get("status")
+        if state == "not_available":
+            lines.append(f"  {name}: not available (needs {_needs(st)})")
+        elif state == "partial":
+            lines.append(f"  {name}: {st.get('flags', 0)} flags; partial (needs sessions)")
+        else:
+            lines.append(f"  {name}: {st.get('flags', 0)} flags")
+    for name in ("early_warning", "typology", "champions", "managers", "silence"):
+        st = status.get(name) or {}
+        if st.get("status") == "not_available":
+            lines.append(f"  {name}: not available (needs {_needs(st)})")
+    if lines:
+        out.print("Detectors:", highlight=False)
+        for line in lines:
+            out.print(line, highlight=False)

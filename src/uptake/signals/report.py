@@ -1,0 +1,301 @@
+"""All signals as of a date in one document: people, teams to help first, champions, managers.
+
+The person-level part is individual data (admins and coaches; the Workspace audits each read).
+The team part ranks teams that need help first — by abandonment risk (or, without a model,
+the share of people with a friction flag), ladder stall and trend — and shows a team only
+when it has at least k licensed people and the metrics' release plan publishes it, so the
+teams here never reveal a group the metrics hide. Each team carries its dominant friction
+and typology (each only when k or more people share it) and the intervention they imply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from uptake.errors import NotAvailableError
+from uptake.metrics.context import MetricContext
+from uptake.metrics.families.ladder import person_levels
+from uptake.metrics.groups import complete_weeks
+from uptake.metrics.release import release_hide
+from uptake.metrics.segments import DIM_PERSON
+from uptake.signals import champions as champ
+from uptake.signals import early_warning, friction, typology
+from uptake.signals.base import Flag
+from uptake.signals.early_warning.model import MODEL_FILE
+from uptake.signals.managers import managers
+from uptake.signals.silence import silence
+
+# What a team's dominant friction implies.
+FRICTION_HELP: dict[str, str] = {
+    "bounce_loop": "a private practice task and a walk-through of one use case in their tool",
+    "no_meaningful_use_14d": "a first high-value use case for their role, shown where they work",
+    "week3_4_drop": "re-engage before seats go cold: a champion check-in in week three",
+    "surface_use": "move one high-stakes workflow to AI with a worked example",
+    "rejection_streak": "show how to steer suggestions, and check the tool fits the task",
+    "override_spike": "review recent recommendations with the team: wrong, or is trust lost?",
+    "distress_language": "answer their feedback and offer a champion's help",
+}
+# A flag counts for a team when it started in the window.
+RECENT_DAYS = 28
+TREND_WEEKS = 4
+# An L3+ share under this is a stalled team.
+STALLED = 0.3
+Classify = Callable[[Sequence[str]], pd.DataFrame]
+
+
+@dataclass
+class SignalsReport:
+    """The signals document (`uptake signals --json`)."""
+
+    as_of: date
+    people: list[dict[str, Any]] = field(default_factory=list)
+    segments: list[dict[str, Any]] = field(default_factory=list)
+    champions: dict[str, Any] = field(default_factory=dict)
+    managers: dict[str, Any] = field(default_factory=dict)
+    teams: list[dict[str, Any]] = field(default_factory=list)
+    status: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "people": self.people,
+            "segments": self.segments,
+            "champions": self.champions,
+            "managers": self.managers,
+            "teams": self.teams,
+            "status": self.status,
+            "notes": self.notes,
+        }
+
+
+def _try(report: SignalsReport, name: str, fn: Callable[[], Any]) -> Any:
+    """Run one part; a missing input is recorded as not available, never a crash or a zero."""
+    try:
+        out = fn()
+    except NotAvailableError as exc:
+        report.status[name] = {"status": "not_available", "needs": exc.needs or [str(exc)]}
+        return None
+    report.status.setdefault(name, {"status": "available"})
+    return out
+
+
+def build(
+    ctx: MetricContext,
+    *,
+    model_dir: Path | None = None,
+    classify: Classify | None = None,
+) -> SignalsReport:
+    """Every signal as of `ctx.as_of`.
+
+    Args:
+        ctx: metric context over refreshed facts.
+        model_dir: folder of a trained early-warning model (None or empty: no model).
+        classify: the voice classifier for typology language cues (None: left out).
+
+    Returns:
+        The report: people (individual), teams (k and the release plan), champions,
+        managers, and each part's status.
+    """
+    out = SignalsReport(ctx.as_of)
+    levels = _try(out, "ladder", lambda: person_levels(ctx)[["person_key", "level"]])
+    if levels is None:
+        return out
+    fr = friction.detect(ctx)
+    out.status["friction"] = fr.status
+    recent = ctx.as_of - timedelta(days=RECENT_DAYS - 1)
+    flags: list[Flag] = [f for f in fr.flags if f.since >= recent]
+    risk = _risk(out, ctx, model_dir)
+    if risk is not None:
+        flags += _risk_flags(risk, ctx.as_of)
+    ty = _try(out, "typology", lambda: typology.typologies(ctx, classify=classify))
+    mgr = _try(out, "managers", lambda: managers(ctx))
+    if mgr is not None:
+        flags += mgr.flags
+        out.managers = mgr.to_dict()
+    out.people = _people(levels, flags, risk, ty)
+    members = _teams(ctx)
+    if ty is not None and len(members):
+        out.segments = [
+            {"dimension": "team", **row}
+            for row in typology.dominant_by_segment(ty, members, ctx.min_group_size)
+        ]
+    out.teams = _rank_teams(ctx, levels, flags, risk, ty, members)
+    ranking = _try(out, "champions", lambda: champ.rank(ctx))
+    if ranking is not None:
+        chosen = champ.select(ctx, ranking)
+        impact = _try(out, "champion_impact", lambda: champ.impact(ctx, chosen.champions))
+        out.champions = {**chosen.to_dict(), "impact": impact.to_dict() if impact else None}
+    quiet = _try(out, "silence", lambda: silence(ctx))
+    if quiet is not None:
+        silent = set(quiet.silent["team"].astype(str))
+        for team in out.teams:
+            team["silent"] = team["team"] in silent
+        out.status["silence"] = {"status": "available", **quiet.to_dict()}
+    return out
+
+
+def _risk(out: SignalsReport, ctx: MetricContext, model_dir: Path | None) -> pd.DataFrame | None:
+    if model_dir is None or not (Path(model_dir) / MODEL_FILE).exists():
+        out.status["early_warning"] = {
+            "status": "not_available",
+            "needs": ["a trained model: uptake signals --retrain"],
+        }
+        return None
+    return _try(out, "early_warning", lambda: early_warning.score(ctx, model_dir))
+
+
+def _risk_flags(risk: pd.DataFrame, as_of: date) -> list[Flag]:
+    """An `abandonment_risk` flag for each person in the model's top 10 %, with evidence."""
+    top = risk[risk["flagged"]]
+    return [
+        Flag(
+            person_key=str(key),
+            signal=early_warning.SIGNAL,
+            since=as_of,
+            evidence={"risk": round(float(r), 4), "rules_hit": list(hit), "quiet_days": float(q)},
+        )
+        for key, r, hit, q in zip(
+            top["person_key"], top["risk"], top["rules_hit"], top["quiet_days"], strict=True
+        )
+    ]
+
+
+def _people(
+    levels: pd.DataFrame,
+    flags: list[Flag],
+    risk: pd.DataFrame | None,
+    ty: typology.Typologies | None,
+) -> list[dict[str, Any]]:
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    for f in flags:
+        by_person.setdefault(f.person_key, []).append(f.to_dict())
+    risks = {} if risk is None else dict(zip(risk["person_key"], risk["risk"], strict=True))
+    types = (
+        {} if ty is None else dict(zip(ty.people["person_key"], ty.people["typology"], strict=True))
+    )
+    rows = []
+    for key, level in zip(levels["person_key"], levels["level"], strict=True):
+        r = risks.get(key)
+        rows.append(
+            {
+                "person": key,
+                "ladder": f"L{int(level)}",
+                "risk": None if r is None else round(float(r), 4),
+                "flags": by_person.get(key, []),
+                "typology": types.get(key),
+            }
+        )
+    rows.sort(key=lambda p: (-(p["risk"] or 0.0), -len(p["flags"]), p["person"]))
+    return rows
+
+
+def _teams(ctx: MetricContext) -> pd.DataFrame:
+    if not ctx.has(DIM_PERSON):
+        return pd.DataFrame(columns=["person_key", "segment"])
+    dim = ctx.engine.table(DIM_PERSON)
+    df = ctx.engine.execute(dim.select("person_key", segment=dim.team))
+    return df[df["segment"].notna()].reset_index(drop=True)
+
+
+def _trend(ctx: MetricContext, levels: pd.DataFrame) -> dict[str, float]:
+    """Per person: 1 when at L3+ now and not TREND_WEEKS weeks ago, −1 for the reverse."""
+    from uptake.metrics.families.ladder import basis
+    from uptake.metrics.families.ladder_history import history
+
+    weeks = complete_weeks(ctx, TREND_WEEKS + 1)
+    rules = basis(ctx)
+    if len(weeks) < 2 or rules is None:
+        return {}
+    h = ctx.engine.execute(history(ctx, [weeks[0], weeks[-1]], rules))
+    h["week"] = pd.to_datetime(h["week"]).dt.date
+    then = h[h["week"] == weeks[0]].set_index("person_key")["level"] >= 3
+    now = h[h["week"] == weeks[-1]].set_index("person_key")["level"] >= 3
+    both = then.index.intersection(now.index)
+    moved = now[both].astype(int) - then[both].astype(int)
+    return {str(p): float(v) for p, v in moved.items()}
+
+
+def _rank_teams(
+    ctx: MetricContext,
+    levels: pd.DataFrame,
+    flags: list[Flag],
+    risk: pd.DataFrame | None,
+    ty: typology.Typologies | None,
+    members: pd.DataFrame,
+) -> list[dict[str, Any]]:
+    k = ctx.min_group_size
+    frame = levels.merge(members, on="person_key", how="inner")
+    if frame.empty:
+        return []
+    flagged = pd.DataFrame([(f.person_key, f.signal) for f in flags], columns=["person_key", "s"])
+    risks = risk.set_index("person_key")["risk"] if risk is not None else pd.Series(dtype=float)
+    trend = _trend(ctx, levels)
+    types = ty.people.set_index("person_key")["typology"] if ty is not None else pd.Series()
+    sizes = frame.groupby("segment").size()
+    shown = sizes[sizes >= k].reset_index(name="n")
+    hide = release_hide(ctx, frame["person_key"].tolist(), shown, "segment", dim="team")
+    rows: list[dict[str, Any]] = []
+    for (team, n), hidden in zip(zip(shown["segment"], shown["n"], strict=True), hide, strict=True):
+        if hidden:
+            continue
+        keys = frame.loc[frame["segment"] == team, "person_key"]
+        lv = frame.loc[frame["segment"] == team, "level"]
+        l3 = float((lv >= 3).mean())
+        team_flags = flagged[flagged["person_key"].isin(keys)]
+        friction_only = team_flags[team_flags["s"].isin(friction.SIGNALS)]
+        pressure = (
+            float(risks.reindex(keys).mean())
+            if len(risks) and risks.reindex(keys).notna().any()
+            else float(keys.isin(friction_only["person_key"]).mean())
+        )
+        change = [trend[p] for p in keys if p in trend]
+        moved = sum(change) / len(change) if change else 0.0
+        need = 0.5 * pressure + 0.3 * (1 - l3) + 0.2 * max(0.0, -moved)
+        top_friction = _dominant(friction_only.drop_duplicates()["s"], k)
+        top_type = _dominant(types.reindex(keys).dropna(), k)
+        help_for = (
+            typology.INTERVENTIONS[top_type]
+            if top_type not in (None, typology.NONE)
+            else FRICTION_HELP.get(top_friction or "") or _stall_help(l3, moved)
+        )
+        rows.append(
+            {
+                "team": str(team),
+                "n": int(n),
+                "need": round(need, 3),
+                "pressure": round(pressure, 3),
+                "pressure_basis": "abandonment risk" if len(risks) else "share with friction",
+                "l3_plus_share": round(l3, 3),
+                "l3_plus_change": round(moved, 3),
+                "dominant_friction": top_friction,
+                "dominant_typology": top_type,
+                "intervention": help_for,
+            }
+        )
+    rows.sort(key=lambda r: (-float(r["need"]), str(r["team"])))
+    return rows
+
+
+def _stall_help(l3: float, moved: float) -> str:
+    """What a team's ladder alone implies when no friction or typology dominates."""
+    if moved < 0:
+        return "re-engage before seats go cold: a champion check-in and one use case per role"
+    if l3 < STALLED:
+        return "one high-value use case per role, shown in the tool, and a champion in the team"
+    return "keep the guidance role-specific"
+
+
+def _dominant(values: pd.Series, k: int) -> str | None:
+    """The most common value when at least k share it (fewer would point at people)."""
+    if values.empty:
+        return None
+    counts = values.astype(str).value_counts()
+    return str(counts.index[0]) if int(counts.iloc[0]) >= k else None

@@ -1,0 +1,98 @@
+"""The Workspace's signals: every detector as of a date, and retraining the early warning."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from uptake.workspace.reads import IndividualReads
+
+if TYPE_CHECKING:
+    from uptake.signals.report import SignalsReport
+
+# Where the early-warning model and its card live inside a workspace.
+MODEL_DIR = Path("models") / "early_warning"
+
+
+class Signals(IndividualReads):
+    """Signals for admins: individual data, every read written to `audit_log`."""
+
+    path: Path
+
+    @property
+    def model_dir(self) -> Path:
+        """The workspace's early-warning model folder (may not exist yet)."""
+        return self.path / MODEL_DIR
+
+    def signals(self, as_of: date | None = None, *, reveal: bool = False) -> SignalsReport:
+        """Every signal as of a date (individual data: admin only, audited).
+
+        Args:
+            as_of: evaluation date (default: the one as-of rule).
+            reveal: replace person keys by the roster's identifier (audited apart).
+
+        Returns:
+            The report; `report.to_dict()` is the `--json` document.
+        """
+        from uptake.signals.report import build
+
+        ctx = self._individual("signals", as_of)
+        report = build(ctx, model_dir=self.model_dir, classify=_voice())
+        keys = [p["person"] for p in report.people]
+        self._audited("signals", ctx.as_of, pd.DataFrame({"person_key": keys}))
+        if reveal:
+            names = self._identities(keys)
+            self._audited("identities (signals --reveal)", ctx.as_of, pd.DataFrame({"k": names}))
+            for p in report.people:
+                p["person"] = names.get(p["person"], p["person"])
+        return report
+
+    def _identities(self, keys: list[str]) -> dict[str, str]:
+        """The roster identifier of each key (an e-mail first), else any identifier seen."""
+        if not keys:
+            return {}
+        got = self.con.execute(
+            "SELECT person_key, alias, kind FROM identities WHERE person_key IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            [keys],
+        ).df()
+        # Prefer what the roster calls the person, and an e-mail address among those.
+        roster = (got["kind"] != "roster").astype(int) * 2
+        got["rank"] = roster + (~got["alias"].str.contains("@")).astype(int)
+        got = got.sort_values(["person_key", "rank", "alias"])
+        return {str(k): str(a) for k, a in got.groupby("person_key")["alias"].first().items()}
+
+    def train_early_warning(self, as_of: date | None = None) -> dict[str, Any]:
+        """Train the abandonment early-warning model on this workspace's history.
+
+        Args:
+            as_of: last day of history used (default: the one as-of rule).
+
+        Returns:
+            The model card (features, training window, cutoff, scores, seed).
+        """
+        from uptake.signals.early_warning import train
+
+        self._writable("train the early-warning model")
+        ctx = self._individual("early_warning_training", as_of)
+        card = train(ctx, self.model_dir)
+        return card.to_dict()
+
+    def _writable(self, action: str) -> None:
+        raise NotImplementedError
+
+
+def _voice() -> Any:
+    """The voice classifier when its model ships with this install, else None."""
+    from uptake.errors import UptakeError
+
+    try:
+        from uptake.signals.voice import classify
+
+        classify(["a first sentence to load the model"])
+    except (ImportError, UptakeError):
+        return None
+    return classify

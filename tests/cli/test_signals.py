@@ -1,0 +1,79 @@
+"""`uptake signals` as a user runs it: the human view, --json, --reveal, the audit trail."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from uptake.cli import app
+from uptake.workspace import Workspace
+
+AS_OF = date(2024, 3, 31)
+NOW = pd.Timestamp("2024-04-01T00:00:00Z").to_pydatetime()
+
+
+def _workspace(root: Path) -> Path:
+    ws = Workspace.init(root / "ws")
+    # Two teams of five: the default minimum group size.
+    people = [f"{team}{i}@corp.example" for team in ("busy", "idle") for i in range(5)]
+    roster = pd.DataFrame(
+        {"person": people, "aliases": [[] for _ in people], "team": [p[:4] for p in people]}
+    )
+    ws.ingest_frame("people", roster, source="roster", now=NOW)
+    seats = pd.DataFrame({"person": people, "tool": "copilot", "assigned_at": "2024-01-01"})
+    ws.ingest_frame("licenses", seats, source="seats", now=NOW)
+    busy = [p for p in people if p.startswith("busy")]
+    days = [AS_OF - timedelta(days=d) for d in range(56)]
+    events = pd.DataFrame(
+        {
+            "event_id": [f"e{p}{d}" for p in busy for d in days],
+            "ts": [f"{d}T10:00:00Z" for _ in busy for d in days],
+            "person": [p for p in busy for _ in days],
+            "tool": "copilot",
+            "action": "accept",
+        }
+    )
+    ws.ingest_frame("events", events, source="events", now=NOW)
+    ws.close()
+    return root / "ws"
+
+
+def _audit(path: Path) -> list[str]:
+    ws = Workspace.open(path)
+    try:
+        return [r[0] for r in ws.con.execute("SELECT action FROM audit_log").fetchall()]
+    finally:
+        ws.close()
+
+
+def test_signals_human_json_and_reveal(tmp_path: Path) -> None:
+    path = _workspace(tmp_path)
+    run = CliRunner()
+    human = run.invoke(app, ["signals", "-w", str(path), "--as-of", "2024-03-31"])
+    assert human.exit_code == 0, human.output
+    assert "Teams that need help first" in human.output
+    assert "idle" in human.output and "@corp.example" not in human.output
+    doc = json.loads(run.invoke(app, ["signals", "-w", str(path), "--json"]).stdout)
+    assert doc["as_of"] == "2024-03-31"
+    assert [t["team"] for t in doc["teams"]] == ["idle", "busy"]
+    assert all(p["person"].startswith("p_") for p in doc["people"])
+    shown = run.invoke(app, ["signals", "-w", str(path), "--json", "--reveal"])
+    revealed = json.loads(shown.stdout)
+    assert {p["person"] for p in revealed["people"]} == {
+        f"{team}{i}@corp.example" for team in ("busy", "idle") for i in range(5)
+    }
+    # Every read of individual signals is in the audit log, the reveal apart.
+    actions = _audit(path)
+    assert actions.count("read signals") == 3
+    assert actions.count("read identities (signals --reveal)") == 1
+
+
+def test_a_bad_date_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = _workspace(tmp_path)
+    r = CliRunner().invoke(app, ["signals", "-w", str(path), "--as-of", "yesterday"])
+    assert r.exit_code == 2
+    assert len(r.output.strip().splitlines()) == 1

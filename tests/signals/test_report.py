@@ -1,0 +1,70 @@
+"""The signals document: its shape, teams ranked by need at or above k, parts not available."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from uptake.signals.report import build
+
+AS_OF = date(2024, 3, 31)
+
+
+def _org(wh: Any, tiny: bool = False) -> None:
+    # Team "busy" (4 people) uses AI daily; team "idle" (4) tried once early and stopped;
+    # team "tiny" (2) is under k = 3 and must never appear.
+    teams = {"busy": 4, "idle": 4, **({"tiny": 2} if tiny else {})}
+    for team, people in teams.items():
+        for i in range(people):
+            p = f"{team}{i}"
+            wh.person(p, team=team)
+            wh.license(p, "2024-01-01")
+            if team == "busy":
+                for d in range(56):
+                    wh.event(p, f"{AS_OF - timedelta(days=d)}T10:00", "accept")
+            elif team == "idle":
+                wh.event(p, "2024-01-20T10:00", "prompt")
+
+
+def test_document_shape_and_teams_at_or_above_k(wh: Any) -> None:
+    _org(wh)
+    doc = build(wh.facts_ctx(AS_OF, k=3)).to_dict()
+    assert set(doc) == {
+        "as_of", "people", "segments", "champions", "managers", "teams", "status", "notes"
+    }  # fmt: skip
+    assert doc["as_of"] == "2024-03-31"
+    people = {p["person"]: p for p in doc["people"]}
+    assert len(people) == 8
+    assert people["busy0"]["ladder"] in ("L3", "L4", "L5")
+    assert people["idle0"]["ladder"] == "L1"
+    assert all(set(p) == {"person", "ladder", "risk", "flags", "typology"} for p in people.values())
+    teams = [t["team"] for t in doc["teams"]]
+    # The idle team needs help first.
+    assert teams == ["idle", "busy"]
+    idle = doc["teams"][0]
+    assert idle["l3_plus_share"] == 0.0 and idle["n"] == 4
+    assert idle["intervention"]
+    # Without a trained model, risk is not available rather than zero.
+    assert doc["status"]["early_warning"]["status"] == "not_available"
+    assert all(p["risk"] is None for p in doc["people"])
+
+
+def test_a_team_under_k_and_its_complement_stay_hidden_as_in_the_metrics(wh: Any) -> None:
+    from uptake.metrics.families import ladder
+
+    _org(wh, tiny=True)
+    ctx = wh.facts_ctx(AS_OF, k=3)
+    shown = [t["team"] for t in build(ctx).to_dict()["teams"]]
+    # tiny (2 people) is small; with it hidden, one 4-person team would give it away.
+    by_team = wh.facts_ctx(AS_OF, k=3, by="team")
+    rows = ladder.compute(by_team)[0].segments
+    published = {r["segment"] for r in rows if not r.get("suppressed")}
+    assert "tiny" not in shown and len(shown) == 1
+    assert set(shown) <= published
+
+
+def test_no_licences_means_not_available_not_empty(wh: Any) -> None:
+    wh.person("p")
+    doc = build(wh.facts_ctx(AS_OF, k=3)).to_dict()
+    assert doc["status"]["ladder"]["status"] == "not_available"
+    assert doc["people"] == [] and doc["teams"] == []
