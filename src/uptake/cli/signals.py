@@ -58,9 +58,13 @@ def signals_command(
 def _card(card: dict[str, Any]) -> None:
     scores = card.get("scores") or {}
     model, rules = scores.get("model") or {}, scores.get("rules") or {}
+    def auc(part: dict[str, Any]) -> str:
+        value = part.get("roc_auc")
+        return "—" if value is None else f"{value:.3f}"
+
     console.print(
-        f"Early-warning model trained (cutoff {card.get('cutoff')}): ROC AUC "
-        f"{model.get('roc_auc')} vs rules {rules.get('roc_auc')} on the later weeks.",
+        f"Early-warning model trained (cutoff {card.get('cutoff')}): ROC AUC {auc(model)} "
+        f"against the rules' {auc(rules)} on the weeks after the cutoff.",
         highlight=False,
     )
 
