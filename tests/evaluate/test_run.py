@@ -88,6 +88,17 @@ def _check_tools(doc: dict[str, Any]) -> None:
     assert m365["vendor_agrees"] and github["vendor_agrees"]
 
 
+def test_detectors_are_scored_on_both_views(small: dict[str, Any]) -> None:
+    det = small["detectors"]
+    assert set(det) == {"canonical", "vendor"}
+    # Sessions exist only in the canonical view: the vendor view says so, never a zero.
+    assert det["canonical"]["friction"]["bounce_loop"]["planted"]["recall"] is not None
+    assert det["vendor"]["friction"]["bounce_loop"]["status"] == "not_available"
+    # Four weeks of data leave nothing to train an early warning on before its cutoff.
+    assert det["canonical"]["early_warning"]["status"] == "not_available"
+    assert det["vendor"]["champions"]["status"] == "not_available"  # no help edges
+
+
 def test_small_organisation(small: dict[str, Any]) -> None:
     assert small["segments"]["variants"]["canonical"]["recommended"] == "4w"
     _check(small, "4w")
@@ -95,7 +106,10 @@ def test_small_organisation(small: dict[str, Any]) -> None:
 
 
 def test_one_view_only_and_its_individual_reads_are_audited(tmp_path: Path) -> None:
-    doc = evaluate(people=40, days=28, seed=5, data="canonical", start=START, folder=tmp_path)
+    doc = evaluate(
+        people=40, days=28, seed=5, data="canonical", start=START, folder=tmp_path,
+        detectors=False,
+    )  # fmt: skip
     assert [r["measured"] for r in doc["segments"]["comparisons"]] == ["canonical"]
     assert "vendor" not in doc["tools"][0] and "vendor_agrees" not in doc["tools"][0]
     assert not (tmp_path / "vendor").exists()

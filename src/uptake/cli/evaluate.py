@@ -107,6 +107,56 @@ def tools_table(doc: dict[str, Any]) -> Table:
     return t
 
 
+def detectors_table(doc: dict[str, Any]) -> Table | None:
+    """Each signal detector's score against the ground truth, per view.
+
+    Args:
+        doc: the evaluation document.
+
+    Returns:
+        A table of at most 80 columns, or None when detectors were not scored.
+    """
+    det = doc.get("detectors")
+    if not det:
+        return None
+    views = list(det)
+    t = Table(title="Detectors against the ground truth", title_justify="left",
+              box=box.SIMPLE_HEAD)  # fmt: skip
+    t.add_column("detector")
+    t.add_column("score")
+    for v in views:
+        t.add_column(VIEW.get(v, v), justify="right")
+    for kind in ("bounce_loop", "week3_4_drop"):
+        for measure in ("precision", "recall"):
+            cells = []
+            for v in views:
+                row = det[v]["friction"].get(kind, {})
+                got = (row.get("planted") or {}).get(measure)
+                cells.append("n/a" if row.get("status") == "not_available" else _num(got, ".2f"))
+            t.add_row(kind if measure == "precision" else "", measure, *cells)
+    for label, part, field in (
+        ("early warning", "model", "roc_auc"),
+        ("", "rules", "roc_auc"),
+        ("", "model", "median_lead_days"),
+    ):
+        cells = []
+        for v in views:
+            ew = det[v].get("early_warning") or {}
+            fmt = ".2f" if field == "roc_auc" else ".0f"
+            cells.append(_num((ew.get(part) or {}).get(field), fmt) if part in ew else "n/a")
+        name = f"{part} {'ROC AUC' if field == 'roc_auc' else 'median lead (days)'}"
+        t.add_row(label, name, *cells)
+    for label, part, field in (("typology", "typology", "macro_f1"),
+                               ("champions", "champions", "precision")):  # fmt: skip
+        cells = [
+            "n/a" if det[v][part].get("status") == "not_available"
+            else _num(det[v][part].get(field), ".2f")
+            for v in views
+        ]  # fmt: skip
+        t.add_row(label, "macro-F1" if part == "typology" else "precision", *cells)
+    return t
+
+
 def notes(doc: dict[str, Any]) -> list[str]:
     """What each number means, in words.
 
@@ -136,6 +186,13 @@ def notes(doc: dict[str, Any]) -> list[str]:
         f"GitHub users with telemetry off: {doc['telemetry_off_users']} (never in the vendor "
         "reports; 'used, reported' leaves them out)."
     )
+    if doc.get("detectors"):
+        out.append(
+            "Detectors: friction against planted episodes (±2 days); early warning trained on "
+            "each view's weeks before a cutoff and scored on the weeks after; typology "
+            "macro-F1 over people with one; champions: selected who are true champions. "
+            "n/a: the view lacks the input (sessions, help edges, …)."
+        )
     return out
 
 
@@ -178,5 +235,8 @@ def show(doc: dict[str, Any], out: Console) -> None:
     """
     out.print(agreement_table(doc))
     out.print(tools_table(doc))
+    det = detectors_table(doc)
+    if det is not None:
+        out.print(det)
     for line in notes(doc):
         out.print(line, highlight=False)

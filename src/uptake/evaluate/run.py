@@ -22,6 +22,7 @@ from uptake.evaluate import truth
 from uptake.evaluate.agreement import agreement
 from uptake.evaluate.views import Progress, build, scratch_cleanup
 from uptake.workspace import Workspace
+from uptake.workspace.signals import detector_scores
 
 DATA = ("canonical", "vendor", "both")
 # The tools both views carry: (canonical tool, vendor tool, name in words).
@@ -45,6 +46,7 @@ def evaluate(
     scenario: str = "mixed",
     folder: Path | None = None,
     progress: Progress | None = None,
+    detectors: bool = True,
 ) -> dict[str, Any]:
     """Simulate an organisation, ingest its views and compare them with the truth.
 
@@ -57,6 +59,7 @@ def evaluate(
         scenario: simulator scenario.
         folder: scratch folder to keep (default: a temporary one, removed afterwards).
         progress: told (stage, done, total) as the work advances.
+        detectors: also score every signal detector against the ground truth.
 
     Returns:
         The evaluation document (what `uptake evaluate --json` prints).
@@ -88,6 +91,15 @@ def evaluate(
         as_of = sim.end - timedelta(days=1)
         doc = _compare(views, sim_dir, as_of, seed, sim.start, days)
         seconds["compare"] = time.perf_counter() - t
+        if detectors:
+            t = time.perf_counter()
+            episodes = pd.read_parquet(sim_dir / "ground_truth_episodes.parquet")
+            people_truth = pd.read_parquet(sim_dir / "ground_truth.parquet")
+            doc["detectors"] = {}
+            for i, (name, ws) in enumerate(views.items()):
+                tell("detectors", i, len(views))
+                doc["detectors"][name] = detector_scores(ws, as_of, episodes, people_truth)
+            seconds["detectors"] = time.perf_counter() - t
     finally:
         for ws in views.values():
             ws.close()

@@ -12,6 +12,7 @@ from uptake.workspace.reads import IndividualReads
 
 if TYPE_CHECKING:
     from uptake.signals.report import SignalsReport
+    from uptake.workspace.core import Workspace
 
 # Where the early-warning model and its card live inside a workspace.
 MODEL_DIR = Path("models") / "early_warning"
@@ -96,3 +97,62 @@ def _voice() -> Any:
     except (ImportError, UptakeError):
         return None
     return classify
+
+
+def detector_scores(
+    ws: Workspace, as_of: date, episodes: pd.DataFrame, people: pd.DataFrame
+) -> dict[str, Any]:
+    """Every detector against a simulated organisation's ground truth (admin, audited).
+
+    Args:
+        ws: a workspace holding one view of a simulated organisation.
+        as_of: the day to evaluate (the last simulated day).
+        episodes: ground_truth_episodes.parquet (planted friction episodes).
+        people: ground_truth.parquet (person = e-mail, typology, champion).
+
+    Returns:
+        friction (precision and recall per rule against planted episodes), early_warning
+        (the model card's scores on the weeks after its cutoff, model and rules), typology
+        (macro-F1 over people with a typology) and champions (share of selected champions
+        who are true champions).
+    """
+    from sklearn.metrics import f1_score
+
+    from uptake.errors import InputError, NotAvailableError
+    from uptake.signals import champions, typology
+    from uptake.signals.friction import evaluate_friction
+
+    ctx = ws._individual("detector_scores", as_of)
+    key = {str(p): ws.pseudonymise(str(p)) for p in people["person"]}
+    out: dict[str, Any] = {"friction": evaluate_friction(ctx, episodes, key)}
+    try:
+        card = ws.train_early_warning(as_of)
+        out["early_warning"] = {
+            "cutoff": card["cutoff"],
+            "eval_rows": card["eval_rows"],
+            "eval_positives": card["eval_positives"],
+            **{name: card["scores"].get(name) for name in ("model", "rules")},
+        }
+    except NotAvailableError as exc:
+        out["early_warning"] = {"status": "not_available", "needs": exc.needs}
+    except InputError as exc:
+        # Too little history before the cutoff to train on: a fact about the data.
+        out["early_warning"] = {"status": "not_available", "needs": [str(exc)]}
+    truth = people.assign(person_key=people["person"].map(key)).set_index("person_key")
+    ty = typology.typologies(ctx, classify=_voice()).people
+    if len(ty):
+        y = truth["typology"].reindex(ty["person_key"]).fillna(typology.NONE).astype(str)
+        out["typology"] = {
+            "n": len(ty),
+            "macro_f1": round(float(f1_score(y, ty["typology"].astype(str), average="macro")), 3),
+        }
+    else:
+        out["typology"] = {"status": "not_available", "needs": ["responses", "decisions"]}
+    try:
+        chosen = champions.select(ctx, champions.rank(ctx)).champions
+        true = set(truth.index[truth["champion"].astype(bool)])
+        out["champions"] = champions.precision(chosen, true)
+    except NotAvailableError as exc:
+        out["champions"] = {"status": "not_available", "needs": exc.needs}
+    ws._audited("detector scores", ctx.as_of, truth.reset_index()[["person_key"]])
+    return out
