@@ -40,11 +40,12 @@ VECTORIZERS: list[dict[str, Any]] = [
     },
 ]
 # The heads of each class and their inverse regularisation C, chosen by dev F1 (the
-# experiments printed test F1 beside it, but no choice followed test): "lr" is logistic regression on the TF-IDF features; "nb" the same on
-# features scaled by their naive-Bayes log-count ratio (Wang & Manning 2012), which lifts
-# rare but telling n-grams; "any_of" would add one "nb" head per component emotion through a
-# noisy-or. On dev, lr + nb beat lr alone (frustrated 0.526 vs 0.516, uncertain 0.496 vs
-# 0.472); component heads added nothing on dev (0.490–0.491), so they are off.
+# experiments printed test F1 beside it, but no choice followed test). "lr" is logistic
+# regression on the TF-IDF features; "nb" the same on features scaled by their naive-Bayes
+# log-count ratio (Wang & Manning 2012), which lifts rare but telling n-grams; "any_of"
+# would add one "nb" head per component emotion through a noisy-or. On dev, lr + nb beat lr
+# alone (frustrated 0.526 vs 0.516, uncertain 0.496 vs 0.472); component heads added
+# nothing on dev (0.490–0.491), so they are off.
 HEADS: dict[str, dict[str, Any]] = {
     "frustrated": {"lr": 1.0, "nb": 0.5, "any_of": None},
     "uncertain": {"lr": 1.0, "nb": 0.25, "any_of": None},
