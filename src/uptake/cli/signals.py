@@ -58,6 +58,7 @@ def signals_command(
 def _card(card: dict[str, Any]) -> None:
     scores = card.get("scores") or {}
     model, rules = scores.get("model") or {}, scores.get("rules") or {}
+
     def auc(part: dict[str, Any]) -> str:
         value = part.get("roc_auc")
         return "—" if value is None else f"{value:.3f}"
