@@ -30,7 +30,8 @@ def test_document_shape_and_teams_at_or_above_k(wh: Any) -> None:
     _org(wh)
     doc = build(wh.facts_ctx(AS_OF, k=3)).to_dict()
     assert set(doc) == {
-        "as_of", "people", "segments", "champions", "managers", "teams", "status", "notes"
+        "as_of", "people", "segments", "champions", "managers", "teams", "voice", "status",
+        "notes",
     }  # fmt: skip
     assert doc["as_of"] == "2024-03-31"
     people = {p["person"]: p for p in doc["people"]}

@@ -122,6 +122,12 @@ def _render(doc: dict[str, Any], out: Console) -> None:
             f"{'—' if cov is None else f'{100 * cov:.0f} %'} of people.",
             highlight=False,
         )
+    themes = [t for t in doc.get("voice") or [] if t.get("people")]
+    if themes:
+        out.print("Feedback themes (last 90 days, people at or above k):", highlight=False)
+        for t in themes[:3]:
+            quote = t["quotes"][0] if t.get("quotes") else ""
+            out.print(f"  {t['label']} — {t['people']} people · “{quote}”", highlight=False)
     flagged = (doc.get("managers") or {}).get("flags") or []
     if doc.get("managers"):
         out.print(f"Managers at passive-resistance risk: {len(flagged)}.", highlight=False)

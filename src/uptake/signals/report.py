@@ -46,6 +46,8 @@ RECENT_DAYS = 28
 TREND_WEEKS = 4
 # An L3+ share under this is a stalled team.
 STALLED = 0.3
+# Feedback of this many days forms the themes.
+VOICE_DAYS = 90
 Classify = Callable[[Sequence[str]], pd.DataFrame]
 
 
@@ -59,6 +61,7 @@ class SignalsReport:
     champions: dict[str, Any] = field(default_factory=dict)
     managers: dict[str, Any] = field(default_factory=dict)
     teams: list[dict[str, Any]] = field(default_factory=list)
+    voice: list[dict[str, Any]] = field(default_factory=list)
     status: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -71,6 +74,7 @@ class SignalsReport:
             "champions": self.champions,
             "managers": self.managers,
             "teams": self.teams,
+            "voice": self.voice,
             "status": self.status,
             "notes": self.notes,
         }
@@ -133,6 +137,9 @@ def build(
         chosen = champ.select(ctx, ranking)
         impact = _try(out, "champion_impact", lambda: champ.impact(ctx, chosen.champions))
         out.champions = {**chosen.to_dict(), "impact": impact.to_dict() if impact else None}
+    voice = _try(out, "voice", lambda: _voice_themes(ctx))
+    if voice is not None:
+        out.voice = voice
     quiet = _try(out, "silence", lambda: silence(ctx))
     if quiet is not None:
         silent = set(quiet.silent["team"].astype(str))
@@ -140,6 +147,31 @@ def build(
             team["silent"] = team["team"] in silent
         out.status["silence"] = {"status": "available", **quiet.to_dict()}
     return out
+
+
+def _voice_themes(ctx: MetricContext) -> list[dict[str, Any]]:
+    """Themes of the named feedback of the last VOICE_DAYS days, per function, k-safe."""
+    from dataclasses import asdict
+
+    from uptake.signals.voice import themes
+
+    if not ctx.has("feedback"):
+        raise NotAvailableError("no feedback", needs=["feedback"])
+    f = ctx.engine.table("feedback")
+    lo = ctx.as_of - timedelta(days=VOICE_DAYS - 1)
+    f = f.filter(f.person_key.notnull() & (f.ts.date() >= lo) & (f.ts.date() <= ctx.as_of))
+    df = ctx.engine.execute(f.select("person_key", "text"))
+    if df.empty:
+        raise NotAvailableError("no feedback in the window", needs=["feedback (named, recent)"])
+    dim = ctx.engine.execute(ctx.engine.table(DIM_PERSON).select("person_key", "function"))
+    df = df.merge(dim, on="person_key", how="left")
+    got = themes(
+        df["text"].fillna("").tolist(),
+        df["function"].fillna("(none)").astype(str).tolist(),
+        ctx.min_group_size,
+        people=df["person_key"].tolist(),
+    )
+    return [asdict(t) for t in got]
 
 
 def _risk(out: SignalsReport, ctx: MetricContext, model_dir: Path | None) -> pd.DataFrame | None:
