@@ -20,7 +20,8 @@ import pandas as pd
 
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
-from uptake.metrics.families.ladder import person_levels
+from uptake.metrics.families.ladder import basis, person_levels
+from uptake.metrics.families.ladder_history import history
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.release import release_hide
 from uptake.metrics.segments import DIM_PERSON
@@ -239,9 +240,6 @@ def _teams(ctx: MetricContext) -> pd.DataFrame:
 
 def _trend(ctx: MetricContext, levels: pd.DataFrame) -> dict[str, float]:
     """Per person: 1 when at L3+ now and not TREND_WEEKS weeks ago, −1 for the reverse."""
-    from uptake.metrics.families.ladder import basis
-    from uptake.metrics.families.ladder_history import history
-
     weeks = complete_weeks(ctx, TREND_WEEKS + 1)
     rules = basis(ctx)
     if len(weeks) < 2 or rules is None:
@@ -267,32 +265,31 @@ def _rank_teams(
     frame = levels.merge(members, on="person_key", how="inner")
     if frame.empty:
         return []
-    flagged = pd.DataFrame([(f.person_key, f.signal) for f in flags], columns=["person_key", "s"])
-    risks = risk.set_index("person_key")["risk"] if risk is not None else pd.Series(dtype=float)
-    trend = _trend(ctx, levels)
-    types = ty.people.set_index("person_key")["typology"] if ty is not None else pd.Series()
+    # One column per input, per person, so each team is one group of rows.
+    friction_flags = [(f.person_key, f.signal) for f in flags if f.signal in friction.SIGNALS]
+    signals_of = pd.DataFrame(friction_flags, columns=["person_key", "s"]).drop_duplicates()
+    frame["flagged"] = frame["person_key"].isin(signals_of["person_key"])
+    frame["risk"] = frame["person_key"].map(
+        dict(zip(risk["person_key"], risk["risk"], strict=True)) if risk is not None else {}
+    )
+    frame["moved"] = frame["person_key"].map(_trend(ctx, levels))
+    frame["typology"] = frame["person_key"].map(
+        dict(zip(ty.people["person_key"], ty.people["typology"], strict=True)) if ty else {}
+    )
     sizes = frame.groupby("segment").size()
     shown = sizes[sizes >= k].reset_index(name="n")
     hide = release_hide(ctx, frame["person_key"].tolist(), shown, "segment", dim="team")
+    published = set(shown.loc[~hide, "segment"])
     rows: list[dict[str, Any]] = []
-    for (team, n), hidden in zip(zip(shown["segment"], shown["n"], strict=True), hide, strict=True):
-        if hidden:
-            continue
-        keys = frame.loc[frame["segment"] == team, "person_key"]
-        lv = frame.loc[frame["segment"] == team, "level"]
-        l3 = float((lv >= 3).mean())
-        team_flags = flagged[flagged["person_key"].isin(keys)]
-        friction_only = team_flags[team_flags["s"].isin(friction.SIGNALS)]
-        pressure = (
-            float(risks.reindex(keys).mean())
-            if len(risks) and risks.reindex(keys).notna().any()
-            else float(keys.isin(friction_only["person_key"]).mean())
-        )
-        change = [trend[p] for p in keys if p in trend]
-        moved = sum(change) / len(change) if change else 0.0
+    for team, grp in frame[frame["segment"].isin(published)].groupby("segment", sort=True):
+        l3 = float((grp["level"] >= 3).mean())
+        scored = grp["risk"].notna().any()
+        pressure = float(grp["risk"].mean()) if scored else float(grp["flagged"].mean())
+        moved = float(grp["moved"].mean()) if grp["moved"].notna().any() else 0.0
         need = 0.5 * pressure + 0.3 * (1 - l3) + 0.2 * max(0.0, -moved)
-        top_friction = _dominant(friction_only.drop_duplicates()["s"], k)
-        top_type = _dominant(types.reindex(keys).dropna(), k)
+        mine = signals_of[signals_of["person_key"].isin(grp["person_key"])]
+        top_friction = _dominant(mine["s"], k)
+        top_type = _dominant(grp["typology"].dropna(), k)
         help_for = (
             typology.INTERVENTIONS[top_type]
             if top_type not in (None, typology.NONE)
@@ -301,10 +298,10 @@ def _rank_teams(
         rows.append(
             {
                 "team": str(team),
-                "n": int(n),
+                "n": len(grp),
                 "need": round(need, 3),
                 "pressure": round(pressure, 3),
-                "pressure_basis": "abandonment risk" if len(risks) else "share with friction",
+                "pressure_basis": "abandonment risk" if scored else "share with friction",
                 "l3_plus_share": round(l3, 3),
                 "l3_plus_change": round(moved, 3),
                 "dominant_friction": top_friction,
