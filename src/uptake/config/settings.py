@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -16,6 +16,7 @@ from pydantic_settings import (
 
 from uptake.config.metrics import MetricsSettings
 from uptake.config.sections import EngineSettings, IngestSettings, PrivacySettings, ServeSettings
+from uptake.config.signals import SignalsSettings
 from uptake.errors import ConfigError
 
 CONFIG_FILE = "uptake.toml"
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    signals: SignalsSettings = Field(default_factory=SignalsSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -69,10 +71,13 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
     for key, value in flat.items():
         if value is None:
             continue
-        section, _, name = key.partition(".")
-        if not name:
+        *path, name = key.split(".")
+        if not path:
             raise ConfigError(f"override {key!r} must look like section.key")
-        out.setdefault(section, {})[name] = value
+        node = out
+        for part in path:
+            node = node.setdefault(part, {})
+        node[name] = value
     return out
 
 
@@ -113,18 +118,28 @@ def default_toml() -> str:
         "",
     ]
     for section, field in Settings.model_fields.items():
-        model = field.annotation
-        lines.append(f"[{section}]")
-        for name, f in model.model_fields.items():  # type: ignore[union-attr]
-            default = f.get_default(call_default_factory=True)
-            lines.append(f"# {f.description}")
-            if default is None:
-                extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
-                lines.append("# (unset by default; for example:)")
-                default = extra["example"]
-            lines.append(f"# {name} = {toml_value(default)}")
-        lines.append("")
+        lines += _toml_section(section, field.annotation)
     return "\n".join(lines)
+
+
+def _toml_section(name: str, model: Any) -> list[str]:
+    """One `[section]` of the default file, then its sub-sections (`[section.sub]`)."""
+    lines, subs = [f"[{name}]"], []
+    for key, f in model.model_fields.items():
+        if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel):
+            subs.append((f"{name}.{key}", f.annotation))
+            continue
+        default = f.get_default(call_default_factory=True)
+        lines.append(f"# {f.description}")
+        if default is None:
+            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+            lines.append("# (unset by default; for example:)")
+            default = extra["example"]
+        lines.append(f"# {key} = {toml_value(default)}")
+    lines.append("")
+    for sub, sub_model in subs:
+        lines += _toml_section(sub, sub_model)
+    return lines
 
 
 def toml_value(value: Any) -> str:

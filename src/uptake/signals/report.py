@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from uptake.config.signals import SignalsSettings
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
 from uptake.metrics.families.ladder import basis, person_levels
@@ -42,13 +43,6 @@ FRICTION_HELP: dict[str, str] = {
     "override_spike": "review recent recommendations with the team: wrong, or is trust lost?",
     "distress_language": "answer their feedback and offer a champion's help",
 }
-# A flag counts for a team when it started in the window.
-RECENT_DAYS = 28
-TREND_WEEKS = 4
-# An L3+ share under this is a stalled team.
-STALLED = 0.3
-# Feedback of this many days forms the themes.
-VOICE_DAYS = 90
 Classify = Callable[[Sequence[str]], pd.DataFrame]
 
 
@@ -97,6 +91,7 @@ def build(
     *,
     model_dir: Path | None = None,
     classify: Classify | None = None,
+    settings: SignalsSettings | None = None,
 ) -> SignalsReport:
     """Every signal as of `ctx.as_of`.
 
@@ -104,24 +99,26 @@ def build(
         ctx: metric context over refreshed facts.
         model_dir: folder of a trained early-warning model (None or empty: no model).
         classify: the voice classifier for typology language cues (None: left out).
+        settings: the `[signals]` settings (default: their defaults).
 
     Returns:
         The report: people (individual), teams (k and the release plan), champions,
         managers, and each part's status.
     """
+    s = settings or SignalsSettings()
     out = SignalsReport(ctx.as_of)
     levels = _try(out, "ladder", lambda: person_levels(ctx)[["person_key", "level"]])
     if levels is None:
         return out
-    fr = friction.detect(ctx)
+    fr = friction.detect(ctx, s.friction)
     out.status["friction"] = fr.status
-    recent = ctx.as_of - timedelta(days=RECENT_DAYS - 1)
+    recent = ctx.as_of - timedelta(days=s.recent_days - 1)
     flags: list[Flag] = [f for f in fr.flags if f.since >= recent]
     risk = _risk(out, ctx, model_dir)
     if risk is not None:
         flags += _risk_flags(risk, ctx.as_of)
     ty = _try(out, "typology", lambda: typology.typologies(ctx, classify=classify))
-    mgr = _try(out, "managers", lambda: managers(ctx))
+    mgr = _try(out, "managers", lambda: managers(ctx, trend_weeks=s.trend_weeks))
     if mgr is not None:
         flags += mgr.flags
         out.managers = mgr.to_dict()
@@ -132,16 +129,16 @@ def build(
             {"dimension": "team", **row}
             for row in typology.dominant_by_segment(ty, members, ctx.min_group_size)
         ]
-    out.teams = _rank_teams(ctx, levels, flags, risk, ty, members)
-    ranking = _try(out, "champions", lambda: champ.rank(ctx))
+    out.teams = _rank_teams(ctx, levels, flags, risk, ty, members, s)
+    ranking = _try(out, "champions", lambda: champ.rank(ctx, **s.champions.rank_kwargs()))
     if ranking is not None:
         chosen = champ.select(ctx, ranking)
         impact = _try(out, "champion_impact", lambda: champ.impact(ctx, chosen.champions))
         out.champions = {**chosen.to_dict(), "impact": impact.to_dict() if impact else None}
-    voice = _try(out, "voice", lambda: _voice_themes(ctx))
+    voice = _try(out, "voice", lambda: _voice_themes(ctx, s.voice_days))
     if voice is not None:
         out.voice = voice
-    quiet = _try(out, "silence", lambda: silence(ctx))
+    quiet = _try(out, "silence", lambda: silence(ctx, **s.silence.kwargs()))
     if quiet is not None:
         silent = set(quiet.silent["team"].astype(str))
         for team in out.teams:
@@ -150,8 +147,8 @@ def build(
     return out
 
 
-def _voice_themes(ctx: MetricContext) -> list[dict[str, Any]]:
-    """Themes of the named feedback of the last VOICE_DAYS days, per function, k-safe."""
+def _voice_themes(ctx: MetricContext, days: int) -> list[dict[str, Any]]:
+    """Themes of the named feedback of the last `days` days, per function, k-safe."""
     from dataclasses import asdict
 
     from uptake.signals.voice import themes
@@ -159,7 +156,7 @@ def _voice_themes(ctx: MetricContext) -> list[dict[str, Any]]:
     if not ctx.has("feedback"):
         raise NotAvailableError("no feedback", needs=["feedback"])
     f = ctx.engine.table("feedback")
-    lo = ctx.as_of - timedelta(days=VOICE_DAYS - 1)
+    lo = ctx.as_of - timedelta(days=days - 1)
     f = f.filter(f.person_key.notnull() & (f.ts.date() >= lo) & (f.ts.date() <= ctx.as_of))
     df = ctx.engine.execute(f.select("person_key", "text"))
     if df.empty:
@@ -238,9 +235,9 @@ def _teams(ctx: MetricContext) -> pd.DataFrame:
     return df[df["segment"].notna()].reset_index(drop=True)
 
 
-def _trend(ctx: MetricContext, levels: pd.DataFrame) -> dict[str, float]:
-    """Per person: 1 when at L3+ now and not TREND_WEEKS weeks ago, −1 for the reverse."""
-    weeks = complete_weeks(ctx, TREND_WEEKS + 1)
+def _trend(ctx: MetricContext, trend_weeks: int) -> dict[str, float]:
+    """Per person: 1 when at L3+ now and not `trend_weeks` weeks ago, −1 for the reverse."""
+    weeks = complete_weeks(ctx, trend_weeks + 1)
     rules = basis(ctx)
     if len(weeks) < 2 or rules is None:
         return {}
@@ -260,6 +257,7 @@ def _rank_teams(
     risk: pd.DataFrame | None,
     ty: typology.Typologies | None,
     members: pd.DataFrame,
+    s: SignalsSettings,
 ) -> list[dict[str, Any]]:
     k = ctx.min_group_size
     frame = levels.merge(members, on="person_key", how="inner")
@@ -272,7 +270,7 @@ def _rank_teams(
     frame["risk"] = frame["person_key"].map(
         dict(zip(risk["person_key"], risk["risk"], strict=True)) if risk is not None else {}
     )
-    frame["moved"] = frame["person_key"].map(_trend(ctx, levels))
+    frame["moved"] = frame["person_key"].map(_trend(ctx, s.trend_weeks))
     frame["typology"] = frame["person_key"].map(
         dict(zip(ty.people["person_key"], ty.people["typology"], strict=True)) if ty else {}
     )
@@ -293,7 +291,7 @@ def _rank_teams(
         help_for = (
             typology.INTERVENTIONS[top_type]
             if top_type not in (None, typology.NONE)
-            else FRICTION_HELP.get(top_friction or "") or _stall_help(l3, moved)
+            else FRICTION_HELP.get(top_friction or "") or _stall_help(l3, moved, s.stalled_share)
         )
         rows.append(
             {
@@ -313,11 +311,11 @@ def _rank_teams(
     return rows
 
 
-def _stall_help(l3: float, moved: float) -> str:
+def _stall_help(l3: float, moved: float, stalled: float) -> str:
     """What a team's ladder alone implies when no friction or typology dominates."""
     if moved < 0:
         return "re-engage before seats go cold: a champion check-in and one use case per role"
-    if l3 < STALLED:
+    if l3 < stalled:
         return "one high-value use case per role, shown in the tool, and a champion in the team"
     return "keep the guidance role-specific"
 

@@ -41,7 +41,9 @@ class Signals(IndividualReads):
         from uptake.signals.report import build
 
         ctx = self._individual("signals", as_of)
-        report = build(ctx, model_dir=self.model_dir, classify=_voice())
+        report = build(
+            ctx, model_dir=self.model_dir, classify=_voice(), settings=self.settings.signals
+        )
         keys = [p["person"] for p in report.people]
         self._audited("signals", ctx.as_of, pd.DataFrame({"person_key": keys}))
         if reveal:
@@ -124,7 +126,8 @@ def detector_scores(
 
     ctx = ws._individual("detector_scores", as_of)
     key = {str(p): ws.pseudonymise(str(p)) for p in people["person"]}
-    out: dict[str, Any] = {"friction": evaluate_friction(ctx, episodes, key)}
+    rules = ws.settings.signals
+    out: dict[str, Any] = {"friction": evaluate_friction(ctx, episodes, key, rules.friction)}
     try:
         card = ws.train_early_warning(as_of)
         out["early_warning"] = {
@@ -149,7 +152,8 @@ def detector_scores(
     else:
         out["typology"] = {"status": "not_available", "needs": ["responses", "decisions"]}
     try:
-        chosen = champions.select(ctx, champions.rank(ctx)).champions
+        ranking = champions.rank(ctx, **rules.champions.rank_kwargs())
+        chosen = champions.select(ctx, ranking).champions
         true = set(truth.index[truth["champion"].astype(bool)])
         out["champions"] = champions.precision(chosen, true)
     except NotAvailableError as exc:
