@@ -76,6 +76,20 @@ class PrivacyError(UptakeError):
     http_status = 403
 
 
+class AuthenticationError(UptakeError):
+    """A token is missing, unknown, expired or revoked."""
+
+    exit_code = 2
+    http_status = 401
+
+
+class PermissionDeniedError(UptakeError):
+    """The actor's role or scope does not allow what was asked."""
+
+    exit_code = 2
+    http_status = 403
+
+
 class EngineError(UptakeError):
     """A compute engine (DuckDB, Spark) is unavailable or failed."""
 

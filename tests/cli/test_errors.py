@@ -71,6 +71,11 @@ def _valid(path: tuple[str, ...], root: Path) -> dict[str, list[str]]:
         ("metrics",): ws,
         ("evaluate",): [],
         ("signals",): ws,
+        ("token",): [],
+        ("token", "create"): ["--role", "analyst", *ws],
+        ("token", "list"): ws,
+        ("token", "revoke"): ["abcd1234", *ws],
+        ("audit",): ws,
     }[path]
 
 
@@ -121,6 +126,22 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--engine": "no-such-engine",
     },
     ("signals",): {"--workspace": "{root}/full", "--as-of": "2026-13-01"},
+    ("token",): {},
+    ("token", "create"): {
+        "--role": "wizard",
+        "--scope": "team:x",
+        "--expires": "tomorrow",
+        "--note": "x" * 201,
+        "--workspace": "{root}/full",
+    },
+    ("token", "list"): {"--workspace": "{root}/full"},
+    ("token", "revoke"): {"token_id": "no-such-token", "--workspace": "{root}/full"},
+    ("audit",): {
+        "--since": "2026-13-01",
+        "--actor": "token:zz",
+        "--limit": "0",
+        "--workspace": "{root}/full",
+    },
     ("evaluate",): {
         "--people": "0",
         "--days": "1",

@@ -11,7 +11,17 @@ from typing import Annotated
 import typer
 
 from uptake import __version__
-from uptake.cli import demo, evaluate, export, ingest, metrics, signals, simulate, workspace
+from uptake.cli import (
+    access,
+    demo,
+    evaluate,
+    export,
+    ingest,
+    metrics,
+    signals,
+    simulate,
+    workspace,
+)
 from uptake.cli.edge import UptakeGroup
 
 app = typer.Typer(
@@ -57,6 +67,8 @@ app.command("demo")(demo.demo_command)
 app.command("metrics")(metrics.metrics_command)
 app.command("evaluate")(evaluate.evaluate_command)
 app.command("signals")(signals.signals_command)
+app.add_typer(access.token_app, name="token")
+app.command("audit")(access.audit_command)
 
 
 def main(argv: list[str] | None = None) -> None:

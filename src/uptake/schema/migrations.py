@@ -37,10 +37,31 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE licenses ADD COLUMN IF NOT EXISTS evidence VARCHAR")
 
 
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    # API tokens: only a hash of each token is kept; a person token names its key, never a name.
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS tokens (
+            token_id VARCHAR PRIMARY KEY,
+            token_hash VARCHAR NOT NULL,
+            role VARCHAR NOT NULL,
+            teams VARCHAR[],
+            person_key VARCHAR,
+            note VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL,
+            expires_at TIMESTAMP,
+            revoked_at TIMESTAMP
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "canonical tables and bookkeeping", _v1),
     Migration(2, "workspace metadata (secret fingerprint)", _v2),
     Migration(3, "events.quantity and licenses.evidence", _v3),
+    Migration(4, "API tokens (hashed)", _v4),
 ]
 
 

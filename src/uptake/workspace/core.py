@@ -19,42 +19,22 @@ from uptake.errors import InputError, WorkspaceError
 from uptake.ingest import identity
 from uptake.ingest.pipeline import BatchIngest, IngestResult, Quarantined, file_hash
 from uptake.ingest.readers import FORMATS, detect_format
-from uptake.schema.migrations import MIGRATIONS, current_version
-from uptake.schema.tables import TABLES, table
-from uptake.warehouse.coverage import identity_coverage
+from uptake.schema.tables import table
 from uptake.warehouse.database import DB_FILE, connect
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
+from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
+from uptake.workspace.inspection import Inspection
+from uptake.workspace.layout import SECRET_ENV, SECRET_FILE, find_workspace
 from uptake.workspace.signals import Signals
+from uptake.workspace.tokens import Tokens
 
 if TYPE_CHECKING:
     from uptake.metrics.facts import RefreshReport
     from uptake.metrics.result import MetricsReport
 
-SECRET_FILE = "secret"
-SECRET_ENV = "UPTAKE_SECRET"
-WORKSPACE_ENV = "UPTAKE_WORKSPACE"
 
-
-def find_workspace(path: Path | str | None = None) -> Path:
-    """Locate a workspace: the given path, else $UPTAKE_WORKSPACE, else the current directory.
-
-    Args:
-        path: explicit workspace folder (the CLI's --workspace).
-
-    Returns:
-        The workspace folder.
-    """
-    chosen = Path(path) if path else Path(os.environ.get(WORKSPACE_ENV) or Path.cwd())
-    if not (chosen / DB_FILE).exists():
-        raise WorkspaceError(
-            f"{chosen}: not an uptake workspace (no {DB_FILE})",
-            hint="create one with `uptake init PATH`, or pass --workspace / set UPTAKE_WORKSPACE",
-        )
-    return chosen
-
-
-class Workspace(Signals):
+class Workspace(Signals, Tokens, Inspection):
     """An uptake workspace: settings, secret and the warehouse in one folder."""
 
     def __init__(self, path: Path, settings: Settings, *, read_only: bool = False) -> None:
@@ -185,6 +165,7 @@ class Workspace(Signals):
         now: datetime | None = None,
         progress: Callable[[str], None] | None = None,
         refresh: bool = True,
+        actor: Actor | None = None,
     ) -> list[IngestResult]:
         """Ingest files into a canonical table, each file as one atomic batch.
 
@@ -198,10 +179,12 @@ class Workspace(Signals):
             progress: callback told the stage of work as it goes.
             refresh: bring the metric facts up to date afterwards (pass False when ingesting
                 several files in a row, then call `refresh` once).
+            actor: who writes (default: the local admin; admin or ingest).
 
         Returns:
             One result per file (and per table for vendor files feeding several).
         """
+        require(actor or Actor.local(), WRITE)
         self._writable("ingest")
         self._same_secret()
         paths = [Path(f) for f in files]
@@ -219,7 +202,7 @@ class Workspace(Signals):
             kind = detect_format(p, fmt)
             results.append(self._batch(spec, now, progress).run_file(p, kind, dict(mapping or {})))
         if refresh:
-            self.refresh(progress=progress)
+            self.refresh(progress=progress, actor=actor)
         return results
 
     def ingest_frame(
@@ -230,6 +213,7 @@ class Workspace(Signals):
         source: str,
         now: datetime | None = None,
         refresh: bool = True,
+        actor: Actor | None = None,
     ) -> IngestResult:
         """Ingest an in-memory frame of canonical input columns (plus optional `__locator`).
 
@@ -239,21 +223,27 @@ class Workspace(Signals):
             source: name recorded in ingest_log and used in locators.
             now: current time for the clock-skew check.
             refresh: bring the metric facts up to date afterwards.
+            actor: who writes (default: the local admin; admin or ingest).
 
         Returns:
             The batch result.
         """
+        require(actor or Actor.local(), WRITE)
         self._writable("ingest")
         self._same_secret()
         result = self._batch(table(table_name), now, None).run_frame(
             frame, source, "frame", None, []
         )
         if refresh:
-            self.refresh()
+            self.refresh(actor=actor)
         return result
 
     def refresh(
-        self, *, full: bool = False, progress: Callable[[str], None] | None = None
+        self,
+        *,
+        full: bool = False,
+        progress: Callable[[str], None] | None = None,
+        actor: Actor | None = None,
     ) -> RefreshReport:
         """Bring the materialised metric facts up to date with what was ingested.
 
@@ -262,12 +252,14 @@ class Workspace(Signals):
         Args:
             full: rebuild every fact table regardless of what changed.
             progress: callback told the stage of work ("refresh").
+            actor: who asks (default: the local admin; admin or ingest).
 
         Returns:
             What was rebuilt (mode, weeks, reason).
         """
         from uptake.metrics.facts import refresh
 
+        require(actor or Actor.local(), WRITE)
         self._writable("refresh")
         if progress is not None:
             progress("refresh")
@@ -363,7 +355,12 @@ class Workspace(Signals):
     # -- metrics ---------------------------------------------------------------------------
 
     def metrics(
-        self, as_of: date | None = None, by: str | None = None, engine: str | None = None
+        self,
+        as_of: date | None = None,
+        by: str | None = None,
+        engine: str | None = None,
+        *,
+        actor: Actor | None = None,
     ) -> MetricsReport:
         """Every adoption metric as of a date; reads only, so it is safe beside other readers.
 
@@ -372,6 +369,8 @@ class Workspace(Signals):
             by: segment dimension (role, function, team, manager, level, location, cohort,
                 tenure), or None.
             engine: duckdb (default) or spark.
+            actor: who reads (default: the local admin; organisation aggregates: admin or
+                analyst).
 
         Returns:
             The typed report; `report.to_dict()` is the `--json` document.
@@ -379,6 +378,7 @@ class Workspace(Signals):
         from uptake.metrics.noise import noise_key
         from uptake.metrics.runner import run
 
+        require(actor or Actor.local(), AGGREGATE)
         # The key lives only in memory: derived from the secret for each call, never stored.
         key = noise_key(self.secret) if self.settings.privacy.noise else None
         return run(self.con, self.settings, as_of=as_of, by=by, engine=engine, noise_key=key)
@@ -389,91 +389,23 @@ class Workspace(Signals):
 
         return default_as_of(self.engine())
 
-    def export(self, out_dir: Path | str) -> dict[str, int]:
+    def export(self, out_dir: Path | str, *, actor: Actor | None = None) -> dict[str, int]:
         """Write every canonical table to a Parquet lake (events partitioned by date, Hive layout).
 
-        The lake carries pseudonymous keys only; the identities table is never exported.
+        The lake carries pseudonymous keys only; the identities table is never exported. It
+        holds everyone's rows: admins only.
 
         Args:
             out_dir: lake folder (created, or replaced if it holds an earlier export).
+            actor: who exports (default: the local admin).
 
         Returns:
             Rows written per table.
         """
         from uptake.warehouse.export import export_lake
 
+        require(actor or Actor.local(), ADMINISTER)
         return export_lake(self.con, out_dir)
-
-    # -- inspection ------------------------------------------------------------------------
-
-    def status(self) -> dict[str, Any]:
-        """Rows per table, the latest ingests, quarantine counts and identity coverage."""
-        con = self.con
-        tables = {
-            name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
-            for name in TABLES
-        }
-        last = con.execute(
-            "SELECT batch_id, table_name, source, format, rows, accepted, unrostered, duplicates, "
-            "quarantined, finished_at, seconds FROM ingest_log ORDER BY batch_id DESC LIMIT 10"
-        ).df()
-        q = con.execute(
-            "SELECT table_name, reason, count(*) AS n FROM quarantine GROUP BY ALL ORDER BY ALL"
-        ).df()
-        return {
-            "workspace": str(self.path),
-            "schema_version": current_version(con),
-            "tables": tables,
-            "last_ingests": _records(last),
-            "quarantine": _records(q),
-            "quarantined_total": int(q["n"].sum()) if len(q) else 0,
-            "identity_coverage": identity_coverage(
-                con, self.settings.privacy.min_group_size, self.settings.ingest.min_linked_share
-            ),
-        }
-
-    def quarantine(
-        self, batch: int | None = None, limit: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Quarantined records, newest batch first.
-
-        Args:
-            batch: only this batch.
-            limit: at most this many rows.
-
-        Returns:
-            One dict per quarantined record (batch, table, locator, field, reason, detail, record).
-        """
-        where = "WHERE batch_id = ?" if batch is not None else ""
-        params: list[Any] = [batch] if batch is not None else []
-        lim = f"LIMIT {int(limit)}" if limit else ""
-        frame = self.con.execute(
-            f"SELECT batch_id, table_name, source, locator, field, reason, detail, record "
-            f"FROM quarantine {where} ORDER BY batch_id DESC, locator {lim}",
-            params,
-        ).df()
-        return _records(frame)
-
-    def doctor(self) -> list[dict[str, Any]]:
-        """Integrity checks; each reports ok, status (ok, warn or fail) and a message."""
-        from uptake.warehouse.doctor import run_checks
-
-        return run_checks(
-            self.con,
-            self.path / SECRET_FILE,
-            self.pseudonymise(FINGERPRINT_PROBE),
-            self._date_range(),
-            self.settings.ingest.min_linked_share,
-            self.settings.privacy.min_group_size,
-        )
-
-    def schema_version(self) -> int:
-        """Applied schema version."""
-        return current_version(self.con)
-
-    def newest_schema_version(self) -> int:
-        """Newest schema version this uptake knows."""
-        return max(m.version for m in MIGRATIONS)
 
 
 MIN_SECRET_LENGTH = 32
@@ -491,20 +423,3 @@ def _check_strength(secret: str) -> None:
             f"{len(secret)} and {bits:.1f}); person keys made with it could be guessed back",
             hint="generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`",
         )
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict("records"):
-        out.append({str(k): _plain(v) for k, v in rec.items()})
-    return out
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, pd.Timestamp | datetime):
-        return v.isoformat()
-    if hasattr(v, "item"):
-        return v.item()
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return None
-    return v

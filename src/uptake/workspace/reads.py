@@ -1,8 +1,7 @@
-"""Individual reads of the Workspace: admin only, each one written to `audit_log`."""
+"""Individual reads of the Workspace: everyone's rows, admins only, each written to `audit_log`."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ import pandas as pd
 
 from uptake.config import Settings
 from uptake.warehouse.engine import DuckDBEngine
+from uptake.workspace.access import INDIVIDUAL, Actor, require
 
 if TYPE_CHECKING:
     from uptake.metrics.context import MetricContext
@@ -32,26 +32,32 @@ class IndividualReads:
     def default_as_of(self) -> tuple[date, str]:
         raise NotImplementedError
 
-    def person_levels(self, as_of: date | None = None) -> pd.DataFrame:
+    def person_levels(
+        self, as_of: date | None = None, *, actor: Actor | None = None
+    ) -> pd.DataFrame:
         """Each licensed person's ladder level: individual data, for admins (audited).
 
         Args:
             as_of: evaluation date (default: the one as-of rule).
+            actor: who reads (default: the local admin).
 
         Returns:
             Frame (person_key, level 1–5, basis: `tasks` or `activity_proxy`).
         """
         from uptake.metrics.families.ladder import person_levels
 
-        ctx = self._individual("person_levels", as_of)
+        ctx = self._individual("person_levels", as_of, actor)
         frame = person_levels(ctx)[["person_key", "level", "basis"]]
-        return self._audited("person_levels", ctx.as_of, frame)
+        return self._audited("person_levels", ctx.as_of, frame, actor)
 
-    def person_segments(self, as_of: date | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    def person_segments(
+        self, as_of: date | None = None, *, actor: Actor | None = None
+    ) -> tuple[pd.DataFrame, dict[str, Any]]:
         """Each licensed person's Microsoft usage segment, both variants (admin only, audited).
 
         Args:
             as_of: evaluation date (default: the one as-of rule).
+            actor: who reads (default: the local admin).
 
         Returns:
             Frame (person_key, segment_12w, segment_4w: power … non_user) and which variant
@@ -59,7 +65,7 @@ class IndividualReads:
         """
         from uptake.metrics.families import usage_segments as us
 
-        ctx = self._individual("person_segments", as_of)
+        ctx = self._individual("person_segments", as_of, actor)
         s = ctx.settings
         names = dict(enumerate(us.SEGMENT_NAMES, start=1))
         parts = []
@@ -72,13 +78,14 @@ class IndividualReads:
         frame = pd.concat(parts, axis=1).reset_index()
         long_ok, reason = us.choose_variant(ctx, us.data_history(ctx))
         info = {"recommended": "12w" if long_ok else "4w", "reason": reason}
-        return self._audited("person_segments", ctx.as_of, frame), info
+        return self._audited("person_segments", ctx.as_of, frame, actor), info
 
-    def seats_held(self, as_of: date | None = None) -> pd.DataFrame:
+    def seats_held(self, as_of: date | None = None, *, actor: Actor | None = None) -> pd.DataFrame:
         """Every seat held on a date and whether it was used in the window (admin, audited).
 
         Args:
             as_of: the date (default: the one as-of rule).
+            actor: who reads (default: the local admin).
 
         Returns:
             Frame (person_key, tool, used): used = activity on that tool in the window
@@ -86,16 +93,17 @@ class IndividualReads:
         """
         from uptake.metrics.families.licenses import seat_frame
 
-        ctx = self._individual("seats_held", as_of)
+        ctx = self._individual("seats_held", as_of, actor)
         frame = seat_frame(ctx)[["person_key", "tool", "used"]]
-        return self._audited("seats_held", ctx.as_of, frame)
+        return self._audited("seats_held", ctx.as_of, frame, actor)
 
-    def _individual(self, what: str, as_of: date | None) -> MetricContext:
-        """A metric context for an individual read, refusing stale facts as `metrics` does."""
+    def _individual(self, what: str, as_of: date | None, actor: Actor | None) -> MetricContext:
+        """A metric context for a read of everyone's rows: admins only, facts not stale."""
         from uptake.errors import StaleFactsError
         from uptake.metrics.context import MetricContext
         from uptake.metrics.facts import pending
 
+        require(actor or Actor.local(), INDIVIDUAL)
         engine = self.engine()
         stale = pending(engine, self.settings.metrics)
         if stale:
@@ -105,15 +113,19 @@ class IndividualReads:
             engine, day, self.settings.metrics, self.settings.privacy.min_group_size
         )
 
-    def _audited(self, what: str, as_of: date, frame: pd.DataFrame) -> pd.DataFrame:
+    def _audited(
+        self, what: str, as_of: date, frame: pd.DataFrame, actor: Actor | None
+    ) -> pd.DataFrame:
         # Reads of individual data leave a trace; a read-only reader cannot write one, and
         # opening read-only is itself a choice the admin made.
+        who = actor or Actor.local()
         if not self.read_only:
             self.con.execute(
-                "INSERT INTO audit_log VALUES (?, ?, 'admin', ?, ?, ?)",
+                "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     datetime.now(UTC).replace(tzinfo=None),
-                    os.environ.get("USER") or "uptake",
+                    who.name,
+                    who.role,
                     f"read {what}",
                     as_of.isoformat(),
                     f"{len(frame)} people",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from uptake.workspace.access import ADMINISTER, IDENTITIES, Actor, require
 from uptake.workspace.reads import IndividualReads
 
 if TYPE_CHECKING:
@@ -28,27 +29,32 @@ class Signals(IndividualReads):
         """The workspace's early-warning model folder (may not exist yet)."""
         return self.path / MODEL_DIR
 
-    def signals(self, as_of: date | None = None, *, reveal: bool = False) -> SignalsReport:
+    def signals(
+        self, as_of: date | None = None, *, reveal: bool = False, actor: Actor | None = None
+    ) -> SignalsReport:
         """Every signal as of a date (individual data: admin only, audited).
 
         Args:
             as_of: evaluation date (default: the one as-of rule).
             reveal: replace person keys by the roster's identifier (audited apart).
+            actor: who reads (default: the local admin).
 
         Returns:
             The report; `report.to_dict()` is the `--json` document.
         """
         from uptake.signals.report import build
 
-        ctx = self._individual("signals", as_of)
+        ctx = self._individual("signals", as_of, actor)
         report = build(
             ctx, model_dir=self.model_dir, classify=_voice(), settings=self.settings.signals
         )
         keys = [p["person"] for p in report.people]
-        self._audited("signals", ctx.as_of, pd.DataFrame({"person_key": keys}))
+        self._audited("signals", ctx.as_of, pd.DataFrame({"person_key": keys}), actor)
         if reveal:
+            require(actor or Actor.local(), IDENTITIES)
             names = self._identities(keys)
-            self._audited("identities (signals --reveal)", ctx.as_of, pd.DataFrame({"k": names}))
+            shown = pd.DataFrame({"k": names})
+            self._audited("identities (signals --reveal)", ctx.as_of, shown, actor)
             for p in report.people:
                 p["person"] = names.get(p["person"], p["person"])
         return report
@@ -68,11 +74,14 @@ class Signals(IndividualReads):
         got = got.sort_values(["person_key", "rank", "alias"])
         return {str(k): str(a) for k, a in got.groupby("person_key")["alias"].first().items()}
 
-    def train_early_warning(self, as_of: date | None = None) -> dict[str, Any]:
-        """Train the abandonment early-warning model on this workspace's history.
+    def train_early_warning(
+        self, as_of: date | None = None, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """Train the abandonment early-warning model on this workspace's history (admins).
 
         Args:
             as_of: last day of history used (default: the one as-of rule).
+            actor: who trains it (default: the local admin).
 
         Returns:
             The model card (features, training window, cutoff, scores, seed).
@@ -80,7 +89,8 @@ class Signals(IndividualReads):
         from uptake.signals.early_warning import train
 
         self._writable("train the early-warning model")
-        ctx = self._individual("early_warning_training", as_of)
+        require(actor or Actor.local(), ADMINISTER)
+        ctx = self._individual("early_warning_training", as_of, actor)
         card = train(ctx, self.model_dir)
         return card.to_dict()
 
@@ -124,7 +134,7 @@ def detector_scores(
     from uptake.signals import champions, typology
     from uptake.signals.friction import evaluate_friction
 
-    ctx = ws._individual("detector_scores", as_of)
+    ctx = ws._individual("detector_scores", as_of, None)
     key = {str(p): ws.pseudonymise(str(p)) for p in people["person"]}
     rules = ws.settings.signals
     out: dict[str, Any] = {"friction": evaluate_friction(ctx, episodes, key, rules.friction)}
@@ -158,5 +168,5 @@ def detector_scores(
         out["champions"] = champions.precision(chosen, true)
     except NotAvailableError as exc:
         out["champions"] = {"status": "not_available", "needs": exc.needs}
-    ws._audited("detector scores", ctx.as_of, truth.reset_index()[["person_key"]])
+    ws._audited("detector scores", ctx.as_of, truth.reset_index()[["person_key"]], None)
     return out

@@ -1,0 +1,31 @@
+"""Where a workspace is and what its folder holds besides the database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from uptake.errors import WorkspaceError
+from uptake.warehouse.database import DB_FILE
+
+SECRET_FILE = "secret"
+SECRET_ENV = "UPTAKE_SECRET"
+WORKSPACE_ENV = "UPTAKE_WORKSPACE"
+
+
+def find_workspace(path: Path | str | None = None) -> Path:
+    """Locate a workspace: the given path, else $UPTAKE_WORKSPACE, else the current directory.
+
+    Args:
+        path: explicit workspace folder (the CLI's --workspace).
+
+    Returns:
+        The workspace folder.
+    """
+    chosen = Path(path) if path else Path(os.environ.get(WORKSPACE_ENV) or Path.cwd())
+    if not (chosen / DB_FILE).exists():
+        raise WorkspaceError(
+            f"{chosen}: not an uptake workspace (no {DB_FILE})",
+            hint="create one with `uptake init PATH`, or pass --workspace / set UPTAKE_WORKSPACE",
+        )
+    return chosen
