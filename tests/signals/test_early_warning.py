@@ -234,7 +234,7 @@ def test_train_score_and_card_round_trip(wh: Warehouse, tmp_path: Path) -> None:
     stored = json.loads((tmp_path / "m" / "model_card.json").read_text())
     assert ModelCard.load(tmp_path / "m") == card
     assert stored["seed"] == 1 and stored["cutoff"] == "2024-05-05"
-    assert "days_since_last_meaningful" in card.features
+    assert card.features[0] == "need_days"
     assert card.train_positives > 0 and card.eval_positives > 0
     # Same seed, same model: training again gives the same scores.
     again = train(ctx, tmp_path / "m2", cutoff=d("2024-05-05"), seed=1)

@@ -290,6 +290,12 @@ def features_at(h: History, sums: _Sums, e: int) -> pd.DataFrame:
     # Days before the label could hold: quiet so far, capped by the licence age rule.
     quiet_from = np.maximum(np.where(last_m >= 0, last_m + 1, lic), lic)
     f["quiet_days"] = (e - quiet_from + 1).astype(float)
+    # Days of further quiet the label still needs (1–28 for a person at risk): the label's own
+    # clock. It spans the same range in the first weeks of a rollout as in later ones, which
+    # tenure and running totals do not (they only grow), so a model trained on early weeks
+    # can use it on later ones.
+    label_from = np.maximum(quiet_from, h.data_start) + QUIET_DAYS - 1
+    f["need_days"] = (label_from - e).astype(float)
     first = np.where((sums.first_event >= 0) & (sums.first_event <= e), sums.first_event, -1)
     first_m = sums.first_meaningful
     f["days_since_first_use"] = np.where(first >= 0, e - first, nan)
