@@ -8,13 +8,15 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from sim_helpers import DAYS, PEOPLE, connect, run
 from uptake.errors import InputError
 from uptake.schema.tables import TABLES
-from uptake.simulate import SimulationSummary
+from uptake.simulate import SimulationSummary, friction
+from uptake.simulate.personas import PERSONAS
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -30,6 +32,23 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path, fmt: str) -> None:
     assert len(fa) >= 17
     for name in fa:
         assert fa[name] == fb[name], name
+
+
+def test_planted_friction_draws_from_its_own_stream(
+    tmp_path: Path, mixed: SimulationSummary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the plants every other table is the same: they change only what they plant."""
+    monkeypatch.setattr(friction, "planted", lambda name: np.zeros(len(PERSONAS)))
+    bare = run(tmp_path / "bare")
+    fa, fb = _files(mixed.out), _files(bare.out)
+    same = ("people", "licenses", "responses", "feedback", "help_edges", "interventions")
+    for name in (*same, "ground_truth_feedback"):
+        assert fa[f"{name}.parquet"] == fb[f"{name}.parquet"], name
+    for name in ("events", "tasks"):
+        assert fa[f"{name}.parquet"] != fb[f"{name}.parquet"], name
+    ep = pq.read_table(bare.out / "ground_truth_episodes.parquet").to_pandas()
+    planted = ep[ep["kind"].isin(["rejection_streak", "override_spike", "surface_use"])]
+    assert not planted["planted"].any() and planted["rule_hit"].all()
 
 
 def test_another_seed_gives_different_files(tmp_path: Path, mixed: SimulationSummary) -> None:

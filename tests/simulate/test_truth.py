@@ -242,3 +242,125 @@ def test_every_identifier_resolves_through_the_roster(con: duckdb.DuckDBPyConnec
     ).fetchall()
     assert dict(kinds) == {"office_copilot": 1, "code_assistant": 1, "decision_model": 1}
     assert START.isoformat() <= str(con.execute("SELECT min(ts)::date FROM events").fetchone()[0])
+
+
+def _planted_rate(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, float]:
+    return dict(
+        con.execute(
+            "SELECT g.persona, count(e.person) / count(DISTINCT g.person) FROM ground_truth g "
+            "LEFT JOIN ground_truth_episodes e ON e.person = g.person AND e.kind = ? "
+            "AND e.planted WHERE g.first_use_on IS NOT NULL GROUP BY 1",
+            [kind],
+        ).fetchall()
+    )
+
+
+def test_planted_friction_follows_the_personas(con: duckdb.DuckDBPyConnection) -> None:
+    streaks = _planted_rate(con, "rejection_streak")
+    assert streaks["trust_deficit"] > 2 * streaks["pragmatist"] > 0
+    surface = _planted_rate(con, "surface_use")
+    assert surface["job_security"] > 4 * max(surface["pragmatist"], surface["enthusiast"])
+    # Every persona can meet friction: the plants never single one out.
+    assert sum(v > 0 for v in streaks.values()) >= 7
+
+
+def test_planted_rejection_streaks_are_in_the_events(con: duckdb.DuckDBPyConnection) -> None:
+    episodes = con.execute(
+        "SELECT person, start_on, end_on, sessions, rule_hit FROM ground_truth_episodes "
+        "WHERE kind = 'rejection_streak' AND planted"
+    ).fetchall()
+    assert len(episodes) > 30
+    assert all(5 <= e[3] <= 10 and e[1] <= e[2] for e in episodes)
+    assert np.mean([e[4] for e in episodes]) >= 0.8
+    # The longest run of rejects (office and coding assistants) within the recorded days
+    # holds at least the planted streak.
+    runs = con.execute(
+        """
+        WITH r AS (
+          SELECT e.person AS pid, e.start_on, x.ts, x.action,
+                 sum((x.action = 'accept')::INT) OVER (
+                   PARTITION BY e.person, e.start_on ORDER BY x.ts) AS grp
+          FROM ground_truth_episodes e JOIN alias a ON a.pid = e.person
+          JOIN events x ON x.person = a.alias
+          WHERE e.kind = 'rejection_streak' AND e.planted AND x.tool <> 'decision_model'
+            AND x.action IN ('accept', 'reject') AND x.ts::date BETWEEN e.start_on AND e.end_on)
+        SELECT pid, start_on, max(n) FROM (
+          SELECT pid, start_on, grp, count(*) FILTER (WHERE action = 'reject') AS n
+          FROM r GROUP BY ALL) GROUP BY ALL
+        """
+    ).fetchall()
+    longest = {(p, d): n for p, d, n in runs}
+    assert all(longest[(e[0], e[1])] >= e[3] for e in episodes)
+
+
+def test_planted_surface_use_keeps_ai_off_high_stakes(con: duckdb.DuckDBPyConnection) -> None:
+    episodes = con.execute(
+        "SELECT count(*), avg(rule_hit::INT), min(end_on - start_on) FROM ground_truth_episodes "
+        "WHERE kind = 'surface_use' AND planted"
+    ).fetchone()
+    assert episodes is not None and episodes[0] > 30
+    assert episodes[1] >= 0.5 and episodes[2] >= 20
+    high_ai = con.execute(
+        "SELECT count(*) FROM ground_truth_episodes e JOIN alias a ON a.pid = e.person "
+        "JOIN tasks t ON t.person = a.alias JOIN workflows w ON w.workflow = t.workflow "
+        "WHERE e.kind = 'surface_use' AND e.planted AND t.ai_assisted AND w.stakes = 'high' "
+        "AND t.started_at::date BETWEEN e.start_on AND e.end_on"
+    ).fetchone()
+    assert high_ai == (0,)
+
+
+def test_planted_override_spikes_are_in_the_decisions(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        """
+        SELECT e.person, e.sessions,
+               count(*) FILTER (WHERE NOT d.followed
+                                AND d.ts::date BETWEEN e.start_on AND e.end_on) AS overrides
+        FROM ground_truth_episodes e JOIN alias a ON a.pid = e.person
+        JOIN decisions d ON d.person = a.alias
+        WHERE e.kind = 'override_spike' AND e.planted GROUP BY ALL
+        """
+    ).fetchall()
+    assert rows, "no override spike planted"
+    assert all(n >= planted >= 2 for _p, planted, n in rows)
+
+
+def test_no_meaningful_use_episodes_agree_with_the_events(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    kinds = dict(
+        con.execute(
+            "SELECT planted::INT * 2 + rule_hit::INT, count(*) FROM ground_truth_episodes "
+            "WHERE kind = 'no_meaningful_use_14d' GROUP BY 1"
+        ).fetchall()
+    )
+    assert kinds.get(3, 0) > 10 * kinds.get(2, 0)  # stalled by the plan: the rule sees it
+    assert all(e[1] == 13 for e in con.execute(
+        "SELECT person, end_on - start_on FROM ground_truth_episodes "
+        "WHERE kind = 'no_meaningful_use_14d'").fetchall())  # fmt: skip
+    early = con.execute(
+        "SELECT count(*) FROM ground_truth_episodes e JOIN alias a ON a.pid = e.person "
+        "JOIN events x ON x.person = a.alias WHERE e.kind = 'no_meaningful_use_14d' "
+        "AND e.rule_hit AND x.action IN ('accept', 'task_complete') AND x.ts::date <= e.end_on"
+    ).fetchone()
+    assert early == (0,)
+
+
+def test_distress_episodes_are_the_frustrated_and_uncertain_feedback(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    people = con.execute(
+        "SELECT count(DISTINCT a.pid) FROM ground_truth_feedback t "
+        "JOIN feedback f USING (feedback_id) JOIN alias a ON a.alias = f.person "
+        "WHERE t.frustrated AND t.uncertain"
+    ).fetchone()
+    episodes = con.execute(
+        "SELECT count(DISTINCT person), count(*), bool_and(planted AND rule_hit), "
+        "sum(sessions) FROM ground_truth_episodes WHERE kind = 'distress_language'"
+    ).fetchone()
+    assert people is not None and episodes is not None
+    assert episodes[0] == people[0] > 5 and episodes[1] >= episodes[0] and episodes[2]
+    items = con.execute(
+        "SELECT count(*) FROM ground_truth_feedback t JOIN feedback f USING (feedback_id) "
+        "WHERE t.frustrated AND t.uncertain AND f.person IS NOT NULL"
+    ).fetchone()
+    assert items == (episodes[3],)

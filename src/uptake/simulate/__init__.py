@@ -23,8 +23,8 @@ What a run writes to `out`:
 - with `--dirty`, also `events_late.jsonl` (late events, re-delivered duplicates, bad lines);
 - `use_cases.json` (role use-case library) and `instruments.json` (survey items);
 - ground truth, always Parquet (see `uptake.simulate.truth` for every column):
-  `ground_truth.parquet` (per person), `ground_truth_episodes.parquet` (bounce loops and
-  week 3-4 drops, planted and incidental), `ground_truth_savings.parquet` (true minutes
+  `ground_truth.parquet` (per person), `ground_truth_episodes.parquet` (an episode of every
+  friction rule, planted and incidental), `ground_truth_savings.parquet` (true minutes
   saved per person and workflow), `ground_truth_feedback.parquet` (text labels, planted
   PII) and, with `--dirty`, `ground_truth_dirty.parquet` (file, locator, expected reason);
 - `manifest.json`: arguments, files per table, ingest order, row counts, headline shares.

@@ -121,6 +121,9 @@ def make_tasks(
         "prog": prog,
         "true_saving": np.where(ai, base * s, 0.0),
         "full_saving": WF_BASE[wf] * speed[i] * full,
+        # Kept so a planted retreat from AI (`friction.plant_surface`) can redo the minutes.
+        "base": base,
+        "eps": eps,
     }
     return _take(cols, keep), {"affinity": affinity}
 

@@ -80,6 +80,14 @@ _MEANS: dict[str, tuple[float, ...]] = {
     "item_workflow_fit": (4.4, 3.0, 3.6, 3.4, 3.0, 3.2, 1.9, 3.2, 2.5),
     "item_values": (1.5, 2.5, 2.0, 2.6, 2.0, 2.5, 2.2, 4.1, 3.0),
 }
+# Chance per person of one planted friction episode (see `uptake.simulate.friction`). Kept
+# apart from `_MEANS`, whose draws `sample` makes in order: the plants use their own stream.
+PLANTED: dict[str, tuple[float, ...]] = {
+    # enth  conv  prag  jobs  comp  trust wdis  vmis  non
+    "rejection_streak": (0.04, 0.15, 0.06, 0.08, 0.15, 0.3, 0.15, 0.12, 0.05),
+    "override_spike": (0.05, 0.15, 0.08, 0.1, 0.12, 0.3, 0.12, 0.25, 0.05),
+    "surface_use": (0.02, 0.08, 0.05, 0.55, 0.12, 0.1, 0.1, 0.1, 0.0),
+}
 _BETA = {"p_hi0", "p_hi_inf", "p_lo0", "p_lo_inf", "bounce_bg", "login_p", "reject_p"}
 _BETA |= {"follow_p", "task_abandon"}
 _NORMAL = {"conf0", "conf_inf", "nps", "nps_inf"}
@@ -104,6 +112,11 @@ DELAY_RANGE: tuple[tuple[int, int], ...] = (
 def means(name: str) -> np.ndarray:
     """Per-persona mean of a parameter, indexed by persona code."""
     return np.asarray(_MEANS[name], dtype=np.float64)
+
+
+def planted(name: str) -> np.ndarray:
+    """Per-persona chance of one planted episode of a friction kind, by persona code."""
+    return np.asarray(PLANTED[name], dtype=np.float64)
 
 
 def sample(rng: np.random.Generator, persona: np.ndarray) -> dict[str, np.ndarray]:

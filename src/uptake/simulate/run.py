@@ -25,6 +25,7 @@ from uptake.simulate.daily import build_daily
 from uptake.simulate.dirty import Dirt
 from uptake.simulate.events import expand
 from uptake.simulate.feedback import make_feedback
+from uptake.simulate.friction import plant_overrides, plant_rejections, plant_surface, stream
 from uptake.simulate.helping import build_network, make_help_edges
 from uptake.simulate.interventions import make_interventions
 from uptake.simulate.output import TableWriter
@@ -279,12 +280,19 @@ def _simulate(
             sess["surface"][s],
             sess["workflow"][s],
         )
+        # Planted friction, from its own stream and after the chunk's own draws: everything
+        # else is generated exactly as it would be without it.
+        frng = stream(seed, ci)
+        tasks, dec, sess, ev, surface = plant_surface(plan, daily, tl, tasks, dec, sess, ev, frng)
+        dec, ev, spikes = plant_overrides(plan, daily, tl, dec, sess, ev, frng)
+        ev, streaks = plant_rejections(plan, daily, tl, ev, frng)
         n_s = len(sess["start"])
         write(
             "events",
             frames.events_table(ev, ids, idx, counters["events"], counters["sessions"], n_s),
         )
-        truth.add_chunk(daily, tasks, extras, sess, ev)
+        plants = {"surface_use": surface, "override_spike": spikes, "rejection_streak": streaks}
+        truth.add_chunk(daily, tasks, extras, sess, ev, dec, plants)
         counters["events"] += len(ev["ts"])
         counters["sessions"] += n_s
         del ev
@@ -306,7 +314,9 @@ def _simulate(
         f = {k: v[order] for k, v in f.items()}
         g = np.where(f["person"] >= 0, idx[np.maximum(f["person"], 0)], -1)
         ft = frames.feedback_table(f, g, ids, counters["feedback"])
-        truth.add_feedback(ft.column("feedback_id").to_pylist(), [labels[k] for k in order])
+        truth.add_feedback(
+            ft.column("feedback_id").to_pylist(), [labels[k] for k in order], g, f["ts"]
+        )
         write("feedback", ft)
         counters["feedback"] += len(g)
 

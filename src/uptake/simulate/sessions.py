@@ -61,6 +61,7 @@ def _task_sessions(
         "follow": follow[sel],
         "score": score[sel],
         "episode": np.full(m, -1, dtype=np.int64),
+        "task": sel,  # the run a task session belongs to (-1: none)
     }
 
 
@@ -137,6 +138,7 @@ def _free_sessions(
         "follow": np.full(m, -1, dtype=np.int64),
         "score": np.full(m, np.nan),
         "episode": np.full(m, -1, dtype=np.int64),
+        "task": np.full(m, -1, dtype=np.int64),
     }
 
 
@@ -193,6 +195,7 @@ def _bounce_episodes(
         "follow": np.full(m, -1, dtype=np.int64),
         "score": np.full(m, np.nan),
         "episode": np.array(out_e, dtype=np.int64),
+        "task": np.full(m, -1, dtype=np.int64),
     }
 
 

@@ -7,9 +7,13 @@ Files (all Parquet, keyed by the roster `person`, i.e. the e-mail address):
   eligible high-stakes run is >= 50 %, i.e. truly at L3 of the adoption ladder),
   `proficient_on_observed` (first day the ladder's L3 rule holds on the generated tasks
   over a 28-day window), first use, first/last meaningful use, the planted patterns.
-- `ground_truth_episodes.parquet` — `kind` = `bounce_loop` or `week3_4_drop`, with dates;
-  `planted` = True for the patterns the simulator planted, False for incidental ones the
-  same rule finds in the generated data (so detectors can be scored either way).
+- `ground_truth_episodes.parquet` — one `kind` per friction rule (`bounce_loop`,
+  `no_meaningful_use_14d`, `week3_4_drop`, `surface_use`, `rejection_streak`,
+  `override_spike`, `distress_language`), with dates; `planted` = True for the patterns the
+  simulator planted (or, for no meaningful use and distress, knows from its plan and labels),
+  False for incidental ones; `rule_hit` = the literal rule holds on the generated data (so
+  detectors can be scored either way). `sessions` counts the episode's items: short
+  sessions, runs taken off AI, decisions overridden, rejects, feedback items.
 - `ground_truth_savings.parquet` — per person and workflow: runs, AI-assisted runs and the
   true minutes saved per AI-assisted run (at the person's proficiency then, and at full
   proficiency).
@@ -28,7 +32,7 @@ from uptake.simulate.activity import MAX_WF, ROLE_WF, WF_HIGH, WF_RATE, WF_TOOL,
 from uptake.simulate.behaviour import Plan
 from uptake.simulate.catalog import TOOLS, WORKFLOWS
 from uptake.simulate.daily import Daily
-from uptake.simulate.events import ACCEPT, COMPLETE
+from uptake.simulate.events import ACCEPT, COMPLETE, REJECT
 from uptake.simulate.personas import PERSONAS, TYPOLOGY
 from uptake.simulate.roster import NEVER, Org
 from uptake.simulate.timeline import MS_DAY, Timeline
@@ -37,6 +41,22 @@ WINDOW = 28
 BOUNCE_MS = 60_000
 BOUNCE_SPAN_MS = 7 * MS_DAY
 BIG = np.int64(1) << np.int64(42)
+# The literal friction rules the truth applies to the generated data (the product's default
+# thresholds, restated here: the simulator does not read the product's code).
+NO_MEANINGFUL_DAYS = 14
+SURFACE_DAYS, SURFACE_MIN_RUNS = 28, 5
+STREAK_REJECTS, STREAK_MS = 5, 7 * MS_DAY
+SPIKE_RECENT, SPIKE_BASE, SPIKE_MIN_RECENT, SPIKE_MIN_BASE = 14, 56, 8, 8
+SPIKE_RATIO, SPIKE_MARGIN, SPIKE_GAP = 2.0, 0.2, 14
+DISTRESS_GAP_MS = 14 * MS_DAY
+# Days a rule episode's first day may fall before / after a planted episode and still be it:
+# a streak may begin with the person's own rejects up to a week before the planted ones; an
+# override spike is seen while the 14-day recent window still holds the planted overrides.
+MATCH = {
+    "surface_use": (2, 2),
+    "rejection_streak": (7, 2),
+    "override_spike": (2, SPIKE_RECENT),
+}
 
 
 class Truth:
@@ -52,6 +72,8 @@ class Truth:
         self.proficient = np.full(n, NEVER, dtype=np.int64)
         self.proficient_obs = np.full(n, NEVER, dtype=np.int64)
         self.episodes: list[pd.DataFrame] = []
+        self.decisions: list[pd.DataFrame] = []
+        self.spikes: list[pd.DataFrame] = []
         self.savings: list[pd.DataFrame] = []
         self.feedback: list[pd.DataFrame] = []
         self.seats = 0
@@ -62,7 +84,16 @@ class Truth:
         self.hs_ai = 0
         self.true_l3 = 0
 
-    def add_chunk(self, daily: Daily, tasks: Cols, extras: Cols, sess: Cols, ev: Cols) -> None:
+    def add_chunk(
+        self,
+        daily: Daily,
+        tasks: Cols,
+        extras: Cols,
+        sess: Cols,
+        ev: Cols,
+        dec: Cols | None = None,
+        plants: dict[str, dict[str, np.ndarray]] | None = None,
+    ) -> None:
         """Record one chunk.
 
         Args:
@@ -71,6 +102,8 @@ class Truth:
             extras: per-person task parameters (`affinity`).
             sess: sessions.
             ev: events sorted by time, with `person` and `tool` per event.
+            dec: the chunk's decisions (override spikes are decided once all are in).
+            plants: planted friction per kind (`simulate.friction`): row, start_day, end_day.
         """
         tl, plan = self.tl, self.plan
         idx = daily.idx
@@ -92,6 +125,12 @@ class Truth:
         self._bounces(idx, sess, ev, meaningful)
         self._proficiency(daily, tasks, extras)
         self._savings(idx, tasks)
+        plants = plants or {}
+        none = {k: np.zeros(0, dtype=np.int64) for k in ("row", "start_day", "end_day", "size")}
+        self._streaks(idx, ev, plants.get("rejection_streak", none))
+        self._surface(idx, days, tasks, plants.get("surface_use", none))
+        if dec is not None:
+            self._decisions(idx, dec, plants.get("override_spike", none))
 
         # Headline shares over the last 28 days.
         recent = day >= days - WINDOW
@@ -236,6 +275,245 @@ class Truth:
                 )
             )
 
+    def _matched(
+        self,
+        kind: str,
+        idx: np.ndarray,
+        plants: dict[str, np.ndarray],
+        rule: pd.DataFrame,
+    ) -> None:
+        """Planted episodes and the rule's (g, since, start_day, end_day), as episode rows.
+
+        A planted episode is `rule_hit` when a rule episode of the same person begins within
+        its days (widened by `MATCH`); rule episodes that begin in no planted one are the
+        incidental rows (planted False, rule_hit True).
+        """
+        before, after = MATCH[kind]
+        pl = pd.DataFrame(
+            {
+                "g": idx[plants["row"]],
+                "start_day": plants["start_day"],
+                "end_day": plants["end_day"],
+                "size": plants["size"],
+            }
+        )
+        pl["pid"] = range(len(pl))
+        rule = rule.reset_index(drop=True)
+        rule["rid"] = range(len(rule))
+        m = rule.merge(pl, on="g", suffixes=("_r", ""))
+        m = m[(m["since"] >= m["start_day"] - before) & (m["since"] <= m["end_day"] + after)]
+        hit = pl["pid"].isin(m["pid"]).to_numpy()
+        inc = rule[~rule["rid"].isin(m["rid"])]
+        n_p, n_i = len(pl), len(inc)
+        self.episodes.append(
+            pd.DataFrame(
+                {
+                    "g": np.r_[pl["g"].to_numpy(), inc["g"].to_numpy()].astype(np.int64),
+                    "kind": kind,
+                    "start_day": np.r_[pl["start_day"].to_numpy(), inc["start_day"].to_numpy()],
+                    "end_day": np.r_[pl["end_day"].to_numpy(), inc["end_day"].to_numpy()],
+                    "planted": np.r_[np.ones(n_p, bool), np.zeros(n_i, bool)],
+                    "rule_hit": np.r_[hit, np.ones(n_i, bool)],
+                    "sessions": np.r_[pl["size"].to_numpy(), inc["size"].to_numpy()].astype(
+                        np.int64
+                    ),
+                    "before": np.zeros(n_p + n_i, dtype=np.int64),
+                    "after": np.zeros(n_p + n_i, dtype=np.int64),
+                }
+            )
+        )
+
+    def _streaks(self, idx: np.ndarray, ev: Cols, plants: dict[str, np.ndarray]) -> None:
+        """Rejection streaks: ≥ 5 rejects with no accept between, the last 5 within 7 days."""
+        act = ev["action"]
+        m = (act == ACCEPT) | (act == REJECT)
+        p, ts, acc = ev["person"][m], ev["ts"][m], act[m] == ACCEPT
+        o = np.lexsort((ts, p))
+        p, ts, acc = p[o], ts[o], acc[o]
+        streak = np.cumsum(acc)  # rejects after the same accept (and person) are one streak
+        rej = ~acc
+        pr, tr, sr = p[rej], ts[rej], streak[rej]
+        rule = pd.DataFrame(columns=["g", "since", "start_day", "end_day", "size"])
+        if len(pr):
+            new = np.r_[True, (pr[1:] != pr[:-1]) | (sr[1:] != sr[:-1])]
+            gid = np.cumsum(new) - 1
+            heads = np.flatnonzero(new)
+            pos = np.arange(len(pr)) - heads[gid]
+            k = STREAK_REJECTS - 1
+            lag = np.maximum(np.arange(len(pr)) - k, 0)
+            trig = np.flatnonzero((pos >= k) & (tr - tr[lag] < STREAK_MS))
+            u, first = np.unique(gid[trig], return_index=True)
+            t0 = trig[first]
+            ends = np.r_[heads[1:], len(pr)] - 1
+            day0 = self.tl.start_ms
+            rule = pd.DataFrame(
+                {
+                    "g": idx[pr[t0]],
+                    "since": (tr[t0] - day0) // MS_DAY,
+                    "start_day": (tr[heads[u]] - day0) // MS_DAY,
+                    "end_day": (tr[ends[u]] - day0) // MS_DAY,
+                    "size": ends[u] - heads[u] + 1,
+                }
+            )
+        self._matched("rejection_streak", idx, plants, rule)
+
+    def _surface(
+        self, idx: np.ndarray, days: int, tasks: Cols, plants: dict[str, np.ndarray]
+    ) -> None:
+        """Surface use: over the trailing 28 days ≥ 5 AI-assisted runs and none high-stakes."""
+        n = len(idx)
+        ai = tasks["ai"]
+        p = tasks["person"][ai]
+        d = (tasks["start"][ai] - self.tl.start_ms) // MS_DAY
+        hi = tasks["high"][ai]
+        runs = np.bincount(p * days + d, minlength=n * days).reshape(n, days)
+        high = np.bincount(p * days + d, weights=hi, minlength=n * days).reshape(n, days)
+        rw, hw = _trailing(runs, SURFACE_DAYS), _trailing(high, SURFACE_DAYS)
+        holds = (rw >= SURFACE_MIN_RUNS) & (hw == 0)
+        edge = np.diff(np.pad(holds.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+        r0, c0 = np.nonzero(edge == 1)
+        _, c1 = np.nonzero(edge == -1)  # same order: row-major, one end per start
+        rule = pd.DataFrame(
+            {
+                "g": idx[r0],
+                "since": c0,
+                "start_day": c0,
+                "end_day": c1 - 1,
+                "size": rw[r0, c0].astype(np.int64),
+            }
+        )
+        self._matched("surface_use", idx, plants, rule)
+
+    def _decisions(self, idx: np.ndarray, dec: Cols, plants: dict[str, np.ndarray]) -> None:
+        self.decisions.append(
+            pd.DataFrame(
+                {
+                    "g": idx[dec["person"]],
+                    "wf": dec["workflow"],
+                    "d": (dec["ts"] - self.tl.start_ms) // MS_DAY,
+                    "ov": ~dec["followed"].astype(bool),
+                }
+            )
+        )
+        self.spikes.append(
+            pd.DataFrame(
+                {
+                    "row": idx[plants["row"]],
+                    "start_day": plants["start_day"],
+                    "end_day": plants["end_day"],
+                    "size": plants["size"],
+                }
+            )
+        )
+
+    def _override_spikes(self) -> pd.DataFrame:
+        """Override spikes (the literal rule over every decision), as episode rows.
+
+        On each day a person decides: recent = the 14 days ending that day, earlier = the 56
+        before; the workflow rate is every decision's override rate on the person's recent
+        workflows over both windows, weighted by their recent decisions. It holds when the
+        recent rate is ≥ 2 × and ≥ 0.2 above both, with ≥ 8 decisions in each window;
+        holding decision days less than 14 days apart are one episode.
+        """
+        if not self.decisions:
+            return pd.DataFrame()
+        days = self.tl.days
+        dec = pd.concat(self.decisions, ignore_index=True)
+        spikes = pd.concat(self.spikes, ignore_index=True)
+        people, prow = np.unique(dec["g"].to_numpy(), return_inverse=True)
+        wfs, wrow = np.unique(dec["wf"].to_numpy(), return_inverse=True)
+        n_p, n_w = len(people), len(wfs)
+        d = dec["d"].to_numpy()
+        ov = dec["ov"].to_numpy(dtype=np.float64)
+        cell = (prow * n_w + wrow) * days + d
+        size = n_p * n_w * days
+        n = np.bincount(cell, minlength=size).reshape(n_p, n_w, days).astype(np.float64)
+        o = np.bincount(cell, weights=ov, minlength=size).reshape(n_p, n_w, days)
+        total = SPIKE_RECENT + SPIKE_BASE
+        n_r, o_r = _trailing3(n, SPIKE_RECENT), _trailing3(o, SPIKE_RECENT)
+        n_t, o_t = _trailing3(n, total), _trailing3(o, total)
+        w_n, w_o = n_t.sum(axis=0), o_t.sum(axis=0)  # (workflows, days), everyone
+        w_rate = np.where(w_n > 0, w_o / np.maximum(w_n, 1), 0.0)
+        nr, orr = n_r.sum(axis=1), o_r.sum(axis=1)
+        nb, ob = n_t.sum(axis=1) - nr, o_t.sum(axis=1) - orr
+        expected = np.where(nr > 0, (n_r * w_rate[None]).sum(axis=1) / np.maximum(nr, 1), 0.0)
+        rate_r = np.where(nr > 0, orr / np.maximum(nr, 1), 0.0)
+        rate_b = np.where(nb > 0, ob / np.maximum(nb, 1), 0.0)
+        holds = (
+            (nr >= SPIKE_MIN_RECENT)
+            & (nb >= SPIKE_MIN_BASE)
+            & (rate_r >= rate_b * SPIKE_RATIO)
+            & (rate_r - rate_b >= SPIKE_MARGIN - 1e-12)
+            & (rate_r >= expected * SPIKE_RATIO)
+            & (rate_r - expected >= SPIKE_MARGIN - 1e-12)
+        )
+        decided = n.sum(axis=1) > 0
+        rows = []
+        for r in np.flatnonzero((holds & decided).any(axis=1)):
+            xs = np.flatnonzero(decided[r])
+            h = holds[r, xs]
+            start, last, prev_h, prev_x = -1, -1, False, -(10**9)
+            for x, hx in zip(xs.tolist(), h.tolist(), strict=True):
+                if hx and not (prev_h and x - prev_x < SPIKE_GAP):
+                    if start >= 0:
+                        rows.append((people[r], start, last))
+                    start = x
+                if hx:
+                    last = x
+                prev_h, prev_x = hx, x
+            if start >= 0:
+                rows.append((people[r], start, last))
+        rule = pd.DataFrame(rows, columns=["g", "start_day", "end_day"])
+        rule["since"] = rule["start_day"]
+        rule["size"] = 0
+        before = len(self.episodes)
+        plants = {
+            "row": spikes["row"].to_numpy(dtype=np.int64),
+            "start_day": spikes["start_day"].to_numpy(dtype=np.int64),
+            "end_day": spikes["end_day"].to_numpy(dtype=np.int64),
+            "size": spikes["size"].to_numpy(dtype=np.int64),
+        }
+        ident = np.arange(self.org.n)
+        self._matched("override_spike", ident, plants, rule)
+        return self.episodes.pop(before)
+
+    def _no_meaningful(self) -> pd.DataFrame:
+        """Licensed 14 days without a meaningful event, as episode rows.
+
+        The episode runs from the person's first licence day to the day the rule falls due
+        (the seat is assigned the evening before, so the due day is licence day + 13). It is
+        `planted` when the plan kept the person from meaningful use that long (first use
+        after the due day, or the non-user persona) and `rule_hit` when the generated events
+        show no accept or completed task up to the due day; either way only while a seat is
+        still held on the due day.
+        """
+        plan, days = self.plan, self.tl.days
+        lic = plan.lic_day.min(axis=1)
+        due = lic + NO_MEANINGFUL_DAYS - 1
+        held = ((plan.lic_day <= due[:, None]) & (plan.removed_day >= due[:, None])).any(axis=1)
+        ok = (lic < days) & (due < days) & held
+        fm = np.where(
+            self.first_meaningful >= 0, (self.first_meaningful - self.tl.start_ms) // MS_DAY, NEVER
+        )
+        hit = fm > due
+        non = plan.persona == PERSONAS.index("non_user")
+        stalled = (plan.start_day > due) | non
+        sel = ok & (hit | stalled)
+        g = np.flatnonzero(sel)
+        return pd.DataFrame(
+            {
+                "g": g,
+                "kind": "no_meaningful_use_14d",
+                "start_day": lic[g],
+                "end_day": due[g],
+                "planted": stalled[g],
+                "rule_hit": hit[g],
+                "sessions": np.zeros(len(g), dtype=np.int64),
+                "before": np.zeros(len(g), dtype=np.int64),
+                "after": np.zeros(len(g), dtype=np.int64),
+            }
+        )
+
     def _proficiency(self, daily: Daily, tasks: Cols, extras: Cols) -> None:
         idx = daily.idx
         n, days = daily.avail.shape
@@ -286,8 +564,29 @@ class Truth:
         )
         self.savings.append(agg.reset_index())
 
-    def add_feedback(self, ids: list[str], labels: list[dict[str, object]]) -> None:
-        """Record the truth about feedback texts (labels and planted PII)."""
+    def add_feedback(
+        self,
+        ids: list[str],
+        labels: list[dict[str, object]],
+        person: np.ndarray | None = None,
+        ts: np.ndarray | None = None,
+    ) -> None:
+        """Record the truth about feedback texts (labels and planted PII).
+
+        Args:
+            ids: feedback ids, in table order.
+            labels: per item: frustrated, uncertain, pii, pii_kinds.
+            person: global person index per item (-1 for anonymous ones).
+            ts: time per item (ms).
+
+        With `person` and `ts`, distress episodes are recorded too: a person's items that are
+        both frustrated and uncertain, those less than 14 days after the previous one joined
+        into one episode (first to last item's day).
+        """
+        if person is not None and ts is not None and len(ids):
+            bad = np.array([bool(x["frustrated"]) and bool(x["uncertain"]) for x in labels])
+            sel = bad & (person >= 0)
+            self._distress(np.asarray(person)[sel], np.asarray(ts)[sel])
         self.feedback.append(
             pd.DataFrame(
                 {
@@ -296,6 +595,33 @@ class Truth:
                     "uncertain": [bool(x["uncertain"]) for x in labels],
                     "pii": [list(x["pii"]) for x in labels],  # type: ignore[call-overload]
                     "pii_kinds": [list(x["pii_kinds"]) for x in labels],  # type: ignore[call-overload]
+                }
+            )
+        )
+
+    def _distress(self, g: np.ndarray, ts: np.ndarray) -> None:
+        if not len(g):
+            return
+        o = np.lexsort((ts, g))
+        g, ts = g[o], ts[o]
+        new = np.r_[True, (g[1:] != g[:-1]) | (ts[1:] - ts[:-1] >= DISTRESS_GAP_MS)]
+        ep = np.cumsum(new) - 1
+        day = (ts - self.tl.start_ms) // MS_DAY
+        k = np.bincount(ep)
+        last = np.r_[np.flatnonzero(new)[1:], len(g)] - 1
+        first = np.flatnonzero(new)
+        self.episodes.append(
+            pd.DataFrame(
+                {
+                    "g": g[first],
+                    "kind": "distress_language",
+                    "start_day": day[first],
+                    "end_day": day[last],
+                    "planted": True,
+                    "rule_hit": True,
+                    "sessions": k.astype(np.int64),
+                    "before": np.zeros(len(first), dtype=np.int64),
+                    "after": np.zeros(len(first), dtype=np.int64),
                 }
             )
         )
@@ -354,9 +680,14 @@ class Truth:
             "events_before",
             "events_after",
         ]
-        if not self.episodes:
+        parts = [*self.episodes, self._no_meaningful()]
+        spikes = self._override_spikes()
+        if len(spikes):
+            parts.append(spikes)
+        parts = [p for p in parts if len(p)]
+        if not parts:
             return pd.DataFrame(columns=cols)
-        df = pd.concat(self.episodes, ignore_index=True).sort_values(
+        df = pd.concat(parts, ignore_index=True).sort_values(
             ["kind", "g", "start_day"], kind="stable"
         )
         return pd.DataFrame(
@@ -409,6 +740,14 @@ class Truth:
             "login_active": share(self.login_active, self.licensed),
             "true_l3_share": share(self.true_l3, self.licensed),
         }
+
+
+def _trailing3(a: np.ndarray, w: int) -> np.ndarray:
+    """Trailing `w`-day sums along the last axis."""
+    cs = np.cumsum(a, axis=-1)
+    out = cs.copy()
+    out[..., w:] = cs[..., w:] - cs[..., :-w]
+    return out
 
 
 def _trailing(a: np.ndarray, w: int) -> np.ndarray:
