@@ -52,6 +52,12 @@ class InputError(UptakeError):
     http_status = 400
 
 
+class PayloadTooLargeError(InputError):
+    """A request body is over the configured size limit."""
+
+    http_status = 413
+
+
 class IntegrityError(UptakeError):
     """`uptake doctor` found the warehouse inconsistent."""
 

@@ -76,6 +76,7 @@ def _valid(path: tuple[str, ...], root: Path) -> dict[str, list[str]]:
         ("token", "list"): ws,
         ("token", "revoke"): ["abcd1234", *ws],
         ("audit",): ws,
+        ("serve",): ws,
     }[path]
 
 
@@ -142,6 +143,7 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--limit": "0",
         "--workspace": "{root}/full",
     },
+    ("serve",): {"--host": "not a host!", "--port": "0", "--workspace": "{root}/full"},
     ("evaluate",): {
         "--people": "0",
         "--days": "1",

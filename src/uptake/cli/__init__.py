@@ -18,6 +18,7 @@ from uptake.cli import (
     export,
     ingest,
     metrics,
+    serve,
     signals,
     simulate,
     workspace,
@@ -69,6 +70,7 @@ app.command("evaluate")(evaluate.evaluate_command)
 app.command("signals")(signals.signals_command)
 app.add_typer(access.token_app, name="token")
 app.command("audit")(access.audit_command)
+app.command("serve")(serve.serve_command)
 
 
 def main(argv: list[str] | None = None) -> None:

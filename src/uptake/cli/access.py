@@ -125,11 +125,7 @@ def audit_command(
         except ValueError:
             raise InputError(f"--since {since!r}: expected a date as YYYY-MM-DD") from None
     with open_workspace(workspace, read_only=True) as ws:
-        frame = ws.audit(since=day, who=who, limit=limit)
-    rows = [
-        {**r, "ts": r["ts"].isoformat(timespec="seconds")}
-        for r in frame.to_dict("records")  # type: ignore[misc]
-    ]
+        rows = ws.audit(since=day, who=who, limit=limit)
     if as_json:
         print_json(rows)
         return

@@ -162,3 +162,8 @@ class ServeSettings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Address `uptake serve` listens on.")
     port: int = Field(8765, ge=1, le=65535, description="Port `uptake serve` listens on.")
+    max_body_mb: float = Field(
+        10.0, gt=0, le=200,
+        description="Largest request body the API reads, in MB (bigger batches are refused "
+        "with 413: split them).",
+    )  # fmt: skip

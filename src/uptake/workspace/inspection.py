@@ -14,7 +14,7 @@ from uptake.schema.migrations import MIGRATIONS, current_version
 from uptake.schema.tables import TABLES
 from uptake.warehouse.coverage import identity_coverage
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
-from uptake.workspace.access import ADMINISTER, AGGREGATE, Actor, require
+from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
 from uptake.workspace.layout import SECRET_FILE
 
 
@@ -92,6 +92,27 @@ class Inspection:
         ).df()
         return _records(frame)
 
+    def rejected(self, batch: int, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+        """Where and why rows of one batch were quarantined, for whoever sent the batch.
+
+        Unlike `quarantine`, the rows themselves are not returned: a writer learns what to
+        fix in what it sent, not what is stored.
+
+        Args:
+            batch: the batch id an ingest returned.
+            actor: who asks (default: the local admin; admin or ingest).
+
+        Returns:
+            One dict per quarantined row: locator, field, reason, detail.
+        """
+        require(actor or Actor.local(), WRITE)
+        frame = self.con.execute(
+            "SELECT locator, field, reason, detail FROM quarantine WHERE batch_id = ? "
+            "ORDER BY length(locator), locator",
+            [batch],
+        ).df()
+        return _records(frame)
+
     def doctor(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
         """Integrity checks; each reports ok, status (ok, warn or fail) and a message.
 
@@ -112,6 +133,26 @@ class Inspection:
             self.settings.ingest.min_linked_share,
             self.settings.privacy.min_group_size,
         )
+
+    def readiness(self) -> dict[str, Any]:
+        """Whether the workspace can answer: schema current and metric facts up to date.
+
+        No permission is needed: it says nothing about anyone.
+
+        Returns:
+            {ready, schema_version, newest_schema_version, stale (facts waiting to refresh)}.
+        """
+        from uptake.metrics.facts import pending
+        from uptake.warehouse.engine import DuckDBEngine
+
+        version, newest = self.schema_version(), self.newest_schema_version()
+        stale = pending(DuckDBEngine(self.con), self.settings.metrics)
+        return {
+            "ready": version == newest and not stale,
+            "schema_version": version,
+            "newest_schema_version": newest,
+            "stale": stale or None,
+        }
 
     def schema_version(self) -> int:
         """Applied schema version."""

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from uptake.errors import AuthenticationError, InputError
 from uptake.workspace.access import ADMINISTER, ROLES, SCOPED, Actor, require
@@ -257,7 +256,7 @@ class Tokens:
         who: str | None = None,
         limit: int | None = 200,
         actor: Actor | None = None,
-    ) -> pd.DataFrame:
+    ) -> list[dict[str, Any]]:
         """The audit log of individual reads, newest first (admins only).
 
         Args:
@@ -267,7 +266,7 @@ class Tokens:
             actor: who asks (default: the local admin).
 
         Returns:
-            Frame (ts, actor, role, action, subject, detail).
+            One dict per entry: ts (ISO, UTC, seconds), actor, role, action, subject, detail.
         """
         require(actor or Actor.local(), ADMINISTER)
         if who is not None and not ACTOR_NAME.match(who):
@@ -286,4 +285,8 @@ class Tokens:
         sql += " ORDER BY ts DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return self.con.execute(sql, params).df()
+        names = ("ts", "actor", "role", "action", "subject", "detail")
+        return [
+            {**dict(zip(names, row, strict=True)), "ts": row[0].isoformat(timespec="seconds")}
+            for row in self.con.execute(sql, params).fetchall()
+        ]

@@ -1,0 +1,123 @@
+"""The REST API under `/v1`: intake of events, feedback and surveys; metrics; signals; audit."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Request
+
+from uptake.errors import InputError, PayloadTooLargeError
+from uptake.web.auth import actor_of, served_of
+from uptake.web.state import Served
+from uptake.workspace import Actor, Workspace
+
+router = APIRouter(prefix="/v1")
+# What the API accepts rows for: activity, and what people say.
+INTAKE = ("events", "feedback", "responses")
+MAX_ROWS = 50_000
+
+ActorDep = Annotated[Actor, Depends(actor_of)]
+ServedDep = Annotated[Served, Depends(served_of)]
+AsOf = Annotated[date | None, Query(description="Last day included (default: the as-of rule).")]
+
+
+@router.get("/metrics", summary="Every metric (the `uptake metrics --json` document)")
+def metrics(
+    actor: ActorDep,
+    served: ServedDep,
+    as_of: AsOf = None,
+    by: Annotated[str | None, Query(description="Segment dimension, e.g. team.")] = None,
+) -> dict[str, Any]:
+    """Every adoption metric as of a date, for the token's role (organisation aggregates)."""
+    return served.run(lambda ws: ws.metrics(as_of=as_of, by=by, actor=actor).to_dict())
+
+
+@router.get("/signals", summary="Every signal (the `uptake signals --json` document)")
+def signals(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str, Any]:
+    """Teams that need help first, friction, risk, typology, champions, managers (admins)."""
+    return served.run(lambda ws: ws.signals(as_of, actor=actor).to_dict())
+
+
+@router.get("/audit", summary="The audit log of individual reads (admins)")
+def audit(
+    actor: ActorDep,
+    served: ServedDep,
+    since: Annotated[date | None, Query(description="Entries on or after this day.")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
+) -> list[dict[str, Any]]:
+    """Who read individual data, what and when, newest first."""
+    return served.run(lambda ws: ws.audit(since=since, limit=limit, actor=actor))
+
+
+@router.post(
+    "/{table}",
+    summary="Ingest a batch of rows (events, feedback or survey responses)",
+    responses={413: {"description": "The body is over the size limit."}},
+)
+async def intake(table: str, request: Request, actor: ActorDep, served: ServedDep) -> Any:
+    """Ingest a JSON array of rows as one atomic batch; the reply comes after the commit.
+
+    Each row has the canonical input columns of the table (raw identifiers: they are
+    pseudonymised on the way in). Every row is accepted, a duplicate or quarantined; the
+    reply counts them and lists each quarantined row by its position (`row N`, from 1).
+    """
+    if table not in INTAKE:
+        raise InputError(f"/v1/{table}: rows are accepted for {', '.join(INTAKE)}")
+    body = await _body(request, served)
+    rows = _rows(body)
+    frame = pd.DataFrame(rows)
+    frame["__locator"] = [f"row {i}" for i in range(1, len(rows) + 1)]
+    source = f"api:{actor.name}"
+
+    def run(ws: Workspace) -> dict[str, Any]:
+        result = ws.ingest_frame(table, frame, source=source, actor=actor)
+        out = result.to_dict()
+        out["rows_quarantined"] = ws.rejected(result.batch, actor=actor)
+        return out
+
+    # The workspace call blocks: it runs in a worker thread, queued behind other writers.
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(served.run, run)
+
+
+async def _body(request: Request, served: Served) -> bytes:
+    """The request body, refused past the configured size without reading it all."""
+    limit = served.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"the body is over {limit / 1_000_000:g} MB: split the batch",
+        hint="[serve] max_body_mb sets the limit",
+    )
+
+
+def _rows(body: bytes) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"the body is not JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("rows"), list):
+        data = data["rows"]
+    if not isinstance(data, list) or not data:
+        raise InputError('expected a non-empty JSON array of rows (or {"rows": [...]})')
+    if len(data) > MAX_ROWS:
+        raise InputError(f"{len(data):,} rows: send at most {MAX_ROWS:,} per request")
+    bad = next((i for i, r in enumerate(data, start=1) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise InputError(f"row {bad}: each row must be a JSON object")
+    return data

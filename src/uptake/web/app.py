@@ -1,0 +1,113 @@
+"""The web application: the API, health checks, security headers and JSON errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from uptake import __version__
+from uptake.errors import UptakeError
+from uptake.web import api, docs
+from uptake.web.state import Served
+
+log = logging.getLogger("uptake.web")
+SECURITY_HEADERS = {
+    # Pages load nothing from elsewhere and run no inline script.
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; "
+    "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+
+
+def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> FastAPI:
+    """The uptake web application over one workspace.
+
+    Args:
+        workspace: the workspace folder (opened on the first request, closed at shutdown).
+        max_body_mb: request body limit (default: the workspace's `[serve] max_body_mb`).
+
+    Returns:
+        The FastAPI application (serve it with uvicorn; test it with TestClient).
+    """
+    served = Served(Path(workspace))
+    if max_body_mb is not None:
+        served.max_body_bytes = int(max_body_mb * 1_000_000)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        served.close()
+
+    app = FastAPI(
+        title="uptake",
+        version=__version__,
+        description="AI adoption intelligence: value, not logins. Every call but the health "
+        "checks needs `Authorization: Bearer <token>` (`uptake token create`).",
+        lifespan=lifespan,
+        # FastAPI's interactive pages load their scripts from a CDN: /docs is ours instead.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.served = served
+    app.include_router(api.router)
+
+    @app.get("/healthz", summary="The process is up", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="The workspace is open and its facts are current", tags=["health"])
+    def readyz() -> Response:
+        doc = served.run(lambda ws: ws.readiness())
+        return JSONResponse(doc, status_code=200 if doc["ready"] else 503)
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def reference() -> str:
+        return docs.render(app.openapi())
+
+    @app.middleware("http")
+    async def headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    @app.exception_handler(UptakeError)
+    async def uptake_error(_request: Request, exc: UptakeError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return JSONResponse({"error": "InputError", "message": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"error": "HTTPError", "message": str(exc.detail)}, status_code=exc.status_code
+        )
+
+    @app.exception_handler(Exception)
+    async def internal(_request: Request, exc: Exception) -> JSONResponse:
+        # The trace goes to the server log, never to the client.
+        log.exception("internal error", exc_info=exc)
+        return JSONResponse(
+            {"error": "InternalError", "message": "internal error: see the server log"},
+            status_code=500,
+        )
+
+    return app

@@ -1,0 +1,162 @@
+"""The API in process, every endpoint for every role: who may, who may not, what is audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from factories import rows
+from uptake.web import create_app
+from uptake.web.state import Served
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _served(client: TestClient) -> Served:
+    served: Served = client.app.state.served  # type: ignore[attr-defined]
+    return served
+
+
+ROLES = ("admin", "analyst", "manager", "coach", "person", "ingest")
+
+
+def _events(n: int, start: int) -> list[dict[str, object]]:
+    return rows("events", n, start=start)
+
+
+def test_health_needs_no_token(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    r = client.get("/readyz")
+    assert r.status_code == 200 and r.json()["ready"] is True
+
+
+@pytest.mark.parametrize("path", ["/v1/metrics", "/v1/signals", "/v1/audit"])
+def test_no_bad_or_revoked_token_gets_in(
+    client: TestClient, tokens: dict[str, str], path: str
+) -> None:
+    r = client.get(path)
+    assert r.status_code == 401 and r.json()["error"] == "AuthenticationError"
+    assert "Bearer" in r.json()["message"]
+    assert client.get(path, headers=auth("upt_00000000_" + "x" * 43)).status_code == 401
+    r = client.get(path, headers=auth(tokens["revoked"]))
+    assert r.status_code == 401 and "revoked" in r.json()["message"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_metrics_are_organisation_aggregates(
+    client: TestClient, tokens: dict[str, str], role: str
+) -> None:
+    r = client.get("/v1/metrics", params={"as_of": "2026-03-20"}, headers=auth(tokens[role]))
+    if role in ("admin", "analyst"):
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        # The same document `uptake metrics --json` prints for that date.
+        want = _served(client).run(lambda ws: ws.metrics(as_of=date(2026, 3, 20)).to_dict())
+        assert doc == json.loads(json.dumps(want, default=str))
+    else:
+        assert r.status_code == 403 and r.json()["error"] == "PermissionDeniedError"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_signals_are_individual_data(client: TestClient, tokens: dict[str, str], role: str) -> None:
+    r = client.get("/v1/signals", headers=auth(tokens[role]))
+    assert r.status_code == (200 if role == "admin" else 403), r.text
+    if role == "admin":
+        assert set(r.json()) >= {"as_of", "people", "teams", "champions", "managers"}
+
+
+def test_only_individual_reads_are_audited(client: TestClient, tokens: dict[str, str]) -> None:
+    before = client.get("/v1/audit", headers=auth(tokens["admin"])).json()
+    client.get("/v1/metrics", headers=auth(tokens["analyst"]))
+    client.get("/v1/signals", headers=auth(tokens["analyst"]))  # refused: nothing read
+    assert client.get("/v1/audit", headers=auth(tokens["admin"])).json() == before
+    client.get("/v1/signals", headers=auth(tokens["admin"]))
+    after = client.get("/v1/audit", headers=auth(tokens["admin"])).json()
+    new = after[: len(after) - len(before)]
+    assert [e["action"] for e in new] == ["read signals"]
+    assert new[0]["actor"].startswith("token:") and new[0]["role"] == "admin"
+    for role in ROLES[1:]:
+        assert client.get("/v1/audit", headers=auth(tokens[role])).status_code == 403
+
+
+def test_intake_commits_before_replying_and_says_what_happened_to_each_row(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    batch = [*_events(2, start=1000), dict(_events(1, start=1002)[0], ts="yesterday")]
+    r = client.post("/v1/events", json=batch, headers=auth(tokens["ingest"]))
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["rows"], got["accepted"], got["quarantined"]) == (3, 2, 1)
+    assert got["rows_quarantined"][0]["locator"] == "row 3"
+    assert got["rows_quarantined"][0]["field"] == "ts"
+    assert "record" not in got["rows_quarantined"][0]
+    # Acknowledged means stored: the rows are there for the next reader.
+    sql = "SELECT event_id FROM events WHERE event_id IN ('ev1000', 'ev1001')"
+    assert len(_served(client).run(lambda ws: ws.con.execute(sql).fetchall())) == 2
+    # The same batch again: duplicates, not new rows.
+    again = client.post("/v1/events", json={"rows": batch[:2]}, headers=auth(tokens["admin"]))
+    assert again.json()["duplicates"] == 2
+
+
+@pytest.mark.parametrize("role", ["analyst", "manager", "coach", "person"])
+def test_only_admin_and_ingest_tokens_write(
+    client: TestClient, tokens: dict[str, str], role: str
+) -> None:
+    r = client.post("/v1/events", json=_events(1, 2000), headers=auth(tokens[role]))
+    assert r.status_code == 403 and "may not write" in r.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "words"),
+    [
+        ("/v1/events", b"not json", 400, "not JSON"),
+        ("/v1/events", b"[]", 400, "non-empty JSON array"),
+        ("/v1/events", b'{"a": 1}', 400, "non-empty JSON array"),
+        ("/v1/events", b"[1, 2]", 400, "row 1: each row must be a JSON object"),
+        ("/v1/people", b"[{}]", 400, "rows are accepted for events, feedback, responses"),
+    ],
+)
+def test_bad_batches_get_one_clear_json_error(
+    client: TestClient, tokens: dict[str, str], path: str, body: bytes, status: int, words: str
+) -> None:
+    r = client.post(path, content=body, headers=auth(tokens["ingest"]))
+    assert r.status_code == status and words in r.json()["message"], r.text
+    assert r.json()["error"] == "InputError"
+
+
+def test_bodies_over_the_limit_are_refused_unread(
+    served: tuple[Path, dict[str, str]], tokens: dict[str, str]
+) -> None:
+    with TestClient(create_app(served[0], max_body_mb=0.001)) as c:
+        r = c.post("/v1/events", json=_events(50, 3000), headers=auth(tokens["ingest"]))
+        assert r.status_code == 413 and r.json()["error"] == "PayloadTooLargeError"
+        small = c.post("/v1/events", json=_events(1, 3000), headers=auth(tokens["ingest"]))
+        assert small.status_code == 200
+
+
+def test_bad_query_values_are_json_errors(client: TestClient, tokens: dict[str, str]) -> None:
+    r = client.get("/v1/metrics", params={"as_of": "2026-13-01"}, headers=auth(tokens["admin"]))
+    assert r.status_code == 422 and r.json()["error"] == "InputError" and "as_of" in r.text
+    r = client.get("/v1/metrics", params={"by": "shoe_size"}, headers=auth(tokens["admin"]))
+    assert r.status_code == 400 and "shoe_size" in r.json()["message"]
+    assert client.get("/v1/nothing-here").json()["error"] == "HTTPError"
+
+
+def test_security_headers_and_the_openapi_schema(client: TestClient) -> None:
+    r = client.get("/healthz")
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/metrics", "/v1/signals", "/v1/audit", "/v1/{table}", "/healthz"} <= set(paths)
+    page = client.get("/docs")
+    assert page.status_code == 200 and "GET /v1/metrics" in page.text
+    # Nothing is fetched from elsewhere: no script, no external link.
+    assert "<script" not in page.text and "http" not in page.text.replace("/openapi.json", "")
+    assert "default-src 'self'" in page.headers["content-security-policy"]

@@ -1,0 +1,59 @@
+"""`uptake serve` as a real server on loopback, driven by a real HTTP client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from factories import rows
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_ingests_and_answers_over_http(served: tuple[Path, dict[str, str]]) -> None:
+    folder, tokens = served
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("UPTAKE_WORKSPACE", "UPTAKE_SECRET")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uptake", "serve", "-w", str(folder), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=60) as c:
+            ingest = {"Authorization": f"Bearer {tokens['ingest']}"}
+            r = c.post("/v1/events", json=rows("events", 5, start=5000), headers=ingest)
+            assert r.status_code == 200 and r.json()["accepted"] == 5, r.text
+            analyst = {"Authorization": f"Bearer {tokens['analyst']}"}
+            r = c.get("/v1/metrics", headers=analyst)
+            assert r.status_code == 200 and "metrics" in r.json()
+            assert c.get("/v1/metrics", headers=ingest).status_code == 403
+            assert c.get("/docs").status_code == 200
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err, err
+    assert f"http://127.0.0.1:{port}" in out
