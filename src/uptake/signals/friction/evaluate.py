@@ -11,11 +11,48 @@ from uptake.metrics.context import MetricContext
 from uptake.signals.friction.detect import detect
 from uptake.signals.friction.rules import FrictionRules
 
-# A flag matches an episode when its `since` lies in [start_on − 2, end_on + 2]: the rules
-# count whole UTC days where the simulator's bounce rule measures 7 × 24 h from a session,
-# so the two can disagree by a day at either edge.
+# A flag matches an episode when its `since` lies in [start_on − before, end_on + after].
+# The base slack is 2 days at either edge: the rules count whole UTC days where the
+# simulator measures some windows in 24-hour steps from an event (bounce loops) or plants on
+# a person's local working day, so the two can disagree by a day at either edge.
 TOLERANCE_DAYS = 2
-EPISODE_KINDS = ("bounce_loop", "week3_4_drop")
+EPISODE_KINDS = (
+    "bounce_loop",
+    "no_meaningful_use_14d",
+    "week3_4_drop",
+    "surface_use",
+    "rejection_streak",
+    "override_spike",
+    "distress_language",
+)
+
+
+def tolerance(kind: str, rules: FrictionRules, days: int = TOLERANCE_DAYS) -> tuple[int, int]:
+    """Days a flag's `since` may fall before an episode's start and after its end.
+
+    Most rules flag on a day inside the episode (its first day, or the day it falls due), so
+    the base slack suffices. Two are wider, for reasons of the rule, not of the data:
+
+    - rejection_streak: a planted streak of rejects joins the person's own rejects just
+      before it (no accept between), so the rule can reach its count up to `streak_days`
+      before the first planted reject;
+    - override_spike: the rule looks at the `spike_recent_days` ending each decision day, so
+      a person who decides rarely first shows the spike up to that many days after the
+      planted stretch ended (while the window still holds its overrides).
+
+    Args:
+        kind: an episode kind from `EPISODE_KINDS`.
+        rules: the thresholds.
+        days: the base slack.
+
+    Returns:
+        (before, after) in days.
+    """
+    if kind == "rejection_streak":
+        return max(days, rules.streak_days), days
+    if kind == "override_spike":
+        return days, max(days, rules.spike_recent_days)
+    return days, days
 
 
 def _rate(num: int, den: int) -> float | None:
@@ -30,9 +67,11 @@ def evaluate_friction(
     *,
     tolerance_days: int = TOLERANCE_DAYS,
 ) -> dict[str, Any]:
-    """Precision and recall of bounce_loop and week3_4_drop against simulated episodes.
+    """Precision and recall of every friction rule against simulated episodes.
 
     Only episodes that ended by `ctx.as_of` are scored (a drop is decided on its last day).
+    A rule the view cannot run (no sessions, decisions, feedback or voice classifier) is
+    `not_available` with what it needs.
     *Planted*: recall over planted episodes, precision = flags matching a planted episode.
     *Rule*: the same against every episode on which the simulator's literal rule holds
     (`rule_hit`, planted or incidental).
@@ -43,12 +82,14 @@ def evaluate_friction(
             planted, rule_hit).
         email_to_key: e-mail → person key (a mapping or `Workspace.pseudonymise`).
         rules: the thresholds (default `FrictionRules()`).
-        tolerance_days: days a flag's `since` may fall outside an episode and still match.
+        tolerance_days: base days a flag's `since` may fall outside an episode and still
+            match (see `tolerance` for the kinds allowed more).
 
     Returns:
-        {kind: {"status", "flags", "planted": {...}, "rule": {...}}} with n, matched,
-        precision and recall in each of planted and rule.
+        {kind: {"status", "flags", "tolerance_days": [before, after], "planted": {...},
+        "rule": {...}}} with n, matched, precision and recall in each of planted and rule.
     """
+    rules = rules or FrictionRules()
     report = detect(ctx, rules, signals=EPISODE_KINDS)
     key = email_to_key if callable(email_to_key) else email_to_key.get
     ep = episodes.copy()
@@ -62,12 +103,14 @@ def evaluate_friction(
         columns=["person_key", "kind", "since"],
     )
     flags["flag_id"] = range(len(flags))
-    tol = pd.Timedelta(days=tolerance_days)
+    tol = {k: tolerance(k, rules, tolerance_days) for k in EPISODE_KINDS}
     m = flags.merge(ep, on=["person_key", "kind"])
     since = pd.to_datetime(m["since"])
+    before = pd.to_timedelta(m["kind"].map(lambda k: tol[k][0]), unit="D")
+    after = pd.to_timedelta(m["kind"].map(lambda k: tol[k][1]), unit="D")
     m = m[
-        (since >= pd.to_datetime(m["start_on"]) - tol)
-        & (since <= pd.to_datetime(m["end_on"]) + tol)
+        (since >= pd.to_datetime(m["start_on"]) - before)
+        & (since <= pd.to_datetime(m["end_on"]) + after)
     ]
     out: dict[str, Any] = {"as_of": ctx.as_of.isoformat(), "tolerance_days": tolerance_days}
     for kind in EPISODE_KINDS:
@@ -80,6 +123,7 @@ def evaluate_friction(
         fk = flags[flags["kind"] == kind]
         mk = m[m["kind"] == kind]
         row["flags"] = len(fk)
+        row["tolerance_days"] = list(tol[kind])
         for name, sel in (("planted", "planted"), ("rule", "rule_hit")):
             eps = ep[(ep["kind"] == kind) & ep[sel].astype(bool)]
             hit = mk[mk[sel].astype(bool)]
