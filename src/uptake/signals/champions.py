@@ -34,7 +34,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import ibis
-import networkx as nx
 import pandas as pd
 
 from uptake.errors import NotAvailableError
@@ -45,6 +44,7 @@ from uptake.metrics.families.ladder_history import history
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.privacy import SUPPRESSED, jsonable, suppress
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT
+from uptake.signals.betweenness import betweenness
 
 DEPTH_WEIGHT = 0.5
 CONVERSION_WEIGHT = 0.5
@@ -171,19 +171,21 @@ def rank(
     edges = _edges(ctx, datetime.combine(lo, time()), ctx.end_ts)
     dim = ctx.engine.execute(ctx.engine.table(DIM_PERSON).select("person_key", "team", "role"))
     team = dict(zip(dim["person_key"], dim["team"], strict=True))
-    graph = nx.DiGraph()
-    graph.add_edges_from(zip(edges["asker_key"], edges["helper_key"], strict=True))
+    pairs = list(zip(edges["asker_key"], edges["helper_key"], strict=True))
+    # Nodes in order of first appearance, as a graph built from the edges holds them (the
+    # sampled sources are drawn from this order).
+    nodes = list(dict.fromkeys(p for pair in pairs for p in pair))
     # Betweenness on the undirected graph: who sits on the paths between groups of askers.
-    # Exact betweenness is O(people × edges) (53 s for 10,000 people); above SAMPLE nodes it
-    # is estimated from SAMPLE sources with a fixed seed, which keeps the ranking's order.
-    undirected = graph.to_undirected()
-    sample = (
-        min(len(undirected), BETWEENNESS_SAMPLE) if len(undirected) > BETWEENNESS_SAMPLE else None
-    )
-    between = nx.betweenness_centrality(undirected, k=sample, seed=0) if len(graph) else {}
+    # Exact betweenness is O(people × edges); above BETWEENNESS_SAMPLE nodes it is estimated
+    # from that many sources with a fixed seed (reported, not ranked on).
+    sample = BETWEENNESS_SAMPLE if len(nodes) > BETWEENNESS_SAMPLE else None
+    between = betweenness(nodes, pairs, k=sample, seed=0)
+    askers_of: dict[str, set[str]] = {}
+    for asker, helper in pairs:
+        askers_of.setdefault(helper, set()).add(asker)
     rows = []
-    for helper in sorted({h for _, h in graph.in_edges()}):
-        askers = set(graph.predecessors(helper))
+    for helper in sorted(askers_of):
+        askers = askers_of[helper]
         own = team.get(helper, NO_SEGMENT)
         bridges = {team.get(a, NO_SEGMENT) for a in askers} - {own, NO_SEGMENT}
         rows.append((helper, len(askers), len(bridges), between.get(helper, 0.0)))
@@ -214,7 +216,10 @@ def _edges(ctx: MetricContext, lo: datetime, hi: datetime) -> pd.DataFrame:
     h = ctx.engine.table("help_edges")
     lo_ts, hi_ts = ibis.literal(lo), ibis.literal(hi)
     h = h.filter((h.ts >= lo_ts) & (h.ts < hi_ts) & (h.asker_key != h.helper_key))
-    return ctx.engine.execute(h.select("asker_key", "helper_key").distinct())
+    # Sorted: the graph's node order (and so the sampled betweenness sources) is then the
+    # same on every run, whatever order the engine's distinct returns.
+    pairs = h.select("asker_key", "helper_key").distinct()
+    return ctx.engine.execute(pairs.order_by("asker_key", "helper_key"))
 
 
 def _early(ctx: MetricContext, early_days: int) -> pd.DataFrame:
@@ -285,7 +290,8 @@ def select(ctx: MetricContext, ranking: Ranking, *, max_champions: int | None = 
         chosen.append(best)
         gains.append(gain)
         covered |= covers[best]
-        remaining.discard(best)
+        # Gains only shrink: a candidate adding nothing now never will (fewer to scan).
+        remaining = {p for p in remaining if p != best and covers[p] - covered}
     people = _people(ctx)
     champ_teams = set(cands.set_index("person_key").loc[chosen, "team"]) - {NO_SEGMENT}
     teams = set(people["team"]) - {NO_SEGMENT}
