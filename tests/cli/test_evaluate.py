@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from uptake.cli import app
 from uptake.cli import evaluate as command
+from uptake.signals.friction.evaluate import EPISODE_KINDS
 
 # One real run shared by the module: keep its tests on one xdist worker.
 pytestmark = pytest.mark.xdist_group("evaluate-cli")
@@ -59,6 +60,13 @@ def test_human_output_fits_80_columns(doc: dict[str, Any]) -> None:
         assert words in text, words
     canon = doc["segments"]["comparisons"][0]
     assert f"{canon['accuracy']:.1%}" in text
+    # Every friction rule has its rows, n/a where the vendor view cannot run it.
+    assert command.FRICTION_KINDS == EPISODE_KINDS
+    for kind in command.FRICTION_KINDS:
+        [line] = [x for x in text.splitlines() if x.strip().startswith(kind)]
+        assert "precision" in line, kind
+    [streak] = [x for x in text.splitlines() if x.strip().startswith("rejection_streak")]
+    assert streak.split()[-1] == "n/a"
 
 
 def test_command_prints_the_table(doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from uptake.cli.evaluate import FRICTION_KINDS
 from uptake.evaluate import evaluate
 from uptake.evaluate.truth import LADDER_CLASSES, SEGMENTS
 from uptake.workspace import Workspace
@@ -94,6 +95,15 @@ def test_detectors_are_scored_on_both_views(small: dict[str, Any]) -> None:
     # Sessions exist only in the canonical view: the vendor view says so, never a zero.
     assert det["canonical"]["friction"]["bounce_loop"]["planted"]["recall"] is not None
     assert det["vendor"]["friction"]["bounce_loop"]["status"] == "not_available"
+    # Every friction rule is scored; the vendor view has no sessions, decisions or feedback.
+    kinds = {k for k, v in det["canonical"]["friction"].items() if isinstance(v, dict)}
+    assert kinds == set(FRICTION_KINDS)
+    for kind in ("rejection_streak", "override_spike", "distress_language", "surface_use"):
+        assert det["vendor"]["friction"][kind]["status"] == "not_available", kind
+        assert det["vendor"]["friction"][kind]["needs"], kind
+    streak = det["canonical"]["friction"]["rejection_streak"]
+    assert streak["planted"]["episodes"] > 0 and streak["planted"]["recall"] >= 0.5
+    assert det["canonical"]["friction"]["no_meaningful_use_14d"]["status"] != "not_available"
     # Four weeks of data leave nothing to train an early warning on before its cutoff.
     assert det["canonical"]["early_warning"]["status"] == "not_available"
     assert det["vendor"]["champions"]["status"] == "not_available"  # no help edges

@@ -17,6 +17,16 @@ from uptake.simulate.run import MIN_PEOPLE
 
 VIEW = {"truth": "truth", "canonical": "canonical", "vendor": "vendor"}
 SHORT = {"office_copilot": "M365 Copilot", "code_assistant": "GitHub Copilot"}
+# Every friction rule scored against the planted episodes, in the spec's order.
+FRICTION_KINDS = (
+    "bounce_loop",
+    "no_meaningful_use_14d",
+    "week3_4_drop",
+    "surface_use",
+    "rejection_streak",
+    "override_spike",
+    "distress_language",
+)
 
 
 def _pct(part: int, whole: int) -> str:
@@ -126,7 +136,7 @@ def detectors_table(doc: dict[str, Any]) -> Table | None:
     t.add_column("score")
     for v in views:
         t.add_column(VIEW.get(v, v), justify="right")
-    for kind in ("bounce_loop", "week3_4_drop"):
+    for kind in FRICTION_KINDS:
         for measure in ("precision", "recall"):
             cells = []
             for v in views:
@@ -188,9 +198,11 @@ def notes(doc: dict[str, Any]) -> list[str]:
     )
     if doc.get("detectors"):
         out.append(
-            "Detectors: friction against planted episodes (±2 days); early warning trained on "
-            "each view's weeks before a cutoff and scored on the weeks after; typology "
-            "macro-F1 over people with one; champions: selected who are true champions. "
+            "Detectors: friction against planted episodes (±2 days; a rejection streak may "
+            "begin up to a week early, an override spike show up to 14 days late); early "
+            "warning trained on each view's weeks before a cutoff and scored on the weeks "
+            "after; typology macro-F1 over people with one; champions: selected who are true "
+            "champions. "
             "n/a: the view lacks the input (sessions, help edges, …)."
         )
     return out
