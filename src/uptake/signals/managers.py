@@ -57,20 +57,23 @@ class ManagerReport:
         }
 
 
-def _counts(levels: pd.Series) -> dict[str, int]:
-    return {name: int((levels == i).sum()) for i, name in enumerate(LEVELS, start=1)}
-
-
 def _distribution(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     """People per level, n and L3+ share per value of `key` (frame: key, level)."""
-    rows = []
-    for value, part in frame.groupby(key, sort=True):
-        c = _counts(part["level"])
-        n = len(part)
-        share = (c["L3"] + c["L4"] + c["L5"]) / n if n else None
-        rows.append({key: value, "n": n, **c, "l3_plus_share": share})
     cols = [key, "n", *LEVELS, "l3_plus_share"]
-    return pd.DataFrame(rows, columns=cols)
+    frame = frame.dropna(subset=[key])
+    if frame.empty:
+        return pd.DataFrame([], columns=cols)
+    # One counting group-by for every group (a Python pass per group took seconds at 10,000
+    # people); groups come out sorted by key, as a sorted group-by gives them.
+    level = frame["level"].astype(int).rename("level")
+    counts = frame.groupby([frame[key], level], sort=True).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=range(1, len(LEVELS) + 1), fill_value=0).astype("int64")
+    counts.columns = list(LEVELS)
+    out = counts.rename_axis(key).reset_index()
+    out.columns.name = None
+    out.insert(1, "n", counts.sum(axis=1).to_numpy(dtype="int64"))
+    out["l3_plus_share"] = (out["L3"] + out["L4"] + out["L5"]) / out["n"]
+    return out[cols]
 
 
 def managers(ctx: MetricContext, *, trend_weeks: int = TREND_WEEKS) -> ManagerReport:
