@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from uptake.signals.typology import (
@@ -72,6 +73,62 @@ def test_overriding_recommendations_is_a_trust_cue(wh: Any) -> None:
     assert ty.evidence("p0")["behaviour.trust_deficit"] == 0.9
 
 
+def _runs(wh: Any, person: str, workflow: str, n: int, ai: int, minutes: float = 10.0) -> None:
+    for d in range(n):
+        at = f"2024-03-{d + 1:02d}T10:00"
+        wh.task(person, workflow, at, ai_assisted=d < ai, minutes=minutes if d < ai else 10.0)
+
+
+def test_keeping_ai_off_high_stakes_work_is_a_job_security_cue(wh: Any) -> None:
+    wh.workflow("core", stakes="high")
+    wh.workflow("admin", stakes="low")
+    for i in range(6):
+        p = f"p{i}"
+        wh.person(p)
+        # p0 uses AI on 8 of 10 low-stakes runs and on none of its high-stakes ones; the
+        # others use it about as much on both.
+        _runs(wh, p, "admin", 10, 8)
+        _runs(wh, p, "core", 10, 0 if i == 0 else 7 + i % 2)
+    ty = typologies(wh.ctx(AS_OF))
+    got = ty.people.set_index("person_key")["typology"]
+    assert got["p0"] == "job_security_anxiety"
+    assert (got.drop("p0") == NONE).all()
+    assert ty.evidence("p0")["behaviour.job_security_anxiety"] == 0.8
+
+
+def test_ai_runs_slower_than_ones_own_are_a_workflow_cue(wh: Any) -> None:
+    wh.workflow("report", stakes="low")
+    for i in range(6):
+        p = f"p{i}"
+        wh.person(p)
+        # Half the runs with AI: p0 takes twice as long with it, the others a little less.
+        _runs(wh, p, "report", 10, 5, minutes=20.0 if i == 0 else 8.0 + i * 0.2)
+    ty = typologies(wh.ctx(AS_OF))
+    got = ty.people.set_index("person_key")["typology"]
+    assert got["p0"] == "workflow_disruption"
+    assert (got.drop("p0") == NONE).all()
+    assert ty.evidence("p0")["behaviour.workflow_disruption.2"] == round(float(np.log(2)), 3)
+
+
+def test_asking_for_help_and_low_confidence_are_competence_cues(wh: Any) -> None:
+    wh.workflow("report", stakes="low")
+    for i in range(6):
+        p = f"p{i}"
+        wh.person(p)
+        _runs(wh, p, "report", 6, 3)
+        wh.response("2024-03-10T10:00", person=p, item="confidence", score=2 if i == 0 else 8)
+    for k in range(6):
+        wh.help(f"2024-03-{k + 11}T10:00", "p0", "p1")
+    ty = typologies(wh.ctx(AS_OF))
+    got = ty.people.set_index("person_key")["typology"]
+    assert got["p0"] == "competence_anxiety"
+    assert (got.drop("p0") == NONE).all()
+    assert ty.evidence("p0")["survey.competence_anxiety.2"] == 8.0
+    assert ty.evidence("p0")["behaviour.competence_anxiety.3"] == round(float(np.log1p(6)), 3)
+    # Not asking is observed for people whose runs are seen: 0, not unknown.
+    assert ty.evidence("p3")["behaviour.competence_anxiety.3"] == 0.0
+
+
 def test_every_typology_implies_an_intervention() -> None:
     assert set(INTERVENTIONS) == {*TYPOLOGIES, NONE}
     assert all(len(text) > 20 for text in INTERVENTIONS.values())
@@ -80,14 +137,15 @@ def test_every_typology_implies_an_intervention() -> None:
 def test_dominant_typology_per_segment_respects_k(wh: Any) -> None:
     for i in range(4):
         _answers(wh, f"a{i}", job_security=5)
-    for i in range(4):
+    # Scores are relative to the population: a minority stands out against a calm majority.
+    for i in range(12):
         _answers(wh, f"calm{i}")
     _answers(wh, "b0", trust=1)
     ty = typologies(wh.ctx(AS_OF))
     members = pd.DataFrame(
         {
-            "person_key": [*(f"a{i}" for i in range(4)), *(f"calm{i}" for i in range(4)), "b0"],
-            "segment": ["sales"] * 4 + ["ops"] * 4 + ["legal"],
+            "person_key": [*(f"a{i}" for i in range(4)), *(f"calm{i}" for i in range(12)), "b0"],
+            "segment": ["sales"] * 4 + ["ops"] * 12 + ["legal"],
         }
     )
     rows = {r["segment"]: r for r in dominant_by_segment(ty, members, 3)}

@@ -6,23 +6,30 @@ misalignment — or none. Evidence comes from three places, each oriented so tha
 number means more of that resistance:
 
 - survey items of the pulse (1–5 Likert: `job_security`, `competence`, `values` agree =
-  resistance; `trust`, `workflow_fit` agree = no resistance, so they are reversed);
-- behaviour: overriding AI recommendations and rejecting its suggestions (trust deficit),
-  abandoning AI-assisted runs (workflow disruption), bouncing out of sessions — shorter than
-  a minute with nothing accepted or completed (competence anxiety);
+  resistance; `trust`, `workflow_fit` agree = no resistance, so they are reversed), and low
+  `confidence` (0–10) as a second competence cue;
+- behaviour: overriding AI recommendations and rejecting its suggestions (trust deficit);
+  abandoning AI-assisted runs and AI runs slower than the person's own runs of the same
+  workflow without it (workflow disruption); using AI on low-stakes runs but keeping it off
+  high-stakes ones (job-security anxiety: surface use, core work kept away from it);
+  bouncing out of sessions — shorter than a minute with nothing accepted or completed — and
+  asking colleagues for help with AI (competence anxiety);
 - language: feedback that is uncertain (competence anxiety) or frustrated (workflow
   disruption), when a voice classifier is given.
 
-Each cue is standardised over the people who have it (a z-score) and a person's score for a
-typology is the weighted sum of their cues for it. The person takes the typology whose score
-is highest when that score reaches `TypologyRules.min_score`, and — when they answered the
-survey — their answer on that item stands `min_spread` above their other answers; a flat
-profile — mild resistance to everything, as many non-users answer — is "none". People with
-no survey answer and no behaviour cue get no typology (unknown), never "none".
+Each cue is standardised over the people who have it (a z-score; a cue everyone shares is
+left out) and a person's score for a typology is the weighted sum, per source, of the mean of
+their cues for it. The person takes the typology whose score is highest when that score
+reaches `TypologyRules.min_score`, and — when they answered the survey — their answer on that
+item stands `min_spread` above their other answers; a flat profile — mild resistance to
+everything, as many non-users answer — is "none". People with no survey answer and no
+behaviour cue get no typology (unknown), never "none". Value misalignment has no behaviour
+cue: it rests on the survey alone.
 
-Measured (600 simulated people, canonical view): macro-F1 0.61 on the seed the thresholds
-were chosen on, 0.57 on another seed — short of 0.7: job-security anxiety has no behaviour
-cue and most people answer one pulse, so one noisy answer decides.
+Measured (600 simulated people, canonical view, weights chosen on these two seeds): macro-F1
+0.69 on seed 7 and 0.65 on seed 13 (0.61 and 0.58 with the survey, overrides, rejections,
+abandoned runs and bounces only). Most people answer one or two pulses, and a persona's
+answers scatter around its mean, so one noisy answer still decides many people.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ TYPOLOGIES = (
     "value_misalignment",
 )
 NONE = "none"
+CONFIDENCE = "confidence"
 # Survey item → (typology, reversed): `trust` and `workflow_fit` are phrased positively.
 ITEMS: dict[str, tuple[str, bool]] = {
     "job_security": ("job_security_anxiety", False),
@@ -84,11 +92,11 @@ INTERVENTIONS: dict[str, str] = {
 class TypologyRules:
     """Thresholds and cue weights (calibrated on the simulated organisation; see docs)."""
 
-    min_score: float = 1.0
+    min_score: float = 1.5
     min_margin: float = 0.0
-    min_spread: float = 0.5
+    min_spread: float = 0.25
     survey_weight: float = 1.0
-    behaviour_weight: float = 0.75
+    behaviour_weight: float = 1.5
     language_weight: float = 0.5
     min_decisions: int = 5
     min_runs: int = 5
@@ -122,7 +130,7 @@ def _survey(ctx: MetricContext, lo: datetime, end: datetime) -> pd.DataFrame:
     r = r.filter(
         r.person_key.notnull()
         & r.score.notnull()
-        & r.item.isin(list(ITEMS))
+        & r.item.isin([*ITEMS, CONFIDENCE])
         & (r.ts >= ibis.literal(lo))
         & (r.ts < ibis.literal(end))
     )
@@ -134,6 +142,10 @@ def _survey(ctx: MetricContext, lo: datetime, end: datetime) -> pd.DataFrame:
     for item, (typ, rev) in ITEMS.items():
         col = wide[item] if item in wide else pd.Series(np.nan, index=wide.index)
         out[f"survey.{typ}"] = 6 - col if rev else col
+    if CONFIDENCE in wide:
+        # Low confidence with AI (0–10) is a second competence cue; it stays out of the
+        # flat-profile test, which compares the five typology items only.
+        out["survey.competence_anxiety.2"] = 10 - wide[CONFIDENCE]
     return out.reset_index()
 
 
@@ -167,12 +179,75 @@ def _behaviour(ctx: MetricContext, lo: datetime, end: datetime, s: TypologyRules
                 }
             )
         )
+        frames += _run_cues(ctx, lo_l, end_l, s)
+    if ctx.has("help_edges"):
+        frames.append(_help_asked(ctx, lo_l, end_l))
     if ctx.has("events"):
         frames += _event_cues(ctx, lo_l, end_l, s)
     out = pd.DataFrame(columns=["person_key"])
     for f in frames:
         out = out.merge(f, on="person_key", how="outer")
     return out
+
+
+def _run_cues(
+    ctx: MetricContext, lo: ibis.Value, end: ibis.Value, s: TypologyRules
+) -> list[pd.DataFrame]:
+    """Keeping AI off high-stakes work (job security) and AI runs slower than one's own."""
+    t = ctx.engine.table("tasks")
+    t = t.filter((t.started_at >= lo) & (t.started_at < end))
+    out: list[pd.DataFrame] = []
+    if ctx.has("workflows"):
+        w = ctx.engine.table("workflows").select("workflow", "stakes")
+        j = t.join(w, "workflow")
+        hi, ai = j.stakes == "high", j.ai_assisted.ifelse(1, 0)
+        g = j.group_by("person_key").aggregate(
+            n_hi=hi.ifelse(1, 0).sum(),
+            n_lo=(~hi).ifelse(1, 0).sum(),
+            ai_hi=hi.ifelse(ai, 0).sum(),
+            ai_lo=(~hi).ifelse(ai, 0).sum(),
+        )
+        df = ctx.engine.execute(g)
+        # Only people who use AI at all and run both kinds of work: the gap between the AI
+        # share of their low-stakes and of their high-stakes runs is surface use.
+        df = df[(df.n_hi >= s.min_runs) & (df.n_lo >= s.min_runs) & (df.ai_hi + df.ai_lo > 0)]
+        gap = df.ai_lo / df.n_lo - df.ai_hi / df.n_hi
+        out.append(
+            pd.DataFrame({"person_key": df.person_key, "behaviour.job_security_anxiety": gap})
+        )
+    done = t.filter((t.status == "completed") & t.minutes.notnull() & (t.minutes > 0))
+    g = done.group_by("person_key", "workflow", "ai_assisted").aggregate(
+        n=done.count(), minutes=done.minutes.mean()
+    )
+    df = ctx.engine.execute(g)
+    if len(df):
+        wide = df.pivot_table(
+            index=["person_key", "workflow"], columns="ai_assisted", values="minutes"
+        )
+        if True in wide and False in wide:
+            # The same person on the same workflow, with and without AI: > 0 means AI is
+            # slower for them, which is what a workflow that does not fit looks like.
+            ratio = pd.Series(np.log(wide[True] / wide[False]), index=wide.index).dropna()
+            slower = ratio.groupby(level="person_key").mean()
+            out.append(
+                pd.DataFrame(
+                    {
+                        "person_key": slower.index,
+                        "behaviour.workflow_disruption.2": slower.to_numpy(),
+                    }
+                )
+            )
+    return out
+
+
+def _help_asked(ctx: MetricContext, lo: ibis.Value, end: ibis.Value) -> pd.DataFrame:
+    """How often a person asked colleagues for help with AI (competence anxiety)."""
+    h = ctx.engine.table("help_edges")
+    h = h.filter((h.ts >= lo) & (h.ts < end) & (h.asker_key != h.helper_key))
+    df = ctx.engine.execute(h.group_by("asker_key").aggregate(n=h.count()))
+    return pd.DataFrame(
+        {"person_key": df["asker_key"], "behaviour.competence_anxiety.3": np.log1p(df["n"])}
+    )
 
 
 def _event_cues(
@@ -241,7 +316,8 @@ def _language(
 def _z(col: pd.Series) -> pd.Series:
     sd = col.std()
     if not np.isfinite(sd) or sd == 0:
-        return col * 0.0
+        # A cue everyone shares tells nothing: left out, it does not dilute the others.
+        return col * np.nan
     return (col - col.mean()) / sd
 
 
@@ -269,6 +345,11 @@ def typologies(
     people = pd.DataFrame(columns=["person_key"])
     for p in parts:
         people = people.merge(p, on="person_key", how="outer")
+    asked = "behaviour.competence_anxiety.3"
+    if asked in people:
+        # Not asking for help is observed for everyone whose use the workspace sees.
+        seen = people.filter(like="behaviour.").drop(columns=asked).notna().any(axis=1)
+        people.loc[seen & people[asked].isna(), asked] = 0.0
     weights = {"survey": s.survey_weight, "behaviour": s.behaviour_weight}
     weights["language"] = s.language_weight
     scores = pd.DataFrame(index=people.index)
