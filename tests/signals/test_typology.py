@@ -84,7 +84,7 @@ def test_keeping_ai_off_high_stakes_work_is_a_job_security_cue(wh: Any) -> None:
     wh.workflow("admin", stakes="low")
     for i in range(6):
         p = f"p{i}"
-        wh.person(p)
+        _answers(wh, p)  # a flat survey profile: the behaviour alone carries p0's typology
         # p0 uses AI on 8 of 10 low-stakes runs and on none of its high-stakes ones; the
         # others use it about as much on both.
         _runs(wh, p, "admin", 10, 8)

@@ -21,13 +21,14 @@ Each cue is standardised over the people who have it (a z-score; a cue everyone 
 left out) and a person's score for a typology is the weighted sum, per source, of the mean of
 their cues for it. The person takes the typology whose score is highest when that score
 reaches `TypologyRules.min_score`, and — when they answered the survey — their answer on that
-item stands `min_spread` above their other answers; a flat profile — mild resistance to
-everything, as many non-users answer — is "none". People with no survey answer and no
+item stands `min_spread` above their other answers, unless their behaviour and language
+alone reach `min_score` for it; a flat profile — mild resistance to everything, as many
+non-users answer — is "none". People with no survey answer and no
 behaviour cue get no typology (unknown), never "none". Value misalignment has no behaviour
 cue: it rests on the survey alone.
 
 Measured (600 simulated people, canonical view, weights chosen on these two seeds): macro-F1
-0.69 on seed 7 and 0.65 on seed 13 (0.61 and 0.58 with the survey, overrides, rejections,
+0.70 on seed 7 and 0.67 on seed 13 (0.61 and 0.58 with the survey, overrides, rejections,
 abandoned runs and bounces only). Most people answer one or two pulses, and a persona's
 answers scatter around its mean, so one noisy answer still decides many people.
 """
@@ -94,7 +95,7 @@ class TypologyRules:
 
     min_score: float = 1.5
     min_margin: float = 0.0
-    min_spread: float = 0.25
+    min_spread: float = 0.5
     survey_weight: float = 1.0
     behaviour_weight: float = 1.5
     language_weight: float = 0.5
@@ -353,14 +354,18 @@ def typologies(
     weights = {"survey": s.survey_weight, "behaviour": s.behaviour_weight}
     weights["language"] = s.language_weight
     scores = pd.DataFrame(index=people.index)
-    for typ in TYPOLOGIES:
+    unsaid = np.zeros((len(people), len(TYPOLOGIES)))
+    for i, typ in enumerate(TYPOLOGIES):
         total = pd.Series(0.0, index=people.index)
         for source, w in weights.items():
             cols = [c for c in people.columns if c.split(".")[:2] == [source, typ]]
             if cols:
                 # Several cues of one source for one typology count as one, averaged.
                 z = pd.concat([_z(people[c].astype(float)) for c in cols], axis=1)
-                total = total + w * z.mean(axis=1).fillna(0.0)
+                part = w * z.mean(axis=1).fillna(0.0)
+                total = total + part
+                if source != "survey":
+                    unsaid[:, i] += part.to_numpy()
         scores[f"score.{typ}"] = total
     values = scores.to_numpy()
     order = np.sort(values, axis=1)
@@ -378,7 +383,10 @@ def typologies(
         rest = (np.nansum(raw, axis=1) - np.nan_to_num(own)) / np.maximum(
             np.sum(~np.isnan(raw), axis=1) - 1, 1
         )
-        flat = (pick >= 0) & ~np.isnan(own) & (own - rest < s.min_spread)
+        # What people do and write can carry the typology on its own: a flat survey answer
+        # does not cancel behaviour that reaches the score by itself.
+        shown = unsaid[np.arange(len(raw)), np.maximum(pick, 0)] >= s.min_score
+        flat = (pick >= 0) & ~np.isnan(own) & (own - rest < s.min_spread) & ~shown
         chosen = np.where(flat, NONE, chosen)
     out = pd.concat([people, scores], axis=1)
     out["typology"] = chosen
