@@ -22,8 +22,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dic
     mp.delenv("UPTAKE_WORKSPACE", raising=False)
     folder = tmp_path_factory.mktemp("web") / "ws"
     with Workspace.init(folder) as ws:
-        ws.ingest_frame("people", pd.DataFrame(rows("people", 12)), source="p", now=FROZEN_NOW)
-        ws.ingest_frame("licenses", pd.DataFrame(rows("licenses", 12)), source="l", now=FROZEN_NOW)
+        ws.ingest_frame("people", pd.DataFrame(rows("people", 30)), source="p", now=FROZEN_NOW)
+        ws.ingest_frame("licenses", pd.DataFrame(rows("licenses", 30)), source="l", now=FROZEN_NOW)
         ws.ingest_frame("events", pd.DataFrame(rows("events", 300)), source="e", now=FROZEN_NOW)
         tokens = {
             role: ws.create_token(role, scope)["token"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import rows
+from factories import person_id, rows
 from uptake.web import create_app
 from uptake.web.state import Served
 
@@ -160,3 +160,46 @@ def test_security_headers_and_the_openapi_schema(client: TestClient) -> None:
     # Nothing is fetched from elsewhere: no script, no external link.
     assert "<script" not in page.text and "http" not in page.text.replace("/openapi.json", "")
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_team_metrics_per_role(client: TestClient, tokens: dict[str, str], role: str) -> None:
+    own = client.get("/v1/teams/team1/metrics", headers=auth(tokens[role]))
+    other = client.get("/v1/teams/team2/metrics", headers=auth(tokens[role]))
+    if role in ("admin", "analyst"):
+        assert own.status_code == other.status_code == 200
+        assert own.json()["metrics"]["usage_rate"]["team_value"]["segment"] == "team1"
+    elif role == "manager":
+        assert own.status_code == 200 and other.status_code == 403
+        assert "value" not in own.json()["metrics"]["usage_rate"]
+    else:
+        assert own.status_code == other.status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_my_adoption_per_role(client: TestClient, tokens: dict[str, str], role: str) -> None:
+    r = client.get("/v1/me", headers=auth(tokens[role]))
+    if role == "person":
+        assert r.status_code == 200, r.text
+        assert set(r.json()) >= {"ladder", "trend", "flags", "next_step"}
+    elif role == "admin":
+        assert r.status_code == 400 and "whose adoption" in r.json()["message"]
+    else:
+        assert r.status_code == 403
+
+
+def test_a_person_cannot_read_a_colleague_and_a_coach_only_its_teams(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    keys = _served(client).run(
+        lambda ws: {i: ws.pseudonymise(person_id(i)) for i in (2, 3)}
+    )  # person 2 is in team2 (the coach's), person 3 in team3
+    me = auth(tokens["person"])
+    assert client.get(f"/v1/people/{keys[3]}/adoption", headers=me).status_code == 200
+    assert client.get(f"/v1/people/{keys[2]}/adoption", headers=me).status_code == 403
+    coach = auth(tokens["coach"])
+    assert client.get(f"/v1/people/{keys[2]}/adoption", headers=coach).status_code == 200
+    assert client.get(f"/v1/people/{keys[3]}/adoption", headers=coach).status_code == 403
+    for role in ("analyst", "manager", "ingest"):
+        r = client.get(f"/v1/people/{keys[2]}/adoption", headers=auth(tokens[role]))
+        assert r.status_code == 403

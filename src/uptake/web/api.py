@@ -41,6 +41,26 @@ def signals(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str,
     return served.run(lambda ws: ws.signals(as_of, actor=actor).to_dict())
 
 
+@router.get("/teams/{team}/metrics", summary="One team's aggregates (managers: their own)")
+def team_metrics(team: str, actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> Any:
+    """Each metric's value for one team, at or above the minimum group size."""
+    return served.run(lambda ws: ws.team_metrics(team, as_of, actor=actor))
+
+
+@router.get("/me", summary="My adoption (person tokens)")
+def me(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str, Any]:
+    """The caller's own ladder level, trend, friction flags and what would help."""
+    return served.run(lambda ws: ws.my_adoption(as_of, actor=actor))
+
+
+@router.get("/people/{person}/adoption", summary="One person's adoption (admins, coaches)")
+def person_adoption(
+    person: str, actor: ActorDep, served: ServedDep, as_of: AsOf = None
+) -> dict[str, Any]:
+    """A person's ladder, trend, flags and help, by pseudonymous key (audited)."""
+    return served.run(lambda ws: ws.my_adoption(as_of, actor=actor, person=person))
+
+
 @router.get("/audit", summary="The audit log of individual reads (admins)")
 def audit(
     actor: ActorDep,

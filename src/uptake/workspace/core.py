@@ -28,13 +28,14 @@ from uptake.workspace.inspection import Inspection
 from uptake.workspace.layout import SECRET_ENV, SECRET_FILE, find_workspace
 from uptake.workspace.signals import Signals
 from uptake.workspace.tokens import Tokens
+from uptake.workspace.views import Views
 
 if TYPE_CHECKING:
     from uptake.metrics.facts import RefreshReport
     from uptake.metrics.result import MetricsReport
 
 
-class Workspace(Signals, Tokens, Inspection):
+class Workspace(Signals, Views, Tokens, Inspection):
     """An uptake workspace: settings, secret and the warehouse in one folder."""
 
     def __init__(self, path: Path, settings: Settings, *, read_only: bool = False) -> None:

@@ -97,13 +97,24 @@ class IndividualReads:
         frame = seat_frame(ctx)[["person_key", "tool", "used"]]
         return self._audited("seats_held", ctx.as_of, frame, actor)
 
-    def _individual(self, what: str, as_of: date | None, actor: Actor | None) -> MetricContext:
-        """A metric context for a read of everyone's rows: admins only, facts not stale."""
+    def _individual(
+        self,
+        what: str,
+        as_of: date | None,
+        actor: Actor | None,
+        *,
+        person: str | None = None,
+        team: str | None = None,
+    ) -> MetricContext:
+        """A metric context for an individual read (everyone's rows unless `person` is given).
+
+        The actor must be allowed the rows (`access.allowed`), and the facts must be current.
+        """
         from uptake.errors import StaleFactsError
         from uptake.metrics.context import MetricContext
         from uptake.metrics.facts import pending
 
-        require(actor or Actor.local(), INDIVIDUAL)
+        require(actor or Actor.local(), INDIVIDUAL, person=person, team=team)
         engine = self.engine()
         stale = pending(engine, self.settings.metrics)
         if stale:

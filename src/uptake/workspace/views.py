@@ -1,0 +1,126 @@
+"""Views scoped to one actor: a manager's own team, a person's own adoption."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from uptake.errors import InputError, PrivacyError
+from uptake.workspace.access import INDIVIDUAL, TEAM, TEAM_K_RULE, Actor, require
+from uptake.workspace.reads import IndividualReads
+
+if TYPE_CHECKING:
+    from uptake.metrics.result import MetricsReport
+
+# The report's top-level fields a team view keeps (no organisation-wide value among them).
+_HEADER = ("as_of", "as_of_rule", "window_days", "min_group_size", "currency", "privacy")
+# Per metric, what describes it rather than measures the organisation.
+_DESCRIBE = ("label", "unit", "definition", "basis", "window", "status", "needs", "note", "proxy")
+
+
+class Views(IndividualReads):
+    """`team_metrics` (analysts, admins, the team's manager) and `my_adoption` (the person)."""
+
+    def metrics(
+        self,
+        as_of: date | None = None,
+        by: str | None = None,
+        engine: str | None = None,
+        *,
+        actor: Actor | None = None,
+    ) -> MetricsReport:
+        raise NotImplementedError
+
+    def team_metrics(
+        self, team: str, as_of: date | None = None, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """One team's aggregates: each metric's value for that team, nothing organisation-wide.
+
+        A manager sees their own team only, and only when the team and the team without
+        them both reach the minimum group size (otherwise the two views together would
+        single out the manager, or the team is too small to show at all).
+
+        Args:
+            team: the team (as on the roster).
+            as_of: evaluation date (default: the one as-of rule).
+            actor: who reads (default: the local admin).
+
+        Returns:
+            The metrics document's header and, per metric, its description and the team's
+            row (`n` and values, or `suppressed`).
+        """
+        who = actor or Actor.local()
+        decision = require(who, TEAM, team=team)
+        # dim_person names the manager's team; the roster's latest row has their key.
+        members = self.con.execute(
+            "SELECT d.person_key, p.manager FROM dim_person d LEFT JOIN ("
+            "  SELECT person_key, arg_max(manager_key, batch_id) AS manager FROM people"
+            "  GROUP BY person_key) p USING (person_key) WHERE d.team = ?",
+            [team],
+        ).df()
+        if members.empty:
+            raise InputError(f"no team {team!r} on the roster")
+        if decision.condition == TEAM_K_RULE:
+            self._check_team_k(members, who)
+        doc = self.metrics(as_of=as_of, by="team").to_dict()
+        out: dict[str, Any] = {k: doc[k] for k in _HEADER if k in doc}
+        out["team"] = team
+        out["metrics"] = {}
+        for name, m in doc["metrics"].items():
+            row = {k: m[k] for k in _DESCRIBE if k in m}
+            segs = m.get("segments")
+            if segs is None:
+                row["team_value"] = None
+                row["note"] = "not broken down by team"
+            else:
+                mine = next((s for s in segs if s.get("segment") == team), None)
+                row["team_value"] = mine or {"segment": team, "suppressed": "small"}
+            out["metrics"][name] = row
+        return out
+
+    def _check_team_k(self, members: pd.DataFrame, who: Actor) -> None:
+        """Refuse a manager's team view unless the team with and without them reaches k."""
+        k = self.settings.privacy.min_group_size
+        manager = who.manager_key
+        if manager is None and members["manager"].notna().any():
+            # The team's manager: whom most of its members report to.
+            manager = str(members["manager"].mode().iloc[0])
+        n = len(members)
+        without = int((members["person_key"] != manager).sum())
+        if n < k or without < k:
+            raise PrivacyError(
+                f"this team is shown only when it and the team without its manager both "
+                f"have at least {k} people"
+            )
+
+    def my_adoption(
+        self, as_of: date | None = None, *, actor: Actor | None = None, person: str | None = None
+    ) -> dict[str, Any]:
+        """A person's own ladder level, trend, friction flags and what would help (audited).
+
+        Args:
+            as_of: evaluation date (default: the one as-of rule).
+            actor: who reads (a `person` token reads itself; admins, and coaches for people of
+                their teams, name `person`).
+            person: the person key (default: the actor's own).
+
+        Returns:
+            The "my adoption" document (see `uptake.signals.personal.my_adoption`).
+        """
+        from uptake.signals.personal import my_adoption
+
+        who = actor or Actor.local()
+        key = person or who.person_key
+        if key is None:
+            # Only an admin gets this far: for anyone else, asking for no one is refused.
+            require(who, INDIVIDUAL)
+            raise InputError("whose adoption? a person token, or an admin naming the person")
+        # A coach may read people of the teams in its scope: the decision needs their team.
+        row = self.con.execute("SELECT team FROM dim_person WHERE person_key = ?", [key]).fetchone()
+        team = str(row[0]) if row and row[0] is not None else None
+        ctx = self._individual("my_adoption", as_of, who, person=key, team=team)
+        doc = my_adoption(ctx, key, self.settings.signals)
+        self._audited("my_adoption", ctx.as_of, pd.DataFrame({"person_key": [key]}), who)
+        return doc
