@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from factories import FROZEN_NOW, person_id, rows
 
+from factories import FROZEN_NOW, person_id, rows
 from uptake.errors import InputError, PermissionDeniedError, PrivacyError
 from uptake.workspace import Workspace
 from uptake.workspace.access import Actor
