@@ -50,13 +50,16 @@ def meaningful_tools(ctx: MetricContext, span: Span) -> list[str]:
     return sorted(str(t) for t in ctx.engine.execute(e.select("tool").distinct())["tool"])
 
 
-def no_meaningful_use(ctx: MetricContext, rules: FrictionRules, span: Span) -> list[Flag]:
+def no_meaningful_use(
+    ctx: MetricContext, rules: FrictionRules, span: Span, tools: list[str] | None = None
+) -> list[Flag]:
     """Licensed `no_meaningful_days` days with no accept or task_complete yet.
 
     Args:
         ctx: the metric context.
         rules: the thresholds.
         span: the detection span.
+        tools: `meaningful_tools(ctx, span)` when the caller has it (None: read here).
 
     Returns:
         At most one flag per person, `since` = first licence day + `no_meaningful_days`,
@@ -68,7 +71,7 @@ def no_meaningful_use(ctx: MetricContext, rules: FrictionRules, span: Span) -> l
     lic = lic.filter(lic.assigned_at < end)
     # Only seats of tools whose data can show meaningful use: Microsoft 365 reports days of
     # use, never an accept, so its users would all look idle.
-    tools = meaningful_tools(ctx, span)
+    tools = meaningful_tools(ctx, span) if tools is None else tools
     if not tools:
         return []
     lic = lic.filter(lic.tool.isin(tools))
@@ -90,18 +93,21 @@ def no_meaningful_use(ctx: MetricContext, rules: FrictionRules, span: Span) -> l
     if ctx.has("events"):
         e = ctx.engine.table("events")
         e = e.filter(e.ts < end)
-        per = e.group_by(e_key=e.person_key).aggregate(
-            first_meaningful=e.action.isin(MEANINGFUL_ACTIONS).ifelse(e.ts.date(), None).min(),
-            first_event=e.ts.date().min(),
+        # One pass over the candidates' events (joined first, so an incremental run with few
+        # people falling due reads few rows): first meaningful day, first event day and the
+        # events up to the due day.
+        cd = cand.select(c_key="person_key", c_due="due")
+        e2 = e.join(cd, e.person_key == cd.c_key)
+        day = e2.ts.date()
+        zero = ibis.literal(0, type=I64)
+        per = e2.group_by(e_key=e2.c_key).aggregate(
+            first_meaningful=e2.action.isin(MEANINGFUL_ACTIONS).ifelse(day, None).min(),
+            first_event=day.min(),
+            before=(day <= e2.c_due).ifelse(_counts(e2), zero).sum().cast(I64),
         )
         cand = cand.left_join(per, cand.person_key == per.e_key)
         cand = cand.filter(cand.first_meaningful.isnull() | (cand.first_meaningful > cand.due))
-        cd = cand.select(c_key="person_key", c_due="due")
-        e2 = e.join(cd, e.person_key == cd.c_key)
-        e2 = e2.filter(e2.ts.date() <= e2.c_due)
-        before = e2.group_by(b_key=e2.c_key).aggregate(events=_counts(e2).sum().cast(I64))
-        cand = cand.left_join(before, cand.person_key == before.b_key)
-        cand = cand.mutate(events=cand.events.fill_null(0), first_event=cand.first_event)
+        cand = cand.mutate(events=cand.before.fill_null(0))
     else:
         cand = cand.mutate(events=ibis.literal(0, type=I64), first_event=ibis.null("date"))
     df = ctx.engine.execute(
@@ -129,6 +135,11 @@ def no_meaningful_use(ctx: MetricContext, rules: FrictionRules, span: Span) -> l
     ]
 
 
+def _daily(e: ibis.Table) -> ibis.Table:
+    """Events per person and day (d_key, d = day number, n = events counted)."""
+    return e.group_by(d_key=e.person_key, d=day_col(e.ts)).aggregate(n=_counts(e).sum())
+
+
 def week3_4_drop(ctx: MetricContext, rules: FrictionRules, span: Span) -> list[Flag]:
     """Activity in days 15–28 after first use below `drop_ratio` of days 1–14.
 
@@ -151,20 +162,29 @@ def week3_4_drop(ctx: MetricContext, rules: FrictionRules, span: Span) -> list[F
     half = rules.drop_days
     e = ctx.engine.table("events")
     e = e.filter(e.ts < ibis.literal(span.end_ts))
-    first = e.group_by(f_key=e.person_key).aggregate(f=day_col(e.ts.min()))
+    # Days first (a few hundred thousand rows), then the join: joining every event to its
+    # person's first day and counting distinct days cost seconds at ten million events.
+    if span.first_no is None:
+        daily = _daily(e)
+        # The first day is the first active day: one read of the events serves both.
+        first = daily.group_by(f_key=daily.d_key).aggregate(f=daily.d.min())
+    else:
+        # Incremental: the first day needs all history, the days only the last four weeks.
+        first = e.group_by(f_key=e.person_key).aggregate(f=day_col(e.ts.min()))
+        daily = _daily(e.filter(e.ts >= ibis.literal(span.start_ts(2 * half))))
     first = first.mutate(decide=first.f + (2 * half - 1))
     first = first.filter(first.decide <= span.last_no)
     if span.first_no is not None:
         first = first.filter(first.decide >= span.first_no)
-        e = e.filter(e.ts >= ibis.literal(span.start_ts(2 * half)))
-    j = e.join(first, e.person_key == first.f_key)
-    j = j.mutate(dd=day_col(j.ts) - j.f, n=_counts(j))
+    j = daily.join(first, daily.d_key == first.f_key)
+    j = j.mutate(dd=j.d - j.f)
     j = j.filter(j.dd < 2 * half)
-    zero = ibis.literal(0, type=I64)
+    zero, one = ibis.literal(0, type=I64), ibis.literal(1, type=I64)
     agg = j.group_by(person_key=j.f_key, f=j.f).aggregate(
         before=(j.dd < half).ifelse(j.n, zero).sum().cast(I64),
         after=(j.dd >= half).ifelse(j.n, zero).sum().cast(I64),
-        active=(j.dd < half).ifelse(j.dd, ibis.null(I64)).nunique().cast(I64),
+        # One row per active day, so counting rows counts distinct days.
+        active=(j.dd < half).ifelse(one, zero).sum().cast(I64),
     )
     agg = agg.filter(
         (agg.after < agg.before * rules.drop_ratio) & (agg.active >= rules.drop_min_active_days)

@@ -109,11 +109,15 @@ def detect(
                 report.status[name] = {"status": "not_available", "needs": [VOICE_MODULE],
                                        "reason": str(exc)}  # fmt: skip
                 continue
+        elif name == "no_meaningful_use_14d":
+            # Its tools are read once, for the rule and for its status.
+            tools = meaningful_tools(ctx, span)
+            flags = no_meaningful_use(ctx, rules, span, tools)
         else:
             flags = RULES[name](ctx, rules, span)
         report.flags.extend(flags)
         status: dict[str, Any] = {"status": "available", "flags": len(flags)}
-        if name == "no_meaningful_use_14d" and (blind := _blind_tools(ctx, span)):
+        if name == "no_meaningful_use_14d" and (blind := _blind_tools(ctx, span, tools)):
             status.update(status="partial", needs=[f"meaningful events from {t}" for t in blind])
         if name in SESSION_SIGNALS and without:
             # People seen only through vendor daily counts have no sessions to read.
@@ -124,9 +128,9 @@ def detect(
     return report
 
 
-def _blind_tools(ctx: MetricContext, span: Span) -> list[str]:
+def _blind_tools(ctx: MetricContext, span: Span, tools: list[str]) -> list[str]:
     """Licensed tools whose data never shows a meaningful event (their seats are skipped)."""
     lic = seats(ctx.engine)
     held = ctx.engine.execute(lic.filter(lic.assigned_at < span.end_ts).select("tool").distinct())
-    seen = set(meaningful_tools(ctx, span))
+    seen = set(tools)
     return sorted(str(t) for t in held["tool"] if t not in seen)
