@@ -30,7 +30,8 @@ from uptake.signals.friction.rules import (
     FrictionReport,
     FrictionRules,
 )
-from uptake.signals.friction.sessions import bounce_loop, rejection_streak, session_coverage
+from uptake.signals.friction.sessions import bounce_loop, session_coverage
+from uptake.signals.friction.streaks import rejection_streak
 from uptake.signals.friction.windows import Span
 
 Rule = Callable[[MetricContext, FrictionRules, Span], list[Flag]]

@@ -1,4 +1,7 @@
-"""Rules that need sessions: bounce loops and rejection streaks (event-level telemetry only)."""
+"""Rules that need sessions: bounce loops and session coverage (event-level telemetry only).
+
+Rejection streaks, the other rule on sessions' events, are in `streaks`.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,6 @@ from uptake.schema.tables import MEANINGFUL_ACTIONS
 from uptake.signals.base import Flag
 from uptake.signals.friction.rules import FrictionRules
 from uptake.signals.friction.windows import I64, Span, day_col, day_of, rolling, starts
-
-MS_PER_DAY = 86_400_000
 
 
 def session_coverage(ctx: MetricContext, span: Span) -> tuple[int, int]:
@@ -113,72 +114,3 @@ def bounce_loop(ctx: MetricContext, rules: FrictionRules, span: Span) -> list[Fl
             )
         )
     return flags
-
-
-def rejection_streak(ctx: MetricContext, rules: FrictionRules, span: Span) -> list[Flag]:
-    """Rejection streaks: ≥ `streak_rejects` rejects in a row, the last of them within days.
-
-    A streak is a maximal run of `reject` events with no `accept` between them (in time
-    order); it flags on the reject that first makes the last `streak_rejects` rejects of the
-    streak fall within `streak_days` days. One flag per streak.
-
-    Args:
-        ctx: the metric context.
-        rules: the thresholds.
-        span: the detection span.
-
-    Returns:
-        One flag per streak that reached the threshold, `since` = the day it did.
-    """
-    e = ctx.engine.table("events")
-    e = e.filter(e.session_id.notnull() & e.action.isin(("accept", "reject")))
-    e = e.filter(e.ts < ibis.literal(span.end_ts))
-    if span.first is not None:
-        # Incremental: a streak open at the first reported day began after the person's last
-        # accept before it; read from there, so a streak that already flagged is not new.
-        first_ts = ibis.literal(span.start_ts(0))
-        acc = e.filter((e.action == "accept") & (e.ts < first_ts))
-        anchor = acc.group_by(a_key=acc.person_key).aggregate(anchor=acc.ts.max())
-        e = e.left_join(anchor, e.person_key == anchor.a_key)
-        e = e.filter(e.anchor.isnull() | (e.ts >= e.anchor)).drop("a_key", "anchor")
-    order = ibis.window(group_by="person_key", order_by=["ts", "event_id"])
-    e = e.mutate(streak=(e.action == "accept").ifelse(1, 0).cumsum().over(order))
-    r = e.filter(e.action == "reject")
-    w = ibis.window(group_by=["person_key", "streak"], order_by=["ts", "event_id"])
-    n = rules.streak_rejects
-    r = r.mutate(
-        k=(ibis.row_number().over(w) + 1).cast(I64),
-        lead_ts=r.ts.lag(n - 1).over(w),
-        streak_start=r.ts.min().over(ibis.window(group_by=["person_key", "streak"])),
-    )
-    span_ms = r.ts.delta(r.lead_ts, unit="millisecond")
-    trig = r.filter((r.k >= n) & (span_ms < rules.streak_days * MS_PER_DAY))
-    first = trig.mutate(
-        i=ibis.row_number().over(
-            ibis.window(group_by=["person_key", "streak"], order_by=["ts", "event_id"])
-        )
-    )
-    first = first.filter(first.i == 0)
-    if span.first is not None:
-        first = first.filter(first.ts >= ibis.literal(span.start_ts(0)))
-    df = ctx.engine.execute(first.select("person_key", "ts", "k", "lead_ts", "streak_start"))
-    df = df.sort_values(["person_key", "ts"])
-    return [
-        Flag(
-            str(key),
-            "rejection_streak",
-            pd.Timestamp(at).date(),
-            {
-                "rejects_in_a_row": int(k),
-                "streak_start": pd.Timestamp(s0).isoformat(),
-                "window": {
-                    "start": pd.Timestamp(lo).isoformat(),
-                    "end": pd.Timestamp(at).isoformat(),
-                },
-                "threshold": {"rejects": n, "days": rules.streak_days},
-            },
-        )
-        for key, at, k, lo, s0 in zip(
-            df["person_key"], df["ts"], df["k"], df["lead_ts"], df["streak_start"], strict=True
-        )
-    ]
