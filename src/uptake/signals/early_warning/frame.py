@@ -389,9 +389,3 @@ def rules_score(x: pd.DataFrame) -> np.ndarray:
         The score per row.
     """
     return np.asarray(x[[f"rule_{r}" for r in RULES]].mean(axis=1), dtype=float)
-
-
-def feature_columns(x: pd.DataFrame) -> list[str]:
-    """The model's input columns of a person-week frame (everything but keys and labels)."""
-    skip = {"person_key", "week_end", "rules", "abandoned_on", "label", "known"}
-    return [c for c in x.columns if c not in skip]
