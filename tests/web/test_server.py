@@ -57,3 +57,42 @@ def test_serve_ingests_and_answers_over_http(served: tuple[Path, dict[str, str]]
         out, err = proc.communicate(timeout=30)
     assert "Traceback" not in err, err
     assert f"http://127.0.0.1:{port}" in out
+
+
+def test_demo_ends_by_serving_with_an_admin_token(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("UPTAKE_WORKSPACE", "UPTAKE_SECRET")}
+    env["UPTAKE__SERVE__PORT"] = str(port)
+    args = ["demo", "--people", "60", "--days", "28", "--seed", "3", "-w", str(tmp_path / "d")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uptake", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**env, "COLUMNS": "300"},
+    )
+    out = ""
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 300
+        token = None
+        while token is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, proc.communicate()
+            out += line
+            if line.startswith("Admin token"):
+                token = line.split(":", 1)[1].strip()
+        assert token, out
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                r = httpx.get(f"{base}/v1/metrics", headers={"Authorization": f"Bearer {token}"})
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["metrics"]["usage_rate"]["n"] > 0
+    finally:
+        proc.terminate()
+        rest, err = proc.communicate(timeout=30)
+    assert f"{base}/docs" in out + rest and "Traceback" not in err

@@ -74,13 +74,16 @@ def list_tokens(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> Non
         console.print("No tokens yet: `uptake token create --role ROLE`.")
         return
     t = RichTable(title="Tokens", box=box.SIMPLE_HEAD)
-    for col in ("id", "role", "scope", "status", "expires", "created", "by", "note"):
-        t.add_column(col, overflow="fold")
+    # Who created each and when: in --json.
+    for col in ("id", "role", "status", "expires"):
+        t.add_column(col, no_wrap=True)
+    for col in ("scope", "note"):
+        t.add_column(col, overflow="fold", min_width=12)
     for r in rows:
         colour = {"active": "green", "expired": "yellow", "revoked": "red"}[r["status"]]
         t.add_row(
-            r["token_id"], r["role"], r["scope"], f"[{colour}]{r['status']}[/]",
-            _when(r["expires_at"]), _when(r["created_at"]), r["created_by"], r["note"] or "",
+            r["token_id"], r["role"], f"[{colour}]{r['status']}[/]", _when(r["expires_at"]),
+            r["scope"], r["note"] or "",
         )  # fmt: skip
     console.print(t)
 
@@ -133,9 +136,11 @@ def audit_command(
         console.print("The audit log is empty: no one has read individual data yet.")
         return
     t = RichTable(title="Audit log: individual reads", box=box.SIMPLE_HEAD)
-    for col in ("when (UTC)", "who", "role", "what", "as of", "detail"):
+    for col in ("when (UTC)", "who", "role", "as of"):
+        t.add_column(col, no_wrap=True)
+    for col in ("what", "detail"):
         t.add_column(col, overflow="fold")
     for r in rows:
-        t.add_row(r["ts"], r["actor"], r["role"] or "", r["action"], r["subject"] or "",
+        t.add_row(_when(r["ts"]), r["actor"], r["role"] or "", r["subject"] or "", r["action"],
                   r["detail"] or "")  # fmt: skip
     console.print(t)

@@ -358,7 +358,9 @@ def demo_command(
     ] = "canonical",
     no_serve: Annotated[
         bool,
-        typer.Option("--no-serve", help="Stop after writing results (for scripts)."),
+        typer.Option(
+            "--no-serve", help="Stop after writing results instead of serving the API (scripts)."
+        ),
     ] = False,
 ) -> None:
     """Simulate an organisation, ingest it into a fresh workspace and show the results."""
@@ -379,7 +381,12 @@ def demo_command(
         )
     show(result, console)
     if not no_serve:
+        from uptake.cli.serve import run_server
+
+        with Workspace.open(workspace) as ws:
+            token = ws.create_token("admin", expires="1d", note="uptake demo")["token"]
         console.print(
-            "[yellow]The dashboard server is not part of this release yet; the results "
-            "above and the charts are the demo's output.[/]"
+            "[yellow]The dashboard pages are not part of this release yet: the demo serves "
+            "the REST API.[/]"
         )
+        run_server(workspace, None, None, token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,16 +35,32 @@ def serve_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Serve the API (OpenAPI at /docs) until interrupted; calls need a token."""
+    run_server(find_workspace(workspace), host, port)
+
+
+def run_server(folder: Path, host: str | None, port: int | None, token: str | None = None) -> None:
+    """Serve a workspace's API until interrupted, saying where (and with which token).
+
+    Args:
+        folder: the workspace folder.
+        host: address to listen on (None: `[serve] host`).
+        port: port (None: `[serve] port`).
+        token: a token to print beside the address (the demo's admin token).
+    """
     import uvicorn
 
     from uptake.web import create_app
 
-    app = create_app(find_workspace(workspace))
+    app = create_app(folder)
     settings = app.state.served.settings.serve
     bind_host, bind_port = host or settings.host, port or settings.port
     _check_host(bind_host)
-    console.print(
-        f"Serving {app.state.served.path} on http://{bind_host}:{bind_port} "
-        f"(API docs: http://{bind_host}:{bind_port}/docs) · Ctrl-C stops"
-    )
+    base = f"http://{bind_host}:{bind_port}"
+    console.print(f"Serving {app.state.served.path} on {base} (API reference: {base}/docs)")
+    if token:
+        console.print(f"Admin token (shown once): {token}", soft_wrap=True, highlight=False)
+        console.print(
+            f"  curl -H 'Authorization: Bearer {token}' {base}/v1/metrics", soft_wrap=True
+        )
+    console.print("Ctrl-C stops the server.")
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
