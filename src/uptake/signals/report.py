@@ -278,6 +278,11 @@ def _rank_teams(
     shown = sizes[sizes >= k].reset_index(name="n")
     hide = release_hide(ctx, frame["person_key"].tolist(), shown, "segment", dim="team")
     published = set(shown.loc[~hide, "segment"])
+    # Each team's friction signals, split once (a scan of every flag per team was quadratic).
+    team = dict(zip(frame["person_key"], frame["segment"], strict=True))
+    team_of = signals_of["person_key"].map(team)
+    by_team = {t: g["s"] for t, g in signals_of.groupby(team_of, sort=False)}
+    no_signals = signals_of["s"].iloc[:0]
     rows: list[dict[str, Any]] = []
     for team, grp in frame[frame["segment"].isin(published)].groupby("segment", sort=True):
         l3 = float((grp["level"] >= 3).mean())
@@ -285,8 +290,7 @@ def _rank_teams(
         pressure = float(grp["risk"].mean()) if scored else float(grp["flagged"].mean())
         moved = float(grp["moved"].mean()) if grp["moved"].notna().any() else 0.0
         need = 0.5 * pressure + 0.3 * (1 - l3) + 0.2 * max(0.0, -moved)
-        mine = signals_of[signals_of["person_key"].isin(grp["person_key"])]
-        top_friction = _dominant(mine["s"], k)
+        top_friction = _dominant(by_team.get(team, no_signals), k)
         top_type = _dominant(grp["typology"].dropna(), k)
         help_for = (
             typology.INTERVENTIONS[top_type]
@@ -322,7 +326,8 @@ def _stall_help(l3: float, moved: float, stalled: float) -> str:
 
 def _dominant(values: pd.Series, k: int) -> str | None:
     """The most common value when at least k share it (fewer would point at people)."""
-    if values.empty:
+    if values.empty or len(values) < k:
+        # No value can reach k (this skips the counting for most teams).
         return None
     counts = values.astype(str).value_counts()
     return str(counts.index[0]) if int(counts.iloc[0]) >= k else None
