@@ -279,8 +279,8 @@ def _rank_teams(
     hide = release_hide(ctx, frame["person_key"].tolist(), shown, "segment", dim="team")
     published = set(shown.loc[~hide, "segment"])
     # Each team's friction signals, split once (a scan of every flag per team was quadratic).
-    team = dict(zip(frame["person_key"], frame["segment"], strict=True))
-    team_of = signals_of["person_key"].map(team)
+    segment_of = dict(zip(frame["person_key"], frame["segment"], strict=True))
+    team_of = signals_of["person_key"].map(segment_of)
     by_team = {t: g["s"] for t, g in signals_of.groupby(team_of, sort=False)}
     no_signals = signals_of["s"].iloc[:0]
     rows: list[dict[str, Any]] = []
