@@ -20,12 +20,14 @@ and checks that the pandas reference gives the pipeline's numbers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -161,7 +163,8 @@ def _child_signals(work: Path, as_of: date) -> dict[str, Any]:
     train(ctx, work / "model")
     training = time.perf_counter() - t0
     t0 = time.perf_counter()
-    build(ctx, model_dir=work / "model")
+    with _parts() as parts:
+        build(ctx, model_dir=work / "model")
     with_model = time.perf_counter() - t0
     t0 = time.perf_counter()
     friction.detect(ctx, since=as_of)
@@ -172,7 +175,53 @@ def _child_signals(work: Path, as_of: date) -> dict[str, Any]:
         "without_model_s": without_model,
         "train_s": training,
         "one_more_day_s": one_day,
+        "parts": parts,
     }
+
+
+# What `report.build` calls, by the name the bench reports it under (module, attribute).
+PARTS = {
+    "friction": ("uptake.signals.friction", "detect"),
+    "champions": ("uptake.signals.champions", "rank select impact"),
+    "managers": ("uptake.signals.report", "managers"),
+    "typology": ("uptake.signals.typology", "typologies"),
+    "early-warning scoring": ("uptake.signals.report", "_risk"),
+    "ladder levels": ("uptake.signals.report", "person_levels"),
+    "teams": ("uptake.signals.report", "_rank_teams"),
+    "voice themes": ("uptake.signals.report", "_voice_themes"),
+    "silence": ("uptake.signals.report", "silence"),
+}
+
+
+@contextlib.contextmanager
+def _parts() -> Iterator[dict[str, float]]:
+    """Seconds spent in each part of the signals build (wrapping what it calls, then undone)."""
+    import importlib
+
+    spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
+    undo = []
+
+    def timed(name: str, fn: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - t0
+
+        return run
+
+    for name, (module, attrs) in PARTS.items():
+        mod = importlib.import_module(module)
+        for attr in attrs.split():
+            fn = getattr(mod, attr)
+            undo.append((mod, attr, fn))
+            setattr(mod, attr, timed(name, fn))
+    try:
+        yield spent
+    finally:
+        for mod, attr, fn in undo:
+            setattr(mod, attr, fn)
 
 
 def _child_raw(work: Path) -> dict[str, Any]:
@@ -287,6 +336,7 @@ def bench_tier(tier: str, work: Path, spark: bool = False) -> dict[str, Any]:
         f"{'signals (every detector, scoring)':34} {signals['seconds']:>9.2f} "
         f"{signals['peak_mb']:>9,.0f} {'<= 10s' + _verdict(signals['seconds'] <= 10):>18}"
     )
+    print("  of which " + " · ".join(f"{p} {v:.2f}s" for p, v in signals["parts"].items()))
     print(
         f"  without a model {signals['without_model_s']:.2f}s · training the early warning "
         f"{signals['train_s']:.2f}s · friction for one more day {signals['one_more_day_s']:.2f}s "
