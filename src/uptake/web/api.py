@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from uptake.errors import InputError, PayloadTooLargeError
 from uptake.web.auth import actor_of, served_of
+from uptake.web.overview import overview
 from uptake.web.state import Served
 from uptake.workspace import Actor, Workspace
 
@@ -59,6 +60,12 @@ def person_adoption(
 ) -> dict[str, Any]:
     """A person's ladder, trend, flags and help, by pseudonymous key (audited)."""
     return served.run(lambda ws: ws.my_adoption(as_of, actor=actor, person=person))
+
+
+@router.get("/overview", summary="The overview page's data")
+def overview_json(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str, Any]:
+    """Headline numbers, this month against last, and the charts of the overview page."""
+    return served.run(lambda ws: overview(ws, actor, as_of))
 
 
 @router.get("/audit", summary="The audit log of individual reads (admins)")

@@ -14,14 +14,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from uptake import __version__
 from uptake.errors import UptakeError
-from uptake.web import api, docs
+from uptake.web import api, docs, pages
 from uptake.web.state import Served
 
 log = logging.getLogger("uptake.web")
 SECURITY_HEADERS = {
-    # Pages load nothing from elsewhere and run no inline script.
+    # Pages load nothing from elsewhere and run no inline script. plotly.js writes its styles
+    # into the page: inline styles are allowed, inline scripts never.
     "content-security-policy": "default-src 'self'; img-src 'self' data:; "
-    "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -61,6 +63,7 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
     )
     app.state.served = served
     app.include_router(api.router)
+    app.include_router(pages.router)
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -81,6 +84,7 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
     ) -> Response:
         response = await call_next(request)
         for k, v in SECURITY_HEADERS.items():
+            # setdefault: a static asset's own cache-control (it may be cached) is kept.
             response.headers.setdefault(k, v)
         return response
 

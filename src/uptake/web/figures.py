@@ -1,0 +1,169 @@
+"""Plotly figures (plain JSON for plotly.js) from a metrics document; no number is invented.
+
+Each function returns `{"title", "caption", "figure"}` or None when its inputs are not
+available or hidden; the caption states as-of, window and n like every chart uptake draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from uptake.report.charts import LADDER, LADDER_COLOURS, VALUE, VANITY, caption, hidden_reason
+
+Figure = dict[str, Any]
+_LAYOUT = {
+    "margin": {"l": 10, "r": 30, "t": 10, "b": 40},
+    "height": 260,
+    "font": {"family": "system-ui, sans-serif", "size": 13},
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+}
+
+
+def _entry(doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    e = doc.get("metrics", {}).get(name)
+    if not e or e.get("status") == "not_available" or e.get("suppressed"):
+        return None
+    return dict(e)
+
+
+def vanity_vs_value(doc: Mapping[str, Any]) -> Figure | None:
+    """Share active (what login dashboards show) against L3+ share and depth (value)."""
+    v = _entry(doc, "vanity_vs_value")
+    if v is None:
+        return None
+    rows = [
+        ("active in the window (logins)", v.get("active_rate"), VANITY),
+        ("at L3+ on the ladder" + _proxy(v.get("ladder_basis")), v.get("l3_plus_share"), VALUE),
+        ("depth on high-stakes work", v.get("depth"), VALUE),
+    ]
+    shown = [(lab, 100 * val, col) for lab, val, col in rows if val is not None]
+    if not shown:
+        return None
+    missing = [lab for lab, val, _ in rows if val is None]
+    if v.get("l3_plus_share") is None and str(v.get("ladder_basis") or "").startswith("proxy"):
+        # The gap is not drawn against a proxy: the ladder chart shows the proxy levels.
+        missing = [
+            "L3+ (the ladder is a proxy here: see its chart)" if lab.startswith("at L3+") else lab
+            for lab in missing
+        ]
+    gap = v.get("gap_points")
+    title = (
+        f"Logins overstate adoption by {gap:.0f} points" if gap is not None else "Vanity vs value"
+    )
+    under = caption(doc, v.get("n"), what="licensed people")
+    if missing:
+        under += " · not available: " + ", ".join(missing)
+    fig = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [s[0] for s in shown],
+                "x": [round(s[1], 1) for s in shown],
+                "marker": {"color": [s[2] for s in shown]},
+                "text": [f"{s[1]:.0f} %" for s in shown],
+                "textposition": "outside",
+                "hovertemplate": "%{y}: %{x:.1f} %<extra></extra>",
+            }
+        ],
+        "layout": {
+            **_LAYOUT,
+            "xaxis": {"range": [0, 110], "title": {"text": "% of licensed people"}},
+        },
+    }
+    return {"title": title, "caption": under, "figure": fig}
+
+
+def ladder(doc: Mapping[str, Any]) -> Figure | None:
+    """The adoption ladder now: people at each level, per segment when the report has them."""
+    lad = _entry(doc, "adoption_ladder")
+    if lad is None:
+        return None
+    k = doc.get("min_group_size")
+    rows = [("everyone", lad)] + [(str(s.get("segment")), s) for s in lad.get("segments", [])]
+    names = [name for name, _ in rows]
+    hidden = {name: hidden_reason(r, k) for name, r in rows}
+    data = []
+    for level, colour in zip(LADDER, LADDER_COLOURS, strict=True):
+        shares = []
+        for name, r in rows:
+            total = sum(r.get(lv) or 0 for lv in LADDER)
+            ok = total and not hidden[name]
+            shares.append(round(100 * (r.get(level) or 0) / total, 1) if ok else None)
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": level,
+                "y": names,
+                "x": shares,
+                "marker": {"color": colour},
+                "hovertemplate": f"%{{y}}: {level} %{{x:.1f}} %<extra></extra>",
+            }
+        )
+    notes = [f"{name}: {why}" for name, why in hidden.items() if why]
+    under = caption(doc, lad.get("n"), what="licensed people")
+    if notes:
+        under += " · hidden — " + "; ".join(notes)
+    fig = {
+        "data": data,
+        "layout": {
+            **_LAYOUT,
+            "barmode": "stack",
+            "height": max(220, 40 + 28 * len(names)),
+            "xaxis": {"range": [0, 100], "title": {"text": "% of licensed people"}},
+            "yaxis": {"autorange": "reversed", "automargin": True},
+            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
+            "margin": {"l": 10, "r": 30, "t": 30, "b": 40},
+        },
+    }
+    title = "Where people are on the adoption ladder" + _proxy(lad.get("basis"))
+    return {"title": title, "caption": under, "figure": fig}
+
+
+def weekly_trend(doc: Mapping[str, Any]) -> Figure | None:
+    """Weekly active rate against weekly depth; hidden weeks are gaps, never zeros."""
+    active = _entry(doc, "weekly_active_rate")
+    if active is None or not active.get("weeks"):
+        return None
+    depth = _entry(doc, "weekly_depth")
+    data = [_series(active["weeks"], "active in the week (logins)", VANITY)]
+    if depth and depth.get("weeks"):
+        data.append(_series(depth["weeks"], "depth on high-stakes work", VALUE))
+    under = caption(doc, active.get("n"), what="licensed people", window=False)
+    if depth is None:
+        needs = (doc.get("metrics", {}).get("weekly_depth") or {}).get("needs") or []
+        under += " · depth not available" + (f": needs {', '.join(needs)}" if needs else "")
+    fig = {
+        "data": data,
+        "layout": {
+            **_LAYOUT,
+            "margin": {"l": 60, "r": 30, "t": 30, "b": 40},
+            "xaxis": {"type": "date", "tickformat": "%d %b %Y", "title": {"text": "week starting"}},
+            "yaxis": {"range": [0, 100], "title": {"text": "% of licensed people"}},
+            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+        },
+    }
+    return {"title": "Week by week: logins against real use", "caption": under, "figure": fig}
+
+
+def _series(weeks: list[dict[str, Any]], name: str, colour: str) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": name,
+        "x": [w["week"] for w in weeks],
+        "y": [
+            None if w.get("suppressed") or w.get("rate") is None else round(100 * w["rate"], 1)
+            for w in weeks
+        ],
+        "line": {"color": colour},
+        "connectgaps": False,
+    }
+
+
+def _proxy(basis: Any) -> str:
+    b = str(basis or "")
+    return f" ({b})" if b.startswith("proxy") else ""

@@ -1,0 +1,101 @@
+"""The overview: vanity against value, the ladder, the weekly trend, and whether it is improving.
+
+One data function serves the page (`/overview`) and its JSON (`/v1/overview`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from uptake.web import figures
+from uptake.workspace import Actor, Workspace
+
+# "This month against last": the last four complete weeks against the four before them.
+MONTH_WEEKS = 4
+
+
+def overview(ws: Workspace, actor: Actor, as_of: date | None = None) -> dict[str, Any]:
+    """The overview's numbers and charts for an actor (organisation aggregates).
+
+    Args:
+        ws: the workspace.
+        actor: who looks (admin or analyst; others are refused by the Workspace).
+        as_of: evaluation date (default: the as-of rule).
+
+    Returns:
+        {as_of, as_of_rule, window_days, headline: [...], better: [...], charts: [...]}.
+    """
+    doc = ws.metrics(as_of=as_of, actor=actor).to_dict()
+    m = doc["metrics"]
+    vv = m.get("vanity_vs_value") or {}
+    lad = m.get("adoption_ladder") or {}
+    headline = [
+        _number("licences assigned", vv.get("licenses"), "people"),
+        _number(
+            "active in the window (what login dashboards show)", vv.get("active_rate"), "share"
+        ),
+        _number("at L3+ on the ladder", lad.get("l3_plus_share"), "share", lad.get("basis")),
+        _number("depth on high-stakes work", vv.get("depth"), "share"),
+        _number("hours saved per week", vv.get("hours_saved_per_week"), "hours"),
+    ]
+    for row in headline:
+        if row["value"] is None:
+            needs = (vv.get("not_available") or {}).get(row["key"]) or vv.get("needs") or []
+            row["missing"] = "not available" + (f": needs {', '.join(needs)}" if needs else "")
+    better = [
+        _change("active in the week", m.get("weekly_active_rate")),
+        _change("depth on high-stakes work", m.get("weekly_depth")),
+    ]
+    charts = [
+        c
+        for c in (figures.vanity_vs_value(doc), figures.ladder(doc), figures.weekly_trend(doc))
+        if c is not None
+    ]
+    return {
+        "as_of": doc["as_of"],
+        "as_of_rule": doc.get("as_of_rule"),
+        "window_days": doc.get("window_days"),
+        "headline": headline,
+        "better": better,
+        "charts": charts,
+    }
+
+
+def _number(label: str, value: Any, unit: str, basis: Any = None) -> dict[str, Any]:
+    key = {"depth on high-stakes work": "depth", "hours saved per week": "hours_saved_per_week"}
+    text = None
+    if value is not None:
+        text = f"{100 * value:.0f} %" if unit == "share" else f"{value:,.0f}"
+    proxy = str(basis or "").startswith("proxy")
+    return {
+        "label": label + (f" ({basis})" if proxy else ""),
+        "key": key.get(label, label),
+        "value": value,
+        "text": text,
+    }
+
+
+def _change(label: str, entry: dict[str, Any] | None) -> dict[str, Any]:
+    """This month (last four complete weeks) against the month before, in points."""
+    out: dict[str, Any] = {"label": label, "now": None, "before": None, "change_points": None}
+    if not entry or entry.get("status") == "not_available":
+        out["missing"] = "not available" + (
+            f": needs {', '.join(entry['needs'])}" if entry and entry.get("needs") else ""
+        )
+        return out
+    weeks = [
+        w for w in entry.get("weeks", []) if not w.get("suppressed") and w.get("rate") is not None
+    ]
+    if len(weeks) < 2 * MONTH_WEEKS:
+        out["missing"] = f"too early to tell: needs {2 * MONTH_WEEKS} complete weeks"
+        return out
+    now = sum(w["rate"] for w in weeks[-MONTH_WEEKS:]) / MONTH_WEEKS
+    before = sum(w["rate"] for w in weeks[-2 * MONTH_WEEKS : -MONTH_WEEKS]) / MONTH_WEEKS
+    out.update(
+        now=round(now, 4),
+        before=round(before, 4),
+        change_points=round(100 * (now - before), 1),
+        weeks=[weeks[-2 * MONTH_WEEKS]["week"], weeks[-1]["week"]],
+    )
+    return out

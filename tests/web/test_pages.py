@@ -1,0 +1,86 @@
+"""Dashboard pages in process: sign-in, CSRF, the overview and its JSON from one function."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from uptake.web.pages import NONCE, SESSION
+
+
+def _sign_in(client: TestClient, token: str) -> None:
+    page = client.get("/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf, page.text
+    r = client.post(
+        "/sign-in", data={"csrf": csrf.group(1), "token": token}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/overview", r.text
+
+
+def test_pages_need_a_signed_in_token(client: TestClient, tokens: dict[str, str]) -> None:
+    r = client.get("/overview", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/sign-in"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"
+    _sign_in(client, tokens["analyst"])
+    assert client.get("/", follow_redirects=False).headers["location"] == "/overview"
+    page = client.get("/overview")
+    assert page.status_code == 200
+    assert "Vanity against value" in page.text and "analyst" in page.text
+    # Every chart states as-of, window and n, and carries its figure for plotly.js.
+    assert page.text.count('class="figure"') >= 2
+    assert re.search(r"as of \d{4}-\d\d-\d\d .*28-day window .*n = \d", page.text)
+    assert "<script>" not in page.text  # no inline script (CSP)
+
+
+def test_the_page_and_its_json_share_one_function(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    doc = client.get("/v1/overview", headers={"Authorization": f"Bearer {tokens['analyst']}"})
+    assert doc.status_code == 200
+    data = doc.json()
+    _sign_in(client, tokens["analyst"])
+    page = client.get("/overview").text
+    for row in data["headline"]:
+        assert (row["text"] or row["missing"]) in page.replace("&#43;", "+")
+    for chart in data["charts"]:
+        assert chart["title"] in page
+
+
+def test_csrf_and_bad_tokens_are_refused(client: TestClient, tokens: dict[str, str]) -> None:
+    client.get("/sign-in")
+    r = client.post("/sign-in", data={"csrf": "forged", "token": tokens["admin"]})
+    assert "form expired" in r.text and SESSION not in client.cookies
+    page = client.get("/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = client.post("/sign-in", data={"csrf": csrf, "token": "upt_00000000_" + "x" * 43})
+    assert "Not signed in: unknown token" in r.text
+    # A revoked token signs the browser out on its next page.
+    page = client.get("/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = client.post("/sign-in", data={"csrf": csrf, "token": tokens["revoked"]})
+    assert "revoked" in r.text
+    _sign_in(client, tokens["admin"])
+    r = client.post("/sign-out", data={"csrf": "forged"})
+    assert r.status_code == 400
+    page = client.get("/overview", follow_redirects=False)
+    assert page.status_code == 200 and NONCE not in client.cookies
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = client.post("/sign-out", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and SESSION not in client.cookies
+    assert client.get("/overview", follow_redirects=False).status_code == 303
+
+
+def test_roles_without_aggregates_see_why(client: TestClient, tokens: dict[str, str]) -> None:
+    _sign_in(client, tokens["person"])
+    r = client.get("/overview")
+    assert r.status_code == 403 and "may not read organisation-wide aggregates" in r.text
+
+
+def test_assets_are_local(client: TestClient) -> None:
+    js = client.get("/static/plotly.min.js")
+    assert js.status_code == 200 and len(js.content) > 1_000_000
+    assert client.get("/static/charts.js").status_code == 200
+    assert client.get("/static/../app.py").status_code == 404
+    assert client.get("/static/nothing.css").status_code == 404
