@@ -386,7 +386,6 @@ def demo_command(
         with Workspace.open(workspace) as ws:
             token = ws.create_token("admin", expires="1d", note="uptake demo")["token"]
         console.print(
-            "[yellow]The dashboard pages are not part of this release yet: the demo serves "
-            "the REST API.[/]"
+            "[yellow]The dashboard has its overview page so far; the other pages come next.[/]"
         )
         run_server(workspace, None, None, token)

@@ -56,7 +56,8 @@ def run_server(folder: Path, host: str | None, port: int | None, token: str | No
     bind_host, bind_port = host or settings.host, port or settings.port
     _check_host(bind_host)
     base = f"http://{bind_host}:{bind_port}"
-    console.print(f"Serving {app.state.served.path} on {base} (API reference: {base}/docs)")
+    console.print(f"Serving {app.state.served.path}")
+    console.print(f"Dashboard: {base}/ (sign in with a token) · API reference: {base}/docs")
     if token:
         console.print(f"Admin token (shown once): {token}", soft_wrap=True, highlight=False)
         console.print(
