@@ -186,7 +186,7 @@ PARTS = {
     "managers": ("uptake.signals.report", "managers"),
     "typology": ("uptake.signals.typology", "typologies"),
     "early-warning scoring": ("uptake.signals.report", "_risk"),
-    "ladder levels": ("uptake.signals.report", "person_levels"),
+    "ladder levels": ("uptake.signals.shared", "levels"),
     "teams": ("uptake.signals.report", "_rank_teams"),
     "voice themes": ("uptake.signals.report", "_voice_themes"),
     "silence": ("uptake.signals.report", "silence"),

@@ -39,11 +39,11 @@ import pandas as pd
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_DAY
-from uptake.metrics.families.ladder import basis, person_levels
-from uptake.metrics.families.ladder_history import history
+from uptake.metrics.families.ladder import basis
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.privacy import SUPPRESSED, jsonable, suppress
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT
+from uptake.signals import shared
 from uptake.signals.betweenness import betweenness
 
 DEPTH_WEIGHT = 0.5
@@ -191,7 +191,7 @@ def rank(
         rows.append((helper, len(askers), len(bridges), between.get(helper, 0.0)))
     frame = pd.DataFrame(rows, columns=["person_key", "askers", "bridges", "betweenness"])
     frame = frame.merge(dim, on="person_key", how="left")
-    levels = person_levels(ctx)[["person_key", "level"]]
+    levels = shared.levels(ctx)[["person_key", "level"]]
     frame = frame.merge(levels, on="person_key", how="left")
     early = _early(ctx, early_days)
     frame = frame.merge(early, on="person_key", how="left")
@@ -336,7 +336,7 @@ def impact(ctx: MetricContext, champions: Iterable[str], *, weeks: int = IMPACT_
     champs = set(champions)
     wk = complete_weeks(ctx, weeks + 1)
     start, end = wk[0], wk[-1]
-    lv = ctx.engine.execute(history(ctx, [start, end], rules))
+    lv = shared.level_history(ctx, [start, end], rules)
     wide = lv.pivot_table(index="person_key", columns="week", values="level", aggfunc="first")
     wide.columns = [pd.Timestamp(c).date() for c in wide.columns]
     wide = wide.dropna(subset=[start, end]).astype(int)

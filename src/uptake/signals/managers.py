@@ -23,11 +23,11 @@ import pandas as pd
 
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
-from uptake.metrics.families.ladder import LEVELS, basis, person_levels
-from uptake.metrics.families.ladder_history import history
+from uptake.metrics.families.ladder import LEVELS, basis
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, public_rows, suppress
 from uptake.metrics.segments import DIM_PERSON
+from uptake.signals import shared
 from uptake.signals.base import Flag
 
 SIGNAL = "manager_passive_resistance"
@@ -99,7 +99,7 @@ def managers(ctx: MetricContext, *, trend_weeks: int = TREND_WEEKS) -> ManagerRe
     p = ctx.engine.table("people")
     roster = ctx.engine.execute(p.select("person_key", "manager_key")).drop_duplicates("person_key")
     dim = ctx.engine.execute(ctx.engine.table(DIM_PERSON).select("person_key", "level", "team"))
-    levels = person_levels(ctx)[["person_key", "level"]]
+    levels = shared.levels(ctx)[["person_key", "level"]]
     own = dict(zip(levels["person_key"], levels["level"].astype(int), strict=True))
     reports = roster.dropna(subset=["manager_key"])
     reports = reports[reports["manager_key"] != reports["person_key"]]
@@ -174,7 +174,7 @@ def managers(ctx: MetricContext, *, trend_weeks: int = TREND_WEEKS) -> ManagerRe
 def _trend(ctx: MetricContext, reports: pd.DataFrame, rules: str, weeks: int) -> pd.DataFrame:
     """Each team's L3+ share at the end of each complete week, suppressed week by week."""
     wk = complete_weeks(ctx, weeks)
-    lv = ctx.engine.execute(history(ctx, wk, rules))
+    lv = shared.level_history(ctx, wk, rules)
     j = reports.merge(lv, on="person_key", how="inner")
     parts = []
     for week, part in j.groupby("week", sort=True):

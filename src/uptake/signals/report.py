@@ -21,13 +21,12 @@ import pandas as pd
 from uptake.config.signals import SignalsSettings
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
-from uptake.metrics.families.ladder import basis, person_levels
-from uptake.metrics.families.ladder_history import history
+from uptake.metrics.families.ladder import basis
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.release import release_hide
 from uptake.metrics.segments import DIM_PERSON
 from uptake.signals import champions as champ
-from uptake.signals import early_warning, friction, typology
+from uptake.signals import early_warning, friction, shared, typology
 from uptake.signals.base import Flag
 from uptake.signals.early_warning.model import MODEL_FILE
 from uptake.signals.managers import managers
@@ -107,7 +106,7 @@ def build(
     """
     s = settings or SignalsSettings()
     out = SignalsReport(ctx.as_of)
-    levels = _try(out, "ladder", lambda: person_levels(ctx)[["person_key", "level"]])
+    levels = _try(out, "ladder", lambda: shared.levels(ctx)[["person_key", "level"]])
     if levels is None:
         return out
     fr = friction.detect(ctx, s.friction)
@@ -241,7 +240,7 @@ def _trend(ctx: MetricContext, trend_weeks: int) -> dict[str, float]:
     rules = basis(ctx)
     if len(weeks) < 2 or rules is None:
         return {}
-    h = ctx.engine.execute(history(ctx, [weeks[0], weeks[-1]], rules))
+    h = shared.level_history(ctx, [weeks[0], weeks[-1]], rules)
     h["week"] = pd.to_datetime(h["week"]).dt.date
     then = h[h["week"] == weeks[0]].set_index("person_key")["level"] >= 3
     now = h[h["week"] == weeks[-1]].set_index("person_key")["level"] >= 3

@@ -25,9 +25,10 @@ import pandas as pd
 
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
-from uptake.metrics.families.ladder import TASKS, basis, person_inputs, person_levels
+from uptake.metrics.families.ladder import TASKS, basis, person_inputs
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, public_rows, suppress
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT
+from uptake.signals import shared
 
 SIGNAL = "team_silence"
 DEPTH_BELOW = 0.3
@@ -112,7 +113,7 @@ def silence(
         agg["depth"] = (agg["done"] / agg["elig"]).where(agg["elig"] > 0)
         agg = agg.drop(columns=["elig", "done"])
     else:
-        levels = person_levels(ctx)[["person_key", "level"]]
+        levels = shared.levels(ctx)[["person_key", "level"]]
         people = levels.merge(dim, on="person_key", how="left")
         agg = (
             people.assign(l3=people["level"] >= 3)
