@@ -186,7 +186,9 @@ PARTS = {
     "managers": ("uptake.signals.report", "managers"),
     "typology": ("uptake.signals.typology", "typologies"),
     "early-warning scoring": ("uptake.signals.report", "_risk"),
+    # The first read of the levels (shared since; report.person_levels before that).
     "ladder levels": ("uptake.signals.shared", "levels"),
+    "ladder levels (before sharing)": ("uptake.signals.report", "person_levels"),
     "teams": ("uptake.signals.report", "_rank_teams"),
     "voice themes": ("uptake.signals.report", "_voice_themes"),
     "silence": ("uptake.signals.report", "silence"),
@@ -212,9 +214,14 @@ def _parts() -> Iterator[dict[str, float]]:
         return run
 
     for name, (module, attrs) in PARTS.items():
-        mod = importlib.import_module(module)
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:  # an older tree, for a before/after comparison
+            continue
         for attr in attrs.split():
-            fn = getattr(mod, attr)
+            fn = getattr(mod, attr, None)
+            if fn is None:
+                continue
             undo.append((mod, attr, fn))
             setattr(mod, attr, timed(name, fn))
     try:
