@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from server_helpers import free_port, start
 
 CHROMIUM = "/usr/bin/chromium"
 ARTEFACTS = Path(os.environ.get("UPTAKE_ARTEFACTS", "test-artefacts"))
@@ -25,26 +23,9 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def server(served: tuple[Path, dict[str, str]]) -> Iterator[tuple[str, dict[str, str]]]:
     folder, tokens = served
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {k: v for k, v in os.environ.items() if k not in ("UPTAKE_WORKSPACE", "UPTAKE_SECRET")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uptake", "serve", "-w", str(folder), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    port = free_port()
+    proc = start(folder, port, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
     yield base, tokens
     proc.terminate()
     _out, err = proc.communicate(timeout=30)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,37 +11,15 @@ from pathlib import Path
 import httpx
 
 from factories import rows
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from server_helpers import free_port, start
 
 
 def test_serve_ingests_and_answers_over_http(served: tuple[Path, dict[str, str]]) -> None:
     folder, tokens = served
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("UPTAKE_WORKSPACE", "UPTAKE_SECRET")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uptake", "serve", "-w", str(folder), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    port = free_port()
+    proc = start(folder, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
         with httpx.Client(base_url=base, timeout=60) as c:
             ingest = {"Authorization": f"Bearer {tokens['ingest']}"}
             r = c.post("/v1/events", json=rows("events", 5, start=5000), headers=ingest)
@@ -60,7 +37,7 @@ def test_serve_ingests_and_answers_over_http(served: tuple[Path, dict[str, str]]
 
 
 def test_demo_ends_by_serving_with_an_admin_token(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("UPTAKE_WORKSPACE", "UPTAKE_SECRET")}
     env["UPTAKE__SERVE__PORT"] = str(port)
     args = ["demo", "--people", "60", "--days", "28", "--seed", "3", "-w", str(tmp_path / "d")]
