@@ -77,6 +77,7 @@ def _valid(path: tuple[str, ...], root: Path) -> dict[str, list[str]]:
         ("token", "revoke"): ["abcd1234", *ws],
         ("audit",): ws,
         ("serve",): ws,
+        ("report",): ["--out", str(root / "report.html"), *ws],
     }[path]
 
 
@@ -141,6 +142,12 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--since": "2026-13-01",
         "--actor": "token:zz",
         "--limit": "0",
+        "--workspace": "{root}/full",
+    },
+    ("report",): {
+        "--out": "{root}/report.pdf",
+        "--as-of": "2026-13-01",
+        "--token": "not-a-token",
         "--workspace": "{root}/full",
     },
     ("serve",): {"--host": "not a host!", "--port": "0", "--workspace": "{root}/full"},

@@ -18,6 +18,7 @@ from uptake.cli import (
     export,
     ingest,
     metrics,
+    report,
     serve,
     signals,
     simulate,
@@ -71,6 +72,7 @@ app.command("signals")(signals.signals_command)
 app.add_typer(access.token_app, name="token")
 app.command("audit")(access.audit_command)
 app.command("serve")(serve.serve_command)
+app.command("report")(report.report_command)
 
 
 def main(argv: list[str] | None = None) -> None:

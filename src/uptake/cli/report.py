@@ -1,0 +1,42 @@
+"""`uptake report`: the dashboard as one self-contained HTML file a sponsor can open anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from uptake.cli.common import WorkspaceOpt, console, open_workspace
+from uptake.cli.metrics import _parse_day
+from uptake.errors import InputError
+
+
+def report_command(
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Day to report, YYYY-MM-DD (default: last active day)."),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            help="Render what this token's holder would see on the dashboard (default: admin).",
+        ),
+    ] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Write the dashboard's numbers and charts to one HTML file (offline, printable)."""
+    from uptake.web.report import write_report
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--out {out}: the report is an .html file")
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a folder")
+    day = _parse_day(as_of)
+    with open_workspace(workspace, read_only=True) as ws:
+        actor = ws.authenticate(token) if token else None
+        path = write_report(ws, out, actor, day)
+    size = path.stat().st_size / 1_000_000
+    console.print(f"[green]Wrote[/] {path} ({size:.1f} MB, every asset inside: opens offline)")

@@ -1,0 +1,52 @@
+"""`uptake report`: the dashboard's pages as one self-contained HTML file (offline, printable)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from markupsafe import Markup
+
+from uptake.web.overview import overview
+from uptake.web.pages import STATIC, _env
+from uptake.workspace import Actor, Workspace
+
+
+def write_report(
+    ws: Workspace, out: Path, actor: Actor | None = None, as_of: date | None = None
+) -> Path:
+    """Write the report: the same numbers and charts as the dashboard for that actor.
+
+    Every asset (styles, plotly.js, the chart script) is inside the file: it opens offline
+    and prints to PDF from a browser.
+
+    Args:
+        ws: the workspace.
+        out: the HTML file to write.
+        actor: whose view (default: the local admin).
+        as_of: evaluation date (default: the as-of rule).
+
+    Returns:
+        The file written.
+    """
+    import plotly
+
+    who = actor or Actor.local()
+    data = overview(ws, who, as_of)
+    plotly_js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
+    # The bundled scripts are ours and the installed plotly's: safe to inline unescaped, but a
+    # "</script" inside them would end the tag early.
+    inline = [plotly_js, (STATIC / "charts.js").read_text()]
+    if any("</script" in js.lower() for js in inline):
+        inline = [js.replace("</script", "<\\/script") for js in inline]
+    html = _env.get_template("report.html").render(
+        data=data,
+        actor=who,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        css=Markup((STATIC / "app.css").read_text()),
+        plotly=Markup(inline[0]),
+        charts_js=Markup(inline[1]),
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out
