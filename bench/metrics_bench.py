@@ -155,7 +155,13 @@ def _child_signals(work: Path, as_of: date) -> dict[str, Any]:
     ws = Workspace.open(work / "ws")
     engine, settings = ws.engine(), ws.settings.metrics
     refresh(engine, settings)
-    ctx = MetricContext(engine, as_of, settings, ws.settings.privacy.min_group_size)
+
+    def context() -> MetricContext:
+        # A fresh context per measurement: reads shared within one build are not carried
+        # over from the build before it.
+        return MetricContext(engine, as_of, settings, ws.settings.privacy.min_group_size)
+
+    ctx = context()
     t0 = time.perf_counter()
     build(ctx)
     without_model = time.perf_counter() - t0
@@ -164,10 +170,10 @@ def _child_signals(work: Path, as_of: date) -> dict[str, Any]:
     training = time.perf_counter() - t0
     t0 = time.perf_counter()
     with _parts() as parts:
-        build(ctx, model_dir=work / "model")
+        build(context(), model_dir=work / "model")
     with_model = time.perf_counter() - t0
     t0 = time.perf_counter()
-    friction.detect(ctx, since=as_of)
+    friction.detect(context(), since=as_of)
     one_day = time.perf_counter() - t0
     ws.close()
     return {
