@@ -63,6 +63,10 @@ def test_sign_in_and_every_chart_renders_offline(server: tuple[str, dict[str, st
             assert figures.nth(i).locator("svg.main-svg").count() >= 1
         assert page.get_by_role("heading", level=1).inner_text().startswith("Is AI changing")
         page.screenshot(path=str(ARTEFACTS / "overview.png"), full_page=True)
+        page.get_by_role("link", name="Data coverage").click()
+        page.wait_for_url(f"{base}/coverage")
+        assert page.get_by_role("heading", level=1).inner_text().startswith("Data coverage")
+        page.screenshot(path=str(ARTEFACTS / "coverage.png"), full_page=True)
         # Keyboard: the skip link is the first stop.
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent") == "Skip to content"

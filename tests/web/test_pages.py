@@ -84,3 +84,19 @@ def test_assets_are_local(client: TestClient) -> None:
     assert client.get("/static/charts.js").status_code == 200
     assert client.get("/static/../app.py").status_code == 404
     assert client.get("/static/nothing.css").status_code == 404
+
+
+def test_coverage_page_and_json(client: TestClient, tokens: dict[str, str]) -> None:
+    doc = client.get("/v1/coverage", headers={"Authorization": f"Bearer {tokens['analyst']}"})
+    assert doc.status_code == 200
+    data = doc.json()
+    assert data["tables"]["events"] > 0 and data["identity"]
+    spans = {r["table_name"]: r for r in data["spans"]}
+    assert spans["events"]["first"] <= spans["events"]["last"]
+    _sign_in(client, tokens["analyst"])
+    page = client.get("/coverage")
+    assert page.status_code == 200 and "Data coverage" in page.text
+    assert spans["events"]["first"][:10] in page.text
+    assert f"Quarantine: {data['quarantined_total']} rows" in page.text
+    _sign_in(client, tokens["manager"])
+    assert client.get("/coverage").status_code == 403

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from uptake.errors import InputError, PayloadTooLargeError
 from uptake.web.auth import actor_of, served_of
+from uptake.web.coverage import coverage
 from uptake.web.overview import overview
 from uptake.web.state import Served
 from uptake.workspace import Actor, Workspace
@@ -66,6 +67,12 @@ def person_adoption(
 def overview_json(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str, Any]:
     """Headline numbers, this month against last, and the charts of the overview page."""
     return served.run(lambda ws: overview(ws, actor, as_of))
+
+
+@router.get("/coverage", summary="The data coverage page's data")
+def coverage_json(actor: ActorDep, served: ServedDep) -> dict[str, Any]:
+    """Sources, date spans, identity coverage, quarantine and the latest ingests."""
+    return served.run(lambda ws: coverage(ws, actor))
 
 
 @router.get("/audit", summary="The audit log of individual reads (admins)")

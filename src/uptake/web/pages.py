@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,9 +23,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from uptake.errors import AuthenticationError, InputError, UptakeError
 from uptake.web.auth import served_of
+from uptake.web.coverage import coverage
 from uptake.web.overview import overview
 from uptake.web.state import Served
-from uptake.workspace import Actor
+from uptake.workspace import Actor, Workspace
 
 SESSION = "uptake_session"
 NONCE = "uptake_csrf"
@@ -115,21 +117,42 @@ async def sign_out(request: Request) -> Response:
     return out
 
 
-@router.get("/overview")
-def overview_page(request: Request, as_of: AsOf = None) -> Response:
+def _page(
+    request: Request,
+    name: str,
+    title: str,
+    data: Callable[[Workspace, Actor], dict[str, Any]],
+    charts: bool = False,
+    **extra: Callable[[dict[str, Any]], Any],
+) -> Response:
+    """Render one page: sign-in check, its data function for the actor, its template."""
     actor = _actor(request)
     if actor is None:
         return RedirectResponse("/sign-in", status_code=303)
     session = request.cookies.get(SESSION, "")
-    common: dict[str, Any] = {"actor": actor, "csrf": _csrf_for(session), "page": "overview"}
+    common: dict[str, Any] = {"actor": actor, "csrf": _csrf_for(session), "page": name}
     try:
-        data = served_of(request).run(lambda ws: overview(ws, actor, as_of))
+        got = served_of(request).run(lambda ws: data(ws, actor))
     except UptakeError as exc:
         return _render(
-            "message.html", status=exc.http_status, title="Overview", charts=False,
+            "message.html", status=exc.http_status, title=title, charts=False,
             message=exc.message, **common,
         )  # fmt: skip
-    return _render("overview.html", title="Overview", charts=True, data=data, **common)
+    more = {k: fn(got) for k, fn in extra.items()}
+    return _render(f"{name}.html", title=title, charts=charts, data=got, **more, **common)
+
+
+@router.get("/overview")
+def overview_page(request: Request, as_of: AsOf = None) -> Response:
+    return _page(request, "overview", "Overview", lambda ws, a: overview(ws, a, as_of), charts=True)
+
+
+@router.get("/coverage")
+def coverage_page(request: Request) -> Response:
+    return _page(
+        request, "coverage", "Data coverage", coverage,
+        spans=lambda d: {r["table_name"]: r for r in d["spans"]},
+    )  # fmt: skip
 
 
 @router.get("/static/{name}")

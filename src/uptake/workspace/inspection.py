@@ -56,6 +56,12 @@ class Inspection:
         q = con.execute(
             "SELECT table_name, reason, count(*) AS n FROM quarantine GROUP BY ALL ORDER BY ALL"
         ).df()
+        spans = con.execute(
+            "SELECT table_name, min(min_ts) AS first, max(max_ts) AS last, count(*) AS batches, "
+            "sum(rows)::BIGINT AS rows, sum(accepted)::BIGINT AS accepted, "
+            "sum(quarantined)::BIGINT AS quarantined "
+            "FROM ingest_log GROUP BY ALL ORDER BY ALL"
+        ).df()
         return {
             "workspace": str(self.path),
             "schema_version": current_version(con),
@@ -63,6 +69,7 @@ class Inspection:
             "last_ingests": _records(last),
             "quarantine": _records(q),
             "quarantined_total": int(q["n"].sum()) if len(q) else 0,
+            "spans": _records(spans),
             "identity_coverage": identity_coverage(
                 con, self.settings.privacy.min_group_size, self.settings.ingest.min_linked_share
             ),
@@ -171,6 +178,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _plain(v: Any) -> Any:
+    if v is pd.NaT:
+        return None
     if isinstance(v, pd.Timestamp | datetime):
         return v.isoformat()
     if hasattr(v, "item"):
