@@ -67,6 +67,10 @@ def test_sign_in_and_every_chart_renders_offline(server: tuple[str, dict[str, st
         page.wait_for_url(f"{base}/coverage")
         assert page.get_by_role("heading", level=1).inner_text().startswith("Data coverage")
         page.screenshot(path=str(ARTEFACTS / "coverage.png"), full_page=True)
+        page.get_by_role("link", name="Teams that need help").click()
+        page.wait_for_url(f"{base}/teams")
+        assert page.get_by_role("heading", level=1).inner_text().startswith("Teams that need")
+        page.screenshot(path=str(ARTEFACTS / "teams.png"), full_page=True)
         # Keyboard: the skip link is the first stop.
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent") == "Skip to content"

@@ -100,3 +100,20 @@ def test_coverage_page_and_json(client: TestClient, tokens: dict[str, str]) -> N
     assert f"Quarantine: {data['quarantined_total']} rows" in page.text
     _sign_in(client, tokens["manager"])
     assert client.get("/coverage").status_code == 403
+
+
+def test_teams_page_names_no_one(client: TestClient, tokens: dict[str, str]) -> None:
+    doc = client.get("/v1/teams", headers={"Authorization": f"Bearer {tokens['analyst']}"})
+    assert doc.status_code == 200
+    data = doc.json()
+    assert set(data) == {"as_of", "teams", "segments", "voice", "status", "notes"}
+    assert "friction" in data["status"]
+    _sign_in(client, tokens["analyst"])
+    page = client.get("/teams")
+    assert page.status_code == 200 and "Teams that need help first" in page.text
+    for t in data["teams"]:
+        assert t["team"] in page.text and t["n"] >= 5
+    # Aggregates only: no person key anywhere, and nothing written to the audit log.
+    assert not re.search(r"\bp_[0-9a-f]{20}\b", page.text + doc.text)
+    audit = client.get("/v1/audit", headers={"Authorization": f"Bearer {tokens['admin']}"})
+    assert not any(e["action"].endswith("teams") for e in audit.json())

@@ -69,6 +69,12 @@ def overview_json(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dic
     return served.run(lambda ws: overview(ws, actor, as_of))
 
 
+@router.get("/teams", summary="Teams that need help first (aggregates of the signals)")
+def teams_json(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str, Any]:
+    """Ranked teams at or above k with what would help, themes and each detector's status."""
+    return served.run(lambda ws: ws.teams_needing_help(as_of, actor=actor))
+
+
 @router.get("/coverage", summary="The data coverage page's data")
 def coverage_json(actor: ActorDep, served: ServedDep) -> dict[str, Any]:
     """Sources, date spans, identity coverage, quarantine and the latest ingests."""

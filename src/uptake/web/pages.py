@@ -155,6 +155,17 @@ def coverage_page(request: Request) -> Response:
     )  # fmt: skip
 
 
+@router.get("/teams")
+def teams_page(request: Request, as_of: AsOf = None) -> Response:
+    served = served_of(request)
+    return _page(
+        request, "teams", "Teams that need help",
+        lambda ws, a: ws.teams_needing_help(as_of, actor=a),
+        k=lambda _d: served.settings.privacy.min_group_size,
+        voice_days=lambda _d: served.settings.signals.voice_days,
+    )  # fmt: skip
+
+
 @router.get("/static/{name}")
 def static(name: str) -> Response:
     if name == "plotly.min.js":

@@ -110,11 +110,15 @@ class IndividualReads:
 
         The actor must be allowed the rows (`access.allowed`), and the facts must be current.
         """
+        require(actor or Actor.local(), INDIVIDUAL, person=person, team=team)
+        return self._context(what, as_of)
+
+    def _context(self, what: str, as_of: date | None) -> MetricContext:
+        """A metric context over current facts (callers have checked the actor first)."""
         from uptake.errors import StaleFactsError
         from uptake.metrics.context import MetricContext
         from uptake.metrics.facts import pending
 
-        require(actor or Actor.local(), INDIVIDUAL, person=person, team=team)
         engine = self.engine()
         stale = pending(engine, self.settings.metrics)
         if stale:

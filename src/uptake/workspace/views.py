@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from uptake.errors import InputError, PrivacyError
-from uptake.workspace.access import INDIVIDUAL, TEAM, TEAM_K_RULE, Actor, require
+from uptake.workspace.access import AGGREGATE, INDIVIDUAL, TEAM, TEAM_K_RULE, Actor, require
 from uptake.workspace.reads import IndividualReads
+from uptake.workspace.signals import MODEL_DIR
 
 if TYPE_CHECKING:
     from uptake.metrics.result import MetricsReport
@@ -21,6 +23,8 @@ _DESCRIBE = ("label", "unit", "definition", "basis", "window", "status", "needs"
 
 
 class Views(IndividualReads):
+    path: Path
+
     """`team_metrics` (analysts, admins, the team's manager) and `my_adoption` (the person)."""
 
     def metrics(
@@ -94,6 +98,33 @@ class Views(IndividualReads):
                 f"this team is shown only when it and the team without its manager both "
                 f"have at least {k} people"
             )
+
+    def teams_needing_help(
+        self, as_of: date | None = None, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """The teams that need help first, and the k-safe parts of the signals (aggregates).
+
+        Computed from every person's signals, but only group-level results leave: each team
+        at or above k as the metrics publish it, dominant typologies shared by at least k,
+        feedback themes at or above k, and each detector's status. No person, champion or
+        manager is named, so analysts may read it and nothing is written to the audit log.
+
+        Args:
+            as_of: evaluation date (default: the one as-of rule).
+            actor: who reads (organisation aggregates: admin or analyst).
+
+        Returns:
+            {as_of, teams, segments, voice, status, notes}.
+        """
+        from uptake.signals.report import build
+        from uptake.workspace.signals import _voice
+
+        require(actor or Actor.local(), AGGREGATE)
+        ctx = self._context("teams", as_of)
+        model_dir = self.path / MODEL_DIR
+        doc = build(ctx, model_dir=model_dir, classify=_voice(), settings=self.settings.signals)
+        full = doc.to_dict()
+        return {k: full[k] for k in ("as_of", "teams", "segments", "voice", "status", "notes")}
 
     def my_adoption(
         self, as_of: date | None = None, *, actor: Actor | None = None, person: str | None = None
