@@ -13,20 +13,11 @@ from rich.table import Table
 from uptake.cli.common import JsonOpt, console, print_json, progress_bar
 from uptake.errors import InputError
 from uptake.evaluate import DATA, evaluate
+from uptake.signals.friction.rules import SIGNALS as FRICTION_KINDS
 from uptake.simulate.run import MIN_PEOPLE
 
 VIEW = {"truth": "truth", "canonical": "canonical", "vendor": "vendor"}
 SHORT = {"office_copilot": "M365 Copilot", "code_assistant": "GitHub Copilot"}
-# Every friction rule scored against the planted episodes, in the spec's order.
-FRICTION_KINDS = (
-    "bounce_loop",
-    "no_meaningful_use_14d",
-    "week3_4_drop",
-    "surface_use",
-    "rejection_streak",
-    "override_spike",
-    "distress_language",
-)
 
 
 def _pct(part: int, whole: int) -> str:

@@ -9,22 +9,15 @@ import pandas as pd
 
 from uptake.metrics.context import MetricContext
 from uptake.signals.friction.detect import detect
-from uptake.signals.friction.rules import FrictionRules
+from uptake.signals.friction.rules import SIGNALS, FrictionRules
 
 # A flag matches an episode when its `since` lies in [start_on − before, end_on + after].
 # The base slack is 2 days at either edge: the rules count whole UTC days where the
 # simulator measures some windows in 24-hour steps from an event (bounce loops) or plants on
 # a person's local working day, so the two can disagree by a day at either edge.
 TOLERANCE_DAYS = 2
-EPISODE_KINDS = (
-    "bounce_loop",
-    "no_meaningful_use_14d",
-    "week3_4_drop",
-    "surface_use",
-    "rejection_streak",
-    "override_spike",
-    "distress_language",
-)
+# Every friction rule has ground-truth episodes.
+EPISODE_KINDS = SIGNALS
 
 
 def tolerance(kind: str, rules: FrictionRules, days: int = TOLERANCE_DAYS) -> tuple[int, int]:
