@@ -221,6 +221,25 @@ def test_override_spike(wh: Warehouse, earlier: int, flagged: bool) -> None:
         assert flag.evidence["workflow_rate"] < 0.4
 
 
+def test_a_day_between_that_does_not_hold_does_not_split_an_override_spike(wh: Warehouse) -> None:
+    decisions(wh, "p", range(0, 10), 0)  # earlier window: 10 followed
+    decisions(wh, "p", range(40, 48), 8)  # day 47: 8 of 8 overridden, the spike starts
+    for m in range(30):  # day 48: 30 followed dilute the rate under the margin
+        wh.decision("p", at(48, 9, m), followed=True, workflow="w")
+    for m in range(30):  # day 50: 30 overridden, it holds again, 3 days after day 47
+        wh.decision("p", at(50, 9, m), followed=False, workflow="w")
+    for d in range(0, 51):  # the workflow's own rate stays low
+        for h in range(4):
+            wh.decision("peer", at(d, 8 + h), followed=not (d == 0 and h < 2), workflow="w")
+    held = [f.since for f in signal(wh, "override_spike", 47)]
+    assert held == [D0 + timedelta(days=47)]
+    assert signal(wh, "override_spike", 48) == signal(wh, "override_spike", 47)
+    # One episode: days on which it holds, less than spike_gap_days apart.
+    assert [f.since for f in signal(wh, "override_spike", 50)] == held
+    # The same from a run that starts after the first day (incremental).
+    assert signal(wh, "override_spike", 50, since=D0 + timedelta(days=49)) == []
+
+
 # -- distress_language --------------------------------------------------------------------
 
 

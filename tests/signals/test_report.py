@@ -69,3 +69,30 @@ def test_no_licences_means_not_available_not_empty(wh: Any) -> None:
     doc = build(wh.facts_ctx(AS_OF, k=3)).to_dict()
     assert doc["status"]["ladder"]["status"] == "not_available"
     assert doc["people"] == [] and doc["teams"] == []
+
+
+def test_report_flags_are_the_recent_episodes_of_all_history(wh: Any) -> None:
+    from uptake.config.signals import SignalsSettings
+    from uptake.signals import friction
+
+    _org(wh)
+    for i in range(4):  # a drop that began long ago and one that began recently
+        wh.license(f"late{i}", "2024-02-20")
+        wh.person(f"late{i}", team="late")
+        for d in range(14):
+            wh.event(f"late{i}", f"{date(2024, 2, 21) + timedelta(days=d)}T10:00", "accept")
+    ctx = wh.facts_ctx(AS_OF, k=3)
+    s = SignalsSettings()
+    recent = AS_OF - timedelta(days=s.recent_days - 1)
+    everything = friction.detect(ctx, s.friction).flags
+    want = sorted((f.person_key, f.signal, f.since) for f in everything if f.since >= recent)
+    doc = build(ctx, settings=s).to_dict()
+    got = sorted(
+        (p["person"], f["signal"], date.fromisoformat(f["since"]))
+        for p in doc["people"]
+        for f in p["flags"]
+        if f["signal"] in friction.SIGNALS
+    )
+    assert got == want and len(want) > 0
+    assert any(f.since < recent for f in everything), "an older episode must exist to leave out"
+    assert doc["status"]["friction"]["week3_4_drop"]["since"] == recent.isoformat()

@@ -144,9 +144,12 @@ def _status(status: dict[str, Any], out: Console) -> None:
         if state == "not_available":
             lines.append(f"  {name}: not available (needs {_needs(st)})")
         elif state == "partial":
-            lines.append(f"  {name}: {st.get('flags', 0)} flags; partial (needs sessions)")
+            lines.append(
+                f"  {name}: {st.get('flags', 0)} new since {st.get('since')}; partial "
+                "(needs sessions)"
+            )
         else:
-            lines.append(f"  {name}: {st.get('flags', 0)} flags")
+            lines.append(f"  {name}: {st.get('flags', 0)} new since {st.get('since')}")
     for name in ("early_warning", "typology", "champions", "managers", "silence"):
         st = status.get(name) or {}
         if st.get("status") == "not_available":

@@ -109,10 +109,15 @@ def build(
     levels = _try(out, "ladder", lambda: shared.levels(ctx)[["person_key", "level"]])
     if levels is None:
         return out
-    fr = friction.detect(ctx, s.friction)
-    out.status["friction"] = fr.status
+    # Only episodes that began in the recent window count here; rules are causal and report an
+    # episode on its first day, so reading from `recent` gives exactly those flags (tested)
+    # while scanning weeks instead of all history.
     recent = ctx.as_of - timedelta(days=s.recent_days - 1)
-    flags: list[Flag] = [f for f in fr.flags if f.since >= recent]
+    fr = friction.detect(ctx, s.friction, since=recent)
+    out.status["friction"] = {
+        name: {**st, "since": recent.isoformat()} for name, st in fr.status.items()
+    }
+    flags: list[Flag] = list(fr.flags)
     risk = _risk(out, ctx, model_dir)
     if risk is not None:
         flags += _risk_flags(risk, ctx.as_of)
@@ -329,4 +334,6 @@ def _dominant(values: pd.Series, k: int) -> str | None:
         # No value can reach k (this skips the counting for most teams).
         return None
     counts = values.astype(str).value_counts()
-    return str(counts.index[0]) if int(counts.iloc[0]) >= k else None
+    top = int(counts.iloc[0])
+    # A tie is settled by name, not by the order rows happened to arrive in.
+    return min(str(v) for v, n in counts.items() if n == top) if top >= k else None

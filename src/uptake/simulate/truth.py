@@ -452,15 +452,14 @@ class Truth:
         for r in np.flatnonzero((holds & decided).any(axis=1)):
             xs = np.flatnonzero(decided[r])
             h = holds[r, xs]
-            start, last, prev_h, prev_x = -1, -1, False, -(10**9)
-            for x, hx in zip(xs.tolist(), h.tolist(), strict=True):
-                if hx and not (prev_h and x - prev_x < SPIKE_GAP):
+            start, last = -1, -(10**9)
+            # Holding days less than SPIKE_GAP apart are one episode, whatever lies between.
+            for x in xs[h].tolist():
+                if x - last >= SPIKE_GAP:
                     if start >= 0:
                         rows.append((people[r], start, last))
                     start = x
-                if hx:
-                    last = x
-                prev_h, prev_x = hx, x
+                last = x
             if start >= 0:
                 rows.append((people[r], start, last))
         rule = pd.DataFrame(rows, columns=["g", "start_day", "end_day"])

@@ -71,11 +71,14 @@ def override_spike(ctx: MetricContext, rules: FrictionRules, span: Span) -> list
         & (per.rate_r >= per.expected * rules.spike_ratio)
         & (per.rate_r - per.expected >= rules.spike_margin)
     )
-    per = per.mutate(h=holds.fill_null(False))
+    # Among the decision days on which the rule holds, one less than `gap` days after the
+    # previous such day continues its episode (a day between on which it does not hold
+    # does not end it): the look-back above reads `gap` days for exactly this.
+    held = per.filter(holds.fill_null(False))
     w = ibis.window(group_by="e_key", order_by="x")
-    per = per.mutate(prev_h=per.h.lag().over(w), prev_x=per.x.lag().over(w))
-    cont = per.prev_h.fill_null(False) & (per.x - per.prev_x < gap).fill_null(False)
-    st = per.filter(per.h & ~cont)
+    held = held.mutate(prev_x=held.x.lag().over(w))
+    cont = (held.x - held.prev_x < gap).fill_null(False)
+    st = held.filter(~cont)
     st = st.filter(st.x <= span.last_no)
     if span.first_no is not None:
         st = st.filter(st.x >= span.first_no)
