@@ -10,6 +10,7 @@ and typology (each only when k or more people share it) and the intervention the
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -109,6 +110,12 @@ def build(
     levels = _try(out, "ladder", lambda: shared.levels(ctx)[["person_key", "level"]])
     if levels is None:
         return out
+    # The managers' trend, the teams' trend and champion impact each ask for some of the
+    # same recent weeks: one read of the widest span serves them all.
+    rules = basis(ctx)
+    span = complete_weeks(ctx, max(s.trend_weeks, champ.IMPACT_WEEKS) + 1)
+    if rules is not None and len(span) >= 2:
+        shared.level_history(ctx, span, rules)
     # Only episodes that began in the recent window count here; rules are causal and report an
     # episode on its first day, so reading from `recent` gives exactly those flags (tested)
     # while scanning weeks instead of all history.
@@ -333,7 +340,8 @@ def _dominant(values: pd.Series, k: int) -> str | None:
     if values.empty or len(values) < k:
         # No value can reach k (this skips the counting for most teams).
         return None
-    counts = values.astype(str).value_counts()
-    top = int(counts.iloc[0])
+    # A plain count: pandas' value_counts costs more than the counting on ~2,000 small teams.
+    counts = Counter(str(v) for v in values.tolist())
+    top = max(counts.values())
     # A tie is settled by name, not by the order rows happened to arrive in.
-    return min(str(v) for v, n in counts.items() if n == top) if top >= k else None
+    return min(v for v, n in counts.items() if n == top) if top >= k else None
