@@ -97,7 +97,7 @@ def test_every_setting_has_help_and_appears_in_default_toml() -> None:
 def test_default_toml_is_valid_and_every_line_uncomments_as_written(tmp_path: Path) -> None:
     text = default_toml()
     sections = {section: {} for section in Settings.model_fields}
-    sections["signals"] = {"friction": {}, "champions": {}, "silence": {}}
+    sections["signals"] = {"friction": {}, "champions": {}, "silence": {}, "typology": {}}
     assert tomllib.loads(text) == sections, "the file as written sets nothing"
     setting = re.compile(r"^# ([a-z_]+) = ")
     lines = text.splitlines()

@@ -41,6 +41,7 @@ def test_sub_sections_layer_file_env_and_flags(
         ("signals.champions.min_askers", 0),
         ("signals.silence.depth_below", -0.1),
         ("signals.recent_days", 0),
+        ("signals.typology.min_score", 0),
     ],
 )
 def test_unsafe_thresholds_are_refused(tmp_path: Path, key: str, value: float) -> None:
@@ -54,8 +55,11 @@ def test_unknown_signal_keys_are_refused(tmp_path: Path) -> None:
         load_settings(tmp_path)
 
 
-def test_friction_rules_are_the_settings() -> None:
+def test_friction_and_typology_rules_are_the_settings() -> None:
+    from uptake.signals.typology import TypologyRules
+
     assert FrictionRules is SignalsSettings().friction.__class__
+    assert TypologyRules is SignalsSettings().typology.__class__
     with pytest.raises(ValueError, match="frozen"):
         FrictionRules().bounce_sessions = 2  # type: ignore[misc]
 

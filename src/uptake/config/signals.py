@@ -1,7 +1,8 @@
 """The `[signals]` section: thresholds of every friction rule, champions, silence and the report.
 
-The friction thresholds are the rules' own type (`uptake.signals.friction.FrictionRules` is
-`FrictionSettings`), so a rule cannot run on a threshold the settings do not declare.
+The friction and typology thresholds are the detectors' own types (`FrictionRules` is
+`FrictionSettings`, `TypologyRules` is `TypologySettings`), so a detector cannot run on a
+threshold the settings do not declare.
 Champion and silence thresholds are handed to those detectors as keyword arguments; a test
 holds their defaults equal to the detectors' own.
 """
@@ -145,6 +146,43 @@ class SilenceSettings(BaseModel):
         return self.model_dump()
 
 
+class TypologySettings(BaseModel):
+    """How resistance typologies are scored from survey, behaviour and language cues."""
+
+    model_config = _FROZEN
+
+    min_score: float = Field(
+        1.5, gt=0, le=10, description="A typology's weighted cue score needed to name it."
+    )
+    min_margin: float = Field(
+        0.0, ge=0, le=10, description="Lead of the best typology over the next one needed."
+    )
+    min_spread: float = Field(
+        0.5, ge=0, le=10,
+        description="A survey answer this little above the person's other answers is flat: "
+        "mild resistance to everything is 'none' unless behaviour and language say more.",
+    )  # fmt: skip
+    survey_weight: float = Field(1.0, ge=0, le=10, description="Weight of survey cues.")
+    behaviour_weight: float = Field(1.5, ge=0, le=10, description="Weight of behaviour cues.")
+    language_weight: float = Field(0.5, ge=0, le=10, description="Weight of language cues.")
+    min_decisions: int = Field(
+        5, ge=1, le=10_000, description="Decisions needed before override cues count."
+    )
+    min_runs: int = Field(
+        5, ge=1, le=10_000, description="Workflow runs needed before run cues count."
+    )
+    min_suggestions: int = Field(
+        10, ge=1, le=100_000, description="Suggestions needed before rejection cues count."
+    )
+    min_sessions: int = Field(
+        5, ge=1, le=10_000, description="Sessions needed before bounce cues count."
+    )
+    bounce_seconds: int = Field(
+        60, ge=1, le=3600, description="A session shorter than this is a bounce (a cue)."
+    )
+    lookback_days: int = _days(365, "Days of history the cues are read from.", 28, 3660)
+
+
 class SignalsSettings(BaseModel):
     """What the signals report counts, and every detector's thresholds."""
 
@@ -164,4 +202,7 @@ class SignalsSettings(BaseModel):
     )
     silence: SilenceSettings = Field(
         default_factory=SilenceSettings, description="Silence thresholds."
+    )
+    typology: TypologySettings = Field(
+        default_factory=TypologySettings, description="Resistance typology scoring."
     )

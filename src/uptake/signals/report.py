@@ -128,7 +128,9 @@ def build(
     risk = _risk(out, ctx, model_dir)
     if risk is not None:
         flags += _risk_flags(risk, ctx.as_of)
-    ty = _try(out, "typology", lambda: typology.typologies(ctx, classify=classify))
+    ty = _try(
+        out, "typology", lambda: typology.typologies(ctx, rules=s.typology, classify=classify)
+    )
     mgr = _try(out, "managers", lambda: managers(ctx, trend_weeks=s.trend_weeks))
     if mgr is not None:
         flags += mgr.flags

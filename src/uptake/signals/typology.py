@@ -44,6 +44,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from uptake.config.signals import TypologySettings
 from uptake.metrics.context import MetricContext
 
 TYPOLOGIES = (
@@ -89,22 +90,8 @@ INTERVENTIONS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class TypologyRules:
-    """Thresholds and cue weights (calibrated on the simulated organisation; see docs)."""
-
-    min_score: float = 1.5
-    min_margin: float = 0.0
-    min_spread: float = 0.5
-    survey_weight: float = 1.0
-    behaviour_weight: float = 1.5
-    language_weight: float = 0.5
-    min_decisions: int = 5
-    min_runs: int = 5
-    min_suggestions: int = 10
-    min_sessions: int = 5
-    bounce_seconds: int = 60
-    lookback_days: int = 365
+# The thresholds and weights are the `[signals.typology]` settings (help and limits there).
+TypologyRules = TypologySettings
 
 
 @dataclass

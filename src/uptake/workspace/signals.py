@@ -152,7 +152,7 @@ def detector_scores(
         # Too little history before the cutoff to train on: a fact about the data.
         out["early_warning"] = {"status": "not_available", "needs": [str(exc)]}
     truth = people.assign(person_key=people["person"].map(key)).set_index("person_key")
-    ty = typology.typologies(ctx, classify=_voice()).people
+    ty = typology.typologies(ctx, rules=rules.typology, classify=_voice()).people
     if len(ty):
         y = truth["typology"].reindex(ty["person_key"]).fillna(typology.NONE).astype(str)
         out["typology"] = {
