@@ -33,8 +33,14 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _once(call: Any) -> float:
+    t = time.perf_counter()
+    r = call()
+    assert r.status_code == 200, r.text[:300]
+    return 1000 * (time.perf_counter() - t)
+
+
 def _timed(call: Any, n: int) -> list[float]:
-    call()  # warm-up: first reads load the workspace
     out = []
     for _ in range(n):
         t = time.perf_counter()
@@ -76,9 +82,16 @@ def bench_web(work: Path | None = None) -> dict[str, Any]:
         try:
             with httpx.Client(base_url=base, timeout=300) as c:
                 analyst = {"Authorization": f"Bearer {tokens['analyst']}"}
-                metrics_ms = _timed(lambda: c.get("/v1/metrics", headers=analyst), REPEAT)
+                # Cold: the first question after the data changed computes; later ones are
+                # answered from what the workspace remembers until the next batch.
                 c.cookies.set("uptake_session", tokens["analyst"])
+                page_cold = _once(lambda: c.get("/overview"))
                 page_ms = _timed(lambda: c.get("/overview"), REPEAT)
+                # The page computed this document: the API's first call is already warm.
+                metrics_cold = _once(lambda: c.get("/v1/metrics", headers=analyst))
+                metrics_ms = _timed(lambda: c.get("/v1/metrics", headers=analyst), REPEAT)
+                teams_cold = _once(lambda: c.get("/teams"))
+                teams_ms = _timed(lambda: c.get("/teams"), REPEAT)
                 ingest = {"Authorization": f"Bearer {tokens['ingest']}"}
                 last = sim.end
                 sent, seconds = 0, 0.0
@@ -101,20 +114,29 @@ def bench_web(work: Path | None = None) -> dict[str, Any]:
         finally:
             proc.terminate()
             proc.communicate(timeout=60)
+
+    def stats(ms: list[float], cold: float) -> dict[str, float]:
+        return {"cold": cold, "p50": statistics.median(ms), "p95": _percentile(ms, 0.95)}
+
     out = {
-        "page_overview_ms": {"p50": statistics.median(page_ms), "p95": _percentile(page_ms, 0.95)},
-        "metrics_ms": {"p50": statistics.median(metrics_ms), "p95": _percentile(metrics_ms, 0.95)},
+        "page_overview_ms": stats(page_ms, page_cold),
+        "page_teams_ms": stats(teams_ms, teams_cold),
+        "metrics_ms": stats(metrics_ms, metrics_cold),
         "ingest_events_per_s": sent / seconds,
     }
-    p95 = out["page_overview_ms"]["p95"]
-    verdict = "met" if p95 <= TARGET_PAGE_P95_MS else "MISSED"
+    for name, key in (("/overview", "page_overview_ms"), ("/teams", "page_teams_ms")):
+        m = out[key]
+        verdict = "met" if m["p95"] <= TARGET_PAGE_P95_MS else "MISSED"
+        print(
+            f"dashboard {name}: first view after new data {m['cold']:.0f} ms; then p50 "
+            f"{m['p50']:.0f} ms, p95 {m['p95']:.0f} ms (target p95 ≤ {TARGET_PAGE_P95_MS} ms: "
+            f"{verdict} for repeat views; "
+            f"{'first view too' if m['cold'] <= TARGET_PAGE_P95_MS else 'the first view is not'})"
+        )
+    m = out["metrics_ms"]
     print(
-        f"dashboard /overview: p50 {out['page_overview_ms']['p50']:.0f} ms, p95 {p95:.0f} ms "
-        f"(target p95 ≤ {TARGET_PAGE_P95_MS} ms: {verdict})"
-    )
-    print(
-        f"GET /v1/metrics: p50 {out['metrics_ms']['p50']:.0f} ms, "
-        f"p95 {out['metrics_ms']['p95']:.0f} ms"
+        f"GET /v1/metrics (after the page asked the same): {m['cold']:.0f} ms; then p50 "
+        f"{m['p50']:.0f} ms, p95 {m['p95']:.0f} ms"
     )
     print(
         f"POST /v1/events, {BATCHES} batches of {BATCH:,} (each committed and the facts "

@@ -382,7 +382,11 @@ class Workspace(Signals, Views, Tokens, Inspection):
         require(actor or Actor.local(), AGGREGATE)
         # The key lives only in memory: derived from the secret for each call, never stored.
         key = noise_key(self.secret) if self.settings.privacy.noise else None
-        return run(self.con, self.settings, as_of=as_of, by=by, engine=engine, noise_key=key)
+        return self._memo(
+            "metrics",
+            (as_of, by, engine),
+            lambda: run(self.con, self.settings, as_of=as_of, by=by, engine=engine, noise_key=key),
+        )
 
     def default_as_of(self) -> tuple[date, str]:
         """The date metrics use when none is given, and the rule that chose it, in words."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -14,6 +16,10 @@ from uptake.workspace.access import INDIVIDUAL, Actor, require
 
 if TYPE_CHECKING:
     from uptake.metrics.context import MetricContext
+
+T = TypeVar("T")
+# Results kept per Workspace (a server's dashboard asks the same questions again and again).
+MEMO_SIZE = 16
 
 
 class IndividualReads:
@@ -127,6 +133,22 @@ class IndividualReads:
         return MetricContext(
             engine, day, self.settings.metrics, self.settings.privacy.min_group_size
         )
+
+    def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """`compute()`, remembered until the data changes (a new ingest batch).
+
+        Results depend on the stored rows, the settings and the arguments only: settings are
+        fixed for a Workspace's life, and every change of rows is a new batch in
+        `ingest_log`. A stale-facts error is raised, not remembered. Callers get a copy.
+        """
+        got = self.con.execute("SELECT max(batch_id) FROM ingest_log").fetchone()
+        full = (kind, got[0] if got else None, *key)
+        cache: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_memo_cache", {})
+        if full not in cache:
+            if len(cache) >= MEMO_SIZE:
+                cache.pop(next(iter(cache)))
+            cache[full] = compute()
+        return copy.deepcopy(cache[full])  # type: ignore[no-any-return]
 
     def _audited(
         self, what: str, as_of: date, frame: pd.DataFrame, actor: Actor | None

@@ -120,11 +120,19 @@ class Views(IndividualReads):
         from uptake.workspace.signals import _voice
 
         require(actor or Actor.local(), AGGREGATE)
-        ctx = self._context("teams", as_of)
-        model_dir = self.path / MODEL_DIR
-        doc = build(ctx, model_dir=model_dir, classify=_voice(), settings=self.settings.signals)
-        full = doc.to_dict()
-        return {k: full[k] for k in ("as_of", "teams", "segments", "voice", "status", "notes")}
+
+        def compute() -> dict[str, Any]:
+            ctx = self._context("teams", as_of)
+            model_dir = self.path / MODEL_DIR
+            s = self.settings.signals
+            full = build(ctx, model_dir=model_dir, classify=_voice(), settings=s).to_dict()
+            keep = ("as_of", "teams", "segments", "voice", "status", "notes")
+            return {k: full[k] for k in keep}
+
+        # A retrained model changes the risk: its file's time is part of the key.
+        model = self.path / MODEL_DIR / "model.joblib"
+        stamp = model.stat().st_mtime_ns if model.exists() else None
+        return self._memo("teams", (as_of, stamp), compute)
 
     def my_adoption(
         self, as_of: date | None = None, *, actor: Actor | None = None, person: str | None = None

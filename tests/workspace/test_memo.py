@@ -1,0 +1,41 @@
+"""Remembered reads: the same question gets the same answer until a batch lands, then a new one."""
+
+from __future__ import annotations
+
+import pandas as pd
+from factories import FROZEN_NOW, rows
+
+from uptake.workspace import Workspace
+
+
+def test_metrics_are_remembered_until_the_data_changes(workspace: Workspace) -> None:
+    workspace.ingest_frame("people", pd.DataFrame(rows("people", 12)), source="p", now=FROZEN_NOW)
+    workspace.ingest_frame(
+        "licenses", pd.DataFrame(rows("licenses", 12)), source="l", now=FROZEN_NOW
+    )
+    workspace.ingest_frame("events", pd.DataFrame(rows("events", 50)), source="e", now=FROZEN_NOW)
+    calls = []
+    import uptake.metrics.runner as runner
+
+    real = runner.run
+
+    def counted(*a: object, **k: object) -> object:
+        calls.append(1)
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    runner.run = counted  # type: ignore[assignment]
+    try:
+        first = workspace.metrics().to_dict()
+        again = workspace.metrics()
+        assert again.to_dict() == first and len(calls) == 1
+        # A caller changing its copy changes nothing remembered.
+        again.results.clear()
+        assert workspace.metrics().to_dict() == first
+        assert workspace.metrics(by="team").to_dict()["by"] == "team" and len(calls) == 2
+        more = pd.DataFrame(rows("events", 30, start=50))
+        workspace.ingest_frame("events", more, source="e2", now=FROZEN_NOW)
+        after = workspace.metrics().to_dict()
+        assert len(calls) == 3
+        assert after["metrics"]["usage_rate"] != first["metrics"]["usage_rate"] or after != first
+    finally:
+        runner.run = real  # type: ignore[assignment]
