@@ -141,6 +141,11 @@ class IndividualReads:
         fixed for a Workspace's life, and every change of rows is a new batch in
         `ingest_log`. A stale-facts error is raised, not remembered. Callers get a copy.
         """
+        from uptake.metrics.facts import pending
+
+        # Stale or unreadable facts are refused every time, even with an answer remembered.
+        if pending(self.engine(), self.settings.metrics):
+            return compute()
         got = self.con.execute("SELECT max(batch_id) FROM ingest_log").fetchone()
         full = (kind, got[0] if got else None, *key)
         cache: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_memo_cache", {})
