@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-from factories import FROZEN_NOW, rows
 
+from factories import FROZEN_NOW, rows
 from uptake.workspace import Workspace
 
 
