@@ -35,7 +35,7 @@ def test_metrics_are_remembered_until_the_data_changes(workspace: Workspace) -> 
         more = pd.DataFrame(rows("events", 30, start=50))
         workspace.ingest_frame("events", more, source="e2", now=FROZEN_NOW)
         after = workspace.metrics().to_dict()
-        assert len(calls) == 3
-        assert after["metrics"]["usage_rate"] != first["metrics"]["usage_rate"] or after != first
+        assert len(calls) == 3  # a new batch: computed again, not remembered
+        assert after["metrics"]["usage_rate"]["n"] >= first["metrics"]["usage_rate"]["n"]
     finally:
         runner.run = real  # type: ignore[assignment]

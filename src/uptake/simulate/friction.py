@@ -55,6 +55,14 @@ def _empty() -> dict[str, np.ndarray]:
     return {"row": z, "start_day": z, "end_day": z, "size": z}
 
 
+def _episodes(
+    rows: list[int], starts: list[int], ends: list[int], sizes: list[int]
+) -> dict[str, np.ndarray]:
+    """Planted episodes as the arrays `_empty` has (empty lists give empty arrays)."""
+    cols = {"row": rows, "start_day": starts, "end_day": ends, "size": sizes}
+    return {k: np.array(v, dtype=np.int64) for k, v in cols.items()}
+
+
 def _chosen(plan: Plan, daily: Daily, kind: str, rng: np.random.Generator) -> np.ndarray:
     """Chunk rows picked for one planted episode of `kind` (users only)."""
     pi = daily.idx
@@ -219,14 +227,7 @@ def plant_overrides(
         starts.append(d0)
         ends.append(d1)
         sizes.append(int(sel.sum()))
-    out = _empty()
-    if keep_rows:
-        out = {
-            "row": np.array(keep_rows, dtype=np.int64),
-            "start_day": np.array(starts, dtype=np.int64),
-            "end_day": np.array(ends, dtype=np.int64),
-            "size": np.array(sizes, dtype=np.int64),
-        }
+    out = _episodes(keep_rows, starts, ends, sizes)
     if not flip.any():
         return dec, ev, out
     d = {k: v.copy() for k, v in dec.items()}
@@ -292,14 +293,7 @@ def plant_rejections(
         starts.append(int(d[first]))
         ends.append(int(d[first + kk - 1]))
         sizes.append(kk)
-    out = _empty()
-    if keep_rows:
-        out = {
-            "row": np.array(keep_rows, dtype=np.int64),
-            "start_day": np.array(starts, dtype=np.int64),
-            "end_day": np.array(ends, dtype=np.int64),
-            "size": np.array(sizes, dtype=np.int64),
-        }
+    out = _episodes(keep_rows, starts, ends, sizes)
     if not flip:
         return ev, out
     at = np.concatenate(flip)
