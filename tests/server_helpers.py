@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -39,3 +40,17 @@ def start(folder: Path, port: int, **popen: object) -> subprocess.Popen[str]:
             proc.kill()
             raise AssertionError(f"the server did not start: {proc.communicate()}")
         time.sleep(0.2)
+
+
+def sign_in(client: Any, token: str) -> str:
+    """Sign a TestClient in through the sign-in form; returns where it was sent next."""
+    import re
+
+    page = client.get("/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf, page.text
+    r = client.post(
+        "/sign-in", data={"csrf": csrf.group(1), "token": token}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    return str(r.headers["location"])

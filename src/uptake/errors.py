@@ -58,6 +58,12 @@ class PayloadTooLargeError(InputError):
     http_status = 413
 
 
+class NotFoundError(InputError):
+    """What was asked for does not exist (a page's table, a token id)."""
+
+    http_status = 404
+
+
 class IntegrityError(UptakeError):
     """`uptake doctor` found the warehouse inconsistent."""
 

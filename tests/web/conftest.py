@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -52,3 +54,70 @@ def client(served: tuple[Path, dict[str, str]]) -> Iterator[TestClient]:
 @pytest.fixture
 def tokens(served: tuple[Path, dict[str, str]]) -> dict[str, str]:
     return served[1]
+
+
+@dataclass(frozen=True)
+class Org:
+    """A simulated organisation served by the web tests: folder, tokens per role, who is who."""
+
+    folder: Path
+    tokens: dict[str, str]
+    team: str  # the manager's team (reaches k with and without the manager)
+    person: str  # the person token's roster e-mail
+    person_key: str  # and their pseudonymous key
+
+
+def _simulated(root: Path, emit: str) -> Org:
+    """Simulate 300 people for 70 days, ingest one view of it, make a token per role."""
+    from uptake.evaluate.views import ingest_plan
+    from uptake.simulate import simulate
+
+    sim = root / "simulated"
+    simulate(people=300, days=70, seed=7, start=date(2026, 6, 1), out=sim, emit=emit)
+    people = pd.read_parquet(sim / "people.parquet") if emit == "canonical" else None
+    folder = root / "ws"
+    with Workspace.init(folder) as ws:
+        for table, paths, fmt, options in ingest_plan(sim, emit):
+            ws.ingest(table, paths, fmt=fmt, options=options, refresh=False)
+        ws.refresh()
+        roster = ws.con.execute(
+            "SELECT team, count(*) n FROM dim_person WHERE team IS NOT NULL "
+            "GROUP BY team ORDER BY n DESC, team LIMIT 1"
+        ).fetchone()
+        assert roster is not None
+        team = str(roster[0])
+        if people is None:
+            people = _roster_people(sim)
+        mates = people[people["team"] == team].sort_values("person")
+        manager = str(mates["manager"].iloc[0])
+        person = str(mates["person"].iloc[-1])
+        tokens = {
+            role: ws.create_token(role, scope)["token"]
+            for role, scope in [
+                ("admin", []),
+                ("analyst", []),
+                ("manager", [f"team:{team}", f"person:{manager}"]),
+                ("coach", [f"team:{team}"]),
+                ("person", [f"person:{person}"]),
+                ("ingest", []),
+            ]
+        }
+        key = ws.pseudonymise(person)
+    return Org(folder, tokens, team, person, key)
+
+
+def _roster_people(sim: Path) -> pd.DataFrame:
+    """The vendor view's HR roster (the same person/team/manager columns)."""
+    return pd.read_csv(sim / "roster" / "roster.csv")
+
+
+@pytest.fixture(scope="session")
+def org(tmp_path_factory: pytest.TempPathFactory) -> Org:
+    """The simulated organisation's canonical view, served (shared by the page tests)."""
+    return _simulated(tmp_path_factory.mktemp("org"), "canonical")
+
+
+@pytest.fixture(scope="session")
+def vendor_org(tmp_path_factory: pytest.TempPathFactory) -> Org:
+    """The same organisation's vendor view: vendor exports and the HR roster only."""
+    return _simulated(tmp_path_factory.mktemp("vendor-org"), "vendor")

@@ -6,24 +6,19 @@ import re
 
 from fastapi.testclient import TestClient
 
+from server_helpers import sign_in
 from uptake.web.pages import NONCE, SESSION
 
 
 def _sign_in(client: TestClient, token: str) -> None:
-    page = client.get("/sign-in")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert csrf, page.text
-    r = client.post(
-        "/sign-in", data={"csrf": csrf.group(1), "token": token}, follow_redirects=False
-    )
-    assert r.status_code == 303 and r.headers["location"] == "/overview", r.text
+    sign_in(client, token)
 
 
 def test_pages_need_a_signed_in_token(client: TestClient, tokens: dict[str, str]) -> None:
     r = client.get("/overview", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/sign-in"
     assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"
-    _sign_in(client, tokens["analyst"])
+    assert sign_in(client, tokens["analyst"]) == "/overview"
     assert client.get("/", follow_redirects=False).headers["location"] == "/overview"
     page = client.get("/overview")
     assert page.status_code == 200
@@ -106,7 +101,8 @@ def test_teams_page_names_no_one(client: TestClient, tokens: dict[str, str]) -> 
     doc = client.get("/v1/teams", headers={"Authorization": f"Bearer {tokens['analyst']}"})
     assert doc.status_code == 200
     data = doc.json()
-    assert set(data) == {"as_of", "teams", "segments", "voice", "status", "notes"}
+    expected = {"as_of", "teams", "segments", "voice", "status", "notes", "k", "voice_days"}
+    assert set(data) == expected
     assert "friction" in data["status"]
     _sign_in(client, tokens["analyst"])
     page = client.get("/teams")

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from uptake.errors import InputError, PayloadTooLargeError
 from uptake.web.auth import actor_of, served_of
-from uptake.web.coverage import coverage
-from uptake.web.overview import overview
+from uptake.web.pages import csv_response
 from uptake.web.state import Served
+from uptake.web.views import Page, Params, pages
 from uptake.workspace import Actor, Workspace
 
 router = APIRouter(prefix="/v1")
@@ -24,6 +24,9 @@ MAX_ROWS = 50_000
 ActorDep = Annotated[Actor, Depends(actor_of)]
 ServedDep = Annotated[Served, Depends(served_of)]
 AsOf = Annotated[date | None, Query(description="Last day included (default: the as-of rule).")]
+By = Annotated[
+    str | None, Query(max_length=64, description="Segment dimension (views that segment).")
+]
 
 
 @router.get("/metrics", summary="Every metric (the `uptake metrics --json` document)")
@@ -63,22 +66,35 @@ def person_adoption(
     return served.run(lambda ws: ws.my_adoption(as_of, actor=actor, person=person))
 
 
-@router.get("/overview", summary="The overview page's data")
-def overview_json(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str, Any]:
-    """Headline numbers, this month against last, and the charts of the overview page."""
-    return served.run(lambda ws: overview(ws, actor, as_of))
+def _add_view(view: Page) -> None:
+    def doc(actor: ActorDep, served: ServedDep, as_of: AsOf = None, by: By = None) -> Any:
+        params = Params(as_of, by if view.takes_by else None)
+        return served.run(lambda ws: view.data(ws, actor, params))
+
+    doc.__doc__ = f"The data of the dashboard's `/{view.slug}` page, for the token's role."
+    router.add_api_route(f"/{view.slug}", doc, methods=["GET"], summary=view.summary)
+    if view.tables is None:
+        return
+
+    def download(
+        table: str, actor: ActorDep, served: ServedDep, as_of: AsOf = None, by: By = None
+    ) -> Any:
+        params = Params(as_of, by if view.takes_by else None)
+        return csv_response(served, actor, view, table, params)
+
+    download.__doc__ = (
+        f"One table of `/{view.slug}` as CSV (text cells that a spreadsheet would run as a "
+        "formula start with a ' instead)."
+    )
+    router.add_api_route(
+        f"/{view.slug}/{{table}}.csv", download, methods=["GET"],
+        summary=f"{view.summary}: a table as CSV",
+        responses={200: {"content": {"text/csv": {}}}},
+    )  # fmt: skip
 
 
-@router.get("/teams", summary="Teams that need help first (aggregates of the signals)")
-def teams_json(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str, Any]:
-    """Ranked teams at or above k with what would help, themes and each detector's status."""
-    return served.run(lambda ws: ws.teams_needing_help(as_of, actor=actor))
-
-
-@router.get("/coverage", summary="The data coverage page's data")
-def coverage_json(actor: ActorDep, served: ServedDep) -> dict[str, Any]:
-    """Sources, date spans, identity coverage, quarantine and the latest ingests."""
-    return served.run(lambda ws: coverage(ws, actor))
+for _view in pages():
+    _add_view(_view)
 
 
 @router.get("/audit", summary="The audit log of individual reads (admins)")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,12 +20,12 @@ import jinja2
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from uptake.errors import AuthenticationError, InputError, UptakeError
+from uptake.errors import AuthenticationError, InputError, NotFoundError, UptakeError
 from uptake.web.auth import served_of
-from uptake.web.coverage import coverage
-from uptake.web.overview import overview
+from uptake.web.csv_export import to_csv
 from uptake.web.state import Served
-from uptake.workspace import Actor, Workspace
+from uptake.web.views import Page, Params, offered, pages
+from uptake.workspace import Actor
 
 SESSION = "uptake_session"
 NONCE = "uptake_csrf"
@@ -41,6 +40,7 @@ _env = jinja2.Environment(
 _KEY = secrets.token_bytes(32)  # per process: a restart asks forms to be reloaded, no more
 router = APIRouter(include_in_schema=False)
 AsOf = Annotated[date | None, Query()]
+By = Annotated[str | None, Query(max_length=64)]
 
 
 def _csrf_for(session: str) -> str:
@@ -75,7 +75,26 @@ async def _form(request: Request) -> dict[str, str]:
 
 @router.get("/")
 def home(request: Request) -> Response:
-    return RedirectResponse("/overview" if _actor(request) else "/sign-in", status_code=303)
+    actor = _actor(request)
+    return RedirectResponse(_landing(actor) if actor else "/sign-in", status_code=303)
+
+
+def _landing(actor: Actor) -> str:
+    """The first page the navigation offers the actor (a message page if none)."""
+    first = offered(actor)
+    return f"/{first[0].slug}" if first else "/nothing-to-show"
+
+
+@router.get("/nothing-to-show")
+def nothing(request: Request) -> Response:
+    actor = _actor(request)
+    if actor is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    return _render(
+        "message.html", status=200, title="Nothing to show", charts=False,
+        message=f"The {actor.role} role has no dashboard pages: it is for the API only.",
+        **_frame(request, actor, "nothing"),
+    )  # fmt: skip
 
 
 @router.get("/sign-in")
@@ -83,7 +102,7 @@ def sign_in_page(request: Request, error: str | None = None) -> Response:
     nonce = secrets.token_urlsafe(24)
     page = _render(
         "sign_in.html", title="Sign in", actor=None, charts=False, csrf=nonce, error=error,
-        page="sign-in",
+        page="sign-in", nav=[],
     )  # fmt: skip
     page.set_cookie(NONCE, nonce, httponly=True, samesite="strict", path="/sign-in")
     return page
@@ -97,10 +116,10 @@ async def sign_in(request: Request, served: Annotated[Served, Depends(served_of)
         return sign_in_page(request, "The form expired: please try again.")
     token = form.get("token", "").strip()
     try:
-        served.run(lambda ws: ws.authenticate(token))
+        actor = served.run(lambda ws: ws.authenticate(token))
     except AuthenticationError as exc:
         return sign_in_page(request, f"Not signed in: {exc.message}.")
-    out = RedirectResponse("/overview", status_code=303)
+    out = RedirectResponse(_landing(actor), status_code=303)
     out.set_cookie(SESSION, token, httponly=True, samesite="strict", path="/")
     out.delete_cookie(NONCE, path="/sign-in")
     return out
@@ -117,53 +136,96 @@ async def sign_out(request: Request) -> Response:
     return out
 
 
-def _page(
-    request: Request,
-    name: str,
-    title: str,
-    data: Callable[[Workspace, Actor], dict[str, Any]],
-    charts: bool = False,
-    **extra: Callable[[dict[str, Any]], Any],
-) -> Response:
-    """Render one page: sign-in check, its data function for the actor, its template."""
+def _frame(request: Request, actor: Actor, name: str) -> dict[str, Any]:
+    """What every page's frame needs: who, the navigation, the sign-out form's CSRF token."""
+    session = request.cookies.get(SESSION, "")
+    return {"actor": actor, "csrf": _csrf_for(session), "page": name, "nav": offered(actor)}
+
+
+def render_view(request: Request, view: Page, params: Params) -> Response:
+    """Render one view: sign-in check, its data function for the actor, its template.
+
+    Args:
+        request: the page request (its session cookie names the actor).
+        view: the registered view.
+        params: the query string's parameters.
+
+    Returns:
+        The page, a redirect to sign-in, or a message page with the refusal's status.
+    """
     actor = _actor(request)
     if actor is None:
         return RedirectResponse("/sign-in", status_code=303)
-    session = request.cookies.get(SESSION, "")
-    common: dict[str, Any] = {"actor": actor, "csrf": _csrf_for(session), "page": name}
+    frame = _frame(request, actor, view.slug)
     try:
-        got = served_of(request).run(lambda ws: data(ws, actor))
+        got = served_of(request).run(lambda ws: view.data(ws, actor, params))
     except UptakeError as exc:
         return _render(
-            "message.html", status=exc.http_status, title=title, charts=False,
-            message=exc.message, **common,
+            "message.html", status=exc.http_status, title=view.title, charts=False,
+            message=exc.message, **frame,
         )  # fmt: skip
-    more = {k: fn(got) for k, fn in extra.items()}
-    return _render(f"{name}.html", title=title, charts=charts, data=got, **more, **common)
-
-
-@router.get("/overview")
-def overview_page(request: Request, as_of: AsOf = None) -> Response:
-    return _page(request, "overview", "Overview", lambda ws, a: overview(ws, a, as_of), charts=True)
-
-
-@router.get("/coverage")
-def coverage_page(request: Request) -> Response:
-    return _page(
-        request, "coverage", "Data coverage", coverage,
-        spans=lambda d: {r["table_name"]: r for r in d["spans"]},
+    return _render(
+        "page.html", title=view.title, charts=view.charts, data=got, view=view, params=params,
+        tables=sorted(view.tables(got)) if view.tables else [], **frame,
     )  # fmt: skip
 
 
-@router.get("/teams")
-def teams_page(request: Request, as_of: AsOf = None) -> Response:
-    served = served_of(request)
-    return _page(
-        request, "teams", "Teams that need help",
-        lambda ws, a: ws.teams_needing_help(as_of, actor=a),
-        k=lambda _d: served.settings.privacy.min_group_size,
-        voice_days=lambda _d: served.settings.signals.voice_days,
-    )  # fmt: skip
+def _csv_view(request: Request, view: Page, table: str, params: Params) -> Response:
+    actor = _actor(request)
+    if actor is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    return csv_response(served_of(request), actor, view, table, params)
+
+
+def csv_response(served: Served, actor: Actor, view: Page, table: str, params: Params) -> Response:
+    """One of a view's tables as a CSV download (cells safe from formula injection).
+
+    Args:
+        served: the served workspace.
+        actor: who asks (the view's data function checks what they may see).
+        view: the view.
+        table: which of its tables.
+        params: the query string's parameters.
+
+    Returns:
+        The CSV file response.
+
+    Raises:
+        NotFoundError: the view has no such table.
+    """
+    if view.tables is None:
+        raise NotFoundError(f"/{view.slug} has no CSV export")
+    got = served.run(lambda ws: view.data(ws, actor, params))
+    tables = view.tables(got)
+    if table not in tables:
+        raise NotFoundError(
+            f"/{view.slug} has no table {table!r}: expected one of {', '.join(sorted(tables))}"
+        )
+    stamp = got.get("as_of") or ""
+    name = f"uptake-{view.slug}-{table}{'-' + str(stamp) if stamp else ''}.csv"
+    return Response(
+        to_csv(tables[table]),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _add_routes(view: Page) -> None:
+    def show(request: Request, as_of: AsOf = None, by: By = None) -> Response:
+        return render_view(request, view, Params(as_of, by if view.takes_by else None))
+
+    def download(request: Request, table: str, as_of: AsOf = None, by: By = None) -> Response:
+        return _csv_view(request, view, table, Params(as_of, by if view.takes_by else None))
+
+    router.add_api_route(f"/{view.slug}", show, methods=["GET"], name=f"page:{view.slug}")
+    if view.tables is not None:
+        router.add_api_route(
+            f"/{view.slug}/{{table}}.csv", download, methods=["GET"], name=f"csv:{view.slug}"
+        )
+
+
+for _view in pages():
+    _add_routes(_view)
 
 
 @router.get("/static/{name}")

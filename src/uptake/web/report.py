@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
-from uptake.web.overview import overview
+from uptake.errors import NotAvailableError, PermissionDeniedError, PrivacyError
 from uptake.web.pages import STATIC, _env
+from uptake.web.views import Params, offered
 from uptake.workspace import Actor, Workspace
 
 
 def write_report(
     ws: Workspace, out: Path, actor: Actor | None = None, as_of: date | None = None
 ) -> Path:
-    """Write the report: the same numbers and charts as the dashboard for that actor.
+    """Write the report: every dashboard page the actor is offered, same numbers and charts.
 
     Every asset (styles, plotly.js, the chart script) is inside the file: it opens offline
     and prints to PDF from a browser.
@@ -32,7 +34,20 @@ def write_report(
     import plotly
 
     who = actor or Actor.local()
-    data = overview(ws, who, as_of)
+    sections: list[dict[str, Any]] = []
+    for view in offered(who):
+        if not view.report:
+            continue
+        try:
+            sections.append({"view": view, "data": view.data(ws, who, Params(as_of))})
+        except (NotAvailableError, PermissionDeniedError, PrivacyError) as exc:
+            # Said where the page would be, as the dashboard says it: never a silent gap.
+            sections.append({"view": view, "data": {}, "message": exc.message})
+    if not sections:
+        raise PermissionDeniedError(
+            f"the {who.role} role has no dashboard pages, so there is nothing to report"
+        )
+    stamps = sorted({str(s["data"]["as_of"]) for s in sections if s["data"].get("as_of")})
     plotly_js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
     # The bundled scripts are ours and the installed plotly's: safe to inline unescaped, but a
     # "</script" inside them would end the tag early.
@@ -40,7 +55,8 @@ def write_report(
     if any("</script" in js.lower() for js in inline):
         inline = [js.replace("</script", "<\\/script") for js in inline]
     html = _env.get_template("report.html").render(
-        data=data,
+        sections=sections,
+        as_of=", ".join(stamps) or "—",
         actor=who,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         css=Markup((STATIC / "app.css").read_text()),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from uptake.web.views import Page
 from uptake.workspace import Actor, Workspace
 
 
@@ -43,3 +44,18 @@ def coverage(ws: Workspace, actor: Actor) -> dict[str, Any]:
         "quarantined_total": s["quarantined_total"],
         "last_ingests": s["last_ingests"],
     }
+
+
+PAGE = Page(
+    slug="coverage",
+    title="Data coverage",
+    summary="The data coverage page's data",
+    data=lambda ws, actor, _p: coverage(ws, actor),
+    order=90,
+    tables=lambda d: {
+        "spans": d["spans"],
+        "identity": d["identity"],
+        "quarantine": d["quarantine"],
+        "ingests": d["last_ingests"],
+    },
+)

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from uptake.web import figures
+from uptake.web.views import Page
 from uptake.workspace import Actor, Workspace
 
 # "This month against last": the last four complete weeks against the four before them.
@@ -99,3 +100,22 @@ def _change(label: str, entry: dict[str, Any] | None) -> dict[str, Any]:
         weeks=[weeks[-2 * MONTH_WEEKS]["week"], weeks[-1]["week"]],
     )
     return out
+
+
+def _tables(d: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    head = [
+        {"what": r["label"], "value": r["value"], "missing": r.get("missing")}
+        for r in d["headline"]
+    ]
+    return {"headline": head, "change": d["better"]}
+
+
+PAGE = Page(
+    slug="overview",
+    title="Overview",
+    summary="The overview page's data",
+    data=lambda ws, actor, p: overview(ws, actor, p.as_of),
+    order=10,
+    charts=True,
+    tables=_tables,
+)

@@ -1,0 +1,99 @@
+"""Dashboard views: each is one data function plus one template, registered once.
+
+A module in this package that defines `PAGE = Page(...)` is found at import time and becomes:
+the page `/<slug>` (template `views/<slug>.html` inside the site's frame), its JSON
+`/v1/<slug>` (the same data function's document), its CSV exports `/<slug>/<table>.csv` and
+`/v1/<slug>/<table>.csv` when it declares tables, a link in the navigation for the roles it
+names, and a section of `uptake report`. The Workspace decides what an actor may see; the
+roles here only choose which links a person is offered.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from uptake.workspace import Actor, Workspace
+
+# Who reads organisation-wide aggregates.
+AGGREGATE_ROLES = ("admin", "analyst")
+
+
+@dataclass(frozen=True)
+class Params:
+    """What a view may be asked for in its query string.
+
+    Attributes:
+        as_of: evaluation date (None: the as-of rule).
+        by: segment dimension (views that segment; others ignore it).
+    """
+
+    as_of: date | None = None
+    by: str | None = None
+
+
+Data = Callable[[Workspace, Actor, Params], dict[str, Any]]
+Tables = Callable[[dict[str, Any]], dict[str, list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One dashboard view.
+
+    Attributes:
+        slug: its address (`/<slug>`, `/v1/<slug>`) and template (`views/<slug>.html`).
+        title: the navigation label and the browser title.
+        summary: one line for the API reference.
+        data: the data function shared by the page, its JSON and the report.
+        order: position in the navigation.
+        roles: roles offered the link (the Workspace still checks every read).
+        charts: whether the page draws Plotly charts (loads plotly.js).
+        tables: CSV exports: table name -> rows, from the data function's document.
+        takes_by: whether the view reads `?by=`.
+        report: whether `uptake report` includes it.
+    """
+
+    slug: str
+    title: str
+    summary: str
+    data: Data
+    order: int = 100
+    roles: tuple[str, ...] = AGGREGATE_ROLES
+    charts: bool = False
+    tables: Tables | None = None
+    takes_by: bool = False
+    report: bool = True
+
+    def offered_to(self, actor: Actor) -> bool:
+        """Whether the navigation offers this page to the actor."""
+        return actor.role in self.roles
+
+
+@cache
+def pages() -> tuple[Page, ...]:
+    """Every view of this package, in navigation order."""
+    found: list[Page] = []
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        page = getattr(module, "PAGE", None)
+        if isinstance(page, Page):
+            found.append(page)
+    slugs = [p.slug for p in found]
+    if len(set(slugs)) != len(slugs):
+        raise RuntimeError(f"two views share a slug: {sorted(slugs)}")
+    return tuple(sorted(found, key=lambda p: (p.order, p.slug)))
+
+
+def offered(actor: Actor, among: Iterable[Page] | None = None) -> list[Page]:
+    """The pages the navigation offers an actor, in order."""
+    return [p for p in (pages() if among is None else among) if p.offered_to(actor)]
+
+
+def page(slug: str) -> Page | None:
+    """The view at a slug, if there is one."""
+    return next((p for p in pages() if p.slug == slug), None)
