@@ -91,7 +91,11 @@ def detect_format(path: Path, fmt: str | None) -> str:
 
 
 def _apply_mapping(
-    path: Path, source_cols: list[str], spec: Table, mapping: dict[str, str]
+    path: Path,
+    source_cols: list[str],
+    spec: Table,
+    mapping: dict[str, str],
+    rename_hint: str = "; use --map canonical=source for other names",
 ) -> dict[str, str]:
     """Canonical column -> source column, checking the mapping and required columns."""
     for canonical, source in mapping.items():
@@ -112,8 +116,8 @@ def _apply_mapping(
     if missing:
         raise InputError(
             f"{path}: missing required column(s) {', '.join(missing)} for table {spec.name}; "
-            f"the file has {', '.join(source_cols) or '(no columns)'}"
-            + ("" if mapping else "; use --map canonical=source for other names")
+            f"it has {', '.join(source_cols) or '(no columns)'}"
+            + ("" if mapping else rename_hint)
         )
     return cols
 
@@ -498,7 +502,10 @@ def load_frame(
         Row count and the locator of each row, indexed by `__row - 1`.
     """
     path = Path(source)
-    cols = _apply_mapping(path, [c for c in frame.columns if c != "__locator"], spec, {})
+    # Rows in memory (a connector's output, an API batch) are renamed by whoever built them:
+    # the command line's --map means nothing there.
+    hint = f"; send the canonical names ({', '.join(spec.names)})"
+    cols = _apply_mapping(path, [c for c in frame.columns if c != "__locator"], spec, {}, hint)
     data = frame.reset_index(drop=True).copy()
     locators = (
         data["__locator"].astype(str).tolist()
