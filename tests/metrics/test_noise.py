@@ -281,3 +281,53 @@ def test_a_leaver_between_two_as_of_dates_stays_uncertain() -> None:
     # Three standard errors of a proportion over 3,000 trials: about 0.025.
     assert right / trials <= bound + 3 * math.sqrt(bound * (1 - bound) / trials)
     assert right / trials > 0.5  # the noise is not so large that the numbers mean nothing
+
+
+def test_noisy_segments_read_as_possible_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shown team never reads n < k, and no share passes 100 % once noise is on."""
+    monkeypatch.setenv("UPTAKE_SECRET", "noise-e2e-secret-9d2f4a6c8e0b1357ace2")
+    monkeypatch.delenv("UPTAKE_WORKSPACE", raising=False)
+    people = [f"u{i}@example.com" for i in range(60)]
+    now = pd.Timestamp("2024-04-01T00:00:00Z").to_pydatetime()
+    days = pd.date_range("2024-03-04", periods=20, freq="D")
+    with Workspace.init(tmp_path / "ws") as ws:
+        teams = [f"t{i // 5:02d}" for i in range(len(people))]  # twelve teams of exactly k
+        roster = pd.DataFrame({"person": people, "aliases": [[] for _ in people], "team": teams})
+        ws.ingest_frame("people", roster, source="p", now=now)
+        seats = pd.DataFrame(
+            {"person": people, "tool": "copilot", "assigned_at": "2024-01-02T00:00:00Z"}
+        )
+        ws.ingest_frame("licenses", seats, source="l", now=now)
+        # Everyone active on 20 days: every team is all L3 (activity proxy) and all active.
+        events = pd.DataFrame(
+            [
+                {
+                    "event_id": f"e{p}-{d:%d}",
+                    "ts": f"{d:%Y-%m-%d}T10:00:00Z",
+                    "person": person,
+                    "tool": "copilot",
+                    "action": "accept",
+                }
+                for p, person in enumerate(people)
+                for d in days
+            ]
+        )
+        ws.ingest_frame("events", events, source="e", now=now)
+    monkeypatch.setenv("UPTAKE__PRIVACY__NOISE", "true")
+    args = ["metrics", "-w", str(tmp_path / "ws"), "--as-of", "2024-03-24", "--by", "team"]
+    out = CliRunner().invoke(app, [*args, "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    shown = 0
+    for name in ("adoption_ladder", "usage_rate", "vanity_vs_value"):
+        for seg in doc["metrics"][name]["segments"]:
+            if seg.get("suppressed"):
+                continue
+            shown += 1
+            assert seg["n"] >= 5, (name, seg)
+            for key in ("l3_plus_share", "rate", "active_rate"):
+                if seg.get(key) is not None:
+                    assert 0 <= seg[key] <= 1, (name, seg)
+    assert shown >= 12

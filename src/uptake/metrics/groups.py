@@ -281,8 +281,14 @@ def noisy(
     if not ctx.noise.enabled or not len(frame):
         return frame
     out = ctx.noise.perturb(frame, list(people), list(keys), question, ctx.by or "all")
+    shown = ~out[SUPPRESSED].to_numpy(dtype=bool)
+    # A shown group has at least k people, which its being shown already says: a noisy n
+    # under k is raised to k (post-processing, no privacy cost) instead of reading "n = 2".
+    n_col = people[0]
+    if shown.any():
+        raised = pd.to_numeric(out.loc[shown, n_col]).clip(lower=ctx.min_group_size)
+        out.loc[shown, n_col] = raised.astype(out[n_col].dtype, errors="ignore")
     if derive is not None:
-        shown = ~out[SUPPRESSED].to_numpy(dtype=bool)
         again = derive(out.loc[shown].copy())
         for c in again.columns:
             if c in out.columns and c not in people and c not in keys:

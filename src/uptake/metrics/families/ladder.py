@@ -293,7 +293,10 @@ def _level_counts(t: ibis.Table) -> dict[str, ibis.Value]:
 
 
 def _shares(f: pd.DataFrame) -> pd.DataFrame:
-    return f.assign(l3_plus_share=ratio(f["L3"] + f["L4"] + f["L5"], f["n"]))
+    # With noise on, each level count is clipped to n but three of them may still sum past
+    # it: a share over 100 % would be nonsense to a reader (and clipping is post-processing).
+    share = ratio(f["L3"] + f["L4"] + f["L5"], f["n"])
+    return f.assign(l3_plus_share=pd.to_numeric(share).clip(upper=1.0))
 
 
 def distribution(ctx: MetricContext, rules: str) -> MetricResult:
