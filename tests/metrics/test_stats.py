@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats as scipy_stats
 
 from uptake.metrics import stats
 
@@ -28,3 +29,14 @@ def test_median_replicates_are_order_free_and_seeded() -> None:
     ci = stats.percentile_interval(float(np.median(x)), a)
     assert ci.low is not None and ci.high is not None
     assert ci.low < 1000 < ci.high
+
+
+def test_compare_means_publishes_welchs_interval_of_the_difference() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(50, 12, 40), rng.normal(56, 6, 90)
+    got = stats.compare_means(a, b, 0.9)
+    exact = scipy_stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.9)
+    assert got["difference_low"] == pytest.approx(exact.low)
+    assert got["difference_high"] == pytest.approx(exact.high)
+    assert got["difference_low"] < a.mean() - b.mean() < got["difference_high"]
+    assert stats.compare_means(a[:1], b)["difference_low"] is None

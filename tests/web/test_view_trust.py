@@ -9,15 +9,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from scipy import stats
 
 from server_helpers import sign_in
 from uptake.web import create_app
 from uptake.web.csv_export import to_csv
-from uptake.web.views.trust import PAGE, difference_interval, p_text, reading, trend_words
+from uptake.web.views.trust import PAGE, p_text, reading, trend_words
 
 KEY = re.compile(r"p_[0-9a-f]{20}")
 # The claim-assessment row of a 2,000-person demo, as the metrics publish it.
@@ -184,10 +182,7 @@ def test_the_vendor_view_says_what_is_missing(vendor_org: Any) -> None:
 
 
 def test_the_sponsor_sentence_reads_a_clear_difference() -> None:
-    lo, hi, how = difference_interval(CLAIMS, 0.95)
-    assert how == "from Welch's t" and lo is not None and hi is not None
-    assert lo < CLAIMS["difference"] < hi < 0
-    row = {**CLAIMS, "difference_low": lo, "difference_high": hi}
+    row = {**CLAIMS, "difference_low": -8.5, "difference_high": -3.6}
     said = reading(row, 0.95, higher_is_better=True)
     assert said is not None
     assert said.startswith(
@@ -200,26 +195,8 @@ def test_the_sponsor_sentence_reads_a_clear_difference() -> None:
     assert flipped is not None and "overrode the AI were right" in flipped
     unclear = reading({**row, "difference_low": -1.0, "difference_high": 2.0}, 0.95, True)
     assert unclear is not None and "no clear difference" in unclear
-    published = {**CLAIMS, "difference_low": -9.0, "difference_high": -3.0}
-    assert difference_interval(published, 0.95) == (-9.0, -3.0, "published")
-
-
-def test_the_derived_interval_is_never_narrower_than_welchs() -> None:
-    rng = np.random.default_rng(1)
-    for n_a, n_b in ((12, 40), (300, 150), (6, 6)):
-        a, b = rng.normal(50, 12, n_a), rng.normal(55, 6, n_b)
-        t = stats.ttest_ind(a, b, equal_var=False)
-        exact = t.confidence_interval(0.95)
-        row = {
-            "difference": a.mean() - b.mean(),
-            "welch_t": t.statistic,
-            "followed_decisions": n_b,
-            "overridden_decisions": n_a,
-        }
-        lo, hi, _ = difference_interval(row, 0.95)
-        assert lo is not None and hi is not None
-        assert lo <= exact.low + 1e-6 and hi >= exact.high - 1e-6
-        assert (hi - lo) < 1.6 * (exact.high - exact.low)
+    unknown = reading({**CLAIMS, "difference_low": None, "difference_high": None}, 0.95, True)
+    assert unknown is not None and "cannot be judged" in unknown
 
 
 def test_trend_words() -> None:

@@ -200,22 +200,28 @@ def mean_ci(x: np.ndarray, confidence: float = 0.95) -> Interval:
     return Interval(mean, _clean(low), _clean(high))
 
 
-def compare_means(a: np.ndarray, b: np.ndarray) -> dict[str, float | None]:
+def compare_means(
+    a: np.ndarray, b: np.ndarray, confidence: float = 0.95
+) -> dict[str, float | None]:
     """Welch's t-test of two independent samples, with Mann–Whitney U as a robustness check.
 
     Args:
         a: first sample.
         b: second sample.
+        confidence: level of the interval of the difference of means.
 
     Returns:
-        `welch_t`, `welch_p`, `mannwhitney_u`, `mannwhitney_p` (None where a sample has
-        fewer than two values or both are constant).
+        `welch_t`, `welch_p`, `difference_low`, `difference_high` (Welch's interval of
+        mean(a) − mean(b)), `mannwhitney_u`, `mannwhitney_p` (None where a sample has fewer
+        than two values or both are constant).
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     out: dict[str, float | None] = {
         "welch_t": None,
         "welch_p": None,
+        "difference_low": None,
+        "difference_high": None,
         "mannwhitney_u": None,
         "mannwhitney_p": None,
     }
@@ -225,6 +231,9 @@ def compare_means(a: np.ndarray, b: np.ndarray) -> dict[str, float | None]:
         t = stats.ttest_ind(a, b, equal_var=False)
         out["welch_t"] = _clean(t.statistic)
         out["welch_p"] = _clean(t.pvalue)
+        ci = t.confidence_interval(confidence)
+        out["difference_low"] = _clean(ci.low)
+        out["difference_high"] = _clean(ci.high)
     u = stats.mannwhitneyu(a, b, alternative="two-sided")
     out["mannwhitney_u"] = _clean(u.statistic)
     out["mannwhitney_p"] = _clean(u.pvalue)

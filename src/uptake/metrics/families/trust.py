@@ -248,7 +248,8 @@ def override_outcomes(ctx: MetricContext) -> MetricResult:
     Returns:
         `n` people and `decisions` with an outcome, plus
         `workflows` rows with `followed_mean` / `overridden_mean` (and `_low`/`_high`),
-        `difference` (overridden − followed), `welch_t`, `welch_p`, `mannwhitney_u`,
+        `difference` (overridden − followed) with Welch's `difference_low` /
+        `difference_high`, `welch_t`, `welch_p`, `mannwhitney_u`,
         `mannwhitney_p`.
     """
     s = ctx.settings
@@ -276,7 +277,9 @@ def override_outcomes(ctx: MetricContext) -> MetricResult:
                 **f_ci.as_dict("followed_mean"),
                 **o_ci.as_dict("overridden_mean"),
                 "difference": diff,
-                **stats.compare_means(ovr.outcome.to_numpy(float), fol.outcome.to_numpy(float)),
+                **stats.compare_means(
+                    ovr.outcome.to_numpy(float), fol.outcome.to_numpy(float), s.confidence_level
+                ),
             }
         )
     people = df.person_key.nunique()

@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scipy import stats
-
 from uptake.report.charts import VALUE, caption, hidden_reason
 from uptake.web.views import Page, Params
 from uptake.web.views.outcomes import (
@@ -123,34 +121,6 @@ def workflow_words(workflow: str) -> str:
     return workflow.split(".", 1)[-1].replace("_", " ")
 
 
-def difference_interval(
-    w: Mapping[str, Any], level: float
-) -> tuple[float | None, float | None, str | None]:
-    """The interval of overridden minus followed mean outcome.
-
-    The metric publishes the two means' intervals and Welch's t but no interval of the
-    difference; it is derived from them (standard error = difference ÷ t) with the
-    conservative Welch degrees of freedom min(n₁, n₂) − 1, so it is never narrower than
-    Welch's own. A published `difference_low`/`difference_high` is used as it is.
-
-    Args:
-        w: a workflow row of `override_outcomes`.
-        level: confidence level.
-
-    Returns:
-        (low, high, how): how is "published", "from Welch's t" or None when unknown.
-    """
-    if w.get("difference_low") is not None and w.get("difference_high") is not None:
-        return w["difference_low"], w["difference_high"], "published"
-    d, t = w.get("difference"), w.get("welch_t")
-    arms = [w.get("followed_decisions") or 0, w.get("overridden_decisions") or 0]
-    if d is None or not t or min(arms) < 2:
-        return None, None, None
-    se = abs(d / t)
-    q = float(stats.t.ppf(0.5 + level / 2, min(arms) - 1))
-    return round(d - q * se, 4), round(d + q * se, 4), "from Welch's t"
-
-
 def reading(w: Mapping[str, Any], level: float, higher_is_better: bool) -> str | None:
     """The sponsor's sentence for one workflow; a difference only where its interval excludes 0.
 
@@ -252,8 +222,8 @@ def _rows(
             people_with_outcomes=None if out_hidden else o.get("n"),
             **{c: None if out_hidden else o.get(c) for c in _OUTCOME_COLS},
         )
-        lo, hi, how = (None, None, None) if out_hidden else difference_interval(o, level)
-        row.update(difference_low=lo, difference_high=hi, difference_interval=how)
+        for end in ("difference_low", "difference_high"):
+            row[end] = None if out_hidden else o.get(end)
         row["reading"] = None if out_hidden else reading(row, level, hib)
         rows.append(row)
     return rows
@@ -367,7 +337,7 @@ def _hidden_note(pairs: list[tuple[str, str | None]]) -> str:
 def _tables(d: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     cols = ("workflow", "override_rate", "decisions", "people_deciding", "slope", "slope_p",
             "rate_suppressed", *_OUTCOME_COLS[:-3], "difference_low", "difference_high",
-            "difference_interval", *_OUTCOME_COLS[-3:], "people_with_outcomes",
+            *_OUTCOME_COLS[-3:], "people_with_outcomes",
             "outcome_suppressed")  # fmt: skip
     return {"workflows": [{c: r.get(c) for c in cols} for r in d.get("workflows", [])]}
 
