@@ -37,7 +37,12 @@ def test_report_is_self_contained_and_matches_the_dashboard(
     r = CliRunner().invoke(
         app, ["report", "--out", str(out), "--token", tokens["person"], "-w", str(folder)]
     )
-    assert r.exit_code == 2 and "nothing to report" in r.stderr
+    # A person's report is their own "my adoption" page, and names no one (not even them).
+    assert r.exit_code == 0, r.stderr
+    mine = out.read_text()
+    assert "report for person" in mine and 'id="view-me"' in mine and "You are at L" in mine
+    assert 'id="view-overview"' not in mine
+    assert not re.search(r"p_[0-9a-f]{20}", re.sub(r"<script>.*?</script>", "", mine, flags=re.S))
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")

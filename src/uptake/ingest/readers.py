@@ -116,8 +116,7 @@ def _apply_mapping(
     if missing:
         raise InputError(
             f"{path}: missing required column(s) {', '.join(missing)} for table {spec.name}; "
-            f"it has {', '.join(source_cols) or '(no columns)'}"
-            + ("" if mapping else rename_hint)
+            f"it has {', '.join(source_cols) or '(no columns)'}" + ("" if mapping else rename_hint)
         )
     return cols
 

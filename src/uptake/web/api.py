@@ -52,12 +52,6 @@ def team_metrics(team: str, actor: ActorDep, served: ServedDep, as_of: AsOf = No
     return served.run(lambda ws: ws.team_metrics(team, as_of, actor=actor))
 
 
-@router.get("/me", summary="My adoption (person tokens)")
-def me(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str, Any]:
-    """The caller's own ladder level, trend, friction flags and what would help."""
-    return served.run(lambda ws: ws.my_adoption(as_of, actor=actor))
-
-
 @router.get("/people/{person}/adoption", summary="One person's adoption (admins, coaches)")
 def person_adoption(
     person: str, actor: ActorDep, served: ServedDep, as_of: AsOf = None
@@ -73,7 +67,7 @@ def _add_view(view: Page) -> None:
 
     doc.__doc__ = f"The data of the dashboard's `/{view.slug}` page, for the token's role."
     router.add_api_route(f"/{view.slug}", doc, methods=["GET"], summary=view.summary)
-    if view.tables is None:
+    if view.tables is None and not view.individual:
         return
 
     def download(
@@ -85,6 +79,12 @@ def _add_view(view: Page) -> None:
     download.__doc__ = (
         f"One table of `/{view.slug}` as CSV (text cells that a spreadsheet would run as a "
         "formula start with a ' instead)."
+        + (
+            f" Individual rows ({', '.join(view.individual)}): admins only, each download "
+            "written to the audit log."
+            if view.individual
+            else ""
+        )
     )
     router.add_api_route(
         f"/{view.slug}/{{table}}.csv", download, methods=["GET"],

@@ -79,8 +79,21 @@ class Views(IndividualReads):
                 row["team_value"] = None
                 row["note"] = "not broken down by team"
             else:
-                mine = next((s for s in segs if s.get("segment") == team), None)
-                row["team_value"] = mine or {"segment": team, "suppressed": "small"}
+                # Families name their group column `segment` or `group`; weekly families have
+                # a row per week, and the latest is the team's value (its weeks are kept).
+                mine = [s for s in segs if s.get("segment", s.get("group")) == team]
+                if not mine:
+                    row["team_value"] = {"segment": team, "status": "no_data"}
+                    row["note"] = "no rows for this team (nothing it counts happened there)"
+                else:
+                    latest: dict[str, Any] = dict(
+                        max(mine, key=lambda s: str(s.get("week") or ""))
+                    )
+                    latest.pop("group", None)
+                    latest["segment"] = team
+                    if len(mine) > 1 and any("week" in s for s in mine):
+                        latest["weeks"] = sorted(mine, key=lambda s: str(s.get("week")))
+                    row["team_value"] = latest
             out["metrics"][name] = row
         return out
 
