@@ -199,3 +199,30 @@ def test_tiny_workspace_and_its_report_section(client: TestClient, tokens: dict[
     markup = re.sub(r"<script>.*?</script>", "", report)
     assert not re.search(r"""(src|href)=["'](?!#)""", markup)
     assert markup.count('class="figure"') == 2
+
+
+def test_admins_download_the_reclaim_list_and_the_download_is_audited(
+    org_client: TestClient, org: Any
+) -> None:
+    admin = bearer(org.tokens["admin"])
+    lic = org_client.get("/v1/metrics", headers=admin).json()["metrics"]["licenses"]
+    got = org_client.get("/v1/licences/reclaim_seats.csv", headers=admin)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    listed = rows(got.text)
+    # The seats the metric counts, each named by its holder's roster identifier.
+    assert len(listed) == lic["reclaim_seats"] > 0
+    assert all("@" in r["person"] and r["tool"] and r["reason"] for r in listed)
+    assert not KEY.search(got.text)
+    audit = org_client.get("/v1/audit?limit=50", headers=admin).json()
+    assert any(e["action"] == "read reclaim_candidates with identities" for e in audit)
+    # Nobody else gets it, and the page, its JSON and its report section never hold it.
+    for role in ("analyst", "manager", "coach", "person"):
+        r = org_client.get("/v1/licences/reclaim_seats.csv", headers=bearer(org.tokens[role]))
+        assert r.status_code == 403, role
+    doc = org_client.get("/v1/licences", headers=admin)
+    assert "@" not in doc.text and not KEY.search(doc.text)
+    sign_in(org_client, org.tokens["admin"])
+    assert "reclaim_seats.csv" in org_client.get("/licences").text
+    sign_in(org_client, org.tokens["analyst"])
+    assert "reclaim_seats.csv" not in org_client.get("/licences").text
+    assert org_client.get("/licences/reclaim_seats.csv").status_code == 403

@@ -166,7 +166,9 @@ def render_view(request: Request, view: Page, params: Params) -> Response:
         )  # fmt: skip
     return _render(
         "page.html", title=view.title, charts=view.charts, data=got, view=view, params=params,
-        tables=sorted(view.tables(got)) if view.tables else [], **frame,
+        tables=sorted(view.tables(got)) if view.tables else [],
+        individual=sorted(view.individual) if actor.role in view.individual_roles else [],
+        **frame,
     )  # fmt: skip
 
 
@@ -193,18 +195,22 @@ def csv_response(served: Served, actor: Actor, view: Page, table: str, params: P
     Raises:
         NotFoundError: the view has no such table.
     """
-    if view.tables is None:
-        raise NotFoundError(f"/{view.slug} has no CSV export")
-    got = served.run(lambda ws: view.data(ws, actor, params))
-    tables = view.tables(got)
-    if table not in tables:
-        raise NotFoundError(
-            f"/{view.slug} has no table {table!r}: expected one of {', '.join(sorted(tables))}"
-        )
-    stamp = got.get("as_of") or ""
+    if table in view.individual:
+        read = view.individual[table]
+        rows = served.run(lambda ws: read(ws, actor, params))
+        stamp: Any = params.as_of or ""
+    else:
+        if view.tables is None:
+            raise NotFoundError(f"/{view.slug} has no CSV export")
+        got = served.run(lambda ws: view.data(ws, actor, params))
+        tables = view.tables(got)
+        if table not in tables:
+            names = ", ".join(sorted([*tables, *view.individual]))
+            raise NotFoundError(f"/{view.slug} has no table {table!r}: expected one of {names}")
+        rows, stamp = tables[table], got.get("as_of") or ""
     name = f"uptake-{view.slug}-{table}{'-' + str(stamp) if stamp else ''}.csv"
     return Response(
-        to_csv(tables[table]),
+        to_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
@@ -218,7 +224,7 @@ def _add_routes(view: Page) -> None:
         return _csv_view(request, view, table, Params(as_of, by if view.takes_by else None))
 
     router.add_api_route(f"/{view.slug}", show, methods=["GET"], name=f"page:{view.slug}")
-    if view.tables is not None:
+    if view.tables is not None or view.individual:
         router.add_api_route(
             f"/{view.slug}/{{table}}.csv", download, methods=["GET"], name=f"csv:{view.slug}"
         )

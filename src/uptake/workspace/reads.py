@@ -12,7 +12,7 @@ import pandas as pd
 
 from uptake.config import Settings
 from uptake.warehouse.engine import DuckDBEngine
-from uptake.workspace.access import INDIVIDUAL, Actor, require
+from uptake.workspace.access import IDENTITIES, INDIVIDUAL, Actor, require
 
 if TYPE_CHECKING:
     from uptake.metrics.context import MetricContext
@@ -103,6 +103,33 @@ class IndividualReads:
         frame = seat_frame(ctx)[["person_key", "tool", "used"]]
         return self._audited("seats_held", ctx.as_of, frame, actor)
 
+    def reclaim_candidates(
+        self, as_of: date | None = None, *, actor: Actor | None = None, reveal: bool = False
+    ) -> pd.DataFrame:
+        """The seats to reclaim, seat by seat (admin, audited): the list to act on.
+
+        Args:
+            as_of: the date (default: the one as-of rule).
+            actor: who reads (default: the local admin).
+            reveal: add each holder's roster identifier (needs the identities permission).
+
+        Returns:
+            Frame (person_key, tool, monthly_cost, reason[, person]), largest saving first;
+            the same seats the licences metric counts as `reclaim_seats`.
+        """
+        from uptake.metrics.families.licenses import reclaim_candidates
+
+        who = actor or Actor.local()
+        if reveal:
+            require(who, IDENTITIES)
+        ctx = self._individual("reclaim_candidates", as_of, who)
+        frame = reclaim_candidates(ctx)
+        if reveal:
+            names = self._identities(frame["person_key"].astype(str).tolist())
+            frame.insert(1, "person", frame["person_key"].map(names))
+        what = "reclaim_candidates" + (" with identities" if reveal else "")
+        return self._audited(what, ctx.as_of, frame, who)
+
     def _individual(
         self,
         what: str,
@@ -154,6 +181,21 @@ class IndividualReads:
                 cache.pop(next(iter(cache)))
             cache[full] = compute()
         return copy.deepcopy(cache[full])  # type: ignore[no-any-return]
+
+    def _identities(self, keys: list[str]) -> dict[str, str]:
+        """The roster identifier of each key (an e-mail first), else any identifier seen."""
+        if not keys:
+            return {}
+        got = self.con.execute(
+            "SELECT person_key, alias, kind FROM identities WHERE person_key IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            [keys],
+        ).df()
+        # Prefer what the roster calls the person, and an e-mail address among those.
+        roster = (got["kind"] != "roster").astype(int) * 2
+        got["rank"] = roster + (~got["alias"].str.contains("@")).astype(int)
+        got = got.sort_values(["person_key", "rank", "alias"])
+        return {str(k): str(a) for k, a in got.groupby("person_key")["alias"].first().items()}
 
     def _audited(
         self, what: str, as_of: date, frame: pd.DataFrame, actor: Actor | None

@@ -59,21 +59,6 @@ class Signals(IndividualReads):
                 p["person"] = names.get(p["person"], p["person"])
         return report
 
-    def _identities(self, keys: list[str]) -> dict[str, str]:
-        """The roster identifier of each key (an e-mail first), else any identifier seen."""
-        if not keys:
-            return {}
-        got = self.con.execute(
-            "SELECT person_key, alias, kind FROM identities WHERE person_key IN "
-            "(SELECT unnest(?::VARCHAR[]))",
-            [keys],
-        ).df()
-        # Prefer what the roster calls the person, and an e-mail address among those.
-        roster = (got["kind"] != "roster").astype(int) * 2
-        got["rank"] = roster + (~got["alias"].str.contains("@")).astype(int)
-        got = got.sort_values(["person_key", "rank", "alias"])
-        return {str(k): str(a) for k, a in got.groupby("person_key")["alias"].first().items()}
-
     def train_early_warning(
         self, as_of: date | None = None, *, actor: Actor | None = None
     ) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Any
@@ -39,6 +39,7 @@ class Params:
 
 Data = Callable[[Workspace, Actor, Params], dict[str, Any]]
 Tables = Callable[[dict[str, Any]], dict[str, list[dict[str, Any]]]]
+Rows = Callable[[Workspace, Actor, Params], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class Page:
         tables: CSV exports: table name -> rows, from the data function's document.
         takes_by: whether the view reads `?by=`.
         report: whether `uptake report` includes it.
+        individual: CSV-only tables of individual rows, name -> read. Each is its own audited
+            Workspace read made only when that CSV is downloaded, so people's rows never enter
+            the page, its JSON or the report.
+        individual_roles: roles offered those downloads (the Workspace still decides).
     """
 
     slug: str
@@ -68,6 +73,8 @@ class Page:
     tables: Tables | None = None
     takes_by: bool = False
     report: bool = True
+    individual: dict[str, Rows] = field(default_factory=dict)
+    individual_roles: tuple[str, ...] = ("admin",)
 
     def offered_to(self, actor: Actor) -> bool:
         """Whether the navigation offers this page to the actor."""

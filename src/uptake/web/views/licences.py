@@ -256,6 +256,22 @@ def _tables(d: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def reclaim(ws: Workspace, actor: Actor, params: Params) -> list[dict[str, Any]]:
+    """The seats to reclaim with each holder's roster identifier (admins; audited).
+
+    Args:
+        ws: the workspace.
+        actor: who downloads (the Workspace refuses anyone but an admin).
+        params: `as_of`.
+
+    Returns:
+        One row per seat: person, tool, monthly cost, reason (the list to act on).
+    """
+    frame = ws.reclaim_candidates(params.as_of, actor=actor, reveal=True)
+    rows = frame[["person", "tool", "monthly_cost", "reason"]].astype(object)
+    return rows.where(rows.notna(), None).to_dict("records")  # type: ignore[return-value]
+
+
 PAGE = Page(
     slug="licences",
     title="Licences",
@@ -265,4 +281,5 @@ PAGE = Page(
     charts=True,
     tables=_tables,
     takes_by=True,
+    individual={"reclaim_seats": reclaim},
 )
