@@ -86,7 +86,8 @@ class Views(IndividualReads):
                     row["team_value"] = {"segment": team, "status": "no_data"}
                     row["note"] = "no rows for this team (nothing it counts happened there)"
                 else:
-                    latest: dict[str, Any] = dict(max(mine, key=lambda s: str(s.get("week") or "")))
+                    newest = max(mine, key=lambda s: str(s.get("week") or ""))
+                    latest: dict[str, Any] = dict(newest)
                     latest.pop("group", None)
                     latest["segment"] = team
                     if len(mine) > 1 and any("week" in s for s in mine):
