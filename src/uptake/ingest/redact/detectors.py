@@ -235,12 +235,18 @@ def phones(text: str) -> Iterator[Span]:
         yield from _phones_in(text[lo:hi], lo)
 
 
+_DECIMAL = re.compile(r"\d+\.\d+")
+
+
 def _phones_in(window: str, offset: int) -> Iterator[Span]:
     digits = _digit_count(window)
     covered = 0
     seen: set[tuple[int, int]] = set()
     for region in PHONE_REGIONS:
         for m in phonenumbers.PhoneNumberMatcher(window, region, phonenumbers.Leniency.VALID):
+            # "40000.100" is a valid Brazilian number to the matcher but a decimal to a reader.
+            if _DECIMAL.fullmatch(m.raw_string):
+                continue
             if (m.start, m.end) not in seen:
                 seen.add((m.start, m.end))
                 covered += _digit_count(m.raw_string)
