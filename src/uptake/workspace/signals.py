@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from uptake.workspace.access import ADMINISTER, IDENTITIES, Actor, require
+from uptake.workspace.access import ADMINISTER, IDENTITIES, INDIVIDUAL, Actor, require
 from uptake.workspace.reads import IndividualReads
 
 if TYPE_CHECKING:
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 
 # Where the early-warning model and its card live inside a workspace.
 MODEL_DIR = Path("models") / "early_warning"
+# Abandonment risk (the model's top 10 %): what helps first, before any other signal.
+RISK_HELP = "re-engage before the seat goes cold: a champion check-in this week"
 
 
 class Signals(IndividualReads):
@@ -59,6 +62,104 @@ class Signals(IndividualReads):
                 p["person"] = names.get(p["person"], p["person"])
         return report
 
+    def coaching(self, as_of: date | None = None, *, actor: Actor | None = None) -> dict[str, Any]:
+        """The people of a coach's teams under the coaching policy (individual, audited).
+
+        "Under the coaching policy" means: a person whose team (`dim_person.team`) is one of
+        the coach's teams (every team for an admin) and who has at least one signal worth a
+        coach's time: a friction flag raised in the recent window, abandonment risk in the
+        early-warning model's top 10 % (the only level the model flags), or a resistance
+        typology other than "none". Manager passive-resistance flags are left out: they judge
+        how a manager leads, which is not a coach's one-to-one help. Keys stay pseudonymous.
+
+        Args:
+            as_of: evaluation date (default: the one as-of rule).
+            actor: who reads (a coach for the teams of its scope, an admin for every team).
+
+        Returns:
+            {as_of, teams: [{team, people, licensed, shown}], people: [{person, team, level,
+            flags: [{rule, since, latest, times, help}], risk, typology, help}], counts:
+            {people_in_teams, licensed, shown}, status (friction, early_warning, typology:
+            available or what each needs), ladder_basis (`tasks` or `activity_proxy`)}.
+
+        Raises:
+            PermissionDeniedError: anyone but an admin or a coach for each team of its scope.
+        """
+        from uptake.metrics.families.ladder import basis
+
+        who = actor or Actor.local()
+        if who.role == "admin":
+            got = self.con.execute(
+                "SELECT DISTINCT team FROM dim_person WHERE team IS NOT NULL ORDER BY team"
+            ).fetchall()
+            teams = [str(r[0]) for r in got]
+        else:
+            teams = sorted(set(who.teams))
+        # Asked team by team; naming no team means everyone's rows, which only admins get.
+        scope: list[str | None] = [*teams] or [None]
+        for team in scope:
+            require(who, INDIVIDUAL, team=team)
+        doc = self._signals_doc(as_of)
+        members = self.con.execute(
+            "SELECT person_key, team FROM dim_person WHERE team IN (SELECT unnest(?::VARCHAR[]))",
+            [teams],
+        ).df()
+        pairs = zip(members["person_key"], members["team"], strict=True)
+        team_of = {str(k): str(t) for k, t in pairs}
+        risk_status = doc["status"].get("early_warning") or {"status": "available"}
+        people: list[dict[str, Any]] = []
+        licensed: Counter[str] = Counter()
+        for p in doc["people"]:
+            where = team_of.get(p["person"])
+            if where is None:
+                continue
+            licensed[where] += 1
+            row = _coached(p, risk_status)
+            if row is not None:
+                people.append({"person": p["person"], "team": where, **row})
+        roster = Counter(team_of.values())
+        shown = Counter(p["team"] for p in people)
+        keys = pd.DataFrame({"person_key": [p["person"] for p in people]})
+        self._audited("coaching", date.fromisoformat(doc["as_of"]), keys, who)
+        # Each part's availability, without the organisation-wide counts a coach may not read.
+        status = {
+            k: _without_counts(doc["status"][k])
+            for k in ("friction", "early_warning", "typology")
+            if k in doc["status"]
+        }
+        return {
+            "as_of": doc["as_of"],
+            "teams": [
+                {"team": t, "people": roster[t], "licensed": licensed[t], "shown": shown[t]}
+                for t in teams
+            ],
+            "people": people,
+            "counts": {
+                "people_in_teams": len(team_of),
+                "licensed": sum(licensed.values()),
+                "shown": len(people),
+            },
+            "status": status,
+            "ladder_basis": basis(self._context("coaching", as_of)),
+        }
+
+    def _signals_doc(self, as_of: date | None) -> dict[str, Any]:
+        """Every signal as of a date, as JSON, remembered until the data or the model change.
+
+        Callers check the actor first: this holds everyone's rows.
+        """
+        from uptake.signals.report import build
+
+        def compute() -> dict[str, Any]:
+            ctx = self._context("signals", as_of)
+            s = self.settings.signals
+            return build(ctx, model_dir=self.model_dir, classify=_voice(), settings=s).to_dict()
+
+        # A retrained model changes the risk: its file's time is part of the key.
+        model = self.model_dir / "model.joblib"
+        stamp = model.stat().st_mtime_ns if model.exists() else None
+        return self._memo("signals", (as_of, stamp), compute)
+
     def train_early_warning(
         self, as_of: date | None = None, *, actor: Actor | None = None
     ) -> dict[str, Any]:
@@ -81,6 +182,69 @@ class Signals(IndividualReads):
 
     def _writable(self, action: str) -> None:
         raise NotImplementedError
+
+
+def _coached(p: dict[str, Any], risk_status: dict[str, Any]) -> dict[str, Any] | None:
+    """One person's row of the coaching view, or None when no signal is worth a coach's time.
+
+    Args:
+        p: an entry of the signals report's `people`.
+        risk_status: the report's early-warning status (available, or what it needs).
+
+    Returns:
+        {level, flags, risk, typology, help}, flags merged per rule (a rule can fire on many
+        days: first and latest day and how many times).
+    """
+    from uptake.signals import typology
+    from uptake.signals.early_warning import SIGNAL as RISK
+    from uptake.signals.friction import SIGNALS
+    from uptake.signals.report import FRICTION_HELP
+
+    flags: dict[str, dict[str, Any]] = {}
+    for f in p["flags"]:
+        rule, since = str(f["signal"]), str(f["since"])
+        if rule not in SIGNALS and rule != RISK:
+            continue
+        row = flags.setdefault(
+            rule,
+            {
+                "rule": rule,
+                "since": since,
+                "latest": since,
+                "times": 0,
+                "help": RISK_HELP if rule == RISK else FRICTION_HELP.get(rule),
+            },
+        )
+        row["since"], row["latest"] = min(row["since"], since), max(row["latest"], since)
+        row["times"] += 1
+    kind = p.get("typology")
+    if not flags and kind in (None, typology.NONE):
+        return None
+    high = RISK in flags
+    risk: dict[str, Any]
+    if risk_status.get("status") == "available":
+        scored = "not elevated" if p.get("risk") is not None else "not scored"
+        risk = {"status": "available", "score": p.get("risk"), "level": "high" if high else scored}
+    else:
+        risk = {"status": "not_available", "needs": list(risk_status.get("needs") or [])}
+    ty = None if kind is None else {"name": kind, "help": typology.INTERVENTIONS.get(kind)}
+    # Risk first (a seat about to go cold), then the newest friction, then the typology.
+    newest = sorted((f for f in flags.values() if f["rule"] != RISK), key=lambda f: f["latest"])
+    first = RISK_HELP if high else newest[-1]["help"] if newest else (ty or {}).get("help")
+    return {
+        "level": p.get("ladder"),
+        "flags": sorted(flags.values(), key=lambda f: (f["since"], f["rule"])),
+        "risk": risk,
+        "typology": ty,
+        "help": first,
+    }
+
+
+def _without_counts(status: dict[str, Any]) -> dict[str, Any]:
+    """A part's status (or each friction rule's) without its organisation-wide flag count."""
+    if "status" in status:
+        return {k: v for k, v in status.items() if k != "flags"}
+    return {rule: _without_counts(st) for rule, st in status.items()}
 
 
 def _voice() -> Any:

@@ -37,6 +37,9 @@ class Views(IndividualReads):
     ) -> MetricsReport:
         raise NotImplementedError
 
+    def _signals_doc(self, as_of: date | None) -> dict[str, Any]:
+        raise NotImplementedError
+
     def team_metrics(
         self, team: str, as_of: date | None = None, *, actor: Actor | None = None
     ) -> dict[str, Any]:
@@ -128,16 +131,11 @@ class Views(IndividualReads):
         Returns:
             {as_of, teams, segments, voice, status, notes}.
         """
-        from uptake.signals.report import build
-        from uptake.workspace.signals import _voice
-
         require(actor or Actor.local(), AGGREGATE)
 
         def compute() -> dict[str, Any]:
-            ctx = self._context("teams", as_of)
-            model_dir = self.path / MODEL_DIR
-            s = self.settings.signals
-            full = build(ctx, model_dir=model_dir, classify=_voice(), settings=s).to_dict()
+            # The same remembered build as the coach's view: one build serves both.
+            full = self._signals_doc(as_of)
             keep = ("as_of", "teams", "segments", "voice", "status", "notes")
             return {k: full[k] for k in keep}
 
