@@ -1,4 +1,10 @@
-"""The dashboard in a real browser (Debian's Chromium via Playwright) against a real server."""
+"""The dashboard in a real browser (Debian's Chromium via Playwright) against a real server.
+
+Every page the navigation offers each role is opened on the simulated organisation: it
+renders without a console error, asks nothing of another host, draws every chart with data,
+and shows suppressed cells as suppressed. A screenshot of each page is kept in
+`test-artefacts/` (look at them).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +21,8 @@ from server_helpers import free_port, start
 
 CHROMIUM = "/usr/bin/chromium"
 ARTEFACTS = Path(os.environ.get("UPTAKE_ARTEFACTS", "test-artefacts"))
+# Plotly draws bars and lines as paths inside each trace, heatmaps as an image.
+DRAWN = "el => el.querySelectorAll('.trace path, .trace image, .hm image').length"
 
 pytestmark = pytest.mark.skipif(
     shutil.which(CHROMIUM) is None, reason="needs Debian's chromium (apt install chromium)"
@@ -21,61 +30,99 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def server(served: tuple[Path, dict[str, str]]) -> Iterator[tuple[str, dict[str, str]]]:
-    folder, tokens = served
+def server(org: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    proc = start(folder, port, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    yield base, tokens
-    proc.terminate()
-    _out, err = proc.communicate(timeout=30)
-    assert "Traceback" not in err, err
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log.open("w") as sink:
+        proc = start(org.folder, port, stdout=subprocess.DEVNULL, stderr=sink)
+        yield f"http://127.0.0.1:{port}"
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "Traceback" not in log.read_text()
 
 
-def test_sign_in_and_every_chart_renders_offline(server: tuple[str, dict[str, str]]) -> None:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    base, tokens = server
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def _watched(browser: Any, base: str) -> tuple[Any, list[str], list[str]]:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
     errors: list[str] = []
     elsewhere: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on(
-            "request",
-            lambda r: None if r.url.startswith(base) else elsewhere.append(r.url),
-        )
-        page.goto(f"{base}/")
-        assert page.url.endswith("/sign-in")
-        page.screenshot(path=str(ARTEFACTS / "sign-in.png"))
-        page.get_by_label("Token").fill(tokens["analyst"])
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{base}/overview")
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(base) else elsewhere.append(r.url))
+    return page, errors, elsewhere
+
+
+def _sign_in(page: Any, base: str, token: str) -> None:
+    page.goto(f"{base}/")
+    assert page.url.endswith("/sign-in")
+    page.get_by_label("Token").fill(token)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: not url.endswith("/sign-in"))
+
+
+def _check_page(page: Any, role: str, slug: str) -> None:
+    """One page: a heading, every chart drawn with data, suppressed cells said in words."""
+    assert page.get_by_role("heading", level=1).count() == 1, slug
+    figures = page.locator("div.figure")
+    if figures.count():
         page.wait_for_selector("div.figure[data-rendered=true]")
-        figures = page.locator("div.figure")
-        assert figures.count() >= 2
-        for i in range(figures.count()):
-            # Rendered by plotly.js: an SVG with drawn bars or lines inside.
-            assert figures.nth(i).get_attribute("data-rendered") == "true"
-            assert figures.nth(i).locator("svg.main-svg").count() >= 1
-        assert page.get_by_role("heading", level=1).inner_text().startswith("Is AI changing")
-        page.screenshot(path=str(ARTEFACTS / "overview.png"), full_page=True)
-        page.get_by_role("link", name="Data coverage").click()
-        page.wait_for_url(f"{base}/coverage")
-        assert page.get_by_role("heading", level=1).inner_text().startswith("Data coverage")
-        page.screenshot(path=str(ARTEFACTS / "coverage.png"), full_page=True)
-        page.get_by_role("link", name="Teams that need help").click()
-        page.wait_for_url(f"{base}/teams")
-        assert page.get_by_role("heading", level=1).inner_text().startswith("Teams that need")
-        page.screenshot(path=str(ARTEFACTS / "teams.png"), full_page=True)
-        # Keyboard: the skip link is the first stop.
-        page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
-        page.get_by_role("button", name="Sign out").click()
-        page.wait_for_url(f"{base}/sign-in")
-        browser.close()
+    for i in range(figures.count()):
+        fig = figures.nth(i)
+        assert fig.get_attribute("data-rendered") == "true", (slug, i)
+        assert fig.locator("svg.main-svg").count() >= 1, (slug, i)
+        assert fig.evaluate(DRAWN) > 0, f"{slug}: chart {i} drew nothing"
+        # Labelled for screen readers with its title and caption: as-of, window, n.
+        label = fig.get_attribute("aria-label") or ""
+        assert "as of 20" in label, (slug, i, label)
+    # Every form control has a label a screen reader reads out.
+    unlabelled = page.evaluate(
+        "() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))"
+        ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))"
+        ".map(e => e.name || e.id)"
+    )
+    assert unlabelled == [], (slug, unlabelled)
+    assert page.locator("table:not(:has(th))").count() == 0, f"{slug}: a table without headers"
+    for kind in ("small", "complementary"):
+        for cell in page.locator(f".suppressed-{kind}").all()[:5]:
+            # Suppressed is said in words, not by colour alone, and no number is drawn.
+            text = cell.inner_text().strip()
+            assert text and not text.replace(".", "").replace("%", "").strip().isdigit(), text
+    page.screenshot(path=str(ARTEFACTS / f"{role}-{slug}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("role", ["analyst", "manager", "person"])
+def test_every_page_renders_offline_for_each_role(
+    server: str, browser: Any, org: Any, role: str
+) -> None:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page, errors, elsewhere = _watched(browser, server)
+    if role == "analyst":
+        page.goto(f"{server}/")
+        page.screenshot(path=str(ARTEFACTS / "sign-in.png"))
+    _sign_in(page, server, org.tokens[role])
+    slugs = [
+        str(a.get_attribute("href")).lstrip("/")
+        for a in page.locator("header nav a:not(.skip)").all()
+    ]
+    assert slugs, f"{role}: no page offered"
+    for slug in slugs:
+        page.goto(f"{server}/{slug}")
+        assert page.url.endswith(f"/{slug}"), page.url
+        _check_page(page, role, slug)
+    # Keyboard: the skip link is the first stop, and every nav link is reachable by Tab.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{server}/sign-in")
+    page.close()
     assert errors == [], "\n".join(errors)
     assert elsewhere == [], elsewhere
