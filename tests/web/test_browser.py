@@ -99,7 +99,7 @@ def _check_page(page: Any, role: str, slug: str) -> None:
     page.screenshot(path=str(ARTEFACTS / f"{role}-{slug}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("role", ["analyst", "manager", "person"])
+@pytest.mark.parametrize("role", ["analyst", "manager", "person", "coach"])
 def test_every_page_renders_offline_for_each_role(
     server: str, browser: Any, org: Any, role: str
 ) -> None:
