@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -16,6 +17,8 @@ from uptake.warehouse.coverage import identity_coverage
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
 from uptake.workspace.layout import SECRET_FILE
+
+T = TypeVar("T")
 
 
 class Inspection:
@@ -34,6 +37,9 @@ class Inspection:
     def _date_range(self) -> tuple[date, date]:
         raise NotImplementedError
 
+    def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        raise NotImplementedError
+
     def status(self, *, actor: Actor | None = None) -> dict[str, Any]:
         """Rows per table, the latest ingests, quarantine counts and identity coverage.
 
@@ -44,6 +50,10 @@ class Inspection:
             The status document (`uptake status --json`).
         """
         require(actor or Actor.local(), AGGREGATE)
+        # Counting every table is most of a dashboard's coverage page: remembered per batch.
+        return self._memo("status", (), self._status)
+
+    def _status(self) -> dict[str, Any]:
         con = self.con
         tables = {
             name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
