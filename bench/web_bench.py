@@ -8,6 +8,7 @@ queue, not the work). Page times are measured after one warm-up request each.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -86,6 +87,8 @@ def bench_web(work: Path | None = None) -> dict[str, Any]:
         print(f"set-up (simulate + ingest): {time.perf_counter() - t:.0f} s")
         roster = pd.read_parquet(root / "sim" / "people.parquet")["person"].head(500).tolist()
         port = free_port()
+        # Measured cold: the server's start-up warm-up would hide the first view's cost.
+        os.environ["UPTAKE__SERVE__WARM"] = "false"
         proc = start(folder, port)
         base = f"http://127.0.0.1:{port}"
         try:

@@ -13,6 +13,8 @@ from uptake.workspace import Workspace
 # Exact-value tests and goldens compare numbers to the unit: they run with the noise off.
 # Privacy tests turn it on explicitly (monkeypatch the variable, or build a `Noise`).
 os.environ.setdefault("UPTAKE__PRIVACY__NOISE", "false")
+# Each test app would warm every dashboard page in the background: tests ask what they need.
+os.environ.setdefault("UPTAKE__SERVE__WARM", "false")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from factories import rows
 from server_helpers import free_port, start
@@ -73,3 +74,22 @@ def test_demo_ends_by_serving_with_an_admin_token(tmp_path: Path) -> None:
         proc.terminate()
         rest, err = proc.communicate(timeout=30)
     assert f"{base}/docs" in out + rest and "Traceback" not in err
+
+
+def test_the_server_warms_the_organisation_pages_in_the_background(
+    served: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `[serve] warm`, the first visitor finds the pages computed; nothing is audited."""
+    from fastapi.testclient import TestClient
+
+    from uptake.web import create_app
+
+    monkeypatch.setenv("UPTAKE__SERVE__WARM", "true")
+    folder, tokens = served
+    app = create_app(folder)
+    with TestClient(app) as c:
+        assert app.state.served.warmed.wait(timeout=300)
+        remembered = app.state.served.run(lambda ws: sorted({k[0] for k in ws._memo_cache}))
+        assert {"metrics", "teams", "status"} <= set(remembered)
+        audit = c.get("/v1/audit", headers={"Authorization": f"Bearer {tokens['admin']}"})
+        assert audit.status_code == 200 and "warm-up" not in audit.text

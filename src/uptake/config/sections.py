@@ -167,3 +167,9 @@ class ServeSettings(BaseModel):
         description="Largest request body the API reads, in MB (bigger batches are refused "
         "with 413: split them).",
     )  # fmt: skip
+    warm: bool = Field(
+        True,
+        description="Compute the organisation pages of the dashboard in the background when "
+        "the server starts, so its first visitor does not wait for them (requests queue "
+        "behind that work meanwhile).",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ from uptake import __version__
 from uptake.errors import UptakeError
 from uptake.web import api, docs, pages
 from uptake.web.state import Served
+from uptake.web.views import Page, Params, offered
+from uptake.workspace import Actor
 
 log = logging.getLogger("uptake.web")
 SECURITY_HEADERS = {
@@ -30,6 +33,34 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
 }
+
+
+def warm(served: Served) -> None:
+    """Compute every organisation page once, in the background, then set `served.warmed`.
+
+    Each page is one queued call, so a request that arrives meanwhile waits for one page at
+    most, not for all of them. A page that cannot be computed (inputs missing, facts stale)
+    is skipped: its visitor gets the reason as they would anyway.
+
+    Args:
+        served: the served workspace.
+    """
+    # Aggregates only, as an analyst sees them: nothing individual is read, nothing audited.
+    reader = Actor(name="server warm-up", role="analyst")
+
+    def compute(view: Page) -> None:
+        served.run(lambda ws: view.data(ws, reader, Params()))
+
+    try:
+        for view in offered(reader):
+            try:
+                compute(view)
+            except UptakeError as exc:
+                log.info("warm-up skipped /%s: %s", view.slug, exc.message)
+            except Exception:
+                log.exception("warm-up failed on /%s", view.slug)
+    finally:
+        served.warmed.set()
 
 
 def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> FastAPI:
@@ -48,6 +79,8 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if served.settings.serve.warm:
+            threading.Thread(target=warm, args=(served,), name="uptake-warm", daemon=True).start()
         yield
         served.close()
 

@@ -28,6 +28,8 @@ class Served:
         self.max_body_bytes = int(self.settings.serve.max_body_mb * 1_000_000)
         self._lock = threading.Lock()
         self._ws: Workspace | None = None
+        # Set once the start-up warm-up (`[serve] warm`) has computed the organisation pages.
+        self.warmed = threading.Event()
 
     @contextmanager
     def workspace(self) -> Iterator[Workspace]:
