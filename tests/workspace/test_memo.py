@@ -39,3 +39,19 @@ def test_metrics_are_remembered_until_the_data_changes(workspace: Workspace) -> 
         assert after["metrics"]["usage_rate"]["n"] >= first["metrics"]["usage_rate"]["n"]
     finally:
         runner.run = real  # type: ignore[assignment]
+
+
+def test_a_remembered_page_is_a_copy_and_is_rebuilt_after_a_batch(workspace: Workspace) -> None:
+    workspace.ingest_frame("people", pd.DataFrame(rows("people", 12)), source="p", now=FROZEN_NOW)
+    builds: list[int] = []
+
+    def build() -> dict[str, list[int]]:
+        builds.append(1)
+        return {"rows": [len(builds)]}
+
+    first = workspace.remember("page", ("2026-01-01",), build)
+    first["rows"].append(99)  # the caller's copy: nothing remembered changes
+    assert workspace.remember("page", ("2026-01-01",), build) == {"rows": [1]}
+    assert workspace.remember("page", ("2026-01-02",), build) == {"rows": [2]}
+    workspace.ingest_frame("events", pd.DataFrame(rows("events", 5)), source="e", now=FROZEN_NOW)
+    assert workspace.remember("page", ("2026-01-01",), build) == {"rows": [3]}

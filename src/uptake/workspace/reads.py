@@ -161,6 +161,24 @@ class IndividualReads:
             engine, day, self.settings.metrics, self.settings.privacy.min_group_size
         )
 
+    def remember(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """A document derived from reads the caller was allowed, remembered until new data.
+
+        For the surfaces' own documents built from aggregate reads (a dashboard page), so a
+        repeat view costs a copy of the page, not a copy of everything it was built from.
+        The caller checks the actor before calling; `key` must hold every argument the
+        document depends on besides the stored rows and the settings.
+
+        Args:
+            kind: what is remembered (its own namespace).
+            key: the arguments it depends on.
+            compute: builds it.
+
+        Returns:
+            A copy of the remembered document, or the new one.
+        """
+        return self._memo(f"view:{kind}", key, compute)
+
     def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """`compute()`, remembered until the data changes (a new ingest batch).
 

@@ -94,7 +94,13 @@ def segments(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
             f"?by={by!r} is not a segment dimension: expected one of {', '.join(BY_CHOICES)} "
             f"(default {DEFAULT_BY})"
         )
-    doc = ws.metrics(as_of=params.as_of, by=by, actor=actor).to_dict()
+    # Remembered as built (with a thousand teams, copying the whole by-team document on every
+    # view cost more than the page itself); the permission was checked above.
+    return ws.remember("segments", (params.as_of, by), lambda: _build(ws, actor, params.as_of, by))
+
+
+def _build(ws: Workspace, actor: Actor, as_of: Any, by: str) -> dict[str, Any]:
+    doc = ws.metrics(as_of=as_of, by=by, actor=actor).to_dict()
     k = doc.get("min_group_size")
     columns, unavailable = _columns(doc, by)
     rows = _rows(doc, columns, k)
