@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from uptake.cli.common import WorkspaceOpt, console, open_workspace
+from uptake.cli.common import WorkspaceOpt, console, open_workspace, progress_bar
 from uptake.cli.metrics import _parse_day
 from uptake.errors import InputError
 
@@ -37,6 +37,7 @@ def report_command(
     day = _parse_day(as_of)
     with open_workspace(workspace, read_only=True) as ws:
         actor = ws.authenticate(token) if token else None
-        path = write_report(ws, out, actor, day)
+        with progress_bar("report") as bar:
+            path = write_report(ws, out, actor, day, progress=bar.update)
     size = path.stat().st_size / 1_000_000
     console.print(f"[green]Wrote[/] {path} ({size:.1f} MB, every asset inside: opens offline)")

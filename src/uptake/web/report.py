@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,11 @@ from uptake.workspace import Actor, Workspace
 
 
 def write_report(
-    ws: Workspace, out: Path, actor: Actor | None = None, as_of: date | None = None
+    ws: Workspace,
+    out: Path,
+    actor: Actor | None = None,
+    as_of: date | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Path:
     """Write the report: every dashboard page the actor is offered, same numbers and charts.
 
@@ -27,6 +32,7 @@ def write_report(
         out: the HTML file to write.
         actor: whose view (default: the local admin).
         as_of: evaluation date (default: the as-of rule).
+        progress: told (page, done, total) as each page is computed.
 
     Returns:
         The file written.
@@ -35,9 +41,10 @@ def write_report(
 
     who = actor or Actor.local()
     sections: list[dict[str, Any]] = []
-    for view in offered(who):
-        if not view.report:
-            continue
+    views = [v for v in offered(who) if v.report]
+    for i, view in enumerate(views):
+        if progress is not None:
+            progress(view.title, i, len(views))
         try:
             sections.append({"view": view, "data": view.data(ws, who, Params(as_of))})
         except (NotAvailableError, PermissionDeniedError, PrivacyError) as exc:
