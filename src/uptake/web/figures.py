@@ -12,13 +12,13 @@ from typing import Any
 from uptake.report.charts import LADDER, LADDER_COLOURS, VALUE, VANITY, caption, hidden_reason
 
 Figure = dict[str, Any]
-_LAYOUT = {
-    "margin": {"l": 10, "r": 30, "t": 10, "b": 40},
-    "height": 260,
+# Every chart's type and background; each chart adds its own margins, height and axes.
+STYLE = {
     "font": {"family": "system-ui, sans-serif", "size": 13},
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
 }
+_LAYOUT = {**STYLE, "margin": {"l": 10, "r": 30, "t": 10, "b": 40}, "height": 260}
 
 
 def _entry(doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:

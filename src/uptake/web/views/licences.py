@@ -11,15 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from uptake.report.charts import VALUE, VANITY, caption, hidden_reason
+from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
 from uptake.workspace import Actor, Workspace
 
-_LAYOUT = {
-    "margin": {"l": 10, "r": 30, "t": 30, "b": 50},
-    "font": {"family": "system-ui, sans-serif", "size": 13},
-    "paper_bgcolor": "white",
-    "plot_bgcolor": "white",
-}
+_LAYOUT = {**STYLE, "margin": {"l": 10, "r": 30, "t": 30, "b": 50}}
 UNKNOWN = "#fdd0a2"  # use not visible to uptake: neither used nor unused
 COUNTS = ("n", "seats", "used", "unused", "unknown", "utilisation", "reclaim_seats",
           "reclaim_unpriced", "monthly_saving", "annual_saving", "kept_new_starters",

@@ -11,6 +11,7 @@ from typing import Any
 
 from uptake.config.metrics import MetricsSettings
 from uptake.report.charts import LADDER, VALUE
+from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
 from uptake.workspace import Actor, Workspace
 
@@ -171,11 +172,9 @@ def trend_chart(d: dict[str, Any]) -> dict[str, Any] | None:
             }
         ],
         "layout": {
+            **STYLE,
             "margin": {"l": 50, "r": 30, "t": 10, "b": 40},
             "height": 260,
-            "font": {"family": "system-ui, sans-serif", "size": 13},
-            "paper_bgcolor": "white",
-            "plot_bgcolor": "white",
             "xaxis": {"type": "date", "tickformat": "%d %b %Y", "title": {"text": "week starting"}},
             "yaxis": {
                 "range": [0.5, 5.5],

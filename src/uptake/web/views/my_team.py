@@ -12,6 +12,7 @@ from typing import Any
 
 from uptake.errors import PermissionDeniedError
 from uptake.report.charts import LADDER, LADDER_COLOURS, caption
+from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
 from uptake.workspace import Actor, Workspace
 
@@ -155,11 +156,9 @@ def ladder_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
             }
         ],
         "layout": {
+            **STYLE,
             "margin": {"l": 60, "r": 30, "t": 10, "b": 40},
             "height": 260,
-            "font": {"family": "system-ui, sans-serif", "size": 13},
-            "paper_bgcolor": "white",
-            "plot_bgcolor": "white",
             "yaxis": {"range": [0, 110], "title": {"text": "% of the team's licensed people"}},
             "xaxis": {"title": {"text": "level: L1 aware … L5 advocate"}},
         },

@@ -11,15 +11,14 @@ from typing import Any
 
 from uptake.report.charts import VALUE, caption, hidden_reason
 from uptake.schema.tables import TABLES
+from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
 from uptake.workspace import Actor, Workspace
 
 # Enough bars to name the workflows that matter without a chart taller than a screen.
 TOP_WORKFLOWS = 15
 # Shared with the trust view's charts.
-BASE_LAYOUT = {"margin": {"l": 10, "r": 30, "t": 10, "b": 40}, "paper_bgcolor": "white",
-           "font": {"family": "system-ui, sans-serif", "size": 13},
-           "plot_bgcolor": "white"}  # fmt: skip
+BASE_LAYOUT = {**STYLE, "margin": {"l": 10, "r": 30, "t": 10, "b": 40}}
 _DOTTED = {"color": "#888", "dash": "dot"}
 _COMPARED = {"manual": "runs without AI", "baseline": "the catalogued baseline"}
 

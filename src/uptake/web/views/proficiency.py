@@ -11,16 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from uptake.report.charts import LADDER, VALUE, VANITY, caption, hidden_reason
+from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
 from uptake.workspace import Actor, Workspace
 
-_LAYOUT = {
-    "margin": {"l": 60, "r": 30, "t": 30, "b": 50},
-    "height": 300,
-    "font": {"family": "system-ui, sans-serif", "size": 13},
-    "paper_bgcolor": "white",
-    "plot_bgcolor": "white",
-}
+_LAYOUT = {**STYLE, "margin": {"l": 60, "r": 30, "t": 30, "b": 50}, "height": 300}
 # The segment dimensions the metrics know, offered as links on the page.
 DIMENSIONS = ("function", "role", "team", "manager", "level", "location", "cohort", "tenure")
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from uptake.report.charts import VALUE, caption, hidden_reason
+from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
 from uptake.workspace import Actor, Workspace
 
@@ -264,9 +265,7 @@ def comparison(doc: Mapping[str, Any], found: list[dict[str, Any]]) -> dict[str,
         "layout": {
             "height": 320,
             "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
-            "font": {"family": "system-ui, sans-serif", "size": 13},
-            "paper_bgcolor": "white",
-            "plot_bgcolor": "white",
+            **STYLE,
             "barmode": "group",
             "yaxis": {"title": {"text": "people"}, "rangemode": "tozero"},
             "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
