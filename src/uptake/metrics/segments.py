@@ -9,10 +9,15 @@ Management level comes from the manager chain: a person's height in the reportin
 least one M1), `M3+` (manages managers of managers). Cohort is the month of a person's first
 licence assignment (`YYYY-MM`). Missing values are the segment `(none)` so the segment rows of
 a dimension always add up to its total.
+
+Team from the GitHub user-teams report, used only where the roster has none: a person whose
+roster row has no team (or who has no roster row) takes the team of their latest `github_team`
+fact; in several teams that day, the first by slug (the fact's primary team).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import ibis
@@ -34,6 +39,8 @@ SEGMENTS = (*STATIC, "tenure")
 TOOL = "tool"
 # The `--by` choices.
 BY_CHOICES = (*SEGMENTS, TOOL)
+# The person fact (and its source) naming a GitHub team; see `github_teams`.
+GITHUB_TEAM = ("github_team", "github-copilot-usage")
 
 
 def build_dim_person(engine: Engine) -> ibis.Table:
@@ -67,6 +74,9 @@ def build_dim_person(engine: Engine) -> ibis.Table:
     people = people.drop_duplicates("person_key").astype({"person_key": object})
     first = first.astype({"person_key": object})
     frame = people.merge(first, on="person_key", how="outer")
+    # Team from GitHub's user-teams report, used only where the roster has none.
+    fallback = frame["person_key"].map(github_teams(engine))
+    frame["team"] = frame["team"].where(frame["team"].map(_named) | fallback.isna(), fallback)
     frame["level"] = management_levels(frame["person_key"], frame["manager_key"])
     assigned = pd.to_datetime(frame["first_assigned"])
     frame["cohort"] = assigned.dt.strftime("%Y-%m").where(assigned.notna(), None)
@@ -87,6 +97,46 @@ def build_dim_person(engine: Engine) -> ibis.Table:
         }
     )
     return engine.materialize(DIM_PERSON, ibis.memtable(out, schema=schema))
+
+
+def _named(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def github_teams(engine: Engine) -> dict[str, str]:
+    """Each person's GitHub team slug from their latest `github_team` fact.
+
+    The connector writes one fact per person and day whose attrs `slug` is the first of that
+    day's teams by slug, so a person in several teams gets the same team on every refresh.
+
+    Args:
+        engine: the compute engine.
+
+    Returns:
+        person_key → team slug (empty without person facts).
+    """
+    if not engine.has("person_facts"):
+        return {}
+    f = engine.table("person_facts")
+    fact, source = GITHUB_TEAM
+    f = f.filter((f.fact == fact) & (f.source == source))
+    # Only each person's latest day leaves the engine (a year of daily facts would not).
+    latest = f.report_date.max().over(ibis.window(group_by=f.person_key))
+    f = f.mutate(latest=latest)
+    got = engine.execute(
+        f.filter(f.report_date == f.latest).select("person_key", "report_date", "attrs")
+    )
+    out: dict[str, tuple[date, str]] = {}
+    for key, day, attrs in got.itertuples(index=False):
+        doc = json.loads(attrs) if isinstance(attrs, str) else attrs
+        team = doc.get("slug") if isinstance(doc, dict) else None
+        if not _named(team) or not isinstance(key, str):
+            continue
+        best = out.get(key)
+        # Latest day wins; on the same day (two accounts of one person) the first slug.
+        if best is None or day > best[0] or (day == best[0] and str(team) < best[1]):
+            out[key] = (day, str(team))
+    return {k: team for k, (_, team) in out.items()}
 
 
 def manager_labels(frame: pd.DataFrame) -> pd.Series:

@@ -58,6 +58,18 @@ CASES: list[tuple[str, Path, dict[str, Any]]] = [
     ("survey", FIXTURES / "google_forms_export.csv", {"mapping": "google_forms"}),
     ("tickets", FIXTURES / "jira_export.csv", {"mapping": "jira"}),
     ("tickets", FIXTURES / "servicenow_export.json", {"mapping": "servicenow"}),
+    ("claude-code", SAMPLES / "anthropic_claude_code_usage_report.json", {}),
+    ("claude-enterprise", FIXTURES / "claude_enterprise_users.json", {"date": "2026-03-02"}),
+    ("claude-enterprise", FIXTURES / "claude_enterprise_summaries.json", {}),
+    ("cursor", SAMPLES / "cursor_daily_usage_data.json", {}),
+    ("cursor", SAMPLES / "cursor_filtered_usage_events.json", {}),
+    ("cursor", SAMPLES / "cursor_filtered_usage_events.json", {"prompts_from": "events"}),
+    ("codex", FIXTURES / "codex_usage.json", {}),
+    ("chatgpt-enterprise", FIXTURES / "chatgpt_user_engagement.csv", {}),
+    ("chatgpt-enterprise", FIXTURES / "chatgpt_gpt_engagement.csv", {}),
+    ("gemini-workspace", FIXTURES / "gemini_activities.json", {}),
+    ("otlp-metrics", FIXTURES / "otlp_claude_code_metrics.json", {}),
+    ("otlp-logs", FIXTURES / "otlp_claude_code_logs.json", {}),
 ]
 IDS = [f"{fmt}:{path.name}" for fmt, path, _ in CASES]
 JSON_CASES = [c for c in CASES if c[1].suffix == ".json"]
@@ -86,11 +98,19 @@ VALUES = st.one_of(
 
 def test_registry_lists_every_format_with_its_tables():
     assert sorted(CONNECTORS) == [
+        "chatgpt-enterprise",
+        "claude-code",
+        "claude-enterprise",
+        "codex",
+        "cursor",
+        "gemini-workspace",
         "github-copilot-metrics",
         "github-copilot-seats",
         "github-copilot-usage",
         "m365-copilot-usage",
         "otlp-genai",
+        "otlp-logs",
+        "otlp-metrics",
         "scim",
         "survey",
         "tickets",

@@ -85,3 +85,17 @@ def test_bad_days_are_rejected(samples, write):
 def test_not_the_format(write):
     with pytest.raises(InputError, match="array of daily Copilot metrics"):
         github_metrics.read(write("x.json", {"seats": []}))
+
+
+def test_every_read_says_the_api_is_history_only(samples):
+    r = github_metrics.read(samples / METRICS)
+    assert r.notes == [
+        "the legacy /copilot/metrics API was shut down on 2026-04-02: history import only"
+    ]
+
+
+def test_registry_marks_the_legacy_connector_historical():
+    from uptake.ingest.connectors import CONNECTORS
+
+    description = CONNECTORS["github-copilot-metrics"].description
+    assert description.startswith("historical:") and "2026-04-02" in description

@@ -170,7 +170,10 @@ def test_extra_fields_are_read_and_only_allow_listed_ones_kept(samples, write):
     assert any("future_object, user_email" in n for n in r.notes)
     assert attrs["feature_totals"]["new"] == 1.0
     facts = r.frames["person_facts"].set_index("fact")["value"]
-    assert facts["ai_credits_used"] == 12.5
+    # Credits are their own fact and, at GitHub's documented 0.01 USD each, a cost.
+    assert facts["credits"] == 12.5
+    assert facts["cost"] == 0.125
+    assert "ai_credits_used" not in facts
     assert "user_id" not in facts
 
 
@@ -203,3 +206,190 @@ def test_unknown_record_shape_is_unsupported(write):
 def test_not_json_at_all(write):
     with pytest.raises(InputError, match="not valid JSON"):
         github_usage.read(write("x.json", "day,user\n2025-10-01,a\n"))
+
+
+def _record_2026(samples):
+    """The sample user record with the 2026-03-10 fields added."""
+    record = json.loads((samples / USER).read_text())[0]
+    return {
+        **record,
+        "ai_adoption_phase": {"phase": "agent first", "phase_number": 2, "version": "v1"},
+        "ai_credits_used": 40,
+        "totals_by_copilot_app": {
+            "session_count": 3,
+            "request_count": 9,
+            "prompt_count": 7,
+            "token_usage": {"prompt_tokens_sum": 100, "output_tokens_sum": 50},
+        },
+        "totals_by_3rd_party_agent": [
+            {
+                "agent_id": "claude",
+                "agent_name": "Claude (Anthropic)",
+                "user_initiated_interaction_count": 5,
+            },
+            {"agent_id": "codex", "agent_name": "Codex", "user_initiated_interaction_count": 0},
+        ],
+        "used_copilot_cloud_agent": True,
+        "used_copilot_coding_agent": False,
+    }
+
+
+def test_2026_fields_become_facts_and_prompt_events(samples, write):
+    # Hand calculation on top of the sample's 3 events and 16 facts:
+    #   copilot_app prompt_count 7, no copilot_app feature row -> 1 prompt event (7)
+    #   3rd-party claude 5 -> 1 prompt event; codex 0 -> none                  = 5 events
+    #   facts: copilot_app session/request/prompt + 2 token sums = 5; phase 1;
+    #   credits + cost 2; used_copilot_cloud_agent, used_copilot_coding_agent 2 = 16 + 10
+    r = github_usage.read(write("u.json", [_record_2026(samples)]))
+    assert r.rejects == []
+    ev = r.frames["events"]
+    assert len(ev) == 5
+    by_feature = {
+        json.loads(a)["feature"]: row
+        for a, row in zip(ev["attrs"], ev.to_dict("records"), strict=True)
+    }
+    app = by_feature["copilot_app"]
+    assert (app["action"], app["quantity"], app["surface"]) == ("prompt", 7, "copilot_app")
+    assert json.loads(app["attrs"])["copilot_app"]["session_count"] == 3
+    cli = by_feature["copilot_cli"]
+    assert json.loads(cli["attrs"])["cli"]["prompt_count"] == 2
+    claude = by_feature["3rd_party_agent:claude"]
+    assert (claude["action"], claude["quantity"], claude["surface"]) == ("prompt", 5, None)
+    assert json.loads(claude["attrs"])["agent_name"] == "Claude (Anthropic)"
+    assert "3rd_party_agent:codex" not in by_feature
+    facts = r.frames["person_facts"].set_index("fact")
+    assert len(facts) == 26
+    assert facts.loc["ai_adoption_phase", "value"] == 2.0
+    phase = json.loads(facts.loc["ai_adoption_phase", "attrs"])
+    assert (phase["phase"], phase["version"]) == ("agent first", "v1")
+    assert facts.loc["credits", "value"] == 40.0
+    assert facts.loc["cost", "value"] == 0.4
+    assert json.loads(facts.loc["cost", "attrs"])["currency"] == "USD"
+    assert facts.loc["totals_by_copilot_app.prompt_count", "value"] == 7.0
+    assert facts.loc["totals_by_copilot_app.token_usage.output_tokens_sum", "value"] == 50.0
+    assert facts.loc["used_copilot_cloud_agent", "value"] == 1.0
+    assert facts.loc["used_copilot_coding_agent", "value"] == 0.0
+    assert facts.loc["used_cli", "value"] == 1.0
+    # Acceptance stays on code completion: the new prompts are not suggestions or accepts.
+    assert set(
+        ev.loc[ev["action"] != "prompt", "attrs"].map(lambda a: json.loads(a)["feature"])
+    ) == {"code_completion"}
+
+
+def test_a_feature_row_for_the_app_or_agent_is_not_counted_twice(samples, write):
+    record = _record_2026(samples)
+    record["totals_by_feature"] += [
+        {"feature": "copilot_app", "user_initiated_interaction_count": 7},
+        {"feature": "3rd_party_agent:claude", "user_initiated_interaction_count": 5},
+    ]
+    ev = github_usage.read(write("u.json", [record])).frames["events"]
+    prompts = ev[ev["action"] == "prompt"]
+    features = sorted(json.loads(a)["feature"] for a in prompts["attrs"])
+    assert features == ["3rd_party_agent:claude", "copilot_app", "copilot_cli"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        (
+            {"ai_adoption_phase": {"phase": "x", "phase_number": 7}},
+            "ai_adoption_phase.phase_number",
+            "bad_enum",
+        ),
+        (
+            {"ai_adoption_phase": {"phase": "x"}},
+            "ai_adoption_phase.phase_number",
+            "missing_required",
+        ),
+        ({"ai_adoption_phase": "agent first"}, "ai_adoption_phase", "bad_type"),
+        ({"ai_credits_used": "12"}, "ai_credits_used", "bad_type"),
+        (
+            {"totals_by_3rd_party_agent": [{"agent_name": "x"}]},
+            "totals_by_3rd_party_agent[0].agent_id",
+            "missing_required",
+        ),
+        ({"totals_by_copilot_app": [1]}, "totals_by_copilot_app", "bad_type"),
+        ({"used_copilot_cloud_agent": "yes"}, "used_copilot_cloud_agent", "bad_type"),
+    ],
+)
+def test_bad_2026_fields_reject_the_record(samples, write, change, field, reason):
+    r = github_usage.read(write("u.json", [{**_record_2026(samples), **change}]))
+    [rej] = r.rejects
+    assert (rej.reason, rej.field) == (reason, field)
+    assert r.frames["events"].empty
+
+
+TEAMS = [
+    {
+        "user_id": 1,
+        "user_login": "Mona",
+        "day": "2026-03-10",
+        "organization_id": "9",
+        "team_id": 20,
+        "slug": "web",
+    },
+    {
+        "user_id": 1,
+        "user_login": "mona",
+        "day": "2026-03-10",
+        "organization_id": "9",
+        "team_id": 10,
+        "slug": "api",
+    },
+    {
+        "user_id": 2,
+        "user_login": "hubot",
+        "day": "2026-03-10",
+        "organization_id": "9",
+        "team_id": 10,
+        "slug": "api",
+    },
+    {
+        "user_id": 2,
+        "user_login": "hubot",
+        "day": "2026-03-11",
+        "organization_id": "9",
+        "team_id": 10,
+        "slug": "api",
+    },
+]
+
+
+def test_user_teams_give_one_team_fact_per_person_day(write):
+    # mona is in two teams on 03-10 -> one fact, value 2, primary team "api" (first slug);
+    # hubot in api on two days -> two facts. 4 source rows, 3 facts.
+    path = write("teams.ndjson", "\n".join(json.dumps(t) for t in TEAMS) + "\n")
+    r = github_usage.read(path)
+    assert r.rejects == [] and r.source_rows == 4
+    assert set(r.frames) == {"person_facts"}
+    facts = r.frames["person_facts"]
+    assert len(facts) == 3 and set(facts["fact"]) == {"github_team"}
+    mona = facts[facts["person"].str.lower() == "mona"].iloc[0]
+    assert (mona["report_date"], mona["value"]) == ("2026-03-10", 2.0)
+    attrs = json.loads(mona["attrs"])
+    assert (attrs["slug"], attrs["team_id"], attrs["organization_id"]) == ("api", "10", "9")
+    assert [t["slug"] for t in attrs["teams"]] == ["api", "web"]
+    assert sorted(facts.loc[facts["person"] == "hubot", "report_date"]) == [
+        "2026-03-10",
+        "2026-03-11",
+    ]
+    # The order of the rows in the file does not change the primary team.
+    again = github_usage.read(write("rev.json", TEAMS[::-1])).frames["person_facts"]
+    assert sorted(json.loads(a)["slug"] for a in again["attrs"]) == ["api", "api", "api"]
+
+
+def test_bad_team_rows_are_rejected_and_the_rest_kept(write):
+    rows = [
+        {"user_login": "a", "day": "2026-03-10", "team_id": 3},
+        {"user_login": "b", "day": "2026-03-10", "slug": None, "team_id": None},
+        {"user_login": "c", "day": "10/03/2026", "slug": "x"},
+        {"user_login": "d", "day": "2026-03-10", "slug": ["x"]},
+    ]
+    r = github_usage.read(write("t.json", rows))
+    assert [(x.reason, x.field) for x in r.rejects] == [
+        ("missing_required", "slug"),
+        ("bad_timestamp", "day"),
+        ("bad_type", "slug"),
+    ]
+    [fact] = r.frames["person_facts"].to_dict("records")
+    assert json.loads(fact["attrs"])["slug"] == "team-3"

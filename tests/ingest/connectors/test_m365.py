@@ -195,3 +195,107 @@ def test_the_same_app_day_in_two_reports_has_one_id(samples, tmp_path):
 def test_a_bad_price_is_refused(samples):
     with pytest.raises(InputError, match="monthly_cost"):
         m365.read(samples / "m365_copilot_usage_user_detail_v1.0.csv", {"monthly_cost": "-3"})
+
+
+BY_DATE_HEADER = (
+    "Report Refresh Date,Report Date,User Principal Name,Display Name,Last Activity Date,"
+    "Copilot Chat Last Activity Date,Microsoft Teams Copilot Last Activity Date,"
+    "Word Copilot Last Activity Date,Excel Copilot Last Activity Date"
+)
+
+
+def test_by_date_report_gives_only_the_apps_used_on_its_date(write):
+    # Report Date 2026-03-10. a: chat and word on the day, teams on 03-02 -> 2 events (the
+    # 03-02 date is a last-activity date, not an observation of 03-10). b: nothing on the
+    # day (last activity 03-01) -> no event, still a seat and facts.
+    rows = [
+        "2026-03-12,2026-03-10,a@x.example,A,2026-03-10,2026-03-10,2026-03-02,2026-03-10,",
+        "2026-03-12,2026-03-10,b@x.example,B,2026-03-01,,,,",
+    ]
+    r = m365.read(write("d.csv", "\n".join([BY_DATE_HEADER, *rows]) + "\n"))
+    assert r.rejects == [] and r.notes == []
+    ev = r.frames["events"]
+    assert sorted(zip(ev["person"], ev["surface"], ev["ts"], strict=True)) == [
+        ("a@x.example", "copilot_chat", "2026-03-10T00:00:00Z"),
+        ("a@x.example", "word", "2026-03-10T00:00:00Z"),
+    ]
+    assert {json.loads(a)["basis"] for a in ev["attrs"]} == {"by-date report"}
+    seats = r.frames["licenses"]
+    assert set(seats["assigned_at"]) == {"2026-03-10T00:00:00Z"}
+    facts = r.frames["person_facts"]
+    assert json.loads(facts["attrs"].iloc[0]) == {"report_date": "2026-03-10"}
+    # Facts still keep every last-activity date (teams 03-02 is 10 days before refresh).
+    teams = facts[(facts["person"] == "a@x.example") & (facts["fact"] == "last_activity.teams")]
+    assert teams["value"].tolist() == [10.0]
+
+
+def test_by_date_json_pages_follow_next_links_and_share_ids_with_the_period_report(write):
+    # Two Graph pages (the second reached via @odata.nextLink) saved as an array; the same
+    # app-day in the period report has the same event id, so it is stored once.
+    def user(upn: str, chat: str) -> dict[str, object]:
+        return {
+            "reportRefreshDate": "2026-03-12",
+            "reportDate": "2026-03-11",
+            "userPrincipalName": upn,
+            "displayName": upn.split("@")[0],
+            "lastActivityDate": chat,
+            "copilotChatLastActivityDate": chat,
+            "wordCopilotLastActivityDate": None,
+        }
+
+    pages = [
+        {
+            "@odata.nextLink": "https://graph.example/next",
+            "value": [user("a@x.example", "2026-03-11")],
+        },
+        {"value": [user("b@x.example", "2026-03-11"), user("c@x.example", "2026-03-09")]},
+    ]
+    by_date = m365.read(write("p.json", pages)).frames["events"]
+    assert sorted(by_date["person"]) == ["a@x.example", "b@x.example"]
+    period = {"value": [{**user("a@x.example", "2026-03-11"), "reportDate": None}]}
+    period["value"][0]["copilotActivityUserDetailsByPeriod"] = [{"reportPeriod": 7}]
+    from_period = m365.read(write("period.json", period)).frames["events"]
+    assert set(from_period["event_id"]) < set(by_date["event_id"])
+
+
+def test_date_option_marks_a_file_without_report_date_as_by_date(write):
+    header = BY_DATE_HEADER.replace(",Report Date,", ",", 1)
+    row = "2026-03-12,a@x.example,A,2026-03-10,2026-03-10,2026-03-11,,"
+    path = write("d.csv", f"{header}\n{row}\n")
+    assert len(m365.read(path).frames["events"]) == 2  # period-style: both dates
+    ev = m365.read(path, {"date": "2026-03-11"}).frames["events"]
+    assert ev["surface"].tolist() == ["teams"]
+    with pytest.raises(InputError, match="date"):
+        m365.read(path, {"date": "11/03/2026"})
+
+
+def test_bad_report_date_is_rejected_with_its_field(write):
+    row = "2026-03-12,yesterday,a@x.example,A,2026-03-10,,,,"
+    r = m365.read(write("d.csv", f"{BY_DATE_HEADER}\n{row}\n"))
+    assert [(x.reason, x.field) for x in r.rejects] == [("bad_timestamp", "Report Date")]
+
+
+def test_concealed_names_are_kept_and_said(samples):
+    # Both published samples come from a tenant that conceals names.
+    for name in (
+        "m365_copilot_usage_user_detail_v1.0.csv",
+        "m365_copilot_usage_user_detail_beta.json",
+    ):
+        r = m365.read(samples / name)
+        [note] = r.notes
+        assert note.startswith("names are concealed in this tenant: 1 of 1 users")
+        assert "turn on display of concealed names in the Microsoft 365 admin centre" in note
+        assert "ingest a mapping" in note
+        assert len(r.frames["person_facts"]) == 10  # the rows are still kept
+
+
+def test_some_concealed_rows_are_counted_and_real_names_are_not(write):
+    rows = [
+        "2026-03-12,2026-03-10,a@x.example,A,,,,,",
+        "2026-03-12,2026-03-10,0123456789ABCDEF0123456789abcdef,FEDCBA98765432100123456789ABCDEF,,,,,",
+        "2026-03-12,2026-03-10,0123456789abcdef0123456789abcdef,Real Name,,,,,",
+    ]
+    r = m365.read(write("d.csv", "\n".join([BY_DATE_HEADER, *rows]) + "\n"))
+    [note] = r.notes
+    assert "1 of 3 users" in note
+    assert m365.read(write("e.csv", f"{BY_DATE_HEADER}\n{rows[0]}\n")).notes == []

@@ -10,12 +10,19 @@ is auto-detected across formats.
 from __future__ import annotations
 
 from uptake.ingest.connectors import (
+    chatgpt,
+    claude_code,
+    claude_enterprise,
+    codex,
+    cursor,
     exports,
+    gemini,
     github_metrics,
     github_seats,
     github_usage,
     m365,
     otlp,
+    otlp_signals,
     scim,
 )
 from uptake.ingest.connectors.base import (
@@ -30,8 +37,10 @@ _CONNECTORS = (
         "github-copilot-usage",
         github_usage.read,
         "GitHub Copilot usage-metrics reports (2025+ NDJSON/JSON): per-user days → daily "
-        "prompt/suggestion/accept events per feature and person facts; enterprise or "
-        "organisation reports → aggregate facts",
+        "prompt/suggestion/accept events per feature (CLI, Copilot app, third-party agents) "
+        "and person facts (adoption phase, credits and cost); user-teams → github_team facts "
+        "(team where the roster has none); enterprise or organisation reports → aggregate "
+        "facts",
         ("events", "person_facts", "aggregate_facts"),
         params={"scope": "label for aggregate facts when records carry no enterprise/org id"},
         keep=github_usage.KEEP,
@@ -52,21 +61,22 @@ _CONNECTORS = (
     Connector(
         "github-copilot-metrics",
         github_metrics.read,
-        "legacy GitHub Copilot metrics API (/copilot/metrics, retired 2026) → aggregate "
-        "daily facts",
+        "historical: legacy GitHub Copilot metrics API (/copilot/metrics, shut down on "
+        "2026-04-02; history import only) → aggregate daily facts",
         ("aggregate_facts",),
         params={"scope": "whose numbers these are, e.g. organization:acme (default organization)"},
     ),
     Connector(
         "m365-copilot-usage",
         m365.read,
-        "Microsoft 365 Copilot usage reports (Graph, CSV or JSON): user detail → seats, "
-        "active app-days and per-app last-activity person facts; user count summary/trend → "
-        "aggregate facts",
+        "Microsoft 365 Copilot usage reports (Graph, CSV or JSON): user detail (period or "
+        "by date) → seats, active app-days and per-app last-activity person facts, with a "
+        "note when names are concealed; user count summary/trend → aggregate facts",
         ("person_facts", "licenses", "events", "aggregate_facts"),
         params={
             "scope": "label for aggregate facts (default tenant)",
             "monthly_cost": "price of a seat (unknown when not given)",
+            "date": "day YYYY-MM-DD of a by-date user-detail file whose rows carry no report date",
         },
         keep=m365.KEEP,
         identifiers=m365.IDENTIFIERS,
@@ -111,6 +121,11 @@ _CONNECTORS = (
     ),
 )
 
-CONNECTORS: dict[str, Connector] = {c.name: c for c in _CONNECTORS}
+# Each newer vendor module declares its own `CONNECTORS` next to its reader.
+_MODULES = (claude_code, claude_enterprise, cursor, codex, chatgpt, gemini, otlp_signals)
+
+CONNECTORS: dict[str, Connector] = {
+    c.name: c for c in (*_CONNECTORS, *(c for m in _MODULES for c in m.CONNECTORS))
+}
 
 __all__ = ["CONNECTORS", "Connector", "ConnectorOptions", "ConnectorResult", "Reject"]

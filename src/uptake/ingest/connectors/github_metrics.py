@@ -1,6 +1,8 @@
-"""Legacy GitHub Copilot metrics API (`GET /orgs/{org}/copilot/metrics`, retired 2026).
+"""Legacy GitHub Copilot metrics API (`GET /orgs/{org}/copilot/metrics`): historical only.
 
-For organisations importing history. The API reports only daily counts for the whole org
+GitHub shut the API down on 2026-04-02; this connector imports saved history (every read
+says so in a note). Current data comes from the usage-metrics reports
+(`github-copilot-usage`). The API reports only daily counts for the whole org
 (or team), never people, so every number becomes an `aggregate_facts` row:
 metric `<section>.<counter>` (e.g. `copilot_ide_code_completions.total_code_suggestions`)
 with the breakdown path in dims (`{"editor": "vscode", "model": "default",
@@ -22,6 +24,7 @@ from uptake.ingest.connectors.loading import load_json
 
 SOURCE = "github-copilot-metrics"
 TOOL = "github-copilot"
+HISTORICAL = "the legacy /copilot/metrics API was shut down on 2026-04-02: history import only"
 
 # Breakdown array → the dimension its entries' `name` fills.
 DIMENSIONS = {
@@ -62,6 +65,7 @@ def read(
             f"got {type_name(data.document)}"
         )
     col.each(items, lambda loc, rec: _day(col, loc, rec, scope))
+    col.notes.append(HISTORICAL)
     return col.result()
 
 

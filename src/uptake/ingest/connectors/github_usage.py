@@ -1,15 +1,21 @@
 """GitHub Copilot usage-metrics reports (2025+): per-user days → events, org/enterprise → facts.
 
-Reads the NDJSON files behind the `users-1-day`, `users-28-day`, `enterprise-1-day`,
-`organization-28-day`, … download links (a JSON array, as in GitHub's docs, works too).
+Reads the NDJSON files behind the `users-1-day`, `users-28-day`, `user-teams-1-day`,
+`enterprise-1-day`, `organization-28-day`, … download links (a JSON array, as in GitHub's
+docs, works too).
 
 Per-user records become `events` at daily grain: one row per user × day × feature × counter
 with the count in `quantity` (zero counts make no row):
 `user_initiated_interaction_count` → `prompt`, `code_generation_activity_count` →
 `suggestion`, `code_acceptance_activity_count` → `accept`. CLI use reported only in
-`totals_by_cli` becomes `prompt` events of feature `copilot_cli`. The record's scalar numbers
-(lines added, `used_agent`, …) become `person_facts`. Enterprise/organisation records become
-`aggregate_facts`, one per day × counter × breakdown.
+`totals_by_cli` becomes `prompt` events of feature `copilot_cli` (likewise `totals_by_copilot_app`
+→ feature `copilot_app`); each `totals_by_3rd_party_agent` entry → `prompt` events of feature
+`3rd_party_agent:<agent_id>`. The record's scalar numbers (lines added, `used_agent`, …)
+become `person_facts`; `ai_adoption_phase` → fact `ai_adoption_phase` (the phase number);
+`ai_credits_used` → facts `credits` and `cost` (1 credit = 0.01 USD, GitHub's rate).
+User-teams records (`team_id`, `slug`) → one `github_team` fact per person and day naming
+every team of that day. Enterprise/organisation records become `aggregate_facts`, one per
+day × counter × breakdown.
 """
 
 from __future__ import annotations
@@ -65,13 +71,29 @@ BREAKDOWNS = frozenset(
         "totals_by_language_model",
         "totals_by_model_feature",
         "totals_by_cli",
+        "totals_by_copilot_app",
+        "totals_by_3rd_party_agent",
     }
 )
 CLI_FEATURE = "copilot_cli"
+APP_FEATURE = "copilot_app"
+AGENT_FEATURE = "3rd_party_agent"
+# Per-surface totals objects (only present when used) → the feature their prompts fill.
+SURFACE_TOTALS = {"totals_by_cli": CLI_FEATURE, "totals_by_copilot_app": APP_FEATURE}
+SURFACES = {CLI_FEATURE: "cli", APP_FEATURE: "copilot_app"}
+PHASE = "ai_adoption_phase"
+CREDITS = "ai_credits_used"
+# GitHub documents 1 AI credit = 0.01 USD.
+USD_PER_CREDIT = 0.01
+TEAM_FACT = "github_team"
+TEAM_KEYS = frozenset({"team_id", "slug"})
 # Fields naming the user; only `user_login` is used (as the person, resolved to a key).
 IDENTIFIERS = frozenset({"user_login", "user_id", "user_email", "user_name", "display_name"})
 # Unknown non-numeric fields kept in events.attrs; any other unknown field is dropped.
 KEEP = frozenset({"plan_type", "report_start_day", "report_end_day", "client_type"})
+
+# (login lower-cased, day) → memberships of that day, gathered from user-teams records.
+Teams = dict[tuple[str, date], list[dict[str, Any]]]
 
 
 def read(
@@ -96,7 +118,9 @@ def read(
     else:
         items = _document_items(path, data.document)
     default_scope = opts.param("scope")
-    col.each(items, lambda loc, rec: _record(col, loc, rec, default_scope))
+    teams: Teams = {}
+    col.each(items, lambda loc, rec: _record(col, loc, rec, default_scope, teams))
+    _team_facts(col, teams)
     return col.result()
 
 
@@ -115,11 +139,13 @@ def _document_items(path: Path, doc: Any) -> list[tuple[str, Any]]:
     )
 
 
-def _record(col: Collector, loc: str, rec: Any, default_scope: str | None) -> None:
+def _record(col: Collector, loc: str, rec: Any, default_scope: str | None, teams: Teams) -> None:
     if not isinstance(rec, dict):
         raise RecordError("bad_type", None, f"expected a record object, got {type_name(rec)}")
     if "day_totals" in rec:
         _aggregate_record(col, loc, rec, default_scope)
+    elif TEAM_KEYS & rec.keys() and ("user_login" in rec or "user_id" in rec):
+        _team_record(loc, rec, teams)
     elif "user_login" in rec or "user_id" in rec:
         _user_record(col, loc, rec)
     else:
@@ -156,6 +182,10 @@ class _UserDay:
 
     def event(self, feature: str, counter: str, count: float, **attrs: Any) -> None:
         action = COUNTERS.get(counter, "prompt")
+        if feature.startswith(f"{AGENT_FEATURE}:"):
+            surface = None  # a third-party agent runs outside the user's IDE
+        else:
+            surface = SURFACES.get(feature, self.surface)
         self.col.add(
             "events",
             self.loc,
@@ -166,12 +196,14 @@ class _UserDay:
             person=self.login,
             tool=TOOL,
             action=action,
-            surface="cli" if feature == CLI_FEATURE else self.surface,
+            surface=surface,
             quantity=int(count),
             attrs=json_text({**self.attrs, **attrs, "feature": feature, "count_of": counter}),
         )
 
-    def fact(self, name: str, _dims: Mapping[str, str], value: float) -> None:
+    def fact(
+        self, name: str, _dims: Mapping[str, str], value: float, attrs: str | None = None
+    ) -> None:
         self.col.add(
             "person_facts",
             self.loc,
@@ -181,7 +213,7 @@ class _UserDay:
             report_date=self.day.isoformat(),
             fact=name,
             value=value,
-            attrs=self.fact_attrs,
+            attrs=attrs or self.fact_attrs,
         )
 
     @property
@@ -196,7 +228,9 @@ def _scalars(rec: Mapping[str, Any]) -> dict[str, float]:
     """The record's own numbers and flags (booleans as 1/0), type-checked."""
     out: dict[str, float] = {}
     for key, value in rec.items():
-        if key in ID_KEYS | META_KEYS | BREAKDOWNS or value is None or looks_identifying(key):
+        if key in ID_KEYS | META_KEYS | BREAKDOWNS | {PHASE, CREDITS} or value is None:
+            continue
+        if looks_identifying(key):
             continue
         if key.startswith("used_"):
             out[key] = 1.0 if opt_bool(rec, key) else 0.0
@@ -220,8 +254,11 @@ def _user_record(col: Collector, loc: str, rec: dict[str, Any]) -> None:
     by_lang = _split(rec, "totals_by_language_feature", "language")
     by_model = _split(rec, "totals_by_model_feature", "model")
     opt_list(rec, "totals_by_language_model")
-    cli = opt_object(rec, "totals_by_cli")
-    known = ID_KEYS | META_KEYS | BREAKDOWNS | set(scalars)
+    surfaces = {key: opt_object(rec, key) for key in SURFACE_TOTALS}
+    agents = _agents(rec)
+    phase = _phase(rec)
+    credits = opt_number(rec, CREDITS)
+    known = ID_KEYS | META_KEYS | BREAKDOWNS | set(scalars) | {PHASE, CREDITS}
     opt_str(rec, "user_id")
     attrs: dict[str, Any] = {"granularity": "day", "scope": scope, "ides": ides}
     extra, dropped = allowed({k: v for k, v in rec.items() if k not in known}, KEEP)
@@ -250,12 +287,105 @@ def _user_record(col: Collector, loc: str, rec: dict[str, Any]) -> None:
         for counter in COUNTERS:
             if scalars.get(counter):
                 ud.event("all", counter, scalars[counter])
-    cli_facts = counters(cli, prefix="totals_by_cli.", path="totals_by_cli")
-    prompts = cli_facts.get("totals_by_cli.prompt_count")
-    if prompts and CLI_FEATURE not in names:
-        ud.event(CLI_FEATURE, "totals_by_cli.prompt_count", prompts, cli=cli)
-    for name, value in {**scalars, **cli_facts}.items():
-        ud.fact(name, {}, value)
+    surface_facts: dict[str, float] = {}
+    for key, feature in SURFACE_TOTALS.items():
+        totals = surfaces[key]
+        found = counters(totals, prefix=f"{key}.", path=key)
+        surface_facts.update(found)
+        prompts = found.get(f"{key}.prompt_count")
+        if prompts and feature not in names:
+            # attrs `cli` / `copilot_app`: the surface's whole totals object.
+            ud.event(
+                feature, f"{key}.prompt_count", prompts, **{key.removeprefix("totals_by_"): totals}
+            )
+    for agent_id, name, count in agents:
+        feature = f"{AGENT_FEATURE}:{agent_id}"
+        if count and feature not in names:
+            ud.event(feature, "user_initiated_interaction_count", count, agent_name=name)
+    for fact, value in {**scalars, **surface_facts}.items():
+        ud.fact(fact, {}, value)
+    if phase is not None:
+        number, phase_attrs = phase
+        ud.fact(PHASE, {}, number, json_text({**phase_attrs, "scope": scope}))
+    if credits is not None:
+        ud.fact("credits", {}, credits)
+        cost_attrs = {"currency": "USD", "usd_per_credit": USD_PER_CREDIT, "scope": scope}
+        ud.fact("cost", {}, round(credits * USD_PER_CREDIT, 6), json_text(cost_attrs))
+
+
+def _phase(rec: Mapping[str, Any]) -> tuple[float, dict[str, Any]] | None:
+    """`ai_adoption_phase` as (phase_number, {phase, version}); None when absent."""
+    obj = opt_object(rec, PHASE)
+    if not obj:
+        return None
+    number = opt_number(obj, "phase_number", f"{PHASE}.phase_number")
+    if number is None:
+        raise RecordError("missing_required", f"{PHASE}.phase_number", "expected 0, 1, 2 or 3")
+    if number not in (0, 1, 2, 3):
+        raise RecordError("bad_enum", f"{PHASE}.phase_number", f"expected 0-3, got {number:g}")
+    attrs = {
+        "granularity": "day",
+        "phase": opt_str(obj, "phase", f"{PHASE}.phase"),
+        "version": opt_str(obj, "version", f"{PHASE}.version"),
+    }
+    return number, attrs
+
+
+def _agents(rec: Mapping[str, Any]) -> list[tuple[str, str | None, float]]:
+    """`totals_by_3rd_party_agent` entries as (agent_id, agent_name, prompts)."""
+    key = "totals_by_3rd_party_agent"
+    out = []
+    for i, entry in enumerate(opt_list(rec, key)):
+        where = f"{key}[{i}]"
+        agent_id = req_str(entry, "agent_id", f"{where}.agent_id")
+        name = opt_str(entry, "agent_name", f"{where}.agent_name")
+        count = opt_number(
+            entry, "user_initiated_interaction_count", f"{where}.user_initiated_interaction_count"
+        )
+        out.append((agent_id, name, count or 0.0))
+    return out
+
+
+def _team_record(loc: str, rec: dict[str, Any], teams: Teams) -> None:
+    """One user-teams row: remembered, emitted per person-day by `_team_facts`."""
+    login = req_str(rec, "user_login")
+    day = parse_day(rec.get("day"), "day")
+    team_id = opt_str(rec, "team_id")
+    team = opt_str(rec, "slug") or (f"team-{team_id}" if team_id else None)
+    if team is None:
+        raise RecordError("missing_required", "slug", "a team row needs `slug` or `team_id`")
+    org = opt_str(rec, "organization_id")
+    ent = opt_str(rec, "enterprise_id")
+    opt_str(rec, "user_id")
+    membership = {"slug": team, "team_id": team_id, "organization_id": org}
+    if ent:
+        membership["enterprise_id"] = ent
+    teams.setdefault((login.lower(), day), []).append({**membership, "_login": login, "_loc": loc})
+
+
+def _team_facts(col: Collector, teams: Teams) -> None:
+    """One `github_team` fact per person and day: value = number of teams, attrs name them.
+
+    One fact (not one per team) because a person fact's key is person × source × day × fact;
+    the first team by slug (then team id) is the primary one the roster falls back to.
+    """
+    for (_, day), rows in sorted(teams.items()):
+        unique = {(r["slug"], r["team_id"] or "", r["organization_id"] or ""): r for r in rows}
+        ordered = [unique[k] for k in sorted(unique)]
+        first = ordered[0]
+        listed = [{k: v for k, v in r.items() if not k.startswith("_")} for r in ordered]
+        attrs = {**listed[0], "teams": listed, "basis": "user-teams report"}
+        col.add(
+            "person_facts",
+            first["_loc"],
+            person=first["_login"],
+            source=SOURCE,
+            tool=TOOL,
+            report_date=day.isoformat(),
+            fact=TEAM_FACT,
+            value=float(len(listed)),
+            attrs=json_text(attrs),
+        )
 
 
 def _split(rec: Mapping[str, Any], key: str, dim: str) -> dict[tuple[str, str], dict[str, float]]:

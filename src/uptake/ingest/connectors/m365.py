@@ -2,13 +2,21 @@
 
 Three reports share the format name; each file is recognised by its columns/keys:
 
-- user detail (`getMicrosoft365CopilotUsageUserDetail`, also the by-date variant) →
+- user detail (`getMicrosoft365CopilotUsageUserDetail`) →
   `person_facts` per user: `licensed` and `last_activity[.<app>]` with the date in
   `value_date` and the days before the report refresh date in `value`; a `licenses` row
   (the report lists only Copilot-licensed users: a seat inferred from the report, evidence
   `m365 user detail`, from the start of the report period; licence data wins over it); and
   one `prompt` event of quantity 1 per app and last-activity date (an *active app-day*:
   the report has dates, not counts, so this is all it can say about how much).
+- user detail by date (`getMicrosoft365CopilotUsageUserDetailByDate`: a `Report Date` /
+  `reportDate` field, or `--option date=`): the same facts and seat, but events only for
+  the apps used *on that date* — a true daily record; polled daily it is the full history.
+  Event ids are shared with the period report, so the same app-day is stored once.
+
+Tenants conceal names by default (UPN and display name as 32-hex strings). Such rows are
+kept, but cannot join a roster that does not list the hashes: the result carries a note
+saying how many, and how to turn concealment off.
 - user count summary → `aggregate_facts` `period_enabled_users` / `period_active_users` per app
   over the report period.
 - user count trend → `aggregate_facts` `enabled_users` / `active_users` per app per day.
@@ -50,6 +58,15 @@ TOOL = "m365-copilot"
 EVIDENCE = "m365 user detail"
 DETAIL_TABLES = ("person_facts", "licenses", "events")
 DAY_ATTRS = json_text({"granularity": "day", "basis": "last activity date"})
+BY_DATE_ATTRS = json_text({"granularity": "day", "basis": "by-date report"})
+# A concealed user principal name or display name (the tenant's privacy setting).
+HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+CONCEALED = (
+    "names are concealed in this tenant: {k} of {n} users arrive as 32-hex strings instead "
+    "of user principal names, so they cannot join the roster and stay people not in the "
+    "roster; turn on display of concealed names in the Microsoft 365 admin centre, or "
+    "ingest a mapping (the roster listing each hash as an alias)"
+)
 
 # Compact (lower-case, alphanumerics only) app prefixes → our app names; the CSV says
 # "PowerPoint", the JSON "powerPoint", so both forms compact to the same key.
@@ -121,14 +138,18 @@ def read(
     Args:
         path: `.csv` (v1.0 stream) or JSON (beta `{"value": [...]}`, pages as an array/NDJSON).
         options: params `scope` labels aggregate facts (default `tenant`); `monthly_cost` is
-            the price of a seat (unknown when not given).
+            the price of a seat (unknown when not given); `date` marks a user-detail file as
+            the by-date report of that day when its rows carry no report date.
 
     Returns:
-        person_facts, licenses and events (user detail) or aggregate_facts (summary, trend).
+        person_facts, licenses and events (user detail) or aggregate_facts (summary, trend);
+        a note when user names are concealed.
     """
     opts = ConnectorOptions.coerce(options)
     scope = opts.param("scope", "tenant")
     cost = price_param(opts.param("monthly_cost"))
+    on = _date_param(opts.param("date"))
+    names = _Names()
     if path.suffix.lower() == ".csv":
         table = load_csv(path)
         kind = _csv_kind(path, table.header)
@@ -140,8 +161,38 @@ def read(
     else:
         col = Collector(*DETAIL_TABLES, "aggregate_facts")
         items = _json_items(path, col)
-    col.each(items, lambda loc, item: _item(col, loc, item, scope, cost), source=_source)
+    col.each(items, lambda loc, item: _item(col, loc, item, scope, cost, on, names), source=_source)
+    if names.concealed:
+        col.notes.append(CONCEALED.format(k=names.concealed, n=names.users))
     return col.result()
+
+
+class _Names:
+    """How many user-detail rows were read, and how many had concealed names."""
+
+    def __init__(self) -> None:
+        self.users = 0
+        self.concealed = 0
+
+    def count(self, upn: str, display: Any) -> None:
+        self.users += 1
+        hidden = display in (None, "") or (
+            isinstance(display, str) and HEX32.fullmatch(display.strip()) is not None
+        )
+        if HEX32.fullmatch(upn) and hidden:
+            self.concealed += 1
+
+
+def _date_param(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"--option date={text!r}: expected a date YYYY-MM-DD",
+            hint="nothing was ingested",
+        ) from None
 
 
 def _source(item: tuple[str, Any, Any]) -> Any:
@@ -200,7 +251,13 @@ def _json_items(path: Path, col: Collector) -> list[tuple[str, Any]]:
 
 
 def _item(
-    col: Collector, loc: str, item: tuple[str, Any, Any], scope: str | None, cost: float | None
+    col: Collector,
+    loc: str,
+    item: tuple[str, Any, Any],
+    scope: str | None,
+    cost: float | None,
+    on: date | None,
+    names: _Names,
 ) -> None:
     kind, parent, rec = item
     if not isinstance(rec, dict):
@@ -209,7 +266,7 @@ def _item(
     if parent is not None:
         fields.update({k: v for k, v in parent.items() if not isinstance(v, list | dict)})
     if kind == "detail":
-        _detail(col, loc, fields, cost)
+        _detail(col, loc, fields, cost, on, names)
     else:
         _counts(col, loc, fields, kind, scope)
 
@@ -264,17 +321,29 @@ def _number(key: str, value: Any) -> float | None:
     return number
 
 
-def _detail(col: Collector, loc: str, fields: dict[str, Any], cost: float | None) -> None:
+def _detail(
+    col: Collector,
+    loc: str,
+    fields: dict[str, Any],
+    cost: float | None,
+    on: date | None,
+    names: _Names,
+) -> None:
     upn_field = _find(fields, "userprincipalname")
     upn = upn_field[1].strip() if upn_field and isinstance(upn_field[1], str) else ""
     if not upn:
         raise RecordError("missing_required", "userPrincipalName", "field is absent or empty")
     refreshed = _required_day(fields, "reportrefreshdate", "reportRefreshDate")
+    row_day = _find(fields, "reportdate")
+    if row_day is not None and row_day[1] not in (None, ""):
+        on = parse_day(row_day[1], row_day[0])
     period = _period(fields)
-    base = {"report_period_days": period}
+    base: dict[str, Any] = {"report_period_days": period}
+    if on is not None:
+        base = {"report_date": on.isoformat()}
     other: dict[str, Any] = {}
     facts: list[tuple[str, date | None, float | None]] = []
-    skip = {"userprincipalname", "displayname", "reportrefreshdate", "reportperiod"}
+    skip = {"userprincipalname", "displayname", "reportrefreshdate", "reportperiod", "reportdate"}
     skip.add("copilotactivityuserdetailsbyperiod")
     for key, value in fields.items():
         name = compact(key)
@@ -295,7 +364,7 @@ def _detail(col: Collector, loc: str, fields: dict[str, Any], cost: float | None
     other, dropped = allowed(other, KEEP)
     col.dropped.update(dropped)
     facts.insert(0, ("licensed", refreshed, 1.0))
-    _seat_and_days(col, loc, upn, refreshed, period, cost, facts)
+    _seat_and_days(col, loc, upn, refreshed, period, cost, facts, on)
     # Every fact but a `licensed` one with extra columns has the same attrs: encode once.
     base_text = json_text(base)
     for fact, when, value in facts:
@@ -313,6 +382,8 @@ def _detail(col: Collector, loc: str, fields: dict[str, Any], cost: float | None
             value=value,
             attrs=attrs,
         )
+    display = _find(fields, "displayname")
+    names.count(upn, display[1] if display else None)
 
 
 def _seat_and_days(
@@ -323,13 +394,15 @@ def _seat_and_days(
     period: int | None,
     cost: float | None,
     facts: list[tuple[str, date | None, float | None]],
+    on: date | None = None,
 ) -> None:
     """The seat a listed user holds and their active app-days (one event each).
 
     Event ids depend only on user, app and day, so the same day seen in many reports (a
-    daily by-date poll, overlapping periods) is stored once.
+    daily by-date poll, overlapping periods) is stored once. A by-date report (`on` set)
+    gives only the app-days of its own date: that is what it observes for the day.
     """
-    start = refreshed - timedelta(days=(period or 1) - 1)
+    start = on if on is not None else refreshed - timedelta(days=(period or 1) - 1)
     col.add(
         "licenses",
         loc,
@@ -342,7 +415,7 @@ def _seat_and_days(
     by_app: dict[date, list[str]] = {}
     any_days: set[date] = set()
     for fact, when, _ in facts:
-        if when is None or not fact.startswith("last_activity"):
+        if when is None or not fact.startswith("last_activity") or (on and when != on):
             continue
         if fact == "last_activity":
             any_days.add(when)
@@ -364,7 +437,7 @@ def _seat_and_days(
                 action="prompt",
                 surface=None if app == "any" else app,
                 quantity=1,
-                attrs=DAY_ATTRS,
+                attrs=BY_DATE_ATTRS if on else DAY_ATTRS,
             )
 
 

@@ -27,7 +27,7 @@ from uptake.metrics.facts.build import (
     segment_week_expr,
 )
 from uptake.metrics.seats import seats
-from uptake.metrics.segments import DIM_PERSON, build_dim_person
+from uptake.metrics.segments import DIM_PERSON, GITHUB_TEAM, build_dim_person
 from uptake.warehouse.doctor import READABLE_DATES, implausible_dates
 from uptake.warehouse.engine import Engine
 from uptake.warehouse.sql import quote_ident
@@ -305,6 +305,9 @@ def _incremental(
 ) -> RefreshReport:
     weeks = _affected_weeks(batches, offset)
     licenses_changed = bool((batches["table_name"] == "licenses").any())
+    # Team from the GitHub user-teams report, used only where the roster has none: a batch
+    # of such facts can change teams, so it rebuilds dim_person like a licence batch.
+    licenses_changed = licenses_changed or _github_team_batch(engine, batches)
     backend = engine.backend  # type: ignore[attr-defined]
     con.execute("BEGIN TRANSACTION")
     try:
@@ -345,6 +348,17 @@ def _incremental(
         raise
     mode = "incremental" if weeks or licenses_changed else "none"
     return RefreshReport(mode, refresh_id, weeks=weeks, segment_weeks=scope)
+
+
+def _github_team_batch(engine: Engine, batches: pd.DataFrame) -> bool:
+    """Whether a new person_facts batch holds `github_team` facts (see segments)."""
+    ids = [int(b) for b in batches.loc[batches["table_name"] == "person_facts", "batch_id"]]
+    if not ids or not engine.has("person_facts"):
+        return False
+    f = engine.table("person_facts")
+    fact, source = GITHUB_TEAM
+    hit = f.filter(f.batch_id.isin(ids) & (f.fact == fact) & (f.source == source)).limit(1)
+    return len(engine.execute(hit.select("batch_id"))) > 0
 
 
 def _replace(

@@ -1,0 +1,1 @@
+"""Writers of realistic vendor files of n records, for the connector benchmark."""
