@@ -16,12 +16,23 @@ def main() -> None:
     """Run the selected benchmarks (all by default)."""
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "--only", choices=["ingest", "simulate", "metrics", "vendor", "web"], action="append"
+        "--only",
+        choices=["ingest", "simulate", "metrics", "vendor", "connectors", "sync", "web", "slow"],
+        action="append",
     )
     parser.add_argument("--events", type=int, default=1_000_000, help="events for the ingest bench")
     parser.add_argument("--json", type=Path, help="also write results to this file")
     args = parser.parse_args()
-    chosen = args.only or ["ingest", "simulate", "metrics", "vendor", "web"]
+    chosen = args.only or [
+        "ingest",
+        "simulate",
+        "metrics",
+        "vendor",
+        "connectors",
+        "sync",
+        "web",
+        "slow",
+    ]
     print(f"uptake benchmark · Python {platform.python_version()} · {platform.machine()}")
     results: dict[str, object] = {}
     if "ingest" in chosen:
@@ -32,7 +43,10 @@ def main() -> None:
         ("simulate", "bench.simulate_bench", "bench_simulator"),
         ("metrics", "bench.metrics_bench", "bench_metrics"),
         ("vendor", "bench.vendor_bench", "bench_vendor"),
+        ("connectors", "bench.connectors_bench", "bench_connectors"),
+        ("sync", "bench.sync_bench", "bench_sync"),
         ("web", "bench.web_bench", "bench_web"),
+        ("slow", "bench.slow_tests", "bench_slow"),
     ):
         if name not in chosen:
             continue

@@ -113,3 +113,14 @@ class StaleFactsError(WorkspaceError):
 
     exit_code = 2
     http_status = 409
+
+
+class SyncError(UptakeError):
+    """A vendor API refused or failed a sync: names the source and what to fix."""
+
+    exit_code = 2
+    http_status = 502
+
+    def __init__(self, source: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{source}: {message}", hint=hint)
+        self.source = source

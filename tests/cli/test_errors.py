@@ -17,6 +17,7 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+from sync.loopback import Loopback, reply, serve
 from uptake import errors
 from uptake.cli import app
 from uptake.cli.edge import translate
@@ -41,13 +42,31 @@ def _command(path: tuple[str, ...]) -> click.Command:
 
 
 @pytest.fixture(scope="module")
-def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def vendor() -> Iterator[Loopback]:
+    """A loopback GitHub whose reports are empty, so `uptake sync` has something to reach."""
+    with serve() as lb:
+        for report in ("users-1-day", "user-teams-1-day"):
+            route = f"/orgs/acme/copilot/metrics/reports/{report}"
+            lb.route("GET", route, lambda _r: reply(200, {"download_links": []}))
+        yield lb
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory: pytest.TempPathFactory, vendor: Loopback) -> Path:
     """A folder holding an empty workspace, a plain file, a full folder and a CSV file."""
     root = tmp_path_factory.mktemp("errors")
     old = os.environ.pop("UPTAKE_WORKSPACE", None)
     Workspace.init(root / "ws").close()
     if old is not None:
         os.environ["UPTAKE_WORKSPACE"] = old
+    # `uptake sync` reaches the loopback GitHub with a private secrets file.
+    toml = root / "ws" / "uptake.toml"
+    text = toml.read_text().replace(
+        '# github = "https://api.github.com"', f'github = "{vendor.url}"'
+    )
+    toml.write_text(text.replace("# github_seats = true", "github_seats = false"))
+    (root / "sync.env").write_text("GITHUB_COPILOT_TOKEN=ghp_test\nGITHUB_ORG=acme\n")
+    (root / "sync.env").chmod(0o600)
     (root / "a-file").write_text("not a folder")
     (root / "full").mkdir()
     (root / "full" / "notes.txt").write_text("precious")
@@ -78,6 +97,9 @@ def _valid(path: tuple[str, ...], root: Path) -> dict[str, list[str]]:
         ("audit",): ws,
         ("serve",): ws,
         ("report",): ["--out", str(root / "report.html"), *ws],
+        ("sync",): ["--source", "github", "--secrets", str(root / "sync.env"), *ws],
+        ("sync", "status"): ws,
+        ("tools",): ws,
     }[path]
 
 
@@ -157,6 +179,20 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--seed": "forty-two",
         "--start": "2026-13-01",
         "--data": "xml",
+    },
+    ("sync",): {
+        "--source": "no-such-source",
+        "--since": "2026-13-01",
+        "--every": "often",
+        "--runs": "0",
+        "--secrets": "{root}/a-file",
+        "--workspace": "{root}/full",
+    },
+    ("sync", "status"): {"--workspace": "{root}/full"},
+    ("tools",): {
+        "--workspace": "{root}/full",
+        "--as-of": "2026-13-01",
+        "--by": "no_such_segment",
     },
 }
 
@@ -251,6 +287,13 @@ def test_bad_value(path: tuple[str, ...], key: str, place: Path) -> None:
     assert "internal error" not in r.stderr
 
 
+def test_the_valid_sync_arguments_run(place: Path) -> None:
+    # Otherwise every bad sync value would "fail" for the wrong reason.
+    for path in (("sync",), ("sync", "status")):
+        r = _invoke([*path, *_valid(path, place)])
+        assert r.exit_code == 0, (path, r.stderr)
+
+
 def test_misspelt_vendor_option_lists_the_known_ones(place: Path) -> None:
     args = ["ingest", "--format", "github-copilot-seats", str(place / "events.csv")]
     r = _invoke([*args, "--option", "montly_cost=19", "-w", str(place / "ws")])
@@ -265,9 +308,15 @@ def test_misspelt_vendor_option_lists_the_known_ones(place: Path) -> None:
 def test_uptake_errors_exit_with_their_code(
     cls: type[errors.UptakeError], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert translate(cls("something is wrong")) == cls.exit_code
+    # A sync error names its vendor source first.
+    if cls is errors.SyncError:
+        exc: errors.UptakeError = errors.SyncError("github", "something is wrong")
+    else:
+        exc = cls("something is wrong")
+    assert translate(exc) == cls.exit_code
     err = capsys.readouterr().err
-    assert err == "error: something is wrong\n"
+    said = "github: something is wrong" if cls is errors.SyncError else "something is wrong"
+    assert err == f"error: {said}\n"
 
 
 def test_a_missing_optional_extra_says_how_to_install_it(

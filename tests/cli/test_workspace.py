@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from factories import rows, write
 
 
@@ -159,6 +161,7 @@ def _roster_and_usage(tmp_path: Path) -> tuple[Path, Path, Path]:
     return bare, full, usage
 
 
+@pytest.mark.slow  # a minute end to end: the benchmark's slow tier runs it
 def test_unlinked_logins_are_shown_warned_about_and_fixed_by_the_roster(tmp_path: Path) -> None:
     import shutil
 

@@ -117,6 +117,7 @@ def test_a_small_team_is_not_its_function_minus_the_other_team(ws: Workspace) ->
     assert found == [], summary(found)
 
 
+@pytest.mark.slow  # the benchmark runs it; one attack of this kind stays in `make test`
 def test_a_team_lead_is_not_their_team_minus_their_reports(ws: Workspace) -> None:
     # Team T: the lead and 5 reports (by manager: "T (manager)", 5 people; by team: 6).
     # Team U: a director and 7 people; team V: 6 people without a manager, so that every
@@ -131,6 +132,7 @@ def test_a_team_lead_is_not_their_team_minus_their_reports(ws: Workspace) -> Non
     assert found == [], summary(found)
 
 
+@pytest.mark.slow  # the benchmark runs it; one attack of this kind stays in `make test`
 def test_a_small_week_is_not_the_window_minus_the_other_weeks(ws: Workspace) -> None:
     # Team S (6 people) runs eligible high-stakes tasks every week, except in the week of
     # 18 March when only 2 of them do: that week's row is hidden, the window's is not.

@@ -94,9 +94,9 @@ def test_not_available_names_missing_inputs(wh: Any) -> None:
 
 
 def test_usage_rate_by_tool_counts_each_tools_seat_holders_and_their_use_of_it(wh: Any) -> None:
-    # a1..a4 hold tool A and B; b1..b3 hold B only. A used by a1, a2, a3; B used by a1, b1
-    # (a2 used A only: active with A, not with B). k = 3.
-    for p in ("a1", "a2", "a3", "a4"):
+    # a1..a6 hold tools A and B; b1..b3 hold B only. A is used by a1..a3, B by b1..b3, so
+    # no tool group differs from another shown group by fewer than k = 3 people.
+    for p in ("a1", "a2", "a3", "a4", "a5", "a6"):
         wh.person(p)
         wh.license(p, "2024-01-02", tool="A")
         wh.license(p, "2024-01-02", tool="B")
@@ -105,14 +105,14 @@ def test_usage_rate_by_tool_counts_each_tools_seat_holders_and_their_use_of_it(w
         wh.license(p, "2024-01-02", tool="B")
     for p in ("a1", "a2", "a3"):
         wh.event(p, "2024-03-20T10:00", tool="A")
-    for p in ("a1", "b1"):
+    for p in ("b1", "b2", "b3"):
         wh.event(p, "2024-03-21T10:00", tool="B")
     entry = entries(usage.compute(wh.facts_ctx(AS_OF, by="tool")))["usage_rate"]
-    # The total is per person: 7 licensed, 4 active with any tool.
-    assert (entry["n"], entry["active"]) == (7, 4)
+    # The total is per person: 9 licensed, 6 active with any tool.
+    assert (entry["n"], entry["active"]) == (9, 6)
     rows = {r["segment"]: r for r in entry["segments"]}
-    assert (rows["A"]["n"], rows["A"]["active"], rows["A"]["rate"]) == (4, 3, 0.75)
-    assert (rows["B"]["n"], rows["B"]["active"]) == (7, 2)
+    assert (rows["A"]["n"], rows["A"]["active"], rows["A"]["rate"]) == (6, 3, 0.5)
+    assert (rows["B"]["n"], rows["B"]["active"]) == (9, 3)
 
 
 def test_a_tool_with_fewer_seat_holders_than_k_is_hidden(wh: Any) -> None:
@@ -126,7 +126,10 @@ def test_a_tool_with_fewer_seat_holders_than_k_is_hidden(wh: Any) -> None:
     entry = entries(usage.compute(wh.facts_ctx(AS_OF, by="tool")))["usage_rate"]
     rows = {r["segment"]: r for r in entry["segments"]}
     assert rows["C"] == {"segment": "C", "suppressed": "small"}
-    assert rows["A"]["n"] == 3
+    # A's 3 seat holders are the total of 4 minus solo: showing A would give solo's C seat
+    # and, through the active counts, whether solo used it. The tool plan hides A too.
+    assert rows["A"] == {"segment": "A", "suppressed": "complementary"}
+    assert entry["n"] == 4
 
 
 def test_by_tool_other_metrics_say_they_are_not_per_tool(wh: Any) -> None:

@@ -22,6 +22,8 @@ from uptake.cli import (
     serve,
     signals,
     simulate,
+    sync,
+    tools,
     workspace,
 )
 from uptake.cli.edge import UptakeGroup
@@ -73,6 +75,8 @@ app.add_typer(access.token_app, name="token")
 app.command("audit")(access.audit_command)
 app.command("serve")(serve.serve_command)
 app.command("report")(report.report_command)
+app.add_typer(sync.sync_app, name="sync")
+app.command("tools")(tools.tools_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,9 +14,11 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from uptake.config.costs import CostSettings
 from uptake.config.metrics import MetricsSettings
 from uptake.config.sections import EngineSettings, IngestSettings, PrivacySettings, ServeSettings
 from uptake.config.signals import SignalsSettings
+from uptake.config.sync import SyncSettings
 from uptake.errors import ConfigError
 
 CONFIG_FILE = "uptake.toml"
@@ -53,6 +55,8 @@ class Settings(BaseSettings):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
     signals: SignalsSettings = Field(default_factory=SignalsSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    costs: CostSettings = Field(default_factory=CostSettings)
 
     @classmethod
     def settings_customise_sources(

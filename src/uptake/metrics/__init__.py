@@ -65,6 +65,7 @@ def compute_all(
     *,
     families: Sequence[str] | None = None,
     noise: Noise | None = None,
+    costs: Any = None,
 ) -> MetricsReport:
     """Compute every metric as of a date, reading the refreshed facts (never writing).
 
@@ -114,7 +115,7 @@ def compute_all(
         )
     noise = replace(noise or Noise.off(), as_of=as_of)
     stated = noise.describe()
-    ctx = MetricContext(engine, as_of, settings, min_group_size, by, noise=noise)
+    ctx = MetricContext(engine, as_of, settings, min_group_size, by, noise=noise, costs=costs)
     gaps = day_gaps(ctx)
     for name in (f for f in FAMILIES if f in chosen):
         module = REGISTRY[name]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import ibis
 
@@ -39,6 +40,11 @@ class MetricContext:
     # Results of the families computed so far, by metric name (vanity reads them).
     results: dict[str, MetricResult] = field(default_factory=dict, repr=False)
     _has: dict[str, bool] = field(default_factory=dict, repr=False)
+    # `uptake.config.costs.CostSettings` for tool costs (None: report in `settings.currency`,
+    # no exchange rates).
+    costs: Any = None
+    # Work several families share within one computation (e.g. the tool release plan).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, datetime):

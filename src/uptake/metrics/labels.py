@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
+from uptake.metrics.tool_labels import TOOL_FIELDS
+
 # Display units: the metric units of `uptake.metrics.result.UNITS` plus a few for fields that
 # are not quantities (dates, text, yes/no, a {start, end} period, a p-value, a plain number).
 DISPLAY_UNITS = (
@@ -318,6 +320,10 @@ METRIC_FIELDS: dict[str, dict[str, FieldLabel]] = {
     "vendor_github_copilot": _VENDOR,
     "vendor_m365_copilot": _VENDOR,
 }
+
+METRIC_FIELDS.update(
+    {m: {k: _f(*v) for k, v in fields.items()} for m, fields in TOOL_FIELDS.items()}
+)
 
 # Money (and what is worked out from money) that rests on seat prices: the field counting the
 # seats without a price. A missing value there is "unknown", never 0.

@@ -72,7 +72,13 @@ def run(
     noise = make_noise(settings, noise_key, day)
     if name == "duckdb":
         report = compute_all(
-            eng, day, settings.metrics, settings.privacy.min_group_size, by, noise=noise
+            eng,
+            day,
+            settings.metrics,
+            settings.privacy.min_group_size,
+            by,
+            noise=noise,
+            costs=settings.costs,
         )
     else:
         report = _run_spark(con, settings, day, by, noise)
@@ -152,7 +158,9 @@ def _run_spark(
         try:
             refresh(eng, settings.metrics, full=True)
             k = settings.privacy.min_group_size
-            return compute_all(eng, as_of, settings.metrics, k, by, noise=noise)
+            return compute_all(
+                eng, as_of, settings.metrics, k, by, noise=noise, costs=settings.costs
+            )
         finally:
             eng.close()
     finally:

@@ -57,11 +57,33 @@ def _v4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    # `uptake sync` bookkeeping, one row per vendor source: dates, counts and uptake's own
+    # messages only; never a credential, a person or a vendor's raw answer.
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS sync_state (
+            source VARCHAR PRIMARY KEY,
+            cursor_day DATE,
+            first_day DATE,
+            last_attempt_at TIMESTAMP,
+            last_success_at TIMESTAMP,
+            last_error VARCHAR,
+            last_warning VARCHAR,
+            rows_added BIGINT NOT NULL DEFAULT 0,
+            rows_total BIGINT NOT NULL DEFAULT 0,
+            runs BIGINT NOT NULL DEFAULT 0
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "canonical tables and bookkeeping", _v1),
     Migration(2, "workspace metadata (secret fingerprint)", _v2),
     Migration(3, "events.quantity and licenses.evidence", _v3),
     Migration(4, "API tokens (hashed)", _v4),
+    Migration(5, "sync_state (vendor API sync cursors)", _v5),
 ]
 
 

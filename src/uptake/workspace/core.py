@@ -27,7 +27,9 @@ from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
 from uptake.workspace.inspection import Inspection
 from uptake.workspace.layout import SECRET_ENV, SECRET_FILE, find_workspace
 from uptake.workspace.signals import Signals
+from uptake.workspace.syncing import Syncing
 from uptake.workspace.tokens import Tokens
+from uptake.workspace.tools import ToolMix
 from uptake.workspace.views import Views
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from uptake.metrics.result import MetricsReport
 
 
-class Workspace(Signals, Views, Tokens, Inspection):
+class Workspace(Signals, Views, Tokens, Inspection, Syncing, ToolMix):
     """An uptake workspace: settings, secret and the warehouse in one folder."""
 
     def __init__(self, path: Path, settings: Settings, *, read_only: bool = False) -> None:

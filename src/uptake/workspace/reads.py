@@ -158,7 +158,11 @@ class IndividualReads:
             raise StaleFactsError(f"{what}: the metric facts are out of date: {stale}")
         day = as_of or self.default_as_of()[0]
         return MetricContext(
-            engine, day, self.settings.metrics, self.settings.privacy.min_group_size
+            engine,
+            day,
+            self.settings.metrics,
+            self.settings.privacy.min_group_size,
+            costs=self.settings.costs,
         )
 
     def remember(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:

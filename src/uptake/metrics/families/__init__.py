@@ -17,6 +17,7 @@ from uptake.metrics.families import (
     nps,
     outcomes,
     proficiency,
+    tools,
     trust,
     usage,
     usage_segments,
@@ -38,6 +39,7 @@ REGISTRY: dict[str, ModuleType] = {
     "outcomes": outcomes,
     "feedback_health": feedback_health,
     "vendor": vendor,
+    "tools": tools,
     "vanity": vanity,
 }
 FAMILIES: tuple[str, ...] = tuple(REGISTRY)

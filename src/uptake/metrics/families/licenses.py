@@ -37,6 +37,7 @@ from uptake.metrics.release import release_hide
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.seats import seats as all_seats
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
+from uptake.metrics.tool_mix import shared_plan
 
 SPEC = MetricSpec(
     name="licenses",
@@ -230,7 +231,13 @@ def summarise(ctx: MetricContext, seats: pd.DataFrame) -> MetricResult:
         f"seats of people who left, and unused seats except people on leave and new starters "
         f"(hired or seated within {ctx.settings.reclaim_grace_days} days)"
     )
-    tools = _noisy(ctx.noise, suppress(_aggregate(seats, "tool"), ["group"], "n", k), "tool")
+    by_tool = _aggregate(seats, "tool")
+    # Tools overlap: the tool plan hides a tool's seat count where another shown tool group
+    # would single someone out by subtraction.
+    plan = shared_plan(ctx)
+    planned = plan.hidden if plan is not None else {}
+    hide = by_tool["group"].astype(str).map(lambda t: f"seats:{t}" in planned).to_numpy(bool)
+    tools = _noisy(ctx.noise, suppress(by_tool, ["group"], "n", k, hide=hide), "tool")
     res.values["by_tool"] = group_rows(tools, ["group"], "group")
     if ctx.by is not None:
         table = _aggregate(seats, SEGMENT)

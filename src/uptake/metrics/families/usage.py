@@ -40,6 +40,7 @@ from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.seats import seats
 from uptake.metrics.segments import TOOL
+from uptake.metrics.tool_mix import shared_plan
 
 FAMILY = "usage"
 # `--by tool` breaks usage_rate down by tool.
@@ -163,13 +164,21 @@ def _by_tool(ctx: MetricContext, derive: Callable[[pd.DataFrame], pd.DataFrame])
     )
     frame = ctx.engine.execute(per).rename(columns={"tool": SEGMENT})
     frame = derive(frame).sort_values(SEGMENT, kind="stable").reset_index(drop=True)
-    # Each tool is its own population: suppress and add noise one table at a time.
+    # Each tool is its own population: suppress and add noise one table at a time. Tools
+    # overlap, so the tool plan (shared with the tools family) also hides a tool whose seat
+    # holders could be subtracted from another shown group.
+    plan = shared_plan(ctx)
+    planned = plan.hidden if plan is not None else {}
     rows = []
     for i in range(len(frame)):
+        tool = str(frame[SEGMENT].iloc[i])
         one_tool = frame.iloc[[i]].reset_index(drop=True)
         alone = suppressed_groups(ctx, one_tool.assign(**{SEGMENT: TOTAL}), n_col="n")
+        why = planned.get(f"seats:{tool}")
+        if why is not None and not bool(alone["suppressed"].iloc[0]):
+            alone = alone.assign(suppressed=True, suppressed_reason=why)
         alone = noisy(ctx, alone, ["n", "active"], [SEGMENT], f"{USAGE_RATE.name}:tool", derive)
-        rows.append(alone.assign(**{SEGMENT: frame[SEGMENT].iloc[i]}))
+        rows.append(alone.assign(**{SEGMENT: tool}))
     if not rows:
         return group_rows(suppressed_groups(ctx, frame, n_col="n"), [SEGMENT])
     return group_rows(pd.concat(rows, ignore_index=True), [SEGMENT])

@@ -1,0 +1,335 @@
+"""One person across tools: usage per tool, the mix of tools people use, and cost per tool.
+
+`tool_usage`: per tool, its population in the window (people licensed for it or active in
+it), those licensed, those active (rate = active ÷ population), those active in the latest
+complete week, active days per active person, and the tool's ladder of regular use: people
+who used it in every 7-day block of the window (`every_week`), in more than one
+(`some_weeks`) and in exactly one (`one_week`). Tools that report weekly or monthly
+(ChatGPT Enterprise exports) are counted at their grain; their day-based figures say "not
+available at daily grain: <tool> reports weekly", never 0.
+
+`tool_mix`: people active in any tool by the exact combination of tools they used, with
+each pair's overlap; combinations below k are merged into "other combinations". With a
+segment dimension (`--by team` …), the mix per segment where k holds.
+
+`tool_cost`: each tool's cost per month in one currency (`costs.currency`), per person-month
+and per active person-month of its population.
+
+A person using two tools is in both tools' groups: one overlap-aware plan
+(`uptake.metrics.tool_mix.plan_tools`) decides what all three may show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from uptake.config.costs import CostSettings
+from uptake.metrics.context import MetricContext
+from uptake.metrics.groups import noisy, ratio
+from uptake.metrics.privacy import SUPPRESSED, TOTAL, public_rows, suppress
+from uptake.metrics.release import SEGMENT
+from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
+from uptake.metrics.segments import TOOL
+from uptake.metrics.tool_cost import MONTH_DAYS, tool_costs
+from uptake.metrics.tool_mix import (
+    MIX,
+    OTHER,
+    ToolPlan,
+    plan_tools,
+    shared_plan,
+    shared_presence,
+    tool_frame,
+)
+from uptake.metrics.tool_presence import (
+    DAY,
+    LEVELS,
+    MONTH,
+    Presence,
+    unavailable_day,
+    unavailable_week,
+)
+
+FAMILY = "tools"
+# `--by tool`: every result of this family is per tool.
+BY_TOOL = True
+NEEDS = ("licenses", "events")
+SPECS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        name="tool_usage",
+        family=FAMILY,
+        label="people per AI tool: licensed, active in the window and in the latest week",
+        unit="share",
+        headline=None,
+        needs=NEEDS,
+        definition=(
+            "per tool: people active in it in the window ÷ people licensed for it or active "
+            "in it in the window"
+        ),
+    ),
+    MetricSpec(
+        name="tool_mix",
+        family=FAMILY,
+        label="people by the combination of AI tools they used in the window",
+        unit="people",
+        headline="people",
+        needs=NEEDS,
+        definition=(
+            "people active in any tool in the window, by the exact set of tools they used; "
+            "combinations below the minimum group size are merged into other combinations"
+        ),
+    ),
+    MetricSpec(
+        name="tool_cost",
+        family=FAMILY,
+        label="cost per AI tool per month, per person-month and per active person-month",
+        unit="money",
+        headline=None,
+        needs=("licenses.monthly_cost",),
+        definition=(
+            "per tool: seat run rate on as_of plus spend reported in the window scaled to a "
+            f"month (× {MONTH_DAYS} ÷ window days), in one currency; ÷ its people, ÷ its "
+            "active people"
+        ),
+    ),
+)
+TOOL_USAGE, TOOL_MIX, TOOL_COST = SPECS
+PART = "part"
+
+
+def compute(ctx: MetricContext, costs: CostSettings | None = None) -> list[MetricResult]:
+    """The three tool results.
+
+    Args:
+        ctx: metric context (facts refreshed).
+        costs: cost settings (default: reporting in `metrics.currency`, no rates).
+
+    Returns:
+        One result per spec, in order.
+    """
+    costs = costs or ctx.costs or CostSettings(currency=ctx.settings.currency)
+    pres = shared_presence(ctx)
+    if pres.frame.empty:
+        out = [not_available(s, "licenses", "events (or period reports) in the window")
+               for s in SPECS[:2]]  # fmt: skip
+        return [*out, cost_result(ctx, None, pd.DataFrame(), costs)]
+    plan = shared_plan(ctx) or plan_tools(ctx, pres, ctx.by)
+    usage = usage_frame(ctx, plan)
+    return [
+        usage_result(ctx, plan, usage),
+        mix_result(ctx, plan),
+        cost_result(ctx, plan, usage, costs),
+    ]
+
+
+def _hide_rows(plan: ToolPlan, names: list[str]) -> np.ndarray:
+    return np.array([n in plan.hidden for n in names], dtype=bool)
+
+
+def _alone(ctx: MetricContext, frame: pd.DataFrame, hide: np.ndarray) -> pd.DataFrame:
+    """Each row its own table (tools overlap): suppressed under the overlap plan's mask."""
+    frame = frame.assign(**{PART: frame[SEGMENT].astype(str)})
+    return suppress(frame, [SEGMENT], "n", ctx.min_group_size, partition_cols=[PART], hide=hide)
+
+
+def usage_frame(ctx: MetricContext, plan: ToolPlan) -> pd.DataFrame:
+    """Per tool, suppressed and noisy: n, licensed, active, weekly active and the rates."""
+    frame = tool_frame(plan)
+    for col in ("weekly_active", *LEVELS):
+        frame[col] = pd.array(frame[col].tolist(), dtype="Int64")
+    out = _alone(ctx, frame, _hide_rows(plan, [f"people:{t}" for t in frame[SEGMENT]]))
+    counts = ["n", "licensed", "active", "weekly_active", *LEVELS]
+    out = noisy(ctx, out, counts, [SEGMENT], "tool_usage")
+    shown = ~out[SUPPRESSED].to_numpy(dtype=bool)
+    sub = [("licensed", "licensed"), ("active", "active"), ("weekly_active", "week")]
+    for col, kind in [*sub, *((lv, lv) for lv in LEVELS)]:
+        why = [plan.hidden.get(f"{kind}:{t}") if s else None
+               for t, s in zip(out[SEGMENT], shown, strict=True)]  # fmt: skip
+        out[f"{col}_suppressed"] = pd.Series(why, index=out.index, dtype=object)
+        gone = np.array([w is not None for w in why], dtype=bool)
+        out[col] = out[col].astype(object).where(~gone, None)
+    n = pd.to_numeric(out["n"], errors="coerce")
+    active = pd.to_numeric(out["active"], errors="coerce")
+    weekly = pd.to_numeric(out["weekly_active"], errors="coerce")
+    out["rate"] = ratio(active, n)
+    out["weekly_active_rate"] = ratio(weekly, n)
+    days = pd.to_numeric(out["active_days"], errors="coerce")
+    out["active_days_per_active"] = (days / active.where(active > 0)).round(2)
+    out = out.drop(columns="active_days")
+    notes: list[tuple[str | None, str | None]] = []
+    for t, grain in zip(out[SEGMENT], out["grain"], strict=True):
+        if grain == DAY:
+            notes.append((None, None))
+        else:
+            week = unavailable_week(str(t), str(grain)) if grain == MONTH else None
+            notes.append((unavailable_day(str(t), str(grain)), week))
+    out["daily_note"] = pd.Series([a for a, _ in notes], index=out.index, dtype=object)
+    out["weekly_note"] = pd.Series([b for _, b in notes], index=out.index, dtype=object)
+    return out
+
+
+def _rows(frame: pd.DataFrame, keys: list[str]) -> PublicRows:
+    return public_rows(frame, keys).derive(lambda r: {k: v for k, v in r.items() if k != PART})
+
+
+def usage_result(ctx: MetricContext, plan: ToolPlan, usage: pd.DataFrame) -> MetricResult:
+    """`tool_usage`: one row per tool."""
+    pres = plan.presence
+    res = MetricResult(
+        TOOL_USAGE,
+        {
+            "tools": len(pres.tools),
+            "grains": "; ".join(f"{t}: {g}" for t, g in sorted(pres.grains.items())),
+            "window": {"start": pres.start.isoformat(), "end": pres.end.isoformat()},
+            "week": pres.week.isoformat() if pres.week else None,
+        },
+        noisy=bool(usage.attrs.get("noisy")),
+        by=TOOL,
+        segments=_rows(usage, [SEGMENT, PART]),
+        notes=tuple(_grain_notes(pres)) + tuple(plan.notes),
+    )
+    return res
+
+
+def _grain_notes(pres: Presence) -> list[str]:
+    out = []
+    for tool, grain in sorted(pres.grains.items()):
+        if grain != DAY:
+            out.append(
+                f"{tool} reports {'weekly' if grain == 'week' else 'monthly'}: counted at that "
+                "grain (a period overlapping the window counts whole); "
+                + unavailable_day(tool, grain)
+            )
+    return out
+
+
+def mix_result(ctx: MetricContext, plan: ToolPlan) -> MetricResult:
+    """`tool_mix`: people per combination of tools, pair overlaps, per segment with `--by`."""
+    shown_cells = [
+        (name[len("cell:") :], g.size)
+        for name, g in plan.groups.items()
+        if name.startswith("cell:") and g.table == MIX and plan.shown(name)
+    ]
+    rows = [{SEGMENT: lab, "n": n} for lab, n in sorted(shown_cells, key=lambda x: (-x[1], x[0]))]
+    other = f"cell:{OTHER}"
+    if plan.shown(other) and (plan.size(other) or 0) > 0:
+        rows.append({SEGMENT: OTHER, "n": plan.size(other)})
+    total = plan.size(MIX) if plan.shown(MIX) else None
+    if total is not None:
+        rows.append({SEGMENT: TOTAL, "n": total})
+    frame = pd.DataFrame(rows, columns=[SEGMENT, "n"])
+    out = suppress(frame, [SEGMENT], "n", ctx.min_group_size)
+    out = noisy(ctx, out, ["n"], [SEGMENT], "tool_mix")
+    head = out[out[SEGMENT] == TOTAL]
+    people = int(head["n"].iloc[0]) if len(head) and not bool(head[SUPPRESSED].iloc[0]) else None
+    if people:
+        out["share"] = (pd.to_numeric(out["n"], errors="coerce") / people).round(6)
+    cells = public_rows(out, [SEGMENT]).where(lambda r: r[SEGMENT] != TOTAL)
+    pairs = _pairs(ctx, plan)
+    res = MetricResult(
+        TOOL_MIX,
+        {
+            "people": people,
+            "people_suppressed": plan.hidden.get(MIX),
+            "combinations": cells,
+            "pairs": pairs,
+            "merged": OTHER,
+        },
+        n=people,
+        noisy=bool(out.attrs.get("noisy")),
+    )
+    if plan.by is not None and plan.segment is not None:
+        res.by = plan.by
+        res.segments = _segment_mix(ctx, plan)
+    return res
+
+
+def _pairs(ctx: MetricContext, plan: ToolPlan) -> PublicRows:
+    # A pair nobody uses describes no one: it is left out rather than shown with noise.
+    names = [n for n in plan.groups if n.startswith("pair:") and plan.size(n)]
+    rows = [{SEGMENT: n[len("pair:") :], "n": plan.size(n)} for n in names]
+    frame = pd.DataFrame(rows, columns=[SEGMENT, "n"])
+    out = _alone(ctx, frame, _hide_rows(plan, names))
+    out = noisy(ctx, out, ["n"], [SEGMENT], "tool_mix:pairs")
+    # A hidden pair is left out: listing it would say that someone uses both.
+    return _rows(out, [SEGMENT, PART]).where(lambda r: not r[SUPPRESSED])
+
+
+def _segment_mix(ctx: MetricContext, plan: ToolPlan) -> PublicRows:
+    rows: list[dict[str, Any]] = []
+    for name, g in plan.groups.items():
+        if not name.startswith("seg:") or not plan.shown(name) or not g.size:
+            continue
+        seg, _, combo = name[len("seg:") :].partition("|")
+        rows.append({SEGMENT: seg, "combination": combo or TOTAL, "n": g.size})
+    frame = pd.DataFrame(rows, columns=[SEGMENT, "combination", "n"])
+    frame = frame.sort_values([SEGMENT, "combination"], kind="stable").reset_index(drop=True)
+    out = suppress(frame, ["combination"], "n", ctx.min_group_size, partition_cols=[SEGMENT])
+    out = noisy(ctx, out, ["n"], [SEGMENT, "combination"], "tool_mix:segments")
+    return public_rows(out, [SEGMENT, "combination"]).where(lambda r: not r[SUPPRESSED])
+
+
+def cost_result(
+    ctx: MetricContext, plan: ToolPlan | None, usage: pd.DataFrame, costs: CostSettings
+) -> MetricResult:
+    """`tool_cost`: per tool, cost per month, per person-month and per active person-month."""
+    priced = tool_costs(ctx, costs, plan.presence.seats if plan is not None else None)
+    if not priced:
+        return not_available(
+            TOOL_COST, "licenses.monthly_cost", "person_facts (fact cost)",
+            "aggregate_facts (metric cost)",
+        )  # fmt: skip
+    by_tool = {str(r[SEGMENT]): r for r in usage.to_dict(orient="records")} if len(usage) else {}
+    rows = []
+    for tool, c in sorted(priced.items()):
+        u = by_tool.get(tool, {})
+        exact = plan.size(f"people:{tool}") if plan is not None else None
+        rows.append({
+            SEGMENT: tool,
+            "n": exact or 0,
+            "active": None if u.get("active") is None else int(u["active"]),
+            "shown_n": None if u.get("n") is None else int(u["n"]),
+            "currency": costs.currency,
+            "seat_cost_month": c.seat_month,
+            "spend_window": c.spend_window,
+            "cost_month": c.month,
+            "sources": ", ".join(c.sources),
+            "missing": c.missing,
+        })  # fmt: skip
+    frame = pd.DataFrame(rows)
+    names = [f"people:{t}" for t in frame[SEGMENT]]
+    hide = _hide_rows(plan, names) if plan is not None else np.zeros(len(frame), dtype=bool)
+    # The seat run rate is a sum over today's seat holders: hidden with that group.
+    seat_hidden = [plan is not None and f"seats:{t}" in plan.hidden for t in frame[SEGMENT]]
+    out = _alone(ctx, frame, hide)
+    shown = ~out[SUPPRESSED].to_numpy(dtype=bool)
+    # Suppression decides on exact counts; the counts shown are the usage rows' (noisy) ones.
+    out["n"] = out["shown_n"].astype(object)
+    out = out.drop(columns="shown_n")
+    gone = np.array(seat_hidden, dtype=bool) & shown
+    for col in ("seat_cost_month", "cost_month"):
+        out[col] = out[col].astype(object).where(~gone, None)
+    out["seat_cost_suppressed"] = pd.Series(
+        [plan.hidden.get(f"seats:{t}") if g else None
+         for t, g in zip(out[SEGMENT], gone, strict=True)] if plan else [None] * len(out),
+        index=out.index, dtype=object,
+    )  # fmt: skip
+    month = pd.to_numeric(out["cost_month"], errors="coerce")
+    n = pd.to_numeric(out["n"], errors="coerce")
+    active = pd.to_numeric(out["active"], errors="coerce")
+    out["cost_per_person_month"] = (month / n.where(n > 0)).round(2)
+    out["cost_per_active_person_month"] = (month / active.where(active > 0)).round(2)
+    missing = [m for m in frame["missing"].dropna().unique()]
+    return MetricResult(
+        TOOL_COST,
+        {
+            "currency": costs.currency,
+            "rates": dict(sorted(costs.rates.as_dict().items())),
+            "licence_currency": ctx.settings.currency,
+        },
+        by=TOOL,
+        segments=_rows(out, [SEGMENT, PART]),
+        notes=tuple(str(m) for m in missing),
+    )

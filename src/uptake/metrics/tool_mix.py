@@ -1,0 +1,267 @@
+"""One person across tools: the groups a per-tool release publishes, and which may be shown.
+
+Per tool, over the current window: its population (licensed for it or active in it), those
+licensed, those active and those active in the latest complete week. Across tools: the mix —
+people active in any tool, split by the exact combination of tools they used ("GitHub
+Copilot only", "GitHub Copilot + Cursor", …) — and each pair's overlap (people who used
+both). With a segment dimension, the mix per segment.
+
+All of these overlap, and the organisation's licensed total is public, so one
+`tool_release.overlap_plan` decides over all of them at once which may be shown; combination
+cells below k (and the cells hidden to cover them) are merged into "other combinations",
+itself a group of the plan, so subtracting it cannot bring a small cell back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from uptake.metrics.context import MetricContext
+from uptake.metrics.result import SuppressReason
+from uptake.metrics.segments import DIM_PERSON, SEGMENTS
+from uptake.metrics.tool_presence import DAY, LEVELS, MONTH, Presence, presence
+from uptake.metrics.tool_release import Group, overlap_plan
+
+OTHER = "other combinations"
+MIX = "mix"
+# When a leak can be closed by hiding one of several groups, the lowest rank goes first.
+RANK = {"other": 0, "segcell": 2, "level": 6, "segtotal": 4, "pair": 10, "week": 14,
+        "licensed": 16, "cell": 20, "mix": 45, "active": 50, "seats": 55, "people": 60}  # fmt: skip
+
+
+def label(tools: Iterable[str]) -> str:
+    """A combination's label: `a only` for one tool, `a + b` for several (sorted)."""
+    names = sorted(tools)
+    return f"{names[0]} only" if len(names) == 1 else " + ".join(names)
+
+
+@dataclass
+class ToolPlan:
+    """What the per-tool release may show.
+
+    Attributes:
+        presence: who is in which tool.
+        keys: the universe of people (index of every membership array).
+        groups: group name → the group.
+        hidden: group name → why it is hidden.
+        combos: each person's combination of tools used (empty tuple: none).
+        segment: each person's segment when the mix is split by one (else None).
+    """
+
+    presence: Presence
+    keys: list[str]
+    groups: dict[str, Group]
+    hidden: dict[str, SuppressReason]
+    combos: list[tuple[str, ...]]
+    segment: list[str] | None = None
+    by: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def shown(self, name: str) -> bool:
+        """Whether a group exists and is shown."""
+        return name in self.groups and name not in self.hidden
+
+    def size(self, name: str) -> int | None:
+        """People in a group (exact), or None when it does not exist."""
+        g = self.groups.get(name)
+        return None if g is None else g.size
+
+
+def plan_tools(ctx: MetricContext, pres: Presence, by: str | None = None) -> ToolPlan:
+    """Every group the per-tool release shows, and which of them must be hidden.
+
+    Args:
+        ctx: metric context.
+        pres: who is in which tool in the window.
+        by: a segment dimension to split the mix by, or None.
+
+    Returns:
+        The plan.
+    """
+    frame = pres.frame
+    keys = sorted(set(frame["person_key"].astype(str)) | set(pres.licensed_now))
+    index = {k: i for i, k in enumerate(keys)}
+    n = len(keys)
+
+    def mask(people: Iterable[str]) -> np.ndarray:
+        m = np.zeros(n, dtype=bool)
+        ix = [index[p] for p in people]
+        m[ix] = True
+        return m
+
+    groups: list[Group] = [Group("total", mask(pres.licensed_now), rank=100, fixed=True)]
+    active_sets: dict[str, set[str]] = {}
+    for tool in pres.tools:
+        rows = pres.population(tool)
+        groups.append(Group(f"people:{tool}", mask(rows["person_key"]), RANK["people"]))
+        groups.append(
+            Group(f"licensed:{tool}", mask(rows.loc[rows["licensed"], "person_key"]),
+                  RANK["licensed"])
+        )  # fmt: skip
+        active = rows.loc[rows["active"], "person_key"]
+        active_sets[tool] = set(active.astype(str))
+        if tool in pres.held_now:
+            groups.append(Group(f"seats:{tool}", mask(pres.held_now[tool]), RANK["seats"]))
+        groups.append(Group(f"active:{tool}", mask(active), RANK["active"]))
+        if pres.grains.get(tool) != MONTH:
+            for level, rows_at in _levels(rows, pres.blocks).items():
+                groups.append(Group(f"{level}:{tool}", mask(rows_at), RANK["level"]))
+        if pres.grains.get(tool) != MONTH and pres.week is not None:
+            weekly = rows.loc[rows["week_active"].fillna(False).astype(bool), "person_key"]
+            groups.append(Group(f"week:{tool}", mask(weekly), RANK["week"]))
+    combos = [tuple(sorted(t for t, s in active_sets.items() if k in s)) for k in keys]
+    used = np.array([bool(c) for c in combos], dtype=bool)
+    groups.append(Group(MIX, used, RANK["mix"]))
+    totals = {MIX: MIX}
+    for combo in sorted({c for c in combos if c}):
+        m = np.array([c == combo for c in combos], dtype=bool)
+        groups.append(Group(f"cell:{label(combo)}", m, RANK["cell"], table=MIX))
+    for a, b in combinations(sorted(active_sets), 2):
+        m = mask(active_sets[a] & active_sets[b])
+        groups.append(Group(f"pair:{a} + {b}", m, RANK["pair"]))
+    segment = None
+    if by is not None and ctx.has(DIM_PERSON):
+        segment = _segments(ctx, keys, by)
+        seg = np.array(segment, dtype=object)
+        for s in sorted(set(segment)):
+            in_s = (seg == s) & used
+            groups.append(Group(f"seg:{s}", in_s, RANK["segtotal"]))
+            totals[f"seg:{s}"] = f"seg:{s}"
+            for combo in sorted({c for c, x in zip(combos, in_s, strict=True) if x}):
+                m = in_s & np.array([c == combo for c in combos], dtype=bool)
+                groups.append(
+                    Group(f"seg:{s}|{label(combo)}", m, RANK["segcell"], table=f"seg:{s}")
+                )
+    external = _external(ctx, pres, keys)
+    hidden = overlap_plan(groups, ctx.min_group_size, totals=totals, external=external)
+    # "Other combinations" is the mix total minus the shown cells: derivable whenever the
+    # total is shown (so showing it reveals nothing more), and hidden with the total.
+    merged = np.zeros(n, dtype=bool)
+    for g in groups:
+        if g.table == MIX and g.name in hidden:
+            merged |= g.members
+    other = Group(f"cell:{OTHER}", merged, RANK["other"])
+    groups.append(other)
+    if MIX in hidden:
+        hidden[other.name] = hidden[MIX]
+    elif 0 < other.size < ctx.min_group_size:
+        hidden[other.name] = "small"
+    plan = ToolPlan(pres, keys, {g.name: g for g in groups}, hidden, combos, segment, by)
+    if external is None:
+        plan.notes.append("segment groups were not checked against the tool groups (no roster)")
+    return plan
+
+
+def shared_presence(ctx: MetricContext) -> Presence:
+    """Who is in which tool in the window, read once per metric computation.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        The presence.
+    """
+    if "tool_presence" not in ctx.memo:
+        ctx.memo["tool_presence"] = presence(ctx)
+    pres: Presence = ctx.memo["tool_presence"]
+    return pres
+
+
+def shared_plan(ctx: MetricContext) -> ToolPlan | None:
+    """The tool plan of this computation (its `by`), computed once and shared.
+
+    Every family that publishes per-tool people counts (`usage_rate` and `licenses` by tool,
+    the tool family) hides what this one plan hides, so no two of them can be subtracted.
+
+    Args:
+        ctx: metric context.
+
+    Returns:
+        The plan, or None when no tool has people in the window.
+    """
+    if "tool_plan" not in ctx.memo:
+        pres = shared_presence(ctx)
+        ctx.memo["tool_plan"] = None if pres.frame.empty else plan_tools(ctx, pres, ctx.by)
+    plan: ToolPlan | None = ctx.memo["tool_plan"]
+    return plan
+
+
+def _levels(rows: pd.DataFrame, blocks: int) -> dict[str, pd.Series]:
+    """A tool's people by how many of the window's 7-day blocks they used it in."""
+    weeks = pd.to_numeric(rows["weeks"], errors="coerce").fillna(0)
+    keys = rows["person_key"]
+    return {
+        LEVELS[0]: keys[weeks >= blocks],
+        LEVELS[1]: keys[(weeks > 1) & (weeks < blocks)],
+        LEVELS[2]: keys[weeks == 1],
+    }
+
+
+def _segments(ctx: MetricContext, keys: list[str], by: str) -> list[str]:
+    from uptake.metrics.release import release_members
+
+    members = release_members(ctx, keys).set_index("person_key")
+    return [str(members.at[k, by]) for k in keys]
+
+
+def _external(ctx: MetricContext, pres: Presence, keys: list[str]) -> np.ndarray | None:
+    """The segment groups the segment metrics publish for the licensed total (rows × people)."""
+    if not ctx.has(DIM_PERSON) or not pres.licensed_now:
+        return None
+    from uptake.metrics.release import release_members, release_plan
+
+    plan = release_plan(ctx, pres.licensed_now)
+    members = release_members(ctx, pres.licensed_now)
+    index = {k: i for i, k in enumerate(keys)}
+    pos = np.array([index[k] for k in members["person_key"]], dtype=np.int64)
+    rows = []
+    for dim in SEGMENTS:
+        hidden = plan.reasons(dim)
+        for seg, ix in members.groupby(dim, sort=True).indices.items():
+            if str(seg) in hidden:
+                continue
+            m = np.zeros(len(keys), dtype=bool)
+            m[pos[np.asarray(ix)]] = True
+            rows.append(m)
+    return np.vstack(rows) if rows else None
+
+
+def day_grain(pres: Presence, tool: str) -> bool:
+    """Whether a tool reports daily (day-based figures exist for it)."""
+    return pres.grains.get(tool, DAY) == DAY
+
+
+def tool_frame(plan: ToolPlan) -> pd.DataFrame:
+    """Exact per-tool counts: population, licensed, active, weekly active, active days.
+
+    Args:
+        plan: the tool plan.
+
+    Returns:
+        One row per tool (`segment` = tool) with `grain`, `n`, `licensed`, `active`,
+        `weekly_active` (NA when monthly), `active_days` (sum over active people, NA when
+        not daily) and one column per level of `LEVELS` (NA when monthly).
+    """
+    pres = plan.presence
+    rows = []
+    for tool in pres.tools:
+        f = pres.population(tool)
+        grain = pres.grains.get(tool, DAY)
+        week = f"week:{tool}"
+        rows.append({
+            "segment": tool,
+            "grain": grain,
+            "n": len(f),
+            "licensed": int(f["licensed"].sum()),
+            "active": int(f["active"].sum()),
+            "weekly_active": plan.size(week) if week in plan.groups else pd.NA,
+            "active_days": float(f["active_days"].sum()) if grain == DAY else float("nan"),
+            **{lv: plan.size(f"{lv}:{tool}") if f"{lv}:{tool}" in plan.groups else pd.NA
+               for lv in LEVELS},
+        })  # fmt: skip
+    return pd.DataFrame(rows)

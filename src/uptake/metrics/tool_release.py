@@ -1,0 +1,186 @@
+"""Disclosure control for overlapping groups: tool populations, tool mixes and their overlaps.
+
+Segments of a dimension partition people; tools do not (a person may use two tools), so the
+release plan of `uptake.metrics.release` cannot decide on them. This module decides which
+of a set of overlapping published groups may be shown, with the same guarantee as the
+release plan (noise off, exactly): no set of 1 … k−1 people has any additive value that a
+linear combination of the shown groups computes. It reuses the exact check of
+`uptake.metrics.disclosure` (atoms, the row space of the membership matrix, the search over
+small atoms): a difference such as |A ∪ B| − |A| below k, a pair overlap minus the cells
+inside it, or a tool's users minus the mix cells that name the tool are all such
+combinations.
+
+Groups are given with a rank: when a leak can be closed by hiding either of two groups, the
+lower-ranked one goes (then the smaller). Fixed groups (the organisation's licensed total,
+published by every metric) are never hidden here. Groups of one *table* (cells adding up to a
+public total) get the table rule of `privacy` as well: no hidden cell alone, hidden cells
+together at least k. Against the segment groups the segment metrics publish (too many to
+check exactly with the tool groups), a pairwise rule holds: no shown group differs from a
+published segment group by 1 … k−1 people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from uptake.metrics.disclosure import _TOL, _Atoms, _leaks
+from uptake.metrics.privacy import check_k, table_hidden
+from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
+
+# Rounds of hiding before giving up on everything non-fixed (each round hides one group).
+_MAX_ROUNDS = 500
+
+
+@dataclass(frozen=True)
+class Group:
+    """One published group of people.
+
+    Attributes:
+        name: unique name (e.g. `active:cursor`).
+        members: membership over the universe of people (bool array).
+        rank: how much it is worth keeping (lower ranks are hidden first).
+        fixed: published elsewhere whatever this plan says (never hidden here).
+        table: the table whose cells this group is one of (None: not a cell).
+    """
+
+    name: str
+    members: np.ndarray
+    rank: int = 0
+    fixed: bool = False
+    table: str | None = None
+
+    @property
+    def size(self) -> int:
+        return int(self.members.sum())
+
+
+def overlap_plan(
+    groups: Sequence[Group],
+    k: int,
+    *,
+    totals: dict[str, str] | None = None,
+    external: np.ndarray | None = None,
+) -> dict[str, SuppressReason]:
+    """Which groups to hide so that no fewer than k people can be singled out.
+
+    Args:
+        groups: every group the release shows, over one universe of people.
+        k: minimum group size (at least 3).
+        totals: table name → the group that is its total (cells of a table whose total is
+            hidden get no table rule: nothing to subtract them from).
+        external: published segment groups (rows × people, bool) checked pairwise.
+
+    Returns:
+        Hidden group name → why ("small" below k, else "complementary").
+    """
+    check_k(k)
+    totals = totals or {}
+    by_name = {g.name: g for g in groups}
+    if len(by_name) != len(groups):
+        raise ValueError("overlap_plan: group names must be unique")
+    hidden: dict[str, SuppressReason] = {}
+    for g in groups:
+        if not g.fixed and 0 < g.size < k:
+            hidden[g.name] = SMALL
+    if any(g.fixed and 0 < g.size < k for g in groups):
+        # A fixed group below k means the release itself is below k: show nothing.
+        return {g.name: SMALL for g in groups if not g.fixed}
+    _tables(groups, k, totals, hidden)
+    if external is not None and external.size:
+        _pairwise(groups, k, np.asarray(external, dtype=bool), hidden)
+        _tables(groups, k, totals, hidden)
+    for _ in range(_MAX_ROUNDS):
+        shown = [g for g in groups if g.name not in hidden and g.size > 0]
+        leak = _leak(shown, k)
+        if leak is None:
+            return hidden
+        at, atoms = leak
+        pick = _choose(shown, at, atoms)
+        if pick is None:
+            break
+        hidden[pick.name] = COMPLEMENTARY
+        _tables(groups, k, totals, hidden)
+    # Not closed within the budget (or only fixed groups leak): hide every non-fixed group.
+    return {g.name: hidden.get(g.name, COMPLEMENTARY) for g in groups if not g.fixed}
+
+
+def _tables(
+    groups: Sequence[Group], k: int, totals: dict[str, str], hidden: dict[str, SuppressReason]
+) -> None:
+    """The table rule for each table whose total is shown: no hidden cell stands alone."""
+    tables: dict[str, list[Group]] = {}
+    for g in groups:
+        if g.table is not None:
+            tables.setdefault(g.table, []).append(g)
+    for table, cells in tables.items():
+        total = totals.get(table)
+        if total is not None and total in hidden:
+            continue
+        n = np.array([c.size for c in cells], dtype=float)
+        forced = np.array([c.name in hidden for c in cells], dtype=bool)
+        for cell, hide in zip(cells, table_hidden(n, k, forced), strict=True):
+            if hide and cell.name not in hidden:
+                hidden[cell.name] = SMALL if cell.size < k else COMPLEMENTARY
+
+
+def _pairwise(
+    groups: Sequence[Group], k: int, external: np.ndarray, hidden: dict[str, SuppressReason]
+) -> None:
+    """Hide each group that differs from a published segment group by 1 … k−1 people."""
+    ext = external.astype(np.int64)
+    ext_size = ext.sum(axis=1)
+    for g in groups:
+        if g.fixed or g.name in hidden or g.size == 0:
+            continue
+        both = ext @ g.members.astype(np.int64)
+        diff = ext_size + g.size - 2 * both
+        if ((diff > 0) & (diff < k)).any():
+            hidden[g.name] = COMPLEMENTARY
+
+
+def _atoms(shown: Sequence[Group]) -> _Atoms:
+    """Atoms (people in exactly the same shown groups) and the row space's basis."""
+    rows = np.vstack([g.members for g in shown]).astype(np.int8)
+    inside = rows.any(axis=0)
+    sig = rows[:, inside].T
+    uniq, member_atom, sizes = np.unique(sig, axis=0, return_inverse=True, return_counts=True)
+    matrix = uniq.T.astype(float)
+    gram = matrix @ matrix.T
+    vals, vecs = np.linalg.eigh(gram)
+    keep = vals > max(vals.max(initial=0.0), 1.0) * 1e-10
+    basis = matrix.T @ (vecs[:, keep] / np.sqrt(vals[keep]))
+    pinv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+    names = [("", g.name) for g in shown]
+    return _Atoms(sizes, names, matrix, basis, member_atom.reshape(-1), pinv)
+
+
+def _leak(shown: Sequence[Group], k: int) -> tuple[_Atoms, list[int]] | None:
+    if not shown:
+        return None
+    at = _atoms(shown)
+    found = _leaks(at, k)
+    return None if found is None else (at, found)
+
+
+def _choose(shown: Sequence[Group], at: _Atoms, atoms: list[int]) -> Group | None:
+    """The shown, non-fixed group the leaking combination uses that is least worth keeping."""
+    block = at.basis[atoms]
+    vals, vecs = np.linalg.eigh(block @ block.T)
+    if vals.size and vals[-1] >= 1 - _TOL:
+        z = np.zeros(at.matrix.shape[1])
+        z[atoms] = vecs[:, -1]
+        coef = at.gram_pinv @ (at.matrix @ z)
+        used = np.abs(coef) > 1e-6
+    else:
+        # The stricter test's find: any group holding the atom.
+        used = at.matrix[:, atoms].sum(axis=1) > 0
+    cands = [g for g, u in zip(shown, used, strict=True) if u and not g.fixed]
+    if not cands:
+        cands = [g for g, u in zip(shown, at.matrix[:, atoms].sum(axis=1) > 0, strict=True)
+                 if u and not g.fixed]  # fmt: skip
+    if not cands:
+        return None
+    return min(cands, key=lambda g: (g.rank, g.size, g.name))

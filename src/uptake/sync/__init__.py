@@ -1,0 +1,1 @@
+"""`uptake sync`: pull vendor usage data from their APIs on a schedule, incrementally."""

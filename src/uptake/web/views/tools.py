@@ -1,0 +1,208 @@
+"""AI tools side by side: who uses which tool, which combinations, and what each costs.
+
+One data function serves the page (`/tools`), its JSON (`/v1/tools`), its CSVs and the
+report: `Workspace.tools` (aggregates at or above the minimum group size, decided by one
+overlap-aware plan, since a person using two tools is in both tools' groups) turned into
+rows and charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from uptake.errors import InputError
+from uptake.metrics.tool_presence import LEVELS
+from uptake.report.charts import VALUE, caption
+from uptake.web.figures import STYLE
+from uptake.web.views import Page, Params
+from uptake.workspace import Actor, Workspace
+from uptake.workspace.access import AGGREGATE, require
+
+GREY = "#bdbdbd"
+WHY = {"small": "fewer than {k} people: not shown",
+       "complementary": "hidden so a smaller group cannot be worked out"}  # fmt: skip
+
+
+def tools(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
+    """Per-tool usage, the tool mix and cost per tool, with charts.
+
+    Args:
+        ws: the workspace.
+        actor: who looks (organisation aggregates: admin or analyst).
+        params: `as_of`; `by` splits the tool mix by a segment dimension.
+
+    Returns:
+        {as_of, as_of_rule, window_days, k, by, currency, privacy, tools, mix, pairs,
+        segment_mix, costs, notes, missing, charts}.
+    """
+    require(actor, AGGREGATE)
+    from uptake.metrics.segments import BY_CHOICES
+
+    if params.by is not None and params.by not in BY_CHOICES:
+        raise InputError(
+            f"?by={params.by!r} is not a segment dimension: expected one of {', '.join(BY_CHOICES)}"
+        )
+    doc = ws.tools(as_of=params.as_of, by=params.by, actor=actor)
+    k = doc["min_group_size"]
+    usage, mix, cost = doc["tool_usage"], doc["tool_mix"], doc["tool_cost"]
+    out: dict[str, Any] = {
+        key: doc.get(key)
+        for key in ("as_of", "as_of_rule", "window_days", "by", "currency", "privacy")
+    }
+    out["k"] = k
+    out["missing"] = {
+        name: _missing(e) for name, e in (("tools", usage), ("mix", mix), ("costs", cost))
+        if e.get("status") == "not_available"
+    }  # fmt: skip
+    out["tools"] = [_tool_row(r, k) for r in usage.get("segments") or []]
+    out["window"] = usage.get("window")
+    out["week"] = usage.get("week")
+    out["mix_people"] = mix.get("people")
+    out["mix"] = [_plain(r) for r in mix.get("combinations") or []]
+    out["pairs"] = [_plain(r) for r in mix.get("pairs") or []]
+    out["segment_mix"] = [_plain(r) for r in mix.get("segments") or []]
+    out["costs"] = [_cost_row(r, k) for r in cost.get("segments") or []]
+    out["notes"] = [*usage.get("notes", []), *cost.get("notes", [])]
+    out["charts"] = [c for c in (usage_chart(doc, out), mix_chart(doc, out),
+                                 cost_chart(doc, out)) if c]  # fmt: skip
+    return out
+
+
+def _missing(e: Mapping[str, Any]) -> str:
+    needs = e.get("needs") or []
+    return "not available" + (f": needs {', '.join(needs)}" if needs else "")
+
+
+def _why(reason: Any, k: Any) -> str | None:
+    return WHY[reason].format(k=k) if reason in WHY else None
+
+
+def _plain(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {("label" if key == "segment" else key): v for key, v in r.items()}
+
+
+def _tool_row(r: Mapping[str, Any], k: Any) -> dict[str, Any]:
+    hidden = r.get("suppressed")
+    row: dict[str, Any] = {"tool": r.get("segment"), "hidden": _why(hidden, k)}
+    if hidden:
+        return row
+    row.update({key: r.get(key) for key in (
+        "grain", "n", "licensed", "active", "rate", "weekly_active", "weekly_active_rate",
+        "active_days_per_active", "daily_note", "weekly_note", *LEVELS)})  # fmt: skip
+    for f in ("licensed", "active", "weekly_active", *LEVELS):
+        row[f"{f}_hidden"] = _why(r.get(f"{f}_suppressed"), k)
+    return row
+
+
+def _cost_row(r: Mapping[str, Any], k: Any) -> dict[str, Any]:
+    hidden = r.get("suppressed")
+    row: dict[str, Any] = {"tool": r.get("segment"), "hidden": _why(hidden, k)}
+    if hidden:
+        return row
+    row.update({key: r.get(key) for key in (
+        "currency", "seat_cost_month", "spend_window", "cost_month", "cost_per_person_month",
+        "cost_per_active_person_month", "sources", "missing", "n", "active")})  # fmt: skip
+    row["seat_cost_hidden"] = _why(r.get("seat_cost_suppressed"), k)
+    return row
+
+
+def usage_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any] | None:
+    """People per tool: in its population, licensed and active in the window."""
+    shown = [t for t in view["tools"] if not t["hidden"]]
+    if not shown:
+        return None
+    names = [t["tool"] for t in shown]
+    bars = (("people (licensed or active)", "n", GREY), ("licensed", "licensed", "#9ecae1"),
+            ("active in the window", "active", VALUE))  # fmt: skip
+    data = [{"type": "bar", "name": name, "x": names, "y": [t.get(key) for t in shown],
+             "marker": {"color": colour},
+             "hovertemplate": "%{x}: %{y:,} " + name + "<extra></extra>"}
+            for name, key, colour in bars]  # fmt: skip
+    ns = "; ".join(f"{t['tool']} n = {t['n']:,}" for t in shown if t.get("n") is not None)
+    under = caption(doc, None) + (f" · {ns} people" if ns else "")
+    hidden = [t["tool"] for t in view["tools"] if t["hidden"]]
+    if hidden:
+        under += f" · not drawn (too few people to show): {', '.join(hidden)}"
+    periodic = [t["tool"] for t in shown if t.get("grain") not in (None, "day")]
+    if periodic:
+        under += f" · counted at the period grain they report: {', '.join(periodic)}"
+    fig = {"data": data, "layout": {**STYLE, "height": 320, "barmode": "group",
+           "margin": {"l": 60, "r": 20, "t": 40, "b": 60},
+           "yaxis": {"title": {"text": "people"}, "rangemode": "tozero"},
+           "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"}}}  # fmt: skip
+    return {"title": "People in each AI tool and how many used it", "caption": under,
+            "figure": fig}  # fmt: skip
+
+
+def mix_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any] | None:
+    """People by the combination of tools they used."""
+    rows = [r for r in view["mix"] if r.get("n") is not None]
+    if not rows:
+        return None
+    rows = list(reversed(rows))
+    fig = {"data": [{"type": "bar", "orientation": "h", "y": [r["label"] for r in rows],
+                     "x": [r["n"] for r in rows], "marker": {"color": VALUE},
+                     "text": [f"{r['n']:,}" for r in rows], "textposition": "outside",
+                     "hovertemplate": "%{y}: %{x:,} people<extra></extra>"}],
+           "layout": {**STYLE, "height": 80 + 32 * len(rows),
+                      "margin": {"l": 220, "r": 40, "t": 10, "b": 40},
+                      "xaxis": {"title": {"text": "people"}, "rangemode": "tozero"}}}  # fmt: skip
+    total = view.get("mix_people")
+    if total is None:
+        # The total is hidden (it would single someone out): n counts the bars shown.
+        shown = sum(int(r["n"]) for r in rows)
+        under = caption(doc, shown, what="people in the combinations shown; the total is hidden")
+    else:
+        under = caption(doc, total, what="people active in any tool")
+    under += f" · combinations of fewer than {view['k']} people are merged into other combinations"
+    return {"title": "Which AI tools people combine", "caption": under, "figure": fig}
+
+
+def cost_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Cost per active person-month per tool, in the reporting currency."""
+    shown = [c for c in view["costs"]
+             if not c["hidden"] and c.get("cost_per_active_person_month") is not None]  # fmt: skip
+    if not shown:
+        return None
+    cur = view.get("currency")
+    fig = {"data": [{"type": "bar", "x": [c["tool"] for c in shown],
+                     "y": [c["cost_per_active_person_month"] for c in shown],
+                     "marker": {"color": VALUE},
+                     "hovertemplate": "%{x}: %{y:,.2f} " + str(cur) + "<extra></extra>"}],
+           "layout": {**STYLE, "height": 300, "margin": {"l": 60, "r": 20, "t": 10, "b": 60},
+                      "yaxis": {"title": {"text": f"{cur} per active person-month"},
+                                "rangemode": "tozero"}}}  # fmt: skip
+    ns = "; ".join(f"{c['tool']} n = {c['active']:,} active" for c in shown
+                   if c.get("active") is not None)  # fmt: skip
+    under = caption(doc, None) + (f" · {ns}" if ns else "") + f" · in {cur}"
+    gone = [c["tool"] for c in view["costs"] if not c["hidden"] and c.get("missing")]
+    if gone:
+        under += f" · not drawn (a currency without a rate): {', '.join(gone)}"
+    return {"title": f"Cost per active person-month ({cur})", "caption": under, "figure": fig}
+
+
+def _tables(d: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """CSV exports: tools, mix (with pairs) and costs."""
+    tool_rows = [{**t, "hidden": t.get("hidden") or ""} for t in d["tools"]]
+    mix = [{"kind": "combination", "label": r["label"], "n": r.get("n"),
+            "share": r.get("share")} for r in d["mix"]]  # fmt: skip
+    mix += [{"kind": "pair", "label": r["label"], "n": r.get("n"), "share": None}
+            for r in d["pairs"]]  # fmt: skip
+    costs = [{**c, "hidden": c.get("hidden") or ""} for c in d["costs"]]
+    out = {"tools": tool_rows, "mix": mix, "costs": costs}
+    if d.get("segment_mix"):
+        out["segment_mix"] = [dict(r) for r in d["segment_mix"]]
+    return out
+
+
+PAGE = Page(
+    slug="tools",
+    title="AI tools",
+    summary="Usage per AI tool, the combinations of tools people use, and cost per tool",
+    data=tools,
+    order=85,
+    charts=True,
+    tables=_tables,
+    takes_by=True,
+)

@@ -1,0 +1,97 @@
+"""Workspace methods about the mix of AI tools people use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from uptake.workspace.access import AGGREGATE, Actor, require
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from uptake.config import Settings
+    from uptake.warehouse.engine import DuckDBEngine
+
+T = TypeVar("T")
+RESULTS = ("tool_usage", "tool_mix", "tool_cost")
+
+
+class ToolMix:
+    """Mixin of Workspace: one person across tools."""
+
+    settings: Settings
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        raise NotImplementedError
+
+    @property
+    def secret(self) -> bytes:
+        raise NotImplementedError
+
+    def engine(self) -> DuckDBEngine:
+        raise NotImplementedError
+
+    def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        raise NotImplementedError
+
+    def tools(
+        self, as_of: date | None = None, by: str | None = None, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """Per-tool usage, the mix of tools people use and cost per tool (aggregates only).
+
+        Args:
+            as_of: last day included (default: the one as-of rule).
+            by: a segment dimension to split the tool mix by (`tool` or None: not split).
+            actor: who reads (organisation aggregates: admin or analyst).
+
+        Returns:
+            {as_of, as_of_rule, window_days, min_group_size, privacy, currency, by,
+            tool_usage, tool_mix, tool_cost}: each result in the metrics document's form.
+        """
+        require(actor or Actor.local(), AGGREGATE)
+        return self._memo("tools", (as_of, by), lambda: self._tools(as_of, by))
+
+    def _tools(self, as_of: date | None, by: str | None) -> dict[str, Any]:
+        from uptake.errors import StaleFactsError
+        from uptake.metrics.context import MetricContext
+        from uptake.metrics.facts import pending
+        from uptake.metrics.families import tools
+        from uptake.metrics.noise import noise_key
+        from uptake.metrics.privacy import check_k
+        from uptake.metrics.result import check_public
+        from uptake.metrics.runner import AS_OF_GIVEN, default_as_of, make_noise
+        from uptake.metrics.segments import TOOL
+
+        eng = self.engine()
+        stale = pending(eng, self.settings.metrics)
+        if stale:
+            raise StaleFactsError(f"the metric facts are out of date: {stale}",
+                                  hint="run `uptake refresh`")  # fmt: skip
+        day, rule = (as_of, AS_OF_GIVEN) if as_of is not None else default_as_of(eng)
+        key = noise_key(self.secret) if self.settings.privacy.noise else None
+        noise = make_noise(self.settings, key, day)
+        k = check_k(self.settings.privacy.min_group_size)
+        split = None if by in (None, TOOL) else by
+        ctx = MetricContext(eng, day, self.settings.metrics, k, split, noise=noise)
+        results = tools.compute(ctx, self.settings.costs)
+        for res in results:
+            check_public(res)
+        stated = noise.describe()
+        doc: dict[str, Any] = {
+            "as_of": day.isoformat(),
+            "as_of_rule": rule,
+            "window_days": self.settings.metrics.window_days,
+            "min_group_size": k,
+            "privacy": {"min_group_size": k, **stated},
+            "currency": self.settings.costs.currency,
+            "by": split,
+        }
+        for res in results:
+            res.noisy = res.noisy and noise.enabled
+            if res.noisy:
+                res.noise = {x: stated[x] for x in ("epsilon", "error_bar", "confidence")}
+            doc[res.name] = res.to_dict()
+        return doc

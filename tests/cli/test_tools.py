@@ -1,0 +1,71 @@
+"""`uptake tools` through the CLI: the JSON document and the human tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from uptake.cli import app
+from uptake.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """12 people with Copilot, 6 of them also with Cursor (one priced in EUR)."""
+    mp = pytest.MonkeyPatch()
+    mp.delenv("UPTAKE_SECRET", raising=False)
+    mp.delenv("UPTAKE_WORKSPACE", raising=False)
+    folder = tmp_path_factory.mktemp("tools") / "ws"
+    ws = Workspace.init(folder)
+    now = pd.Timestamp("2024-04-01T00:00:00Z").to_pydatetime()
+    people = [f"u{i}@example.com" for i in range(12)]
+    seats = [(p, "copilot", 19.0) for p in people] + [(p, "cursor", 40.0) for p in people[:6]]
+    ws.ingest_frame(
+        "licenses",
+        pd.DataFrame([{"person": p, "tool": t, "assigned_at": "2024-01-02T00:00:00Z",
+                       "monthly_cost": c} for p, t, c in seats]),
+        source="l", now=now, refresh=False,
+    )  # fmt: skip
+    ws.ingest_frame(
+        "events",
+        pd.DataFrame([{"event_id": f"e{i}", "ts": "2024-03-20T10:00:00Z", "person": p,
+                       "tool": t, "action": "prompt"} for i, (p, t, _) in enumerate(seats)]),
+        source="e", now=now, refresh=False,
+    )  # fmt: skip
+    ws.ingest_frame(
+        "person_facts",
+        pd.DataFrame([{"person": people[0], "source": "cursor-spend", "tool": "cursor",
+                       "report_date": "2024-03-20", "fact": "cost", "value": 5.0,
+                       "attrs": {"currency": "EUR"}}]),
+        source="f", now=now,
+    )  # fmt: skip
+    ws.close()
+    yield folder
+    mp.undo()
+
+
+def test_json_document(filled: Path) -> None:
+    out = CliRunner().invoke(app, ["tools", "-w", str(filled), "--as-of", "2024-03-31", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["as_of"] == "2024-03-31"
+    rows = {r["segment"]: r for r in doc["tool_usage"]["segments"]}
+    assert rows["copilot"]["n"] == 12 and rows["cursor"]["n"] == 6
+    cost = {r["segment"]: r for r in doc["tool_cost"]["segments"]}
+    assert cost["cursor"]["missing"] == "not available: needs a rate for EUR in costs.rates"
+    assert cost["copilot"]["seat_cost_month"] == 228.0
+
+
+def test_tables(filled: Path) -> None:
+    out = CliRunner().invoke(
+        app, ["tools", "-w", str(filled), "--as-of", "2024-03-31"], env={"COLUMNS": "200"}
+    )
+    assert out.exit_code == 0, out.output
+    assert "Usage per tool" in out.output and "Combinations of tools" in out.output
+    assert "needs a rate for EUR in costs.rates" in out.output
+    assert "copilot + cursor" in out.output

@@ -1,0 +1,111 @@
+"""The AI tools page: per-tool usage, the tool mix and cost, on both views of the simulated org."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server_helpers import sign_in
+from uptake.web import create_app
+
+PERSON_KEY = re.compile(r"p_[0-9a-f]{20}")
+
+
+def _get(c: TestClient, token: str, path: str) -> Any:
+    return c.get(path, headers={"Authorization": f"Bearer {token}"})
+
+
+def _site(org: Any) -> Iterator[dict[str, Any]]:
+    with TestClient(create_app(org.folder), raise_server_exceptions=False) as c:
+        token = org.tokens["analyst"]
+        view = _get(c, token, "/v1/tools")
+        assert view.status_code == 200, view.text
+        sign_in(c, token)
+        page = c.get("/tools")
+        assert page.status_code == 200, page.text
+        yield {"client": c, "org": org, "view": view.json(), "page": page.text}
+
+
+@pytest.fixture(scope="module")
+def canonical(org: Any) -> Iterator[dict[str, Any]]:
+    yield from _site(org)
+
+
+@pytest.fixture(scope="module")
+def vendor(vendor_org: Any) -> Iterator[dict[str, Any]]:
+    yield from _site(vendor_org)
+
+
+def _check(s: dict[str, Any], tools: set[str]) -> None:
+    view, page = s["view"], html.unescape(s["page"])
+    assert {t["tool"] for t in view["tools"]} == tools
+    k = view["k"]
+    for t in view["tools"]:
+        if t["hidden"]:
+            assert t["hidden"] in page
+            continue
+        assert t["n"] >= k
+        assert t["tool"] in page
+    for r in view["mix"] + view["pairs"]:
+        assert r["n"] == 0 or r["n"] >= k
+    assert not PERSON_KEY.search(s["page"])
+    assert not PERSON_KEY.search(str(view))
+    for ch in view["charts"]:
+        assert ch["caption"].startswith(f"as of {view['as_of']}")
+        assert "-day window" in ch["caption"] and "n = " in ch["caption"]
+        assert ch["title"] in page
+
+
+def test_canonical_org_has_its_three_tools(canonical: dict[str, Any]) -> None:
+    _check(canonical, {"office_copilot", "code_assistant", "decision_model"})
+    view = canonical["view"]
+    assert view["charts"], "at least the usage chart"
+    shown = [t for t in view["tools"] if not t["hidden"]]
+    assert shown and all(t["grain"] == "day" for t in shown)
+    # The largest single combination is shown, the rest merged or shown at or above k.
+    assert view["mix"], view
+
+
+def test_vendor_view_has_github_and_m365(vendor: dict[str, Any]) -> None:
+    _check(vendor, {"github-copilot", "m365-copilot"})
+
+
+def test_csv_exports_match(canonical: dict[str, Any]) -> None:
+    c, org = canonical["client"], canonical["org"]
+    for table in ("tools", "mix", "costs"):
+        page_csv = c.get(f"/tools/{table}.csv")
+        api_csv = _get(c, org.tokens["admin"], f"/v1/tools/{table}.csv")
+        assert page_csv.status_code == api_csv.status_code == 200, table
+        assert page_csv.text == api_csv.text
+        rows = list(csv.DictReader(io.StringIO(page_csv.text)))
+        assert not PERSON_KEY.search(page_csv.text)
+        if table == "tools":
+            assert {r["tool"] for r in rows} == {t["tool"] for t in canonical["view"]["tools"]}
+
+
+def test_by_team_and_refusals(canonical: dict[str, Any]) -> None:
+    c, org = canonical["client"], canonical["org"]
+    by = _get(c, org.tokens["analyst"], "/v1/tools?by=team")
+    assert by.status_code == 200 and by.json()["by"] == "team"
+    k = by.json()["k"]
+    assert all(r["n"] >= k for r in by.json()["segment_mix"])
+    assert _get(c, org.tokens["analyst"], "/v1/tools?by=shoe").status_code == 400
+    for role in ("manager", "person", "coach"):
+        assert _get(c, org.tokens[role], "/v1/tools").status_code == 403, role
+
+
+def test_small_workspace_odd_requests(client: TestClient, tokens: dict[str, str]) -> None:
+    admin = tokens["admin"]
+    early = _get(client, admin, "/v1/tools?as_of=1999-01-01")
+    assert early.status_code == 200, early.text
+    assert early.json()["missing"]["tools"].startswith("not available: needs")
+    assert _get(client, admin, "/v1/tools?by=%00").status_code == 400
+    assert _get(client, admin, "/v1/tools/nope.csv").status_code == 404
+    assert _get(client, tokens["person"], "/v1/tools").status_code == 403
