@@ -72,12 +72,10 @@ def _as_ada_and_ben(text: str) -> str:
 
 def _github(path: Path, out: Path) -> Path:
     doc = json.loads(path.read_text())
-    records = doc if isinstance(doc, list) else [doc]
     logins = [r["assignee"]["login"] if "assignee" in r else r["user_login"] for r in _seats(doc)]
     text = path.read_text()
     for old, new in zip(dict.fromkeys(logins), (ADA["login"], BEN["login"]), strict=False):
         text = text.replace(f'"{old}"', f'"{new}"')
-    assert records
     out.write_text(text)
     return out
 

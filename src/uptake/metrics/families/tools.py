@@ -38,9 +38,7 @@ from uptake.metrics.tool_mix import (
     MIX,
     OTHER,
     ToolPlan,
-    plan_tools,
     shared_plan,
-    shared_presence,
     tool_frame,
 )
 from uptake.metrics.tool_presence import (
@@ -110,12 +108,12 @@ def compute(ctx: MetricContext, costs: CostSettings | None = None) -> list[Metri
         One result per spec, in order.
     """
     costs = costs or ctx.costs or CostSettings(currency=ctx.settings.currency)
-    pres = shared_presence(ctx)
-    if pres.frame.empty:
+    # One plan per computation, shared with usage_rate and licences by tool (None: nobody).
+    plan = shared_plan(ctx)
+    if plan is None:
         out = [not_available(s, "licenses", "events (or period reports) in the window")
                for s in SPECS[:2]]  # fmt: skip
         return [*out, cost_result(ctx, None, pd.DataFrame(), costs)]
-    plan = shared_plan(ctx) or plan_tools(ctx, pres, ctx.by)
     usage = usage_frame(ctx, plan)
     return [
         usage_result(ctx, plan, usage),

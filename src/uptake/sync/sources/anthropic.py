@@ -10,14 +10,13 @@ key without the analytics scope gets a warning once and the Claude Code report s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
 from uptake.errors import SyncError
 from uptake.sync.base import Credential, Download, Source, SyncContext, Window
-from uptake.sync.http import read_json
+from uptake.sync.http import canonical_json, data_pages
 
 KEY = "ANTHROPIC_ADMIN_KEY"
 API_VERSION = "2023-06-01"
@@ -32,18 +31,6 @@ NO_ANALYTICS = (
     "organisation and the read:analytics scope): only the Claude Code usage report is synced; "
     "set sync.anthropic_analytics = false to stop asking"
 )
-
-
-def dumps(doc: Any) -> bytes:
-    """JSON bytes with fixed separators and key order, so equal content gives equal bytes.
-
-    Args:
-        doc: the document.
-
-    Returns:
-        The bytes.
-    """
-    return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
 
 
 class AnthropicSource(Source):
@@ -119,25 +106,11 @@ class AnthropicSource(Source):
         what: str,
     ) -> list[Any]:
         """Every row of a paged Admin API list (`data`, `has_more`, `next_page`)."""
-        rows: list[Any] = []
-        page: str | None = None
-        for _ in range(MAX_PAGES):
-            query: dict[str, Any] = {**params, "limit": PAGE_LIMIT}
-            if page:
-                query["page"] = page
-            got = ctx.http.get(f"{ctx.base_url}{path}", params=query, headers=headers)
-            doc = read_json(self.name, got, what)
-            if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
-                raise SyncError(self.name, f"{what}: the answer has no 'data' list")
-            rows.extend(doc["data"])
-            if not doc.get("has_more"):
-                return rows
-            page = doc.get("next_page")
-            if not isinstance(page, str) or not page:
-                raise SyncError(self.name, f"{what}: 'has_more' is true but 'next_page' is empty")
-        raise SyncError(self.name, f"{what}: the pages did not end after {MAX_PAGES}")
+        query = {**params, "limit": PAGE_LIMIT}
+        return data_pages(ctx.http, self.name, f"{ctx.base_url}{path}", query, headers, what,
+                          cursor=("next_page", "page"), max_pages=MAX_PAGES)  # fmt: skip
 
 
 def _page(rows: list[Any]) -> bytes:
     """The vendor's response shape holding every row of the day (one page, nothing more)."""
-    return dumps({"data": rows, "has_more": False, "next_page": None})
+    return canonical_json({"data": rows, "has_more": False, "next_page": None})

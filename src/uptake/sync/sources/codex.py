@@ -10,33 +10,19 @@ whether the API treats `end_date` as inclusive or exclusive.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from uptake.errors import SyncError
 from uptake.sync.base import Credential, Download, Source, SyncContext, Window
-from uptake.sync.http import read_json
+from uptake.sync.http import canonical_json, data_pages
 
 KEY = "OPENAI_ADMIN_KEY"
 WORKSPACE = "CODEX_WORKSPACE_ID"
 CHUNK_DAYS = 31
 PAGE_LIMIT = 500
 MAX_PAGES = 10_000
-
-
-def dumps(doc: Any) -> bytes:
-    """JSON bytes with fixed separators and key order, so equal content gives equal bytes.
-
-    Args:
-        doc: the document.
-
-    Returns:
-        The bytes.
-    """
-    return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
 
 
 def row_day(row: Any) -> date | None:
@@ -112,7 +98,7 @@ class CodexSource(Source):
                 if rows:
                     doc = {"object": "list", "data": rows, "has_more": False, "last_id": None}
                     name = f"codex/{workspace}/usage/{day.isoformat()}.json"
-                    yield Download("codex", name, dumps(doc), day, day)
+                    yield Download("codex", name, canonical_json(doc), day, day)
 
     def _rows(
         self,
@@ -123,19 +109,6 @@ class CodexSource(Source):
         what: str,
     ) -> list[Any]:
         """Every row of the paged list (`data`, `has_more`, `last_id` → `after`)."""
-        rows: list[Any] = []
-        after: str | None = None
-        for _ in range(MAX_PAGES):
-            query: dict[str, Any] = {**params, "limit": PAGE_LIMIT}
-            if after:
-                query["after"] = after
-            doc = read_json(self.name, ctx.http.get(url, params=query, headers=headers), what)
-            if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
-                raise SyncError(self.name, f"{what}: the answer has no 'data' list")
-            rows.extend(doc["data"])
-            if not doc.get("has_more"):
-                return rows
-            after = doc.get("last_id")
-            if not isinstance(after, str) or not after:
-                raise SyncError(self.name, f"{what}: 'has_more' is true but 'last_id' is empty")
-        raise SyncError(self.name, f"{what}: the pages did not end after {MAX_PAGES}")
+        query = {**params, "limit": PAGE_LIMIT}
+        return data_pages(ctx.http, self.name, url, query, headers, what,
+                          cursor=("last_id", "after"), max_pages=MAX_PAGES)  # fmt: skip

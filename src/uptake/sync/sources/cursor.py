@@ -11,14 +11,13 @@ first sync on: run the sync regularly.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from uptake.errors import SyncError
 from uptake.sync.base import Credential, Download, Source, SyncContext, Window
-from uptake.sync.http import read_json
+from uptake.sync.http import canonical_json, read_json
 
 KEY = "CURSOR_API_KEY"
 DAILY = "/teams/daily-usage-data"
@@ -28,18 +27,6 @@ PAGE_SIZE = 500
 MAX_PAGES = 10_000
 EPOCH = date(1970, 1, 1)
 MS_DAY = 86_400_000
-
-
-def dumps(doc: Any) -> bytes:
-    """JSON bytes with fixed separators and key order, so equal content gives equal bytes.
-
-    Args:
-        doc: the document.
-
-    Returns:
-        The bytes.
-    """
-    return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
 
 
 def epoch_ms(day: date) -> int:
@@ -104,7 +91,7 @@ class CursorSource(Source):
                 if got:
                     doc = {"data": got, "period": period}
                     yield Download(
-                        "cursor", f"cursor/daily-usage/{when}.json", dumps(doc), day, day
+                        "cursor", f"cursor/daily-usage/{when}.json", canonical_json(doc), day, day
                     )
                 if evs:
                     yield Download(
@@ -165,7 +152,7 @@ def _by_day(records: list[Any], key: str, chunk: list[date]) -> dict[date, list[
 
 def _events_doc(events: list[Any], period: dict[str, int]) -> bytes:
     """The vendor's usage-events response shape holding every event of the day."""
-    return dumps(
+    return canonical_json(
         {
             "totalUsageEventsCount": len(events),
             "pagination": {

@@ -10,14 +10,13 @@ with domain-wide delegation) with the reports audit read-only scope.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from uptake.errors import SyncError
 from uptake.sync.base import Credential, Download, Source, SyncContext, Window
-from uptake.sync.http import read_json
+from uptake.sync.http import canonical_json, read_json
 
 TOKEN = "GOOGLE_ACCESS_TOKEN"
 APPLICATION = "gemini_in_workspace_apps"
@@ -25,18 +24,6 @@ PATH = f"/admin/reports/v1/activity/users/all/applications/{APPLICATION}"
 PAGE_SIZE = 1000
 MAX_PAGES = 10_000
 PAGE_KIND = "admin#reports#activities"
-
-
-def dumps(doc: Any) -> bytes:
-    """JSON bytes with fixed separators and key order, so equal content gives equal bytes.
-
-    Args:
-        doc: the document.
-
-    Returns:
-        The bytes.
-    """
-    return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
 
 
 def activity_day(item: Any) -> str | None:
@@ -98,7 +85,7 @@ class GoogleSource(Source):
             if items:
                 doc = {"kind": PAGE_KIND, "items": items}
                 yield Download(
-                    "gemini-workspace", f"google/gemini/{when}.json", dumps(doc), day, day
+                    "gemini-workspace", f"google/gemini/{when}.json", canonical_json(doc), day, day
                 )
 
     def _items(self, ctx: SyncContext, day: date, headers: dict[str, str]) -> list[Any]:
