@@ -237,6 +237,41 @@ def test_no_legend_without_complementary_cells() -> None:
     assert "‡" not in out
 
 
+def test_a_hidden_value_in_a_shown_row_says_why_in_its_cell() -> None:
+    usage = MetricResult(
+        spec("usage_rate", headline="rate"),
+        values={"active": 60, "rate": 0.6},
+        n=100,
+        by="tool",
+        segments=rows(
+            {
+                "segment": "copilot",
+                "n": 40,
+                "active": None,
+                "rate": None,
+                "active_suppressed": "complementary",
+                "rate_suppressed": "complementary",
+                "suppressed": False,
+            },
+            {
+                "segment": "cursor",
+                "n": 12,
+                "active": 9,
+                "rate": 0.75,
+                "active_suppressed": None,
+                "rate_suppressed": None,
+                "suppressed": False,
+            },
+        ),
+    )
+    out = text(report(usage, by="tool"))
+    # The count and the share worked out from it both say why; no column of reasons.
+    assert _line(out, "copilot").split() == ["copilot", "40", "hidden", "‡", "hidden", "‡"]
+    assert _line(out, "cursor").split() == ["cursor", "12", "75", "%", "9"]
+    assert f"‡ {COMPLEMENTARY_TEXT}" in out
+    assert "why the number is hidden" not in out
+
+
 def test_sort_and_top() -> None:
     out = text(_by_team(TEAMS), sort="rate", top=2)
     table = out[out.index("by team") :]

@@ -69,3 +69,4 @@ def test_tables(filled: Path) -> None:
     assert "Usage per tool" in out.output and "Combinations of tools" in out.output
     assert "needs a rate for EUR in costs.rates" in out.output
     assert "copilot + cursor" in out.output
+    assert "Usage segments per tool" in out.output and "recommended: " in out.output

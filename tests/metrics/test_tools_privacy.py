@@ -20,13 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from uptake.config import MetricsSettings
+from uptake.metrics import compute_all
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_TOOL_DAY, person_tool_day_expr
-from uptake.metrics.families import tools
 from uptake.metrics.segments import build_dim_person
 from uptake.metrics.tool_mix import MIX, OTHER, label, plan_tools
 from uptake.metrics.tool_presence import DAY, Presence
 from uptake.metrics.tool_release import Group, overlap_plan
+from uptake.metrics.tool_segments import SEGMENT_NAMES, ToolSegments
 from uptake.schema.migrations import migrate
 from uptake.warehouse.engine import DuckDBEngine
 
@@ -163,56 +164,127 @@ def test_no_small_set_is_derivable_from_the_shown_groups(
             assert g.size == 0 or g.size >= k
 
 
-def _scenario(wh: Any, spec: list[tuple[set[str], set[str]]]) -> None:
-    for i, (lic, used) in enumerate(spec):
+@settings(max_examples=30, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    spec=st.lists(person, min_size=4, max_size=10),
+    classes=st.lists(st.integers(0, 4), min_size=60, max_size=60),
+    k=st.sampled_from([3, 4]),
+)
+def test_usage_segment_groups_single_out_no_one(
+    empty_ctx: MetricContext,
+    spec: list[tuple[set[str], set[str], bool]],
+    classes: list[int],
+    k: int,
+) -> None:
+    """Each tool's seat holders split by usage segment (both variants) join the plan safely."""
+    pres = _presence(spec)
+    segs = ToolSegments()
+    draw = iter(classes)
+    for variant in ("12w", "4w"):
+        segs.members[variant] = {}
+        for tool, holders in pres.held_now.items():
+            by: dict[str, list[str]] = {c: [] for c in SEGMENT_NAMES}
+            for p in holders:
+                by[SEGMENT_NAMES[next(draw, 0)]].append(p)
+            segs.members[variant][tool] = by
+    empty_ctx.min_group_size = k
+    plan = plan_tools(empty_ctx, pres, None, segs)
+    shown = [g.members for name, g in plan.groups.items()
+             if plan.shown(name) and g.size and not g.fixed]  # fmt: skip
+    total = plan.groups["total"].members
+    published = [total, *shown] if total.sum() >= k else shown
+    assert not singles_out(published, len(plan.keys), k)
+
+
+Person = tuple[set[str], ...]  # (licensed tools, used tools[, heavily used tools])
+
+
+def _three(spec: list[Person]) -> list[tuple[set[str], set[str], set[str]]]:
+    return [(p[0], p[1], p[2] if len(p) > 2 else set()) for p in spec]
+
+
+def _scenario(wh: Any, spec: list[Person]) -> None:
+    for i, (lic, used, heavy) in enumerate(_three(spec)):
         p = f"p{i:02d}"
         wh.person(p)
         for t in sorted(lic):
-            wh.license(p, tool=t)
-        for t in sorted(used):
+            wh.license(p, "2026-01-01", tool=t)
+        for t in sorted(used - heavy):
             wh.event(p, "2026-05-20T10:00:00", tool=t)
+        for t in sorted(heavy):
+            # 20 actions in every 7-day block of the last 12 weeks: a power user of t.
+            for b in range(12):
+                d = AS_OF - timedelta(days=7 * b + 1)
+                wh.events(p, [f"{d.isoformat()}T09:{m:02d}:00" for m in range(20)], tool=t)
 
 
-def _published(docs: dict[str, Any], spec: list[tuple[set[str], set[str]]]) -> list[np.ndarray]:
-    """The membership of every group the three results publish, from the known truth."""
-    n = len(spec)
+def _published(docs: dict[str, Any], spec: list[Person]) -> list[np.ndarray]:
+    """The membership of every group the results publish, from the known truth."""
+    people = _three(spec)
+    n = len(people)
 
     def who(cond: Any) -> np.ndarray:
-        return np.array([bool(cond(lic, used)) for lic, used in spec], dtype=bool)
+        return np.array([bool(cond(lic, used | hv, hv)) for lic, used, hv in people], dtype=bool)
 
-    rows = [who(lambda lic, used: bool(lic))]  # the licensed total, published by usage
+    rows = [who(lambda lic, used, hv: bool(lic))]  # the licensed total, published by usage
     for r in docs["tool_usage"]["segments"]:
         t = r["segment"]
         if r["suppressed"]:
             continue
-        rows.append(who(lambda lic, used, t=t: t in lic or t in used))
+        rows.append(who(lambda lic, used, hv, t=t: t in lic or t in used))
         if r["licensed"] is not None:
-            rows.append(who(lambda lic, used, t=t: t in lic))
+            rows.append(who(lambda lic, used, hv, t=t: t in lic))
         if r["active"] is not None:
-            rows.append(who(lambda lic, used, t=t: t in used))
-        # Every use in these scenarios falls on one day: one week of use each.
+            rows.append(who(lambda lic, used, hv, t=t: t in used))
+        # Light use falls on one day (one week of use); heavy use on every week.
         if r["one_week"] is not None:
-            rows.append(who(lambda lic, used, t=t: t in used))
-        assert r["every_week"] in (0, None) and r["some_weeks"] in (0, None)
+            rows.append(who(lambda lic, used, hv, t=t: t in used and t not in hv))
+        if r["every_week"] is not None:
+            rows.append(who(lambda lic, used, hv, t=t: t in hv))
+        assert r["some_weeks"] in (0, None)
     for r in docs["tool_cost"].get("segments") or []:
         if not r["suppressed"] and r.get("seat_cost_month") is not None:
-            rows.append(who(lambda lic, used, t=r["segment"]: t in lic))
+            rows.append(who(lambda lic, used, hv, t=r["segment"]: t in lic))
     mix = docs["tool_mix"]
     cells = [r["segment"] for r in mix["combinations"] if r["segment"] != OTHER]
     for c in cells:
-        rows.append(who(lambda lic, used, c=c: bool(used) and label(used) == c))
+        rows.append(who(lambda lic, used, hv, c=c: bool(used) and label(used) == c))
     if mix["people"] is not None:
-        rows.append(who(lambda lic, used: bool(used)))
+        rows.append(who(lambda lic, used, hv: bool(used)))
     if any(r["segment"] == OTHER for r in mix["combinations"]):
-        rows.append(who(lambda lic, used: bool(used) and label(used) not in cells))
+        rows.append(who(lambda lic, used, hv: bool(used) and label(used) not in cells))
     for r in mix["pairs"]:
         a, b = r["segment"].split(" + ")
-        rows.append(who(lambda lic, used, a=a, b=b: a in used and b in used))
+        rows.append(who(lambda lic, used, hv, a=a, b=b: a in used and b in used))
+    for r in (docs.get("usage_rate") or {}).get("segments") or []:
+        if r["suppressed"]:
+            continue
+        rows.append(who(lambda lic, used, hv, t=r["segment"]: t in lic))
+        if r["active"] is not None:
+            rows.append(who(lambda lic, used, hv, t=r["segment"]: t in lic and t in used))
+    for metric in ("usage_segments_12w", "usage_segments_4w"):
+        for r in (docs.get(metric) or {}).get("segments") or []:
+            if r["suppressed"]:
+                continue
+            t = r["segment"]
+            rows.append(who(lambda lic, used, hv, t=t: t in lic))
+            # Light use is one action on one day (low); heavy use makes a power user.
+            assert r["habitual"] in (0, None) and r["novice"] in (0, None)
+            classes = {
+                "power": lambda lic, used, hv, t=t: t in lic and t in hv,
+                "low": lambda lic, used, hv, t=t: t in lic and t in used and t not in hv,
+                "non_user": lambda lic, used, hv, t=t: t in lic and t not in used,
+            }
+            for name, cond in classes.items():
+                if r[name] is not None:
+                    assert r[name] == int(who(cond).sum())
+                    rows.append(who(cond))
     assert all(len(x) == n for x in rows)
     return rows
 
 
-SPECS = {
+SPECS: dict[str, list[Person]] = {
     "twelve": [({"copilot"}, {"copilot"})] * 6
     + [({"copilot", "cursor"}, {"copilot", "cursor"})] * 5
     + [({"cursor"}, {"cursor"})],
@@ -221,6 +293,12 @@ SPECS = {
     + [({"copilot", "cursor"}, {"cursor"})] * 4
     + [(set(), {"claude"})] * 2
     + [({"claude"}, {"claude", "copilot"})] * 3,
+    # The usage segments split seat holders in a way no other group does: one light user
+    # of copilot among power users must not be shown as a class of one.
+    "heavy": [({"copilot"}, set(), {"copilot"})] * 6
+    + [({"copilot"}, {"copilot"})]
+    + [({"copilot", "cursor"}, {"cursor"})] * 4
+    + [({"cursor"}, set(), {"cursor"})] * 4,
 }
 
 
@@ -229,7 +307,13 @@ def test_attack_on_the_published_results(wh: Any, name: str) -> None:
     spec = SPECS[name]
     _scenario(wh, spec)
     k = 4
-    docs = {r.name: r.to_dict() for r in tools.compute(tools_ctx(wh, k=k))}
+    ctx = wh.facts_ctx(AS_OF, k=k)
+    # One computation `--by tool`: usage_rate, the usage segments and the tools family
+    # publish per-tool groups under one plan.
+    report = compute_all(ctx.engine, AS_OF, ctx.settings, k, by="tool",
+                         families=["usage", "usage_segments", "tools"])  # fmt: skip
+    docs = {name: r.to_dict() for name, r in report.results.items()}
+    assert docs["usage_segments_4w"]["segments"] and docs["usage_rate"]["segments"]
     rows = _published(docs, spec)
     assert not singles_out(rows, len(spec), k)
     # Something is shown: the plan does not get there by hiding everything.

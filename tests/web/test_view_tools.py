@@ -55,6 +55,15 @@ def _check(s: dict[str, Any], tools: set[str]) -> None:
         assert t["tool"] in page
     for r in view["mix"] + view["pairs"]:
         assert r["n"] == 0 or r["n"] >= k
+    assert "Usage segments per tool" in page
+    for t in view["segments"]:
+        if t["hidden"]:
+            continue
+        assert t["n"] >= k
+        for c in ("power", "habitual", "novice", "low", "non_user"):
+            # A class is shown at or above k (or empty), else hidden with its reason.
+            assert t[c] is None or t[c] == 0 or t[c] >= k, (t["tool"], c)
+            assert (t[c] is None) == bool(t[f"{c}_hidden"] or t["daily_note"])
     assert not PERSON_KEY.search(s["page"])
     assert not PERSON_KEY.search(str(view))
     for ch in view["charts"]:
@@ -69,6 +78,11 @@ def test_canonical_org_has_its_three_tools(canonical: dict[str, Any]) -> None:
     assert view["charts"], "at least the usage chart"
     shown = [t for t in view["tools"] if not t["hidden"]]
     assert shown and all(t["grain"] == "day" for t in shown)
+    # The variant that fits the data's history, said why, drawn per tool.
+    assert view["segment_weeks"] in (4, 12) and view["segment_reason"]
+    drawn = [c for c in view["charts"] if c["title"].startswith("How each tool's seat holders")]
+    assert bool(drawn) == any(not t["hidden"] for t in view["segments"])
+    assert drawn, view["segments"]
     # The largest single combination is shown, the rest merged or shown at or above k.
     assert view["mix"], view
 
@@ -79,7 +93,7 @@ def test_vendor_view_has_github_and_m365(vendor: dict[str, Any]) -> None:
 
 def test_csv_exports_match(canonical: dict[str, Any]) -> None:
     c, org = canonical["client"], canonical["org"]
-    for table in ("tools", "mix", "costs"):
+    for table in ("tools", "mix", "costs", "usage_segments"):
         page_csv = c.get(f"/tools/{table}.csv")
         api_csv = _get(c, org.tokens["admin"], f"/v1/tools/{table}.csv")
         assert page_csv.status_code == api_csv.status_code == 200, table

@@ -68,6 +68,24 @@ def test_tools_document(ws: Workspace) -> None:
     assert ("noise" in doc["tool_usage"]) is ws.settings.privacy.noise
 
 
+def test_usage_segments_per_tool_in_the_document(ws: Workspace) -> None:
+    doc = ws.tools(as_of=AS_OF)
+    segs = doc["usage_segments"]
+    # Three days of data: the 4-week variant is the one to read, and the document holds it.
+    assert segs["metric"] == "usage_segments_4w" and segs["recommended"] is True
+    assert segs["by"] == "tool"
+    rows = {r["segment"]: r for r in segs["segments"]}
+    # ChatGPT Enterprise has no seats here: no seat holders to class.
+    assert set(rows) == {"github-copilot"}
+    gh = rows["github-copilot"]
+    # One action on each of 3 days: 3 ÷ 4 weeks < 1 a week, so every seat holder is low.
+    assert (gh["n"], gh["low"], gh["power"], gh["non_user"]) == (20, 20, 0, 0)
+    assert any(n.startswith("github-copilot: under a week of use") for n in segs["notes"])
+    # Split by team, the segments come from the same plan and say the same.
+    split = ws.tools(as_of=AS_OF, by="team")["usage_segments"]
+    assert split["segments"] == segs["segments"]
+
+
 def test_by_team_splits_the_mix(ws: Workspace) -> None:
     doc = ws.tools(as_of=AS_OF, by="team")
     assert doc["by"] == "team"

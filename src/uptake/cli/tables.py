@@ -63,9 +63,33 @@ def legend(rows: Rows) -> list[RenderableType]:
     Returns:
         One dim line, or nothing.
     """
-    if any(row.get("suppressed") == COMPLEMENTARY for row in rows):
+    if any(
+        row.get("suppressed") == COMPLEMENTARY
+        or any(v == COMPLEMENTARY for c, v in row.items() if c.endswith(_HIDDEN))
+        for row in rows
+    ):
         return [Text(f"{MARK} {COMPLEMENTARY_TEXT}", style="dim")]
     return []
+
+
+# A value hidden on a shown row says why in `<field>_suppressed`.
+_HIDDEN = "_suppressed"
+
+
+def cell_hidden(row: Mapping[str, Any], col: str) -> Any:
+    """Why one value of a shown row is hidden (a share with the count it divides), or None.
+
+    Args:
+        row: a group row.
+        col: the column.
+
+    Returns:
+        The reason ("small", "complementary"), or None when the value is shown.
+    """
+    why = row.get(f"{col}{_HIDDEN}")
+    if why is None and col.endswith("_share"):
+        why = row.get(f"{col.removesuffix('_share')}{_HIDDEN}")
+    return why
 
 
 def cell_value(
@@ -148,6 +172,10 @@ def value_columns(metric: str, rows: Rows, key: str, first: Sequence[str] = ()) 
     for row in rows:
         for c, v in row.items():
             if c in (key, "suppressed") or c in cols or isinstance(v, Mapping | list):
+                continue
+            base = c.removesuffix(_HIDDEN)
+            if c.endswith(_HIDDEN) and any(base in r or f"{base}_share" in r for r in rows):
+                # Said in the cell it hides, not in a column of its own.
                 continue
             end = labels.interval_of(c, metric)
             if end is not None and any(end[0] in r for r in rows):
@@ -232,6 +260,8 @@ def group_table(
         cells[c] = [
             (hidden_text(row["suppressed"], k, short=True) if i == 0 else "")
             if row.get("suppressed")
+            else hidden_text(cell_hidden(row, c), k, short=True)
+            if cell_hidden(row, c)
             else cell_value(report, metric, c, row, bare=True)
             for row in shown
         ]

@@ -14,6 +14,7 @@ from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
 from uptake.errors import InputError
 from uptake.metrics.segments import SEGMENTS
 from uptake.metrics.tool_presence import LEVELS
+from uptake.metrics.tool_segments import SEGMENT_NAMES
 
 HIDDEN = {"small": "< k", "complementary": "hidden"}
 
@@ -46,7 +47,7 @@ def tools_command(
 
 
 def render(doc: Mapping[str, Any], console: Console) -> None:
-    """Print the tools document as three tables with their captions.
+    """Print the tools document as four tables with their captions.
 
     Args:
         doc: `Workspace.tools`'s document.
@@ -103,6 +104,7 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
         console.print(t)
         for r in mix.get("segments") or []:
             console.print(f"  {doc.get('by')} {r['segment']}: {r['combination']} {_n(r.get('n'))}")
+    _segments(doc["usage_segments"], console)
     if cost.get("status") == "not_available":
         console.print(f"tool cost: not available: needs {', '.join(cost.get('needs', []))}")
         return
@@ -124,6 +126,34 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
                 _money(r.get("cost_per_active_person_month"), h),
             )  # fmt: skip
     console.print(t)
+
+
+def _segments(segs: Mapping[str, Any], console: Console) -> None:
+    """Each tool's seat holders by usage segment (the recommended variant)."""
+    if segs.get("status") == "not_available":
+        console.print(f"usage segments: not available: needs {', '.join(segs.get('needs', []))}")
+        return
+    weeks = segs.get("weeks_counted")
+    t = Table(title=f"Usage segments per tool: seat holders by their use of it ({weeks} weeks)")
+    for c in ("tool", "seat holders", *(c.replace("_", "-") for c in SEGMENT_NAMES),
+              "habitual or power"):  # fmt: skip
+        t.add_column(c)
+    for r in segs.get("segments") or []:
+        if r.get("suppressed"):
+            t.add_row(str(r["segment"]), HIDDEN.get(r["suppressed"], "hidden"))
+        elif r.get("daily_note"):
+            t.add_row(str(r["segment"]), _n(r.get("n")), str(r["daily_note"]))
+        else:
+            t.add_row(
+                str(r["segment"]), _n(r.get("n")),
+                *(_n(r.get(c), r.get(f"{c}_suppressed")) for c in SEGMENT_NAMES),
+                HIDDEN.get(str(r.get("habitual_plus_suppressed")))
+                or _pct(r.get("habitual_plus_share")),
+            )  # fmt: skip
+    console.print(t)
+    console.print(f"  recommended: {segs.get('recommended_reason')}")
+    for note in segs.get("notes") or []:
+        console.print(f"  note: {note}")
 
 
 def _n(v: Any, hidden: Any = None) -> str:

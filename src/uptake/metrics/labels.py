@@ -321,9 +321,8 @@ METRIC_FIELDS: dict[str, dict[str, FieldLabel]] = {
     "vendor_m365_copilot": _VENDOR,
 }
 
-METRIC_FIELDS.update(
-    {m: {k: _f(*v) for k, v in fields.items()} for m, fields in TOOL_FIELDS.items()}
-)
+for _metric, _fields in TOOL_FIELDS.items():
+    METRIC_FIELDS.setdefault(_metric, {}).update({k: _f(*v) for k, v in _fields.items()})
 
 # Money (and what is worked out from money) that rests on seat prices: the field counting the
 # seats without a price. A missing value there is "unknown", never 0.

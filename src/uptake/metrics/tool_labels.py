@@ -1,11 +1,26 @@
-"""Labels of the tool metrics' fields (`tool_usage`, `tool_mix`, `tool_cost`)."""
+"""Labels of the tool metrics' fields (`tool_usage`, `tool_mix`, `tool_cost`) and of the
+fields other metrics gain `--by tool`."""
 
 from __future__ import annotations
 
 _HIDDEN = ("why the number is hidden", "text")
 
 # metric → field → (label, unit[, column heading])
+_SEGMENTS_BY_TOOL = {
+    "daily_note": ("the tool's usage segments", "text", "segments"),
+    **{
+        f"{c}_suppressed": _HIDDEN
+        for c in ("power", "habitual", "novice", "low", "non_user", "habitual_plus")
+    },
+}
 TOOL_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "usage_rate": {
+        "grain_note": ("how the tool's reports are counted", "text"),
+        "active_suppressed": _HIDDEN,
+        "rate_suppressed": _HIDDEN,
+    },
+    "usage_segments_12w": _SEGMENTS_BY_TOOL,
+    "usage_segments_4w": _SEGMENTS_BY_TOOL,
     "tool_usage": {
         "tools": ("AI tools with people in the window", "number"),
         "grains": ("finest grain each tool reports at", "text"),

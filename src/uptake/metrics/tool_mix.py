@@ -4,7 +4,9 @@ Per tool, over the current window: its population (licensed for it or active in 
 licensed, those active and those active in the latest complete week. Across tools: the mix —
 people active in any tool, split by the exact combination of tools they used ("GitHub
 Copilot only", "GitHub Copilot + Cursor", …) — and each pair's overlap (people who used
-both). With a segment dimension, the mix per segment.
+both). With a segment dimension, the mix per segment. Per tool again: its seat holders on
+`as_of`, those of them who used it (what `usage_rate` by tool shows) and, for both variants
+of the usage segments, its seat holders by segment (`uptake.metrics.tool_segments`).
 
 All of these overlap, and the organisation's licensed total is public, so one
 `tool_release.overlap_plan` decides over all of them at once which may be shown; combination
@@ -15,23 +17,29 @@ itself a group of the plan, so subtracting it cannot bring a small cell back.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
 from uptake.metrics.context import MetricContext
-from uptake.metrics.result import SuppressReason
+from uptake.metrics.privacy import public_rows, suppress
+from uptake.metrics.release import SEGMENT
+from uptake.metrics.result import PublicRows, SuppressReason
 from uptake.metrics.segments import DIM_PERSON, SEGMENTS
 from uptake.metrics.tool_presence import DAY, LEVELS, MONTH, Presence, presence
 from uptake.metrics.tool_release import Group, overlap_plan
+from uptake.metrics.tool_segments import SEGMENT_NAMES, ToolSegments, shared_tool_segments
 
 OTHER = "other combinations"
 MIX = "mix"
+# The column making each per-tool row a table of its own.
+PART = "part"
 # When a leak can be closed by hiding one of several groups, the lowest rank goes first.
-RANK = {"other": 0, "segcell": 2, "level": 6, "segtotal": 4, "pair": 10, "week": 14,
-        "licensed": 16, "cell": 20, "mix": 45, "active": 50, "seats": 55, "people": 60}  # fmt: skip
+RANK = {"other": 0, "useg": 1, "useg_read": 3, "segcell": 2, "level": 6, "segtotal": 4, "pair": 10,
+        "week": 14, "licensed": 16, "cell": 20, "mix": 45, "used": 48, "active": 50,
+        "seats": 55, "people": 60}  # fmt: skip
 
 
 def label(tools: Iterable[str]) -> str:
@@ -72,13 +80,19 @@ class ToolPlan:
         return None if g is None else g.size
 
 
-def plan_tools(ctx: MetricContext, pres: Presence, by: str | None = None) -> ToolPlan:
+def plan_tools(
+    ctx: MetricContext,
+    pres: Presence,
+    by: str | None = None,
+    segments: ToolSegments | None = None,
+) -> ToolPlan:
     """Every group the per-tool release shows, and which of them must be hidden.
 
     Args:
         ctx: metric context.
         pres: who is in which tool in the window.
         by: a segment dimension to split the mix by, or None.
+        segments: each tool's seat holders by usage segment (their groups are planned too).
 
     Returns:
         The plan.
@@ -95,6 +109,7 @@ def plan_tools(ctx: MetricContext, pres: Presence, by: str | None = None) -> Too
         return m
 
     groups: list[Group] = [Group("total", mask(pres.licensed_now), rank=100, fixed=True)]
+    totals = {MIX: MIX}
     active_sets: dict[str, set[str]] = {}
     for tool in pres.tools:
         rows = pres.population(tool)
@@ -106,7 +121,11 @@ def plan_tools(ctx: MetricContext, pres: Presence, by: str | None = None) -> Too
         active = rows.loc[rows["active"], "person_key"]
         active_sets[tool] = set(active.astype(str))
         if tool in pres.held_now:
-            groups.append(Group(f"seats:{tool}", mask(pres.held_now[tool]), RANK["seats"]))
+            holders = pres.held_now[tool]
+            groups.append(Group(f"seats:{tool}", mask(holders), RANK["seats"]))
+            # Seat holders who used it: what `usage_rate` by tool publishes as active.
+            users = sorted(set(holders) & active_sets[tool])
+            groups.append(Group(f"used:{tool}", mask(users), RANK["used"]))
         groups.append(Group(f"active:{tool}", mask(active), RANK["active"]))
         if pres.grains.get(tool) != MONTH:
             for level, rows_at in _levels(rows, pres.blocks).items():
@@ -114,10 +133,19 @@ def plan_tools(ctx: MetricContext, pres: Presence, by: str | None = None) -> Too
         if pres.grains.get(tool) != MONTH and pres.week is not None:
             weekly = rows.loc[rows["week_active"].fillna(False).astype(bool), "person_key"]
             groups.append(Group(f"week:{tool}", mask(weekly), RANK["week"]))
+    finer: list[Group] = []
+    if segments is not None:
+        for variant, per_tool in sorted(segments.members.items()):
+            for tool, classes in sorted(per_tool.items()):
+                table = f"useg:{variant}:{tool}"
+                totals[table] = f"seats:{tool}"
+                # The variant to read gives way last.
+                rank = RANK["useg_read" if variant == segments.read else "useg"]
+                for name in SEGMENT_NAMES:
+                    finer.append(Group(f"{table}:{name}", mask(classes[name]), rank, table=table))
     combos = [tuple(sorted(t for t, s in active_sets.items() if k in s)) for k in keys]
     used = np.array([bool(c) for c in combos], dtype=bool)
     groups.append(Group(MIX, used, RANK["mix"]))
-    totals = {MIX: MIX}
     for combo in sorted({c for c in combos if c}):
         m = np.array([c == combo for c in combos], dtype=bool)
         groups.append(Group(f"cell:{label(combo)}", m, RANK["cell"], table=MIX))
@@ -139,6 +167,14 @@ def plan_tools(ctx: MetricContext, pres: Presence, by: str | None = None) -> Too
                 )
     external = _external(ctx, pres, keys)
     hidden = overlap_plan(groups, ctx.min_group_size, totals=totals, external=external)
+    if finer:
+        # The usage segment classes are the finest detail: planned after everything else,
+        # which stays as decided (shown groups fixed), so only classes give way to a leak.
+        staged = [g if g.name in hidden else replace(g, fixed=True) for g in groups]
+        hidden = overlap_plan(
+            [*staged, *finer], ctx.min_group_size, totals=totals, external=external, start=hidden
+        )
+        groups.extend(finer)
     # "Other combinations" is the mix total minus the shown cells: derivable whenever the
     # total is shown (so showing it reveals nothing more), and hidden with the total.
     merged = np.zeros(n, dtype=bool)
@@ -186,7 +222,11 @@ def shared_plan(ctx: MetricContext) -> ToolPlan | None:
     """
     if "tool_plan" not in ctx.memo:
         pres = shared_presence(ctx)
-        ctx.memo["tool_plan"] = None if pres.frame.empty else plan_tools(ctx, pres, ctx.by)
+        if pres.frame.empty:
+            ctx.memo["tool_plan"] = None
+        else:
+            segments = shared_tool_segments(ctx, pres)
+            ctx.memo["tool_plan"] = plan_tools(ctx, pres, ctx.by, segments)
     plan: ToolPlan | None = ctx.memo["tool_plan"]
     return plan
 
@@ -265,3 +305,45 @@ def tool_frame(plan: ToolPlan) -> pd.DataFrame:
                for lv in LEVELS},
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def hide_rows(plan: ToolPlan, names: list[str]) -> np.ndarray:
+    """Which rows the plan hides, one group name per row.
+
+    Args:
+        plan: the tool plan.
+        names: the group each row shows.
+
+    Returns:
+        A boolean mask aligned with `names`.
+    """
+    return np.array([n in plan.hidden for n in names], dtype=bool)
+
+
+def suppress_each(ctx: MetricContext, frame: pd.DataFrame, hide: np.ndarray) -> pd.DataFrame:
+    """Each per-tool row its own table (tools overlap), suppressed under the plan's mask.
+
+    Args:
+        ctx: metric context (its minimum group size).
+        frame: one row per tool (`segment`), people in `n`.
+        hide: rows the plan hides (`hide_rows`).
+
+    Returns:
+        The suppressed frame, with the `PART` column `public_rows_each` drops.
+    """
+    frame = frame.assign(**{PART: frame[SEGMENT].astype(str)})
+    return suppress(frame, [SEGMENT], "n", ctx.min_group_size, partition_cols=[PART], hide=hide)
+
+
+def public_rows_each(frame: pd.DataFrame) -> PublicRows:
+    """The public rows of a `suppress_each` frame, keyed by tool.
+
+    Args:
+        frame: a suppressed (and maybe noisy) per-tool frame.
+
+    Returns:
+        JSON-ready rows without the `PART` column.
+    """
+    return public_rows(frame, [SEGMENT, PART]).derive(
+        lambda r: {k: v for k, v in r.items() if k != PART}
+    )

@@ -92,6 +92,11 @@ def unavailable_week(tool: str, grain: str) -> str:
     return f"not available at weekly grain: {tool} reports {_ly(grain)}"
 
 
+def period_counted(tool: str, grain: str) -> str:
+    """The words for a count read from a tool's weekly or monthly reports."""
+    return f"{tool} reports {_ly(grain)}: a period overlapping the window counts whole"
+
+
 def _ly(grain: str) -> str:
     return {DAY: "daily", WEEK: "weekly", MONTH: "monthly"}.get(grain, grain)
 

@@ -63,6 +63,7 @@ def overlap_plan(
     *,
     totals: dict[str, str] | None = None,
     external: np.ndarray | None = None,
+    start: dict[str, SuppressReason] | None = None,
 ) -> dict[str, SuppressReason]:
     """Which groups to hide so that no fewer than k people can be singled out.
 
@@ -72,6 +73,7 @@ def overlap_plan(
         totals: table name → the group that is its total (cells of a table whose total is
             hidden get no table rule: nothing to subtract them from).
         external: published segment groups (rows × people, bool) checked pairwise.
+        start: groups already hidden (by an earlier stage of the plan) and why.
 
     Returns:
         Hidden group name → why ("small" below k, else "complementary").
@@ -81,9 +83,9 @@ def overlap_plan(
     by_name = {g.name: g for g in groups}
     if len(by_name) != len(groups):
         raise ValueError("overlap_plan: group names must be unique")
-    hidden: dict[str, SuppressReason] = {}
+    hidden: dict[str, SuppressReason] = dict(start or {})
     for g in groups:
-        if not g.fixed and 0 < g.size < k:
+        if not g.fixed and 0 < g.size < k and g.name not in hidden:
             hidden[g.name] = SMALL
     if any(g.fixed and 0 < g.size < k for g in groups):
         # A fixed group below k means the release itself is below k: show nothing.

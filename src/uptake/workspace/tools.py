@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from uptake.warehouse.engine import DuckDBEngine
 
 T = TypeVar("T")
-RESULTS = ("tool_usage", "tool_mix", "tool_cost")
+RESULTS = ("tool_usage", "tool_mix", "tool_cost", "usage_segments")
+SEGMENT_METRICS = ("usage_segments_12w", "usage_segments_4w")
 
 
 class ToolMix:
@@ -49,7 +50,9 @@ class ToolMix:
 
         Returns:
             {as_of, as_of_rule, window_days, min_group_size, privacy, currency, by,
-            tool_usage, tool_mix, tool_cost}: each result in the metrics document's form.
+            tool_usage, tool_mix, tool_cost, usage_segments}: each result in the metrics
+            document's form; `usage_segments` is the recommended variant (12 or 4 weeks,
+            named in its `metric`), broken down by tool.
         """
         require(actor or Actor.local(), AGGREGATE)
         return self._memo("tools", (as_of, by), lambda: self._tools(as_of, by))
@@ -58,7 +61,7 @@ class ToolMix:
         from uptake.errors import StaleFactsError
         from uptake.metrics.context import MetricContext
         from uptake.metrics.facts import pending
-        from uptake.metrics.families import tools
+        from uptake.metrics.families import tools, usage_segments
         from uptake.metrics.noise import noise_key
         from uptake.metrics.privacy import check_k
         from uptake.metrics.result import check_public
@@ -77,6 +80,11 @@ class ToolMix:
         split = None if by in (None, TOOL) else by
         ctx = MetricContext(eng, day, self.settings.metrics, k, split, noise=noise)
         results = tools.compute(ctx, self.settings.costs)
+        # The usage segments per tool, under the same tool plan (one memo, one plan).
+        per_tool = MetricContext(eng, day, self.settings.metrics, k, TOOL, noise=noise)
+        per_tool.memo = ctx.memo
+        variants = usage_segments.compute(per_tool)
+        results.append(next((r for r in variants if r.values.get("recommended")), variants[0]))
         for res in results:
             check_public(res)
         stated = noise.describe()
@@ -93,5 +101,8 @@ class ToolMix:
             res.noisy = res.noisy and noise.enabled
             if res.noisy:
                 res.noise = {x: stated[x] for x in ("epsilon", "error_bar", "confidence")}
-            doc[res.name] = res.to_dict()
+            if res.name in SEGMENT_METRICS:
+                doc["usage_segments"] = {"metric": res.name, **res.to_dict()}
+            else:
+                doc[res.name] = res.to_dict()
         return doc

@@ -38,7 +38,10 @@ from uptake.metrics.tool_mix import (
     MIX,
     OTHER,
     ToolPlan,
+    hide_rows,
+    public_rows_each,
     shared_plan,
+    suppress_each,
     tool_frame,
 )
 from uptake.metrics.tool_presence import (
@@ -94,7 +97,6 @@ SPECS: tuple[MetricSpec, ...] = (
     ),
 )
 TOOL_USAGE, TOOL_MIX, TOOL_COST = SPECS
-PART = "part"
 
 
 def compute(ctx: MetricContext, costs: CostSettings | None = None) -> list[MetricResult]:
@@ -122,22 +124,12 @@ def compute(ctx: MetricContext, costs: CostSettings | None = None) -> list[Metri
     ]
 
 
-def _hide_rows(plan: ToolPlan, names: list[str]) -> np.ndarray:
-    return np.array([n in plan.hidden for n in names], dtype=bool)
-
-
-def _alone(ctx: MetricContext, frame: pd.DataFrame, hide: np.ndarray) -> pd.DataFrame:
-    """Each row its own table (tools overlap): suppressed under the overlap plan's mask."""
-    frame = frame.assign(**{PART: frame[SEGMENT].astype(str)})
-    return suppress(frame, [SEGMENT], "n", ctx.min_group_size, partition_cols=[PART], hide=hide)
-
-
 def usage_frame(ctx: MetricContext, plan: ToolPlan) -> pd.DataFrame:
     """Per tool, suppressed and noisy: n, licensed, active, weekly active and the rates."""
     frame = tool_frame(plan)
     for col in ("weekly_active", *LEVELS):
         frame[col] = pd.array(frame[col].tolist(), dtype="Int64")
-    out = _alone(ctx, frame, _hide_rows(plan, [f"people:{t}" for t in frame[SEGMENT]]))
+    out = suppress_each(ctx, frame, hide_rows(plan, [f"people:{t}" for t in frame[SEGMENT]]))
     counts = ["n", "licensed", "active", "weekly_active", *LEVELS]
     out = noisy(ctx, out, counts, [SEGMENT], "tool_usage")
     shown = ~out[SUPPRESSED].to_numpy(dtype=bool)
@@ -168,10 +160,6 @@ def usage_frame(ctx: MetricContext, plan: ToolPlan) -> pd.DataFrame:
     return out
 
 
-def _rows(frame: pd.DataFrame, keys: list[str]) -> PublicRows:
-    return public_rows(frame, keys).derive(lambda r: {k: v for k, v in r.items() if k != PART})
-
-
 def usage_result(ctx: MetricContext, plan: ToolPlan, usage: pd.DataFrame) -> MetricResult:
     """`tool_usage`: one row per tool."""
     pres = plan.presence
@@ -185,7 +173,7 @@ def usage_result(ctx: MetricContext, plan: ToolPlan, usage: pd.DataFrame) -> Met
         },
         noisy=bool(usage.attrs.get("noisy")),
         by=TOOL,
-        segments=_rows(usage, [SEGMENT, PART]),
+        segments=public_rows_each(usage),
         notes=tuple(_grain_notes(pres)) + tuple(plan.notes),
     )
     return res
@@ -249,10 +237,10 @@ def _pairs(ctx: MetricContext, plan: ToolPlan) -> PublicRows:
     names = [n for n in plan.groups if n.startswith("pair:") and plan.size(n)]
     rows = [{SEGMENT: n[len("pair:") :], "n": plan.size(n)} for n in names]
     frame = pd.DataFrame(rows, columns=[SEGMENT, "n"])
-    out = _alone(ctx, frame, _hide_rows(plan, names))
+    out = suppress_each(ctx, frame, hide_rows(plan, names))
     out = noisy(ctx, out, ["n"], [SEGMENT], "tool_mix:pairs")
     # A hidden pair is left out: listing it would say that someone uses both.
-    return _rows(out, [SEGMENT, PART]).where(lambda r: not r[SUPPRESSED])
+    return public_rows_each(out).where(lambda r: not r[SUPPRESSED])
 
 
 def _segment_mix(ctx: MetricContext, plan: ToolPlan) -> PublicRows:
@@ -298,10 +286,10 @@ def cost_result(
         })  # fmt: skip
     frame = pd.DataFrame(rows)
     names = [f"people:{t}" for t in frame[SEGMENT]]
-    hide = _hide_rows(plan, names) if plan is not None else np.zeros(len(frame), dtype=bool)
+    hide = hide_rows(plan, names) if plan is not None else np.zeros(len(frame), dtype=bool)
     # The seat run rate is a sum over today's seat holders: hidden with that group.
     seat_hidden = [plan is not None and f"seats:{t}" in plan.hidden for t in frame[SEGMENT]]
-    out = _alone(ctx, frame, hide)
+    out = suppress_each(ctx, frame, hide)
     shown = ~out[SUPPRESSED].to_numpy(dtype=bool)
     # Suppression decides on exact counts; the counts shown are the usage rows' (noisy) ones.
     out["n"] = out["shown_n"].astype(object)
@@ -328,6 +316,6 @@ def cost_result(
             "licence_currency": ctx.settings.currency,
         },
         by=TOOL,
-        segments=_rows(out, [SEGMENT, PART]),
+        segments=public_rows_each(out),
         notes=tuple(str(m) for m in missing),
     )

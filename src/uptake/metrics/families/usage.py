@@ -8,39 +8,44 @@ licensed at the week's end with ≥ 1 event in the week ÷ those licensed people
 which nobody has any event says so (not available) rather than showing a zero.
 
 `--by tool` breaks `usage_rate` down by tool: per tool, people holding a seat of it on
-`as_of` and those of them who used that tool in the window. Tools are not a partition of
-people (one person may hold several), so each tool's row is a table of its own, shown at or
-above the minimum group size and with the release noise; the weekly rate is not per tool.
+`as_of` and those of them who used that tool in the window (a tool reporting weekly or
+monthly: listed in a period overlapping the window with some use, said on its row). Tools
+are not a partition of people (one person may hold several), so each tool's row is a table
+of its own, shown at or above the minimum group size, with the release noise and under the
+tool plan; the weekly rate is not per tool.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from uptake.metrics.context import MetricContext
-from uptake.metrics.facts import PERSON_DAY, PERSON_TOOL_DAY
+from uptake.metrics.facts import PERSON_DAY
 from uptake.metrics.groups import (
     any_activity,
-    group_rows,
     grouped,
     licensed_on,
     noisy,
     ratio,
     result,
-    suppressed_groups,
     weekly_result,
 )
-from uptake.metrics.privacy import TOTAL
 from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
-from uptake.metrics.seats import seats
 from uptake.metrics.segments import TOOL
-from uptake.metrics.tool_mix import shared_plan
+from uptake.metrics.tool_mix import (
+    day_grain,
+    hide_rows,
+    public_rows_each,
+    shared_plan,
+    suppress_each,
+)
+from uptake.metrics.tool_presence import period_counted
 
 FAMILY = "usage"
 # `--by tool` breaks usage_rate down by tool.
@@ -149,39 +154,35 @@ def usage_rate(ctx: MetricContext) -> MetricResult:
 
 def _by_tool(ctx: MetricContext, derive: Callable[[pd.DataFrame], pd.DataFrame]) -> Any:
     """Per tool: seat holders on `as_of` and those who used that tool in the window."""
-    end = ibis.literal(datetime.combine(ctx.as_of + timedelta(days=1), time()))
-    lic = seats(ctx.engine)
-    held = lic.filter((lic.assigned_at < end) & (lic.removed_at.isnull() | (lic.removed_at >= end)))
-    held = held.select("person_key", "tool").distinct()
-    td = ctx.engine.table(PERSON_TOOL_DAY)
-    td = td.filter((td.day >= ctx.window_start) & (td.day <= ctx.as_of) & (td.events > 0))
-    used = td.select(u_key=td.person_key, u_tool=td.tool).distinct()
-    j = held.left_join(used, (held.person_key == used.u_key) & (held.tool == used.u_tool))
-    one = ibis.literal(1, type="int64")
-    zero = ibis.literal(0, type="int64")
-    per = j.group_by(j.tool).aggregate(
-        n=j.count(), active=j.u_key.notnull().ifelse(one, zero).sum()
-    )
-    frame = ctx.engine.execute(per).rename(columns={"tool": SEGMENT})
-    frame = derive(frame).sort_values(SEGMENT, kind="stable").reset_index(drop=True)
-    # Each tool is its own population: suppress and add noise one table at a time. Tools
-    # overlap, so the tool plan (shared with the tools family) also hides a tool whose seat
-    # holders could be subtracted from another shown group.
     plan = shared_plan(ctx)
-    planned = plan.hidden if plan is not None else {}
-    rows = []
-    for i in range(len(frame)):
-        tool = str(frame[SEGMENT].iloc[i])
-        one_tool = frame.iloc[[i]].reset_index(drop=True)
-        alone = suppressed_groups(ctx, one_tool.assign(**{SEGMENT: TOTAL}), n_col="n")
-        why = planned.get(f"seats:{tool}")
-        if why is not None and not bool(alone["suppressed"].iloc[0]):
-            alone = alone.assign(suppressed=True, suppressed_reason=why)
-        alone = noisy(ctx, alone, ["n", "active"], [SEGMENT], f"{USAGE_RATE.name}:tool", derive)
-        rows.append(alone.assign(**{SEGMENT: tool}))
-    if not rows:
-        return group_rows(suppressed_groups(ctx, frame, n_col="n"), [SEGMENT])
-    return group_rows(pd.concat(rows, ignore_index=True), [SEGMENT])
+    if plan is None:
+        return public_rows_each(pd.DataFrame({SEGMENT: [], "n": [], "active": []}))
+    pres = plan.presence
+    tools = sorted(pres.held_now)
+    frame = pd.DataFrame({
+        SEGMENT: tools,
+        "n": [plan.size(f"seats:{t}") for t in tools],
+        "active": [plan.size(f"used:{t}") for t in tools],
+    })  # fmt: skip
+    if not all(day_grain(pres, t) for t in tools):
+        # A weekly or monthly report cannot be cut at the window's edges: said on its row.
+        frame["grain_note"] = [
+            None if day_grain(pres, t) else period_counted(t, pres.grains[t]) for t in tools
+        ]
+    frame = derive(frame)
+    # Each tool is its own population, suppressed one table at a time; tools overlap, so the
+    # tool plan (shared with the tools family) hides a tool whose seat holders, or those of
+    # them who used it, could be subtracted from another shown group.
+    out = suppress_each(ctx, frame, hide_rows(plan, [f"seats:{t}" for t in tools]))
+    shown = ~out["suppressed"].to_numpy(dtype=bool)
+    out = noisy(ctx, out, ["n", "active"], [SEGMENT], f"{USAGE_RATE.name}:tool", derive)
+    why = [plan.hidden.get(f"used:{t}") if s else None for t, s in zip(tools, shown, strict=True)]
+    gone = np.array([w is not None for w in why], dtype=bool)
+    out["active_suppressed"] = pd.Series(why, index=out.index, dtype=object)
+    out["rate_suppressed"] = out["active_suppressed"]
+    for col in ("active", "rate"):
+        out[col] = out[col].astype(object).where(~gone, None)
+    return public_rows_each(out)
 
 
 def weekly_active_rate(ctx: MetricContext) -> MetricResult:

@@ -11,6 +11,12 @@ The 4-week variant (`ms_short_weeks`) calls habitual only someone used in all 4 
 `ms_weeks` weeks of history (from the first day with any event to `as_of`) and the deployment
 is at least `ms_young_days` old (first licence assignment to `as_of`); otherwise the 4-week
 variant is. Both state `history_weeks`, `history_start` and, in `recommended_reason`, why.
+
+`--by tool` classes each tool's seat holders on `as_of` by that tool's own activity (someone
+may be a power user of one tool and a non-user of another): one table per tool, its classes
+planned with every other per-tool group (`uptake.metrics.tool_mix`). A tool that reports
+weekly or monthly cannot be classed ("not available at daily grain"), and a tool whose data
+starts within the variant's weeks says so (the weeks before count as unused).
 """
 
 from __future__ import annotations
@@ -19,16 +25,22 @@ from datetime import date, timedelta
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_DAY
-from uptake.metrics.groups import any_activity, grouped, licensed_on, ratio, result
-from uptake.metrics.result import MetricResult, MetricSpec, not_available
+from uptake.metrics.groups import any_activity, grouped, licensed_on, noisy, ratio, result
+from uptake.metrics.release import SEGMENT
+from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
 from uptake.metrics.seats import seats as all_seats
+from uptake.metrics.segments import TOOL
+from uptake.metrics.tool_mix import hide_rows, public_rows_each, shared_plan, suppress_each
+from uptake.metrics.tool_segments import SEGMENT_NAMES, VARIANTS, shared_tool_segments
 
-SEGMENT_NAMES = ("power", "habitual", "novice", "low", "non_user")
 FAMILY = "usage_segments"
+# `--by tool`: each tool's seat holders by their use of that tool.
+BY_TOOL = True
 NEEDS = ("licenses", "events")
 SPECS: tuple[MetricSpec, ...] = (
     MetricSpec(
@@ -223,7 +235,7 @@ def segments(
         people=SEGMENT_NAMES,
         question=spec.name,
     )
-    return result(
+    out = result(
         spec,
         ctx,
         frame,
@@ -238,3 +250,75 @@ def segments(
             " novice ≥ 1 action/week; low > 0; non-user none"
         ),
     )
+    if ctx.by_tool and out.available and out.suppressed is None:
+        out.by = TOOL
+        out.segments, notes = by_tool(ctx, spec, weeks)
+        out.notes = (*out.notes, *notes)
+    return out
+
+
+def by_tool(ctx: MetricContext, spec: MetricSpec, weeks: int) -> tuple[PublicRows, list[str]]:
+    """Each tool's seat holders by usage segment, under the tool plan.
+
+    Args:
+        ctx: metric context.
+        spec: the variant's metric.
+        weeks: blocks in the variant.
+
+    Returns:
+        One row per tool (hidden classes carry `<class>_suppressed`), and notes on tools
+        whose data is shorter than the variant or that cannot be classed.
+    """
+    variant = {m: v for v, m in VARIANTS.items()}[spec.name]
+    plan = shared_plan(ctx)
+    if plan is None:
+        return public_rows_each(pd.DataFrame({SEGMENT: [], "n": []})), []
+    segs = shared_tool_segments(ctx, plan.presence)
+    notes: list[str] = []
+    rows = []
+    for tool in sorted(plan.presence.held_now):
+        classes = segs.members.get(variant, {}).get(tool)
+        first = segs.history.get(tool)
+        history = None if first is None else ((ctx.as_of - first).days + 1) // 7
+        if classes is not None and (history is None or history < weeks):
+            span = (
+                "no use yet"
+                if history is None
+                else ("under a week of use" if history == 0 else f"{history} whole weeks of use")
+            )
+            notes.append(
+                f"{tool}: {span} in the data; in the {weeks}-week segments the weeks "
+                "before it count as unused"
+            )
+        rows.append({
+            SEGMENT: tool,
+            "n": plan.size(f"seats:{tool}"),
+            **{c: None if classes is None else len(classes[c]) for c in SEGMENT_NAMES},
+            "history_weeks": history,
+        })  # fmt: skip
+    frame = pd.DataFrame(rows, columns=[SEGMENT, "n", *SEGMENT_NAMES, "history_weeks"])
+    if segs.skipped:
+        # Only when some tool cannot be classed: an empty column says nothing.
+        frame["daily_note"] = [segs.skipped.get(str(t)) for t in frame[SEGMENT]]
+    for col in ("n", *SEGMENT_NAMES, "history_weeks"):
+        frame[col] = pd.array(frame[col].tolist(), dtype="Int64")
+    out = suppress_each(ctx, frame, hide_rows(plan, [f"seats:{t}" for t in frame[SEGMENT]]))
+    out = noisy(ctx, out, ["n", *SEGMENT_NAMES], [SEGMENT], f"{spec.name}:tool")
+    shown = ~out["suppressed"].to_numpy(dtype=bool)
+    for name in SEGMENT_NAMES:
+        why = [plan.hidden.get(f"useg:{variant}:{t}:{name}") if s else None
+               for t, s in zip(out[SEGMENT], shown, strict=True)]  # fmt: skip
+        out[f"{name}_suppressed"] = pd.Series(why, index=out.index, dtype=object)
+        gone = np.array([w is not None for w in why], dtype=bool)
+        out[name] = out[name].astype(object).where(~gone, None)
+    n = pd.to_numeric(out["n"], errors="coerce")
+    count = {c: pd.to_numeric(out[c], errors="coerce") for c in SEGMENT_NAMES}
+    out = out.assign(
+        **{f"{c}_share": ratio(count[c], n) for c in SEGMENT_NAMES},
+        habitual_plus_share=ratio(count["power"] + count["habitual"], n),
+        # Power or habitual hidden: so is their sum.
+        habitual_plus_suppressed=out["power_suppressed"].where(
+            out["power_suppressed"].notna(), out["habitual_suppressed"]
+        ),
+    )
+    return public_rows_each(out), notes

@@ -13,6 +13,7 @@ from typing import Any
 
 from uptake.errors import InputError
 from uptake.metrics.tool_presence import LEVELS
+from uptake.metrics.tool_segments import SEGMENT_NAMES
 from uptake.report.charts import VALUE, caption
 from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
@@ -34,7 +35,8 @@ def tools(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
 
     Returns:
         {as_of, as_of_rule, window_days, k, by, currency, privacy, tools, mix, pairs,
-        segment_mix, costs, notes, missing, charts}.
+        segment_mix, costs, segments (usage segments per tool), segment_weeks,
+        segment_reason, segment_notes, notes, missing, charts}.
     """
     require(actor, AGGREGATE)
     from uptake.metrics.segments import BY_CHOICES
@@ -46,13 +48,15 @@ def tools(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
     doc = ws.tools(as_of=params.as_of, by=params.by, actor=actor)
     k = doc["min_group_size"]
     usage, mix, cost = doc["tool_usage"], doc["tool_mix"], doc["tool_cost"]
+    segs = doc["usage_segments"]
     out: dict[str, Any] = {
         key: doc.get(key)
         for key in ("as_of", "as_of_rule", "window_days", "by", "currency", "privacy")
     }
     out["k"] = k
     out["missing"] = {
-        name: _missing(e) for name, e in (("tools", usage), ("mix", mix), ("costs", cost))
+        name: _missing(e)
+        for name, e in (("tools", usage), ("mix", mix), ("costs", cost), ("segments", segs))
         if e.get("status") == "not_available"
     }  # fmt: skip
     out["tools"] = [_tool_row(r, k) for r in usage.get("segments") or []]
@@ -63,9 +67,13 @@ def tools(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
     out["pairs"] = [_plain(r) for r in mix.get("pairs") or []]
     out["segment_mix"] = [_plain(r) for r in mix.get("segments") or []]
     out["costs"] = [_cost_row(r, k) for r in cost.get("segments") or []]
+    out["segments"] = [_segment_row(r, k) for r in segs.get("segments") or []]
+    out["segment_weeks"] = segs.get("weeks_counted")
+    out["segment_reason"] = segs.get("recommended_reason")
+    out["segment_notes"] = list(segs.get("notes", []))
     out["notes"] = [*usage.get("notes", []), *cost.get("notes", [])]
     out["charts"] = [c for c in (usage_chart(doc, out), mix_chart(doc, out),
-                                 cost_chart(doc, out)) if c]  # fmt: skip
+                                 segments_chart(doc, out), cost_chart(doc, out)) if c]  # fmt: skip
     return out
 
 
@@ -92,6 +100,21 @@ def _tool_row(r: Mapping[str, Any], k: Any) -> dict[str, Any]:
         "active_days_per_active", "daily_note", "weekly_note", *LEVELS)})  # fmt: skip
     for f in ("licensed", "active", "weekly_active", *LEVELS):
         row[f"{f}_hidden"] = _why(r.get(f"{f}_suppressed"), k)
+    return row
+
+
+def _segment_row(r: Mapping[str, Any], k: Any) -> dict[str, Any]:
+    hidden = r.get("suppressed")
+    row: dict[str, Any] = {"tool": r.get("segment"), "hidden": _why(hidden, k)}
+    if hidden:
+        return row
+    row.update({key: r.get(key) for key in ("n", "history_weeks", "daily_note")})
+    for c in SEGMENT_NAMES:
+        row[c] = r.get(c)
+        row[f"{c}_share"] = r.get(f"{c}_share")
+        row[f"{c}_hidden"] = _why(r.get(f"{c}_suppressed"), k)
+    row["habitual_plus_share"] = r.get("habitual_plus_share")
+    row["habitual_plus_hidden"] = _why(r.get("habitual_plus_suppressed"), k)
     return row
 
 
@@ -159,6 +182,53 @@ def mix_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any]
     return {"title": "Which AI tools people combine", "caption": under, "figure": fig}
 
 
+# Power darkest: the segments read from most to least use.
+SEGMENT_COLOURS = {"power": "#08519c", "habitual": "#3182bd", "novice": "#9ecae1",
+                   "low": "#deebf7", "non_user": "#fdae6b"}  # fmt: skip
+SEGMENT_WORDS = {"power": "power", "habitual": "habitual", "novice": "novice", "low": "low",
+                 "non_user": "non-user"}  # fmt: skip
+
+
+def segments_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Each tool's seat holders by usage segment (shares), hidden classes drawn as one grey."""
+    shown = [t for t in view["segments"] if not t["hidden"] and not t.get("daily_note")
+             and t.get("n")]  # fmt: skip
+    if not shown:
+        return None
+    names = [t["tool"] for t in shown]
+    data = []
+    for c in SEGMENT_NAMES:
+        word = SEGMENT_WORDS[c]
+        data.append({"type": "bar", "orientation": "h", "name": word, "y": names,
+                     "x": [t.get(f"{c}_share") for t in shown],
+                     "marker": {"color": SEGMENT_COLOURS[c]},
+                     "hovertemplate": f"%{{y}}: %{{x:.0%}} {word}<extra></extra>"})  # fmt: skip
+    rest = [max(0.0, 1.0 - sum(float(t.get(f"{c}_share") or 0) for c in SEGMENT_NAMES))
+            if any(t[f"{c}_hidden"] for c in SEGMENT_NAMES) else 0.0 for t in shown]  # fmt: skip
+    if any(rest):
+        data.append({"type": "bar", "orientation": "h", "name": "hidden classes", "y": names,
+                     "x": rest, "marker": {"color": GREY},
+                     "hovertemplate": "%{y}: %{x:.0%} in classes too small to show"
+                                      "<extra></extra>"})  # fmt: skip
+    weeks = view.get("segment_weeks")
+    fig = {"data": data, "layout": {**STYLE, "height": 110 + 40 * len(shown), "barmode": "stack",
+           "margin": {"l": 160, "r": 20, "t": 40, "b": 50},
+           "xaxis": {"title": {"text": "share of the tool's seat holders"}, "tickformat": ".0%",
+                     "range": [0, 1]},
+           "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom",
+                      "traceorder": "normal"}}}  # fmt: skip
+    ns = "; ".join(f"{t['tool']} n = {t['n']:,}" for t in shown)
+    under = caption(doc, None) + f" · the last {weeks} weeks · {ns} seat holders"
+    skipped = [t["tool"] for t in view["segments"] if t.get("daily_note")]
+    if skipped:
+        under += f" · not drawn (no daily counts): {', '.join(skipped)}"
+    gone = [t["tool"] for t in view["segments"] if t["hidden"]]
+    if gone:
+        under += f" · not drawn (too few people to show): {', '.join(gone)}"
+    return {"title": f"How each tool's seat holders use it ({weeks}-week usage segments)",
+            "caption": under, "figure": fig}  # fmt: skip
+
+
 def cost_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any] | None:
     """Cost per active person-month per tool, in the reporting currency."""
     shown = [c for c in view["costs"]
@@ -190,7 +260,8 @@ def _tables(d: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     mix += [{"kind": "pair", "label": r["label"], "n": r.get("n"), "share": None}
             for r in d["pairs"]]  # fmt: skip
     costs = [{**c, "hidden": c.get("hidden") or ""} for c in d["costs"]]
-    out = {"tools": tool_rows, "mix": mix, "costs": costs}
+    segments = [{**t, "hidden": t.get("hidden") or ""} for t in d["segments"]]
+    out = {"tools": tool_rows, "mix": mix, "costs": costs, "usage_segments": segments}
     if d.get("segment_mix"):
         out["segment_mix"] = [dict(r) for r in d["segment_mix"]]
     return out
