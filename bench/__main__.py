@@ -17,7 +17,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
         "--only",
-        choices=["ingest", "simulate", "metrics", "vendor", "connectors", "sync", "web", "slow"],
+        choices=[
+            "ingest",
+            "simulate",
+            "metrics",
+            "vendor",
+            "connectors",
+            "sync",
+            "web",
+            "coach",
+            "slow",
+        ],
         action="append",
     )
     parser.add_argument("--events", type=int, default=1_000_000, help="events for the ingest bench")
@@ -31,6 +41,7 @@ def main() -> None:
         "connectors",
         "sync",
         "web",
+        "coach",
         "slow",
     ]
     print(f"uptake benchmark · Python {platform.python_version()} · {platform.machine()}")
@@ -46,6 +57,7 @@ def main() -> None:
         ("connectors", "bench.connectors_bench", "bench_connectors"),
         ("sync", "bench.sync_bench", "bench_sync"),
         ("web", "bench.web_bench", "bench_web"),
+        ("coach", "bench.coach_bench", "bench_coach"),
         ("slow", "bench.slow_tests", "bench_slow"),
     ):
         if name not in chosen:

@@ -100,6 +100,14 @@ def _valid(path: tuple[str, ...], root: Path) -> dict[str, list[str]]:
         ("sync",): ["--source", "github", "--secrets", str(root / "sync.env"), *ws],
         ("sync", "status"): ws,
         ("tools",): ws,
+        ("usecases",): [],
+        ("usecases", "list"): ws,
+        ("usecases", "validate"): [str(root / "events.csv")],
+        ("usecases", "import"): [str(root / "events.csv"), *ws],
+        ("usecases", "peers"): ws,
+        ("coach",): [],
+        ("coach", "effect"): ws,
+        ("coach", "digest"): ws,
     }[path]
 
 
@@ -193,6 +201,31 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--workspace": "{root}/full",
         "--as-of": "2026-13-01",
         "--by": "no_such_segment",
+    },
+    ("usecases",): {},
+    ("usecases", "list"): {
+        "--role": "",
+        "--workflow": "not a workflow!",
+        "--workspace": "{root}/full",
+    },
+    ("usecases", "validate"): {"paths": "{root}/missing.yaml"},
+    ("usecases", "import"): {"paths": "{root}/missing.yaml", "--workspace": "{root}/full"},
+    ("usecases", "peers"): {
+        "--role": "",
+        "--as-of": "2026-13-01",
+        "--workspace": "{root}/full",
+    },
+    ("coach",): {},
+    ("coach", "effect"): {
+        "--as-of": "2026-13-01",
+        "--by": "no_such_segment",
+        "--workspace": "{root}/full",
+    },
+    ("coach", "digest"): {
+        "--team": " ",
+        "--as-of": "2026-13-01",
+        "--out": "{root}/a-file",
+        "--workspace": "{root}/full",
     },
 }
 

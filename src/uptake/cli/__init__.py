@@ -13,7 +13,9 @@ import typer
 from uptake import __version__
 from uptake.cli import (
     access,
+    coach,
     demo,
+    digest,
     evaluate,
     export,
     ingest,
@@ -24,6 +26,7 @@ from uptake.cli import (
     simulate,
     sync,
     tools,
+    usecases,
     workspace,
 )
 from uptake.cli.edge import UptakeGroup
@@ -77,6 +80,9 @@ app.command("serve")(serve.serve_command)
 app.command("report")(report.report_command)
 app.add_typer(sync.sync_app, name="sync")
 app.command("tools")(tools.tools_command)
+app.add_typer(usecases.usecases_app, name="usecases")
+coach.coach_app.command("digest")(digest.digest_command)
+app.add_typer(coach.coach_app, name="coach")
 
 
 def main(argv: list[str] | None = None) -> None:

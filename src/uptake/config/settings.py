@@ -14,6 +14,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from uptake.config.coach import CoachSettings
 from uptake.config.costs import CostSettings
 from uptake.config.metrics import MetricsSettings
 from uptake.config.sections import EngineSettings, IngestSettings, PrivacySettings, ServeSettings
@@ -57,6 +58,7 @@ class Settings(BaseSettings):
     signals: SignalsSettings = Field(default_factory=SignalsSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     costs: CostSettings = Field(default_factory=CostSettings)
+    coach: CoachSettings = Field(default_factory=CoachSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -78,12 +78,38 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v6(con: duckdb.DuckDBPyConnection) -> None:
+    # The coach's state per person (pseudonymous keys only): the arm drawn once, and the
+    # person's own choices (opt-out, snooze), which every surface honours.
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS coach_arms (
+            person_key VARCHAR PRIMARY KEY,
+            arm VARCHAR NOT NULL,
+            stratum VARCHAR,
+            assigned_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS coach_prefs (
+            person_key VARCHAR PRIMARY KEY,
+            opted_out_at TIMESTAMP,
+            snoozed_until TIMESTAMP,
+            updated_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "canonical tables and bookkeeping", _v1),
     Migration(2, "workspace metadata (secret fingerprint)", _v2),
     Migration(3, "events.quantity and licenses.evidence", _v3),
     Migration(4, "API tokens (hashed)", _v4),
     Migration(5, "sync_state (vendor API sync cursors)", _v5),
+    Migration(6, "coach_arms and coach_prefs (holdout arm, opt-out, snooze)", _v6),
 ]
 
 

@@ -43,6 +43,7 @@ class Plan:
     manager_effect: np.ndarray  # multiplier this person exerts on their direct reports
     arm: np.ndarray
     coach_day: np.ndarray  # day coaching starts to act, NEVER if not treated
+    card_day: np.ndarray  # day the first card may come (both arms), NEVER outside the arms
     coach_gain: np.ndarray  # coaching's share of the remaining gap closed
     activated: np.ndarray  # non-users brought in by coaching
     champion: np.ndarray
@@ -154,13 +155,18 @@ def build_plan(org: Org, tl: Timeline, sc: Scenario, seed: int) -> Plan:
     )
     c0 = min(sc.coaching_start, days // 3)
     treated = arm == ARM_TREATMENT
-    coach_day = np.where(treated, np.maximum(c0, first_lic + 7) + rng.integers(0, 7, n), NEVER)
-    coach_gain = np.where(treated, np.array(_COACH_GAIN)[persona], 0.0)
+    # Both arms' cards start on the same kind of day (the holdout's are logged, never shown),
+    # so an arm read from the interventions log has the same baseline in either arm.
+    card_day = np.where(
+        arm != ARM_NONE, np.maximum(c0, first_lic + 7) + rng.integers(0, 7, n), NEVER
+    )
+    coach_day = np.where(treated, card_day, NEVER)
+    coach_gain = np.where(treated, np.array(_COACH_GAIN)[persona] * sc.coaching_effect, 0.0)
 
     # First use. Most non-users never open the tool; a curious third do, briefly.
     non = persona == P["non_user"]
     curious = non & (rng.random(n) < 0.35)
-    activated = non & treated & (rng.random(n) < 0.3)
+    activated = non & treated & (rng.random(n) < 0.3 * sc.coaching_effect)
     target = first_lic + params["delay"].astype(np.int64)
     target = np.where(activated, coach_day + rng.integers(3, 21, n), target)
     start = np.where(
@@ -170,7 +176,8 @@ def build_plan(org: Org, tl: Timeline, sc: Scenario, seed: int) -> Plan:
     for k, mean in (("p_hi_inf", 0.35), ("p_lo_inf", 0.45), ("p_hi0", 0.05), ("p_lo0", 0.1)):
         params[k] = np.where(activated, rng.beta(mean * 14, (1 - mean) * 14, n), params[k])
     params["free_rate"] = np.where(activated, 0.6 * rng.lognormal(0, 0.3, n), params["free_rate"])
-    params["tau"] = params["tau"] * sc.learning_time * np.where(treated, 0.7, 1.0)
+    faster = 1.0 - 0.3 * sc.coaching_effect  # the treated learn faster (0.7 of the time)
+    params["tau"] = params["tau"] * sc.learning_time * np.where(treated, faster, 1.0)
     using = start < days
 
     conv = persona == P["converted_sceptic"]
@@ -191,7 +198,8 @@ def build_plan(org: Org, tl: Timeline, sc: Scenario, seed: int) -> Plan:
         21 + rng.exponential(sc.abandon_scale, n).astype(np.int64),
     )
     abandon_day = np.where(abandons, start + offset, NEVER)
-    rescued = treated & (abandon_day >= coach_day + 7) & (rng.random(n) < 0.55)
+    rescue = 0.55 * sc.coaching_effect
+    rescued = treated & (abandon_day >= coach_day + 7) & (rng.random(n) < rescue)
     abandon_day = np.where(rescued | (abandon_day >= days), NEVER, abandon_day)
     # Curious non-users drift off after a few days of poking around.
     abandon_day = np.where(
@@ -231,6 +239,7 @@ def build_plan(org: Org, tl: Timeline, sc: Scenario, seed: int) -> Plan:
         manager_effect=manager_effect,
         arm=arm,
         coach_day=coach_day,
+        card_day=card_day,
         coach_gain=coach_gain,
         activated=activated,
         champion=champion,

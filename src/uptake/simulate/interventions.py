@@ -39,7 +39,7 @@ def make_interventions(
         plan: behaviour plan.
         daily: the chunk's daily state.
         tl: calendar.
-        sc: the scenario (coaching start).
+        sc: the scenario (its coaching start is already in the plan's card days).
         rng: the chunk's generator.
 
     Returns:
@@ -49,9 +49,7 @@ def make_interventions(
     n, days = daily.avail.shape
     arm = plan.arm[idx]
     in_arm = arm != ARM_NONE
-    first_lic = plan.lic_day[idx].min(axis=1)
-    c0 = min(sc.coaching_start, days // 3)
-    begin = np.where(arm == ARM_TREATMENT, plan.coach_day[idx], np.maximum(c0, first_lic + 7))
+    begin = plan.card_day[idx]
     weeks = (days + 6) // 7
     counts = np.minimum(rng.poisson(1.0, (n, weeks)), 3) * in_arm[:, None]
     r, w = np.nonzero(counts)

@@ -64,6 +64,9 @@ class Scenario:
     coached_functions: frozenset[str] = frozenset()
     coaching_start: int = 21
     holdout_share: float = 0.10
+    # Scales every effect coaching has on the treated arm's trajectories (gap closed, faster
+    # learning, non-users brought in, abandonment rescued): 0 = no effect, for null tests.
+    coaching_effect: float = 1.0
     activated_manager_functions: frozenset[str] = frozenset()
     champion_activity: float = 1.0
 

@@ -1,4 +1,4 @@
-"""The REST API under `/v1`: intake of events, feedback and surveys; metrics; signals; audit."""
+"""The REST API under `/v1`: intake (events, feedback, surveys, interventions); metrics; audit."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from uptake.web.views import Page, Params, pages
 from uptake.workspace import Actor, Workspace
 
 router = APIRouter(prefix="/v1")
-# What the API accepts rows for: activity, and what people say.
-INTAKE = ("events", "feedback", "responses")
+# What the API accepts rows for: activity, what people say, and interventions from other tools.
+INTAKE = ("events", "feedback", "responses", "interventions")
 MAX_ROWS = 50_000
 
 ActorDep = Annotated[Actor, Depends(actor_of)]
@@ -110,7 +110,7 @@ def audit(
 
 @router.post(
     "/{table}",
-    summary="Ingest a batch of rows (events, feedback or survey responses)",
+    summary="Ingest a batch of rows (events, feedback, survey responses or interventions)",
     responses={413: {"description": "The body is over the size limit."}},
 )
 async def intake(table: str, request: Request, actor: ActorDep, served: ServedDep) -> Any:

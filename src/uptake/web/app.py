@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from uptake import __version__
 from uptake.errors import UptakeError
-from uptake.web import api, docs, pages
+from uptake.web import api, coach, docs, pages, widget
 from uptake.web.state import Served
 from uptake.web.views import Page, Params, offered
 from uptake.workspace import Actor
@@ -95,8 +95,10 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         redoc_url=None,
     )
     app.state.served = served
+    app.include_router(coach.router)
     app.include_router(api.router)
     app.include_router(pages.router)
+    widget.install(app)
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
     def healthz() -> dict[str, str]:

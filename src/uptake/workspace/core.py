@@ -24,12 +24,16 @@ from uptake.warehouse.database import DB_FILE, connect
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
 from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
+from uptake.workspace.coach import Coach
+from uptake.workspace.coach_digest import CoachDigest
+from uptake.workspace.coach_effect import CoachEffect
 from uptake.workspace.inspection import Inspection
 from uptake.workspace.layout import SECRET_ENV, SECRET_FILE, find_workspace
 from uptake.workspace.signals import Signals
 from uptake.workspace.syncing import Syncing
 from uptake.workspace.tokens import Tokens
 from uptake.workspace.tools import ToolMix
+from uptake.workspace.usecases import UseCases
 from uptake.workspace.views import Views
 
 if TYPE_CHECKING:
@@ -37,7 +41,9 @@ if TYPE_CHECKING:
     from uptake.metrics.result import MetricsReport
 
 
-class Workspace(Signals, Views, Tokens, Inspection, Syncing, ToolMix):
+class Workspace(
+    Signals, Views, Tokens, Inspection, Syncing, ToolMix, Coach, CoachDigest, CoachEffect, UseCases
+):
     """An uptake workspace: settings, secret and the warehouse in one folder."""
 
     def __init__(self, path: Path, settings: Settings, *, read_only: bool = False) -> None:

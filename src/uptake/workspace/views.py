@@ -72,32 +72,7 @@ class Views(IndividualReads):
         if decision.condition == TEAM_K_RULE:
             self._check_team_k(members, who)
         doc = self.metrics(as_of=as_of, by="team").to_dict()
-        out: dict[str, Any] = {k: doc[k] for k in _HEADER if k in doc}
-        out["team"] = team
-        out["metrics"] = {}
-        for name, m in doc["metrics"].items():
-            row = {k: m[k] for k in _DESCRIBE if k in m}
-            segs = m.get("segments")
-            if segs is None:
-                row["team_value"] = None
-                row["note"] = "not broken down by team"
-            else:
-                # Families name their group column `segment` or `group`; weekly families have
-                # a row per week, and the latest is the team's value (its weeks are kept).
-                mine = [s for s in segs if s.get("segment", s.get("group")) == team]
-                if not mine:
-                    row["team_value"] = {"segment": team, "status": "no_data"}
-                    row["note"] = "no rows for this team (nothing it counts happened there)"
-                else:
-                    newest = max(mine, key=lambda s: str(s.get("week") or ""))
-                    latest: dict[str, Any] = dict(newest)
-                    latest.pop("group", None)
-                    latest["segment"] = team
-                    if len(mine) > 1 and any("week" in s for s in mine):
-                        latest["weeks"] = sorted(mine, key=lambda s: str(s.get("week")))
-                    row["team_value"] = latest
-            out["metrics"][name] = row
-        return out
+        return team_view(doc, team)
 
     def _check_team_k(self, members: pd.DataFrame, who: Actor) -> None:
         """Refuse a manager's team view unless the team with and without them reaches k."""
@@ -173,3 +148,41 @@ class Views(IndividualReads):
         doc = my_adoption(ctx, key, self.settings.signals)
         self._audited("my_adoption", ctx.as_of, pd.DataFrame({"person_key": [key]}), who)
         return doc
+
+
+def team_view(doc: dict[str, Any], team: str) -> dict[str, Any]:
+    """One team's rows of a metrics document split by team (each metric's team value).
+
+    Args:
+        doc: `MetricsReport.to_dict()` computed `by="team"`.
+        team: the team.
+
+    Returns:
+        The document's header, `team`, and per metric its description and `team_value`.
+    """
+    out: dict[str, Any] = {k: doc[k] for k in _HEADER if k in doc}
+    out["team"] = team
+    out["metrics"] = {}
+    for name, m in doc["metrics"].items():
+        row = {k: m[k] for k in _DESCRIBE if k in m}
+        segs = m.get("segments")
+        if segs is None:
+            row["team_value"] = None
+            row["note"] = "not broken down by team"
+        else:
+            # Families name their group column `segment` or `group`; weekly families have
+            # a row per week, and the latest is the team's value (its weeks are kept).
+            mine = [s for s in segs if s.get("segment", s.get("group")) == team]
+            if not mine:
+                row["team_value"] = {"segment": team, "status": "no_data"}
+                row["note"] = "no rows for this team (nothing it counts happened there)"
+            else:
+                newest = max(mine, key=lambda s: str(s.get("week") or ""))
+                latest: dict[str, Any] = dict(newest)
+                latest.pop("group", None)
+                latest["segment"] = team
+                if len(mine) > 1 and any("week" in s for s in mine):
+                    latest["weeks"] = sorted(mine, key=lambda s: str(s.get("week")))
+                row["team_value"] = latest
+        out["metrics"][name] = row
+    return out

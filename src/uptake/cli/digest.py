@@ -1,0 +1,81 @@
+"""`uptake coach digest`: each manager's weekly digest, as JSON and as an HTML e-mail body.
+
+Sending is the host's job: this writes one `<team>.html` and `<team>.json` per team into a
+folder (the file sink), or prints the JSON document (the stdout sink).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
+from uptake.errors import InputError
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def digest_command(
+    workspace: WorkspaceOpt = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="One team (default: every team that reaches k).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder to write <team>.html and <team>.json into."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Weekly manager digests: team aggregates at or above k and the one action to take."""
+    day = _day(as_of)
+    if team is not None and not team.strip():
+        raise InputError("--team: give a team name as on the roster")
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: not a folder")
+    ws = open_workspace(workspace, read_only=True)
+    try:
+        docs = [ws.coach_digest(team, day)] if team is not None else ws.coach_digests(day)
+    finally:
+        ws.close()
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        written = 0
+        for d in docs:
+            if "skipped" in d:
+                continue
+            name = _SAFE.sub("_", str(d["team"])) or "team"
+            (out / f"{name}.html").write_text(d["html"], encoding="utf-8")
+            body = {k: v for k, v in d.items() if k != "html"}
+            (out / f"{name}.json").write_text(json.dumps(body, indent=2), encoding="utf-8")
+            written += 1
+        skipped = len(docs) - written
+        typer.echo(f"{written} digests written to {out}" + (f"; {skipped} teams skipped "
+                   "(under the minimum group size with or without their manager)"
+                   if skipped else ""))  # fmt: skip
+        return
+    if as_json:
+        print_json(docs if team is None else docs[0])
+        return
+    for d in docs:
+        if "skipped" in d:
+            typer.echo(f"{d['team']}: skipped — {d['skipped']}")
+            continue
+        typer.echo(f"{d['team']} (as of {d['as_of']}): {d['action']['text']}")
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None
