@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from uptake.coach.caps import local, quiet
 from uptake.coach.rules import Peers, Person
-from uptake.coach.state import CoachState
+from uptake.coach.state import RECENT_DAYS, CoachState, load_books
 from uptake.errors import NotFoundError, PermissionDeniedError
 from uptake.workspace import Actor, Workspace
 
@@ -187,3 +187,20 @@ def test_an_open_card_survives_a_restart(workspace: Workspace) -> None:
     assert (again["card_id"], again["use_case"], again["kind"]) == (
         first["card_id"], first["use_case"], first["kind"],
     )  # fmt: skip
+
+
+def test_imported_interventions_do_not_count_against_the_caps(workspace: Workspace) -> None:
+    at = datetime(2026, 6, 2, 10)
+    workspace.con.execute(
+        "INSERT INTO interventions VALUES ('lms-1', ?, ?, 'training_session', 'excel-ai-101', "
+        "'treatment', 'acted', 1)",
+        [at - timedelta(hours=1), KEYS[0]],
+    )
+    _prime(workspace, set())
+    # The coach's books read the import (a training session an hour ago, same day)…
+    state = workspace.coach_state()
+    load_books(workspace.con, state, at - timedelta(days=RECENT_DAYS))
+    assert [r.intervention_id for r in state.recent[KEYS[0]]] == ["lms-1"]
+    # …and the daily cap still leaves room for the first card of the day.
+    card = workspace.coach_next(KEYS[0], now=at)
+    assert card is not None and card["card_id"].startswith("coach_")

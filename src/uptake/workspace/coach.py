@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from uptake.config import Settings
 
 _KEY = re.compile(r"^p_[0-9a-f]{20}$")
+# Ids of the cards the coach delivers (`uptake.coach.log.record`).
+COACH_ID = "coach_"
 ACTIONS = ("opened", "dismissed", "acted", "snoozed")
 
 
@@ -212,7 +214,9 @@ class Coach:
         arm = state.arms.get(key, "treatment")
         zone = state.zones.get(key, s.timezone)
         past = [r for r in state.recent.get(key, []) if r.ts >= now - timedelta(days=95)]
-        mine = [r for r in past if r.arm == arm]
+        # The caps count the coach's own cards: a training session imported from another
+        # tool is not a card.
+        mine = [r for r in past if r.arm == arm and r.intervention_id.startswith(COACH_ID)]
         why = gate(s, state.prefs.get(key, Prefs()), now, zone, [r.ts for r in mine])
         if why in (None, DAILY_CAP, WEEKLY_CAP) and arm == "treatment":
             # A card already delivered and still open is shown again, not delivered anew.
