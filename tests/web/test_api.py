@@ -48,6 +48,31 @@ def test_no_bad_or_revoked_token_gets_in(
     assert r.status_code == 401 and "revoked" in r.json()["message"]
 
 
+def test_a_token_revoked_while_serving_is_refused_at_once(client: TestClient) -> None:
+    # The server remembers tokens it has accepted; revoking one must not leave it usable.
+    made = _served(client).run(lambda ws: ws.create_token("analyst"))
+    assert client.get("/v1/metrics", headers=auth(made["token"])).status_code == 200
+    assert _served(client).run(lambda ws: ws.known_actor(made["token"])) is not None
+    _served(client).run(lambda ws: ws.revoke_token(made["token_id"]))
+    r = client.get("/v1/metrics", headers=auth(made["token"]))
+    assert r.status_code == 401 and "revoked" in r.json()["message"]
+
+
+def test_a_remembered_token_still_expires(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime, timedelta
+
+    from uptake.workspace import tokens as tokens_module
+
+    made = _served(client).run(lambda ws: ws.create_token("analyst", expires="1h"))
+    assert client.get("/v1/metrics", headers=auth(made["token"])).status_code == 200
+    later = datetime.fromisoformat(made["expires_at"]) + timedelta(seconds=1)
+    monkeypatch.setattr(tokens_module, "_now", lambda: later)
+    r = client.get("/v1/metrics", headers=auth(made["token"]))
+    assert r.status_code == 401 and "expired" in r.json()["message"]
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_metrics_are_organisation_aggregates(
     client: TestClient, tokens: dict[str, str], role: str

@@ -10,6 +10,7 @@ from uptake.workspace.access import (
     AGGREGATE,
     IDENTITIES,
     INDIVIDUAL,
+    LIBRARY,
     NEEDS,
     ROLES,
     TEAM,
@@ -72,6 +73,12 @@ TABLE = [
     (INGEST, INDIVIDUAL, None, "k1", False),
     (INGEST, IDENTITIES, None, None, False),
     (INGEST, ADMINISTER, None, None, False),
+    (ADMIN, LIBRARY, None, None, True),
+    (ANALYST, LIBRARY, None, None, True),
+    (MANAGER, LIBRARY, None, None, True),
+    (COACH, LIBRARY, None, None, True),
+    (ME, LIBRARY, None, None, True),
+    (INGEST, LIBRARY, None, None, False),
 ]
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
+from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.cli.edge import UptakeGroup
 from uptake.errors import InputError
 from uptake.metrics.segments import SEGMENTS
@@ -44,7 +43,7 @@ def effect_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Effect of coaching between treatment and holdout: ladder, proficiency, abandonment."""
-    day = _parse_day(as_of)
+    day = parse_day(as_of)
     if by is not None and by not in SEGMENTS:
         raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
     ws = open_workspace(workspace, read_only=True)
@@ -170,12 +169,3 @@ def _pct(x: Any, digits: int = 1) -> str:
 
 def _days(x: Any) -> str:
     return "not reached" if x is None else f"{x:.0f}"
-
-
-def _parse_day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from uptake.errors import InputError
 from uptake.workspace import Workspace
 
 console = Console()
@@ -46,6 +48,23 @@ def open_workspace(
     if read_only:
         return Workspace.open(path, overrides, read_only=True)
     return Workspace.open(path, overrides)
+
+
+def parse_day(text: str | None) -> date | None:
+    """An `--as-of` value as a date (None stays None).
+
+    Args:
+        text: the option's text, YYYY-MM-DD.
+
+    Returns:
+        The day, or None.
+    """
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None
 
 
 def print_json(data: Any) -> None:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
+from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.errors import InputError
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -36,7 +35,7 @@ def digest_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Weekly manager digests: team aggregates at or above k and the one action to take."""
-    day = _day(as_of)
+    day = parse_day(as_of)
     if team is not None and not team.strip():
         raise InputError("--team: give a team name as on the roster")
     if out is not None and out.exists() and not out.is_dir():
@@ -70,12 +69,3 @@ def digest_command(
             typer.echo(f"{d['team']}: skipped — {d['skipped']}")
             continue
         typer.echo(f"{d['team']} (as of {d['as_of']}): {d['action']['text']}")
-
-
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None

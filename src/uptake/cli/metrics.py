@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
+from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.cli.render import RenderOptions, render, selected
 from uptake.errors import InputError
 from uptake.metrics.segments import BY_CHOICES
@@ -49,7 +48,7 @@ def metrics_command(
     """Every adoption metric with its unit, population and basis; small groups are hidden."""
     from uptake.metrics import SPECS
 
-    day = _parse_day(as_of)
+    day = parse_day(as_of)
     if by is not None and by not in BY_CHOICES:
         raise InputError(f"--by {by!r}: expected one of {', '.join(BY_CHOICES)}")
     unknown = [m for m in metric or () if m not in SPECS]
@@ -74,12 +73,3 @@ def metrics_command(
         render(report, Console(), options)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-
-
-def _parse_day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None

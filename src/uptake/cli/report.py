@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from uptake.cli.common import WorkspaceOpt, console, open_workspace, progress_bar
-from uptake.cli.metrics import _parse_day
+from uptake.cli.common import WorkspaceOpt, console, open_workspace, parse_day, progress_bar
 from uptake.errors import InputError
 
 
@@ -34,7 +33,7 @@ def report_command(
         raise InputError(f"--out {out}: the report is an .html file")
     if out.is_dir():
         raise InputError(f"--out {out}: is a folder")
-    day = _parse_day(as_of)
+    day = parse_day(as_of)
     with open_workspace(workspace, read_only=True) as ws:
         actor = ws.authenticate(token) if token else None
         with progress_bar("report") as bar:

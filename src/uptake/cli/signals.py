@@ -8,8 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, print_json
-from uptake.cli.metrics import _parse_day
+from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, parse_day, print_json
 
 TOP_TEAMS = 10
 TOP_PEOPLE = 10
@@ -38,7 +37,7 @@ def signals_command(
 
     Individual data: person keys are pseudonymous unless --reveal; every read is audited.
     """
-    day = _parse_day(as_of)
+    day = parse_day(as_of)
     ws = open_workspace(workspace)
     try:
         if retrain:

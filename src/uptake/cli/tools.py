@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, print_json
+from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.errors import InputError
 from uptake.metrics.segments import SEGMENTS
 from uptake.metrics.tool_presence import LEVELS
@@ -32,7 +31,7 @@ def tools_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Usage per AI tool, which tools people combine, and cost per tool (k-safe aggregates)."""
-    day = _parse_day(as_of)
+    day = parse_day(as_of)
     if by is not None and by not in (*SEGMENTS, "tool"):
         raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
     ws = open_workspace(workspace, read_only=True)
@@ -172,12 +171,3 @@ def _money(v: Any, hidden: Any = None) -> str:
     if hidden:
         return HIDDEN.get(str(hidden), "hidden")
     return "—" if v is None else f"{float(v):,.2f}"
-
-
-def _parse_day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None

@@ -152,9 +152,9 @@ def _action(
     if peer is not None and (share is None or share < 1 / 3):
         rate = round(100 * float(peer["completion_rate"]))
         text = (
-            f"Make {peer['name'] or peer['workflow']} the team's one workflow to try with AI "
-            f"this week: {peer['people']} {peer['role']}s elsewhere complete {rate} % of their "
-            "AI-assisted runs of it."
+            f"Pick one workflow for the team to try with AI this week, "
+            f"“{peer['name'] or peer['workflow']}”: {peer['people']} {peer['role']}s "
+            f"elsewhere complete {rate} % of their AI-assisted runs of it."
         )
         return {"text": text, "why": "few at L3+; what works for peers in the team's main role"}
     top = 0 if ladder is None else int(ladder.get("L4") or 0) + int(ladder.get("L5") or 0)

@@ -10,8 +10,10 @@ delivered → opened → acted or dismissed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 
@@ -20,6 +22,12 @@ from uptake.coach.caps import Prefs
 COACH_BATCH = 0
 STATUSES = ("delivered", "opened", "dismissed", "acted")
 _RANK = {None: -1, "delivered": 0, "opened": 1, "dismissed": 2, "acted": 2}
+_RANK_SQL = (
+    "(CASE status WHEN 'delivered' THEN 0 WHEN 'opened' THEN 1 WHEN 'dismissed' THEN 2 "
+    "WHEN 'acted' THEN 2 ELSE -1 END)"
+)
+# Executes one write statement: `uptake.warehouse.journal.Journal.write`, or a test's stand-in.
+Write = Callable[[str, Sequence[Any]], None]
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ def history(con: duckdb.DuckDBPyConnection, person_key: str, since: datetime) ->
 
 
 def record(
-    con: duckdb.DuckDBPyConnection,
+    write: Write,
     person_key: str,
     kind: str,
     ref: str,
@@ -64,7 +72,7 @@ def record(
     """Log a card: delivered (treatment) or would-have-been (holdout, no status).
 
     Args:
-        con: writable connection.
+        write: executes a write (`uptake.warehouse.journal.Journal.write`).
         person_key: the person.
         kind: the card kind.
         ref: what it was about (`cards.ref_of`).
@@ -77,7 +85,7 @@ def record(
     digest = hashlib.sha256(f"{person_key}|{now.isoformat()}|{kind}|{ref}".encode()).hexdigest()
     iid = f"coach_{digest[:20]}"
     status = "delivered" if arm == "treatment" else None
-    con.execute(
+    write(
         "INSERT INTO interventions (intervention_id, ts, person_key, kind, ref, arm, status, "
         "batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [iid, now, person_key, kind, ref, arm, status, COACH_BATCH],
@@ -85,38 +93,36 @@ def record(
     return iid
 
 
-def owner(con: duckdb.DuckDBPyConnection, intervention_id: str) -> str | None:
-    """The person key a card was shown to, or None when there is no such card."""
+def owner(con: duckdb.DuckDBPyConnection, intervention_id: str) -> tuple[str, str | None] | None:
+    """The person key a card was shown to and its status, or None when there is no such card."""
     row = con.execute(
-        "SELECT person_key FROM interventions WHERE intervention_id = ?", [intervention_id]
+        "SELECT person_key, status FROM interventions WHERE intervention_id = ?",
+        [intervention_id],
     ).fetchone()
-    return None if row is None else str(row[0])
+    return None if row is None else (str(row[0]), row[1])
 
 
-def advance(con: duckdb.DuckDBPyConnection, intervention_id: str, status: str) -> str | None:
+def advance(write: Write, intervention_id: str, current: str | None, status: str) -> str | None:
     """Move a card's status forward (never back: an acted card is not reopened).
 
     Args:
-        con: writable connection.
+        write: executes a write (`uptake.warehouse.journal.Journal.write`).
         intervention_id: the card.
+        current: its status as last known.
         status: the new status (one of `STATUSES`).
 
     Returns:
-        The status the card has now, or None when there is no such card.
+        The status the card has now.
     """
-    row = con.execute(
-        "SELECT status FROM interventions WHERE intervention_id = ?", [intervention_id]
-    ).fetchone()
-    if row is None:
-        return None
-    now = row[0]
-    if _RANK[status] > _RANK.get(now, -1):
-        con.execute(
-            "UPDATE interventions SET status = ? WHERE intervention_id = ?",
-            [status, intervention_id],
-        )
-        return status
-    return str(now) if now is not None else None
+    if _RANK[status] <= _RANK.get(current, -1):
+        return current
+    # The warehouse checks the order too: a write queued behind another one for the same
+    # card cannot move it back either.
+    write(
+        f"UPDATE interventions SET status = ? WHERE intervention_id = ? AND {_RANK_SQL} < ?",
+        [status, intervention_id, _RANK[status]],
+    )
+    return status
 
 
 def prefs(con: duckdb.DuckDBPyConnection, person_key: str) -> Prefs:
@@ -128,9 +134,10 @@ def prefs(con: duckdb.DuckDBPyConnection, person_key: str) -> Prefs:
 
 
 def set_prefs(
-    con: duckdb.DuckDBPyConnection,
+    write: Write,
     person_key: str,
     now: datetime,
+    old: Prefs,
     *,
     opt_out: bool | None = None,
     snooze_days: int | None = None,
@@ -138,23 +145,23 @@ def set_prefs(
     """Record a person's choice: opt out or back in, snooze for some days (0: unsnooze).
 
     Args:
-        con: writable connection.
+        write: executes a write (`uptake.warehouse.journal.Journal.write`).
         person_key: the person.
         now: when (naive UTC).
+        old: the person's choices until now.
         opt_out: True to opt out, False to opt back in, None to leave as is.
         snooze_days: days to snooze from now (0 ends a snooze), None to leave as is.
 
     Returns:
         The person's choices now.
     """
-    old = prefs(con, person_key)
     out_at = old.opted_out_at
     if opt_out is not None:
         out_at = (out_at or now) if opt_out else None
     until = old.snoozed_until
     if snooze_days is not None:
         until = now + timedelta(days=snooze_days) if snooze_days > 0 else None
-    con.execute(
+    write(
         "INSERT INTO coach_prefs VALUES (?, ?, ?, ?) ON CONFLICT (person_key) DO UPDATE SET "
         "opted_out_at = excluded.opted_out_at, snoozed_until = excluded.snoozed_until, "
         "updated_at = excluded.updated_at",

@@ -34,4 +34,4 @@ def actor_of(request: Request) -> Actor:
             "this needs a token: send 'Authorization: Bearer <token>'",
             hint="an admin creates one with `uptake token create --role ROLE`",
         )
-    return served_of(request).run(lambda ws: ws.authenticate(token.strip()))
+    return served_of(request).authenticate(token.strip())

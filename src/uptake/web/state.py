@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from uptake.config import load_settings
-from uptake.workspace import Workspace, find_workspace
+from uptake.workspace import Actor, Workspace, find_workspace
 
 T = TypeVar("T")
 
@@ -33,11 +33,24 @@ class Served:
 
     @contextmanager
     def workspace(self) -> Iterator[Workspace]:
-        """The workspace, held exclusively for the duration of the block."""
+        """The workspace, held exclusively for the duration of the block.
+
+        Small writes made in the block (coaching cards, audit rows) are group-committed:
+        the block's caller waits for that commit after the workspace is released, so the
+        next request is served meanwhile and a reply still follows its commit.
+        """
         with self._lock:
             if self._ws is None:
-                self._ws = Workspace.open(self.path)
-            yield self._ws
+                ws = Workspace.open(self.path)
+                if not ws.read_only:
+                    ws.journal.start()
+                self._ws = ws
+            ws = self._ws
+            try:
+                yield ws
+            finally:
+                seq = ws.journal.take()
+        ws.journal.wait(seq)
 
     def run(self, fn: Callable[[Workspace], T]) -> T:
         """Call `fn(workspace)` in the queue.
@@ -50,6 +63,23 @@ class Served:
         """
         with self.workspace() as ws:
             return fn(ws)
+
+    def authenticate(self, token: str) -> Actor:
+        """The actor of a bearer token: from the workspace's cache when it knows the token.
+
+        Args:
+            token: the presented token.
+
+        Returns:
+            The actor.
+        """
+        ws = self._ws
+        if ws is not None:
+            # A token seen before needs no turn in the queue (revoking one clears the cache).
+            known = ws.known_actor(token)
+            if known is not None:
+                return known
+        return self.run(lambda w: w.authenticate(token))
 
     def close(self) -> None:
         """Close the workspace (the server is stopping)."""

@@ -4,14 +4,16 @@ Every Workspace read and write names an actor and asks `allowed` first, so the c
 the API, the dashboard and the report cannot disagree about a permission. The command line
 on a local workspace acts as `admin` (whoever can open the files can read them anyway).
 
-| role | org aggregates | team aggregates | people's data | identities | write | administer |
-|---|---|---|---|---|---|---|
-| admin | yes | any team | anyone | yes | yes | yes |
-| analyst | yes | any team | no | no | no | no |
-| manager | no | own team, k with and without them | no | no | no | no |
-| coach | no | no | teams in scope | no | no | no |
-| person | no | no | themselves | no | no | no |
-| ingest | no | no | no | no | yes | no |
+| role | org aggregates | team aggregates | people's rows | identities | write | admin | library |
+|---|---|---|---|---|---|---|---|
+| admin | yes | any team | anyone | yes | yes | yes | yes |
+| analyst | yes | any team | no | no | no | no | yes |
+| manager | no | own team, k with and without them | no | no | no | no | yes |
+| coach | no | no | teams in scope | no | no | no | yes |
+| person | no | no | themselves | no | no | no | yes |
+| ingest | no | no | no | no | yes | no | no |
+
+The library is the use-case library's shared guidance text: no one's data.
 
 Group sizes are data: `allowed` says a manager may see their team *provided* the team and
 the team without the manager both reach k (`Decision.condition`); the Workspace, which holds
@@ -42,7 +44,8 @@ INDIVIDUAL = "individual"  # one person's (or every person's) rows
 IDENTITIES = "identities"  # keys resolved to names or e-mails
 WRITE = "write"  # ingest
 ADMINISTER = "administer"  # tokens, audit log, settings
-NEEDS = (AGGREGATE, TEAM, INDIVIDUAL, IDENTITIES, WRITE, ADMINISTER)
+LIBRARY = "library"  # the use-case library's guidance text (no one's data)
+NEEDS = (AGGREGATE, TEAM, INDIVIDUAL, IDENTITIES, WRITE, ADMINISTER, LIBRARY)
 # Roles whose scope must name something, and what.
 SCOPED = {"manager": "team", "coach": "team", "person": "person"}
 TEAM_K_RULE = "team_and_team_without_manager_reach_k"
@@ -127,6 +130,8 @@ def allowed(
         return Decision(ok, "ingest tokens may write" if ok else f"a {role} may not write data")
     if role == "ingest":
         return Decision(False, "an ingest token may only write")
+    if need == LIBRARY:
+        return Decision(True, "everyone who reads may read the use-case library")
     if need in (IDENTITIES, ADMINISTER):
         return Decision(False, f"only admins may read {need}")
     if need == AGGREGATE:

@@ -10,6 +10,7 @@ committed.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
     from uptake.coach.state import CoachState
     from uptake.config import Settings
+    from uptake.warehouse.journal import Journal
 
 _KEY = re.compile(r"^p_[0-9a-f]{20}$")
 # Ids of the cards the coach delivers (`uptake.coach.log.record`).
@@ -34,6 +36,18 @@ def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _person_key(person: str, state: CoachState) -> str:
+    """A roster identifier (or a person key) as the person key, if the roster knows it."""
+    from uptake.ingest.identity import normalise
+
+    if _KEY.match(person) and person in state.people:
+        return person
+    key = state.aliases.get(normalise(person))
+    if key is None:
+        raise NotFoundError("no such person on the roster")
+    return key
+
+
 class Coach:
     """Mixin of Workspace: in-context guidance cards with caps, consent and a holdout."""
 
@@ -42,7 +56,11 @@ class Coach:
         def _signals_doc(self, as_of: date | None) -> dict[str, Any]:
             raise NotImplementedError
 
-        def _audited(self, what: str, as_of: date, frame: pd.DataFrame, actor: Actor | None) -> Any:
+        def _audit(self, what: str, as_of: date, people: int, actor: Actor | None) -> None:
+            raise NotImplementedError
+
+        @property
+        def journal(self) -> Journal:
             raise NotImplementedError
 
         def _writable(self, action: str) -> None:
@@ -61,7 +79,7 @@ class Coach:
 
     # -- who ------------------------------------------------------------------------------
 
-    def _coach_person(self, person: str | None, actor: Actor) -> str:
+    def _coach_person(self, person: str | None, actor: Actor, state: CoachState) -> str:
         """The person key asked about, checked against the actor's scope."""
         if actor.role == "person":
             own = actor.person_key
@@ -69,7 +87,7 @@ class Coach:
                 raise InputError("this person token names no person")
             if person not in (None, ""):
                 try:
-                    asked: str | None = self._person_key(str(person))
+                    asked: str | None = _person_key(str(person), state)
                 except NotFoundError:
                     asked = None
                 if asked != own:
@@ -78,22 +96,10 @@ class Coach:
             return own
         if person in (None, ""):
             raise InputError("?person= is required: the identifier or key of the person")
-        key = self._person_key(str(person))
+        key = _person_key(str(person), state)
         if actor.role != "admin":
-            known = self.coach_state().people.get(key)
+            known = state.people.get(key)
             require(actor, INDIVIDUAL, person=key, team=known.team if known else None)
-        return key
-
-    def _person_key(self, person: str) -> str:
-        """A roster identifier (or a person key) as the person key, if the roster knows it."""
-        from uptake.ingest.identity import normalise
-
-        state = self.coach_state()
-        if _KEY.match(person) and person in state.people:
-            return person
-        key = state.aliases.get(normalise(person))
-        if key is None:
-            raise NotFoundError("no such person on the roster")
         return key
 
     # -- state ----------------------------------------------------------------------------
@@ -118,6 +124,8 @@ class Coach:
         from uptake.coach.arms import assign_arms
         from uptake.coach.state import RECENT_DAYS, build_state, load_books
 
+        # Cards still queued for the group commit must be in the books read below.
+        self.journal.flush()
         doc = self._signals_doc(None)
         roster = self.con.execute("SELECT person_key, role, team, location FROM dim_person").df()
         peer_rows = self._coach_peers()
@@ -205,12 +213,12 @@ class Coach:
         from uptake.coach.rules import Where, pick
 
         who = actor or Actor.local()
-        key = self._coach_person(person, who)
+        state = self.coach_state()
+        key = self._coach_person(person, who, state)
         now = now or _utc_now()
         s = self.settings.coach
-        state = self.coach_state()
         if who.role == "coach":
-            self._audited("coach card", state.as_of, pd.DataFrame({"person_key": [key]}), who)
+            self._audit("coach card", state.as_of, 1, who)
         arm = state.arms.get(key, "treatment")
         zone = state.zones.get(key, s.timezone)
         past = [r for r in state.recent.get(key, []) if r.ts >= now - timedelta(days=95)]
@@ -220,7 +228,7 @@ class Coach:
         why = gate(s, state.prefs.get(key, Prefs()), now, zone, [r.ts for r in mine])
         if why in (None, DAILY_CAP, WEEKLY_CAP) and arm == "treatment":
             # A card already delivered and still open is shown again, not delivered anew.
-            shown = self._open_card(key, mine, now)
+            shown = self._open_card(state, key, mine, now)
             if shown is not None:
                 return {"card": shown, "why": None, "arm": arm}
         if why is not None:
@@ -238,7 +246,7 @@ class Coach:
         case = choice.use_case
         self._writable("deliver a coaching card")
         ref = ref_of(choice.kind, case.id if case else None, choice.signal)
-        iid = log.record(self.con, key, choice.kind, ref, arm, now)
+        iid = log.record(self.journal.write, key, choice.kind, ref, arm, now)
         status = "delivered" if arm == "treatment" else None
         state.recent.setdefault(key, []).insert(
             0, log.Logged(iid, now, choice.kind, ref, arm, status)
@@ -256,25 +264,26 @@ class Coach:
         self.__dict__.setdefault("_coach_cards", {})[iid] = card.to_dict()
         return {"card": card.to_dict(), "why": None, "arm": arm}
 
-    def _open_card(self, key: str, mine: list[Any], now: datetime) -> dict[str, Any] | None:
+    def _open_card(
+        self, state: CoachState, key: str, mine: list[Any], now: datetime
+    ) -> dict[str, Any] | None:
         """The card already delivered and still open (shown again, not a new delivery)."""
         days = self.settings.coach.card_days
         cards: dict[str, dict[str, Any]] = self.__dict__.setdefault("_coach_cards", {})
         for r in mine:
             if r.status in ("delivered", "opened") and r.ts >= now - timedelta(days=days):
-                card = cards.get(r.intervention_id) or self._rebuild(key, r, now)
+                card = cards.get(r.intervention_id) or self._rebuild(state, key, r)
                 if card is not None:
                     cards[r.intervention_id] = card
                     return card
         return None
 
-    def _rebuild(self, key: str, row: Any, now: datetime) -> dict[str, Any] | None:
+    def _rebuild(self, state: CoachState, key: str, row: Any) -> dict[str, Any] | None:
         """An open card delivered before this process started, rebuilt from its log row."""
         from uptake.coach.caps import local
         from uptake.coach.cards import Card, expiry, parse_ref
         from uptake.coach.rules import RULE_OF, Where, pick
 
-        state = self.coach_state()
         p = state.people.get(key)
         rule = RULE_OF.get(row.kind)
         if p is None or rule is None:
@@ -328,42 +337,38 @@ class Coach:
             {card_id, status} — the card's status now (it never moves back).
         """
         from uptake.coach import log
+        from uptake.coach.caps import Prefs
 
         if action not in ACTIONS:
             raise InputError(f"action {action!r}: expected one of {', '.join(ACTIONS)}")
         who = actor or Actor.local()
-        key = log.owner(self.con, card_id)
-        if key is None:
+        found = log.owner(self.con, card_id)
+        if found is None:
             raise NotFoundError("no such card")
+        key, status = found
+        state = self.coach_state()
         if who.role == "person":
             if who.person_key != key:
                 raise NotFoundError("no such card")
         else:
-            self._coach_person(key, who)
+            self._coach_person(key, who, state)
         self._writable("record a card interaction")
         now = now or _utc_now()
+        rows = state.recent.get(key, [])
+        # The books know of writes still queued for the group commit; the table may not yet.
+        status = next((r.status for r in rows if r.intervention_id == card_id), status)
         if action == "snoozed":
             days = snooze_days if snooze_days is not None else self.settings.coach.snooze_days
             if not 1 <= days <= 90:
                 raise InputError("snooze_days must be between 1 and 90")
-            log.set_prefs(self.con, key, now, snooze_days=days)
-        status = log.advance(self.con, card_id, "dismissed" if action == "snoozed" else action)
-        self._remember(key, card_id=card_id, status=status)
+            old = state.prefs.get(key, Prefs())
+            state.prefs[key] = log.set_prefs(self.journal.write, key, now, old, snooze_days=days)
+        new = "dismissed" if action == "snoozed" else action
+        status = log.advance(self.journal.write, card_id, status, new)
+        state.recent[key] = [
+            replace(r, status=status) if r.intervention_id == card_id else r for r in rows
+        ]
         return {"card_id": card_id, "status": status}
-
-    def _remember(self, key: str, *, card_id: str | None = None, status: str | None = None) -> None:
-        """Bring the in-memory books in line with what was just written."""
-        from dataclasses import replace
-
-        from uptake.coach import log
-
-        state = self.coach_state()
-        state.prefs[key] = log.prefs(self.con, key)
-        if card_id is not None:
-            rows = state.recent.get(key, [])
-            state.recent[key] = [
-                replace(r, status=status) if r.intervention_id == card_id else r for r in rows
-            ]
 
     def coach_preferences(
         self,
@@ -387,18 +392,21 @@ class Coach:
             {opted_out: bool, snoozed_until: ISO or None}.
         """
         from uptake.coach import log
+        from uptake.coach.caps import Prefs
 
         who = actor or Actor.local()
-        key = self._coach_person(person, who)
+        state = self.coach_state()
+        key = self._coach_person(person, who, state)
         now = now or _utc_now()
         if snooze_days is not None and not 0 <= snooze_days <= 90:
             raise InputError("snooze_days must be between 0 and 90")
+        got = state.prefs.get(key, Prefs())
         if opt_out is not None or snooze_days is not None:
             self._writable("change coaching preferences")
-            got = log.set_prefs(self.con, key, now, opt_out=opt_out, snooze_days=snooze_days)
-            self._remember(key)
-        else:
-            got = log.prefs(self.con, key)
+            got = log.set_prefs(
+                self.journal.write, key, now, got, opt_out=opt_out, snooze_days=snooze_days
+            )
+            state.prefs[key] = got
         until = got.snoozed_until
         return {
             "opted_out": got.opted_out_at is not None,

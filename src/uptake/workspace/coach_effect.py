@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from uptake.config import Settings
+    from uptake.metrics.context import MetricContext
     from uptake.warehouse.engine import DuckDBEngine
 
 T = TypeVar("T")
@@ -36,6 +37,13 @@ class CoachEffect:
     def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         raise NotImplementedError
 
+    if TYPE_CHECKING:
+
+        def _aggregate_context(
+            self, as_of: date | None, by: str | None
+        ) -> tuple[MetricContext, dict[str, Any]]:
+            raise NotImplementedError
+
     def coach_effect(
         self, as_of: date | None = None, by: str | None = None, *, actor: Actor | None = None
     ) -> dict[str, Any]:
@@ -56,35 +64,14 @@ class CoachEffect:
     def _coach_effect(self, as_of: date | None, by: str | None) -> dict[str, Any]:
         from uptake.coach.arms import assigned_arms
         from uptake.coach.effect import estimate
-        from uptake.errors import InputError, NotAvailableError, StaleFactsError
-        from uptake.metrics.context import MetricContext
-        from uptake.metrics.facts import pending
-        from uptake.metrics.noise import noise_key
-        from uptake.metrics.privacy import check_k
-        from uptake.metrics.runner import AS_OF_GIVEN, default_as_of, make_noise
+        from uptake.errors import InputError, NotAvailableError
         from uptake.metrics.segments import SEGMENTS
 
         if by is not None and by not in SEGMENTS:
             raise InputError(
                 f"unknown segment {by!r}", hint=f"expected one of: {', '.join(SEGMENTS)}"
             )
-        eng = self.engine()
-        stale = pending(eng, self.settings.metrics)
-        if stale:
-            raise StaleFactsError(f"the metric facts are out of date: {stale}",
-                                  hint="run `uptake refresh`")  # fmt: skip
-        day, rule = (as_of, AS_OF_GIVEN) if as_of is not None else default_as_of(eng)
-        key = noise_key(self.secret) if self.settings.privacy.noise else None
-        noise = make_noise(self.settings, key, day)
-        k = check_k(self.settings.privacy.min_group_size)
-        ctx = MetricContext(eng, day, self.settings.metrics, k, by, noise=noise)
-        head: dict[str, Any] = {
-            "as_of": day.isoformat(),
-            "as_of_rule": rule,
-            "window_days": self.settings.metrics.window_days,
-            "min_group_size": k,
-            "privacy": {"min_group_size": k, **noise.describe()},
-        }
+        ctx, head = self._aggregate_context(as_of, by)
         arms = assigned_arms(self.con)
         if arms.empty:
             why = ("people assigned to the treatment and holdout arms (the coach assigns "

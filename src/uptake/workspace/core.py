@@ -23,6 +23,7 @@ from uptake.schema.tables import table
 from uptake.warehouse.database import DB_FILE, connect
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
+from uptake.warehouse.journal import Journal
 from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
 from uptake.workspace.coach import Coach
 from uptake.workspace.coach_digest import CoachDigest
@@ -119,10 +120,24 @@ class Workspace(
         return DuckDBEngine(self.con)
 
     def close(self) -> None:
-        """Close the warehouse connection."""
+        """Commit queued writes and close the warehouse connection."""
+        journal = self.__dict__.pop("_journal", None)
+        if journal is not None:
+            journal.stop()
         if self._con is not None:
             self._con.close()
             self._con = None
+
+    @property
+    def journal(self) -> Journal:
+        """Where small writes go: direct, or group-committed while a server runs."""
+        journal: Journal | None = self.__dict__.get("_journal")
+        if journal is None:
+            journal = Journal(self.con)
+            # A failed group commit may have lost cards the coach's books count: rebuild them.
+            journal.on_failure(lambda: self.__dict__.pop("_coach_state", None))
+            self.__dict__["_journal"] = journal
+        return journal
 
     def __enter__(self) -> Workspace:
         return self

@@ -16,6 +16,7 @@ from uptake.workspace.access import IDENTITIES, INDIVIDUAL, Actor, require
 
 if TYPE_CHECKING:
     from uptake.metrics.context import MetricContext
+    from uptake.warehouse.journal import Journal
 
 T = TypeVar("T")
 # Results kept per Workspace (a server's dashboard asks the same questions again and again).
@@ -30,6 +31,14 @@ class IndividualReads:
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
+        raise NotImplementedError
+
+    @property
+    def secret(self) -> bytes:
+        raise NotImplementedError
+
+    @property
+    def journal(self) -> Journal:
         raise NotImplementedError
 
     def engine(self) -> DuckDBEngine:
@@ -165,6 +174,47 @@ class IndividualReads:
             costs=self.settings.costs,
         )
 
+    def _aggregate_context(
+        self, as_of: date | None, by: str | None
+    ) -> tuple[MetricContext, dict[str, Any]]:
+        """A context for an aggregate document over current facts, and the document's head.
+
+        One as-of rule, the workspace's k and its seeded noise, as every metric page uses
+        (callers have checked the actor first).
+
+        Args:
+            as_of: the day asked for (None: the one as-of rule).
+            by: the segment dimension of the context, if any.
+
+        Returns:
+            (context, head): head has as_of, as_of_rule, window_days, min_group_size, privacy.
+        """
+        from uptake.errors import StaleFactsError
+        from uptake.metrics.context import MetricContext
+        from uptake.metrics.facts import pending
+        from uptake.metrics.noise import noise_key
+        from uptake.metrics.privacy import check_k
+        from uptake.metrics.runner import AS_OF_GIVEN, default_as_of, make_noise
+
+        eng = self.engine()
+        stale = pending(eng, self.settings.metrics)
+        if stale:
+            raise StaleFactsError(f"the metric facts are out of date: {stale}",
+                                  hint="run `uptake refresh`")  # fmt: skip
+        day, rule = (as_of, AS_OF_GIVEN) if as_of is not None else default_as_of(eng)
+        key = noise_key(self.secret) if self.settings.privacy.noise else None
+        noise = make_noise(self.settings, key, day)
+        k = check_k(self.settings.privacy.min_group_size)
+        ctx = MetricContext(eng, day, self.settings.metrics, k, by, noise=noise)
+        head: dict[str, Any] = {
+            "as_of": day.isoformat(),
+            "as_of_rule": rule,
+            "window_days": self.settings.metrics.window_days,
+            "min_group_size": k,
+            "privacy": {"min_group_size": k, **noise.describe()},
+        }
+        return ctx, head
+
     def remember(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """A document derived from reads the caller was allowed, remembered until new data.
 
@@ -222,11 +272,16 @@ class IndividualReads:
     def _audited(
         self, what: str, as_of: date, frame: pd.DataFrame, actor: Actor | None
     ) -> pd.DataFrame:
+        self._audit(what, as_of, len(frame), actor)
+        return frame
+
+    def _audit(self, what: str, as_of: date, people: int, actor: Actor | None) -> None:
+        """Write an individual read to the audit log (committed before the reply is sent)."""
         # Reads of individual data leave a trace; a read-only reader cannot write one, and
         # opening read-only is itself a choice the admin made.
         who = actor or Actor.local()
         if not self.read_only:
-            self.con.execute(
+            self.journal.write(
                 "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     datetime.now(UTC).replace(tzinfo=None),
@@ -234,7 +289,6 @@ class IndividualReads:
                     who.role,
                     f"read {what}",
                     as_of.isoformat(),
-                    f"{len(frame)} people",
+                    f"{people} people",
                 ],
             )
-        return frame

@@ -20,6 +20,8 @@ MAX_NOTE = 200
 # Who an audit entry names: a token (`token:<id>`) or a local user name.
 ACTOR_NAME = re.compile(r"^(token:[0-9a-f]{8}|[A-Za-z0-9._@-]{1,64})$")
 _TOKEN = re.compile(rf"^{PREFIX}_([0-9a-f]{{8}})_([A-Za-z0-9_-]{{20,}})$")
+# Tokens whose actor is remembered (a server's callers); the cache starts over beyond this.
+MAX_KNOWN = 10_000
 _DURATION = re.compile(r"^(\d{1,4})([dh])$")
 
 
@@ -211,6 +213,7 @@ class Tokens:
         if row[0] is not None:
             return False
         self.con.execute("UPDATE tokens SET revoked_at = ? WHERE token_id = ?", [_now(), tid])
+        self.__dict__.pop("_actors", None)
         return True
 
     def authenticate(self, token: str) -> Actor:
@@ -241,13 +244,40 @@ class Tokens:
             raise AuthenticationError("this token was revoked")
         if until is not None and until <= _now():
             raise AuthenticationError("this token has expired")
-        return Actor(
+        actor = Actor(
             name=f"token:{m.group(1)}",
             role=role,
             teams=tuple(teams or ()),
             person_key=person if role == "person" else None,
             manager_key=person if role == "manager" else None,
         )
+        known: dict[str, tuple[Actor, datetime | None]] = self.__dict__.setdefault("_actors", {})
+        if len(known) >= MAX_KNOWN:
+            known.clear()
+        known[row[0]] = (actor, until)
+        return actor
+
+    def known_actor(self, token: str) -> Actor | None:
+        """The actor of a token this workspace accepted before and has not seen revoked.
+
+        A server asks this first, without waiting for its turn: a token's row is read once.
+        Only this process can change the tokens while it holds the warehouse, and revoking
+        one here forgets every token seen.
+
+        Args:
+            token: the bearer token.
+
+        Returns:
+            The actor, or None: not seen before, or expired (then `authenticate` says so).
+        """
+        known: dict[str, tuple[Actor, datetime | None]] = self.__dict__.get("_actors") or {}
+        hit = known.get(_hash(token.strip()))
+        if hit is None:
+            return None
+        actor, until = hit
+        if until is not None and until <= _now():
+            return None
+        return actor
 
     def audit(
         self,

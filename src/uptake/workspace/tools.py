@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from uptake.config import Settings
+    from uptake.metrics.context import MetricContext
     from uptake.warehouse.engine import DuckDBEngine
 
 T = TypeVar("T")
@@ -38,6 +39,13 @@ class ToolMix:
     def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         raise NotImplementedError
 
+    if TYPE_CHECKING:
+
+        def _aggregate_context(
+            self, as_of: date | None, by: str | None
+        ) -> tuple[MetricContext, dict[str, Any]]:
+            raise NotImplementedError
+
     def tools(
         self, as_of: date | None = None, by: str | None = None, *, actor: Actor | None = None
     ) -> dict[str, Any]:
@@ -58,47 +66,27 @@ class ToolMix:
         return self._memo("tools", (as_of, by), lambda: self._tools(as_of, by))
 
     def _tools(self, as_of: date | None, by: str | None) -> dict[str, Any]:
-        from uptake.errors import StaleFactsError
         from uptake.metrics.context import MetricContext
-        from uptake.metrics.facts import pending
         from uptake.metrics.families import tools, usage_segments
-        from uptake.metrics.noise import noise_key
-        from uptake.metrics.privacy import check_k
         from uptake.metrics.result import check_public
-        from uptake.metrics.runner import AS_OF_GIVEN, default_as_of, make_noise
         from uptake.metrics.segments import TOOL
 
-        eng = self.engine()
-        stale = pending(eng, self.settings.metrics)
-        if stale:
-            raise StaleFactsError(f"the metric facts are out of date: {stale}",
-                                  hint="run `uptake refresh`")  # fmt: skip
-        day, rule = (as_of, AS_OF_GIVEN) if as_of is not None else default_as_of(eng)
-        key = noise_key(self.secret) if self.settings.privacy.noise else None
-        noise = make_noise(self.settings, key, day)
-        k = check_k(self.settings.privacy.min_group_size)
         split = None if by in (None, TOOL) else by
-        ctx = MetricContext(eng, day, self.settings.metrics, k, split, noise=noise)
+        ctx, head = self._aggregate_context(as_of, split)
         results = tools.compute(ctx, self.settings.costs)
         # The usage segments per tool, under the same tool plan (one memo, one plan).
-        per_tool = MetricContext(eng, day, self.settings.metrics, k, TOOL, noise=noise)
+        per_tool = MetricContext(
+            ctx.engine, ctx.as_of, self.settings.metrics, ctx.min_group_size, TOOL, noise=ctx.noise
+        )
         per_tool.memo = ctx.memo
         variants = usage_segments.compute(per_tool)
         results.append(next((r for r in variants if r.values.get("recommended")), variants[0]))
         for res in results:
             check_public(res)
-        stated = noise.describe()
-        doc: dict[str, Any] = {
-            "as_of": day.isoformat(),
-            "as_of_rule": rule,
-            "window_days": self.settings.metrics.window_days,
-            "min_group_size": k,
-            "privacy": {"min_group_size": k, **stated},
-            "currency": self.settings.costs.currency,
-            "by": split,
-        }
+        stated = ctx.noise.describe()
+        doc: dict[str, Any] = {**head, "currency": self.settings.costs.currency, "by": split}
         for res in results:
-            res.noisy = res.noisy and noise.enabled
+            res.noisy = res.noisy and ctx.noise.enabled
             if res.noisy:
                 res.noise = {x: stated[x] for x in ("epsilon", "error_bar", "confidence")}
             if res.name in SEGMENT_METRICS:

@@ -14,8 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from uptake.errors import PermissionDeniedError
-from uptake.workspace.access import ADMINISTER, AGGREGATE, Actor, require
+from uptake.workspace.access import ADMINISTER, AGGREGATE, LIBRARY, Actor, require
 
 if TYPE_CHECKING:
     from uptake.coach.library import Library
@@ -79,7 +78,7 @@ class UseCases:
         """
         from uptake.coach.library.schema import check_key, check_role
 
-        _may_read(actor or Actor.local())
+        require(actor or Actor.local(), LIBRARY)
         role = _checked(check_role, role, "--role")
         workflow = _checked(check_key, workflow, "--workflow")
         return {**self.library().listing(role, workflow), "folder": str(self.usecase_folder())}
@@ -211,11 +210,6 @@ class UseCases:
                         problems += exc.problems
         problems += clashes([*kept, *(f for f, _ in new)], bundled_files())
         return new, problems, folder
-
-
-def _may_read(actor: Actor) -> None:
-    if actor.role == "ingest":
-        raise PermissionDeniedError(f"{actor.role} {actor.name}: an ingest token may only write")
 
 
 def _checked(check: Callable[..., str], value: str | None, option: str) -> str | None:
