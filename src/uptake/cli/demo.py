@@ -27,7 +27,6 @@ from uptake.cli import tables
 from uptake.cli.common import console, progress_bar
 from uptake.cli.render import headline_value, people_count
 from uptake.errors import InputError, WorkspaceError
-from uptake.evaluate.views import ingest_plan
 from uptake.ingest.pipeline import IngestResult
 from uptake.metrics.result import MetricsReport
 from uptake.simulate.run import MIN_PEOPLE
@@ -139,6 +138,9 @@ def run_demo(
     ws = Workspace.init(folder)
     try:
         # The simulation's own manifest lists what to ingest, in order, for either view.
+        # Imported here: the evaluation package loads scikit-learn, which no other command needs.
+        from uptake.evaluate.views import ingest_plan
+
         plan = ingest_plan(folder / "simulated", data)
         ingests: list[IngestResult] = []
         for i, (table, paths, fmt, options) in enumerate(plan):

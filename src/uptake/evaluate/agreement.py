@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import cohen_kappa_score
 
 
 def agreement(
@@ -27,6 +26,9 @@ def agreement(
         confusion table: `matrix[i][j]` people the reference puts in `labels[i]` and the
         measurement in `labels[j]`.
     """
+    # Imported here: scikit-learn takes half a second to load, and only evaluation needs it.
+    from sklearn.metrics import cohen_kappa_score
+
     ref = np.asarray(list(reference), dtype=object)
     got = np.asarray(list(measured), dtype=object)
     if len(ref) != len(got):
