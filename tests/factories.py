@@ -157,6 +157,14 @@ def rows(table: str, n: int, start: int = 0) -> list[dict[str, Any]]:
                 "value": float(i),
                 "attrs": None,
             }
+        elif table == "ai_web_visits":
+            r = {
+                "ts": ts,
+                "person": p,
+                "domain": ["claude.ai", "chat.openai.com", "perplexity.ai"][i % 3],
+                "tool": ["Claude", "ChatGPT", "Perplexity"][i % 3],
+                "sanctioned": i % 3 == 1,
+            }
         else:  # pragma: no cover - every table is listed above
             raise KeyError(table)
         assert set(r) == set(TABLES[table].names), table

@@ -159,3 +159,20 @@ def test_not_available_without_feedback(wh):
     assert list(out) == ["feedback_volume", "feedback_resolution", "feedback_peaks"]
     for res in out.values():
         assert res.needs == ("feedback",) and res.value is None
+
+
+def test_survey_answers_and_interview_notes_are_not_tickets(tickets):
+    # A pulse survey sent to everyone, and interview notes: answers, not requests. They must
+    # not swell the volume nor lower the share resolved.
+    for i in range(8):
+        tickets.feedback("2024-05-21", person=f"s{i}", channel="pulse")
+    tickets.feedback("2024-05-22", person="p9", channel="interview")
+    out = entries(feedback_health.compute(tickets.ctx(AS_OF, k=3, feedback_weeks=2)))
+    assert out["feedback_volume"]["items"] == 6
+    assert out["feedback_resolution"]["items"] == 6
+    assert out["feedback_resolution"]["resolved"] == 4
+    # Counted again when the workspace says these channels are requests after all.
+    both = feedback_health.compute(
+        tickets.ctx(AS_OF, k=3, feedback_weeks=2, feedback_answer_channels=[])
+    )
+    assert entries(both)["feedback_volume"]["items"] == 15

@@ -99,6 +99,7 @@ def test_manifest_and_config_files(mixed: SimulationSummary) -> None:
         "ground_truth_episodes.parquet",
         "ground_truth_savings.parquet",
         "ground_truth_feedback.parquet",
+        "ground_truth_shadow.parquet",
     }
     use_cases = json.loads((mixed.out / "use_cases.json").read_text())["roles"]
     assert "account executive" in use_cases

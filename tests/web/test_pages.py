@@ -109,7 +109,9 @@ def test_teams_page_names_no_one(client: TestClient, tokens: dict[str, str]) -> 
     assert page.status_code == 200 and "Teams that need help first" in page.text
     for t in data["teams"]:
         assert t["team"] in page.text and t["n"] >= 5
-    # Aggregates only: no person key anywhere, and nothing written to the audit log.
+    # Aggregates only: no person key anywhere, and no individual read in the audit log —
+    # only the page view (`view /teams`, the sprint's evidence that the dashboard is reviewed).
     assert not re.search(r"\bp_[0-9a-f]{20}\b", page.text + doc.text)
     audit = client.get("/v1/audit", headers={"Authorization": f"Bearer {tokens['admin']}"})
-    assert not any(e["action"].endswith("teams") for e in audit.json())
+    actions = [e["action"] for e in audit.json() if e["action"].endswith("teams")]
+    assert actions == ["view /teams"]

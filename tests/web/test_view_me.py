@@ -118,15 +118,18 @@ def test_each_read_of_the_page_is_audited_and_aggregate_pages_are_not(
     after = [e for e in _reads(client, org) if e["actor"] == who]
     assert len(after) == len(before) + 2
     assert {(e["role"], e["detail"]) for e in after} == {("person", "1 people")}
-    # An analyst's organisation pages read aggregates: nothing is written to the log.
-    total = len(
-        client.get("/v1/audit", params={"limit": 10_000}, headers=auth(org.tokens["admin"])).json()
-    )
+
+    # An analyst's organisation pages read aggregates: no read is written to the log, only
+    # the page view (`view /overview`, once a day), the evidence the dashboard is reviewed.
+    def reads() -> int:
+        log = client.get("/v1/audit", params={"limit": 10_000}, headers=auth(org.tokens["admin"]))
+        return sum(not e["action"].startswith("view /") for e in log.json())
+
+    total = reads()
     sign_in(client, org.tokens["analyst"])
     assert client.get("/overview").status_code == 200
     assert client.get("/v1/overview", headers=auth(org.tokens["analyst"])).status_code == 200
-    log = client.get("/v1/audit", params={"limit": 10_000}, headers=auth(org.tokens["admin"]))
-    assert len(log.json()) == total
+    assert reads() == total
 
 
 @pytest.mark.parametrize("role", ["analyst", "manager", "coach", "ingest"])

@@ -20,13 +20,18 @@ from uptake.cli import (
     export,
     ingest,
     metrics,
+    proposals,
+    readiness,
     report,
     serve,
+    shadow,
     signals,
     simulate,
+    sprint,
     sync,
     tools,
     usecases,
+    wins,
     workspace,
 )
 from uptake.cli.edge import UptakeGroup
@@ -80,9 +85,16 @@ app.command("serve")(serve.serve_command)
 app.command("report")(report.report_command)
 app.add_typer(sync.sync_app, name="sync")
 app.command("tools")(tools.tools_command)
+app.command("shadow-ai")(shadow.shadow_command)
 app.add_typer(usecases.usecases_app, name="usecases")
 coach.coach_app.command("digest")(digest.digest_command)
 app.add_typer(coach.coach_app, name="coach")
+app.add_typer(proposals.proposals_app, name="proposals")
+app.command("wins")(wins.wins_command)
+app.add_typer(wins.redesign_app, name="redesign")
+app.add_typer(readiness.readiness_app, name="readiness")
+app.add_typer(sprint.sprint_app, name="sprint")
+app.command("audit-sample")(sprint.audit_sample_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -118,7 +118,7 @@ def audit_command(
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Who read individual data, what and when (the audit log, newest first)."""
+    """Who read individual data (and viewed dashboard pages), what and when, newest first."""
     from uptake.errors import InputError
 
     day = None
@@ -133,9 +133,9 @@ def audit_command(
         print_json(rows)
         return
     if not rows:
-        console.print("The audit log is empty: no one has read individual data yet.")
+        console.print("The audit log is empty: no individual reads and no page views yet.")
         return
-    t = RichTable(title="Audit log: individual reads", box=box.SIMPLE_HEAD)
+    t = RichTable(title="Audit log: individual reads and page views", box=box.SIMPLE_HEAD)
     for col in ("when (UTC)", "who", "role", "as of"):
         t.add_column(col, no_wrap=True)
     for col in ("what", "detail"):

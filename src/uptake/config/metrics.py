@@ -100,6 +100,13 @@ class MetricsSettings(BaseModel):
         default_factory=list,
         description="Feedback channels counted as tickets for peak detection; empty = all.",
     )
+    feedback_answer_channels: list[str] = Field(
+        default_factory=lambda: ["pulse", "interview"],
+        description=(
+            "Feedback channels whose items are answers (survey text, interview notes), not "
+            "requests: left out of feedback volume, peaks and resolution."
+        ),
+    )
     feedback_resolved_statuses: list[str] = Field(
         default_factory=lambda: ["resolved", "closed", "done"],
         description="Statuses that mark a feedback item resolved when resolved_at is missing.",

@@ -17,6 +17,7 @@ from pydantic_settings import (
 from uptake.config.coach import CoachSettings
 from uptake.config.costs import CostSettings
 from uptake.config.metrics import MetricsSettings
+from uptake.config.programme import ProgrammeSettings
 from uptake.config.sections import EngineSettings, IngestSettings, PrivacySettings, ServeSettings
 from uptake.config.signals import SignalsSettings
 from uptake.config.sync import SyncSettings
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     costs: CostSettings = Field(default_factory=CostSettings)
     coach: CoachSettings = Field(default_factory=CoachSettings)
+    programme: ProgrammeSettings = Field(default_factory=ProgrammeSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -103,6 +103,77 @@ def _v6(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v7(con: duckdb.DuckDBPyConnection) -> None:
+    # The adoption programme's own records (pseudonymous keys only): sprint milestones ticked
+    # by hand, teams' use-case proposals and their votes, and workflows' redesigns.
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS programme_ticks (
+            milestone VARCHAR PRIMARY KEY,
+            done_on DATE NOT NULL,
+            who VARCHAR NOT NULL,
+            note VARCHAR,
+            recorded_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS proposals (
+            proposal_id VARCHAR PRIMARY KEY,
+            ts TIMESTAMP NOT NULL,
+            team VARCHAR,
+            title VARCHAR NOT NULL,
+            description VARCHAR,
+            workflow VARCHAR,
+            priority INTEGER,
+            proposer_key VARCHAR,
+            status VARCHAR NOT NULL DEFAULT 'proposed',
+            catalogued_workflow VARCHAR
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS proposal_votes (
+            proposal_id VARCHAR NOT NULL,
+            voter_key VARCHAR NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            PRIMARY KEY (proposal_id, voter_key)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS workflow_redesigns (
+            workflow VARCHAR PRIMARY KEY,
+            redesigned_on DATE NOT NULL,
+            steps JSON NOT NULL,
+            note VARCHAR,
+            who VARCHAR NOT NULL,
+            recorded_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+
+
+def _v8(con: duckdb.DuckDBPyConnection) -> None:
+    # Shadow AI: visits to AI tool domains from web-proxy logs (AI domains only). Spelled out
+    # rather than derived from the table spec, so this step means the same thing forever.
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS ai_web_visits (
+            ts TIMESTAMP,
+            person_key VARCHAR,
+            domain VARCHAR,
+            tool VARCHAR,
+            sanctioned BOOLEAN,
+            batch_id BIGINT
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "canonical tables and bookkeeping", _v1),
     Migration(2, "workspace metadata (secret fingerprint)", _v2),
@@ -110,6 +181,8 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "API tokens (hashed)", _v4),
     Migration(5, "sync_state (vendor API sync cursors)", _v5),
     Migration(6, "coach_arms and coach_prefs (holdout arm, opt-out, snooze)", _v6),
+    Migration(7, "programme: sprint ticks, proposals and votes, workflow redesigns", _v7),
+    Migration(8, "ai_web_visits (shadow AI: visits to AI tool domains from proxy logs)", _v8),
 ]
 
 

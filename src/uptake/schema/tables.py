@@ -304,6 +304,22 @@ TABLES: dict[str, Table] = {
             merge="upsert",
             time_column="report_date",
         ),
+        # Visits to AI tool domains from web-proxy logs (`--format proxy`); rows for any other
+        # domain are never stored. `sanctioned` is the catalogue's mark at ingest time.
+        Table(
+            "ai_web_visits",
+            "request to an AI tool domain seen in a web-proxy log",
+            (
+                _c("ts", "timestamp", True),
+                _c("person", "string", True, person=True),
+                _c("domain", "string", True, help="the host, lower-case, e.g. chat.openai.com"),
+                _c("tool", "string", True, help="the AI tool the catalogue names for the domain"),
+                _c("sanctioned", "bool", help="whether the catalogue marked the tool sanctioned"),
+            ),
+            key=("ts", "person", "domain"),
+            merge="set",
+            time_column="ts",
+        ),
     )
 }
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -33,6 +34,7 @@ from uptake.simulate.personas import DESCRIPTION, PERSONAS, TYPOLOGY
 from uptake.simulate.roster import build_org
 from uptake.simulate.scenarios import SCENARIOS, get_scenario
 from uptake.simulate.sessions import make_sessions
+from uptake.simulate.shadow import plan_shadow, truth_frame, visits_table
 from uptake.simulate.surveys import INSTRUMENTS, make_responses
 from uptake.simulate.text import Composer
 from uptake.simulate.timeline import make_timeline
@@ -51,6 +53,7 @@ TABLE_ORDER = (
     "feedback",
     "help_edges",
     "interventions",
+    "ai_web_visits",
 )
 FORMATS = ("parquet", "csv")
 EMITS = ("canonical", "vendor", "both")
@@ -225,6 +228,7 @@ def _simulate(
     org = build_org(seed, people, days)
     plan = build_plan(org, tl, sc, seed)
     net = build_network(org, plan)
+    shadow = plan_shadow(org, plan, seed)
     ids = frames.Identifiers(org)
     truth = Truth(org, plan, tl)
     dirt = Dirt(seed, fmt) if dirty else None
@@ -304,7 +308,7 @@ def _simulate(
         write("decisions", frames.decisions_table(d, idx, ids, counters["decisions"]))
         counters["decisions"] += len(d["ts"])
 
-        r = _sorted(make_responses(org, plan, daily, tl, rng, composer), "ts")
+        r = _sorted(make_responses(org, plan, daily, tl, rng, composer, shadow.user), "ts")
         g = np.where(r["person"] >= 0, idx[np.maximum(r["person"], 0)], -1)
         write("responses", frames.responses_table(r, g, ids, counters["responses"]))
         counters["responses"] += len(g)
@@ -331,6 +335,7 @@ def _simulate(
             frames.interventions_table(iv, idx[iv["person"]], ids, counters["interventions"]),
         )
         counters["interventions"] += len(iv["ts"])
+        write("ai_web_visits", visits_table(org, plan, shadow, tl, idx, ids, seed, ci))
         settle(keep=10)
         if progress is not None:
             progress("simulate", ci + 1, len(chunks))
@@ -344,7 +349,7 @@ def _simulate(
         side = dirt.write_sidecar(out)
         if side:
             files["events"].append(side)
-    _write_truth(out, truth, dirt)
+    _write_truth(out, truth, dirt, {"ground_truth_shadow.parquet": truth_frame(org, shadow)})
     _write_config(out)
     headline = truth.headline()
     shares = {p: round(float(np.mean(plan.persona == i)), 4) for i, p in enumerate(PERSONAS)}
@@ -373,7 +378,7 @@ def _simulate(
     return summary
 
 
-def _write_truth(out: Path, truth: Truth, dirt: Dirt | None) -> None:
+def _write_truth(out: Path, truth: Truth, dirt: Dirt | None, more: dict[str, pd.DataFrame]) -> None:
     parts = {
         "ground_truth.parquet": truth.people_frame(),
         "ground_truth_episodes.parquet": truth.episodes_frame(),
@@ -382,6 +387,7 @@ def _write_truth(out: Path, truth: Truth, dirt: Dirt | None) -> None:
     }
     if dirt is not None:
         parts["ground_truth_dirty.parquet"] = dirt.frame()
+    parts.update(more)
     for name, df in parts.items():
         table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
         pq.write_table(table, out / name, compression="snappy")

@@ -54,6 +54,8 @@ INSTRUMENTS: dict[str, dict[str, dict[str, str]]] = {
         }
     },
 }
+# Shadow-AI users answer yes in most pulses; the rest rarely (a tool they took for provided).
+SHADOW_YES, SHADOW_FALSE_YES = 0.85, 0.03
 _LIKERT = ("job_security", "competence", "trust", "workflow_fit", "values")
 # How much each Likert item moves when a converted sceptic converts.
 _CONVERSION_SHIFT = {"competence": -1.2, "trust": 1.3, "workflow_fit": 1.0, "job_security": -0.5}
@@ -67,7 +69,13 @@ def tenure_band(days: np.ndarray) -> np.ndarray:
 
 
 def make_responses(
-    org: Org, plan: Plan, daily: Daily, tl: Timeline, rng: np.random.Generator, composer: Composer
+    org: Org,
+    plan: Plan,
+    daily: Daily,
+    tl: Timeline,
+    rng: np.random.Generator,
+    composer: Composer,
+    shadow_user: np.ndarray | None = None,
 ) -> Cols:
     """Pulse and audit answers of a chunk.
     Args:
@@ -77,6 +85,8 @@ def make_responses(
         tl: calendar.
         rng: the chunk's generator.
         composer: text composer.
+        shadow_user: who uses unsanctioned AI tools (`uptake.simulate.shadow`), by person;
+            they mostly say so in the pulse, and others rarely do. None: by persona.
 
     Returns:
         Columns: person (chunk row, -1 anonymous), legacy (use the old address), ts,
@@ -154,8 +164,11 @@ def make_responses(
         for item in _LIKERT:
             latent = p[f"item_{item}"][g] + _CONVERSION_SHIFT.get(item, 0.0) * after_conv
             scores[item] = np.clip(np.round(latent + rng.normal(0, 0.6, m)), 1, 5)
-        shadow_p = 0.12 + 0.18 * np.isin(
-            plan.persona[g], [P["non_user"], P["job_security"], P["trust_deficit"]]
+        reluctant = [P["non_user"], P["job_security"], P["trust_deficit"]]
+        shadow_p = (
+            np.where(shadow_user[g], SHADOW_YES, SHADOW_FALSE_YES)
+            if shadow_user is not None
+            else 0.12 + 0.18 * np.isin(plan.persona[g], reluctant)
         )
         scores["shadow_ai"] = (rng.random(m) < shadow_p).astype(np.float64)
         for k, (item, sc) in enumerate(scores.items()):

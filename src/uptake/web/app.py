@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uptake import __version__
 from uptake.errors import UptakeError
-from uptake.web import api, coach, docs, pages, widget
+from uptake.web import api, coach, docs, forms, pages, widget
 from uptake.web.state import Served
 from uptake.web.views import Page, Params, offered
 from uptake.workspace import Actor
@@ -124,6 +124,9 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
     )
     app.state.served = served
     app.include_router(coach.router)
+    # Before the API's `POST /v1/{table}` intake, which would otherwise take /v1/proposals.
+    app.include_router(forms.api)
+    app.include_router(forms.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     widget.install(app)

@@ -25,7 +25,7 @@ from uptake.web.auth import served_of
 from uptake.web.csv_export import to_csv
 from uptake.web.state import Served
 from uptake.web.views import Page, Params, offered, pages
-from uptake.workspace import Actor
+from uptake.workspace import Actor, Workspace
 
 SESSION = "uptake_session"
 NONCE = "uptake_csrf"
@@ -43,11 +43,11 @@ AsOf = Annotated[date | None, Query()]
 By = Annotated[str | None, Query(max_length=64)]
 
 
-def _csrf_for(session: str) -> str:
+def csrf_for(session: str) -> str:
     return hmac.new(_KEY, session.encode(), hashlib.sha256).hexdigest()
 
 
-def _actor(request: Request) -> Actor | None:
+def session_actor(request: Request) -> Actor | None:
     token = request.cookies.get(SESSION)
     if not token:
         return None
@@ -57,7 +57,7 @@ def _actor(request: Request) -> Actor | None:
         return None
 
 
-def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = _env.get_template(name).render(**context)
     return HTMLResponse(html, status_code=status)
 
@@ -75,7 +75,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 @router.get("/")
 def home(request: Request) -> Response:
-    actor = _actor(request)
+    actor = session_actor(request)
     return RedirectResponse(_landing(actor) if actor else "/sign-in", status_code=303)
 
 
@@ -87,20 +87,20 @@ def _landing(actor: Actor) -> str:
 
 @router.get("/nothing-to-show")
 def nothing(request: Request) -> Response:
-    actor = _actor(request)
+    actor = session_actor(request)
     if actor is None:
         return RedirectResponse("/sign-in", status_code=303)
-    return _render(
+    return render(
         "message.html", status=200, title="Nothing to show", charts=False,
         message=f"The {actor.role} role has no dashboard pages: it is for the API only.",
-        **_frame(request, actor, "nothing"),
+        **page_frame(request, actor, "nothing"),
     )  # fmt: skip
 
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, error: str | None = None) -> Response:
     nonce = secrets.token_urlsafe(24)
-    page = _render(
+    page = render(
         "sign_in.html", title="Sign in", actor=None, charts=False, csrf=nonce, error=error,
         page="sign-in", nav=[],
     )  # fmt: skip
@@ -129,17 +129,17 @@ async def sign_in(request: Request, served: Annotated[Served, Depends(served_of)
 async def sign_out(request: Request) -> Response:
     form = await _form(request)
     session = request.cookies.get(SESSION, "")
-    if session and not hmac.compare_digest(_csrf_for(session), form.get("csrf", "")):
+    if session and not hmac.compare_digest(csrf_for(session), form.get("csrf", "")):
         raise InputError("the form expired: reload the page and sign out again")
     out = RedirectResponse("/sign-in", status_code=303)
     out.delete_cookie(SESSION, path="/")
     return out
 
 
-def _frame(request: Request, actor: Actor, name: str) -> dict[str, Any]:
+def page_frame(request: Request, actor: Actor, name: str) -> dict[str, Any]:
     """What every page's frame needs: who, the navigation, the sign-out form's CSRF token."""
     session = request.cookies.get(SESSION, "")
-    return {"actor": actor, "csrf": _csrf_for(session), "page": name, "nav": offered(actor)}
+    return {"actor": actor, "csrf": csrf_for(session), "page": name, "nav": offered(actor)}
 
 
 def render_view(request: Request, view: Page, params: Params) -> Response:
@@ -153,18 +153,18 @@ def render_view(request: Request, view: Page, params: Params) -> Response:
     Returns:
         The page, a redirect to sign-in, or a message page with the refusal's status.
     """
-    actor = _actor(request)
+    actor = session_actor(request)
     if actor is None:
         return RedirectResponse("/sign-in", status_code=303)
-    frame = _frame(request, actor, view.slug)
+    frame = page_frame(request, actor, view.slug)
     try:
-        got = served_of(request).run(lambda ws: view.data(ws, actor, params))
+        got = served_of(request).run(lambda ws: _viewed(ws, view, actor, params))
     except UptakeError as exc:
-        return _render(
+        return render(
             "message.html", status=exc.http_status, title=view.title, charts=False,
             message=exc.message, **frame,
         )  # fmt: skip
-    return _render(
+    return render(
         "page.html", title=view.title, charts=view.charts, data=got, view=view, params=params,
         tables=sorted(view.tables(got)) if view.tables else [],
         individual=sorted(view.individual) if actor.role in view.individual_roles else [],
@@ -172,8 +172,19 @@ def render_view(request: Request, view: Page, params: Params) -> Response:
     )  # fmt: skip
 
 
+def _viewed(ws: Workspace, view: Page, actor: Actor, params: Params) -> dict[str, Any]:
+    """A page's data for the actor, and its view recorded in the audit log once it is served.
+
+    Organisation and team readers' page views are the evidence that the dashboard is
+    reviewed (the sprint's milestone); a refused page is not a view.
+    """
+    got = view.data(ws, actor, params)
+    ws.record_page_view(view.slug, actor=actor)
+    return got
+
+
 def _csv_view(request: Request, view: Page, table: str, params: Params) -> Response:
-    actor = _actor(request)
+    actor = session_actor(request)
     if actor is None:
         return RedirectResponse("/sign-in", status_code=303)
     return csv_response(served_of(request), actor, view, table, params)

@@ -28,14 +28,20 @@ from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
 from uptake.workspace.coach import Coach
 from uptake.workspace.coach_digest import CoachDigest
 from uptake.workspace.coach_effect import CoachEffect
+from uptake.workspace.forms import Forms
 from uptake.workspace.inspection import Inspection
 from uptake.workspace.layout import SECRET_ENV, SECRET_FILE, find_workspace
+from uptake.workspace.proposals import Proposals
+from uptake.workspace.readiness import Readiness
+from uptake.workspace.shadow import Shadow
 from uptake.workspace.signals import Signals
+from uptake.workspace.sprint import Sprint
 from uptake.workspace.syncing import Syncing
 from uptake.workspace.tokens import Tokens
 from uptake.workspace.tools import ToolMix
 from uptake.workspace.usecases import UseCases
 from uptake.workspace.views import Views
+from uptake.workspace.wins import Wins
 
 if TYPE_CHECKING:
     from uptake.metrics.facts import RefreshReport
@@ -43,7 +49,22 @@ if TYPE_CHECKING:
 
 
 class Workspace(
-    Signals, Views, Tokens, Inspection, Syncing, ToolMix, Coach, CoachDigest, CoachEffect, UseCases
+    Signals,
+    Views,
+    Tokens,
+    Inspection,
+    Syncing,
+    ToolMix,
+    Coach,
+    CoachDigest,
+    CoachEffect,
+    UseCases,
+    Forms,
+    Proposals,
+    Readiness,
+    Sprint,
+    Wins,
+    Shadow,
 ):
     """An uptake workspace: settings, secret and the warehouse in one folder."""
 
@@ -215,6 +236,9 @@ class Workspace(
         if not paths:
             raise InputError("no input files given")
         vendor = self._connector(fmt)
+        if fmt == "proxy":
+            # Proxy logs are matched against the workspace's own AI tool catalogue.
+            options = self._proxy_options(options or {})
         results: list[IngestResult] = []
         for p in paths:
             if vendor is not None:

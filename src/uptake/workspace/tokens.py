@@ -287,7 +287,7 @@ class Tokens:
         limit: int | None = 200,
         actor: Actor | None = None,
     ) -> list[dict[str, Any]]:
-        """The audit log of individual reads, newest first (admins only).
+        """The audit log of individual reads and dashboard page views, newest first (admins only).
 
         Args:
             since: only entries on or after this day (UTC).

@@ -70,6 +70,7 @@ CASES: list[tuple[str, Path, dict[str, Any]]] = [
     ("gemini-workspace", FIXTURES / "gemini_activities.json", {}),
     ("otlp-metrics", FIXTURES / "otlp_claude_code_metrics.json", {}),
     ("otlp-logs", FIXTURES / "otlp_claude_code_logs.json", {}),
+    ("proxy", FIXTURES / "proxy_log.csv", {}),
 ]
 IDS = [f"{fmt}:{path.name}" for fmt, path, _ in CASES]
 JSON_CASES = [c for c in CASES if c[1].suffix == ".json"]
@@ -111,6 +112,7 @@ def test_registry_lists_every_format_with_its_tables():
         "otlp-genai",
         "otlp-logs",
         "otlp-metrics",
+        "proxy",
         "scim",
         "survey",
         "tickets",

@@ -23,6 +23,7 @@ from uptake.ingest.connectors import (
     m365,
     otlp,
     otlp_signals,
+    proxy,
     scim,
 )
 from uptake.ingest.connectors.base import (
@@ -122,7 +123,7 @@ _CONNECTORS = (
 )
 
 # Each newer vendor module declares its own `CONNECTORS` next to its reader.
-_MODULES = (claude_code, claude_enterprise, cursor, codex, chatgpt, gemini, otlp_signals)
+_MODULES = (claude_code, claude_enterprise, cursor, codex, chatgpt, gemini, otlp_signals, proxy)
 
 CONNECTORS: dict[str, Connector] = {
     c.name: c for c in (*_CONNECTORS, *(c for m in _MODULES for c in m.CONNECTORS))

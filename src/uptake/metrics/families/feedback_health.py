@@ -102,7 +102,7 @@ def weekly_counts(
         `week` (date), `items`, `n` (distinct submitters + anonymous items), sorted by week.
     """
     first = _first_week(ctx, weeks)
-    f = ctx.engine.table("feedback")
+    f = _requests(ctx)
     f = f.filter(f.ts >= datetime.combine(first, time()), f.ts < ctx.end_ts)
     if channels:
         f = f.filter(f.channel.isin(channels))
@@ -164,9 +164,16 @@ def volume(ctx: MetricContext) -> MetricResult:
     return res
 
 
+def _requests(ctx: MetricContext) -> ibis.Table:
+    """Feedback that asks for something: survey answers and interview notes are left out."""
+    f = ctx.engine.table("feedback")
+    answers = ctx.settings.feedback_answer_channels
+    return f.filter(~f.channel.isin(answers)) if answers else f
+
+
 def _items(ctx: MetricContext) -> ibis.Table:
     first = _first_week(ctx, ctx.settings.feedback_weeks)
-    f = ctx.engine.table("feedback")
+    f = _requests(ctx)
     return f.filter(f.ts >= datetime.combine(first, time()), f.ts < ctx.end_ts)
 
 

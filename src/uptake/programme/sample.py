@@ -1,0 +1,254 @@
+"""The audit sample: a few people to talk to, across functions, seniority and ladder levels.
+
+"Talk to ten people across levels and functions": the sample is stratified over up to three
+dimensions of each person in the roster (people who left or are on leave are not invited):
+
+* function — the roster's `function`;
+* seniority — a roster attribute (`attrs`: the first of `SENIORITY_KEYS` present), else the
+  management level from the reporting lines (IC, M1, M2, M3+), else not available;
+* ladder — the person's ladder level on the as-of day, `L0` for people without a seat
+  (non-users are part of the audit), from tasks or the activity proxy; not available without
+  licences and activity.
+
+A stratum is one combination of the available dimensions. The draw is greedy: each pick
+comes from a stratum not yet in the sample (while any is left) adding the most dimension
+values not yet covered; ties go to the person first in a keyed random order
+(HMAC-SHA256 of the seed and the person key), so one seed always gives the same sample in a
+workspace and different workspaces' samples are unrelated. Once every stratum is in the
+sample, further picks go to the strata with the fewest picks. So a sample of n covers
+min(n, strata) strata and at least min(n, values) dimension values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from uptake.errors import NotAvailableError
+from uptake.metrics.context import MetricContext
+from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT
+
+DIMENSIONS = ("function", "seniority", "ladder")
+# Roster attributes naming a person's seniority, in order of preference.
+SENIORITY_KEYS = ("seniority", "management_level", "level", "job_level", "grade", "band")
+NOT_INVITED = ("left", "leave")
+NO_SEAT = "L0"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One stratification dimension and where its values come from.
+
+    Attributes:
+        name: `function`, `seniority` or `ladder`.
+        status: `ok`, or `not_available` (not used for strata).
+        basis: where the values come from, in words.
+        needs: what would make it available.
+    """
+
+    name: str
+    status: str
+    basis: str
+    needs: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "status": self.status, "basis": self.basis,
+                "needs": list(self.needs)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Population:
+    """The people who may be invited, with each available dimension's value."""
+
+    frame: pd.DataFrame
+    dimensions: tuple[Dimension, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def used(self) -> list[str]:
+        """The available dimensions (the strata are their combinations)."""
+        return [d.name for d in self.dimensions if d.status == "ok"]
+
+
+def population(ctx: MetricContext) -> Population:
+    """Everyone who may be invited, with function, seniority and ladder level where known.
+
+    Args:
+        ctx: metric context (its as-of day is the ladder's day).
+
+    Returns:
+        The population: frame (person_key, function, seniority, ladder) and its dimensions.
+
+    Raises:
+        NotAvailableError: no one is known (no roster and no licences).
+    """
+    if not ctx.engine.has(DIM_PERSON):
+        raise NotAvailableError("the audit sample needs a roster", needs=["people"])
+    dim = ctx.engine.table(DIM_PERSON)
+    frame = ctx.engine.execute(dim.select("person_key", "function", "level", "status"))
+    frame = frame[~frame["status"].isin(NOT_INVITED)].drop(columns="status")
+    if frame.empty:
+        raise NotAvailableError("the audit sample needs a roster", needs=["people"])
+    frame = frame.sort_values("person_key").reset_index(drop=True)
+    dims = []
+    if (frame["function"] != NO_SEGMENT).any():
+        dims.append(Dimension("function", "ok", "the roster's function"))
+    else:
+        dims.append(Dimension("function", "not_available", "no function in the roster",
+                              ("people.function",)))  # fmt: skip
+    seniority, dim_s = _seniority(ctx, frame)
+    frame["seniority"] = seniority
+    dims.append(dim_s)
+    ladder, dim_l = _ladder(ctx, frame)
+    frame["ladder"] = ladder
+    dims.append(dim_l)
+    frame = frame.drop(columns="level")
+    for d in dims:
+        if d.status != "ok":
+            frame[d.name] = None
+    return Population(frame=frame, dimensions=tuple(dims))
+
+
+def _seniority(ctx: MetricContext, frame: pd.DataFrame) -> tuple[pd.Series, Dimension]:
+    """Seniority from a roster attribute, else the reporting lines, else not available."""
+    attrs = _attrs(ctx)
+    for key in SENIORITY_KEYS:
+        values = frame["person_key"].map(lambda p, k=key: attrs.get(p, {}).get(k))
+        if values.notna().any():
+            out = values.map(lambda v: NO_SEGMENT if v is None or pd.isna(v) else str(v))
+            return out, Dimension("seniority", "ok", f"the roster attribute {key!r}")
+    if (~frame["level"].isin(["IC", NO_SEGMENT])).any():
+        return frame["level"].astype(str), Dimension(
+            "seniority", "ok", "management level from the reporting lines (IC, M1, M2, M3+)"
+        )
+    return pd.Series([None] * len(frame), index=frame.index), Dimension(
+        "seniority", "not_available",
+        "no seniority attribute in the roster and no reporting lines",
+        (f"people.attrs.{SENIORITY_KEYS[0]} (or {', '.join(SENIORITY_KEYS[1:])}) "
+         "or people.manager",),
+    )  # fmt: skip
+
+
+def _attrs(ctx: MetricContext) -> dict[str, dict[str, Any]]:
+    """Each roster person's attributes (parsed JSON objects; others ignored)."""
+    if not ctx.engine.has("people") or not ctx.has_values("people", "attrs"):
+        return {}
+    p = ctx.engine.table("people")
+    got = ctx.engine.execute(p.filter(p.attrs.notnull()).select("person_key", "attrs"))
+    out: dict[str, dict[str, Any]] = {}
+    for key, raw in zip(got["person_key"], got["attrs"], strict=True):
+        try:
+            value = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            out[str(key)] = value
+    return out
+
+
+def _ladder(ctx: MetricContext, frame: pd.DataFrame) -> tuple[pd.Series, Dimension]:
+    """The ladder level on the as-of day, L0 without a seat; not available without the ladder."""
+    from uptake.metrics.families.ladder import person_levels
+
+    try:
+        levels = person_levels(ctx)
+    except NotAvailableError as exc:
+        return pd.Series([None] * len(frame), index=frame.index), Dimension(
+            "ladder", "not_available", "the ladder needs licences and activity", tuple(exc.needs)
+        )
+    by_key = {str(k): f"L{int(v)}" for k, v in zip(levels["person_key"], levels["level"],
+                                                  strict=True)}  # fmt: skip
+    basis = str(levels["basis"].iloc[0]) if len(levels) else "tasks"
+    words = "the activity proxy (vendor data)" if basis != "tasks" else "workflow runs (tasks)"
+    return frame["person_key"].map(lambda p: by_key.get(str(p), NO_SEAT)), Dimension(
+        "ladder", "ok", f"ladder level on the as-of day from {words}; {NO_SEAT} = no seat"
+    )
+
+
+def rank_key(key: bytes, seed: int, person_key: str) -> str:
+    """A person's place in the seed's random order (HMAC-SHA256, hex).
+
+    Args:
+        key: the workspace's secret (or any key).
+        seed: the draw's seed.
+        person_key: the person.
+
+    Returns:
+        The hex digest: sorting by it is the seed's order.
+    """
+    return hmac.new(key, f"audit-sample:{seed}:{person_key}".encode(), hashlib.sha256).hexdigest()
+
+
+def draw(frame: pd.DataFrame, dims: list[str], size: int, key: bytes, seed: int) -> pd.DataFrame:
+    """The stratified sample (see the module docstring for the rule).
+
+    Args:
+        frame: one row per person: person_key and a column per dimension in `dims`.
+        dims: the dimensions to stratify over (may be empty: a keyed random sample).
+        size: how many people (at most everyone).
+        key: the HMAC key of the random order.
+        seed: the seed.
+
+    Returns:
+        The chosen rows in the order drawn, with `stratum` (the values joined by " · ").
+    """
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    people = frame.assign(
+        _rank=[rank_key(key, seed, str(p)) for p in frame["person_key"]],
+        stratum=[" · ".join(str(v) for v in row) for row in frame[dims].itertuples(index=False)]
+        if dims else "",
+    ).sort_values("_rank")  # fmt: skip
+    # Each stratum's members in the seed's order, and the dimension values it holds.
+    members: dict[str, list[int]] = {}
+    values: dict[str, set[tuple[str, str]]] = {}
+    for idx, stratum in zip(people.index, people["stratum"], strict=True):
+        members.setdefault(stratum, []).append(idx)
+        if stratum not in values:
+            values[stratum] = {(d, str(people.at[idx, d])) for d in dims}
+    order = {s: i for i, s in enumerate(members)}  # by each stratum's first member
+    covered: set[tuple[str, str]] = set()
+    picks: dict[str, int] = {s: 0 for s in members}
+    chosen: list[int] = []
+    while len(chosen) < min(size, len(people)):
+        fresh = [s for s in members if picks[s] == 0]
+        if fresh:
+            best = min(fresh, key=lambda s: (-len(values[s] - covered), order[s]))
+        else:
+            left = [s for s in members if picks[s] < len(members[s])]
+            best = min(left, key=lambda s: (picks[s], order[s]))
+        chosen.append(members[best][picks[best]])
+        picks[best] += 1
+        covered |= values[best]
+    return people.loc[chosen].drop(columns="_rank").reset_index(drop=True)
+
+
+def coverage(frame: pd.DataFrame, sample: pd.DataFrame, dims: list[str]) -> dict[str, Any]:
+    """How much of the population's variety the sample holds.
+
+    Args:
+        frame: the population.
+        sample: the drawn rows.
+        dims: the dimensions stratified over.
+
+    Returns:
+        {strata, strata_covered, values: {dim: [n covered, n in the population]}}.
+    """
+
+    def strata(f: pd.DataFrame) -> set[tuple[str, ...]]:
+        return {tuple(str(v) for v in row) for row in f[dims].itertuples(index=False)}
+
+    return {
+        "strata": len(strata(frame)) if dims else 1,
+        "strata_covered": len(strata(sample)) if dims else min(1, len(sample)),
+        "values": {
+            d: [int(sample[d].astype(str).nunique()), int(frame[d].astype(str).nunique())]
+            for d in dims
+        },
+    }

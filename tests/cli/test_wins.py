@@ -1,0 +1,122 @@
+"""`uptake wins` and `uptake redesign`: tables, case-study files, steps errors with lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from uptake.cli import app
+from uptake.workspace import Workspace
+from workspace.test_wins import STEPS, _fill
+
+ENV = {"COLUMNS": "200", "UPTAKE_WORKSPACE": None, "UPTAKE__PRIVACY__NOISE": "false"}
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), env=ENV)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    mp = pytest.MonkeyPatch()
+    mp.delenv("UPTAKE_SECRET", raising=False)
+    mp.delenv("UPTAKE_WORKSPACE", raising=False)
+    path = tmp_path_factory.mktemp("cli-wins") / "ws"
+    with Workspace.init(path) as ws:
+        _fill(ws)
+    yield path
+    mp.undo()
+
+
+def test_wins_table_and_json(folder: Path) -> None:
+    r = run("wins", "-w", str(folder), "--as-of", "2026-05-31")
+    assert r.exit_code == 0, r.stderr
+    assert "as of 2026-05-31 (given) · 28-day window · groups below k = 5 hidden" in r.stdout
+    assert "wf.win" in r.stdout and "+10.0 [" in r.stdout
+    assert "Promising, not yet significant: none" in r.stdout
+    doc = json.loads(run("wins", "-w", str(folder), "--as-of", "2026-05-31", "--json").stdout)
+    assert doc["wins"][0]["saving_per_run"] == 10.0
+
+
+def test_case_study_files_carry_the_wins_numbers(folder: Path, tmp_path: Path) -> None:
+    doc = json.loads(run("wins", "-w", str(folder), "--as-of", "2026-05-31", "--json").stdout)
+    row = doc["wins"][0]
+    for name in ("case.html", "case.md"):
+        out = tmp_path / name
+        r = run(
+            "wins",
+            "-w",
+            str(folder),
+            "--as-of",
+            "2026-05-31",
+            "--case",
+            "wf.win",
+            "--out",
+            str(out),
+        )
+        assert r.exit_code == 0, r.stderr
+        assert f"case study of wf.win (win) written to {out}" in " ".join(r.stdout.split())
+        text = out.read_text()
+        assert "Case study: Reply to a ticket" in text
+        assert f"{row['minutes_other']:.1f}" in text and f"{row['minutes_ai']:.1f}" in text
+        assert f"{row['saving_per_run']:+.1f}" in text
+        assert f"{row['saving_per_run_low']:+.1f} to {row['saving_per_run_high']:+.1f}" in text
+        assert "60 runs by 6 people" in text and "as of 2026-05-31" in text
+    assert (tmp_path / "case.svg").read_text().startswith("<svg")
+    assert "](case.svg)" in (tmp_path / "case.md").read_text()
+
+
+def test_case_study_bad_output_and_unknown_workflow(folder: Path, tmp_path: Path) -> None:
+    r = run("wins", "-w", str(folder), "--case", "wf.win", "--out", str(tmp_path / "c.pdf"))
+    assert r.exit_code == 2 and "expected a .html or .md file" in r.stderr
+    r = run("wins", "-w", str(folder), "--as-of", "2026-05-31", "--case", "wf.none")
+    assert r.exit_code == 2 and "wf.none: no runs of this workflow in the window" in r.stderr
+
+
+def test_redesign_record_list_and_roles(folder: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("before:\n  - a\nafter:\n  - step: b\n    ai: maybe\nowner: x\n")
+    r = run(
+        "redesign", "record", "wf.win", "--on", "2026-05-20", "--steps", str(bad), "-w", str(folder)
+    )
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.splitlines() == [
+        "error: 2 problems in the steps file:",
+        f"{bad}:6: unknown key 'owner'; expected: before, after, note",
+        f"{bad}:5: after[0].ai: must be one of substitute, augment, create, none",
+    ]
+    good = tmp_path / "steps.yaml"
+    good.write_text(STEPS)
+    r = run(
+        "redesign",
+        "record",
+        "wf.win",
+        "--on",
+        "2026-05-20",
+        "--steps",
+        str(good),
+        "-w",
+        str(folder),
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "recorded: wf.win redesigned on 2026-05-20: 3 steps before, 2 after" in r.stdout
+    r = run("redesign", "list", "-w", str(folder), "--as-of", "2026-05-31")
+    assert r.exit_code == 0, r.stderr
+    assert "Reply to a ticket (wf.win): redesigned on 2026-05-20" in r.stdout
+    assert "2. Draft [substitute]" in r.stdout and "minutes per run:" in r.stdout
+    r = run("redesign", "roles", "-w", str(folder), "--as-of", "2026-05-31")
+    assert r.exit_code == 0 and "agent" in r.stdout and "not available: needs decisions" in r.stdout
+
+
+def test_an_empty_workspace_says_not_available(workspace: Workspace) -> None:
+    workspace.close()
+    for args in (["wins"], ["redesign", "list"], ["redesign", "roles"]):
+        r = run(*args, "-w", str(workspace.path))
+        assert r.exit_code == 0, r.stderr
+        assert "not available: needs tasks (workflow runs with ai_assisted and minutes)" in (
+            " ".join(r.stdout.split())
+        )

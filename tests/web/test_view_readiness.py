@@ -1,0 +1,149 @@
+"""The readiness page: the scores chart, evidence, gaps, populations; page and JSON agree."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server_helpers import sign_in
+from uptake.web import create_app
+
+PERSON_KEY = re.compile(r"p_[0-9a-f]{20}")
+
+
+def _get(c: TestClient, token: str, path: str) -> Any:
+    return c.get(path, headers={"Authorization": f"Bearer {token}"})
+
+
+def _site(org: Any) -> Iterator[dict[str, Any]]:
+    with TestClient(create_app(org.folder), raise_server_exceptions=False) as c:
+        view = _get(c, org.tokens["analyst"], "/v1/readiness")
+        assert view.status_code == 200, view.text
+        sign_in(c, org.tokens["analyst"])
+        page = c.get("/readiness")
+        assert page.status_code == 200, page.text
+        yield {"client": c, "org": org, "view": view.json(), "page": page.text}
+
+
+@pytest.fixture(scope="module")
+def canonical(org: Any) -> Iterator[dict[str, Any]]:
+    yield from _site(org)
+
+
+@pytest.fixture(scope="module")
+def vendor(vendor_org: Any) -> Iterator[dict[str, Any]]:
+    yield from _site(vendor_org)
+
+
+def _rows(page: str, cls: str) -> dict[str, str]:
+    """{row header: the row's text} of a table of the page."""
+    table = re.search(rf'<table class="{cls}"[^>]*>(.*?)</table>', page, re.S)
+    assert table, cls
+    out = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S):
+        head = re.search(r'<th scope="row">(.*?)</th>', row, re.S)
+        if head:
+            text = re.sub(r"<[^>]+>", " ", row)
+            out[html.unescape(head.group(1)).strip()] = " ".join(html.unescape(text).split())
+    return out
+
+
+def test_page_and_json_agree(canonical: dict[str, Any]) -> None:
+    view, page = canonical["view"], canonical["page"]
+    assert len(view["conditions"]) == 8
+    rows = _rows(page, "readiness")
+    for c in view["conditions"]:
+        row = rows[c["label"]]
+        if c["score"] is None:
+            assert "not available" in row and c["reason"] in row
+        else:
+            assert row.split()[len(c["label"].split())] == f"{c['score']:.0f}", row
+            assert ("gap" in row) == (c["status"] == "gap")
+    text = html.unescape(page)
+    for g in view["gaps"]:
+        assert g["intervention"] in text
+    assert f"a gap is a score below {view['gap_below']}" in text
+    assert not PERSON_KEY.search(page) and not PERSON_KEY.search(str(view))
+
+
+def test_scores_chart_is_labelled(canonical: dict[str, Any]) -> None:
+    view = canonical["view"]
+    [ch] = view["charts"]
+    scored = [c for c in view["conditions"] if c["score"] is not None]
+    bars = ch["figure"]["data"][0]
+    assert bars["y"] == [c["label"] for c in scored]
+    assert bars["x"] == [c["score"] for c in scored]
+    cap = ch["caption"]
+    assert cap.startswith(f"as of {view['as_of']}") and "28-day window" in cap and "n = " in cap
+    assert ch["title"] in html.unescape(canonical["page"])
+
+
+def test_evidence_rows_carry_numbers_with_n(canonical: dict[str, Any]) -> None:
+    view, k = canonical["view"], canonical["view"]["k"]
+    shown = [r for r in view["evidence"] if r["status"] == "ok" and r["kind"] == "data"]
+    assert shown
+    for r in shown:
+        assert r["n"] >= k
+        if r["numerator"] is not None:
+            assert 0 <= r["numerator"] <= r["denominator"]
+    text = html.unescape(canonical["page"])
+    for r in shown:
+        assert r["component"] in text
+
+
+def test_populations_only_at_or_above_k(canonical: dict[str, Any]) -> None:
+    view = canonical["view"]
+    pops = view["populations"]
+    assert pops["status"] == "ok"
+    for rows in pops["dimensions"].values():
+        for r in rows:
+            if r.get("dominant"):
+                assert r["n"] >= view["k"] and round(r["share"] * r["n"]) >= view["k"]
+                assert r["intervention"]
+            else:
+                assert "n" not in r or r["n"] >= view["k"]
+                assert r["reason"]
+    assert "Dominant resistance per population" in canonical["page"]
+
+
+def test_csv_exports(canonical: dict[str, Any]) -> None:
+    c, org = canonical["client"], canonical["org"]
+    out = _get(c, org.tokens["analyst"], "/v1/readiness/conditions.csv")
+    assert out.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(out.text)))
+    assert [r["condition"] for r in rows] == [
+        x["condition"] for x in canonical["view"]["conditions"]
+    ]
+    ev = _get(c, org.tokens["analyst"], "/v1/readiness/evidence.csv")
+    assert ev.status_code == 200 and not PERSON_KEY.search(ev.text)
+
+
+@pytest.mark.parametrize("role", ["manager", "person", "coach", "ingest"])
+def test_only_aggregate_readers(canonical: dict[str, Any], role: str) -> None:
+    c, org = canonical["client"], canonical["org"]
+    assert _get(c, org.tokens[role], "/v1/readiness").status_code == 403
+
+
+def test_vendor_view_says_what_it_needs(vendor: dict[str, Any]) -> None:
+    view, page = vendor["view"], html.unescape(vendor["page"])
+    got = {c["condition"]: c for c in view["conditions"]}
+    # Vendor exports and a roster: no workflow runs, decisions, feedback or help asked.
+    for key, need in [("workflow_integration", "tasks"), ("override_architecture", "decisions"),
+                      ("performance_feedback", "decisions"), ("champion_network", "help_edges"),
+                      ("feedback_channels", "feedback")]:  # fmt: skip
+        assert got[key]["status"] == "not_available" and got[key]["score"] is None, key
+        assert need in got[key]["needs"], (key, got[key]["needs"])
+        assert got[key]["reason"].startswith("not available: needs"), key
+        assert got[key]["reason"] in page
+    # Managers' own levels are on the activity proxy, and it says so.
+    mgmt = got["management_activation"]
+    assert mgmt["components"][0]["detail"]["basis"] == "proxy: activity"
+    assert view["populations"]["status"] == "not_available"
+    assert "not available: needs" in page
