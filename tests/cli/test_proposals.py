@@ -77,6 +77,7 @@ def test_add_list_and_link(folder: Path) -> None:
         (["add", "x", "--proposer", "nobody@example.org"], "is on the roster"),
         (["link", "prop_nope", "wf1"], "no proposal"),
         (["add", "x", "--priority", "0"], "--priority"),
+        (["add", "x", "--team", "no-such-team"], "no one on the roster is in that team"),
     ],
 )
 def test_bad_input_is_one_line(folder: Path, args: list[str], message: str) -> None:

@@ -58,6 +58,11 @@ def test_propose_vote_link_and_read_the_backlog(site: tuple[TestClient, dict[str
         )
     bad = c.post("/v1/proposals", headers=_h(t["person"]), json={"title": "x", "priority": 12})
     assert bad.status_code == 400 and "priority" in bad.json()["message"]
+    # A team must be on the roster, and a person proposes for their own team only.
+    nowhere = c.post("/v1/proposals", headers=_h(t["admin"]), json={"title": "x", "team": "t9"})
+    assert nowhere.status_code == 400 and "no one on the roster" in nowhere.json()["message"]
+    other = c.post("/v1/proposals", headers=_h(t["person"]), json={"title": "x", "team": "team1"})
+    assert other.status_code == 403 and "own team" in other.json()["message"]
     # One vote per person; a repeat changes nothing.
     assert c.post(f"/v1/proposals/{pid}/vote", headers=_h(t["person"])).json() == {
         "proposal_id": pid,

@@ -145,5 +145,12 @@ def test_vendor_view_says_what_it_needs(vendor: dict[str, Any]) -> None:
     # Managers' own levels are on the activity proxy, and it says so.
     mgmt = got["management_activation"]
     assert mgmt["components"][0]["detail"]["basis"] == "proxy: activity"
+    # … and the page says so beside the number, as the command line does.
+    assert "a proxy: levels from activity, not measured work" in page
+    from uptake.cli.readiness import evidence_line
+
+    assert evidence_line(mgmt["components"][0]).endswith(
+        "a proxy: levels from activity, not measured work"
+    )
     assert view["populations"]["status"] == "not_available"
     assert "not available: needs" in page

@@ -210,10 +210,27 @@ def evidence_line(c: Mapping[str, Any]) -> str:
         what = f" {d['counts']}" if d.get("counts") else ""
         return (
             f"{c['label']}: {_pct(c['value'])} ({d['numerator']:,} of "
-            f"{d['denominator']:,}{what}; n = {c['n']:,} {c['n_what']})"
+            f"{d['denominator']:,}{what}; n = {c['n']:,} {c['n_what']}){proxy_note(d)}"
         )
     return (
         f"{c['label']}: score {c['score']:.0f} ({d.get('note', '')}; n = {c['n']:,} {c['n_what']})"
+    )
+
+
+def proxy_note(detail: Mapping[str, Any]) -> str:
+    """ " · a proxy: …" when the evidence stands on a proxy (e.g. ladder levels from activity).
+
+    Args:
+        detail: a component's detail.
+
+    Returns:
+        The note, or "".
+    """
+    basis = str(detail.get("basis") or "")
+    if not basis.startswith("proxy"):
+        return ""
+    return (
+        f" · a proxy: levels from {basis.partition(':')[2].strip() or 'a proxy'}, not measured work"
     )
 
 

@@ -84,12 +84,21 @@ class Proposals:
             if not self._known(key):
                 raise InputError("--proposer: no one with that identifier is on the roster")
         p = engine.check(data)
-        team = p.team
-        if team is None and key is not None:
+        own = None
+        if key is not None:
             got = self.con.execute(
                 "SELECT team FROM people WHERE person_key = ? LIMIT 1", [key]
             ).fetchone()
-            team = str(got[0]) if got and got[0] else None
+            own = str(got[0]) if got and got[0] else None
+        team = p.team if p.team is not None else own
+        if p.team is not None:
+            n = self.con.execute("SELECT count(*) FROM people WHERE team = ?", [p.team]).fetchone()
+            if not n or not n[0]:
+                raise InputError(f"team {p.team!r}: no one on the roster is in that team")
+            if who.role != "admin" and p.team != own:
+                raise PermissionDeniedError(
+                    f"{who.role} {who.name}: people propose for their own team only"
+                )
         pid = f"prop_{secrets.token_hex(4)}"
         self.journal.write(
             "INSERT INTO proposals (proposal_id, ts, team, title, description, workflow, "

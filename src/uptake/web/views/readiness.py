@@ -64,6 +64,11 @@ def evidence_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 note = d.get("note") or (
                     f"window {d['window'][0]} to {d['window'][1]}" if d.get("window") else None
                 )
+                if str(d.get("basis") or "").startswith("proxy"):
+                    # A proxy is said wherever its number is shown.
+                    proxy = str(d["basis"]).partition(":")[2].strip()
+                    said = f"a proxy: levels from {proxy}, not measured work"
+                    note = f"{note} · {said}" if note else said
             rows.append(
                 {
                     "condition": c["condition"],
