@@ -30,6 +30,10 @@ WorkspaceOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."),
+]
 
 
 def open_workspace(

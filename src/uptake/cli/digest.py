@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.errors import InputError
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -24,10 +24,7 @@ def digest_command(
     team: Annotated[
         str | None, typer.Option("--team", help="One team (default: every team that reaches k).")
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."),
-    ] = None,
+    as_of: AsOfOpt = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Folder to write <team>.html and <team>.json into."),

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.cli.render import RenderOptions, render, selected
 from uptake.errors import InputError
 from uptake.metrics.segments import BY_CHOICES
@@ -15,10 +15,7 @@ from uptake.metrics.segments import BY_CHOICES
 
 def metrics_command(
     workspace: WorkspaceOpt = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."),
-    ] = None,
+    as_of: AsOfOpt = None,
     by: Annotated[
         str | None,
         typer.Option("--by", help=f"Segment by one of: {', '.join(BY_CHOICES)}."),

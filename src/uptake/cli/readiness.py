@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.errors import InputError
 
 readiness_app = typer.Typer(
@@ -18,10 +18,6 @@ readiness_app = typer.Typer(
     "short questionnaire, the evidence behind each, gaps with their intervention, and the "
     "dominant resistance per population.",
 )
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."),
-]
 STATUS = {"ok": "ok", "gap": "GAP", "not_available": "not available"}
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.errors import InputError
 from uptake.metrics.segments import SEGMENTS
 from uptake.metrics.tool_presence import LEVELS
@@ -20,10 +20,7 @@ HIDDEN = {"small": "< k", "complementary": "hidden"}
 
 def tools_command(
     workspace: WorkspaceOpt = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."),
-    ] = None,
+    as_of: AsOfOpt = None,
     by: Annotated[
         str | None,
         typer.Option("--by", help=f"Split the tool mix by one of: {', '.join(SEGMENTS)}."),

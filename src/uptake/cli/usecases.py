@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from uptake.cli.common import (
+    AsOfOpt,
     JsonOpt,
     WorkspaceOpt,
     console,
@@ -144,10 +145,7 @@ def import_command(paths: PathsArg, workspace: WorkspaceOpt = None) -> None:
 @usecases_app.command("peers")
 def peers_command(
     role: RoleOpt = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."),
-    ] = None,
+    as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:

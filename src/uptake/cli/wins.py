@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from uptake.cli.common import (
+    AsOfOpt,
     JsonOpt,
     WorkspaceOpt,
     console,
@@ -23,10 +24,6 @@ from uptake.cli.common import (
 from uptake.cli.edge import UptakeGroup
 from uptake.errors import InputError
 
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Last day included, YYYY-MM-DD (default: last active day)."),
-]
 CASE_SUFFIXES = (".html", ".md")
 SECTIONS = (
     ("wins", "Wins: measured improvements"),
