@@ -9,7 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.common import (
+    AsOfOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    parse_day,
+    print_document,
+    read_document,
+)
 from uptake.cli.edge import UptakeGroup
 from uptake.errors import InputError
 from uptake.metrics.segments import SEGMENTS
@@ -43,15 +50,8 @@ def effect_command(
     day = parse_day(as_of)
     if by is not None and by not in SEGMENTS:
         raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
-    ws = open_workspace(workspace, read_only=True)
-    try:
-        doc = ws.coach_effect(as_of=day, by=by)
-    finally:
-        ws.close()
-    if as_json:
-        print_json(doc)
-        return
-    render(doc, Console())
+    doc = read_document(workspace, lambda ws: ws.coach_effect(as_of=day, by=by))
+    print_document(doc, as_json, render)
 
 
 def render(doc: Mapping[str, Any], console: Console) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -69,6 +69,41 @@ def parse_day(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None
+
+
+def read_document(
+    workspace: Path | None, read: Callable[[Workspace], dict[str, Any]]
+) -> dict[str, Any]:
+    """A document read from a workspace opened read-only (closed again at once).
+
+    Args:
+        workspace: the `--workspace` option.
+        read: what to read, e.g. `lambda ws: ws.shadow_ai(as_of=day)`.
+
+    Returns:
+        The document.
+    """
+    ws = open_workspace(workspace, read_only=True)
+    try:
+        return read(ws)
+    finally:
+        ws.close()
+
+
+def print_document(
+    doc: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any], Console], None]
+) -> None:
+    """Print a document as JSON (`--json`) or through its command's renderer.
+
+    Args:
+        doc: the document.
+        as_json: the `--json` flag.
+        render: the command's renderer, given the document and a console.
+    """
+    if as_json:
+        print_json(doc)
+    else:
+        render(doc, Console())
 
 
 def print_json(data: Any) -> None:

@@ -10,7 +10,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.common import (
+    AsOfOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    open_workspace,
+    parse_day,
+    print_document,
+    print_json,
+    read_document,
+)
 from uptake.errors import InputError
 
 readiness_app = typer.Typer(
@@ -32,15 +41,8 @@ def readiness_command(
     if ctx.invoked_subcommand is not None:
         return
     day = parse_day(as_of)
-    ws = open_workspace(workspace, read_only=True)
-    try:
-        doc = ws.readiness_assessment(as_of=day)
-    finally:
-        ws.close()
-    if as_json:
-        print_json(doc)
-        return
-    render(doc, Console())
+    doc = read_document(workspace, lambda ws: ws.readiness_assessment(as_of=day))
+    print_document(doc, as_json, render)
 
 
 @readiness_app.command("questions")

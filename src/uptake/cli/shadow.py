@@ -9,7 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.common import (
+    AsOfOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    parse_day,
+    print_document,
+    read_document,
+)
 from uptake.errors import InputError
 from uptake.metrics.segments import SEGMENTS
 
@@ -29,15 +36,8 @@ def shadow_command(
     day = parse_day(as_of)
     if by is not None and by not in SEGMENTS:
         raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
-    ws = open_workspace(workspace, read_only=True)
-    try:
-        doc = ws.shadow_ai(as_of=day, by=by)
-    finally:
-        ws.close()
-    if as_json:
-        print_json(doc)
-        return
-    render(doc, Console())
+    doc = read_document(workspace, lambda ws: ws.shadow_ai(as_of=day, by=by))
+    print_document(doc, as_json, render)
 
 
 def _n(v: Any) -> str:

@@ -9,7 +9,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from uptake.cli.common import JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    open_workspace,
+    parse_day,
+    print_document,
+    print_json,
+    read_document,
+)
 from uptake.cli.edge import UptakeGroup
 from uptake.errors import InputError
 
@@ -44,15 +52,8 @@ def sprint_command(
     if ctx.invoked_subcommand is not None:
         return
     day = parse_day(as_of)
-    ws = open_workspace(workspace, read_only=True)
-    try:
-        doc = ws.sprint(as_of=day)
-    finally:
-        ws.close()
-    if as_json:
-        print_json(doc)
-        return
-    render(doc, Console())
+    doc = read_document(workspace, lambda ws: ws.sprint(as_of=day))
+    print_document(doc, as_json, render)
 
 
 @sprint_app.command("tick")
