@@ -132,6 +132,8 @@ def _valid(path: tuple[str, ...], root: Path) -> dict[str, list[str]]:
         ("sprint", "tick"): ["sponsor_goals", *ws],
         ("sprint", "untick"): ["sponsor_goals", *ws],
         ("audit-sample",): ws,
+        ("backup",): [str(root / "backup.tar.gz"), *ws],
+        ("restore",): [str(root / "a-file"), str(root / "restored")],
     }[path]
 
 
@@ -309,6 +311,12 @@ BAD: dict[tuple[str, ...], dict[str, str]] = {
         "--seed": "-1",
         "--as-of": "2026-13-01",
         "--workspace": "{root}/full",
+    },
+    ("backup",): {"out": "{root}/a-file", "--workspace": "{root}/full"},
+    ("restore",): {
+        "archive": "{root}/a-file",
+        "folder": "{root}/full",
+        "--secret-file": "{root}/no-such-secret",
     },
 }
 

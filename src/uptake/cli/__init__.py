@@ -13,6 +13,7 @@ import typer
 from uptake import __version__
 from uptake.cli import (
     access,
+    backup,
     coach,
     demo,
     digest,
@@ -82,6 +83,8 @@ app.command("signals")(signals.signals_command)
 app.add_typer(access.token_app, name="token")
 app.command("audit")(access.audit_command)
 app.command("serve")(serve.serve_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 app.command("report")(report.report_command)
 app.add_typer(sync.sync_app, name="sync")
 app.command("tools")(tools.tools_command)

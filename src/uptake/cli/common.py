@@ -202,3 +202,20 @@ def progress_bar(
         yield bar
     finally:
         bar.close()
+
+
+@contextmanager
+def spinner(description: str) -> Iterator[None]:
+    """A spinner with the elapsed time for one long call, on a terminal only.
+
+    Args:
+        description: what is being done ("Backing up").
+
+    Yields:
+        Nothing; the spinner turns until the block ends.
+    """
+    if not err_console.is_terminal:
+        yield
+        return
+    with err_console.status(f"{description}…"):
+        yield

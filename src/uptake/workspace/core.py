@@ -25,6 +25,7 @@ from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
 from uptake.warehouse.journal import Journal
 from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
+from uptake.workspace.backups import Backups
 from uptake.workspace.coach import Coach
 from uptake.workspace.coach_digest import CoachDigest
 from uptake.workspace.coach_effect import CoachEffect
@@ -65,6 +66,7 @@ class Workspace(
     Sprint,
     Wins,
     Shadow,
+    Backups,
 ):
     """An uptake workspace: settings, secret and the warehouse in one folder."""
 

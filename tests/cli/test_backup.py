@@ -1,0 +1,44 @@
+"""`uptake backup` and `uptake restore` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from factories import FROZEN_NOW, rows
+from uptake.cli import app
+from uptake.workspace import Workspace
+
+
+def _run(*args: str) -> object:
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "UPTAKE_WORKSPACE": None})
+
+
+def test_backup_then_restore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("UPTAKE_SECRET", raising=False)
+    folder = tmp_path / "ws"
+    with Workspace.init(folder) as ws:
+        ws.ingest_frame("people", pd.DataFrame(rows("people", 8)), source="p", now=FROZEN_NOW)
+    archive = tmp_path / "ws.tar.gz"
+    made = _run("backup", str(archive), "-w", str(folder))
+    assert made.exit_code == 0, made.stderr  # type: ignore[attr-defined]
+    assert "The secret is not in the archive" in made.stdout  # type: ignore[attr-defined]
+    again = _run("backup", str(archive), "-w", str(folder))
+    assert again.exit_code == 2 and "already exists" in again.stderr  # type: ignore[attr-defined]
+    refused = _run("restore", str(archive), str(tmp_path / "r"))
+    assert refused.exit_code == 2  # type: ignore[attr-defined]
+    assert "does not hold the secret" in refused.stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in refused.stderr  # type: ignore[attr-defined]
+    done = _run(
+        "restore", str(archive), str(tmp_path / "r"), "--secret-file", str(folder / "secret"),
+        "--json",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr  # type: ignore[attr-defined]
+    doc = json.loads(done.stdout)  # type: ignore[attr-defined]
+    assert doc["tables"]["people"] == 8 and doc["schema_version"] == doc["backup_schema_version"]
+    status = json.loads(_run("status", "--json", "-w", str(tmp_path / "r")).stdout)  # type: ignore[attr-defined]
+    assert status["tables"]["people"] == 8
