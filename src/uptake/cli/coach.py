@@ -14,11 +14,11 @@ from uptake.cli.common import (
     JsonOpt,
     WorkspaceOpt,
     parse_day,
+    parse_segment,
     print_document,
     read_document,
 )
 from uptake.cli.edge import UptakeGroup
-from uptake.errors import InputError
 from uptake.metrics.segments import SEGMENTS
 
 coach_app = typer.Typer(
@@ -48,8 +48,7 @@ def effect_command(
 ) -> None:
     """Effect of coaching between treatment and holdout: ladder, proficiency, abandonment."""
     day = parse_day(as_of)
-    if by is not None and by not in SEGMENTS:
-        raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
+    by = parse_segment(by)
     doc = read_document(workspace, lambda ws: ws.coach_effect(as_of=day, by=by))
     print_document(doc, as_json, render)
 

@@ -71,6 +71,22 @@ def parse_day(text: str | None) -> date | None:
         raise InputError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None
 
 
+def parse_segment(by: str | None) -> str | None:
+    """A `--by` value checked against the segment dimensions (None stays None).
+
+    Args:
+        by: the option's text.
+
+    Returns:
+        The dimension, or None.
+    """
+    from uptake.metrics.segments import SEGMENTS
+
+    if by is not None and by not in SEGMENTS:
+        raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
+    return by
+
+
 def read_document(
     workspace: Path | None, read: Callable[[Workspace], dict[str, Any]]
 ) -> dict[str, Any]:

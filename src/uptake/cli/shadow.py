@@ -14,10 +14,10 @@ from uptake.cli.common import (
     JsonOpt,
     WorkspaceOpt,
     parse_day,
+    parse_segment,
     print_document,
     read_document,
 )
-from uptake.errors import InputError
 from uptake.metrics.segments import SEGMENTS
 
 HIDDEN = {"small": "hidden (< k)", "complementary": "hidden (complementary)"}
@@ -34,8 +34,7 @@ def shadow_command(
 ) -> None:
     """Shadow AI: unsanctioned AI tools from proxy logs and the pulse survey (groups ≥ k only)."""
     day = parse_day(as_of)
-    if by is not None and by not in SEGMENTS:
-        raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
+    by = parse_segment(by)
     doc = read_document(workspace, lambda ws: ws.shadow_ai(as_of=day, by=by))
     print_document(doc, as_json, render)
 

@@ -20,6 +20,7 @@ from uptake.cli.common import (
     open_workspace,
     parse_day,
     print_json,
+    read_document,
 )
 from uptake.cli.edge import UptakeGroup
 from uptake.errors import InputError
@@ -65,11 +66,9 @@ def wins_command(
         raise InputError(f"--out {out}: is a folder; expected a .html or .md file")
     if case is not None and not case.strip():
         raise InputError("--case: name a workflow id")
-    ws = open_workspace(workspace, read_only=True)
-    try:
-        doc = ws.case_study(case.strip(), as_of=day) if case else ws.wins(as_of=day)
-    finally:
-        ws.close()
+    doc = read_document(
+        workspace, lambda ws: ws.case_study(case.strip(), as_of=day) if case else ws.wins(as_of=day)
+    )
     if case is not None:
         _case(doc, out, as_json)
         return
@@ -253,11 +252,7 @@ def list_command(
 ) -> None:
     """Recorded redesigns and the measured change after each (k-safe aggregates)."""
     day = parse_day(as_of)
-    ws = open_workspace(workspace, read_only=True)
-    try:
-        doc = ws.redesigns(as_of=day)
-    finally:
-        ws.close()
+    doc = read_document(workspace, lambda ws: ws.redesigns(as_of=day))
     if as_json:
         print_json(doc)
         return
@@ -318,11 +313,7 @@ def roles_command(
 ) -> None:
     """Role redesign evidence: tasks AI substitutes, augments or creates; override accuracy."""
     day = parse_day(as_of)
-    ws = open_workspace(workspace, read_only=True)
-    try:
-        doc = ws.role_redesign(as_of=day)
-    finally:
-        ws.close()
+    doc = read_document(workspace, lambda ws: ws.role_redesign(as_of=day))
     if as_json:
         print_json(doc)
         return

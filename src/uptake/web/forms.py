@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -87,6 +88,30 @@ def _message(
                                                           "page": "forms", "nav": []}  # fmt: skip
     return render("message.html", status=status, title=title, charts=False, message=message,
                    **frame)  # fmt: skip
+
+
+async def _accepted(
+    request: Request, signed_out: Callable[[], Response]
+) -> tuple[dict[str, str], Actor] | Response:
+    """A posted form's fields and its signed-in sender, or the page that refuses it.
+
+    Args:
+        request: the POST.
+        signed_out: makes the answer when the session has ended.
+
+    Returns:
+        (fields, actor), or the refusal: 413 past the limit, 403 without a valid CSRF token.
+    """
+    try:
+        form = await _posted(request)
+    except UptakeError as exc:
+        return _message(request, "Not stored", exc.message, exc.http_status)
+    if not _csrf_ok(request, form):
+        return _message(request, "Not stored", EXPIRED, 403)
+    actor = session_actor(request)
+    if actor is None:
+        return signed_out()
+    return form, actor
 
 
 def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
@@ -181,15 +206,11 @@ async def submit(request: Request, name: str, served: ServedDep) -> Response:
         return await propose_form(request, served)
     if name not in engine.FORMS:
         return _message(request, "No such form", f"There is no form {name!r}.", 404)
-    try:
-        form = await _posted(request)
-    except UptakeError as exc:
-        return _message(request, "Not stored", exc.message, exc.http_status)
-    if not _csrf_ok(request, form):
-        return _message(request, "Not stored", EXPIRED, 403)
-    actor = session_actor(request)
-    if actor is None:
-        return _sign_in(request, f"/forms/{name}", "You were signed out: sign in and answer again.")
+    again = "You were signed out: sign in and answer again."
+    got = await _accepted(request, lambda: _sign_in(request, f"/forms/{name}", again))
+    if isinstance(got, Response):
+        return got
+    form, actor = got
     anon = _anonymous(served, form.get("anonymous"))
 
     def run(ws: Workspace) -> Response:
@@ -238,15 +259,11 @@ def proposal_page(
 
 async def propose_form(request: Request, served: Served) -> Response:
     """Store a proposal from the form, then show the backlog."""
-    try:
-        form = await _posted(request)
-    except UptakeError as exc:
-        return _message(request, "Not stored", exc.message, exc.http_status)
-    if not _csrf_ok(request, form):
-        return _message(request, "Not stored", EXPIRED, 403)
-    actor = session_actor(request)
-    if actor is None:
-        return _sign_in(request, "/forms/proposal", "You were signed out: sign in again.")
+    again = "You were signed out: sign in again."
+    got = await _accepted(request, lambda: _sign_in(request, "/forms/proposal", again))
+    if isinstance(got, Response):
+        return got
+    form, actor = got
     fields = {k: form.get(k) for k in ("title", "description", "team", "workflow", "priority")}
     try:
         await run_in_threadpool(served.run, lambda ws: ws.propose(fields, actor=actor))
@@ -259,15 +276,10 @@ async def propose_form(request: Request, served: Served) -> Response:
 @router.post("/forms/proposal/{proposal_id}/vote")
 async def vote_form(request: Request, proposal_id: str, served: ServedDep) -> Response:
     """A vote from the backlog page's button."""
-    try:
-        form = await _posted(request)
-    except UptakeError as exc:
-        return _message(request, "Not stored", exc.message, exc.http_status)
-    if not _csrf_ok(request, form):
-        return _message(request, "Not stored", EXPIRED, 403)
-    actor = session_actor(request)
-    if actor is None:
-        return RedirectResponse("/sign-in", status_code=303)
+    got = await _accepted(request, lambda: RedirectResponse("/sign-in", status_code=303))
+    if isinstance(got, Response):
+        return got
+    _form, actor = got
     try:
         await run_in_threadpool(served.run, lambda ws: ws.vote(proposal_id, actor=actor))
     except UptakeError as exc:
