@@ -121,3 +121,20 @@ def test_manager_labels_stay_unique() -> None:
     # Three leads whose reports name no team: their role, then their own team, then a key.
     assert labels["ra"] == "lead, north"
     assert {labels["rb"], labels["rc"]} == {"lead, south [b]", "lead, south [c]"}
+
+
+def test_manager_named_after_a_team_only_when_most_reports_are_in_it() -> None:
+    reports = {
+        "m1": ["y", "z", "y", "z", "y"],  # 3 of 5: a majority
+        "m2": ["p", "q", "q", "p"],  # 2 of 4: half is not most
+        "m3": ["r", "r", None, "(none)"],  # reports without a team still count
+    }
+    rows = [(m, None, "hq", f"role {m}") for m in reports]
+    rows += [
+        (f"{m}-{i}", m, team, "eng") for m, teams in reports.items() for i, team in enumerate(teams)
+    ]
+    frame = pd.DataFrame(rows, columns=["person_key", "manager_key", "team", "role"])
+    labels = dict(zip(frame.person_key, manager_labels(frame), strict=True))
+    assert labels["m1-0"] == "y (manager)"
+    assert labels["m2-0"] == "role m2"
+    assert labels["m3-0"] == "role m3"

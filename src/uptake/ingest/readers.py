@@ -392,8 +392,17 @@ def _load_jsonl(
     ]
     # With no parseable object there is no column set to check: every line is malformed.
     cols = _apply_mapping(path, keys, spec, mapping) if keys else {}
-    select = _select(cols, spec, "n", lambda s: f"j->>{_lit(s)}")
-    con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM {lines} WHERE ok")
+    # Every field in one extraction: `j->>'key'` per field parses each line once per field.
+    used = list(dict.fromkeys(cols[c] for c in spec.names if c in cols))
+    pos = {name: i + 1 for i, name in enumerate(used)}
+    select = _select(cols, spec, "n", lambda s: f"__v[{pos[s]}]")
+    paths = ", ".join(_lit(name) for name in used)
+    source = (
+        f"(SELECT n, json_extract_string(j, [{paths}]) AS __v FROM {lines} WHERE ok)"
+        if used
+        else f"(SELECT n FROM {lines} WHERE ok)"
+    )
+    con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM {source}")
     bad = con.execute(
         f"SELECT n, j FROM {lines} WHERE NOT ok AND j IS NOT NULL AND trim(j) <> '' ORDER BY n"
     ).fetchall()

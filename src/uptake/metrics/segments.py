@@ -18,6 +18,7 @@ fact; in several teams that day, the first by slug (the fact's primary team).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date
 
 import ibis
@@ -154,7 +155,8 @@ def manager_labels(frame: pd.DataFrame) -> pd.Series:
     Returns:
         The label of each row's manager (null where the row has no manager).
     """
-    own = frame.drop_duplicates("person_key").set_index("person_key")
+    first = frame.drop_duplicates("person_key")
+    own = {c: dict(zip(first["person_key"], first[c], strict=True)) for c in ("role", "team")}
     managed = frame[frame["manager_key"].notna()]
     managers = {str(k) for k in managed["manager_key"].unique()}
 
@@ -162,15 +164,26 @@ def manager_labels(frame: pd.DataFrame) -> pd.Series:
         return isinstance(v, str) and bool(v) and v != NO_SEGMENT
 
     def mine(m: str, column: str) -> object:
-        return own.at[m, column] if m in own.index else None
+        return own[column].get(m)
 
+    # Plain lists per manager: a pandas group per manager (each testing its reports against
+    # every manager) grew with the square of the number of managers.
+    reports: dict[str, tuple[list[str | None], list[bool]]] = {}
+    for key, team, person in zip(
+        managed["manager_key"], managed["team"], managed["person_key"].astype(str), strict=True
+    ):
+        teams, leads = reports.setdefault(str(key), ([], []))
+        teams.append(team if known(team) else None)
+        leads.append(person in managers)
     base: dict[str, str] = {}
-    for m, reports in managed.groupby("manager_key"):
-        m = str(m)
-        teams = reports["team"].where(reports["team"].map(known)).dropna()
-        modal = sorted(teams.mode())[0] if len(teams) else None
-        leads_managers = bool(reports["person_key"].astype(str).isin(managers).any())
-        one_team = modal is not None and (teams == modal).sum() * 2 > len(reports)
+    for m in sorted(reports):
+        teams, leads = reports[m]
+        tally = Counter(t for t in teams if t is not None)
+        top = max(tally.values(), default=0)
+        # The most frequent known team; on a tie, the first by name.
+        modal = min((t for t, n in tally.items() if n == top), default=None)
+        leads_managers = any(leads)
+        one_team = modal is not None and top * 2 > len(teams)
         role, team = mine(m, "role"), mine(m, "team")
         if one_team and not leads_managers:
             base[m] = f"{modal} (manager)"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 import ibis
 import pandas as pd
@@ -83,20 +82,18 @@ def person_day_expr(
     Returns:
         Table (person_key, day, *COUNTS) without week or refresh columns.
     """
-    parts: list[ibis.Table] = []
+    small: list[ibis.Table] = []
     one = ibis.literal(1, type="int64")
     zero = ibis.literal(0, type="int64")
 
     def flag(cond: ibis.Value) -> ibis.Value:
         return cond.ifelse(one, zero)
 
-    if engine.has("tasks"):
-        parts.append(_task_days(engine, span, flag))
     if engine.has("decisions"):
         d = engine.table("decisions")
         if (cond := _in_span(d.ts, span)) is not None:
             d = d.filter(cond)
-        parts.append(
+        small.append(
             d.group_by("person_key", day=d.ts.date()).aggregate(
                 **_zeros(decisions=d.count(), overrides=flag(~d.followed).sum())
             )
@@ -106,29 +103,34 @@ def person_day_expr(
         f = f.filter(f.person_key.notnull())
         if (cond := _in_span(f.ts, span)) is not None:
             f = f.filter(cond)
-        parts.append(
+        small.append(
             f.group_by("person_key", day=f.ts.date()).aggregate(**_zeros(feedback_given=f.count()))
         )
     if engine.has("help_edges"):
         h = engine.table("help_edges")
         if (cond := _in_span(h.ts, span)) is not None:
             h = h.filter(cond)
-        parts.append(
+        small.append(
             h.group_by(person_key=h.helper_key, day=h.ts.date()).aggregate(
                 **_zeros(help_given=h.count())
             )
         )
+    # Each large source (events, tasks) is aggregated once and joined to the others: a union
+    # of every source re-aggregated as a whole costs a second hash aggregation over as many
+    # rows as the sources' groups. Only the small sources (decisions, feedback, help) are
+    # unioned and re-aggregated together.
     others: ibis.Table | None = None
-    if parts:
-        u = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    if small:
+        u = small[0] if len(small) == 1 else ibis.union(*small, distinct=False)
         others = u.group_by("person_key", "day").aggregate(
             **{c: u[c].sum().cast("int64") for c in OTHER_COUNTS}
         )
+    if engine.has("tasks"):
+        tasks = _task_days(engine, span)
+        others = tasks if others is None else _merge(tasks, others, OTHER_COUNTS, OTHER_COUNTS)
     events: ibis.Table | None = None
     if tool_days is not None:
-        # Event counts come from the person-tool-day facts: events are scanned once. They
-        # are joined to the (smaller) other sources rather than unioned: one wide
-        # aggregation over every source is several times slower.
+        # Event counts come from the person-tool-day facts: events are scanned once.
         td = tool_days
         if span is not None:
             td = td.filter((td.day >= span[0]) & (td.day < span[1]))
@@ -139,7 +141,6 @@ def person_day_expr(
         return empty_table(
             {"person_key": "string", "day": "date", **dict.fromkeys(COUNTS, "int64")}
         )
-    zero = ibis.literal(0, type="int64")
     if others is None:
         assert events is not None
         return events.select(
@@ -149,16 +150,31 @@ def person_day_expr(
         return others.select(
             "person_key", "day", **{c: others[c] if c in OTHER_COUNTS else zero for c in COUNTS}
         )
-    o = others.rename(o_key="person_key", o_day="day")
-    j = events.outer_join(o, [events.person_key == o.o_key, events.day == o.o_day])
-    return j.select(
-        person_key=j.person_key.fill_null(j.o_key),
-        day=j.day.fill_null(j.o_day),
-        **{c: j[c].fill_null(0).cast("int64") for c in COUNTS},
-    )
+    return _merge(events, others, EVENT_COUNTS, OTHER_COUNTS)
 
 
-def _task_days(engine: Engine, span: tuple[date, date] | None, flag: Any) -> ibis.Table:
+def _merge(
+    a: ibis.Table, b: ibis.Table, a_counts: tuple[str, ...], b_counts: tuple[str, ...]
+) -> ibis.Table:
+    """Full outer join of two per person and day count tables, summing shared counts.
+
+    Returns:
+        Table (person_key, day, *counts) with the counts of either side (0 where absent),
+        in COUNTS order for the counts it holds.
+    """
+    o = b.rename(o_key="person_key", o_day="day", **{f"o_{c}": c for c in b_counts})
+    j = a.outer_join(o, [a.person_key == o.o_key, a.day == o.o_day])
+    out: dict[str, ibis.Value] = {}
+    for c in COUNTS:
+        sides = [
+            j[n].fill_null(0) for n, has in ((c, c in a_counts), (f"o_{c}", c in b_counts)) if has
+        ]
+        if sides:
+            out[c] = (sides[0] if len(sides) == 1 else sides[0] + sides[1]).cast("int64")
+    return j.select(person_key=j.person_key.fill_null(j.o_key), day=j.day.fill_null(j.o_day), **out)
+
+
+def _task_days(engine: Engine, span: tuple[date, date] | None) -> ibis.Table:
     t = engine.table("tasks")
     if (cond := _in_span(t.started_at, span)) is not None:
         t = t.filter(cond)
@@ -180,16 +196,18 @@ def _task_days(engine: Engine, span: tuple[date, date] | None, flag: Any) -> ibi
     done = (t.status == "completed").fill_null(False) | (
         t.status.isnull() & t.completed_at.notnull()
     )
+    # Filtered counts rather than sums of 0/1 flags: the conditions are never null (each is
+    # filled with false), so both count the same rows, and a filtered count is cheaper.
     return t.group_by("person_key", day=t.started_at.date()).aggregate(
         **_zeros(
             runs=t.count(),
-            elig=flag(elig).sum(),
-            ai_elig=flag(elig & ai).sum(),
-            ai_elig_done=flag(elig & ai & done).sum(),
-            elig_done=flag(elig & done).sum(),
-            low=flag(low).sum(),
-            ai_low=flag(low & ai).sum(),
-            ai_runs=flag(ai).sum(),
+            elig=t.count(where=elig),
+            ai_elig=t.count(where=elig & ai),
+            ai_elig_done=t.count(where=elig & ai & done),
+            elig_done=t.count(where=elig & done),
+            low=t.count(where=low),
+            ai_low=t.count(where=low & ai),
+            ai_runs=t.count(where=ai),
         )
     )
 

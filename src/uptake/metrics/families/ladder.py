@@ -292,6 +292,15 @@ def _level_counts(t: ibis.Table) -> dict[str, ibis.Value]:
     return out
 
 
+def _week_counts(cells: pd.DataFrame) -> pd.DataFrame:
+    """People per week (`n`) and per level (`L1`…`L5`) from (week, level, frm, people) cells."""
+    people = cells["people"].astype("int64")
+    out = pd.DataFrame({"week": cells["week"], "n": people})
+    for i, name in enumerate(LEVELS, start=1):
+        out[name] = people.where(cells["level"] == i, 0)
+    return out.groupby("week", as_index=False, sort=False).sum()
+
+
 def _shares(f: pd.DataFrame) -> pd.DataFrame:
     # With noise on, each level count is clipped to n but three of them may still sum past
     # it: a share over 100 % would be nonsense to a reader (and clipping is post-processing).
@@ -361,7 +370,16 @@ def transitions(ctx: MetricContext, rules: str) -> MetricResult:
     from uptake.metrics.families.ladder_history import history
 
     hist = history(ctx, weeks, rules)
-    by_week = ctx.engine.execute(hist.group_by("week").aggregate(**_level_counts(hist)))
+    prev_w, last_w = weeks[-2], weeks[-1]
+    # One query for both outputs (the history's window functions run once): people per
+    # week, level and, in the last week for people also placed the week before, their
+    # level then.
+    order = ibis.window(group_by="person_key", order_by="week")
+    before = hist.level.lag().over(order)
+    moved = (hist.week == last_w) & (hist.week.lag().over(order) == prev_w)
+    h = hist.mutate(frm=moved.ifelse(before, ibis.null("int8")))
+    cells = ctx.engine.execute(h.group_by("week", "level", "frm").aggregate(people=h.count()))
+    by_week = _week_counts(cells)
     by_week = _shares(by_week)
     by_week["week"] = pd.to_datetime(by_week["week"]).dt.date
     by_week["cell"] = "\0all"
@@ -369,11 +387,12 @@ def transitions(ctx: MetricContext, rules: str) -> MetricResult:
     weeks_rows = public_rows(weekly.sort_values("week"), ["cell", "week"]).derive(
         lambda r: {k: v for k, v in r.items() if k != "cell"}
     )
-    prev_w, last_w = weeks[-2], weeks[-1]
-    a = hist.filter(hist.week == prev_w).select(p_key="person_key", frm="level")
-    b = hist.filter(hist.week == last_w).select(n_key="person_key", to="level")
-    pair = a.inner_join(b, a.p_key == b.n_key)
-    moves = ctx.engine.execute(pair.group_by("frm", "to").aggregate(people=pair.count()))
+    pair = cells[cells["frm"].notna()]
+    moves = (
+        pair.assign(frm=pair["frm"].astype("int64"), to=pair["level"].astype("int64"))
+        .groupby(["frm", "to"], as_index=False)["people"]
+        .sum()
+    )
     table = pd.DataFrame({"from": list(LEVELS)})
     for j, name in enumerate(LEVELS, start=1):
         col = moves[moves["to"] == j].set_index("frm")["people"]
