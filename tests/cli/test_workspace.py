@@ -127,6 +127,19 @@ def test_refresh_line_says_what_was_rebuilt() -> None:
         "Facts refreshed, incremental: licensed people per segment and week rebuilt."
     )
     assert refresh_line(RefreshReport("none", 4)) == "Facts already up to date."
+    live = {"mode": "days", "since": "2026-11-10", "raised": 2, "cleared": 1, "seconds": 0.42,
+            "reason": ""}  # fmt: skip
+    assert refresh_line(RefreshReport("incremental", 5, weeks=weeks[1:], live=live)) == (
+        "Facts refreshed, incremental: 1 week rebuilt, 2026-11-09. Live friction flags looked "
+        "at from 2026-11-10 on: 2 raised, 1 cleared (0.4 s)."
+    )
+    whole = {**live, "mode": "window", "reason": "requested"}
+    assert refresh_line(RefreshReport("none", 5, live=whole)).endswith(
+        "Live friction flags looked at from the whole window, requested: 2 raised, 1 cleared "
+        "(0.4 s)."
+    )
+    quiet = {**live, "mode": "none"}
+    assert refresh_line(RefreshReport("none", 5, live=quiet)) == "Facts already up to date."
 
 
 LOGINS = [f"Octo-Dev{i}" for i in range(4)]

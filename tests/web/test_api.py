@@ -230,3 +230,19 @@ def test_a_person_cannot_read_a_colleague_and_a_coach_only_its_teams(
     for role in ("analyst", "manager", "ingest"):
         r = client.get(f"/v1/people/{keys[2]}/adoption", headers=auth(tokens[role]))
         assert r.status_code == 403
+
+
+def test_only_an_admin_asks_the_server_for_a_full_refresh(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    before = client.get("/v1/metrics", headers=auth(tokens["analyst"])).json()
+    r = client.post("/v1/refresh", params={"full": "true"}, headers=auth(tokens["admin"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["mode"] == "full"
+    # Nothing new was ingested: the rebuild changes no number.
+    assert client.get("/v1/metrics", headers=auth(tokens["analyst"])).json() == before
+    # Not taken for a table by the intake's `POST /v1/{table}`; other tokens are refused.
+    assert client.post("/v1/refresh", headers=auth(tokens["admin"])).json()["mode"] == "none"
+    for role in ROLES[1:]:
+        r = client.post("/v1/refresh", params={"full": "true"}, headers=auth(tokens[role]))
+        assert r.status_code == 403, (role, r.text)

@@ -194,8 +194,9 @@ def refresh_line(report: RefreshReport) -> str:
     Returns:
         E.g. "Facts refreshed (incremental): 2 weeks rebuilt, from 2026-10-05".
     """
+    live = _live_line(report.live)
     if report.mode == "none":
-        return "Facts already up to date."
+        return "Facts already up to date." + live
     weeks = sorted(report.weeks)
     if weeks:
         what = f"{len(weeks)} week{'s' if len(weeks) != 1 else ''} rebuilt"
@@ -206,4 +207,16 @@ def refresh_line(report: RefreshReport) -> str:
         what = "rebuilt"
     span = f", {weeks[0]} to {weeks[-1]}" if len(weeks) > 1 else f", {weeks[0]}" if weeks else ""
     why = f" ({report.reason})" if report.reason else ""
-    return f"Facts refreshed, {report.mode}: {what}{span}{why}."
+    return f"Facts refreshed, {report.mode}: {what}{span}{why}." + live
+
+
+def _live_line(live: dict[str, Any] | None) -> str:
+    """What the live friction flags' update did, as a sentence ("" when it did nothing)."""
+    if not live or live.get("mode") == "none":
+        return ""
+    where = "the whole window" if live["mode"] == "window" else f"{live['since']} on"
+    why = f", {live['reason']}" if live.get("reason") else ""
+    return (
+        f" Live friction flags looked at from {where}{why}: {live['raised']} raised, "
+        f"{live['cleared']} cleared ({live['seconds']:.1f} s)."
+    )

@@ -167,6 +167,12 @@ class ServeSettings(BaseModel):
         description="Largest request body the API reads, in MB (bigger batches are refused "
         "with 413: split them).",
     )  # fmt: skip
+    live_delay_s: float = Field(
+        2.0, ge=0, le=50,
+        description="Seconds the server waits after a posted batch before updating the live "
+        "friction flags, so batches arriving together are looked at once (a flag still shows "
+        "within a minute of its event).",
+    )  # fmt: skip
     warm: bool = Field(
         True,
         description="Compute the organisation pages of the dashboard in the background when "

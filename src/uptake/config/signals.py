@@ -194,6 +194,12 @@ class SignalsSettings(BaseModel):
     trend_weeks: int = _days(4, "Weeks over which team and manager trends are measured.", 1, 52)
     stalled_share: float = _share(0.3, "A team whose L3+ share is under this is stalled.")
     voice_days: int = _days(90, "Days of feedback that form the themes of the voice section.")
+    live: bool = Field(
+        True,
+        description="Keep the friction flags of the recent window current as batches arrive "
+        "(after every ingest, refresh and API post), so a flag shows within a minute of the "
+        "event that completes it; off: flags are worked out only when signals are read.",
+    )
     friction: FrictionSettings = Field(
         default_factory=FrictionSettings, description="Friction rule thresholds."
     )

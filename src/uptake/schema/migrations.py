@@ -174,6 +174,24 @@ def _v8(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v9(con: duckdb.DuckDBPyConnection) -> None:
+    # The live path: friction flags of the recent window, kept current batch by batch, and
+    # what the last update covered (as of, last batch, the settings it ran with).
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS friction_flags (
+            person_key VARCHAR NOT NULL,
+            signal VARCHAR NOT NULL,
+            since DATE NOT NULL,
+            evidence JSON NOT NULL,
+            raised_at TIMESTAMP NOT NULL,
+            batch_id BIGINT
+        )
+        """
+    )
+    con.execute("CREATE TABLE IF NOT EXISTS friction_state (key VARCHAR, value VARCHAR)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "canonical tables and bookkeeping", _v1),
     Migration(2, "workspace metadata (secret fingerprint)", _v2),
@@ -183,6 +201,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "coach_arms and coach_prefs (holdout arm, opt-out, snooze)", _v6),
     Migration(7, "programme: sprint ticks, proposals and votes, workflow redesigns", _v7),
     Migration(8, "ai_web_visits (shadow AI: visits to AI tool domains from proxy logs)", _v8),
+    Migration(9, "friction_flags and friction_state (the live path)", _v9),
 ]
 
 

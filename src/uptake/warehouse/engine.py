@@ -43,6 +43,11 @@ class DuckDBEngine:
         self.backend: BaseBackend = ibis.duckdb.from_connection(con)
         self._con = con
 
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection the engine runs on (for in-place writes)."""
+        return self._con
+
     def table(self, name: str) -> ibis.Table:
         return self.backend.table(name)
 

@@ -15,6 +15,7 @@ from uptake.web.pages import csv_response
 from uptake.web.state import Served
 from uptake.web.views import Page, Params, pages
 from uptake.workspace import Actor, Workspace
+from uptake.workspace.access import ADMINISTER, require
 
 router = APIRouter(prefix="/v1")
 # What the API accepts rows for: activity, what people say, and interventions from other tools.
@@ -108,6 +109,22 @@ def audit(
     return served.run(lambda ws: ws.audit(since=since, limit=limit, actor=actor))
 
 
+@router.post("/refresh", summary="Rebuild the metric facts (admins)")
+def refresh(
+    actor: ActorDep,
+    served: ServedDep,
+    full: Annotated[bool, Query(description="Rebuild every fact, not only what changed.")] = False,
+) -> dict[str, Any]:
+    """Bring the facts up to date (`uptake refresh`); waits its turn behind other writers.
+
+    Intake refreshes what a batch touches by itself: this is for a full rebuild while the
+    server holds the warehouse (the command line cannot open it then).
+    """
+    require(actor, ADMINISTER)
+    return served.run(lambda ws: ws.refresh(full=full, actor=actor).to_dict())
+
+
+# After every fixed `POST /v1/...` path: this one takes any name.
 @router.post(
     "/{table}",
     summary="Ingest a batch of rows (events, feedback, survey responses or interventions)",
@@ -127,9 +144,12 @@ async def intake(table: str, request: Request, actor: ActorDep, served: ServedDe
     frame = pd.DataFrame(rows)
     frame["__locator"] = [f"row {i}" for i in range(1, len(rows) + 1)]
     source = f"api:{actor.name}"
+    # With the live-path worker running, the friction flags are updated in the background
+    # (batches arriving together at once); without it, before the reply.
+    live = getattr(request.app.state, "live", None)
 
     def run(ws: Workspace) -> dict[str, Any]:
-        result = ws.ingest_frame(table, frame, source=source, actor=actor)
+        result = ws.ingest_frame(table, frame, source=source, live=live is None, actor=actor)
         out = result.to_dict()
         out["rows_quarantined"] = ws.rejected(result.batch, actor=actor)
         return out
@@ -137,7 +157,10 @@ async def intake(table: str, request: Request, actor: ActorDep, served: ServedDe
     # The workspace call blocks: it runs in a worker thread, queued behind other writers.
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(served.run, run)
+    out = await run_in_threadpool(served.run, run)
+    if live is not None:
+        live.poke()
+    return out
 
 
 async def _body(request: Request, served: Served) -> bytes:

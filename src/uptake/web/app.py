@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uptake import __version__
 from uptake.errors import UptakeError
 from uptake.web import api, coach, docs, forms, pages, widget
+from uptake.web.live import LiveWorker
 from uptake.web.state import Served
 from uptake.web.views import Page, Params, offered
 from uptake.workspace import Actor
@@ -106,10 +107,18 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         served.max_body_bytes = int(max_body_mb * 1_000_000)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         if served.settings.serve.warm:
             threading.Thread(target=warm, args=(served,), name="uptake-warm", daemon=True).start()
+        worker = None
+        if served.settings.signals.live:
+            worker = LiveWorker(served, served.settings.serve.live_delay_s)
+            app_.state.live = worker
+            worker.start()
         yield
+        if worker is not None:
+            app_.state.live = None
+            worker.stop()
         served.close()
 
     app = FastAPI(
@@ -123,6 +132,8 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         redoc_url=None,
     )
     app.state.served = served
+    # The live-path worker, while the server runs (None: posted batches update inline).
+    app.state.live = None
     app.include_router(coach.router)
     # Before the API's `POST /v1/{table}` intake, which would otherwise take /v1/proposals.
     app.include_router(forms.api)

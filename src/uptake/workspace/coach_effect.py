@@ -34,8 +34,9 @@ class CoachEffect:
     def engine(self) -> DuckDBEngine:
         raise NotImplementedError
 
-    def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T: ...
 
     if TYPE_CHECKING:
 

@@ -31,7 +31,8 @@ from uptake.workspace.coach_digest import CoachDigest
 from uptake.workspace.coach_effect import CoachEffect
 from uptake.workspace.forms import Forms
 from uptake.workspace.inspection import Inspection
-from uptake.workspace.layout import SECRET_ENV, SECRET_FILE, find_workspace
+from uptake.workspace.layout import LAKE_DIR, SECRET_ENV, SECRET_FILE, find_workspace
+from uptake.workspace.live import Live
 from uptake.workspace.proposals import Proposals
 from uptake.workspace.readiness import Readiness
 from uptake.workspace.shadow import Shadow
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 class Workspace(
     Signals,
     Views,
+    Live,
     Tokens,
     Inspection,
     Syncing,
@@ -212,6 +214,7 @@ class Workspace(
         now: datetime | None = None,
         progress: Callable[[str], None] | None = None,
         refresh: bool = True,
+        live: bool = True,
         actor: Actor | None = None,
     ) -> list[IngestResult]:
         """Ingest files into a canonical table, each file as one atomic batch.
@@ -226,6 +229,7 @@ class Workspace(
             progress: callback told the stage of work as it goes.
             refresh: bring the metric facts up to date afterwards (pass False when ingesting
                 several files in a row, then call `refresh` once).
+            live: with `refresh`, update the live friction flags too.
             actor: who writes (default: the local admin; admin or ingest).
 
         Returns:
@@ -252,7 +256,7 @@ class Workspace(
             kind = detect_format(p, fmt)
             results.append(self._batch(spec, now, progress).run_file(p, kind, dict(mapping or {})))
         if refresh:
-            self.refresh(progress=progress, actor=actor)
+            self.refresh(progress=progress, live=live, actor=actor)
         return results
 
     def ingest_frame(
@@ -263,6 +267,7 @@ class Workspace(
         source: str,
         now: datetime | None = None,
         refresh: bool = True,
+        live: bool = True,
         actor: Actor | None = None,
     ) -> IngestResult:
         """Ingest an in-memory frame of canonical input columns (plus optional `__locator`).
@@ -273,6 +278,8 @@ class Workspace(
             source: name recorded in ingest_log and used in locators.
             now: current time for the clock-skew check.
             refresh: bring the metric facts up to date afterwards.
+            live: with `refresh`, update the live friction flags too (a server passes False
+                and updates them in the background, several batches at once).
             actor: who writes (default: the local admin; admin or ingest).
 
         Returns:
@@ -285,7 +292,7 @@ class Workspace(
             frame, source, "frame", None, []
         )
         if refresh:
-            self.refresh(actor=actor)
+            self.refresh(live=live, actor=actor)
         return result
 
     def refresh(
@@ -293,15 +300,19 @@ class Workspace(
         *,
         full: bool = False,
         progress: Callable[[str], None] | None = None,
+        live: bool = True,
         actor: Actor | None = None,
     ) -> RefreshReport:
         """Bring the materialised metric facts up to date with what was ingested.
 
-        Incremental where it can be: only the reporting weeks new batches touch are rebuilt.
+        Incremental where it can be: only the reporting weeks new batches touch are rebuilt;
+        then the live friction flags are updated for the days the batches touched.
 
         Args:
-            full: rebuild every fact table regardless of what changed.
-            progress: callback told the stage of work ("refresh").
+            full: rebuild every fact table (and the whole window of live flags) regardless of
+                what changed.
+            progress: callback told the stage of work ("refresh", "live flags").
+            live: update the live friction flags too (`[signals] live` must be on).
             actor: who asks (default: the local admin; admin or ingest).
 
         Returns:
@@ -313,7 +324,12 @@ class Workspace(
         self._writable("refresh")
         if progress is not None:
             progress("refresh")
-        return refresh(self.engine(), self.settings.metrics, full=full)
+        report = refresh(self.engine(), self.settings.metrics, full=full)
+        if live and self.settings.signals.live:
+            if progress is not None:
+                progress("live flags")
+            report.live = self.update_live(full=full, actor=actor).to_dict()
+        return report
 
     def _batch(
         self,
@@ -434,7 +450,15 @@ class Workspace(
         return self._memo(
             "metrics",
             (as_of, by, engine),
-            lambda: run(self.con, self.settings, as_of=as_of, by=by, engine=engine, noise_key=key),
+            lambda: run(
+                self.con,
+                self.settings,
+                as_of=as_of,
+                by=by,
+                engine=engine,
+                noise_key=key,
+                lake=self.path / LAKE_DIR,
+            ),
         )
 
     def default_as_of(self) -> tuple[date, str]:

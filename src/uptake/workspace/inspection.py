@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -37,8 +37,9 @@ class Inspection:
     def _date_range(self) -> tuple[date, date]:
         raise NotImplementedError
 
-    def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T: ...
 
     def status(self, *, actor: Actor | None = None) -> dict[str, Any]:
         """Rows per table, the latest ingests, quarantine counts and identity coverage.

@@ -36,8 +36,9 @@ class ToolMix:
     def engine(self) -> DuckDBEngine:
         raise NotImplementedError
 
-    def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T: ...
 
     if TYPE_CHECKING:
 

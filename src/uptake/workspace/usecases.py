@@ -31,11 +31,12 @@ class UseCases:
     settings: Settings
     path: Path
 
-    def _context(self, what: str, as_of: date | None) -> MetricContext:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by other parts of Workspace (stubs only for the type checker: at run time
+        # a stub here would shadow the real method for the classes after it).
+        def _context(self, what: str, as_of: date | None) -> MetricContext: ...
 
-    def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        raise NotImplementedError
+        def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T: ...
 
     # -- the library ------------------------------------------------------------------------
 

@@ -53,6 +53,8 @@ class RefreshReport:
     weeks: list[date] = field(default_factory=list)
     segment_weeks: str = "none"
     reason: str = ""
+    # What the live friction flags' update did after this refresh (set by the Workspace).
+    live: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class RefreshReport:
             "weeks": [w.isoformat() for w in self.weeks],
             "segment_weeks": self.segment_weeks,
             "reason": self.reason,
+            **({"live": self.live} if self.live is not None else {}),
         }
 
 

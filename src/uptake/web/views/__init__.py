@@ -61,6 +61,8 @@ class Page:
             Workspace read made only when that CSV is downloaded, so people's rows never enter
             the page, its JSON or the report.
         individual_roles: roles offered those downloads (the Workspace still decides).
+        reload_s: the page reloads itself this often (seconds; None: never), for views of
+            data that changes while someone watches.
     """
 
     slug: str
@@ -75,6 +77,7 @@ class Page:
     report: bool = True
     individual: dict[str, Rows] = field(default_factory=dict)
     individual_roles: tuple[str, ...] = ("admin",)
+    reload_s: int | None = None
 
     def offered_to(self, actor: Actor) -> bool:
         """Whether the navigation offers this page to the actor."""

@@ -1,0 +1,183 @@
+"""The live path: friction flags kept current batch by batch equal a batch detection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from uptake.metrics.context import MetricContext
+from uptake.signals.friction import detect
+from uptake.signals.live import FLAGS, WINDOW_RULES
+from uptake.workspace import Workspace
+
+START = date(2026, 6, 1)
+DAYS = 56
+# Time columns a table's rows are split on, to arrive in several batches.
+TIME = {"events": "ts", "tasks": "started_at", "decisions": "ts", "feedback": "ts"}
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from uptake.simulate import simulate
+
+    out = tmp_path_factory.mktemp("live-sim")
+    simulate(people=120, days=DAYS, seed=5, start=START, out=out)
+    return out
+
+
+def batch_flags(ws: Workspace) -> set[tuple[str, str, date, str]]:
+    """What a batch detection over the recent window reports, as comparable tuples."""
+    as_of = ws.default_as_of()[0]
+    s = ws.settings
+    ctx = MetricContext(ws.engine(), as_of, s.metrics, s.privacy.min_group_size, costs=s.costs)
+    since = as_of - timedelta(days=s.signals.recent_days - 1)
+    found = detect(ctx, s.signals.friction, since=since)
+    return {
+        (f.person_key, f.signal, f.since, json.dumps(f.evidence, sort_keys=True, default=str))
+        for f in found.flags
+    }
+
+
+def live_flags(ws: Workspace) -> set[tuple[str, str, date, str]]:
+    rows = ws.con.execute(f"SELECT person_key, signal, since, evidence FROM {FLAGS}").fetchall()
+    return {(k, s, d, json.dumps(json.loads(e), sort_keys=True)) for k, s, d, e in rows}
+
+
+def chunk(sim: Path, table: str, lo: date, hi: date, out: Path) -> Path:
+    """The table's rows whose time falls in [lo, hi), written as their own file."""
+    df = pd.read_parquet(sim / f"{table}.parquet")
+    day = pd.to_datetime(df[TIME[table]]).dt.date
+    part = df[(day >= lo) & (day < hi)]
+    path = out / f"{table}-{lo}-{hi}.parquet"
+    part.to_parquet(path, index=False)
+    return path
+
+
+@pytest.fixture
+def ws(tmp_path: Path, sim: Path) -> Iterator[Workspace]:
+    with Workspace.init(tmp_path / "ws") as w:
+        for table in ("workflows", "people", "licenses"):
+            w.ingest(table, [sim / f"{table}.parquet"], refresh=False)
+        yield w
+
+
+def ingest_days(ws: Workspace, sim: Path, out: Path, lo: int, hi: int) -> dict[str, Any]:
+    """Ingest every timed table's rows of days [lo, hi) as one batch each, then refresh."""
+    for table in TIME:
+        path = chunk(sim, table, START + timedelta(days=lo), START + timedelta(days=hi), out)
+        ws.ingest(table, [path], refresh=False)
+    report = ws.refresh().to_dict()
+    return report["live"]  # type: ignore[no-any-return]
+
+
+def test_live_flags_equal_a_batch_detection_after_every_batch(
+    ws: Workspace, sim: Path, tmp_path: Path
+) -> None:
+    # Four weeks at once, then day by day, one day held back and sent late, a licence batch.
+    spans = [(0, 28), *[(d, d + 1) for d in range(28, 33)], (34, 40), (33, 34), (40, 45)]
+    modes, firsts = [], []
+    for lo, hi in spans:
+        live = ingest_days(ws, sim, tmp_path, lo, hi)
+        modes.append(live["mode"])
+        firsts.append(live["since"])
+        assert live_flags(ws) == batch_flags(ws), (lo, hi, live)
+    assert modes[0] == "window" and "days" in modes, modes
+    # The late day was looked at from its own day, not only from the new days.
+    assert firsts[-2] == (START + timedelta(days=33)).isoformat(), firsts
+    assert len(live_flags(ws)) > 10
+    # Licences change every day of the window: the whole window is looked at again.
+    ws.ingest("licenses", [sim / "licenses.parquet"], refresh=False)
+    live = ws.refresh().to_dict()["live"]
+    assert live["mode"] == "window" and "licences" in live["reason"]
+    assert live_flags(ws) == batch_flags(ws)
+    # Nothing new: nothing done.
+    assert ws.update_live().mode == "none"
+
+
+def test_a_flag_found_again_keeps_when_it_was_first_raised(
+    ws: Workspace, sim: Path, tmp_path: Path
+) -> None:
+    ingest_days(ws, sim, tmp_path, 0, 28)
+    # Found on the first look at the history: raised by no batch that just arrived.
+    first = ws.con.execute(f"SELECT count(*), count(batch_id) FROM {FLAGS}").fetchone()
+    assert first is not None and first[0] > 0 and first[1] == 0
+    ingest_days(ws, sim, tmp_path, 29, 33)
+    later = ws.con.execute(f"SELECT count(batch_id) FROM {FLAGS}").fetchone()
+    assert later is not None and later[0] > 0
+    before = ws.con.execute(f"SELECT person_key, signal, since, raised_at FROM {FLAGS}").df()
+    # Day 28 arrives late: every flag from that day on (and every whole-window rule's) is
+    # detected again; those found again are the same flags, raised when they first were.
+    late = chunk(sim, "events", START + timedelta(days=28), START + timedelta(days=29), tmp_path)
+    ws.ingest("events", [late], refresh=False)
+    ws.refresh(live=False)
+    live = ws.update_live().to_dict()
+    assert live["mode"] == "days" and live["since"] == (START + timedelta(days=28)).isoformat()
+    after = ws.con.execute(f"SELECT person_key, signal, since, raised_at FROM {FLAGS}").df()
+    both = before.merge(after, on=["person_key", "signal", "since"], suffixes=("_0", "_1"))
+    redone = both[
+        (pd.to_datetime(both["since"]).dt.date >= START + timedelta(days=28))
+        | both["signal"].isin(WINDOW_RULES)
+    ]
+    assert len(redone), "no flag was detected again: the test would prove nothing"
+    assert (both["raised_at_0"] == both["raised_at_1"]).all()
+    assert live_flags(ws) == batch_flags(ws)
+
+
+def test_full_refresh_rebuilds_the_window_and_gives_the_same_flags(
+    ws: Workspace, sim: Path, tmp_path: Path
+) -> None:
+    ingest_days(ws, sim, tmp_path, 0, 29)
+    ingest_days(ws, sim, tmp_path, 29, 31)
+    kept = live_flags(ws)
+    live = ws.refresh(full=True).to_dict()["live"]
+    assert live["mode"] == "window" and live["reason"] == "requested"
+    assert live_flags(ws) == kept == batch_flags(ws)
+
+
+def test_live_path_off(tmp_path: Path, sim: Path) -> None:
+    with Workspace.init(tmp_path / "off", {"signals.live": False}) as ws:
+        for table in ("workflows", "people", "licenses"):
+            ws.ingest(table, [sim / f"{table}.parquet"], refresh=False)
+        report = ingest_days_off(ws, sim, tmp_path)
+        assert "live" not in report
+        assert ws.con.execute(f"SELECT count(*) FROM {FLAGS}").fetchone() == (0,)
+        doc = ws.live_flags()
+        assert doc["status"] == "not_available" and "[signals] live" in doc["needs"][0]
+
+
+def ingest_days_off(ws: Workspace, sim: Path, out: Path) -> dict[str, Any]:
+    path = chunk(sim, "events", START, START + timedelta(days=30), out)
+    ws.ingest("events", [path], refresh=False)
+    return ws.refresh().to_dict()
+
+
+def test_live_flags_read_is_scoped_and_audited(ws: Workspace, sim: Path, tmp_path: Path) -> None:
+    from uptake.errors import PermissionDeniedError
+    from uptake.workspace import Actor
+
+    ingest_days(ws, sim, tmp_path, 0, 35)
+    doc = ws.live_flags()
+    assert doc["status"] == "available" and doc["counts"]["flags"] == len(live_flags(ws))
+    assert doc["behind"] == 0
+    team = next(f["team"] for f in doc["flags"] if f["team"])
+    coach = Actor(name="c", role="coach", teams=(team,))
+    mine = ws.live_flags(actor=coach)
+    assert mine["flags"] and {f["team"] for f in mine["flags"]} == {team}
+    for role in ("manager", "analyst", "person"):
+        with pytest.raises(PermissionDeniedError):
+            ws.live_flags(actor=Actor(name="x", role=role, teams=(team,)))
+    ws.journal.flush()
+    audit = ws.con.execute(
+        "SELECT actor, action FROM audit_log WHERE action = 'read live friction flags'"
+    ).fetchall()
+    assert ("c", "read live friction flags") in audit
+    # A batch not yet looked at is said, not hidden.
+    late = chunk(sim, "events", START + timedelta(days=35), START + timedelta(days=36), tmp_path)
+    ws.ingest("events", [late], live=False)
+    assert ws.live_flags()["behind"] == 1
