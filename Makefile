@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench fmt clean
+.PHONY: demo test check bench bench-l fmt clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -26,6 +26,10 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Tier L (100 k people, about 110 M events): the scaling curve S -> M -> L; long, so apart.
+bench-l: $(STAMP)
+	$(BIN)/python -m bench.scale_bench S M L
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench

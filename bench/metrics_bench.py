@@ -11,7 +11,8 @@ Parquet lake (setup, not measured). Then, each in a fresh child process so its p
   reading the lake's Parquet files;
 * `raw scan` — one DuckDB scan-and-group of the events table (events per person per week),
   the floor any pipeline over the events pays;
-* `spark` (optional) — the full recompute on the Spark engine over the lake.
+* `spark` — at tier M (other tiers with `--spark`), the full recompute on the Spark engine
+  over the lake, printed next to DuckDB's.
 
 It prints pipeline ÷ pandas (goal: pipeline ≥ 10× faster) and core ÷ raw scan (goal ≤ 3×),
 and checks that the pandas reference gives the pipeline's numbers.
@@ -341,7 +342,11 @@ def bench_tier(tier: str, work: Path, spark: bool = False) -> dict[str, Any]:
             met = r["seconds"] <= target[0] and r["peak_mb"] <= target[1]
             note = f"<= {target[0]:.0f}s, <= {target[1] / 1024:.0f} GB" + _verdict(met)
         if key == "spark":
-            note = f"+{r['startup_s']:.0f}s start; JVM {r['jvm_peak_mb']:,.0f} MB"
+            vs = r["seconds"] / runs["pipeline"]["seconds"]
+            note = (
+                f"+{r['startup_s']:.0f}s start; DuckDB {runs['pipeline']['seconds']:.2f}s "
+                f"({vs:.1f}×); JVM {r['jvm_peak_mb']:,.0f} MB"
+            )
         print(f"{labels[key]:34} {r['seconds']:>9.2f} {r['peak_mb']:>9,.0f} {note:>18}")
         if key == "core":
             print("  of which " + " · ".join(f"{p} {s:.2f}s" for p, s in r["parts"].items()))
@@ -397,7 +402,7 @@ def bench_metrics(
 
     Args:
         tiers: which of S, M, L to run.
-        spark: also time the Spark engine on each tier.
+        spark: also time the Spark engine on tiers other than M (M always includes it).
         keep: folder to keep each tier's workspace and lake in (default: a temporary one).
 
     Returns:
@@ -411,10 +416,10 @@ def bench_metrics(
             work = keep / f"tier-{tier}"
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(parents=True)
-            results.append(bench_tier(tier, work, spark))
+            results.append(bench_tier(tier, work, spark or tier == "M"))
             continue
         with tempfile.TemporaryDirectory(prefix=f"uptake-bench-{tier}-") as tmp:
-            results.append(bench_tier(tier, Path(tmp), spark))
+            results.append(bench_tier(tier, Path(tmp), spark or tier == "M"))
     bad = [r["tier"] for r in results if r["reference_differences"]]
     assert not bad, f"pandas reference differs from the pipeline on tier(s) {bad}"
     return results
@@ -427,7 +432,9 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(prog="python -m bench.metrics_bench")
     parser.add_argument("tiers", nargs="*", default=["S", "M"], help="tiers: S, M and/or L")
-    parser.add_argument("--spark", action="store_true", help="also time the Spark engine")
+    parser.add_argument(
+        "--spark", action="store_true", help="time the Spark engine on every tier (M always)"
+    )
     parser.add_argument("--keep", type=Path, help="keep workspaces and lakes in this folder")
     args = parser.parse_args()
     unknown = [t for t in args.tiers if t not in TIERS]

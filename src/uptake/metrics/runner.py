@@ -1,13 +1,16 @@
 """Running the metrics over a warehouse: the engine, the as-of rule and fresh-facts check.
 
 Reads only: the facts are refreshed after ingest (or by `uptake refresh`), never here, so a
-read-only connection or a second reader beside a writer can compute every metric.
+read-only connection or a second reader beside a writer can compute every metric. The Spark
+engine reads the workspace's Parquet lake, a derived copy kept beside the warehouse and
+updated here when batches were ingested since (`uptake.warehouse.lake_store`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
-import shutil
+import logging
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,6 +31,7 @@ ENGINES = ("duckdb", "spark")
 AS_OF_GIVEN = "given"
 AS_OF_LAST_ACTIVE = "the last day with activity"
 AS_OF_TODAY = "today (no activity yet)"
+log = logging.getLogger(__name__)
 
 
 def run(
@@ -38,6 +42,7 @@ def run(
     by: str | None = None,
     engine: str | None = None,
     noise_key: bytes | None = None,
+    lake: Path | None = None,
 ) -> MetricsReport:
     """Every metric of a warehouse as of a date, on the chosen engine.
 
@@ -49,6 +54,8 @@ def run(
         engine: `duckdb` or `spark` (default from settings).
         noise_key: the key of the seeded noise (`noise.noise_key` of the workspace secret);
             needed when `privacy.noise` is on.
+        lake: the workspace's lake folder, which the Spark engine reuses while it holds every
+            batch and brings up to date otherwise (None: a temporary lake for this run only).
 
     Returns:
         The report, with `as_of_rule` saying how the date was chosen.
@@ -81,7 +88,7 @@ def run(
             costs=settings.costs,
         )
     else:
-        report = _run_spark(con, settings, day, by, noise)
+        report = _run_spark(con, settings, day, by, noise, lake)
     report.as_of_rule = rule
     report.currency = settings.metrics.currency
     return report
@@ -139,22 +146,28 @@ def make_noise(settings: Settings, key: bytes | None, as_of: date) -> Noise:
 
 
 def _run_spark(
-    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, by: str | None, noise: Noise
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    as_of: date,
+    by: str | None,
+    noise: Noise,
+    lake: Path | None,
 ) -> MetricsReport:
     if importlib.util.find_spec("pyspark") is None:
         raise EngineError(
             "the Spark engine needs PySpark, which is not installed",
             hint="pip install 'uptake[spark]' (and Java 17), or use --engine duckdb",
         )
-    from uptake.warehouse.export import export_lake
+    from uptake.warehouse.lake_store import workspace_lake
     from uptake.warehouse.spark import SparkEngine
 
-    # The lake and Spark's facts live in a scratch folder: the workspace is only read.
-    folder = Path(tempfile.mkdtemp(prefix="uptake-lake-"))
-    lake = folder / "lake"
-    try:
-        export_lake(con, lake)
-        eng = SparkEngine(lake, settings.engine)
+    with contextlib.ExitStack() as stack:
+        # Without a workspace lake, a temporary one serves this run only.
+        folder = lake or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="uptake-")))
+        # The lake is only read here: Spark keeps the facts it computes in its own scratch.
+        use = stack.enter_context(workspace_lake(con, folder / "lake" if lake is None else folder))
+        log.info("spark lake %s: %s", use.path, use.action)
+        eng = SparkEngine(use.path, settings.engine)
         try:
             refresh(eng, settings.metrics, full=True)
             k = settings.privacy.min_group_size
@@ -163,5 +176,3 @@ def _run_spark(
             )
         finally:
             eng.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

@@ -11,6 +11,8 @@ from uptake.warehouse.database import DB_FILE
 SECRET_FILE = "secret"
 SECRET_ENV = "UPTAKE_SECRET"
 WORKSPACE_ENV = "UPTAKE_WORKSPACE"
+# The Parquet lake the Spark engine reads, kept current with the warehouse (a derived cache).
+LAKE_DIR = "lake"
 
 
 def find_workspace(path: Path | str | None = None) -> Path:
