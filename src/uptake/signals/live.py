@@ -34,7 +34,7 @@ from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import DAY_SOURCES
 from uptake.metrics.runner import default_as_of
 from uptake.signals.friction import detect
-from uptake.signals.friction.rules import SIGNALS
+from uptake.signals.friction.rules import SIGNALS, FrictionReport
 from uptake.warehouse.engine import DuckDBEngine
 
 FLAGS = "friction_flags"
@@ -149,9 +149,13 @@ def update(
         engine, as_of, settings.metrics, settings.privacy.min_group_size, costs=settings.costs
     )
     rules = settings.signals.friction
-    days = tuple(s for s in SIGNALS if s not in WINDOW_RULES)
-    found = detect(ctx, rules, since=since, signals=days)
-    whole = detect(ctx, rules, since=horizon, signals=WINDOW_RULES)
+    if since == horizon:
+        found = detect(ctx, rules, since=since)
+        whole = FrictionReport()
+    else:
+        days = tuple(s for s in SIGNALS if s not in WINDOW_RULES)
+        found = detect(ctx, rules, since=since, signals=days)
+        whole = detect(ctx, rules, since=horizon, signals=WINDOW_RULES)
     every = found.flags + whole.flags
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     fresh = pd.DataFrame(

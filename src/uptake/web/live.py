@@ -37,9 +37,8 @@ class LiveWorker:
         self.failures = 0
 
     def start(self) -> None:
-        """Start the thread; an update runs at once for batches ingested while stopped."""
+        """Start the thread (batches ingested through the command line updated the flags)."""
         self._thread.start()
-        self.poke()
 
     def poke(self) -> None:
         """A batch was committed: update the flags soon."""
@@ -61,7 +60,7 @@ class LiveWorker:
                 return
             self._wake.clear()
             try:
-                self.served.run(lambda ws: ws.update_live(actor=UPDATER))
+                self.served.run_if_open(lambda ws: ws.update_live(actor=UPDATER))
                 self.updates += 1
             except UptakeError as exc:
                 self.failures += 1

@@ -39,18 +39,28 @@ class Served:
         the block's caller waits for that commit after the workspace is released, so the
         next request is served meanwhile and a reply still follows its commit.
         """
+        with self._turn(open_it=True) as ws:
+            assert ws is not None  # opened when it was not
+            yield ws
+
+    @contextmanager
+    def _turn(self, *, open_it: bool) -> Iterator[Workspace | None]:
+        """The queue's turn: the workspace (opened when asked to), or None when not open."""
         with self._lock:
-            if self._ws is None:
+            if self._ws is None and open_it:
                 ws = Workspace.open(self.path)
                 if not ws.read_only:
                     ws.journal.start()
                 self._ws = ws
-            ws = self._ws
+            held = self._ws
+            if held is None:
+                yield None
+                return
             try:
-                yield ws
+                yield held
             finally:
-                seq = ws.journal.take()
-        ws.journal.wait(seq)
+                seq = held.journal.take()
+        held.journal.wait(seq)
 
     def run(self, fn: Callable[[Workspace], T]) -> T:
         """Call `fn(workspace)` in the queue.
@@ -63,6 +73,21 @@ class Served:
         """
         with self.workspace() as ws:
             return fn(ws)
+
+    def run_if_open(self, fn: Callable[[Workspace], T]) -> T | None:
+        """Call `fn(workspace)` in the queue if the workspace is open; never open it.
+
+        Background work (the live path) uses this, so that it does not reopen a workspace the
+        server closed (or one no request has opened yet).
+
+        Args:
+            fn: what to do with the workspace.
+
+        Returns:
+            What `fn` returned, or None when the workspace is not open.
+        """
+        with self._turn(open_it=False) as ws:
+            return None if ws is None else fn(ws)
 
     def authenticate(self, token: str) -> Actor:
         """The actor of a bearer token: from the workspace's cache when it knows the token.

@@ -45,11 +45,14 @@ class Signals(IndividualReads):
         Returns:
             The report; `report.to_dict()` is the `--json` document.
         """
-        from uptake.signals.report import build
+        from uptake.signals.report import SignalsReport
 
         ctx = self._individual("signals", as_of, actor)
-        report = build(
-            ctx, model_dir=self.model_dir, classify=_voice(), settings=self.settings.signals
+        # The same document the coaching and team pages read, remembered until the next batch.
+        doc = self._signals_doc(as_of)
+        report = SignalsReport(
+            as_of=date.fromisoformat(doc["as_of"]),
+            **{k: v for k, v in doc.items() if k != "as_of"},
         )
         keys = [p["person"] for p in report.people]
         self._audited("signals", ctx.as_of, pd.DataFrame({"person_key": keys}), actor)

@@ -89,7 +89,10 @@ def detect(
     span = Span.of(ctx, since)
     if distress_fn is _UNSET:
         distress_fn = load_distress()
-    people, without = session_coverage(ctx, span)
+    # Coverage reads every event up to as_of: only the session rules' status needs it.
+    people, without = (
+        session_coverage(ctx, span) if set(signals) & set(SESSION_SIGNALS) else (0, 0)
+    )
     report = FrictionReport()
     for name in signals:
         if name not in NEEDS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from uptake.report.charts import VALUE
+from uptake.report.charts import VALUE, caption
 from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
 from uptake.web.views.coaching import NOTICED
@@ -61,13 +61,13 @@ def _chart(doc: dict[str, Any]) -> dict[str, Any] | None:
                       "yaxis": {"autorange": "reversed"},
                       "xaxis": {"title": {"text": "flags"}, "rangemode": "tozero"}}}  # fmt: skip
     n = doc["counts"]["people"]
-    caption = (
-        f"As of {doc['as_of']} · flags whose episode began {doc['window_from']} to "
-        f"{doc['as_of']} ({doc['recent_days']} days) · n = {n} {'person' if n == 1 else 'people'}"
-        f" with a flag · updated {str(doc['updated_at']).replace('T', ' ')} UTC"
+    under = (
+        caption(doc, n, what="people with a flag", window=False)
+        + f" · episodes that began {doc['window_from']} to {doc['as_of']}"
+        f" ({doc['recent_days']} days) · updated {str(doc['updated_at']).replace('T', ' ')} UTC"
     )
     return {"title": "Friction flags raised in the window, by what was noticed",
-            "caption": caption, "figure": fig}  # fmt: skip
+            "caption": under, "figure": fig}  # fmt: skip
 
 
 def _tables(d: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
