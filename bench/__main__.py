@@ -7,9 +7,13 @@ import importlib
 import json
 import platform
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.summary import print_summary
 
 
 def main() -> None:
@@ -51,7 +55,8 @@ def main() -> None:
         "slow",
     ]
     print(f"uptake benchmark · Python {platform.python_version()} · {platform.machine()}")
-    results: dict[str, object] = {}
+    results: dict[str, Any] = {}
+    failed: list[str] = []
     if "ingest" in chosen:
         from bench.ingest_bench import bench_ingest
 
@@ -76,9 +81,18 @@ def main() -> None:
         except ModuleNotFoundError:
             print(f"\n== {name}: benchmark not available ==")
             continue
-        results[name] = getattr(mod, func)()
+        try:
+            results[name] = getattr(mod, func)()
+        except Exception:
+            # One section failing must not hide the others' figures: said, then the exit code.
+            traceback.print_exc()
+            print(f"\n== {name}: FAILED (above) ==")
+            failed.append(name)
+    print_summary(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
+    if failed:
+        sys.exit(f"benchmark sections failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
