@@ -15,16 +15,19 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from uptake.errors import InputError
 from uptake.ingest import identity
 from uptake.ingest.connectors.privacy import WITHHELD
 from uptake.ingest.readers import STAGE, Malformed, drop_stage, load, load_frame
 from uptake.ingest.redact import redact
 from uptake.ingest.safety import isnull, safe_record, safe_value, scrub_json_cells
 from uptake.ingest.validate import (
+    BAD,
     EARLIEST_DATE,
     LATEST_DATE,
     REASON_TEXT,
     TYPED,
+    drop_typed,
     validate,
 )
 from uptake.schema.ddl import NOT_STORED
@@ -91,6 +94,12 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _fingerprint(path: Path) -> tuple[int, int, int]:
+    """Identity, size and modification time of a file: any rewrite or replacement changes it."""
+    st = path.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def file_hash(path: Path) -> str:
     """SHA-256 of a file's bytes, recorded in ingest_log."""
     h = hashlib.sha256()
@@ -127,12 +136,17 @@ class BatchIngest:
         # the transaction.
         self.manage_tx = manage_tx
         self.date_range = date_range
+        # Set by `_decide`: every valid row is new, so rows go straight from the resolved view.
+        self._fast = False
 
     def run_file(self, path: Path, fmt: str, mapping: dict[str, str]) -> IngestResult:
         """Ingest a CSV, JSON Lines or Parquet file."""
         started = time.perf_counter()
         self._session()
         self.progress("read")
+        # Parquet is staged as a view and read again by the write, so a file replaced while
+        # it is ingested would store rows that were never validated: it must not change.
+        seen = _fingerprint(path) if fmt == "parquet" and path.is_file() else None
         loaded = load(self.con, path, fmt, self.spec, mapping)
         return self._commit(
             str(path),
@@ -144,6 +158,7 @@ class BatchIngest:
             started,
             [],
             scrub_json=True,
+            unchanged=(lambda: _fingerprint(path) == seen) if seen else None,
         )
 
     def run_frame(
@@ -190,10 +205,23 @@ class BatchIngest:
         extra: list[Quarantined],
         *,
         scrub_json: bool = False,
+        unchanged: Callable[[], bool] | None = None,
     ) -> IngestResult:
         con = self.con
         self.progress("validate")
-        validate(con, self.spec, self.now, self.skew, self.naive_tz, *self.date_range)
+        # JSON cells are rewritten in the typed table when scrubbed, so then it must be one;
+        # redacted free text is kept too, as redaction costs far more than a copy.
+        scrub_json = scrub_json and self._has_json()
+        materialise = scrub_json or any(c.text for c in self.spec.columns)
+        validate(
+            con,
+            self.spec,
+            self.now,
+            self.skew,
+            self.naive_tz,
+            *self.date_range,
+            materialise=materialise,
+        )
         if scrub_json:
             scrub_json_cells(self.con, self.spec, TYPED, self._pseudonymise)
         if self.manage_tx:
@@ -218,6 +246,11 @@ class BatchIngest:
             quarantine += conflicts
             self.progress("write")
             self._write(batch)
+            if unchanged is not None and not unchanged():
+                raise InputError(
+                    f"{source}: the file changed while it was being ingested; "
+                    "nothing was stored from it, ingest it again"
+                )
             result.accepted = counts["accepted"]
             result.duplicates = counts["duplicate"]
             result.unrostered = counts["unrostered"]
@@ -240,13 +273,27 @@ class BatchIngest:
     def _cleanup(self) -> None:
         """Drop staging relations; inside an aborted outer transaction that waits for its end."""
         try:
-            drop_stage(self.con)
             self.con.execute(f"DROP VIEW IF EXISTS {RESOLVED}")
-            for t in (TYPED, DECIDED, "_idmap", "_json_map"):
+            drop_typed(self.con)
+            drop_stage(self.con)
+            for t in (DECIDED, "_idmap", "_json_map"):
                 self.con.execute(f"DROP TABLE IF EXISTS {t}")
         except duckdb.Error:
             if self.manage_tx:
                 raise
+
+    def _has_json(self) -> bool:
+        """Whether any stored JSON column of the staged rows holds a value."""
+        cols = [
+            _q(c.name)
+            for c in self.spec.columns
+            if c.type == "json" and (self.spec.name, c.name) not in NOT_STORED
+        ]
+        if not cols:
+            return False
+        hit = " OR ".join(f"{c} IS NOT NULL" for c in cols)
+        row = self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {STAGE} WHERE {hit})").fetchone()
+        return bool(row and row[0])
 
     def _next_batch(self) -> int:
         row = self.con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_log").fetchone()
@@ -254,8 +301,8 @@ class BatchIngest:
 
     def _invalid_rows(self, locator: Callable[[int], str]) -> list[Quarantined]:
         bad = self.con.execute(
-            f"SELECT t.__reason, t.__field, s.* FROM {TYPED} t JOIN {STAGE} s USING (__row) "
-            "WHERE t.__reason IS NOT NULL ORDER BY __row"
+            f"SELECT t.__reason, t.__field, s.* FROM {BAD} t JOIN {STAGE} s USING (__row) "
+            "ORDER BY __row"
         ).df()
         out = []
         for raw_rec in bad.to_dict("records"):
@@ -342,9 +389,41 @@ class BatchIngest:
             parts.append(f"{a}.{k} {op} {b}.{k}")
         return " AND ".join(parts)
 
+    def _fast_counts(self) -> Counter[str] | None:
+        """Counts when every valid row is an insert, or None when some row needs a decision.
+
+        A row needs one when its key repeats in the file or is already stored. Both checks
+        read only the keys (one aggregate that also takes the counts), so the common case
+        of new rows skips hashing every row's content into a decided table.
+        """
+        con, spec = self.con, self.spec
+        part = ", ".join(_q(k) for k in spec.stored_key)
+        row = con.execute(
+            "SELECT count(*) FILTER (WHERE __n > 1), coalesce(sum(__n), 0), "
+            "coalesce(sum(__u), 0) FROM (SELECT count(*) AS __n, "
+            f"count(*) FILTER (WHERE __unrostered) AS __u FROM {RESOLVED} GROUP BY {part})"
+        ).fetchone()
+        if row is None or row[0]:
+            return None
+        stored = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {spec.name} LIMIT 1)").fetchone()
+        if stored and stored[0]:
+            keys = f"(SELECT {part} FROM {RESOLVED})"
+            hit = con.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {keys} n JOIN (SELECT {part} FROM {spec.name}) o "
+                f"ON {self._key_eq('n', 'o')})"
+            ).fetchone()
+            if hit is None or hit[0]:
+                return None
+        return Counter({"accepted": int(row[1]), "unrostered": int(row[2])})
+
     def _decide(self, locator: Callable[[int], str]) -> tuple[Counter[str], list[Quarantined]]:
         """Classify each valid row: accepted (insert or update), duplicate, or conflict."""
         con, spec = self.con, self.spec
+        fast = self._fast_counts()
+        self._fast = fast is not None
+        if fast is not None:
+            # Every valid row is inserted as resolved: no content hashes, no decided copy.
+            return fast, []
         cols = self._stored()
         key = [_q(k) for k in spec.stored_key]
         immutable = [c for c in cols if c not in spec.mutable]
@@ -440,7 +519,8 @@ class BatchIngest:
     def _write(self, batch: int) -> None:
         con, spec = self.con, self.spec
         cols = self._stored()
-        if spec.merge != "immutable" and spec.merge != "set":
+        source = RESOLVED if self._fast else f"{DECIDED} WHERE __status IN ('insert', 'update')"
+        if not self._fast and spec.merge != "immutable" and spec.merge != "set":
             key = [_q(k) for k in spec.stored_key]
             on = self._key_eq(spec.name, "u")
             con.execute(
@@ -454,7 +534,7 @@ class BatchIngest:
         try:
             con.execute(
                 f"INSERT INTO {spec.name} ({names}, {BATCH_COLUMN}) SELECT {names}, {batch} "
-                f"FROM {DECIDED} WHERE __status IN ('insert', 'update')"
+                f"FROM {source}"
             )
         finally:
             con.execute("SET preserve_insertion_order = true")
@@ -486,9 +566,14 @@ class BatchIngest:
         span: tuple[Any, Any] = (None, None)
         tcol = self.spec.time_column
         if tcol and r.accepted:
+            # On the short path rows went straight in: read their typed times where they are.
+            source = (
+                f"{self.spec.name} WHERE {BATCH_COLUMN} = {int(r.batch)}"
+                if self._fast
+                else f"{DECIDED} WHERE __status IN ('insert', 'update')"
+            )
             row = self.con.execute(
-                f"SELECT min({_q(tcol)}), max({_q(tcol)}) FROM {DECIDED} "
-                "WHERE __status IN ('insert', 'update')"
+                f"SELECT min({_q(tcol)}), max({_q(tcol)}) FROM {source}"
             ).fetchone()
             span = (row[0], row[1]) if row else span
         wall_end = datetime.now(UTC).replace(tzinfo=None)

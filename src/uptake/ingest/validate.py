@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 
 import duckdb
@@ -12,6 +13,8 @@ from uptake.schema.tables import Column, Table
 from uptake.warehouse.sql import quote_ident
 
 TYPED = "_stage_typed"
+# Rows that failed a check: `__row`, `__reason`, `__field`.
+BAD = "_stage_bad"
 
 # Timestamps that record something that has already happened; a planned `removed_at` may
 # legitimately lie in the future.
@@ -163,8 +166,15 @@ def validate(
     naive_tz: str = "UTC",
     earliest: date = EARLIEST_DATE,
     latest: date = LATEST_DATE,
+    *,
+    materialise: bool = True,
 ) -> None:
-    """Create the typed staging table with `__reason` and `__field` for rows that fail.
+    """Create the typed staging relation with `__reason` and `__field` for rows that fail.
+
+    Materialised, the typed relation is a table of every row that later steps may update.
+    Otherwise only the failing rows are stored (in `BAD`) and the typed relation is a view of
+    the valid rows: the single write then casts each value once on its way into the warehouse
+    instead of copying every row into a typed table first.
 
     Args:
         con: warehouse connection holding the staging table.
@@ -174,8 +184,10 @@ def validate(
         naive_tz: time zone of timestamps without an offset.
         earliest: dates and timestamps before this day are quarantined as out_of_range.
         latest: dates and timestamps after this day are quarantined as out_of_range.
+        materialise: store the typed rows in a table (needed when cells are rewritten later).
     """
-    register_sql(con)
+    if any(c.text for c in spec.columns):
+        register_sql(con)
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {STAGE})").fetchall())
     values: list[str] = []
     checks: list[tuple[str, str, str]] = []
@@ -214,10 +226,34 @@ def validate(
         else "NULL"
     )
     typed = ", ".join(f"{_v(c.name)} AS {quote_ident(c.name)}" for c in spec.columns)
-    con.execute(f"DROP TABLE IF EXISTS {TYPED}")
+    drop_typed(con)
+    source = f"(SELECT *, {', '.join(values)} FROM {STAGE})"
+    split = "split_part(__problem, ':', 1) AS __reason, split_part(__problem, ':', 2) AS __field"
+    if materialise:
+        con.execute(
+            f"CREATE TEMP TABLE {TYPED} AS SELECT __row, {typed}, {split} "
+            f"FROM (SELECT *, {problem} AS __problem FROM {source})"
+        )
+        con.execute(
+            f"CREATE TEMP VIEW {BAD} AS SELECT __row, __reason, __field FROM {TYPED} "
+            "WHERE __reason IS NOT NULL"
+        )
+        return
     con.execute(
-        f"CREATE TEMP TABLE {TYPED} AS SELECT __row, {typed}, "
-        "split_part(__problem, ':', 1) AS __reason, split_part(__problem, ':', 2) AS __field "
-        f"FROM (SELECT *, {problem} AS __problem FROM "
-        f"(SELECT *, {', '.join(values)} FROM {STAGE}))"
+        f"CREATE TEMP TABLE {BAD} AS SELECT __row, {split} "
+        f"FROM (SELECT __row, {problem} AS __problem FROM {source}) WHERE __problem IS NOT NULL"
     )
+    row = con.execute(f"SELECT count(*) FROM {BAD}").fetchone()
+    valid = f" WHERE __row NOT IN (SELECT __row FROM {BAD})" if row and row[0] else ""
+    con.execute(
+        f"CREATE TEMP VIEW {TYPED} AS SELECT __row, {typed}, CAST(NULL AS VARCHAR) AS __reason, "
+        f"CAST(NULL AS VARCHAR) AS __field FROM {source}{valid}"
+    )
+
+
+def drop_typed(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the typed and failed-row relations, whichever kind `validate` made them."""
+    for name in (TYPED, BAD):
+        for kind in ("VIEW", "TABLE"):
+            with contextlib.suppress(duckdb.CatalogException):
+                con.execute(f"DROP {kind} IF EXISTS {name}")

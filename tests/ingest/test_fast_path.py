@@ -1,0 +1,109 @@
+"""New rows take the short path (no decided copy); its outcome must match the full decision."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from factories import FROZEN_NOW, rows, write
+from uptake.errors import InputError
+from uptake.ingest import pipeline
+from uptake.workspace import Workspace
+
+
+def _events(n: int, start: int, attrs: bool) -> list[dict[str, Any]]:
+    out = rows("events", n, start)
+    if not attrs:
+        # Without JSON cells the typed rows stay a view; with them they are a table.
+        out = [{k: v for k, v in r.items() if k != "attrs"} for r in out]
+    return out
+
+
+def _stored(ws: Workspace) -> list[tuple[Any, ...]]:
+    return ws.con.execute(
+        "SELECT event_id, ts, person_key, action, duration_ms, batch_id FROM events "
+        "ORDER BY event_id"
+    ).fetchall()
+
+
+@pytest.mark.parametrize("attrs", [False, True])
+def test_bad_rows_among_new_ones_are_quarantined(
+    workspace: Workspace, tmp_path: Path, attrs: bool
+) -> None:
+    data = _events(5, 0, attrs)
+    data[1]["ts"] = "not a time"
+    data[3]["duration_ms"] = -5
+    [r] = workspace.ingest("events", [write(data, tmp_path / "e.csv")], now=FROZEN_NOW)
+    assert (r.rows, r.accepted, r.duplicates, r.quarantined) == (5, 3, 0, 2)
+    assert r.by_reason == {"bad_timestamp": 1, "bad_value": 1}
+    got = [(q["locator"], q["reason"], q["field"]) for q in workspace.quarantine(batch=r.batch)]
+    assert sorted(got) == [
+        ("e.csv:line 3", "bad_timestamp", "ts"),
+        ("e.csv:line 5", "bad_value", "duration_ms"),
+    ]
+    assert [s[0] for s in _stored(workspace)] == ["ev0", "ev2", "ev4"]
+    span = workspace.con.execute(
+        "SELECT min_ts, max_ts FROM ingest_log WHERE batch_id = ?", [r.batch]
+    ).fetchone()
+    assert span == (_stored(workspace)[0][1], _stored(workspace)[-1][1])
+
+
+@pytest.mark.parametrize("attrs", [False, True])
+def test_one_stored_key_among_new_ones_is_still_found(
+    workspace: Workspace, tmp_path: Path, attrs: bool
+) -> None:
+    workspace.ingest("events", [write(_events(3, 0, attrs), tmp_path / "a.csv")], now=FROZEN_NOW)
+    changed = _events(4, 2, attrs)
+    changed[1]["action"] = "reject"  # ev3 is new: no conflict
+    [mixed] = workspace.ingest("events", [write(changed, tmp_path / "b.csv")], now=FROZEN_NOW)
+    assert (mixed.accepted, mixed.duplicates, mixed.quarantined) == (3, 1, 0)
+    clash = _events(1, 0, attrs)
+    clash[0]["action"] = "reject"
+    [c] = workspace.ingest(
+        "events",
+        [write(clash + _events(2, 10, attrs), tmp_path / "c.csv")],
+        now=FROZEN_NOW,
+    )
+    assert (c.accepted, c.duplicates, c.by_reason) == (2, 0, {"conflict": 1})
+    [only_new] = workspace.ingest(
+        "events", [write(_events(2, 20, attrs), tmp_path / "d.csv")], now=FROZEN_NOW
+    )
+    assert (only_new.accepted, only_new.duplicates, only_new.quarantined) == (2, 0, 0)
+    ids = [s[0] for s in _stored(workspace)]
+    assert ids == sorted(["ev0", "ev1", "ev2", "ev3", "ev4", "ev5", "ev10", "ev11", "ev20", "ev21"])
+
+
+def test_repeated_key_in_a_new_file_is_decided(workspace: Workspace, tmp_path: Path) -> None:
+    data = _events(3, 0, attrs=False)
+    data.append(dict(data[0]))
+    data.append(dict(data[1], action="reject"))
+    [r] = workspace.ingest("events", [write(data, tmp_path / "r.jsonl")], now=FROZEN_NOW)
+    assert (r.accepted, r.duplicates, r.by_reason) == (3, 1, {"conflict": 1})
+    [q] = workspace.quarantine(batch=r.batch)
+    assert q["locator"] == "r.jsonl:line 5"
+
+
+def test_parquet_replaced_during_ingest_stores_nothing(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Parquet staging is a view that the write reads again: a file swapped in between
+    # would put unvalidated rows in the warehouse.
+    path = write(_events(3, 0, attrs=False), tmp_path / "e.parquet")
+    swap = tmp_path / "swap.parquet"
+    bad = _events(3, 0, attrs=False)
+    bad[0]["ts"] = "not a time"
+    write(bad, swap)
+    real = pipeline.load
+
+    def load_then_swap(*args: Any, **kwargs: Any) -> Any:
+        loaded = real(*args, **kwargs)
+        os.replace(swap, path)
+        return loaded
+
+    monkeypatch.setattr(pipeline, "load", load_then_swap)
+    with pytest.raises(InputError, match="changed while it was being ingested"):
+        workspace.ingest("events", [path], now=FROZEN_NOW)
+    assert workspace.con.execute("SELECT count(*) FROM events").fetchone() == (0,)
