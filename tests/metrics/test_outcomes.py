@@ -7,10 +7,12 @@ probability 7/27 ≫ 2.5 %), so the percentile interval is exactly [10, 20].
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from metrics.results import entries
 from uptake.metrics.families import outcomes
+from uptake.metrics.privacy import TOTAL
 
 # as_of Tuesday 2024-05-28: window 2024-05-01 .. 05-28 (28 days = 4 weeks).
 AS_OF = "2024-05-28"
@@ -224,3 +226,30 @@ def test_roi_unknown_when_a_seat_has_no_price(runs):
     assert roi["notes"] == [
         "ROI unknown: no price for 1 of 10 seats held in the window (licenses.monthly_cost)"
     ]
+
+
+def test_workflow_frame_does_not_depend_on_the_order_runs_arrive_in(wh):
+    # Each workflow's bootstrap is seeded by its place in name order, not in arrival order:
+    # the engine may return the runs in any order without moving an interval.
+    for wf in ("W1", "W2"):
+        wh.workflow(wf, baseline_minutes=40)
+        for i in range(12):
+            p, day = f"{wf}-p{i:02d}", f"2024-05-{2 + i:02d}"
+            wh.task(p, wf, f"{day}T09:00", ai_assisted=True, minutes=(7 * i) % 23 + 1)
+            wh.task(p, wf, f"{day}T14:00", ai_assisted=False, minutes=(5 * i) % 31 + 9)
+    ctx = wh.ctx(AS_OF, k=3, **SETTINGS)
+    done = outcomes.completed_runs(ctx)
+    catalogue = outcomes._catalogue(ctx)
+    frame, _ = outcomes.workflow_frame(ctx, done, catalogue)
+    for shuffled in (done.iloc[::-1], done.sample(frac=1.0, random_state=3)):
+        again, _ = outcomes.workflow_frame(ctx, shuffled.reset_index(drop=True), catalogue)
+        pd.testing.assert_frame_equal(again, frame)
+    assert list(frame.workflow) == ["W1", "W2", TOTAL]
+    w1, w2 = frame.iloc[0], frame.iloc[1]
+    assert (w1["ai_runs"], w1["other_runs"], w1["n"], w1["people_ai"]) == (12, 12, 12, 12)
+    # Same runs, other seeds: the intervals differ, so a swap of seeds would show.
+    assert w1["saving_vs_other"] == w2["saving_vs_other"]
+    assert (w1["saving_vs_other_low"], w1["saving_vs_other_high"]) != (
+        w2["saving_vs_other_low"],
+        w2["saving_vs_other_high"],
+    )

@@ -52,7 +52,15 @@ class DuckDBEngine:
         return self.backend.table(name)
 
     def has(self, name: str) -> bool:
-        if name not in self.backend.list_tables():
+        # The catalogue Ibis lists (tables and views of this schema, temporary ones too),
+        # asked about one name in one query: listing it costs several round-trips.
+        listed = self._con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = ?"
+            " AND table_catalog IN (current_database(), 'temp')"
+            " AND table_schema = current_schema() LIMIT 1",
+            [name],
+        ).fetchone()
+        if listed is None:
             return False
         row = self._con.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone()
         return row is not None

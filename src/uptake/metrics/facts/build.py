@@ -179,19 +179,30 @@ def _task_days(engine: Engine, span: tuple[date, date] | None) -> ibis.Table:
     if (cond := _in_span(t.started_at, span)) is not None:
         t = t.filter(cond)
     if engine.has("workflows"):
-        w = engine.table("workflows").select(wf="workflow", stakes="stakes", wf_roles="roles")
+        # The workflow's own conditions are decided once per catalogue row, not per run.
+        w = engine.table("workflows")
+        w = w.select(
+            wf=w.workflow,
+            high=(w.stakes == "high").fill_null(False),
+            is_low=(w.stakes == "low").fill_null(False),
+            open_to_all=w.roles.isnull() | (w.roles.length() == 0),
+            wf_roles=w.roles,
+        )
         t = t.left_join(w, t.workflow == w.wf)
     else:
-        t = t.mutate(stakes=ibis.null("string"), wf_roles=ibis.null("array<string>"))
+        no = ibis.literal(False)
+        t = t.mutate(
+            high=no, is_low=no, open_to_all=ibis.literal(True), wf_roles=ibis.null("array<string>")
+        )
     if engine.has("people"):
         p = engine.table("people").select(p_key="person_key", p_role="role")
         t = t.left_join(p, t.person_key == p.p_key)
     else:
         t = t.mutate(p_role=ibis.null("string"))
-    open_to_all = t.wf_roles.isnull() | (t.wf_roles.length() == 0)
-    role_ok = open_to_all | t.wf_roles.contains(t.p_role).fill_null(False)
-    elig = (t.stakes == "high").fill_null(False) & role_ok
-    low = (t.stakes == "low").fill_null(False)
+    # A run of an uncatalogued workflow has no stakes: neither high nor low.
+    role_ok = t.open_to_all.fill_null(True) | t.wf_roles.contains(t.p_role).fill_null(False)
+    elig = t.high.fill_null(False) & role_ok
+    low = t.is_low.fill_null(False)
     ai = t.ai_assisted.fill_null(False)
     done = (t.status == "completed").fill_null(False) | (
         t.status.isnull() & t.completed_at.notnull()
@@ -309,11 +320,18 @@ def segment_week_expr(engine: Engine, weeks: list[date]) -> ibis.Table:
     j = j.mutate(hire_date=j.hire_date, week_last=(j.week + ibis.interval(days=6)))
     one = ibis.literal(1, type="int64")
     zero = ibis.literal(0, type="int64")
-    stacks = [j.mutate(dimension=ibis.literal("all"), segment=ibis.literal("(all)"))]
-    for by in SEGMENTS:
-        seg = segment_of(j, by, j.week_last).fill_null("(none)")
-        stacks.append(j.mutate(dimension=ibis.literal(by), segment=seg))
-    s = ibis.union(*stacks, distinct=False)
+    # Each row is repeated once per dimension by a cross join with the dimension names,
+    # not by a union of one copy per dimension: engines recompute a union's inputs (the
+    # joins above) for every branch, the cross join computes them once.
+    names = ibis.memtable(
+        pd.DataFrame({"dimension": ["all", *SEGMENTS]}), schema=ibis.schema({"dimension": "string"})
+    )
+    x = j.cross_join(names)
+    per_dimension = [
+        (x.dimension == by, segment_of(x, by, x.week_last).fill_null("(none)")) for by in SEGMENTS
+    ]
+    segment = ibis.cases(*per_dimension, else_=ibis.literal("(all)"))
+    s = x.mutate(segment=segment)
     return s.group_by("dimension", "segment", "week").aggregate(
         licensed=s.count().cast("int64"),
         active=(s.events > 0).ifelse(one, zero).sum().cast("int64"),

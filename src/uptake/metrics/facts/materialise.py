@@ -94,11 +94,16 @@ def _fact_tables() -> tuple[str, ...]:
     return (PERSON_DAY, PERSON_WEEK, PERSON_TOOL_DAY, SEGMENT_WEEK, DIM_PERSON)
 
 
-def _exists(engine: Engine, name: str) -> bool:
+def _listed(engine: Engine) -> set[str] | None:
+    """The tables the engine's catalogue lists (asked once per refresh), None if it cannot."""
     backend = getattr(engine, "backend", None)
     if backend is not None and hasattr(backend, "list_tables"):
-        return name in backend.list_tables()
-    return engine.has(name)
+        return set(backend.list_tables())
+    return None
+
+
+def _exists(engine: Engine, listed: set[str] | None, name: str) -> bool:
+    return name in listed if listed is not None else engine.has(name)
 
 
 def refresh(engine: Engine, settings: MetricsSettings, *, full: bool = False) -> RefreshReport:
@@ -116,13 +121,14 @@ def refresh(engine: Engine, settings: MetricsSettings, *, full: bool = False) ->
     state = _state(engine)
     refresh_id = int(state.get("refresh_id", "0")) + 1
     last_batch = int(state.get("last_batch", "-1"))
-    batches = _new_batches(engine, last_batch)
+    listed = _listed(engine)
+    batches = _new_batches(engine, last_batch, listed)
     top = max([last_batch, *[int(b) for b in batches["batch_id"]]]) if len(batches) else last_batch
     reason = ""
     con = _duck(engine)
     if full:
         reason = "requested"
-    elif not state or not all(_exists(engine, t) for t in _fact_tables()):
+    elif not state or not all(_exists(engine, listed, t) for t in _fact_tables()):
         reason = "no facts yet"
     elif state.get("week_start") != settings.week_start:
         reason = "week start changed"
@@ -169,7 +175,7 @@ def pending(engine: Engine, settings: MetricsSettings) -> str | None:
     if unreadable := _unreadable(engine):
         return f"{unreadable} ({UNREADABLE_HINT})"
     state = _state(engine)
-    if len(_new_batches(engine, int(state.get("last_batch", "-1")))):
+    if len(_new_batches(engine, int(state.get("last_batch", "-1")), _listed(engine))):
         return "batches were ingested after the last refresh" if state else "they were never built"
     if state and state.get("week_start") != settings.week_start:
         return "the week start setting changed"
@@ -194,10 +200,9 @@ def _unreadable(engine: Engine) -> str | None:
     return f"the warehouse holds dates no metric can use: {', '.join(found)}" if found else None
 
 
-def _new_batches(engine: Engine, last_batch: int) -> pd.DataFrame:
+def _new_batches(engine: Engine, last_batch: int, listed: set[str] | None) -> pd.DataFrame:
     cols = ["batch_id", "table_name", "min_ts", "max_ts", "rekeyed"]
-    backend = getattr(engine, "backend", None)
-    if backend is None or "ingest_log" not in backend.list_tables():
+    if listed is None or "ingest_log" not in listed:
         return pd.DataFrame({c: [] for c in cols})
     log = engine.table("ingest_log")
     return engine.execute(log.filter(log.batch_id > last_batch).select(*cols))

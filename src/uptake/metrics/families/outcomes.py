@@ -151,7 +151,8 @@ def completed_runs(ctx: MetricContext) -> pd.DataFrame:
         ctx: metric context.
 
     Returns:
-        `person_key`, `workflow`, `ai_assisted` (bool), `minutes`, sorted for repeatability.
+        `person_key`, `workflow`, `ai_assisted` (bool), `minutes`, in the engine's order
+        (no result depends on it).
     """
     t = ctx.engine.table("tasks")
     done = (t.status == "completed") | (t.status.isnull() & t.completed_at.notnull())
@@ -164,7 +165,7 @@ def completed_runs(ctx: MetricContext) -> pd.DataFrame:
     )
     df = ctx.engine.execute(t.select("person_key", "workflow", "ai_assisted", "minutes"))
     df["ai_assisted"] = df.ai_assisted.astype(bool)
-    return df.sort_values(["workflow", "person_key", "minutes"], ignore_index=True)
+    return df
 
 
 def _catalogue(ctx: MetricContext) -> pd.DataFrame:
@@ -195,13 +196,25 @@ def workflow_frame(
     cat = catalogue.set_index("workflow")
     rows: list[dict[str, Any]] = []
     plans: list[_Saving] = []
-    for wf_key, g in runs.groupby("workflow", sort=True):
+    # One pass over plain arrays instead of a pandas selection per workflow and arm (those
+    # gather Arrow strings row by row). Workflows come in sorted order (each seeds its
+    # generator by position); the order of runs within one does not matter, as the
+    # bootstrap sorts each arm's minutes.
+    wf_codes, wf_names = pd.factorize(runs["workflow"], sort=True)
+    people = pd.factorize(runs["person_key"])[0]
+    is_ai = runs["ai_assisted"].to_numpy(bool)
+    minutes = runs["minutes"].to_numpy(float)
+    # Runs without a workflow (code -1) sort first and fall outside every workflow's bounds.
+    order = np.argsort(wf_codes, kind="stable")
+    bounds = np.searchsorted(wf_codes[order], np.arange(len(wf_names) + 1))
+    for i, wf_key in enumerate(wf_names):
         wf = str(wf_key)
-        ai = g[g.ai_assisted]
-        man = g[~g.ai_assisted]
-        ai_x = ai.minutes.to_numpy(float)
-        man_x = man.minutes.to_numpy(float)
-        people_ai, people_man = ai.person_key.nunique(), man.person_key.nunique()
+        idx = order[bounds[i] : bounds[i + 1]]
+        g_ai, g_people, g_minutes = is_ai[idx], people[idx], minutes[idx]
+        ai_x = g_minutes[g_ai]
+        man_x = g_minutes[~g_ai]
+        people_ai, people_man = _distinct(g_people[g_ai]), _distinct(g_people[~g_ai])
+        people_all = _distinct(g_people)
         # The non-AI arm is shown (and compared) only when it describes at least k people.
         manual_ok = len(man_x) >= s.outcomes_min_runs and people_man >= k
         ai_ok = len(ai_x) >= s.outcomes_min_runs
@@ -251,11 +264,11 @@ def workflow_frame(
             {
                 "workflow": wf,
                 "name": _text(cat, wf, "name"),
-                "n": g.person_key.nunique(),
+                "n": people_all,
                 "people_ai": people_ai,
                 # The row shows its whole population too, so that counts as a group even
                 # when no arm with people is shown (else one person's workflow leaks).
-                "guard": min(c for c in [g.person_key.nunique(), *shown_arms] if c > 0),
+                "guard": min(c for c in [people_all, *shown_arms] if c > 0),
                 "ai_runs": len(ai_x),
                 "other_runs": len(man_x) if manual_ok else None,
                 **med_ai.as_dict("median_ai"),
@@ -275,14 +288,19 @@ def workflow_frame(
     total_hours = sum(p.weight * _plan_saving(p) for p in plans) if plans else None
     total = {
         "workflow": TOTAL,
-        "n": runs.person_key.nunique(),
-        "people_ai": runs[runs.ai_assisted].person_key.nunique(),
-        "guard": runs.person_key.nunique(),
-        "ai_runs": int(runs.ai_assisted.sum()),
+        "n": _distinct(people),
+        "people_ai": _distinct(people[is_ai]),
+        "guard": _distinct(people),
+        "ai_runs": int(is_ai.sum()),
         "hours_per_week": total_hours,
         "value_per_week": None if total_hours is None else total_hours * s.hourly_cost,
     }
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True), plans
+
+
+def _distinct(codes: np.ndarray) -> int:
+    """Distinct people among factorized keys (code -1, a missing key, not counted)."""
+    return len(np.unique(codes[codes >= 0]))
 
 
 def _plan_saving(p: _Saving) -> float:

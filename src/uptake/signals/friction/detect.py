@@ -90,9 +90,7 @@ def detect(
     if distress_fn is _UNSET:
         distress_fn = load_distress()
     # Coverage reads every event up to as_of: only the session rules' status needs it.
-    people, without = (
-        session_coverage(ctx, span) if set(signals) & set(SESSION_SIGNALS) else (0, 0)
-    )
+    people, without = session_coverage(ctx, span) if set(signals) & set(SESSION_SIGNALS) else (0, 0)
     report = FrictionReport()
     for name in signals:
         if name not in NEEDS:
