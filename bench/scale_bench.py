@@ -30,6 +30,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.metrics_bench import _peak_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 TIERS: dict[str, int] = {"S": 1_000, "M": 10_000, "30k": 30_000, "L": 100_000}
 DAYS = 120
@@ -38,13 +40,6 @@ SEED = 7
 # Full recompute (seconds, peak MB) and one more day (seconds), per tier.
 RECOMPUTE_TARGETS = {"M": (20.0, 4096.0), "L": (300.0, 12288.0)}
 ONE_DAY_TARGETS = {"M": 3.0, "L": 30.0}
-
-
-def _peak_mb() -> float:
-    """Peak resident memory (VmHWM) of this process in MB (ru_maxrss carries over fork)."""
-    with open("/proc/self/status", encoding="ascii") as fh:
-        line = next(ln for ln in fh if ln.startswith("VmHWM"))
-    return int(line.split()[1]) / 1024
 
 
 # -- child processes -------------------------------------------------------------------------

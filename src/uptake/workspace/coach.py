@@ -69,13 +69,16 @@ class Coach:
     settings: Settings
     read_only: bool
 
-    @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by Workspace: a stub at run time would shadow the real method for
+        # the classes after this one.
+        @property
+        def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
 
-    @property
-    def secret(self) -> bytes:
-        raise NotImplementedError
+        @property
+        def secret(self) -> bytes:
+            raise NotImplementedError
 
     # -- who ------------------------------------------------------------------------------
 

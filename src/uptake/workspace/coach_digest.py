@@ -40,9 +40,12 @@ class CoachDigest:
 
     settings: Settings
 
-    @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by Workspace: a stub at run time would shadow the real method for
+        # the classes after this one.
+        @property
+        def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
 
     def coach_digest(
         self, team: str, as_of: date | None = None, *, actor: Actor | None = None

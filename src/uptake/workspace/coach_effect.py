@@ -23,16 +23,19 @@ class CoachEffect:
 
     settings: Settings
 
-    @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by Workspace: a stub at run time would shadow the real method for
+        # the classes after this one.
+        @property
+        def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
 
-    @property
-    def secret(self) -> bytes:
-        raise NotImplementedError
+        @property
+        def secret(self) -> bytes:
+            raise NotImplementedError
 
-    def engine(self) -> DuckDBEngine:
-        raise NotImplementedError
+        def engine(self) -> DuckDBEngine:
+            raise NotImplementedError
 
     if TYPE_CHECKING:
 

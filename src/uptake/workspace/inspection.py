@@ -27,15 +27,18 @@ class Inspection:
     path: Path
     settings: Settings
 
-    @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by Workspace: a stub at run time would shadow the real method for
+        # the classes after this one.
+        @property
+        def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
 
-    def pseudonymise(self, identifier: str) -> str:
-        raise NotImplementedError
+        def pseudonymise(self, identifier: str) -> str:
+            raise NotImplementedError
 
-    def _date_range(self) -> tuple[date, date]:
-        raise NotImplementedError
+        def _date_range(self) -> tuple[date, date]:
+            raise NotImplementedError
 
     if TYPE_CHECKING:
 

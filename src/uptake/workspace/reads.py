@@ -29,23 +29,26 @@ class IndividualReads:
     settings: Settings
     read_only: bool
 
-    @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by Workspace: a stub at run time would shadow the real method for
+        # the classes after this one.
+        @property
+        def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
 
-    @property
-    def secret(self) -> bytes:
-        raise NotImplementedError
+        @property
+        def secret(self) -> bytes:
+            raise NotImplementedError
 
-    @property
-    def journal(self) -> Journal:
-        raise NotImplementedError
+        @property
+        def journal(self) -> Journal:
+            raise NotImplementedError
 
-    def engine(self) -> DuckDBEngine:
-        raise NotImplementedError
+        def engine(self) -> DuckDBEngine:
+            raise NotImplementedError
 
-    def default_as_of(self) -> tuple[date, str]:
-        raise NotImplementedError
+        def default_as_of(self) -> tuple[date, str]:
+            raise NotImplementedError
 
     def person_levels(
         self, as_of: date | None = None, *, actor: Actor | None = None

@@ -183,8 +183,11 @@ class Signals(IndividualReads):
         card = train(ctx, self.model_dir)
         return card.to_dict()
 
-    def _writable(self, action: str) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by Workspace: a stub at run time would shadow the real method for
+        # the classes after this one.
+        def _writable(self, action: str) -> None:
+            raise NotImplementedError
 
 
 def _coached(p: dict[str, Any], risk_status: dict[str, Any]) -> dict[str, Any] | None:

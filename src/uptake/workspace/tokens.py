@@ -7,7 +7,7 @@ import hmac
 import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -70,15 +70,18 @@ class Tokens:
 
     read_only: bool
 
-    @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by Workspace: a stub at run time would shadow the real method for
+        # the classes after this one.
+        @property
+        def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
 
-    def pseudonymise(self, identifier: str) -> str:
-        raise NotImplementedError
+        def pseudonymise(self, identifier: str) -> str:
+            raise NotImplementedError
 
-    def _writable(self, action: str) -> None:
-        raise NotImplementedError
+        def _writable(self, action: str) -> None:
+            raise NotImplementedError
 
     def create_token(
         self,

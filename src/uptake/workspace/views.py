@@ -27,18 +27,21 @@ class Views(IndividualReads):
 
     """`team_metrics` (analysts, admins, the team's manager) and `my_adoption` (the person)."""
 
-    def metrics(
-        self,
-        as_of: date | None = None,
-        by: str | None = None,
-        engine: str | None = None,
-        *,
-        actor: Actor | None = None,
-    ) -> MetricsReport:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by Workspace: a stub at run time would shadow the real method for
+        # the classes after this one.
+        def metrics(
+            self,
+            as_of: date | None = None,
+            by: str | None = None,
+            engine: str | None = None,
+            *,
+            actor: Actor | None = None,
+        ) -> MetricsReport:
+            raise NotImplementedError
 
-    def _signals_doc(self, as_of: date | None) -> dict[str, Any]:
-        raise NotImplementedError
+        def _signals_doc(self, as_of: date | None) -> dict[str, Any]:
+            raise NotImplementedError
 
     def team_metrics(
         self, team: str, as_of: date | None = None, *, actor: Actor | None = None
