@@ -39,13 +39,15 @@ ends; at worst only the total (a group of at least k) remains.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from uptake.errors import PrivacyError
+from uptake.metrics.atoms import Atoms
 from uptake.metrics.privacy import check_k, table_hidden
 from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
 
@@ -53,6 +55,8 @@ from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
 _TOL = 1e-7
 # Combinations of small atoms examined before falling back to the stricter span test.
 _MAX_COMBOS = 50_000
+# Anchors whose row of P is computed at once (rows × small atoms floats).
+_CHUNK = 256
 # Published groups checked as one problem; larger populations are split into blocks.
 EXACT_LIMIT = 300
 
@@ -181,23 +185,13 @@ def _within(
     return out
 
 
-@dataclass
-class _Atoms:
-    sizes: np.ndarray  # people per atom
-    rows: list[tuple[str, str]]  # published groups: (dimension, segment); ("", "") = total
-    matrix: np.ndarray  # groups × atoms, 0/1
-    basis: np.ndarray  # atoms × rank, orthonormal basis of the row space
-    member_atom: np.ndarray  # atom index of each person
-    gram_pinv: np.ndarray  # pseudo-inverse of matrix @ matrix.T (groups × groups)
-
-
 def _atoms(
     frame: pd.DataFrame,
     dims: Sequence[str],
     codes: dict[str, pd.Categorical],
     hidden: dict[str, dict[str, SuppressReason]],
-) -> _Atoms:
-    """The atoms of the published groups and an orthonormal basis of their row space."""
+) -> Atoms:
+    """The atoms of the published groups; the dimension with most of them is eliminated."""
     sig = np.zeros((len(frame), len(dims)), dtype=np.int64)
     for j, d in enumerate(dims):
         cat = codes[d]
@@ -205,62 +199,75 @@ def _atoms(
         c = np.asarray(cat.codes, dtype=np.int64)
         sig[:, j] = np.where(shown[c], c, -1)
     uniq, member_atom, sizes = np.unique(sig, axis=0, return_inverse=True, return_counts=True)
-    member_atom = member_atom.reshape(-1)
     rows: list[tuple[str, str]] = [("", "")]
-    cols: list[np.ndarray] = [np.ones(len(uniq))]
+    ri: list[np.ndarray] = [np.zeros(len(uniq), dtype=np.int64)]
+    ci: list[np.ndarray] = [np.arange(len(uniq))]
+    spans: list[range] = []
     for j, d in enumerate(dims):
         cats = codes[d].categories
-        for code in np.unique(uniq[:, j]):
-            if code < 0:
-                continue
-            rows.append((d, str(cats[code])))
-            cols.append((uniq[:, j] == code).astype(float))
-    matrix = np.vstack(cols)
-    # The Gram matrix is groups × groups: small even when there are many atoms.
-    gram = matrix @ matrix.T
-    vals, vecs = np.linalg.eigh(gram)
-    keep = vals > max(vals.max(initial=0.0), 1.0) * 1e-10
-    basis = matrix.T @ (vecs[:, keep] / np.sqrt(vals[keep]))
-    pinv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
-    return _Atoms(sizes, rows, matrix, basis, member_atom, pinv)
+        on = uniq[:, j] >= 0
+        present, local = np.unique(uniq[on, j], return_inverse=True)
+        spans.append(range(len(rows), len(rows) + len(present)))
+        rows.extend((d, str(cats[code])) for code in present)
+        ri.append(spans[-1].start + local.reshape(-1))
+        ci.append(np.flatnonzero(on))
+    r, c = np.concatenate(ri), np.concatenate(ci)
+    member = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(rows), len(uniq)))
+    # One dimension's segments are disjoint: eliminate the largest exactly (see atoms.py).
+    widest = max(spans, key=len)
+    return Atoms.build(member, sizes, member_atom, rows, partition=list(widest))
 
 
-def _leaks(at: _Atoms, k: int) -> list[int] | None:
+def _leaks(at: Atoms, k: int) -> list[int] | None:
     """A set of atoms (fewer than k people in all) carrying a derivable combination."""
     small = np.flatnonzero(at.sizes < k)
     if small.size == 0:
         return None
-    vs = at.basis[small]
-    block = vs @ vs.T
-    lev = np.diag(block).copy()
-    mag = np.abs(block)
+    # Rounded for ordering only: equal leverages computed along different paths tie exactly.
+    lev = np.round(at.leverage()[small], 9)
     sizes = at.sizes[small]
     budget = [_MAX_COMBOS]
+    order = np.argsort(-lev, kind="stable")
+    if lev[order[0]] >= 1 - _TOL:
+        return [int(small[order[0]])]
     # Anchor each search on the atom where the leaking combination is largest in absolute
     # value: for it, leverage plus the |P| to the other atoms must reach 1 (Gershgorin), which
     # prunes almost every branch; trying every atom as the anchor misses no combination.
-    for i in np.argsort(-lev, kind="stable"):
-        if lev[i] >= 1 - _TOL:
-            return [int(small[i])]
-    for i in np.argsort(-lev, kind="stable"):
-        need = 1 - _TOL - lev[i]
-        room = k - 1 - int(sizes[i])
-        if room <= 0:
-            continue
-        row = mag[i].copy()
-        row[i] = 0.0
-        row[sizes > room] = 0.0
-        # Even `room` more atoms at this anchor's largest coupling cannot reach 1: no leak.
-        if row.max(initial=0.0) * room < need:
-            continue
-        order = np.argsort(-row, kind="stable")
-        cand = order[row[order] > 1e-9].tolist()
-        try:
-            found = _grow([int(i)], cand, 0, room, need, row, sizes, block, budget)
-        except _TooMany:
-            return _strict(at, k)
-        if found is not None:
-            return [int(small[j]) for j in found]
+    # |P_ij| <= P_T,ij + |b_i| |b_j| rules most anchors out before their row is computed.
+    norms, within = at.norms()[small], at.within()[small]
+    top = np.zeros(k)
+    for room in range(1, k):
+        fits = norms[sizes <= room]
+        top[room] = fits.max(initial=0.0)
+    rooms = k - 1 - sizes.astype(np.int64)
+    need = 1 - _TOL - lev
+    safe = np.clip(rooms, 0, k - 1)
+    bound = (within + norms * top[safe]) * safe
+    viable = [int(i) for i in order if rooms[i] > 0 and bound[i] + 1e-9 >= need[i]]
+
+    def sub(s: list[int]) -> np.ndarray:
+        return at.block(small[s])
+
+    for lo in range(0, len(viable), _CHUNK):
+        chunk = viable[lo : lo + _CHUNK]
+        mags = np.abs(at.block(small[chunk], small))
+        for c, i in enumerate(chunk):
+            room = int(rooms[i])
+            row = np.round(mags[c], 12)
+            row[i] = 0.0
+            row[sizes > room] = 0.0
+            # Even `room` more atoms at this anchor's largest coupling cannot reach 1: no leak.
+            if row.max(initial=0.0) * room < need[i]:
+                continue
+            # Stable order over the couplings that count (the same as sorting the whole row).
+            nz = np.flatnonzero(row > 1e-9)
+            cand = nz[np.argsort(-row[nz], kind="stable")].tolist()
+            try:
+                found = _grow([i], cand, 0, room, float(need[i]), row, sizes, sub, budget)
+            except _TooMany:
+                return _strict(at, k)
+            if found is not None:
+                return [int(small[j]) for j in found]
     return None
 
 
@@ -272,7 +279,7 @@ def _grow(
     need: float,
     row: np.ndarray,
     sizes: np.ndarray,
-    block: np.ndarray,
+    sub: Callable[[list[int]], np.ndarray],
     budget: list[int],
 ) -> list[int] | None:
     """Depth-first: add atoms to `chosen` while the anchor's row can still reach 1."""
@@ -289,9 +296,9 @@ def _grow(
             raise _TooMany
         s = [*chosen, j]
         left = need - row[j]
-        if left <= 0 and np.linalg.eigvalsh(block[np.ix_(s, s)]).max() >= 1 - _TOL:
+        if left <= 0 and np.linalg.eigvalsh(sub(s)).max() >= 1 - _TOL:
             return s
-        found = _grow(s, cand, pos + 1, room - size, left, row, sizes, block, budget)
+        found = _grow(s, cand, pos + 1, room - size, left, row, sizes, sub, budget)
         if found is not None:
             return found
     return None
@@ -301,17 +308,18 @@ class _TooMany(Exception):
     """The combination search would be too large: use the stricter test."""
 
 
-def _strict(at: _Atoms, k: int) -> list[int] | None:
+def _strict(at: Atoms, k: int) -> list[int] | None:
     """A small atom outside the span of the atoms of k or more people, if any."""
     big = at.sizes >= k
     small = np.flatnonzero(~big)
     if not big.any():
         return [int(small[0])] if small.size else None
-    span = at.matrix[:, big]
+    matrix = at.dense()
+    span = matrix[:, big]
     u, s, _ = np.linalg.svd(span, full_matrices=False)
     u = u[:, s > s.max() * 1e-10]
     for a in small:
-        col = at.matrix[:, a]
+        col = matrix[:, a]
         if np.linalg.norm(col - u @ (u.T @ col)) > 1e-6:
             return [int(a)]
     return None
@@ -323,10 +331,10 @@ def _find_leaks(
     codes: dict[str, pd.Categorical],
     hidden: dict[str, dict[str, SuppressReason]],
     k: int,
-) -> list[tuple[_Atoms, list[int]]]:
+) -> list[tuple[Atoms, list[int]]]:
     """Leaks of one (sub)population: every single-atom leak at once, else one larger one."""
     at = _atoms(frame, dims, codes, hidden)
-    lev = (at.basis**2).sum(axis=1)
+    lev = at.leverage()
     single = np.flatnonzero((at.sizes < k) & (lev >= 1 - _TOL))
     if single.size:
         # Closing many independent leaks per round keeps large organisations to a few rounds.
@@ -337,7 +345,7 @@ def _find_leaks(
 
 def _choose(
     dims: Sequence[str],
-    leak: tuple[_Atoms, list[int]],
+    leak: tuple[Atoms, list[int]],
     counts: dict[str, pd.Series],
     skip: str | None = None,
 ) -> tuple[str, str]:
@@ -347,17 +355,15 @@ def _choose(
     the membership matrix); hiding any group with a non-zero coefficient breaks it.
     """
     at, atoms = leak
-    block = at.basis[atoms]
-    vals, vecs = np.linalg.eigh(block @ block.T)
-    z = np.zeros(at.matrix.shape[1])
+    vals, vecs = np.linalg.eigh(at.block(atoms))
+    z = np.zeros(len(at.sizes))
     if vals.size and vals[-1] >= 1 - _TOL:
         z[atoms] = vecs[:, -1]
         # The least-norm solution of matrixᵀ · coef = z (z lies in the row space).
-        coef = at.gram_pinv @ (at.matrix @ z)
-        used = np.abs(coef) > 1e-6
+        used = np.abs(at.solve(z)) > 1e-6
     else:
         # The stricter test's find: any group holding the atom.
-        used = at.matrix[:, atoms].sum(axis=1) > 0
+        used = at.holding(atoms)
     # The block's own dimension is one row per block, the same as the block's total.
     ok = [r for r in at.rows if r != ("", "") and r[0] != skip]
     candidates = [at.rows[i] for i in np.flatnonzero(used) if at.rows[i] in ok]

@@ -22,6 +22,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.privacy import public_rows, suppress
@@ -249,8 +250,12 @@ def _segments(ctx: MetricContext, keys: list[str], by: str) -> list[str]:
     return [str(members.at[k, by]) for k in keys]
 
 
-def _external(ctx: MetricContext, pres: Presence, keys: list[str]) -> np.ndarray | None:
-    """The segment groups the segment metrics publish for the licensed total (rows × people)."""
+def _external(ctx: MetricContext, pres: Presence, keys: list[str]) -> sparse.csr_matrix | None:
+    """The segment groups the segment metrics publish for the licensed total (rows × people).
+
+    Sparse: every person is in one segment per dimension, and a large organisation publishes
+    tens of thousands of segments.
+    """
     if not ctx.has(DIM_PERSON) or not pres.licensed_now:
         return None
     from uptake.metrics.release import release_members, release_plan
@@ -259,16 +264,21 @@ def _external(ctx: MetricContext, pres: Presence, keys: list[str]) -> np.ndarray
     members = release_members(ctx, pres.licensed_now)
     index = {k: i for i, k in enumerate(keys)}
     pos = np.array([index[k] for k in members["person_key"]], dtype=np.int64)
-    rows = []
+    row_ix: list[np.ndarray] = []
+    col_ix: list[np.ndarray] = []
+    rows = 0
     for dim in SEGMENTS:
         hidden = plan.reasons(dim)
         for seg, ix in members.groupby(dim, sort=True).indices.items():
             if str(seg) in hidden:
                 continue
-            m = np.zeros(len(keys), dtype=bool)
-            m[pos[np.asarray(ix)]] = True
-            rows.append(m)
-    return np.vstack(rows) if rows else None
+            col_ix.append(pos[np.asarray(ix)])
+            row_ix.append(np.full(len(ix), rows, dtype=np.int64))
+            rows += 1
+    if not rows:
+        return None
+    r, c = np.concatenate(row_ix), np.concatenate(col_ix)
+    return sparse.csr_matrix((np.ones(len(r), dtype=np.int64), (r, c)), shape=(rows, len(keys)))
 
 
 def day_grain(pres: Presence, tool: str) -> bool:

@@ -134,12 +134,14 @@ def presence(ctx: MetricContext) -> Presence:
             if tool not in grains or GRAINS.index(grain) < GRAINS.index(grains[tool]):
                 grains[tool] = grain
     if len(frame):
+        # Nullable max: NA only where every part's answer is unknown (no Python per group).
+        frame["week_active"] = frame["week_active"].astype("boolean")
         frame = frame.groupby(["person_key", "tool"], as_index=False, sort=True).agg(
             licensed=("licensed", "max"),
             active=("active", "max"),
             active_days=("active_days", "max"),
             weeks=("weeks", "max"),
-            week_active=("week_active", _any_known),
+            week_active=("week_active", "max"),
         )
     for tool in frame["tool"].unique():
         grains.setdefault(str(tool), DAY)
@@ -159,11 +161,6 @@ def presence(ctx: MetricContext) -> Presence:
             frame.loc[at, "week_active"] = frame.loc[at, "week_active"].fillna(False)
     now, held = _licensed_now(ctx, lic)
     return Presence(frame[list(COLUMNS)], grains, now, start, end, week, held, lic)
-
-
-def _any_known(s: pd.Series) -> Any:
-    known = s.dropna()
-    return bool(known.astype(bool).any()) if len(known) else pd.NA
 
 
 def _empty() -> pd.DataFrame:

@@ -25,8 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
-from uptake.metrics.disclosure import _TOL, _Atoms, _leaks
+from uptake.metrics.atoms import Atoms
+from uptake.metrics.disclosure import _TOL, _leaks
 from uptake.metrics.privacy import check_k, table_hidden
 from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
 
@@ -62,7 +64,7 @@ def overlap_plan(
     k: int,
     *,
     totals: dict[str, str] | None = None,
-    external: np.ndarray | None = None,
+    external: np.ndarray | sparse.spmatrix | None = None,
     start: dict[str, SuppressReason] | None = None,
 ) -> dict[str, SuppressReason]:
     """Which groups to hide so that no fewer than k people can be singled out.
@@ -72,7 +74,8 @@ def overlap_plan(
         k: minimum group size (at least 3).
         totals: table name → the group that is its total (cells of a table whose total is
             hidden get no table rule: nothing to subtract them from).
-        external: published segment groups (rows × people, bool) checked pairwise.
+        external: published segment groups (rows × people, 0/1, dense or sparse) checked
+            pairwise.
         start: groups already hidden (by an earlier stage of the plan) and why.
 
     Returns:
@@ -91,8 +94,8 @@ def overlap_plan(
         # A fixed group below k means the release itself is below k: show nothing.
         return {g.name: SMALL for g in groups if not g.fixed}
     _tables(groups, k, totals, hidden)
-    if external is not None and external.size:
-        _pairwise(groups, k, np.asarray(external, dtype=bool), hidden)
+    if external is not None and external.shape[0] and external.shape[1]:
+        _pairwise(groups, k, sparse.csr_matrix(external, dtype=np.int64), hidden)
         _tables(groups, k, totals, hidden)
     for _ in range(_MAX_ROUNDS):
         shown = [g for g in groups if g.name not in hidden and g.size > 0]
@@ -129,37 +132,34 @@ def _tables(
 
 
 def _pairwise(
-    groups: Sequence[Group], k: int, external: np.ndarray, hidden: dict[str, SuppressReason]
+    groups: Sequence[Group],
+    k: int,
+    external: sparse.csr_matrix,
+    hidden: dict[str, SuppressReason],
 ) -> None:
     """Hide each group that differs from a published segment group by 1 … k−1 people."""
-    ext = external.astype(np.int64)
-    ext_size = ext.sum(axis=1)
+    ext_size = np.asarray(external.sum(axis=1)).reshape(-1)
     for g in groups:
         if g.fixed or g.name in hidden or g.size == 0:
             continue
-        both = ext @ g.members.astype(np.int64)
+        both = external @ g.members.astype(np.int64)
         diff = ext_size + g.size - 2 * both
         if ((diff > 0) & (diff < k)).any():
             hidden[g.name] = COMPLEMENTARY
 
 
-def _atoms(shown: Sequence[Group]) -> _Atoms:
+def _atoms(shown: Sequence[Group]) -> Atoms:
     """Atoms (people in exactly the same shown groups) and the row space's basis."""
     rows = np.vstack([g.members for g in shown]).astype(np.int8)
     inside = rows.any(axis=0)
     sig = rows[:, inside].T
     uniq, member_atom, sizes = np.unique(sig, axis=0, return_inverse=True, return_counts=True)
-    matrix = uniq.T.astype(float)
-    gram = matrix @ matrix.T
-    vals, vecs = np.linalg.eigh(gram)
-    keep = vals > max(vals.max(initial=0.0), 1.0) * 1e-10
-    basis = matrix.T @ (vecs[:, keep] / np.sqrt(vals[keep]))
-    pinv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
     names = [("", g.name) for g in shown]
-    return _Atoms(sizes, names, matrix, basis, member_atom.reshape(-1), pinv)
+    # Tool groups overlap: nothing to eliminate, the plain dense method (few groups).
+    return Atoms.build(sparse.csr_matrix(uniq.T.astype(float)), sizes, member_atom, names)
 
 
-def _leak(shown: Sequence[Group], k: int) -> tuple[_Atoms, list[int]] | None:
+def _leak(shown: Sequence[Group], k: int) -> tuple[Atoms, list[int]] | None:
     if not shown:
         return None
     at = _atoms(shown)
@@ -167,22 +167,20 @@ def _leak(shown: Sequence[Group], k: int) -> tuple[_Atoms, list[int]] | None:
     return None if found is None else (at, found)
 
 
-def _choose(shown: Sequence[Group], at: _Atoms, atoms: list[int]) -> Group | None:
+def _choose(shown: Sequence[Group], at: Atoms, atoms: list[int]) -> Group | None:
     """The shown, non-fixed group the leaking combination uses that is least worth keeping."""
-    block = at.basis[atoms]
-    vals, vecs = np.linalg.eigh(block @ block.T)
+    vals, vecs = np.linalg.eigh(at.block(atoms))
+    holding = at.holding(atoms)
     if vals.size and vals[-1] >= 1 - _TOL:
-        z = np.zeros(at.matrix.shape[1])
+        z = np.zeros(len(at.sizes))
         z[atoms] = vecs[:, -1]
-        coef = at.gram_pinv @ (at.matrix @ z)
-        used = np.abs(coef) > 1e-6
+        used = np.abs(at.solve(z)) > 1e-6
     else:
         # The stricter test's find: any group holding the atom.
-        used = at.matrix[:, atoms].sum(axis=1) > 0
+        used = holding
     cands = [g for g, u in zip(shown, used, strict=True) if u and not g.fixed]
     if not cands:
-        cands = [g for g, u in zip(shown, at.matrix[:, atoms].sum(axis=1) > 0, strict=True)
-                 if u and not g.fixed]  # fmt: skip
+        cands = [g for g, u in zip(shown, holding, strict=True) if u and not g.fixed]
     if not cands:
         return None
     return min(cands, key=lambda g: (g.rank, g.size, g.name))
