@@ -172,10 +172,19 @@ class Atoms:
         a = np.asarray(a, dtype=np.int64)
         b = a if b is None else np.asarray(b, dtype=np.int64)
         out = self.basis[a] @ self.basis[b].T
+        # P_T: 1/n between atoms of one eliminated segment, found by sorting (no len(a) ×
+        # len(b) comparison: a row of P over every small atom is tens of thousands long).
         pa, pb = self.part[a], self.part[b]
-        same = (pa[:, None] == pb[None, :]) & (pa[:, None] >= 0)
-        if same.any():
-            ii, jj = np.nonzero(same)
+        in_b = np.flatnonzero(pb >= 0)
+        order = in_b[np.argsort(pb[in_b], kind="stable")]
+        sorted_b = pb[order]
+        lo = np.searchsorted(sorted_b, pa, side="left")
+        hi = np.searchsorted(sorted_b, pa, side="right")
+        count = np.where(pa >= 0, hi - lo, 0)
+        if count.any():
+            ii = np.repeat(np.arange(len(a)), count)
+            first = np.repeat(lo - (np.cumsum(count) - count), count)
+            jj = order[first + np.arange(int(count.sum()))]
             out[ii, jj] += 1.0 / self.part_n[pa[ii]]
         return out
 

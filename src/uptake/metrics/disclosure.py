@@ -155,18 +155,14 @@ def plan(
                 continue
             skip = block if len(parts) > 1 else None
             chosen = {_choose(dims, leak, counts, skip) for leak in leaks}
-            before = {d: set(h) for d, h in out.hidden.items()}
             for d, seg in sorted(chosen):
                 if seg in out.hidden[d]:
                     continue
                 out.hidden[d][seg] = COMPLEMENTARY
                 out.hidden[d] = _within(counts[d], k, out.hidden[d])
             out.rounds += 1
-            # Only the blocks holding a piece of a newly hidden group can change.
-            changed = {d: set(out.hidden[d]) - before[d] for d in dims}
-            for c, other in enumerate(subs):
-                if any(other[d].isin(list(segs)).any() for d, segs in changed.items() if segs):
-                    clean[c] = False
+            # A clean block stays clean: hiding a group only removes rows, so every
+            # combination derivable afterwards was derivable before (and was no leak).
     return out
 
 
@@ -259,11 +255,17 @@ def _leaks(at: Atoms, k: int) -> list[int] | None:
             # Even `room` more atoms at this anchor's largest coupling cannot reach 1: no leak.
             if row.max(initial=0.0) * room < need[i]:
                 continue
+            # Tighter: the `room` largest couplings together (each atom holds a person at
+            # least) must reach the need. It skips only anchors the search cannot succeed on.
+            top = row if room >= len(row) else np.partition(row, len(row) - room)[-room:]
+            if top.sum() < need[i]:
+                continue
             # Stable order over the couplings that count (the same as sorting the whole row).
             nz = np.flatnonzero(row > 1e-9)
             cand = nz[np.argsort(-row[nz], kind="stable")].tolist()
+            csum = np.concatenate([[0.0], np.cumsum(row[cand])])
             try:
-                found = _grow([i], cand, 0, room, float(need[i]), row, sizes, sub, budget)
+                found = _grow([i], cand, 0, room, float(need[i]), row, csum, sizes, sub, budget)
             except _TooMany:
                 return _strict(at, k)
             if found is not None:
@@ -278,18 +280,23 @@ def _grow(
     room: int,
     need: float,
     row: np.ndarray,
+    csum: np.ndarray,
     sizes: np.ndarray,
     sub: Callable[[list[int]], np.ndarray],
     budget: list[int],
 ) -> list[int] | None:
-    """Depth-first: add atoms to `chosen` while the anchor's row can still reach 1."""
+    """Depth-first: add atoms to `chosen` while the anchor's row can still reach 1.
+
+    `csum` holds the running sums of `row` over `cand` (sorted largest first), so the best
+    `room` more atoms from a position add up to a difference of two of them.
+    """
     for pos in range(start, len(cand)):
         j = cand[pos]
         size = int(sizes[j])
         if size > room:
             continue
-        # The best this branch can add is `room` more atoms of at most row[j] each.
-        if row[j] * room < need:
+        # The best this branch can add is the next `room` atoms' couplings.
+        if csum[min(pos + room, len(cand))] - csum[pos] < need:
             return None
         budget[0] -= 1
         if budget[0] < 0:
@@ -298,7 +305,7 @@ def _grow(
         left = need - row[j]
         if left <= 0 and np.linalg.eigvalsh(sub(s)).max() >= 1 - _TOL:
             return s
-        found = _grow(s, cand, pos + 1, room - size, left, row, sizes, sub, budget)
+        found = _grow(s, cand, pos + 1, room - size, left, row, csum, sizes, sub, budget)
         if found is not None:
             return found
     return None
