@@ -1,7 +1,8 @@
 """Scaling benchmark: full recompute of every metric and signal, and one more day, S → M → L.
 
 Per tier, a simulated organisation (120 days) is generated and ingested into a workspace
-(setup, timed and printed but not a target), the early-warning model is trained once, and
+(setup, timed and printed but not a target), the early-warning model is trained once, the
+live flags take their first look at the history (as a workspace's first ingest does), and
 one more day of events (the last simulated day again, one day later, new event ids) is kept
 aside. Then, each in a fresh child process so its peak memory (VmHWM) is its own:
 

@@ -231,14 +231,14 @@ def _leaks(at: Atoms, k: int) -> list[int] | None:
     # prunes almost every branch; trying every atom as the anchor misses no combination.
     # |P_ij| <= P_T,ij + |b_i| |b_j| rules most anchors out before their row is computed.
     norms, within = at.norms()[small], at.within()[small]
-    top = np.zeros(k)
+    # The largest norm among the atoms that fit in each room (people left below k).
+    widest = np.zeros(k)
     for room in range(1, k):
-        fits = norms[sizes <= room]
-        top[room] = fits.max(initial=0.0)
+        widest[room] = norms[sizes <= room].max(initial=0.0)
     rooms = k - 1 - sizes.astype(np.int64)
     need = 1 - _TOL - lev
     safe = np.clip(rooms, 0, k - 1)
-    bound = (within + norms * top[safe]) * safe
+    bound = (within + norms * widest[safe]) * safe
     viable = [int(i) for i in order if rooms[i] > 0 and bound[i] + 1e-9 >= need[i]]
 
     def sub(s: list[int]) -> np.ndarray:
@@ -257,8 +257,8 @@ def _leaks(at: Atoms, k: int) -> list[int] | None:
                 continue
             # Tighter: the `room` largest couplings together (each atom holds a person at
             # least) must reach the need. It skips only anchors the search cannot succeed on.
-            top = row if room >= len(row) else np.partition(row, len(row) - room)[-room:]
-            if top.sum() < need[i]:
+            best = row if room >= len(row) else np.partition(row, len(row) - room)[-room:]
+            if best.sum() < need[i]:
                 continue
             # Stable order over the couplings that count (the same as sorting the whole row).
             nz = np.flatnonzero(row > 1e-9)
