@@ -61,6 +61,7 @@ class Atoms:
     _vecs: np.ndarray  # eigenvectors of S kept (other rows × rank)
     _vals: np.ndarray  # their eigenvalues
     _null: np.ndarray  # the null space of S (other rows × nullity)
+    _sq: np.ndarray  # each atom's squared length in `basis` (read by leverage and norms)
 
     @classmethod
     def build(
@@ -125,6 +126,7 @@ class Atoms:
             _vecs=vecs[:, keep],
             _vals=vals[keep],
             _null=vecs[:, ~keep],
+            _sq=np.einsum("ij,ij->i", basis, basis),
         )
 
     def leverage(self) -> np.ndarray:
@@ -133,10 +135,7 @@ class Atoms:
         Returns:
             One value per atom.
         """
-        lev = np.einsum("ij,ij->i", self.basis, self.basis)
-        inside = self.part >= 0
-        lev[inside] += 1.0 / self.part_n[self.part[inside]]
-        return lev
+        return self._sq + self.within()
 
     def norms(self) -> np.ndarray:
         """The length of each atom's row of the residual basis (bounds P's off-diagonal).
@@ -144,7 +143,7 @@ class Atoms:
         Returns:
             One value per atom.
         """
-        return np.sqrt(np.einsum("ij,ij->i", self.basis, self.basis))
+        return np.sqrt(self._sq)
 
     def within(self) -> np.ndarray:
         """Each atom's value of P_T inside its eliminated segment (0 outside every one).

@@ -51,8 +51,20 @@ def _person_key(person: str, state: CoachState) -> str:
 class Coach:
     """Mixin of Workspace: in-context guidance cards with caps, consent and a holdout."""
 
+    settings: Settings
+    read_only: bool
+
     if TYPE_CHECKING:
-        # Provided by other parts of Workspace.
+        # Provided by other parts of Workspace: a stub at run time would shadow the real
+        # method for the classes after this one.
+        @property
+        def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
+
+        @property
+        def secret(self) -> bytes:
+            raise NotImplementedError
+
         def _signals_doc(self, as_of: date | None) -> dict[str, Any]:
             raise NotImplementedError
 
@@ -64,20 +76,6 @@ class Coach:
             raise NotImplementedError
 
         def _writable(self, action: str) -> None:
-            raise NotImplementedError
-
-    settings: Settings
-    read_only: bool
-
-    if TYPE_CHECKING:
-        # Provided by Workspace: a stub at run time would shadow the real method for
-        # the classes after this one.
-        @property
-        def con(self) -> duckdb.DuckDBPyConnection:
-            raise NotImplementedError
-
-        @property
-        def secret(self) -> bytes:
             raise NotImplementedError
 
     # -- who ------------------------------------------------------------------------------

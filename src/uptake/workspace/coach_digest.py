@@ -19,8 +19,15 @@ RECENT_DAYS = 14
 class CoachDigest:
     """Mixin of Workspace: the weekly manager digest (team aggregates at or above k)."""
 
+    settings: Settings
+
     if TYPE_CHECKING:
-        # Provided by other parts of Workspace.
+        # Provided by other parts of Workspace: a stub at run time would shadow the real
+        # method for the classes after this one.
+        @property
+        def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
+
         def team_metrics(
             self, team: str, as_of: date | None = None, *, actor: Actor | None = None
         ) -> dict[str, Any]:
@@ -36,15 +43,6 @@ class CoachDigest:
             raise NotImplementedError
 
         def _check_team_k(self, members: Any, who: Actor) -> None:
-            raise NotImplementedError
-
-    settings: Settings
-
-    if TYPE_CHECKING:
-        # Provided by Workspace: a stub at run time would shadow the real method for
-        # the classes after this one.
-        @property
-        def con(self) -> duckdb.DuckDBPyConnection:
             raise NotImplementedError
 
     def coach_digest(

@@ -40,8 +40,6 @@ class Inspection:
         def _date_range(self) -> tuple[date, date]:
             raise NotImplementedError
 
-    if TYPE_CHECKING:
-
         def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T: ...
 
     def status(self, *, actor: Actor | None = None) -> dict[str, Any]:

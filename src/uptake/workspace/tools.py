@@ -39,11 +39,7 @@ class ToolMix:
         def engine(self) -> DuckDBEngine:
             raise NotImplementedError
 
-    if TYPE_CHECKING:
-
         def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T: ...
-
-    if TYPE_CHECKING:
 
         def _aggregate_context(
             self, as_of: date | None, by: str | None
