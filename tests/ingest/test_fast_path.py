@@ -76,23 +76,50 @@ def test_one_stored_key_among_new_ones_is_still_found(
     assert ids == sorted(["ev0", "ev1", "ev2", "ev3", "ev4", "ev5", "ev10", "ev11", "ev20", "ev21"])
 
 
-def test_repeated_key_in_a_new_file_is_decided(workspace: Workspace, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "locator"),
+    [("r.jsonl", "r.jsonl:line 5"), ("r.csv", "r.csv:line 6"), ("r.parquet", "r.parquet:row 5")],
+)
+def test_repeated_key_in_a_new_file_is_decided(
+    workspace: Workspace, tmp_path: Path, name: str, locator: str
+) -> None:
+    # A CSV is first staged without record numbers: the repeat must still be found and
+    # located once it is numbered.
     data = _events(3, 0, attrs=False)
     data.append(dict(data[0]))
     data.append(dict(data[1], action="reject"))
-    [r] = workspace.ingest("events", [write(data, tmp_path / "r.jsonl")], now=FROZEN_NOW)
+    [r] = workspace.ingest("events", [write(data, tmp_path / name)], now=FROZEN_NOW)
     assert (r.accepted, r.duplicates, r.by_reason) == (3, 1, {"conflict": 1})
     [q] = workspace.quarantine(batch=r.batch)
-    assert q["locator"] == "r.jsonl:line 5"
+    assert q["locator"] == locator
 
 
-def test_parquet_replaced_during_ingest_stores_nothing(
-    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_bad_rows_deep_in_a_large_csv_are_located(workspace: Workspace, tmp_path: Path) -> None:
+    # Large enough for DuckDB to read the file in parallel: record numbers must still be
+    # the records' places in the file.
+    n = 150_000
+    lines = ["event_id,ts,person,tool,action"]
+    for i in range(n):
+        ts = "not a time" if i in (7, 99_998, n - 1) else f"2026-05-{1 + i % 28:02d}T10:00:00Z"
+        lines.append(f"ev{i},{ts},user{i % 50}@corp.example,github-copilot,prompt")
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    [r] = workspace.ingest("events", [path], now=FROZEN_NOW, refresh=False)
+    assert (r.rows, r.accepted, r.quarantined) == (n, n - 3, 3)
+    got = sorted(q["locator"] for q in workspace.quarantine(batch=r.batch))
+    assert got == sorted(f"big.csv:line {i + 2}" for i in (7, 99_998, n - 1))
+    [(stored,)] = workspace.con.execute("SELECT count(*) FROM events").fetchall()
+    assert stored == n - 3
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_file_replaced_during_ingest_stores_nothing(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
 ) -> None:
-    # The Parquet staging is a view that the write reads again: a file swapped in between
-    # would put unvalidated rows in the warehouse.
-    path = write(_events(3, 0, attrs=False), tmp_path / "e.parquet")
-    swap = tmp_path / "swap.parquet"
+    # Parquet and CSV are staged as views that the write reads again: a file swapped in
+    # between would put unvalidated rows in the warehouse.
+    path = write(_events(3, 0, attrs=False), tmp_path / f"e.{suffix}")
+    swap = tmp_path / f"swap.{suffix}"
     bad = _events(3, 0, attrs=False)
     bad[0]["ts"] = "not a time"
     write(bad, swap)

@@ -21,6 +21,8 @@ from uptake.schema.ddl import NOT_STORED
 from uptake.schema.tables import Table
 
 RESOLVED = "_stage_resolved"
+# The valid rows' keys and `__unrostered` alone, resolved like `RESOLVED`.
+KEYS = "_stage_keys"
 DECIDED = "_stage_decided"
 
 
@@ -74,13 +76,13 @@ class Decisions:
         row = con.execute(
             "SELECT count(*) FILTER (WHERE __n > 1), coalesce(sum(__n), 0), "
             "coalesce(sum(__u), 0) FROM (SELECT count(*) AS __n, "
-            f"count(*) FILTER (WHERE __unrostered) AS __u FROM {RESOLVED} GROUP BY {part})"
+            f"count(*) FILTER (WHERE __unrostered) AS __u FROM {KEYS} GROUP BY {part})"
         ).fetchone()
         if row is None or row[0]:
             return None
         stored = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {spec.name} LIMIT 1)").fetchone()
         if stored and stored[0]:
-            keys = f"(SELECT {part} FROM {RESOLVED})"
+            keys = f"(SELECT {part} FROM {KEYS})"
             hit = con.execute(
                 f"SELECT EXISTS (SELECT 1 FROM {keys} n JOIN (SELECT {part} FROM {spec.name}) o "
                 f"ON {self._key_eq('n', 'o')})"
@@ -88,6 +90,9 @@ class Decisions:
             if hit is None or hit[0]:
                 return None
         return Counter({"accepted": int(row[1]), "unrostered": int(row[2])})
+
+    def _number_rows(self) -> None:
+        """Give every staged row its record number, where the stage left them out."""
 
     def _decide(self, locator: Callable[[int], str]) -> tuple[Counter[str], list[Quarantined]]:
         """Classify each valid row: accepted (insert or update), duplicate, or conflict."""
@@ -97,6 +102,8 @@ class Decisions:
         if fast is not None:
             # Every valid row is inserted as resolved: no content hashes, no decided copy.
             return fast, []
+        # Which row of a repeated key came first, and where a conflict is, needs numbers.
+        self._number_rows()
         cols = self._stored()
         key = [q(k) for k in spec.stored_key]
         immutable = [c for c in cols if c not in spec.mutable]

@@ -17,13 +17,14 @@ import pandas as pd
 from uptake.errors import InputError
 from uptake.ingest import identity
 from uptake.ingest.connectors.privacy import WITHHELD
-from uptake.ingest.decide import DECIDED, RESOLVED, Decisions, Quarantined
+from uptake.ingest.decide import DECIDED, KEYS, RESOLVED, Decisions, Quarantined
 from uptake.ingest.decide import q as _q
 from uptake.ingest.readers import STAGE, Malformed, drop_stage, load, load_frame
 from uptake.ingest.redact import redact
 from uptake.ingest.safety import safe_record, safe_value, scrub_json_cells
 from uptake.ingest.validate import (
     BAD,
+    CHECKED,
     EARLIEST_DATE,
     LATEST_DATE,
     REASON_TEXT,
@@ -124,16 +125,23 @@ class BatchIngest(Decisions):
         self.date_range = date_range
         # Set by `_decide`: every valid row is new, so rows go straight from the resolved view.
         self._fast = False
+        # Restages the file with record numbers (see `Loaded.numbered`), until it has run.
+        self._numbered: str | None = None
+        # Whether the typed rows are a table (set per batch, see `_commit`).
+        self._materialise = False
 
     def run_file(self, path: Path, fmt: str, mapping: dict[str, str]) -> IngestResult:
         """Ingest a CSV, JSON Lines or Parquet file."""
         started = time.perf_counter()
         self._session()
         self.progress("read")
-        # Parquet is staged as a view and read again by the write, so a file replaced while
-        # it is ingested would store rows that were never validated: it must not change.
-        seen = _fingerprint(path) if fmt == "parquet" and path.is_file() else None
+        # A file staged as a view is read again by the write, so a file replaced while it is
+        # ingested would store rows that were never validated: it must not change.
+        seen = _fingerprint(path) if path.is_file() else None
         loaded = load(self.con, path, fmt, self.spec, mapping)
+        if not loaded.view:
+            seen = None
+        self._numbered = loaded.numbered
         return self._commit(
             str(path),
             fmt,
@@ -198,16 +206,13 @@ class BatchIngest(Decisions):
         # JSON cells are rewritten in the typed table when scrubbed, so then it must be one;
         # redacted free text is kept too, as redaction costs far more than a copy.
         scrub_json = scrub_json and self._has_json()
-        materialise = scrub_json or any(c.text for c in self.spec.columns)
-        validate(
-            con,
-            self.spec,
-            self.now,
-            self.skew,
-            self.naive_tz,
-            *self.date_range,
-            materialise=materialise,
-        )
+        self._materialise = scrub_json or any(c.text for c in self.spec.columns)
+        if self._materialise:
+            # The typed table keeps every row's number.
+            self._number_rows(checked=False)
+        self._validate()
+        if self._numbered is not None and self._failed():
+            self._number_rows()
         if scrub_json:
             scrub_json_cells(self.con, self.spec, TYPED, self._pseudonymise)
         if self.manage_tx:
@@ -256,10 +261,42 @@ class BatchIngest(Decisions):
             self._cleanup()
         return result
 
+    def _validate(self) -> None:
+        validate(
+            self.con,
+            self.spec,
+            self.now,
+            self.skew,
+            self.naive_tz,
+            *self.date_range,
+            materialise=self._materialise,
+            keep=self._looked_up(),
+        )
+
+    def _failed(self) -> bool:
+        row = self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {BAD})").fetchone()
+        return bool(row and row[0])
+
+    def _number_rows(self, *, checked: bool = True) -> None:
+        """Restage the file with record numbers, if it has none, and check it again.
+
+        Args:
+            checked: whether the rows were checked already (and must be again).
+        """
+        if self._numbered is None:
+            return
+        self.con.execute(self._numbered)
+        self._numbered = None
+        if checked:
+            # Views over the checked rows bind by name: they now read the numbered ones.
+            drop_typed(self.con)
+            self._validate()
+
     def _cleanup(self) -> None:
         """Drop staging relations; inside an aborted outer transaction that waits for its end."""
         try:
-            self.con.execute(f"DROP VIEW IF EXISTS {RESOLVED}")
+            for view in (RESOLVED, KEYS):
+                self.con.execute(f"DROP VIEW IF EXISTS {view}")
             drop_typed(self.con)
             drop_stage(self.con)
             for t in (DECIDED, "_idmap", "_json_map"):
@@ -286,6 +323,9 @@ class BatchIngest(Decisions):
         return int(row[0]) if row else 1
 
     def _invalid_rows(self, locator: Callable[[int], str]) -> list[Quarantined]:
+        # The join would read a staged file once more for nothing.
+        if not self._failed():
+            return []
         bad = self.con.execute(
             f"SELECT t.__reason, t.__field, s.* FROM {BAD} t JOIN {STAGE} s USING (__row) "
             "ORDER BY __row"
@@ -310,6 +350,10 @@ class BatchIngest(Decisions):
             )
         return out
 
+    def _looked_up(self) -> list[str]:
+        """Columns read before the write: the key (to find repeats) and the identifiers."""
+        return [c.name for c in self.spec.columns if c.person or c.name in self.spec.key]
+
     def _pseudonymise(self, identifier: str) -> str:
         return identity.pseudonymise(self.secret, identifier)
 
@@ -323,7 +367,7 @@ class BatchIngest(Decisions):
         person_cols = [c for c in spec.columns if c.person]
         if person_cols:
             union = " UNION ".join(
-                f"SELECT DISTINCT {_q(c.name)} AS a FROM {TYPED} WHERE __reason IS NULL "
+                f"SELECT DISTINCT {_q(c.name)} AS a FROM {CHECKED} WHERE __reason IS NULL "
                 f"AND {_q(c.name)} IS NOT NULL"
                 for c in person_cols
             )
@@ -337,9 +381,24 @@ class BatchIngest(Decisions):
                 "FROM _idmap_df"
             )
             con.unregister("_idmap_df")
+        # Views: the join with the small alias map is cheaper to repeat than to materialise.
+        self._resolved_view(RESOLVED, TYPED, None)
+        # The keys alone, from the checking pass: finding repeats does not re-read the file.
+        self._resolved_view(KEYS, CHECKED, set(self._looked_up()))
+        return rekeyed
+
+    def _resolved_view(self, name: str, source: str, only: set[str] | None) -> None:
+        """A view of the valid rows of `source` with person keys for identifiers.
+
+        Args:
+            name: the view to create.
+            source: typed staging relation with `__row` and `__reason`.
+            only: the columns `source` holds, or None for every stored column.
+        """
+        spec = self.spec
         select, joins, observed = [], [], []
         for i, c in enumerate(spec.columns):
-            if (spec.name, c.name) in NOT_STORED:
+            if (spec.name, c.name) in NOT_STORED or (only is not None and c.name not in only):
                 continue
             if c.person:
                 select.append(f"m{i}.person_key AS {_q(c.stored_name)}")
@@ -352,13 +411,11 @@ class BatchIngest(Decisions):
             if observed and spec.name != "people"
             else "false"
         )
-        # A view: the join with the small alias map is cheaper to repeat than to materialise.
-        con.execute(
-            f"CREATE TEMP VIEW {RESOLVED} AS SELECT t.__row, {', '.join(select)}, "
-            f"{unrostered} AS __unrostered FROM {TYPED} t {' '.join(joins)} "
+        self.con.execute(
+            f"CREATE TEMP VIEW {name} AS SELECT t.__row, {', '.join(select)}, "
+            f"{unrostered} AS __unrostered FROM {source} t {' '.join(joins)} "
             "WHERE t.__reason IS NULL"
         )
-        return rekeyed
 
     def _write(self, batch: int) -> None:
         con, spec = self.con, self.spec

@@ -53,6 +53,11 @@ class Loaded:
     rows: int
     malformed: Malformed
     lines: np.ndarray | None = None
+    # Staged as a view over the file, which later steps read again: it must not change.
+    view: bool = False
+    # A view whose `__row` is NULL (numbering records serialises every pass over the file),
+    # and the statement that restages it numbered, run only when some row must be located.
+    numbered: str | None = None
 
     def locator(self, row: int) -> str:
         """Human locator of a staged record, e.g. `events.csv:line 12`."""
@@ -66,7 +71,7 @@ class Loaded:
 
 
 def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the staging relation, which is a view for Parquet and a table otherwise."""
+    """Drop the staging relation, a view over the file or a table, whichever it is."""
     for kind in ("VIEW", "TABLE"):
         with contextlib.suppress(duckdb.CatalogException):
             con.execute(f"DROP {kind} IF EXISTS {STAGE}")
@@ -177,7 +182,7 @@ def _load_parquet(
         f"FROM read_parquet({_sql_str(path)}, file_row_number = true)"
     )
     rows = _count(con)
-    return Loaded(path, "parquet", rows, Malformed())
+    return Loaded(path, "parquet", rows, Malformed(), view=True)
 
 
 def _load_csv(
@@ -185,26 +190,36 @@ def _load_csv(
 ) -> Loaded:
     header = _csv_header(path)
     cols = _apply_mapping(path, header, spec, mapping)
-    select = _select(cols, spec, "row_number() OVER ()", lambda s: quote_ident(s))
     physical, clean = _scan(path)
     if clean:
         columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
+        reader = (
+            f"read_csv({_sql_str(path)}, columns = {columns}, header = true, delim = ',', "
+            "quote = '\"', escape = '\"', auto_detect = false, encoding = 'utf-8')"
+        )
+        # A view, like Parquet: parsing the file again per pass costs less than copying
+        # every text cell into a staging table once. Records are numbered by the scan
+        # itself, under a name no header can take (the alias renames every column).
+        names = ", ".join([*(quote_ident(h) for h in header), "__ord"])
+        numbered = (
+            f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT "
+            f"{_select(cols, spec, '__ord', quote_ident)} "
+            f"FROM {reader} WITH ORDINALITY AS _csv({names})"
+        )
+        con.execute(
+            f"CREATE TEMP VIEW {STAGE} AS SELECT "
+            f"{_select(cols, spec, 'CAST(NULL AS BIGINT)', quote_ident)} FROM {reader}"
+        )
         try:
-            con.execute(
-                f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM read_csv({_sql_str(path)}, "
-                f"columns = {columns}, header = true, delim = ',', quote = '\"', "
-                "escape = '\"', auto_detect = false, encoding = 'utf-8')"
-            )
-        except duckdb.Error:
-            drop_stage(con)
-        else:
-            # DuckDB's record count is trusted only when it matches the file's own line
-            # count; a stray quote, a multi-line field or a mixed line ending makes them
-            # differ, and the strict reader then accounts for every line.
             rows = _count(con)
-            if rows == physical - 1:
-                return Loaded(path, "csv", rows, Malformed())
-            drop_stage(con)
+        except duckdb.Error:
+            rows = -1
+        # DuckDB's record count is trusted only when it matches the file's own line count;
+        # a stray quote, a multi-line field or a mixed line ending makes them differ, and
+        # the strict reader then accounts for every line.
+        if rows == physical - 1:
+            return Loaded(path, "csv", rows, Malformed(), view=True, numbered=numbered)
+        drop_stage(con)
     return _load_csv_strict(con, path, header, cols, spec)
 
 
@@ -415,6 +430,14 @@ def _load_jsonl(
     return Loaded(path, "jsonl", rows, malformed)
 
 
+# A line holds an object when it is valid JSON whose first non-blank character is `{`: one
+# parse per line (asking for the JSON type would parse it a second time).
+_OBJECT = (
+    "coalesce(starts_with(ltrim(j, chr(32) || chr(9) || chr(10) || chr(13)), '{') "
+    "AND json_valid(j), false)"
+)
+
+
 def _jsonl_lines_fast(
     con: duckdb.DuckDBPyConnection, path: Path, lines: str, physical: int
 ) -> bool:
@@ -422,7 +445,7 @@ def _jsonl_lines_fast(
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT row_number() OVER () AS n, j, "
-            "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' END, false) AS ok "
+            f"{_OBJECT} AS ok "
             f"FROM read_csv({_sql_str(path)}, columns = {{'j': 'VARCHAR'}}, header = false, "
             "delim = chr(31), quote = '', escape = '', auto_detect = false, "
             "strict_mode = false, encoding = 'utf-8')"
@@ -456,7 +479,7 @@ def _jsonl_lines_exact(con: duckdb.DuckDBPyConnection, path: Path, lines: str) -
         # Line numbers are taken before blank lines are dropped, so locators stay physical.
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT n, CAST(j AS VARCHAR) AS j, "
-            "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' END, false) AS ok "
+            f"{_OBJECT} AS ok "
             "FROM _jsonl_src WHERE j IS NOT NULL AND trim(j) <> ''"
         )
     finally:

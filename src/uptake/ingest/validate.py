@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import duckdb
@@ -15,6 +16,9 @@ from uptake.warehouse.sql import quote_ident
 TYPED = "_stage_typed"
 # Rows that failed a check: `__row`, `__reason`, `__field`.
 BAD = "_stage_bad"
+# Every row's `__row`, `__reason`, `__field` and the typed columns later steps look up
+# (keys and identifiers), from the one checking pass.
+CHECKED = "_stage_checked"
 
 # Timestamps that record something that has already happened; a planned `removed_at` may
 # legitimately lie in the future.
@@ -118,7 +122,7 @@ def _typed_expr(c: Column, src_type: str, naive_tz: str) -> tuple[str, str | Non
         return value, None, None
     if c.type == "timestamp":
         value = _timestamp_expr(col, src_type, naive_tz)
-        return value, "bad_timestamp", f"{col} IS NOT NULL AND {v} IS NULL"
+        return value, "bad_timestamp", f"{v} IS NULL AND {col} IS NOT NULL"
     if c.type == "date":
         if is_text:
             # A timestamp in a date column stands for the calendar day written in it (an
@@ -133,18 +137,18 @@ def _typed_expr(c: Column, src_type: str, naive_tz: str) -> tuple[str, str | Non
             )
         else:
             value = f"TRY_CAST({col} AS DATE)"
-        return value, "bad_date", f"{col} IS NOT NULL AND {v} IS NULL"
+        return value, "bad_date", f"{v} IS NULL AND {col} IS NOT NULL"
     if c.type in ("bool", "int", "float"):
         sql_type = {"bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE"}[c.type]
         src = clean_sql(col) if is_text else col
         value = f"TRY_CAST({src} AS {sql_type})"
         if c.type == "float":
             value = f"CASE WHEN isfinite({value}) THEN {value} END"
-        return value, "bad_type", f"{src} IS NOT NULL AND {v} IS NULL"
+        return value, "bad_type", f"{v} IS NULL AND {src} IS NOT NULL"
     if c.type == "json":
         if is_text:
             value = f"CASE WHEN json_valid({col}) THEN {col} END"
-            return value, "bad_json", f"{col} IS NOT NULL AND {v} IS NULL"
+            return value, "bad_json", f"{v} IS NULL AND {col} IS NOT NULL"
         return f"CAST(to_json({col}) AS VARCHAR)", None, None
     # list
     if is_text:
@@ -154,8 +158,23 @@ def _typed_expr(c: Column, src_type: str, naive_tz: str) -> tuple[str, str | Non
             f"CASE WHEN json_valid({col}) THEN from_json({col}, '[\"VARCHAR\"]') END "
             f"ELSE list_transform(string_split({col}, ';'), x -> trim(x)) END"
         )
-        return value, "bad_json", f"{col} IS NOT NULL AND trim({col}) <> '' AND {v} IS NULL"
-    return f"TRY_CAST({col} AS VARCHAR[])", "bad_type", f"{col} IS NOT NULL AND {v} IS NULL"
+        return value, "bad_json", f"{v} IS NULL AND {col} IS NOT NULL AND trim({col}) <> ''"
+    return f"TRY_CAST({col} AS VARCHAR[])", "bad_type", f"{v} IS NULL AND {col} IS NOT NULL"
+
+
+def _missing(c: Column, src_type: str) -> str:
+    """The condition for an empty required value, testing the cheap typed value first.
+
+    Every check runs on every row, so each leads with a test that is cheap and almost always
+    false: an empty value always types to NULL, and only then is the raw value looked at.
+    """
+    raw, v = quote_ident(c.name), _v(c.name)
+    if src_type != "VARCHAR":
+        return f"{raw} IS NULL"
+    if c.type == "string" and not c.text:
+        # The typed value of plain text is the cleaned text: NULL exactly when empty.
+        return f"{v} IS NULL"
+    return f"{v} IS NULL AND ({raw} IS NULL OR {clean_sql(raw)} IS NULL)"
 
 
 def validate(
@@ -168,13 +187,15 @@ def validate(
     latest: date = LATEST_DATE,
     *,
     materialise: bool = True,
+    keep: Sequence[str] = (),
 ) -> None:
     """Create the typed staging relation with `__reason` and `__field` for rows that fail.
 
     Materialised, the typed relation is a table of every row that later steps may update.
-    Otherwise only the failing rows are stored (in `BAD`) and the typed relation is a view of
-    the valid rows: the single write then casts each value once on its way into the warehouse
-    instead of copying every row into a typed table first.
+    Otherwise one pass checks every row and stores only what later steps look up (`CHECKED`:
+    the verdict and the `keep` columns), and the typed relation is a view of the valid rows:
+    the single write then casts each value once on its way into the warehouse instead of
+    copying every row into a typed table first.
 
     Args:
         con: warehouse connection holding the staging table.
@@ -185,6 +206,7 @@ def validate(
         earliest: dates and timestamps before this day are quarantined as out_of_range.
         latest: dates and timestamps after this day are quarantined as out_of_range.
         materialise: store the typed rows in a table (needed when cells are rewritten later).
+        keep: columns `CHECKED` holds typed besides the verdict.
     """
     if any(c.text for c in spec.columns):
         register_sql(con)
@@ -193,13 +215,7 @@ def validate(
     checks: list[tuple[str, str, str]] = []
     for c in spec.columns:
         if c.required:
-            raw = quote_ident(c.name)
-            empty = (
-                f"{raw} IS NULL OR {clean_sql(raw)} IS NULL"
-                if types[c.name] == "VARCHAR"
-                else f"{raw} IS NULL"
-            )
-            checks.append((empty, "missing_required", c.name))
+            checks.append((_missing(c, types[c.name]), "missing_required", c.name))
     for c in spec.columns:
         value, reason, bad = _typed_expr(c, types[c.name], naive_tz)
         values.append(f"{value} AS {_v(c.name)}")
@@ -234,14 +250,23 @@ def validate(
             f"CREATE TEMP TABLE {TYPED} AS SELECT __row, {typed}, {split} "
             f"FROM (SELECT *, {problem} AS __problem FROM {source})"
         )
+        con.execute(f"CREATE TEMP VIEW {CHECKED} AS SELECT * FROM {TYPED}")
         con.execute(
             f"CREATE TEMP VIEW {BAD} AS SELECT __row, __reason, __field FROM {TYPED} "
             "WHERE __reason IS NOT NULL"
         )
         return
+    kept = "".join(f", {_v(name)} AS {quote_ident(name)}" for name in keep)
+    inner = "".join(f", {_v(name)}" for name in keep)
+    # No filter on the verdict: pushed below the projection it would inline every typed
+    # value into each check that reads it, computing the costly ones (timestamps) many times.
     con.execute(
-        f"CREATE TEMP TABLE {BAD} AS SELECT __row, {split} "
-        f"FROM (SELECT __row, {problem} AS __problem FROM {source}) WHERE __problem IS NOT NULL"
+        f"CREATE TEMP TABLE {CHECKED} AS SELECT __row, {split}{kept} "
+        f"FROM (SELECT __row, {problem} AS __problem{inner} FROM {source})"
+    )
+    con.execute(
+        f"CREATE TEMP VIEW {BAD} AS SELECT __row, __reason, __field FROM {CHECKED} "
+        "WHERE __reason IS NOT NULL"
     )
     row = con.execute(f"SELECT count(*) FROM {BAD}").fetchone()
     valid = f" WHERE __row NOT IN (SELECT __row FROM {BAD})" if row and row[0] else ""
@@ -252,8 +277,8 @@ def validate(
 
 
 def drop_typed(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the typed and failed-row relations, whichever kind `validate` made them."""
-    for name in (TYPED, BAD):
+    """Drop the typed, checked and failed-row relations, whichever kind `validate` made them."""
+    for name in (TYPED, BAD, CHECKED):
         for kind in ("VIEW", "TABLE"):
             with contextlib.suppress(duckdb.CatalogException):
                 con.execute(f"DROP {kind} IF EXISTS {name}")
