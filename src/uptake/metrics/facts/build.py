@@ -178,31 +178,34 @@ def _task_days(engine: Engine, span: tuple[date, date] | None) -> ibis.Table:
     t = engine.table("tasks")
     if (cond := _in_span(t.started_at, span)) is not None:
         t = t.filter(cond)
-    if engine.has("workflows"):
-        # The workflow's own conditions are decided once per catalogue row, not per run.
-        w = engine.table("workflows")
-        w = w.select(
-            wf=w.workflow,
-            high=(w.stakes == "high").fill_null(False),
-            is_low=(w.stakes == "low").fill_null(False),
-            open_to_all=w.roles.isnull() | (w.roles.length() == 0),
-            wf_roles=w.roles,
-        )
-        t = t.left_join(w, t.workflow == w.wf)
-    else:
-        no = ibis.literal(False)
-        t = t.mutate(
-            high=no, is_low=no, open_to_all=ibis.literal(True), wf_roles=ibis.null("array<string>")
-        )
     if engine.has("people"):
         p = engine.table("people").select(p_key="person_key", p_role="role")
         t = t.left_join(p, t.person_key == p.p_key)
+        roles = p.select(role=p.p_role).distinct()
     else:
         t = t.mutate(p_role=ibis.null("string"))
-    # A run of an uncatalogued workflow has no stakes: neither high nor low.
-    role_ok = t.open_to_all.fill_null(True) | t.wf_roles.contains(t.p_role).fill_null(False)
-    elig = t.high.fill_null(False) & role_ok
-    low = t.is_low.fill_null(False)
+        roles = None
+    if engine.has("workflows"):
+        # Eligibility depends only on the workflow and the person's role: it is decided once
+        # per catalogue row and role (a small table), and each run looks its pair up.
+        none = ibis.memtable(
+            pd.DataFrame({"role": pd.Series([None], dtype=object)}), schema={"role": "string"}
+        )
+        roles = none if roles is None else ibis.union(roles, none, distinct=True)
+        w = engine.table("workflows").cross_join(roles)
+        open_to_all = w.roles.isnull() | (w.roles.length() == 0)
+        flags = w.select(
+            f_wf=w.workflow,
+            f_role=w.role,
+            f_elig=(w.stakes == "high").fill_null(False)
+            & (open_to_all | w.roles.contains(w.role).fill_null(False)),
+            f_low=(w.stakes == "low").fill_null(False),
+        )
+        t = t.left_join(flags, (t.workflow == flags.f_wf) & t.p_role.identical_to(flags.f_role))
+        elig, low = t.f_elig.fill_null(False), t.f_low.fill_null(False)
+    else:
+        # A run of an uncatalogued workflow has no stakes: neither high nor low.
+        elig = low = ibis.literal(False)
     ai = t.ai_assisted.fill_null(False)
     done = (t.status == "completed").fill_null(False) | (
         t.status.isnull() & t.completed_at.notnull()
