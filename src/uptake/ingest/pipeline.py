@@ -168,6 +168,8 @@ class BatchIngest(Decisions):
         self._session()
         self.progress("read")
         rows, locators = load_frame(self.con, frame, self.spec, source)
+        # A frame is staged as a numbered table.
+        self._numbered = None
         return self._commit(
             source,
             fmt,
