@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from server_helpers import free_port, start
@@ -35,7 +37,15 @@ def server(org: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with log.open("w") as sink:
         proc = start(org.folder, port, stdout=subprocess.DEVNULL, stderr=sink)
-        yield f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        # The pages are looked at once the start-up warm-up is over: on a busy machine a page
+        # queued behind it can outlast the browser's 30 s navigation limit (which measures the
+        # machine, not the page).
+        deadline = time.monotonic() + 600
+        while httpx.get(f"{base}/readyz", timeout=60).json().get("warm_up") == "running":
+            assert time.monotonic() < deadline, "the warm-up did not finish in 10 minutes"
+            time.sleep(0.5)
+        yield base
         proc.terminate()
         proc.wait(timeout=30)
     assert "Traceback" not in log.read_text()

@@ -89,7 +89,20 @@ def test_the_server_warms_the_organisation_pages_in_the_background(
     app = create_app(folder)
     with TestClient(app) as c:
         assert app.state.served.warmed.wait(timeout=300)
+        assert c.get("/readyz").json()["warm_up"] == "done"
         remembered = app.state.served.run(lambda ws: sorted({k[0] for k in ws._memo_cache}))
         assert {"metrics", "teams", "status"} <= set(remembered)
         audit = c.get("/v1/audit", headers={"Authorization": f"Bearer {tokens['admin']}"})
         assert audit.status_code == 200 and "warm-up" not in audit.text
+
+
+def test_readyz_says_when_the_server_does_not_warm(
+    served: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from uptake.web import create_app
+
+    monkeypatch.setenv("UPTAKE__SERVE__WARM", "false")
+    with TestClient(create_app(served[0])) as c:
+        assert c.get("/readyz").json()["warm_up"] == "off"
