@@ -112,6 +112,39 @@ def test_bad_rows_deep_in_a_large_csv_are_located(workspace: Workspace, tmp_path
     assert stored == n - 3
 
 
+@pytest.mark.parametrize("ordered", [True, False])
+def test_bad_lines_deep_in_a_large_jsonl_are_located(
+    workspace: Workspace, tmp_path: Path, ordered: bool
+) -> None:
+    # Read in parallel and numbered by each line's place in the table DuckDB wrote: the
+    # numbers must be the lines' places in the file, whatever the session's insertion order.
+    n = 150_000
+    broken, bad_ts = (5, 120_001), (7, 99_998, n - 1)
+    lines = []
+    for i in range(n):
+        if i in broken:
+            lines.append(f'{{"event_id": "ev{i}", "ts": ')
+            continue
+        ts = "not a time" if i in bad_ts else f"2026-05-{1 + i % 28:02d}T10:00:00Z"
+        lines.append(
+            f'{{"event_id": "ev{i}", "ts": "{ts}", "person": "user{i % 50}@corp.example", '
+            f'"tool": "github-copilot", "action": "prompt", "note": "{"x" * (i % 97)}"}}'
+        )
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    if not ordered:
+        workspace.con.execute("SET preserve_insertion_order = false")
+    [r] = workspace.ingest("events", [path], now=FROZEN_NOW, refresh=False)
+    assert (r.rows, r.accepted, r.quarantined) == (n, n - 5, 5)
+    got = sorted((q["locator"], q["reason"]) for q in workspace.quarantine(batch=r.batch))
+    assert got == sorted(
+        [(f"big.jsonl:line {i + 1}", "malformed_record") for i in broken]
+        + [(f"big.jsonl:line {i + 1}", "bad_timestamp") for i in bad_ts]
+    )
+    [(stored,)] = workspace.con.execute("SELECT count(*) FROM events").fetchall()
+    assert stored == n - 5
+
+
 @pytest.mark.parametrize("suffix", ["parquet", "csv"])
 def test_file_replaced_during_ingest_stores_nothing(
     workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str

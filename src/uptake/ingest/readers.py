@@ -393,17 +393,21 @@ def _load_jsonl(
     except OSError as exc:
         raise InputError(f"{path}: cannot read as JSON Lines: {exc}") from None
     malformed = Malformed()
-    if not (clean and _jsonl_lines_fast(con, path, lines, physical)):
+    if clean and _jsonl_lines_fast(con, path, lines, physical):
+        # The table holds every physical line in file order, so a line's number is its row
+        # position: numbering lines while reading them serialises the parallel read.
+        src = f"(SELECT rowid + 1 AS n, j, ok FROM {lines})"
+    else:
         malformed = _jsonl_lines_exact(con, path, lines)
-    first = con.execute(f"SELECT j FROM {lines} WHERE j IS NOT NULL ORDER BY n LIMIT 1").fetchone()
-    any_ok = con.execute(f"SELECT coalesce(bool_or(ok), false) FROM {lines}").fetchone()
+        src = lines
+    first = con.execute(f"SELECT j FROM {src} WHERE j IS NOT NULL ORDER BY n LIMIT 1").fetchone()
+    any_ok = con.execute(f"SELECT coalesce(bool_or(ok), false) FROM {src}").fetchone()
     if first and first[0].lstrip().startswith("[") and any_ok and not any_ok[0]:
         _json_array_to_lines(con, path, lines)
+        src = lines
     keys = [
         r[0]
-        for r in con.execute(
-            f"SELECT DISTINCT unnest(json_keys(j)) FROM {lines} WHERE ok"
-        ).fetchall()
+        for r in con.execute(f"SELECT DISTINCT unnest(json_keys(j)) FROM {src} WHERE ok").fetchall()
     ]
     # With no parseable object there is no column set to check: every line is malformed.
     cols = _apply_mapping(path, keys, spec, mapping) if keys else {}
@@ -413,13 +417,13 @@ def _load_jsonl(
     select = _select(cols, spec, "n", lambda s: f"__v[{pos[s]}]")
     paths = ", ".join(_lit(name) for name in used)
     source = (
-        f"(SELECT n, json_extract_string(j, [{paths}]) AS __v FROM {lines} WHERE ok)"
+        f"(SELECT n, json_extract_string(j, [{paths}]) AS __v FROM {src} WHERE ok)"
         if used
-        else f"(SELECT n FROM {lines} WHERE ok)"
+        else f"(SELECT n FROM {src} WHERE ok)"
     )
     con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT {select} FROM {source}")
     bad = con.execute(
-        f"SELECT n, j FROM {lines} WHERE NOT ok AND j IS NOT NULL AND trim(j) <> '' ORDER BY n"
+        f"SELECT n, j FROM {src} WHERE NOT ok AND j IS NOT NULL AND trim(j) <> '' ORDER BY n"
     ).fetchall()
     for n, text in bad:
         malformed.locators.append(f"{path.name}:line {int(n)}")
@@ -441,17 +445,25 @@ _OBJECT = (
 def _jsonl_lines_fast(
     con: duckdb.DuckDBPyConnection, path: Path, lines: str, physical: int
 ) -> bool:
-    """Lines read by DuckDB in parallel, kept only if it saw every physical line."""
+    """Lines read by DuckDB in parallel, kept only if it saw every physical line.
+
+    The table is written in file order, unnumbered: with insertion order kept (asked for
+    here, whatever the session says), a row's position is its line's.
+    """
+    kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    con.execute("SET preserve_insertion_order = true")
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT row_number() OVER () AS n, j, "
-            f"{_OBJECT} AS ok "
+            f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT j, {_OBJECT} AS ok "
             f"FROM read_csv({_sql_str(path)}, columns = {{'j': 'VARCHAR'}}, header = false, "
             "delim = chr(31), quote = '', escape = '', auto_detect = false, "
             "strict_mode = false, encoding = 'utf-8')"
         )
     except duckdb.Error:
         return False
+    finally:
+        if kept is not None and not kept[0]:
+            con.execute("SET preserve_insertion_order = false")
     row = con.execute(f"SELECT count(*) FROM {lines}").fetchone()
     # Skipped blank lines or a mixed line ending would shift every later line number.
     if row is not None and int(row[0]) == physical:
