@@ -42,7 +42,7 @@ def server(org: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # queued behind it can outlast the browser's 30 s navigation limit (which measures the
         # machine, not the page).
         deadline = time.monotonic() + 600
-        while httpx.get(f"{base}/readyz", timeout=60).json().get("warm_up") == "running":
+        while httpx.get(f"{base}/readyz", timeout=60).json()["warm_up"] == "running":
             assert time.monotonic() < deadline, "the warm-up did not finish in 10 minutes"
             time.sleep(0.5)
         yield base

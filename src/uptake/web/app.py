@@ -150,13 +150,10 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
     def readyz() -> Response:
         doc = served.run(lambda ws: ws.readiness())
         # Informational: a server still warming answers, its first visitors may just wait.
-        doc["warm_up"] = (
-            "off"
-            if not served.settings.serve.warm
-            else "done"
-            if served.warmed.is_set()
-            else "running"
-        )
+        if not served.settings.serve.warm:
+            doc["warm_up"] = "off"
+        else:
+            doc["warm_up"] = "done" if served.warmed.is_set() else "running"
         return JSONResponse(doc, status_code=200 if doc["ready"] else 503)
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
