@@ -9,7 +9,27 @@ from scipy import stats as scipy_stats
 from uptake.metrics import stats
 
 
-@pytest.mark.parametrize("n", [41, 1000, 1001])
+@pytest.mark.parametrize(
+    "values",
+    [[3.0, 1.0, 4.0, 1.5], [2.0, 7.0, 1.0, 8.0, 2.5], [1.0, 2.0, 2.0, 5.0, 7.0, 7.0]],
+    ids=["n4", "n5", "n6-ties"],
+)
+def test_median_replicates_have_the_exact_resampling_distribution(values: list[float]) -> None:
+    # Every one of the n^n equally likely resamples, enumerated: the exact distribution of
+    # the resampled median, against which the direct draws are tested (chi-square).
+    x = np.array(values)
+    n = x.size
+    grid = np.stack(np.meshgrid(*[np.arange(n)] * n, indexing="ij"), -1).reshape(-1, n)
+    exact_values, exact_counts = np.unique(np.median(x[grid], axis=1), return_counts=True)
+    draws = stats.median_replicates(x, 200_000, np.random.default_rng(11))
+    assert set(np.unique(draws)) <= set(exact_values)
+    observed = np.array([(draws == v).sum() for v in exact_values])
+    expected = exact_counts / exact_counts.sum() * draws.size
+    got = scipy_stats.chisquare(observed, expected)
+    assert got.pvalue > 1e-4, (exact_values, observed, expected.round())
+
+
+@pytest.mark.parametrize("n", [40, 41, 1000, 1001])
 def test_median_replicates_match_brute_force(n: int) -> None:
     rng = np.random.default_rng(5)
     x = rng.gamma(2.0, 10.0, size=n)

@@ -116,19 +116,17 @@ def median_ci(x: np.ndarray, *, n_resamples: int, seed: int, confidence: float =
     return bootstrap([x], _median, n_resamples=n_resamples, seed=seed, confidence=confidence)
 
 
-# Below this many values a resample is materialised; above it the median is drawn directly.
-_DIRECT_MEDIAN_MIN = 500
-
-
 def median_replicates(x: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Bootstrap replicates of the median of `x`.
+    """Bootstrap replicates of the median of `x`, drawn exactly without building resamples.
 
-    The median of a resample of sorted x is an order statistic x_(J), and P(J <= j) is the
-    chance that at least half of n draws land at or below x_(j), a binomial tail. Drawing J
-    by inverting that distribution gives the same replicates as resampling without building
-    n_resamples × n values. For an even n the resample median averages two neighbouring order
-    statistics; the direct draw takes the lower one, a difference of at most one gap between
-    neighbours, so it is used only from _DIRECT_MEDIAN_MIN values up.
+    Sort x. A resample's lower median is an order statistic x_(J), and P(J <= j) is the
+    chance that at least half of n draws land at or below x_(j), a binomial tail: J is drawn
+    by inverting it. For an odd n that is the median. For an even n (m = n/2) the median
+    averages x_(J) with the resample's next value, which is x_(J) itself unless exactly m
+    draws land at or below x_(J); in that case the other m draws are uniform above J and the
+    next value is x_(J+K) with K the least of m uniform draws on 1..n-J. Both steps have
+    closed forms (see `_upper_neighbour`), so the replicates have the resampled medians'
+    exact distribution at O(n + resamples) cost whatever n is.
 
     Args:
         x: the values.
@@ -140,17 +138,40 @@ def median_replicates(x: np.ndarray, n_resamples: int, rng: np.random.Generator)
     """
     xs = np.sort(np.asarray(x, dtype=float))
     n = xs.size
-    if n < _DIRECT_MEDIAN_MIN:
-        out = np.empty(n_resamples)
-        step = max(1, _BATCH_VALUES // max(n, 1))
-        for start in range(0, n_resamples, step):
-            size = min(step, n_resamples - start)
-            out[start : start + size] = np.median(rng.choice(xs, size=(size, n)), axis=1)
-        return out
-    rank = (n + 1) // 2
-    cdf = stats.binom.sf(rank - 1, n, np.arange(1, n + 1) / n)
-    index = np.searchsorted(cdf, rng.random(n_resamples), side="left")
-    return xs[np.minimum(index, n - 1)]
+    m = (n + 1) // 2
+    p = np.arange(1, n + 1) / n
+    # cdf[j-1] = P(J <= j): at least m of the n draws land at or below x_(j).
+    cdf = stats.binom.sf(m - 1, n, p)
+    lower = np.minimum(np.searchsorted(cdf, rng.random(n_resamples), side="left"), n - 1)
+    if n % 2:
+        return xs[lower]
+    upper = _upper_neighbour(lower, n, cdf, rng)
+    return (xs[lower] + xs[upper]) / 2
+
+
+def _upper_neighbour(
+    lower: np.ndarray, n: int, cdf: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Index of the resample's (m+1)-th smallest value given its m-th is x_(J) (even n).
+
+    With A draws strictly below position J and B at J, the m-th smallest is x_(J) when
+    A < m <= A + B. The (m+1)-th is x_(J) too unless A + B = m, whose joint chance is
+    P(C = m) * P(A < m | C = m) with C = A + B ~ Binomial(n, J/n) and, given C = m,
+    A ~ Binomial(m, (J-1)/J). Dividing by P(m-th smallest is x_(J)) gives the chance the
+    upper neighbour lies above J; there it is J + K, P(K > t) = ((N - t) / N)^m, N = n - J.
+    """
+    m = n // 2
+    j = lower + 1  # 1-based position of the lower median
+    p_here = cdf[lower] - np.where(lower > 0, cdf[np.maximum(lower - 1, 0)], 0.0)
+    p_split = stats.binom.pmf(m, n, j / n) * (1 - ((j - 1) / j) ** m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.clip(np.where(p_here > 0, p_split / p_here, 0.0), 0.0, 1.0)
+    split = rng.random(lower.size) < q
+    room = n - j
+    # Inverse of P(K <= t) = 1 - ((N - t) / N)^m: K = ceil(N * (1 - V^(1/m))), V uniform.
+    v = rng.random(lower.size)
+    k = np.clip(np.ceil(room * (1 - v ** (1 / m))), 1, np.maximum(room, 1)).astype(np.int64)
+    return np.where(split & (room > 0), lower + k, lower)
 
 
 def percentile_interval(
