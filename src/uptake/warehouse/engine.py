@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ibis
 import pandas as pd
@@ -34,6 +37,53 @@ class Engine(Protocol):
         ...
 
 
+class CompiledSql:
+    """Ibis's SQL for expressions compiled before on one backend, newest kept (LRU).
+
+    Compiling an expression to SQL is pure Python and costs tens of milliseconds for a
+    family's deeper queries, often more than DuckDB takes to run them on a small
+    organisation; the same expressions recur from one read to the next (a page, then its
+    JSON; the organisation's numbers, then the same numbers by team). An expression's
+    operation is an immutable value with a precomputed hash, equal only to a structurally
+    identical one (same tables with the same schemas on the same backend, same literals), so
+    equal keys compile to the same SQL. Calls with parameters are not remembered.
+    """
+
+    def __init__(self, compile_sql: Callable[..., str], size: int = 512) -> None:
+        self._compile = compile_sql
+        self._size = size
+        self._memo: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __call__(
+        self,
+        expr: ibis.Expr,
+        /,
+        *,
+        limit: int | None = None,
+        params: Mapping[ibis.Expr, Any] | None = None,
+        pretty: bool = False,
+    ) -> str:
+        if params:
+            return self._compile(expr, limit=limit, params=params, pretty=pretty)
+        key = (expr.op(), limit, pretty)
+        with self._lock:
+            sql = self._memo.get(key)
+            if sql is not None:
+                self._memo.move_to_end(key)
+                self.hits += 1
+                return sql
+        sql = self._compile(expr, limit=limit, pretty=pretty)
+        with self._lock:
+            self.misses += 1
+            self._memo[key] = sql
+            if len(self._memo) > self._size:
+                self._memo.popitem(last=False)
+        return sql
+
+
 class DuckDBEngine:
     """The embedded default: Ibis over the workspace's own DuckDB connection."""
 
@@ -42,6 +92,10 @@ class DuckDBEngine:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.backend: BaseBackend = ibis.duckdb.from_connection(con)
         self._con = con
+        # Ibis compiles every query it runs through the backend's `compile`; the memo sits
+        # there so each query of this engine is compiled once.
+        self.compiled = CompiledSql(self.backend.compile)
+        self.backend.compile = self.compiled  # type: ignore[method-assign]
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:

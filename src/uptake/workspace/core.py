@@ -77,6 +77,7 @@ class Workspace(
         self.settings = settings
         self.read_only = read_only
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._engine: DuckDBEngine | None = None
         self._secret: bytes | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -141,14 +142,22 @@ class Workspace(
         return self._con
 
     def engine(self) -> DuckDBEngine:
-        """The default Ibis engine over this workspace's warehouse."""
-        return DuckDBEngine(self.con)
+        """The default Ibis engine over this workspace's warehouse (one per connection).
+
+        One engine for the connection's life keeps its compiled SQL: a server's later reads
+        reuse the queries its earlier reads compiled.
+        """
+        con = self.con
+        if self._engine is None or self._engine.con is not con:
+            self._engine = DuckDBEngine(con)
+        return self._engine
 
     def close(self) -> None:
         """Commit queued writes and close the warehouse connection."""
         journal = self.__dict__.pop("_journal", None)
         if journal is not None:
             journal.stop()
+        self._engine = None
         if self._con is not None:
             self._con.close()
             self._con = None

@@ -1,0 +1,84 @@
+"""The DuckDB engine compiles each distinct query once and never serves another's SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import ibis
+import pytest
+
+from uptake.warehouse.engine import CompiledSql, DuckDBEngine
+from uptake.workspace import Workspace
+
+
+@pytest.fixture
+def engine() -> DuckDBEngine:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS x, range % 3 AS g FROM range(10)")
+    return DuckDBEngine(con)
+
+
+def _query(engine: DuckDBEngine, above: int) -> ibis.Table:
+    # Built from scratch on every call, as the metric code does.
+    t = engine.table("t")
+    t = t.filter(t.x > above)
+    return t.group_by("g").aggregate(n=t.count()).order_by("g")
+
+
+def test_a_rebuilt_query_is_compiled_once_and_answers_the_same(engine: DuckDBEngine) -> None:
+    first = engine.execute(_query(engine, 2))
+    again = engine.execute(_query(engine, 2))
+    assert (engine.compiled.misses, engine.compiled.hits) == (1, 1)
+    assert first.equals(again)
+    assert first["n"].tolist() == [3, 2, 2]
+
+
+def test_other_literals_or_schemas_are_other_queries(engine: DuckDBEngine) -> None:
+    assert engine.execute(_query(engine, 2))["n"].tolist() == [3, 2, 2]
+    # A different constant is a different query (no stale SQL with the old one).
+    assert engine.execute(_query(engine, 6))["n"].tolist() == [1, 1, 1]
+    assert engine.compiled.misses == 2
+    # The table replaced with another schema: the same Python builds another query.
+    engine.con.execute("CREATE OR REPLACE TABLE t AS SELECT range::DOUBLE x, 0 g FROM range(5)")
+    assert engine.execute(_query(engine, 2))["n"].tolist() == [2]
+    assert (engine.compiled.misses, engine.compiled.hits) == (3, 0)
+
+
+def test_remembered_sql_reads_the_tables_current_rows(engine: DuckDBEngine) -> None:
+    engine.execute(_query(engine, 2))
+    engine.con.execute("INSERT INTO t VALUES (100, 0), (101, 0)")
+    assert engine.execute(_query(engine, 2))["n"].tolist() == [5, 2, 2]
+    assert engine.compiled.hits == 1
+
+
+def test_the_memo_keeps_the_newest_queries_only() -> None:
+    calls: list[str] = []
+
+    def compile_sql(expr: ibis.Expr, **_: object) -> str:
+        calls.append(expr.get_name())
+        return f"SELECT * FROM {expr.get_name()}"
+
+    memo = CompiledSql(compile_sql, size=2)
+    a, b, c = (ibis.table({"x": "int64"}, name=n) for n in "abc")
+    for expr in (a, b, a, c, a, b):
+        memo(expr)
+    # a stays (used again before c arrived); b was the oldest when c came, so it is compiled
+    # again; calls with parameters are never remembered.
+    assert calls == ["a", "b", "c", "b"]
+    assert (memo.hits, memo.misses) == (2, 4)
+
+
+def test_a_workspace_keeps_one_engine_per_connection(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "ws")
+    try:
+        first = ws.engine()
+        assert ws.engine() is first
+    finally:
+        ws.close()
+    ws = Workspace.open(tmp_path / "ws")
+    try:
+        assert ws.engine() is not first
+        assert ws.engine().con is ws.con
+    finally:
+        ws.close()
