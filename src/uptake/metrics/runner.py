@@ -43,6 +43,7 @@ def run(
     engine: str | None = None,
     noise_key: bytes | None = None,
     lake: Path | None = None,
+    duck: DuckDBEngine | None = None,
 ) -> MetricsReport:
     """Every metric of a warehouse as of a date, on the chosen engine.
 
@@ -56,6 +57,8 @@ def run(
             needed when `privacy.noise` is on.
         lake: the workspace's lake folder, which the Spark engine reuses while it holds every
             batch and brings up to date otherwise (None: a temporary lake for this run only).
+        duck: the DuckDB engine over `con` to reuse (its compiled queries with it); None
+            makes one.
 
     Returns:
         The report, with `as_of_rule` saying how the date was chosen.
@@ -66,7 +69,7 @@ def run(
     name = engine or settings.engine.default
     if name not in ENGINES:
         raise InputError(f"unknown engine {name!r}; expected one of: {', '.join(ENGINES)}")
-    eng = DuckDBEngine(con)
+    eng = duck if duck is not None else DuckDBEngine(con)
     stale = pending(eng, settings.metrics)
     if stale:
         # Unreadable stored dates carry their own advice (doctor, not refresh) in the reason.

@@ -467,6 +467,7 @@ class Workspace(
                 engine=engine,
                 noise_key=key,
                 lake=self.path / LAKE_DIR,
+                duck=self.engine(),
             ),
         )
 

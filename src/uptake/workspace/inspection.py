@@ -15,6 +15,7 @@ from uptake.schema.migrations import MIGRATIONS, current_version
 from uptake.schema.tables import TABLES
 from uptake.warehouse.coverage import identity_coverage
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
+from uptake.warehouse.engine import DuckDBEngine
 from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
 from uptake.workspace.layout import SECRET_FILE
 
@@ -35,6 +36,9 @@ class Inspection:
             raise NotImplementedError
 
         def pseudonymise(self, identifier: str) -> str:
+            raise NotImplementedError
+
+        def engine(self) -> DuckDBEngine:
             raise NotImplementedError
 
         def _date_range(self) -> tuple[date, date]:
@@ -162,10 +166,9 @@ class Inspection:
             {ready, schema_version, newest_schema_version, stale (facts waiting to refresh)}.
         """
         from uptake.metrics.facts import pending
-        from uptake.warehouse.engine import DuckDBEngine
 
         version, newest = self.schema_version(), self.newest_schema_version()
-        stale = pending(DuckDBEngine(self.con), self.settings.metrics)
+        stale = pending(self.engine(), self.settings.metrics)
         return {
             "ready": version == newest and not stale,
             "schema_version": version,
