@@ -41,6 +41,10 @@ def test_median_replicates_match_brute_force(n: int) -> None:
         assert abs(a - b) <= 0.05 * np.std(brute) + 1e-9 or abs(a - b) / b < 0.01, (q, a, b)
 
 
+def test_median_replicates_of_nothing_are_unknown() -> None:
+    assert np.isnan(stats.median_replicates(np.array([]), 10, np.random.default_rng(1))).all()
+
+
 def test_median_replicates_are_order_free_and_seeded() -> None:
     x = np.arange(2001.0)
     a = stats.median_replicates(x, 500, np.random.default_rng(3))

@@ -64,8 +64,14 @@ def test_the_memo_keeps_the_newest_queries_only() -> None:
     for expr in (a, b, a, c, a, b):
         memo(expr)
     # a stays (used again before c arrived); b was the oldest when c came, so it is compiled
-    # again; calls with parameters are never remembered.
+    # again.
     assert calls == ["a", "b", "c", "b"]
+    assert (memo.hits, memo.misses) == (2, 4)
+    # Calls with parameters are never remembered (the values are not in the key).
+    p = ibis.param("int64")
+    memo(c, params={p: 1})
+    memo(c, params={p: 1})
+    assert calls[-2:] == ["c", "c"]
     assert (memo.hits, memo.misses) == (2, 4)
 
 

@@ -138,6 +138,8 @@ def median_replicates(x: np.ndarray, n_resamples: int, rng: np.random.Generator)
     """
     xs = np.sort(np.asarray(x, dtype=float))
     n = xs.size
+    if n == 0:
+        return np.full(n_resamples, np.nan)
     m = (n + 1) // 2
     p = np.arange(1, n + 1) / n
     # cdf[j-1] = P(J <= j): at least m of the n draws land at or below x_(j).
