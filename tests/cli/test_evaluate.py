@@ -14,8 +14,6 @@ from uptake.cli import app
 from uptake.cli import evaluate as command
 from uptake.signals.friction.evaluate import EPISODE_KINDS
 
-# One real run shared by the module: keep its tests on one xdist worker.
-pytestmark = pytest.mark.xdist_group("evaluate-cli")
 ARGS = ["evaluate", "--people", "40", "--days", "28", "--seed", "7", "--start", "2026-08-03"]
 
 

@@ -21,7 +21,7 @@ from uptake.warehouse.engine import DuckDBEngine, Engine
 from uptake.warehouse.export import export_lake
 from uptake.warehouse.parity import diff_frames
 
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+pytestmark = pytest.mark.spark
 
 AS_OF = date(2026, 2, 8)
 START = datetime(2026, 1, 12)

@@ -14,7 +14,7 @@ from uptake.warehouse.lake import MANIFEST
 from uptake.warehouse.lake_store import CURRENT, workspace_lake
 from uptake.workspace import Workspace
 
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+pytestmark = pytest.mark.spark
 
 NOW = pd.Timestamp("2024-04-01T00:00:00Z").to_pydatetime()
 PEOPLE = [f"u{i}@example.com" for i in range(8)]

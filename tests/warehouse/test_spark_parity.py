@@ -22,7 +22,7 @@ from uptake.warehouse.lake import lake_duckdb_engine
 from uptake.warehouse.parity import diff_results
 from uptake.workspace import Workspace
 
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+pytestmark = pytest.mark.spark
 
 PEOPLE, DAYS, SEED = 300, 60, 11
 START = date(2026, 1, 5)
