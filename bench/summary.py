@@ -102,7 +102,8 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 f"ingest {row['format']}",
                 f"{row['events_per_s']:,.0f} events/s",
                 f"{row['target']:,}/s; ≤ 1.5× unchecked load",
-                f"{row['vs_raw_duckdb']:.2f}× an unchecked DuckDB load",
+                f"{row['vs_raw_duckdb']:.2f}× an unchecked DuckDB load"
+                + _pair_range(row.get("vs_raw_duckdb_pairs")),
                 _yes(bool(row["met"]) and bool(row["vs_raw_met"])),
             )
         )
@@ -153,3 +154,10 @@ def print_summary(results: dict[str, Any]) -> None:
     widths = [max(w, len(h)) for w, h in zip(widths, head, strict=True)]
     for r in (head, *table):
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def _pair_range(pairs: object) -> str:
+    """' (runs 1.31-1.78×)' from the per-pair ratios of repeated runs, '' for one run."""
+    if not isinstance(pairs, list) or len(pairs) < 2:
+        return ""
+    return f" (runs {min(pairs):.2f}-{max(pairs):.2f}×)"
