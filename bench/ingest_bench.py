@@ -187,7 +187,7 @@ def bench_ingest(
         )
     print(
         "(vs raw DuckDB: uptake's median time ÷ the median of an unchecked `CREATE TABLE AS "
-        f"SELECT * FROM read_*` of the same file, lower is better, goal ≤ {FLOOR_GOAL}×; runs: "
+        f"SELECT * FROM read_*` of the same file, lower is better, goal ≤ {FLOOR_GOAL}×; per pair: "
         "the ratio within each alternating pair; vs pandas: pandas time ÷ uptake time, higher "
         "is better)"
     )

@@ -157,7 +157,7 @@ def print_summary(results: dict[str, Any]) -> None:
 
 
 def _pair_range(pairs: object) -> str:
-    """' (runs 1.31-1.78×)' from the per-pair ratios of repeated runs, '' for one run."""
+    """' (runs 1.31-1.78×)': the least and greatest ratio over the alternating pairs."""
     if not isinstance(pairs, list) or len(pairs) < 2:
         return ""
     return f" (runs {min(pairs):.2f}-{max(pairs):.2f}×)"

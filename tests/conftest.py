@@ -11,6 +11,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from uptake.workspace import Workspace
+from xdist_files import FileScheduling
 
 # Exact-value tests and goldens compare numbers to the unit: they run with the noise off.
 # Privacy tests turn it on explicitly (monkeypatch the variable, or build a `Noise`).
@@ -29,22 +30,8 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Works
     ws.close()
 
 
-class _FileScheduling(LoadScopeScheduling):
-    """Each test file to one xdist worker, and every Spark test file to the same one.
-
-    Many files build a simulated organisation in a module-scoped fixture: spread test by test
-    over two workers, both would build it. The Spark files share one JVM per worker, so they
-    go together. (xdist's own `loadgroup` cannot do this with pytest 9, whose node ids ignore
-    the group suffix xdist writes.)
-    """
-
-    def _split_scope(self, nodeid: str) -> str:
-        path = nodeid.split("::", 1)[0]
-        return "spark" if Path(path).name.startswith("test_spark") else path
-
-
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScopeScheduling | None:
     """Group tests by file under `--dist loadgroup` (what `make test` runs); else xdist's own."""
     if config.getvalue("dist") != "loadgroup":
         return None
-    return _FileScheduling(config, log)
+    return FileScheduling(config, log)
