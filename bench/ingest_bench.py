@@ -15,6 +15,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from statistics import median
 
 import numpy as np
 import pandas as pd
@@ -155,8 +156,8 @@ def bench_ingest(
                 raws.append(_run_child("duckdb_raw", fmt, path, run))
                 shutil.rmtree(run)
             pdx = _run_child("pandas", fmt, path, work)
-        up_s = _median([u["seconds"] for u in ups])
-        raw_s = _median([r["seconds"] for r in raws])
+        up_s = median([u["seconds"] for u in ups])
+        raw_s = median([r["seconds"] for r in raws])
         rows = ups[0]["rows"]
         rate, raw_rate = rows / up_s, rows / raw_s
         # The floor: uptake's time over an unchecked load of the same file.
@@ -192,7 +193,3 @@ def bench_ingest(
         "is better)"
     )
     return results
-
-
-def _median(values: list[float]) -> float:
-    return float(np.median(values))

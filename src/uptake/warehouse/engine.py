@@ -92,8 +92,9 @@ class DuckDBEngine:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.backend: BaseBackend = ibis.duckdb.from_connection(con)
         self._con = con
-        # Ibis compiles every query it runs through the backend's `compile`; the memo sits
-        # there so each query of this engine is compiled once.
+        # Ibis compiles the queries it reads and inserts through the backend's `compile`;
+        # the memo sits there so each of those is compiled once. Creating a table
+        # (`materialize`) compiles through Ibis's compiler directly and is not remembered.
         self.compiled = CompiledSql(self.backend.compile)
         self.backend.compile = self.compiled  # type: ignore[method-assign]
 

@@ -147,9 +147,9 @@ class Workspace(
         One engine for the connection's life keeps its compiled SQL: a server's later reads
         reuse the queries its earlier reads compiled.
         """
-        con = self.con
-        if self._engine is None or self._engine.con is not con:
-            self._engine = DuckDBEngine(con)
+        # `close` drops it with the connection, so it always wraps the current one.
+        if self._engine is None:
+            self._engine = DuckDBEngine(self.con)
         return self._engine
 
     def close(self) -> None:
