@@ -134,3 +134,15 @@ def test_inside_the_data_every_family_has_numbers(org: Any) -> None:
     shown = {r.spec.family for r in report if r.available and r.n}
     # The organisation answers no NPS item and has no vendor export.
     assert shown == set(FAMILIES) - {"nps", "vendor"}
+
+
+def test_a_second_read_compiles_no_query(org: Any) -> None:
+    # Every query of a read is recognised the second time, including those holding small
+    # in-memory tables (calendars of weeks, the list of dimensions), so no SQL is compiled.
+    engine = org.engine
+    first = compute_all(engine, INSIDE, SETTINGS, K, "team")
+    compiled = engine.compiled.misses
+    again = compute_all(engine, INSIDE, SETTINGS, K, "team")
+    assert engine.compiled.misses == compiled
+    assert engine.compiled.hits > 0
+    assert json.dumps(again.to_dict(), default=str) == json.dumps(first.to_dict(), default=str)

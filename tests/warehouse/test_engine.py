@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import ibis
 import pytest
+from ibis.common.exceptions import TableNotFound
 
 from uptake.warehouse.engine import CompiledSql, DuckDBEngine
 from uptake.workspace import Workspace
@@ -89,3 +90,29 @@ def test_a_workspace_keeps_one_engine_per_connection(tmp_path: Path) -> None:
         assert ws.engine() is again
     finally:
         ws.close()
+
+
+def test_a_table_is_ibis_s_own_and_a_changed_schema_is_seen(engine: DuckDBEngine) -> None:
+    assert engine.table("t").op() == engine.backend.table("t").op()
+    assert engine.table("t") is engine.table("t")
+    engine.con.execute("CREATE OR REPLACE TABLE t AS SELECT range::DOUBLE x FROM range(3)")
+    assert dict(engine.table("t").schema()) == {"x": ibis.dtype("float64")}
+    assert engine.table("t").op() == engine.backend.table("t").op()
+    with pytest.raises(TableNotFound):
+        engine.table("absent")
+
+
+def test_has_sees_tables_views_and_temporary_tables_with_rows(engine: DuckDBEngine) -> None:
+    engine.con.execute("CREATE TABLE empty (x INT)")
+    engine.con.execute("CREATE VIEW v AS SELECT * FROM t")
+    engine.con.execute("CREATE TEMP TABLE tmp AS SELECT 1 AS x")
+    engine.con.execute("CREATE SCHEMA other")
+    engine.con.execute("CREATE TABLE other.elsewhere AS SELECT 1 AS x")
+    assert [engine.has(n) for n in ("t", "v", "tmp", "empty", "absent", "elsewhere")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import ibis
+import pyarrow as pa
 
 from uptake.config import MetricsSettings
 from uptake.errors import InputError
@@ -17,7 +20,15 @@ from uptake.warehouse.engine import Engine
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-__all__ = ["SEGMENTS", "MetricContext", "empty_table", "week_expr", "week_of", "week_offset"]
+__all__ = [
+    "SEGMENTS",
+    "MetricContext",
+    "constant_table",
+    "empty_table",
+    "week_expr",
+    "week_of",
+    "week_offset",
+]
 
 
 @dataclass
@@ -187,6 +198,42 @@ def empty_table(schema: dict[str, str]) -> ibis.Table:
         schema: column name → Ibis type name.
 
     Returns:
-        An Ibis table with no rows.
+        An Ibis table with no rows (the same expression for the same schema).
     """
-    return ibis.memtable(ibis.schema(schema).to_pyarrow().empty_table())
+    return constant_table({c: [] for c in schema}, schema)
+
+
+# In-memory tables by content (schema, then each column's values), newest kept.
+_CONSTANTS: OrderedDict[tuple[Any, ...], ibis.Table] = OrderedDict()
+_CONSTANTS_LOCK = threading.Lock()
+_CONSTANTS_KEPT = 256
+
+
+def constant_table(columns: dict[str, list[Any]], schema: dict[str, str]) -> ibis.Table:
+    """A small in-memory table of given rows, the same expression whenever the rows are.
+
+    Ibis names every in-memory table afresh, so a query holding one (a calendar of weeks,
+    the list of dimensions) never equals the same query built again and is compiled to SQL
+    anew on every read — a quarter of a second for the deeper ones. Equal content here gives
+    the very same table, so the engine's compiled-query memo recognises the query.
+
+    Args:
+        columns: column name → its values (hashable: dates, strings, numbers, None).
+        schema: column name → Ibis type name, for the same columns.
+
+    Returns:
+        An Ibis table.
+    """
+    key = (tuple(schema.items()), tuple((c, tuple(v)) for c, v in columns.items()))
+    with _CONSTANTS_LOCK:
+        known = _CONSTANTS.get(key)
+        if known is not None:
+            _CONSTANTS.move_to_end(key)
+            return known
+    arrow = ibis.schema(schema).to_pyarrow()
+    table = ibis.memtable(pa.table({c: columns[c] for c in schema}, schema=arrow))
+    with _CONSTANTS_LOCK:
+        table = _CONSTANTS.setdefault(key, table)
+        if len(_CONSTANTS) > _CONSTANTS_KEPT:
+            _CONSTANTS.popitem(last=False)
+    return table

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import ibis
-import pandas as pd
 
-from uptake.metrics.context import empty_table, week_expr
+from uptake.metrics.context import constant_table, empty_table, week_expr
 from uptake.metrics.seats import seats
 from uptake.metrics.segments import DIM_PERSON, SEGMENTS, segment_of
 from uptake.schema.tables import MEANINGFUL_ACTIONS
@@ -188,9 +187,7 @@ def _task_days(engine: Engine, span: tuple[date, date] | None) -> ibis.Table:
     if engine.has("workflows"):
         # Eligibility depends only on the workflow and the person's role: it is decided once
         # per catalogue row and role (a small table), and each run looks its pair up.
-        none = ibis.memtable(
-            pd.DataFrame({"role": pd.Series([None], dtype=object)}), schema={"role": "string"}
-        )
+        none = constant_table({"role": [None]}, {"role": "string"})
         roles = none if roles is None else ibis.union(roles, none, distinct=True)
         w = engine.table("workflows").cross_join(roles)
         open_to_all = w.roles.isnull() | (w.roles.length() == 0)
@@ -284,14 +281,12 @@ def licensed_weeks(engine: Engine, weeks: list[date]) -> ibis.Table:
     Returns:
         Table (person_key, week).
     """
-    cal = ibis.memtable(
-        pd.DataFrame(
-            {
-                "week": weeks,
-                "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in weeks],
-            }
-        ),
-        schema=ibis.schema({"week": "date", "week_end": "timestamp"}),
+    cal = constant_table(
+        {
+            "week": weeks,
+            "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in weeks],
+        },
+        {"week": "date", "week_end": "timestamp"},
     )
     lic = seats(engine)
     j = lic.cross_join(cal)
@@ -326,9 +321,7 @@ def segment_week_expr(engine: Engine, weeks: list[date]) -> ibis.Table:
     # Each row is repeated once per dimension by a cross join with the dimension names,
     # not by a union of one copy per dimension: engines recompute a union's inputs (the
     # joins above) for every branch, the cross join computes them once.
-    names = ibis.memtable(
-        pd.DataFrame({"dimension": ["all", *SEGMENTS]}), schema=ibis.schema({"dimension": "string"})
-    )
+    names = constant_table({"dimension": ["all", *SEGMENTS]}, {"dimension": "string"})
     x = j.cross_join(names)
     per_dimension = [
         (x.dimension == by, segment_of(x, by, x.week_last).fill_null("(none)")) for by in SEGMENTS

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import ibis
-import pandas as pd
 
-from uptake.metrics.context import MetricContext, empty_table, week_expr
+from uptake.metrics.context import MetricContext, constant_table, empty_table, week_expr
 from uptake.metrics.facts import PERSON_WEEK, licensed_weeks
 from uptake.metrics.families.ladder import INPUTS, WINDOW_SUMS, Judged, level_expr
 from uptake.metrics.segments import DIM_PERSON
@@ -32,14 +31,12 @@ def history(ctx: MetricContext, weeks: list[date], rules: str) -> ibis.Table:
     s = ctx.settings
     first_week = weeks[0] - timedelta(days=7 * max(s.window_days // 7, s.ladder_recent_weeks))
     cal_weeks = _week_range(first_week, weeks[-1])
-    cal = ibis.memtable(
-        pd.DataFrame(
-            {
-                "week": cal_weeks,
-                "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in cal_weeks],
-            }
-        ),
-        schema=ibis.schema({"week": "date", "week_end": "timestamp"}),
+    cal = constant_table(
+        {
+            "week": cal_weeks,
+            "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in cal_weeks],
+        },
+        {"week": "date", "week_end": "timestamp"},
     )
     dim = ctx.engine.table(DIM_PERSON)
     dim = dim.filter(dim.first_assigned.notnull()).select("person_key", "first_assigned")
@@ -113,11 +110,10 @@ def _weekly_advocacy(ctx: MetricContext, weeks: list[date]) -> tuple[ibis.Table,
     span = ctx.settings.advocate_weeks
     # Which source weeks count towards each target week, built here rather than with
     # interval arithmetic so every backend runs the same plain join.
-    pairs = pd.DataFrame(
-        [(w - timedelta(days=7 * k), w) for w in weeks for k in range(span)],
-        columns=["src", "dst"],
+    pairs = [(w - timedelta(days=7 * k), w) for w in weeks for k in range(span)]
+    cover = constant_table(
+        {"src": [a for a, _ in pairs], "dst": [b for _, b in pairs]}, {"src": "date", "dst": "date"}
     )
-    cover = ibis.memtable(pairs, schema={"src": "date", "dst": "date"})
     if ctx.has("help_edges"):
         h = ctx.engine.table("help_edges")
         h = h.filter(h.asker_key != h.helper_key)
