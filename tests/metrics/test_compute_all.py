@@ -18,7 +18,7 @@ from uptake.errors import InputError, NotAvailableError, PrivacyError
 from uptake.metrics import FAMILIES, SPECS, compute_all, families
 from uptake.metrics.facts import refresh
 from uptake.metrics.result import UNITS, MetricResult, MetricSpec
-from uptake.warehouse.engine import DuckDBEngine
+from uptake.warehouse.engine import DuckDBEngine, SharedSql
 
 SETTINGS = MetricsSettings(trend_weeks=3)
 # The organisation's activity is in March 2024; seats from 2024-01-01.
@@ -146,3 +146,22 @@ def test_a_second_read_compiles_no_query(org: Any) -> None:
     assert engine.compiled.misses == compiled
     assert engine.compiled.hits > 0
     assert json.dumps(again.to_dict(), default=str) == json.dumps(first.to_dict(), default=str)
+
+
+def test_another_workspace_reuses_the_sql_and_gets_its_own_numbers(org: Any) -> None:
+    shared = SharedSql()
+    compute_all(DuckDBEngine(org.con, shared=shared), INSIDE, SETTINGS, K, "team")
+    other = Warehouse()
+    _org(other)
+    for day in (6, 13, 20, 27):  # more activity: other numbers from the same queries
+        other.event("p1", f"2024-03-{day:02d}T09:00", "accept")
+        other.task("p2", "credit", f"2024-03-{day:02d}T09:00", ai_assisted=True, minutes=5)
+    refresh(other.engine, SETTINGS)
+    reused = DuckDBEngine(other.con, shared=shared)
+    got = compute_all(reused, INSIDE, SETTINGS, K, "team").to_dict()
+    alone = compute_all(DuckDBEngine(other.con, shared=None), INSIDE, SETTINGS, K, "team")
+    assert reused.compiled.hits > 0
+    assert reused.compiled.misses < reused.compiled.hits
+    assert json.dumps(got, default=str) == json.dumps(alone.to_dict(), default=str)
+    first = compute_all(DuckDBEngine(org.con, shared=None), INSIDE, SETTINGS, K, "team")
+    assert json.dumps(got, default=str) != json.dumps(first.to_dict(), default=str)

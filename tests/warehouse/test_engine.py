@@ -9,7 +9,7 @@ import ibis
 import pytest
 from ibis.common.exceptions import TableNotFound
 
-from uptake.warehouse.engine import CompiledSql, DuckDBEngine
+from uptake.warehouse.engine import CompiledSql, DuckDBEngine, SharedSql, fingerprint
 from uptake.workspace import Workspace
 
 
@@ -17,7 +17,8 @@ from uptake.workspace import Workspace
 def engine() -> DuckDBEngine:
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT range AS x, range % 3 AS g FROM range(10)")
-    return DuckDBEngine(con)
+    # Its own shared memo: other tests of this process compiled the same queries.
+    return DuckDBEngine(con, shared=SharedSql())
 
 
 def _query(engine: DuckDBEngine, above: int) -> ibis.Table:
@@ -116,3 +117,40 @@ def test_has_sees_tables_views_and_temporary_tables_with_rows(engine: DuckDBEngi
         False,
         False,
     ]
+
+
+def test_another_connection_reuses_the_sql_and_reads_its_own_rows() -> None:
+    shared = SharedSql()
+    first, second = duckdb.connect(), duckdb.connect()
+    for con in (first, second):
+        con.execute("CREATE TABLE t AS SELECT range AS x, range % 3 AS g FROM range(10)")
+    second.execute("INSERT INTO t VALUES (50, 0), (51, 0)")
+    a, b = DuckDBEngine(first, shared=shared), DuckDBEngine(second, shared=shared)
+    assert a.execute(_query(a, 2))["n"].tolist() == [3, 2, 2]
+    assert b.execute(_query(b, 2))["n"].tolist() == [5, 2, 2]
+    assert (a.compiled.misses, b.compiled.misses, b.compiled.hits) == (1, 0, 1)
+    # The same code over a table of another schema is another query, compiled afresh.
+    third = duckdb.connect()
+    third.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, 0 AS g FROM range(5)")
+    c = DuckDBEngine(third, shared=shared)
+    assert c.execute(_query(c, 2))["n"].tolist() == [2]
+    assert c.compiled.misses == 1
+
+
+def test_a_fingerprint_tells_apart_what_the_sql_would() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS x, range % 3 AS g FROM range(10)")
+    e = DuckDBEngine(con, shared=SharedSql())
+    t = e.table("t")
+
+    def fp(expr: ibis.Expr) -> str | None:
+        return fingerprint(expr.op())
+
+    assert fp(t.filter(t.x > 2)) == fp(e.table("t").filter(e.table("t").x > 2))
+    assert fp(t.filter(t.x > 2)) != fp(t.filter(t.x > 3))
+    assert fp(t.filter(t.x > 2)) != fp(t.filter(t.x >= 2))
+    assert len({fp(ibis.literal(v)) for v in (1, True, 1.0, "1")}) == 4
+    # Two in-memory tables of the same rows have two names, which their SQL holds.
+    assert fp(ibis.memtable({"a": [1]})) != fp(ibis.memtable({"a": [1]}))
+    # Raw SQL holds the connection itself: never shared.
+    assert fp(e.backend.sql("SELECT 1 AS x")) is None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
@@ -12,6 +16,7 @@ import ibis
 import ibis.expr.operations as ops
 import pandas as pd
 from ibis.common.exceptions import TableNotFound
+from ibis.common.grounds import Concrete
 
 from uptake.warehouse.sql import quote_ident
 
@@ -41,6 +46,86 @@ class Engine(Protocol):
         ...
 
 
+class _Unshareable(Exception):
+    """An expression holds a value whose text does not identify it (no fingerprint)."""
+
+
+# Plain values whose `repr` identifies them exactly (and never names a memory address).
+_PLAIN = (str, int, float, bool, type(None), date, datetime, time, timedelta, Decimal, Enum)
+
+
+def fingerprint(node: Any) -> str | None:
+    """A digest of a query's structure that does not depend on the connection it was built on.
+
+    Two expressions built by the same code over two connections whose tables have the same
+    names and schemas differ only in the backend their tables point to, and compile to the
+    same SQL. The digest covers every operation and value of the expression except that
+    backend; an in-memory table counts by its name (the SQL names it, and each in-memory
+    table's name is unique to its rows), and a value whose text would not identify it makes
+    the expression unshareable.
+
+    Args:
+        node: an Ibis operation (`expr.op()`).
+
+    Returns:
+        A hex digest, or None when the expression cannot be fingerprinted.
+    """
+    seen: dict[int, str] = {}
+
+    def walk(x: Any) -> str:
+        if isinstance(x, Concrete):
+            known = seen.get(id(x))
+            if known is not None:
+                return known
+            if isinstance(x, ops.DatabaseTable):
+                parts = ["T", repr(x.name), walk(x.schema), walk(x.namespace)]
+            elif isinstance(x, ops.InMemoryTable):
+                parts = ["M", repr(x.name), walk(x.schema)]
+            else:
+                parts = [type(x).__module__, type(x).__qualname__, *(walk(a) for a in x.__args__)]
+            digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+            seen[id(x)] = digest
+            return digest
+        if isinstance(x, tuple | list):
+            return "(" + ",".join(walk(a) for a in x) + ")"
+        if isinstance(x, Mapping):
+            return "{" + ",".join(f"{walk(k)}:{walk(v)}" for k, v in x.items()) + "}"
+        if isinstance(x, _PLAIN):
+            return f"{type(x).__name__}:{x!r}"
+        raise _Unshareable(type(x).__name__)
+
+    try:
+        return walk(node)
+    except _Unshareable:
+        return None
+
+
+class SharedSql:
+    """Compiled SQL by expression fingerprint, shared by every engine of one dialect (LRU).
+
+    A workspace's engine lives as long as its connection; a process that opens several
+    workspaces, or reopens one, would otherwise compile every query again for each.
+    """
+
+    def __init__(self, size: int = 2048) -> None:
+        self._size = size
+        self._memo: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> str | None:
+        with self._lock:
+            sql = self._memo.get(key)
+            if sql is not None:
+                self._memo.move_to_end(key)
+            return sql
+
+    def put(self, key: tuple[Any, ...], sql: str) -> None:
+        with self._lock:
+            self._memo[key] = sql
+            if len(self._memo) > self._size:
+                self._memo.popitem(last=False)
+
+
 class CompiledSql:
     """Ibis's SQL for expressions compiled before on one backend, newest kept (LRU).
 
@@ -50,12 +135,20 @@ class CompiledSql:
     JSON; the organisation's numbers, then the same numbers by team). An expression's
     operation is an immutable value with a precomputed hash, equal only to a structurally
     identical one (same tables with the same schemas on the same backend, same literals), so
-    equal keys compile to the same SQL. Calls with parameters are not remembered.
+    equal keys compile to the same SQL. An expression first seen on this backend is looked up
+    by its `fingerprint` in the `shared` memo of other backends of the same dialect. Calls
+    with parameters are not remembered. `misses` counts the expressions compiled here.
     """
 
-    def __init__(self, compile_sql: Callable[..., str], size: int = 512) -> None:
+    def __init__(
+        self,
+        compile_sql: Callable[..., str],
+        size: int = 512,
+        shared: SharedSql | None = None,
+    ) -> None:
         self._compile = compile_sql
         self._size = size
+        self._shared = shared
         self._memo: OrderedDict[tuple[Any, ...], str] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -79,13 +172,27 @@ class CompiledSql:
                 self._memo.move_to_end(key)
                 self.hits += 1
                 return sql
-        sql = self._compile(expr, limit=limit, pretty=pretty)
+        digest = fingerprint(expr.op()) if self._shared is not None else None
+        shared_key = (digest, limit, pretty)
+        sql = self._shared.get(shared_key) if self._shared is not None and digest else None
+        compiled = sql is None
+        if sql is None:
+            sql = self._compile(expr, limit=limit, pretty=pretty)
+            if self._shared is not None and digest:
+                self._shared.put(shared_key, sql)
         with self._lock:
-            self.misses += 1
+            if compiled:
+                self.misses += 1
+            else:
+                self.hits += 1
             self._memo[key] = sql
             if len(self._memo) > self._size:
                 self._memo.popitem(last=False)
         return sql
+
+
+# The SQL DuckDB engines compiled in this process (see `SharedSql`).
+DUCKDB_SQL = SharedSql()
 
 
 class DuckDBEngine:
@@ -93,13 +200,15 @@ class DuckDBEngine:
 
     name = "duckdb"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, shared: SharedSql | None = DUCKDB_SQL
+    ) -> None:
         self.backend: BaseBackend = ibis.duckdb.from_connection(con)
         self._con = con
         # Ibis compiles the queries it reads and inserts through the backend's `compile`;
         # the memo sits there so each of those is compiled once. Creating a table
         # (`materialize`) compiles through Ibis's compiler directly and is not remembered.
-        self.compiled = CompiledSql(self.backend.compile)
+        self.compiled = CompiledSql(self.backend.compile, shared=shared)
         self.backend.compile = self.compiled  # type: ignore[method-assign]
         self._tables: dict[tuple[str, tuple[Any, ...]], ibis.Table] = {}
         self._lock = threading.Lock()
