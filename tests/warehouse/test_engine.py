@@ -18,7 +18,7 @@ def engine() -> DuckDBEngine:
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT range AS x, range % 3 AS g FROM range(10)")
     # Its own shared memo: other tests of this process compiled the same queries.
-    return DuckDBEngine(con, shared=SharedSql())
+    return DuckDBEngine(con, shared=SharedSql(64))
 
 
 def _query(engine: DuckDBEngine, above: int) -> ibis.Table:
@@ -120,7 +120,7 @@ def test_has_sees_tables_views_and_temporary_tables_with_rows(engine: DuckDBEngi
 
 
 def test_another_connection_reuses_the_sql_and_reads_its_own_rows() -> None:
-    shared = SharedSql()
+    shared = SharedSql(64)
     first, second = duckdb.connect(), duckdb.connect()
     for con in (first, second):
         con.execute("CREATE TABLE t AS SELECT range AS x, range % 3 AS g FROM range(10)")
@@ -140,7 +140,7 @@ def test_another_connection_reuses_the_sql_and_reads_its_own_rows() -> None:
 def test_a_fingerprint_tells_apart_what_the_sql_would() -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT range AS x, range % 3 AS g FROM range(10)")
-    e = DuckDBEngine(con, shared=SharedSql())
+    e = DuckDBEngine(con, shared=SharedSql(64))
     t = e.table("t")
 
     def fp(expr: ibis.Expr) -> str | None:

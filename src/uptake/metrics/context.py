@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -16,7 +14,7 @@ from uptake.errors import InputError
 from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricResult
 from uptake.metrics.segments import BY_CHOICES, SEGMENTS, TOOL
-from uptake.warehouse.engine import Engine
+from uptake.warehouse.engine import Engine, Lru
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -204,9 +202,7 @@ def empty_table(schema: dict[str, str]) -> ibis.Table:
 
 
 # In-memory tables by content (schema, then each column's values), newest kept.
-_CONSTANTS: OrderedDict[tuple[Any, ...], ibis.Table] = OrderedDict()
-_CONSTANTS_LOCK = threading.Lock()
-_CONSTANTS_KEPT = 256
+_CONSTANTS: Lru[tuple[Any, ...], ibis.Table] = Lru(256)
 
 
 def constant_table(columns: dict[str, list[Any]], schema: dict[str, str]) -> ibis.Table:
@@ -225,15 +221,10 @@ def constant_table(columns: dict[str, list[Any]], schema: dict[str, str]) -> ibi
         An Ibis table.
     """
     key = (tuple(schema.items()), tuple((c, tuple(v)) for c, v in columns.items()))
-    with _CONSTANTS_LOCK:
-        known = _CONSTANTS.get(key)
-        if known is not None:
-            _CONSTANTS.move_to_end(key)
-            return known
+    known = _CONSTANTS.get(key)
+    if known is not None:
+        return known
     arrow = ibis.schema(schema).to_pyarrow()
-    table = ibis.memtable(pa.table({c: columns[c] for c in schema}, schema=arrow))
-    with _CONSTANTS_LOCK:
-        table = _CONSTANTS.setdefault(key, table)
-        if len(_CONSTANTS) > _CONSTANTS_KEPT:
-            _CONSTANTS.popitem(last=False)
-    return table
+    return _CONSTANTS.put(
+        key, ibis.memtable(pa.table({c: columns[c] for c in schema}, schema=arrow))
+    )

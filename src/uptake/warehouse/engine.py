@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import duckdb
 import ibis
@@ -44,6 +44,10 @@ class Engine(Protocol):
     def execute(self, expr: ibis.Expr) -> pd.DataFrame:
         """Run an expression and fetch its result as pandas."""
         ...
+
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class _Unshareable(Exception):
@@ -100,30 +104,34 @@ def fingerprint(node: Any) -> str | None:
         return None
 
 
-class SharedSql:
-    """Compiled SQL by expression fingerprint, shared by every engine of one dialect (LRU).
+class Lru(Generic[K, V]):
+    """A bounded map that forgets its least recently used entry first; safe across threads."""
 
-    A workspace's engine lives as long as its connection; a process that opens several
-    workspaces, or reopens one, would otherwise compile every query again for each.
-    """
-
-    def __init__(self, size: int = 2048) -> None:
+    def __init__(self, size: int) -> None:
         self._size = size
-        self._memo: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._items: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> str | None:
+    def get(self, key: K) -> V | None:
+        """The value kept for `key` (now the most recently used), or None."""
         with self._lock:
-            sql = self._memo.get(key)
-            if sql is not None:
-                self._memo.move_to_end(key)
-            return sql
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
 
-    def put(self, key: tuple[Any, ...], sql: str) -> None:
+    def put(self, key: K, value: V) -> V:
+        """Keep `value` for `key` unless one is kept already; return the kept one."""
         with self._lock:
-            self._memo[key] = sql
-            if len(self._memo) > self._size:
-                self._memo.popitem(last=False)
+            kept = self._items.setdefault(key, value)
+            self._items.move_to_end(key)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return kept
+
+
+# Compiled SQL by (fingerprint, limit, pretty), shared by every engine of one dialect.
+SharedSql = Lru[tuple[Any, ...], str]
 
 
 class CompiledSql:
@@ -147,9 +155,8 @@ class CompiledSql:
         shared: SharedSql | None = None,
     ) -> None:
         self._compile = compile_sql
-        self._size = size
+        self._memo: Lru[tuple[Any, ...], str] = Lru(size)
         self._shared = shared
-        self._memo: OrderedDict[tuple[Any, ...], str] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -166,33 +173,29 @@ class CompiledSql:
         if params:
             return self._compile(expr, limit=limit, params=params, pretty=pretty)
         key = (expr.op(), limit, pretty)
-        with self._lock:
-            sql = self._memo.get(key)
+        sql = self._memo.get(key)
+        shared, shared_key = self._shared, None
+        if sql is None and shared is not None:
+            digest = fingerprint(expr.op())
+            shared_key = None if digest is None else (digest, limit, pretty)
+            sql = None if shared_key is None else shared.get(shared_key)
             if sql is not None:
-                self._memo.move_to_end(key)
-                self.hits += 1
-                return sql
-        digest = fingerprint(expr.op()) if self._shared is not None else None
-        shared_key = (digest, limit, pretty)
-        sql = self._shared.get(shared_key) if self._shared is not None and digest else None
+                self._memo.put(key, sql)
         compiled = sql is None
         if sql is None:
-            sql = self._compile(expr, limit=limit, pretty=pretty)
-            if self._shared is not None and digest:
-                self._shared.put(shared_key, sql)
+            sql = self._memo.put(key, self._compile(expr, limit=limit, pretty=pretty))
+            if shared is not None and shared_key is not None:
+                shared.put(shared_key, sql)
         with self._lock:
             if compiled:
                 self.misses += 1
             else:
                 self.hits += 1
-            self._memo[key] = sql
-            if len(self._memo) > self._size:
-                self._memo.popitem(last=False)
         return sql
 
 
-# The SQL DuckDB engines compiled in this process (see `SharedSql`).
-DUCKDB_SQL = SharedSql()
+# The SQL DuckDB engines compiled in this process (see `CompiledSql`).
+DUCKDB_SQL: SharedSql = Lru(2048)
 
 
 class DuckDBEngine:
@@ -210,8 +213,7 @@ class DuckDBEngine:
         # (`materialize`) compiles through Ibis's compiler directly and is not remembered.
         self.compiled = CompiledSql(self.backend.compile, shared=shared)
         self.backend.compile = self.compiled  # type: ignore[method-assign]
-        self._tables: dict[tuple[str, tuple[Any, ...]], ibis.Table] = {}
-        self._lock = threading.Lock()
+        self._tables: Lru[tuple[str, tuple[Any, ...]], ibis.Table] = Lru(512)
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -228,8 +230,7 @@ class DuckDBEngine:
         except duckdb.CatalogException:
             raise TableNotFound(name) from None
         key = (name, described)
-        with self._lock:
-            known = self._tables.get(key)
+        known = self._tables.get(key)
         if known is not None:
             return known
         parse = self.backend.compiler.type_mapper.from_string
@@ -239,11 +240,7 @@ class DuckDBEngine:
         expr = ops.DatabaseTable(
             name, schema=schema, source=self.backend, namespace=ops.Namespace()
         ).to_expr()
-        with self._lock:
-            if len(self._tables) >= 512:
-                self._tables.clear()
-            self._tables[key] = expr
-        return expr
+        return self._tables.put(key, expr)
 
     def has(self, name: str) -> bool:
         # Tables and views of this schema, temporary ones too (what Ibis lists), asked about
