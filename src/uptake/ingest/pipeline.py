@@ -6,6 +6,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,9 +20,10 @@ from uptake.ingest import identity
 from uptake.ingest.connectors.privacy import WITHHELD
 from uptake.ingest.decide import DECIDED, KEYS, RESOLVED, Decisions, Quarantined
 from uptake.ingest.decide import q as _q
-from uptake.ingest.readers import STAGE, Malformed, drop_stage, load, load_frame
+from uptake.ingest.readers import load, load_frame
 from uptake.ingest.redact import redact
 from uptake.ingest.safety import safe_record, safe_value, scrub_json_cells
+from uptake.ingest.staging import STAGE, Malformed, drop_stage
 from uptake.ingest.validate import (
     BAD,
     CHECKED,
@@ -138,14 +140,19 @@ class BatchIngest(Decisions):
         # A file staged as a view is read again by the write, so a file replaced while it is
         # ingested would store rows that were never validated: it must not change.
         seen = _fingerprint(path) if path.is_file() else None
-        loaded = load(self.con, path, fmt, self.spec, mapping)
+        # The file's digest is read beside the load (hashing releases the interpreter while
+        # DuckDB works): one more pass over a large file, taken off the critical path.
+        with ThreadPoolExecutor(1) as pool:
+            digest = pool.submit(file_hash, path) if seen else None
+            loaded = load(self.con, path, fmt, self.spec, mapping)
+            hashed = digest.result() if digest else file_hash(path)
         if not loaded.view:
             seen = None
         self._numbered = loaded.numbered
         return self._commit(
             str(path),
             fmt,
-            file_hash(path),
+            hashed,
             loaded.rows,
             loaded.malformed,
             loaded.locator,

@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 import duckdb
 
-from uptake.ingest.readers import STAGE
 from uptake.ingest.redact import redact_sql, register_sql
+from uptake.ingest.staging import STAGE
 from uptake.schema.tables import Column, Table
 from uptake.warehouse.sql import quote_ident
 

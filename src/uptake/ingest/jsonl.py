@@ -1,0 +1,245 @@
+"""JSON Lines reader: each line parsed once, every field taken in that one parse."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from uptake.errors import InputError
+from uptake.ingest.redact import redact
+from uptake.ingest.staging import (
+    LINES,
+    STAGE,
+    Loaded,
+    Malformed,
+    apply_mapping,
+    count_staged,
+    newline_count,
+    physical_lines,
+    select_columns,
+    sql_lit,
+    sql_path,
+)
+from uptake.schema.tables import Table
+
+# A line holds an object when it is valid JSON whose first non-blank character is `{`.
+_BRACE = "starts_with(ltrim(j, chr(32) || chr(9) || chr(10) || chr(13)), '{')"
+_OBJECT = f"coalesce({_BRACE} AND json_valid(j), false)"
+
+
+def _lines_reader(path: Path) -> str:
+    """DuckDB's parallel CSV reader, one VARCHAR per physical line (no quoting, no delimiter)."""
+    return (
+        f"read_csv({sql_path(path)}, columns = {{'j': 'VARCHAR'}}, header = false, "
+        "delim = chr(31), quote = '', escape = '', auto_detect = false, "
+        "strict_mode = false, encoding = 'utf-8')"
+    )
+
+
+def load_jsonl(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: Table, mapping: dict[str, str]
+) -> Loaded:
+    """Stage a JSON Lines file (or a `.json` array of objects) as a view over its parsed lines.
+
+    Args:
+        con: warehouse connection.
+        path: input file.
+        spec: the canonical table the file feeds.
+        mapping: canonical column -> source column renames.
+
+    Returns:
+        What was loaded, with every line that is not a JSON object set aside as malformed.
+    """
+    # Every name a column could come from is extracted in the one parse each line gets; the
+    # keys a file actually uses are read off the extracted values, not parsed out again.
+    wanted = list(dict.fromkeys([*spec.names, *mapping.values()]))
+    paths = "[" + ", ".join(sql_lit(name) for name in wanted) + "]"
+    malformed = Malformed()
+    fast = _lines_fast(con, path, paths)
+    if fast:
+        # The table holds every physical line in file order, so a line's number is its row
+        # position: numbering lines while reading them serialises the parallel read.
+        src = f"(SELECT rowid + 1 AS n, j, ok, __v FROM {LINES})"
+    else:
+        malformed = _lines_exact(con, path)
+        _extract(con, paths)
+        src = LINES
+    any_ok = _any_ok(con, src)
+    if not any_ok:
+        first = con.execute(
+            f"SELECT j FROM {src} WHERE j IS NOT NULL ORDER BY n LIMIT 1"
+        ).fetchone()
+        if first and first[0].lstrip().startswith("["):
+            _json_array_to_lines(con, path)
+            _extract(con, paths)
+            src, fast = LINES, False
+            any_ok = _any_ok(con, src)
+    # With no parseable object there is no column set to check: every line is malformed.
+    cols = _columns(con, path, spec, mapping, wanted, src, fast) if any_ok else {}
+    pos = {name: i + 1 for i, name in enumerate(wanted)}
+    select = select_columns(cols, spec, "n", lambda s: f"__v[{pos[s]}]")
+    con.execute(f"CREATE TEMP VIEW {STAGE} AS SELECT {select} FROM {src} WHERE ok")
+    bad = con.execute(
+        f"SELECT n, j FROM {src} WHERE NOT ok AND j IS NOT NULL AND trim(j) <> '' ORDER BY n"
+    ).fetchall()
+    for n, text in bad:
+        malformed.locators.append(f"{path.name}:line {int(n)}")
+        malformed.details.append("not a JSON object on this line")
+        malformed.records.append(redact(text[:2000]) or "")
+    rows = count_staged(con) + len(malformed.locators)
+    return Loaded(path, "jsonl", rows, malformed)
+
+
+def _any_ok(con: duckdb.DuckDBPyConnection, src: str) -> bool:
+    row = con.execute(f"SELECT coalesce(bool_or(ok), false) FROM {src}").fetchone()
+    return bool(row and row[0])
+
+
+def _lines_fast(con: duckdb.DuckDBPyConnection, path: Path, paths: str) -> bool:
+    """Lines read and parsed by DuckDB in parallel, kept only if it saw every physical line.
+
+    One parse per line: `try` turns a line that is not JSON into NULL fields, and a line
+    that parses is an object when it starts with `{`. A line's text is kept only when it is
+    not one (it is quarantined). The table is written in file order, unnumbered: with
+    insertion order kept (asked for here, whatever the session says), a row's position is
+    its line's. DuckDB's reader refuses bytes that are not UTF-8; the exact reader then
+    isolates the line.
+    """
+    kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    con.execute("SET preserve_insertion_order = true")
+    # The lines are counted beside the parse: DuckDB releases the interpreter while it works.
+    pool = ThreadPoolExecutor(1)
+    counted = pool.submit(newline_count, path)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {LINES} AS "
+            "SELECT CASE WHEN ok THEN NULL ELSE j END AS j, ok, "
+            "CASE WHEN ok THEN __v END AS __v FROM ("
+            f"SELECT j, __v, coalesce({_BRACE} AND __v IS NOT NULL, false) AS ok FROM ("
+            f"SELECT j, try(json_extract_string(j, {paths})) AS __v FROM {_lines_reader(path)}))"
+        )
+    except duckdb.Error:
+        return False
+    finally:
+        if kept is not None and not kept[0]:
+            con.execute("SET preserve_insertion_order = false")
+        pool.shutdown()
+    try:
+        physical = counted.result()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read as JSON Lines: {exc}") from None
+    row = con.execute(f"SELECT count(*) FROM {LINES}").fetchone()
+    # A bare carriage return ends a line for DuckDB but not for the line numbers we report.
+    if row is not None and int(row[0]) == physical:
+        return True
+    con.execute(f"DROP TABLE IF EXISTS {LINES}")
+    return False
+
+
+def _lines_exact(con: duckdb.DuckDBPyConnection, path: Path) -> Malformed:
+    """Lines read one by one: exact line numbers, and a non-UTF-8 line quarantined alone."""
+    try:
+        texts, raw = physical_lines(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read as JSON Lines: {exc}") from None
+    malformed = Malformed()
+    for i, text in enumerate(texts) if None in texts else ():
+        if text is None:
+            malformed.locators.append(f"{path.name}:line {i + 1}")
+            malformed.details.append("line is not valid UTF-8")
+            malformed.records.append(redact(raw(i)[:2000]) or "")
+    frame = pd.DataFrame({"j": pd.Series(texts, dtype=object)})
+    frame["n"] = np.arange(1, len(frame) + 1)
+    con.register("_jsonl_src", frame)
+    try:
+        # Line numbers are taken before blank lines are dropped, so locators stay physical.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {LINES} AS SELECT n, CAST(j AS VARCHAR) AS j, "
+            f"{_OBJECT} AS ok "
+            "FROM _jsonl_src WHERE j IS NOT NULL AND trim(j) <> ''"
+        )
+    finally:
+        con.unregister("_jsonl_src")
+    return malformed
+
+
+def _extract(con: duckdb.DuckDBPyConnection, paths: str) -> None:
+    """Fields of the objects among lines read without parsing them (the slower readers)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {LINES} AS SELECT n, j, ok, "
+        f"CASE WHEN ok THEN json_extract_string(j, {paths}) END AS __v FROM {LINES}"
+    )
+
+
+def _columns(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: Table,
+    mapping: dict[str, str],
+    wanted: list[str],
+    src: str,
+    fast: bool,
+) -> dict[str, str]:
+    """Canonical column -> the key it is read from, checked like any file's columns.
+
+    A key counts as used when some object gives it a non-null value. When that check fails
+    (a required key missing, or a mapped one) the file's keys are listed exactly, which
+    separates a key that is absent from one whose every value is null, and names them in
+    the message.
+    """
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count(__v[{i + 1}])" for i in range(len(wanted)))
+        + f" FROM {src} WHERE ok"
+    ).fetchone()
+    used = [name for name, n in zip(wanted, counts or (), strict=True) if n]
+    try:
+        return apply_mapping(path, used, spec, mapping)
+    except InputError:
+        # Only the fast reader dropped the objects' text; it reads the file again.
+        lines = f"(SELECT j, {_OBJECT} AS ok FROM {_lines_reader(path)})" if fast else src
+        keys = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT unnest(json_keys(j)) FROM {lines} WHERE ok"
+            ).fetchall()
+        ]
+        return apply_mapping(path, keys, spec, mapping)
+
+
+def _json_array_to_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A `.json` file holding one array of objects is read as if each element were a line."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: not readable: JSON nested too deeply") from None
+    if not isinstance(data, list):
+        raise InputError(f"{path}: expected a JSON array of objects or JSON Lines")
+    texts = [_dumps(d) for d in data]
+    frame = pd.DataFrame(
+        {
+            "n": np.arange(1, len(data) + 1),
+            "j": [t if t is not None else "(JSON nested too deeply)" for t in texts],
+            "ok": [isinstance(d, dict) and t is not None for d, t in zip(data, texts, strict=True)],
+        }
+    )
+    con.register("_json_array", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {LINES} AS SELECT * FROM _json_array")
+    finally:
+        con.unregister("_json_array")
+
+
+def _dumps(value: object) -> str | None:
+    # A too deeply nested element is marked unparseable so that it is quarantined alone.
+    try:
+        return json.dumps(value)
+    except RecursionError:
+        return None

@@ -1,0 +1,175 @@
+"""The staging relation a reader fills, and what every reader shares to fill it."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from uptake.errors import InputError
+from uptake.schema.tables import Table
+from uptake.warehouse.sql import quote_ident
+
+STAGE = "_stage_src"
+# A JSON Lines file's parsed lines, which its staging view reads.
+LINES = "_stage_lines"
+
+
+@dataclass
+class Malformed:
+    """Records that could not be parsed at all (quarantined as malformed_record)."""
+
+    locators: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Loaded:
+    """A file loaded into the staging table `STAGE`.
+
+    The staging table has `__row` (1-based record ordinal) and one column per canonical input
+    column present in the file; absent optional columns are added as NULL.
+    """
+
+    path: Path
+    fmt: str
+    rows: int
+    malformed: Malformed
+    lines: np.ndarray | None = None
+    # Staged as a view over the file, which later steps read again: it must not change.
+    view: bool = False
+    # A view whose `__row` is NULL (numbering records serialises every pass over the file),
+    # and the statement that restages it numbered, run only when some row must be located.
+    numbered: str | None = None
+
+    def locator(self, row: int) -> str:
+        """Human locator of a staged record, e.g. `events.csv:line 12`."""
+        if self.lines is not None:
+            return f"{self.path.name}:line {int(self.lines[row - 1])}"
+        if self.fmt == "csv":
+            return f"{self.path.name}:line {row + 1}"
+        if self.fmt == "jsonl":
+            return f"{self.path.name}:line {row}"
+        return f"{self.path.name}:row {row}"
+
+
+def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the staging relation (a view or a table, whichever it is) and what it reads."""
+    for kind in ("VIEW", "TABLE"):
+        with contextlib.suppress(duckdb.CatalogException):
+            con.execute(f"DROP {kind} IF EXISTS {STAGE}")
+    con.execute(f"DROP TABLE IF EXISTS {LINES}")
+
+
+def apply_mapping(
+    path: Path,
+    source_cols: list[str],
+    spec: Table,
+    mapping: dict[str, str],
+    rename_hint: str = "; use --map canonical=source for other names",
+) -> dict[str, str]:
+    """Canonical column -> source column, checking the mapping and required columns."""
+    for canonical, source in mapping.items():
+        if canonical not in spec.names:
+            raise InputError(
+                f"{path}: --map {canonical}={source}: {canonical!r} is not a column of "
+                f"{spec.name}; expected one of {', '.join(spec.names)}"
+            )
+        if source not in source_cols:
+            raise InputError(
+                f"{path}: --map {canonical}={source}: the file has no column {source!r}; "
+                f"its columns are {', '.join(source_cols) or '(none)'}"
+            )
+    mapped_sources = set(mapping.values())
+    cols = {c: c for c in spec.names if c in source_cols and c not in mapped_sources}
+    cols.update(mapping)
+    missing = [c for c in spec.required if c not in cols]
+    if missing:
+        raise InputError(
+            f"{path}: missing required column(s) {', '.join(missing)} for table {spec.name}; "
+            f"it has {', '.join(source_cols) or '(no columns)'}" + ("" if mapping else rename_hint)
+        )
+    return cols
+
+
+def select_columns(
+    cols: dict[str, str], spec: Table, row_expr: str, src: Callable[[str], str]
+) -> str:
+    parts = [f"{row_expr} AS __row"]
+    for c in spec.names:
+        value = src(cols[c]) if c in cols else "CAST(NULL AS VARCHAR)"
+        parts.append(f"{value} AS {quote_ident(c)}")
+    return ", ".join(parts)
+
+
+def sql_lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_path(path: Path) -> str:
+    return sql_lit(str(path))
+
+
+def newline_count(path: Path) -> int:
+    """Physical lines in a file: its line feeds, plus a last line that has none.
+
+    Whether the bytes are UTF-8 is left to DuckDB's reader, which refuses a file that is not;
+    decoding it here as well cost as much again as counting.
+    """
+    lines, last = 0, b"\n"
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
+
+
+def physical_lines(path: Path) -> tuple[list[str | None], Callable[[int], str]]:
+    """Decoded lines (None where a line is not UTF-8, CR before LF dropped) and a raw view.
+
+    Returns:
+        The lines, and a function giving line `i` as text even when it is not UTF-8 (with
+        replacement characters), for quarantine records.
+    """
+    raw = path.read_bytes()
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    texts: list[str | None]
+    try:
+        # Decoding the whole file at once is much faster than line by line; only a file
+        # with a bad byte pays for the per-line pass that isolates it.
+        whole = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        lines = raw.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+        texts = []
+        for ln in lines:
+            try:
+                texts.append(ln.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append(None)
+        return texts, lambda i: lines[i].decode("utf-8", errors="replace")
+    split = whole.split("\n")
+    if split and split[-1] == "":
+        split.pop()
+    if "\r" in whole:
+        split = [t[:-1] if t.endswith("\r") else t for t in split]
+    texts = list(split)
+    return texts, lambda i: split[i]
+
+
+def count_staged(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
