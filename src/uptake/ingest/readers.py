@@ -99,7 +99,12 @@ def _load_parquet(
         f"FROM read_parquet({sql_path(path)}, file_row_number = true)"
     )
     rows = count_staged(con)
-    return Loaded(path, "parquet", rows, Malformed(), view=True)
+    groups = con.execute(
+        f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata({sql_path(path)})"
+    ).fetchone()
+    threads = con.execute("SELECT current_setting('threads')").fetchone()
+    serial = bool(groups and threads and int(groups[0]) < int(threads[0]))
+    return Loaded(path, "parquet", rows, Malformed(), view=True, serial=serial)
 
 
 def _load_csv(

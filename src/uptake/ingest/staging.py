@@ -47,6 +47,9 @@ class Loaded:
     # A view whose `__row` is NULL (numbering records serialises every pass over the file),
     # and the statement that restages it numbered, run only when some row must be located.
     numbered: str | None = None
+    # A view DuckDB scans with fewer threads than it has (a Parquet file with fewer row
+    # groups): every later pass over it, the write above all, would run on one thread.
+    serial: bool = False
 
     def locator(self, row: int) -> str:
         """Human locator of a staged record, e.g. `events.csv:line 12`."""
