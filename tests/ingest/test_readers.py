@@ -1,4 +1,4 @@
-"""Readers: a Parquet file only one thread can scan is copied once, with the same outcome."""
+"""Readers: which staged files have their typed rows copied once, with the same outcome."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from factories import FROZEN_NOW, rows
+from factories import FROZEN_NOW, rows, write
 from uptake.ingest.readers import load
 from uptake.ingest.staging import drop_stage
 from uptake.schema.tables import table
@@ -23,15 +23,29 @@ def _parquet(records: list[dict[str, Any]], path: Path, group: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("group", "serial"), [(1000, True), (5, False)])
-def test_a_parquet_file_with_fewer_row_groups_than_threads_is_serial(
-    tmp_path: Path, group: int, serial: bool
+@pytest.mark.parametrize(("group", "copied"), [(1000, True), (5, False)])
+def test_a_parquet_file_with_fewer_row_groups_than_threads_is_copied(
+    tmp_path: Path, group: int, copied: bool
 ) -> None:
     path = _parquet(rows("events", 20), tmp_path / "e.parquet", group)
     con = duckdb.connect()
     con.execute("SET threads = 2")
     loaded = load(con, path, "parquet", table("events"), {})
-    assert (loaded.rows, loaded.serial) == (20, serial)
+    assert (loaded.rows, loaded.copy_typed) == (20, copied)
+    drop_stage(con)
+
+
+def test_a_csv_view_is_copied_and_a_strictly_read_csv_is_not(tmp_path: Path) -> None:
+    # Each pass over a CSV view parses the file again; the strict reader stages a table.
+    con = duckdb.connect()
+    path = write(rows("events", 5), tmp_path / "e.csv")
+    loaded = load(con, path, "csv", table("events"), {})
+    assert (loaded.rows, loaded.view, loaded.copy_typed) == (5, True, True)
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[2] = text[2].replace(",", ',"', 1)
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    loaded = load(con, path, "csv", table("events"), {})
+    assert (loaded.view, loaded.copy_typed, len(loaded.malformed.locators)) == (False, False, 1)
     drop_stage(con)
 
 

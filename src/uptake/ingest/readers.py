@@ -104,7 +104,7 @@ def _load_parquet(
     ).fetchone()
     threads = con.execute("SELECT current_setting('threads')").fetchone()
     serial = bool(groups and threads and int(groups[0]) < int(threads[0]))
-    return Loaded(path, "parquet", rows, Malformed(), view=True, serial=serial)
+    return Loaded(path, "parquet", rows, Malformed(), view=True, copy_typed=serial)
 
 
 def _load_csv(
@@ -141,7 +141,9 @@ def _load_csv(
         # the strict reader then accounts for every line. (Counting does not read every
         # value, so it would not notice bytes that are not UTF-8: the scan above does.)
         if rows == physical - 1:
-            return Loaded(path, "csv", rows, Malformed(), view=True, numbered=numbered)
+            return Loaded(
+                path, "csv", rows, Malformed(), view=True, numbered=numbered, copy_typed=True
+            )
         drop_stage(con)
     return _load_csv_strict(con, path, header, cols, spec)
 

@@ -47,9 +47,10 @@ class Loaded:
     # A view whose `__row` is NULL (numbering records serialises every pass over the file),
     # and the statement that restages it numbered, run only when some row must be located.
     numbered: str | None = None
-    # A view DuckDB scans with fewer threads than it has (a Parquet file with fewer row
-    # groups): every later pass over it, the write above all, would run on one thread.
-    serial: bool = False
+    # Later passes over the staging view cost more than one copy of its typed rows: a CSV
+    # file is parsed again by each, a Parquet file with fewer row groups than DuckDB has
+    # threads is read by one thread (the write above all).
+    copy_typed: bool = False
 
     def locator(self, row: int) -> str:
         """Human locator of a staged record, e.g. `events.csv:line 12`."""
