@@ -1,4 +1,4 @@
-"""JSON Lines reader: each line parsed once, every field taken in that one parse."""
+"""JSON Lines reader: each line parsed once by DuckDB, every field taken in that one parse."""
 
 from __future__ import annotations
 
