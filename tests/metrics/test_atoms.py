@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from uptake.metrics.atoms import Atoms
+from uptake.metrics.atoms import Atoms, unique_rows
 
 
 def _random_release(seed: int, atoms: int, parts: int, others: int, hidden: float):
@@ -86,3 +86,26 @@ def test_without_a_partition_it_is_the_dense_method():
     at = Atoms.build(sparse.csr_matrix(dense), np.ones(4), np.arange(4), [("", "x")] * 3)
     proj, _ = _reference(dense)
     np.testing.assert_allclose(at.block(np.arange(4)), proj, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(0, 300),
+    width=st.integers(1, 70),
+    low=st.sampled_from([0, -1]),
+    high=st.integers(1, 4),
+    dtype=st.sampled_from([np.int8, np.int64]),
+)
+def test_unique_rows_is_numpys_unique_by_row(
+    seed: int, n: int, width: int, low: int, high: int, dtype: type
+) -> None:
+    rows = np.random.default_rng(seed).integers(low, high + 1, (n, width)).astype(dtype)
+    # Many repeated rows, as people in the same groups give.
+    rows[: n // 2, width // 2 :] = 0
+    want = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    got = unique_rows(rows)
+    assert got[0].dtype == want[0].dtype
+    assert np.array_equal(got[0], want[0])
+    assert np.array_equal(got[1], want[1].reshape(-1))
+    assert np.array_equal(got[2], want[2])

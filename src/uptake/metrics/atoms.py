@@ -32,6 +32,37 @@ from scipy import sparse
 _RANK_TOL = 1e-10
 
 
+def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of an integer matrix, as `np.unique(rows, axis=0, ...)` gives them.
+
+    `np.unique` with an axis sorts the rows as records, compared field by field in Python's
+    generic comparison; one stable sort per column (`np.lexsort`) gives the same order
+    several times faster (a tool release's 15 checks at 10,000 people: 1.0 s -> 0.1 s).
+
+    Args:
+        rows: 2-D integer array, one row per person.
+
+    Returns:
+        The distinct rows in lexicographic order, each row's index among them, and how many
+        rows each distinct one has.
+    """
+    n, width = rows.shape
+    if n == 0 or width == 0:
+        return np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    # lexsort's last key is the primary one: the first column leads.
+    order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=starts[1:])
+    group = np.cumsum(starts) - 1
+    inverse = np.empty(n, dtype=np.intp)
+    inverse[order] = group
+    first = np.flatnonzero(starts)
+    counts = np.diff(np.append(first, n))
+    return ordered[first], inverse, counts
+
+
 @dataclass
 class Atoms:
     """Atoms of the published groups, with what the disclosure checks read from them.

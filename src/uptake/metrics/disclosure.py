@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import sparse
 
 from uptake.errors import PrivacyError
-from uptake.metrics.atoms import Atoms
+from uptake.metrics.atoms import Atoms, unique_rows
 from uptake.metrics.privacy import check_k, table_hidden
 from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
 
@@ -194,7 +194,7 @@ def _atoms(
         shown = np.array([str(c) not in hidden[d] for c in cat.categories], dtype=bool)
         c = np.asarray(cat.codes, dtype=np.int64)
         sig[:, j] = np.where(shown[c], c, -1)
-    uniq, member_atom, sizes = np.unique(sig, axis=0, return_inverse=True, return_counts=True)
+    uniq, member_atom, sizes = unique_rows(sig)
     rows: list[tuple[str, str]] = [("", "")]
     ri: list[np.ndarray] = [np.zeros(len(uniq), dtype=np.int64)]
     ci: list[np.ndarray] = [np.arange(len(uniq))]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from uptake.metrics.atoms import Atoms
+from uptake.metrics.atoms import Atoms, unique_rows
 from uptake.metrics.disclosure import _TOL, _leaks
 from uptake.metrics.privacy import check_k, table_hidden
 from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
@@ -153,7 +153,7 @@ def _atoms(shown: Sequence[Group]) -> Atoms:
     rows = np.vstack([g.members for g in shown]).astype(np.int8)
     inside = rows.any(axis=0)
     sig = rows[:, inside].T
-    uniq, member_atom, sizes = np.unique(sig, axis=0, return_inverse=True, return_counts=True)
+    uniq, member_atom, sizes = unique_rows(sig)
     names = [("", g.name) for g in shown]
     # Tool groups overlap: nothing to eliminate, the plain dense method (few groups).
     return Atoms.build(sparse.csr_matrix(uniq.T.astype(float)), sizes, member_atom, names)
