@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from uptake.signals.report import build
+import pandas as pd
+
+from uptake.signals.report import _dominant_by, build
 
 AS_OF = date(2024, 3, 31)
 
@@ -96,3 +98,15 @@ def test_report_flags_are_the_recent_episodes_of_all_history(wh: Any) -> None:
     assert got == want and len(want) > 0
     assert any(f.since < recent for f in everything), "an older episode must exist to leave out"
     assert doc["status"]["friction"]["week3_4_drop"]["since"] == recent.isoformat()
+
+
+def test_a_teams_dominant_value_needs_k_sharing_it_and_ties_go_by_name() -> None:
+    teams = pd.Series(["a"] * 6 + ["b"] * 5 + ["c"] * 4 + ["d"] * 3)
+    a = ["x", "y", "y", "x", "z", None]  # x and y twice each: a tie at k = 2
+    b = ["q", "q", "q", "p", "p"]  # q three times
+    c = [None, None, "r", "s"]  # no value reaches k
+    values = pd.Series([*a, *b, *c, "t", "t", "t"])
+    assert _dominant_by(teams, values, 2) == {"a": "x", "b": "q", "d": "t"}
+    assert _dominant_by(teams, values, 3) == {"b": "q", "d": "t"}
+    assert _dominant_by(teams, values, 4) == {}
+    assert _dominant_by(teams.iloc[:0], values.iloc[:0], 2) == {}

@@ -10,7 +10,6 @@ and typology (each only when k or more people share it) and the intervention the
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -291,36 +290,46 @@ def _rank_teams(
     shown = sizes[sizes >= k].reset_index(name="n")
     hide = release_hide(ctx, frame["person_key"].tolist(), shown, "segment", dim="team")
     published = set(shown.loc[~hide, "segment"])
-    # Each team's friction signals, split once (a scan of every flag per team was quadratic).
+    # Every team's figures in one grouping each: a loop of pandas calls per team cost about
+    # a millisecond a team (1.2 s of 1.6 s at 10,000 people in 1,049 teams).
+    pub = frame[frame["segment"].isin(published)]
+    team = pub["segment"]
+    scored = pub["risk"].notna().groupby(team, sort=True).any()
+    per_team = pd.DataFrame(
+        {
+            "n": team.groupby(team, sort=True).size(),
+            "l3": (pub["level"] >= 3).groupby(team, sort=True).mean(),
+            "risk": pub["risk"].groupby(team, sort=True).mean(),
+            "flagged": pub["flagged"].groupby(team, sort=True).mean(),
+            "moved": pub["moved"].groupby(team, sort=True).mean().fillna(0.0),
+            "scored": scored,
+        }
+    )
     segment_of = dict(zip(frame["person_key"], frame["segment"], strict=True))
-    team_of = signals_of["person_key"].map(segment_of)
-    by_team = {t: g["s"] for t, g in signals_of.groupby(team_of, sort=False)}
-    no_signals = signals_of["s"].iloc[:0]
+    top_friction = _dominant_by(signals_of["person_key"].map(segment_of), signals_of["s"], k)
+    top_type = _dominant_by(team, pub["typology"], k)
     rows: list[dict[str, Any]] = []
-    for team, grp in frame[frame["segment"].isin(published)].groupby("segment", sort=True):
-        l3 = float((grp["level"] >= 3).mean())
-        scored = grp["risk"].notna().any()
-        pressure = float(grp["risk"].mean()) if scored else float(grp["flagged"].mean())
-        moved = float(grp["moved"].mean()) if grp["moved"].notna().any() else 0.0
+    for name, t in per_team.iterrows():
+        l3, moved, scored_t = float(t["l3"]), float(t["moved"]), bool(t["scored"])
+        pressure = float(t["risk"]) if scored_t else float(t["flagged"])
         need = 0.5 * pressure + 0.3 * (1 - l3) + 0.2 * max(0.0, -moved)
-        top_friction = _dominant(by_team.get(team, no_signals), k)
-        top_type = _dominant(grp["typology"].dropna(), k)
+        friction_top, type_top = top_friction.get(name), top_type.get(name)
         help_for = (
-            typology.INTERVENTIONS[top_type]
-            if top_type not in (None, typology.NONE)
-            else FRICTION_HELP.get(top_friction or "") or _stall_help(l3, moved, s.stalled_share)
+            typology.INTERVENTIONS[type_top]
+            if type_top not in (None, typology.NONE)
+            else FRICTION_HELP.get(friction_top or "") or _stall_help(l3, moved, s.stalled_share)
         )
         rows.append(
             {
-                "team": str(team),
-                "n": len(grp),
+                "team": str(name),
+                "n": int(t["n"]),
                 "need": round(need, 3),
                 "pressure": round(pressure, 3),
-                "pressure_basis": "abandonment risk" if scored else "share with friction",
+                "pressure_basis": "abandonment risk" if scored_t else "share with friction",
                 "l3_plus_share": round(l3, 3),
                 "l3_plus_change": round(moved, 3),
-                "dominant_friction": top_friction,
-                "dominant_typology": top_type,
+                "dominant_friction": friction_top,
+                "dominant_typology": type_top,
                 "intervention": help_for,
             }
         )
@@ -337,13 +346,16 @@ def _stall_help(l3: float, moved: float, stalled: float) -> str:
     return "keep the guidance role-specific"
 
 
-def _dominant(values: pd.Series, k: int) -> str | None:
-    """The most common value when at least k share it (fewer would point at people)."""
-    if values.empty or len(values) < k:
-        # No value can reach k (this skips the counting for most teams).
-        return None
-    # A plain count: pandas' value_counts costs more than the counting on ~2,000 small teams.
-    counts = Counter(str(v) for v in values.tolist())
-    top = max(counts.values())
-    # A tie is settled by name, not by the order rows happened to arrive in.
-    return min(v for v, n in counts.items() if n == top) if top >= k else None
+def _dominant_by(teams: pd.Series, values: pd.Series, k: int) -> dict[Any, str]:
+    """Each team's most common value, when at least k share it (fewer would point at people).
+
+    A tie is settled by name, not by the order rows happened to arrive in.
+    """
+    pairs = pd.DataFrame({"team": teams, "v": values}).dropna()
+    if pairs.empty:
+        return {}
+    pairs["v"] = pairs["v"].astype(str)
+    counts = pairs.groupby(["team", "v"], sort=False).size().reset_index(name="c")
+    counts = counts[counts["c"] >= k].sort_values(["team", "c", "v"], ascending=[True, False, True])
+    top = counts.drop_duplicates("team")
+    return dict(zip(top["team"], top["v"], strict=True))
