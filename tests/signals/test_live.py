@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,22 +32,26 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def batch_flags(ws: Workspace) -> set[tuple[str, str, date, str]]:
-    """What a batch detection over the recent window reports, as comparable tuples."""
+def batch_flags(ws: Workspace) -> Counter[tuple[str, str, date, str]]:
+    """What a batch detection over the recent window reports, as comparable tuples.
+
+    Counted, not a set: one person can have two episodes of a rule on one day (two
+    rejection streaks), and the live table must hold each once.
+    """
     as_of = ws.default_as_of()[0]
     s = ws.settings
     ctx = MetricContext(ws.engine(), as_of, s.metrics, s.privacy.min_group_size, costs=s.costs)
     since = as_of - timedelta(days=s.signals.recent_days - 1)
     found = detect(ctx, s.signals.friction, since=since)
-    return {
+    return Counter(
         (f.person_key, f.signal, f.since, json.dumps(f.evidence, sort_keys=True, default=str))
         for f in found.flags
-    }
+    )
 
 
-def live_flags(ws: Workspace) -> set[tuple[str, str, date, str]]:
+def live_flags(ws: Workspace) -> Counter[tuple[str, str, date, str]]:
     rows = ws.con.execute(f"SELECT person_key, signal, since, evidence FROM {FLAGS}").fetchall()
-    return {(k, s, d, json.dumps(json.loads(e), sort_keys=True)) for k, s, d, e in rows}
+    return Counter((k, s, d, json.dumps(json.loads(e), sort_keys=True)) for k, s, d, e in rows)
 
 
 def chunk(sim: Path, table: str, lo: date, hi: date, out: Path) -> Path:
@@ -126,6 +131,45 @@ def test_a_flag_found_again_keeps_when_it_was_first_raised(
     ]
     assert len(redone), "no flag was detected again: the test would prove nothing"
     assert (both["raised_at_0"] == both["raised_at_1"]).all()
+    assert live_flags(ws) == batch_flags(ws)
+
+
+def test_two_episodes_of_a_rule_on_one_day_are_each_kept_once(
+    ws: Workspace, sim: Path, tmp_path: Path
+) -> None:
+    ingest_days(ws, sim, tmp_path, 0, 30)
+    day = START + timedelta(days=29)
+    person = str(pd.read_parquet(sim / "events.parquet")["person"].iloc[0])
+
+    def events(name: str, spec: list[tuple[int, int, str]]) -> Path:
+        path = tmp_path / f"{name}.jsonl"
+        rows = [
+            {"event_id": f"{name}-{i}", "ts": f"{day}T{h:02d}:{m:02d}:00Z", "person": person,
+             "tool": "office_copilot", "action": action, "session_id": f"{name}-{h}"}
+            for i, (h, m, action) in enumerate(spec)
+        ]  # fmt: skip
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    # Two streaks of five rejects on one day, an accept between them.
+    streaks = [(6, m, "reject") for m in range(5)] + [(7, 0, "accept")]
+    streaks += [(8, m, "reject") for m in range(5)]
+    ws.ingest("events", [events("streaks", streaks)], refresh=False)
+    ws.refresh()
+    key = ws.con.execute(
+        f"SELECT count(*) FROM {FLAGS} WHERE signal = 'rejection_streak' AND since = ?", [day]
+    ).fetchone()
+    assert key is not None and key[0] >= 2
+    assert live_flags(ws) == batch_flags(ws)
+    # Late data on the same day: its flags are detected again and matched one to one.
+    ws.ingest("events", [events("late", [(23, 0, "prompt")])], refresh=False)
+    live = ws.refresh().to_dict()["live"]
+    assert live["mode"] == "days" and live["since"] == day.isoformat()
+    assert live["cleared"] >= 0 and live["raised"] == 0
+    again = ws.con.execute(
+        f"SELECT count(*) FROM {FLAGS} WHERE signal = 'rejection_streak' AND since = ?", [day]
+    ).fetchone()
+    assert again == key
     assert live_flags(ws) == batch_flags(ws)
 
 

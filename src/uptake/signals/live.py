@@ -242,12 +242,17 @@ def _swap(
         [*params, horizon],
     ).df()
     aged = con.execute(f"SELECT count(*) FROM {FLAGS} WHERE since < ?", [horizon]).fetchone()
-    keys = ["person_key", "signal", "since"]
     if len(old):
         old["since"] = pd.to_datetime(old["since"]).dt.date
+    # One person can have two episodes of a rule on one day (two rejection streaks): each is
+    # matched to one stored flag, by its rank among them, so a redo never multiplies them.
+    keys = ["person_key", "signal", "since", "_nth"]
+    fresh = _ranked(fresh)
     merged = fresh.merge(
-        old[[*keys, "raised_at", "batch_id"]] if len(old) else _no_old(), on=keys, how="left"
-    )
+        _ranked(old)[[*keys, "raised_at", "batch_id"]] if len(old) else _no_old(),
+        on=keys,
+        how="left",
+    ).drop(columns="_nth")
     new = merged["raised_at"].isna()
     merged.loc[new, "raised_at"] = stamp
     merged.loc[new, "batch_id"] = top
@@ -264,12 +269,20 @@ def _swap(
     return int(new.sum()), len(old) - kept + int(aged[0] if aged else 0)
 
 
+def _ranked(flags: pd.DataFrame) -> pd.DataFrame:
+    """Flags with `_nth`: their rank, by evidence, among flags of one person, rule and day."""
+    key = ["person_key", "signal", "since"]
+    order = flags.sort_values([*key, "evidence"], kind="stable")
+    return flags.assign(_nth=order.groupby(key, sort=False).cumcount().reindex(flags.index))
+
+
 def _no_old() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "person_key": pd.Series(dtype=object),
             "signal": pd.Series(dtype=object),
             "since": pd.Series(dtype=object),
+            "_nth": pd.Series(dtype="int64"),
             "raised_at": pd.Series(dtype="datetime64[us]"),
             "batch_id": pd.Series(dtype="int64"),
         }
