@@ -35,9 +35,9 @@ _RANK_TOL = 1e-10
 def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct rows of an integer matrix, as `np.unique(rows, axis=0, ...)` gives them.
 
-    `np.unique` with an axis sorts the rows as records, compared field by field in Python's
-    generic comparison; one stable sort per column (`np.lexsort`) gives the same order
-    several times faster (a tool release's 15 checks at 10,000 people: 1.0 s -> 0.1 s).
+    `np.unique` with an axis sorts the rows as records, with numpy's generic field-by-field
+    comparison; one stable sort per column (`np.lexsort`) gives the same order far faster
+    (a tool release's 15 checks at 10,000 people: 1.06 s -> 0.05 s finding atoms).
 
     Args:
         rows: 2-D integer array, one row per person.
