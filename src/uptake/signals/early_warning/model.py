@@ -383,12 +383,14 @@ def score(
     ab = abandonment(h)
     risk_rows = held(h, e) & (h.licence <= e) & (ab < 0)
     x = x[risk_rows]
+    # Plain lists, not a pandas row per person (iterrows cost 0.34 s at 10,000 people).
+    hits = x[[f"rule_{r}" for r in RULES]].to_numpy(dtype=bool).tolist()
     out = pd.DataFrame(
         {
             "person_key": h.keys[risk_rows],
             "risk": _predict(model, x[card.features]),
             "rules": rules_score(x),
-            "rules_hit": [[r for r in RULES if row[f"rule_{r}"]] for _, row in x.iterrows()],
+            "rules_hit": [[r for r, hit in zip(RULES, row, strict=True) if hit] for row in hits],
             "quiet_days": x["quiet_days"].to_numpy(),
         }
     )
