@@ -132,3 +132,92 @@ def test_stored_values_are_the_lines_values(workspace: Workspace, tmp_path: Path
     )
     assert [g[:4] for g in got] == [w[:4] for w in want]
     assert [json.loads(g[4]) if g[4] else None for g in got] == [w[4] for w in want]
+
+
+def _good() -> list[str]:
+    return [json.dumps(r) for r in rows("events", 4)]
+
+
+def _odd_numbers() -> list[str]:
+    out = rows("events", 4)
+    out[0]["session_id"] = 1e300
+    out[1]["event_id"] = 3.3043707618338714e19
+    out[2]["duration_ms"] = 1e5
+    out[2]["value"] = 1.5e-7
+    out[3]["attrs"] = {"big": 1e300, "small": [1e-7]}
+    return [json.dumps(r) for r in out]
+
+
+def _duplicate_key() -> list[str]:
+    first, *rest = _good()
+    return ['{"event_id": "dup-a", ' + first[1:-1] + ', "event_id": "dup-b"}', *rest]
+
+
+# (lines, whether DuckDB's JSON reader may take the file): each is stored the same by both.
+READER_CASES: dict[str, tuple[Any, bool]] = {
+    "clean": (lambda: _good(), True),
+    "numbers with exponents": (_odd_numbers, True),
+    "a null line": (lambda: [*_good()[:2], "null", *_good()[2:]], False),
+    "an empty object": (lambda: [*_good()[:2], "{}", *_good()[2:]], False),
+    "only unknown keys": (lambda: [*_good()[:2], '{"other": 1}', *_good()[2:]], False),
+    "blank lines": (lambda: [*_good()[:2], "", "   ", *_good()[2:]], False),
+    "an array and a scalar": (lambda: [*_good()[:2], "[1, 2]", "7", *_good()[2:]], False),
+    "a repeated key": (_duplicate_key, False),
+}
+
+
+@pytest.mark.parametrize("case", list(READER_CASES))
+def test_the_json_reader_and_the_line_reader_store_the_same(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DuckDB's JSON reader takes a file only when the line reader would store exactly the
+    # same; each file here is ingested with it allowed and with it refused, then compared.
+    import uptake.ingest.jsonl as jsonl
+
+    make, taken = READER_CASES[case]
+    text = "\n".join(make()) + "\n"
+    real = jsonl._objects_fast
+    used: list[bool] = []
+
+    def spy(*args: Any) -> bool:
+        used.append(real(*args))
+        return used[-1]
+
+    results = []
+    for allowed in (True, False):
+        monkeypatch.setattr(jsonl, "_objects_fast", spy if allowed else lambda *a: False)
+        path = tmp_path / f"{'fast' if allowed else 'lines'}" / "events.jsonl"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        ws = Workspace.init(tmp_path / f"ws_{allowed}")
+        try:
+            [r] = ws.ingest("events", [path], now=FROZEN_NOW)
+            stored = ws.con.execute(
+                "SELECT * EXCLUDE (person_key, batch_id) FROM events ORDER BY ALL"
+            ).fetchall()
+            quarantined = sorted(
+                (q["locator"], q["reason"], q["field"]) for q in ws.quarantine(batch=r.batch)
+            )
+            results.append((r.rows, r.accepted, r.quarantined, stored, quarantined))
+        finally:
+            ws.close()
+    assert used == [taken]
+    assert results[0] == results[1]
+    assert results[0][3], "nothing was stored"
+
+
+def test_a_number_in_a_text_column_is_written_as_python_writes_it(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    f = tmp_path / "numbers.jsonl"
+    f.write_text("\n".join(_odd_numbers()) + "\n", encoding="utf-8")
+    r = _ingest(workspace, f)
+    assert (r.accepted, r.quarantined) == (4, 0)
+    sessions = {s for (s,) in workspace.con.execute("SELECT session_id FROM events").fetchall()}
+    ids = {i for (i,) in workspace.con.execute("SELECT event_id FROM events").fetchall()}
+    assert str(1e300) in sessions and str(3.3043707618338714e19) in ids
+    assert {"1e+300", "3.3043707618338714e+19"} <= sessions | ids
+    [(value,)] = workspace.con.execute(
+        "SELECT value FROM events WHERE duration_ms = 100000"
+    ).fetchall()
+    assert value == 1.5e-7
