@@ -154,11 +154,11 @@ def _objects_fast(
 ) -> bool:
     """The wanted keys read by DuckDB's JSON reader, kept only if the line reader agrees.
 
-    `read_json` parses faster than the line reader (1 M lines: 0.5–0.8 s against 0.8–1.3 s) but it
-    refuses a whole file for one line that is not an object and skips blank lines. Its rows
-    are kept when there is one per physical line (nothing skipped, so a row's position is
-    its line) and each gives some wanted key a value (a `null` line gives none, as does
-    `{}`, which the line reader tells apart). Otherwise the line reader takes the file.
+    `read_json` parses faster than the line reader (1 M lines: 0.5–0.8 s against 0.8–1.3 s)
+    but it refuses a whole file for one line that is not an object and skips blank lines.
+    Its rows are kept when there is one per physical line (nothing skipped, so a row's
+    position is its line) and each gives some wanted key a value (a `null` line gives none,
+    as does `{}`, which the line reader tells apart). Otherwise the line reader takes it.
     """
     if not wanted:
         return False
