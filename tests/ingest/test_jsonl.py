@@ -134,16 +134,33 @@ def test_stored_values_are_the_lines_values(workspace: Workspace, tmp_path: Path
     assert [json.loads(g[4]) if g[4] else None for g in got] == [w[4] for w in want]
 
 
-def _good() -> list[str]:
-    return [json.dumps(r) for r in rows("events", 4)]
+def _events(n: int = 4, *, attrs: bool = False) -> list[dict[str, Any]]:
+    out = rows("events", n)
+    for r in out if not attrs else ():
+        del r["attrs"]
+    return out
+
+
+def _good(*, attrs: bool = False) -> list[str]:
+    return [json.dumps(r) for r in _events(attrs=attrs)]
+
+
+def _with(*odd: str) -> list[str]:
+    good = _good()
+    return [*good[:2], *odd, *good[2:]]
 
 
 def _odd_numbers() -> list[str]:
-    out = rows("events", 4)
+    out = _events()
     out[0]["session_id"] = 1e300
     out[1]["event_id"] = 3.3043707618338714e19
     out[2]["duration_ms"] = 1e5
     out[2]["value"] = 1.5e-7
+    return [json.dumps(r) for r in out]
+
+
+def _nested_numbers() -> list[str]:
+    out = _events(attrs=True)
     out[3]["attrs"] = {"big": 1e300, "small": [1e-7]}
     return [json.dumps(r) for r in out]
 
@@ -153,45 +170,88 @@ def _duplicate_key() -> list[str]:
     return ['{"event_id": "dup-a", ' + first[1:-1] + ', "event_id": "dup-b"}', *rest]
 
 
-# (lines, whether DuckDB's JSON reader may take the file): each is stored the same by both.
-READER_CASES: dict[str, tuple[Any, bool]] = {
-    "clean": (lambda: _good(), True),
-    "numbers with exponents": (_odd_numbers, True),
-    "a null line": (lambda: [*_good()[:2], "null", *_good()[2:]], False),
-    "an empty object": (lambda: [*_good()[:2], "{}", *_good()[2:]], False),
-    "only unknown keys": (lambda: [*_good()[:2], '{"other": 1}', *_good()[2:]], False),
-    "blank lines": (lambda: [*_good()[:2], "", "   ", *_good()[2:]], False),
-    "an array and a scalar": (lambda: [*_good()[:2], "[1, 2]", "7", *_good()[2:]], False),
-    "a repeated key": (_duplicate_key, False),
+def _bad_timestamp() -> list[str]:
+    out = _events()
+    out[2]["ts"] = "never"
+    return [json.dumps(r) for r in out]
+
+
+def _late_json_cell() -> list[str]:
+    # Past the first megabyte, which is all that is looked at before trusting a file.
+    out = _events(6000)
+    out[-1]["attrs"] = {"k": 1}
+    return [json.dumps(r) for r in out]
+
+
+def _repeated_ids() -> list[str]:
+    out = _events()
+    clash = dict(out[0], duration_ms=99)
+    return [json.dumps(r) for r in [*out, out[0], clash]]
+
+
+def _renamed(key: str) -> list[str]:
+    return [json.dumps({(key if k == "person" else k): v for k, v in r.items()}) for r in _events()]
+
+
+# Each case: the lines, the mapping, and which reader keeps the file when every one may:
+# `trust` (DuckDB's JSON reader straight into the checks), `json` (its rows numbered by
+# line, after trust failed or was not tried) or `lines` (the line reader).
+READER_CASES: dict[str, tuple[Any, dict[str, str], str]] = {
+    "clean": (_good, {}, "trust"),
+    "clean, with JSON cells": (lambda: _good(attrs=True), {}, "json"),
+    "numbers with exponents": (_odd_numbers, {}, "trust"),
+    "numbers inside a JSON cell": (_nested_numbers, {}, "json"),
+    "a bad timestamp": (_bad_timestamp, {}, "json"),
+    "a JSON cell after the first megabyte": (_late_json_cell, {}, "json"),
+    "blank lines": (lambda: _with("", "   "), {}, "trust"),
+    # Rows that held are numbered by line when a repeated id must be located.
+    "a repeated id": (_repeated_ids, {}, "json"),
+    "a null line": (lambda: _with("null"), {}, "lines"),
+    "an empty object": (lambda: _with("{}"), {}, "lines"),
+    "only unknown keys": (lambda: _with('{"other": 1}'), {}, "lines"),
+    "an array and a scalar": (lambda: _with("[1, 2]", "7"), {}, "lines"),
+    "a repeated key": (_duplicate_key, {}, "lines"),
+    "a renamed key": (lambda: _renamed("who"), {"person": "who"}, "trust"),
+    "a renamed key that is absent": (_good, {"surface": "where"}, "json"),
 }
 
 
 @pytest.mark.parametrize("case", list(READER_CASES))
-def test_the_json_reader_and_the_line_reader_store_the_same(
+def test_every_reader_stores_what_the_line_reader_stores(
     case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # DuckDB's JSON reader takes a file only when the line reader would store exactly the
-    # same; each file here is ingested with it allowed and with it refused, then compared.
+    # Each file is ingested with every reader allowed, then with the line reader alone:
+    # the faster readers keep a file only when they store exactly the same.
     import uptake.ingest.jsonl as jsonl
 
-    make, taken = READER_CASES[case]
+    make, mapping, expected = READER_CASES[case]
     text = "\n".join(make()) + "\n"
-    real = jsonl._objects_fast
-    used: list[bool] = []
+    trust, fast = jsonl._on_trust, jsonl._objects_fast
+    taken: list[str] = []
 
-    def spy(*args: Any) -> bool:
-        used.append(real(*args))
-        return used[-1]
+    def on_trust(*args: Any) -> Any:
+        staged = trust(*args)
+        taken.append("trust" if staged is not None else "-")
+        return staged
+
+    def objects_fast(*args: Any) -> bool:
+        taken.append("json" if fast(*args) else "lines")
+        return taken[-1] == "json"
 
     results = []
     for allowed in (True, False):
-        monkeypatch.setattr(jsonl, "_objects_fast", spy if allowed else lambda *a: False)
-        path = tmp_path / f"{'fast' if allowed else 'lines'}" / "events.jsonl"
+        if allowed:
+            monkeypatch.setattr(jsonl, "_on_trust", on_trust)
+            monkeypatch.setattr(jsonl, "_objects_fast", objects_fast)
+        else:
+            monkeypatch.setattr(jsonl, "_on_trust", lambda *a: None)
+            monkeypatch.setattr(jsonl, "_objects_fast", lambda *a: False)
+        path = tmp_path / ("all" if allowed else "lines") / "events.jsonl"
         path.parent.mkdir()
         path.write_text(text, encoding="utf-8")
         ws = Workspace.init(tmp_path / f"ws_{allowed}")
         try:
-            [r] = ws.ingest("events", [path], now=FROZEN_NOW)
+            [r] = ws.ingest("events", [path], mapping=mapping, now=FROZEN_NOW)
             stored = ws.con.execute(
                 "SELECT * EXCLUDE (person_key, batch_id) FROM events ORDER BY ALL"
             ).fetchall()
@@ -199,11 +259,17 @@ def test_the_json_reader_and_the_line_reader_store_the_same(
                 (q["locator"], q["reason"], q["field"]) for q in ws.quarantine(batch=r.batch)
             )
             results.append((r.rows, r.accepted, r.quarantined, stored, quarantined))
+        except InputError as exc:
+            results.append(str(exc).replace(str(path), "events.jsonl"))
         finally:
             ws.close()
-    assert used == [taken]
+    # The reader that kept the file is the last one tried.
+    assert taken[-1] == expected, taken
     assert results[0] == results[1]
-    assert results[0][3], "nothing was stored"
+    if case != "a renamed key that is absent":
+        assert results[0][3], "nothing was stored"
+    else:
+        assert "the file has no column 'where'" in results[0]
 
 
 def test_a_number_in_a_text_column_is_written_as_python_writes_it(

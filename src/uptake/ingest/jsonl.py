@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -25,8 +26,10 @@ from uptake.ingest.staging import (
     STAGE,
     Loaded,
     Malformed,
+    Optimistic,
     apply_mapping,
     count_staged,
+    drop_stage,
     newline_count,
     physical_lines,
     select_columns,
@@ -34,6 +37,7 @@ from uptake.ingest.staging import (
     sql_path,
 )
 from uptake.schema.tables import Table
+from uptake.warehouse.sql import quote_ident
 
 # A line holds an object when it is valid JSON whose first non-blank character is `{`.
 _BRACE = "starts_with(ltrim(j, chr(32) || chr(9) || chr(10) || chr(13)), '{')"
@@ -50,7 +54,12 @@ def _lines_reader(path: Path) -> str:
 
 
 def load_jsonl(
-    con: duckdb.DuckDBPyConnection, path: Path, spec: Table, mapping: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: Table,
+    mapping: dict[str, str],
+    *,
+    exact: bool = False,
 ) -> Loaded:
     """Stage a JSON Lines file (or a `.json` array of objects) as a view over its parsed lines.
 
@@ -59,10 +68,13 @@ def load_jsonl(
         path: input file.
         spec: the canonical table the file feeds.
         mapping: canonical column -> source column renames.
+        exact: read every line (else a file that looks clean is staged on trust).
 
     Returns:
         What was loaded, with every line that is not a JSON object set aside as malformed.
     """
+    if not exact and (trusted := _on_trust(con, path, spec, mapping)) is not None:
+        return trusted
     # Every name a column could come from is extracted in the one parse each line gets; the
     # keys a file actually uses are read off the extracted values, not parsed out again.
     wanted = list(dict.fromkeys([*spec.names, *mapping.values()]))
@@ -73,8 +85,10 @@ def load_jsonl(
         fast = _objects_fast(con, path, wanted, counted) or _lines_fast(con, path, wanted, counted)
     if fast:
         # The table holds every physical line in file order, so a line's number is its row
-        # position: numbering lines while reading them serialises the parallel read.
-        src = f"(SELECT rowid + 1 AS n, * FROM {LINES})"
+        # position: numbering lines while reading them serialises the parallel read. Row
+        # ids start from the first one: inside a transaction they start far from zero.
+        first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {LINES}").fetchone()
+        src = f"(SELECT rowid + {1 - int(first[0] if first else 0)} AS n, * FROM {LINES})"
     else:
         malformed = _lines_exact(con, path)
         _extract(con, wanted)
@@ -105,6 +119,71 @@ def load_jsonl(
     # Every pass over the view would cast each value again: the checked, typed rows are
     # copied once instead (1 M lines 3.39 s -> 2.87 s).
     return Loaded(path, "jsonl", rows, malformed, copy_typed=True)
+
+
+def _on_trust(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: Table, mapping: dict[str, str]
+) -> Loaded | None:
+    """The file as a view over DuckDB's JSON reader, to be checked before it is trusted.
+
+    The cheapest reading: one parse, straight into the typed copy. It cannot number lines,
+    set a bad one aside or tell an absent key from a null one, so the rows hold only if
+    every one passes its checks (a line that is not an object fails the whole read; a
+    `null` or `{}` line fails a required check), each renamed key has a value and no JSON
+    cell needs rewriting; otherwise the exact readers below take the file (`Optimistic`). A
+    file whose first megabyte shows a JSON cell goes to them at once. At 1 M events this is
+    2.53 s against 3.62 s before (an unchecked `read_json` load 1.88 s, medians of four).
+
+    Returns:
+        The staged view, or None when the exact readers should take the file.
+    """
+    if not any(c.required for c in spec.columns) or any(c.text for c in spec.columns):
+        return None
+    wanted = list(dict.fromkeys([*spec.names, *mapping.values()]))
+    cols = apply_mapping(path, wanted, spec, mapping)
+    json_cols = [c.name for c in spec.columns if c.type == "json" and c.name in cols]
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError:
+        return None
+    for name in json_cols:
+        key = json.dumps(cols[name]).encode()
+        if re.search(re.escape(key) + rb"\s*:\s*(?!null\b)", head):
+            return None
+    columns = "{" + ", ".join(f"{sql_lit(name)}: 'VARCHAR'" for name in wanted) + "}"
+    reader = (
+        f"read_json({sql_path(path)}, columns = {columns}, "
+        "format = 'newline_delimited', records = true)"
+    )
+    select = select_columns(cols, spec, "CAST(NULL AS BIGINT)", quote_ident)
+    try:
+        con.execute(f"CREATE TEMP VIEW {STAGE} AS SELECT {select} FROM {reader}")
+    except duckdb.Error:
+        # Keys DuckDB cannot hold as columns (two that differ only in case), and so on.
+        return None
+    check = Optimistic(
+        exact=lambda: load_jsonl(con, path, spec, mapping, exact=True),
+        mapped=[c for c in mapping if c in spec.names],
+        empty=json_cols,
+    )
+
+    def numbered() -> None:
+        # Rows that held are all objects, so the exact reader stages the same ones, numbered
+        # by line (a repeated key is located by its line).
+        drop_stage(con)
+        load_jsonl(con, path, spec, mapping, exact=True)
+
+    return Loaded(
+        path,
+        "jsonl",
+        -1,
+        Malformed(),
+        view=True,
+        numbered=numbered,
+        copy_typed=True,
+        optimistic=check,
+    )
 
 
 def _any_ok(con: duckdb.DuckDBPyConnection, src: str) -> bool:

@@ -30,6 +30,20 @@ class Malformed:
 
 
 @dataclass
+class Optimistic:
+    """What must hold for rows staged on trust, and the reader to use when it does not."""
+
+    # Reads the file again, locating and setting aside every bad record.
+    exact: Callable[[], Loaded]
+    # Canonical columns read from a renamed key: each must have a value somewhere, as the
+    # exact reader refuses a file without the key.
+    mapped: list[str] = field(default_factory=list)
+    # Canonical columns whose values the exact reader alone can rewrite (JSON cells): each
+    # must be empty throughout.
+    empty: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Loaded:
     """A file loaded into the staging table `STAGE`.
 
@@ -45,12 +59,17 @@ class Loaded:
     # Staged as a view over the file, which later steps read again: it must not change.
     view: bool = False
     # A view whose `__row` is NULL (numbering records serialises every pass over the file),
-    # and the statement that restages it numbered, run only when some row must be located.
-    numbered: str | None = None
+    # and the statement (or function) that restages it numbered, run only when some row
+    # must be located.
+    numbered: str | Callable[[], None] | None = None
     # Later passes over the staging view cost more than one copy of its typed rows: a CSV
     # file is parsed again by each, a Parquet file with fewer row groups than DuckDB has
     # threads is read by one thread (the write above all).
     copy_typed: bool = False
+    # Staged on trust by a reader that cannot locate or set aside a bad record: the rows
+    # hold only if every one passes its checks and none needs what only `exact` gives (see
+    # `Optimistic`). `rows` is then unknown (-1) until the typed copy is counted.
+    optimistic: Optimistic | None = None
 
     def locator(self, row: int) -> str:
         """Human locator of a staged record, e.g. `events.csv:line 12`."""
