@@ -179,6 +179,8 @@ def _bad_timestamp() -> list[str]:
 def _late_json_cell() -> list[str]:
     # Past the first megabyte, which is all that is looked at before trusting a file.
     out = _events(6000)
+    for r in out:
+        r["ts"] = out[0]["ts"]
     out[-1]["attrs"] = {"k": 1}
     return [json.dumps(r) for r in out]
 
