@@ -147,7 +147,8 @@ class BatchIngest(Decisions):
         with ThreadPoolExecutor(1) as pool:
             digest = pool.submit(file_hash, path) if seen else None
             loaded = load(self.con, path, fmt, self.spec, mapping)
-            hashed = digest.result() if digest else file_hash(path)
+            # `load` refuses a path that is not a file, so a digest was always taken.
+            hashed = digest.result() if digest else None
         if not loaded.view:
             seen = None
         self._numbered = loaded.numbered
