@@ -354,12 +354,13 @@ def _columns(
     try:
         return apply_mapping(path, used, spec, mapping)
     except InputError:
-        # Only the fast reader dropped the objects' text; it reads the file again.
+        # Only the fast reader dropped the objects' text; it reads the file again. The keys
+        # are named in order, so a message does not change with the parallel read's order.
         lines = f"(SELECT j, {_OBJECT} AS ok FROM {_lines_reader(path)})" if fast else src
         keys = [
             r[0]
             for r in con.execute(
-                f"SELECT DISTINCT unnest(json_keys(j)) FROM {lines} WHERE ok"
+                f"SELECT DISTINCT unnest(json_keys(j)) FROM {lines} WHERE ok ORDER BY 1"
             ).fetchall()
         ]
         return apply_mapping(path, keys, spec, mapping)
