@@ -87,8 +87,8 @@ def load_jsonl(
         # The table holds every physical line in file order, so a line's number is its row
         # position: numbering lines while reading them serialises the parallel read. Row
         # ids start from the first one: inside a transaction they start far from zero.
-        first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {LINES}").fetchone()
-        src = f"(SELECT rowid + {1 - int(first[0] if first else 0)} AS n, * FROM {LINES})"
+        start = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {LINES}").fetchone()
+        src = f"(SELECT rowid + {1 - int(start[0] if start else 0)} AS n, * FROM {LINES})"
     else:
         malformed = _lines_exact(con, path)
         _extract(con, wanted)
