@@ -53,6 +53,20 @@ def _lines_reader(path: Path) -> str:
     )
 
 
+def _wanted(spec: Table, mapping: dict[str, str]) -> list[str]:
+    """Every key a column could come from: the table's names, then the renamed ones."""
+    return list(dict.fromkeys([*spec.names, *mapping.values()]))
+
+
+def _json_reader(path: Path, wanted: list[str]) -> str:
+    """DuckDB's JSON reader over a JSON Lines file, every wanted key as a text column."""
+    columns = "{" + ", ".join(f"{sql_lit(name)}: 'VARCHAR'" for name in wanted) + "}"
+    return (
+        f"read_json({sql_path(path)}, columns = {columns}, "
+        "format = 'newline_delimited', records = true)"
+    )
+
+
 def load_jsonl(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -77,7 +91,7 @@ def load_jsonl(
         return trusted
     # Every name a column could come from is extracted in the one parse each line gets; the
     # keys a file actually uses are read off the extracted values, not parsed out again.
-    wanted = list(dict.fromkeys([*spec.names, *mapping.values()]))
+    wanted = _wanted(spec, mapping)
     malformed = Malformed()
     with ThreadPoolExecutor(1) as pool:
         # The lines are counted beside the parse: DuckDB releases the interpreter while it works.
@@ -139,7 +153,7 @@ def _on_trust(
     """
     if not any(c.required for c in spec.columns) or any(c.text for c in spec.columns):
         return None
-    wanted = list(dict.fromkeys([*spec.names, *mapping.values()]))
+    wanted = _wanted(spec, mapping)
     cols = apply_mapping(path, wanted, spec, mapping)
     json_cols = [c.name for c in spec.columns if c.type == "json" and c.name in cols]
     try:
@@ -151,14 +165,11 @@ def _on_trust(
         key = json.dumps(cols[name]).encode()
         if re.search(re.escape(key) + rb"\s*:\s*(?!null\b)", head):
             return None
-    columns = "{" + ", ".join(f"{sql_lit(name)}: 'VARCHAR'" for name in wanted) + "}"
-    reader = (
-        f"read_json({sql_path(path)}, columns = {columns}, "
-        "format = 'newline_delimited', records = true)"
-    )
     select = select_columns(cols, spec, "CAST(NULL AS BIGINT)", quote_ident)
     try:
-        con.execute(f"CREATE TEMP VIEW {STAGE} AS SELECT {select} FROM {reader}")
+        con.execute(
+            f"CREATE TEMP VIEW {STAGE} AS SELECT {select} FROM {_json_reader(path, wanted)}"
+        )
     except duckdb.Error:
         # Keys DuckDB cannot hold as columns (two that differ only in case), and so on.
         return None
@@ -172,7 +183,7 @@ def _on_trust(
         # Rows that held are all objects, so the exact reader stages the same ones, numbered
         # by line (a repeated key is located by its line).
         drop_stage(con)
-        load_jsonl(con, path, spec, mapping, exact=True)
+        check.exact()
 
     return Loaded(
         path,
@@ -239,17 +250,13 @@ def _objects_fast(
     position is its line) and each gives some wanted key a value (a `null` line gives none,
     as does `{}`, which the line reader tells apart). Otherwise the line reader takes it.
     """
-    if not wanted:
-        return False
-    columns = "{" + ", ".join(f"{sql_lit(name)}: 'VARCHAR'" for name in wanted) + "}"
     try:
         with _file_order(con):
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {LINES} AS "
                 "SELECT CAST(NULL AS VARCHAR) AS j, true AS ok, "
                 + ", ".join(f"#{i + 1} AS {_field(i + 1)}" for i in range(len(wanted)))
-                + f" FROM read_json({sql_path(path)}, columns = {columns}, "
-                "format = 'newline_delimited', records = true)"
+                + f" FROM {_json_reader(path, wanted)}"
             )
     except duckdb.Error:
         # Any line that is not an object, or keys DuckDB cannot hold as columns (two that
