@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from uptake.metrics.segments import (
     LEVELS,
@@ -40,6 +42,27 @@ def test_management_level_survives_cycles_and_deep_chains() -> None:
     levels = management_levels(pd.Series(people), pd.Series(managers))
     assert set(levels) <= set(LEVELS)
     assert levels[-1] == "IC" and levels[2] == "M3+"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=-2, max_value=40), min_size=1, max_size=40))
+def test_management_level_equals_the_height_of_each_person(links: list[int]) -> None:
+    # Person i reports to an earlier person (a forest), to nobody (-1) or to themself (-2);
+    # keys arrive as Arrow strings, as the roster's do.
+    people = [f"p{i}" for i in range(len(links))]
+    managers = [
+        None if m == -1 or (m >= i and m != -2) else (f"p{i}" if m == -2 else f"p{m}")
+        for i, m in enumerate(links)
+    ]
+
+    def height(p: str) -> int:
+        kids = [q for q, m in zip(people, managers, strict=True) if m == p and q != p]
+        return 1 + max((height(q) for q in kids), default=-1)
+
+    got = management_levels(
+        pd.Series(people, dtype="string[pyarrow]"), pd.Series(managers, dtype="string[pyarrow]")
+    )
+    assert got == [LEVELS[min(height(p), len(LEVELS) - 1)] for p in people]
 
 
 def test_tenure_cohort_and_level_segments(wh: Any) -> None:

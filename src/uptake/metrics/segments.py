@@ -156,7 +156,9 @@ def manager_labels(frame: pd.DataFrame) -> pd.Series:
         The label of each row's manager (null where the row has no manager).
     """
     first = frame.drop_duplicates("person_key")
-    own = {c: dict(zip(first["person_key"], first[c], strict=True)) for c in ("role", "team")}
+    # Plain lists: iterating pandas' Arrow-backed columns costs a call per value.
+    keys = first["person_key"].tolist()
+    own = {c: dict(zip(keys, first[c].tolist(), strict=True)) for c in ("role", "team")}
     managed = frame[frame["manager_key"].notna()]
     managers = {str(k) for k in managed["manager_key"].unique()}
 
@@ -170,7 +172,10 @@ def manager_labels(frame: pd.DataFrame) -> pd.Series:
     # every manager) grew with the square of the number of managers.
     reports: dict[str, tuple[list[str | None], list[bool]]] = {}
     for key, team, person in zip(
-        managed["manager_key"], managed["team"], managed["person_key"].astype(str), strict=True
+        managed["manager_key"].tolist(),
+        managed["team"].tolist(),
+        managed["person_key"].astype(str).tolist(),
+        strict=True,
     ):
         teams, leads = reports.setdefault(str(key), ([], []))
         teams.append(team if known(team) else None)
@@ -217,7 +222,8 @@ def management_levels(persons: pd.Series, managers: pd.Series) -> list[str]:
         One of `LEVELS` per person, in order.
     """
     reports: dict[str, list[str]] = {}
-    for p, m in zip(persons, managers, strict=True):
+    persons_, managers_ = persons.tolist(), managers.tolist()
+    for p, m in zip(persons_, managers_, strict=True):
         if isinstance(m, str) and m and m != p:
             reports.setdefault(m, []).append(p)
     height: dict[str, int] = {}
@@ -241,9 +247,12 @@ def management_levels(persons: pd.Series, managers: pd.Series) -> list[str]:
             stack.extend((c, False) for c in reports.get(node, []) if c not in height)
         return height[root]
 
+    # Most people manage nobody: their level needs no walk.
     return [
-        LEVELS[min(resolve(p), len(LEVELS) - 1)] if isinstance(p, str) else LEVELS[0]
-        for p in persons
+        LEVELS[min(resolve(p), len(LEVELS) - 1)]
+        if isinstance(p, str) and p in reports
+        else LEVELS[0]
+        for p in persons_
     ]
 
 
