@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from metrics.conftest import Warehouse
+from uptake.errors import InputError
 from uptake.signals import Flag
 from uptake.signals.early_warning import (
     ModelCard,
@@ -245,6 +246,16 @@ def test_train_score_and_card_round_trip(wh: Warehouse, tmp_path: Path) -> None:
     fl = flags(ctx, tmp_path / "m")
     assert all(isinstance(f, Flag) and f.signal == "abandonment_risk" for f in fl)
     assert [f.person_key for f in fl] == list(s.person_key[s.flagged])
+
+
+def test_too_short_a_history_says_how_much_would_train(wh: Warehouse, tmp_path: Path) -> None:
+    _synthetic(wh)
+    ctx = wh.facts_ctx("2024-06-30")
+    # Weeks train only once labelled by the cutoff: one this early leaves one week or none.
+    with pytest.raises(InputError, match=r"too little history to train: [01] week\(s\)") as err:
+        train(ctx, tmp_path / "m", cutoff=d("2024-02-05"), seed=1)
+    assert "ingest a longer history (16 weeks or more)" in str(err.value)
+    assert not (tmp_path / "m").exists()
 
 
 # -- a simulated organisation, end to end ------------------------------------------------------

@@ -240,6 +240,23 @@ def default_cutoff(as_of: date, horizon: int = HORIZON_DAYS) -> date:
     return as_of - timedelta(days=horizon + EVAL_DAYS)
 
 
+def _too_short(tr: pd.DataFrame, cutoff: date, horizon: int, why: str) -> InputError:
+    """The error for training weeks that cannot train a model, saying how much history would.
+
+    A week trains only once its label is known by the cutoff, and the default cutoff keeps
+    the last `EVAL_DAYS` of labelled weeks for evaluation: with the default split, about
+    four training weeks need `2 × horizon + EVAL_DAYS` days of history plus four weeks.
+    """
+    weeks = tr.week_end.nunique()
+    enough = math.ceil((2 * horizon + EVAL_DAYS) / 7) + 4
+    return InputError(
+        f"early warning: too little history to train: {weeks} week(s) end {horizon} days or "
+        f"more before the cutoff {cutoff} ({why}); a week is labelled {horizon} days after it "
+        f"ends and the last {EVAL_DAYS} labelled days are kept for evaluation, so ingest a "
+        f"longer history ({enough} weeks or more)"
+    )
+
+
 def train(
     ctx: MetricContext,
     out_dir: Path | str,
@@ -267,15 +284,14 @@ def train(
     cutoff = cutoff or default_cutoff(ctx.as_of, horizon)
     tr, ev = split(frame, cutoff, horizon)
     if tr.label.nunique() < 2 or tr.person_key.nunique() < 3:
-        raise InputError(
-            f"early warning: too little history before {cutoff} to train "
-            f"({len(tr)} labelled person-weeks, {int(tr.label.sum())} positive)"
+        raise _too_short(
+            tr, cutoff, horizon, f"{len(tr)} labelled person-weeks, {int(tr.label.sum())} positive"
         )
     # An input the training weeks hold constant carries no information; the card lists only
     # the features the model really uses.
     cols = [c for c in MODEL_FEATURES if tr[c].nunique(dropna=False) > 1]
     if not cols:
-        raise InputError(f"early warning: the weeks before {cutoff} hold every input constant")
+        raise _too_short(tr, cutoff, horizon, "they hold every input constant")
     model = _classifier(seed, tr.person_key.to_numpy(), tr[cols], tr.label.to_numpy(dtype=int))
     ev = ev.assign(model=_predict(model, ev[cols]))
     scores = _compare(ev)
