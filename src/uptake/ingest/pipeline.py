@@ -142,30 +142,30 @@ class BatchIngest(Decisions):
         # A file staged as a view is read again by the write, so a file replaced while it is
         # ingested would store rows that were never validated: it must not change.
         seen = _fingerprint(path) if path.is_file() else None
-        # The file's digest is read beside the load (hashing releases the interpreter while
-        # DuckDB works): one more pass over a large file, taken off the critical path.
+        # The file's digest is read beside the load and the checks (hashing releases the
+        # interpreter while DuckDB works): one more pass over a large file, taken off the
+        # critical path; the ingest log asks for it last.
         with ThreadPoolExecutor(1) as pool:
             digest = pool.submit(file_hash, path) if seen else None
             loaded = load(self.con, path, fmt, self.spec, mapping)
-            # `load` refuses a path that is not a file, so a digest was always taken.
-            hashed = digest.result() if digest else None
-        if not loaded.view:
-            seen = None
-        self._numbered = loaded.numbered
-        self._copy_typed = loaded.copy_typed
-        return self._commit(
-            str(path),
-            fmt,
-            hashed,
-            loaded.rows,
-            loaded.malformed,
-            loaded.locator,
-            started,
-            [],
-            scrub_json=True,
-            unchanged=(lambda: _fingerprint(path) == seen) if seen else None,
-            optimistic=loaded.optimistic,
-        )
+            if not loaded.view:
+                seen = None
+            self._numbered = loaded.numbered
+            self._copy_typed = loaded.copy_typed
+            return self._commit(
+                str(path),
+                fmt,
+                # `load` refuses a path that is not a file, so a digest was always taken.
+                digest.result if digest else None,
+                loaded.rows,
+                loaded.malformed,
+                loaded.locator,
+                started,
+                [],
+                scrub_json=True,
+                unchanged=(lambda: _fingerprint(path) == seen) if seen else None,
+                optimistic=loaded.optimistic,
+            )
 
     def run_frame(
         self,
@@ -206,7 +206,7 @@ class BatchIngest(Decisions):
         self,
         source: str,
         fmt: str,
-        digest: str | None,
+        digest: str | Callable[[], str] | None,
         rows: int,
         malformed: Malformed,
         locator: Callable[[int], str],
@@ -263,7 +263,7 @@ class BatchIngest(Decisions):
             self._write_quarantine(batch, source, quarantine)
             finished = time.perf_counter()
             result.seconds = finished - started
-            self._log(result, fmt, digest, started, finished)
+            self._log(result, fmt, digest() if callable(digest) else digest, started, finished)
             if self.manage_tx:
                 con.execute("COMMIT")
         except BaseException:
@@ -302,20 +302,29 @@ class BatchIngest(Decisions):
             True when every row passed and the columns are as the exact reader needs.
         """
         self._materialise = True
+        failed = False
         try:
             self._validate()
-            holds = not self._failed()
+            failed = self._failed()
+            holds = check.locatable or not failed
+            if holds and check.records is not None:
+                row = self.con.execute(f"SELECT count(*) FROM {TYPED}").fetchone()
+                holds = row is not None and check.records() == row[0]
             if holds and (check.mapped or check.empty):
                 counts = ", ".join(f"count({_q(c)})" for c in [*check.mapped, *check.empty])
                 row = self.con.execute(f"SELECT {counts} FROM {TYPED}").fetchone() or ()
                 n = len(check.mapped)
                 holds = all(row[:n]) and not any(row[n:])
         except duckdb.Error:
-            # The reader met a line that is not an object (or bytes that are not UTF-8).
+            # The reader met a record it cannot parse: a line that is not an object, a stray
+            # quote, bytes that are not UTF-8.
             holds = False
         if not holds:
             drop_typed(self.con)
             drop_stage(self.con)
+        elif failed:
+            # The rows are the file's records, some of which fail: they are located.
+            self._number_rows()
         return holds
 
     def _validate(self) -> None:

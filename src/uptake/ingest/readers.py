@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -18,6 +19,7 @@ from uptake.ingest.staging import (
     STAGE,
     Loaded,
     Malformed,
+    Optimistic,
     apply_mapping,
     count_staged,
     drop_stage,
@@ -108,30 +110,39 @@ def _load_parquet(
 
 
 def _load_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, spec: Table, mapping: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: Table,
+    mapping: dict[str, str],
+    *,
+    exact: bool = False,
+    scanned: Future[tuple[int, bool]] | None = None,
 ) -> Loaded:
     header = _csv_header(path)
     cols = apply_mapping(path, header, spec, mapping)
-    physical, clean = _scan(path)
+    columns = "{" + ", ".join(f"{sql_lit(h)}: 'VARCHAR'" for h in header) + "}"
+    reader = (
+        f"read_csv({sql_path(path)}, columns = {columns}, header = true, delim = ',', "
+        "quote = '\"', escape = '\"', auto_detect = false, encoding = 'utf-8')"
+    )
+    # A view, like Parquet: parsing the file again per pass costs less than copying every
+    # text cell into a staging table once. Records are numbered by the scan itself, under a
+    # name no header can take (the alias renames every column).
+    names = ", ".join([*(quote_ident(h) for h in header), "__ord"])
+    numbered = (
+        f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT "
+        f"{select_columns(cols, spec, '__ord', quote_ident)} "
+        f"FROM {reader} WITH ORDINALITY AS _csv({names})"
+    )
+    view = (
+        f"CREATE TEMP VIEW {STAGE} AS SELECT "
+        f"{select_columns(cols, spec, 'CAST(NULL AS BIGINT)', quote_ident)} FROM {reader}"
+    )
+    if not exact and _trustable(spec, cols):
+        return _on_trust(con, path, spec, mapping, view, numbered)
+    physical, clean = scanned.result() if scanned is not None else _scan(path)
     if clean:
-        columns = "{" + ", ".join(f"{sql_lit(h)}: 'VARCHAR'" for h in header) + "}"
-        reader = (
-            f"read_csv({sql_path(path)}, columns = {columns}, header = true, delim = ',', "
-            "quote = '\"', escape = '\"', auto_detect = false, encoding = 'utf-8')"
-        )
-        # A view, like Parquet: parsing the file again per pass costs less than copying
-        # every text cell into a staging table once. Records are numbered by the scan
-        # itself, under a name no header can take (the alias renames every column).
-        names = ", ".join([*(quote_ident(h) for h in header), "__ord"])
-        numbered = (
-            f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT "
-            f"{select_columns(cols, spec, '__ord', quote_ident)} "
-            f"FROM {reader} WITH ORDINALITY AS _csv({names})"
-        )
-        con.execute(
-            f"CREATE TEMP VIEW {STAGE} AS SELECT "
-            f"{select_columns(cols, spec, 'CAST(NULL AS BIGINT)', quote_ident)} FROM {reader}"
-        )
+        con.execute(view)
         try:
             rows = count_staged(con)
         except duckdb.Error:
@@ -146,6 +157,59 @@ def _load_csv(
             )
         drop_stage(con)
     return _load_csv_strict(con, path, header, cols, spec)
+
+
+def _trustable(spec: Table, cols: dict[str, str]) -> bool:
+    """Whether a CSV file may be staged on trust: no cell of it needs its row numbered first.
+
+    Free text is redacted and JSON cells are rewritten row by row, so files with such
+    columns are numbered before they are checked, as they always were.
+    """
+    return not any(c.text or (c.type == "json" and c.name in cols) for c in spec.columns)
+
+
+def _on_trust(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: Table,
+    mapping: dict[str, str],
+    view: str,
+    numbered: str,
+) -> Loaded:
+    """The file as a view over DuckDB's CSV reader, its record count checked once typed.
+
+    The typed copy is the one parse DuckDB makes of the file (counting its records first
+    was another). The rows hold when they number as many as the file's lines after the
+    header and every byte of the file is UTF-8 (the scan, beside DuckDB's work: DuckDB
+    checks only the columns it reads); a row failing its checks is located by restaging
+    the view numbered. Otherwise, as for a record DuckDB cannot parse, the counted reader
+    takes the file (`Optimistic`).
+    """
+    pool = ThreadPoolExecutor(1)
+    scan = pool.submit(_scan, path)
+    # The scan's thread ends with its one task; nothing waits for it but its result.
+    pool.shutdown(wait=False)
+    con.execute(view)
+
+    def records() -> int | None:
+        physical, clean = scan.result()
+        return physical - 1 if clean else None
+
+    check = Optimistic(
+        exact=lambda: _load_csv(con, path, spec, mapping, exact=True, scanned=scan),
+        records=records,
+        locatable=True,
+    )
+    return Loaded(
+        path,
+        "csv",
+        -1,
+        Malformed(),
+        view=True,
+        numbered=numbered,
+        copy_typed=True,
+        optimistic=check,
+    )
 
 
 def _csv_header(path: Path) -> list[str]:

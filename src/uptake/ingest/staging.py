@@ -41,6 +41,12 @@ class Optimistic:
     # Canonical columns whose values the exact reader alone can rewrite (JSON cells): each
     # must be empty throughout.
     empty: list[str] = field(default_factory=list)
+    # How many records the file must hold for its rows to be the file's records (None: the
+    # file cannot be trusted at all), asked once the rows are checked; None: no such test.
+    records: Callable[[], int | None] | None = None
+    # A row that fails its checks can still be located (the view restages numbered), so it
+    # is quarantined rather than voiding the trust.
+    locatable: bool = False
 
 
 @dataclass
