@@ -152,6 +152,7 @@ CSV_CASES: dict[str, tuple[Callable[[], bytes], dict[str, str], str, int]] = {
     "a stray quote": (_edit(5, ",", ',"'), {}, "strict", 1),
     "a quoted field over two lines": (_edit(5, ",", ',"a\nb",'), {}, "strict", 1),
     "an extra field": (_edit(7, ",", ",x,"), {}, "strict", 1),
+    "a missing field": (_edit(7, ",word,", ","), {}, "strict", 1),
     "bytes not UTF-8 in a read column": (_not_utf8(3), {}, "strict", 1),
     "bytes not UTF-8 in an unknown column": (_not_utf8(-1, extra=True), {}, "strict", 1),
 }
