@@ -1,4 +1,4 @@
-"""Readers: which staged files have their typed rows copied once, with the same outcome."""
+"""Readers: which files are copied once or staged on trust, storing what exact readers store."""
 
 from __future__ import annotations
 
