@@ -179,3 +179,10 @@ class ServeSettings(BaseModel):
         "the server starts, so its first visitor does not wait for them (requests queue "
         "behind that work meanwhile).",
     )
+    page_lag_s: float = Field(
+        60.0, ge=0, le=3600,
+        description="While the server is busy (a batch being written, a page computed), a "
+        "dashboard page of ingested data computed for the same person less than this many "
+        "seconds ago is shown at once, labelled with its time, and recomputed in the "
+        "background; 0 makes every page view wait its turn for a fresh page.",
+    )  # fmt: skip

@@ -19,6 +19,7 @@ from uptake import __version__
 from uptake.errors import UptakeError
 from uptake.web import api, coach, docs, forms, pages, widget
 from uptake.web.live import LiveWorker
+from uptake.web.recent import RecentPages
 from uptake.web.state import Served
 from uptake.web.views import Page, Params, offered
 from uptake.workspace import Actor
@@ -119,6 +120,7 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         if worker is not None:
             app_.state.live = None
             worker.stop()
+        recent.stop()
         served.close()
 
     app = FastAPI(
@@ -132,6 +134,9 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         redoc_url=None,
     )
     app.state.served = served
+    # Dashboard pages shown from their recent copy while the queue is busy.
+    recent = RecentPages(served, served.settings.serve.page_lag_s)
+    app.state.recent = recent
     # The live-path worker, while the server runs (None: posted batches update inline).
     app.state.live = None
     app.include_router(coach.router)

@@ -23,6 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from uptake.errors import AuthenticationError, InputError, NotFoundError, UptakeError
 from uptake.web.auth import served_of
 from uptake.web.csv_export import to_csv
+from uptake.web.recent import Lag, RecentPages
 from uptake.web.state import Served
 from uptake.web.views import Page, Params, offered, pages
 from uptake.workspace import Actor, Workspace
@@ -52,7 +53,8 @@ def session_actor(request: Request) -> Actor | None:
     if not token:
         return None
     try:
-        return served_of(request).run(lambda ws: ws.authenticate(token))
+        # A token seen before is known without a turn in the queue (as for the API).
+        return served_of(request).authenticate(token)
     except AuthenticationError:
         return None
 
@@ -157,19 +159,30 @@ def render_view(request: Request, view: Page, params: Params) -> Response:
     if actor is None:
         return RedirectResponse("/sign-in", status_code=303)
     frame = page_frame(request, actor, view.slug)
+    lag: Lag | None = None
     try:
-        got = served_of(request).run(lambda ws: _viewed(ws, view, actor, params))
+        if view.may_lag:
+            recent: RecentPages = request.app.state.recent
+            got, lag = recent.get(
+                (view.slug, actor, params), lambda ws: _viewed(ws, view, actor, params)
+            )
+        else:
+            got = served_of(request).run(lambda ws: _viewed(ws, view, actor, params))
     except UptakeError as exc:
         return render(
             "message.html", status=exc.http_status, title=view.title, charts=False,
             message=exc.message, **frame,
         )  # fmt: skip
-    return render(
+    page = render(
         "page.html", title=view.title, charts=view.charts, data=got, view=view, params=params,
         tables=sorted(view.tables(got)) if view.tables else [],
         individual=sorted(view.individual) if actor.role in view.individual_roles else [],
-        **frame,
+        lag=lag.as_dict() if lag is not None else None, **frame,
     )  # fmt: skip
+    if lag is not None:
+        # The standard header of a response served from a stored copy: its age in seconds.
+        page.headers["age"] = str(int(lag.age_s))
+    return page
 
 
 def _viewed(ws: Workspace, view: Page, actor: Actor, params: Params) -> dict[str, Any]:

@@ -62,6 +62,10 @@ class Served:
                 seq = held.journal.take()
         held.journal.wait(seq)
 
+    def busy(self) -> bool:
+        """Whether a call holds the queue at this moment (a caller would wait its turn)."""
+        return self._lock.locked()
+
     def run(self, fn: Callable[[Workspace], T]) -> T:
         """Call `fn(workspace)` in the queue.
 

@@ -63,6 +63,10 @@ class Page:
         individual_roles: roles offered those downloads (the Workspace still decides).
         reload_s: the page reloads itself this often (seconds; None: never), for views of
             data that changes while someone watches.
+        may_lag: while the server is busy, the page may be shown from the copy computed for
+            the same reader a little earlier (`[serve] page_lag_s`), labelled with its time.
+            Only for views of ingested data: not for pages whose forms change what they
+            show, nor for views that must show an event within a minute of it.
     """
 
     slug: str
@@ -78,6 +82,7 @@ class Page:
     individual: dict[str, Rows] = field(default_factory=dict)
     individual_roles: tuple[str, ...] = ("admin",)
     reload_s: int | None = None
+    may_lag: bool = False
 
     def offered_to(self, actor: Actor) -> bool:
         """Whether the navigation offers this page to the actor."""

@@ -278,4 +278,5 @@ PAGE = Page(
     tables=_tables,
     takes_by=True,
     individual={"reclaim_seats": reclaim},
+    may_lag=True,
 )

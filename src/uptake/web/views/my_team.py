@@ -182,4 +182,5 @@ PAGE = Page(
     roles=("manager",),
     charts=True,
     tables=_tables,
+    may_lag=True,
 )

@@ -401,4 +401,5 @@ PAGE = Page(
     roles=("admin", "analyst"),
     charts=True,
     tables=_tables,
+    may_lag=True,
 )

@@ -118,4 +118,5 @@ PAGE = Page(
     order=10,
     charts=True,
     tables=_tables,
+    may_lag=True,
 )

@@ -376,4 +376,5 @@ PAGE = Page(
     charts=True,
     tables=_tables,
     takes_by=True,
+    may_lag=True,
 )

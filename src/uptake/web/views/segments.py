@@ -339,4 +339,5 @@ PAGE = Page(
     charts=True,
     tables=_tables,
     takes_by=True,
+    may_lag=True,
 )

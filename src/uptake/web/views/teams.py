@@ -41,4 +41,5 @@ PAGE = Page(
     data=teams,
     order=20,
     tables=lambda d: {"teams": _rows(d)},
+    may_lag=True,
 )

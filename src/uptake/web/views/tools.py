@@ -276,4 +276,5 @@ PAGE = Page(
     charts=True,
     tables=_tables,
     takes_by=True,
+    may_lag=True,
 )

@@ -312,4 +312,5 @@ PAGE = Page(
     order=80,
     charts=True,
     tables=_tables,
+    may_lag=True,
 )

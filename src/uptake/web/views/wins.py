@@ -159,4 +159,5 @@ PAGE = Page(
     order=86,
     charts=True,
     tables=_tables,
+    may_lag=True,
 )

@@ -1,0 +1,160 @@
+"""Dashboard pages shown at once while the workspace queue is busy, recomputed behind it.
+
+Every call into the served workspace waits its turn in one queue (DuckDB has one writer).
+Under a stream of posted batches a turn can take seconds, and each batch makes the next view
+of a page compute afresh, so a dashboard reader used to wait behind every writer and every
+page computation. A view of ingested data only (`Page.may_lag`) is instead answered from the
+copy last computed for the same actor and parameters when the queue is busy at that moment
+and the copy is younger than `[serve] page_lag_s`: the page says when it was computed, and a
+fresh copy is computed in the background, one page at a time, taking its turn like any other
+request. An idle queue, an older copy or none at all: the reader waits for a fresh page.
+
+A copy is only ever shown to the actor it was computed for (the key holds the whole actor),
+and the actor is authenticated on every request before the copy is looked up, so a revoked
+token sees nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from uptake.errors import UptakeError
+from uptake.web.state import Served
+from uptake.workspace import Workspace
+
+log = logging.getLogger("uptake.web.recent")
+Compute = Callable[[Workspace], dict[str, Any]]
+# Copies kept (actors × pages × parameters); the least recently computed goes first.
+MAX_COPIES = 256
+# A copy is recomputed in the background at most this often, as a share of the lag allowed:
+# under a steady stream of batches a page would otherwise be recomputed after every one,
+# and each recomputation holds the queue the writers wait in.
+REFRESH_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How old a page shown from its last copy is."""
+
+    computed_at: datetime  # UTC, naive
+    age_s: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "computed_at": self.computed_at.isoformat(timespec="seconds"),
+            "age_s": round(self.age_s, 1),
+        }
+
+
+@dataclass
+class _Copy:
+    doc: dict[str, Any]
+    at: float  # time.monotonic() when it was computed
+    utc: datetime
+
+
+class RecentPages:
+    """The last copy of each page per actor and parameters, and the worker that renews them.
+
+    Args:
+        served: the served workspace (its queue is the one every computation waits in).
+        max_age_s: the oldest copy shown instead of waiting (0: never show one).
+    """
+
+    def __init__(self, served: Served, max_age_s: float) -> None:
+        self.served = served
+        self.max_age_s = max_age_s
+        self._copies: OrderedDict[Hashable, _Copy] = OrderedDict()
+        self._due: OrderedDict[Hashable, Compute] = OrderedDict()
+        self._cv = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stop = False
+        # Copies shown instead of waiting, and background recomputations (tests, benchmark).
+        self.shown_lagging = 0
+        self.renewed = 0
+
+    def get(self, key: Hashable, compute: Compute) -> tuple[dict[str, Any], Lag | None]:
+        """The page: its recent copy while the queue is busy, else computed in the queue.
+
+        Args:
+            key: everything the page depends on besides the data (actor, view, parameters).
+            compute: computes it with the workspace (its turn in the queue is taken here).
+
+        Returns:
+            The document, and how old it is when it is a copy (None when computed now).
+        """
+        if self.max_age_s > 0 and self.served.busy():
+            with self._cv:
+                kept = self._copies.get(key)
+                age = time.monotonic() - kept.at if kept is not None else None
+                if kept is not None and age is not None and age <= self.max_age_s:
+                    if age >= self.max_age_s * REFRESH_SHARE:
+                        self._schedule(key, compute)
+                    self.shown_lagging += 1
+                    return copy.deepcopy(kept.doc), Lag(kept.utc, age)
+        doc = self.served.run(compute)
+        self._keep(key, doc)
+        return doc, None
+
+    def stop(self) -> None:
+        """Stop the background worker (the server is stopping); a page under way finishes."""
+        with self._cv:
+            self._stop = True
+            self._cv.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=60)
+
+    def _keep(self, key: Hashable, doc: dict[str, Any]) -> None:
+        if self.max_age_s <= 0:
+            return
+        with self._cv:
+            self._copies.pop(key, None)
+            self._copies[key] = _Copy(
+                copy.deepcopy(doc), time.monotonic(), datetime.now(UTC).replace(tzinfo=None)
+            )
+            while len(self._copies) > MAX_COPIES:
+                self._copies.popitem(last=False)
+
+    def _schedule(self, key: Hashable, compute: Compute) -> None:
+        # Called holding self._cv. One pending recomputation per key.
+        if self._stop:
+            return
+        self._due[key] = compute
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="uptake-recent", daemon=True)
+            self._thread.start()
+        self._cv.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cv:
+                while not self._due and not self._stop:
+                    self._cv.wait()
+                if self._stop:
+                    return
+                key, compute = self._due.popitem(last=False)
+            try:
+                doc = self.served.run_if_open(compute)
+            except UptakeError as exc:
+                # The next reader computes it in the queue and is told why, as without copies.
+                log.info("page not recomputed: %s", exc.message)
+                with self._cv:
+                    self._copies.pop(key, None)
+                continue
+            except Exception:
+                log.exception("page recomputation failed")
+                with self._cv:
+                    self._copies.pop(key, None)
+                continue
+            if doc is not None:
+                self._keep(key, doc)
+                self.renewed += 1

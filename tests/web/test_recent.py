@@ -1,0 +1,164 @@
+"""Dashboard pages shown from their recent copy while the workspace queue is busy."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from uptake.web import create_app
+from uptake.web.pages import SESSION
+from uptake.web.recent import RecentPages
+from uptake.web.state import Served
+
+BANNER = "Shown at once because the server was busy"
+WAIT = 120.0  # generous bounds for a loaded machine; nothing below is timed
+
+
+def _page(client: TestClient, token: str, path: str) -> Any:
+    return client.get(path, headers={"Cookie": f"{SESSION}={token}"}, follow_redirects=False)
+
+
+@contextmanager
+def _busy(served: Served) -> Iterator[None]:
+    """Hold the workspace queue from another thread, as a long write would."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with served.workspace():
+            held.set()
+            release.wait(WAIT)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    assert held.wait(WAIT)
+    try:
+        yield
+    finally:
+        release.set()
+        t.join(WAIT)
+
+
+class _Call:
+    """A request made on its own thread, to see whether it waits."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.result: Any = None
+        self._t = threading.Thread(target=self._run, args=(fn,))
+        self._t.start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        self.result = fn()
+
+    def finished_within(self, seconds: float) -> bool:
+        self._t.join(seconds)
+        return not self._t.is_alive()
+
+
+def test_a_page_is_shown_from_its_copy_while_the_queue_is_busy_and_says_so(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    fresh = _page(client, tokens["analyst"], "/overview")
+    assert fresh.status_code == 200
+    assert BANNER not in fresh.text and "age" not in fresh.headers
+    served: Served = client.app.state.served  # type: ignore[attr-defined]
+    with _busy(served):
+        # Answered while the queue is still held: neither signing in nor the page waited.
+        shown = _page(client, tokens["analyst"], "/overview")
+        assert served.busy()
+    assert shown.status_code == 200
+    assert BANNER in shown.text and "UTC" in shown.text
+    assert int(shown.headers["age"]) >= 0
+    # The same page otherwise: every chart and table of the copy is there.
+    assert shown.text.count('class="figure"') == fresh.text.count('class="figure"')
+    after = _page(client, tokens["analyst"], "/overview")
+    assert BANNER not in after.text
+
+
+def test_a_copy_goes_only_to_the_reader_it_was_computed_for(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    assert _page(client, tokens["analyst"], "/overview").status_code == 200
+    # The admin is signed in already (known without a turn), but has not seen the overview.
+    assert _page(client, tokens["admin"], "/coverage").status_code == 200
+    served: Served = client.app.state.served  # type: ignore[attr-defined]
+    with _busy(served):
+        admin = _Call(lambda: _page(client, tokens["admin"], "/overview"))
+        # Another reader has no copy of their own: they wait their turn.
+        assert not admin.finished_within(1.0)
+    assert admin.finished_within(WAIT)
+    assert admin.result.status_code == 200 and BANNER not in admin.result.text
+
+
+def test_views_that_must_be_current_and_the_json_always_wait(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    auth = {"Authorization": f"Bearer {tokens['analyst']}"}
+    assert _page(client, tokens["admin"], "/coverage").status_code == 200
+    assert client.get("/v1/overview", headers=auth).status_code == 200
+    assert _page(client, tokens["analyst"], "/overview").status_code == 200
+    served: Served = client.app.state.served  # type: ignore[attr-defined]
+    with _busy(served):
+        coverage = _Call(lambda: _page(client, tokens["admin"], "/coverage"))
+        doc = _Call(lambda: client.get("/v1/overview", headers=auth))
+        assert not coverage.finished_within(1.0)
+        assert not doc.finished_within(0.1)
+    assert coverage.finished_within(WAIT) and doc.finished_within(WAIT)
+    assert coverage.result.status_code == 200 and BANNER not in coverage.result.text
+    assert doc.result.status_code == 200 and "lag" not in doc.result.json()
+
+
+def test_an_old_copy_is_not_shown_and_a_recent_one_is_renewed_behind_the_queue(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    recent: RecentPages = client.app.state.recent  # type: ignore[attr-defined]
+    served: Served = client.app.state.served  # type: ignore[attr-defined]
+    recent.max_age_s = 1.0
+    assert _page(client, tokens["analyst"], "/overview").status_code == 200
+    time.sleep(0.6)  # past half the allowed age: showing the copy schedules a new one
+    renewed = recent.renewed
+    with _busy(served):
+        shown = _page(client, tokens["analyst"], "/overview")
+        assert BANNER in shown.text
+        # Scheduled, but waiting its turn like any request.
+        time.sleep(0.2)
+        assert recent.renewed == renewed
+    deadline = time.monotonic() + WAIT
+    while recent.renewed == renewed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert recent.renewed == renewed + 1
+    time.sleep(1.1)  # the renewed copy is now too old to show
+    with _busy(served):
+        late = _Call(lambda: _page(client, tokens["analyst"], "/overview"))
+        assert not late.finished_within(1.0)
+    assert late.finished_within(WAIT)
+    assert BANNER not in late.result.text
+
+
+def test_no_copy_is_shown_when_the_setting_is_0(
+    served: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UPTAKE__SERVE__PAGE_LAG_S", "0")
+    folder, tokens = served
+    with TestClient(create_app(folder), raise_server_exceptions=False) as client:
+        assert _page(client, tokens["analyst"], "/overview").status_code == 200
+        with _busy(client.app.state.served):  # type: ignore[attr-defined]
+            page = _Call(lambda: _page(client, tokens["analyst"], "/overview"))
+            assert not page.finished_within(1.0)
+        assert page.finished_within(WAIT)
+        assert BANNER not in page.result.text
+
+
+def test_an_unsafe_setting_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from uptake.config import load_settings
+    from uptake.errors import ConfigError
+
+    monkeypatch.setenv("UPTAKE__SERVE__PAGE_LAG_S", "-1")
+    with pytest.raises(ConfigError):
+        load_settings(tmp_path)
