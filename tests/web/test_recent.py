@@ -162,3 +162,51 @@ def test_an_unsafe_setting_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("UPTAKE__SERVE__PAGE_LAG_S", "-1")
     with pytest.raises(ConfigError):
         load_settings(tmp_path)
+
+
+def test_an_api_call_gets_its_recent_copy_only_when_it_asks_with_max_stale(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    auth = {"Authorization": f"Bearer {tokens['analyst']}"}
+    stale = {**auth, "Cache-Control": "max-stale=600"}
+    first = {p: client.get(p, headers=stale) for p in ("/v1/overview", "/v1/metrics")}
+    assert all(r.status_code == 200 and "age" not in r.headers for r in first.values())
+    admin = {"Authorization": f"Bearer {tokens['admin']}", "Cache-Control": "max-stale"}
+    assert client.get("/v1/signals", headers=admin).status_code == 200
+    served: Served = client.app.state.served  # type: ignore[attr-defined]
+    with _busy(served):
+        copies = {p: client.get(p, headers=stale) for p in first}
+        waiting = [
+            # No max-stale, max-stale=0, or an audited read of people: they wait their turn.
+            _Call(lambda: client.get("/v1/overview", headers=auth)),
+            _Call(
+                lambda: client.get("/v1/metrics", headers={**auth, "Cache-Control": "max-stale=0"})
+            ),
+            _Call(lambda: client.get("/v1/signals", headers=admin)),
+        ]
+        assert not any(w.finished_within(0.5) for w in waiting)
+    for path, r in copies.items():
+        assert r.status_code == 200 and int(r.headers["age"]) >= 0
+        assert r.json() == first[path].json()
+    assert all(w.finished_within(WAIT) for w in waiting)
+    assert all(w.result.status_code == 200 and "age" not in w.result.headers for w in waiting)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, None),
+        ("no-cache", None),
+        ("max-stale", float("inf")),
+        ("max-stale=30", 30.0),
+        ('no-cache, Max-Stale="45"', 45.0),
+        ("max-stale=soon", None),
+        ("max-stale=-5", None),
+        ("max-stale=²", None),
+        ("max-age=10", None),
+    ],
+)
+def test_max_stale_is_read_as_http_says(header: str | None, seconds: float | None) -> None:
+    from uptake.web.recent import max_stale
+
+    assert max_stale(header) == seconds

@@ -7,11 +7,12 @@ from datetime import date
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from uptake.errors import InputError, PayloadTooLargeError
 from uptake.web.auth import actor_of, served_of
 from uptake.web.pages import csv_response
+from uptake.web.recent import Compute, RecentPages, max_stale
 from uptake.web.state import Served
 from uptake.web.views import Page, Params, pages
 from uptake.workspace import Actor, Workspace
@@ -30,15 +31,45 @@ By = Annotated[
 ]
 
 
+CacheControl = Annotated[
+    str | None,
+    Header(
+        description="`max-stale=<seconds>` accepts, while the server is busy, the copy this "
+        "token was given at most that long ago (and within `[serve] page_lag_s`) instead of "
+        "waiting; the reply then carries `Age`. Without it the call waits for current data."
+    ),
+]
+
+
+def _maybe_copy(
+    request: Request, response: Response, key: tuple[Any, ...], compute: Compute, asked: str | None
+) -> dict[str, Any]:
+    """`compute` in the queue, or the caller's recent copy if it asked for one (max-stale)."""
+    accepted = max_stale(asked)
+    served: Served = served_of(request)
+    if accepted is None:
+        return served.run(compute)
+    recent: RecentPages = request.app.state.recent
+    doc, lag = recent.get(key, compute, max_age_s=accepted)
+    if lag is not None:
+        response.headers["age"] = str(int(lag.age_s))
+    return doc
+
+
 @router.get("/metrics", summary="Every metric (the `uptake metrics --json` document)")
 def metrics(
+    request: Request,
+    response: Response,
     actor: ActorDep,
-    served: ServedDep,
     as_of: AsOf = None,
     by: Annotated[str | None, Query(description="Segment dimension, e.g. team.")] = None,
+    cache_control: CacheControl = None,
 ) -> dict[str, Any]:
     """Every adoption metric as of a date, for the token's role (organisation aggregates)."""
-    return served.run(lambda ws: ws.metrics(as_of=as_of, by=by, actor=actor).to_dict())
+    return _maybe_copy(
+        request, response, ("v1/metrics", actor, as_of, by),
+        lambda ws: ws.metrics(as_of=as_of, by=by, actor=actor).to_dict(), cache_control,
+    )  # fmt: skip
 
 
 @router.get("/signals", summary="Every signal (the `uptake signals --json` document)")
@@ -62,9 +93,23 @@ def person_adoption(
 
 
 def _add_view(view: Page) -> None:
-    def doc(actor: ActorDep, served: ServedDep, as_of: AsOf = None, by: By = None) -> Any:
+    def doc(
+        request: Request,
+        response: Response,
+        actor: ActorDep,
+        as_of: AsOf = None,
+        by: By = None,
+        cache_control: CacheControl = None,
+    ) -> Any:
         params = Params(as_of, by if view.takes_by else None)
-        return served.run(lambda ws: view.data(ws, actor, params))
+
+        def compute(ws: Workspace) -> dict[str, Any]:
+            return view.data(ws, actor, params)
+
+        if not view.may_lag:
+            return served_of(request).run(compute)
+        key = (f"v1/{view.slug}", actor, params)
+        return _maybe_copy(request, response, key, compute, cache_control)
 
     doc.__doc__ = f"The data of the dashboard's `/{view.slug}` page, for the token's role."
     router.add_api_route(f"/{view.slug}", doc, methods=["GET"], summary=view.summary)

@@ -81,21 +81,25 @@ class RecentPages:
         self.shown_lagging = 0
         self.renewed = 0
 
-    def get(self, key: Hashable, compute: Compute) -> tuple[dict[str, Any], Lag | None]:
+    def get(
+        self, key: Hashable, compute: Compute, max_age_s: float | None = None
+    ) -> tuple[dict[str, Any], Lag | None]:
         """The page: its recent copy while the queue is busy, else computed in the queue.
 
         Args:
             key: everything the page depends on besides the data (actor, view, parameters).
             compute: computes it with the workspace (its turn in the queue is taken here).
+            max_age_s: the oldest copy this caller accepts (never more than the setting).
 
         Returns:
             The document, and how old it is when it is a copy (None when computed now).
         """
-        if self.max_age_s > 0 and self.served.busy():
+        limit = self.max_age_s if max_age_s is None else min(max_age_s, self.max_age_s)
+        if limit > 0 and self.served.busy():
             with self._cv:
                 kept = self._copies.get(key)
                 age = time.monotonic() - kept.at if kept is not None else None
-                if kept is not None and age is not None and age <= self.max_age_s:
+                if kept is not None and age is not None and age <= limit:
                     if age >= self.max_age_s * REFRESH_SHARE:
                         self._schedule(key, compute)
                     self.shown_lagging += 1
@@ -158,3 +162,24 @@ class RecentPages:
             if doc is not None:
                 self._keep(key, doc)
                 self.renewed += 1
+
+
+def max_stale(cache_control: str | None) -> float | None:
+    """The staleness a request accepts by HTTP's `Cache-Control: max-stale[=seconds]`.
+
+    Args:
+        cache_control: the request's Cache-Control header, if any.
+
+    Returns:
+        Seconds (inf for a bare `max-stale`), or None when the request asks for none.
+    """
+    for part in (cache_control or "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() != "max-stale":
+            continue
+        value = value.strip().strip('"')
+        if not value:
+            return float("inf")
+        # A malformed value is ignored, as HTTP caches ignore directives they cannot read.
+        return float(value) if value.isascii() and value.isdigit() else None
+    return None
