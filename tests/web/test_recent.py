@@ -74,6 +74,9 @@ def test_a_page_is_shown_from_its_copy_while_the_queue_is_busy_and_says_so(
         assert served.busy()
     assert shown.status_code == 200
     assert BANNER in shown.text and "UTC" in shown.text
+    # Seconds old: no fresh copy is asked for yet, and the page does not claim one is.
+    assert "Reload in a moment for current data" in shown.text
+    assert "being computed" not in shown.text
     assert int(shown.headers["age"]) >= 0
     # The same page otherwise: every chart and table of the copy is there.
     assert shown.text.count('class="figure"') == fresh.text.count('class="figure"')
@@ -125,7 +128,7 @@ def test_an_old_copy_is_not_shown_and_a_recent_one_is_renewed_behind_the_queue(
     renewed = recent.renewed
     with _busy(served):
         shown = _page(client, tokens["analyst"], "/overview")
-        assert BANNER in shown.text
+        assert BANNER in shown.text and "A fresh copy is being computed" in shown.text
         # Scheduled, but waiting its turn like any request.
         time.sleep(0.2)
         assert recent.renewed == renewed

@@ -46,11 +46,13 @@ class Lag:
 
     computed_at: datetime  # UTC, naive
     age_s: float
+    renewing: bool  # a fresh copy was asked for (the copy is past half the allowed age)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "computed_at": self.computed_at.isoformat(timespec="seconds"),
             "age_s": round(self.age_s, 1),
+            "renewing": self.renewing,
         }
 
 
@@ -100,10 +102,11 @@ class RecentPages:
                 kept = self._copies.get(key)
                 age = time.monotonic() - kept.at if kept is not None else None
                 if kept is not None and age is not None and age <= limit:
-                    if age >= self.max_age_s * REFRESH_SHARE:
+                    renewing = age >= self.max_age_s * REFRESH_SHARE
+                    if renewing:
                         self._schedule(key, compute)
                     self.shown_lagging += 1
-                    return copy.deepcopy(kept.doc), Lag(kept.utc, age)
+                    return copy.deepcopy(kept.doc), Lag(kept.utc, age, renewing)
         doc = self.served.run(compute)
         self._keep(key, doc)
         return doc, None
