@@ -6,8 +6,9 @@ of a page compute afresh, so a dashboard reader used to wait behind every writer
 page computation. A view of ingested data only (`Page.may_lag`) is instead answered from the
 copy last computed for the same actor and parameters when the queue is busy at that moment
 and the copy is younger than `[serve] page_lag_s`: the page says when it was computed, and a
-fresh copy is computed in the background, one page at a time, taking its turn like any other
-request. An idle queue, an older copy or none at all: the reader waits for a fresh page.
+copy past half that age is recomputed in the background, one page at a time, taking its turn
+like any other request. An idle queue, an older copy or none at all: the reader waits for a
+fresh page.
 
 A copy is only ever shown to the actor it was computed for (the key holds the whole actor),
 and the actor is authenticated on every request before the copy is looked up, so a revoked
@@ -32,8 +33,9 @@ from uptake.workspace import Workspace
 
 log = logging.getLogger("uptake.web.recent")
 Compute = Callable[[Workspace], dict[str, Any]]
-# Copies kept (actors × pages × parameters); the least recently computed goes first.
-MAX_COPIES = 256
+# Copies kept (readers × pages × parameters); the least recently computed goes first. A
+# page's document at 10,000 people can be megabytes (segments by team), so few are kept.
+MAX_COPIES = 64
 # A copy is recomputed in the background at most this often, as a share of the lag allowed:
 # under a steady stream of batches a page would otherwise be recomputed after every one,
 # and each recomputation holds the queue the writers wait in.
