@@ -46,9 +46,8 @@ def _maybe_copy(
 ) -> dict[str, Any]:
     """`compute` in the queue, or the caller's recent copy if it asked for one (max-stale)."""
     accepted = max_stale(asked)
-    served: Served = served_of(request)
     if accepted is None:
-        return served.run(compute)
+        return served_of(request).run(compute)
     recent: RecentPages = request.app.state.recent
     doc, lag = recent.get(key, compute, max_age_s=accepted)
     if lag is not None:

@@ -81,8 +81,7 @@ class RecentPages:
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stop = False
-        # Copies shown instead of waiting, and background recomputations (tests, benchmark).
-        self.shown_lagging = 0
+        # Background recomputations finished (tests watch it).
         self.renewed = 0
 
     def get(
@@ -102,12 +101,10 @@ class RecentPages:
         if limit > 0 and self.served.busy():
             with self._cv:
                 kept = self._copies.get(key)
-                age = time.monotonic() - kept.at if kept is not None else None
-                if kept is not None and age is not None and age <= limit:
+                if kept is not None and (age := time.monotonic() - kept.at) <= limit:
                     renewing = age >= self.max_age_s * REFRESH_SHARE
                     if renewing:
                         self._schedule(key, compute)
-                    self.shown_lagging += 1
                     return copy.deepcopy(kept.doc), Lag(kept.utc, age, renewing)
         doc = self.served.run(compute)
         self._keep(key, doc)
