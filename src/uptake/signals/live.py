@@ -35,6 +35,7 @@ from uptake.metrics.facts import DAY_SOURCES
 from uptake.metrics.runner import default_as_of
 from uptake.signals.friction import detect
 from uptake.signals.friction.rules import SIGNALS, FrictionReport
+from uptake.warehouse.database import transaction
 from uptake.warehouse.engine import DuckDBEngine
 
 FLAGS = "friction_flags"
@@ -172,14 +173,9 @@ def update(
     # Flags found when the path first looks at a workspace's history were not raised by a
     # batch that just arrived: they name none, so no one reads their age as a latency.
     by = None if reason == "first update" else top
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         raised, cleared = _swap(con, fresh, since, horizon, stamp, by)
         _write_state(con, state, as_of, top, print_, status)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     mode = "window" if reason else "days"
     return LiveUpdate(
         mode, as_of, since, raised, cleared, top, time.perf_counter() - t0, reason, status

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -50,3 +54,44 @@ def connect(
     # DuckDB draws its own progress bar on long queries; uptake's commands draw theirs.
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+# Connections inside a transaction opened by `transaction`, by id: a block run inside one joins
+# it. (DuckDB has no nested transactions, and a BEGIN inside one aborts the open one.)
+_OPEN: set[int] = set()
+_OPEN_LOCK = threading.Lock()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction, or in the caller's when it opened one with this.
+
+    Writes that must be seen together (a batch and the facts refreshed for it) are committed
+    together, so a reader on another connection never sees one without the other. Inside a
+    transaction opened by this function on the same connection, the block is part of it and
+    the outer block commits or rolls back. A transaction begun any other way is not known
+    here: do not call this inside one.
+
+    Args:
+        con: the connection to write on.
+    """
+    key = id(con)
+    with _OPEN_LOCK:
+        nested = key in _OPEN
+        _OPEN.add(key)
+    if nested:
+        yield
+        return
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            # A failed statement may have ended the transaction already.
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        with _OPEN_LOCK:
+            _OPEN.discard(key)

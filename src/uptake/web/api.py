@@ -44,10 +44,10 @@ CacheControl = Annotated[
 def _maybe_copy(
     request: Request, response: Response, key: tuple[Any, ...], compute: Compute, asked: str | None
 ) -> dict[str, Any]:
-    """`compute` in the queue, or the caller's recent copy if it asked for one (max-stale)."""
+    """`compute` in the read queue, or the caller's recent copy if it asked for one (max-stale)."""
     accepted = max_stale(asked)
     if accepted is None:
-        return served_of(request).run(compute)
+        return served_of(request).read(compute)
     recent: RecentPages = request.app.state.recent
     doc, lag = recent.get(key, compute, max_age_s=accepted)
     if lag is not None:

@@ -68,9 +68,10 @@ class SecurityHeaders:
 def warm(served: Served) -> None:
     """Compute every organisation page once, in the background, then set `served.warmed`.
 
-    Each page is one queued call, so a request that arrives meanwhile waits for one page at
-    most, not for all of them. A page that cannot be computed (inputs missing, facts stale)
-    is skipped: its visitor gets the reason as they would anyway.
+    Each page is one queued call, in the queue its visitors' requests use (the read queue for
+    pages of ingested data), so a request that arrives meanwhile waits for one page at most,
+    not for all of them. A page that cannot be computed (inputs missing, facts stale) is
+    skipped: its visitor gets the reason as they would anyway.
 
     Args:
         served: the served workspace.
@@ -79,7 +80,8 @@ def warm(served: Served) -> None:
     reader = Actor(name="server warm-up", role="analyst")
 
     def compute(view: Page) -> None:
-        served.run(lambda ws: view.data(ws, reader, Params()))
+        run = served.read if view.may_lag else served.run
+        run(lambda ws: view.data(ws, reader, Params()))
 
     try:
         for view in offered(reader):

@@ -226,7 +226,9 @@ def csv_response(served: Served, actor: Actor, view: Page, table: str, params: P
     else:
         if view.tables is None:
             raise NotFoundError(f"/{view.slug} has no CSV export")
-        got = served.run(lambda ws: view.data(ws, actor, params))
+        # A view of ingested data only reads beside the writers (see `Served.read`).
+        run = served.read if view.may_lag else served.run
+        got = run(lambda ws: view.data(ws, actor, params))
         tables = view.tables(got)
         if table not in tables:
             names = ", ".join(sorted([*tables, *view.individual]))

@@ -1,14 +1,13 @@
-"""Dashboard pages shown at once while the workspace queue is busy, recomputed behind it.
+"""Dashboard pages shown at once while the server is busy, recomputed in the background.
 
-Every call into the served workspace waits its turn in one queue (DuckDB has one writer).
-Under a stream of posted batches a turn can take seconds, and each batch makes the next view
-of a page compute afresh, so a dashboard reader used to wait behind every writer and every
-page computation. A view of ingested data only (`Page.may_lag`) is instead answered from the
-copy last computed for the same actor and parameters when the queue is busy at that moment
-and the copy is younger than `[serve] page_lag_s`: the page says when it was computed, and a
-copy past half that age is recomputed in the background, one page at a time, taking its turn
-like any other request. An idle queue, an older copy or none at all: the reader waits for a
-fresh page.
+A view of ingested data only (`Page.may_lag`) is computed in the read queue, beside the
+writers (`Served.read`). Under a stream of posted batches, each batch makes the next view of
+a page compute afresh, and that takes seconds while the writers use the same two cores. Such
+a view is instead answered from the copy last computed for the same actor and parameters
+when either queue is busy at that moment and the copy is younger than `[serve] page_lag_s`:
+the page says when it was computed, and a copy past half that age is recomputed in the
+background, one page at a time. Both queues idle, an older copy or none at all: the reader
+waits for a fresh page.
 
 A copy is only ever shown to the actor it was computed for (the key holds the whole actor),
 and the actor is authenticated on every request before the copy is looked up, so a revoked
@@ -38,7 +37,7 @@ Compute = Callable[[Workspace], dict[str, Any]]
 MAX_COPIES = 64
 # A copy is recomputed in the background at most this often, as a share of the lag allowed:
 # under a steady stream of batches a page would otherwise be recomputed after every one,
-# and each recomputation holds the queue the writers wait in.
+# and each recomputation takes seconds of the cores the writers share.
 REFRESH_SHARE = 0.5
 
 
@@ -69,7 +68,7 @@ class RecentPages:
     """The last copy of each page per actor and parameters, and the worker that renews them.
 
     Args:
-        served: the served workspace (its queue is the one every computation waits in).
+        served: the served workspace (pages are computed in its read queue).
         max_age_s: the oldest copy shown instead of waiting (0: never show one).
     """
 
@@ -87,18 +86,18 @@ class RecentPages:
     def get(
         self, key: Hashable, compute: Compute, max_age_s: float | None = None
     ) -> tuple[dict[str, Any], Lag | None]:
-        """The page: its recent copy while the queue is busy, else computed in the queue.
+        """The page: its recent copy while the server is busy, else computed in the read queue.
 
         Args:
             key: everything the page depends on besides the data (actor, view, parameters).
-            compute: computes it with the workspace (its turn in the queue is taken here).
+            compute: computes it with the reader workspace (its turn is taken here).
             max_age_s: the oldest copy this caller accepts (never more than the setting).
 
         Returns:
             The document, and how old it is when it is a copy (None when computed now).
         """
         limit = self.max_age_s if max_age_s is None else min(max_age_s, self.max_age_s)
-        if limit > 0 and self.served.busy():
+        if limit > 0 and (self.served.busy() or self.served.read_busy()):
             with self._cv:
                 kept = self._copies.get(key)
                 if kept is not None and (age := time.monotonic() - kept.at) <= limit:
@@ -106,7 +105,7 @@ class RecentPages:
                     if renewing:
                         self._schedule(key, compute)
                     return copy.deepcopy(kept.doc), Lag(kept.utc, age, renewing)
-        doc = self.served.run(compute)
+        doc = self.served.read(compute)
         self._keep(key, doc)
         return doc, None
 
@@ -149,7 +148,7 @@ class RecentPages:
                     return
                 key, compute = self._due.popitem(last=False)
             try:
-                doc = self.served.run_if_open(compute)
+                doc = self.served.read_if_open(compute)
             except UptakeError as exc:
                 # The next reader computes it in the queue and is told why, as without copies.
                 log.info("page not recomputed: %s", exc.message)

@@ -1,4 +1,9 @@
-"""The server's one open workspace, used by one request at a time (DuckDB has one writer)."""
+"""The server's open workspace: writes queued one at a time (DuckDB has one writer), reads beside.
+
+Every call that may write takes its turn in one queue. Aggregate reads (dashboard pages of
+ingested data, `/v1/metrics`) take theirs in a second queue, on a second connection to the
+same database, so they neither wait for writers nor make writers wait.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from uptake.config import load_settings
+from uptake.errors import StaleFactsError
 from uptake.workspace import Actor, Workspace, find_workspace
 
 T = TypeVar("T")
@@ -28,6 +34,9 @@ class Served:
         self.max_body_bytes = int(self.settings.serve.max_body_mb * 1_000_000)
         self._lock = threading.Lock()
         self._ws: Workspace | None = None
+        # The read queue and its workspace (see `read`); taken before `_lock` when both are.
+        self._read_lock = threading.Lock()
+        self._reader: Workspace | None = None
         # Set once the start-up warm-up (`[serve] warm`) has computed the organisation pages.
         self.warmed = threading.Event()
 
@@ -48,10 +57,7 @@ class Served:
         """The queue's turn: the workspace (opened when asked to), or None when not open."""
         with self._lock:
             if self._ws is None and open_it:
-                ws = Workspace.open(self.path)
-                if not ws.read_only:
-                    ws.journal.start()
-                self._ws = ws
+                self._open()
             held = self._ws
             if held is None:
                 yield None
@@ -62,9 +68,72 @@ class Served:
                 seq = held.journal.take()
         held.journal.wait(seq)
 
+    def _open(self) -> Workspace:
+        # Called holding self._lock. The reader opens with the writer, so that a read never
+        # needs the writers' queue to begin.
+        ws = Workspace.open(self.path)
+        if not ws.read_only:
+            ws.journal.start()
+        self._reader = ws.reader()
+        self._ws = ws
+        return ws
+
     def busy(self) -> bool:
         """Whether a call holds the queue at this moment (a caller would wait its turn)."""
         return self._lock.locked()
+
+    def read_busy(self) -> bool:
+        """Whether a read holds the read queue at this moment."""
+        return self._read_lock.locked()
+
+    def read(self, fn: Callable[[Workspace], T]) -> T:
+        """Call `fn(reader)` in the read queue, beside the writers, on one snapshot of the data.
+
+        For aggregate reads only: `fn` may record small writes through the journal (a page
+        view) but must not write to the warehouse. It sees the data committed when it began,
+        including every batch whose reply was sent (a posted batch commits with its facts).
+        When the facts lag the warehouse (a sync or a file whose refresh is still under way),
+        it is called in the writers' queue instead, after that refresh.
+
+        Args:
+            fn: what to read with the reader workspace.
+
+        Returns:
+            What `fn` returned.
+        """
+        stale = False
+        with self._read_lock:
+            reader = self._reader or self._open_reader()
+            try:
+                with reader.snapshot():
+                    out = fn(reader)
+            except StaleFactsError:
+                stale = True
+            finally:
+                seq = reader.journal.take()
+        reader.journal.wait(seq)
+        return self.run(fn) if stale else out
+
+    def read_if_open(self, fn: Callable[[Workspace], T]) -> T | None:
+        """`read(fn)` if the workspace is open; never open it (background work uses this).
+
+        Args:
+            fn: what to read with the reader workspace.
+
+        Returns:
+            What `fn` returned, or None when the workspace is not open.
+        """
+        if self._ws is None:
+            return None
+        return self.read(fn)
+
+    def _open_reader(self) -> Workspace:
+        # Called holding self._read_lock, when no request has opened the workspace yet.
+        with self._lock:
+            if self._ws is None:
+                self._open()
+            assert self._reader is not None  # opened with the writer
+            return self._reader
 
     def run(self, fn: Callable[[Workspace], T]) -> T:
         """Call `fn(workspace)` in the queue.
@@ -112,7 +181,10 @@ class Served:
 
     def close(self) -> None:
         """Close the workspace (the server is stopping)."""
-        with self._lock:
+        with self._read_lock, self._lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
             if self._ws is not None:
                 self._ws.close()
                 self._ws = None

@@ -20,7 +20,7 @@ from uptake.ingest import identity
 from uptake.ingest.pipeline import BatchIngest, IngestResult, Quarantined, file_hash
 from uptake.ingest.readers import FORMATS, detect_format
 from uptake.schema.tables import table
-from uptake.warehouse.database import DB_FILE, connect
+from uptake.warehouse.database import DB_FILE, connect, transaction
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
 from uptake.warehouse.journal import Journal
@@ -37,6 +37,7 @@ from uptake.workspace.proposals import Proposals
 from uptake.workspace.readiness import Readiness
 from uptake.workspace.shadow import Shadow
 from uptake.workspace.signals import Signals
+from uptake.workspace.snapshots import Snapshots
 from uptake.workspace.sprint import Sprint
 from uptake.workspace.syncing import Syncing
 from uptake.workspace.tokens import Tokens
@@ -69,6 +70,7 @@ class Workspace(
     Wins,
     Shadow,
     Backups,
+    Snapshots,
 ):
     """An uptake workspace: settings, secret and the warehouse in one folder."""
 
@@ -155,7 +157,8 @@ class Workspace(
     def close(self) -> None:
         """Commit queued writes and close the warehouse connection."""
         journal = self.__dict__.pop("_journal", None)
-        if journal is not None:
+        # A reader's journal is its writer's, which goes on committing (see `reader`).
+        if journal is not None and not self.__dict__.get("_shares_journal"):
             journal.stop()
         self._engine = None
         if self._con is not None:
@@ -286,7 +289,7 @@ class Workspace(
             frame: rows with canonical input column names and raw identifiers.
             source: name recorded in ingest_log and used in locators.
             now: current time for the clock-skew check.
-            refresh: bring the metric facts up to date afterwards.
+            refresh: bring the metric facts up to date afterwards, committed with the batch.
             live: with `refresh`, update the live friction flags too (a server passes False
                 and updates them in the background, several batches at once).
             actor: who writes (default: the local admin; admin or ingest).
@@ -297,11 +300,13 @@ class Workspace(
         require(actor or Actor.local(), WRITE)
         self._writable("ingest")
         self._same_secret()
-        result = self._batch(table(table_name), now, None).run_frame(
-            frame, source, "frame", None, []
-        )
-        if refresh:
-            self.refresh(live=live, actor=actor)
+        # The batch and the facts refreshed for it are committed together (see `reader`).
+        with transaction(self.con):
+            result = self._batch(table(table_name), now, None, manage_tx=False).run_frame(
+                frame, source, "frame", None, []
+            )
+            if refresh:
+                self.refresh(live=live, actor=actor)
         return result
 
     def refresh(
@@ -412,17 +417,12 @@ class Workspace(
         if not frames:
             frames = [(next(iter(parsed.frames), "events"), pd.DataFrame())]
         results = []
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(self.con):
             for i, (name, frame) in enumerate(frames):
                 batch = self._batch(table(name), now, progress, manage_tx=False)
                 results.append(
                     batch.run_frame(frame, str(path), fmt, digest, rejects if i == 0 else [])
                 )
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
         if results:
             results[0].notes = list(getattr(parsed, "notes", []) or [])
         return results

@@ -20,6 +20,7 @@ import pandas as pd
 
 from uptake.errors import InputError, PermissionDeniedError, PrivacyError
 from uptake.programme import forms as engine
+from uptake.warehouse.database import transaction
 from uptake.workspace.access import Actor
 
 if TYPE_CHECKING:
@@ -245,8 +246,9 @@ class Forms:
 
         self._same_secret()
         counts = {"responses": 0, "feedback": 0, "quarantined": 0}
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        # The answers and the facts refreshed for them are committed together, so they
+        # count in the next page view, whichever connection reads it.
+        with transaction(self.con):
             for name, part in rows.items():
                 if not part:
                     continue
@@ -256,12 +258,7 @@ class Forms:
                 got = batch.run_frame(frame, source, "frame", None, [])
                 counts[name] = got.accepted
                 counts["quarantined"] += got.quarantined
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        # The facts follow at once, so the answers count in the next page view.
-        self.refresh(actor=Actor(name=source, role="ingest"))
+            self.refresh(actor=Actor(name=source, role="ingest"))
         return counts
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 # Results kept per Workspace (a server's dashboard asks the same questions again and again).
 MEMO_SIZE = 16
+_NONE = object()  # no remembered result (None is a result)
 
 
 class IndividualReads:
@@ -250,12 +252,19 @@ class IndividualReads:
             return compute()
         got = self.con.execute("SELECT max(batch_id) FROM ingest_log").fetchone()
         full = (kind, got[0] if got else None, *key)
+        # A server's reader shares this with its writer (see `reader`): the same batch means
+        # the same data on either connection (a batch commits with its facts).
         cache: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_memo_cache", {})
-        if full not in cache:
-            if len(cache) >= MEMO_SIZE:
-                cache.pop(next(iter(cache)))
-            cache[full] = compute()
-        return copy.deepcopy(cache[full])  # type: ignore[no-any-return]
+        lock: threading.Lock = self.__dict__.setdefault("_memo_lock", threading.Lock())
+        with lock:
+            kept = cache.get(full, _NONE)
+        if kept is _NONE:
+            kept = compute()
+            with lock:
+                if full not in cache and len(cache) >= MEMO_SIZE:
+                    cache.pop(next(iter(cache)))
+                cache[full] = kept
+        return copy.deepcopy(kept)  # type: ignore[no-any-return]
 
     def _identities(self, keys: list[str]) -> dict[str, str]:
         """The roster identifier of each key (an e-mail first), else any identifier seen."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from uptake.metrics.facts.build import (
 )
 from uptake.metrics.seats import seats
 from uptake.metrics.segments import DIM_PERSON, GITHUB_TEAM, build_dim_person
+from uptake.warehouse.database import transaction
 from uptake.warehouse.doctor import READABLE_DATES, implausible_dates
 from uptake.warehouse.engine import Engine
 from uptake.warehouse.sql import quote_ident
@@ -141,20 +143,24 @@ def refresh(engine: Engine, settings: MetricsSettings, *, full: bool = False) ->
         raise IntegrityError(unreadable, hint=UNREADABLE_HINT)
     if not reason and not len(batches):
         return RefreshReport("none", refresh_id - 1, reason="no new batches")
-    if reason:
-        _full(engine, offset, refresh_id)
-        report = RefreshReport("full", refresh_id, segment_weeks="all", reason=reason)
-    else:
-        report = _incremental(engine, con, offset, refresh_id, batches)
-    _write_state(
-        engine,
-        {
-            "refresh_id": str(refresh_id),
-            "last_batch": str(top),
-            "week_start": settings.week_start,
-            "refreshed_at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
-        },
-    )
+    # The facts and the state that says they are current are committed together: a reader
+    # on another connection sees the old facts or the new ones, never a mix (DuckDB only;
+    # another engine rebuilds its own scratch copy).
+    with transaction(con) if con is not None else contextlib.nullcontext():
+        if reason:
+            _full(engine, offset, refresh_id)
+            report = RefreshReport("full", refresh_id, segment_weeks="all", reason=reason)
+        else:
+            report = _incremental(engine, con, offset, refresh_id, batches)
+        _write_state(
+            engine,
+            {
+                "refresh_id": str(refresh_id),
+                "last_batch": str(top),
+                "week_start": settings.week_start,
+                "refreshed_at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
+            },
+        )
     return report
 
 
@@ -317,8 +323,7 @@ def _incremental(
     # of such facts can change teams, so it rebuilds dim_person like a licence batch.
     licenses_changed = licenses_changed or _github_team_batch(engine, batches)
     backend = engine.backend  # type: ignore[attr-defined]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if licenses_changed:
             build_dim_person(engine)
         for lo, hi in _runs(weeks):
@@ -350,10 +355,6 @@ def _incremental(
                 in_run = [w for w in seg_weeks if lo <= w < hi]
                 expr = _stamp(segment_week_expr(engine, in_run), refresh_id)
                 _replace(con, backend, SEGMENT_WEEK, expr, "week", lo, hi)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     mode = "incremental" if weeks or licenses_changed else "none"
     return RefreshReport(mode, refresh_id, weeks=weeks, segment_weeks=scope)
 
