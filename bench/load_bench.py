@@ -3,12 +3,14 @@
 The coach benchmark's organisation (2,000 people, 90 days) is simulated and ingested once;
 `uptake serve` runs on it as a real process on loopback. Closed-loop clients (each sends its
 next request when the last is answered) post event batches, read dashboard pages and JSON,
-and an admin asks for a full refresh every few seconds. Every request waits its turn in the
-server's one queue for the DuckDB writer, so latency here is mostly time spent queued behind
-the others' work, not the cost of one request alone (the web benchmark measures that). The
-exception is a dashboard page a reader has seen recently: while the queue is busy it is shown
-from that copy (`[serve] page_lag_s`), so the pages' p50 is a reader's repeat view and their
-p99 a first view; the steady phase is long enough for each reader to come back to each page.
+and an admin asks for a full refresh every few seconds. Writes and audited reads wait their
+turn in the server's queue for the DuckDB writer; aggregate reads (`/v1/metrics`, pages of
+ingested data) take theirs in a read queue beside it, on a second connection. Latency here is
+mostly time spent queued behind the others' work or sharing the two cores with it, not the
+cost of one request alone (the web benchmark measures that). A dashboard page a reader has
+seen recently is shown from that copy while the server is busy (`[serve] page_lag_s`), so the
+pages' p50 is a reader's repeat view and their p99 a first view; the steady phase is long
+enough for each reader to come back to each page.
 
 Two phases: a steady run, after which the server stops and the workspace is reopened to
 check that every acknowledged event is there; then the same load again, ended by SIGKILL
@@ -114,6 +116,7 @@ def bench_load(
     readers: int = READERS,
     refresh_every: float = REFRESH_EVERY,
     kill_after: float = KILL_AFTER,
+    pace_s: float | None = None,
 ) -> dict[str, Any]:
     """Serve a simulated organisation, load it, kill it mid-load, check nothing acked is lost.
 
@@ -123,6 +126,8 @@ def bench_load(
         readers: dashboard-reading clients.
         refresh_every: seconds between full refreshes asked by the admin client.
         kill_after: seconds of load before the SIGKILL.
+        pace_s: seconds between the starts of a writer's batches (None: each writer posts its
+            next batch as soon as the last is answered).
 
     Returns:
         Per phase: clients, seconds, requests per kind with latency percentiles and errors,
@@ -130,9 +135,10 @@ def bench_load(
     """
     from server_helpers import Load, committed, free_port, kill_mid_load, start
 
+    paced = f", a batch every {pace_s:g} s each" if pace_s else ""
     print(
-        f"\n== load: {writers} writers ({BATCH} events a batch), {readers} dashboard readers, "
-        f"a full refresh every {refresh_every:g} s; uptake serve on loopback =="
+        f"\n== load: {writers} writers ({BATCH} events a batch{paced}), {readers} dashboard "
+        f"readers, a full refresh every {refresh_every:g} s; uptake serve on loopback =="
     )
     saved = os.environ.get("UPTAKE__SERVE__WARM")
     out: dict[str, Any] = {"writers": writers, "readers": readers, "batch": BATCH}
@@ -148,7 +154,8 @@ def bench_load(
                 port = free_port()
                 proc = start(folder, port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 load = Load(port, tokens, _batches(phase, people, day), writers=writers,
-                            readers=readers, refresh_every=refresh_every)  # fmt: skip
+                            readers=readers, refresh_every=refresh_every,
+                            pace_s=pace_s)  # fmt: skip
                 killed = None
                 if phase == "steady":
                     try:
@@ -230,5 +237,10 @@ if __name__ == "__main__":
     parser.add_argument("--readers", type=int, default=READERS)
     parser.add_argument("--refresh-every", type=float, default=REFRESH_EVERY)
     parser.add_argument("--kill-after", type=float, default=KILL_AFTER)
+    parser.add_argument(
+        "--pace", type=float, default=None, help="seconds between a writer's batches (paced)"
+    )
     args = parser.parse_args()
-    bench_load(args.seconds, args.writers, args.readers, args.refresh_every, args.kill_after)
+    bench_load(
+        args.seconds, args.writers, args.readers, args.refresh_every, args.kill_after, args.pace
+    )

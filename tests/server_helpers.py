@@ -99,6 +99,7 @@ class Load:
         writers: event-posting clients.
         readers: dashboard-reading clients (each cycles through `READS`).
         refresh_every: seconds between full refreshes (None: none).
+        pace_s: seconds between the starts of a writer's batches (None: closed loop).
     """
 
     port: int
@@ -107,6 +108,7 @@ class Load:
     writers: int = 3
     readers: int = 2
     refresh_every: float | None = 5.0
+    pace_s: float | None = None  # a writer starts a batch at most this often (None: at once)
     replies: list[Reply] = field(default_factory=list)
     acked: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)  # 2xx replies that did not take every row
@@ -181,7 +183,13 @@ class Load:
         auth = {"Authorization": f"Bearer {self.tokens['ingest']}"}
         with self._client() as c:
             n = 0
+            due = time.perf_counter()
             while not self._stop.is_set():
+                if self.pace_s is not None:
+                    # Paced: data arrives at its own rate, not as fast as the server answers.
+                    if self._stop.wait(max(0.0, due - time.perf_counter())):
+                        return
+                    due += self.pace_s
                 rows = self.batch(me, n)
                 n += 1
                 with self._lock:
