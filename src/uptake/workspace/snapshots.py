@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from uptake.config import Settings
+from uptake.warehouse.database import transaction
 
 if TYPE_CHECKING:
     from uptake.warehouse.journal import Journal
@@ -86,13 +87,5 @@ class Snapshots:
         warehouse through this connection (small writes go to the journal, which commits
         them on its own connection).
         """
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(self.con):
             yield
-        except BaseException:
-            # A failed statement may have ended the transaction already.
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
