@@ -145,21 +145,23 @@ def test_closing_the_server_closes_the_reader_and_keeps_what_was_written(folder:
         assert _events(ws) == 100
 
 
-def test_metrics_over_the_api_do_not_wait_for_a_writer(folder: Path) -> None:
+def test_metrics_and_team_metrics_over_the_api_do_not_wait_for_a_writer(folder: Path) -> None:
     with Workspace.open(folder) as ws:
         token = ws.create_token("analyst")["token"]
     with TestClient(create_app(folder), raise_server_exceptions=False) as client:
         auth = {"Authorization": f"Bearer {token}"}
-        before = client.get("/v1/metrics", headers=auth)
-        assert before.status_code == 200
+        paths = ("/v1/metrics", "/v1/teams/team1/metrics")
+        before = {p: client.get(p, headers=auth) for p in paths}
+        assert before["/v1/metrics"].status_code == 200
         served: Served = client.app.state.served  # type: ignore[attr-defined]
         release = threading.Event()
         writer = _hold_writers(served, release)
         try:
-            during = client.get("/v1/metrics", headers=auth)
+            during = {p: client.get(p, headers=auth) for p in paths}
             assert served.busy()
         finally:
             release.set()
             writer.join(WAIT)
-    assert during.status_code == 200 and "age" not in during.headers
-    assert during.json() == before.json()
+    for p in paths:
+        assert during[p].status_code == before[p].status_code and "age" not in during[p].headers
+        assert during[p].json() == before[p].json()

@@ -80,7 +80,7 @@ def signals(actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> dict[str,
 @router.get("/teams/{team}/metrics", summary="One team's aggregates (managers: their own)")
 def team_metrics(team: str, actor: ActorDep, served: ServedDep, as_of: AsOf = None) -> Any:
     """Each metric's value for one team, at or above the minimum group size."""
-    return served.run(lambda ws: ws.team_metrics(team, as_of, actor=actor))
+    return served.read(lambda ws: ws.team_metrics(team, as_of, actor=actor))
 
 
 @router.get("/people/{person}/adoption", summary="One person's adoption (admins, coaches)")

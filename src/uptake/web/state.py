@@ -1,8 +1,8 @@
 """The server's open workspace: writes queued one at a time (DuckDB has one writer), reads beside.
 
 Every call that may write takes its turn in one queue. Aggregate reads (dashboard pages of
-ingested data, `/v1/metrics`) take theirs in a second queue, on a second connection to the
-same database, so they neither wait for writers nor make writers wait.
+ingested data, `/v1/metrics`, a team's metrics) take theirs in a second queue, on a second
+connection to the same database, so they neither wait for writers nor make writers wait.
 """
 
 from __future__ import annotations
