@@ -13,6 +13,8 @@ from typing import Any
 
 import duckdb
 
+from uptake.warehouse.database import transaction
+
 COLUMNS = (
     "source",
     "cursor_day",
@@ -90,14 +92,9 @@ def save(con: duckdb.DuckDBPyConnection, state: SyncState) -> None:
         state: the state to keep.
     """
     values = [getattr(state, c) for c in COLUMNS]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM sync_state WHERE source = ?", [state.source])
         con.execute(f"INSERT INTO sync_state VALUES ({', '.join('?' * len(COLUMNS))})", values)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def already_ingested(con: duckdb.DuckDBPyConnection, digest: str, fmt: str) -> bool:

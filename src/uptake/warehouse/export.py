@@ -25,6 +25,7 @@ import duckdb
 
 from uptake.errors import InputError
 from uptake.schema.migrations import current_version
+from uptake.warehouse.database import transaction
 from uptake.warehouse.lake import LAKE_FORMAT, MANIFEST, PARTITIONED, lake_tables, read_manifest
 from uptake.warehouse.sql import quote_literal
 
@@ -176,8 +177,8 @@ def write_lake(
         The manifest written, with `written` = `exported` or `appended`.
     """
     prior = read_manifest(base) if base is not None else None
-    con.execute("BEGIN TRANSACTION")
-    try:
+    # One snapshot for the state and every table written (read only: nothing to commit).
+    with transaction(con):
         state = warehouse_state(con)
         base_state = prior.get("state") if prior else None
         append = isinstance(base_state, dict) and _appendable(con, base_state, state)
@@ -207,8 +208,6 @@ def write_lake(
                     _link(single, folder / f"{name}.parquet")
                     continue
             _write_table(con, name, folder)
-    finally:
-        con.execute("ROLLBACK")
     manifest = {
         "format": LAKE_FORMAT,
         "schema_version": state["schema_version"],
@@ -268,11 +267,8 @@ def lake_is_current(con: duckdb.DuckDBPyConnection, lake: Path | str) -> bool:
     manifest = read_manifest(Path(lake))
     if manifest is None or not isinstance(manifest.get("state"), dict):
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         state = warehouse_state(con)
-    finally:
-        con.execute("ROLLBACK")
     return bool(manifest["state"] == state)
 
 
