@@ -32,7 +32,6 @@ class Snapshots:
     settings: Settings
     read_only: bool
     _con: duckdb.DuckDBPyConnection | None
-    _secret: bytes | None
 
     if TYPE_CHECKING:
         # Provided by Workspace.
@@ -42,20 +41,17 @@ class Snapshots:
             raise NotImplementedError
 
         @property
-        def secret(self) -> bytes:
-            raise NotImplementedError
-
-        @property
         def journal(self) -> Journal:
             raise NotImplementedError
 
     def reader(self) -> Workspace:
         """Another Workspace over this one's database, whose reads run beside this one's writes.
 
-        It has its own connection to the same database and shares this one's settings, secret,
-        group-committed small writes (audit rows, page views: committed with this workspace's
-        writes) and remembered documents. Its reads should run inside `snapshot()`.
-        Close it before this one; closing it leaves the shared writes running.
+        It has its own connection to the same database and shares this one's settings (it
+        reads the secret where this one does), group-committed small writes (audit rows, page
+        views: committed with this workspace's writes) and remembered documents. Its reads
+        should run inside `snapshot()`. Close it before this one; closing it leaves the shared
+        writes running.
 
         Returns:
             The reader.
@@ -67,7 +63,6 @@ class Snapshots:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
         other._con = con
-        other._secret = self.secret
         other.__dict__["_journal"] = self.journal
         other.__dict__["_shares_journal"] = True
         # Page views already recorded today, known to both (each is written once a day), and
