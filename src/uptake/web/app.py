@@ -136,7 +136,7 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         redoc_url=None,
     )
     app.state.served = served
-    # Dashboard pages shown from their recent copy while the queue is busy.
+    # Dashboard pages shown from their recent copy while the server is busy.
     recent = RecentPages(served, served.settings.serve.page_lag_s)
     app.state.recent = recent
     # The live-path worker, while the server runs (None: posted batches update inline).

@@ -150,7 +150,7 @@ class RecentPages:
             try:
                 doc = self.served.read_if_open(compute)
             except UptakeError as exc:
-                # The next reader computes it in the queue and is told why, as without copies.
+                # The next reader computes it afresh and is told why, as without copies.
                 log.info("page not recomputed: %s", exc.message)
                 with self._cv:
                     self._copies.pop(key, None)

@@ -323,38 +323,36 @@ def _incremental(
     # of such facts can change teams, so it rebuilds dim_person like a licence batch.
     licenses_changed = licenses_changed or _github_team_batch(engine, batches)
     backend = engine.backend  # type: ignore[attr-defined]
-    with transaction(con):
-        if licenses_changed:
-            build_dim_person(engine)
-        for lo, hi in _runs(weeks):
-            tool_days = None
-            if engine.has("events"):
-                tool = _stamp(person_tool_day_expr(engine, offset, (lo, hi)), refresh_id)
-                _replace(con, backend, PERSON_TOOL_DAY, tool, "week", lo, hi)
-                tool_days = engine.table(PERSON_TOOL_DAY)
-            days = person_day_expr(engine, (lo, hi), tool_days=tool_days)
-            days = _stamp(days.mutate(week=week_expr(days.day, offset)), refresh_id)
-            _replace(con, backend, PERSON_DAY, days, "week", lo, hi)
-            pd_t = engine.table(PERSON_DAY)
-            pw = person_week_expr(pd_t.filter((pd_t.week >= lo) & (pd_t.week < hi)))
-            _replace(con, backend, PERSON_WEEK, _stamp(pw, refresh_id), "week", lo, hi)
-        if licenses_changed:
-            seg_weeks = _all_weeks(engine, offset)
-            con.execute(f"DELETE FROM {quote_ident(SEGMENT_WEEK)}")
-            scope = "all"
-        else:
-            # Weeks new to the calendar (a quiet gap before the new data) are built too, so
-            # the result equals a full rebuild.
-            have = set(_built_weeks(engine))
-            seg_weeks = sorted(
-                set(weeks) | {w for w in _all_weeks(engine, offset) if w not in have}
-            )
-            scope = "affected" if seg_weeks else "none"
-        if seg_weeks and engine.has("licenses"):
-            for lo, hi in _runs(seg_weeks):
-                in_run = [w for w in seg_weeks if lo <= w < hi]
-                expr = _stamp(segment_week_expr(engine, in_run), refresh_id)
-                _replace(con, backend, SEGMENT_WEEK, expr, "week", lo, hi)
+    # Inside `refresh`'s transaction: committed with the state that says the facts are current.
+    if licenses_changed:
+        build_dim_person(engine)
+    for lo, hi in _runs(weeks):
+        tool_days = None
+        if engine.has("events"):
+            tool = _stamp(person_tool_day_expr(engine, offset, (lo, hi)), refresh_id)
+            _replace(con, backend, PERSON_TOOL_DAY, tool, "week", lo, hi)
+            tool_days = engine.table(PERSON_TOOL_DAY)
+        days = person_day_expr(engine, (lo, hi), tool_days=tool_days)
+        days = _stamp(days.mutate(week=week_expr(days.day, offset)), refresh_id)
+        _replace(con, backend, PERSON_DAY, days, "week", lo, hi)
+        pd_t = engine.table(PERSON_DAY)
+        pw = person_week_expr(pd_t.filter((pd_t.week >= lo) & (pd_t.week < hi)))
+        _replace(con, backend, PERSON_WEEK, _stamp(pw, refresh_id), "week", lo, hi)
+    if licenses_changed:
+        seg_weeks = _all_weeks(engine, offset)
+        con.execute(f"DELETE FROM {quote_ident(SEGMENT_WEEK)}")
+        scope = "all"
+    else:
+        # Weeks new to the calendar (a quiet gap before the new data) are built too, so
+        # the result equals a full rebuild.
+        have = set(_built_weeks(engine))
+        seg_weeks = sorted(set(weeks) | {w for w in _all_weeks(engine, offset) if w not in have})
+        scope = "affected" if seg_weeks else "none"
+    if seg_weeks and engine.has("licenses"):
+        for lo, hi in _runs(seg_weeks):
+            in_run = [w for w in seg_weeks if lo <= w < hi]
+            expr = _stamp(segment_week_expr(engine, in_run), refresh_id)
+            _replace(con, backend, SEGMENT_WEEK, expr, "week", lo, hi)
     mode = "incremental" if weeks or licenses_changed else "none"
     return RefreshReport(mode, refresh_id, weeks=weeks, segment_weeks=scope)
 
