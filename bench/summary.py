@@ -64,17 +64,29 @@ def rows(results: dict[str, Any]) -> list[Row]:
         ratio = metrics_m["pipeline_over_raw_scan"]
         out.append(
             (
-                "tier M core metrics ÷ raw scan-and-group",
+                "tier M core metrics (facts rebuilt) ÷ raw scan-and-group",
                 f"{ratio:.1f}×",
                 "≤ 3×",
                 f"core {metrics_m['core']['seconds']:.1f} s, raw scan {raw:.2f} s",
                 _yes(ratio <= 3),
             )
         )
+        current = metrics_m["current"]
+        ratio = metrics_m["current_over_raw_scan"]
+        out.append(
+            (
+                "tier M core metrics (facts current) ÷ raw scan-and-group",
+                f"{ratio:.1f}×",
+                "≤ 3×",
+                f"fresh process {current['seconds']:.1f} s; read again "
+                f"{current['again_s']:.1f} s ({current['again_s'] / raw:.1f}×)",
+                _yes(ratio <= 3),
+            )
+        )
         faster = metrics_m["pipeline_faster_than_pandas"]
         out.append(
             (
-                "tier M core metrics vs pandas",
+                "tier M core metrics (facts rebuilt) vs pandas",
                 f"{faster:.1f}× faster",
                 "≥ 10×",
                 f"pandas {metrics_m['pandas']['seconds']:.1f} s",
