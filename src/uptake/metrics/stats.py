@@ -149,8 +149,8 @@ def median_replicates(x: np.ndarray, n_resamples: int, rng: np.random.Generator)
     return (xs[lower] + xs[upper]) / 2
 
 
-# Half-width, in standard deviations of a binomial count, beyond which `_lower_median_cdf`
-# treats the tail as exactly 0 or 1 (Hoeffding's bound there is below 2^-72).
+# Half-width of the band `_lower_median_cdf` computes, in multiples of sqrt(n) (ten standard
+# deviations of a Binomial(n, 1/2) count); Hoeffding's bound beyond it is below 2^-72.
 _TAIL_WIDTH = 5.0
 
 
