@@ -192,16 +192,14 @@ async def intake(table: str, request: Request, actor: ActorDep, served: ServedDe
     # (batches arriving together at once); without it, before the reply.
     live = getattr(request.app.state, "live", None)
 
-    def run(ws: Workspace) -> dict[str, Any]:
-        result = ws.ingest_frame(table, frame, source=source, live=live is None, actor=actor)
-        out = result.to_dict()
-        out["rows_quarantined"] = ws.rejected(result.batch, actor=actor)
-        return out
+    def post() -> dict[str, Any]:
+        # Committed with the batches posted while it waited, one refresh for all of them.
+        return served.intake.post(table, frame, source=source, actor=actor, live=live is None)
 
     # The workspace call blocks: it runs in a worker thread, queued behind other writers.
     from starlette.concurrency import run_in_threadpool
 
-    out = await run_in_threadpool(served.run, run)
+    out = await run_in_threadpool(post)
     if live is not None:
         live.poke()
     return out

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from uptake.config import load_settings
 from uptake.errors import StaleFactsError
+from uptake.web.intake import Intake
 from uptake.workspace import Actor, Workspace, find_workspace
 
 T = TypeVar("T")
@@ -39,6 +40,8 @@ class Served:
         self._reader: Workspace | None = None
         # Set once the start-up warm-up (`[serve] warm`) has computed the organisation pages.
         self.warmed = threading.Event()
+        # Posted batches: those waiting together are committed in one turn of the queue.
+        self.intake = Intake(self.run)
 
     @contextmanager
     def workspace(self) -> Iterator[Workspace]:

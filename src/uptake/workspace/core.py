@@ -6,7 +6,7 @@ import math
 import os
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -297,17 +297,49 @@ class Workspace(
         Returns:
             The batch result.
         """
-        require(actor or Actor.local(), WRITE)
+        return self.ingest_frames(
+            [(table_name, frame, source, actor)], now=now, refresh=refresh, live=live
+        )[0]
+
+    def ingest_frames(
+        self,
+        batches: Sequence[tuple[str, pd.DataFrame, str, Actor | None]],
+        *,
+        now: datetime | None = None,
+        refresh: bool = True,
+        live: bool = True,
+    ) -> list[IngestResult]:
+        """Ingest several frames, each its own batch, in one commit with one refresh.
+
+        A server posts the batches that queued up while another write held the warehouse
+        this way: one transaction and one refresh of the facts for all of them, instead of
+        one each. Every batch stays its own in the ingest log, with its own counts and
+        quarantine. Either all are committed or none.
+
+        Args:
+            batches: (table, frame, source, actor) per batch, as for `ingest_frame`.
+            now: current time for the clock-skew check.
+            refresh: bring the metric facts up to date, committed with the batches.
+            live: with `refresh`, update the live friction flags too.
+
+        Returns:
+            One result per batch, in order.
+        """
+        for *_, actor in batches:
+            require(actor or Actor.local(), WRITE)
         self._writable("ingest")
         self._same_secret()
-        # The batch and the facts refreshed for it are committed together (see `reader`).
+        # The batches and the facts refreshed for them are committed together (see `reader`).
         with transaction(self.con):
-            result = self._batch(table(table_name), now, None, manage_tx=False).run_frame(
-                frame, source, "frame", None, []
-            )
-            if refresh:
-                self.refresh(live=live, actor=actor)
-        return result
+            results = [
+                self._batch(table(name), now, None, manage_tx=False).run_frame(
+                    frame, source, "frame", None, []
+                )
+                for name, frame, source, _ in batches
+            ]
+            if refresh and batches:
+                self.refresh(live=live, actor=batches[0][3])
+        return results
 
     def refresh(
         self,
