@@ -42,8 +42,11 @@ def _refresh_id(ws: Workspace) -> int:
     return int(_one(ws, "SELECT value FROM fact_state WHERE key = 'refresh_id'"))
 
 
-def _post_while_held(served: Served, frames: list[pd.DataFrame]) -> list[Any]:
+def _post_while_held(
+    served: Served, frames: list[pd.DataFrame], lives: list[bool] | None = None
+) -> list[Any]:
     """Post every frame from its own thread while the writers' queue is held, then release."""
+    live = lives or [True] * len(frames)
     release, held = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -59,7 +62,7 @@ def _post_while_held(served: Served, frames: list[pd.DataFrame]) -> list[Any]:
     def post(i: int) -> None:
         try:
             out[i] = served.intake.post(
-                "events", frames[i], source=f"api:{i}", actor=Actor.local(), live=True
+                "events", frames[i], source=f"api:{i}", actor=Actor.local(), live=live[i]
             )
         except Exception as exc:  # the test looks at each post's error
             out[i] = exc
@@ -121,3 +124,38 @@ def test_a_lone_post_is_committed_in_its_own_turn(served: Served) -> None:
     assert reply["rows_quarantined"] == []
     assert served.intake.waiting() == 0
     assert served.intake.groups == 0
+
+
+def test_posts_with_another_live_setting_are_committed_in_the_same_turn_apart(
+    served: Served,
+) -> None:
+    before = served.run(_refresh_id)
+    frames = [pd.DataFrame(rows("events", 3, start=1000 * (i + 1))) for i in range(3)]
+    replies = _post_while_held(served, frames, lives=[True, False, True])
+    assert [r["accepted"] for r in replies] == [3, 3, 3]
+    # The two with the live flags updated inline went together, the other alone.
+    assert (served.intake.groups, served.intake.grouped) == (1, 2)
+    assert served.run(_refresh_id) == before + 2
+    assert served.intake.waiting() == 0
+
+
+def test_one_turn_commits_every_waiting_post_whatever_its_live_setting(served: Served) -> None:
+    # Turns of the queue are not first come, first served: a post's own turn may come before
+    # that of a post waiting longer, with another live setting. It must still be committed.
+    from uptake.web.intake import _Post
+
+    posts = [
+        _Post(
+            "events",
+            pd.DataFrame(rows("events", 2, start=1000 * (i + 1))),
+            f"api:{i}",
+            Actor.local(),
+            live,
+        )
+        for i, live in enumerate([True, False])
+    ]
+    served.intake._waiting.extend(posts)
+    served.run(served.intake._commit_waiting)
+    assert [p.error for p in posts] == [None, None]
+    assert [p.reply["accepted"] for p in posts if p.reply is not None] == [2, 2]
+    assert served.intake.waiting() == 0

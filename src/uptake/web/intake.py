@@ -81,12 +81,14 @@ class Intake:
         return mine.reply
 
     def _commit_waiting(self, ws: Workspace) -> None:
+        # Everything waiting is taken, so a post is committed in its own turn at the latest
+        # (turns of the queue are not first come, first served).
         with self._mutex:
-            if not self._waiting:
-                return
-            live = self._waiting[0].live
-            posts = [p for p in self._waiting if p.live == live]
-            self._waiting = [p for p in self._waiting if p.live != live]
+            posts, self._waiting = self._waiting, []
+        for live in dict.fromkeys(p.live for p in posts):
+            self._commit(ws, [p for p in posts if p.live == live], live)
+
+    def _commit(self, ws: Workspace, posts: list[_Post], live: bool) -> None:
         try:
             results = ws.ingest_frames([_args(p) for p in posts], live=live)
         except Exception as exc:
