@@ -4,9 +4,9 @@ Each `POST /v1/{table}` is a batch that must be committed, with the facts refres
 before its reply. While one write holds the warehouse, the batches posted meanwhile wait; the
 first of them to get the turn commits every batch then waiting in one transaction with one
 refresh of the facts, instead of one transaction and one refresh each. Under a steady stream
-of posts most of a batch's cost is that refresh, so the writers' throughput grows with the
-number waiting, and readers see fewer versions of the data (each one invalidates what they
-remembered).
+of posts each batch then costs less (at 2,000 people, four writers posting as fast as they
+were answered: 215–239 events/s acknowledged against 122–135), and readers see fewer
+versions of the data (each one invalidates what they remembered).
 """
 
 from __future__ import annotations
