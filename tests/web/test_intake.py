@@ -86,13 +86,18 @@ def test_batches_waiting_together_are_committed_in_one_turn_with_one_refresh(
 ) -> None:
     before = served.run(_refresh_id)
     frames = [pd.DataFrame(rows("events", 10, start=1000 * (i + 1))) for i in range(3)]
+    # The second batch has a row no one can date: quarantined in that batch, by its position.
+    frames[1].loc[2, "ts"] = "yesterday"
+    for f in frames:
+        f["__locator"] = [f"row {i}" for i in range(1, len(f) + 1)]
     replies = _post_while_held(served, frames)
-    assert [r["accepted"] for r in replies] == [10, 10, 10]
+    assert [r["accepted"] for r in replies] == [10, 9, 10]
+    assert [[q["locator"] for q in r["rows_quarantined"]] for r in replies] == [[], ["row 3"], []]
     # Each is its own batch in the ingest log, and the facts were refreshed once for all three.
     assert len({r["batch"] for r in replies}) == 3
     assert (served.intake.groups, served.intake.grouped) == (1, 3)
     assert served.run(_refresh_id) == before + 1
-    assert served.run(lambda ws: _one(ws, "SELECT count(*) FROM events")) == 130
+    assert served.run(lambda ws: _one(ws, "SELECT count(*) FROM events")) == 129
     # The facts refreshed once for the group are those a full rebuild gives.
     days = "SELECT * EXCLUDE (refresh_id) FROM fact_person_day ORDER BY ALL"
     grouped = served.run(lambda ws: ws.con.execute(days).fetchall())
