@@ -11,23 +11,17 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from factories import FROZEN_NOW, rows
+from factories import rows
+from queue_helpers import WAIT, hold_queues, small_workspace
 from uptake.errors import InputError
 from uptake.web.state import Served
 from uptake.workspace import Actor, Workspace
-
-WAIT = 120.0  # generous bounds for a loaded machine; nothing below is timed
 
 
 @pytest.fixture
 def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     monkeypatch.delenv("UPTAKE_SECRET", raising=False)
-    path = tmp_path / "ws"
-    with Workspace.init(path) as ws:
-        ws.ingest_frame("people", pd.DataFrame(rows("people", 20)), source="p", now=FROZEN_NOW)
-        ws.ingest_frame("licenses", pd.DataFrame(rows("licenses", 20)), source="l", now=FROZEN_NOW)
-        ws.ingest_frame("events", pd.DataFrame(rows("events", 100)), source="e", now=FROZEN_NOW)
-    s = Served(path)
+    s = Served(small_workspace(tmp_path / "ws"))
     yield s
     s.close()
 
@@ -47,16 +41,6 @@ def _post_while_held(
 ) -> list[Any]:
     """Post every frame from its own thread while the writers' queue is held, then release."""
     live = lives or [True] * len(frames)
-    release, held = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with served.workspace():
-            held.set()
-            release.wait(WAIT)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert held.wait(WAIT)
     out: list[Any] = [None] * len(frames)
 
     def post(i: int) -> None:
@@ -68,14 +52,13 @@ def _post_while_held(
             out[i] = exc
 
     posters = [threading.Thread(target=post, args=(i,)) for i in range(len(frames))]
-    for t in posters:
-        t.start()
-    deadline = time.monotonic() + WAIT
-    while served.intake.waiting() < len(frames) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert served.intake.waiting() == len(frames)
-    release.set()
-    holder.join(WAIT)
+    with hold_queues(served):
+        for t in posters:
+            t.start()
+        deadline = time.monotonic() + WAIT
+        while served.intake.waiting() < len(frames) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert served.intake.waiting() == len(frames)
     for t in posters:
         t.join(WAIT)
     return out

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from queue_helpers import hold_queues
 from uptake.web import create_app
 from uptake.web.pages import SESSION
 from uptake.web.recent import RecentPages
@@ -23,33 +23,6 @@ WAIT = 120.0  # generous bounds for a loaded machine; nothing below is timed
 
 def _page(client: TestClient, token: str, path: str) -> Any:
     return client.get(path, headers={"Cookie": f"{SESSION}={token}"}, follow_redirects=False)
-
-
-@contextmanager
-def _busy(served: Served, *, reads: bool = False) -> Iterator[None]:
-    """Hold the writers' queue from another thread, as a long write would (and the readers')."""
-    release = threading.Event()
-    threads = []
-
-    def hold(enter: Callable[[Callable[[Any], Any]], Any], held: threading.Event) -> None:
-        def wait(_: Any) -> None:
-            held.set()
-            release.wait(WAIT)
-
-        enter(wait)
-
-    for enter in [served.run, served.read] if reads else [served.run]:
-        held = threading.Event()
-        t = threading.Thread(target=hold, args=(enter, held))
-        t.start()
-        assert held.wait(WAIT)
-        threads.append(t)
-    try:
-        yield
-    finally:
-        release.set()
-        for t in threads:
-            t.join(WAIT)
 
 
 class _Call:
@@ -75,7 +48,7 @@ def test_a_page_is_shown_from_its_copy_while_the_queue_is_busy_and_says_so(
     assert fresh.status_code == 200
     assert BANNER not in fresh.text and "age" not in fresh.headers
     served: Served = client.app.state.served  # type: ignore[attr-defined]
-    with _busy(served):
+    with hold_queues(served):
         # Answered while the queue is still held: neither signing in nor the page waited.
         shown = _page(client, tokens["analyst"], "/overview")
         assert served.busy()
@@ -98,13 +71,13 @@ def test_a_copy_goes_only_to_the_reader_it_was_computed_for(
     # The admin is signed in already (known without a turn), but has not seen the overview.
     assert _page(client, tokens["admin"], "/coverage").status_code == 200
     served: Served = client.app.state.served  # type: ignore[attr-defined]
-    with _busy(served, reads=True):
+    with hold_queues(served, reads=True):
         admin = _Call(lambda: _page(client, tokens["admin"], "/overview"))
         # Another reader has no copy of their own: they wait their turn.
         assert not admin.finished_within(1.0)
     assert admin.finished_within(WAIT)
     assert admin.result.status_code == 200 and BANNER not in admin.result.text
-    with _busy(served):
+    with hold_queues(served):
         # The readers' queue is free: a page without a copy is computed beside the writer.
         other = _page(client, tokens["analyst"], "/trust")
         assert served.busy()
@@ -120,7 +93,7 @@ def test_views_that_must_be_current_and_the_json_are_never_copies(
     assert first.status_code == 200
     assert _page(client, tokens["analyst"], "/overview").status_code == 200
     served: Served = client.app.state.served  # type: ignore[attr-defined]
-    with _busy(served):
+    with hold_queues(served):
         coverage = _Call(lambda: _page(client, tokens["admin"], "/coverage"))
         # The JSON of a view of ingested data is computed beside the writer, not copied.
         doc = client.get("/v1/overview", headers=auth)
@@ -131,7 +104,7 @@ def test_views_that_must_be_current_and_the_json_are_never_copies(
     assert doc.json() == first.json()
     assert coverage.finished_within(WAIT)
     assert coverage.result.status_code == 200 and BANNER not in coverage.result.text
-    with _busy(served, reads=True):
+    with hold_queues(served, reads=True):
         waiting = _Call(lambda: client.get("/v1/overview", headers=auth))
         assert not waiting.finished_within(0.5)
     assert waiting.finished_within(WAIT)
@@ -148,7 +121,7 @@ def test_an_old_copy_is_not_shown_and_a_recent_one_is_renewed_behind_the_queue(
     assert _page(client, tokens["analyst"], "/overview").status_code == 200
     time.sleep(2.1)  # past half the allowed age: showing the copy schedules a new one
     renewed = recent.renewed
-    with _busy(served, reads=True):
+    with hold_queues(served, reads=True):
         shown = _page(client, tokens["analyst"], "/overview")
         assert BANNER in shown.text and "A fresh copy is being computed" in shown.text
         # Scheduled, but waiting its turn like any read.
@@ -159,7 +132,7 @@ def test_an_old_copy_is_not_shown_and_a_recent_one_is_renewed_behind_the_queue(
         time.sleep(0.05)
     assert recent.renewed == renewed + 1
     time.sleep(4.1)  # the renewed copy is now too old to show
-    with _busy(served, reads=True):
+    with hold_queues(served, reads=True):
         late = _Call(lambda: _page(client, tokens["analyst"], "/overview"))
         assert not late.finished_within(1.0)
     assert late.finished_within(WAIT)
@@ -173,7 +146,7 @@ def test_no_copy_is_shown_when_the_setting_is_0(
     folder, tokens = served
     with TestClient(create_app(folder), raise_server_exceptions=False) as client:
         assert _page(client, tokens["analyst"], "/overview").status_code == 200
-        with _busy(client.app.state.served, reads=True):  # type: ignore[attr-defined]
+        with hold_queues(client.app.state.served, reads=True):  # type: ignore[attr-defined]
             page = _Call(lambda: _page(client, tokens["analyst"], "/overview"))
             assert not page.finished_within(1.0)
         assert page.finished_within(WAIT)
@@ -199,7 +172,7 @@ def test_an_api_call_gets_its_recent_copy_only_when_it_asks_with_max_stale(
     admin = {"Authorization": f"Bearer {tokens['admin']}", "Cache-Control": "max-stale"}
     assert client.get("/v1/signals", headers=admin).status_code == 200
     served: Served = client.app.state.served  # type: ignore[attr-defined]
-    with _busy(served, reads=True):
+    with hold_queues(served, reads=True):
         copies = {p: client.get(p, headers=stale) for p in first}
         waiting = [
             # No max-stale, max-stale=0, or an audited read of people: they wait their turn.

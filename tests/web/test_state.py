@@ -11,23 +11,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import FROZEN_NOW, rows
+from queue_helpers import WAIT, hold_queues, small_workspace
 from uptake.errors import StaleFactsError
 from uptake.web import create_app
 from uptake.web.state import Served
 from uptake.workspace import Actor, Workspace
 
-WAIT = 120.0  # generous bounds for a loaded machine; nothing below is timed
-
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("UPTAKE_SECRET", raising=False)
-    path = tmp_path / "ws"
-    with Workspace.init(path) as ws:
-        ws.ingest_frame("people", pd.DataFrame(rows("people", 20)), source="p", now=FROZEN_NOW)
-        ws.ingest_frame("licenses", pd.DataFrame(rows("licenses", 20)), source="l", now=FROZEN_NOW)
-        ws.ingest_frame("events", pd.DataFrame(rows("events", 100)), source="e", now=FROZEN_NOW)
-    return path
+    return small_workspace(tmp_path / "ws")
 
 
 @pytest.fixture
@@ -43,30 +37,11 @@ def _events(ws: Workspace) -> int:
     return int(got[0])
 
 
-def _hold_writers(served: Served, release: threading.Event) -> threading.Thread:
-    held = threading.Event()
-
-    def hold() -> None:
-        with served.workspace():
-            held.set()
-            release.wait(WAIT)
-
-    t = threading.Thread(target=hold)
-    t.start()
-    assert held.wait(WAIT)
-    return t
-
-
 def test_a_read_runs_while_a_writer_holds_the_queue(served: Served) -> None:
-    release = threading.Event()
-    writer = _hold_writers(served, release)
-    try:
+    with hold_queues(served):
         assert served.read(_events) == 100
         # Answered while the writers' queue was still held, not after the holder gave up.
         assert served.busy()
-    finally:
-        release.set()
-        writer.join(WAIT)
 
 
 def test_a_read_sees_every_committed_write_and_one_snapshot_throughout(served: Served) -> None:
@@ -154,14 +129,9 @@ def test_metrics_and_team_metrics_over_the_api_do_not_wait_for_a_writer(folder: 
         before = {p: client.get(p, headers=auth) for p in paths}
         assert before["/v1/metrics"].status_code == 200
         served: Served = client.app.state.served  # type: ignore[attr-defined]
-        release = threading.Event()
-        writer = _hold_writers(served, release)
-        try:
+        with hold_queues(served):
             during = {p: client.get(p, headers=auth) for p in paths}
             assert served.busy()
-        finally:
-            release.set()
-            writer.join(WAIT)
     for p in paths:
         assert during[p].status_code == before[p].status_code and "age" not in during[p].headers
         assert during[p].json() == before[p].json()
