@@ -75,7 +75,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
         ratio = metrics_m["current_over_raw_scan"]
         out.append(
             (
-                "tier M core metrics (facts current) ÷ raw scan-and-group",
+                "tier M core metrics (facts current, SQL stored) ÷ raw scan-and-group",
                 f"{ratio:.1f}×",
                 "≤ 3×",
                 f"fresh process {current['seconds']:.1f} s; read again "
@@ -83,6 +83,18 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 _yes(ratio <= 3),
             )
         )
+        cold = metrics_m.get("current_cold")
+        if cold:
+            ratio = metrics_m["current_cold_over_raw_scan"]
+            out.append(
+                (
+                    "tier M core metrics (facts current, nothing compiled yet) ÷ raw scan",
+                    f"{ratio:.1f}×",
+                    "≤ 3×",
+                    f"fresh process {cold['seconds']:.1f} s",
+                    _yes(ratio <= 3),
+                )
+            )
         faster = metrics_m["pipeline_faster_than_pandas"]
         out.append(
             (

@@ -149,7 +149,7 @@ def test_a_second_read_compiles_no_query(org: Any) -> None:
 
 
 def test_another_workspace_reuses_the_sql_and_gets_its_own_numbers(org: Any) -> None:
-    shared = SharedSql(64)
+    shared = SharedSql(512)  # room for every query of one read
     compute_all(DuckDBEngine(org.con, shared=shared), INSIDE, SETTINGS, K, "team")
     other = Warehouse()
     _org(other)

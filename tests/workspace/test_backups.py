@@ -47,8 +47,13 @@ def test_a_restore_gives_the_same_rows_and_the_tokens_still_work(
     folder, token = original
     archive = tmp_path / "b.tar.gz"
     with Workspace.open(folder, read_only=True) as ws:
+        ws.engine().execute(ws.engine().table("events").count())  # keeps its compiled SQL
         made = ws.backup(archive)
     assert made["secret_included"] is False and made["tables"]["events"] == 40
+    # The compiled-SQL cache is derived: it stays out of the archive.
+    assert list((folder / "cache" / "sql").glob("*.sql"))
+    with tarfile.open(archive, "r:gz") as tar:
+        assert not [n for n in tar.getnames() if "cache" in n.split("/")]
     got = Workspace.restore_backup(archive, tmp_path / "new", secret_file=folder / "secret")
     assert got["secret"] == str(folder / "secret")
     before, after = _tables(folder), _tables(tmp_path / "new")

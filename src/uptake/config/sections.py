@@ -146,6 +146,13 @@ class EngineSettings(BaseModel):
         description="DuckDB memory limit such as '4GB' (default: DuckDB's own).",
         json_schema_extra={"example": "4GB"},
     )
+    sql_cache: bool = Field(
+        True,
+        description="Keep the SQL compiled for the metrics' queries in the workspace's "
+        "cache/sql folder, so a new process (each command, a restarted server) skips "
+        "compiling them again; queries over identities, tokens or the audit trail are never "
+        "kept.",
+    )
 
     @field_validator("default")
     @classmethod

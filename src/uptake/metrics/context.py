@@ -15,6 +15,7 @@ from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricResult
 from uptake.metrics.segments import BY_CHOICES, SEGMENTS, TOOL
 from uptake.warehouse.engine import Engine, Lru
+from uptake.warehouse.sql_store import stable_memtable
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -211,7 +212,8 @@ def constant_table(columns: dict[str, list[Any]], schema: dict[str, str]) -> ibi
     Ibis names every in-memory table afresh, so a query holding one (a calendar of weeks,
     the list of dimensions) never equals the same query built again and is compiled to SQL
     anew on every read — a quarter of a second for the deeper ones. Equal content here gives
-    the very same table, so the engine's compiled-query memo recognises the query.
+    the very same table, named after its rows, so the engine's compiled-query memo (and the
+    workspace's store of compiled SQL, across processes) recognises the query.
 
     Args:
         columns: column name → its values (hashable: dates, strings, numbers, None).
@@ -226,5 +228,5 @@ def constant_table(columns: dict[str, list[Any]], schema: dict[str, str]) -> ibi
         return known
     arrow = ibis.schema(schema).to_pyarrow()
     return _CONSTANTS.put(
-        key, ibis.memtable(pa.table({c: columns[c] for c in schema}, schema=arrow))
+        key, stable_memtable(key, pa.table({c: columns[c] for c in schema}, schema=arrow))
     )

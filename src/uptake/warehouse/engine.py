@@ -19,6 +19,7 @@ from ibis.common.exceptions import TableNotFound
 from ibis.common.grounds import Concrete
 
 from uptake.warehouse.sql import quote_ident
+from uptake.warehouse.sql_store import SqlStore, storable
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -92,6 +93,9 @@ def fingerprint(node: Any) -> str | None:
             return digest
         if isinstance(x, tuple | list):
             return "(" + ",".join(walk(a) for a in x) + ")"
+        if isinstance(x, frozenset):
+            # Unordered (a join's equality keys, say): its members' texts in sorted order.
+            return "<" + ",".join(sorted(walk(a) for a in x)) + ">"
         if isinstance(x, Mapping):
             return "{" + ",".join(f"{walk(k)}:{walk(v)}" for k, v in x.items()) + "}"
         if isinstance(x, _PLAIN):
@@ -144,8 +148,10 @@ class CompiledSql:
     operation is an immutable value with a precomputed hash, equal only to a structurally
     identical one (same tables with the same schemas on the same backend, same literals), so
     equal keys compile to the same SQL. An expression first seen on this backend is looked up
-    by its `fingerprint` in the `shared` memo of other backends of the same dialect. Calls
-    with parameters are not remembered. `misses` counts the expressions compiled here.
+    by its `fingerprint` in the `shared` memo of other backends of the same dialect, then in
+    the workspace's `store` on disk (what earlier processes compiled; only queries it may
+    keep). Calls with parameters are not remembered. `misses` counts the expressions
+    compiled here.
     """
 
     def __init__(
@@ -153,10 +159,12 @@ class CompiledSql:
         compile_sql: Callable[..., str],
         size: int = 512,
         shared: SharedSql | None = None,
+        store: SqlStore | None = None,
     ) -> None:
         self._compile = compile_sql
         self._memo: Lru[tuple[Any, ...], str] = Lru(size)
         self._shared = shared
+        self.store = store
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -181,11 +189,26 @@ class CompiledSql:
             sql = None if shared_key is None else shared.get(shared_key)
             if sql is not None:
                 self._memo.put(key, sql)
+        store = self.store
+        if sql is None and store is not None:
+            if shared_key is None:
+                digest = fingerprint(expr.op())
+                shared_key = None if digest is None else (digest, limit, pretty)
+            if shared_key is None or not storable(expr.op()):
+                store = None
+            else:
+                sql = store.get(shared_key)
+                if sql is not None:
+                    self._memo.put(key, sql)
+                    if shared is not None:
+                        shared.put(shared_key, sql)
         compiled = sql is None
         if sql is None:
             sql = self._memo.put(key, self._compile(expr, limit=limit, pretty=pretty))
             if shared is not None and shared_key is not None:
                 shared.put(shared_key, sql)
+            if store is not None and shared_key is not None:
+                store.put(shared_key, sql)
         with self._lock:
             if compiled:
                 self.misses += 1
@@ -204,14 +227,17 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, shared: SharedSql | None = DUCKDB_SQL
+        self,
+        con: duckdb.DuckDBPyConnection,
+        shared: SharedSql | None = DUCKDB_SQL,
+        store: SqlStore | None = None,
     ) -> None:
         self.backend: BaseBackend = ibis.duckdb.from_connection(con)
         self._con = con
         # Ibis compiles the queries it reads and inserts through the backend's `compile`;
         # the memo sits there so each of those is compiled once. Creating a table
         # (`materialize`) compiles through Ibis's compiler directly and is not remembered.
-        self.compiled = CompiledSql(self.backend.compile, shared=shared)
+        self.compiled = CompiledSql(self.backend.compile, shared=shared, store=store)
         self.backend.compile = self.compiled  # type: ignore[method-assign]
         self._tables: Lru[tuple[str, tuple[Any, ...]], ibis.Table] = Lru(512)
 

@@ -24,6 +24,7 @@ from uptake.warehouse.database import DB_FILE, connect, transaction
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
 from uptake.warehouse.engine import DuckDBEngine
 from uptake.warehouse.journal import Journal
+from uptake.warehouse.sql_store import SqlStore
 from uptake.workspace.access import ADMINISTER, AGGREGATE, WRITE, Actor, require
 from uptake.workspace.backups import Backups
 from uptake.workspace.coach import Coach
@@ -31,7 +32,13 @@ from uptake.workspace.coach_digest import CoachDigest
 from uptake.workspace.coach_effect import CoachEffect
 from uptake.workspace.forms import Forms
 from uptake.workspace.inspection import Inspection
-from uptake.workspace.layout import LAKE_DIR, SECRET_ENV, SECRET_FILE, find_workspace
+from uptake.workspace.layout import (
+    LAKE_DIR,
+    SECRET_ENV,
+    SECRET_FILE,
+    SQL_CACHE_DIR,
+    find_workspace,
+)
 from uptake.workspace.live import Live
 from uptake.workspace.proposals import Proposals
 from uptake.workspace.readiness import Readiness
@@ -151,7 +158,10 @@ class Workspace(
         """
         # `close` drops it with the connection, so it always wraps the current one.
         if self._engine is None:
-            self._engine = DuckDBEngine(self.con)
+            store = None
+            if self.settings.engine.sql_cache:
+                store = SqlStore(self.path / SQL_CACHE_DIR, "duckdb")
+            self._engine = DuckDBEngine(self.con, store=store)
         return self._engine
 
     def close(self) -> None:

@@ -13,6 +13,8 @@ SECRET_ENV = "UPTAKE_SECRET"
 WORKSPACE_ENV = "UPTAKE_WORKSPACE"
 # The Parquet lake the Spark engine reads, kept current with the warehouse (a derived cache).
 LAKE_DIR = "lake"
+# Compiled SQL kept between processes (a derived cache: safe to delete, never backed up).
+SQL_CACHE_DIR = "cache/sql"
 
 
 def find_workspace(path: Path | str | None = None) -> Path:
