@@ -105,6 +105,66 @@ def test_live_flags_equal_a_batch_detection_after_every_batch(
     assert ws.update_live().mode == "none"
 
 
+def test_a_batch_without_feedback_leaves_the_distress_flags_as_they_are(
+    ws: Workspace, sim: Path, tmp_path: Path
+) -> None:
+    # Feedback for five weeks arrives with the first four weeks of everything else, with
+    # distressed items of one person on days after the fourth week (ahead of the activity).
+    ingest_days(ws, sim, tmp_path, 0, 28)
+    ahead = pd.read_parquet(
+        chunk(sim, "feedback", START + timedelta(days=28), START + timedelta(days=35), tmp_path)
+    )
+    template = pd.read_parquet(sim / "feedback.parquet").dropna(subset=["person"]).head(2)
+    said = template.assign(
+        person=template["person"].iloc[0],
+        feedback_id=["distressed-1", "distressed-2"],
+        ts=[pd.Timestamp(START + timedelta(days=d)) + pd.Timedelta(hours=10) for d in (29, 33)],
+        text=[
+            "I am so frustrated with this tool and I have no idea what I am doing, I am lost",
+            "This is infuriating, I do not understand why it fails, what am I supposed to do?",
+        ],
+    )
+    ws.ingest_frame("feedback", pd.concat([ahead, said]), source="ahead")
+    assert ws.refresh().to_dict()["live"]["kept"] == []
+    distress = [f for f in live_flags(ws) if f[1] == "distress_language"]
+    later = [f for f in distress if f[2] > START + timedelta(days=28)]
+    assert len(later) == 1, "no distress flag after day 28: the test would prove nothing"
+    kept = []
+    for d in range(28, 35):
+        day = (START + timedelta(days=d), START + timedelta(days=d + 1))
+        for table in ("events", "tasks", "decisions"):
+            ws.ingest(table, [chunk(sim, table, *day, tmp_path)], refresh=False)
+        live = ws.refresh().to_dict()["live"]
+        assert live_flags(ws) == batch_flags(ws), (d, live)
+        if live["mode"] == "days":  # not a day without activity (a Sunday)
+            kept.append(live["kept"])
+    # Events, tasks and decisions only: the feedback was not classified again.
+    assert len(kept) >= 5 and kept == [["distress_language"]] * len(kept)
+    assert [f for f in live_flags(ws) if f[1] == "distress_language"] == distress
+    # Feedback arrives again: the rule is detected again.
+    late = chunk(sim, "feedback", START + timedelta(days=35), START + timedelta(days=36), tmp_path)
+    ws.ingest("feedback", [late], refresh=False)
+    live = ws.refresh().to_dict()["live"]
+    assert live["kept"] == [] and live_flags(ws) == batch_flags(ws)
+
+
+def test_feedback_the_as_of_day_moves_over_is_read(
+    ws: Workspace, sim: Path, tmp_path: Path
+) -> None:
+    from uptake.signals.live import _unchanged, read_state
+
+    ingest_days(ws, sim, tmp_path, 0, 28)
+    state = read_state(ws.con)
+    as_of = date.fromisoformat(state["as_of"])
+    no_batches = pd.DataFrame({"table_name": pd.Series(dtype=object)})
+    assert _unchanged(ws.con, no_batches, state, as_of, as_of) == ("distress_language",)
+    # Rows dated after the last update's as-of day, up to the new one: they enter the span.
+    earlier = as_of - timedelta(days=3)
+    assert _unchanged(ws.con, no_batches, state, earlier, as_of) == ()
+    feedback = pd.DataFrame({"table_name": ["feedback"]})
+    assert _unchanged(ws.con, feedback, state, as_of, as_of) == ()
+
+
 def test_a_flag_found_again_keeps_when_it_was_first_raised(
     ws: Workspace, sim: Path, tmp_path: Path
 ) -> None:

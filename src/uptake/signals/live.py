@@ -15,7 +15,9 @@ over the whole window; the other rules from the earliest touched day.
 What makes the whole window be looked at again: the first run, changed thresholds or
 window, the as-of day moving back, and batches whose change is not bounded in time
 (roster, licences, workflow catalogue, re-keyed identities). Batches of tables no rule
-reads (survey answers, proxy logs …) change nothing.
+reads (survey answers, proxy logs …) change nothing. Distress language reads feedback alone:
+an update whose batches hold no feedback, and whose days bring none in, leaves its flags as
+they are instead of classifying the same texts again.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ UNREAD = ("responses", "interventions", "ai_web_visits", "help_edges", "outcomes
 COLUMNS = ("person_key", "signal", "since", "evidence", "raised_at", "batch_id")
 # Rules whose flags can change with data after their day: re-detected over the whole window.
 WINDOW_RULES = ("no_meaningful_use_14d",)
+# Rules that read one table only (not through the facts): left as they are by an update
+# whose batches hold none of that table's rows and whose days bring none of them in.
+OWN_TABLE_RULES = {"distress_language": ("feedback", "ts")}
 
 
 @dataclass
@@ -61,6 +66,7 @@ class LiveUpdate:
         batch: the last batch the flags include.
         seconds: how long the update took.
         reason: why the whole window was looked at, in words.
+        kept: rules left as they were (nothing they read changed).
     """
 
     mode: str
@@ -72,6 +78,7 @@ class LiveUpdate:
     seconds: float = 0.0
     reason: str = ""
     status: dict[str, Any] = field(default_factory=dict)
+    kept: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -84,6 +91,7 @@ class LiveUpdate:
             "batch": self.batch,
             "seconds": round(self.seconds, 3),
             "reason": self.reason,
+            "kept": list(self.kept),
         }
 
 
@@ -150,13 +158,18 @@ def update(
         engine, as_of, settings.metrics, settings.privacy.min_group_size, costs=settings.costs
     )
     rules = settings.signals.friction
+    kept: tuple[str, ...] = ()
     if since == horizon:
         found = detect(ctx, rules, since=since)
         whole = FrictionReport()
     else:
-        days = tuple(s for s in SIGNALS if s not in WINDOW_RULES)
+        kept = _unchanged(con, batches, state, previous, as_of)
+        days = tuple(s for s in SIGNALS if s not in WINDOW_RULES and s not in kept)
         found = detect(ctx, rules, since=since, signals=days)
         whole = detect(ctx, rules, since=horizon, signals=WINDOW_RULES)
+        # Their status is the last update's (what they read did not change).
+        old_status = json.loads(state.get("status", "{}"))
+        found.status.update({s: old_status[s] for s in kept})
     every = found.flags + whole.flags
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     fresh = pd.DataFrame(
@@ -174,12 +187,41 @@ def update(
     # batch that just arrived: they name none, so no one reads their age as a latency.
     by = None if reason == "first update" else top
     with transaction(con):
-        raised, cleared = _swap(con, fresh, since, horizon, stamp, by)
+        raised, cleared = _swap(con, fresh, since, horizon, stamp, by, kept)
         _write_state(con, state, as_of, top, print_, status)
     mode = "window" if reason else "days"
     return LiveUpdate(
-        mode, as_of, since, raised, cleared, top, time.perf_counter() - t0, reason, status
+        mode, as_of, since, raised, cleared, top, time.perf_counter() - t0, reason, status, kept
     )
+
+
+def _unchanged(
+    con: Any, batches: pd.DataFrame, state: dict[str, str], previous: date | None, as_of: date
+) -> tuple[str, ...]:
+    """The rules of `OWN_TABLE_RULES` whose flags from any day on cannot have changed.
+
+    Such a rule's flags change only with its table's rows in the span: none arrived (no new
+    batch of the table) and none entered it (no row dated after the last update's as-of day
+    and up to this one: rows sent ahead of the activity that moves the as-of day). Distress
+    language is the one today; skipping it spares classifying the feedback again (and loading
+    the classifier: over a second in a new process) after a batch of events.
+    """
+    if previous is None or "status" not in state:
+        return ()
+    status = json.loads(state["status"])
+    kept = []
+    for rule, (table, ts) in OWN_TABLE_RULES.items():
+        if rule not in status or (batches["table_name"] == table).any():
+            continue
+        if previous < as_of:
+            got = con.execute(
+                f"SELECT count(*) FROM {table} WHERE {ts} >= ? AND {ts} < ?",
+                [previous + timedelta(days=1), as_of + timedelta(days=1)],
+            ).fetchone()
+            if got is None or got[0]:
+                continue
+        kept.append(rule)
+    return tuple(kept)
 
 
 def _whole_window(
@@ -221,17 +263,27 @@ def _first_touched(
 
 
 def _swap(
-    con: Any, fresh: pd.DataFrame, since: date, horizon: date, stamp: datetime, top: int | None
+    con: Any,
+    fresh: pd.DataFrame,
+    since: date,
+    horizon: date,
+    stamp: datetime,
+    top: int | None,
+    keep: tuple[str, ...] = (),
 ) -> tuple[int, int]:
     """Replace the flags from `since` on by `fresh`, dropping those older than the window.
 
     A flag found again (same person, rule and first day) keeps the time it was first raised
     and its batch, so the table says when each flag became visible; its evidence is the
-    latest.
+    latest. The `keep` rules' flags stay as they are (but age out of the window).
     """
-    # The rows re-detected: from `since` on, and every row of the whole-window rules.
-    redone = "(since >= ? OR signal IN (SELECT unnest(?::VARCHAR[])))"
-    params = [since, list(WINDOW_RULES)]
+    # The rows re-detected: from `since` on (but the kept rules'), and every row of the
+    # whole-window rules.
+    redone = (
+        "((since >= ? AND signal NOT IN (SELECT unnest(?::VARCHAR[]))) "
+        "OR signal IN (SELECT unnest(?::VARCHAR[])))"
+    )
+    params = [since, list(keep), list(WINDOW_RULES)]
     old = con.execute(
         f"SELECT person_key, signal, since, evidence, raised_at, batch_id FROM {FLAGS} "
         f"WHERE {redone} AND since >= ?",

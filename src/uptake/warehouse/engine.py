@@ -94,7 +94,8 @@ def fingerprint(node: Any) -> str | None:
         if isinstance(x, tuple | list):
             return "(" + ",".join(walk(a) for a in x) + ")"
         if isinstance(x, frozenset):
-            # Unordered (a join's equality keys, say): its members' texts in sorted order.
+            # Unordered (the columns a `drop` removes): its members' texts in sorted order, as
+            # iteration follows string hashes, which differ from one process to the next.
             return "<" + ",".join(sorted(walk(a) for a in x)) + ">"
         if isinstance(x, Mapping):
             return "{" + ",".join(f"{walk(k)}:{walk(v)}" for k, v in x.items()) + "}"

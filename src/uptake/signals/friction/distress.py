@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
 from uptake.signals.base import Flag
 from uptake.signals.friction.rules import FrictionRules
@@ -19,16 +21,30 @@ VOICE_MODULE = "uptake.signals.voice"
 def load_distress() -> DistressFn | None:
     """The voice module's `distress(texts) -> list[bool]`, or None while it does not exist.
 
+    The module is imported on the first call, not here: it loads scikit-learn (over a second
+    in a new process), which a detection whose span holds no feedback text never needs —
+    the live update after a day of events, say.
+
     Returns:
-        The classifier, or None when `uptake.signals.voice` (or its `distress`) is missing.
+        The classifier, or None when `uptake.signals.voice` is missing.
     """
+    # Looked up by name: the voice module is built separately and may not exist.
     try:
-        # Imported by name: the voice module is built separately and may not exist yet.
-        mod = importlib.import_module(VOICE_MODULE)
-    except ImportError:
+        if importlib.util.find_spec(VOICE_MODULE) is None:
+            return None
+    except ModuleNotFoundError:  # its parent package is missing too
         return None
-    fn = getattr(mod, "distress", None)
-    return fn if callable(fn) else None
+
+    def distress(texts: Sequence[str]) -> Sequence[bool]:
+        fn = getattr(importlib.import_module(VOICE_MODULE), "distress", None)
+        if not callable(fn):
+            raise NotAvailableError(
+                f"{VOICE_MODULE} has no distress classifier", needs=[VOICE_MODULE]
+            )
+        result: Sequence[bool] = fn(texts)
+        return result
+
+    return distress
 
 
 def distress_language(
