@@ -170,7 +170,8 @@ def _within(
     counts: pd.Series, k: int, forced: dict[str, SuppressReason]
 ) -> dict[str, SuppressReason]:
     """One dimension's table suppression, keeping the cells already hidden."""
-    labels = [str(s) for s in counts.index]
+    # `tolist` first: an Arrow-backed index read item by item costs microseconds per item.
+    labels = [str(s) for s in counts.index.tolist()]
     n = counts.to_numpy(dtype=float)
     keep = np.array([s in forced for s in labels], dtype=bool)
     hide = table_hidden(n, k, keep)
@@ -191,7 +192,8 @@ def _atoms(
     sig = np.zeros((len(frame), len(dims)), dtype=np.int64)
     for j, d in enumerate(dims):
         cat = codes[d]
-        shown = np.array([str(c) not in hidden[d] for c in cat.categories], dtype=bool)
+        names = [str(c) for c in cat.categories.tolist()]
+        shown = np.array([name not in hidden[d] for name in names], dtype=bool)
         c = np.asarray(cat.codes, dtype=np.int64)
         sig[:, j] = np.where(shown[c], c, -1)
     uniq, member_atom, sizes = unique_rows(sig)
@@ -200,11 +202,11 @@ def _atoms(
     ci: list[np.ndarray] = [np.arange(len(uniq))]
     spans: list[range] = []
     for j, d in enumerate(dims):
-        cats = codes[d].categories
+        cats = [str(c) for c in codes[d].categories.tolist()]
         on = uniq[:, j] >= 0
         present, local = np.unique(uniq[on, j], return_inverse=True)
         spans.append(range(len(rows), len(rows) + len(present)))
-        rows.extend((d, str(cats[code])) for code in present)
+        rows.extend((d, cats[code]) for code in present)
         ri.append(spans[-1].start + local.reshape(-1))
         ci.append(np.flatnonzero(on))
     r, c = np.concatenate(ri), np.concatenate(ci)
