@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from xdist.scheduler import LoadScopeScheduling
 
 from uptake.workspace import Workspace
@@ -18,6 +19,10 @@ from xdist_files import FileScheduling
 os.environ.setdefault("UPTAKE__PRIVACY__NOISE", "false")
 # Each test app would warm every dashboard page in the background: tests ask what they need.
 os.environ.setdefault("UPTAKE__SERVE__WARM", "false")
+# Speed is measured in the benchmarks, never asserted in tests: no example has a deadline
+# (a loaded machine once took 323 ms over Hypothesis's default 200 ms for a 25 ms example).
+settings.register_profile("uptake", deadline=None)
+settings.load_profile("uptake")
 
 
 @pytest.fixture

@@ -148,6 +148,22 @@ def test_only_queries_that_mean_the_same_everywhere_are_kept(tmp_path: Path) -> 
     assert (again.compiled.misses, again.compiled.store.hits) == (0, 2)  # type: ignore[union-attr]
 
 
+def test_sql_another_connection_compiled_is_kept_too(tmp_path: Path) -> None:
+    shared = SharedSql(64)
+    engines = []
+    for store in (None, SqlStore(tmp_path / "sql", "duckdb")):
+        con = duckdb.connect()
+        con.execute("CREATE TABLE t AS SELECT range AS x, range % 3 AS g FROM range(10)")
+        engines.append(DuckDBEngine(con, shared=shared, store=store))
+    first, second = engines
+    first.execute(_grouped(first.table("t")))
+    # Compiled already in this process (another workspace's connection, say): the second
+    # workspace reuses it and keeps it too, for its next process.
+    assert len(second.execute(_grouped(second.table("t")))) == 3
+    assert (first.compiled.misses, second.compiled.misses, second.compiled.hits) == (1, 0, 1)
+    assert len(list((tmp_path / "sql").glob("*.sql"))) == 1
+
+
 def test_another_compiler_is_another_key(tmp_path: Path) -> None:
     SqlStore(tmp_path, "duckdb").put(("fp", None, False), "SELECT 1")
     assert SqlStore(tmp_path, "duckdb").get(("fp", None, False)) == "SELECT 1"

@@ -183,39 +183,45 @@ class CompiledSql:
             return self._compile(expr, limit=limit, params=params, pretty=pretty)
         key = (expr.op(), limit, pretty)
         sql = self._memo.get(key)
-        shared, shared_key = self._shared, None
-        if sql is None and shared is not None:
-            digest = fingerprint(expr.op())
-            shared_key = None if digest is None else (digest, limit, pretty)
-            sql = None if shared_key is None else shared.get(shared_key)
-            if sql is not None:
-                self._memo.put(key, sql)
-        store = self.store
-        if sql is None and store is not None:
-            if shared_key is None:
-                digest = fingerprint(expr.op())
-                shared_key = None if digest is None else (digest, limit, pretty)
-            if shared_key is None or not storable(expr.op()):
-                store = None
-            else:
-                sql = store.get(shared_key)
-                if sql is not None:
-                    self._memo.put(key, sql)
-                    if shared is not None:
-                        shared.put(shared_key, sql)
-        compiled = sql is None
+        compiled = False
         if sql is None:
-            sql = self._memo.put(key, self._compile(expr, limit=limit, pretty=pretty))
-            if shared is not None and shared_key is not None:
-                shared.put(shared_key, sql)
-            if store is not None and shared_key is not None:
-                store.put(shared_key, sql)
+            sql, compiled = self._first_seen(expr, limit, pretty)
+            self._memo.put(key, sql)
         with self._lock:
             if compiled:
                 self.misses += 1
             else:
                 self.hits += 1
         return sql
+
+    def _first_seen(self, expr: ibis.Expr, limit: int | None, pretty: bool) -> tuple[str, bool]:
+        """The SQL of an expression this engine has not seen: shared, stored or compiled.
+
+        Returns:
+            The SQL, and whether it was compiled here.
+        """
+        digest = None
+        if self._shared is not None or self.store is not None:
+            digest = fingerprint(expr.op())
+        if digest is None:
+            return self._compile(expr, limit=limit, pretty=pretty), True
+        wide = (digest, limit, pretty)
+        store = self.store if self.store is not None and storable(expr.op()) else None
+        sql = self._shared.get(wide) if self._shared is not None else None
+        if sql is not None:
+            # Compiled by another connection of this process: the workspace keeps it too.
+            if store is not None and not store.has(wide):
+                store.put(wide, sql)
+            return sql, False
+        sql = store.get(wide) if store is not None else None
+        compiled = sql is None
+        if sql is None:
+            sql = self._compile(expr, limit=limit, pretty=pretty)
+            if store is not None:
+                store.put(wide, sql)
+        if self._shared is not None:
+            sql = self._shared.put(wide, sql)
+        return sql, compiled
 
 
 # The SQL DuckDB engines compiled in this process (see `CompiledSql`).

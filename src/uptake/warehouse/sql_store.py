@@ -118,6 +118,17 @@ class SqlStore:
             os.utime(path)  # recently used, for pruning
         return sql
 
+    def has(self, key: tuple[Any, ...]) -> bool:
+        """Whether SQL is stored for `key` (without reading it).
+
+        Args:
+            key: as for `get`.
+
+        Returns:
+            True when its file exists.
+        """
+        return self._path(key).is_file()
+
     def put(self, key: tuple[Any, ...], sql: str) -> None:
         """Store the SQL for `key` (best effort: a folder that cannot be written is skipped).
 
