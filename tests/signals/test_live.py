@@ -155,14 +155,16 @@ def test_feedback_the_as_of_day_moves_over_is_read(
 
     ingest_days(ws, sim, tmp_path, 0, 28)
     state = read_state(ws.con)
-    as_of = date.fromisoformat(state["as_of"])
+    as_of, status = date.fromisoformat(state["as_of"]), json.loads(state["status"])
     no_batches = pd.DataFrame({"table_name": pd.Series(dtype=object)})
-    assert _unchanged(ws.con, no_batches, state, as_of, as_of) == ("distress_language",)
+    assert _unchanged(ws.con, no_batches, status, as_of, as_of) == ("distress_language",)
     # Rows dated after the last update's as-of day, up to the new one: they enter the span.
     earlier = as_of - timedelta(days=3)
-    assert _unchanged(ws.con, no_batches, state, earlier, as_of) == ()
+    assert _unchanged(ws.con, no_batches, status, earlier, as_of) == ()
     feedback = pd.DataFrame({"table_name": ["feedback"]})
-    assert _unchanged(ws.con, feedback, state, as_of, as_of) == ()
+    assert _unchanged(ws.con, feedback, status, as_of, as_of) == ()
+    # No status stored (before any update): nothing is known to be unchanged.
+    assert _unchanged(ws.con, no_batches, {}, as_of, as_of) == ()
 
 
 def test_a_flag_found_again_keeps_when_it_was_first_raised(

@@ -163,12 +163,12 @@ def update(
         found = detect(ctx, rules, since=since)
         whole = FrictionReport()
     else:
-        kept = _unchanged(con, batches, state, previous, as_of)
+        old_status = json.loads(state.get("status", "{}"))
+        kept = _unchanged(con, batches, old_status, previous, as_of)
         days = tuple(s for s in SIGNALS if s not in WINDOW_RULES and s not in kept)
         found = detect(ctx, rules, since=since, signals=days)
         whole = detect(ctx, rules, since=horizon, signals=WINDOW_RULES)
         # Their status is the last update's (what they read did not change).
-        old_status = json.loads(state.get("status", "{}"))
         found.status.update({s: old_status[s] for s in kept})
     every = found.flags + whole.flags
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
@@ -196,7 +196,11 @@ def update(
 
 
 def _unchanged(
-    con: Any, batches: pd.DataFrame, state: dict[str, str], previous: date | None, as_of: date
+    con: Any,
+    batches: pd.DataFrame,
+    status: dict[str, Any],
+    previous: date | None,
+    as_of: date,
 ) -> tuple[str, ...]:
     """The rules of `OWN_TABLE_RULES` whose flags from any day on cannot have changed.
 
@@ -206,9 +210,8 @@ def _unchanged(
     language is the one today; skipping it spares classifying the feedback again (and loading
     the classifier: over a second in a new process) after a batch of events.
     """
-    if previous is None or "status" not in state:
+    if previous is None:
         return ()
-    status = json.loads(state["status"])
     kept = []
     for rule, (table, ts) in OWN_TABLE_RULES.items():
         if rule not in status or (batches["table_name"] == table).any():

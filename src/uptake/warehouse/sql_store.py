@@ -140,11 +140,16 @@ class SqlStore:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        except OSError:
+            return
+        try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(sql)
             # Readers in other processes see the whole file or none.
             os.replace(tmp, path)
         except OSError:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)  # a half-written file (a full disk, say) is not left behind
             return
         self._writes += 1
         if self._writes % 64 == 1:
