@@ -200,6 +200,12 @@ class SignalsSettings(BaseModel):
         "(after every ingest, refresh and API post), so a flag shows within a minute of the "
         "event that completes it; off: flags are worked out only when signals are read.",
     )
+    keep_voice_scores: bool = Field(
+        True,
+        description="Keep the voice model's scores of feedback texts in the workspace's "
+        "cache/voice folder (keyed digests of the texts, never the texts), so a new process "
+        "does not score old feedback again.",
+    )
     friction: FrictionSettings = Field(
         default_factory=FrictionSettings, description="Friction rule thresholds."
     )

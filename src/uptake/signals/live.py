@@ -27,6 +27,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -35,7 +36,7 @@ from uptake.config import Settings
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import DAY_SOURCES
 from uptake.metrics.runner import default_as_of
-from uptake.signals.friction import detect
+from uptake.signals.friction import detect, load_distress
 from uptake.signals.friction.rules import SIGNALS, FrictionReport
 from uptake.warehouse.database import transaction
 from uptake.warehouse.engine import DuckDBEngine
@@ -118,6 +119,7 @@ def update(
     *,
     full: bool = False,
     now: datetime | None = None,
+    voice_cache: Path | None = None,
 ) -> LiveUpdate:
     """Bring `friction_flags` up to date with the batches ingested since the last update.
 
@@ -128,6 +130,7 @@ def update(
         settings: the workspace's settings (`[signals]` thresholds and window).
         full: look at the whole recent window regardless of what changed.
         now: when the flags are raised (tests freeze it; default now, UTC).
+        voice_cache: folder of the voice scores kept between processes (None: none kept).
 
     Returns:
         What the update did.
@@ -158,16 +161,17 @@ def update(
         engine, as_of, settings.metrics, settings.privacy.min_group_size, costs=settings.costs
     )
     rules = settings.signals.friction
+    distress = load_distress(voice_cache)
     kept: tuple[str, ...] = ()
     if since == horizon:
-        found = detect(ctx, rules, since=since)
+        found = detect(ctx, rules, since=since, distress_fn=distress)
         whole = FrictionReport()
     else:
         old_status = json.loads(state.get("status", "{}"))
         kept = _unchanged(con, batches, old_status, previous, as_of)
         days = tuple(s for s in SIGNALS if s not in WINDOW_RULES and s not in kept)
-        found = detect(ctx, rules, since=since, signals=days)
-        whole = detect(ctx, rules, since=horizon, signals=WINDOW_RULES)
+        found = detect(ctx, rules, since=since, signals=days, distress_fn=distress)
+        whole = detect(ctx, rules, since=horizon, signals=WINDOW_RULES, distress_fn=distress)
         # Their status is the last update's (what they read did not change).
         found.status.update({s: old_status[s] for s in kept})
     every = found.flags + whole.flags

@@ -119,7 +119,11 @@ def build(
     # episode on its first day, so reading from `recent` gives exactly those flags (tested)
     # while scanning weeks instead of all history.
     recent = ctx.as_of - timedelta(days=s.recent_days - 1)
-    fr = friction.detect(ctx, s.friction, since=recent)
+    # The distress rule asks the typology's classifier (and so reads the scores it keeps).
+    if classify is None:
+        fr = friction.detect(ctx, s.friction, since=recent)
+    else:
+        fr = friction.detect(ctx, s.friction, since=recent, distress_fn=_distress(classify))
     out.status["friction"] = {
         name: {**st, "since": recent.isoformat()} for name, st in fr.status.items()
     }
@@ -182,6 +186,17 @@ def _voice_themes(ctx: MetricContext, days: int) -> list[dict[str, Any]]:
         people=df["person_key"].tolist(),
     )
     return [asdict(t) for t in got]
+
+
+def _distress(classify: Classify) -> Callable[[Sequence[str]], Sequence[bool]]:
+    """Distress language (frustrated and uncertain) by the classifier given to `build`."""
+
+    def distress(texts: Sequence[str]) -> Sequence[bool]:
+        got = classify(texts)
+        flags: list[bool] = (got["frustrated"] & got["uncertain"]).tolist()
+        return flags
+
+    return distress
 
 
 def _risk(out: SignalsReport, ctx: MetricContext, model_dir: Path | None) -> pd.DataFrame | None:

@@ -15,6 +15,8 @@ WORKSPACE_ENV = "UPTAKE_WORKSPACE"
 LAKE_DIR = "lake"
 # Compiled SQL kept between processes (a derived cache: safe to delete, never backed up).
 SQL_CACHE_DIR = "cache/sql"
+# The voice model's scores of feedback texts, by keyed digest (a derived cache, like the SQL).
+VOICE_CACHE_DIR = "cache/voice"
 
 
 def find_workspace(path: Path | str | None = None) -> Path:

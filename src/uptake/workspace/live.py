@@ -41,7 +41,7 @@ class Live(IndividualReads):
         self._writable("update the live flags")
         if not self.settings.signals.live:
             return LiveUpdate("none", reason="the live path is switched off")
-        return update(self.engine(), self.settings, full=full)
+        return update(self.engine(), self.settings, full=full, voice_cache=self._voice_cache())
 
     def live_flags(self, *, actor: Actor | None = None) -> dict[str, Any]:
         """The friction flags of the recent window as the live path holds them (audited).

@@ -6,6 +6,7 @@ import copy
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
@@ -14,6 +15,7 @@ import pandas as pd
 from uptake.config import Settings
 from uptake.warehouse.engine import DuckDBEngine
 from uptake.workspace.access import IDENTITIES, INDIVIDUAL, Actor, require
+from uptake.workspace.layout import VOICE_CACHE_DIR
 
 if TYPE_CHECKING:
     from uptake.metrics.context import MetricContext
@@ -30,6 +32,7 @@ class IndividualReads:
 
     settings: Settings
     read_only: bool
+    path: Path
 
     if TYPE_CHECKING:
         # Provided by Workspace: a stub at run time would shadow the real method for
@@ -237,6 +240,10 @@ class IndividualReads:
             A copy of the remembered document, or the new one.
         """
         return self._memo(f"view:{kind}", key, compute)
+
+    def _voice_cache(self) -> Path | None:
+        """Where the voice model's scores are kept between processes (None: switched off)."""
+        return self.path / VOICE_CACHE_DIR if self.settings.signals.keep_voice_scores else None
 
     def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """`compute()`, remembered until the data changes (a new ingest batch).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -156,7 +157,8 @@ class Signals(IndividualReads):
         def compute() -> dict[str, Any]:
             ctx = self._context("signals", as_of)
             s = self.settings.signals
-            return build(ctx, model_dir=self.model_dir, classify=_voice(), settings=s).to_dict()
+            classify = _voice(self._voice_cache())
+            return build(ctx, model_dir=self.model_dir, classify=classify, settings=s).to_dict()
 
         # A retrained model changes the risk: its file's time is part of the key.
         model = self.model_dir / "model.joblib"
@@ -253,17 +255,24 @@ def _without_counts(status: dict[str, Any]) -> dict[str, Any]:
     return {rule: _without_counts(st) for rule, st in status.items()}
 
 
-def _voice() -> Any:
-    """The voice classifier when its model ships with this install, else None."""
+def _voice(cache: Path | None = None) -> Any:
+    """The voice classifier when its model ships with this install, else None.
+
+    Args:
+        cache: folder of the scores kept between processes (None: none kept).
+
+    Returns:
+        texts → the classification frame, or None.
+    """
     from uptake.errors import UptakeError
 
     try:
-        from uptake.signals.voice import classify
+        from uptake.signals.voice import ScoreStore, classify
 
         classify(["a first sentence to load the model"])
     except (ImportError, UptakeError):
         return None
-    return classify
+    return classify if cache is None else functools.partial(classify, store=ScoreStore(cache))
 
 
 def detector_scores(
@@ -307,7 +316,7 @@ def detector_scores(
         # Too little history before the cutoff to train on: a fact about the data.
         out["early_warning"] = {"status": "not_available", "needs": [str(exc)]}
     truth = people.assign(person_key=people["person"].map(key)).set_index("person_key")
-    ty = typology.typologies(ctx, rules=rules.typology, classify=_voice()).people
+    ty = typology.typologies(ctx, rules=rules.typology, classify=_voice(ws._voice_cache())).people
     if len(ty):
         y = truth["typology"].reindex(ty["person_key"]).fillna(typology.NONE).astype(str)
         out["typology"] = {

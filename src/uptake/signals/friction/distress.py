@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -18,12 +20,15 @@ DistressFn = Callable[[Sequence[str]], Sequence[bool]]
 VOICE_MODULE = "uptake.signals.voice"
 
 
-def load_distress() -> DistressFn | None:
+def load_distress(cache: Path | None = None) -> DistressFn | None:
     """The voice module's `distress(texts) -> list[bool]`, or None while it does not exist.
 
     The module is imported on the first call, not here: it loads scikit-learn (over a second
     in a new process), which a detection whose span holds no feedback text never needs —
     the live update after a day of events, say.
+
+    Args:
+        cache: folder of the voice scores kept between processes (None: none kept).
 
     Returns:
         The classifier, or None when `uptake.signals.voice` is missing.
@@ -34,15 +39,22 @@ def load_distress() -> DistressFn | None:
             return None
     except ModuleNotFoundError:  # its parent package is missing too
         return None
+    stores: list[Any] = []
 
     def distress(texts: Sequence[str]) -> Sequence[bool]:
-        fn = getattr(importlib.import_module(VOICE_MODULE), "distress", None)
+        module = importlib.import_module(VOICE_MODULE)
+        fn = getattr(module, "distress", None)
         if not callable(fn):
             raise NotAvailableError(
                 f"{VOICE_MODULE} has no distress classifier", needs=[VOICE_MODULE]
             )
-        result: Sequence[bool] = fn(texts)
-        return result
+        if cache is None:
+            result: Sequence[bool] = fn(texts)
+            return result
+        if not stores:
+            stores.append(module.ScoreStore(cache))
+        kept: Sequence[bool] = fn(texts, stores[0])
+        return kept
 
     return distress
 

@@ -15,10 +15,12 @@ import pandas as pd
 
 from uptake.signals.voice.baselines import keyword_predict, tfidf_lr_predict
 from uptake.signals.voice.model import shipped
+from uptake.signals.voice.store import ScoreStore
 from uptake.signals.voice.themes import Theme, themes
 from uptake.signals.voice.train import evaluate_voice, train
 
 __all__ = [
+    "ScoreStore",
     "Theme",
     "classify",
     "distress",
@@ -30,11 +32,12 @@ __all__ = [
 ]
 
 
-def classify(texts: Sequence[str | None]) -> pd.DataFrame:
+def classify(texts: Sequence[str | None], store: ScoreStore | None = None) -> pd.DataFrame:
     """Whether each text sounds frustrated and/or uncertain, with the model's scores.
 
     Args:
         texts: feedback texts (None or blank counts as neither).
+        store: scores kept by earlier processes, and where new ones are kept (None: none).
 
     Returns:
         One row per text, in order: `frustrated`, `uncertain` (bool), `p_frustrated`,
@@ -42,7 +45,7 @@ def classify(texts: Sequence[str | None]) -> pd.DataFrame:
     """
     model = shipped()
     clean = [t if isinstance(t, str) else "" for t in texts]
-    probs = model.probs(clean) if clean else {c: np.zeros(0) for c in model.classes}
+    probs = model.probs(clean, store) if clean else {c: np.zeros(0) for c in model.classes}
     blank = np.array([not t.strip() for t in clean], dtype=bool)
     out = {}
     for cls in ("frustrated", "uncertain"):
@@ -52,14 +55,15 @@ def classify(texts: Sequence[str | None]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["frustrated", "uncertain", "p_frustrated", "p_uncertain"])
 
 
-def distress(texts: Sequence[str | None]) -> np.ndarray:
+def distress(texts: Sequence[str | None], store: ScoreStore | None = None) -> np.ndarray:
     """Distress language: a text that is both frustrated and uncertain.
 
     Args:
         texts: feedback texts.
+        store: as for `classify`.
 
     Returns:
         One boolean per text.
     """
-    frame = classify(texts)
+    frame = classify(texts, store)
     return (frame["frustrated"] & frame["uncertain"]).to_numpy(dtype=bool)

@@ -8,9 +8,11 @@ from the file and the same training run always writes the same bytes.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from uptake.errors import InputError
 from uptake.signals.voice.baselines import keyword_predict
+from uptake.signals.voice.store import ScoreStore
 
 ARTIFACT = Path(__file__).with_name("model.json")
 CARD = Path(__file__).with_name("model_card.json")
 _Q = 32767
+# Version of how scores are computed from the artifact (`combine`, the head's link): part of
+# the identity under which scores are kept, so a change here never reads older scores.
+SCORING = 1
+# Texts whose scores a loaded model remembers (about 100 bytes each beside the text).
+MEMO_TEXTS = 200_000
 
 
 def encode(values: np.ndarray, dtype: str) -> str:
@@ -77,6 +85,11 @@ class VoiceModel:
     heads: dict[str, tuple[np.ndarray, float]]
     classes: dict[str, dict[str, Any]]
     lexicon: bool = False
+    # The artifact's identity (a digest of its text and of how scores are combined): scores
+    # kept in a store under it are this model's. Empty: nothing is kept in a store.
+    ident: str = ""
+    _memo: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def features(self, texts: Sequence[str]) -> csr_matrix:
         """The stacked TF-IDF features of texts (and the cue-word columns, if trained with them)."""
@@ -91,15 +104,56 @@ class VoiceModel:
             out[name] = 1.0 / (1.0 + np.exp(-z))
         return out
 
-    def probs(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """Each class's score per text.
+    def probs(self, texts: Sequence[str], store: ScoreStore | None = None) -> dict[str, np.ndarray]:
+        """Each class's score per text (each distinct text scored once per loaded model).
 
         Args:
             texts: feedback texts.
+            store: scores kept between processes (a workspace's), read before scoring and
+                given what is scored; None: this process only.
 
         Returns:
             Class name to scores in [0, 1].
         """
+        # A text's score depends on that text alone, so repeated texts and texts scored
+        # earlier (by this process, or by another one into the store) are looked up: the
+        # same floats, without the TF-IDF work.
+        names = list(self.classes)
+        distinct = list(dict.fromkeys(texts))
+        with self._lock:
+            known = {t: self._memo[t] for t in distinct if t in self._memo}
+        remembered = set(known)
+        digests = store.digests(distinct) if distinct and store is not None and self.ident else None
+        found: dict[bytes, np.ndarray] = {}
+        if digests is not None and store is not None:
+            found = store.get(self.ident, digests)
+            known.update(
+                (t, found[d]) for t, d in zip(distinct, digests, strict=True) if d in found
+            )
+        fresh = [t for t in distinct if t not in known]
+        if fresh:
+            scored = self._score(fresh)
+            known.update(zip(fresh, np.column_stack([scored[c] for c in names]), strict=True))
+        if digests is not None and store is not None:
+            # Scored here or remembered from an earlier call: kept for the next process.
+            pairs = zip(distinct, digests, strict=True)
+            store.put(self.ident, {d: known[t] for t, d in pairs if d not in found})
+        self._remember({t: known[t] for t in distinct if t not in remembered})
+        table = np.array([known[t] for t in texts], dtype=np.float64).reshape(
+            len(texts), len(names)
+        )
+        return {c: table[:, i].copy() for i, c in enumerate(names)}
+
+    def _remember(self, rows: dict[str, np.ndarray]) -> None:
+        if not rows:
+            return
+        with self._lock:
+            while self._memo and len(self._memo) + len(rows) > MEMO_TEXTS:
+                self._memo.pop(next(iter(self._memo)))
+            if len(rows) <= MEMO_TEXTS:
+                self._memo.update(rows)
+
+    def _score(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         heads = self.head_probs(texts)
         return {
             cls: combine(
@@ -150,11 +204,12 @@ def stack_features(
     return hstack(blocks).tocsr()
 
 
-def from_dict(doc: dict[str, Any]) -> VoiceModel:
+def from_dict(doc: dict[str, Any], ident: str = "") -> VoiceModel:
     """Rebuild a model from the artifact's JSON document.
 
     Args:
         doc: the parsed artifact.
+        ident: the artifact's identity for a score store (empty: none).
 
     Returns:
         The model, ready to score texts.
@@ -176,6 +231,7 @@ def from_dict(doc: dict[str, Any]) -> VoiceModel:
         heads=heads,
         classes=doc["classes"],
         lexicon=bool(doc.get("lexicon", False)),
+        ident=ident,
     )
 
 
@@ -202,4 +258,6 @@ def shipped() -> VoiceModel:
         raise InputError(
             f"the voice model {ARTIFACT.name} is missing; run `python -m uptake.signals.voice`"
         )
-    return from_dict(json.loads(ARTIFACT.read_text(encoding="ascii")))
+    text = ARTIFACT.read_text(encoding="ascii")
+    ident = hashlib.blake2b(f"{SCORING}\n{text}".encode("ascii"), digest_size=12).hexdigest()
+    return from_dict(json.loads(text), ident)
