@@ -145,9 +145,12 @@ def update(
     horizon = as_of - timedelta(days=settings.signals.recent_days - 1)
     print_ = fingerprint(settings)
     batches = con.execute(
-        "SELECT table_name, min_ts, rekeyed FROM ingest_log WHERE batch_id > ?", [last]
+        "SELECT batch_id, table_name, min_ts, rekeyed FROM ingest_log WHERE batch_id > ?", [last]
     ).df()
     batches = batches[~batches["table_name"].isin(UNREAD)]
+    distress = load_distress(voice_cache)
+    if voice_cache is not None and distress is not None:
+        _score_feedback(con, batches, distress)
     previous = date.fromisoformat(state["as_of"]) if state.get("as_of") else None
     reason = _whole_window(full, state, print_, previous, as_of, batches)
     if reason:
@@ -161,7 +164,6 @@ def update(
         engine, as_of, settings.metrics, settings.privacy.min_group_size, costs=settings.costs
     )
     rules = settings.signals.friction
-    distress = load_distress(voice_cache)
     kept: tuple[str, ...] = ()
     if since == horizon:
         found = detect(ctx, rules, since=since, distress_fn=distress)
@@ -197,6 +199,25 @@ def update(
     return LiveUpdate(
         mode, as_of, since, raised, cleared, top, time.perf_counter() - t0, reason, status, kept
     )
+
+
+def _score_feedback(con: Any, batches: pd.DataFrame, distress: Any) -> None:
+    """Score the new feedback batches' texts once, as they arrive, into the voice scores kept.
+
+    Every later read (the typology's year of feedback, distress in the window, another
+    process) then finds them, instead of scoring the same texts on each read.
+    """
+    ids = [int(b) for b in batches.loc[batches["table_name"] == "feedback", "batch_id"]]
+    if not ids:
+        return
+    got = con.execute(
+        "SELECT text FROM feedback WHERE batch_id IN (SELECT unnest(?::BIGINT[])) "
+        "AND text IS NOT NULL",
+        [ids],
+    ).fetchall()
+    texts = [str(t) for (t,) in got if str(t).strip()]
+    if texts:
+        distress(texts)
 
 
 def _unchanged(

@@ -142,7 +142,7 @@ def test_many_files_are_merged_into_one(tmp_path: Path, monkeypatch: pytest.Monk
     assert len(reader.get(ident, digests)) == len(texts)
 
 
-def _feedback(ws: Workspace, day: datetime) -> None:
+def _feedback(ws: Workspace, day: datetime, old: bool = False) -> None:
     people = [f"p{i}@example.com" for i in range(6)]
     ws.ingest_frame(
         "people", pd.DataFrame({"person": people, "team": "t"}), source="hr", refresh=False
@@ -150,7 +150,10 @@ def _feedback(ws: Workspace, day: datetime) -> None:
     rows = pd.DataFrame(
         {
             "feedback_id": [f"f{i}" for i in range(len(TEXTS))],
-            "ts": [(day - timedelta(days=i)).isoformat() for i in range(len(TEXTS))],
+            "ts": [
+                (day - timedelta(days=i + (400 if old and i % 2 else 0))).isoformat()
+                for i in range(len(TEXTS))
+            ],
             "person": people[: len(TEXTS)],
             "channel": "survey",
             "text": TEXTS,
@@ -166,9 +169,12 @@ def test_a_workspace_keeps_scores_unless_told_not_to(
     monkeypatch.delenv("UPTAKE_WORKSPACE", raising=False)
     day = datetime.now(UTC) - timedelta(days=2)
     with Workspace.init(tmp_path / "on") as ws:
-        _feedback(ws, day)
-        # The live update after the feedback batch scored it for the distress rule.
-        assert list((ws.path / "cache" / "voice").rglob("*.npy"))
+        # Half of it a year old: outside the live window, still scored as it arrives.
+        _feedback(ws, day, old=True)
+        kept = ScoreStore(ws.path / "cache" / "voice")
+        digests = kept.digests(TEXTS)
+        assert digests is not None
+        assert len(kept.get(_fresh().ident, digests)) == len(TEXTS)
         ws.signals()
     monkeypatch.setenv("UPTAKE__SIGNALS__KEEP_VOICE_SCORES", "false")
     with Workspace.init(tmp_path / "off") as ws:
