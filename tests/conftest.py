@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 from xdist.scheduler import LoadScopeScheduling
 
+from uptake.warehouse import sql_template
 from uptake.workspace import Workspace
 from xdist_files import FileScheduling
 
@@ -23,6 +24,9 @@ os.environ.setdefault("UPTAKE__SERVE__WARM", "false")
 # (a loaded machine once took 323 ms over Hypothesis's default 200 ms for a 25 ms example).
 settings.register_profile("uptake", deadline=None)
 settings.load_profile("uptake")
+# Every SQL template filled with a query's dates is compared with that query compiled afresh:
+# the whole suite's queries check that their SQL never depends on a date's value.
+sql_template.VERIFY = True
 
 
 @pytest.fixture

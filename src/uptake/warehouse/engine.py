@@ -18,8 +18,10 @@ import pandas as pd
 from ibis.common.exceptions import TableNotFound
 from ibis.common.grounds import Concrete
 
+from uptake.warehouse import sql_template
 from uptake.warehouse.sql import quote_ident
 from uptake.warehouse.sql_store import SqlStore, storable
+from uptake.warehouse.sql_template import Render, Slots, build, check, fill, renderer
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -59,7 +61,7 @@ class _Unshareable(Exception):
 _PLAIN = (str, int, float, bool, type(None), date, datetime, time, timedelta, Decimal, Enum)
 
 
-def fingerprint(node: Any) -> str | None:
+def fingerprint(node: Any, slots: Callable[[ops.Literal], str | None] | None = None) -> str | None:
     """A digest of a query's structure that does not depend on the connection it was built on.
 
     Two expressions built by the same code over two connections whose tables have the same
@@ -71,6 +73,8 @@ def fingerprint(node: Any) -> str | None:
 
     Args:
         node: an Ibis operation (`expr.op()`).
+        slots: gives the text a constant stands as when its value is left out of the digest
+            (see `sql_template.Slots`); None, or None from it: the constant counts by value.
 
     Returns:
         A hex digest, or None when the expression cannot be fingerprinted.
@@ -78,6 +82,10 @@ def fingerprint(node: Any) -> str | None:
     seen: dict[int, str] = {}
 
     def walk(x: Any) -> str:
+        if slots is not None and isinstance(x, ops.Literal):
+            lifted = slots(x)
+            if lifted is not None:
+                return lifted
         if isinstance(x, Concrete):
             known = seen.get(id(x))
             if known is not None:
@@ -161,11 +169,16 @@ class CompiledSql:
         size: int = 512,
         shared: SharedSql | None = None,
         store: SqlStore | None = None,
+        render: Render | None = None,
     ) -> None:
         self._compile = compile_sql
         self._memo: Lru[tuple[Any, ...], str] = Lru(size)
         self._shared = shared
         self.store = store
+        # Writes a constant in SQL; with it, queries that differ only in their dates share
+        # one template (see `sql_template`).
+        self._render = render
+        self._templates: Lru[tuple[Any, ...], str] = shared if shared is not None else Lru(size)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -216,11 +229,45 @@ class CompiledSql:
         sql = store.get(wide) if store is not None else None
         compiled = sql is None
         if sql is None:
-            sql = self._compile(expr, limit=limit, pretty=pretty)
+            sql, compiled = self._from_template(expr, limit, pretty, store)
             if store is not None:
                 store.put(wide, sql)
         if self._shared is not None:
             sql = self._shared.put(wide, sql)
+        return sql, compiled
+
+    def _from_template(
+        self, expr: ibis.Expr, limit: int | None, pretty: bool, store: SqlStore | None
+    ) -> tuple[str, bool]:
+        """SQL filled into the template of the query's structure, else compiled.
+
+        Returns:
+            The SQL, and whether it was compiled here.
+        """
+        slots = Slots()
+        # Pretty SQL wraps lines by their length, which the dates' own text changes.
+        shape = None if pretty or self._render is None else fingerprint(expr.op(), slots)
+        if shape is None or not slots.literals:
+            return self._compile(expr, limit=limit, pretty=pretty), True
+        assert self._render is not None
+        key = ("template", shape, limit)
+        template = self._templates.get(key)
+        if template is None and store is not None:
+            template = store.get(key)
+        compiled = template is None
+        if template is None:
+            # Compiled once, with stand-ins for the constants (see `sql_template`).
+            template = build(
+                expr.op(), slots.literals, lambda e: self._compile(e, limit=limit), self._render
+            )
+            if template is None:
+                return self._compile(expr, limit=limit, pretty=pretty), True
+            self._templates.put(key, template)
+            if store is not None:
+                store.put(key, template)
+        sql = fill(template, slots.literals, self._render)
+        if sql_template.VERIFY:
+            check(sql, self._compile(expr, limit=limit, pretty=pretty))
         return sql, compiled
 
 
@@ -244,7 +291,9 @@ class DuckDBEngine:
         # Ibis compiles the queries it reads and inserts through the backend's `compile`;
         # the memo sits there so each of those is compiled once. Creating a table
         # (`materialize`) compiles through Ibis's compiler directly and is not remembered.
-        self.compiled = CompiledSql(self.backend.compile, shared=shared, store=store)
+        self.compiled = CompiledSql(
+            self.backend.compile, shared=shared, store=store, render=renderer(self.backend)
+        )
         self.backend.compile = self.compiled  # type: ignore[method-assign]
         self._tables: Lru[tuple[str, tuple[Any, ...]], ibis.Table] = Lru(512)
 
