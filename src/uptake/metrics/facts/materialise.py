@@ -34,6 +34,9 @@ from uptake.warehouse.doctor import READABLE_DATES, implausible_dates
 from uptake.warehouse.engine import Engine
 from uptake.warehouse.sql import quote_ident
 
+# The column that stamps each fact row with the refresh that wrote it.
+REFRESH_ID = "refresh_id"
+
 TOOL_DAY_SCHEMA = {
     "person_key": "string",
     "tool": "string",
@@ -253,7 +256,7 @@ def _built_weeks(engine: Engine) -> list[date]:
 
 
 def _stamp(expr: ibis.Table, refresh_id: int) -> ibis.Table:
-    return expr.mutate(refresh_id=ibis.literal(refresh_id, type="int64"))
+    return expr.mutate(**{REFRESH_ID: ibis.literal(refresh_id, type="int64")})
 
 
 def _full(engine: Engine, offset: int, refresh_id: int) -> None:
@@ -329,15 +332,15 @@ def _incremental(
     for lo, hi in _runs(weeks):
         tool_days = None
         if engine.has("events"):
-            tool = _stamp(person_tool_day_expr(engine, offset, (lo, hi)), refresh_id)
-            _replace(con, backend, PERSON_TOOL_DAY, tool, "week", lo, hi)
+            tool = person_tool_day_expr(engine, offset, (lo, hi))
+            _replace(con, backend, PERSON_TOOL_DAY, tool, refresh_id, (lo, hi))
             tool_days = engine.table(PERSON_TOOL_DAY)
         days = person_day_expr(engine, (lo, hi), tool_days=tool_days)
-        days = _stamp(days.mutate(week=week_expr(days.day, offset)), refresh_id)
-        _replace(con, backend, PERSON_DAY, days, "week", lo, hi)
+        days = days.mutate(week=week_expr(days.day, offset))
+        _replace(con, backend, PERSON_DAY, days, refresh_id, (lo, hi))
         pd_t = engine.table(PERSON_DAY)
         pw = person_week_expr(pd_t.filter((pd_t.week >= lo) & (pd_t.week < hi)))
-        _replace(con, backend, PERSON_WEEK, _stamp(pw, refresh_id), "week", lo, hi)
+        _replace(con, backend, PERSON_WEEK, pw, refresh_id, (lo, hi))
     if licenses_changed:
         seg_weeks = _all_weeks(engine, offset)
         con.execute(f"DELETE FROM {quote_ident(SEGMENT_WEEK)}")
@@ -351,8 +354,8 @@ def _incremental(
     if seg_weeks and engine.has("licenses"):
         for lo, hi in _runs(seg_weeks):
             in_run = [w for w in seg_weeks if lo <= w < hi]
-            expr = _stamp(segment_week_expr(engine, in_run), refresh_id)
-            _replace(con, backend, SEGMENT_WEEK, expr, "week", lo, hi)
+            expr = segment_week_expr(engine, in_run)
+            _replace(con, backend, SEGMENT_WEEK, expr, refresh_id, (lo, hi))
     mode = "incremental" if weeks or licenses_changed else "none"
     return RefreshReport(mode, refresh_id, weeks=weeks, segment_weeks=scope)
 
@@ -369,9 +372,18 @@ def _github_team_batch(engine: Engine, batches: pd.DataFrame) -> bool:
 
 
 def _replace(
-    con: Any, backend: Any, name: str, expr: ibis.Table, col: str, lo: date, hi: date
+    con: Any, backend: Any, name: str, expr: ibis.Table, refresh_id: int, weeks: tuple[date, date]
 ) -> None:
-    """Swap the rows of [lo, hi) in a fact table for freshly computed ones."""
-    table, column = quote_ident(name), quote_ident(col)
-    con.execute(f"DELETE FROM {table} WHERE {column} >= ? AND {column} < ?", [lo, hi])
-    backend.insert(name, expr.select(*backend.table(name).columns))
+    """Swap the rows of the weeks [lo, hi) in a fact table for freshly computed ones."""
+    table = quote_ident(name)
+    con.execute(f"DELETE FROM {table} WHERE week >= ? AND week < ?", list(weeks))
+    cols = [c for c in backend.table(name).columns if c != REFRESH_ID]
+    # The refresh's number is a parameter, not a constant of the query: the query is then
+    # the same structure at every refresh, so its SQL is filled from a template, not compiled
+    # (see `warehouse.sql_template`), and Ibis's insert no longer parses that SQL again.
+    body = expr.select(*cols)
+    sql = backend.compile(body)
+    # What Ibis's own insert does first: register the query's in-memory tables (calendars).
+    backend._run_pre_execute_hooks(body)
+    names = ", ".join(quote_ident(c) for c in [*cols, REFRESH_ID])
+    con.execute(f"INSERT INTO {table} ({names}) SELECT *, ? FROM ({sql})", [refresh_id])

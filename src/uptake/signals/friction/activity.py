@@ -173,9 +173,9 @@ def week3_4_drop(ctx: MetricContext, rules: FrictionRules, span: Span) -> list[F
         first = e.group_by(f_key=e.person_key).aggregate(f=day_col(e.ts.min()))
         daily = _daily(e.filter(e.ts >= ibis.literal(span.start_ts(2 * half))))
     first = first.mutate(decide=first.f + (2 * half - 1))
-    first = first.filter(first.decide <= span.last_no)
+    first = first.filter(first.decide <= span.last_day())
     if span.first_no is not None:
-        first = first.filter(first.decide >= span.first_no)
+        first = first.filter(first.decide >= span.first_day())
     j = daily.join(first, daily.d_key == first.f_key)
     j = j.mutate(dd=j.d - j.f)
     j = j.filter(j.dd < 2 * half)

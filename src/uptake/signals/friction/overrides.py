@@ -41,7 +41,7 @@ def override_spike(ctx: MetricContext, rules: FrictionRules, span: Span) -> list
     )
     days = pwd.select(e_key=pwd.person_key, x=pwd.d).distinct()
     if span.first_no is not None:
-        days = days.filter(days.x >= span.first_no - gap)
+        days = days.filter(days.x >= span.first_day(-gap))
     j = days.join(
         pwd, (days.e_key == pwd.person_key) & (pwd.d <= days.x) & (pwd.d > days.x - total)
     )
@@ -79,9 +79,9 @@ def override_spike(ctx: MetricContext, rules: FrictionRules, span: Span) -> list
     held = held.mutate(prev_x=held.x.lag().over(w))
     cont = (held.x - held.prev_x < gap).fill_null(False)
     st = held.filter(~cont)
-    st = st.filter(st.x <= span.last_no)
+    st = st.filter(st.x <= span.last_day())
     if span.first_no is not None:
-        st = st.filter(st.x >= span.first_no)
+        st = st.filter(st.x >= span.first_day())
     df = ctx.engine.execute(
         st.select(
             "x",

@@ -26,6 +26,15 @@ def day_of(n: int) -> date:
     return EPOCH + timedelta(days=int(n))
 
 
+def day_value(d: date) -> ibis.Value:
+    """The day number of a date, as a query value built from the date itself.
+
+    A date constant takes a slot in the query's SQL template (`warehouse.sql_template`) and an
+    integer does not, so with this a rule's query keeps one SQL from one day to the next.
+    """
+    return ibis.literal(d).epoch_days().cast(I64)
+
+
 def midnight(d: date) -> datetime:
     """Midnight (naive UTC) at the start of a day."""
     return datetime.combine(d, time())
@@ -55,6 +64,23 @@ class Span:
     @property
     def last_no(self) -> int:
         return day_no(self.last)
+
+    def first_day(self, shift: int = 0) -> ibis.Value:
+        """The day number `shift` days from the first reported day, as a query value.
+
+        Args:
+            shift: days added to the first reported day (negative: before it).
+
+        Returns:
+            An int64 value (the span must have a first day).
+        """
+        if self.first is None:
+            raise ValueError("the span reports all history: it has no first day")
+        return day_value(self.first + timedelta(days=shift))
+
+    def last_day(self) -> ibis.Value:
+        """The day number of `as_of`, as a query value."""
+        return day_value(self.last)
 
     @property
     def end_ts(self) -> datetime:
@@ -113,7 +139,7 @@ def rolling(
         parts.append(base.select(key, d=base.d + n, **zeros))
     if span.first_no is not None:
         people = base.select(key).distinct()
-        parts.append(people.mutate(d=ibis.literal(span.first_no - 1, type=I64), **zeros))
+        parts.append(people.mutate(d=span.first_day(-1), **zeros))
     u = ibis.union(*parts, distinct=False)
     u = u.group_by(key, "d").aggregate(**{c: u[c].sum().cast(I64) for c in cols})
     out = u.mutate(
@@ -125,9 +151,9 @@ def rolling(
             for name, (col, n) in windows.items()
         }
     )
-    out = out.filter(out.d <= span.last_no)
+    out = out.filter(out.d <= span.last_day())
     if span.first_no is not None:
-        out = out.filter(out.d >= span.first_no - 1)
+        out = out.filter(out.d >= span.first_day(-1))
     return out
 
 
@@ -148,7 +174,7 @@ def starts(t: ibis.Table, holds: ibis.Value, span: Span, *, key: str = "person_k
     t = t.mutate(_prev=prev.fill_null(False))
     t = t.filter(t._holds & ~t._prev)
     if span.first_no is not None:
-        t = t.filter(t.d >= span.first_no)
+        t = t.filter(t.d >= span.first_day())
     return t.drop("_holds", "_prev")
 
 
