@@ -33,6 +33,7 @@ FIRST_YEAR = 1700
 MAX_SLOTS = 250
 # Compare every filled template with the query compiled directly (the tests turn this on).
 VERIFY = False
+_EXCLUDE = re.compile(r"EXCLUDE \(([^)]*)\)")
 
 Render = Callable[[ops.Literal], str]
 
@@ -135,8 +136,20 @@ def check(filled: str, compiled: str) -> None:
         filled: the template filled with the query's constants.
         compiled: the query compiled directly.
     """
-    if filled != compiled:
+    if _sets_sorted(filled) != _sets_sorted(compiled):
         raise AssertionError(f"a filled SQL template differs:\n{filled}\n!=\n{compiled}")
+
+
+def _sets_sorted(sql: str) -> str:
+    """The SQL with each `EXCLUDE (...)` list sorted.
+
+    Ibis writes the columns a `drop` removes in the order its set iterates, which differs
+    between two equal sets built apart (the stand-ins' query is rebuilt), not in meaning.
+    """
+    return _EXCLUDE.sub(
+        lambda m: "EXCLUDE (" + ", ".join(sorted(c.strip() for c in m.group(1).split(","))) + ")",
+        sql,
+    )
 
 
 def renderer(backend: Any) -> Render:
