@@ -90,6 +90,7 @@ def build(
     *,
     model_dir: Path | None = None,
     classify: Classify | None = None,
+    distress: friction.DistressFn | None = None,
     settings: SignalsSettings | None = None,
 ) -> SignalsReport:
     """Every signal as of `ctx.as_of`.
@@ -98,6 +99,7 @@ def build(
         ctx: metric context over refreshed facts.
         model_dir: folder of a trained early-warning model (None or empty: no model).
         classify: the voice classifier for typology language cues (None: left out).
+        distress: the distress classifier of the friction rule (None: `load_distress()`).
         settings: the `[signals]` settings (default: their defaults).
 
     Returns:
@@ -119,11 +121,10 @@ def build(
     # episode on its first day, so reading from `recent` gives exactly those flags (tested)
     # while scanning weeks instead of all history.
     recent = ctx.as_of - timedelta(days=s.recent_days - 1)
-    # The distress rule asks the typology's classifier (and so reads the scores it keeps).
-    if classify is None:
+    if distress is None:
         fr = friction.detect(ctx, s.friction, since=recent)
     else:
-        fr = friction.detect(ctx, s.friction, since=recent, distress_fn=_distress(classify))
+        fr = friction.detect(ctx, s.friction, since=recent, distress_fn=distress)
     out.status["friction"] = {
         name: {**st, "since": recent.isoformat()} for name, st in fr.status.items()
     }
@@ -186,17 +187,6 @@ def _voice_themes(ctx: MetricContext, days: int) -> list[dict[str, Any]]:
         people=df["person_key"].tolist(),
     )
     return [asdict(t) for t in got]
-
-
-def _distress(classify: Classify) -> Callable[[Sequence[str]], Sequence[bool]]:
-    """Distress language (frustrated and uncertain) by the classifier given to `build`."""
-
-    def distress(texts: Sequence[str]) -> Sequence[bool]:
-        got = classify(texts)
-        flags: list[bool] = (got["frustrated"] & got["uncertain"]).tolist()
-        return flags
-
-    return distress
 
 
 def _risk(out: SignalsReport, ctx: MetricContext, model_dir: Path | None) -> pd.DataFrame | None:

@@ -152,13 +152,21 @@ class Signals(IndividualReads):
 
         Callers check the actor first: this holds everyone's rows.
         """
+        from uptake.signals.friction import load_distress
         from uptake.signals.report import build
 
         def compute() -> dict[str, Any]:
             ctx = self._context("signals", as_of)
             s = self.settings.signals
-            classify = _voice(self._voice_cache())
-            return build(ctx, model_dir=self.model_dir, classify=classify, settings=s).to_dict()
+            cache = self._voice_cache()
+            return build(
+                ctx,
+                model_dir=self.model_dir,
+                classify=_voice(cache),
+                # The live path's classifier, reading and keeping the same scores.
+                distress=load_distress(cache),
+                settings=s,
+            ).to_dict()
 
         # A retrained model changes the risk: its file's time is part of the key.
         model = self.model_dir / "model.joblib"

@@ -164,7 +164,7 @@ def week3_4_drop(ctx: MetricContext, rules: FrictionRules, span: Span) -> list[F
     e = e.filter(e.ts < ibis.literal(span.end_ts))
     # Days first (a few hundred thousand rows), then the join: joining every event to its
     # person's first day and counting distinct days cost seconds at ten million events.
-    if span.first_no is None:
+    if span.first is None:
         daily = _daily(e)
         # The first day is the first active day: one read of the events serves both.
         first = daily.group_by(f_key=daily.d_key).aggregate(f=daily.d.min())
@@ -174,7 +174,7 @@ def week3_4_drop(ctx: MetricContext, rules: FrictionRules, span: Span) -> list[F
         daily = _daily(e.filter(e.ts >= ibis.literal(span.start_ts(2 * half))))
     first = first.mutate(decide=first.f + (2 * half - 1))
     first = first.filter(first.decide <= span.last_day())
-    if span.first_no is not None:
+    if span.first is not None:
         first = first.filter(first.decide >= span.first_day())
     j = daily.join(first, daily.d_key == first.f_key)
     j = j.mutate(dd=j.d - j.f)

@@ -40,7 +40,7 @@ def override_spike(ctx: MetricContext, rules: FrictionRules, span: Span) -> list
         w_n=dec.count().cast(I64), w_ov=dec.ov.sum()
     )
     days = pwd.select(e_key=pwd.person_key, x=pwd.d).distinct()
-    if span.first_no is not None:
+    if span.first is not None:
         days = days.filter(days.x >= span.first_day(-gap))
     j = days.join(
         pwd, (days.e_key == pwd.person_key) & (pwd.d <= days.x) & (pwd.d > days.x - total)
@@ -80,7 +80,7 @@ def override_spike(ctx: MetricContext, rules: FrictionRules, span: Span) -> list
     cont = (held.x - held.prev_x < gap).fill_null(False)
     st = held.filter(~cont)
     st = st.filter(st.x <= span.last_day())
-    if span.first_no is not None:
+    if span.first is not None:
         st = st.filter(st.x >= span.first_day())
     df = ctx.engine.execute(
         st.select(

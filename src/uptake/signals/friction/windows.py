@@ -16,11 +16,6 @@ EPOCH = date(1970, 1, 1)
 I64 = "int64"
 
 
-def day_no(d: date) -> int:
-    """Days since 1970-01-01 of a date (the integer day the windows order by)."""
-    return (d - EPOCH).days
-
-
 def day_of(n: int) -> date:
     """The date of a day number."""
     return EPOCH + timedelta(days=int(n))
@@ -56,14 +51,6 @@ class Span:
     def of(cls, ctx: MetricContext, since: date | None) -> Span:
         """The span of a detection as of `ctx.as_of` reporting episodes from `since`."""
         return cls(since, ctx.as_of)
-
-    @property
-    def first_no(self) -> int | None:
-        return None if self.first is None else day_no(self.first)
-
-    @property
-    def last_no(self) -> int:
-        return day_no(self.last)
 
     def first_day(self, shift: int = 0) -> ibis.Value:
         """The day number `shift` days from the first reported day, as a query value.
@@ -137,7 +124,7 @@ def rolling(
     parts = [base]
     for n in sorted({n for _, n in windows.values()}):
         parts.append(base.select(key, d=base.d + n, **zeros))
-    if span.first_no is not None:
+    if span.first is not None:
         people = base.select(key).distinct()
         parts.append(people.mutate(d=span.first_day(-1), **zeros))
     u = ibis.union(*parts, distinct=False)
@@ -152,7 +139,7 @@ def rolling(
         }
     )
     out = out.filter(out.d <= span.last_day())
-    if span.first_no is not None:
+    if span.first is not None:
         out = out.filter(out.d >= span.first_day(-1))
     return out
 
@@ -173,7 +160,7 @@ def starts(t: ibis.Table, holds: ibis.Value, span: Span, *, key: str = "person_k
     prev = t._holds.lag().over(ibis.window(group_by=key, order_by="d"))
     t = t.mutate(_prev=prev.fill_null(False))
     t = t.filter(t._holds & ~t._prev)
-    if span.first_no is not None:
+    if span.first is not None:
         t = t.filter(t.d >= span.first_day())
     return t.drop("_holds", "_prev")
 

@@ -55,11 +55,7 @@ class ScoreStore:
         if not rows:
             return
         place = self.folder / model
-        width = len(next(iter(rows.values())))
-        table = np.zeros(len(rows), dtype=[("d", "V16"), ("p", "<f8", (width,))])
-        table["d"] = list(rows)
-        table["p"] = np.vstack(list(rows.values()))
-        name = hashlib.blake2b(table.tobytes(), digest_size=16).hexdigest() + ".npy"
+        name, table = _table(rows)
         if self._write(place, name, table):
             self._rows.setdefault(model, {}).update(rows)
             self._read.setdefault(model, set()).add(name)
@@ -137,12 +133,9 @@ class ScoreStore:
             merged.update(zip(table["d"].tolist(), table["p"], strict=True))
         while len(merged) > MAX_TEXTS:
             merged.pop(next(iter(merged)))
-        width = len(next(iter(merged.values()))) if merged else 0
-        table = np.zeros(len(merged), dtype=[("d", "V16"), ("p", "<f8", (width,))])
-        table["d"] = list(merged)
-        if merged:
-            table["p"] = np.vstack(list(merged.values()))
-        name = hashlib.blake2b(table.tobytes(), digest_size=16).hexdigest() + ".npy"
+        if not merged:
+            return
+        name, table = _table(merged)
         if not self._write(place, name, table):
             return
         for path in files:
@@ -150,3 +143,12 @@ class ScoreStore:
                 path.unlink(missing_ok=True)
         self._rows[model] = merged
         self._read[model] = {name}
+
+
+def _table(rows: dict[bytes, np.ndarray]) -> tuple[str, np.ndarray]:
+    """One file's rows (digest, scores) and its name, a digest of its bytes."""
+    width = len(next(iter(rows.values())))
+    table = np.zeros(len(rows), dtype=[("d", "V16"), ("p", "<f8", (width,))])
+    table["d"] = list(rows)
+    table["p"] = np.vstack(list(rows.values()))
+    return hashlib.blake2b(table.tobytes(), digest_size=16).hexdigest() + ".npy", table
