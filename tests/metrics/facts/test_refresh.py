@@ -4,9 +4,12 @@ equals a full rebuild."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import ibis.expr.operations as ops
 import pandas as pd
+import pytest
 
 from uptake.config import MetricsSettings
 from uptake.metrics.facts import (
@@ -16,6 +19,9 @@ from uptake.metrics.facts import (
     SEGMENT_WEEK,
     refresh,
 )
+from uptake.metrics.facts.materialise import STAGED
+from uptake.warehouse.engine import DuckDBEngine
+from uptake.warehouse.sql_store import SqlStore
 
 TABLES = (PERSON_DAY, PERSON_WEEK, PERSON_TOOL_DAY, SEGMENT_WEEK)
 S = MetricsSettings()
@@ -136,3 +142,42 @@ def test_week_start_change_triggers_full_rebuild(wh: Any) -> None:
     refresh(wh.engine, S)
     report = refresh(wh.engine, MetricsSettings(week_start="sunday"))
     assert (report.mode, report.reason) == ("full", "week start changed")
+
+
+def test_a_full_build_in_a_new_process_reads_its_sql_from_the_store(
+    wh: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full build's SQL is kept like any query's: a new engine compiles none of it."""
+    _base(wh)
+    first = DuckDBEngine(wh.con, shared=None, store=SqlStore(tmp_path, "duckdb"))
+    # Twice: the second reads the refresh state, which the first found missing.
+    assert [refresh(first, S, full=True).refresh_id for _ in range(2)] == [1, 2]
+    built = {t: _snapshot(wh, t) for t in TABLES}
+    assert first.compiled.misses > 0
+    # As a new process: its own memo, nothing shared, the same store.
+    later = DuckDBEngine(wh.con, shared=None, store=SqlStore(tmp_path, "duckdb"))
+    kind = type(later.backend.compiler)
+    translated = []
+    # Every way Ibis turns an expression into SQL passes here (its own table creation too).
+    # Counted: queries of stored tables (writing in-memory rows, as the state, is no query).
+    original = kind.to_sqlglot
+
+    def counted(self: Any, expr: Any, *args: Any, **kwargs: Any) -> Any:
+        if expr.op().find(ops.DatabaseTable):
+            translated.append(expr)
+        return original(self, expr, *args, **kwargs)
+
+    monkeypatch.setattr(kind, "to_sqlglot", counted)
+    assert refresh(later, S, full=True).refresh_id == 3
+    monkeypatch.undo()
+    assert (later.compiled.misses, len(translated)) == (0, 0)
+    for t in TABLES:
+        again = _snapshot(wh, t)
+        # Stamped with this build's number (a parameter, not part of the stored SQL).
+        assert set(again["refresh_id"]) == {3}
+        pd.testing.assert_frame_equal(
+            built[t].drop(columns="refresh_id"), again.drop(columns="refresh_id")
+        )
+    # Nothing of the build is left behind under another name.
+    names = {r[0] for r in wh.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert not any(n.endswith(STAGED) for n in names)
