@@ -286,7 +286,7 @@ def _create(engine: Engine, name: str, expr: ibis.Table, refresh_id: int) -> Non
         return
     # What Ibis's `create_table(overwrite=True)` does (a new table, filled, then renamed over
     # the old one), with the query's SQL from the engine's store of compiled SQL rather than
-    # compiled afresh by every process (a fifth of a full build's time at 10,000 people),
+    # compiled afresh by every process (about 0.1 s of a 2.8 s full build at 10,000 people),
     # and the refresh's number a parameter, so the query is the same at every build.
     backend = engine.backend  # type: ignore[attr-defined]
     schema = ibis.schema({**expr.schema(), REFRESH_ID: "int64"})
