@@ -23,6 +23,7 @@ import pandas as pd
 
 from uptake.metrics import stats
 from uptake.metrics.context import MetricContext
+from uptake.metrics.families.outcome_runs import CodedRuns, completed_runs, distinct_people
 from uptake.metrics.groups import group_rows, head, result, suppressed_groups
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable, public_rows
 from uptake.metrics.result import MetricResult, MetricSpec, SuppressReason, not_available
@@ -92,14 +93,11 @@ class _Saving:
     manual: np.ndarray | None
     baseline: float | None
     weight: float  # AI-assisted runs × (minutes → hours per week)
+    point: float  # the saving per run: the reference's median (or baseline) − the AI median
     # Bootstrap replicates of each arm's median; the workflows' samples are independent, so
     # the total's replicate b is the weighted sum of every workflow's replicate b.
     ai_reps: np.ndarray | None = None
     manual_reps: np.ndarray | None = None
-
-    @property
-    def samples(self) -> list[np.ndarray]:
-        return [self.ai] if self.manual is None else [self.ai, self.manual]
 
 
 def compute(ctx: MetricContext) -> list[MetricResult]:
@@ -122,7 +120,8 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
             for spec in SPECS
         ]
     catalogue = _catalogue(ctx)
-    frame, plans = workflow_frame(ctx, runs, catalogue)
+    coded = CodedRuns.of(runs)
+    frame, plans = _frame(ctx, coded, catalogue)
     shown = suppressed_groups(ctx, frame, "workflow", n_col="guard").drop(columns="guard")
     total, why = head(shown, "workflow")
     total_ci = _total_interval(ctx, plans)
@@ -139,33 +138,9 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     return [
         res,
         roi(ctx, total_ci, suppressed=why),
-        steps_retired(ctx, runs, catalogue),
-        wins(ctx, shown, runs),
+        steps_retired(ctx, coded, catalogue),
+        wins(ctx, shown, coded),
     ]
-
-
-def completed_runs(ctx: MetricContext) -> pd.DataFrame:
-    """Completed workflow runs started in the window that carry minutes.
-
-    Args:
-        ctx: metric context.
-
-    Returns:
-        `person_key`, `workflow`, `ai_assisted` (bool), `minutes`, in the engine's order
-        (no result depends on it).
-    """
-    t = ctx.engine.table("tasks")
-    done = (t.status == "completed") | (t.status.isnull() & t.completed_at.notnull())
-    t = t.filter(
-        t.started_at >= ctx.start_ts,
-        t.started_at < ctx.end_ts,
-        done,
-        t.minutes.notnull(),
-        t.minutes >= 0,
-    )
-    df = ctx.engine.execute(t.select("person_key", "workflow", "ai_assisted", "minutes"))
-    df["ai_assisted"] = df.ai_assisted.astype(bool)
-    return df
 
 
 def _catalogue(ctx: MetricContext) -> pd.DataFrame:
@@ -190,33 +165,28 @@ def workflow_frame(
         One row per workflow and a `TOTAL` row (with a `guard` people count for suppression),
         and the saving plans of the workflows that enter the total.
     """
+    return _frame(ctx, CodedRuns.of(runs), catalogue)
+
+
+def _frame(
+    ctx: MetricContext, coded: CodedRuns, catalogue: pd.DataFrame
+) -> tuple[pd.DataFrame, list[_Saving]]:
     s = ctx.settings
     k = ctx.min_group_size
     weeks = ctx.window_days / 7
     cat = catalogue.set_index("workflow")
     rows: list[dict[str, Any]] = []
     plans: list[_Saving] = []
-    # One pass over plain arrays instead of a pandas selection per workflow and arm (those
-    # gather Arrow strings row by row). Workflows come in sorted order (each seeds its
-    # generator by position); the order of runs within one does not matter, as the
-    # bootstrap sorts each arm's minutes.
-    wf_codes, wf_names = pd.factorize(runs["workflow"], sort=True)
-    people, everyone = pd.factorize(runs["person_key"])
-    size = len(everyone)
-    is_ai = runs["ai_assisted"].to_numpy(bool)
-    minutes = runs["minutes"].to_numpy(float)
-    # Runs without a workflow (code -1) sort first and fall outside every workflow's bounds.
-    order = np.argsort(wf_codes, kind="stable")
-    bounds = np.searchsorted(wf_codes[order], np.arange(len(wf_names) + 1))
-    for i, wf_key in enumerate(wf_names):
+    people, size, is_ai, minutes = coded.people, coded.size, coded.is_ai, coded.minutes
+    for i, wf_key in enumerate(coded.names):
         wf = str(wf_key)
-        idx = order[bounds[i] : bounds[i + 1]]
+        idx = coded.order[coded.bounds[i] : coded.bounds[i + 1]]
         g_ai, g_people, g_minutes = is_ai[idx], people[idx], minutes[idx]
         ai_x = g_minutes[g_ai]
         man_x = g_minutes[~g_ai]
-        people_ai = _distinct(g_people[g_ai], size)
-        people_man = _distinct(g_people[~g_ai], size)
-        people_all = _distinct(g_people, size)
+        people_ai = distinct_people(g_people[g_ai], size)
+        people_man = distinct_people(g_people[~g_ai], size)
+        people_all = distinct_people(g_people, size)
         # The non-AI arm is shown (and compared) only when it describes at least k people.
         manual_ok = len(man_x) >= s.outcomes_min_runs and people_man >= k
         ai_ok = len(ai_x) >= s.outcomes_min_runs
@@ -226,15 +196,18 @@ def workflow_frame(
         ai_reps = stats.median_replicates(ai_x, s.bootstrap_resamples, rng) if len(ai_x) else None
         man_reps = stats.median_replicates(man_x, s.bootstrap_resamples, rng) if manual_ok else None
         conf = s.confidence_level
-        med_ai = _arm_interval(ai_x, ai_reps, conf)
-        med_man = (
-            _arm_interval(man_x, man_reps, conf) if manual_ok else stats.Interval(None, None, None)
-        )
+        # Each arm's median once: the interval, the difference and the total all use it.
+        ai_mid = float(np.median(ai_x)) if len(ai_x) else None
+        man_mid = float(np.median(man_x)) if manual_ok else None
+        med_ai = _arm_interval(ai_mid, len(ai_x), ai_reps, conf)
+        med_man = _arm_interval(man_mid, len(man_x), man_reps, conf)
         vs_manual = (
-            stats.percentile_interval(
-                float(np.median(man_x) - np.median(ai_x)), man_reps - ai_reps, conf
-            )
-            if ai_ok and manual_ok and ai_reps is not None and man_reps is not None
+            stats.percentile_interval(man_mid - ai_mid, man_reps - ai_reps, conf)
+            if ai_ok
+            and ai_mid is not None
+            and man_mid is not None
+            and ai_reps is not None
+            and man_reps is not None
             else stats.Interval(None, None, None)
         )
         vs_base = (
@@ -256,6 +229,7 @@ def workflow_frame(
                     man_x if manual_used else None,
                     baseline,
                     per_week,
+                    float(saving.value or 0.0),
                     ai_reps,
                     man_reps if manual_used else None,
                 )
@@ -287,33 +261,17 @@ def workflow_frame(
             }
         )
     frame = pd.DataFrame(rows)
-    total_hours = sum(p.weight * _plan_saving(p) for p in plans) if plans else None
+    total_hours = sum(p.weight * p.point for p in plans) if plans else None
     total = {
         "workflow": TOTAL,
-        "n": _distinct(people, size),
-        "people_ai": _distinct(people[is_ai], size),
-        "guard": _distinct(people, size),
+        "n": distinct_people(people, size),
+        "people_ai": distinct_people(people[is_ai], size),
+        "guard": distinct_people(people, size),
         "ai_runs": int(is_ai.sum()),
         "hours_per_week": total_hours,
         "value_per_week": None if total_hours is None else total_hours * s.hourly_cost,
     }
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True), plans
-
-
-def _distinct(codes: np.ndarray, size: int) -> int:
-    """Distinct people among factorized keys 0…size-1 (code -1, a missing key, not counted).
-
-    Marks each code in an array as long as the people instead of sorting the codes (what
-    `np.unique` does): about 30 times faster for the workflows' thousands of runs.
-    """
-    seen = np.zeros(size, dtype=bool)
-    seen[codes[codes >= 0]] = True
-    return int(np.count_nonzero(seen))
-
-
-def _plan_saving(p: _Saving) -> float:
-    ref = float(np.median(p.manual)) if p.manual is not None else float(p.baseline or 0.0)
-    return ref - float(np.median(p.ai))
 
 
 def _total_interval(ctx: MetricContext, plans: list[_Saving]) -> stats.Interval:
@@ -324,18 +282,20 @@ def _total_interval(ctx: MetricContext, plans: list[_Saving]) -> stats.Interval:
     for p in plans:
         ref = p.manual_reps if p.manual_reps is not None else float(p.baseline or 0.0)
         total_reps = total_reps + p.weight * (ref - p.ai_reps)  # type: ignore[operator]
-    point = sum(p.weight * _plan_saving(p) for p in plans)
+    point = sum(p.weight * p.point for p in plans)
     return stats.percentile_interval(
         point, np.asarray(total_reps, dtype=float), ctx.settings.confidence_level
     )
 
 
-def _arm_interval(x: np.ndarray, reps: np.ndarray | None, confidence: float) -> stats.Interval:
-    if reps is None or len(x) == 0:
+def _arm_interval(
+    median: float | None, n: int, reps: np.ndarray | None, confidence: float
+) -> stats.Interval:
+    if median is None or reps is None or n == 0:
         return stats.Interval(None, None, None)
-    if len(x) < 2:
-        return stats.Interval(float(np.median(x)), None, None)
-    return stats.percentile_interval(float(np.median(x)), reps, confidence)
+    if n < 2:
+        return stats.Interval(median, None, None)
+    return stats.percentile_interval(median, reps, confidence)
 
 
 def roi(
@@ -419,13 +379,13 @@ def license_cost(seats: pd.DataFrame, ctx: MetricContext) -> float:
     return float((seats.monthly_cost.astype(float) * days / DAYS_PER_MONTH).sum())
 
 
-def steps_retired(ctx: MetricContext, runs: pd.DataFrame, catalogue: pd.DataFrame) -> MetricResult:
+def steps_retired(ctx: MetricContext, coded: CodedRuns, catalogue: pd.DataFrame) -> MetricResult:
     """Workflow steps retired by AI, weighted by AI-assisted runs in the window.
 
     Args:
         ctx: metric context.
-        runs: completed runs in the window.
-        catalogue: workflow catalogue rows.
+        coded: completed runs in the window.
+        catalogue: workflow catalogue rows (one per workflow).
 
     Returns:
         Total steps retired, per AI-assisted run, `n` people.
@@ -434,18 +394,18 @@ def steps_retired(ctx: MetricContext, runs: pd.DataFrame, catalogue: pd.DataFram
     if missing:
         return not_available(STEPS_RETIRED, *missing)
     cat = catalogue.dropna(subset=["steps_before", "steps_after"])
-    per_run = (cat.steps_before.astype(float) - cat.steps_after.astype(float)).rename("per_run")
-    ai = runs[runs.ai_assisted].merge(
-        pd.DataFrame({"workflow": cat.workflow, "per_run": per_run}), on="workflow"
-    )
+    retired = cat.steps_before.astype(float) - cat.steps_after.astype(float)
+    per_workflow = pd.Series(retired.to_numpy(), index=cat.workflow).reindex(coded.names)
+    per_run = coded.per_run(per_workflow.to_numpy(float), np.nan)
+    ai = coded.is_ai & ~np.isnan(per_run)
     frame = pd.DataFrame(
         [
             {
                 "scope": TOTAL,
-                "n": ai.person_key.nunique(),
-                "ai_runs": len(ai),
-                "steps_retired": float(ai.per_run.sum()),
-                "per_ai_run": float(ai.per_run.mean()) if len(ai) else None,
+                "n": coded.distinct(ai),
+                "ai_runs": int(ai.sum()),
+                "steps_retired": float(per_run[ai].sum()),
+                "per_ai_run": float(per_run[ai].mean()) if ai.any() else None,
             }
         ]
     )
@@ -460,13 +420,13 @@ def steps_retired(ctx: MetricContext, runs: pd.DataFrame, catalogue: pd.DataFram
     )
 
 
-def wins(ctx: MetricContext, shown: pd.DataFrame, runs: pd.DataFrame) -> MetricResult:
+def wins(ctx: MetricContext, shown: pd.DataFrame, coded: CodedRuns) -> MetricResult:
     """Workflows where AI already delivers a measured saving, for at least k people.
 
     Args:
         ctx: metric context.
         shown: the suppressed workflow frame.
-        runs: completed runs in the window.
+        coded: completed runs in the window.
 
     Returns:
         `n` distinct people behind the wins and one row per win.
@@ -488,7 +448,8 @@ def wins(ctx: MetricContext, shown: pd.DataFrame, runs: pd.DataFrame) -> MetricR
         "value_per_week",
     ]
     rows = public_rows(won[[*cols, SUPPRESSED]], KEYS)
-    behind = runs[runs.ai_assisted & runs.workflow.isin(won.workflow)].person_key.nunique()
+    won_runs = coded.per_run(np.isin(coded.names, won.workflow.to_numpy()), False)
+    behind = coded.distinct(coded.is_ai & won_runs)
     return MetricResult(WINS, {"workflows": rows}, n=behind)
 
 
