@@ -25,6 +25,16 @@ class MetricsSettings(BaseModel):
         description="ISO 4217 code of every money value (hourly cost, licence prices, savings).",
     )
 
+    family_threads: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description=(
+            "Metric families computed at the same time on DuckDB, each on its own connection "
+            "(one keeps the processor busy while another waits for a query); 1: one at a time."
+        ),
+    )
+
     # -- analytics families (confidence, trust, outcomes, feedback health) ------------------
     seed: int = Field(
         0, description="Seed of every random step (train/test split, bootstrap) so results repeat."

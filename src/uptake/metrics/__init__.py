@@ -92,6 +92,7 @@ def compute_all(
     from dataclasses import replace
 
     from uptake.errors import InputError, NotAvailableError
+    from uptake.metrics.concurrent import compute_families
     from uptake.metrics.context import MetricContext
     from uptake.metrics.families import FAMILIES, REGISTRY
     from uptake.metrics.noise import Noise
@@ -117,9 +118,11 @@ def compute_all(
     stated = noise.describe()
     ctx = MetricContext(engine, as_of, settings, min_group_size, by, noise=noise, costs=costs)
     gaps = day_gaps(ctx)
-    for name in (f for f in FAMILIES if f in chosen):
+    names = [f for f in FAMILIES if f in chosen]
+    computed = compute_families(ctx, [(n, REGISTRY[n]) for n in names], settings.family_threads)
+    for name in names:
         module = REGISTRY[name]
-        results = module.compute(ctx)
+        results = computed[name] if name in computed else module.compute(ctx)
         names = [r.name for r in results]
         expected = [s.name for s in module.SPECS]
         if names != expected:

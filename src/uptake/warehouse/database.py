@@ -62,6 +62,19 @@ _OPEN: set[int] = set()
 _OPEN_LOCK = threading.Lock()
 
 
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a `transaction` block is open on this connection.
+
+    Args:
+        con: the connection.
+
+    Returns:
+        True inside a block of `transaction` (not for a transaction begun another way).
+    """
+    with _OPEN_LOCK:
+        return id(con) in _OPEN
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Run the block in one transaction, or in the caller's when it opened one with this.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -19,6 +20,7 @@ from ibis.common.exceptions import TableNotFound
 from ibis.common.grounds import Concrete
 
 from uptake.warehouse import sql_template
+from uptake.warehouse.database import in_transaction
 from uptake.warehouse.sql import quote_ident
 from uptake.warehouse.sql_store import SqlStore, storable
 from uptake.warehouse.sql_template import Render, Slots, build, check, fill, renderer
@@ -288,6 +290,10 @@ class DuckDBEngine:
     ) -> None:
         self.backend: BaseBackend = ibis.duckdb.from_connection(con)
         self._con = con
+        self._shared, self._store = shared, store
+        # Forks not in use, kept with their compiled SQL for the next read (see `fork`).
+        self._idle: list[DuckDBEngine] = []
+        self._idle_lock = threading.Lock()
         # Ibis compiles the queries it reads and inserts through the backend's `compile`;
         # the memo sits there so each of those is compiled once. Creating a table
         # (`materialize`) compiles through Ibis's compiler directly and is not remembered.
@@ -301,6 +307,40 @@ class DuckDBEngine:
     def con(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection the engine runs on (for in-place writes)."""
         return self._con
+
+    @contextlib.contextmanager
+    def fork(self) -> Iterator[DuckDBEngine | None]:
+        """Another engine over the same database on a connection of its own, for another thread.
+
+        A DuckDB connection runs one query at a time; a second connection (a cursor) runs its
+        own beside it. The fork shares this engine's store of compiled SQL and sees what is
+        committed, so none is made inside a `transaction` block on this connection: its
+        reads would miss the block's writes, or mix later commits into a snapshot. After the
+        block the fork is kept for the next one, with the queries it compiled (a new one
+        would look each up again by its fingerprint); closing this engine's connection
+        closes it too.
+
+        Yields:
+            The engine, for this block only; None inside a transaction.
+        """
+        if in_transaction(self._con):
+            yield None
+            return
+        with self._idle_lock:
+            engine = self._idle.pop() if self._idle else None
+        if engine is None:
+            con = self._con.cursor()
+            con.execute("SET enable_progress_bar = false")
+            engine = DuckDBEngine(con, shared=self._shared, store=self._store)
+        # Session settings do not carry over to another connection: the fork reads times in
+        # the zone this connection does.
+        row = self._con.execute("SELECT current_setting('TimeZone')").fetchone()
+        engine.con.execute("SET TimeZone = $zone", {"zone": row[0] if row else "UTC"})
+        try:
+            yield engine
+        finally:
+            with self._idle_lock:
+                self._idle.append(engine)
 
     def table(self, name: str) -> ibis.Table:
         # Ibis's own `table` asks DuckDB to describe the table (about a millisecond) and then

@@ -30,6 +30,8 @@ SPEC = MetricSpec(
     definition="gap_points = 100 × (share of licensed people active in the window − share at L3+)",
 )
 SPECS: tuple[MetricSpec, ...] = (SPEC,)
+# Computed after every other family, never beside them (`uptake.metrics.concurrent`).
+READS_RESULTS = True
 # What the ladder needs to be measured rather than an activity proxy.
 LADDER_VALUE_NEEDS = ("tasks", "workflows.stakes")
 # Value read beside the gap: (field, source metric, source field).

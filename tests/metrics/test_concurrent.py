@@ -1,0 +1,155 @@
+"""Families computed at the same time give what one at a time gives, and only where safe."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from metrics.conftest import Warehouse
+from metrics.test_init import K, _org
+from uptake.config import MetricsSettings
+from uptake.metrics import FAMILIES, compute_all, families
+from uptake.metrics.facts import refresh
+from uptake.metrics.result import MetricResult
+from uptake.warehouse.database import transaction
+from uptake.warehouse.engine import DuckDBEngine
+from uptake.workspace import Workspace
+
+ONE = MetricsSettings(trend_weeks=3, family_threads=1)
+TWO = MetricsSettings(trend_weeks=3, family_threads=2)
+INSIDE = date(2024, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """A small simulated organisation, every table of the canonical view, facts current."""
+    from uptake.evaluate.views import ingest_plan
+    from uptake.simulate import simulate
+
+    root = tmp_path_factory.mktemp("concurrent")
+    simulate(people=80, days=42, seed=3, start=date(2026, 6, 1), out=root / "sim")
+    with Workspace.init(root / "ws") as ws:
+        for table, paths, fmt, options in ingest_plan(root / "sim", "canonical"):
+            ws.ingest(table, paths, fmt=fmt, options=options, refresh=False)
+        ws.refresh()
+        yield ws
+
+
+def _doc(engine: Any, settings: MetricsSettings, as_of: date, by: str | None = None) -> str:
+    report = compute_all(engine, as_of, settings, K, by, families=FAMILIES)
+    return json.dumps(report.to_dict(), sort_keys=True, default=str)
+
+
+@pytest.mark.parametrize("by", [None, "team"])
+def test_every_family_at_once_gives_what_one_at_a_time_gives(simulated: Workspace, by) -> None:
+    engine = simulated.engine()
+    as_of = simulated.default_as_of()[0]
+    alone = _doc(engine, ONE, as_of, by)
+    assert _doc(engine, TWO, as_of, by) == alone
+    # A second read reuses the kept fork (with its compiled queries): the same again.
+    assert _doc(engine, TWO, as_of, by) == alone
+    metrics = json.loads(alone)["metrics"].values()
+    assert sum(m.get("status") != "not_available" for m in metrics) >= 20
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
+    """Record (family, thread, engine) of every family computed."""
+    seen: list[tuple[str, int, int]] = []
+    for name, module in list(families.REGISTRY.items()):
+
+        def compute(ctx: Any, _module: Any = module, _name: str = name) -> list[MetricResult]:
+            seen.append((_name, threading.get_ident(), id(ctx.engine)))
+            out: list[MetricResult] = _module.compute(ctx)
+            return out
+
+        spied = SimpleNamespace(**{k: getattr(module, k) for k in dir(module) if k.isupper()})
+        spied.compute = compute
+        monkeypatch.setitem(families.REGISTRY, name, spied)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def org(module_warehouse: Warehouse) -> Warehouse:
+    _org(module_warehouse)
+    refresh(module_warehouse.engine, ONE)
+    return module_warehouse
+
+
+def test_two_threads_share_the_families_out_on_two_connections(
+    org: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _spy(monkeypatch)
+    engine = org.engine
+    compute_all(engine, INSIDE, TWO, K)
+    assert sorted(f for f, _, _ in seen) == sorted(FAMILIES)
+    assert len({t for _, t, _ in seen}) == 2
+    assert len({e for _, _, e in seen}) == 2
+    # The family that reads the others' results runs last, on the caller's engine.
+    assert seen[-1] == ("vanity", threading.get_ident(), id(engine))
+    seen.clear()
+    compute_all(engine, INSIDE, ONE, K)
+    assert {(t, e) for _, t, e in seen} == {(threading.get_ident(), id(engine))}
+
+
+def test_inside_a_transaction_every_family_reads_the_callers_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wh = Warehouse()
+    _org(wh)
+    engine = wh.engine
+    refresh(engine, ONE)
+    before = compute_all(engine, INSIDE, TWO, K)["usage_rate"].n
+    seen = _spy(monkeypatch)
+    with transaction(wh.con):
+        # Uncommitted: another connection would still see the facts.
+        wh.con.execute("DELETE FROM fact_segment_week")
+        wh.con.execute("DELETE FROM fact_person_day")
+        inside = compute_all(engine, INSIDE, TWO, K)
+        wh.con.execute("ROLLBACK")
+        wh.con.execute("BEGIN TRANSACTION")
+    assert {e for _, _, e in seen} == {id(engine)}
+    assert before == 10
+    assert inside["usage_rate"].n != before
+
+
+def test_the_first_failing_family_in_order_is_raised_after_all_finished(
+    org: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finished: list[str] = []
+
+    def fail(name: str) -> Any:
+        def compute(ctx: Any) -> list[MetricResult]:
+            finished.append(name)
+            raise RuntimeError(f"{name} failed")
+
+        return compute
+
+    for name in ("depth", "outcomes"):
+        module = families.REGISTRY[name]
+        spied = SimpleNamespace(SPECS=module.SPECS, compute=fail(name))
+        monkeypatch.setitem(families.REGISTRY, name, spied)
+    with pytest.raises(RuntimeError, match="depth failed"):
+        compute_all(org.engine, INSIDE, TWO, K)
+    assert sorted(finished) == ["depth", "outcomes"]
+
+
+def test_a_fork_reads_times_in_the_callers_zone() -> None:
+    wh = Warehouse()
+    engine = DuckDBEngine(wh.con)
+    wh.con.execute("SET TimeZone = 'Asia/Tokyo'")
+    with engine.fork() as fork:
+        assert fork is not None and fork is not engine
+        zone = fork.con.execute("SELECT current_setting('TimeZone')").fetchone()
+        kept = fork
+    assert zone == ("Asia/Tokyo",)
+    with engine.fork() as again:
+        assert again is kept  # kept for the next read
+    with transaction(wh.con), engine.fork() as none:
+        assert none is None
