@@ -14,6 +14,7 @@ Parquet lake (setup, not measured). Then, each in a fresh child process so its p
   first: what the first read of a workspace costs a fresh `uptake` process;
 * `current` — the same with the SQL that earlier processes stored (the steady state), and
   the same read again in that process (what a running server pays);
+
 * `pandas` — the same core metrics written plainly in pandas (`bench.pandas_metrics`),
   reading the lake's Parquet files;
 * `raw scan` — one DuckDB scan-and-group of the events table (events per person per week),
@@ -24,6 +25,11 @@ Parquet lake (setup, not measured). Then, each in a fresh child process so its p
   time per table next to it);
 * `spark` — at tier M (other tiers with `--spark`), the full recompute on the Spark engine
   over the lake, printed next to DuckDB's.
+
+`core`, `current cold` and `current` compute the four families in one `compute_all`, as the
+product does: several at once, `metrics.family_threads`; afterwards each family is timed
+alone, to show where the time goes. Every child opens its workspace connection before its
+clock starts, as the raw scan opens its own.
 
 `current cold`, `current`, `raw scan` and `raw facts`, a second or two each, are run three
 times and their best is compared. It prints pandas ÷ core with facts rebuilt (goal: ≥ 10×
@@ -126,15 +132,20 @@ def _child_pipeline(work: Path, as_of: date, kind: str) -> dict[str, Any]:
         kind = "current"
     ws = Workspace.open(work / "ws")
     settings, k = ws.settings.metrics, ws.settings.privacy.min_group_size
+    if kind != "spark":
+        # Connected before the clock starts, as the raw scan is (that opening imports Ibis's
+        # DuckDB backend, about 0.18 s at first use, which until 5 December was timed here
+        # but not in the floor).
+        engine: Any = ws.engine()
     t0 = time.perf_counter()
     if kind == "spark":
         from uptake.warehouse.spark import SparkEngine
 
-        engine: Any = SparkEngine(work / "lake", ws.settings.engine)
+        engine = SparkEngine(work / "lake", ws.settings.engine)
         started = time.perf_counter() - t0
         t0 = time.perf_counter()
     else:
-        engine, started = ws.engine(), 0.0
+        started = 0.0
     facts: dict[str, float] = {}
     if kind == "current":
         # The facts are current (the runs before this one rebuilt them, and ingest keeps them
@@ -150,7 +161,9 @@ def _child_pipeline(work: Path, as_of: date, kind: str) -> dict[str, Any]:
         facts = dict(built)
     out: dict[str, Any] = {"startup_s": started, "facts": facts}
     if kind in ("core", "current"):
-        doc = _core_families(engine, as_of, settings, k, parts)
+        t = time.perf_counter()
+        doc = _core_families(engine, as_of, settings, k)
+        parts["families"] = time.perf_counter() - t
     else:
         doc = compute_all(engine, as_of, settings, k, families=FAMILIES).to_dict()
     out["seconds"] = time.perf_counter() - t0
@@ -159,10 +172,14 @@ def _child_pipeline(work: Path, as_of: date, kind: str) -> dict[str, Any]:
         # The same read again in this process: what a running server pays once its queries
         # are compiled and the tables' pages are in memory.
         t0 = time.perf_counter()
-        again = _core_families(engine, as_of, settings, k, {})
+        again = _core_families(engine, as_of, settings, k)
         out["again_s"] = time.perf_counter() - t0
         if again != doc:
             raise RuntimeError("the second read of the core metrics differs from the first")
+    if kind in ("core", "current"):
+        # Where the time goes: each family alone, after the timed reads (so warmer than in
+        # them), one at a time.
+        out["alone"] = _each_family(engine, as_of, settings, k)
     ws.close()
     (work / f"{'current-cold' if cold else kind}.json").write_text(json.dumps(doc, default=str))
     if kind == "spark":
@@ -171,19 +188,24 @@ def _child_pipeline(work: Path, as_of: date, kind: str) -> dict[str, Any]:
     return out
 
 
-def _core_families(
-    engine: Any, as_of: date, settings: Any, k: int, parts: dict[str, float]
-) -> dict[str, Any]:
-    """The core families one at a time (none reads another's), timing each into `parts`."""
+def _core_families(engine: Any, as_of: date, settings: Any, k: int) -> dict[str, Any]:
+    """The core families in one computation, as the product reads them (several at once)."""
     from uptake.metrics import compute_all
 
-    doc: dict[str, Any] = {"metrics": {}}
+    doc = compute_all(engine, as_of, settings, k, families=CORE).to_dict()
+    return json.loads(json.dumps({"metrics": doc["metrics"]}, default=str))
+
+
+def _each_family(engine: Any, as_of: date, settings: Any, k: int) -> dict[str, float]:
+    """Seconds each core family takes computed alone."""
+    from uptake.metrics import compute_all
+
+    spent: dict[str, float] = {}
     for family in CORE:
         t = time.perf_counter()
-        one = compute_all(engine, as_of, settings, k, families=(family,))
-        doc["metrics"].update(one.to_dict()["metrics"])
-        parts[family] = time.perf_counter() - t
-    return json.loads(json.dumps(doc, default=str))
+        compute_all(engine, as_of, settings, k, families=(family,))
+        spent[family] = time.perf_counter() - t
+    return spent
 
 
 def _jvm_peak_mb() -> float:
@@ -482,6 +504,11 @@ def bench_tier(tier: str, work: Path, spark: bool = False) -> dict[str, Any]:
         print(f"{labels[key]:34} {r['seconds']:>9.2f} {r['peak_mb']:>9,.0f} {note:>18}")
         if key in ("core", "current", "current cold"):
             print("  of which " + " · ".join(f"{p} {s:.2f}s" for p, s in r["parts"].items()))
+        if "alone" in r:
+            print(
+                "  each family alone, afterwards: "
+                + " · ".join(f"{p} {s:.2f}s" for p, s in r["alone"].items())
+            )
         if r.get("facts"):
             print("  facts: " + " · ".join(f"{p} {s:.2f}s" for p, s in r["facts"].items()))
         if key in ("current", "current cold"):
@@ -522,11 +549,13 @@ def bench_tier(tier: str, work: Path, spark: bool = False) -> dict[str, Any]:
         f"{runs['core']['parts']['facts']:.2f}s ({runs['core']['parts']['facts'] / raw_s:.1f}× "
         f"the scan) and the core families over current facts {current['seconds']:.2f}s"
     )
-    parts = runs["core"]["parts"]
-    relational = sum(v for p, v in parts.items() if p != "outcomes")
+    alone = runs["core"]["alone"]
+    relational = runs["core"]["parts"]["facts"] + sum(
+        v for p, v in alone.items() if p != "outcomes"
+    )
     print(
-        f"without the outcomes family (its bootstrap intervals took {parts['outcomes']:.1f}s): "
-        f"pandas ÷ pipeline {runs['pandas']['seconds'] / relational:.1f}×, "
+        f"without the outcomes family (its bootstrap intervals took {alone['outcomes']:.1f}s "
+        f"alone): pandas ÷ pipeline {runs['pandas']['seconds'] / relational:.1f}×, "
         f"pipeline ÷ raw scan {relational / runs['raw scan']['seconds']:.1f}×"
     )
     diffs = _check(work)
