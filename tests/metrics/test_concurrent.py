@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from metrics.conftest import Warehouse
 from metrics.test_init import K, _org
 from uptake.config import MetricsSettings
 from uptake.metrics import FAMILIES, compute_all, families
+from uptake.metrics.context import Memo
 from uptake.metrics.facts import refresh
 from uptake.metrics.result import MetricResult
 from uptake.warehouse.database import transaction
@@ -153,3 +155,28 @@ def test_a_fork_reads_times_in_the_callers_zone() -> None:
         assert again is kept  # kept for the next read
     with transaction(wh.con), engine.fork() as none:
         assert none is None
+
+
+def test_shared_work_asked_for_by_two_threads_at_once_is_done_once() -> None:
+    memo = Memo()
+    started, release = threading.Event(), threading.Event()
+    made: list[int] = []
+
+    def make() -> list[int]:
+        made.append(1)
+        started.set()
+        release.wait(10)  # the second thread asks while this one is still making it
+        return [len(made)]
+
+    got: list[list[int]] = []
+    first = threading.Thread(target=lambda: got.append(memo.once("plan", make)))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=lambda: got.append(memo.once("plan", make)))
+    second.start()
+    time.sleep(0.2)  # let the second reach `once` while the first is still making the value
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert made == [1] and len(got) == 2 and got[0] is got[1]
+    assert memo.once("other", lambda: "x") == "x"

@@ -4,10 +4,11 @@ A family alternates between Python (building Ibis expressions, bootstraps, priva
 and waiting for DuckDB; one at a time, a core sits idle for much of a read. Families read
 the same committed facts and none reads another's results (except those that declare
 `READS_RESULTS`, which run afterwards), so they may run in any order and give the same
-results as one after another. Each extra thread gets a fork of the engine: a connection of
-its own (a DuckDB connection runs one query at a time) and a context of its own (its memo
-holds expressions bound to that connection). An engine that cannot fork (Spark, or DuckDB
-inside a snapshot's transaction) computes them one at a time.
+results as one after another. Each extra thread gets a fork of the engine (a connection of
+its own: a DuckDB connection runs one query at a time) and a context of its own that shares
+the computation's memo, so work several families share is done once, by whichever asks
+first. An engine that cannot fork (Spark, or DuckDB inside a snapshot's transaction)
+computes them one at a time.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def compute_families(
 
     with contextlib.ExitStack() as stack:
         engines = [stack.enter_context(fork()) for _ in range(min(threads, len(todo)) - 1)]
-        others = [replace(ctx, engine=e, memo={}) for e in engines if e is not None]
+        others = [replace(ctx, engine=e) for e in engines if e is not None]
         if not others:
             return {}
         workers = [threading.Thread(target=work, args=(c,), daemon=True) for c in others]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import pyarrow as pa
@@ -21,6 +23,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 __all__ = [
     "SEGMENTS",
+    "Memo",
     "MetricContext",
     "constant_table",
     "empty_table",
@@ -28,6 +31,46 @@ __all__ = [
     "week_of",
     "week_offset",
 ]
+
+
+T = TypeVar("T")
+
+
+class Memo:
+    """Work several families share within one computation, done once even when two ask at once.
+
+    Families may run in threads of their own (`uptake.metrics.concurrent`); a value asked for
+    by a second thread while the first computes it is waited for, not computed twice. Values
+    must be plain data (frames, lists), never expressions bound to one thread's engine.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """The value kept under `key`, made by `make` the first time it is asked for.
+
+        Args:
+            key: what the value is.
+            make: computes it (called at most once per key).
+
+        Returns:
+            The value.
+        """
+        with self._lock:
+            if key in self._values:
+                return self._values[key]  # type: ignore[no-any-return]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]  # type: ignore[no-any-return]
+            value = make()
+            with self._lock:
+                self._values[key] = value
+            return value
 
 
 @dataclass
@@ -54,7 +97,7 @@ class MetricContext:
     # no exchange rates).
     costs: Any = None
     # Work several families share within one computation (e.g. the tool release plan).
-    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    memo: Memo = field(default_factory=Memo, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, datetime):

@@ -203,10 +203,7 @@ def shared_presence(ctx: MetricContext) -> Presence:
     Returns:
         The presence.
     """
-    if "tool_presence" not in ctx.memo:
-        ctx.memo["tool_presence"] = presence(ctx)
-    pres: Presence = ctx.memo["tool_presence"]
-    return pres
+    return ctx.memo.once("tool_presence", lambda: presence(ctx))
 
 
 def shared_plan(ctx: MetricContext) -> ToolPlan | None:
@@ -221,15 +218,14 @@ def shared_plan(ctx: MetricContext) -> ToolPlan | None:
     Returns:
         The plan, or None when no tool has people in the window.
     """
-    if "tool_plan" not in ctx.memo:
+
+    def make() -> ToolPlan | None:
         pres = shared_presence(ctx)
         if pres.frame.empty:
-            ctx.memo["tool_plan"] = None
-        else:
-            segments = shared_tool_segments(ctx, pres)
-            ctx.memo["tool_plan"] = plan_tools(ctx, pres, ctx.by, segments)
-    plan: ToolPlan | None = ctx.memo["tool_plan"]
-    return plan
+            return None
+        return plan_tools(ctx, pres, ctx.by, shared_tool_segments(ctx, pres))
+
+    return ctx.memo.once("tool_plan", make)
 
 
 def _levels(rows: pd.DataFrame, blocks: int) -> dict[str, pd.Series]:

@@ -186,7 +186,8 @@ def shared_tool_segments(ctx: MetricContext, pres: Presence) -> ToolSegments:
     Returns:
         The tool segments.
     """
-    if "tool_segments" not in ctx.memo:
+
+    def make() -> ToolSegments:
         # Imported here: the family itself reads this module's shared segments.
         from uptake.metrics.facts import PERSON_DAY
         from uptake.metrics.families.usage_segments import choose_variant, data_history
@@ -194,6 +195,6 @@ def shared_tool_segments(ctx: MetricContext, pres: Presence) -> ToolSegments:
         fresh = tool_segments(ctx, pres)
         if fresh.members and ctx.has(PERSON_DAY):
             fresh.read = "12w" if choose_variant(ctx, data_history(ctx))[0] else "4w"
-        ctx.memo["tool_segments"] = fresh
-    segs: ToolSegments = ctx.memo["tool_segments"]
-    return segs
+        return fresh
+
+    return ctx.memo.once("tool_segments", make)

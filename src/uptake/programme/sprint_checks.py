@@ -36,7 +36,7 @@ import ibis
 import pandas as pd
 
 from uptake.errors import NotAvailableError
-from uptake.metrics.context import MetricContext
+from uptake.metrics.context import Memo, MetricContext
 from uptake.programme.interview import QUESTIONS
 from uptake.programme.sprint import PHASES, Phase
 
@@ -317,7 +317,7 @@ def _week_ends(start: date, as_of: date) -> list[date]:
 
 def _at(ctx: MetricContext, day: date) -> MetricContext:
     """The same context on another day (fresh caches)."""
-    return replace(ctx, as_of=day, results={}, memo={})
+    return replace(ctx, as_of=day, results={}, memo=Memo())
 
 
 def _min_day(ctx: MetricContext, col: ibis.Value) -> date | None:
