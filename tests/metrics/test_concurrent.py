@@ -180,3 +180,26 @@ def test_shared_work_asked_for_by_two_threads_at_once_is_done_once() -> None:
     second.join(10)
     assert made == [1] and len(got) == 2 and got[0] is got[1]
     assert memo.once("other", lambda: "x") == "x"
+
+
+def test_an_interrupt_stops_the_families_not_yet_started(
+    org: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[str] = []
+    for name, module in list(families.REGISTRY.items()):
+
+        def compute(ctx: Any, _module: Any = module, _name: str = name) -> list[MetricResult]:
+            started.append(_name)
+            if _name == "depth":
+                raise KeyboardInterrupt
+            out: list[MetricResult] = _module.compute(ctx)
+            return out
+
+        spied = SimpleNamespace(SPECS=module.SPECS, compute=compute)
+        monkeypatch.setitem(families.REGISTRY, name, spied)
+    with pytest.raises(KeyboardInterrupt):
+        compute_all(org.engine, INSIDE, TWO, K)
+    # usage and depth start together; at most the one family the other thread took up
+    # after usage starts after the interrupt, never the rest.
+    assert started[:2] in (["usage", "depth"], ["depth", "usage"])
+    assert len(started) <= 3 and "vanity" not in started

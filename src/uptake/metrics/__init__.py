@@ -118,9 +118,9 @@ def compute_all(
     stated = noise.describe()
     ctx = MetricContext(engine, as_of, settings, min_group_size, by, noise=noise, costs=costs)
     gaps = day_gaps(ctx)
-    names = [f for f in FAMILIES if f in chosen]
-    computed = compute_families(ctx, [(n, REGISTRY[n]) for n in names], settings.family_threads)
-    for name in names:
+    order = [f for f in FAMILIES if f in chosen]
+    computed = compute_families(ctx, [(n, REGISTRY[n]) for n in order], settings.family_threads)
+    for name in order:
         module = REGISTRY[name]
         results = computed[name] if name in computed else module.compute(ctx)
         names = [r.name for r in results]

@@ -62,7 +62,7 @@ def compute_families(
     queue = deque(todo)
     lock = threading.Lock()
 
-    def work(c: MetricContext) -> None:
+    def work(c: MetricContext, caller: bool) -> None:
         while True:
             with lock:
                 if not queue:
@@ -70,19 +70,27 @@ def compute_families(
                 name, module = queue.popleft()
             try:
                 done[name] = module.compute(c)
-            except BaseException as exc:  # re-raised in the caller's thread, in order
+            except Exception as exc:  # re-raised in the caller's thread, in order
                 done[name] = exc
+            except BaseException as exc:
+                # An interrupt: no family is started after it, and the caller stops now.
+                done[name] = exc
+                with lock:
+                    queue.clear()
+                if caller:
+                    raise
+                return
 
     with contextlib.ExitStack() as stack:
         engines = [stack.enter_context(fork()) for _ in range(min(threads, len(todo)) - 1)]
         others = [replace(ctx, engine=e) for e in engines if e is not None]
         if not others:
             return {}
-        workers = [threading.Thread(target=work, args=(c,), daemon=True) for c in others]
+        workers = [threading.Thread(target=work, args=(c, False), daemon=True) for c in others]
         for w in workers:
             w.start()
         try:
-            work(ctx)
+            work(ctx, True)
         finally:
             for w in workers:
                 w.join()
