@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +194,31 @@ def write(records: list[dict[str, Any]], path: Path) -> Path:
                 frame[c] = frame[c].map(lambda v: json.dumps(v) if v is not None else None)
         frame.to_parquet(path, index=False)
     return path
+
+
+def simulated_workspace(
+    root: Path, *, people: int, days: int, seed: int, emit: str = "canonical"
+) -> Path:
+    """Simulate an organisation from 1 June 2026, ingest one view of it, refresh the facts.
+
+    Args:
+        root: a new folder (the simulation goes to `root/sim`, the workspace to `root/ws`).
+        people: people simulated.
+        days: days simulated.
+        seed: the simulator's seed.
+        emit: `canonical` or `vendor`.
+
+    Returns:
+        The workspace's folder (closed).
+    """
+    from uptake.evaluate.views import ingest_plan
+    from uptake.simulate import simulate
+    from uptake.workspace import Workspace
+
+    sim = root / "sim"
+    simulate(people=people, days=days, seed=seed, start=date(2026, 6, 1), out=sim, emit=emit)
+    with Workspace.init(root / "ws") as ws:
+        for table, paths, fmt, options in ingest_plan(sim, emit):
+            ws.ingest(table, paths, fmt=fmt, options=options, refresh=False)
+        ws.refresh()
+    return root / "ws"

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from factories import simulated_workspace
 from uptake.cli import app
-from uptake.evaluate.views import ingest_plan
-from uptake.simulate import simulate
 from uptake.workspace import Workspace
 
 KEY = re.compile(r"p_[0-9a-f]{20}")
@@ -28,13 +26,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     mp = pytest.MonkeyPatch()
     mp.delenv("UPTAKE_SECRET", raising=False)
     mp.delenv("UPTAKE_WORKSPACE", raising=False)
-    root = tmp_path_factory.mktemp("digest")
-    simulate(people=120, days=45, seed=3, start=date(2026, 6, 1), out=root / "sim")
-    with Workspace.init(root / "ws") as ws:
-        for table, paths, fmt, options in ingest_plan(root / "sim", "canonical"):
-            ws.ingest(table, paths, fmt=fmt, options=options, refresh=False)
-        ws.refresh()
-    yield root / "ws"
+    yield simulated_workspace(tmp_path_factory.mktemp("digest"), people=120, days=45, seed=3)
     mp.undo()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from factories import simulated_workspace
 from metrics.conftest import Warehouse
 from metrics.test_init import K, _org
 from uptake.config import MetricsSettings
@@ -32,15 +33,8 @@ INSIDE = date(2024, 3, 31)
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     """A small simulated organisation, every table of the canonical view, facts current."""
-    from uptake.evaluate.views import ingest_plan
-    from uptake.simulate import simulate
-
-    root = tmp_path_factory.mktemp("concurrent")
-    simulate(people=80, days=42, seed=3, start=date(2026, 6, 1), out=root / "sim")
-    with Workspace.init(root / "ws") as ws:
-        for table, paths, fmt, options in ingest_plan(root / "sim", "canonical"):
-            ws.ingest(table, paths, fmt=fmt, options=options, refresh=False)
-        ws.refresh()
+    folder = simulated_workspace(tmp_path_factory.mktemp("concurrent"), people=80, days=42, seed=3)
+    with Workspace.open(folder) as ws:
         yield ws
 
 

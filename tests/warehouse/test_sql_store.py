@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -14,6 +13,7 @@ import ibis
 import pandas as pd
 import pytest
 
+from factories import simulated_workspace
 from uptake.metrics.context import constant_table
 from uptake.warehouse.engine import DuckDBEngine, SharedSql
 from uptake.warehouse.sql_store import STABLE_PREFIX, SqlStore, storable
@@ -56,17 +56,7 @@ def _child(folder: Path, seed: str) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small simulated organisation's workspace (its facts current)."""
-    from uptake.evaluate.views import ingest_plan
-    from uptake.simulate import simulate
-
-    root = tmp_path_factory.mktemp("sql-store")
-    sim = root / "sim"
-    simulate(people=60, days=35, seed=3, start=date(2026, 6, 1), out=sim)
-    with Workspace.init(root / "ws") as ws:
-        for table, paths, fmt, options in ingest_plan(sim, "canonical"):
-            ws.ingest(table, paths, fmt=fmt, options=options, refresh=False)
-        ws.refresh()
-    return root / "ws"
+    return simulated_workspace(tmp_path_factory.mktemp("sql-store"), people=60, days=35, seed=3)
 
 
 def test_a_new_process_reads_the_sql_an_earlier_one_compiled(simulated: Path) -> None:
