@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -55,13 +54,17 @@ def test_every_family_at_once_gives_what_one_at_a_time_gives(simulated: Workspac
     assert sum(m.get("status") != "not_available" for m in metrics) >= 20
 
 
-def _spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
-    """Record (family, thread, engine) of every family computed."""
+def _spy(
+    monkeypatch: pytest.MonkeyPatch, interrupt: str | None = None
+) -> list[tuple[str, int, int]]:
+    """Record (family, thread, engine) of every family as it starts; `interrupt` one there."""
     seen: list[tuple[str, int, int]] = []
     for name, module in list(families.REGISTRY.items()):
 
         def compute(ctx: Any, _module: Any = module, _name: str = name) -> list[MetricResult]:
             seen.append((_name, threading.get_ident(), id(ctx.engine)))
+            if _name == interrupt:
+                raise KeyboardInterrupt
             out: list[MetricResult] = _module.compute(ctx)
             return out
 
@@ -95,7 +98,7 @@ def test_two_threads_share_the_families_out_on_two_connections(
 
 
 def test_inside_a_transaction_every_family_reads_the_callers_connection(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wh = Warehouse()
     _org(wh)
@@ -179,20 +182,10 @@ def test_shared_work_asked_for_by_two_threads_at_once_is_done_once() -> None:
 def test_an_interrupt_stops_the_families_not_yet_started(
     org: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started: list[str] = []
-    for name, module in list(families.REGISTRY.items()):
-
-        def compute(ctx: Any, _module: Any = module, _name: str = name) -> list[MetricResult]:
-            started.append(_name)
-            if _name == "depth":
-                raise KeyboardInterrupt
-            out: list[MetricResult] = _module.compute(ctx)
-            return out
-
-        spied = SimpleNamespace(SPECS=module.SPECS, compute=compute)
-        monkeypatch.setitem(families.REGISTRY, name, spied)
+    seen = _spy(monkeypatch, interrupt="depth")
     with pytest.raises(KeyboardInterrupt):
         compute_all(org.engine, INSIDE, TWO, K)
+    started = [f for f, _, _ in seen]
     # usage and depth start together; at most the one family the other thread took up
     # after usage starts after the interrupt, never the rest.
     assert started[:2] in (["usage", "depth"], ["depth", "usage"])

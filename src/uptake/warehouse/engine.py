@@ -185,6 +185,11 @@ class CompiledSql:
         self.hits = 0
         self.misses = 0
 
+    @property
+    def shared(self) -> SharedSql | None:
+        """The memo shared with other backends of the same dialect (None: not shared)."""
+        return self._shared
+
     def __call__(
         self,
         expr: ibis.Expr,
@@ -290,7 +295,6 @@ class DuckDBEngine:
     ) -> None:
         self.backend: BaseBackend = ibis.duckdb.from_connection(con)
         self._con = con
-        self._shared, self._store = shared, store
         # Forks not in use, kept with their compiled SQL for the next read (see `fork`).
         self._idle: list[DuckDBEngine] = []
         self._idle_lock = threading.Lock()
@@ -331,7 +335,7 @@ class DuckDBEngine:
         if engine is None:
             con = self._con.cursor()
             con.execute("SET enable_progress_bar = false")
-            engine = DuckDBEngine(con, shared=self._shared, store=self._store)
+            engine = DuckDBEngine(con, shared=self.compiled.shared, store=self.compiled.store)
         # Session settings do not carry over to another connection: the fork reads times in
         # the zone this connection does.
         row = self._con.execute("SELECT current_setting('TimeZone')").fetchone()
