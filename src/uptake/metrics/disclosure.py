@@ -124,6 +124,11 @@ def plan(
     frame = members[dims].astype(str).reset_index(drop=True)
     out = Plan(k=k, people=len(frame))
     counts = {d: frame[d].value_counts(sort=False) for d in dims}
+    # Plain dictionaries for the ranking of groups to give up, asked tens of thousands of
+    # times per plan (a pandas lookup each costs microseconds).
+    sizes = {
+        d: dict(zip(map(str, c.index.tolist()), c.tolist(), strict=True)) for d, c in counts.items()
+    }
     if out.total_hidden:
         out.hidden = {d: dict.fromkeys(counts[d].index.astype(str), SMALL) for d in dims}
         return out
@@ -134,7 +139,7 @@ def plan(
     groups = sum(len(c) for c in counts.values())
     # Close the common leaks (a lead's team minus their reports, a group minus the groups of
     # another dimension inside it) cheaply first, so the exact check needs few rounds.
-    out.rounds += _pairs_and_nests(frame, dims, out.hidden, counts, k)
+    out.rounds += _pairs_and_nests(frame, dims, out.hidden, counts, sizes, k)
     if block is None or groups <= exact_limit or frame[block].nunique() < 2:
         parts = [np.arange(len(frame))]
     else:
@@ -154,7 +159,7 @@ def plan(
                 clean[b] = True
                 continue
             skip = block if len(parts) > 1 else None
-            chosen = {_choose(dims, leak, counts, skip) for leak in leaks}
+            chosen = {_choose(dims, leak, sizes, skip) for leak in leaks}
             for d, seg in sorted(chosen):
                 if seg in out.hidden[d]:
                     continue
@@ -355,7 +360,7 @@ def _find_leaks(
 def _choose(
     dims: Sequence[str],
     leak: tuple[Atoms, list[int]],
-    counts: dict[str, pd.Series],
+    sizes: dict[str, dict[str, int]],
     skip: str | None = None,
 ) -> tuple[str, str]:
     """The published group to hide next, among those the leaking combination uses.
@@ -381,7 +386,7 @@ def _choose(
     if not candidates:
         raise PrivacyError("release plan: a leak that no published group can close")
     # Dimensions listed later are given up first; within one, the smallest group.
-    candidates.sort(key=lambda r: (-dims.index(r[0]), int(counts[r[0]].get(r[1], 0)), r[1]))
+    candidates.sort(key=lambda r: (-dims.index(r[0]), sizes[r[0]].get(r[1], 0), r[1]))
     return candidates[0]
 
 
@@ -390,6 +395,7 @@ def _pairs_and_nests(
     dims: Sequence[str],
     hidden: dict[str, dict[str, SuppressReason]],
     counts: dict[str, pd.Series],
+    sizes: dict[str, dict[str, int]],
     k: int,
 ) -> int:
     """Hide groups until no two published groups differ by 1 … k−1 people and no group
@@ -428,19 +434,10 @@ def _pairs_and_nests(
         bad: set[tuple[str, str]] = set()
         pair = (a < b) & (diff > 0) & (diff < k)
         for i, j in zip(a[pair], b[pair], strict=True):
-            bad.add(_later(dims, rows[i], rows[j], counts))
+            bad.add(_later(dims, rows[i], rows[j], sizes))
         # Nested sums: B minus the groups of dimension D lying wholly inside it.
-        inside = (both == size[a]) & (a != b)
-        dim_of = np.array([dims.index(r[0]) for r in rows])
-        frame_in = pd.DataFrame({"a": a[inside], "b": b[inside]})
-        frame_in["dim"] = dim_of[frame_in["a"].to_numpy()]
-        frame_in = frame_in[frame_in["dim"].to_numpy() != dim_of[frame_in["b"].to_numpy()]]
-        frame_in["n"] = size[frame_in["a"].to_numpy()]
-        for (bb, _), part in frame_in.groupby(["b", "dim"], sort=True):
-            rest = int(size[int(bb)] - part["n"].sum())
-            if 0 < rest < k:
-                smallest = int(part.sort_values("n", kind="stable")["a"].iloc[0])
-                bad.add(_later(dims, rows[int(bb)], rows[smallest], counts))
+        for bb, smallest in _nested_rests(a, b, both, size, rows, dims, k):
+            bad.add(_later(dims, rows[bb], rows[smallest], sizes))
         if not bad:
             return rounds
         for d, seg in sorted(bad):
@@ -450,12 +447,52 @@ def _pairs_and_nests(
         rounds += 1
 
 
+def _nested_rests(
+    a: np.ndarray,
+    b: np.ndarray,
+    both: np.ndarray,
+    size: np.ndarray,
+    rows: list[tuple[str, str]],
+    dims: Sequence[str],
+    k: int,
+) -> list[tuple[int, int]]:
+    """Groups B that the groups of another dimension inside them leave 1 … k−1 people short.
+
+    Args:
+        a, b: pairs of published groups (indices into `rows`) that share people.
+        both: how many people each pair shares.
+        size: each group's people.
+        rows: each group's (dimension, segment).
+        dims: the dimensions, in order.
+        k: the minimum group size.
+
+    Returns:
+        (B, the smallest group of that dimension inside B) for each such B and dimension.
+    """
+    inside = (both == size[a]) & (a != b)
+    dim_of = np.array([dims.index(r[0]) for r in rows])
+    ia, ib = a[inside], b[inside]
+    other = dim_of[ia] != dim_of[ib]
+    ia, ib = ia[other], ib[other]
+    da, n = dim_of[ia], size[ia]
+    # Sorted by B, then the inner groups' dimension, then size, then the pairs' own order:
+    # each (B, dimension) is a run whose first row is its smallest group (ties: the first).
+    order = np.lexsort((np.arange(len(ia)), n, da, ib))
+    ia, ib, da, n = ia[order], ib[order], da[order], n[order]
+    if not len(ia):
+        return []
+    starts = np.flatnonzero(np.r_[True, (ib[1:] != ib[:-1]) | (da[1:] != da[:-1])])
+    rest = size[ib[starts]] - np.add.reduceat(n, starts)
+    hit = starts[(rest > 0) & (rest < k)]
+    return [(int(ib[i]), int(ia[i])) for i in hit]
+
+
 def _later(
-    dims: Sequence[str], x: tuple[str, str], y: tuple[str, str], counts: dict[str, pd.Series]
+    dims: Sequence[str], x: tuple[str, str], y: tuple[str, str], sizes: dict[str, dict[str, int]]
 ) -> tuple[str, str]:
     """Of two groups, the one to give up: the later dimension's, else the smaller."""
 
     def rank(r: tuple[str, str]) -> tuple[int, int, str]:
-        return (-dims.index(r[0]), int(counts[r[0]].get(r[1], 0)), r[1])
+        return (-dims.index(r[0]), sizes[r[0]].get(r[1], 0), r[1])
 
     return min(x, y, key=rank)

@@ -22,6 +22,7 @@ counts, so the numbers shown agree with each other.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -153,30 +154,42 @@ def _known_tools(ctx: MetricContext) -> ibis.Table:
 
 
 def _aggregate(seats: pd.DataFrame, key: str | None) -> pd.DataFrame:
-    def agg(g: pd.DataFrame) -> dict[str, Any]:
-        cand = g[g["candidate"]]
-        costed = cand["monthly_cost"].notna()
-        return {
-            "n": g["person_key"].nunique(),
-            "seats": len(g),
-            "used": int((g["known"] & g["used"]).sum()),
-            "unused": int((g["known"] & ~g["used"]).sum()),
-            "unknown": int((~g["known"]).sum()),
-            "reclaim_seats": len(cand),
-            "reclaim_unpriced": int((~costed).sum()),
-            # Unknown when every candidate lacks a price: a sum over no prices is not 0.
-            "monthly_saving": (
-                float(cand.loc[costed, "monthly_cost"].sum())
-                if costed.any() or cand.empty
-                else None
-            ),
-            "kept_new_starters": int((g["new_starter"] & (g["reason"] == "unused")).sum()),
-            "kept_on_leave": int((g["status"].eq("leave") & (g["reason"] == "unused")).sum()),
-        }
+    cand = seats["candidate"]
+    costed = cand & seats["monthly_cost"].notna()
+    unused_reason = seats["reason"] == "unused"
+    # Per-seat flags summed per group in one pass: a pandas selection per group cost seconds
+    # by team at 10,000 people (a thousand teams).
+    flags = pd.DataFrame(
+        {
+            "seats": 1,
+            "used": seats["known"] & seats["used"],
+            "unused": seats["known"] & ~seats["used"],
+            "unknown": ~seats["known"],
+            "reclaim_seats": cand,
+            "reclaim_unpriced": cand & ~costed,
+            "kept_new_starters": seats["new_starter"] & unused_reason,
+            "kept_on_leave": seats["status"].eq("leave") & unused_reason,
+            "costed": costed,
+            "saving": seats["monthly_cost"].where(costed, 0.0).astype(float),
+        },
+        index=seats.index,
+    )
 
-    rows = [{"group": TOTAL, **agg(seats)}]
+    def row(sums: Mapping[Any, Any], n: int) -> dict[str, Any]:
+        out: dict[str, Any] = {"n": n}
+        out.update({c: int(sums[c]) for c in COUNTED})
+        # Unknown when every candidate lacks a price: a sum over no prices is not 0.
+        priced = sums["costed"] > 0 or sums["reclaim_seats"] == 0
+        out["monthly_saving"] = float(sums["saving"]) if priced else None
+        out.update({c: int(sums[c]) for c in KEPT})
+        return out
+
+    rows = [{"group": TOTAL, **row(flags.sum().to_dict(), int(seats["person_key"].nunique()))}]
     if key is not None:
-        rows += [{"group": str(v), **agg(g)} for v, g in seats.groupby(key, sort=True)]
+        by = seats[key]
+        sums = flags.groupby(by, sort=True).sum().to_dict("index")
+        people = seats["person_key"].groupby(by, sort=True).nunique().to_dict()
+        rows += [{"group": str(v), **row(s, int(people[v]))} for v, s in sums.items()]
     out = pd.DataFrame(rows)
     out["utilisation"] = (out["used"] / (out["used"] + out["unused"])).where(
         out["used"] + out["unused"] > 0
@@ -187,6 +200,9 @@ def _aggregate(seats: pd.DataFrame, key: str | None) -> pd.DataFrame:
     return out
 
 
+# A group's counts before its saving, and after it (the order of the published columns).
+COUNTED = ("seats", "used", "unused", "unknown", "reclaim_seats", "reclaim_unpriced")
+KEPT = ("kept_new_starters", "kept_on_leave")
 # Seat counts (a person holds one seat per tool at most); `seats` is derived from the first three.
 SEAT_COUNTS = (
     "used", "unused", "unknown", "reclaim_seats", "reclaim_unpriced",
