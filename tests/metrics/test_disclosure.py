@@ -226,3 +226,45 @@ def test_teams_are_kept_before_their_function() -> None:
 
 def test_the_release_order_names_every_dimension_once() -> None:
     assert sorted(KEEP_FIRST) == sorted(SEGMENTS)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 1)), min_size=1,
+             max_size=20),
+    st.sampled_from([3, 5]),
+)  # fmt: skip
+def test_nested_rests_are_what_the_groups_inside_leave(
+    people: list[tuple[int, int, int]], k: int
+) -> None:
+    """Every group B and other dimension D whose groups inside B leave 1 … k−1 people of B,
+    with D's smallest group inside B (the first of equals), found by brute force."""
+    from scipy import sparse
+
+    from uptake.metrics.disclosure import _nested_rests
+
+    m = pd.DataFrame(
+        {d: [f"{d}{p[i]}" for p in people] for i, d in enumerate(["team", "site", "shift"])}
+    )
+    dims = ["team", "site", "shift"]
+    rows = [(d, s) for d in dims for s in sorted(m[d].unique())]
+    member = np.array([(m[d] == s).to_numpy() for d, s in rows], dtype=float)
+    size = member.sum(axis=1).astype(np.int64)
+    inter = sparse.csr_matrix(member @ member.T).tocoo()
+    a, b, both = inter.row, inter.col, inter.data.astype(np.int64)
+    expected = set()
+    for bb in range(len(rows)):
+        for d in dims:
+            if d == rows[bb][0]:
+                continue
+            # Groups of D wholly inside B, in the order the pairs come.
+            inner = [
+                int(x) for x, y, n in zip(a, b, both, strict=True)
+                if y == bb and rows[x][0] == d and n == size[x] and x != y
+            ]  # fmt: skip
+            rest = size[bb] - sum(size[x] for x in inner)
+            if inner and 0 < rest < k:
+                expected.add((bb, min(inner, key=lambda x: (size[x], inner.index(x)))))
+    got = _nested_rests(a, b, both, size, rows, dims, k)
+    assert sorted(got) == sorted(expected)
+    assert len(got) == len(set(got))

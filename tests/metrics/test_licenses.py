@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from metrics.results import entries
 from uptake.metrics.families import licenses
+from uptake.metrics.privacy import TOTAL
 
 AS_OF = "2024-03-31"  # window 03-04..03-31; grace: hired or seated after 03-17 is new
 
@@ -115,3 +120,45 @@ def test_nothing_to_reclaim_saves_a_true_zero(wh: Any) -> None:
     e = entries(licenses.compute(wh.facts_ctx(AS_OF)))["licenses"]
     assert (e["reclaim_seats"], e["monthly_saving"], e["annual_saving"]) == (0, 0.0, 0.0)
     assert "notes" not in e
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 5), st.sampled_from(["a", "b", "c"]), st.booleans(), st.booleans(),
+            st.booleans(), st.booleans(), st.sampled_from(["unused", "left", None]),
+            st.sampled_from(["active", "leave", None]), st.sampled_from([None, 10.0, 19.5]),
+        ),
+        max_size=25,
+    )
+)  # fmt: skip
+def test_group_sums_match_each_group_counted_alone(seats: list[tuple[Any, ...]]) -> None:
+    """Each group's counts and saving are what its own seats give, counted one group at a time."""
+    cols = ["person", "team", "known", "used", "candidate", "new_starter", "reason", "status",
+            "monthly_cost"]  # fmt: skip
+    df = pd.DataFrame(seats, columns=cols).assign(person_key=lambda d: "p" + d.person.astype(str))
+    df = df.astype({"known": bool, "used": bool, "candidate": bool, "new_starter": bool,
+                    "monthly_cost": float})  # fmt: skip
+
+    def alone(g: pd.DataFrame) -> dict[str, Any]:
+        cand = g[g["candidate"]]
+        costed = cand["monthly_cost"].notna()
+        return {
+            "n": g["person_key"].nunique(), "seats": len(g),
+            "used": int((g["known"] & g["used"]).sum()),
+            "unused": int((g["known"] & ~g["used"]).sum()),
+            "unknown": int((~g["known"]).sum()), "reclaim_seats": len(cand),
+            "reclaim_unpriced": int((~costed).sum()),
+            "monthly_saving": float(cand.loc[costed, "monthly_cost"].sum())
+            if costed.any() or cand.empty else None,
+            "kept_new_starters": int((g["new_starter"] & (g["reason"] == "unused")).sum()),
+            "kept_on_leave": int((g["status"].eq("leave") & (g["reason"] == "unused")).sum()),
+        }  # fmt: skip
+
+    out = licenses._aggregate(df, "team")
+    expected = [{"group": TOTAL, **alone(df)}]
+    expected += [{"group": str(v), **alone(g)} for v, g in df.groupby("team", sort=True)]
+    got = out.drop(columns=["utilisation", "annual_saving"]).to_dict("records")
+    assert [list(r) for r in got] == [list(r) for r in expected]
+    assert got == expected
