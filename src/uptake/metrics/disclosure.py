@@ -474,13 +474,13 @@ def _nested_rests(
     ia, ib = a[inside], b[inside]
     other = dim_of[ia] != dim_of[ib]
     ia, ib = ia[other], ib[other]
+    if not len(ia):
+        return []
     da, n = dim_of[ia], size[ia]
     # Sorted by B, then the inner groups' dimension, then size, then the pairs' own order:
     # each (B, dimension) is a run whose first row is its smallest group (ties: the first).
     order = np.lexsort((np.arange(len(ia)), n, da, ib))
     ia, ib, da, n = ia[order], ib[order], da[order], n[order]
-    if not len(ia):
-        return []
     starts = np.flatnonzero(np.r_[True, (ib[1:] != ib[:-1]) | (da[1:] != da[:-1])])
     rest = size[ib[starts]] - np.add.reduceat(n, starts)
     hit = starts[(rest > 0) & (rest < k)]

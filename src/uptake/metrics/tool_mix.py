@@ -247,7 +247,7 @@ def _segments(ctx: MetricContext, keys: list[str], by: str) -> list[str]:
     from uptake.metrics.release import release_members
 
     members = release_members(ctx, keys).set_index("person_key")
-    return [str(members.at[k, by]) for k in keys]
+    return [str(v) for v in members[by].loc[keys].tolist()]
 
 
 def _positions(index: pd.Index, people: Iterable[str]) -> np.ndarray:

@@ -135,14 +135,14 @@ def _other_days(engine: Engine, span: tuple[date, date] | None) -> ibis.Table | 
         d = _within(engine.table("decisions"), "ts", span)
         # A decision not known to be overridden (followed, or not said) is not an override.
         kind = (~d.followed).fill_null(False).ifelse(_OVERRIDDEN, _FOLLOWED)
-        parts.append(d.select(**_rows(d.person_key, d.ts, kind)))
+        parts.append(d.select(**_union_columns(d.person_key, d.ts, kind)))
     if engine.has("feedback"):
         f = _within(engine.table("feedback"), "ts", span)
         f = f.filter(f.person_key.notnull())
-        parts.append(f.select(**_rows(f.person_key, f.ts, _FEEDBACK)))
+        parts.append(f.select(**_union_columns(f.person_key, f.ts, _FEEDBACK)))
     if engine.has("help_edges"):
         h = _within(engine.table("help_edges"), "ts", span)
-        parts.append(h.select(**_rows(h.helper_key, h.ts, _HELP)))
+        parts.append(h.select(**_union_columns(h.helper_key, h.ts, _HELP)))
     if not parts:
         return None
     # One row per run, decision, feedback and help given, counted in one aggregation: runs
@@ -167,7 +167,7 @@ def _other_days(engine: Engine, span: tuple[date, date] | None) -> ibis.Table | 
     )
 
 
-def _rows(
+def _union_columns(
     key: ibis.Value,
     ts: ibis.Value,
     kind: int | ibis.Value,
@@ -229,7 +229,9 @@ def _run_rows(engine: Engine, span: tuple[date, date] | None) -> ibis.Table:
     # The flags are never null (each is filled with false): filtered counts of them are
     # exact, and cheaper than sums of 0/1 values.
     return t.select(
-        **_rows(t.person_key, t.started_at, _RUN, elig, low, t.ai_assisted.fill_null(False), done)
+        **_union_columns(
+            t.person_key, t.started_at, _RUN, elig, low, t.ai_assisted.fill_null(False), done
+        )
     )
 
 
