@@ -95,6 +95,11 @@ def test_two_threads_share_the_families_out_on_two_connections(
     seen.clear()
     compute_all(engine, INSIDE, ONE, K)
     assert {(t, e) for _, t, e in seen} == {(threading.get_ident(), id(engine))}
+    # A read by segment is Python throughout: one family at a time, whatever the setting.
+    seen.clear()
+    compute_all(engine, INSIDE, TWO, K, "team")
+    assert sorted(f for f, _, _ in seen) == sorted(FAMILIES)
+    assert {(t, e) for _, t, e in seen} == {(threading.get_ident(), id(engine))}
 
 
 def test_inside_a_transaction_every_family_reads_the_callers_connection(

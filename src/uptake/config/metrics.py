@@ -31,7 +31,8 @@ class MetricsSettings(BaseModel):
         le=16,
         description=(
             "Metric families computed at the same time on DuckDB, each on its own connection "
-            "(one keeps the processor busy while another waits for a query); 1: one at a time."
+            "(one keeps the processor busy while another waits for a query); 1: one at a time. "
+            "Reads by segment always compute one at a time (their work is all Python)."
         ),
     )
 
