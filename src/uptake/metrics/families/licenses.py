@@ -200,14 +200,14 @@ def _aggregate(seats: pd.DataFrame, key: str | None) -> pd.DataFrame:
     return out
 
 
-# A group's counts before its saving, and after it (the order of the published columns).
-COUNTED = ("seats", "used", "unused", "unknown", "reclaim_seats", "reclaim_unpriced")
-KEPT = ("kept_new_starters", "kept_on_leave")
 # Seat counts (a person holds one seat per tool at most); `seats` is derived from the first three.
 SEAT_COUNTS = (
     "used", "unused", "unknown", "reclaim_seats", "reclaim_unpriced",
     "kept_new_starters", "kept_on_leave",
 )  # fmt: skip
+# A group's counts published after its saving; the others (and `seats`) come before it.
+KEPT = ("kept_new_starters", "kept_on_leave")
+COUNTED = ("seats", *(c for c in SEAT_COUNTS if c not in KEPT))
 
 
 def _noisy(noise: Noise, frame: pd.DataFrame, *question: object) -> pd.DataFrame:
