@@ -54,7 +54,7 @@ def test_elimination_is_exact(seed: int, atoms: int, parts: int, others: int, hi
     dense, partition = _random_release(seed, atoms, parts, others, hidden)
     n = dense.shape[0]
     at = Atoms.build(
-        sparse.csr_matrix(dense), np.ones(atoms, dtype=int), np.arange(atoms),
+        sparse.csr_matrix(dense), np.ones(atoms, dtype=int),
         [("d", str(i)) for i in range(n)], partition=partition,
     )  # fmt: skip
     proj, pinv = _reference(dense)
@@ -77,13 +77,13 @@ def test_elimination_is_exact(seed: int, atoms: int, parts: int, others: int, hi
 def test_overlapping_partition_is_refused():
     dense = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
     with pytest.raises(ValueError, match="overlap"):
-        Atoms.build(sparse.csr_matrix(dense), np.ones(3), np.arange(3), [("", "a"), ("", "b")],
+        Atoms.build(sparse.csr_matrix(dense), np.ones(3), [("", "a"), ("", "b")],
                     partition=[0, 1])  # fmt: skip
 
 
 def test_without_a_partition_it_is_the_dense_method():
     dense = np.array([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0]])
-    at = Atoms.build(sparse.csr_matrix(dense), np.ones(4), np.arange(4), [("", "x")] * 3)
+    at = Atoms.build(sparse.csr_matrix(dense), np.ones(4), [("", "x")] * 3)
     proj, _ = _reference(dense)
     np.testing.assert_allclose(at.block(np.arange(4)), proj, atol=1e-12)
 

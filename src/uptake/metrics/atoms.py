@@ -71,7 +71,6 @@ class Atoms:
         sizes: people per atom.
         rows: the published groups, (dimension, segment); ("", "") is the total.
         member: groups × atoms membership (0/1, sparse).
-        member_atom: the atom of each person.
         part: each atom's position among the eliminated segments (-1: in none of them).
         part_rows: the row of each eliminated segment.
         other_rows: the rows of every other group.
@@ -82,7 +81,6 @@ class Atoms:
     sizes: np.ndarray
     rows: list[tuple[str, str]]
     member: sparse.csr_matrix
-    member_atom: np.ndarray
     part: np.ndarray
     part_rows: np.ndarray
     other_rows: np.ndarray
@@ -99,7 +97,6 @@ class Atoms:
         cls,
         member: sparse.csr_matrix,
         sizes: np.ndarray,
-        member_atom: np.ndarray,
         rows: Sequence[tuple[str, str]],
         partition: Sequence[int] = (),
     ) -> Atoms:
@@ -108,7 +105,6 @@ class Atoms:
         Args:
             member: groups × atoms, 0/1.
             sizes: people per atom.
-            member_atom: the atom of each person.
             rows: one name per group.
             partition: rows whose groups are pairwise disjoint (eliminated exactly); none is
                 allowed (everything is then the Schur side, the plain dense method).
@@ -147,7 +143,6 @@ class Atoms:
             sizes=np.asarray(sizes),
             rows=list(rows),
             member=member,
-            member_atom=np.asarray(member_atom).reshape(-1),
             part=part,
             part_rows=part_rows,
             other_rows=other,

@@ -39,7 +39,7 @@ ends; at worst only the total (a group of at least k) remains.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,7 +55,9 @@ from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
 _TOL = 1e-7
 # Combinations of small atoms examined before falling back to the stricter span test.
 _MAX_COMBOS = 50_000
-# Anchors whose row of P is computed at once (rows × small atoms floats).
+# Anchors whose row of P is computed at once (rows × small atoms floats): the first chunk,
+# then twice as many each time up to the largest.
+_FIRST_CHUNK = 16
 _CHUNK = 256
 # Published groups checked as one problem; larger populations are split into blocks.
 EXACT_LIMIT = 300
@@ -124,22 +126,23 @@ def plan(
     frame = members[dims].astype(str).reset_index(drop=True)
     out = Plan(k=k, people=len(frame))
     counts = {d: frame[d].value_counts(sort=False) for d in dims}
-    # Plain dictionaries for the ranking of groups to give up, asked tens of thousands of
-    # times per plan (a pandas lookup each costs microseconds).
+    # Each dimension's segments and their people as plain dictionaries: the ranking of groups
+    # to give up asks them tens of thousands of times per plan, and each table suppression
+    # reads them whole (a pandas lookup each costs microseconds).
     sizes = {
         d: dict(zip(map(str, c.index.tolist()), c.tolist(), strict=True)) for d, c in counts.items()
     }
     if out.total_hidden:
-        out.hidden = {d: dict.fromkeys(counts[d].index.astype(str), SMALL) for d in dims}
+        out.hidden = {d: dict.fromkeys(sizes[d], SMALL) for d in dims}
         return out
     for d in dims:
-        out.hidden[d] = _within(counts[d], k, {})
+        out.hidden[d] = _within(sizes[d], k, {})
     if not len(frame):
         return out
     groups = sum(len(c) for c in counts.values())
     # Close the common leaks (a lead's team minus their reports, a group minus the groups of
     # another dimension inside it) cheaply first, so the exact check needs few rounds.
-    out.rounds += _pairs_and_nests(frame, dims, out.hidden, counts, sizes, k)
+    out.rounds += _pairs_and_nests(frame, dims, out.hidden, sizes, k)
     if block is None or groups <= exact_limit or frame[block].nunique() < 2:
         parts = [np.arange(len(frame))]
     else:
@@ -147,14 +150,13 @@ def plan(
         # each block's total, itself a piece of the public total, is never a small group.
         key = frame[block].where(~frame[block].isin(list(out.hidden[block])), "\0hidden")
         parts = [np.asarray(ix) for ix in frame.groupby(key, sort=True).indices.values()]
-    subs = [frame.iloc[ix].reset_index(drop=True) for ix in parts]
-    codes = [{d: pd.Categorical(sub[d]) for d in dims} for sub in subs]
-    clean = [False] * len(subs)
+    blocks = [_Block.of(frame.iloc[ix], dims) for ix in parts]
+    clean = [False] * len(blocks)
     while not all(clean):
-        for b, sub in enumerate(subs):
+        for b, sub in enumerate(blocks):
             if clean[b]:
                 continue
-            leaks = _find_leaks(sub, dims, codes[b], out.hidden, k)
+            leaks = _find_leaks(sub, dims, out.hidden, k)
             if not leaks:
                 clean[b] = True
                 continue
@@ -164,7 +166,7 @@ def plan(
                 if seg in out.hidden[d]:
                     continue
                 out.hidden[d][seg] = COMPLEMENTARY
-                out.hidden[d] = _within(counts[d], k, out.hidden[d])
+                out.hidden[d] = _within(sizes[d], k, out.hidden[d])
             out.rounds += 1
             # A clean block stays clean: hiding a group only removes rows, so every
             # combination derivable afterwards was derivable before (and was no leak).
@@ -172,12 +174,11 @@ def plan(
 
 
 def _within(
-    counts: pd.Series, k: int, forced: dict[str, SuppressReason]
+    counts: dict[str, int], k: int, forced: dict[str, SuppressReason]
 ) -> dict[str, SuppressReason]:
-    """One dimension's table suppression, keeping the cells already hidden."""
-    # `tolist` first: an Arrow-backed index read item by item costs microseconds per item.
-    labels = [str(s) for s in counts.index.tolist()]
-    n = counts.to_numpy(dtype=float)
+    """One dimension's table suppression (segment → people), keeping the cells already hidden."""
+    labels = list(counts)
+    n = np.fromiter(counts.values(), dtype=float, count=len(labels))
     keep = np.array([s in forced for s in labels], dtype=bool)
     hide = table_hidden(n, k, keep)
     out: dict[str, SuppressReason] = {}
@@ -187,27 +188,54 @@ def _within(
     return out
 
 
+@dataclass(frozen=True)
+class _Block:
+    """One (sub)population as the rounds of the exact check read it, made once per plan.
+
+    Attributes:
+        names: per dimension, its segments (sorted, as `pd.Categorical` orders them).
+        rows: the distinct rows of the people's segment codes (people × dimensions).
+        counts: how many people each distinct row has.
+    """
+
+    names: list[list[str]]
+    rows: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, dims: Sequence[str]) -> _Block:
+        """The block of these people (one string column per dimension)."""
+        names: list[list[str]] = []
+        codes = np.zeros((len(frame), len(dims)), dtype=np.int64)
+        for j, d in enumerate(dims):
+            cat = pd.Categorical(frame[d])
+            names.append([str(c) for c in cat.categories.tolist()])
+            codes[:, j] = np.asarray(cat.codes, dtype=np.int64)
+        # People with the same segment in every dimension stay together in every round
+        # (hiding only merges atoms): each round starts from these rows, not from everyone.
+        rows, _, counts = unique_rows(codes)
+        return cls(names, rows, counts)
+
+
 def _atoms(
-    frame: pd.DataFrame,
-    dims: Sequence[str],
-    codes: dict[str, pd.Categorical],
-    hidden: dict[str, dict[str, SuppressReason]],
+    block: _Block, dims: Sequence[str], hidden: dict[str, dict[str, SuppressReason]]
 ) -> Atoms:
     """The atoms of the published groups; the dimension with most of them is eliminated."""
-    sig = np.zeros((len(frame), len(dims)), dtype=np.int64)
+    sig = np.empty_like(block.rows)
     for j, d in enumerate(dims):
-        cat = codes[d]
-        names = [str(c) for c in cat.categories.tolist()]
-        shown = np.array([name not in hidden[d] for name in names], dtype=bool)
-        c = np.asarray(cat.codes, dtype=np.int64)
+        shown = np.array([name not in hidden[d] for name in block.names[j]], dtype=bool)
+        c = block.rows[:, j]
         sig[:, j] = np.where(shown[c], c, -1)
-    uniq, member_atom, sizes = unique_rows(sig)
+    # The atoms are the distinct masked rows, in the order `unique_rows` gives them over
+    # the people themselves (the same rows, each as many times as it has people).
+    uniq, inverse, _ = unique_rows(sig)
+    sizes = np.bincount(inverse, weights=block.counts, minlength=len(uniq)).astype(np.int64)
     rows: list[tuple[str, str]] = [("", "")]
     ri: list[np.ndarray] = [np.zeros(len(uniq), dtype=np.int64)]
     ci: list[np.ndarray] = [np.arange(len(uniq))]
     spans: list[range] = []
     for j, d in enumerate(dims):
-        cats = [str(c) for c in codes[d].categories.tolist()]
+        cats = block.names[j]
         on = uniq[:, j] >= 0
         present, local = np.unique(uniq[on, j], return_inverse=True)
         spans.append(range(len(rows), len(rows) + len(present)))
@@ -218,7 +246,7 @@ def _atoms(
     member = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(rows), len(uniq)))
     # One dimension's segments are disjoint: eliminate the largest exactly (see atoms.py).
     widest = max(spans, key=len)
-    return Atoms.build(member, sizes, member_atom, rows, partition=list(widest))
+    return Atoms.build(member, sizes, rows, partition=list(widest))
 
 
 def _leaks(at: Atoms, k: int) -> list[int] | None:
@@ -251,14 +279,19 @@ def _leaks(at: Atoms, k: int) -> list[int] | None:
     def sub(s: list[int]) -> np.ndarray:
         return at.block(small[s])
 
-    for lo in range(0, len(viable), _CHUNK):
-        chunk = viable[lo : lo + _CHUNK]
-        mags = np.abs(at.block(small[chunk], small))
-        for c, i in enumerate(chunk):
+    for chunk in _chunks(viable):
+        mags = np.round(np.abs(at.block(small[chunk], small)), 12)
+        # Each anchor's row without itself and without atoms too large for its room.
+        mags[np.arange(len(chunk)), chunk] = 0.0
+        mags[sizes[None, :] > rooms[chunk][:, None]] = 0.0
+        # The tests below, for the whole chunk at once: an anchor whose `room` largest
+        # couplings fall clearly short is skipped without looking at its row again (most
+        # are; the margin leaves any anchor within rounding of the need to the tests).
+        hopeful = _top_sums(mags, rooms[chunk]) >= need[chunk] - 1e-9
+        for c in np.flatnonzero(hopeful).tolist():
+            i = chunk[c]
             room = int(rooms[i])
-            row = np.round(mags[c], 12)
-            row[i] = 0.0
-            row[sizes > room] = 0.0
+            row = mags[c]
             # Even `room` more atoms at this anchor's largest coupling cannot reach 1: no leak.
             if row.max(initial=0.0) * room < need[i]:
                 continue
@@ -269,10 +302,15 @@ def _leaks(at: Atoms, k: int) -> list[int] | None:
                 continue
             # Stable order over the couplings that count (the same as sorting the whole row).
             nz = np.flatnonzero(row > 1e-9)
-            cand = nz[np.argsort(-row[nz], kind="stable")].tolist()
-            csum = np.concatenate([[0.0], np.cumsum(row[cand])])
+            ranked = nz[np.argsort(-row[nz], kind="stable")]
+            cand = _Candidates(
+                ranked.tolist(),
+                row[ranked].tolist(),
+                sizes[ranked].tolist(),
+                np.concatenate([[0.0], np.cumsum(row[ranked])]).tolist(),
+            )
             try:
-                found = _grow([i], cand, 0, room, float(need[i]), row, csum, sizes, sub, budget)
+                found = _grow([i], cand, 0, room, float(need[i]), sub, budget)
             except _TooMany:
                 return _strict(at, k)
             if found is not None:
@@ -280,39 +318,73 @@ def _leaks(at: Atoms, k: int) -> list[int] | None:
     return None
 
 
+def _chunks(viable: list[int]) -> Iterator[list[int]]:
+    """The anchors in growing chunks: a leak is most often found among the first few."""
+    lo, size = 0, _FIRST_CHUNK
+    while lo < len(viable):
+        yield viable[lo : lo + size]
+        lo += size
+        size = min(2 * size, _CHUNK)
+
+
+def _top_sums(rows: np.ndarray, rooms: np.ndarray) -> np.ndarray:
+    """Per row, the sum of its `room` largest values (`rooms` ≥ 1, one per row)."""
+    n = rows.shape[1]
+    r = min(int(rooms.max(initial=1)), n)
+    top = np.sort(np.partition(rows, n - r, axis=1)[:, n - r :], axis=1)[:, ::-1]
+    sums = np.cumsum(top, axis=1)
+    return sums[np.arange(len(rows)), np.minimum(rooms, r) - 1]
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """The atoms an anchor's search may add, by coupling to the anchor, largest first.
+
+    Plain lists: the search reads them one value at a time (a numpy scalar each costs more).
+
+    Attributes:
+        atoms: the atoms (indices among the small atoms).
+        coupling: each one's |P| to the anchor.
+        people: each one's size.
+        csum: running sums of `coupling`, from 0 (one longer).
+    """
+
+    atoms: list[int]
+    coupling: list[float]
+    people: list[int]
+    csum: list[float]
+
+
 def _grow(
     chosen: list[int],
-    cand: list[int],
+    cand: _Candidates,
     start: int,
     room: int,
     need: float,
-    row: np.ndarray,
-    csum: np.ndarray,
-    sizes: np.ndarray,
     sub: Callable[[list[int]], np.ndarray],
     budget: list[int],
 ) -> list[int] | None:
     """Depth-first: add atoms to `chosen` while the anchor's row can still reach 1.
 
-    `csum` holds the running sums of `row` over `cand` (sorted largest first), so the best
+    `cand.csum` holds the running sums of the couplings (sorted largest first), so the best
     `room` more atoms from a position add up to a difference of two of them.
     """
-    for pos in range(start, len(cand)):
-        j = cand[pos]
-        size = int(sizes[j])
+    n, csum = len(cand.atoms), cand.csum
+    for pos in range(start, n):
+        size = cand.people[pos]
         if size > room:
             continue
         # The best this branch can add is the next `room` atoms' couplings.
-        if csum[min(pos + room, len(cand))] - csum[pos] < need:
+        if csum[min(pos + room, n)] - csum[pos] < need:
             return None
         budget[0] -= 1
         if budget[0] < 0:
             raise _TooMany
-        s = [*chosen, j]
-        left = need - row[j]
+        s = [*chosen, cand.atoms[pos]]
+        left = need - cand.coupling[pos]
         if left <= 0 and np.linalg.eigvalsh(sub(s)).max() >= 1 - _TOL:
             return s
-        found = _grow(s, cand, pos + 1, room - size, left, row, csum, sizes, sub, budget)
+        found = _grow(s, cand, pos + 1, room - size, left, sub, budget)
         if found is not None:
             return found
     return None
@@ -340,14 +412,13 @@ def _strict(at: Atoms, k: int) -> list[int] | None:
 
 
 def _find_leaks(
-    frame: pd.DataFrame,
+    block: _Block,
     dims: Sequence[str],
-    codes: dict[str, pd.Categorical],
     hidden: dict[str, dict[str, SuppressReason]],
     k: int,
 ) -> list[tuple[Atoms, list[int]]]:
     """Leaks of one (sub)population: every single-atom leak at once, else one larger one."""
-    at = _atoms(frame, dims, codes, hidden)
+    at = _atoms(block, dims, hidden)
     lev = at.leverage()
     single = np.flatnonzero((at.sizes < k) & (lev >= 1 - _TOL))
     if single.size:
@@ -380,7 +451,8 @@ def _choose(
         used = at.holding(atoms)
     # The block's own dimension is one row per block, the same as the block's total.
     ok = [r for r in at.rows if r != ("", "") and r[0] != skip]
-    candidates = [at.rows[i] for i in np.flatnonzero(used) if at.rows[i] in ok]
+    allowed = set(ok)
+    candidates = [at.rows[i] for i in np.flatnonzero(used) if at.rows[i] in allowed]
     if not candidates:
         candidates = ok
     if not candidates:
@@ -394,7 +466,6 @@ def _pairs_and_nests(
     frame: pd.DataFrame,
     dims: Sequence[str],
     hidden: dict[str, dict[str, SuppressReason]],
-    counts: dict[str, pd.Series],
     sizes: dict[str, dict[str, int]],
     k: int,
 ) -> int:
@@ -409,15 +480,19 @@ def _pairs_and_nests(
     from scipy import sparse
 
     rounds = 0
-    people = np.arange(len(frame))
+    # Each dimension's segments with their people, found once (the rounds only hide some).
+    groups = [
+        (d, str(seg), np.asarray(ix))
+        for d in dims
+        for seg, ix in frame.groupby(d, sort=True).indices.items()
+    ]
     while True:
         rows: list[tuple[str, str]] = []
         cols: list[np.ndarray] = []
-        for d in dims:
-            for seg, ix in frame.groupby(d, sort=True).indices.items():
-                if str(seg) not in hidden[d]:
-                    rows.append((d, str(seg)))
-                    cols.append(people[np.asarray(ix)])
+        for d, seg, ix in groups:
+            if seg not in hidden[d]:
+                rows.append((d, seg))
+                cols.append(ix)
         if not rows:
             return rounds
         size = np.array([len(c) for c in cols], dtype=np.int64)
@@ -443,7 +518,7 @@ def _pairs_and_nests(
         for d, seg in sorted(bad):
             hidden[d][seg] = COMPLEMENTARY
         for d in {d for d, _ in bad}:
-            hidden[d] = _within(counts[d], k, hidden[d])
+            hidden[d] = _within(sizes[d], k, hidden[d])
         rounds += 1
 
 

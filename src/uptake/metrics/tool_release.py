@@ -153,10 +153,10 @@ def _atoms(shown: Sequence[Group]) -> Atoms:
     rows = np.vstack([g.members for g in shown]).astype(np.int8)
     inside = rows.any(axis=0)
     sig = rows[:, inside].T
-    uniq, member_atom, sizes = unique_rows(sig)
+    uniq, _, sizes = unique_rows(sig)
     names = [("", g.name) for g in shown]
     # Tool groups overlap: nothing to eliminate, the plain dense method (few groups).
-    return Atoms.build(sparse.csr_matrix(uniq.T.astype(float)), sizes, member_atom, names)
+    return Atoms.build(sparse.csr_matrix(uniq.T.astype(float)), sizes, names)
 
 
 def _leak(shown: Sequence[Group], k: int) -> tuple[Atoms, list[int]] | None:
