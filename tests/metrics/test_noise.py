@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from typer.testing import CliRunner
 
@@ -125,6 +127,51 @@ def test_perturb_clips_to_n_and_keeps_missing() -> None:
     assert (out["active"].iloc[[0, 2]] <= out["n"].iloc[[0, 2]]).all()
     assert out.loc[0, "n"] == _noise().count(5, "usage_rate", "n", "a")
     assert frame["n"].tolist()[0] == 5  # the input is untouched
+
+
+def test_perturb_asks_each_cell_the_question_count_asks() -> None:
+    """Each cell's noise is `count`'s for (question, column, row key), keys of every kind."""
+    import numpy as np
+
+    frame = pd.DataFrame(
+        {
+            "segment": ["a", "b", 'é "quoted"', None],
+            "week": [date(2024, 3, 4), date(2024, 3, 11), date(2024, 3, 18), date(2024, 3, 25)],
+            "level": np.array([1, 2, 3, 4], dtype=np.int64),
+            "n": [12, 40, 7, 300],
+            "seats": pd.array([3, None, 0, 1000], dtype="Int64"),
+        }
+    )
+    noise = _noise()
+    out = noise.perturb(
+        frame, ["n", "seats"], ["segment", "week", "level"], "usage", 2.5, clip_to=None
+    )
+    for i, row in frame.iterrows():
+        key = (row["segment"], row["week"], row["level"])
+        assert out.loc[i, "n"] == noise.count(row["n"], "usage", 2.5, "n", *key)
+        seats = None if pd.isna(row["seats"]) else int(row["seats"])
+        got = out.loc[i, "seats"]
+        assert (None if pd.isna(got) else got) == noise.count(seats, "usage", 2.5, "seats", *key)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-(10**12), 10**12),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.text(max_size=8),
+            st.dates(),
+        ),
+        max_size=6,
+    )
+)
+def test_fragments_write_the_canonical_text(question: list[Any]) -> None:
+    from uptake.metrics.noise import _canonical, _fragments
+
+    assert "[" + ",".join(_fragments(question)) + "]" == _canonical(question)
 
 
 def test_validation_and_key_never_shown() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
 from uptake.metrics import stats
@@ -77,3 +79,30 @@ def test_compare_means_publishes_welchs_interval_of_the_difference() -> None:
     assert got["difference_high"] == pytest.approx(exact.high)
     assert got["difference_low"] < a.mean() - b.mean() < got["difference_high"]
     assert stats.compare_means(a[:1], b)["difference_low"] is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from([0.0, 1.0, 7.5])),
+        max_size=40,
+    ),
+    st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
+def test_mean_ci_is_scipys_t_interval_to_the_last_bit(values: list[float], level: float) -> None:
+    """The t interval computed without SciPy's per-call machinery is SciPy's, bit for bit."""
+    x = np.array(values, dtype=float)
+    got = stats.mean_ci(x, level)
+    if x.size == 0:
+        assert got == stats.Interval(None, None, None)
+        return
+    assert got.value == float(x.mean())
+    if x.size < 2:
+        assert (got.low, got.high) == (None, None)
+        return
+    sem = float(scipy_stats.sem(x))
+    if sem == 0:
+        assert (got.low, got.high) == (got.value, got.value)
+        return
+    low, high = scipy_stats.t.interval(level, df=x.size - 1, loc=float(x.mean()), scale=sem)
+    assert (got.low, got.high) == (float(low), float(high))

@@ -274,7 +274,8 @@ def _leaks(at: Atoms, k: int) -> list[int] | None:
     need = 1 - _TOL - lev
     safe = np.clip(rooms, 0, k - 1)
     bound = (within + norms * widest[safe]) * safe
-    viable = [int(i) for i in order if rooms[i] > 0 and bound[i] + 1e-9 >= need[i]]
+    ok = (rooms > 0) & (bound + 1e-9 >= need)
+    viable = order[ok[order]].tolist()
 
     def sub(s: list[int]) -> np.ndarray:
         return at.block(small[s])

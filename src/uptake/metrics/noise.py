@@ -169,8 +169,11 @@ class Noise:
         Returns:
             A float strictly between 0 and 1.
         """
-        message = _canonical((self.as_of, *question)).encode()
-        digest = hmac.new(self.key, message, hashlib.sha256).digest()
+        return self._draw(_canonical((self.as_of, *question)))
+
+    def _draw(self, message: str) -> float:
+        """The uniform draw of a question already written as its canonical text."""
+        digest = hmac.new(self.key, message.encode(), hashlib.sha256).digest()
         top = int.from_bytes(digest[:8], "big") >> (64 - _BITS)
         return (top + 0.5) / 2**_BITS
 
@@ -219,11 +222,20 @@ class Noise:
             return frame
         out = frame.copy()
         order = sorted(columns, key=lambda c: c != clip_to)
-        row_keys = [tuple(r) for r in out[list(keys)].itertuples(index=False)]
+        # A cell's question is (as_of, *question, column, *row key): its canonical text is
+        # written from pieces made once per column and once per row, not once per cell (a
+        # read by team perturbs tens of thousands of cells).
+        head = "[" + ",".join(_fragments((self.as_of, *question)))
+        tails = [
+            "".join("," + f for f in _fragments(r)) + "]"
+            for r in out[list(keys)].itertuples(index=False)
+        ]
+        scale = self.scale
         for col in order:
+            prefix = head + "," + _fragments((col,))[0]
             noisy = [
-                self.count(_as_int(v), *question, col, *k)
-                for v, k in zip(out[col].tolist(), row_keys, strict=True)
+                None if (x := _as_int(v)) is None else self._noisy(x, prefix + tail, scale)
+                for v, tail in zip(out[col].tolist(), tails, strict=True)
             ]
             if clip_to is not None and col != clip_to and clip_to in out.columns:
                 caps = [_as_int(v) for v in out[clip_to].tolist()]
@@ -236,6 +248,10 @@ class Noise:
             else:
                 out[col] = pd.Series(noisy, index=out.index, dtype="int64")
         return out
+
+    def _noisy(self, value: int, message: str, scale: float) -> int:
+        """`count` of a value whose question is already written as its canonical text."""
+        return max(0, value + sample(self._draw(message), scale))
 
     def describe(self) -> dict[str, Any]:
         """What the noise is, for every surface that shows a count.
@@ -271,6 +287,12 @@ class Noise:
 def _canonical(question: Sequence[object]) -> str:
     """One text per question: equal questions (numpy or Python, date or text) encode alike."""
     return json.dumps([_plain(q) for q in question], separators=(",", ":"), ensure_ascii=True)
+
+
+def _fragments(question: Sequence[object]) -> list[str]:
+    """Each part of a question as `_canonical` writes it inside its list (joined by commas
+    between brackets, they are `_canonical`'s text)."""
+    return [json.dumps(_plain(q), separators=(",", ":"), ensure_ascii=True) for q in question]
 
 
 def _plain(value: object) -> object:
