@@ -125,13 +125,13 @@ def plan(
     dims = list(dims)
     frame = members[dims].astype(str).reset_index(drop=True)
     out = Plan(k=k, people=len(frame))
-    counts = {d: frame[d].value_counts(sort=False) for d in dims}
     # Each dimension's segments and their people as plain dictionaries: the ranking of groups
     # to give up asks them tens of thousands of times per plan, and each table suppression
     # reads them whole (a pandas lookup each costs microseconds).
-    sizes = {
-        d: dict(zip(map(str, c.index.tolist()), c.tolist(), strict=True)) for d, c in counts.items()
-    }
+    sizes: dict[str, dict[str, int]] = {}
+    for d in dims:
+        c = frame[d].value_counts(sort=False)
+        sizes[d] = dict(zip(map(str, c.index.tolist()), c.tolist(), strict=True))
     if out.total_hidden:
         out.hidden = {d: dict.fromkeys(sizes[d], SMALL) for d in dims}
         return out
@@ -139,7 +139,7 @@ def plan(
         out.hidden[d] = _within(sizes[d], k, {})
     if not len(frame):
         return out
-    groups = sum(len(c) for c in counts.values())
+    groups = sum(len(s) for s in sizes.values())
     # Close the common leaks (a lead's team minus their reports, a group minus the groups of
     # another dimension inside it) cheaply first, so the exact check needs few rounds.
     out.rounds += _pairs_and_nests(frame, dims, out.hidden, sizes, k)
@@ -478,8 +478,6 @@ def _pairs_and_nests(
     Returns:
         The rounds it took.
     """
-    from scipy import sparse
-
     rounds = 0
     # Each dimension's segments with their people, found once (the rounds only hide some).
     groups = [
