@@ -187,7 +187,8 @@ def test_ctrl_c_stops_the_loop_cleanly(
         run_once(1)
         raise KeyboardInterrupt  # as if Ctrl-C came while waiting for run 2
 
-    monkeypatch.setattr("uptake.cli.sync.every", interrupted)
+    # The command imports the loop when it runs: it finds this one there.
+    monkeypatch.setattr("uptake.sync.runner.every", interrupted)
     env = {"GITHUB_COPILOT_TOKEN": GITHUB_TOKEN, "GITHUB_ORG": "acme"}
     r = run(lb, "sync", "--every", "1h", "-w", str(ws), **env)
     assert r.exit_code == 0, r.stderr

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from uptake.cli.evaluate import FRICTION_KINDS
 from uptake.evaluate import evaluate
 from uptake.evaluate.truth import LADDER_CLASSES, SEGMENTS
+from uptake.signals.friction.rules import SIGNALS as FRICTION_KINDS
 from uptake.workspace import Workspace
 
 START = date(2026, 8, 3)

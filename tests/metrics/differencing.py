@@ -33,11 +33,12 @@ import numpy as np
 import pandas as pd
 
 from uptake.metrics.context import MetricContext
+from uptake.metrics.dimensions import SEGMENTS
 from uptake.metrics.facts import PERSON_WEEK, licensed_weeks
 from uptake.metrics.families import depth, ladder, ladder_history, licenses, usage
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.privacy import TOTAL
-from uptake.metrics.segments import NO_SEGMENT, SEGMENTS, person_segments
+from uptake.metrics.segments import NO_SEGMENT, person_segments
 from uptake.workspace import Workspace
 
 # The release without `by` is stored under this name; its only group is the whole population.

@@ -17,6 +17,8 @@ from uptake.config import MetricsSettings
 from uptake.errors import InputError, NotAvailableError, PrivacyError
 from uptake.metrics import FAMILIES, SPECS, compute_all, families
 from uptake.metrics.facts import refresh
+from uptake.metrics.families import families_for
+from uptake.metrics.noise import Noise, noise_key
 from uptake.metrics.result import UNITS, MetricResult, MetricSpec
 from uptake.warehouse.engine import DuckDBEngine, SharedSql
 
@@ -165,3 +167,34 @@ def test_another_workspace_reuses_the_sql_and_gets_its_own_numbers(org: Any) -> 
     assert json.dumps(got, default=str) == json.dumps(alone.to_dict(), default=str)
     first = compute_all(DuckDBEngine(org.con, shared=None), INSIDE, SETTINGS, K, "team")
     assert json.dumps(got, default=str) != json.dumps(first.to_dict(), default=str)
+
+
+def test_the_families_of_a_metric_are_its_own_and_those_it_reads() -> None:
+    assert families_for(["depth_of_use"]) == ("depth",)
+    # In run order, whatever the order asked.
+    assert families_for(["roi", "usage_rate", "depth_of_use"]) == ("usage", "depth", "outcomes")
+    vanity = families_for(["vanity_vs_value"])
+    assert vanity == ("usage", "depth", "ladder", "licenses", "outcomes", "vanity")
+    for name, module in families.REGISTRY.items():
+        for read in getattr(module, "READS_RESULTS", ()):
+            assert read in SPECS and families_for([read])[-1] != name, (name, read)
+    with pytest.raises(InputError, match="unknown metric dept_of_use"):
+        families_for(["dept_of_use"])
+
+
+@pytest.mark.parametrize("by", [None, "team"])
+@pytest.mark.parametrize("noisy", [False, True])
+def test_a_few_metrics_have_the_numbers_of_the_whole_report(
+    org: Any, by: str | None, noisy: bool
+) -> None:
+    key = noise_key("subset-test-secret-0b8e41c6d2a9f573")
+    noise = Noise(enabled=True, key=key) if noisy else None
+    whole = compute_all(org.engine, INSIDE, SETTINGS, K, by, noise=noise).to_dict()
+    for wanted in (["depth_of_use"], ["vanity_vs_value"], ["time_to_proficiency", "usage_rate"]):
+        chosen = families_for(wanted)
+        part = compute_all(
+            org.engine, INSIDE, SETTINGS, K, by, families=chosen, noise=noise
+        ).to_dict()
+        assert set(wanted) <= set(part["metrics"]) < set(whole["metrics"])
+        assert {SPECS[m].family for m in part["metrics"]} == set(chosen)
+        assert part == {**whole, "metrics": {m: whole["metrics"][m] for m in part["metrics"]}}

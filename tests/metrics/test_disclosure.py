@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from uptake.errors import PrivacyError
+from uptake.metrics.dimensions import SEGMENTS
 from uptake.metrics.disclosure import plan
 from uptake.metrics.privacy import suppress, table_hidden
 from uptake.metrics.release import KEEP_FIRST
-from uptake.metrics.segments import SEGMENTS
 
 K = 5
 

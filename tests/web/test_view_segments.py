@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server_helpers import sign_in
-from uptake.metrics.segments import BY_CHOICES
+from uptake.metrics.dimensions import BY_CHOICES
 from uptake.web import create_app
 
 PERSON_KEY = re.compile(r"p_[0-9a-f]{20}")

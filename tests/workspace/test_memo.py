@@ -41,6 +41,20 @@ def test_metrics_are_remembered_until_the_data_changes(workspace: Workspace) -> 
         runner.run = real  # type: ignore[assignment]
 
 
+def test_a_few_metrics_are_remembered_apart_from_the_whole_report(workspace: Workspace) -> None:
+    workspace.ingest_frame("people", pd.DataFrame(rows("people", 12)), source="p", now=FROZEN_NOW)
+    workspace.ingest_frame(
+        "licenses", pd.DataFrame(rows("licenses", 12)), source="l", now=FROZEN_NOW
+    )
+    workspace.ingest_frame("events", pd.DataFrame(rows("events", 50)), source="e", now=FROZEN_NOW)
+    few = workspace.metrics(metrics=["depth_of_use"])
+    assert "depth_of_use" in few.results and "usage_rate" not in few.results
+    whole = workspace.metrics()
+    assert "usage_rate" in whole.results  # not the remembered part
+    assert few["depth_of_use"].to_dict() == whole["depth_of_use"].to_dict()
+    assert list(workspace.metrics(metrics=["depth_of_use"]).results) == list(few.results)
+
+
 def test_a_remembered_page_is_a_copy_and_is_rebuilt_after_a_batch(workspace: Workspace) -> None:
     workspace.ingest_frame("people", pd.DataFrame(rows("people", 12)), source="p", now=FROZEN_NOW)
     builds: list[int] = []

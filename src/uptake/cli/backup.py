@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, print_json, spinner
-from uptake.workspace import Workspace
 
 
 def backup_command(
@@ -62,6 +61,8 @@ def restore_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Restore a backup into a new workspace folder (its secret checked against the backup's)."""
+    from uptake.workspace import Workspace
+
     with spinner("Restoring"):
         doc = Workspace.restore_backup(archive, folder, secret_file=secret_file)
     if as_json:

@@ -19,7 +19,7 @@ from uptake.cli.common import (
     read_document,
 )
 from uptake.cli.edge import UptakeGroup
-from uptake.metrics.segments import SEGMENTS
+from uptake.metrics.dimensions import SEGMENTS
 
 coach_app = typer.Typer(
     cls=UptakeGroup,

@@ -9,14 +9,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from uptake.errors import InputError
-from uptake.workspace import Workspace
+
+if TYPE_CHECKING:
+    from uptake.workspace import Workspace
 
 console = Console()
 err_console = Console(stderr=True)
@@ -49,6 +51,10 @@ def open_workspace(
     Returns:
         The open workspace; the caller closes it.
     """
+    # Imported here: the Workspace brings the warehouse, Ibis and pandas, which a command's
+    # help and its checks of the options do without.
+    from uptake.workspace import Workspace
+
     if read_only:
         return Workspace.open(path, overrides, read_only=True)
     return Workspace.open(path, overrides)
@@ -80,7 +86,7 @@ def parse_segment(by: str | None) -> str | None:
     Returns:
         The dimension, or None.
     """
-    from uptake.metrics.segments import SEGMENTS
+    from uptake.metrics.dimensions import SEGMENTS
 
     if by is not None and by not in SEGMENTS:
         raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")

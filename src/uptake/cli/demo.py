@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich import box
@@ -27,11 +27,12 @@ from uptake.cli import tables
 from uptake.cli.common import console, progress_bar
 from uptake.cli.render import headline_value, people_count
 from uptake.errors import InputError, WorkspaceError
-from uptake.ingest.pipeline import IngestResult
-from uptake.metrics.result import MetricsReport
-from uptake.simulate.run import MIN_PEOPLE
+from uptake.simulate.choices import MIN_PEOPLE
 from uptake.simulate.scenarios import SCENARIOS
-from uptake.workspace import Workspace
+
+if TYPE_CHECKING:
+    from uptake.ingest.pipeline import IngestResult
+    from uptake.metrics.result import MetricsReport
 
 MARKER = ".uptake-demo"
 # The story the demo tells, in order: logins, then real adoption, then what it is worth.
@@ -116,6 +117,7 @@ def run_demo(
     """
     from uptake.report.charts import write_all
     from uptake.simulate import simulate
+    from uptake.workspace import Workspace
 
     if data not in DATA:
         raise InputError(f"--data {data!r}: expected one of {', '.join(DATA)}")
@@ -384,10 +386,8 @@ def demo_command(
     show(result, console)
     if not no_serve:
         from uptake.cli.serve import run_server
+        from uptake.workspace import Workspace
 
         with Workspace.open(workspace) as ws:
             token = ws.create_token("admin", expires="1d", note="uptake demo")["token"]
-        console.print(
-            "[yellow]The dashboard has its overview page so far; the other pages come next.[/]"
-        )
         run_server(workspace, None, None, token)

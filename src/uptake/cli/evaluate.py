@@ -12,9 +12,8 @@ from rich.table import Table
 
 from uptake.cli.common import JsonOpt, console, print_json, progress_bar
 from uptake.errors import InputError
-from uptake.evaluate import DATA, evaluate
-from uptake.signals.friction.rules import SIGNALS as FRICTION_KINDS
-from uptake.simulate.run import MIN_PEOPLE
+from uptake.simulate.choices import EMITS as DATA
+from uptake.simulate.choices import MIN_PEOPLE
 
 VIEW = {"truth": "truth", "canonical": "canonical", "vendor": "vendor"}
 SHORT = {"office_copilot": "M365 Copilot", "code_assistant": "GitHub Copilot"}
@@ -117,6 +116,9 @@ def detectors_table(doc: dict[str, Any]) -> Table | None:
     Returns:
         A table of at most 80 columns, or None when detectors were not scored.
     """
+    # Imported here: the friction package loads its rules, and with them Ibis and pandas.
+    from uptake.signals.friction.rules import SIGNALS as FRICTION_KINDS
+
     det = doc.get("detectors")
     if not det:
         return None
@@ -219,6 +221,9 @@ def evaluate_command(
     """Simulate an organisation and measure how well each view recovers its ground truth."""
     if data not in DATA:
         raise InputError(f"--data {data!r}: expected one of {', '.join(DATA)}")
+    # Imported here: the evaluation loads the simulator, the warehouse and scikit-learn.
+    from uptake.evaluate import evaluate
+
     with progress_bar("evaluate", after=0.0) as bar:
         doc = evaluate(
             people, days, seed, data, start=start.date() if start else None, progress=bar.update

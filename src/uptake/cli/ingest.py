@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table as RichTable
@@ -13,10 +13,10 @@ from rich.table import Table as RichTable
 from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, progress_bar
 from uptake.cli.workspace import refresh_line
 from uptake.errors import InputError
-from uptake.ingest.connectors import CONNECTORS
-from uptake.ingest.pipeline import IngestResult
-from uptake.ingest.readers import FORMATS
 from uptake.schema.tables import TABLES
+
+if TYPE_CHECKING:
+    from uptake.ingest.pipeline import IngestResult
 
 
 def _parse_pairs(items: list[str], flag: str) -> dict[str, str]:
@@ -64,6 +64,10 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest files into the warehouse (each file commits atomically), then refresh the facts."""
+    # Imported here: the readers and connectors bring pandas and the redaction detectors.
+    from uptake.ingest.connectors import CONNECTORS
+    from uptake.ingest.readers import FORMATS
+
     files = list(files or [])
     if fmt and fmt not in FORMATS and table not in TABLES:
         # Vendor formats know their tables: `uptake ingest --format scim users.json`.

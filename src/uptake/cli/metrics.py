@@ -10,7 +10,7 @@ from rich.console import Console
 from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.cli.render import RenderOptions, render, selected
 from uptake.errors import InputError
-from uptake.metrics.segments import BY_CHOICES
+from uptake.metrics.dimensions import BY_CHOICES
 
 
 def metrics_command(
@@ -57,7 +57,9 @@ def metrics_command(
     options = RenderOptions(metrics=tuple(metric or ()), sort=sort, top=top)
     ws = open_workspace(workspace, read_only=True)
     try:
-        report = ws.metrics(as_of=day, by=by, engine=engine)
+        # Only the families of the metrics asked for are computed (each with the numbers the
+        # whole report gives).
+        report = ws.metrics(as_of=day, by=by, engine=engine, metrics=metric)
     finally:
         ws.close()
     try:

@@ -18,7 +18,7 @@ from uptake.cli.common import (
     print_document,
     read_document,
 )
-from uptake.metrics.segments import SEGMENTS
+from uptake.metrics.dimensions import SEGMENTS
 
 HIDDEN = {"small": "hidden (< k)", "complementary": "hidden (complementary)"}
 

@@ -10,7 +10,7 @@ import typer
 
 from uptake.cli.common import console, progress_bar
 from uptake.errors import InputError
-from uptake.simulate.run import EMITS, FORMATS, simulate
+from uptake.simulate.choices import EMITS, FORMATS
 from uptake.simulate.scenarios import SCENARIOS
 
 
@@ -48,6 +48,8 @@ def simulate_command(
     """Generate a synthetic organisation adopting AI tools, with ground truth."""
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder")
+    from uptake.simulate.run import simulate
+
     with progress_bar("simulate", after=0.0) as bar:
         summary = simulate(
             people=people,

@@ -7,7 +7,7 @@ import re
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -24,9 +24,10 @@ from uptake.cli.common import (
 from uptake.cli.edge import translate
 from uptake.cli.workspace import refresh_line
 from uptake.errors import InputError, SyncError, UptakeError
-from uptake.sync.runner import SyncReport, every
 from uptake.sync.sources import SOURCES
-from uptake.workspace.syncing import pick_sources
+
+if TYPE_CHECKING:
+    from uptake.sync.runner import SyncReport
 
 sync_app = typer.Typer(
     help="Pull usage data from vendor APIs (GitHub, Microsoft 365, Anthropic, Cursor, OpenAI, "
@@ -116,6 +117,10 @@ def sync_command(
     """Fetch the days each configured vendor API has added since the last sync, and ingest them."""
     if ctx.invoked_subcommand is not None:
         return
+    # Imported here: the runner brings the HTTP client and the redaction detectors.
+    from uptake.sync.runner import every
+    from uptake.workspace.syncing import pick_sources
+
     interval = parse_every(every_)
     day = _parse_since(since)
     names = pick_sources(source)

@@ -11,9 +11,7 @@ from rich.table import Table
 
 from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
 from uptake.errors import InputError
-from uptake.metrics.segments import SEGMENTS
-from uptake.metrics.tool_presence import LEVELS
-from uptake.metrics.tool_segments import SEGMENT_NAMES
+from uptake.metrics.dimensions import SEGMENTS
 
 HIDDEN = {"small": "< k", "complementary": "hidden"}
 
@@ -49,6 +47,9 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
         doc: `Workspace.tools`'s document.
         console: where to print.
     """
+    # Imported here, as in `_segments`: the metric modules bring Ibis and pandas.
+    from uptake.metrics.tool_presence import LEVELS
+
     k = doc.get("min_group_size")
     privacy = doc.get("privacy") or {}
     noise = (
@@ -126,6 +127,8 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
 
 def _segments(segs: Mapping[str, Any], console: Console) -> None:
     """Each tool's seat holders by usage segment (the recommended variant)."""
+    from uptake.metrics.tool_segments import SEGMENT_NAMES
+
     if segs.get("status") == "not_available":
         console.print(f"usage segments: not available: needs {', '.join(segs.get('needs', []))}")
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -18,8 +18,9 @@ from uptake.cli.common import (
     progress_bar,
 )
 from uptake.errors import InputError
-from uptake.metrics.facts import RefreshReport
-from uptake.workspace import Workspace
+
+if TYPE_CHECKING:
+    from uptake.metrics.facts import RefreshReport
 
 
 def init(
@@ -28,6 +29,8 @@ def init(
     """Create a workspace: config, secret and an empty warehouse."""
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: exists and is not a folder")
+    from uptake.workspace import Workspace
+
     ws = Workspace.init(path)
     console.print(
         f"[green]Created workspace[/] {ws.path.resolve()} (schema version {ws.schema_version()})"

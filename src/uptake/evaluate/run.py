@@ -21,10 +21,12 @@ from uptake.errors import InputError
 from uptake.evaluate import truth
 from uptake.evaluate.agreement import agreement
 from uptake.evaluate.views import Progress, build, scratch_cleanup
+from uptake.simulate.choices import EMITS
 from uptake.workspace import Workspace
 from uptake.workspace.signals import detector_scores
 
-DATA = ("canonical", "vendor", "both")
+# The views evaluated are the views a simulation writes.
+DATA = EMITS
 # The tools both views carry: (canonical tool, vendor tool, name in words).
 TOOLS = (
     ("office_copilot", "m365-copilot", "Microsoft 365 Copilot"),

@@ -50,7 +50,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(families, name)
     if name == "SEGMENTS":
-        from uptake.metrics.segments import SEGMENTS
+        from uptake.metrics.dimensions import SEGMENTS
 
         return SEGMENTS
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -31,7 +31,7 @@ def reads_results(module: ModuleType) -> bool:
         module: the family's module.
 
     Returns:
-        Its `READS_RESULTS` flag (False when it declares none).
+        Whether it declares metrics in `READS_RESULTS` (the metrics it reads).
     """
     return bool(getattr(module, "READS_RESULTS", False))
 

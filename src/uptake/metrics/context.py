@@ -13,9 +13,9 @@ import pyarrow as pa
 
 from uptake.config import MetricsSettings
 from uptake.errors import InputError
+from uptake.metrics.dimensions import BY_CHOICES, SEGMENTS, TOOL
 from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricResult
-from uptake.metrics.segments import BY_CHOICES, SEGMENTS, TOOL
 from uptake.warehouse.engine import Engine, Lru
 from uptake.warehouse.sql_store import stable_memtable
 

@@ -15,8 +15,9 @@ import pandas as pd
 
 from uptake.metrics import disclosure
 from uptake.metrics.context import MetricContext
+from uptake.metrics.dimensions import SEGMENTS, STATIC
 from uptake.metrics.privacy import TOTAL
-from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, SEGMENTS, STATIC, TENURE_BANDS
+from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, TENURE_BANDS
 
 SEGMENT = "segment"
 

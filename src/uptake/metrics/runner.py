@@ -12,6 +12,7 @@ import contextlib
 import importlib.util
 import logging
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def run(
     noise_key: bytes | None = None,
     lake: Path | None = None,
     duck: DuckDBEngine | None = None,
+    families: Sequence[str] | None = None,
 ) -> MetricsReport:
     """Every metric of a warehouse as of a date, on the chosen engine.
 
@@ -59,6 +61,8 @@ def run(
             batch and brings up to date otherwise (None: a temporary lake for this run only).
         duck: the DuckDB engine over `con` to reuse (its compiled queries with it); None
             makes one.
+        families: the families to compute (`families.families_for` of the metrics wanted);
+            None for all.
 
     Returns:
         The report, with `as_of_rule` saying how the date was chosen.
@@ -87,11 +91,12 @@ def run(
             settings.metrics,
             settings.privacy.min_group_size,
             by,
+            families=families,
             noise=noise,
             costs=settings.costs,
         )
     else:
-        report = _run_spark(con, settings, day, by, noise, lake)
+        report = _run_spark(con, settings, day, by, noise, lake, families)
     report.as_of_rule = rule
     report.currency = settings.metrics.currency
     return report
@@ -155,6 +160,7 @@ def _run_spark(
     by: str | None,
     noise: Noise,
     lake: Path | None,
+    families: Sequence[str] | None,
 ) -> MetricsReport:
     if importlib.util.find_spec("pyspark") is None:
         raise EngineError(
@@ -175,7 +181,14 @@ def _run_spark(
             refresh(eng, settings.metrics, full=True)
             k = settings.privacy.min_group_size
             return compute_all(
-                eng, as_of, settings.metrics, k, by, noise=noise, costs=settings.costs
+                eng,
+                as_of,
+                settings.metrics,
+                k,
+                by,
+                families=families,
+                noise=noise,
+                costs=settings.costs,
             )
         finally:
             eng.close()

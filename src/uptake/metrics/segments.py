@@ -24,6 +24,7 @@ from datetime import date
 import ibis
 import pandas as pd
 
+from uptake.metrics.dimensions import STATIC
 from uptake.metrics.seats import seats
 from uptake.warehouse.engine import Engine
 
@@ -31,15 +32,6 @@ DIM_PERSON = "dim_person"
 NO_SEGMENT = "(none)"
 LEVELS = ("IC", "M1", "M2", "M3+")
 TENURE_BANDS = ("<90d", "90-365d", "1-3y", "3y+")
-# Segment columns of dim_person, by the name the CLI's --by uses (tenure is derived).
-STATIC = ("role", "function", "team", "manager", "level", "location", "cohort")
-# Every segment dimension of people, in the order surfaces list them.
-SEGMENTS = (*STATIC, "tenure")
-# Seats of one tool: not a partition of people (one person may hold several tools), so only
-# metrics about seats and tool use break down by it; every other metric says so.
-TOOL = "tool"
-# The `--by` choices.
-BY_CHOICES = (*SEGMENTS, TOOL)
 # The person fact (and its source) naming a GitHub team; see `github_teams`.
 GITHUB_TEAM = ("github_team", "github-copilot-usage")
 

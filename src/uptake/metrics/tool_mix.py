@@ -25,10 +25,11 @@ import pandas as pd
 from scipy import sparse
 
 from uptake.metrics.context import MetricContext
+from uptake.metrics.dimensions import SEGMENTS
 from uptake.metrics.privacy import public_rows, suppress
 from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import PublicRows, SuppressReason
-from uptake.metrics.segments import DIM_PERSON, SEGMENTS
+from uptake.metrics.segments import DIM_PERSON
 from uptake.metrics.tool_presence import DAY, LEVELS, MONTH, Presence, presence
 from uptake.metrics.tool_release import Group, overlap_plan
 from uptake.metrics.tool_segments import SEGMENT_NAMES, ToolSegments, shared_tool_segments

@@ -34,6 +34,17 @@ docs/simulator.md. The same seed and arguments give byte-identical files. Genera
 chunks of people (NumPy, vectorised), so tier L (100k people) fits in memory.
 """
 
-from uptake.simulate.run import SimulationSummary, simulate
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from uptake.lazy import exports
+
+if TYPE_CHECKING:
+    from uptake.simulate.run import SimulationSummary, simulate
 
 __all__ = ["SimulationSummary", "simulate"]
+
+# The generator loads on first use: it imports NumPy, pandas and PyArrow, which the command
+# line's help and its option checks (`choices`, `scenarios`) do without.
+__getattr__ = exports(__name__, dict.fromkeys(__all__, "uptake.simulate.run"))

@@ -22,6 +22,7 @@ from uptake.simulate import frames
 from uptake.simulate.activity import make_decisions, make_tasks
 from uptake.simulate.behaviour import build_plan
 from uptake.simulate.catalog import WORKFLOWS, all_roles
+from uptake.simulate.choices import EMITS, FORMATS, MIN_PEOPLE
 from uptake.simulate.daily import build_daily
 from uptake.simulate.dirty import Dirt
 from uptake.simulate.events import expand
@@ -41,7 +42,6 @@ from uptake.simulate.timeline import make_timeline
 from uptake.simulate.truth import Truth
 
 CHUNK = 2048  # people per chunk; fixed so output does not depend on the machine
-MIN_PEOPLE = 40
 TABLE_ORDER = (
     "workflows",
     "people",
@@ -55,9 +55,6 @@ TABLE_ORDER = (
     "interventions",
     "ai_web_visits",
 )
-FORMATS = ("parquet", "csv")
-EMITS = ("canonical", "vendor", "both")
-
 # Told (stage, done, total) as work advances; the caller draws whatever it likes.
 Progress = Callable[[str, int, int], None]
 

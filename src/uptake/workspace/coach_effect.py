@@ -65,7 +65,7 @@ class CoachEffect:
         from uptake.coach.arms import assigned_arms
         from uptake.coach.effect import estimate
         from uptake.errors import InputError, NotAvailableError
-        from uptake.metrics.segments import SEGMENTS
+        from uptake.metrics.dimensions import SEGMENTS
 
         if by is not None and by not in SEGMENTS:
             raise InputError(

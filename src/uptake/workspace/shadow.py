@@ -79,7 +79,7 @@ class Shadow:
 
     def _shadow_ai(self, as_of: date | None, by: str | None) -> dict[str, Any]:
         from uptake.errors import InputError
-        from uptake.metrics.segments import SEGMENTS
+        from uptake.metrics.dimensions import SEGMENTS
         from uptake.programme.shadow import SANCTIONED_RULE, aggregate, read_inputs
 
         if by is not None and by not in SEGMENTS:

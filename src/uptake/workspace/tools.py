@@ -67,9 +67,9 @@ class ToolMix:
 
     def _tools(self, as_of: date | None, by: str | None) -> dict[str, Any]:
         from uptake.metrics.context import MetricContext
+        from uptake.metrics.dimensions import TOOL
         from uptake.metrics.families import tools, usage_segments
         from uptake.metrics.result import check_public
-        from uptake.metrics.segments import TOOL
 
         split = None if by in (None, TOOL) else by
         ctx, head = self._aggregate_context(as_of, split)

@@ -72,7 +72,7 @@ def estimate(
             the people counts shown.
         arms: person_key, arm, assigned_at (`uptake.coach.arms.assigned_arms`).
         settings: coach settings (confidence and power).
-        by: a segment dimension (`uptake.metrics.segments.SEGMENTS`), or None.
+        by: a segment dimension (`uptake.metrics.dimensions.SEGMENTS`), or None.
 
     Returns:
         {as_of, end, basis, basis_note, confidence, power, k, arms, status, verdict, needed,

@@ -7,8 +7,9 @@ from datetime import date, datetime, time, timedelta
 import ibis
 
 from uptake.metrics.context import constant_table, empty_table, week_expr
+from uptake.metrics.dimensions import SEGMENTS
 from uptake.metrics.seats import seats
-from uptake.metrics.segments import DIM_PERSON, SEGMENTS, segment_of
+from uptake.metrics.segments import DIM_PERSON, segment_of
 from uptake.schema.tables import MEANINGFUL_ACTIONS
 from uptake.warehouse.engine import Engine
 

@@ -6,8 +6,10 @@ metric it returns) and `compute(ctx)`, which returns one `MetricResult` per spec
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import ModuleType
 
+from uptake.errors import InputError
 from uptake.metrics.families import (
     confidence,
     depth,
@@ -48,4 +50,38 @@ SPECS: dict[str, MetricSpec] = {
     spec.name: spec for module in REGISTRY.values() for spec in module.SPECS
 }
 
-__all__ = ["FAMILIES", "REGISTRY", "SPECS"]
+# The family that computes each metric.
+OWNER: dict[str, str] = {
+    spec.name: family for family, module in REGISTRY.items() for spec in module.SPECS
+}
+
+__all__ = ["FAMILIES", "OWNER", "REGISTRY", "SPECS", "families_for"]
+
+
+def families_for(metrics: Iterable[str]) -> tuple[str, ...]:
+    """The families that compute some metrics, with those whose results they read.
+
+    A family's results do not depend on which other families run beside it (each reads the
+    facts alone, or the results it declares in `READS_RESULTS`), so asking for a few metrics
+    computes only these and gives the numbers the whole report gives.
+
+    Args:
+        metrics: metric names.
+
+    Returns:
+        Family names, in run order.
+
+    Raises:
+        InputError: an unknown metric.
+    """
+    todo = list(metrics)
+    unknown = [m for m in todo if m not in OWNER]
+    if unknown:
+        raise InputError(f"unknown metric {', '.join(unknown)}; known metrics: {', '.join(OWNER)}")
+    chosen: set[str] = set()
+    while todo:
+        family = OWNER[todo.pop()]
+        if family not in chosen:
+            chosen.add(family)
+            todo.extend(getattr(REGISTRY[family], "READS_RESULTS", ()))
+    return tuple(f for f in FAMILIES if f in chosen)

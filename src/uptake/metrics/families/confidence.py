@@ -15,17 +15,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
 import pandas as pd
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import RidgeCV
-from sklearn.metrics import mean_absolute_error
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from uptake.metrics import stats
 from uptake.metrics.context import MetricContext
@@ -41,6 +35,9 @@ from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.seats import seats
 from uptake.metrics.segments import NO_SEGMENT
 from uptake.schema.tables import MEANINGFUL_ACTIONS
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 SESSION_MARKERS = ("session_start", "session_end")
 FEATURES = (
@@ -302,6 +299,11 @@ def fit_and_evaluate(
         The model fitted on every surveyed person, and its evidence: features, standardised
         coefficients, sample sizes, held-out MAE and the predict-the-mean baseline's MAE.
     """
+    # Imported here: scikit-learn takes about half a second to import, and only a workspace
+    # with pulse answers to learn from fits the model.
+    from sklearn.metrics import mean_absolute_error
+    from sklearn.model_selection import train_test_split
+
     s = ctx.settings
     train = train.sort_values("person_key").reset_index(drop=True)
     fit_part, test_part = train_test_split(
@@ -333,6 +335,11 @@ def fit_and_evaluate(
 def _model() -> Pipeline:
     # Ridge keeps a handful of correlated ratios stable on a few dozen surveyed people;
     # RidgeCV's leave-one-out choice of alpha is deterministic.
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     return make_pipeline(
         SimpleImputer(strategy="median", keep_empty_features=True),
         StandardScaler(),

@@ -28,11 +28,11 @@ import pandas as pd
 
 from uptake.config.costs import CostSettings
 from uptake.metrics.context import MetricContext
+from uptake.metrics.dimensions import TOOL
 from uptake.metrics.groups import noisy, ratio
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, public_rows, suppress
 from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
-from uptake.metrics.segments import TOOL
 from uptake.metrics.tool_cost import MONTH_DAYS, tool_costs
 from uptake.metrics.tool_mix import (
     MIX,

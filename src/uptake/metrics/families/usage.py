@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from uptake.metrics.context import MetricContext
+from uptake.metrics.dimensions import TOOL
 from uptake.metrics.facts import PERSON_DAY
 from uptake.metrics.groups import (
     any_activity,
@@ -37,7 +38,6 @@ from uptake.metrics.groups import (
 )
 from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
-from uptake.metrics.segments import TOOL
 from uptake.metrics.tool_mix import (
     day_grain,
     hide_rows,

@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from uptake.metrics.context import MetricContext
+from uptake.metrics.dimensions import TOOL
 from uptake.metrics.facts import PERSON_DAY
 from uptake.metrics.groups import any_activity, grouped, licensed_on, noisy, ratio, result
 from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
 from uptake.metrics.seats import seats as all_seats
-from uptake.metrics.segments import TOOL
 from uptake.metrics.tool_mix import hide_rows, public_rows_each, shared_plan, suppress_each
 from uptake.metrics.tool_segments import SEGMENT_NAMES, VARIANTS, shared_tool_segments
 

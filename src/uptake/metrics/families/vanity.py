@@ -30,8 +30,6 @@ SPEC = MetricSpec(
     definition="gap_points = 100 × (share of licensed people active in the window − share at L3+)",
 )
 SPECS: tuple[MetricSpec, ...] = (SPEC,)
-# Computed after every other family, never beside them (`uptake.metrics.concurrent`).
-READS_RESULTS = True
 # What the ladder needs to be measured rather than an activity proxy.
 LADDER_VALUE_NEEDS = ("tasks", "workflows.stakes")
 # Value read beside the gap: (field, source metric, source field).
@@ -40,6 +38,9 @@ BESIDE = (
     ("depth", "depth_of_use", "depth"),
     ("hours_saved_per_week", "outcomes", "hours_per_week"),
 )
+# The metrics it reads: computed after every other family, never beside them
+# (`uptake.metrics.concurrent`), and computed with it when it is asked for alone.
+READS_RESULTS = ("usage_rate", "adoption_ladder", *(source for _, source, _ in BESIDE))
 
 
 def compute(ctx: MetricContext) -> list[MetricResult]:

@@ -34,7 +34,7 @@ def coach_effect(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
         The effect document plus {k, verdict_line, rows, segment_rows, charts}.
     """
     require(actor, AGGREGATE)
-    from uptake.metrics.segments import SEGMENTS
+    from uptake.metrics.dimensions import SEGMENTS
 
     if params.by is not None and params.by not in SEGMENTS:
         raise InputError(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from uptake.errors import InputError
-from uptake.metrics.segments import BY_CHOICES, TOOL
+from uptake.metrics.dimensions import BY_CHOICES, TOOL
 from uptake.report.charts import caption, hidden_reason
 from uptake.web.views import Page, Params
 from uptake.workspace import Actor, Workspace

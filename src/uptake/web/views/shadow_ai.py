@@ -33,7 +33,7 @@ def shadow_ai(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
         The document plus {k, proxy_rows, survey_rows, charts}.
     """
     require(actor, AGGREGATE)
-    from uptake.metrics.segments import SEGMENTS
+    from uptake.metrics.dimensions import SEGMENTS
 
     if params.by is not None and params.by not in SEGMENTS:
         raise InputError(

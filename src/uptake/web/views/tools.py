@@ -39,7 +39,7 @@ def tools(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
         segment_reason, segment_notes, notes, missing, charts}.
     """
     require(actor, AGGREGATE)
-    from uptake.metrics.segments import BY_CHOICES
+    from uptake.metrics.dimensions import BY_CHOICES
 
     if params.by is not None and params.by not in BY_CHOICES:
         raise InputError(
