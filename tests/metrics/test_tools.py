@@ -131,6 +131,29 @@ def test_period_grain_counts_at_its_grain(wh: Any, grain: str) -> None:
     assert cells["chatgpt-enterprise + copilot"] == 7
 
 
+def test_periods_are_found_among_daily_facts_whatever_their_json_layout(wh: Any) -> None:
+    # Facts whose attributes cannot be a period's are left in the warehouse, never parsed; the
+    # periods beside them are found however their JSON is laid out.
+    for i in range(10):
+        p = f"j{i:02d}"
+        wh.person(p)
+        wh.license(p, tool="copilot")
+        wh.event(p, "2026-05-26T09:00:00", tool="copilot")
+        period = {"period_end": "2026-05-31", "granularity": "week", "period_start": "2026-05-25"}
+        attrs = (
+            json.dumps(period, indent=2, separators=(" , ", " : ")) if i % 2 else json.dumps(period)
+        )
+        wh.insert("person_facts", person_key=p, source="chatgpt-enterprise",
+                  tool="chatgpt-enterprise", report_date="2026-05-25", fact="week.messages",
+                  value=4.0 if i < 7 else 0.0, attrs=attrs)  # fmt: skip
+        for day, note in (("2026-05-26", "day"), ("2026-05-27", "weekly digest")):
+            wh.insert("person_facts", person_key=p, source="m365", tool="chatgpt-enterprise",
+                      report_date=day, fact="day.messages", value=1.0,
+                      attrs=json.dumps({"granularity": "day", "note": note}))  # fmt: skip
+    row = _rows(_docs(tools.compute(ctx(wh, k=3)))["tool_usage"])["chatgpt-enterprise"]
+    assert (row["grain"], row["n"], row["active"], row["weekly_active"]) == ("week", 10, 7, 7)
+
+
 def test_period_outside_the_window_is_not_counted(wh: Any) -> None:
     for i in range(6):
         p = f"o{i}"
