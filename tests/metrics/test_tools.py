@@ -90,6 +90,13 @@ def test_larger_groups_show_every_cell(wh: Any) -> None:
     assert levels == [0, 0, 14]
 
 
+def copilot_user(wh: Any, person: str) -> None:
+    """A Copilot seat holder with one event in the window's last week."""
+    wh.person(person)
+    wh.license(person, tool="copilot")
+    wh.event(person, "2026-05-26T09:00:00", tool="copilot")
+
+
 def chatgpt_period(wh: Any, person: str, start: str, end: str, grain: str, messages: float) -> None:
     """One user row of a ChatGPT Enterprise export, as its connector stores it."""
     attrs = json.dumps({"granularity": grain, "period_start": start, "period_end": end})
@@ -105,9 +112,7 @@ def test_period_grain_counts_at_its_grain(wh: Any, grain: str) -> None:
     span = ("2026-05-25", "2026-05-31") if grain == "week" else ("2026-05-01", "2026-05-31")
     for i in range(10):
         p = f"c{i:02d}"
-        wh.person(p)
-        wh.license(p, tool="copilot")
-        wh.event(p, "2026-05-26T09:00:00", tool="copilot")
+        copilot_user(wh, p)
         # 7 of 10 sent messages in the period; 3 are listed with none.
         chatgpt_period(wh, p, *span, grain, 5.0 if i < 7 else 0.0)
     docs = _docs(tools.compute(ctx(wh, k=3)))
@@ -136,9 +141,7 @@ def test_periods_are_found_among_daily_facts_whatever_their_json_layout(wh: Any)
     # periods beside them are found however their JSON is laid out.
     for i in range(10):
         p = f"j{i:02d}"
-        wh.person(p)
-        wh.license(p, tool="copilot")
-        wh.event(p, "2026-05-26T09:00:00", tool="copilot")
+        copilot_user(wh, p)
         period = {"period_end": "2026-05-31", "granularity": "week", "period_start": "2026-05-25"}
         attrs = (
             json.dumps(period, indent=2, separators=(" , ", " : ")) if i % 2 else json.dumps(period)
@@ -157,9 +160,7 @@ def test_periods_are_found_among_daily_facts_whatever_their_json_layout(wh: Any)
 def test_period_outside_the_window_is_not_counted(wh: Any) -> None:
     for i in range(6):
         p = f"o{i}"
-        wh.person(p)
-        wh.license(p, tool="copilot")
-        wh.event(p, "2026-05-26T09:00:00", tool="copilot")
+        copilot_user(wh, p)
         chatgpt_period(wh, p, "2026-03-01", "2026-03-31", "month", 9.0)
     docs = _docs(tools.compute(ctx(wh, k=3)))
     assert set(_rows(docs["tool_usage"])) == {"copilot"}
@@ -259,9 +260,7 @@ def test_with_noise_shown_counts_stay_at_or_above_k(wh: Any) -> None:
 
 def test_garbled_period_attrs_are_ignored(wh: Any) -> None:
     for i in range(6):
-        wh.person(f"g{i}")
-        wh.license(f"g{i}", tool="copilot")
-        wh.event(f"g{i}", "2026-05-26T09:00:00", tool="copilot")
+        copilot_user(wh, f"g{i}")
     bad = ["not json", json.dumps([1, 2]), json.dumps({"granularity": "week"}),
            json.dumps({"granularity": "fortnight", "period_start": "2026-05-25",
                        "period_end": "2026-05-31"}),

@@ -6,7 +6,7 @@ its options without loading NumPy and pandas first.
 
 from __future__ import annotations
 
-# Fewer people than this cannot fill the roles, teams and management levels a run plants.
+# Fewer people than this cannot form the teams and functions a run plants.
 MIN_PEOPLE = 40
 FORMATS = ("parquet", "csv")
 EMITS = ("canonical", "vendor", "both")
