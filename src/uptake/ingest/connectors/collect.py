@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 INTERNAL = "internal error while reading this record"
 
 Row = dict[str, Any]
+# Each table's canonical input column names (a connector adds millions of rows).
+_NAMES: dict[str, frozenset[str]] = {}
 
 
 def stable_id(prefix: str, *parts: object) -> str:
@@ -59,8 +61,10 @@ class Collector:
             locator: source locator of the row.
             columns: canonical input columns.
         """
-        spec = TABLES[table]
-        unknown = set(columns) - set(spec.names)
+        names = _NAMES.get(table)
+        if names is None:
+            names = _NAMES[table] = frozenset(TABLES[table].names)
+        unknown = columns.keys() - names
         if unknown:
             raise ValueError(f"{table} has no columns {sorted(unknown)}")
         self.rows.setdefault(table, []).append({**columns, LOCATOR: locator})

@@ -272,10 +272,14 @@ def _item(
 
 
 def _find(fields: Mapping[str, Any], name: str) -> tuple[str, Any] | None:
-    for key, value in fields.items():
-        if compact(key) == name:
-            return key, value
-    return None
+    key = _first_keys(tuple(fields)).get(name)
+    return None if key is None else (key, fields[key])
+
+
+@lru_cache(maxsize=1024)
+def _first_keys(keys: tuple[str, ...]) -> dict[str, str]:
+    """Each compact name's first key among a record's keys (every row of a CSV shares them)."""
+    return {compact(k): k for k in reversed(keys)}
 
 
 def _required_day(fields: Mapping[str, Any], name: str, label: str) -> date:
@@ -321,6 +325,34 @@ def _number(key: str, value: Any) -> float | None:
     return number
 
 
+# User-detail fields read elsewhere (the person, the report's dates and period).
+_DETAIL_SKIP = frozenset({
+    "userprincipalname", "displayname", "reportrefreshdate", "reportperiod", "reportdate",
+    "copilotactivityuserdetailsbyperiod",
+})  # fmt: skip
+_DIGITS = re.compile(r"\s*-?\d+(\.\d+)?\s*")
+
+
+@lru_cache(maxsize=4096)
+def _detail_field(key: str) -> tuple[str, str]:
+    """How a user-detail field is read, decided once per header rather than once per row.
+
+    Args:
+        key: the CSV header or JSON key.
+
+    Returns:
+        ("skip", ""), ("last", the fact: `last_activity` or `last_activity.<app>`), or
+        ("value", its label: a count fact when numeric, else an `other` attribute).
+    """
+    name = compact(key)
+    if name in _DETAIL_SKIP or name in IDENTIFIERS or looks_identifying(key):
+        return "skip", ""
+    if name.endswith(LAST_ACTIVITY):
+        app = _app(key, "last_activity_date")
+        return "last", "last_activity" if app == "any" else f"last_activity.{app}"
+    return "value", label_slug(key)
+
+
 def _detail(
     col: Collector,
     loc: str,
@@ -343,30 +375,25 @@ def _detail(
         base = {"report_date": on.isoformat()}
     other: dict[str, Any] = {}
     facts: list[tuple[str, date | None, float | None]] = []
-    skip = {"userprincipalname", "displayname", "reportrefreshdate", "reportperiod", "reportdate"}
-    skip.add("copilotactivityuserdetailsbyperiod")
     for key, value in fields.items():
-        name = compact(key)
-        if name in skip or name in IDENTIFIERS or looks_identifying(key):
+        kind, label = _detail_field(key)
+        if kind == "skip":
             continue
-        if name.endswith(LAST_ACTIVITY):
-            app = _app(key, "last_activity_date")
+        if kind == "last":
             when = opt_day(fields, key)
-            fact = "last_activity" if app == "any" else f"last_activity.{app}"
             ago = float((refreshed - when).days) if when else None
-            facts.append((fact, when, ago))
-        elif numeric(value) or (
-            isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value)
-        ):
-            facts.append((label_slug(key), None, _number(key, value)))
+            facts.append((label, when, ago))
+        elif numeric(value) or (isinstance(value, str) and _DIGITS.fullmatch(value)):
+            facts.append((label, None, _number(key, value)))
         elif value not in (None, ""):
-            other[label_slug(key)] = value
+            other[label] = value
     other, dropped = allowed(other, KEEP)
     col.dropped.update(dropped)
     facts.insert(0, ("licensed", refreshed, 1.0))
     _seat_and_days(col, loc, upn, refreshed, period, cost, facts, on)
     # Every fact but a `licensed` one with extra columns has the same attrs: encode once.
     base_text = json_text(base)
+    report_date = refreshed.isoformat()
     for fact, when, value in facts:
         extra = fact == "licensed" and other
         attrs = json_text({**base, "other": other}) if extra else base_text
@@ -376,7 +403,7 @@ def _detail(
             person=upn,
             source=SOURCE,
             tool=TOOL,
-            report_date=refreshed.isoformat(),
+            report_date=report_date,
             fact=fact,
             value_date=when.isoformat() if when else None,
             value=value,
