@@ -189,7 +189,10 @@ def share(
         denominator = den
     info = {"numerator": int(numerator), "denominator": int(denominator), **(detail or {})}
     value = numerator / denominator
-    return Component(name, label, DATA, OK, value, 100.0 * value, n, n_what, info)
+    # Multiplied before dividing: 100 × 23 ÷ 40 is 57.5 exactly, 100 × (23 ÷ 40) is not, and
+    # the shown score rounds from it.
+    score = 100.0 * numerator / denominator
+    return Component(name, label, DATA, OK, value, score, n, n_what, info)
 
 
 def noisy_n(noise: Noise | None, people: int, k: int, name: str) -> int:
@@ -263,7 +266,8 @@ def condition(
         if hid:
             reason = "; ".join([*([reason] if reason else []), *hid])
     else:
-        status = GAP if score < gap_below else OK
+        # The shown score decides: 48.98 is shown as 49.0, which a threshold of 49 passes.
+        status = GAP if round(score, 1) < gap_below else OK
         reason = None
     out: dict[str, Any] = {
         "condition": key,
