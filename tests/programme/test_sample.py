@@ -118,7 +118,7 @@ def test_a_first_pick_that_leaves_no_partner_is_passed_over(how: str) -> None:
 
 def test_every_keyed_order_of_the_sprint_roster_meets_the_goals(ws: Workspace, how: str) -> None:
     # Four functions, three grades, three ladder levels: a plain greedy draw missed a value
-    # in about one draw in six of three people and one in thirty of four.
+    # in about one draw in five of three people and one in thirty of four.
     pop = sm.population(ws._context("audit_sample", None))
     dims = pop.used
     assert dims == DIMS

@@ -220,24 +220,37 @@ def draw(frame: pd.DataFrame, dims: list[str], size: int, key: bytes, seed: int)
         members.setdefault(stratum, []).append(idx)
     firsts = people.loc[[m[0] for m in members.values()]]
     codes = np.zeros((len(members), len(dims)), dtype=np.int64)
-    covered: list[np.ndarray] = []
+    values: list[int] = []
     for j, d in enumerate(dims):
         codes[:, j], uniques = pd.factorize(firsts[d].astype(str))
-        covered.append(np.zeros(len(uniques), dtype=bool))
+        values.append(len(uniques))
     total = min(size, len(people))
-    goal = np.array([min(total, len(c)) for c in covered], dtype=np.int64)
-    strata = list(members)
+    strata = list(members.values())
+    best = _cover(codes, values, total) if total < len(strata) else None
+    # The strata covering the most values give their first person each; else the greedy draw.
+    chosen = [strata[i][0] for i in best] if best is not None else _greedy(
+        strata, codes, values, total
+    )  # fmt: skip
+    return people.loc[chosen].drop(columns="_rank").reset_index(drop=True)
+
+
+def _greedy(strata: list[list[int]], codes: np.ndarray, values: list[int], total: int) -> list[int]:
+    """The greedy draw: a new stratum per pick while any is left, then the least picked.
+
+    Args:
+        strata: each stratum's members in the seed's order (strata by their first member).
+        codes: per stratum, the code of its value of each dimension.
+        values: per dimension, how many values it has.
+        total: how many people (at most everyone).
+
+    Returns:
+        The chosen members in the order drawn.
+    """
+    covered = [np.zeros(v, dtype=bool) for v in values]
+    goal = np.array([min(total, v) for v in values], dtype=np.int64)
     picks = np.zeros(len(strata), dtype=np.int64)
-    sizes = np.array([len(m) for m in members.values()], dtype=np.int64)
+    sizes = np.array([len(m) for m in strata], dtype=np.int64)
     chosen: list[int] = []
-    best = _cover(codes, [len(c) for c in covered], total) if total < len(strata) else None
-    if best is not None:
-        # The strata covering the most values, each person in the seed's order of strata.
-        return (
-            people.loc[[members[strata[i]][0] for i in best]]
-            .drop(columns="_rank")
-            .reset_index(drop=True)
-        )
     while len(chosen) < total:
         if (picks == 0).any():
             new = np.zeros(codes.shape, dtype=bool)
@@ -248,11 +261,11 @@ def draw(frame: pd.DataFrame, dims: list[str], size: int, key: bytes, seed: int)
         else:
             left = np.flatnonzero(picks < sizes)
             i = int(left[np.argmin(picks[left])])  # fewest picks, then the earliest stratum
-        chosen.append(members[strata[i]][picks[i]])
+        chosen.append(strata[i][picks[i]])
         picks[i] += 1
         for j, c in enumerate(covered):
             c[codes[i, j]] = True
-    return people.loc[chosen].drop(columns="_rank").reset_index(drop=True)
+    return chosen
 
 
 # How long the exact choice of strata may take before the greedy draw stands in for it.
@@ -317,7 +330,7 @@ def _next_stratum(
     A value counts while its dimension has fewer than its goal, min(sample size, its
     values), covered; ties go to the pick after which the next pick can cover the most (a
     one-step look-ahead: plain greedy, three picks from four functions, three grades and
-    three levels miss a value in about one draw in six), then to the most new values, then
+    three levels miss a value in about one draw in five), then to the most new values, then
     to the earliest stratum in the seed's order.
 
     Args:
