@@ -378,3 +378,41 @@ def test_noisy_segments_read_as_possible_numbers(
                 if seg.get(key) is not None:
                     assert 0 <= seg[key] <= 1, (name, seg)
     assert shown >= 12
+
+
+def test_an_empty_population_is_not_available_with_noise_as_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before any data, every metric counts nobody: it must say what it needs, as with noise
+    # off, not show a count of nobody made noisy and raised to k (depth_of_use showed n = 5).
+    folder = _workspace(tmp_path, monkeypatch)
+    now = pd.Timestamp("2024-04-01T00:00:00Z").to_pydatetime()
+    people = [f"u{i}@example.com" for i in range(12)]
+    ws = Workspace.open(folder)
+    try:
+        workflow = pd.DataFrame({"workflow": ["wf"], "name": ["wf"], "stakes": ["high"]})
+        ws.ingest_frame("workflows", workflow, source="w", now=now)
+        runs = pd.DataFrame(
+            {
+                "task_id": [f"t{i}" for i in range(len(people))],
+                "person": people,
+                "workflow": "wf",
+                "started_at": "2024-03-10T10:00:00Z",
+                "completed_at": "2024-03-10T10:30:00Z",
+                "status": "completed",
+                "ai_assisted": [i % 2 == 0 for i in range(len(people))],
+            }
+        )
+        ws.ingest_frame("tasks", runs, source="t", now=now)
+    finally:
+        ws.close()
+
+    def missing(as_of: str) -> dict[str, list[str]]:
+        doc = _json(folder, as_of)["metrics"]
+        return {k: m["needs"] for k, m in doc.items() if m.get("status") == "not_available"}
+
+    monkeypatch.setenv("UPTAKE__PRIVACY__NOISE", "false")
+    exact = {d: missing(d) for d in ("2024-03-31", "2023-01-01")}
+    assert "depth_of_use" not in exact["2024-03-31"] and "depth_of_use" in exact["2023-01-01"]
+    monkeypatch.setenv("UPTAKE__PRIVACY__NOISE", "true")
+    assert {d: missing(d) for d in exact} == exact

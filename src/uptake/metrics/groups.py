@@ -281,10 +281,19 @@ def noisy(
     if not ctx.noise.enabled or not len(frame):
         return frame
     out = ctx.noise.perturb(frame, list(people), list(keys), question, ctx.by or "all")
-    shown = ~out[SUPPRESSED].to_numpy(dtype=bool)
+    n_col = people[0]
+    # A total over an empty population (the only row that can count nobody: a segment row
+    # exists because someone is in it) stays 0, so the metric says which input it lacks.
+    # Noise hides nothing there: the row's exact sums over no rows already say it is empty,
+    # and a total of 1 to k - 1 people is suppressed, so 0 was always told apart. Made noisy
+    # and raised to k below, it showed k people where there were none.
+    counts = pd.to_numeric(frame[n_col], errors="coerce")
+    nobody = counts.eq(0).fillna(False).to_numpy(dtype=bool)
+    if nobody.any():
+        out.loc[nobody, list(people)] = frame.loc[nobody, list(people)].to_numpy()
     # A shown group has at least k people, which its being shown already says: a noisy n
     # under k is raised to k (post-processing, no privacy cost) instead of reading "n = 2".
-    n_col = people[0]
+    shown = ~out[SUPPRESSED].to_numpy(dtype=bool) & ~nobody
     if shown.any():
         raised = pd.to_numeric(out.loc[shown, n_col]).clip(lower=ctx.min_group_size)
         out.loc[shown, n_col] = raised.astype(out[n_col].dtype, errors="ignore")
