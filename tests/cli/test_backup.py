@@ -42,3 +42,26 @@ def test_backup_then_restore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert doc["tables"]["people"] == 8 and doc["schema_version"] == doc["backup_schema_version"]
     status = json.loads(_run("status", "--json", "-w", str(tmp_path / "r")).stdout)  # type: ignore[attr-defined]
     assert status["tables"]["people"] == 8
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_backup_and_restore_name_a_place_they_cannot_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /proc is a folder in which nothing can be created, even by root.
+    monkeypatch.delenv("UPTAKE_SECRET", raising=False)
+    folder = tmp_path / "ws"
+    Workspace.init(folder).close()
+    refused = _run("backup", "/proc/uptake-test.tar.gz", "-w", str(folder))
+    assert refused.exit_code == 2  # type: ignore[attr-defined]
+    line = refused.stderr.strip()  # type: ignore[attr-defined]
+    assert line.startswith("error: /proc/uptake-test.tar.gz: cannot write a backup there"), line
+    archive = tmp_path / "ws.tar.gz"
+    assert _run("backup", str(archive), "-w", str(folder)).exit_code == 0  # type: ignore[attr-defined]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    secret = str(folder / "secret")
+    restored = _run("restore", str(archive), str(blocker / "r"), "--secret-file", secret)
+    assert restored.exit_code == 2  # type: ignore[attr-defined]
+    line = restored.stderr.strip()  # type: ignore[attr-defined]
+    assert line.startswith(f"error: {blocker}") and "not a folder" in line, line

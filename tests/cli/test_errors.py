@@ -466,6 +466,25 @@ def test_an_unexpected_error_is_one_line_and_exit_1(
         translate(KeyError("boom"))
 
 
+def test_a_path_the_file_system_refuses_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("UPTAKE_DEBUG", raising=False)
+    for exc, said in (
+        (FileNotFoundError(2, "No such file or directory", "/x/out"), "no such file or folder"),
+        (PermissionError(13, "Permission denied", "/x/out"), "permission denied"),
+        (OSError(28, "No space left on device", "/x/out"), "no space left on the device"),
+        (NotADirectoryError(20, "Not a directory", "/x/out"), "is not a folder"),
+    ):
+        assert translate(exc) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert line.startswith("error: /x/out: cannot read or write it: ") and said in line
+    # Without a path, or with another cause, it is not the user's path: still a bug.
+    assert translate(FileNotFoundError(2, "No such file or directory")) == 1
+    assert translate(OSError(5, "Input/output error", "/x/out")) == 1
+    assert "internal error" in capsys.readouterr().err
+
+
 # -- as a user runs it: a real process, real exit codes -----------------------------------------
 
 
@@ -502,6 +521,22 @@ def test_a_real_process_exits_2_with_one_line(
     assert r.stdout == "" and "Traceback" not in r.stderr
     [line] = r.stderr.splitlines()
     assert line.startswith(message), line
+
+
+def test_a_real_process_names_an_output_path_it_cannot_write(tmp_path: Path) -> None:
+    Workspace.init(tmp_path / "ws").close()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for args in (
+        ["init", str(blocker / "ws")],
+        ["report", "--out", str(blocker / "r.html"), "-w", str(tmp_path / "ws")],
+    ):
+        r = uptake(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        [line] = r.stderr.splitlines()
+        # mkdir says "already exists" when asked for a folder where a file is.
+        assert line.startswith(f"error: {blocker}"), line
+        assert "not a folder" in line or "already exists" in line, line
 
 
 def test_a_real_process_reports_an_internal_error_in_one_line(tmp_path: Path) -> None:

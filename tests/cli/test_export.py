@@ -56,3 +56,14 @@ def test_export_refuses_a_folder_that_is_not_a_lake(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "not an uptake lake" in r.stderr
     assert (target / "keep.txt").exists()
+
+
+def test_export_names_a_place_it_cannot_write(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    assert uptake("init", str(ws)).returncode == 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    r = uptake("export", "--parquet", str(blocker / "lake"), "--workspace", str(ws))
+    assert r.returncode == 2, r.stderr
+    [line] = r.stderr.splitlines()
+    assert line.startswith(f"error: {blocker / 'lake'}: cannot write a lake there"), line

@@ -42,6 +42,9 @@ def digest_command(
         docs = [ws.coach_digest(team, day)] if team is not None else ws.coach_digests(day)
     finally:
         ws.close()
+    if not docs and (out is not None or not as_json):
+        typer.echo("No teams yet: digests need a roster with teams (`uptake ingest people`).")
+        return
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         written = 0

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,20 @@ DEBUG_ENV = "UPTAKE_DEBUG"
 EXTRAS = {"pyspark": "spark", "py4j": "spark"}
 INTERNAL = 1
 ABORTED = 130
+# What the file system says about a path the user named (an output folder that cannot be
+# created, a full or read-only disk, a file where a folder should be): no bug of uptake's.
+FILE_SYSTEM = {
+    errno.ENOENT: "no such file or folder",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "not permitted",
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EISDIR: "is a folder",
+    errno.EEXIST: "already exists",
+    errno.ENAMETOOLONG: "name too long",
+}
 
 
 class UptakeGroup(TyperGroup):
@@ -79,8 +94,9 @@ def translate(exc: Exception) -> int:
         exc: what a command raised.
 
     Returns:
-        The exit code: an `UptakeError`'s own, 2 for usage errors, 3 for a missing optional
-        extra, 130 when aborted, 1 for anything unexpected (a bug).
+        The exit code: an `UptakeError`'s own, 2 for usage errors and for a path the file
+        system refuses, 3 for a missing optional extra, 130 when aborted, 1 for anything
+        unexpected (a bug).
 
     Raises:
         Exception: `exc` itself when $UPTAKE_DEBUG is set and it is unexpected.
@@ -102,6 +118,9 @@ def translate(exc: Exception) -> int:
     if isinstance(exc, typer.Abort):
         _error("aborted")
         return ABORTED
+    if isinstance(exc, OSError) and exc.errno in FILE_SYSTEM and exc.filename:
+        _error(f"{exc.filename}: cannot read or write it: {FILE_SYSTEM[exc.errno]}")
+        return 2
     top = (getattr(exc, "name", None) or "").split(".")[0]
     if isinstance(exc, ModuleNotFoundError) and top in EXTRAS:
         _error(

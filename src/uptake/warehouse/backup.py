@@ -87,7 +87,12 @@ def write_backup(
         raise InputError(f"{out}: already exists; choose another name or remove it first")
     if not out.parent.is_dir():
         raise InputError(f"{out.parent}: no such folder")
-    with tempfile.TemporaryDirectory(prefix="uptake-backup-", dir=out.parent) as tmp:
+    try:
+        # Written beside the archive first, so a failed backup leaves nothing under its name.
+        scratch = tempfile.TemporaryDirectory(prefix="uptake-backup-", dir=out.parent)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write a backup there ({exc.strerror or exc})") from None
+    with scratch as tmp:
         root = Path(tmp)
         # One statement, one transaction: the export is a consistent snapshot.
         con.execute(f"EXPORT DATABASE '{_sql_path(root / WAREHOUSE)}' (FORMAT PARQUET)")

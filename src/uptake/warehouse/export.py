@@ -237,10 +237,14 @@ def export_lake(con: duckdb.DuckDBPyConnection, out_dir: Path | str) -> dict[str
     """
     out = Path(out_dir)
     _check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+    except OSError as exc:
+        # The lake is written beside its place first: name the place the user gave.
+        raise InputError(f"{out}: cannot write a lake there ({exc.strerror or exc})") from None
     try:
         manifest = write_lake(con, staging)
         _swap(staging, out)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from uptake.coach.state import CoachState
     from uptake.config import Settings
+    from uptake.warehouse.engine import DuckDBEngine
     from uptake.warehouse.journal import Journal
 
 _KEY = re.compile(r"^p_[0-9a-f]{20}$")
@@ -59,6 +60,9 @@ class Coach:
         # method for the classes after this one.
         @property
         def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
+
+        def engine(self) -> DuckDBEngine:
             raise NotImplementedError
 
         @property
@@ -128,7 +132,12 @@ class Coach:
         # Cards still queued for the group commit must be in the books read below.
         self.journal.flush()
         doc = self._signals_doc(None)
-        roster = self.con.execute("SELECT person_key, role, team, location FROM dim_person").df()
+        columns = ["person_key", "role", "team", "location"]
+        roster = (
+            self.con.execute(f"SELECT {', '.join(columns)} FROM dim_person").df()
+            if self.engine().has("dim_person")
+            else pd.DataFrame({c: pd.Series(dtype="string") for c in columns})  # none yet
+        )
         peer_rows = self._coach_peers()
         state = build_state(self.con, doc, roster, peer_rows, self.settings.coach)
         if not self.read_only:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from uptake.config import Settings
+    from uptake.warehouse.engine import DuckDBEngine
 
 # Friction raised this many days before the as-of date counts as this week's.
 RECENT_DAYS = 14
@@ -26,6 +27,9 @@ class CoachDigest:
         # method for the classes after this one.
         @property
         def con(self) -> duckdb.DuckDBPyConnection:
+            raise NotImplementedError
+
+        def engine(self) -> DuckDBEngine:
             raise NotImplementedError
 
         def team_metrics(
@@ -82,6 +86,8 @@ class CoachDigest:
         from uptake.workspace.views import team_view
 
         require(actor or Actor.local(), ADMINISTER)
+        if not self.engine().has("dim_person"):
+            return []  # nothing ingested yet: no teams to write to
         metrics = self.metrics(as_of=as_of, by="team").to_dict()
         signals = self._signals_doc(as_of)
         members = self.con.execute(

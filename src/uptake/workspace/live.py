@@ -111,6 +111,8 @@ class Live(IndividualReads):
         """The teams whose people an actor may read flags of: every team for an admin."""
         if who.role != "admin":
             return sorted(set(who.teams))
+        if not self.engine().has("dim_person"):
+            return []  # nothing ingested yet: no people, no teams
         got = self.con.execute(
             "SELECT DISTINCT team FROM dim_person WHERE team IS NOT NULL ORDER BY team"
         ).fetchall()

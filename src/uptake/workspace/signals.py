@@ -92,10 +92,16 @@ class Signals(IndividualReads):
         from uptake.metrics.families.ladder import basis
 
         who = actor or Actor.local()
+        # Before the first roster or activity there are no people, and no dim_person yet.
+        have_people = self.engine().has("dim_person")
         if who.role == "admin":
-            got = self.con.execute(
-                "SELECT DISTINCT team FROM dim_person WHERE team IS NOT NULL ORDER BY team"
-            ).fetchall()
+            got = (
+                self.con.execute(
+                    "SELECT DISTINCT team FROM dim_person WHERE team IS NOT NULL ORDER BY team"
+                ).fetchall()
+                if have_people
+                else []
+            )
             teams = [str(r[0]) for r in got]
         else:
             teams = sorted(set(who.teams))
@@ -104,11 +110,15 @@ class Signals(IndividualReads):
         for team in scope:
             require(who, INDIVIDUAL, team=team)
         doc = self._signals_doc(as_of)
-        members = self.con.execute(
-            "SELECT person_key, team FROM dim_person WHERE team IN (SELECT unnest(?::VARCHAR[]))",
-            [teams],
-        ).df()
-        pairs = zip(members["person_key"], members["team"], strict=True)
+        pairs = (
+            self.con.execute(
+                "SELECT person_key, team FROM dim_person "
+                "WHERE team IN (SELECT unnest(?::VARCHAR[]))",
+                [teams],
+            ).fetchall()
+            if have_people
+            else []
+        )
         team_of = {str(k): str(t) for k, t in pairs}
         risk_status = doc["status"].get("early_warning") or {"status": "available"}
         people: list[dict[str, Any]] = []

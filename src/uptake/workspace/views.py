@@ -63,6 +63,8 @@ class Views(IndividualReads):
         """
         who = actor or Actor.local()
         decision = require(who, TEAM, team=team)
+        if not self.engine().has("dim_person"):
+            raise InputError(f"no team {team!r} on the roster")  # nothing ingested yet
         # dim_person names the manager's team; the roster's latest row has their key.
         members = self.con.execute(
             "SELECT d.person_key, p.manager FROM dim_person d LEFT JOIN ("
@@ -145,7 +147,11 @@ class Views(IndividualReads):
             require(who, INDIVIDUAL)
             raise InputError("whose adoption? a person token, or an admin naming the person")
         # A coach may read people of the teams in its scope: the decision needs their team.
-        row = self.con.execute("SELECT team FROM dim_person WHERE person_key = ?", [key]).fetchone()
+        row = (
+            self.con.execute("SELECT team FROM dim_person WHERE person_key = ?", [key]).fetchone()
+            if self.engine().has("dim_person")
+            else None  # nothing ingested yet: no one has a team
+        )
         team = str(row[0]) if row and row[0] is not None else None
         ctx = self._individual("my_adoption", as_of, who, person=key, team=team)
         doc = my_adoption(ctx, key, self.settings.signals)

@@ -47,6 +47,7 @@ def licences(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
         "currency": cur,
         "basis": lic.get("basis"),
         "label": lic.get("label"),
+        "window": None,
         "totals": {},
         "by_tool": [],
         "segments": [],
