@@ -416,3 +416,8 @@ def test_an_empty_population_is_not_available_with_noise_as_without(
     assert "depth_of_use" not in exact["2024-03-31"] and "depth_of_use" in exact["2023-01-01"]
     monkeypatch.setenv("UPTAKE__PRIVACY__NOISE", "true")
     assert {d: missing(d) for d in exact} == exact
+    # The same for a week in which no one had eligible runs: 0 people, not k.
+    weeks = _json(folder, "2024-03-31")["metrics"]["weekly_depth"]["weeks"]
+    quiet = [w for w in weeks if w["elig"] == 0]
+    assert quiet and all(w["n"] == 0 for w in quiet)
+    assert [w["n"] for w in weeks if w["elig"]] != [0]

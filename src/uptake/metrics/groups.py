@@ -282,11 +282,10 @@ def noisy(
         return frame
     out = ctx.noise.perturb(frame, list(people), list(keys), question, ctx.by or "all")
     n_col = people[0]
-    # A total over an empty population (the only row that can count nobody: a segment row
-    # exists because someone is in it) stays 0, so the metric says which input it lacks.
-    # Noise hides nothing there: the row's exact sums over no rows already say it is empty,
-    # and a total of 1 to k - 1 people is suppressed, so 0 was always told apart. Made noisy
-    # and raised to k below, it showed k people where there were none.
+    # A row counting nobody (a total before the metric's first input, a week in which no one
+    # had eligible runs) stays 0, so a metric says which input it lacks. Noise hides nothing
+    # there: the row's exact sums, over no one, are zero or missing and say so already.
+    # Made noisy and raised to k below, it showed k people where there were none.
     counts = pd.to_numeric(frame[n_col], errors="coerce")
     nobody = counts.eq(0).fillna(False).to_numpy(dtype=bool)
     if nobody.any():
