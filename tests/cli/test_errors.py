@@ -467,7 +467,7 @@ def test_an_unexpected_error_is_one_line_and_exit_1(
 
 
 def test_a_path_the_file_system_refuses_is_one_line_and_exit_2(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("UPTAKE_DEBUG", raising=False)
     for exc, said in (
@@ -479,6 +479,12 @@ def test_a_path_the_file_system_refuses_is_one_line_and_exit_2(
         assert translate(exc) == 2
         [line] = capsys.readouterr().err.splitlines()
         assert line.startswith("error: /x/out: cannot read or write it: ") and said in line
+    # A folder that exists already is said to; a file where a folder must be made is named so.
+    assert translate(FileExistsError(17, "File exists", str(tmp_path))) == 2
+    assert capsys.readouterr().err.strip().endswith(": already exists")
+    (tmp_path / "f").write_text("x")
+    assert translate(FileExistsError(17, "File exists", str(tmp_path / "f"))) == 2
+    assert capsys.readouterr().err.strip().endswith(": already exists and is not a folder")
     # Without a path, or with another cause, it is not the user's path: still a bug.
     assert translate(FileNotFoundError(2, "No such file or directory")) == 1
     assert translate(OSError(5, "Input/output error", "/x/out")) == 1
@@ -534,9 +540,7 @@ def test_a_real_process_names_an_output_path_it_cannot_write(tmp_path: Path) -> 
         r = uptake(*args)
         assert r.returncode == 2, (args, r.stderr)
         [line] = r.stderr.splitlines()
-        # mkdir says "already exists" when asked for a folder where a file is.
-        assert line.startswith(f"error: {blocker}"), line
-        assert "not a folder" in line or "already exists" in line, line
+        assert line.startswith(f"error: {blocker}") and "not a folder" in line, line
 
 
 def test_a_real_process_reports_an_internal_error_in_one_line(tmp_path: Path) -> None:

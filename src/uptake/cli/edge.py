@@ -119,7 +119,11 @@ def translate(exc: Exception) -> int:
         _error("aborted")
         return ABORTED
     if isinstance(exc, OSError) and exc.errno in FILE_SYSTEM and exc.filename:
-        _error(f"{exc.filename}: cannot read or write it: {FILE_SYSTEM[exc.errno]}")
+        reason = FILE_SYSTEM[exc.errno]
+        if exc.errno == errno.EEXIST and not os.path.isdir(exc.filename):
+            # What `mkdir` says of a file standing where a folder must be made.
+            reason += " and is not a folder"
+        _error(f"{exc.filename}: cannot read or write it: {reason}")
         return 2
     top = (getattr(exc, "name", None) or "").split(".")[0]
     if isinstance(exc, ModuleNotFoundError) and top in EXTRAS:
