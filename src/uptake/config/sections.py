@@ -37,6 +37,13 @@ class PrivacySettings(BaseModel):
         0.95,
         description="Level of the error bars stated beside noisy counts; between 0.5 and 0.999.",
     )
+    keep_release_plans: bool = Field(
+        True,
+        description="Keep the release plans (which segments each population may publish) "
+        "in the workspace's cache/plans folder, so a new process (each command, a restarted "
+        "server) does not work them out again; the files hold segment positions and counts, "
+        "never segment names or person keys.",
+    )
 
     @field_validator("min_group_size")
     @classmethod

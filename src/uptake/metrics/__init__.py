@@ -66,6 +66,7 @@ def compute_all(
     families: Sequence[str] | None = None,
     noise: Noise | None = None,
     costs: Any = None,
+    plans: Any = None,
 ) -> MetricsReport:
     """Compute every metric as of a date, reading the refreshed facts (never writing).
 
@@ -78,6 +79,9 @@ def compute_all(
         families: which families to run, in registry order (default all).
         noise: seeded noise for published people counts (default off: exact); its
             `as_of` is set to this computation's date, each as-of being its own release.
+        costs: `uptake.config.costs.CostSettings` for tool costs (None: no exchange rates).
+        plans: a `plan_store.PlanStore` keeping release plans between processes (None:
+            only this process remembers them).
 
     Returns:
         The report: one result per metric, in family order (`as_of_rule` and `currency`
@@ -116,7 +120,9 @@ def compute_all(
         )
     noise = replace(noise or Noise.off(), as_of=as_of)
     stated = noise.describe()
-    ctx = MetricContext(engine, as_of, settings, min_group_size, by, noise=noise, costs=costs)
+    ctx = MetricContext(
+        engine, as_of, settings, min_group_size, by, noise=noise, costs=costs, plans=plans
+    )
     gaps = day_gaps(ctx)
     order = [f for f in FAMILIES if f in chosen]
     # A read by segment is Python throughout (its release plans): two threads only contend for

@@ -98,6 +98,9 @@ class MetricContext:
     costs: Any = None
     # Work several families share within one computation (e.g. the tool release plan).
     memo: Memo = field(default_factory=Memo, repr=False)
+    # `uptake.metrics.plan_store.PlanStore` keeping release plans between processes (None:
+    # only this process remembers them).
+    plans: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, datetime):

@@ -7,6 +7,7 @@ in this process, and turns a plan into the rows of a segment frame to hide.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 
@@ -28,7 +29,7 @@ KEEP_FIRST = ("function", "team", "role", "level", "location", "tenure", "cohort
 
 # Plans already made in this process, by the population's memberships (a refresh that moves
 # anyone changes the digest, so a plan is never reused for different groups).
-_PLANS: dict[tuple[int, int], disclosure.Plan] = {}
+_PLANS: dict[tuple[str, int], disclosure.Plan] = {}
 _PLANS_MAX = 64
 
 
@@ -49,9 +50,8 @@ def release_members(
     on = at or ctx.as_of
     people = pd.DataFrame({"person_key": pd.unique(pd.Series(list(keys), dtype=object))})
     if ctx.has(DIM_PERSON):
-        dim = ctx.engine.execute(
-            ctx.engine.table(DIM_PERSON).select("person_key", *STATIC, "hire_date")
-        ).drop_duplicates("person_key")
+        # Read once per computation: a read by segment plans forty populations or so.
+        dim = ctx.memo.once("release:dim_person", lambda: _roster_segments(ctx))
         people = people.merge(dim, on="person_key", how="left")
     for c in STATIC:
         if c not in people.columns:
@@ -64,6 +64,12 @@ def release_members(
     bands = pd.cut(days, [-np.inf, 90, 365, 3 * 365, np.inf], right=False, labels=TENURE_BANDS)
     people["tenure"] = bands.astype(object).where(hired.notna(), NO_SEGMENT).astype(str)
     return people[["person_key", *SEGMENTS]]
+
+
+def _roster_segments(ctx: MetricContext) -> pd.DataFrame:
+    """Every roster person's static segments and hire date (one row each)."""
+    dim = ctx.engine.table(DIM_PERSON).select("person_key", *STATIC, "hire_date")
+    return ctx.engine.execute(dim).drop_duplicates("person_key")
 
 
 def release_plan(
@@ -83,13 +89,22 @@ def release_plan(
         The plan.
     """
     members = release_members(ctx, keys, at)
-    digest = int(pd.util.hash_pandas_object(members.sort_values("person_key"), index=False).sum())
+    # Every person's memberships, in key order: the digest pins the population exactly.
+    rows = pd.util.hash_pandas_object(members.sort_values("person_key"), index=False)
+    digest = hashlib.blake2b(rows.to_numpy().tobytes(), digest_size=20).hexdigest()
     key = (digest, ctx.min_group_size)
-    if key not in _PLANS:
-        if len(_PLANS) >= _PLANS_MAX:
-            _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[key] = disclosure.plan(members, KEEP_FIRST, ctx.min_group_size, block="function")
-    return _PLANS[key]
+    if key in _PLANS:
+        return _PLANS[key]
+    store = ctx.plans
+    made = store.get(key, members, KEEP_FIRST, ctx.min_group_size) if store else None
+    if made is None:
+        made = disclosure.plan(members, KEEP_FIRST, ctx.min_group_size, block="function")
+        if store:
+            store.put(key, members, KEEP_FIRST, made)
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = made
+    return made
 
 
 def release_hide(

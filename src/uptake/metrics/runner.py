@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -46,6 +47,7 @@ def run(
     lake: Path | None = None,
     duck: DuckDBEngine | None = None,
     families: Sequence[str] | None = None,
+    plans: Any = None,
 ) -> MetricsReport:
     """Every metric of a warehouse as of a date, on the chosen engine.
 
@@ -63,6 +65,8 @@ def run(
             makes one.
         families: the families to compute (`families.families_for` of the metrics wanted);
             None for all.
+        plans: a `plan_store.PlanStore` keeping release plans between processes (None:
+            only this process remembers them).
 
     Returns:
         The report, with `as_of_rule` saying how the date was chosen.
@@ -94,6 +98,7 @@ def run(
             families=families,
             noise=noise,
             costs=settings.costs,
+            plans=plans,
         )
     else:
         report = _run_spark(con, settings, day, by, noise, lake, families)

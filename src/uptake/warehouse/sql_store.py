@@ -16,10 +16,7 @@ a backup leaves the folder out.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +26,8 @@ import ibis.expr.operations as ops
 import pyarrow as pa
 import sqlglot
 from ibis.formats.pyarrow import PyArrowTableProxy
+
+from uptake.warehouse.file_store import FileStore
 
 # In-memory tables named after their rows begin so (any other is named afresh per process).
 STABLE_PREFIX = "uptake_rows_"
@@ -73,7 +72,7 @@ def storable(node: ops.Node) -> bool:
     return True
 
 
-class SqlStore:
+class SqlStore(FileStore):
     """A folder of compiled queries, one file each, the least recently used pruned first."""
 
     def __init__(self, folder: Path, dialect: str, max_entries: int = 4096) -> None:
@@ -84,98 +83,6 @@ class SqlStore:
             dialect: the SQL dialect compiled for (part of every key).
             max_entries: files kept; past it the least recently used tenth is removed.
         """
-        self.folder = folder
-        self.max_entries = max_entries
         # What turns an expression into SQL: a new version of any gives new keys.
-        self._salt = "\x1f".join(
-            (dialect, ibis.__version__, sqlglot.__version__, duckdb.__version__)
-        )
-        self._writes = 0
-        self.hits = 0
-        self.misses = 0
-
-    def _path(self, key: tuple[Any, ...]) -> Path:
-        digest = hashlib.blake2b(f"{self._salt}\x1e{key!r}".encode(), digest_size=20)
-        return self.folder / (digest.hexdigest() + _SUFFIX)
-
-    def get(self, key: tuple[Any, ...]) -> str | None:
-        """The SQL stored for `key`, or None.
-
-        Args:
-            key: (fingerprint, limit, pretty), as the engine's memo keys them.
-
-        Returns:
-            The SQL text, or None when absent or unreadable.
-        """
-        path = self._path(key)
-        try:
-            sql = path.read_text(encoding="utf-8")
-        except OSError:
-            self.misses += 1
-            return None
-        self.hits += 1
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used, for pruning
-        return sql
-
-    def has(self, key: tuple[Any, ...]) -> bool:
-        """Whether SQL is stored for `key` (without reading it).
-
-        Args:
-            key: as for `get`.
-
-        Returns:
-            True when its file exists.
-        """
-        return self._path(key).is_file()
-
-    def put(self, key: tuple[Any, ...], sql: str) -> None:
-        """Store the SQL for `key` (best effort: a folder that cannot be written is skipped).
-
-        Args:
-            key: as for `get`.
-            sql: the compiled SQL.
-        """
-        path = self._path(key)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(sql)
-            # Readers in other processes see the whole file or none.
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.remove(tmp)  # a half-written file (a full disk, say) is not left behind
-            return
-        self._writes += 1
-        if self._writes % 64 == 1:
-            self.prune()
-
-    def prune(self) -> int:
-        """Remove the least recently used files past `max_entries`.
-
-        Returns:
-            How many files were removed.
-        """
-        aged: list[tuple[float, str]] = []
-        try:
-            with os.scandir(self.folder) as found:
-                for entry in found:
-                    with contextlib.suppress(OSError):
-                        # A file another process removes meanwhile is simply not listed.
-                        aged.append((entry.stat().st_mtime, entry.path))
-        except OSError:
-            return 0
-        if len(aged) <= self.max_entries:
-            return 0
-        aged.sort()
-        removed = 0
-        for _, path in aged[: len(aged) - self.max_entries * 9 // 10]:
-            with contextlib.suppress(OSError):
-                os.remove(path)
-                removed += 1
-        return removed
+        salt = "\x1f".join((dialect, ibis.__version__, sqlglot.__version__, duckdb.__version__))
+        super().__init__(folder, salt, _SUFFIX, max_entries)

@@ -518,6 +518,7 @@ class Workspace(
                 lake=self.path / LAKE_DIR,
                 duck=self.engine(),
                 families=families,
+                plans=self._plan_store(),
             ),
         )
 

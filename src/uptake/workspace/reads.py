@@ -15,7 +15,7 @@ import pandas as pd
 from uptake.config import Settings
 from uptake.warehouse.engine import DuckDBEngine
 from uptake.workspace.access import IDENTITIES, INDIVIDUAL, Actor, require
-from uptake.workspace.layout import VOICE_CACHE_DIR
+from uptake.workspace.layout import PLAN_CACHE_DIR, VOICE_CACHE_DIR
 
 if TYPE_CHECKING:
     from uptake.metrics.context import MetricContext
@@ -180,6 +180,7 @@ class IndividualReads:
             self.settings.metrics,
             self.settings.privacy.min_group_size,
             costs=self.settings.costs,
+            plans=self._plan_store(),
         )
 
     def _aggregate_context(
@@ -213,7 +214,9 @@ class IndividualReads:
         key = noise_key(self.secret) if self.settings.privacy.noise else None
         noise = make_noise(self.settings, key, day)
         k = check_k(self.settings.privacy.min_group_size)
-        ctx = MetricContext(eng, day, self.settings.metrics, k, by, noise=noise)
+        ctx = MetricContext(
+            eng, day, self.settings.metrics, k, by, noise=noise, plans=self._plan_store()
+        )
         head: dict[str, Any] = {
             "as_of": day.isoformat(),
             "as_of_rule": rule,
@@ -240,6 +243,14 @@ class IndividualReads:
             A copy of the remembered document, or the new one.
         """
         return self._memo(f"view:{kind}", key, compute)
+
+    def _plan_store(self) -> Any:
+        """The store of release plans kept between processes (None: switched off)."""
+        if not self.settings.privacy.keep_release_plans:
+            return None
+        from uptake.metrics.plan_store import PlanStore
+
+        return PlanStore(self.path / PLAN_CACHE_DIR)
 
     def _voice_cache(self) -> Path | None:
         """Where the voice model's scores are kept between processes (None: switched off)."""

@@ -76,7 +76,13 @@ class ToolMix:
         results = tools.compute(ctx, self.settings.costs)
         # The usage segments per tool, under the same tool plan (one memo, one plan).
         per_tool = MetricContext(
-            ctx.engine, ctx.as_of, self.settings.metrics, ctx.min_group_size, TOOL, noise=ctx.noise
+            ctx.engine,
+            ctx.as_of,
+            self.settings.metrics,
+            ctx.min_group_size,
+            TOOL,
+            noise=ctx.noise,
+            plans=ctx.plans,
         )
         per_tool.memo = ctx.memo
         variants = usage_segments.compute(per_tool)

@@ -1,0 +1,130 @@
+"""Release plans kept in the workspace's folder, so a new process need not work them out again.
+
+A release plan (`disclosure.plan`) is the dearest part of a read by segment: at 10,000 people
+`uptake metrics --by team` spends more than half its time planning the window's and every
+week's population. A plan depends only on the population's memberships, k and the planning
+code, so it is kept under a digest of all three, and every command, a restarted server or the
+first read after a day's ingest (whose past weeks have the same people) reads it back.
+
+The files hold no segment names and no person keys: each hidden segment is written as its
+position among the population's segments of that dimension (sorted), and turned back into a
+name from the population being planned, whose memberships the key already pins. A file that
+cannot be read, does not decode or disagrees with the population is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
+
+import pandas as pd
+
+from uptake.metrics.disclosure import Plan
+from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
+from uptake.warehouse.file_store import FileStore
+
+# The modules whose code decides a plan: a change to any of them gives new keys.
+PLANNING_MODULES = (
+    "uptake.metrics.atoms",
+    "uptake.metrics.disclosure",
+    "uptake.metrics.privacy",
+    "uptake.metrics.release",
+    "uptake.metrics.plan_store",
+)
+_SUFFIX = ".json"
+_REASONS = frozenset({SMALL, COMPLEMENTARY})
+
+
+@lru_cache(maxsize=1)
+def planning_code() -> str | None:
+    """A digest of the planning modules' source, or None when a source file cannot be read."""
+    h = hashlib.blake2b(digest_size=20)
+    for name in PLANNING_MODULES:
+        path = getattr(importlib.import_module(name), "__file__", None)
+        if not path or not str(path).endswith(".py"):
+            return None
+        try:
+            h.update(Path(path).read_bytes())
+        except OSError:
+            return None
+    return h.hexdigest()
+
+
+def _names(members: pd.DataFrame, dims: Sequence[str]) -> dict[str, list[str]]:
+    """Each dimension's segments in the population, sorted: what positions refer to."""
+    return {d: sorted(str(v) for v in pd.unique(members[d].to_numpy(dtype=object))) for d in dims}
+
+
+class PlanStore:
+    """A folder of release plans, one file each, the least recently used pruned first."""
+
+    def __init__(self, folder: Path, max_entries: int = 2048) -> None:
+        """Open (or later create) the store.
+
+        Args:
+            folder: where the files go (created on the first write).
+            max_entries: files kept; past it the least recently used tenth is removed.
+        """
+        code = planning_code()
+        self.files = FileStore(folder, code or "", _SUFFIX, max_entries) if code else None
+
+    def get(
+        self, key: tuple[Any, ...], members: pd.DataFrame, dims: Sequence[str], k: int
+    ) -> Plan | None:
+        """The plan kept for `key`, rebuilt with the population's segment names, or None.
+
+        Args:
+            key: what pins the population (its memberships' digest) and k.
+            members: the population (one string column per dimension).
+            dims: the dimensions planned, in the planner's order.
+            k: the minimum group size.
+
+        Returns:
+            The plan, or None when none is kept or the kept one does not fit.
+        """
+        text = self.files.get(key) if self.files else None
+        if text is None:
+            return None
+        try:
+            doc = json.loads(text)
+            if doc["k"] != k or doc["people"] != len(members) or list(doc["hidden"]) != list(dims):
+                return None
+            names = _names(members, dims)
+            hidden: dict[str, dict[str, SuppressReason]] = {}
+            for d in dims:
+                segs: dict[str, SuppressReason] = {}
+                for pos, reason in doc["hidden"][d]:
+                    if reason not in _REASONS or not 0 <= int(pos) < len(names[d]):
+                        return None
+                    segs[names[d][int(pos)]] = cast(SuppressReason, reason)
+                hidden[d] = segs
+            return Plan(k=k, people=len(members), hidden=hidden, rounds=int(doc["rounds"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def put(
+        self, key: tuple[Any, ...], members: pd.DataFrame, dims: Sequence[str], plan: Plan
+    ) -> None:
+        """Keep a plan (best effort).
+
+        Args:
+            key: as for `get`.
+            members: the population planned.
+            dims: the dimensions planned, in the planner's order.
+            plan: its plan.
+        """
+        if self.files is None:
+            return
+        names = _names(members, dims)
+        where = {d: {s: i for i, s in enumerate(names[d])} for d in dims}
+        try:
+            hidden = {d: [[where[d][s], r] for s, r in plan.hidden[d].items()] for d in dims}
+        except KeyError:
+            return  # a segment outside the population: nothing to key it by, so not kept
+        doc = {"k": plan.k, "people": plan.people, "rounds": plan.rounds, "hidden": hidden}
+        self.files.put(key, json.dumps(doc, separators=(",", ":")))
