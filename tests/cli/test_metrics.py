@@ -97,3 +97,14 @@ def test_bad_arguments_are_input_errors(filled: Path) -> None:
     assert result.exit_code != 0
     result = CliRunner().invoke(app, ["metrics", "-w", str(filled), "--as-of", "31/03/2024"])
     assert result.exit_code != 0
+
+
+def test_an_as_of_whose_window_follows_the_last_activity_is_noted_on_stderr(filled: Path) -> None:
+    later = _run(["-w", str(filled), "--as-of", "2062-03-31", "--json"])
+    assert json.loads(later.stdout)["as_of"] == "2062-03-31"  # the JSON stays JSON
+    assert "--as-of 2062-03-31 is after the last day with activity (2024-03-20): its 28-day" in (
+        later.stderr
+    )
+    # A window that still reaches the last activity is an ordinary as-of (month ends, say).
+    for day in ("2024-03-20", "2024-03-01", "2024-04-16"):
+        assert "after the last day" not in _run(["-w", str(filled), "--as-of", day]).stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,25 @@ from sync.loopback import GITHUB_TOKEN, FakeGitHub, FakeGraph, Loopback, m365_en
 from uptake.cli import app
 from uptake.workspace import Workspace
 
-# The command line syncs up to the real today: the fake's days follow it.
-TODAY = datetime.now(UTC).date()
+# The command line syncs up to today: a fixed day, the same in every module that asks (a
+# run across midnight would otherwise meet two), and the fake's days follow it.
+TODAY = date(2026, 11, 20)
+_NOON = datetime.combine(TODAY, time(12), tzinfo=UTC)
+
+
+class _Frozen(datetime):
+    """`datetime` whose `now` is noon on TODAY."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _Frozen:  # type: ignore[override]
+        at = _NOON if tz else _NOON.replace(tzinfo=None)
+        return cls.fromtimestamp(at.timestamp(), tz) if tz else cls.fromisoformat(at.isoformat())
+
+
+@pytest.fixture(autouse=True)
+def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in ("uptake.sync.base", "uptake.sync.runner", "uptake.workspace.syncing"):
+        monkeypatch.setattr(f"{module}.datetime", _Frozen)
 
 
 @pytest.fixture

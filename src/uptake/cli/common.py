@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -39,7 +39,11 @@ AsOfOpt = Annotated[
 
 
 def open_workspace(
-    path: Path | None, overrides: dict[str, Any] | None = None, *, read_only: bool = False
+    path: Path | None,
+    overrides: dict[str, Any] | None = None,
+    *,
+    read_only: bool = False,
+    as_of: date | None = None,
 ) -> Workspace:
     """Open the workspace a command names.
 
@@ -47,6 +51,9 @@ def open_workspace(
         path: the `--workspace` value (None: $UPTAKE_WORKSPACE, else the current directory).
         overrides: settings that replace the workspace's own for this run.
         read_only: open for reading only, safe beside another reader.
+        as_of: the command's `--as-of`, if given: a note on stderr says when its window lies
+            after the last day with activity (a mistyped year reads as a page of "not
+            available").
 
     Returns:
         The open workspace; the caller closes it.
@@ -55,9 +62,41 @@ def open_workspace(
     # help and its checks of the options do without.
     from uptake.workspace import Workspace
 
-    if read_only:
-        return Workspace.open(path, overrides, read_only=True)
-    return Workspace.open(path, overrides)
+    ws = (
+        Workspace.open(path, overrides, read_only=True)
+        if read_only
+        else Workspace.open(path, overrides)
+    )
+    if as_of is not None:
+        try:
+            note_as_of(ws, as_of)
+        except BaseException:
+            ws.close()
+            raise
+    return ws
+
+
+def note_as_of(ws: Workspace, day: date) -> None:
+    """Say on stderr when the window ending on `day` lies wholly after the last activity.
+
+    Args:
+        ws: the open workspace.
+        day: the `--as-of` given.
+    """
+    from uptake.metrics.runner import AS_OF_LAST_ACTIVE
+
+    last, rule = ws.default_as_of()
+    window = ws.settings.metrics.window_days
+    if rule == AS_OF_LAST_ACTIVE and day - timedelta(days=window - 1) > last:
+        err_console.print("note:", style="yellow", end=" ")
+        err_console.print(
+            f"--as-of {day.isoformat()} is after the last day with activity "
+            f"({last.isoformat()}): its {window}-day window holds none, so what needs "
+            "activity there is not available",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def parse_day(text: str | None) -> date | None:

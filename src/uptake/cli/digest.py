@@ -37,7 +37,7 @@ def digest_command(
         raise InputError("--team: give a team name as on the roster")
     if out is not None and out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: not a folder")
-    ws = open_workspace(workspace, read_only=True)
+    ws = open_workspace(workspace, read_only=True, as_of=day)
     try:
         docs = [ws.coach_digest(team, day)] if team is not None else ws.coach_digests(day)
     finally:

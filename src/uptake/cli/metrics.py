@@ -55,7 +55,7 @@ def metrics_command(
             f"--metric {', '.join(unknown)}: unknown; known metrics: {', '.join(SPECS)}"
         )
     options = RenderOptions(metrics=tuple(metric or ()), sort=sort, top=top)
-    ws = open_workspace(workspace, read_only=True)
+    ws = open_workspace(workspace, read_only=True, as_of=day)
     try:
         # Only the families of the metrics asked for are computed (each with the numbers the
         # whole report gives).

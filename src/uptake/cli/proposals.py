@@ -29,7 +29,7 @@ def list_command(
 ) -> None:
     """The backlog: open proposals by votes and priority, then catalogued ones with outcomes."""
     day = parse_day(as_of)
-    ws = open_workspace(workspace, read_only=True)
+    ws = open_workspace(workspace, read_only=True, as_of=day)
     try:
         doc = ws.proposals(day)
     finally:

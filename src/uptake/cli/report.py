@@ -34,7 +34,7 @@ def report_command(
     if out.is_dir():
         raise InputError(f"--out {out}: is a folder")
     day = parse_day(as_of)
-    with open_workspace(workspace, read_only=True) as ws:
+    with open_workspace(workspace, read_only=True, as_of=day) as ws:
         actor = ws.authenticate(token) if token else None
         with progress_bar("report") as bar:
             path = write_report(ws, out, actor, day, progress=bar.update)

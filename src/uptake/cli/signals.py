@@ -38,7 +38,7 @@ def signals_command(
     Individual data: person keys are pseudonymous unless --reveal; every read is audited.
     """
     day = parse_day(as_of)
-    ws = open_workspace(workspace)
+    ws = open_workspace(workspace, as_of=day)
     try:
         if retrain:
             card = ws.train_early_warning(as_of=day)

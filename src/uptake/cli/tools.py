@@ -29,7 +29,7 @@ def tools_command(
     day = parse_day(as_of)
     if by is not None and by not in (*SEGMENTS, "tool"):
         raise InputError(f"--by {by!r}: expected one of {', '.join(SEGMENTS)}")
-    ws = open_workspace(workspace, read_only=True)
+    ws = open_workspace(workspace, read_only=True, as_of=day)
     try:
         doc = ws.tools(as_of=day, by=by)
     finally:
