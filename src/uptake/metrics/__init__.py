@@ -29,6 +29,7 @@ from uptake.metrics.result import (
 if TYPE_CHECKING:
     from uptake.config import MetricsSettings
     from uptake.metrics.noise import Noise
+    from uptake.metrics.plan_store import PlanStore
     from uptake.warehouse.engine import Engine
 
 __all__ = [
@@ -66,7 +67,7 @@ def compute_all(
     families: Sequence[str] | None = None,
     noise: Noise | None = None,
     costs: Any = None,
-    plans: Any = None,
+    plans: PlanStore | None = None,
 ) -> MetricsReport:
     """Compute every metric as of a date, reading the refreshed facts (never writing).
 
@@ -80,8 +81,8 @@ def compute_all(
         noise: seeded noise for published people counts (default off: exact); its
             `as_of` is set to this computation's date, each as-of being its own release.
         costs: `uptake.config.costs.CostSettings` for tool costs (None: no exchange rates).
-        plans: a `plan_store.PlanStore` keeping release plans between processes (None:
-            only this process remembers them).
+        plans: release plans kept between processes (None: only this process remembers
+            them).
 
     Returns:
         The report: one result per metric, in family order (`as_of_rule` and `currency`

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import ibis
 import pyarrow as pa
@@ -18,6 +18,9 @@ from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricResult
 from uptake.warehouse.engine import Engine, Lru
 from uptake.warehouse.sql_store import stable_memtable
+
+if TYPE_CHECKING:
+    from uptake.metrics.plan_store import PlanStore
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -98,9 +101,8 @@ class MetricContext:
     costs: Any = None
     # Work several families share within one computation (e.g. the tool release plan).
     memo: Memo = field(default_factory=Memo, repr=False)
-    # `uptake.metrics.plan_store.PlanStore` keeping release plans between processes (None:
-    # only this process remembers them).
-    plans: Any = field(default=None, repr=False)
+    # Release plans kept between processes (None: only this process remembers them).
+    plans: PlanStore | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, datetime):

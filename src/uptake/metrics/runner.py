@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -28,6 +28,9 @@ from uptake.metrics.facts.materialise import UNREADABLE_HINT
 from uptake.metrics.noise import Noise
 from uptake.metrics.result import MetricsReport
 from uptake.warehouse.engine import DuckDBEngine, Engine
+
+if TYPE_CHECKING:
+    from uptake.metrics.plan_store import PlanStore
 
 ENGINES = ("duckdb", "spark")
 AS_OF_GIVEN = "given"
@@ -47,7 +50,7 @@ def run(
     lake: Path | None = None,
     duck: DuckDBEngine | None = None,
     families: Sequence[str] | None = None,
-    plans: Any = None,
+    plans: PlanStore | None = None,
 ) -> MetricsReport:
     """Every metric of a warehouse as of a date, on the chosen engine.
 
@@ -65,8 +68,8 @@ def run(
             makes one.
         families: the families to compute (`families.families_for` of the metrics wanted);
             None for all.
-        plans: a `plan_store.PlanStore` keeping release plans between processes (None:
-            only this process remembers them).
+        plans: release plans kept between processes (None: only this process remembers
+            them).
 
     Returns:
         The report, with `as_of_rule` saying how the date was chosen.

@@ -19,6 +19,7 @@ from uptake.workspace.layout import PLAN_CACHE_DIR, VOICE_CACHE_DIR
 
 if TYPE_CHECKING:
     from uptake.metrics.context import MetricContext
+    from uptake.metrics.plan_store import PlanStore
     from uptake.warehouse.journal import Journal
 
 T = TypeVar("T")
@@ -244,7 +245,7 @@ class IndividualReads:
         """
         return self._memo(f"view:{kind}", key, compute)
 
-    def _plan_store(self) -> Any:
+    def _plan_store(self) -> PlanStore | None:
         """The store of release plans kept between processes (None: switched off)."""
         if not self.settings.privacy.keep_release_plans:
             return None
