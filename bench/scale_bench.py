@@ -8,7 +8,8 @@ last simulated day again, one and two days later, new event ids) are kept aside.
 in a fresh child process so its peak memory (VmHWM) is its own:
 
 * `recompute` — facts rebuilt from scratch, every metric family, every signal (the
-  workspace's `signals()`, scoring with the trained model), timed part by part; the sum is
+  workspace's `signals()`, scoring with the trained model; no release plan kept from an
+  earlier process), timed part by part; the sum is
   compared with the targets (M ≤ 20 s and 4 GB, L ≤ 5 min and 12 GB);
 * `signals alone` — every signal again in a fresh process over the built facts;
 * `first day after setup` — ingest the first extra day (one batch) and refresh the facts and
@@ -17,7 +18,8 @@ in a fresh child process so its peak memory (VmHWM) is its own:
 * `one more day` — the same for the second extra day: what a running workspace does each
   day, its queries filled from the SQL templates kept (targets: ≤ 3 s at M, ≤ 30 s at L);
 * `signals, nothing kept` — every signal with the workspace's caches emptied first (no
-  compiled SQL, no voice scores), as for a workspace whose feedback was never scored.
+  compiled SQL, no voice scores, no release plans), as for a workspace whose feedback was
+  never scored.
 
 It ends with the curve: people, events, recompute seconds and peak memory per tier.
 `python -m bench.scale_bench S M L` (`make bench-l`) runs tier L, which simulates and ingests
@@ -113,7 +115,10 @@ def _child_recompute(work: Path, as_of: date) -> dict[str, Any]:
     from uptake.metrics import FAMILIES, compute_all
     from uptake.metrics.facts import refresh
     from uptake.workspace import Workspace
+    from uptake.workspace.layout import PLAN_CACHE_DIR
 
+    # A recompute plans every population again: no release plan kept by an earlier process.
+    shutil.rmtree(work / "ws" / PLAN_CACHE_DIR, ignore_errors=True)
     ws = Workspace.open(work / "ws")
     settings, k = ws.settings.metrics, ws.settings.privacy.min_group_size
     t0 = time.perf_counter()
@@ -136,10 +141,14 @@ def _child_recompute(work: Path, as_of: date) -> dict[str, Any]:
 
 def _child_signals(work: Path, as_of: date, cold: bool = False) -> dict[str, Any]:
     from uptake.workspace import Workspace
+    from uptake.workspace.layout import PLAN_CACHE_DIR
 
     if cold:
-        # Nothing kept from earlier processes: no compiled SQL, no voice scores.
+        # Nothing kept from earlier processes: no compiled SQL, no voice scores, no plans.
         shutil.rmtree(work / "ws" / "cache", ignore_errors=True)
+    else:
+        # As in the recompute: the team report's release plan is made again.
+        shutil.rmtree(work / "ws" / PLAN_CACHE_DIR, ignore_errors=True)
     ws = Workspace.open(work / "ws")
     t0 = time.perf_counter()
     ws.signals(as_of)
