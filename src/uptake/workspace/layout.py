@@ -17,7 +17,7 @@ LAKE_DIR = "lake"
 SQL_CACHE_DIR = "cache/sql"
 # The voice model's scores of feedback texts, by keyed digest (a derived cache, like the SQL).
 VOICE_CACHE_DIR = "cache/voice"
-# Release plans (which segments each population may publish), by keyed digest of its
+# Release plans (which segments each population may publish), by a digest of its
 # memberships: positions and counts only, never names or keys (a derived cache, like the SQL).
 PLAN_CACHE_DIR = "cache/plans"
 
