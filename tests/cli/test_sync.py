@@ -17,16 +17,15 @@ from uptake.workspace import Workspace
 # The command line syncs up to today: a fixed day, the same in every module that asks (a
 # run across midnight would otherwise meet two), and the fake's days follow it.
 TODAY = date(2026, 11, 20)
-_NOON = datetime.combine(TODAY, time(12), tzinfo=UTC)
 
 
 class _Frozen(datetime):
-    """`datetime` whose `now` is noon on TODAY."""
+    """`datetime` whose `now` is noon (UTC) on TODAY."""
 
     @classmethod
     def now(cls, tz: tzinfo | None = None) -> _Frozen:  # type: ignore[override]
-        at = _NOON if tz else _NOON.replace(tzinfo=None)
-        return cls.fromtimestamp(at.timestamp(), tz) if tz else cls.fromisoformat(at.isoformat())
+        noon = cls.combine(TODAY, time(12), tzinfo=UTC)
+        return noon.astimezone(tz) if tz else noon.replace(tzinfo=None)
 
 
 @pytest.fixture(autouse=True)

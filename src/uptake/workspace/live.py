@@ -107,17 +107,6 @@ class Live(IndividualReads):
             "now": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
         }
 
-    def _scope_teams(self, who: Actor) -> list[str]:
-        """The teams whose people an actor may read flags of: every team for an admin."""
-        if who.role != "admin":
-            return sorted(set(who.teams))
-        if not self.engine().has("dim_person"):
-            return []  # nothing ingested yet: no people, no teams
-        got = self.con.execute(
-            "SELECT DISTINCT team FROM dim_person WHERE team IS NOT NULL ORDER BY team"
-        ).fetchall()
-        return [str(r[0]) for r in got]
-
     def _batches_after(self, batch: int) -> int:
         row = self.con.execute(
             "SELECT count(*) FROM ingest_log WHERE batch_id > ?", [batch]

@@ -56,6 +56,17 @@ class IndividualReads:
         def default_as_of(self) -> tuple[date, str]:
             raise NotImplementedError
 
+    def _scope_teams(self, who: Actor) -> list[str]:
+        """The teams whose people an actor reads: every team on the roster for an admin."""
+        if who.role != "admin":
+            return sorted(set(who.teams))
+        if not self.engine().has("dim_person"):
+            return []  # nothing ingested yet: no people, no teams
+        got = self.con.execute(
+            "SELECT DISTINCT team FROM dim_person WHERE team IS NOT NULL ORDER BY team"
+        ).fetchall()
+        return [str(r[0]) for r in got]
+
     def person_levels(
         self, as_of: date | None = None, *, actor: Actor | None = None
     ) -> pd.DataFrame:

@@ -92,19 +92,7 @@ class Signals(IndividualReads):
         from uptake.metrics.families.ladder import basis
 
         who = actor or Actor.local()
-        # Before the first roster or activity there are no people, and no dim_person yet.
-        have_people = self.engine().has("dim_person")
-        if who.role == "admin":
-            got = (
-                self.con.execute(
-                    "SELECT DISTINCT team FROM dim_person WHERE team IS NOT NULL ORDER BY team"
-                ).fetchall()
-                if have_people
-                else []
-            )
-            teams = [str(r[0]) for r in got]
-        else:
-            teams = sorted(set(who.teams))
+        teams = self._scope_teams(who)
         # Asked team by team; naming no team means everyone's rows, which only admins get.
         scope: list[str | None] = [*teams] or [None]
         for team in scope:
@@ -116,7 +104,8 @@ class Signals(IndividualReads):
                 "WHERE team IN (SELECT unnest(?::VARCHAR[]))",
                 [teams],
             ).fetchall()
-            if have_people
+            # Before the first roster or activity there is no dim_person yet.
+            if self.engine().has("dim_person")
             else []
         )
         team_of = {str(k): str(t) for k, t in pairs}
