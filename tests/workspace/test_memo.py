@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 
 from factories import FROZEN_NOW, rows
@@ -69,3 +71,40 @@ def test_a_remembered_page_is_a_copy_and_is_rebuilt_after_a_batch(workspace: Wor
     assert workspace.remember("page", ("2026-01-02",), build) == {"rows": [2]}
     workspace.ingest_frame("events", pd.DataFrame(rows("events", 5)), source="e", now=FROZEN_NOW)
     assert workspace.remember("page", ("2026-01-01",), build) == {"rows": [3]}
+
+
+def test_signals_by_the_as_of_rule_and_by_its_day_are_one_computation(
+    workspace: Workspace,
+) -> None:
+    # The teams page asks by the rule, readiness by the day it chose: one answer for both.
+    workspace.ingest_frame("people", pd.DataFrame(rows("people", 12)), source="p", now=FROZEN_NOW)
+    workspace.ingest_frame("events", pd.DataFrame(rows("events", 50)), source="e", now=FROZEN_NOW)
+    import uptake.signals.report as report
+
+    real = report.build
+    calls: list[int] = []
+
+    def counted(*a: object, **k: object) -> object:
+        calls.append(1)
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    report.build = counted  # type: ignore[assignment]
+    try:
+        day = workspace.default_as_of()[0]
+        by_rule = workspace.signals().to_dict()
+        by_day = workspace.signals(as_of=day).to_dict()
+        assert by_rule == by_day and len(calls) == 1
+        workspace.signals(as_of=day - timedelta(days=1))
+        assert len(calls) == 2  # another day is another computation
+    finally:
+        report.build = real  # type: ignore[assignment]
+
+
+def test_a_remembered_answer_that_pickle_cannot_copy_is_still_a_copy(
+    workspace: Workspace,
+) -> None:
+    workspace.ingest_frame("people", pd.DataFrame(rows("people", 12)), source="p", now=FROZEN_NOW)
+    made = {"rows": [1], "how": lambda: 1}  # a lambda does not pickle
+    got = workspace.remember("page", ("x",), lambda: made)
+    got["rows"].append(2)
+    assert workspace.remember("page", ("x",), lambda: made)["rows"] == [1]

@@ -270,6 +270,15 @@ def jsonable(v: Any) -> Any:
     Returns:
         None, bool, int, float, str or a list of those.
     """
+    # The common plain types first: a read by team at 10,000 people converts 270,000 values.
+    t = type(v)
+    if t is str:
+        return v
+    if t is float or t is np.float64:
+        f = float(v)
+        return None if math.isnan(f) or math.isinf(f) else round(f, 6)
+    if t is int:
+        return v
     if isinstance(v, (list, tuple, np.ndarray)):
         return [jsonable(x) for x in v]
     if v is None or v is pd.NA or v is pd.NaT:

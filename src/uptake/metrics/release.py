@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from uptake.metrics import disclosure
 from uptake.metrics.context import MetricContext
@@ -21,6 +24,9 @@ from uptake.metrics.privacy import TOTAL
 from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, TENURE_BANDS
 
 SEGMENT = "segment"
+# Where the tenure bands of `TENURE_BANDS` begin, in days since hire (the first at -inf).
+_TENURE_EDGES = (90, 365, 3 * 365)
+_BANDS = pd.array([*TENURE_BANDS, NO_SEGMENT], dtype=str)
 
 # When a leak can be closed in either of two dimensions, the later one gives way. Functions
 # first: a function minus its teams costs one team when teams give way, but the function
@@ -48,28 +54,61 @@ def release_members(
         people outside the roster are `(none)` everywhere, as `with_segment` files them.
     """
     on = at or ctx.as_of
-    people = pd.DataFrame({"person_key": pd.unique(pd.Series(list(keys), dtype=object))})
-    if ctx.has(DIM_PERSON):
-        # Read once per computation: a read by segment plans forty populations or so.
-        dim = ctx.memo.once("release:dim_person", lambda: _roster_segments(ctx))
-        people = people.merge(dim, on="person_key", how="left")
+    people = pd.unique(np.asarray(list(keys), dtype=object))
+    # Read once per computation: a read by segment plans forty populations or so, and each
+    # is then a lookup of positions (a merge and string conversions per population cost
+    # 14 ms at 2,000 people).
+    roster = ctx.memo.once("release:roster", lambda: _Roster.read(ctx))
+    pos = roster.index.get_indexer(pd.Index(people, dtype=object))
+    found = pos >= 0
+    cols: dict[str, Any] = {"person_key": pd.array(people, dtype=str)}
     for c in STATIC:
-        if c not in people.columns:
-            people[c] = None
-        people[c] = people[c].astype(object).where(people[c].notna(), NO_SEGMENT).astype(str)
-    if "hire_date" not in people.columns:
-        people["hire_date"] = None
-    hired = pd.to_datetime(people["hire_date"], errors="coerce")
-    days = (pd.Timestamp(on) - hired).dt.days
-    bands = pd.cut(days, [-np.inf, 90, 365, 3 * 365, np.inf], right=False, labels=TENURE_BANDS)
-    people["tenure"] = bands.astype(object).where(hired.notna(), NO_SEGMENT).astype(str)
-    return people[["person_key", *SEGMENTS]]
+        cols[c] = roster.static[c].take(pos, allow_fill=True, fill_value=NO_SEGMENT)
+    hired = np.full(len(people), np.datetime64("NaT"), dtype="datetime64[D]")
+    hired[found] = roster.hired[pos[found]]
+    days = (np.datetime64(on, "D") - hired).astype("timedelta64[D]").astype(np.float64)
+    # The bands are left-closed: a person hired 90 days ago is in the second; an unknown
+    # hire date is the last entry, `(none)`.
+    band = np.searchsorted(np.array(_TENURE_EDGES, dtype=np.float64), days, side="right")
+    band[np.isnat(hired)] = len(TENURE_BANDS)
+    cols["tenure"] = _BANDS.take(band)
+    return pd.DataFrame(cols)[["person_key", *SEGMENTS]]
 
 
-def _roster_segments(ctx: MetricContext) -> pd.DataFrame:
-    """Every roster person's static segments and hire date (one row each)."""
-    dim = ctx.engine.table(DIM_PERSON).select("person_key", *STATIC, "hire_date")
-    return ctx.engine.execute(dim).drop_duplicates("person_key")
+@dataclass(frozen=True)
+class _Roster:
+    """Every roster person's static segments (`(none)` for a blank) and hire date.
+
+    Attributes:
+        index: the person keys (one each).
+        static: per static dimension, each person's segment (aligned with `index`; a
+            string array, whose `take` fills the people outside the roster).
+        hired: each person's hire date (NaT: unknown).
+    """
+
+    index: pd.Index
+    static: dict[str, ExtensionArray]
+    hired: np.ndarray
+
+    @classmethod
+    def read(cls, ctx: MetricContext) -> _Roster:
+        """The roster's segments from `dim_person` (none when it is not built)."""
+        if ctx.has(DIM_PERSON):
+            dim = ctx.engine.table(DIM_PERSON).select("person_key", *STATIC, "hire_date")
+            frame = ctx.engine.execute(dim).drop_duplicates("person_key")
+        else:
+            frame = pd.DataFrame(columns=["person_key", *STATIC, "hire_date"])
+        static: dict[str, ExtensionArray] = {}
+        for c in STATIC:
+            v = frame[c].astype(object)
+            filled = v.where(v.notna(), NO_SEGMENT).astype(str).to_numpy(dtype=object)
+            static[c] = pd.array(filled, dtype=str)
+        hired = pd.to_datetime(frame["hire_date"], errors="coerce")
+        return cls(
+            pd.Index(frame["person_key"].astype(object), dtype=object),
+            static,
+            hired.to_numpy(dtype="datetime64[D]"),
+        )
 
 
 def release_plan(
