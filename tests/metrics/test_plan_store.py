@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from factories import simulated_workspace
-from uptake.metrics import disclosure, release
-from uptake.metrics.plan_store import PlanStore, planning_code
+from uptake.metrics import disclosure, release, tool_mix
+from uptake.metrics.plan_store import PlanStore, overlap_key, planning_code
 from uptake.metrics.release import KEEP_FIRST
+from uptake.metrics.tool_release import Group, overlap_plan
 from uptake.workspace import Workspace
 
 K = 5
@@ -130,8 +131,9 @@ def test_a_new_process_plans_nothing_an_earlier_one_planned(
 ) -> None:
     release._PLANS.clear()
     first = _by_team(simulated)
-    kept = list((simulated / "cache" / "plans").glob("*.json"))
-    assert kept, "reading by team plans populations and keeps the plans"
+    kept = [json.loads(f.read_text()) for f in (simulated / "cache" / "plans").glob("*.json")]
+    assert any("people" in d for d in kept), "reading by team keeps the populations' plans"
+    assert any("groups" in d for d in kept), "and the tools' plans"
     # As a new process: nothing remembered in memory, and planning would fail.
     release._PLANS.clear()
 
@@ -139,6 +141,7 @@ def test_a_new_process_plans_nothing_an_earlier_one_planned(
         raise AssertionError("planned again")
 
     monkeypatch.setattr(disclosure, "plan", no_planning)
+    monkeypatch.setattr(tool_mix, "overlap_plan", no_planning)
     assert _by_team(simulated) == first
 
 
@@ -149,3 +152,48 @@ def test_keeping_plans_can_be_turned_off(simulated: Path) -> None:
     release._PLANS.clear()
     _by_team(simulated, {"privacy.keep_release_plans": False})
     assert not list(plans.glob("*.json"))
+
+
+def _tool_groups(seed: int = 3, people: int = 300) -> list[Group]:
+    """Overlapping tool groups (a person may use two tools), some of them small."""
+    rng = np.random.default_rng(seed)
+    uses = rng.random((4, people)) < [[0.5], [0.3], [0.05], [0.02]]
+    groups = [Group("total", np.ones(people, dtype=bool), rank=100, fixed=True)]
+    for i, m in enumerate(uses):
+        groups.append(Group(f"active:tool-{i}", m, rank=5))
+        groups.append(Group(f"pair:{i}", m & uses[(i + 1) % 4], rank=1))
+    return groups
+
+
+def test_a_kept_tool_plan_comes_back_the_same_and_holds_no_name(tmp_path: Path) -> None:
+    groups = _tool_groups()
+    made = overlap_plan(groups, K)
+    assert made, "the groups must need some hiding"
+    key = overlap_key(groups, K, {}, None, None)
+    PlanStore(tmp_path).put_hidden(key, groups, made)
+    back = PlanStore(tmp_path).get_hidden(key, groups)
+    assert back is not None and list(back.items()) == list(made.items())
+    text = "".join(f.read_text() for f in tmp_path.glob("*.json"))
+    assert "tool-" not in text and "pair:" not in text and "active" not in text
+    # Fewer groups than were planned: does not fit, a miss.
+    assert PlanStore(tmp_path).get_hidden(key, groups[:-1]) is None
+
+
+def test_a_tool_plan_is_keyed_by_every_input() -> None:
+    groups = _tool_groups()
+    key = overlap_key(groups, K, {}, None, None)
+    assert overlap_key(_tool_groups(), K, {}, None, None) == key
+    flipped = groups[3].members.copy()
+    flipped[0] = not flipped[0]
+    one_person = [*groups[:3], Group(groups[3].name, flipped, rank=groups[3].rank), *groups[4:]]
+    assert overlap_key(one_person, K, {}, None, None) != key
+    assert overlap_key(groups, K + 1, {}, None, None) != key
+    assert overlap_key(groups, K, {"mix": "mix"}, None, None) != key
+    assert overlap_key(groups, K, {}, None, {"pair:1": "small"}) != key
+    external = np.zeros((2, len(groups[0].members)), dtype=np.int64)
+    external[0, :10] = 1
+    assert overlap_key(groups, K, {}, external, None) != key
+    external[1, 10:20] = 1
+    assert overlap_key(groups, K, {}, external, None) != overlap_key(
+        groups, K, {}, external[:1], None
+    )

@@ -22,10 +22,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from uptake.metrics.disclosure import Plan
 from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
+from uptake.metrics.tool_release import Group
 from uptake.warehouse.file_store import FileStore
 
 # The modules whose code decides a plan: a change to any of them gives new keys.
@@ -34,6 +37,7 @@ PLANNING_MODULES = (
     "uptake.metrics.disclosure",
     "uptake.metrics.privacy",
     "uptake.metrics.release",
+    "uptake.metrics.tool_release",
     "uptake.metrics.plan_store",
 )
 _SUFFIX = ".json"
@@ -128,3 +132,89 @@ class PlanStore:
             return  # a segment outside the population: nothing to key it by, so not kept
         doc = {"k": plan.k, "people": plan.people, "rounds": plan.rounds, "hidden": hidden}
         self.files.put(key, json.dumps(doc, separators=(",", ":")))
+
+    def get_hidden(
+        self, key: tuple[Any, ...], groups: Sequence[Group]
+    ) -> dict[str, SuppressReason] | None:
+        """The hidden groups kept for an overlapping release (`overlap_plan`), or None.
+
+        Args:
+            key: `overlap_key` of the plan's inputs.
+            groups: the groups planned, in the order given to `overlap_plan`.
+
+        Returns:
+            Group name → why hidden, or None when none is kept or the kept one does not fit.
+        """
+        text = self.files.get(key) if self.files else None
+        if text is None:
+            return None
+        try:
+            doc = json.loads(text)
+            if doc["groups"] != len(groups):
+                return None
+            hidden: dict[str, SuppressReason] = {}
+            for pos, reason in doc["hidden"]:
+                if reason not in _REASONS or not 0 <= int(pos) < len(groups):
+                    return None
+                hidden[groups[int(pos)].name] = cast(SuppressReason, reason)
+            return hidden
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def put_hidden(
+        self, key: tuple[Any, ...], groups: Sequence[Group], hidden: dict[str, SuppressReason]
+    ) -> None:
+        """Keep an overlapping release's hidden groups (best effort), by position, never name.
+
+        Args:
+            key: as for `get_hidden`.
+            groups: the groups planned, in order.
+            hidden: what `overlap_plan` hid.
+        """
+        if self.files is None:
+            return
+        where = {g.name: i for i, g in enumerate(groups)}
+        if not set(hidden) <= set(where):
+            return  # a name outside the groups: nothing to key it by, so not kept
+        rows = [[where[name], reason] for name, reason in hidden.items()]
+        doc = {"groups": len(groups), "hidden": rows}
+        self.files.put(key, json.dumps(doc, separators=(",", ":")))
+
+
+def overlap_key(
+    groups: Sequence[Group],
+    k: int,
+    totals: dict[str, str],
+    external: sparse.spmatrix | None,
+    start: dict[str, SuppressReason] | None,
+) -> tuple[Any, ...]:
+    """What pins an overlapping release's plan: every input of `overlap_plan`, digested.
+
+    Args:
+        groups: the groups, in order (names, ranks, tables and memberships).
+        k: the minimum group size.
+        totals: table → its total.
+        external: the segment groups checked pairwise (rows × people), or None.
+        start: the groups hidden beforehand, or None.
+
+    Returns:
+        The key: ("overlap", digest, k).
+    """
+    h = hashlib.blake2b(digest_size=20)
+
+    def add(*parts: object) -> None:
+        h.update(repr(parts).encode())
+
+    for g in groups:
+        add(g.name, g.rank, g.fixed, g.table, len(g.members))
+        h.update(np.packbits(np.asarray(g.members, dtype=bool)).tobytes())
+    add(sorted(totals.items()), sorted((start or {}).items()))
+    if external is None:
+        add(None)
+    else:
+        m = sparse.csr_matrix(external, copy=True)
+        m.sum_duplicates()  # canonical: one sorted entry per cell
+        add(m.shape, m.nnz)
+        for part in (m.indptr, m.indices, m.data):
+            h.update(np.ascontiguousarray(part, dtype=np.int64).tobytes())
+    return ("overlap", h.hexdigest(), k)

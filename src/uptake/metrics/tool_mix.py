@@ -26,6 +26,7 @@ from scipy import sparse
 
 from uptake.metrics.context import MetricContext
 from uptake.metrics.dimensions import SEGMENTS
+from uptake.metrics.plan_store import overlap_key
 from uptake.metrics.privacy import public_rows, suppress
 from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import PublicRows, SuppressReason
@@ -172,14 +173,12 @@ def plan_tools(
                     Group(f"seg:{s}|{label(cells[i])}", m, RANK["segcell"], table=f"seg:{s}")
                 )
     external = _external(ctx, pres, keys)
-    hidden = overlap_plan(groups, ctx.min_group_size, totals=totals, external=external)
+    hidden = _overlap(ctx, groups, totals=totals, external=external)
     if finer:
         # The usage segment classes are the finest detail: planned after everything else,
         # which stays as decided (shown groups fixed), so only classes give way to a leak.
         staged = [g if g.name in hidden else replace(g, fixed=True) for g in groups]
-        hidden = overlap_plan(
-            [*staged, *finer], ctx.min_group_size, totals=totals, external=external, start=hidden
-        )
+        hidden = _overlap(ctx, [*staged, *finer], totals=totals, external=external, start=hidden)
         groups.extend(finer)
     # "Other combinations" is the mix total minus the shown cells: derivable whenever the
     # total is shown (so showing it reveals nothing more), and hidden with the total.
@@ -231,6 +230,32 @@ def shared_plan(ctx: MetricContext) -> ToolPlan | None:
         return plan_tools(ctx, pres, ctx.by, shared_tool_segments(ctx, pres))
 
     return ctx.memo.once("tool_plan", make)
+
+
+def _overlap(
+    ctx: MetricContext,
+    groups: list[Group],
+    *,
+    totals: dict[str, str],
+    external: sparse.csr_matrix | None,
+    start: dict[str, SuppressReason] | None = None,
+) -> dict[str, SuppressReason]:
+    """`overlap_plan` of the groups, read from the kept plans when it was made before.
+
+    At 10,000 people by team the two plans of a read take 0.8 s; a new process (every
+    command, a restarted server) asks for the same ones while the data is the same.
+    """
+    k = ctx.min_group_size
+    store = ctx.plans
+    key = overlap_key(groups, k, totals, external, start) if store else None
+    if store is not None and key is not None:
+        kept = store.get_hidden(key, groups)
+        if kept is not None:
+            return kept
+    hidden = overlap_plan(groups, k, totals=totals, external=external, start=start)
+    if store is not None and key is not None:
+        store.put_hidden(key, groups, hidden)
+    return hidden
 
 
 def _levels(rows: pd.DataFrame, blocks: int) -> dict[str, pd.Series]:
