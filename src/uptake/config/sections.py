@@ -96,6 +96,14 @@ class IngestSettings(BaseModel):
         description="Dates and timestamps after this day (YYYY-MM-DD) are quarantined as "
         "out_of_range; timestamps of past events are also bounded by clock_skew_minutes.",
     )
+    read_ahead_files: int = Field(
+        1,
+        ge=0,
+        le=8,
+        description="When several files of one vendor format are ingested, how many are "
+        "parsed ahead in a helper process while the current one is written (0: each in "
+        "place, one process).",
+    )
     min_linked_share: float = Field(
         0.9,
         ge=0,

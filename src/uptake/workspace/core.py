@@ -18,6 +18,7 @@ from uptake.config import CONFIG_FILE, Settings, default_toml, load_settings
 from uptake.errors import InputError, WorkspaceError
 from uptake.ingest import identity
 from uptake.ingest.pipeline import BatchIngest, IngestResult, Quarantined, file_hash
+from uptake.ingest.read_ahead import read_ahead
 from uptake.ingest.readers import FORMATS, detect_format
 from uptake.schema.tables import table
 from uptake.warehouse.database import DB_FILE, connect, transaction
@@ -268,15 +269,21 @@ class Workspace(
             # Proxy logs are matched against the workspace's own AI tool catalogue.
             options = self._proxy_options(options or {})
         results: list[IngestResult] = []
-        for p in paths:
-            if vendor is not None:
+        if vendor is not None:
+            # A folder of daily exports: the next file is parsed meanwhile in another process.
+            ahead = read_ahead(
+                fmt or "", paths, options or {}, ahead=self.settings.ingest.read_ahead_files
+            )
+            for p, parsed in ahead:
                 results.extend(
-                    self._ingest_vendor(vendor, fmt or "", p, options or {}, now, progress)
+                    self._ingest_vendor(vendor, fmt or "", p, options or {}, now, progress, parsed)
                 )
-                continue
-            spec = table(table_name)
-            kind = detect_format(p, fmt)
-            results.append(self._batch(spec, now, progress).run_file(p, kind, dict(mapping or {})))
+        else:
+            for p in paths:
+                spec = table(table_name)
+                kind = detect_format(p, fmt)
+                batch = self._batch(spec, now, progress)
+                results.append(batch.run_file(p, kind, dict(mapping or {})))
         if refresh:
             self.refresh(progress=progress, live=live, actor=actor)
         return results
@@ -444,9 +451,11 @@ class Workspace(
         options: dict[str, Any],
         now: datetime | None,
         progress: Callable[[str], None] | None,
+        parsed: Any = None,
     ) -> list[IngestResult]:
-        reader = getattr(connector, "read", connector)
-        parsed = reader(path, options)
+        if parsed is None:
+            reader = getattr(connector, "read", connector)
+            parsed = reader(path, options)
         digest = file_hash(path)
         from uptake.ingest.connectors.privacy import scrub_reject
 
