@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -135,3 +137,32 @@ def test_a_script_without_a_main_guard_runs_once(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert runs.read_text() == "ran\n"
+
+
+def test_the_command_line_reads_a_folder_ahead_with_the_same_results(
+    by_date: tuple[str, list[Path], dict[str, Any]], tmp_path: Path
+) -> None:
+    fmt, files, _options = by_date
+    bad = tmp_path / "broken.csv"
+    bad.write_bytes(b"\x00\x01 not a report\n")
+    out = {}
+    for ahead in ("1", "0"):
+        ws = tmp_path / f"ws{ahead}"
+        env = {**os.environ, "UPTAKE_SECRET": SECRET, "UPTAKE__INGEST__READ_AHEAD_FILES": ahead}
+        env.pop("UPTAKE_WORKSPACE", None)
+
+        def run(*args: str, env: dict[str, str] = env) -> subprocess.CompletedProcess[str]:
+            cmd = [sys.executable, "-m", "uptake", *args]
+            return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+
+        assert run("init", str(ws)).returncode == 0
+        got = run("ingest", "events", *map(str, files), "--format", fmt, "--json", "-w", str(ws))
+        assert got.returncode == 0, got.stderr
+        # A bad file after a good one: the good one is committed, the bad one refused.
+        more = run("ingest", "events", str(files[0]), str(bad), "--format", fmt, "-w", str(ws))
+        assert more.returncode == 2 and "broken.csv" in more.stderr
+        assert "Traceback" not in more.stderr
+        out[ahead] = (got.stdout, more.stderr)
+    assert out["1"] == out["0"]
+    lines = [json.loads(line) for line in out["1"][0].splitlines()]
+    assert {line["source"] for line in lines} == {str(f) for f in files}

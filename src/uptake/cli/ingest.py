@@ -93,20 +93,23 @@ def ingest(
         after = ws.settings.ingest.progress_after_seconds
         what = fmt if fmt in CONNECTORS else table
         with progress_bar(f"ingest {what}", len(files), after=after) as bar:
+
+            def committed(got: list[IngestResult]) -> None:
+                results.extend(got)
+                bar.advance()
+
             try:
-                for f in files:
-                    results.extend(
-                        ws.ingest(
-                            table,
-                            [f],
-                            fmt=fmt,
-                            mapping=renames,
-                            options=options,
-                            progress=bar.stage,
-                            refresh=False,
-                        )
-                    )
-                    bar.advance()
+                # One call for every file: a vendor format's next file is parsed meanwhile.
+                ws.ingest(
+                    table,
+                    files,
+                    fmt=fmt,
+                    mapping=renames,
+                    options=options,
+                    progress=bar.stage,
+                    refresh=False,
+                    on_file=committed,
+                )
             finally:
                 # Files committed before a failure are in the warehouse; their facts too.
                 refreshed = ws.refresh(progress=bar.stage) if results else None

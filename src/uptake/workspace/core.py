@@ -239,6 +239,7 @@ class Workspace(
         refresh: bool = True,
         live: bool = True,
         actor: Actor | None = None,
+        on_file: Callable[[list[IngestResult]], None] | None = None,
     ) -> list[IngestResult]:
         """Ingest files into a canonical table, each file as one atomic batch.
 
@@ -254,6 +255,8 @@ class Workspace(
                 several files in a row, then call `refresh` once).
             live: with `refresh`, update the live friction flags too.
             actor: who writes (default: the local admin; admin or ingest).
+            on_file: told each file's results as soon as its batch is committed (a
+                progress bar; what was committed before a later file fails).
 
         Returns:
             One result per file (and per table for vendor files feeding several).
@@ -275,15 +278,20 @@ class Workspace(
                 fmt or "", paths, options or {}, ahead=self.settings.ingest.read_ahead_files
             )
             for p, parsed in ahead:
-                results.extend(
-                    self._ingest_vendor(vendor, fmt or "", p, options or {}, now, progress, parsed)
+                got = self._ingest_vendor(
+                    vendor, fmt or "", p, options or {}, now, progress, parsed
                 )
+                results.extend(got)
+                if on_file is not None:
+                    on_file(got)
         else:
             for p in paths:
                 spec = table(table_name)
                 kind = detect_format(p, fmt)
                 batch = self._batch(spec, now, progress)
                 results.append(batch.run_file(p, kind, dict(mapping or {})))
+                if on_file is not None:
+                    on_file(results[-1:])
         if refresh:
             self.refresh(progress=progress, live=live, actor=actor)
         return results
