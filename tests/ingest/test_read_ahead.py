@@ -97,11 +97,23 @@ def test_a_helper_that_cannot_run_leaves_every_file_to_the_caller(
 
 
 def test_a_file_the_helper_cannot_parse_fails_as_it_does_in_place(
-    by_date: tuple[str, list[Path], dict[str, Any]], tmp_path: Path
+    by_date: tuple[str, list[Path], dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fmt, files, options = by_date
     bad = tmp_path / "broken.csv"
     bad.write_bytes(b"\x00\x01 not a report\n")
+    started: list[ra._Helper] = []
+    real = ra._Helper.start
+
+    def start() -> ra._Helper | None:
+        helper = real()
+        if helper is not None:
+            started.append(helper)
+        return helper
+
+    monkeypatch.setattr(ra._Helper, "start", staticmethod(start))
     errors = []
     for ahead in (0, 1):
         with (
@@ -110,7 +122,10 @@ def test_a_file_the_helper_cannot_parse_fails_as_it_does_in_place(
         ):
             ws.ingest("events", [files[0], bad, files[1]], fmt=fmt, options=options)
         errors.append(err.value.message)
+        # The helper (parsing the file after the bad one) ended with the failure.
+        assert all(h.proc.poll() is not None for h in started)
     assert errors[0] == errors[1] and "broken.csv" in errors[0]
+    assert len(started) == 1
 
 
 def test_a_script_without_a_main_guard_runs_once(

@@ -25,7 +25,7 @@ import pickle
 import struct
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,7 +36,7 @@ _LENGTH = struct.Struct("<Q")
 
 def read_ahead(
     fmt: str, paths: Sequence[Path], options: dict[str, Any], *, ahead: int = 1
-) -> Iterator[tuple[Path, ConnectorResult | None]]:
+) -> Generator[tuple[Path, ConnectorResult | None], None, None]:
     """Each path with its parse, the next ones parsed in a helper process meanwhile.
 
     The first file is left to the caller (None), as is any file whose parse the helper did
@@ -123,19 +123,19 @@ class _Helper:
 
     def stop(self) -> None:
         """End the helper (it may be parsing a file no one needs any more)."""
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        except OSError:
-            pass
+        # Both pipes closed first: a helper idle on its input sees the end, and one writing
+        # an answer no one will read fails at once instead of waiting for a reader.
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        finally:
-            if self.proc.stdout is not None:
-                self.proc.stdout.close()
 
 
 def _send(out: IO[bytes], value: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import secrets
@@ -277,13 +278,15 @@ class Workspace(
             ahead = read_ahead(
                 fmt or "", paths, options or {}, ahead=self.settings.ingest.read_ahead_files
             )
-            for p, parsed in ahead:
-                got = self._ingest_vendor(
-                    vendor, fmt or "", p, options or {}, now, progress, parsed
-                )
-                results.extend(got)
-                if on_file is not None:
-                    on_file(got)
+            # Closed at once when a file fails, which ends the helper.
+            with contextlib.closing(ahead):
+                for p, parsed in ahead:
+                    got = self._ingest_vendor(
+                        vendor, fmt or "", p, options or {}, now, progress, parsed
+                    )
+                    results.extend(got)
+                    if on_file is not None:
+                        on_file(got)
         else:
             for p in paths:
                 spec = table(table_name)
