@@ -94,6 +94,8 @@ def test_a_helper_that_cannot_run_leaves_every_file_to_the_caller(
     assert [p for _, p in ra.read_ahead(fmt, files[:4], options)] == [None] * 4
     monkeypatch.setattr(ra.sys, "executable", "/nonexistent/python")  # cannot start
     assert [p for _, p in ra.read_ahead(fmt, files[:4], options)] == [None] * 4
+    monkeypatch.setattr(ra.sys, "executable", None)  # an embedded interpreter names none
+    assert [p for _, p in ra.read_ahead(fmt, files[:4], options)] == [None] * 4
 
 
 def test_a_file_the_helper_cannot_parse_fails_as_it_does_in_place(

@@ -95,7 +95,7 @@ class _Helper:
                 stderr=subprocess.DEVNULL,
                 env=env,
             )
-        except OSError:
+        except (OSError, ValueError, TypeError):  # no interpreter to run (embedded Python)
             return None
         return cls(proc)
 
