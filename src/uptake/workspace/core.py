@@ -56,6 +56,7 @@ from uptake.workspace.views import Views
 from uptake.workspace.wins import Wins
 
 if TYPE_CHECKING:
+    from uptake.ingest.connectors.base import ConnectorResult
     from uptake.metrics.facts import RefreshReport
     from uptake.metrics.result import MetricsReport
 
@@ -462,7 +463,7 @@ class Workspace(
         options: dict[str, Any],
         now: datetime | None,
         progress: Callable[[str], None] | None,
-        parsed: Any = None,
+        parsed: ConnectorResult | None = None,
     ) -> list[IngestResult]:
         if parsed is None:
             reader = getattr(connector, "read", connector)
