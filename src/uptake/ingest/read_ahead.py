@@ -20,6 +20,7 @@ a bad file raises its usual error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import struct
@@ -75,8 +76,10 @@ def read_ahead(
 class _Helper:
     """The helper process, seen from the caller; once it fails it answers None."""
 
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], ask: IO[bytes], hear: IO[bytes]) -> None:
         self.proc = proc
+        self.ask_pipe = ask
+        self.answer_pipe = hear
         self.broken = False
 
     @classmethod
@@ -97,16 +100,18 @@ class _Helper:
             )
         except (OSError, ValueError, TypeError):  # no interpreter to run (embedded Python)
             return None
-        return cls(proc)
+        if proc.stdin is None or proc.stdout is None:  # pipes asked for: always there
+            proc.kill()
+            return None
+        return cls(proc, proc.stdin, proc.stdout)
 
     def ask(self, fmt: str, path: Path, options: dict[str, Any]) -> None:
         """Ask for one file's parse (answered in order by `answer`)."""
         if self.broken:
             return
         try:
-            assert self.proc.stdin is not None
-            _send(self.proc.stdin, (fmt, str(path), options))
-        except (OSError, pickle.PicklingError, TypeError, AttributeError, AssertionError):
+            _send(self.ask_pipe, (fmt, str(path), options))
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
             self.broken = True
 
     def answer(self) -> ConnectorResult | None:
@@ -114,8 +119,7 @@ class _Helper:
         if self.broken:
             return None
         try:
-            assert self.proc.stdout is not None
-            status, result = _receive(self.proc.stdout)
+            status, result = _receive(self.answer_pipe)
         except Exception:  # a short, unreadable or unpicklable answer: the helper is done
             self.broken = True
             return None
@@ -125,12 +129,9 @@ class _Helper:
         """End the helper (it may be parsing a file no one needs any more)."""
         # Both pipes closed first: a helper idle on its input sees the end, and one writing
         # an answer no one will read fails at once instead of waiting for a reader.
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
-                if pipe is not None:
-                    pipe.close()
-            except OSError:
-                pass
+        for pipe in (self.ask_pipe, self.answer_pipe):
+            with contextlib.suppress(OSError):
+                pipe.close()
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -64,6 +64,24 @@ def _names(members: pd.DataFrame, dims: Sequence[str]) -> dict[str, list[str]]:
     return {d: sorted(str(v) for v in pd.unique(members[d].to_numpy(dtype=object))) for d in dims}
 
 
+def _positions(hidden: dict[str, SuppressReason], names: Sequence[str]) -> list[list[Any]] | None:
+    """Hidden names as [position among `names`, reason] (None: a name not among them)."""
+    where = {n: i for i, n in enumerate(names)}
+    if not set(hidden) <= set(where):
+        return None
+    return [[where[n], reason] for n, reason in hidden.items()]
+
+
+def _named(rows: Any, names: Sequence[str]) -> dict[str, SuppressReason] | None:
+    """What `_positions` wrote, as names again (None: a row that does not fit `names`)."""
+    out: dict[str, SuppressReason] = {}
+    for pos, reason in rows:
+        if reason not in _REASONS or not 0 <= int(pos) < len(names):
+            return None
+        out[names[int(pos)]] = cast(SuppressReason, reason)
+    return out
+
+
 class PlanStore:
     """A folder of release plans, one file each, the least recently used pruned first."""
 
@@ -101,11 +119,9 @@ class PlanStore:
             names = _names(members, dims)
             hidden: dict[str, dict[str, SuppressReason]] = {}
             for d in dims:
-                segs: dict[str, SuppressReason] = {}
-                for pos, reason in doc["hidden"][d]:
-                    if reason not in _REASONS or not 0 <= int(pos) < len(names[d]):
-                        return None
-                    segs[names[d][int(pos)]] = cast(SuppressReason, reason)
+                segs = _named(doc["hidden"][d], names[d])
+                if segs is None:
+                    return None
                 hidden[d] = segs
             return Plan(k=k, people=len(members), hidden=hidden, rounds=int(doc["rounds"]))
         except (ValueError, KeyError, TypeError):
@@ -125,10 +141,8 @@ class PlanStore:
         if self.files is None:
             return
         names = _names(members, dims)
-        where = {d: {s: i for i, s in enumerate(names[d])} for d in dims}
-        try:
-            hidden = {d: [[where[d][s], r] for s, r in plan.hidden[d].items()] for d in dims}
-        except KeyError:
+        hidden = {d: _positions(plan.hidden[d], names[d]) for d in dims}
+        if any(rows is None for rows in hidden.values()):
             return  # a segment outside the population: nothing to key it by, so not kept
         doc = {"k": plan.k, "people": plan.people, "rounds": plan.rounds, "hidden": hidden}
         self.files.put(key, json.dumps(doc, separators=(",", ":")))
@@ -152,12 +166,7 @@ class PlanStore:
             doc = json.loads(text)
             if doc["groups"] != len(groups):
                 return None
-            hidden: dict[str, SuppressReason] = {}
-            for pos, reason in doc["hidden"]:
-                if reason not in _REASONS or not 0 <= int(pos) < len(groups):
-                    return None
-                hidden[groups[int(pos)].name] = cast(SuppressReason, reason)
-            return hidden
+            return _named(doc["hidden"], [g.name for g in groups])
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -173,10 +182,9 @@ class PlanStore:
         """
         if self.files is None:
             return
-        where = {g.name: i for i, g in enumerate(groups)}
-        if not set(hidden) <= set(where):
+        rows = _positions(hidden, [g.name for g in groups])
+        if rows is None:
             return  # a name outside the groups: nothing to key it by, so not kept
-        rows = [[where[name], reason] for name, reason in hidden.items()]
         doc = {"groups": len(groups), "hidden": rows}
         self.files.put(key, json.dumps(doc, separators=(",", ":")))
 
