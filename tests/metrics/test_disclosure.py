@@ -324,8 +324,8 @@ def test_the_search_does_not_depend_on_chunks_or_the_chunk_wide_test(
     ]:
         found: list[list[int] | None] = []
 
-        def spy(at, k):  # type: ignore[no-untyped-def]
-            leak = search(at, k)
+        def spy(at, k, cleared=None):  # type: ignore[no-untyped-def]
+            leak = search(at, k, cleared)
             found.append(leak)  # noqa: B023 (each run reads its own list, during the run)
             return leak
 
@@ -340,3 +340,100 @@ def test_the_search_does_not_depend_on_chunks_or_the_chunk_wide_test(
     # Not vacuous: the search found leaks of several atoms, not only single ones.
     assert any(leak is not None and len(leak) > 1 for leak in runs[0][0])
     assert runs[0] == runs[1] == runs[2] == runs[3]
+
+
+def _roster_with_levels(tmp_path: Path, people: int) -> pd.DataFrame:
+    """The simulated roster with management levels and tenure bands: more atoms per group."""
+    import json
+
+    from uptake.simulate import simulate
+
+    simulate(people=people, days=28, seed=7, start=date(2026, 6, 1), out=tmp_path / "sim")
+    m = pd.read_parquet(tmp_path / "sim" / "people.parquet")
+    m["level"] = [json.loads(a).get("management_level", "?") for a in m["attrs"]]
+    days = (pd.Timestamp("2026-06-29") - pd.to_datetime(m["hire_date"])).dt.days
+    m["tenure"] = np.select(
+        [days < 90, days < 365, days < 1095], ["<90d", "90-365d", "1-3y"], "3y+"
+    )
+    dims = ["function", "team", "role", "level", "location", "tenure", "manager"]
+    return m[dims].astype(str)
+
+
+def test_anchors_proved_clean_are_not_searched_again_and_the_plan_is_the_same(
+    tmp_path: Path,
+) -> None:
+    """An atom a round's search proved no leak can peak on is not an anchor in later rounds
+    (hiding only merges atoms and removes combinations): every leak found, the plan and its
+    rounds are the same as searching from every atom each round, with fewer searches."""
+    from uptake.metrics import disclosure
+
+    m = _roster_with_levels(tmp_path, 400)
+    dims, k = list(m.columns), 6
+    search, grow = disclosure._leaks, disclosure._grow
+    runs = []
+    for remember in (True, False):
+        found: list[list[int] | None] = []
+        anchors = [0]
+
+        def spy(at, k, cleared=None):  # type: ignore[no-untyped-def]
+            leak = search(at, k, cleared if remember else None)  # noqa: B023
+            found.append(leak)  # noqa: B023
+            return leak
+
+        def counted(chosen, *args):  # type: ignore[no-untyped-def]
+            if len(chosen) == 1:  # a search from an anchor (deeper calls add atoms)
+                anchors[0] += 1  # noqa: B023
+            return grow(chosen, *args)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(disclosure, "_leaks", spy)
+            mp.setattr(disclosure, "_grow", counted)
+            p = plan(m, dims, k, block="function")
+        runs.append((found, p.hidden, p.rounds, anchors[0]))
+    (found, hidden, rounds, fewer), (found_all, hidden_all, rounds_all, every) = runs
+    assert (found, hidden, rounds) == (found_all, hidden_all, rounds_all)
+    assert sum(leak is not None and len(leak) > 1 for leak in found) >= 2
+    assert fewer < every
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", None]),
+            st.sampled_from(["x", "y", None]),
+            st.sampled_from(["p", "q", "r", "s"]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.data(),
+)
+@settings(max_examples=60, deadline=None)
+def test_coded_blocks_and_groups_are_what_pandas_gives(rows: list, data: st.DataObject) -> None:
+    """Segments coded once per plan give each block the segments, codes and groups that
+    categorising and grouping the block's strings gives, people with no segment in none."""
+    from uptake.metrics.atoms import unique_rows
+    from uptake.metrics.disclosure import _Block, _Coded
+
+    dims = ["d0", "d1", "d2"]
+    frame = pd.DataFrame(rows, columns=dims).astype("string")
+    coded = _Coded.of(frame, dims)
+    for j, d in enumerate(dims):
+        expected = frame.groupby(d, sort=True).indices
+        got = dict(coded.groups(j))
+        assert list(got) == [str(s) for s in expected]
+        for seg, ix in expected.items():
+            assert got[str(seg)].tolist() == np.asarray(ix).tolist()
+    people = np.array(
+        sorted(data.draw(st.sets(st.integers(0, len(frame) - 1), min_size=1))), dtype=np.int64
+    )
+    block = _Block.of(coded, people)
+    sub = frame.iloc[people]
+    codes = np.zeros((len(sub), len(dims)), dtype=np.int64)
+    for j, d in enumerate(dims):
+        cat = pd.Categorical(sub[d])
+        assert block.names[j] == [str(c) for c in cat.categories.tolist()]
+        codes[:, j] = np.asarray(cat.codes, dtype=np.int64)
+    rows_, _, counts = unique_rows(codes)
+    assert block.rows.tolist() == rows_.tolist()
+    assert block.counts.tolist() == counts.tolist()

@@ -30,6 +30,12 @@ spanning blocks is treated as if its per-block pieces were published. Those piec
 the group, so what the truth lets an analyst derive is a subset of what the pieces would:
 safe, if stricter. The block totals are pieces of the public total and stay published.
 
+A search anchored on an atom that finds nothing proves that no leak peaks there, and that
+stays true in later rounds (hiding a group merges atoms and removes combinations, never adds
+any), so later rounds of the same population anchor only on atoms not yet proved. Only the
+combination budget notices: it is spent on anchors not proved before, so a round falls back
+to the stricter test less often than searching every anchor again would.
+
 While a leak remains, one published group that its derivation uses is hidden: from the
 dimension least worth keeping (the caller orders them; uptake gives up reporting lines first
 and functions last), the smallest first. That dimension's table is then re-suppressed so a
@@ -140,9 +146,12 @@ def plan(
     if not len(frame):
         return out
     groups = sum(len(s) for s in sizes.values())
+    # Every dimension's segments as integer codes, once: the checks below group people by
+    # them many times (grouping the strings themselves costs ten times as much).
+    coded = _Coded.of(frame, dims)
     # Close the common leaks (a lead's team minus their reports, a group minus the groups of
     # another dimension inside it) cheaply first, so the exact check needs few rounds.
-    out.rounds += _pairs_and_nests(frame, dims, out.hidden, sizes, k)
+    out.rounds += _pairs_and_nests(coded, dims, out.hidden, sizes, k)
     if block is None or groups <= exact_limit or frame[block].nunique() < 2:
         parts = [np.arange(len(frame))]
     else:
@@ -150,13 +159,16 @@ def plan(
         # each block's total, itself a piece of the public total, is never a small group.
         key = frame[block].where(~frame[block].isin(list(out.hidden[block])), "\0hidden")
         parts = [np.asarray(ix) for ix in frame.groupby(key, sort=True).indices.values()]
-    blocks = [_Block.of(frame.iloc[ix], dims) for ix in parts]
+    blocks = [_Block.of(coded, ix) for ix in parts]
     clean = [False] * len(blocks)
+    # Per block, the people (distinct rows) that no leak can have its largest value on, as
+    # earlier rounds' searches proved; later rounds do not anchor a search there again.
+    cleared = [np.zeros(len(sub.counts), dtype=bool) for sub in blocks]
     while not all(clean):
         for b, sub in enumerate(blocks):
             if clean[b]:
                 continue
-            leaks = _find_leaks(sub, dims, out.hidden, k)
+            leaks = _find_leaks(sub, dims, out.hidden, k, cleared[b])
             if not leaks:
                 clean[b] = True
                 continue
@@ -179,13 +191,52 @@ def _within(
     """One dimension's table suppression (segment → people), keeping the cells already hidden."""
     labels = list(counts)
     n = np.fromiter(counts.values(), dtype=float, count=len(labels))
-    keep = np.array([s in forced for s in labels], dtype=bool)
+    # A plan re-runs this after every group it hides: the membership test and the result
+    # touch each label once, in C where they can (teams run to thousands of labels).
+    keep = np.fromiter(map(forced.__contains__, labels), dtype=bool, count=len(labels))
     hide = table_hidden(n, k, keep)
     out: dict[str, SuppressReason] = {}
-    for s, h, size in zip(labels, hide, n, strict=True):
-        if h:
-            out[s] = forced.get(s, SMALL if size < k else COMPLEMENTARY)
+    for i in np.flatnonzero(hide).tolist():
+        s = labels[i]
+        out[s] = forced.get(s, SMALL if n[i] < k else COMPLEMENTARY)
     return out
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A population's segments as integer codes.
+
+    Attributes:
+        names: per dimension, its segments, sorted (as `pd.Categorical` orders them).
+        codes: people × dimensions, each person's segment's position in `names`.
+    """
+
+    names: list[list[str]]
+    codes: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, dims: Sequence[str]) -> _Coded:
+        """The codes of these people (one string column per dimension)."""
+        names: list[list[str]] = []
+        codes = np.zeros((len(frame), len(dims)), dtype=np.int64)
+        for j, d in enumerate(dims):
+            cat = pd.Categorical(frame[d])
+            names.append([str(c) for c in cat.categories.tolist()])
+            codes[:, j] = np.asarray(cat.codes, dtype=np.int64)
+        return cls(names, codes)
+
+    def groups(self, j: int) -> Iterator[tuple[str, np.ndarray]]:
+        """Dimension `j`'s segments, sorted, each with its people's positions (ascending)."""
+        col = self.codes[:, j]
+        # People with no segment (code -1) are in no group of the dimension.
+        valid = np.flatnonzero(col >= 0)
+        order = valid[np.argsort(col[valid], kind="stable")]
+        counts = np.bincount(col[valid], minlength=len(self.names[j]))
+        if not self.names[j]:
+            return
+        for seg, ix in zip(self.names[j], np.split(order, np.cumsum(counts)[:-1]), strict=True):
+            if len(ix):
+                yield seg, ix
 
 
 @dataclass(frozen=True)
@@ -203,14 +254,17 @@ class _Block:
     counts: np.ndarray
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, dims: Sequence[str]) -> _Block:
-        """The block of these people (one string column per dimension)."""
+    def of(cls, coded: _Coded, people: np.ndarray) -> _Block:
+        """The block of these people (positions in `coded`)."""
         names: list[list[str]] = []
-        codes = np.zeros((len(frame), len(dims)), dtype=np.int64)
-        for j, d in enumerate(dims):
-            cat = pd.Categorical(frame[d])
-            names.append([str(c) for c in cat.categories.tolist()])
-            codes[:, j] = np.asarray(cat.codes, dtype=np.int64)
+        codes = np.zeros((len(people), coded.codes.shape[1]), dtype=np.int64)
+        for j, every in enumerate(coded.names):
+            # The block's own segments, in the population's (sorted) order; people with no
+            # segment keep -1.
+            col = coded.codes[people, j]
+            present = np.unique(col[col >= 0])
+            names.append([every[c] for c in present.tolist()])
+            codes[:, j] = np.where(col >= 0, np.searchsorted(present, col), -1)
         # People with the same segment in every dimension stay together in every round
         # (hiding only merges atoms): each round starts from these rows, not from everyone.
         rows, _, counts = unique_rows(codes)
@@ -219,8 +273,11 @@ class _Block:
 
 def _atoms(
     block: _Block, dims: Sequence[str], hidden: dict[str, dict[str, SuppressReason]]
-) -> Atoms:
-    """The atoms of the published groups; the dimension with most of them is eliminated."""
+) -> tuple[Atoms, np.ndarray]:
+    """The atoms of the published groups, and each of the block's rows' atom.
+
+    The dimension with most groups is eliminated (see atoms.py).
+    """
     sig = np.empty_like(block.rows)
     for j, d in enumerate(dims):
         shown = np.array([name not in hidden[d] for name in block.names[j]], dtype=bool)
@@ -246,11 +303,22 @@ def _atoms(
     member = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(rows), len(uniq)))
     # One dimension's segments are disjoint: eliminate the largest exactly (see atoms.py).
     widest = max(spans, key=len)
-    return Atoms.build(member, sizes, rows, partition=list(widest))
+    return Atoms.build(member, sizes, rows, partition=list(widest)), inverse
 
 
-def _leaks(at: Atoms, k: int) -> list[int] | None:
-    """A set of atoms (fewer than k people in all) carrying a derivable combination."""
+def _leaks(at: Atoms, k: int, cleared: np.ndarray | None = None) -> list[int] | None:
+    """A set of atoms (fewer than k people in all) carrying a derivable combination.
+
+    Args:
+        at: the atoms.
+        k: the minimum group size.
+        cleared: per atom, whether an earlier search proved that no leak has its largest
+            value there (not searched from again; still part of other atoms' searches).
+            Updated in place with the atoms this search proves so.
+
+    Returns:
+        The leaking atoms, or None.
+    """
     small = np.flatnonzero(at.sizes < k)
     if small.size == 0:
         return None
@@ -275,11 +343,23 @@ def _leaks(at: Atoms, k: int) -> list[int] | None:
     safe = np.clip(rooms, 0, k - 1)
     bound = (within + norms * widest[safe]) * safe
     ok = (rooms > 0) & (bound + 1e-9 >= need)
+    if cleared is not None:
+        # No leak has its largest value on an anchor ruled out by the bound (this round's
+        # structure, so every later one: see `plan`).
+        cleared[small[~ok]] = True
+        ok &= ~cleared[small]
     viable = order[ok[order]].tolist()
 
     def sub(s: list[int]) -> np.ndarray:
         return at.block(small[s])
 
+    def proved(upto: int) -> None:
+        # The anchors before this one in `viable` were each ruled out or searched in full:
+        # the same ones however the anchors are chunked.
+        if cleared is not None:
+            cleared[small[viable[:upto]]] = True
+
+    start = 0
     for chunk in _chunks(viable):
         mags = np.round(np.abs(at.block(small[chunk], small)), 12)
         # Each anchor's row without itself and without atoms too large for its room.
@@ -313,9 +393,13 @@ def _leaks(at: Atoms, k: int) -> list[int] | None:
             try:
                 found = _grow([i], cand, 0, room, float(need[i]), sub, budget)
             except _TooMany:
+                proved(start + c)
                 return _strict(at, k)
             if found is not None:
+                proved(start + c)
                 return [int(small[j]) for j in found]
+        start += len(chunk)
+    proved(len(viable))
     return None
 
 
@@ -417,15 +501,28 @@ def _find_leaks(
     dims: Sequence[str],
     hidden: dict[str, dict[str, SuppressReason]],
     k: int,
+    cleared: np.ndarray | None = None,
 ) -> list[tuple[Atoms, list[int]]]:
-    """Leaks of one (sub)population: every single-atom leak at once, else one larger one."""
-    at = _atoms(block, dims, hidden)
+    """Leaks of one (sub)population: every single-atom leak at once, else one larger one.
+
+    `cleared` (per distinct row of the block) says where earlier rounds proved no leak has
+    its largest value, and gains what this round's search proves.
+    """
+    at, inverse = _atoms(block, dims, hidden)
     lev = at.leverage()
     single = np.flatnonzero((at.sizes < k) & (lev >= 1 - _TOL))
     if single.size:
         # Closing many independent leaks per round keeps large organisations to a few rounds.
         return [(at, [int(a)]) for a in single]
-    leak = _leaks(at, k)
+    if cleared is None:
+        leak = _leaks(at, k)
+    else:
+        # An atom holding a cleared row holds the whole atom that was proved (atoms only
+        # merge as groups are hidden), and a leak is constant on an atom.
+        mine = np.zeros(len(at.sizes), dtype=bool)
+        mine[inverse[cleared]] = True
+        leak = _leaks(at, k, mine)
+        cleared |= mine[inverse]
     return [] if leak is None else [(at, leak)]
 
 
@@ -464,7 +561,7 @@ def _choose(
 
 
 def _pairs_and_nests(
-    frame: pd.DataFrame,
+    coded: _Coded,
     dims: Sequence[str],
     hidden: dict[str, dict[str, SuppressReason]],
     sizes: dict[str, dict[str, int]],
@@ -480,11 +577,8 @@ def _pairs_and_nests(
     """
     rounds = 0
     # Each dimension's segments with their people, found once (the rounds only hide some).
-    groups = [
-        (d, str(seg), np.asarray(ix))
-        for d in dims
-        for seg, ix in frame.groupby(d, sort=True).indices.items()
-    ]
+    groups = [(d, seg, ix) for j, d in enumerate(dims) for seg, ix in coded.groups(j)]
+    people = len(coded.codes)
     while True:
         rows: list[tuple[str, str]] = []
         cols: list[np.ndarray] = []
@@ -500,7 +594,7 @@ def _pairs_and_nests(
                 np.ones(int(size.sum())),
                 (np.repeat(np.arange(len(rows)), size), np.concatenate(cols)),
             ),
-            shape=(len(rows), len(frame)),
+            shape=(len(rows), people),
         )
         inter = (ind @ ind.T).tocoo()
         a, b, both = inter.row, inter.col, inter.data.astype(np.int64)
