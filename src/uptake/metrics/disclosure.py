@@ -13,15 +13,8 @@ combinations in the row space of the published groups' membership matrix. People
 to exactly the same published groups (an *atom*) are indistinguishable: every derivable
 combination is constant on an atom, so what can be derived is a combination of atom totals.
 A leak is a derivable combination supported on fewer than k people; because it is supported
-on whole atoms it involves only atoms below k. The check, exact for every set of small atoms
-that together count fewer than k people:
-
-* with V an orthonormal basis of the row space in atom coordinates, a set S of atoms carries a
-  derivable combination exactly when the principal block V_S V_Sᵀ has an eigenvalue of 1;
-* a single atom leaks when its leverage ‖V_a‖² is 1; for larger sets, the atom where the
-  combination is largest must have leverage plus |coupling| to the others of at least 1
-  (Gershgorin), which prunes the search; if the search would still be too large, a stricter
-  test (every small atom's column lies in the span of the atoms of k or more people) decides.
+on whole atoms it involves only atoms below k. A single atom leaks when its leverage is 1;
+`leak_search` finds larger leaks exactly (or, past a budget, with a stricter test).
 
 Every population first gets a fast sparse pass (no two groups differ by 1 … k−1 people; no
 group minus the groups of another dimension inside it leaves 1 … k−1). Large populations
@@ -30,11 +23,9 @@ spanning blocks is treated as if its per-block pieces were published. Those piec
 the group, so what the truth lets an analyst derive is a subset of what the pieces would:
 safe, if stricter. The block totals are pieces of the public total and stay published.
 
-A search anchored on an atom that finds nothing proves that no leak peaks there, and that
-stays true in later rounds (hiding a group merges atoms and removes combinations, never adds
-any), so later rounds of the same population anchor only on atoms not yet proved. Only the
-combination budget notices: it is spent on anchors not proved before, so a round falls back
-to the stricter test less often than searching every anchor again would.
+Each round rebuilds the atoms, and the search skips the atoms earlier rounds proved no leak
+peaks on (see `leak_search`): hiding a group merges atoms and removes combinations, never
+adds any.
 
 While a leak remains, one published group that its derivation uses is hidden: from the
 dimension least worth keeping (the caller orders them; uptake gives up reporting lines first
@@ -45,7 +36,7 @@ ends; at worst only the total (a group of at least k) remains.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,18 +44,12 @@ import pandas as pd
 from scipy import sparse
 
 from uptake.errors import PrivacyError
+from uptake.metrics import leak_search
 from uptake.metrics.atoms import Atoms, unique_rows
+from uptake.metrics.leak_search import TOL
 from uptake.metrics.privacy import check_k, table_hidden
 from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
 
-# Eigenvalues and leverages within this of 1 count as 1 (float error on 0/1 matrices).
-_TOL = 1e-7
-# Combinations of small atoms examined before falling back to the stricter span test.
-_MAX_COMBOS = 50_000
-# Anchors whose row of P is computed at once (rows × small atoms floats): the first chunk,
-# then twice as many each time up to the largest.
-_FIRST_CHUNK = 16
-_CHUNK = 256
 # Published groups checked as one problem; larger populations are split into blocks.
 EXACT_LIMIT = 300
 
@@ -306,196 +291,6 @@ def _atoms(
     return Atoms.build(member, sizes, rows, partition=list(widest)), inverse
 
 
-def _leaks(at: Atoms, k: int, cleared: np.ndarray | None = None) -> list[int] | None:
-    """A set of atoms (fewer than k people in all) carrying a derivable combination.
-
-    Args:
-        at: the atoms.
-        k: the minimum group size.
-        cleared: per atom, whether an earlier search proved that no leak has its largest
-            value there (not searched from again; still part of other atoms' searches).
-            Updated in place with the atoms this search proves so.
-
-    Returns:
-        The leaking atoms, or None.
-    """
-    small = np.flatnonzero(at.sizes < k)
-    if small.size == 0:
-        return None
-    # Rounded for ordering only: equal leverages computed along different paths tie exactly.
-    lev = np.round(at.leverage()[small], 9)
-    sizes = at.sizes[small]
-    budget = [_MAX_COMBOS]
-    order = np.argsort(-lev, kind="stable")
-    if lev[order[0]] >= 1 - _TOL:
-        return [int(small[order[0]])]
-    # Anchor each search on the atom where the leaking combination is largest in absolute
-    # value: for it, leverage plus the |P| to the other atoms must reach 1 (Gershgorin), which
-    # prunes almost every branch; trying every atom as the anchor misses no combination.
-    # |P_ij| <= P_T,ij + |b_i| |b_j| rules most anchors out before their row is computed.
-    norms, within = at.norms()[small], at.within()[small]
-    # The largest norm among the atoms that fit in each room (people left below k).
-    widest = np.zeros(k)
-    for room in range(1, k):
-        widest[room] = norms[sizes <= room].max(initial=0.0)
-    rooms = k - 1 - sizes.astype(np.int64)
-    need = 1 - _TOL - lev
-    safe = np.clip(rooms, 0, k - 1)
-    bound = (within + norms * widest[safe]) * safe
-    ok = (rooms > 0) & (bound + 1e-9 >= need)
-    if cleared is not None:
-        # No leak has its largest value on an anchor ruled out by the bound (this round's
-        # structure, so every later one: see `plan`).
-        cleared[small[~ok]] = True
-        ok &= ~cleared[small]
-    viable = order[ok[order]].tolist()
-
-    def sub(s: list[int]) -> np.ndarray:
-        return at.block(small[s])
-
-    def proved(upto: int) -> None:
-        # The anchors before this one in `viable` were each ruled out or searched in full:
-        # the same ones however the anchors are chunked.
-        if cleared is not None:
-            cleared[small[viable[:upto]]] = True
-
-    start = 0
-    for chunk in _chunks(viable):
-        mags = np.round(np.abs(at.block(small[chunk], small)), 12)
-        # Each anchor's row without itself and without atoms too large for its room.
-        mags[np.arange(len(chunk)), chunk] = 0.0
-        mags[sizes[None, :] > rooms[chunk][:, None]] = 0.0
-        # The tests below, for the whole chunk at once: an anchor whose `room` largest
-        # couplings fall clearly short is skipped without looking at its row again (most
-        # are; the margin leaves any anchor within rounding of the need to the tests).
-        hopeful = _top_sums(mags, rooms[chunk]) >= need[chunk] - 1e-9
-        for c in np.flatnonzero(hopeful).tolist():
-            i = chunk[c]
-            room = int(rooms[i])
-            row = mags[c]
-            # Even `room` more atoms at this anchor's largest coupling cannot reach 1: no leak.
-            if row.max(initial=0.0) * room < need[i]:
-                continue
-            # Tighter: the `room` largest couplings together (each atom holds a person at
-            # least) must reach the need. It skips only anchors the search cannot succeed on.
-            best = row if room >= len(row) else np.partition(row, len(row) - room)[-room:]
-            if best.sum() < need[i]:
-                continue
-            # Stable order over the couplings that count (the same as sorting the whole row).
-            nz = np.flatnonzero(row > 1e-9)
-            ranked = nz[np.argsort(-row[nz], kind="stable")]
-            cand = _Candidates(
-                ranked.tolist(),
-                row[ranked].tolist(),
-                sizes[ranked].tolist(),
-                np.concatenate([[0.0], np.cumsum(row[ranked])]).tolist(),
-            )
-            try:
-                found = _grow([i], cand, 0, room, float(need[i]), sub, budget)
-            except _TooMany:
-                proved(start + c)
-                return _strict(at, k)
-            if found is not None:
-                proved(start + c)
-                return [int(small[j]) for j in found]
-        start += len(chunk)
-    proved(len(viable))
-    return None
-
-
-def _chunks(viable: list[int]) -> Iterator[list[int]]:
-    """The anchors in growing chunks: a leak is most often found among the first few."""
-    lo, size = 0, _FIRST_CHUNK
-    while lo < len(viable):
-        yield viable[lo : lo + size]
-        lo += size
-        size = min(2 * size, _CHUNK)
-
-
-def _top_sums(rows: np.ndarray, rooms: np.ndarray) -> np.ndarray:
-    """Per row, the sum of its `room` largest values (`rooms` ≥ 1, one per row)."""
-    n = rows.shape[1]
-    r = min(int(rooms.max(initial=1)), n)
-    top = np.sort(np.partition(rows, n - r, axis=1)[:, n - r :], axis=1)[:, ::-1]
-    sums = np.cumsum(top, axis=1)
-    return sums[np.arange(len(rows)), np.minimum(rooms, r) - 1]
-
-
-@dataclass(frozen=True)
-class _Candidates:
-    """The atoms an anchor's search may add, by coupling to the anchor, largest first.
-
-    Plain lists: the search reads them one value at a time (a numpy scalar each costs more).
-
-    Attributes:
-        atoms: the atoms (indices among the small atoms).
-        coupling: each one's |P| to the anchor.
-        people: each one's size.
-        csum: running sums of `coupling`, from 0 (one longer).
-    """
-
-    atoms: list[int]
-    coupling: list[float]
-    people: list[int]
-    csum: list[float]
-
-
-def _grow(
-    chosen: list[int],
-    cand: _Candidates,
-    start: int,
-    room: int,
-    need: float,
-    sub: Callable[[list[int]], np.ndarray],
-    budget: list[int],
-) -> list[int] | None:
-    """Depth-first: add atoms to `chosen` while the anchor's row can still reach 1.
-
-    `cand.csum` holds the running sums of the couplings (sorted largest first), so the best
-    `room` more atoms from a position add up to a difference of two of them.
-    """
-    n, csum = len(cand.atoms), cand.csum
-    for pos in range(start, n):
-        size = cand.people[pos]
-        if size > room:
-            continue
-        # The best this branch can add is the next `room` atoms' couplings.
-        if csum[min(pos + room, n)] - csum[pos] < need:
-            return None
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise _TooMany
-        s = [*chosen, cand.atoms[pos]]
-        left = need - cand.coupling[pos]
-        if left <= 0 and np.linalg.eigvalsh(sub(s)).max() >= 1 - _TOL:
-            return s
-        found = _grow(s, cand, pos + 1, room - size, left, sub, budget)
-        if found is not None:
-            return found
-    return None
-
-
-class _TooMany(Exception):
-    """The combination search would be too large: use the stricter test."""
-
-
-def _strict(at: Atoms, k: int) -> list[int] | None:
-    """A small atom outside the span of the atoms of k or more people, if any."""
-    big = at.sizes >= k
-    small = np.flatnonzero(~big)
-    if not big.any():
-        return [int(small[0])] if small.size else None
-    matrix = at.dense()
-    span = matrix[:, big]
-    u, s, _ = np.linalg.svd(span, full_matrices=False)
-    u = u[:, s > s.max() * 1e-10]
-    for a in small:
-        col = matrix[:, a]
-        if np.linalg.norm(col - u @ (u.T @ col)) > 1e-6:
-            return [int(a)]
-    return None
-
-
 def _find_leaks(
     block: _Block,
     dims: Sequence[str],
@@ -510,18 +305,18 @@ def _find_leaks(
     """
     at, inverse = _atoms(block, dims, hidden)
     lev = at.leverage()
-    single = np.flatnonzero((at.sizes < k) & (lev >= 1 - _TOL))
+    single = np.flatnonzero((at.sizes < k) & (lev >= 1 - TOL))
     if single.size:
         # Closing many independent leaks per round keeps large organisations to a few rounds.
         return [(at, [int(a)]) for a in single]
     if cleared is None:
-        leak = _leaks(at, k)
+        leak = leak_search.find_leak(at, k)
     else:
         # An atom holding a cleared row holds the whole atom that was proved (atoms only
         # merge as groups are hidden), and a leak is constant on an atom.
         mine = np.zeros(len(at.sizes), dtype=bool)
         mine[inverse[cleared]] = True
-        leak = _leaks(at, k, mine)
+        leak = leak_search.find_leak(at, k, mine)
         cleared |= mine[inverse]
     return [] if leak is None else [(at, leak)]
 
@@ -540,7 +335,7 @@ def _choose(
     at, atoms = leak
     vals, vecs = np.linalg.eigh(at.block(atoms))
     z = np.zeros(len(at.sizes))
-    if vals.size and vals[-1] >= 1 - _TOL:
+    if vals.size and vals[-1] >= 1 - TOL:
         z[atoms] = vecs[:, -1]
         # The least-norm solution of matrixᵀ · coef = z (z lies in the row space).
         used = np.abs(at.solve(z)) > 1e-6

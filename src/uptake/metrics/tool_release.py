@@ -28,7 +28,7 @@ import numpy as np
 from scipy import sparse
 
 from uptake.metrics.atoms import Atoms, unique_rows
-from uptake.metrics.disclosure import _TOL, _leaks
+from uptake.metrics.leak_search import TOL, find_leak
 from uptake.metrics.privacy import check_k, table_hidden
 from uptake.metrics.result import COMPLEMENTARY, SMALL, SuppressReason
 
@@ -163,7 +163,7 @@ def _leak(shown: Sequence[Group], k: int) -> tuple[Atoms, list[int]] | None:
     if not shown:
         return None
     at = _atoms(shown)
-    found = _leaks(at, k)
+    found = find_leak(at, k)
     return None if found is None else (at, found)
 
 
@@ -171,7 +171,7 @@ def _choose(shown: Sequence[Group], at: Atoms, atoms: list[int]) -> Group | None
     """The shown, non-fixed group the leaking combination uses that is least worth keeping."""
     vals, vecs = np.linalg.eigh(at.block(atoms))
     holding = at.holding(atoms)
-    if vals.size and vals[-1] >= 1 - _TOL:
+    if vals.size and vals[-1] >= 1 - TOL:
         z = np.zeros(len(at.sizes))
         z[atoms] = vecs[:, -1]
         used = np.abs(at.solve(z)) > 1e-6
