@@ -212,13 +212,13 @@ class _Coded:
 
     def groups(self, j: int) -> Iterator[tuple[str, np.ndarray]]:
         """Dimension `j`'s segments, sorted, each with its people's positions (ascending)."""
+        if not self.names[j]:
+            return
         col = self.codes[:, j]
         # People with no segment (code -1) are in no group of the dimension.
         valid = np.flatnonzero(col >= 0)
         order = valid[np.argsort(col[valid], kind="stable")]
         counts = np.bincount(col[valid], minlength=len(self.names[j]))
-        if not self.names[j]:
-            return
         for seg, ix in zip(self.names[j], np.split(order, np.cumsum(counts)[:-1]), strict=True):
             if len(ix):
                 yield seg, ix

@@ -80,7 +80,7 @@ def find_leak(at: Atoms, k: int, cleared: np.ndarray | None = None) -> list[int]
     ok = (rooms > 0) & (bound + 1e-9 >= need)
     if cleared is not None:
         # No leak has its largest value on an anchor ruled out by the bound (this round's
-        # structure, so every later one: see `plan`).
+        # structure, so every later one: see the module notes).
         cleared[small[~ok]] = True
         ok &= ~cleared[small]
     viable = order[ok[order]].tolist()
