@@ -204,3 +204,43 @@ def test_the_bound_skips_exact_tests_and_the_plan_is_the_same(tmp_path: Path) ->
     assert (found, hidden, rounds) == (found_all, hidden_all, rounds_all)
     assert sum(leak is not None and len(leak) > 1 for leak in found) >= 2
     assert many > 1000 and few * 100 < many
+
+
+@pytest.mark.parametrize(("after", "floats"), [(1, 10**9), (8, 0), (1, 2_000)])
+def test_rows_of_p_kept_or_not_the_search_is_the_same(
+    tmp_path: Path, after: int, floats: int
+) -> None:
+    """Couplings read from kept rows of P or computed each time give the same leaks and
+    plan, and the rows kept never hold more values than allowed."""
+    m = _roster_with_levels(tmp_path, 400)
+    dims, k = list(m.columns), 7
+    runs = []
+    made: list[leak_search._Couplings] = []
+    init = leak_search._Couplings.__init__
+
+    def spy(self, at, small):  # type: ignore[no-untyped-def]
+        init(self, at, small)
+        made.append(self)
+
+    for patched in (False, True):
+        found: list[list[int] | None] = []
+        search = leak_search.find_leak
+
+        def record(at, k, cleared=None):  # type: ignore[no-untyped-def]
+            leak = search(at, k, cleared)  # noqa: B023
+            found.append(leak)  # noqa: B023
+            return leak
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(leak_search, "find_leak", record)
+            if patched:
+                mp.setattr(leak_search, "_ROW_AFTER", after)
+                mp.setattr(leak_search, "_ROW_FLOATS", floats)
+                mp.setattr(leak_search._Couplings, "__init__", spy)
+            p = plan(m, dims, k, block="function")
+        runs.append((found, p.hidden, p.rounds))
+    assert runs[0] == runs[1]
+    assert made
+    assert all(len(c._rows) * len(c.part) <= floats for c in made)
+    if floats == 10**9:
+        assert any(c._rows for c in made)

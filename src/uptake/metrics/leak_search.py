@@ -37,8 +37,10 @@ _FIRST_CHUNK = 16
 _CHUNK = 256
 # Pivots of I − P at or below this: the bound gives up and the exact test decides.
 _PIVOT = 1e-12
-# Uses of one atom's couplings after which its whole row of P is kept.
+# Uses of one atom's couplings after which its whole row of P is kept, and the most values
+# all kept rows may hold (32 MB).
 _ROW_AFTER = 8
+_ROW_FLOATS = 4_000_000
 
 
 def find_leak(at: Atoms, k: int, cleared: np.ndarray | None = None) -> list[int] | None:
@@ -184,7 +186,8 @@ class _Couplings:
     """P between one small atom and a few others, from the atoms' basis (no block built).
 
     An atom the search adds often (a deep search adds some thousands of times) gets its
-    whole row of P computed once and read from then on.
+    whole row of P computed once and read from then on, up to `_ROW_FLOATS` values kept in
+    all (a row is as long as there are small atoms: tens of thousands at 100,000 people).
     """
 
     def __init__(self, at: Atoms, small: np.ndarray) -> None:
@@ -201,7 +204,7 @@ class _Couplings:
         if row is not None:
             return row[others]
         uses = self._uses.get(a, 0) + 1
-        if uses < _ROW_AFTER:
+        if uses < _ROW_AFTER or (len(self._rows) + 1) * len(self.part) > _ROW_FLOATS:
             self._uses[a] = uses
             return self._p(a, self.basis[others], self.part[others])
         row = self._rows[a] = self._p(a, self.basis, self.part)
