@@ -296,7 +296,7 @@ def _find_leaks(
     dims: Sequence[str],
     hidden: dict[str, dict[str, SuppressReason]],
     k: int,
-    cleared: np.ndarray | None = None,
+    cleared: np.ndarray,
 ) -> list[tuple[Atoms, list[int]]]:
     """Leaks of one (sub)population: every single-atom leak at once, else one larger one.
 
@@ -309,15 +309,12 @@ def _find_leaks(
     if single.size:
         # Closing many independent leaks per round keeps large organisations to a few rounds.
         return [(at, [int(a)]) for a in single]
-    if cleared is None:
-        leak = leak_search.find_leak(at, k)
-    else:
-        # An atom holding a cleared row holds the whole atom that was proved (atoms only
-        # merge as groups are hidden), and a leak is constant on an atom.
-        mine = np.zeros(len(at.sizes), dtype=bool)
-        mine[inverse[cleared]] = True
-        leak = leak_search.find_leak(at, k, mine)
-        cleared |= mine[inverse]
+    # An atom holding a cleared row holds the whole atom that was proved (atoms only merge
+    # as groups are hidden), and a leak is constant on an atom.
+    mine = np.zeros(len(at.sizes), dtype=bool)
+    mine[inverse[cleared]] = True
+    leak = leak_search.find_leak(at, k, mine)
+    cleared |= mine[inverse]
     return [] if leak is None else [(at, leak)]
 
 

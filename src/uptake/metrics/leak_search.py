@@ -60,7 +60,8 @@ def find_leak(at: Atoms, k: int, cleared: np.ndarray | None = None) -> list[int]
     if small.size == 0:
         return None
     # Rounded for ordering only: equal leverages computed along different paths tie exactly.
-    lev = np.round(at.leverage()[small], 9)
+    leverage = at.leverage()[small]
+    lev = np.round(leverage, 9)
     sizes = at.sizes[small]
     budget = [_MAX_COMBOS]
     order = np.argsort(-lev, kind="stable")
@@ -90,7 +91,8 @@ def find_leak(at: Atoms, k: int, cleared: np.ndarray | None = None) -> list[int]
     def sub(s: list[int]) -> np.ndarray:
         return at.block(small[s])
 
-    couplings = _Couplings(at, small)
+    # Made when the first anchor is searched (most rounds rule every anchor out first).
+    couplings: _Couplings | None = None
 
     def proved(upto: int) -> None:
         # The anchors before this one in `viable` were each ruled out or searched in full:
@@ -130,6 +132,8 @@ def find_leak(at: Atoms, k: int, cleared: np.ndarray | None = None) -> list[int]
                 np.concatenate([[0.0], np.cumsum(row[ranked])]).tolist(),
             )
             try:
+                if couplings is None:
+                    couplings = _Couplings(at.basis[small], at.part[small], within, leverage)
                 path = _Bound(couplings, i, room + 1)
                 found = _grow(
                     [i], cand, 0, room, float(need[i]), sub, budget, path if path.usable else None
@@ -190,11 +194,15 @@ class _Couplings:
     all (a row is as long as there are small atoms: tens of thousands at 100,000 people).
     """
 
-    def __init__(self, at: Atoms, small: np.ndarray) -> None:
-        self.basis = at.basis[small]
-        self.part = at.part[small]
-        self.within = at.within()[small]
-        self.leverage = at.leverage()[small]
+    def __init__(
+        self, basis: np.ndarray, part: np.ndarray, within: np.ndarray, leverage: np.ndarray
+    ) -> None:
+        """Per small atom: its row of the residual basis, its eliminated segment (-1: none),
+        its P_T within that segment and its leverage."""
+        self.basis = basis
+        self.part = part
+        self.within = within
+        self.leverage = leverage
         self._uses: dict[int, int] = {}
         self._rows: dict[int, np.ndarray] = {}
 
