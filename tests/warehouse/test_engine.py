@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -154,3 +157,22 @@ def test_a_fingerprint_tells_apart_what_the_sql_would() -> None:
     assert fp(ibis.memtable({"a": [1]})) != fp(ibis.memtable({"a": [1]}))
     # Raw SQL holds the connection itself: never shared.
     assert fp(e.backend.sql("SELECT 1 AS x")) is None
+
+
+def test_the_first_engine_freezes_the_heap_once() -> None:
+    # After the imports an engine needs, their objects are exempt from the cyclic collector;
+    # objects made later are not (a second engine freezes nothing more).
+    code = (
+        "import gc, json, duckdb\n"
+        "from uptake.warehouse.engine import DuckDBEngine\n"
+        "before = gc.get_freeze_count()\n"
+        "DuckDBEngine(duckdb.connect())\n"
+        "first = gc.get_freeze_count()\n"
+        "later = [[i] for i in range(1000)]\n"
+        "DuckDBEngine(duckdb.connect())\n"
+        "print(json.dumps([before, first, gc.get_freeze_count()]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, first, second = json.loads(out.stdout)
+    # Frozen objects are still freed when dropped: the count may only fall.
+    assert before == 0 and first > 50_000 and second <= first
