@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import ibis
+import ibis.expr.datatypes as dt
 import pyarrow as pa
 
 from uptake.config import MetricsSettings
@@ -30,6 +31,7 @@ __all__ = [
     "MetricContext",
     "constant_table",
     "empty_table",
+    "small_table",
     "week_expr",
     "week_of",
     "week_offset",
@@ -247,7 +249,56 @@ def empty_table(schema: dict[str, str]) -> ibis.Table:
     Returns:
         An Ibis table with no rows (the same expression for the same schema).
     """
-    return constant_table({c: [] for c in schema}, schema)
+    return small_table({c: [] for c in schema}, schema)
+
+
+# Small tables by content, newest kept.
+_SMALL: Lru[tuple[Any, ...], ibis.Table] = Lru(256)
+# The most values `small_table` takes: its rows are written into each query's text.
+SMALL_TABLE_CELLS = 2_000
+
+
+def small_table(columns: dict[str, list[Any]], schema: dict[str, str]) -> ibis.Table:
+    """A few rows written into the query itself (a calendar, a list of names).
+
+    An in-memory table (`constant_table`) is handed to the engine apart from the query:
+    DuckDB then reads it through Arrow's dataset module, which a process imports at its
+    first such query (about 0.09 s, in every command that reads metrics), and Spark makes
+    a DataFrame of it. Rows written into the query cost neither. Their values are part of
+    the query's text, and so of its stored SQL: never put identifiers in one.
+
+    Args:
+        columns: column name → its values (dates, timestamps, strings, numbers, None).
+        schema: column name → Ibis type name, for the same columns.
+
+    Returns:
+        An Ibis table (the same expression whenever the rows are).
+
+    Raises:
+        ValueError: more than `SMALL_TABLE_CELLS` values.
+    """
+    key = (tuple(schema.items()), tuple((c, tuple(v)) for c, v in columns.items()))
+    known = _SMALL.get(key)
+    if known is not None:
+        return known
+    cells = sum(len(v) for v in columns.values())
+    if cells > SMALL_TABLE_CELLS:
+        raise ValueError(f"{cells} values is too many for a small table: use constant_table")
+    types = ibis.schema(schema)
+    if not any(columns.values()):
+        # An empty list's written form carries no type (DuckDB reads its fields as NULL):
+        # one row of typed nulls, filtered away, keeps every column's type.
+        one = ibis.literal(1).name("one").as_table()
+        typed = one.select(*(ibis.null(t).name(c) for c, t in types.items()))
+        return _SMALL.put(key, typed.filter(ibis.literal(False)))
+    rows = [
+        dict(zip(schema, values, strict=True))
+        for values in zip(*(columns[c] for c in schema), strict=True)
+    ]
+    packed = ibis.literal(rows, type=dt.Array(dt.Struct(dict(types.items())))).name("row")
+    one = packed.as_table()
+    each = one.select(row=one.row.unnest())
+    return _SMALL.put(key, each.select(*(each.row[c].name(c) for c in schema)))
 
 
 # In-memory tables by content (schema, then each column's values), newest kept.

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import ibis
 
-from uptake.metrics.context import constant_table, empty_table, week_expr
+from uptake.metrics.context import empty_table, small_table, week_expr
 from uptake.metrics.dimensions import SEGMENTS
 from uptake.metrics.seats import seats
 from uptake.metrics.segments import DIM_PERSON, segment_of
@@ -208,7 +208,7 @@ def _run_rows(engine: Engine, span: tuple[date, date] | None) -> ibis.Table:
     if engine.has("workflows"):
         # Eligibility depends only on the workflow and the person's role: it is decided once
         # per catalogue row and role (a small table), and each run looks its pair up.
-        none = constant_table({"role": [None]}, {"role": "string"})
+        none = small_table({"role": [None]}, {"role": "string"})
         roles = none if roles is None else ibis.union(roles, none, distinct=True)
         w = engine.table("workflows").cross_join(roles)
         open_to_all = w.roles.isnull() | (w.roles.length() == 0)
@@ -294,7 +294,7 @@ def licensed_weeks(engine: Engine, weeks: list[date]) -> ibis.Table:
     Returns:
         Table (person_key, week).
     """
-    cal = constant_table(
+    cal = small_table(
         {
             "week": weeks,
             "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in weeks],
@@ -334,7 +334,7 @@ def segment_week_expr(engine: Engine, weeks: list[date]) -> ibis.Table:
     # Each row is repeated once per dimension by a cross join with the dimension names,
     # not by a union of one copy per dimension: engines recompute a union's inputs (the
     # joins above) for every branch, the cross join computes them once.
-    names = constant_table({"dimension": ["all", *SEGMENTS]}, {"dimension": "string"})
+    names = small_table({"dimension": ["all", *SEGMENTS]}, {"dimension": "string"})
     x = j.cross_join(names)
     per_dimension = [
         (x.dimension == by, segment_of(x, by, x.week_last).fill_null("(none)")) for by in SEGMENTS
