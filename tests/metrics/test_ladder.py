@@ -93,6 +93,23 @@ def test_history_agrees_with_day_rules_at_week_end(wh: Any) -> None:
         assert h == dict(zip(day.person_key, day.level, strict=True))
 
 
+def test_history_counts_feedback_given_before_the_licence_as_the_day_rules_do(wh: Any) -> None:
+    _org(wh)
+    # Licensed from 11 March; feedback on 5 March, inside the history's weeks but before
+    # the licence: the day rules count all feedback up to the date, and so must the history.
+    wh.person("late", role="analyst", team="t2")
+    wh.license("late", "2024-03-11")
+    _runs(wh, "late", ai=4, manual=1)
+    wh.events("late", ["2024-03-12T09:00", "2024-03-19T09:00", "2024-03-26T09:00"])
+    wh.feedback("2024-03-05T10:00", person="late")
+    ctx = wh.facts_ctx(AS_OF)
+    hist = wh.engine.execute(ladder_history.history(ctx, [date(2024, 3, 25)], "tasks"))
+    day = ladder.person_levels(ctx, at=date(2024, 3, 31))
+    levels = dict(zip(hist.person_key, hist.level, strict=True))
+    assert levels == dict(zip(day.person_key, day.level, strict=True))
+    assert levels["late"] == 4
+
+
 def test_transitions_week_over_week(wh: Any) -> None:
     _org(wh)
     e = entries(ladder.compute(wh.facts_ctx(AS_OF, trend_weeks=2)))["ladder_transitions"]
@@ -203,3 +220,18 @@ def test_idle_people_are_l1_and_abandoned_runs_are_trial(wh: Any) -> None:
         "busy": 3,
         "trier": 2,
     }
+
+
+def test_each_set_of_rules_reads_only_the_inputs_it_declares() -> None:
+    # The history computes only `READS[rules]`; a rule reading anything else fails to build.
+    import ibis
+
+    from uptake.config import MetricsSettings
+
+    settings = MetricsSettings()
+    for rules in (ladder.TASKS, ladder.PROXY):
+        t = ibis.table({c: "int64" for c in ladder.READS[rules]}, name="inputs")
+        for judge in (ladder.Judged(), ladder.Judged(decisions=False, feedback=False)):
+            level = ladder.level_expr(t, settings, rules, judge)
+            assert level.type().is_integer()
+    assert set(ladder.READS[ladder.TASKS]) | set(ladder.READS[ladder.PROXY]) == set(ladder.INPUTS)

@@ -107,6 +107,31 @@ INPUTS = (
 
 # Inputs summed over the window.
 WINDOW_SUMS = ("elig", "ai_elig_done", "ai_runs", "actions", "decisions", "overrides")
+# The inputs each set of rules reads. The history computes only these: each is a window sum
+# over every person-week, and DuckDB computes every one a query holds, read or not.
+READS = {
+    TASKS: (
+        "elig",
+        "ai_elig_done",
+        "ai_runs",
+        "decisions",
+        "overrides",
+        "active_weeks",
+        "feedback",
+        "helped",
+        "use_cases",
+    ),
+    PROXY: (
+        "actions",
+        "decisions",
+        "overrides",
+        "action_days",
+        "action_weeks",
+        "feedback",
+        "helped",
+        "use_cases",
+    ),
+}
 
 
 def basis(ctx: MetricContext) -> str | None:
@@ -154,7 +179,7 @@ class Judged:
 
 
 def level_expr(t: ibis.Table, s: MetricsSettings, rules: str, judge: Judged) -> ibis.Value:
-    """Ladder level (1–5) from a table holding the `INPUTS` columns.
+    """Ladder level (1–5) from a table holding the columns its rules read (`READS`).
 
     Args:
         t: per-person (or per-person-week) inputs.
@@ -170,10 +195,10 @@ def level_expr(t: ibis.Table, s: MetricsSettings, rules: str, judge: Judged) -> 
     band_ok = (t.decisions == 0) | ((rate >= s.override_band_low) & (rate <= s.override_band_high))
     fed_back = t.feedback > 0
     advocate = (t.helped >= s.advocate_helped) | (t.use_cases > 0)
-    active = t.active_weeks >= s.ladder_active_weeks
     if rules == TASKS:
         share = t.ai_elig_done.cast("float64") / t.elig.cast("float64")
         l3 = (t.elig > 0) & (share >= s.ladder_trial_share)
+        active = t.active_weeks >= s.ladder_active_weeks
         l4 = l3 & (share >= s.ladder_integrated_share) & active & band_ok & fed_back
         l1 = t.ai_runs == 0
     else:

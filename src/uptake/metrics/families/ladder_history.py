@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 
 import ibis
 
-from uptake.metrics.context import MetricContext, constant_table, empty_table, week_expr
+from uptake.metrics.context import MetricContext, empty_table, small_table, week_expr
 from uptake.metrics.facts import PERSON_WEEK, licensed_weeks
-from uptake.metrics.families.ladder import INPUTS, WINDOW_SUMS, Judged, level_expr
+from uptake.metrics.families.ladder import READS, WINDOW_SUMS, Judged, level_expr
 from uptake.metrics.segments import DIM_PERSON
 
 
@@ -31,7 +31,7 @@ def history(ctx: MetricContext, weeks: list[date], rules: str) -> ibis.Table:
     s = ctx.settings
     first_week = weeks[0] - timedelta(days=7 * max(s.window_days // 7, s.ladder_recent_weeks))
     cal_weeks = _week_range(first_week, weeks[-1])
-    cal = constant_table(
+    cal = small_table(
         {
             "week": cal_weeks,
             "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in cal_weeks],
@@ -40,32 +40,33 @@ def history(ctx: MetricContext, weeks: list[date], rules: str) -> ibis.Table:
     )
     dim = ctx.engine.table(DIM_PERSON)
     dim = dim.filter(dim.first_assigned.notnull()).select("person_key", "first_assigned")
+    # The rules ask only whether someone has given feedback by a week's end, as the day-based
+    # rules do (any day up to the date, licensed or not): the first week they did answers it
+    # without a running total over every person-week.
     pre = ctx.engine.table(PERSON_WEEK)
-    before = pre.filter(pre.week < first_week)
-    fb0 = before.group_by(f0_key=before.person_key).aggregate(
-        fb0=(before.feedback_given + before.feedback_events).sum()
-    )
+    gave = pre.filter((pre.feedback_given + pre.feedback_events) > 0)
+    first_fb = gave.group_by(f_key=gave.person_key).aggregate(first_fb=gave.week.min())
     grid = dim.cross_join(cal).filter(lambda g: g.first_assigned < g.week_end)
     pw = ctx.engine.table(PERSON_WEEK).filter(lambda w: w.week >= first_week)
-    cols = WINDOW_SUMS
+    reads = READS[rules]
+    cols = tuple(c for c in WINDOW_SUMS if c in reads)
     pw = pw.select(
         *cols,
         w_key=pw.person_key,
         w_week=pw.week,
         events=pw.events,
         a_days=pw.action_days,
-        fb=pw.feedback_given + pw.feedback_events,
-    )
-    g = grid.left_join(pw, (grid.person_key == pw.w_key) & (grid.week == pw.w_week))
-    g = g.left_join(fb0, g.person_key == fb0.f0_key)
-    g = g.select(
-        "person_key",
-        "week",
-        fb0=g.fb0.fill_null(0),
-        **{c: g[c].fill_null(0) for c in (*cols, "events", "a_days", "fb")},
     )
     one = ibis.literal(1, type="int64")
     zero = ibis.literal(0, type="int64")
+    g = grid.left_join(pw, (grid.person_key == pw.w_key) & (grid.week == pw.w_week))
+    g = g.left_join(first_fb, g.person_key == first_fb.f_key)
+    g = g.select(
+        "person_key",
+        "week",
+        feedback=(g.first_fb.notnull() & (g.first_fb <= g.week)).ifelse(one, zero),
+        **{c: g[c].fill_null(0) for c in (*cols, "events", "a_days")},
+    )
     win = ibis.window(
         group_by="person_key",
         order_by="week",
@@ -75,15 +76,17 @@ def history(ctx: MetricContext, weeks: list[date], rules: str) -> ibis.Table:
     recent = ibis.window(
         group_by="person_key", order_by="week", preceding=s.ladder_recent_weeks - 1, following=0
     )
-    upto = ibis.cumulative_window(group_by="person_key", order_by="week")
+    over_recent = {
+        "active_weeks": (g.events > 0).ifelse(one, zero),
+        "action_days": g.a_days,
+        "action_weeks": (g.a_days > 0).ifelse(one, zero),
+    }
     r = g.select(
         "person_key",
         "week",
         **{c: g[c].sum().over(win) for c in cols},
-        active_weeks=(g.events > 0).ifelse(one, zero).sum().over(recent),
-        action_days=g.a_days.sum().over(recent),
-        action_weeks=(g.a_days > 0).ifelse(one, zero).sum().over(recent),
-        feedback=g.fb.sum().over(upto) + g.fb0,
+        **{c: v.sum().over(recent) for c, v in over_recent.items() if c in reads},
+        feedback=g.feedback,
     )
     helped, cases = _weekly_advocacy(ctx, cal_weeks)
     r = r.left_join(helped, (r.person_key == helped.h_key) & (r.week == helped.h_week))
@@ -91,7 +94,7 @@ def history(ctx: MetricContext, weeks: list[date], rules: str) -> ibis.Table:
     r = r.select(
         "person_key",
         "week",
-        *[c for c in INPUTS if c not in ("helped", "use_cases")],
+        *[c for c in reads if c not in ("helped", "use_cases")],
         helped=r.helped.fill_null(0),
         use_cases=r.use_cases.fill_null(0),
     )
@@ -111,7 +114,7 @@ def _weekly_advocacy(ctx: MetricContext, weeks: list[date]) -> tuple[ibis.Table,
     # Which source weeks count towards each target week, built here rather than with
     # interval arithmetic so every backend runs the same plain join.
     pairs = [(w - timedelta(days=7 * k), w) for w in weeks for k in range(span)]
-    cover = constant_table(
+    cover = small_table(
         {"src": [a for a, _ in pairs], "dst": [b for _, b in pairs]}, {"src": "date", "dst": "date"}
     )
     if ctx.has("help_edges"):
