@@ -110,6 +110,22 @@ def test_history_counts_feedback_given_before_the_licence_as_the_day_rules_do(wh
     assert levels["late"] == 4
 
 
+def test_history_counts_work_done_before_the_licence_as_the_day_rules_do(wh: Any) -> None:
+    _org(wh)
+    # Licensed from 18 March; AI-assisted runs on 12 March, inside the window: the day rules
+    # count every run in the window, licensed or not, and so must the history.
+    wh.person("early", role="analyst", team="t2")
+    wh.license("early", "2024-03-18")
+    for _ in range(3):
+        wh.task("early", "credit", "2024-03-12T10:00", ai_assisted=True)
+    ctx = wh.facts_ctx(AS_OF)
+    hist = wh.engine.execute(ladder_history.history(ctx, [date(2024, 3, 25)], "tasks"))
+    day = ladder.person_levels(ctx, at=date(2024, 3, 31))
+    levels = dict(zip(hist.person_key, hist.level, strict=True))
+    assert levels == dict(zip(day.person_key, day.level, strict=True))
+    assert levels["early"] == 3
+
+
 def test_transitions_week_over_week(wh: Any) -> None:
     _org(wh)
     e = entries(ladder.compute(wh.facts_ctx(AS_OF, trend_weeks=2)))["ladder_transitions"]

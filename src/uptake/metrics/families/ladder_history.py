@@ -7,7 +7,7 @@ time to proficiency read it.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import ibis
 
@@ -31,22 +31,18 @@ def history(ctx: MetricContext, weeks: list[date], rules: str) -> ibis.Table:
     s = ctx.settings
     first_week = weeks[0] - timedelta(days=7 * max(s.window_days // 7, s.ladder_recent_weeks))
     cal_weeks = _week_range(first_week, weeks[-1])
-    cal = small_table(
-        {
-            "week": cal_weeks,
-            "week_end": [datetime.combine(w + timedelta(days=7), time()) for w in cal_weeks],
-        },
-        {"week": "date", "week_end": "timestamp"},
-    )
+    cal = small_table({"week": cal_weeks}, {"week": "date"})
     dim = ctx.engine.table(DIM_PERSON)
-    dim = dim.filter(dim.first_assigned.notnull()).select("person_key", "first_assigned")
+    dim = dim.filter(dim.first_assigned.notnull()).select("person_key")
     # The rules ask only whether someone has given feedback by a week's end, as the day-based
     # rules do (any day up to the date, licensed or not): the first week they did answers it
     # without a running total over every person-week.
     pre = ctx.engine.table(PERSON_WEEK)
     gave = pre.filter((pre.feedback_given + pre.feedback_events) > 0)
     first_fb = gave.group_by(f_key=gave.person_key).aggregate(first_fb=gave.week.min())
-    grid = dim.cross_join(cal).filter(lambda g: g.first_assigned < g.week_end)
+    # Every week of everyone ever licensed, the weeks before their licence too: the day rules
+    # count all work in the window, licensed or not (only the level's weeks need a licence).
+    grid = dim.cross_join(cal)
     pw = ctx.engine.table(PERSON_WEEK).filter(lambda w: w.week >= first_week)
     reads = READS[rules]
     cols = tuple(c for c in WINDOW_SUMS if c in reads)
