@@ -251,3 +251,14 @@ def test_each_set_of_rules_reads_only_the_inputs_it_declares() -> None:
             level = ladder.level_expr(t, settings, rules, judge)
             assert level.type().is_integer()
     assert set(ladder.READS[ladder.TASKS]) | set(ladder.READS[ladder.PROXY]) == set(ladder.INPUTS)
+
+
+def test_inputs_asked_for_are_those_of_all_inputs(wh: Any) -> None:
+    _org(wh)
+    ctx = wh.facts_ctx(AS_OF)
+    everything = wh.engine.execute(ladder.person_inputs(ctx, ctx.as_of)).set_index("person_key")
+    for chosen in (ladder.READS[ladder.TASKS], ladder.READS[ladder.PROXY], ("elig",)):
+        some = wh.engine.execute(ladder.person_inputs(ctx, ctx.as_of, chosen))
+        some = some.set_index("person_key")
+        assert list(some.columns) == [c for c in ladder.INPUTS if c in chosen]
+        pd.testing.assert_frame_equal(some.sort_index(), everything[some.columns].sort_index())

@@ -103,9 +103,7 @@ def silence(
         )
     dim = ctx.engine.execute(ctx.engine.table(DIM_PERSON).select("person_key", "team", "status"))
     if rules == TASKS:
-        inputs = ctx.engine.execute(
-            person_inputs(ctx, ctx.as_of).select("person_key", "elig", "ai_elig_done")
-        )
+        inputs = ctx.engine.execute(person_inputs(ctx, ctx.as_of, ("elig", "ai_elig_done")))
         people = inputs.merge(dim, on="person_key", how="left")
         agg = people.groupby("team").agg(
             n=("person_key", "size"), elig=("elig", "sum"), done=("ai_elig_done", "sum")

@@ -241,15 +241,17 @@ def _empty(schema: dict[str, str]) -> ibis.Table:
     return empty_table(schema)
 
 
-def person_inputs(ctx: MetricContext, at: date) -> ibis.Table:
-    """Per person licensed on `at`: the `INPUTS` of the ladder rules (day-based).
+def person_inputs(ctx: MetricContext, at: date, inputs: tuple[str, ...] = INPUTS) -> ibis.Table:
+    """Per person licensed on `at`: inputs of the ladder rules (day-based).
 
     Args:
         ctx: metric context.
         at: the evaluation date (inclusive).
+        inputs: which of `INPUTS` to compute (a level needs `READS[rules]`); each one left
+            out is a sum, a distinct count or a join the query does not make.
 
     Returns:
-        Table (person_key, *INPUTS).
+        Table (person_key, *inputs).
     """
     s = ctx.settings
     win_lo = at - timedelta(days=s.window_days - 1)
@@ -266,24 +268,32 @@ def person_inputs(ctx: MetricContext, at: date) -> ibis.Table:
     def win(col: str) -> ibis.Value:
         return in_win.ifelse(d[col], zero).sum()
 
-    act = d.group_by(a_key=d.person_key).aggregate(
+    over_days = {
         **{c: win(c) for c in WINDOW_SUMS},
-        active_weeks=(in_recent & (d.events > 0)).ifelse(block, none).nunique(),
-        action_days=(in_recent & (d.actions > 0)).ifelse(one, zero).sum(),
-        action_weeks=(in_recent & (d.actions > 0)).ifelse(block, none).nunique(),
-    )
-    ever = days.filter(days.day <= at)
-    fb = ever.group_by(f_key=ever.person_key).aggregate(
-        feedback=(ever.feedback_given + ever.feedback_events).sum()
-    )
-    adv_lo = at - timedelta(days=7 * s.advocate_weeks - 1)
-    helped, cases = _advocacy(ctx, adv_lo, at + timedelta(days=1))
+        "active_weeks": (in_recent & (d.events > 0)).ifelse(block, none).nunique(),
+        "action_days": (in_recent & (d.actions > 0)).ifelse(one, zero).sum(),
+        "action_weeks": (in_recent & (d.actions > 0)).ifelse(block, none).nunique(),
+    }
     base = licensed_on(ctx.engine, at)
-    j = base.left_join(act, base.person_key == act.a_key).drop("a_key")
-    j = j.left_join(fb, j.person_key == fb.f_key).drop("f_key")
-    j = j.left_join(helped, j.person_key == helped.h_key).drop("h_key")
-    j = j.left_join(cases, j.person_key == cases.u_key).drop("u_key")
-    return j.select("person_key", **{c: j[c].fill_null(0).cast("int64") for c in INPUTS})
+    j = base
+    wanted = {c: v for c, v in over_days.items() if c in inputs}
+    if wanted:
+        act = d.group_by(a_key=d.person_key).aggregate(**wanted)
+        j = j.left_join(act, j.person_key == act.a_key).drop("a_key")
+    if "feedback" in inputs:
+        ever = days.filter(days.day <= at)
+        fb = ever.group_by(f_key=ever.person_key).aggregate(
+            feedback=(ever.feedback_given + ever.feedback_events).sum()
+        )
+        j = j.left_join(fb, j.person_key == fb.f_key).drop("f_key")
+    if "helped" in inputs or "use_cases" in inputs:
+        adv_lo = at - timedelta(days=7 * s.advocate_weeks - 1)
+        helped, cases = _advocacy(ctx, adv_lo, at + timedelta(days=1))
+        j = j.left_join(helped, j.person_key == helped.h_key).drop("h_key")
+        j = j.left_join(cases, j.person_key == cases.u_key).drop("u_key")
+    return j.select(
+        "person_key", **{c: j[c].fill_null(0).cast("int64") for c in INPUTS if c in inputs}
+    )
 
 
 def person_levels(ctx: MetricContext, at: date | None = None) -> pd.DataFrame:
@@ -343,7 +353,7 @@ def distribution(ctx: MetricContext, rules: str) -> MetricResult:
     Returns:
         n, people per level, the L3+ share and the rules applied (basis: tasks or proxy).
     """
-    t = person_inputs(ctx, ctx.as_of)
+    t = person_inputs(ctx, ctx.as_of, READS[rules])
     t = t.mutate(level=level_expr(t, ctx.settings, rules, Judged.of(ctx)))
     frame = grouped(
         ctx, t, _level_counts, derive=_shares, people=LEVELS, question=ADOPTION_LADDER.name
