@@ -74,3 +74,39 @@ def test_usage_rate_counts_m365_people_from_the_report_alone(wh):
         wh.event(p, "2024-03-20", tool=M365, surface="word", quantity=1)
     entry = entries(usage.compute(wh.facts_ctx("2024-03-31")))["usage_rate"]
     assert (entry["n"], entry["active"]) == (6, 4)
+
+
+def test_seats_are_built_once_per_engine_until_the_tables_change(wh):
+    wh.license("a", "2024-03-01", tool=M365)
+    engine = wh.engine
+    first = seats(engine)
+    assert seats(engine) is first
+    assert seats(wh.engine) is not first  # another engine, another connection's tables
+    # Usage reports arrive: the seats now end where the reports stop, so they are rebuilt.
+    _listed(wh, "b", "2024-03-02")
+    again = seats(engine)
+    assert again is not first
+    assert set(engine.execute(again).person_key) == {"a", "b"}
+
+
+def test_the_seats_kept_do_not_keep_the_engine() -> None:
+    import gc
+    import weakref
+
+    import duckdb
+
+    from uptake.metrics import seats as module
+    from uptake.warehouse.engine import DuckDBEngine
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE licenses (person_key VARCHAR, tool VARCHAR, assigned_at TIMESTAMP, "
+        "removed_at TIMESTAMP, monthly_cost DOUBLE, evidence VARCHAR)"
+    )
+    engine = DuckDBEngine(con)
+    seats(engine)
+    assert engine in module._BUILT
+    gone = weakref.ref(engine)
+    del engine
+    gc.collect()
+    assert gone() is None

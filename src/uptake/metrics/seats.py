@@ -13,13 +13,23 @@ reads seats through `seats()`, which:
 
 from __future__ import annotations
 
+import threading
+import weakref
+from typing import Any
+
 import ibis
 
-from uptake.warehouse.engine import Engine
+from uptake.warehouse.engine import Engine, Lru
 
 COLUMNS = ("person_key", "tool", "assigned_at", "removed_at", "monthly_cost", "evidence")
 # The person fact that says "listed in a report of this tool on report_date".
 LISTED = "licensed"
+# Seats built on each engine, by the table expressions they were built from (newest kept);
+# forgotten with the engine, whose connection they would otherwise keep open.
+_BUILT: weakref.WeakKeyDictionary[Any, Lru[tuple[Any, ...], ibis.Table]] = (
+    weakref.WeakKeyDictionary()
+)
+_BUILT_LOCK = threading.Lock()
 
 
 def seats(engine: Engine) -> ibis.Table:
@@ -32,6 +42,19 @@ def seats(engine: Engine) -> ibis.Table:
         Table (person_key, tool, assigned_at, removed_at, monthly_cost, evidence).
     """
     lic = engine.table("licenses")
+    # The engine gives the same table expressions while the tables' columns stay the same:
+    # the seats built from them are kept (a read asks for them in every family).
+    pf = engine.table("person_facts") if engine.has("person_facts") else None
+    key = (lic.op(), None if pf is None else pf.op())
+    with _BUILT_LOCK:
+        built = _BUILT.setdefault(engine, Lru(8))
+    known = built.get(key)
+    if known is not None:
+        return known
+    return built.put(key, _seats(lic, pf))
+
+
+def _seats(lic: ibis.Table, pf: ibis.Table | None) -> ibis.Table:
     explicit = lic.filter(lic.evidence.isnull()).select(*COLUMNS)
     inferred = lic.filter(lic.evidence.notnull())
     covered = explicit.select(x_key=explicit.person_key, x_tool=explicit.tool).distinct()
@@ -43,7 +66,7 @@ def seats(engine: Engine) -> ibis.Table:
         monthly_cost=inferred.monthly_cost.max(),
         evidence=inferred.evidence.max(),
     )
-    merged = _ends(engine, merged)
+    merged = _ends(pf, merged)
     # Cast to the stored types: the inferred side's derived columns may differ in precision.
     types = explicit.schema()
     return explicit.union(
@@ -51,12 +74,11 @@ def seats(engine: Engine) -> ibis.Table:
     )
 
 
-def _ends(engine: Engine, merged: ibis.Table) -> ibis.Table:
+def _ends(pf: ibis.Table | None, merged: ibis.Table) -> ibis.Table:
     """Add `removed_at`: the day after a person's last listing when a later report exists."""
     null_ts = ibis.null("timestamp")
-    if not engine.has("person_facts"):
+    if pf is None:
         return merged.mutate(removed_at=null_ts)
-    pf = engine.table("person_facts")
     listed = pf.filter(pf.fact == LISTED)
     last = listed.group_by(l_key=listed.person_key, l_tool=listed.tool).aggregate(
         last_listed=listed.report_date.max()
