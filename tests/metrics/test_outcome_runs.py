@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from uptake.metrics.families.outcome_runs import CodedRuns, _codes
+from uptake.metrics.families.outcome_runs import CodedRuns
 
 RUNS = st.lists(
     st.tuples(
@@ -65,22 +64,3 @@ def test_a_run_without_a_workflow_belongs_to_none_and_takes_the_missing_value() 
     assert list(coded.names) == ["W1"]
     assert list(coded.order[coded.bounds[0] : coded.bounds[1]]) == [0]
     assert list(coded.per_run(np.array([True]), False)) == [True, False]
-
-
-@given(
-    st.lists(st.one_of(st.none(), st.sampled_from(["b", "a", "ä", "B", "a b", ""])), max_size=40),
-    st.sampled_from(["string[pyarrow]", "str", "object"]),
-    st.integers(1, 4),
-    st.booleans(),
-)
-def test_codes_are_pandas_factorize(values, dtype, chunks, sort) -> None:
-    # The runs arrive as Arrow strings, possibly in several chunks, or as Python strings.
-    series = pd.Series(values, dtype=dtype)
-    if dtype == "string[pyarrow]" and values:
-        size = -(-len(values) // chunks)
-        parts = [pa.array(values[i : i + size], pa.string()) for i in range(0, len(values), size)]
-        series = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts)))
-    codes, uniques = _codes(series, sort=sort)
-    want_codes, want_uniques = pd.factorize(series, sort=sort)
-    assert codes.tolist() == want_codes.tolist()
-    assert list(uniques) == list(want_uniques)
