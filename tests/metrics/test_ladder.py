@@ -80,17 +80,22 @@ def test_distribution_and_segments(wh: Any) -> None:
     assert (rows["t2"]["n"], rows["t2"]["l3_plus_share"]) == (5, 1.0)
 
 
+def _week_and_day_levels(wh: Any, week: date) -> tuple[dict[str, int], dict[str, int]]:
+    """Levels by the history at the end of `week`, and by the day rules on that day."""
+    ctx = wh.facts_ctx(AS_OF)
+    hist = wh.engine.execute(ladder_history.history(ctx, [week], "tasks"))
+    day = ladder.person_levels(ctx, at=week + timedelta(days=6))
+    return (
+        dict(zip(hist.person_key, hist.level, strict=True)),
+        dict(zip(day.person_key, day.level, strict=True)),
+    )
+
+
 def test_history_agrees_with_day_rules_at_week_end(wh: Any) -> None:
     _org(wh)
-    ctx = wh.facts_ctx(AS_OF)
-    for week, end in (
-        (date(2024, 3, 25), date(2024, 3, 31)),
-        (date(2024, 3, 11), date(2024, 3, 17)),
-    ):
-        hist = wh.engine.execute(ladder_history.history(ctx, [week], "tasks"))
-        day = ladder.person_levels(ctx, at=end)
-        h = dict(zip(hist.person_key, hist.level, strict=True))
-        assert h == dict(zip(day.person_key, day.level, strict=True))
+    for week in (date(2024, 3, 25), date(2024, 3, 11)):
+        by_week, by_day = _week_and_day_levels(wh, week)
+        assert by_week == by_day
 
 
 def test_history_counts_feedback_given_before_the_licence_as_the_day_rules_do(wh: Any) -> None:
@@ -102,12 +107,9 @@ def test_history_counts_feedback_given_before_the_licence_as_the_day_rules_do(wh
     _runs(wh, "late", ai=4, manual=1)
     wh.events("late", ["2024-03-12T09:00", "2024-03-19T09:00", "2024-03-26T09:00"])
     wh.feedback("2024-03-05T10:00", person="late")
-    ctx = wh.facts_ctx(AS_OF)
-    hist = wh.engine.execute(ladder_history.history(ctx, [date(2024, 3, 25)], "tasks"))
-    day = ladder.person_levels(ctx, at=date(2024, 3, 31))
-    levels = dict(zip(hist.person_key, hist.level, strict=True))
-    assert levels == dict(zip(day.person_key, day.level, strict=True))
-    assert levels["late"] == 4
+    by_week, by_day = _week_and_day_levels(wh, date(2024, 3, 25))
+    assert by_week == by_day
+    assert by_week["late"] == 4
 
 
 def test_history_counts_work_done_before_the_licence_as_the_day_rules_do(wh: Any) -> None:
@@ -118,12 +120,9 @@ def test_history_counts_work_done_before_the_licence_as_the_day_rules_do(wh: Any
     wh.license("early", "2024-03-18")
     for _ in range(3):
         wh.task("early", "credit", "2024-03-12T10:00", ai_assisted=True)
-    ctx = wh.facts_ctx(AS_OF)
-    hist = wh.engine.execute(ladder_history.history(ctx, [date(2024, 3, 25)], "tasks"))
-    day = ladder.person_levels(ctx, at=date(2024, 3, 31))
-    levels = dict(zip(hist.person_key, hist.level, strict=True))
-    assert levels == dict(zip(day.person_key, day.level, strict=True))
-    assert levels["early"] == 3
+    by_week, by_day = _week_and_day_levels(wh, date(2024, 3, 25))
+    assert by_week == by_day
+    assert by_week["early"] == 3
 
 
 def test_transitions_week_over_week(wh: Any) -> None:
