@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 import pytest
 
 from uptake.metrics.context import SMALL_TABLE_CELLS, constant_table, empty_table, small_table
@@ -49,10 +50,14 @@ def test_no_rows_and_the_same_rows_give_the_same_table(engine: DuckDBEngine) -> 
     assert small_table(ROWS, SCHEMA) is small_table({c: list(v) for c, v in ROWS.items()}, SCHEMA)
 
 
-def test_many_rows_are_refused() -> None:
+def test_many_rows_become_an_in_memory_table(engine: DuckDBEngine) -> None:
     many = SMALL_TABLE_CELLS // 2 + 1
-    with pytest.raises(ValueError, match="too many"):
-        small_table({"a": list(range(many)), "b": list(range(many))}, {"a": "int64", "b": "int64"})
+    rows = {"a": list(range(many)), "b": list(range(many))}
+    table = small_table(rows, {"a": "int64", "b": "int64"})
+    assert isinstance(table.op(), ops.InMemoryTable)
+    assert engine.execute(table.a.sum().name("s").as_table())["s"].iloc[0] == sum(range(many))
+    fewer = small_table({"a": rows["a"][:-1]}, {"a": "int64"})
+    assert not isinstance(fewer.op(), ops.InMemoryTable)
 
 
 def test_a_small_table_needs_no_arrow_dataset() -> None:

@@ -272,18 +272,15 @@ def small_table(columns: dict[str, list[Any]], schema: dict[str, str]) -> ibis.T
         schema: column name → Ibis type name, for the same columns.
 
     Returns:
-        An Ibis table (the same expression whenever the rows are).
-
-    Raises:
-        ValueError: more than `SMALL_TABLE_CELLS` values.
+        An Ibis table (the same expression whenever the rows are); past `SMALL_TABLE_CELLS`
+        values (a long trend with a long advocacy span, say), an in-memory table.
     """
+    if sum(len(v) for v in columns.values()) > SMALL_TABLE_CELLS:
+        return constant_table(columns, schema)
     key = (tuple(schema.items()), tuple((c, tuple(v)) for c, v in columns.items()))
     known = _SMALL.get(key)
     if known is not None:
         return known
-    cells = sum(len(v) for v in columns.values())
-    if cells > SMALL_TABLE_CELLS:
-        raise ValueError(f"{cells} values is too many for a small table: use constant_table")
     types = ibis.schema(schema)
     if not any(columns.values()):
         # An empty list's written form carries no type (DuckDB reads its fields as NULL):
