@@ -24,6 +24,14 @@ from server_helpers import free_port, start
 CHROMIUM = "/usr/bin/chromium"
 ARTEFACTS = Path(os.environ.get("UPTAKE_ARTEFACTS", "test-artefacts"))
 # Plotly draws bars and lines as paths inside each trace, heatmaps as an image.
+# Axis labels drawn outside their chart's drawing area (cut off on screen).
+CLIPPED = """(fig) => {
+  const box = fig.querySelector('svg.main-svg').getBoundingClientRect();
+  return Array.from(fig.querySelectorAll('g.xtick text, g.ytick text'))
+    .filter(t => { const r = t.getBoundingClientRect();
+      return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1); })
+    .map(t => t.textContent);
+}"""
 DRAWN = "el => el.querySelectorAll('.trace path, .trace image, .hm image').length"
 
 pytestmark = pytest.mark.skipif(
@@ -90,6 +98,8 @@ def _check_page(page: Any, role: str, slug: str) -> None:
         assert fig.get_attribute("data-rendered") == "true", (slug, i)
         assert fig.locator("svg.main-svg").count() >= 1, (slug, i)
         assert fig.evaluate(DRAWN) > 0, f"{slug}: chart {i} drew nothing"
+        # Every axis label is inside its chart: a margin too narrow cuts labels off.
+        assert fig.evaluate(CLIPPED) == [], (slug, i, fig.evaluate(CLIPPED))
         # Labelled for screen readers with its title and caption: as-of, window, n.
         label = fig.get_attribute("aria-label") or ""
         assert "as of 20" in label, (slug, i, label)

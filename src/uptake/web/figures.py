@@ -71,6 +71,8 @@ def vanity_vs_value(doc: Mapping[str, Any]) -> Figure | None:
         "layout": {
             **_LAYOUT,
             "xaxis": {"range": [0, 110], "title": {"text": "% of licensed people"}},
+            # The labels are long; without room for them they were cut off on the left.
+            "yaxis": {"automargin": True},
         },
     }
     return {"title": title, "caption": under, "figure": fig}
