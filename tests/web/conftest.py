@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from factories import FROZEN_NOW, person_id, rows
+from shared_build import shared_build
 from uptake.web import create_app
 from uptake.workspace import Workspace
 
@@ -67,16 +69,24 @@ class Org:
     person_key: str  # and their pseudonymous key
 
 
-def _simulated(root: Path, emit: str) -> Org:
-    """Simulate 300 people for 70 days, ingest one view of it, make a token per role."""
+def _simulated(tmp_path_factory: pytest.TempPathFactory, emit: str) -> Org:
+    """Simulate 300 people for 70 days, ingest one view of it, make a token per role.
+
+    Built once per test run and view (see `shared_build`); each caller gets its own copy,
+    with the simulation beside the workspace (`folder.parent / "simulated"`).
+    """
+    root, about = shared_build(tmp_path_factory, f"org-{emit}", lambda r: _build(r, emit))
+    return Org(root / "ws", **about)
+
+
+def _build(root: Path, emit: str) -> dict[str, Any]:
     from uptake.evaluate.views import ingest_plan
     from uptake.simulate import simulate
 
     sim = root / "simulated"
     simulate(people=300, days=70, seed=7, start=date(2026, 6, 1), out=sim, emit=emit)
     people = pd.read_parquet(sim / "people.parquet") if emit == "canonical" else None
-    folder = root / "ws"
-    with Workspace.init(folder) as ws:
+    with Workspace.init(root / "ws") as ws:
         for table, paths, fmt, options in ingest_plan(sim, emit):
             ws.ingest(table, paths, fmt=fmt, options=options, refresh=False)
         ws.refresh()
@@ -103,7 +113,7 @@ def _simulated(root: Path, emit: str) -> Org:
             ]
         }
         key = ws.pseudonymise(person)
-    return Org(folder, tokens, team, person, key)
+    return {"tokens": tokens, "team": team, "person": person, "person_key": key}
 
 
 def _roster_people(sim: Path) -> pd.DataFrame:
@@ -114,10 +124,10 @@ def _roster_people(sim: Path) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def org(tmp_path_factory: pytest.TempPathFactory) -> Org:
     """The simulated organisation's canonical view, served (shared by the page tests)."""
-    return _simulated(tmp_path_factory.mktemp("org"), "canonical")
+    return _simulated(tmp_path_factory, "canonical")
 
 
 @pytest.fixture(scope="session")
 def vendor_org(tmp_path_factory: pytest.TempPathFactory) -> Org:
     """The same organisation's vendor view: vendor exports and the HR roster only."""
-    return _simulated(tmp_path_factory.mktemp("vendor-org"), "vendor")
+    return _simulated(tmp_path_factory, "vendor")

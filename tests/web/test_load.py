@@ -33,7 +33,7 @@ BATCH = 100
 @pytest.fixture(scope="module")
 def org(tmp_path_factory: pytest.TempPathFactory) -> Org:
     """A simulated organisation of its own: the load adds events the shared one must not see."""
-    return _simulated(tmp_path_factory.mktemp("load"), "canonical")
+    return _simulated(tmp_path_factory, "canonical")
 
 
 def _batches(org: Org) -> Any:
