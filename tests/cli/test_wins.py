@@ -73,6 +73,13 @@ def test_case_study_files_carry_the_wins_numbers(folder: Path, tmp_path: Path) -
 def test_case_study_bad_output_and_unknown_workflow(folder: Path, tmp_path: Path) -> None:
     r = run("wins", "-w", str(folder), "--case", "wf.win", "--out", str(tmp_path / "c.pdf"))
     assert r.exit_code == 2 and "expected a .html or .md file" in r.stderr
+    # A folder that does not exist is said before the case study is computed.
+    missing = tmp_path / "no-such-folder" / "c.html"
+    r = run("wins", "-w", str(folder), "--case", "wf.none", "--out", str(missing))
+    assert r.exit_code == 2
+    assert f"--out {missing}: cannot write: the folder {missing.parent} does not exist" in " ".join(
+        r.stderr.split()
+    )
     r = run("wins", "-w", str(folder), "--as-of", "2026-05-31", "--case", "wf.none")
     assert r.exit_code == 2 and "wf.none: no runs of this workflow in the window" in r.stderr
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -114,6 +116,28 @@ def parse_day(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None
+
+
+def check_out_folder(out: Path, *, create: bool) -> None:
+    """Refuse an output file whose folder cannot hold it, before any work is done.
+
+    A report is computed in full before it is written: at scale that is minutes, which a
+    path that could never be written would waste before saying so.
+
+    Args:
+        out: the file to be written.
+        create: whether the command makes missing folders (else the folder must exist).
+    """
+    folder = out.parent
+    if not create and not folder.is_dir():
+        raise InputError(f"--out {out}: cannot write: the folder {folder} does not exist")
+    # The nearest part of the path that exists must be a folder: what `mkdir` would meet.
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
 
 
 def parse_segment(by: str | None) -> str | None:

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from uptake.cli.common import WorkspaceOpt, console, open_workspace, parse_day, progress_bar
+from uptake.cli.common import (
+    WorkspaceOpt,
+    check_out_folder,
+    console,
+    open_workspace,
+    parse_day,
+    progress_bar,
+)
 from uptake.errors import InputError
 
 
@@ -27,13 +34,14 @@ def report_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write the dashboard's numbers and charts to one HTML file (offline, printable)."""
-    from uptake.web.report import write_report
-
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--out {out}: the report is an .html file")
     if out.is_dir():
         raise InputError(f"--out {out}: is a folder")
+    check_out_folder(out, create=True)
     day = parse_day(as_of)
+    from uptake.web.report import write_report
+
     with open_workspace(workspace, read_only=True, as_of=day) as ws:
         actor = ws.authenticate(token) if token else None
         with progress_bar("report") as bar:

@@ -15,6 +15,7 @@ from uptake.cli.common import (
     AsOfOpt,
     JsonOpt,
     WorkspaceOpt,
+    check_out_folder,
     console,
     err_console,
     open_workspace,
@@ -64,6 +65,8 @@ def wins_command(
         raise InputError(f"--out {out}: expected a .html or .md file")
     if out is not None and out.is_dir():
         raise InputError(f"--out {out}: is a folder; expected a .html or .md file")
+    if out is not None:
+        check_out_folder(out, create=False)
     if case is not None and not case.strip():
         raise InputError("--case: name a workflow id")
     doc = read_document(
