@@ -17,6 +17,7 @@ from uptake.metrics.facts import (
     PERSON_TOOL_DAY,
     PERSON_WEEK,
     SEGMENT_WEEK,
+    materialise,
     refresh,
 )
 from uptake.metrics.facts.materialise import STAGED
@@ -181,3 +182,29 @@ def test_a_full_build_in_a_new_process_reads_its_sql_from_the_store(
     # Nothing of the build is left behind under another name.
     names = {r[0] for r in wh.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert not any(n.endswith(STAGED) for n in names)
+
+
+def _staged_names(wh: Any) -> list[str]:
+    names = [r[0] for r in wh.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    return [n for n in names if n.endswith(STAGED)]
+
+
+def test_a_full_build_that_fails_leaves_the_facts_as_they_were(
+    wh: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _base(wh)
+    refresh(wh.engine, S)
+    before = {t: _snapshot(wh, t) for t in TABLES}
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("the disk fell off")
+
+    monkeypatch.setattr(materialise, "person_week_expr", broken)
+    with pytest.raises(RuntimeError, match="the disk fell off"):
+        refresh(wh.engine, S, full=True)
+    for t in TABLES:
+        pd.testing.assert_frame_equal(before[t], _snapshot(wh, t))
+    assert _staged_names(wh) == []
+    monkeypatch.undo()
+    # The state still vouches for the facts in place: nothing to do.
+    assert refresh(wh.engine, S).mode == "none"
