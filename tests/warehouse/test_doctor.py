@@ -93,9 +93,12 @@ def test_a_weak_secret_is_refused(tmp_path: Path, weak: str) -> None:
     r = uptake("init", str(tmp_path / "ws"), secret=weak)
     assert r.returncode == 2
     assert "UPTAKE_SECRET is too weak" in r.stderr
+    assert not (tmp_path / "ws").exists()
+
+
+def test_a_strong_secret_is_accepted(tmp_path: Path) -> None:
     r = uptake("init", str(tmp_path / "ok"), secret=STRONG)
     assert r.returncode == 0, r.stderr
-    assert not (tmp_path / "ws").exists()
 
 
 def test_poorly_linked_people_warn_and_fail_only_when_strict(
