@@ -146,3 +146,33 @@ def test_every_page_renders_offline_for_each_role(
     page.close()
     assert errors == [], "\n".join(errors)
     assert elsewhere == [], elsewhere
+
+
+# Where the brand, the account and the navigation's first link sit, and whether the page
+# is wider than the window (scrolls sideways).
+LAYOUT = """() => {
+  const top = sel => document.querySelector(sel).getBoundingClientRect();
+  const button = top('header form[action="/sign-out"] button');
+  return {brand: top('header .brand').top, button_top: button.top, button_right: button.right,
+          first_link: top('header nav a').top, width: window.innerWidth,
+          scrolls: document.documentElement.scrollWidth > window.innerWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [1600, 1300, 1024, 600, 380])
+def test_the_account_stays_at_the_top_however_the_navigation_wraps(
+    server: str, browser: Any, org: Any, width: int
+) -> None:
+    page, errors, _ = _watched(browser, server)
+    _sign_in(page, server, org.tokens["analyst"])
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{server}/overview")
+    box = page.evaluate(LAYOUT)
+    # The sign-out button is on the brand's line, above the links (at 1,300 px it once
+    # wrapped onto a line of its own below them), and inside the window.
+    assert box["button_top"] < box["first_link"], box
+    assert abs(box["button_top"] - box["brand"]) < 12 or width < 500, box
+    assert box["button_right"] <= box["width"], box
+    assert not box["scrolls"], box
+    page.close()
+    assert errors == [], errors
