@@ -529,6 +529,31 @@ def test_a_real_process_exits_2_with_one_line(
     assert line.startswith(message), line
 
 
+def test_a_workspace_another_process_holds_is_named_with_that_process(tmp_path: Path) -> None:
+    Workspace.init(tmp_path / "ws").close()
+    # A second process holds the warehouse, as `uptake serve` does while it runs.
+    code = (
+        "import sys; from uptake.workspace import Workspace; "
+        "w = Workspace.open(sys.argv[1]); w.engine(); print('open', flush=True); sys.stdin.read()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "ws")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        for args in (["status"], ["metrics"]):
+            r = uptake(*args, "-w", str(tmp_path / "ws"))
+            assert r.returncode == 2, (args, r.stderr)
+            [line] = r.stderr.splitlines()
+            assert f"in use by another process (PID {holder.pid}" in line, line
+            assert "uptake serve" in line and "http" not in line, line
+    finally:
+        holder.communicate("", timeout=60)
+
+
 def test_a_real_process_names_an_output_path_it_cannot_write(tmp_path: Path) -> None:
     Workspace.init(tmp_path / "ws").close()
     blocker = tmp_path / "a-file"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +40,7 @@ def connect(
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.Error as exc:
-        raise WorkspaceError(f"{path}: cannot open the warehouse: {exc}") from None
+        raise WorkspaceError(_why_not_opened(path, exc)) from None
     have = current_version(con)
     newest = max(m.version for m in MIGRATIONS)
     if have > newest:
@@ -54,6 +55,26 @@ def connect(
     # DuckDB draws its own progress bar on long queries; uptake's commands draw theirs.
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+# DuckDB's words when another process holds the file: "Could not set lock on file "…":
+# Conflicting lock is held in /usr/bin/python3 (PID 123)."
+_HELD = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def _why_not_opened(path: Path, exc: duckdb.Error) -> str:
+    """One line saying why the warehouse file could not be opened, and what to do."""
+    held = _HELD.search(str(exc))
+    if held is None:
+        return f"{path}: cannot open the warehouse: {exc}"
+    # The commonest case by far is a server on the workspace: while a process holds the file
+    # for writing, DuckDB lets no other open it, even to read. Its own message names the
+    # interpreter, not the command, and ends with a link to its documentation.
+    return (
+        f"{path}: the workspace is in use by another process (PID {held['pid']}, "
+        "for example `uptake serve`), and no other process can open its warehouse meanwhile: "
+        "stop that process, or ask the running server through its API"
+    )
 
 
 # Connections inside a transaction opened by `transaction`, by id: a block run inside one joins
