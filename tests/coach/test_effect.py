@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -252,24 +253,43 @@ def test_estimate_recovers_the_injected_effect(
 ) -> None:
     # The true effect of coaching on the treated: the same people's outcomes with coaching
     # (as simulated) minus without (the same organisation, same draws, coaching effect 0),
-    # each read from its canonical data with the same arms and assignment dates.
+    # each read from its canonical data with the same arms and assignment dates. A 95 %
+    # interval misses the truth in one organisation of twenty, so one organisation proves
+    # little either way (seed 5 alone once missed `proficient` by 0.002 after a correct change
+    # to the ladder's history): over ten, each interval must hold the truth in at least eight,
+    # and the estimates must not lean to one side of it.
     monkeypatch.setenv("UPTAKE_SECRET", SECRET)
-    coached = _simulated(tmp_path / "on", 5, 1.0, 600, 84, 0.2)
-    plain = _simulated(tmp_path / "off", 5, 0.0, 600, 84, 0.2)
-    arms = _arms(coached)
-    doc, y1 = _estimate(coached, arms)
-    _, y0 = _estimate(plain, arms, date.fromisoformat(doc["as_of"]))
-    treated = y1["arm"] == TREATMENT
-    for o in OUTCOMES:
-        both = treated & y1[o.post].notna() & y0[o.post].notna()
-        truth = float((y1.loc[both, o.post] - y0.loc[both, o.post]).mean())
-        out = doc["outcomes"][o.name]
-        d, did = out["difference"], out["did"]
-        print(o.name, "truth", round(truth, 4), "difference", d["value"], d["ci_low"],
-              d["ci_high"], "did", did["value"], did["ci_low"], did["ci_high"])  # fmt: skip
-        assert d["ci_low"] <= truth <= d["ci_high"], (o.name, truth, d)
-        assert did["ci_low"] <= truth <= did["ci_high"], (o.name, truth, did)
-        assert (truth < 0) if o.name == "abandoned" else (truth > 0), (o.name, truth)
+    seeds = range(5, 15)
+    covered = {(o.name, kind): 0 for o in OUTCOMES for kind in ("difference", "did")}
+    errors: dict[str, list[float]] = {o.name: [] for o in OUTCOMES}
+    spread: dict[str, list[float]] = {o.name: [] for o in OUTCOMES}
+    for seed in seeds:
+        coached = _simulated(tmp_path / f"on{seed}", seed, 1.0, 600, 84, 0.2)
+        plain = _simulated(tmp_path / f"off{seed}", seed, 0.0, 600, 84, 0.2)
+        arms = _arms(coached)
+        doc, y1 = _estimate(coached, arms)
+        _, y0 = _estimate(plain, arms, date.fromisoformat(doc["as_of"]))
+        treated = y1["arm"] == TREATMENT
+        for o in OUTCOMES:
+            both = treated & y1[o.post].notna() & y0[o.post].notna()
+            truth = float((y1.loc[both, o.post] - y0.loc[both, o.post]).mean())
+            assert (truth < 0) if o.name == "abandoned" else (truth > 0), (seed, o.name, truth)
+            out = doc["outcomes"][o.name]
+            for kind in ("difference", "did"):
+                est = out[kind]
+                covered[(o.name, kind)] += est["ci_low"] <= truth <= est["ci_high"]
+            d = out["difference"]
+            errors[o.name].append(d["value"] - truth)
+            # The interval's half-width is about two standard errors.
+            spread[o.name].append((d["ci_high"] - d["ci_low"]) / 4)
+            print(seed, o.name, "truth", round(truth, 4), "difference", d["value"],
+                  d["ci_low"], d["ci_high"], "did", out["did"]["value"])  # fmt: skip
+    print("covered", covered)
+    assert all(n >= 8 for n in covered.values()), covered
+    for name, errs in errors.items():
+        # The mean error over ten organisations, against its own standard error.
+        se = float(np.mean(spread[name])) / np.sqrt(len(errs))
+        assert abs(float(np.mean(errs))) <= 3 * se, (name, errs, se)
 
 
 @pytest.mark.slow
