@@ -356,9 +356,13 @@ def load_frame(
     # the command line's --map means nothing there.
     hint = f"; send the canonical names ({', '.join(spec.names)})"
     cols = apply_mapping(path, [c for c in frame.columns if c != "__locator"], spec, {}, hint)
-    data = frame.reset_index(drop=True).copy()
+    # Not a deep copy: the columns set below are set on this new frame, not the caller's, and
+    # a copy of millions of rows' cells is memory for nothing.
+    data = frame.reset_index(drop=True)
+    # The row's own string, not a copy: the rows of one record share their locator, and
+    # `astype(str)` would make a new string per row (pandas 3 goes through Arrow strings).
     locators = (
-        data["__locator"].astype(str).tolist()
+        [v if isinstance(v, str) else str(v) for v in data["__locator"].tolist()]
         if "__locator" in data
         else [f"{source}:record {i + 1}" for i in range(len(data))]
     )
