@@ -59,7 +59,7 @@ def connect(
 
 # DuckDB's words when another process holds the file: "Could not set lock on file "…":
 # Conflicting lock is held in /usr/bin/python3 (PID 123)."
-_HELD = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_HELD = re.compile(r"Conflicting lock is held in .*? \(PID (?P<pid>\d+)\)")
 
 
 def _why_not_opened(path: Path, exc: duckdb.Error) -> str:

@@ -71,7 +71,7 @@ class Collector:
         if unknown:
             raise ValueError(f"{table} has no columns {sorted(unknown)}")
         # A tuple in the table's column order, the locator last: a connector adds millions of
-        # rows, and a dict per row took about three times the memory.
+        # rows, and a dict per row took more than twice the memory.
         self.rows.setdefault(table, []).append((*map(columns.get, names), locator))
 
     def reject(
@@ -165,7 +165,7 @@ def _frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
     Each column is an object array of the rows' own values. `DataFrame.from_records` would
     infer a type per column first (pandas 3 copies text into Arrow strings) and
     `astype(object)` would then make a new Python string of every cell: 100,000 records of
-    Cursor's daily usage (2.6 M rows) peaked at 4.6 GB, a good part of it those copies.
+    Cursor's daily usage (2.6 M rows) peaked at about 4.5 GB, a good part of it those copies.
     """
     data: dict[str, np.ndarray] = {}
     cells = zip(*rows, strict=True) if rows else (() for _ in columns)
