@@ -216,7 +216,10 @@ def test_the_slowest_families_start_first(org: Warehouse, monkeypatch: pytest.Mo
     # reads the others' results, after them all.
     assert sorted(started[:2]) == sorted(heaviest) == ["confidence", "licenses"]
     assert started[-1] == "vanity"
-    # Once timed here, by their own times.
-    took = dict(concurrent._TOOK)
-    assert set(took) == set(FAMILIES) - {"vanity"}
-    assert concurrent.work_order(took) == sorted(took, key=lambda n: -took[n])
+    # Each family's time here is kept, and from then on orders it instead of tier M's.
+    timed = [f for f in FAMILIES if f != "vanity"]
+    assert set(concurrent._TOOK) == set(timed)
+    concurrent._TOOK["vendor"] = 60.0
+    assert concurrent.work_order(timed)[0] == "vendor"
+    concurrent._TOOK["confidence"] = 0.0
+    assert concurrent.work_order(timed)[-1] == "confidence"

@@ -180,8 +180,7 @@ def test_a_full_build_in_a_new_process_reads_its_sql_from_the_store(
             built[t].drop(columns="refresh_id"), again.drop(columns="refresh_id")
         )
     # Nothing of the build is left behind under another name.
-    names = {r[0] for r in wh.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert not any(n.endswith(STAGED) for n in names)
+    assert _staged_names(wh) == []
 
 
 def _staged_names(wh: Any) -> list[str]:

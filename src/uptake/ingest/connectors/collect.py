@@ -24,8 +24,7 @@ INTERNAL = "internal error while reading this record"
 
 # Each table's canonical input column names, in order and as a set (a connector adds
 # millions of rows).
-_NAMES: dict[str, tuple[str, ...]] = {}
-_KNOWN: dict[str, frozenset[str]] = {}
+_NAMES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
 
 
 def stable_id(prefix: str, *parts: object) -> str:
@@ -63,11 +62,12 @@ class Collector:
             locator: source locator of the row.
             columns: canonical input columns.
         """
-        names = _NAMES.get(table)
-        if names is None:
-            names = _NAMES[table] = tuple(TABLES[table].names)
-            _KNOWN[table] = frozenset(names)
-        unknown = columns.keys() - _KNOWN[table]
+        known = _NAMES.get(table)
+        if known is None:
+            order = tuple(TABLES[table].names)
+            known = _NAMES[table] = (order, frozenset(order))
+        names, valid = known
+        unknown = columns.keys() - valid
         if unknown:
             raise ValueError(f"{table} has no columns {sorted(unknown)}")
         # A tuple in the table's column order, the locator last: a connector adds millions of
