@@ -261,3 +261,42 @@ def _leaf_paths(value, prefix=()):
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in _leaf_paths(v, (*prefix, i))]
     return [prefix]
+
+
+def test_a_late_byte_that_is_not_utf8_stores_nothing_from_the_file(ws, tmp_path):
+    # NDJSON is read as it is ingested, so the bad byte is met after two good records: the
+    # file is still refused whole, with its line, and nothing of it is kept.
+    [record] = json.loads(
+        (SAMPLES / "github_copilot_usage_metrics_user_level_example.json").read_text()
+    )
+    lines = [json.dumps({**record, "user_login": f"user{i}"}).encode() + b"\n" for i in range(3)]
+    lines[2] = lines[2].replace(b"user2", b"user\xff")
+    path = tmp_path / "users-1-day.ndjson"
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(InputError, match=r"users-1-day\.ndjson: line 3: byte \d+ is not UTF-8"):
+        ws.ingest("events", [path], fmt="github-copilot-usage", now=NOW)
+    status = ws.status()
+    assert status["tables"]["events"] == status["tables"]["person_facts"] == 0
+    assert status["last_ingests"] == [] and ws.quarantine() == []
+
+
+def test_ndjson_bad_lines_and_bad_records_are_each_quarantined_at_their_line(ws, tmp_path):
+    [record] = json.loads(
+        (SAMPLES / "github_copilot_usage_metrics_user_level_example.json").read_text()
+    )
+    lines = [
+        json.dumps(record),
+        '{"user_login": "cut',
+        json.dumps({**record, "day": "yesterday"}),
+        "not json",
+    ]
+    path = tmp_path / "users-1-day.ndjson"
+    path.write_text("\n".join(lines) + "\n")
+    results = ws.ingest("events", [path], fmt="github-copilot-usage", now=NOW)
+    assert sum(r.rows for r in results) == sum(r.accepted + r.quarantined for r in results)
+    found = [(q["locator"], q["reason"]) for q in ws.quarantine()]
+    assert sorted(found, key=lambda f: int(f[0].rsplit(" ", 1)[1])) == [
+        ("users-1-day.ndjson:line 2", "bad_json"),
+        ("users-1-day.ndjson:line 3", "bad_timestamp"),
+        ("users-1-day.ndjson:line 4", "bad_json"),
+    ]

@@ -50,8 +50,7 @@ def response_items(
     # (locator of the unit, the unit, locator prefix of its rows when it is a page)
     units: list[tuple[str, Any, str]]
     if data.is_ndjson:
-        col.take_bad_lines(data)
-        units = [(x.locator, x.record, f"{x.locator} ") for x in data.lines or []]
+        units = [(loc, rec, f"{loc} ") for loc, rec in col.lines(data)]
     else:
         doc = data.document
         if isinstance(doc, dict):

@@ -82,10 +82,9 @@ def read(
     data = load_json(path)
     col = Collector("events", "person_facts", "aggregate_facts")
     if data.is_ndjson:
-        col.take_bad_lines(data)
         items: list[tuple[str, Any]] = []
-        for line in data.lines or []:
-            items += _expand(line.locator, line.record)
+        for loc, rec in col.lines(data):
+            items += _expand(loc, rec)
     elif isinstance(data.document, dict):
         if "error" in data.document and "data" not in data.document:
             raise InputError(

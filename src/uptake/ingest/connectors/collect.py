@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,7 @@ import pandas as pd
 
 from uptake.ingest.connectors.base import LOCATOR, ConnectorResult, Reject
 from uptake.ingest.connectors.fields import RecordError
-from uptake.ingest.connectors.loading import JsonInput
+from uptake.ingest.connectors.loading import BadLine, JsonInput
 from uptake.ingest.connectors.privacy import dropped_note
 from uptake.schema.tables import TABLES
 
@@ -128,15 +128,23 @@ class Collector:
         for table, rows in self.rows.items():
             del rows[mark.get(table, 0) :]
 
-    def take_bad_lines(self, data: JsonInput) -> None:
-        """Quarantine the NDJSON lines that did not parse.
+    def lines(self, data: JsonInput) -> Iterator[tuple[str, Any]]:
+        """Each NDJSON line's (locator, record); a line that does not parse is quarantined.
+
+        The lines are read as they are handled, so the file is never held whole.
 
         Args:
-            data: the loaded JSON input.
+            data: the loaded JSON input (NDJSON).
+
+        Yields:
+            (locator, record) of each line that parsed.
         """
-        for locator, excerpt, problem in data.bad_lines:
-            self.source_rows += 1
-            self.reject(locator, "bad_json", None, problem, excerpt)
+        for item in data.lines or ():
+            if isinstance(item, BadLine):
+                self.source_rows += 1
+                self.reject(item.locator, "bad_json", None, item.problem, item.excerpt)
+            else:
+                yield item.locator, item.record
 
     def result(self) -> ConnectorResult:
         """The collected rows as frames with every canonical input column of their table.

@@ -126,10 +126,9 @@ def read(
     col = Collector("events", "person_facts", "aggregate_facts")
     state = _State(col, prompts_from == "events", opts.param("scope", "team") or "team")
     if data.is_ndjson:
-        col.take_bad_lines(data)
         items: list[tuple[str, Any]] = []
-        for line in data.lines or []:
-            items += _expand(line.locator, line.record, col)
+        for loc, rec in col.lines(data):
+            items += _expand(loc, rec, col)
     else:
         items = _document_items(path, data.document, col)
     col.each(items, state.record)

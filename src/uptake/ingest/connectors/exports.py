@@ -95,8 +95,7 @@ def _csv_records(path: Path, mapping: ExportMapping, col: Collector) -> list[tup
 def _json_records(path: Path, mapping: ExportMapping, col: Collector) -> list[tuple[str, Any]]:
     data = load_json(path)
     if data.is_ndjson:
-        col.take_bad_lines(data)
-        return [(x.locator, x.record) for x in data.lines or []]
+        return list(col.lines(data))
     doc: Any = data.document
     where = mapping.source.records_path
     for part in (where or "").split(".") if where else []:

@@ -215,10 +215,9 @@ def read(
     col = Collector("events", "aggregate_facts")
     state = _State(col, opts.param("scope"))
     if data.is_ndjson:
-        col.take_bad_lines(data)
         items: list[tuple[str, Any]] = []
-        for line in data.lines or []:
-            items += _expand(line.locator, line.record)
+        for loc, rec in col.lines(data):
+            items += _expand(loc, rec)
     else:
         items = _document(path, data.document)
     col.each(items, state.activity, source=_source)

@@ -53,8 +53,7 @@ def read(
     data = load_json(path)
     col = Collector("aggregate_facts")
     if data.is_ndjson:
-        col.take_bad_lines(data)
-        items = [(x.locator, x.record) for x in data.lines or []]
+        items = list(col.lines(data))
     elif isinstance(data.document, list):
         items = [(f"{path.name}:record {i}", r) for i, r in enumerate(data.document, start=1)]
     elif isinstance(data.document, dict) and "date" in data.document:

@@ -59,8 +59,7 @@ def read(
     data = load_json(path)
     col = Collector("licenses", "person_facts")
     if data.is_ndjson:
-        col.take_bad_lines(data)
-        pages = [(x.locator, x.record) for x in data.lines or []]
+        pages = list(col.lines(data))
     elif isinstance(data.document, dict):
         pages = [(f"{path.name}", data.document)]
     elif isinstance(data.document, list) and all(isinstance(p, dict) for p in data.document):

@@ -20,7 +20,7 @@ day × counter × breakdown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -112,11 +112,11 @@ def read(
     opts = ConnectorOptions.coerce(options)
     data = load_json(path)
     col = Collector("events", "person_facts", "aggregate_facts")
-    if data.is_ndjson:
-        col.take_bad_lines(data)
-        items = [(x.locator, x.record) for x in data.lines or []]
-    else:
-        items = _document_items(path, data.document)
+    # NDJSON lines are read as they are handled: a users-28-day report has a record per user
+    # and day, and only the record in hand is held.
+    items: Iterable[tuple[str, Any]] = (
+        col.lines(data) if data.is_ndjson else _document_items(path, data.document)
+    )
     default_scope = opts.param("scope")
     teams: Teams = {}
     col.each(items, lambda loc, rec: _record(col, loc, rec, default_scope, teams))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,18 +36,25 @@ def read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        raise _unreadable(path, exc) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}: line {line}: byte {exc.start} is not UTF-8; expected a UTF-8 text export",
-            hint="re-export the file as UTF-8 (CSV UTF-8 in spreadsheet tools)",
-        ) from None
+        raise _not_utf8(path, data[: exc.start].count(b"\n") + 1, exc.start) from None
     if not text.strip():
         raise InputError(f"{path}: the file is empty; expected a {_kind(path)} export")
     return text
+
+
+def _unreadable(path: Path, exc: OSError) -> InputError:
+    return InputError(f"{path}: cannot read the file ({exc.strerror or exc})")
+
+
+def _not_utf8(path: Path, line: int, byte: int) -> InputError:
+    return InputError(
+        f"{path}: line {line}: byte {byte} is not UTF-8; expected a UTF-8 text export",
+        hint="re-export the file as UTF-8 (CSV UTF-8 in spreadsheet tools)",
+    )
 
 
 def _kind(path: Path) -> str:
@@ -63,12 +71,59 @@ def _loads(text: str) -> Any:
 
 
 @dataclass(frozen=True)
+class BadLine:
+    """An NDJSON line that is not a JSON value: where, an excerpt, and what is wrong."""
+
+    locator: str
+    excerpt: str
+    problem: str
+
+
+class NdjsonLines:
+    """The lines of an NDJSON file, each parsed only when the iteration reaches it.
+
+    A vendor report of many records (GitHub's users-28-day report has one per user and day)
+    is never held whole: neither its text nor its parsed records, only the record in hand.
+    Lines are split at line feeds alone, as JSON text never holds a raw one, so a U+2028 in
+    a string stays inside its record. A byte that is not UTF-8 refuses the whole file, as
+    when the file is read at once; nothing read before it is kept.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[Located | BadLine]:
+        name, offset = self.path.name, 0
+        try:
+            fh = self.path.open("rb")
+        except OSError as exc:
+            raise _unreadable(self.path, exc) from None
+        with fh:
+            for no, raw in enumerate(fh, start=1):
+                skip = len(_BOM) if no == 1 and raw.startswith(_BOM) else 0
+                try:
+                    line = raw[skip:].decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _not_utf8(self.path, no, offset + skip + exc.start) from None
+                offset += len(raw)
+                if not line.strip():
+                    continue
+                loc = f"{name}:line {no}"
+                try:
+                    yield Located(loc, _loads(line))
+                except ValueError as exc:
+                    yield BadLine(loc, line.rstrip("\r\n")[:2000], _json_problem(exc))
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
 class JsonInput:
-    """A JSON file as read: either one document, or NDJSON lines (some possibly unparsable)."""
+    """A JSON file as read: either one document, or NDJSON lines read as they are iterated."""
 
     document: Any
-    lines: list[Located] | None
-    bad_lines: list[tuple[str, str, str]]
+    lines: NdjsonLines | None
 
     @property
     def is_ndjson(self) -> bool:
@@ -78,39 +133,56 @@ class JsonInput:
 def load_json(path: Path) -> JsonInput:
     """Parse a JSON document, or NDJSON when the file is one JSON object per line.
 
-    A document that does not parse raises InputError naming line and column; in NDJSON, a
-    line that does not parse is returned in `bad_lines` (locator, excerpt, error) so the
-    caller can quarantine just that record.
+    A document that does not parse raises InputError naming line and column. NDJSON is not
+    parsed here: its lines are parsed as they are iterated, and a line that does not parse
+    comes as a `BadLine`, so the caller can quarantine just that record.
 
     Args:
         path: the file.
 
     Returns:
-        The parsed input.
+        The parsed document, or the NDJSON lines to iterate.
     """
-    text = read_text(path)
+    first, more = _first_lines(path)
     try:
-        return JsonInput(_loads(text), None, [])
-    except ValueError as exc:
-        doc_error = exc
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    try:
-        first_value = _loads(first)
+        first_value = _loads(first) if first is not None else None
     except ValueError:
         first_value = None
-    if not isinstance(first_value, dict):
-        raise InputError(f"{path}: {_json_problem(doc_error)}") from None
-    lines: list[Located] = []
-    bad: list[tuple[str, str, str]] = []
-    for no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        loc = f"{path.name}:line {no}"
-        try:
-            lines.append(Located(loc, _loads(line)))
-        except ValueError as exc:
-            bad.append((loc, line[:2000], _json_problem(exc)))
-    return JsonInput(None, lines, bad)
+    # A first line that is a whole object with more lines after it cannot begin a document
+    # (the document would end with that line): the file is NDJSON.
+    if isinstance(first_value, dict) and more:
+        return JsonInput(None, NdjsonLines(path))
+    text = read_text(path)
+    try:
+        return JsonInput(_loads(text), None)
+    except ValueError as exc:
+        raise InputError(f"{path}: {_json_problem(exc)}") from None
+
+
+def _first_lines(path: Path) -> tuple[str | None, bool]:
+    """The file's first non-blank line, and whether another non-blank line follows it.
+
+    Returns:
+        (None, False) when the first non-blank line is not UTF-8, or there is none (the
+        whole read then says why).
+    """
+    first: str | None = None
+    try:
+        with path.open("rb") as fh:
+            for no, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                if first is not None:
+                    return first, True
+                try:
+                    first = (raw[len(_BOM) :] if no == 1 and raw.startswith(_BOM) else raw).decode(
+                        "utf-8"
+                    )
+                except UnicodeDecodeError:
+                    return None, False
+    except OSError:
+        return None, False
+    return first, False
 
 
 def _json_problem(exc: ValueError) -> str:

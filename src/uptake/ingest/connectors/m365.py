@@ -220,8 +220,7 @@ def _csv_kind(path: Path, header: list[str]) -> str:
 def _json_items(path: Path, col: Collector) -> list[tuple[str, Any]]:
     data = load_json(path)
     if data.is_ndjson:
-        col.take_bad_lines(data)
-        pages = [(x.locator, x.record) for x in data.lines or []]
+        pages = list(col.lines(data))
     elif isinstance(data.document, list):
         pages = [(f"{path.name}:page {i}", p) for i, p in enumerate(data.document, start=1)]
     else:

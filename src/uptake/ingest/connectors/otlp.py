@@ -206,8 +206,7 @@ def read(
     data = load_json(path)
     col = Collector("events")
     if data.is_ndjson:
-        col.take_bad_lines(data)
-        requests = [(x.locator, x.record) for x in data.lines or []]
+        requests = list(col.lines(data))
     elif isinstance(data.document, list):
         requests = [(f"{path.name}:record {i}", r) for i, r in enumerate(data.document, start=1)]
     else:

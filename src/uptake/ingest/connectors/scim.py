@@ -64,9 +64,8 @@ def read(
     col = Collector("people")
     users: list[tuple[str, Any]] = []
     if data.is_ndjson:
-        col.take_bad_lines(data)
-        for line in data.lines or []:
-            users += _unpack(line.locator, line.record, lenient=True)
+        for loc, rec in col.lines(data):
+            users += _unpack(loc, rec, lenient=True)
     elif isinstance(data.document, list):
         for i, item in enumerate(data.document, start=1):
             users += _unpack(f"{path.name}:record {i}", item, lenient=True)
