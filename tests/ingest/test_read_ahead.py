@@ -72,7 +72,7 @@ def test_the_helper_parses_every_file_after_the_first(
     from uptake.ingest.connectors import CONNECTORS
 
     fmt, files, options = by_date
-    got = list(ra.read_ahead(fmt, files, options))
+    got = [(p, parsed) for p, _spill, parsed in ra.read_ahead(fmt, files, options)]
     assert [p for p, _ in got] == files
     assert got[0][1] is None and all(parsed is not None for _, parsed in got[1:])
     for path, parsed in got[1:3]:
@@ -82,8 +82,8 @@ def test_the_helper_parses_every_file_after_the_first(
         for name, frame in own.frames.items():
             assert parsed.frames[name].equals(frame)
     # One file, or read-ahead off: no helper, every file read in place.
-    assert list(ra.read_ahead(fmt, files[:1], options)) == [(files[0], None)]
-    assert all(p is None for _, p in ra.read_ahead(fmt, files[:3], options, ahead=0))
+    assert list(ra.read_ahead(fmt, files[:1], options)) == [(files[0], None, None)]
+    assert all(p is None for _, _, p in ra.read_ahead(fmt, files[:3], options, ahead=0))
 
 
 def test_a_helper_that_cannot_run_leaves_every_file_to_the_caller(
@@ -91,11 +91,11 @@ def test_a_helper_that_cannot_run_leaves_every_file_to_the_caller(
 ) -> None:
     fmt, files, options = by_date
     monkeypatch.setattr(ra.sys, "executable", "/bin/false")  # starts, answers nothing
-    assert [p for _, p in ra.read_ahead(fmt, files[:4], options)] == [None] * 4
+    assert [p for _, _, p in ra.read_ahead(fmt, files[:4], options)] == [None] * 4
     monkeypatch.setattr(ra.sys, "executable", "/nonexistent/python")  # cannot start
-    assert [p for _, p in ra.read_ahead(fmt, files[:4], options)] == [None] * 4
+    assert [p for _, _, p in ra.read_ahead(fmt, files[:4], options)] == [None] * 4
     monkeypatch.setattr(ra.sys, "executable", None)  # an embedded interpreter names none
-    assert [p for _, p in ra.read_ahead(fmt, files[:4], options)] == [None] * 4
+    assert [p for _, _, p in ra.read_ahead(fmt, files[:4], options)] == [None] * 4
 
 
 def test_a_file_the_helper_cannot_parse_fails_as_it_does_in_place(

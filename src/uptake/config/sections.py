@@ -104,6 +104,13 @@ class IngestSettings(BaseModel):
         "parsed ahead in a helper process while the current one is written (0: each in "
         "place, one process).",
     )
+    spill_rows: int = Field(
+        500_000,
+        ge=1_000,
+        description="A vendor file's canonical rows held in memory while it is read; beyond "
+        "this many they are written to Parquet files in the workspace's cache folder and "
+        "staged from there, so a large export does not need memory in proportion to its size.",
+    )
     min_linked_share: float = Field(
         0.9,
         ge=0,

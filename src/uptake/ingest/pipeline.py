@@ -23,6 +23,7 @@ from uptake.ingest.decide import q as _q
 from uptake.ingest.readers import load, load_frame
 from uptake.ingest.redact import redact
 from uptake.ingest.safety import safe_record, safe_value, scrub_json_cells
+from uptake.ingest.spill import Spilled
 from uptake.ingest.staging import STAGE, Malformed, Optimistic, drop_stage
 from uptake.ingest.validate import (
     BAD,
@@ -174,12 +175,13 @@ class BatchIngest(Decisions):
         fmt: str,
         digest: str | None,
         extra_quarantine: list[Quarantined],
+        spilled: Spilled | None = None,
     ) -> IngestResult:
-        """Ingest a connector's canonical frame."""
+        """Ingest a connector's canonical frame (or the rows it spilled to Parquet)."""
         started = time.perf_counter()
         self._session()
         self.progress("read")
-        rows, locators = load_frame(self.con, frame, self.spec, source)
+        rows, locators = load_frame(self.con, frame, self.spec, source, spilled)
         # A frame is staged as a numbered table.
         self._numbered = None
         self._copy_typed = False

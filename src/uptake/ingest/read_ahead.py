@@ -31,13 +31,19 @@ from pathlib import Path
 from typing import IO, Any
 
 from uptake.ingest.connectors.base import ConnectorResult
+from uptake.ingest.spill import SpillTo, spilling
 
 _LENGTH = struct.Struct("<Q")
 
 
 def read_ahead(
-    fmt: str, paths: Sequence[Path], options: dict[str, Any], *, ahead: int = 1
-) -> Generator[tuple[Path, ConnectorResult | None], None, None]:
+    fmt: str,
+    paths: Sequence[Path],
+    options: dict[str, Any],
+    *,
+    ahead: int = 1,
+    spill: SpillTo | None = None,
+) -> Generator[tuple[Path, SpillTo | None, ConnectorResult | None], None, None]:
     """Each path with its parse, the next ones parsed in a helper process meanwhile.
 
     The first file is left to the caller (None), as is any file whose parse the helper did
@@ -48,29 +54,41 @@ def read_ahead(
         paths: the files, in the order they are ingested.
         options: the connector's options (plain data: they go to the helper).
         ahead: files parsed ahead of the one being ingested (0: none, no helper).
+        spill: where a large file's rows may be written while it is parsed; each file gets
+            a folder of its own inside it.
 
     Yields:
-        (path, parsed or None), in the order of `paths`.
+        (path, where its rows may spill, parsed or None), in the order of `paths`.
     """
+    spills = [
+        None if spill is None else SpillTo(spill.folder / f"file-{i}", spill.rows)
+        for i in range(len(paths))
+    ]
     helper = _Helper.start() if ahead >= 1 and len(paths) >= 2 else None
     if helper is None:
-        yield from ((p, None) for p in paths)
+        yield from ((p, s, None) for p, s in zip(paths, spills, strict=True))
         return
     try:
         asked = 0
         rest = list(paths[1:])
         while asked < min(ahead, len(rest)):
-            helper.ask(fmt, rest[asked], options)
+            helper.ask(fmt, rest[asked], options, spills[asked + 1])
             asked += 1
-        yield paths[0], None
-        for path in rest:
+        yield paths[0], spills[0], None
+        for i, path in enumerate(rest, start=1):
             parsed = helper.answer()
             if asked < len(rest):
-                helper.ask(fmt, rest[asked], options)
+                helper.ask(fmt, rest[asked], options, spills[asked + 1])
                 asked += 1
-            yield path, parsed
+            # Read again in place (None): the helper's chunks, if any, are not used, and a
+            # folder of their own keeps them apart.
+            yield path, spills[i] if parsed is not None else _retry(spills[i]), parsed
     finally:
         helper.stop()
+
+
+def _retry(spill: SpillTo | None) -> SpillTo | None:
+    return None if spill is None else SpillTo(spill.folder / "again", spill.rows)
 
 
 class _Helper:
@@ -105,12 +123,12 @@ class _Helper:
             return None
         return cls(proc, proc.stdin, proc.stdout)
 
-    def ask(self, fmt: str, path: Path, options: dict[str, Any]) -> None:
+    def ask(self, fmt: str, path: Path, options: dict[str, Any], spill: SpillTo | None) -> None:
         """Ask for one file's parse (answered in order by `answer`)."""
         if self.broken:
             return
         try:
-            _send(self.ask_pipe, (fmt, str(path), options))
+            _send(self.ask_pipe, (fmt, str(path), options, spill))
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             self.broken = True
 
@@ -162,11 +180,14 @@ def _serve(inp: IO[bytes], out: IO[bytes]) -> None:
 
     while True:
         try:
-            fmt, path, options = _receive(inp)
+            fmt, path, options, spill = _receive(inp)
         except EOFError:
             return
         try:
-            answer: tuple[str, Any] = ("ok", CONNECTORS[fmt].read(Path(path), options))
+            if spill is not None:
+                spill.folder.mkdir(parents=True, exist_ok=True)
+            with spilling(spill):
+                answer: tuple[str, Any] = ("ok", CONNECTORS[fmt].read(Path(path), options))
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # the caller reads the file itself and reports what is wrong
             data = pickle.dumps(("error", None), protocol=pickle.HIGHEST_PROTOCOL)

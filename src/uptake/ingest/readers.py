@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pandas as pd
 from uptake.errors import InputError
 from uptake.ingest.jsonl import load_jsonl
 from uptake.ingest.redact import redact
+from uptake.ingest.spill import Spilled
 from uptake.ingest.staging import (
     STAGE,
     Loaded,
@@ -24,6 +24,7 @@ from uptake.ingest.staging import (
     count_staged,
     drop_stage,
     first_line,
+    json_cells_as_text,
     physical_lines,
     select_columns,
     sql_lit,
@@ -338,7 +339,11 @@ def _load_csv_strict(
 
 
 def load_frame(
-    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, spec: Table, source: str
+    con: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    spec: Table,
+    source: str,
+    spilled: Spilled | None = None,
 ) -> tuple[int, list[str]]:
     """Load a connector's frame (canonical input columns + `__locator`) into the staging table.
 
@@ -347,6 +352,8 @@ def load_frame(
         frame: canonical input columns and a `__locator` column.
         spec: the canonical table.
         source: name used in messages.
+        spilled: the connector's rows written to Parquet while it read; `frame` is then
+            empty and gives only the columns.
 
     Returns:
         Row count and the locator of each row, indexed by `__row - 1`.
@@ -356,6 +363,8 @@ def load_frame(
     # the command line's --map means nothing there.
     hint = f"; send the canonical names ({', '.join(spec.names)})"
     cols = apply_mapping(path, [c for c in frame.columns if c != "__locator"], spec, {}, hint)
+    if spilled is not None:
+        return _load_spilled(con, spilled, spec, cols)
     # Not a deep copy: the columns set below are set on this new frame, not the caller's, and
     # a copy of millions of rows' cells is memory for nothing.
     data = frame.reset_index(drop=True)
@@ -366,11 +375,7 @@ def load_frame(
         if "__locator" in data
         else [f"{source}:record {i + 1}" for i in range(len(data))]
     )
-    for c in spec.names:
-        if c in data and spec.column(c).type in ("json",):
-            data[c] = data[c].map(
-                lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str)
-            )
+    json_cells_as_text(data, spec)
     data["__row"] = np.arange(1, len(data) + 1)
     drop_stage(con)
     con.register("_frame_src", data)
@@ -380,3 +385,28 @@ def load_frame(
     finally:
         con.unregister("_frame_src")
     return len(data), locators
+
+
+def _load_spilled(
+    con: duckdb.DuckDBPyConnection, spilled: Spilled, spec: Table, cols: dict[str, str]
+) -> tuple[int, list[str]]:
+    """Stage a table's spilled chunks, numbered in the order the connector added the rows."""
+    files = ", ".join(sql_path(f) for f in spilled.files)
+    scan = f"read_parquet([{files}], union_by_name = true, filename = true, file_row_number = true)"
+    # A chunk leaves out a column with no value in it; one with no value in any chunk is
+    # NULL, as a frame's empty column is.
+    present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+    absent = [c for c in cols.values() if c not in present]
+    nulls = "".join(f", NULL AS {quote_ident(c)}" for c in absent)
+    starts = np.cumsum([0, *spilled.counts[:-1]])
+    first_row = " ".join(
+        f"WHEN {sql_path(f)} THEN {int(start)}"
+        for f, start in zip(spilled.files, starts, strict=True)
+    )
+    row = f"CASE filename {first_row} END + file_row_number + 1"
+    drop_stage(con)
+    con.execute(
+        f"CREATE TEMP TABLE {STAGE} AS SELECT {select_columns(cols, spec, row, quote_ident)} "
+        f"FROM (SELECT *{nulls} FROM {scan})"
+    )
+    return spilled.rows, spilled.locators

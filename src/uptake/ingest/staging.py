@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from uptake.errors import InputError
 from uptake.schema.tables import Table
@@ -202,3 +204,17 @@ def count_staged(con: duckdb.DuckDBPyConnection) -> int:
 
 def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def json_cells_as_text(frame: pd.DataFrame, spec: Table) -> None:
+    """Write a frame's JSON cells (objects, lists) as JSON text, in place; text stays as is.
+
+    Args:
+        frame: rows with canonical input column names.
+        spec: their canonical table.
+    """
+    for c in spec.names:
+        if c in frame and spec.column(c).type == "json":
+            frame[c] = frame[c].map(
+                lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str)
+            )

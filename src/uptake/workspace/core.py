@@ -6,6 +6,7 @@ import contextlib
 import math
 import os
 import secrets
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from uptake.ingest import identity
 from uptake.ingest.pipeline import BatchIngest, IngestResult, Quarantined, file_hash
 from uptake.ingest.read_ahead import read_ahead
 from uptake.ingest.readers import FORMATS, detect_format
+from uptake.ingest.spill import SpillTo, spilling
 from uptake.schema.tables import table
 from uptake.warehouse.database import DB_FILE, connect, transaction
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
@@ -38,6 +40,7 @@ from uptake.workspace.layout import (
     LAKE_DIR,
     SECRET_ENV,
     SECRET_FILE,
+    SPILL_DIR,
     SQL_CACHE_DIR,
     find_workspace,
 )
@@ -275,19 +278,28 @@ class Workspace(
             options = self._proxy_options(options or {})
         results: list[IngestResult] = []
         if vendor is not None:
+            spill = self._spill_folder()
             # A folder of daily exports: the next file is parsed meanwhile in another process.
             ahead = read_ahead(
-                fmt or "", paths, options or {}, ahead=self.settings.ingest.read_ahead_files
+                fmt or "",
+                paths,
+                options or {},
+                ahead=self.settings.ingest.read_ahead_files,
+                spill=SpillTo(spill, self.settings.ingest.spill_rows),
             )
-            # Closed at once when a file fails, which ends the helper.
-            with contextlib.closing(ahead):
-                for p, parsed in ahead:
-                    got = self._ingest_vendor(
-                        vendor, fmt or "", p, options or {}, now, progress, parsed
-                    )
-                    results.extend(got)
-                    if on_file is not None:
-                        on_file(got)
+            # Closed at once when a file fails, which ends the helper; the spilled rows go
+            # however the ingest ends.
+            try:
+                with contextlib.closing(ahead):
+                    for p, to, parsed in ahead:
+                        got = self._ingest_vendor(
+                            vendor, fmt or "", p, options or {}, now, progress, parsed, to
+                        )
+                        results.extend(got)
+                        if on_file is not None:
+                            on_file(got)
+            finally:
+                shutil.rmtree(spill, ignore_errors=True)
         else:
             for p in paths:
                 spec = table(table_name)
@@ -426,6 +438,16 @@ class Workspace(
             date_range=self._date_range(),
         )
 
+    def _spill_folder(self) -> Path:
+        """The folder a vendor file's rows may spill to, emptied of any an ingest left behind.
+
+        Only one process writes to a workspace at a time (the warehouse's lock), so what is
+        there now was left by an ingest that was killed: rows with identifiers, removed.
+        """
+        folder = self.path / SPILL_DIR
+        shutil.rmtree(folder, ignore_errors=True)
+        return folder
+
     def _date_range(self) -> tuple[date, date]:
         ingest = self.settings.ingest
         return date.fromisoformat(ingest.earliest_date), date.fromisoformat(ingest.latest_date)
@@ -464,10 +486,14 @@ class Workspace(
         now: datetime | None,
         progress: Callable[[str], None] | None,
         parsed: ConnectorResult | None = None,
+        spill: SpillTo | None = None,
     ) -> list[IngestResult]:
         if parsed is None:
             reader = getattr(connector, "read", connector)
-            parsed = reader(path, options)
+            if spill is not None:
+                spill.folder.mkdir(parents=True, exist_ok=True)
+            with spilling(spill):
+                parsed = reader(path, options)
         digest = file_hash(path)
         from uptake.ingest.connectors.privacy import scrub_reject
 
@@ -476,7 +502,12 @@ class Workspace(
         for r in parsed.rejects:
             record, detail = scrub_reject(self.pseudonymise, ids, r.record, r.detail or r.reason)
             rejects.append(Quarantined(r.locator, r.reason, r.field, detail, record))
-        frames = [(name, f) for name, f in parsed.frames.items() if len(f) or not rejects]
+        spilled = parsed.spilled
+        frames = [
+            (name, f)
+            for name, f in parsed.frames.items()
+            if len(f) or name in spilled or not rejects
+        ]
         if not frames:
             frames = [(next(iter(parsed.frames), "events"), pd.DataFrame())]
         results = []
@@ -484,8 +515,18 @@ class Workspace(
             for i, (name, frame) in enumerate(frames):
                 batch = self._batch(table(name), now, progress, manage_tx=False)
                 results.append(
-                    batch.run_frame(frame, str(path), fmt, digest, rejects if i == 0 else [])
+                    batch.run_frame(
+                        frame,
+                        str(path),
+                        fmt,
+                        digest,
+                        rejects if i == 0 else [],
+                        spilled.get(name),
+                    )
                 )
+        if spill is not None:
+            # This file's chunks are staged and committed: their disk goes back now.
+            shutil.rmtree(spill.folder, ignore_errors=True)
         if results:
             results[0].notes = list(getattr(parsed, "notes", []) or [])
         return results

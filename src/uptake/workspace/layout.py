@@ -20,6 +20,10 @@ VOICE_CACHE_DIR = "cache/voice"
 # Release plans (which segments each population may publish), by a digest of its
 # memberships: positions and counts only, never names or keys (a derived cache, like the SQL).
 PLAN_CACHE_DIR = "cache/plans"
+# A large vendor file's rows as read, before they are checked and pseudonymised: they hold
+# identifiers, so the folder lives only while that file is ingested; one left by an ingest
+# that was killed is removed by the next (see `Workspace.ingest`). Never backed up.
+SPILL_DIR = "cache/spill"
 
 
 def find_workspace(path: Path | str | None = None) -> Path:

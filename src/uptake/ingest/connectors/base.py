@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from uptake.errors import InputError
+from uptake.ingest.spill import Spilled
 
 LOCATOR = "__locator"
 
@@ -42,6 +43,9 @@ class ConnectorResult:
     rejects: list[Reject] = field(default_factory=list)
     source_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    # Tables whose rows were written to Parquet while reading (see `spill`): their frame is
+    # then empty, with every column, and the rows are in these files.
+    spilled: dict[str, Spilled] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from uptake.ingest.connectors.base import LOCATOR, ConnectorResult, Reject
 from uptake.ingest.connectors.fields import RecordError
 from uptake.ingest.connectors.loading import BadLine, JsonInput
 from uptake.ingest.connectors.privacy import dropped_note
+from uptake.ingest.spill import Spilled, active, write_chunk
 from uptake.schema.tables import TABLES
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ class Collector:
         self.source_rows = 0
         # Unknown fields left out of attrs; named once per file so nothing vanishes unsaid.
         self.dropped: set[str] = set()
+        # Where rows go once more than a chunk's worth are held (None: they are all held).
+        self._spill = active()
+        self.spilled: dict[str, Spilled] = {}
 
     def add(self, table: str, locator: str, **columns: Any) -> None:
         """Add one canonical row.
@@ -123,6 +127,27 @@ class Collector:
                 log.debug("connector failed on %s", locator, exc_info=True)
                 raw = source(record) if source else record
                 self.reject(locator, "malformed_record", None, f"{INTERNAL}: {exc!r}", raw)
+            # Between records, so a record's rows are never split across a chunk and a
+            # rollback.
+            if self._spill is not None and self._held() >= self._spill.rows:
+                self._write_out()
+
+    def _held(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+    def _write_out(self) -> None:
+        """Write every table's held rows to a Parquet chunk, keeping only their locators."""
+        assert self._spill is not None
+        for table, rows in self.rows.items():
+            if not rows:
+                continue
+            frame = _frame(rows, [*TABLES[table].names, LOCATOR])
+            part = self.spilled.setdefault(table, Spilled())
+            part.files.append(write_chunk(self._spill, table, frame))
+            part.counts.append(len(rows))
+            part.locators.extend(frame[LOCATOR].tolist())
+            del frame
+            rows.clear()
 
     def _rollback(self, mark: dict[str, int]) -> None:
         for table, rows in self.rows.items():
@@ -158,13 +183,18 @@ class Collector:
         note = dropped_note(self.dropped)
         if note:
             self.notes.append(note)
+        if self.spilled:
+            # Once any rows went out, the rest follow: each table is then read from one place.
+            self._write_out()
         frames: dict[str, pd.DataFrame] = {}
-        produced = any(self.rows.values())
+        produced = any(self.rows.values()) or bool(self.spilled)
         for table, rows in self.rows.items():
-            if produced and not rows:
+            if produced and not rows and table not in self.spilled:
                 continue
             frames[table] = _frame(rows, [*TABLES[table].names, LOCATOR])
-        return ConnectorResult(frames, self.rejects, self.source_rows, self.notes)
+        return ConnectorResult(
+            frames, self.rejects, self.source_rows, self.notes, spilled=self.spilled
+        )
 
 
 def _frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
