@@ -2,26 +2,53 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tracemalloc
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from uptake.errors import InputError
-from uptake.ingest.connectors import github_usage
+from uptake.ingest.connectors import CONNECTORS, github_usage
 from uptake.ingest.spill import SpillTo, spilling
+from uptake.schema.tables import TABLES
 from uptake.workspace import Workspace
 from uptake.workspace.layout import SPILL_DIR
 
-SAMPLE = (
-    Path(__file__).parent
-    / "connectors"
-    / "samples"
-    / "github_copilot_usage_metrics_user_level_example.json"
-)
+CONNECTOR_FILES = Path(__file__).parent / "connectors"
+SAMPLE = CONNECTOR_FILES / "samples" / "github_copilot_usage_metrics_user_level_example.json"
+ENTERPRISE = "github_copilot_usage_metrics_enterprise_level_example.json"
+# The formats the simulated vendor view has none of, each with a published sample or an
+# example export of the connector tests.
+OTHERS = [
+    ("claude-code", "samples/anthropic_claude_code_usage_report.json", {}),
+    ("cursor", "samples/cursor_daily_usage_data.json", {}),
+    ("cursor", "samples/cursor_filtered_usage_events.json", {}),
+    ("chatgpt-enterprise", "fixtures/chatgpt_user_engagement.csv", {}),
+    ("chatgpt-enterprise", "fixtures/chatgpt_gpt_engagement.csv", {}),
+    ("claude-enterprise", "fixtures/claude_enterprise_users.json", {"date": "2026-03-02"}),
+    ("claude-enterprise", "fixtures/claude_enterprise_summaries.json", {}),
+    ("codex", "fixtures/codex_usage.json", {}),
+    ("gemini-workspace", "fixtures/gemini_activities.json", {}),
+    ("github-copilot-metrics", "samples/github_copilot_metrics_org.json", {}),
+    (
+        "github-copilot-usage",
+        "samples/github_copilot_usage_metrics_enterprise_level_example.json",
+        {},
+    ),
+    ("m365-copilot-usage", "samples/m365_copilot_usage_user_detail_beta.json", {}),
+    ("otlp-genai", "fixtures/otlp_genai_spans.json", {}),
+    ("otlp-logs", "fixtures/otlp_claude_code_logs.json", {}),
+    ("otlp-metrics", "fixtures/otlp_claude_code_metrics.json", {}),
+    ("survey", "fixtures/qualtrics_export.csv", {"mapping": "qualtrics"}),
+    ("tickets", "fixtures/jira_export.csv", {"mapping": "jira"}),
+    ("tickets", "fixtures/servicenow_export.json", {"mapping": "servicenow"}),
+]
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
+LATER = datetime(2026, 12, 1, tzinfo=UTC)
 # The least a workspace may set; each record below becomes 13 to 19 rows.
 CHUNK = 1_000
 # Columns that say when and in which batch a row was stored, not what it holds.
@@ -57,10 +84,12 @@ def _report(path: Path, n: int) -> Path:
     return path
 
 
-def _stored(ws: Workspace) -> dict[str, list[tuple[object, ...]]]:
-    """Every stored row of the tables a report feeds, and the quarantine, in a fixed order."""
+def _stored(
+    ws: Workspace, tables: Iterable[str] = ("events", "person_facts")
+) -> dict[str, list[tuple[object, ...]]]:
+    """Every stored row of the given tables, the identities and the quarantine, in order."""
     out = {}
-    for name in ("events", "person_facts", "identities", "quarantine"):
+    for name in (*tables, "identities", "quarantine"):
         cols = [
             c
             for (c,) in ws.con.execute(
@@ -176,3 +205,67 @@ def test_spilling_bounds_what_reading_holds(tmp_path):
     spilled = peak(SpillTo(tmp_path / "spill", CHUNK))
     # 1,500 records are about 25,000 rows, 25 chunks' worth: held, they all are at once.
     assert spilled < held / 4, f"peak {spilled:,} bytes spilling against {held:,} held"
+
+
+def test_chunks_are_kept_where_only_the_owner_can_read(tmp_path, monkeypatch):
+    # Rows before pseudonymisation: while the file is read, the folder is the owner's alone.
+    seen: list[int] = []
+    connector = CONNECTORS["github-copilot-usage"]
+
+    def read(path, options=None):
+        result = connector.reader(path, options)
+        assert result.spilled, "the file was expected to spill"
+        seen.append((tmp_path / "ws" / SPILL_DIR).stat().st_mode & 0o777)
+        return result
+
+    monkeypatch.setitem(
+        CONNECTORS, "github-copilot-usage", dataclasses.replace(connector, reader=read)
+    )
+    monkeypatch.setenv("UPTAKE__INGEST__SPILL_ROWS", str(CHUNK))
+    path = _report(tmp_path / "users-1-day.ndjson", 300)
+    with Workspace.init(tmp_path / "ws") as ws:
+        ws.ingest("events", [path], fmt="github-copilot-usage", now=NOW, refresh=False)
+    assert seen == [0o700]
+
+
+def test_the_simulated_vendor_view_stores_the_same_spilled(tmp_path, monkeypatch):
+    # Chunks of 97 rows, far below what a workspace allows: each connector's rows are cut at
+    # many places, so a column's values of one type in one chunk, another in the next or
+    # none at all are all met.
+    from uptake.evaluate.views import ingest_plan
+    from uptake.simulate import simulate
+
+    sim = tmp_path / "sim"
+    simulate(people=40, days=28, seed=5, start=date(2026, 6, 1), out=sim, emit="vendor")
+    plan = ingest_plan(sim, "vendor")
+    monkeypatch.setenv("UPTAKE_SECRET", SECRET)
+    stored = {}
+    for name, rows in (("held", 10_000_000), ("spilled", 97)):
+        with Workspace.init(tmp_path / name) as ws:
+            ws.settings.ingest.spill_rows = rows
+            for table, paths, fmt, options in plan:
+                ws.ingest(table, paths, fmt=fmt, options=options, now=NOW, refresh=False)
+            stored[name] = _stored(ws, TABLES)
+    formats = {fmt for _, _, fmt, _ in plan if fmt}
+    assert formats == {"scim", "github-copilot-usage", "github-copilot-seats", "m365-copilot-usage"}
+    assert sum(len(rows) for rows in stored["held"].values()) > 10_000
+    assert stored["spilled"] == stored["held"]
+
+
+@pytest.mark.parametrize(("fmt", "name", "options"), OTHERS)
+def test_each_other_format_stores_the_same_with_every_record_spilled(
+    fmt, name, options, tmp_path, monkeypatch
+):
+    # One row a chunk at most: every record's rows are written out on their own.
+    monkeypatch.setenv("UPTAKE_SECRET", SECRET)
+    stored = {}
+    for label, rows in (("held", 10_000_000), ("spilled", 1)):
+        with Workspace.init(tmp_path / label) as ws:
+            ws.settings.ingest.spill_rows = rows
+            # After every example's dates (Gemini's run to late November 2026).
+            results = ws.ingest(
+                "events", [CONNECTOR_FILES / name], fmt=fmt, options=options, now=LATER
+            )
+            assert sum(r.accepted for r in results) > 0
+            stored[label] = _stored(ws, TABLES)
+    assert stored["spilled"] == stored["held"]

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from uptake.ingest.connectors.base import ConnectorResult
-from uptake.ingest.spill import SpillTo, spilling
+from uptake.ingest.spill import SpillTo, prepare, spilling
 
 _LENGTH = struct.Struct("<Q")
 
@@ -184,8 +184,7 @@ def _serve(inp: IO[bytes], out: IO[bytes]) -> None:
         except EOFError:
             return
         try:
-            if spill is not None:
-                spill.folder.mkdir(parents=True, exist_ok=True)
+            prepare(spill)
             with spilling(spill):
                 answer: tuple[str, Any] = ("ok", CONNECTORS[fmt].read(Path(path), options))
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)

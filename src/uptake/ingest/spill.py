@@ -77,6 +77,18 @@ def spilling(to: SpillTo | None) -> Iterator[None]:
         _ACTIVE.reset(token)
 
 
+def prepare(to: SpillTo | None) -> None:
+    """Create the folder chunks go to, readable by the owner only (they hold identifiers).
+
+    Args:
+        to: the spill setting, or None (nothing to create).
+    """
+    if to is None:
+        return
+    to.folder.mkdir(parents=True, exist_ok=True)
+    to.folder.chmod(0o700)
+
+
 def active() -> SpillTo | None:
     """The spill setting in force where a Collector is made, if any."""
     return _ACTIVE.get()

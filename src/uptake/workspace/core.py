@@ -22,7 +22,7 @@ from uptake.ingest import identity
 from uptake.ingest.pipeline import BatchIngest, IngestResult, Quarantined, file_hash
 from uptake.ingest.read_ahead import read_ahead
 from uptake.ingest.readers import FORMATS, detect_format
-from uptake.ingest.spill import SpillTo, spilling
+from uptake.ingest.spill import SpillTo, prepare, spilling
 from uptake.schema.tables import table
 from uptake.warehouse.database import DB_FILE, connect, transaction
 from uptake.warehouse.doctor import FINGERPRINT_PROBE
@@ -446,6 +446,9 @@ class Workspace(
         """
         folder = self.path / SPILL_DIR
         shutil.rmtree(folder, ignore_errors=True)
+        # Owner only, like the secret: whatever is written inside is out of others' reach.
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)
         return folder
 
     def _date_range(self) -> tuple[date, date]:
@@ -490,8 +493,7 @@ class Workspace(
     ) -> list[IngestResult]:
         if parsed is None:
             reader = getattr(connector, "read", connector)
-            if spill is not None:
-                spill.folder.mkdir(parents=True, exist_ok=True)
+            prepare(spill)
             with spilling(spill):
                 parsed = reader(path, options)
         digest = file_hash(path)
