@@ -7,6 +7,7 @@ import tracemalloc
 import pytest
 
 from uptake.errors import InputError
+from uptake.ingest.connectors import loading
 from uptake.ingest.connectors.loading import BadLine, Located, load_csv, load_json, read_text
 
 
@@ -112,3 +113,14 @@ def test_ndjson_is_parsed_as_it_is_read_not_held_whole(write):
         tracemalloc.stop()
     assert seen == 300
     assert peak < 3_000_000, f"peak {peak:,} bytes while reading a 30 MB file"
+
+
+def test_a_document_on_one_line_is_parsed_once(write, monkeypatch):
+    # Google's activities answer is one line of tens of megabytes: the first-line look that
+    # tells NDJSON apart must not be followed by a second parse of the same text.
+    calls = []
+    real = loading._loads
+    monkeypatch.setattr(loading, "_loads", lambda text: calls.append(len(text)) or real(text))
+    doc = load_json(write("one.json", '[{"a": 1}, {"a": 2}]\n'))
+    assert doc.document == [{"a": 1}, {"a": 2}] and not doc.is_ndjson
+    assert len(calls) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -144,13 +145,17 @@ def load_json(path: Path) -> JsonInput:
         The parsed document, or the NDJSON lines to iterate.
     """
     first, more = _first_lines(path)
-    try:
-        first_value = _loads(first) if first is not None else None
-    except ValueError:
-        first_value = None
+    parsed, first_value = False, None
+    if first is not None:
+        with contextlib.suppress(ValueError):
+            parsed, first_value = True, _loads(first)
+    if parsed and not more:
+        # The file is that one line (a whole document written on one line, as some APIs
+        # answer): parsing it again whole would double the work.
+        return JsonInput(first_value, None)
     # A first line that is a whole object with more lines after it cannot begin a document
     # (the document would end with that line): the file is NDJSON.
-    if isinstance(first_value, dict) and more:
+    if isinstance(first_value, dict):
         return JsonInput(None, NdjsonLines(path))
     text = read_text(path)
     try:
