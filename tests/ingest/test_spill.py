@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -103,6 +106,12 @@ def _stored(
     return out
 
 
+def _no_chunks(ws: Workspace) -> bool:
+    """Whether the workspace holds no spilled rows (their folder may stay, empty)."""
+    root = ws.path / SPILL_DIR
+    return not root.exists() or not any(root.iterdir())
+
+
 def _ingest(root: Path, name: str, files: list[Path], spill_rows: int, monkeypatch) -> Workspace:
     # One secret for both workspaces, so the same people get the same keys.
     monkeypatch.setenv("UPTAKE_SECRET", SECRET)
@@ -144,7 +153,7 @@ def test_a_spilled_file_stores_what_a_held_one_does(tmp_path, monkeypatch):
         reasons = {(q["locator"], q["reason"]) for q in spilled.quarantine()}
         assert ("users-1-day.ndjson:line 281", "out_of_range") in reasons
         assert ("users-1-day.ndjson:line 261", "bad_json") in reasons
-        assert not (spilled.path / SPILL_DIR).exists()
+        assert _no_chunks(spilled)
     finally:
         held.close()
         spilled.close()
@@ -159,7 +168,7 @@ def test_files_parsed_ahead_spill_too(tmp_path, monkeypatch):
     spilled = _ingest(tmp_path, "spilled", [one, two], CHUNK, monkeypatch)
     try:
         assert _stored(spilled) == _stored(held)
-        assert not (spilled.path / SPILL_DIR).exists()
+        assert _no_chunks(spilled)
     finally:
         held.close()
         spilled.close()
@@ -175,16 +184,25 @@ def test_a_file_refused_late_leaves_no_rows_and_no_chunks(tmp_path, monkeypatch)
         with pytest.raises(InputError, match="line 291: byte"):
             ws.ingest("events", [path], fmt="github-copilot-usage", now=NOW)
         assert ws.status()["tables"]["person_facts"] == 0
-        assert not (ws.path / SPILL_DIR).exists()
+        assert _no_chunks(ws)
 
 
 def test_chunks_left_by_a_killed_ingest_are_removed_by_the_next(tmp_path):
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     with Workspace.init(tmp_path / "ws") as ws:
-        stale = ws.path / SPILL_DIR / "file-0"
-        stale.mkdir(parents=True)
-        (stale / "person_facts-left.parquet").write_bytes(b"rows with identifiers")
+        root = ws.path / SPILL_DIR
+        # One left by a process that has ended, one by a process that still runs (ours).
+        dead, running = root / f"{ended.stdout.strip()}-0a1b", root / f"{os.getpid()}-2c3d"
+        for folder in (dead, running):
+            (folder / "file-0").mkdir(parents=True)
+            (folder / "file-0" / "person_facts-left.parquet").write_bytes(b"rows")
         ws.ingest("events", [SAMPLE], fmt="github-copilot-usage", now=NOW, refresh=False)
-        assert not (ws.path / SPILL_DIR).exists()
+        assert sorted(p.name for p in root.iterdir()) == [running.name]
 
 
 def test_spilling_bounds_what_reading_holds(tmp_path):

@@ -1,12 +1,12 @@
 """Spilling a connector's rows to Parquet as it reads, so a large export is not held in memory.
 
-A vendor report can be far larger than the memory its rows take as Python objects: GitHub's
-users-28-day report holds a record per user and day, each becoming about twenty rows, and
-100,000 records of the users-1-day report peaked at 2.6 GB. While a `spilling` context is
-active (the Workspace opens one around each vendor file it reads), a `Collector` writes its rows to
-Parquet files in the context's folder whenever it holds more than the context's number of
-rows, and keeps only each row's locator. The pipeline stages the file from those Parquet
-files (`readers.load_spilled`), in one batch per table as before.
+A vendor report's rows take far more memory as Python objects than the report takes on disk:
+GitHub's users-28-day report holds a record per user and day, each becoming about twenty
+rows, and 100,000 records of the users-1-day report peaked at 3.2 GB when every row was held.
+While a `spilling` context is active (the Workspace opens one around each vendor file it
+reads), a `Collector` writes its rows to Parquet files in the context's folder whenever it
+holds more than the context's number of rows, and keeps only each row's locator. The pipeline
+stages the file from those files (`readers.load_frame`), in one batch per table as before.
 
 Each chunk is written through DuckDB, which reads the rows' Python objects as it reads a
 frame handed to the pipeline, so a chunk's columns get the types the whole frame would. A

@@ -439,16 +439,20 @@ class Workspace(
         )
 
     def _spill_folder(self) -> Path:
-        """The folder a vendor file's rows may spill to, emptied of any an ingest left behind.
+        """A new folder this ingest's vendor rows may spill to; those of dead ingests removed.
 
-        Only one process writes to a workspace at a time (the warehouse's lock), so what is
-        there now was left by an ingest that was killed: rows with identifiers, removed.
+        Each holds rows with identifiers, so one left by an ingest that was killed (its
+        process gone) is removed here, by the next ingest of the workspace.
         """
-        folder = self.path / SPILL_DIR
-        shutil.rmtree(folder, ignore_errors=True)
+        root = self.path / SPILL_DIR
+        root.mkdir(parents=True, exist_ok=True)
         # Owner only, like the secret: whatever is written inside is out of others' reach.
-        folder.mkdir(parents=True, mode=0o700)
-        folder.chmod(0o700)
+        root.chmod(0o700)
+        for left in root.iterdir():
+            if not _alive(left.name.split("-", 1)[0]):
+                shutil.rmtree(left, ignore_errors=True)
+        folder = root / f"{os.getpid()}-{secrets.token_hex(4)}"
+        folder.mkdir(mode=0o700)
         return folder
 
     def _date_range(self) -> tuple[date, date]:
@@ -613,6 +617,19 @@ class Workspace(
 
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_BITS_PER_CHAR = 3.0
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process a spill folder is named after still runs (never for a bad name)."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
 
 
 def _check_strength(secret: str) -> None:

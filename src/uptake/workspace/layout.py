@@ -21,8 +21,9 @@ VOICE_CACHE_DIR = "cache/voice"
 # memberships: positions and counts only, never names or keys (a derived cache, like the SQL).
 PLAN_CACHE_DIR = "cache/plans"
 # A large vendor file's rows as read, before they are checked and pseudonymised: they hold
-# identifiers, so the folder lives only while that file is ingested; one left by an ingest
-# that was killed is removed by the next (see `Workspace.ingest`). Never backed up.
+# identifiers, so each ingest's folder in here (owner-only) lives only while it runs, and one
+# left by an ingest that was killed is removed by the next (`Workspace._spill_folder`). Never
+# backed up.
 SPILL_DIR = "cache/spill"
 
 
