@@ -37,11 +37,7 @@ OTHERS = [
     ("codex", "fixtures/codex_usage.json", {}),
     ("gemini-workspace", "fixtures/gemini_activities.json", {}),
     ("github-copilot-metrics", "samples/github_copilot_metrics_org.json", {}),
-    (
-        "github-copilot-usage",
-        "samples/github_copilot_usage_metrics_enterprise_level_example.json",
-        {},
-    ),
+    ("github-copilot-usage", f"samples/{ENTERPRISE}", {}),
     ("m365-copilot-usage", "samples/m365_copilot_usage_user_detail_beta.json", {}),
     ("otlp-genai", "fixtures/otlp_genai_spans.json", {}),
     ("otlp-logs", "fixtures/otlp_claude_code_logs.json", {}),
@@ -52,7 +48,7 @@ OTHERS = [
 ]
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 LATER = datetime(2026, 12, 1, tzinfo=UTC)
-# The least a workspace may set; each record below becomes 13 to 19 rows.
+# The least a workspace may set; each record below becomes 11 to 19 rows.
 CHUNK = 1_000
 # Columns that say when and in which batch a row was stored, not what it holds.
 WHEN = {"batch_id", "ingested_at", "refresh_id"}
@@ -247,9 +243,8 @@ def test_chunks_are_kept_where_only_the_owner_can_read(tmp_path, monkeypatch):
 
 
 def test_the_simulated_vendor_view_stores_the_same_spilled(tmp_path, monkeypatch):
-    # Chunks of 97 rows, far below what a workspace allows: each connector's rows are cut at
-    # many places, so a column's values of one type in one chunk, another in the next or
-    # none at all are all met.
+    # Chunks of 97 rows, far below what a workspace allows: each connector's rows are cut in
+    # many places and read back together.
     from uptake.evaluate.views import ingest_plan
     from uptake.simulate import simulate
 
