@@ -7,6 +7,7 @@ value listed here, so a new command or option cannot slip past these tests.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -590,6 +591,34 @@ def test_a_real_process_reports_an_internal_error_in_one_line(tmp_path: Path) ->
         env={**env, "UPTAKE_DEBUG": "1"},
     )
     assert r.returncode == 1 and "Traceback" in r.stderr
+
+
+def test_an_interrupted_command_says_so_in_one_line(tmp_path: Path) -> None:
+    # A command under way when Ctrl-C comes: Typer on its own exits 130 and says nothing.
+    Workspace.init(tmp_path / "ws").close()
+    code = (
+        "import sys, time\n"
+        "from uptake.workspace import Workspace\n"
+        "def busy(self):\n"
+        "    print('busy', flush=True)\n"
+        "    time.sleep(120)\n"
+        "Workspace.status = busy\n"
+        "from uptake.cli import main\n"
+        f"main(['status', '-w', {str(tmp_path / 'ws')!r}])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPTAKE_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "busy\n"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.splitlines() == ["error: interrupted (Ctrl-C)"]
 
 
 def test_spark_without_pyspark_says_how_to_install_it(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ DEBUG_ENV = "UPTAKE_DEBUG"
 EXTRAS = {"pyspark": "spark", "py4j": "spark"}
 INTERNAL = 1
 ABORTED = 130
+INTERRUPTED = "interrupted (Ctrl-C)"
 # What the file system says about a path the user named (an output folder that cannot be
 # created, a full or read-only disk, a file where a folder should be): no bug of uptake's.
 FILE_SYSTEM = {
@@ -86,6 +87,22 @@ class UptakeGroup(TyperGroup):
             sys.exit(code)
         return code
 
+    def invoke(self, ctx: Any) -> Any:
+        """Run the chosen command; an interrupt (Ctrl-C) becomes an abort that says so.
+
+        Args:
+            ctx: the click context.
+
+        Returns:
+            What the command returns.
+        """
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Typer turns an interrupt into an exit 130 with nothing said, which reads as a
+            # crash; every other way a command stops leaves one line.
+            raise typer.Abort(INTERRUPTED) from None
+
 
 def translate(exc: Exception) -> int:
     """Print an exception as one error line (plus a hint line where there is one).
@@ -116,7 +133,7 @@ def translate(exc: Exception) -> int:
         _error(_clause(exc.format_message()))
         return exc.exit_code
     if isinstance(exc, typer.Abort):
-        _error("aborted")
+        _error(str(exc) or "aborted")
         return ABORTED
     if isinstance(exc, OSError) and exc.errno in FILE_SYSTEM and exc.filename:
         reason = FILE_SYSTEM[exc.errno]
