@@ -22,7 +22,7 @@ VOICE_CACHE_DIR = "cache/voice"
 PLAN_CACHE_DIR = "cache/plans"
 # A large vendor file's rows as read, before they are checked and pseudonymised: they hold
 # identifiers, so each ingest's folder in here (owner-only) lives only while it runs, and one
-# left by an ingest that was killed is removed by the next (`Workspace._spill_folder`). Never
+# left by an ingest that was killed is removed by the next (`Ingesting._spill_folder`). Never
 # backed up.
 SPILL_DIR = "cache/spill"
 
