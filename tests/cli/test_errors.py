@@ -569,16 +569,21 @@ def test_a_real_process_names_an_output_path_it_cannot_write(tmp_path: Path) -> 
         assert line.startswith(f"error: {blocker}") and "not a folder" in line, line
 
 
-def test_a_real_process_reports_an_internal_error_in_one_line(tmp_path: Path) -> None:
+def _status_replaced(tmp_path: Path, body: str) -> str:
+    """A program running `uptake status` on a new workspace whose `status` runs `body`."""
     Workspace.init(tmp_path / "ws").close()
-    code = (
-        "import sys\n"
+    return (
+        "import sys, time\n"
         "from uptake.workspace import Workspace\n"
-        "def broken(self): raise RuntimeError('the disk fell off')\n"
-        "Workspace.status = broken\n"
+        f"def replaced(self): {body}\n"
+        "Workspace.status = replaced\n"
         "from uptake.cli import main\n"
         f"main(['status', '-w', {str(tmp_path / 'ws')!r}])\n"
     )
+
+
+def test_a_real_process_reports_an_internal_error_in_one_line(tmp_path: Path) -> None:
+    code = _status_replaced(tmp_path, "raise RuntimeError('the disk fell off')")
     env = {k: v for k, v in os.environ.items() if not k.startswith("UPTAKE_")}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert r.returncode == 1
@@ -595,17 +600,7 @@ def test_a_real_process_reports_an_internal_error_in_one_line(tmp_path: Path) ->
 
 def test_an_interrupted_command_says_so_in_one_line(tmp_path: Path) -> None:
     # A command under way when Ctrl-C comes: Typer on its own exits 130 and says nothing.
-    Workspace.init(tmp_path / "ws").close()
-    code = (
-        "import sys, time\n"
-        "from uptake.workspace import Workspace\n"
-        "def busy(self):\n"
-        "    print('busy', flush=True)\n"
-        "    time.sleep(120)\n"
-        "Workspace.status = busy\n"
-        "from uptake.cli import main\n"
-        f"main(['status', '-w', {str(tmp_path / 'ws')!r}])\n"
-    )
+    code = _status_replaced(tmp_path, "print('busy', flush=True); time.sleep(120)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("UPTAKE_")}
     proc = subprocess.Popen(
         [sys.executable, "-c", code],

@@ -16,6 +16,7 @@ import pytest
 
 from uptake.errors import InputError
 from uptake.ingest.connectors import CONNECTORS, github_usage
+from uptake.ingest.read_ahead import read_ahead
 from uptake.ingest.spill import SpillTo, spilling
 from uptake.schema.tables import TABLES
 from uptake.workspace import Workspace
@@ -160,6 +161,9 @@ def test_files_parsed_ahead_spill_too(tmp_path, monkeypatch):
     one = _report(tmp_path / "day-1.ndjson", 200)
     two = tmp_path / "day-2.ndjson"
     two.write_text("\n".join(_records(200, first_day=5)) + "\n")
+    # The helper itself spills the second file: its parse comes back as chunks.
+    ahead = list(read_ahead("github-copilot-usage", [one, two], {}, spill=SpillTo(tmp_path, CHUNK)))
+    assert ahead[1][2] is not None and len(ahead[1][2].spilled["person_facts"].files) >= 2
     held = _ingest(tmp_path, "held", [one, two], 10_000_000, monkeypatch)
     spilled = _ingest(tmp_path, "spilled", [one, two], CHUNK, monkeypatch)
     try:
