@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench bench-l fmt clean
+.PHONY: demo test check bench bench-l fmt lock clean
 
-$(STAMP): pyproject.toml
+# Installed at the versions pinned in constraints.txt (see there; `make lock` renews them).
+$(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,spark]'
+	$(BIN)/pip install -q -c constraints.txt --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,spark]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -34,6 +35,18 @@ bench-l: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+# The newest versions pyproject.toml's ranges allow, resolved in a clean venv, pinned into
+# constraints.txt; `.venv` then reinstalls at them on its next use.
+lock:
+	rm -rf .venv-lock
+	$(PY) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --upgrade pip
+	.venv-lock/bin/pip install -q -e '.[dev,spark]'
+	sed -n '/^#/p' constraints.txt > constraints.new
+	.venv-lock/bin/pip freeze --all --exclude-editable | grep -v -e '^setuptools==' -e '^wheel==' >> constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .mypy_cache .ruff_cache
