@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from uptake.errors import StaleFactsError, WorkspaceError
+from uptake.errors import ConfigError, StaleFactsError, WorkspaceError
 from uptake.metrics.result import MetricsReport
 from uptake.workspace import Workspace
 
@@ -146,3 +146,21 @@ def test_a_weak_secret_from_the_environment_is_refused(
     with pytest.raises(WorkspaceError, match="too weak"):
         ws.pseudonymise("someone@example.org")
     ws.close()
+
+
+def test_init_with_a_refused_setting_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UPTAKE__ENGINE__DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="duckdb_memory_limit"):
+        Workspace.init(tmp_path / "ws")
+    with pytest.raises(ConfigError, match="min_group_size"):
+        Workspace.init(tmp_path / "ws", {"privacy.min_group_size": 2})
+    assert not (tmp_path / "ws").exists()
+    # An uptake.toml already in the folder is the one checked, and is left as it was.
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "uptake.toml").write_text("[privacy]\nmin_group_size = 1\n")
+    monkeypatch.delenv("UPTAKE__ENGINE__DUCKDB_MEMORY_LIMIT")
+    with pytest.raises(ConfigError, match="min_group_size"):
+        Workspace.init(tmp_path / "ws")
+    assert sorted(p.name for p in (tmp_path / "ws").iterdir()) == ["uptake.toml"]

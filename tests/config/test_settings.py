@@ -117,3 +117,32 @@ def test_currency_must_be_an_iso_code(tmp_path: Path) -> None:
     assert load_settings(tmp_path).metrics.currency == "USD"
     with pytest.raises(ConfigError, match="currency"):
         load_settings(tmp_path, {"metrics.currency": "dollars"})
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [("4GB", "4GB"), ("1.5 gib", "1.5GiB"), ("512mib", "512MiB"), ("128MB", "128MB")],
+)
+def test_a_duckdb_memory_limit_is_a_size(tmp_path: Path, value: str, kept: str) -> None:
+    got = load_settings(tmp_path, {"engine.duckdb_memory_limit": value})
+    assert got.engine.duckdb_memory_limit == kept
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("lots", "a size such as"),
+        ("80%", "a size such as"),
+        ("-1", "a size such as"),
+        ("4", "a size such as"),
+        ("100MB", "unsafe: at least 128MB"),
+        ("0.1GiB", "unsafe: at least 128MB"),
+        ("1KB", "unsafe: at least 128MB"),
+    ],
+)
+def test_a_duckdb_memory_limit_that_is_no_size_or_too_small_is_refused(
+    tmp_path: Path, value: str, words: str
+) -> None:
+    # DuckDB itself takes "-1" as no limit and fails a 1KB limit only at the first query.
+    with pytest.raises(ConfigError, match=words):
+        load_settings(tmp_path, {"engine.duckdb_memory_limit": value})

@@ -116,3 +116,14 @@ def test_a_batch_whose_refresh_fails_is_not_stored(
     from uptake.metrics.facts import pending
 
     assert pending(ws.engine(), ws.settings.metrics) is None
+
+
+def test_the_memory_limit_setting_reaches_duckdb(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "ws")
+    ws.close()
+    limited = Workspace.open(tmp_path / "ws", {"engine.duckdb_memory_limit": "512MiB"})
+    try:
+        got = limited.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    finally:
+        limited.close()
+    assert got == ("512.0 MiB",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -147,6 +148,11 @@ class IngestSettings(BaseModel):
         return v
 
 
+# A DuckDB memory size: a number and a unit of 1000s (KB … TB) or 1024s (KiB … TiB).
+_MEMORY = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]i?B)", re.IGNORECASE)
+_LEAST_MEMORY = 128 * 1000**2
+
+
 class EngineSettings(BaseModel):
     """Compute engines: embedded DuckDB by default, Apache Spark to scale out."""
 
@@ -165,7 +171,10 @@ class EngineSettings(BaseModel):
     )
     duckdb_memory_limit: str | None = Field(
         None,
-        description="DuckDB memory limit such as '4GB' (default: DuckDB's own).",
+        description="Most memory DuckDB holds, such as '4GB' or '1.5GiB' (at least 128MB); "
+        "past it DuckDB writes to a temporary folder beside the warehouse. Default: DuckDB's "
+        "own, 80% of the machine's memory, which a large vendor file's staging fills as far "
+        "as it needs.",
         json_schema_extra={"example": "4GB"},
     )
     sql_cache: bool = Field(
@@ -182,6 +191,25 @@ class EngineSettings(BaseModel):
         if v not in ("duckdb", "spark"):
             raise ValueError(f"engine must be duckdb or spark, not {v!r}")
         return v
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_limit(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        m = _MEMORY.fullmatch(v.strip())
+        if m is None:
+            raise ValueError(
+                f"duckdb_memory_limit must be a size such as '4GB' or '512MiB', not {v!r:.40}"
+            )
+        unit = m["unit"].upper().replace("I", "i")
+        size = float(m["n"]) * (1024 if "i" in unit else 1000) ** (
+            "KMGT".index(unit[0].upper()) + 1
+        )
+        # Below this DuckDB fails ordinary queries with out-of-memory errors part-way.
+        if size < _LEAST_MEMORY:
+            raise ValueError(f"duckdb_memory_limit {v!r} is unsafe: at least 128MB")
+        return f"{m['n']}{unit}"
 
 
 class ServeSettings(BaseModel):

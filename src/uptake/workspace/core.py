@@ -104,6 +104,9 @@ class Workspace(
             raise WorkspaceError(f"{folder}: already an uptake workspace")
         if os.environ.get(SECRET_ENV):
             _check_strength(os.environ[SECRET_ENV])
+        # Settings are checked before anything is written: a refused value leaves no
+        # half-made workspace behind (the default config written below changes none of them).
+        settings = load_settings(folder, overrides)
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / CONFIG_FILE).exists():
             (folder / CONFIG_FILE).write_text(default_toml(), encoding="utf-8")
@@ -112,7 +115,7 @@ class Workspace(
             fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
-        ws = cls(folder, load_settings(folder, overrides))
+        ws = cls(folder, settings)
         ws.con.execute(
             "INSERT INTO workspace_meta VALUES ('secret_fingerprint', ?)",
             [ws.pseudonymise(FINGERPRINT_PROBE)],
