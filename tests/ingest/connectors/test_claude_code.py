@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from uptake.errors import InputError
 from uptake.ingest.connectors import CONNECTORS, claude_code
 from uptake.ingest.connectors.base import LOCATOR
 from uptake.ingest.connectors.collect import INTERNAL
+from uptake.ingest.spill import SpillTo, spilling
 from uptake.schema.tables import ACTIONS, TABLES
 from uptake.workspace import Workspace
 
@@ -141,6 +143,67 @@ def test_a_page_saved_twice_counts_once_and_a_conflicting_row_is_quarantined(wri
     [rej] = r.rejects
     assert (rej.locator, rej.reason) == ("dup.json:record 3", "malformed_record")
     assert "dup.json:record 1" in (rej.detail or "")
+
+
+def test_a_repeat_with_its_fields_in_another_order_counts_once(write):
+    row = _row()
+    reordered = dict(reversed(list(json.loads(json.dumps(row)).items())))
+    reordered["core_metrics"] = dict(reversed(list(reordered["core_metrics"].items())))
+    r = claude_code.read(write("dup.ndjson", f"{json.dumps(row)}\n{json.dumps(reordered)}\n"))
+    assert r.rejects == [] and len(r.frames["events"]) == 8
+    assert "1 repeated row(s) (same actor, day and terminal) counted once" in r.notes
+
+
+def _report_lines(n: int) -> str:
+    """`n` NDJSON rows: 50 users over days, two rows a day each (two terminals)."""
+    lines = []
+    for i in range(n):
+        row = _row()
+        row["actor"]["email_address"] = f"dev{i % 50}@example.com"
+        row["date"] = f"2026-10-{1 + (i // 100) % 28:02d}T00:00:00Z"
+        row["terminal_type"] = "vscode" if (i // 50) % 2 else "iTerm.app"
+        row["core_metrics"]["num_sessions"] = 1 + i % 7
+        lines.append(json.dumps(row))
+    return "\n".join(lines) + "\n"
+
+
+def test_a_report_is_handled_a_row_at_a_time_and_spills(write, tmp_path):
+    path = write("report.ndjson", _report_lines(600))
+    held = claude_code.read(path)
+    (tmp_path / "spill").mkdir()
+    with spilling(SpillTo(tmp_path / "spill", 1_000)):
+        spilled = claude_code.read(path)
+    # Each row's events are added as the row is read, so they are written out in chunks
+    # while the file is read (they were all added after the last row, and never spilled).
+    events = spilled.spilled["events"]
+    assert len(events.files) >= 3
+    assert events.locators == held.frames["events"][LOCATOR].tolist()
+    assert (spilled.rejects, spilled.notes) == (held.rejects, held.notes)
+
+
+def test_reading_a_report_holds_far_less_than_the_report(write, tmp_path):
+    path = write("report.ndjson", _report_lines(1_500))
+    (tmp_path / "spill").mkdir()
+    # Once first, so what writing a chunk imports the first time is not counted.
+    with spilling(SpillTo(tmp_path / "spill", 1_000)):
+        claude_code.read(write("small.ndjson", _report_lines(200)))
+    tracemalloc.start()
+    try:
+        with spilling(SpillTo(tmp_path / "spill", 1_000)):
+            claude_code.read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # What the read keeps (a digest per row, the sums per person and day) is well under the
+    # rows as parsed JSON; it held all of them, and every row they became (2.4 times as much).
+    tracemalloc.start()
+    try:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        parsed = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(rows) == 1_500
+    assert peak < parsed / 2, f"peak {peak:,} bytes reading against {parsed:,} for the rows"
 
 
 def test_api_key_rows_become_aggregate_facts_only(write):

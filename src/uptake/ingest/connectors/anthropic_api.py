@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +35,7 @@ class Item:
 def response_items(
     path: Path, data: JsonInput, col: Collector, keys: tuple[str, ...] = ("data",)
 ) -> tuple[list[tuple[str, Item]], Mapping[str, Any]]:
-    """The rows of an Anthropic API response file, located, with their page.
+    """The rows of an Anthropic API response file, located, with their page, all at once.
 
     Args:
         path: the file (for messages and locators).
@@ -46,53 +46,74 @@ def response_items(
     Returns:
         ((locator, item) pairs, the last page read — its `has_more`/`next_page`).
     """
+    rows = ResponseRows(path, data, col, keys)
+    items = list(rows)
+    return items, rows.last
+
+
+class ResponseRows:
+    """The located rows of an Anthropic API response file, each with its page.
+
+    NDJSON is read a line at a time as the rows are iterated, so a connector that handles
+    each row as it comes holds no more than the row in hand. A response that is an error
+    answer, or whose row list is not a list, is refused here, before any row is read.
+    """
+
+    def __init__(
+        self, path: Path, data: JsonInput, col: Collector, keys: tuple[str, ...] = ("data",)
+    ) -> None:
+        self.col, self.keys = col, keys
+        self.last: Mapping[str, Any] = {}
+        """The last page read (its `has_more`), once the rows have been iterated."""
+        self._units = _units(path, data, col, keys)
+
+    def __iter__(self) -> Iterator[tuple[str, Item]]:
+        for loc, unit, prefix in self._units:
+            rows = _page_rows(unit, self.keys)
+            if rows is None:
+                yield loc, Item(unit, {})
+            elif isinstance(rows, str):
+                self.col.source_rows += 1
+                self.col.reject(loc, "bad_type", rows, "expected an array of rows", unit)
+            else:
+                self.last = unit
+                for i, r in enumerate(rows, 1):
+                    yield f"{prefix}record {i}", Item(r, unit)
+
+
+def _units(
+    path: Path, data: JsonInput, col: Collector, keys: tuple[str, ...]
+) -> Iterable[tuple[str, Any, str]]:
+    """(locator of the unit, the unit, locator prefix of its rows when it is a page)."""
     name = path.name
-    # (locator of the unit, the unit, locator prefix of its rows when it is a page)
-    units: list[tuple[str, Any, str]]
     if data.is_ndjson:
-        units = [(loc, rec, f"{loc} ") for loc, rec in col.lines(data)]
-    else:
-        doc = data.document
-        if isinstance(doc, dict):
-            if doc.get("type") == "error" or (
-                isinstance(doc.get("error"), dict) and _page_rows(doc, keys) is None
-            ):
-                err = doc["error"] if isinstance(doc.get("error"), dict) else {}
-                raise InputError(
-                    f"{path}: this is an error answer of the API "
-                    f"({str(err.get('type') or 'error')[:40]}), not a report",
-                    hint="fix the request (key, scope, date) and save the successful response",
-                )
-            rows = _page_rows(doc, keys)
-            if isinstance(rows, str):
-                raise InputError(
-                    f"{path}: `{rows}` should be an array of rows, got {type_name(doc[rows])}"
-                )
-            units = [(f"{name}:record 1", doc, f"{name}:")]
-        elif isinstance(doc, list):
-            many = len(doc) > 1
-            units = [
-                (f"{name}:record {i}", unit, f"{name}:page {i} " if many else f"{name}:")
-                for i, unit in enumerate(doc, 1)
-            ]
-        else:
+        return ((loc, rec, f"{loc} ") for loc, rec in col.lines(data))
+    doc = data.document
+    if isinstance(doc, dict):
+        if doc.get("type") == "error" or (
+            isinstance(doc.get("error"), dict) and _page_rows(doc, keys) is None
+        ):
+            err = doc["error"] if isinstance(doc.get("error"), dict) else {}
             raise InputError(
-                f"{path}: expected a JSON response object, an array or NDJSON of rows, "
-                f"got {type_name(doc)}"
+                f"{path}: this is an error answer of the API "
+                f"({str(err.get('type') or 'error')[:40]}), not a report",
+                hint="fix the request (key, scope, date) and save the successful response",
             )
-    items: list[tuple[str, Item]] = []
-    last: Mapping[str, Any] = {}
-    for loc, unit, prefix in units:
-        rows = _page_rows(unit, keys)
-        if rows is None:
-            items.append((loc, Item(unit, {})))
-        elif isinstance(rows, str):
-            col.source_rows += 1
-            col.reject(loc, "bad_type", rows, "expected an array of rows", unit)
-        else:
-            last = unit
-            items += [(f"{prefix}record {i}", Item(r, unit)) for i, r in enumerate(rows, 1)]
-    return items, last
+        rows = _page_rows(doc, keys)
+        if isinstance(rows, str):
+            raise InputError(
+                f"{path}: `{rows}` should be an array of rows, got {type_name(doc[rows])}"
+            )
+        return [(f"{name}:record 1", doc, f"{name}:")]
+    if isinstance(doc, list):
+        many = len(doc) > 1
+        return [
+            (f"{name}:record {i}", unit, f"{name}:page {i} " if many else f"{name}:")
+            for i, unit in enumerate(doc, 1)
+        ]
+    raise InputError(
+        f"{path}: expected a JSON response object, an array or NDJSON of rows, got {type_name(doc)}"
+    )
 
 
 def _page_rows(rec: Any, keys: tuple[str, ...]) -> list[Any] | str | None:

@@ -27,11 +27,11 @@ from uptake.errors import InputError
 from uptake.ingest.connectors.aggregates import add_fact, counters
 from uptake.ingest.connectors.anthropic_api import (
     MAX_COUNT,
+    ResponseRows,
     as_count,
     attrs_text,
     count,
     more_pages_note,
-    response_items,
 )
 from uptake.ingest.connectors.base import Connector, ConnectorOptions, ConnectorResult
 from uptake.ingest.connectors.collect import Collector, stable_id
@@ -147,15 +147,18 @@ def read(
         raise InputError(f"parameter cost_unit: expected cents or dollars, got {unit!r}")
     divisor = 100.0 if unit == "cents" else 1.0
     col = Collector(*TABLES)
-    items, last = response_items(path, load_json(path), col)
-    rows: list[_Row] = []
+    # Each row is handled as it is read (NDJSON a line at a time): its events are added at
+    # once, and only what later rows need is kept (a digest per actor-day for repeats, the
+    # sums per person-day and aggregate), so a large report is never held whole.
+    rows = ResponseRows(path, load_json(path), col)
+    state = _State()
     col.each(
-        items,
-        lambda loc, item: rows.append(_parse(loc, item.row, divisor, col)),
+        rows,
+        lambda loc, item: _handle(col, state, _parse(loc, item.row, divisor, col)),
         source=lambda item: item.row,
     )
-    _emit(col, _dedupe(col, rows), unit)
-    note = more_pages_note(last)
+    _finish(col, state, unit)
+    note = more_pages_note(rows.last)
     if note:
         col.notes.append(note)
     return col.result()
@@ -254,34 +257,53 @@ def _amount(value: Any, where: str) -> float:
     return number
 
 
-def _dedupe(col: Collector, rows: list[_Row]) -> list[_Row]:
-    """One row per actor, day, organisation and terminal: a page saved twice counts once."""
-    seen: dict[tuple[Any, ...], _Row] = {}
-    out: list[_Row] = []
-    same = 0
-    for row in rows:
-        if row.actor == "anonymous":
-            out.append(row)  # users without an e-mail cannot be told apart: all are kept
-            continue
+def _handle(col: Collector, state: _State, row: _Row) -> None:
+    """Add one row's events and sums, unless it repeats a row read before.
+
+    One row per actor, day, organisation and terminal: a page saved twice counts once, and
+    a second row for the same with different numbers is refused (the first is kept).
+    """
+    if row.actor != "anonymous":  # users without an e-mail cannot be told apart: all kept
         key = (row.person.lower() if row.person else row.scope, row.day, row.org, row.terminal)
-        first = seen.get(key)
+        digest = _digest(row.raw)
+        first = state.seen.get(key)
         if first is None:
-            seen[key] = row
-            out.append(row)
-        elif first.raw == row.raw:
-            same += 1
+            state.seen[key] = (row.loc, digest)
+        elif first[1] == digest:
+            state.same += 1
+            return
         else:
-            col.reject(
-                row.loc,
+            raise RecordError(
                 "malformed_record",
                 None,
                 f"a second row for the same actor, day, organisation and terminal "
-                f"({first.loc}) with different numbers; the first was kept",
-                row.raw,
+                f"({first[0]}) with different numbers; the first was kept",
             )
-    if same:
-        col.notes.append(f"{same} repeated row(s) (same actor, day and terminal) counted once")
-    return out
+    if row.person is None:
+        state.api += row.actor == "api"
+        state.anonymous += row.actor == "anonymous"
+        _aggregate(row, state.facts)
+        return
+    _events(col, row)
+    pd_ = state.days.setdefault((row.person.lower(), row.day), _PersonDay(row.person, row.loc))
+    pd_.orgs.update([row.org] if row.org else [])
+    pd_.terminals.update([row.terminal] if row.terminal else [])
+    for name, value in row.core.items():
+        if name != "sessions":
+            pd_.facts[name] = pd_.facts.get(name, 0) + value
+    for m in row.models:
+        for kind, n in m.tokens.items():
+            split = pd_.tokens.setdefault(kind, {})
+            split[m.model] = split.get(m.model, 0) + n
+        if m.cost is not None and m.currency:
+            split_c = pd_.cost.setdefault(m.currency, {})
+            split_c[m.model] = split_c.get(m.model, 0.0) + m.cost
+
+
+def _digest(raw: Any) -> bytes:
+    """A digest of a record's content: two records with equal fields get the same one."""
+    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 @dataclass
@@ -295,30 +317,26 @@ class _PersonDay:
     cost: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def _emit(col: Collector, rows: list[_Row], unit: str) -> None:
-    days: dict[tuple[str, date], _PersonDay] = {}
-    facts: dict[tuple[date, str, str, str], list[Any]] = {}
-    for row in rows:
-        if row.person is None:
-            _aggregate(row, facts)
-            continue
-        _events(col, row)
-        pd_ = days.setdefault((row.person.lower(), row.day), _PersonDay(row.person, row.loc))
-        pd_.orgs.update([row.org] if row.org else [])
-        pd_.terminals.update([row.terminal] if row.terminal else [])
-        for name, value in row.core.items():
-            if name != "sessions":
-                pd_.facts[name] = pd_.facts.get(name, 0) + value
-        for m in row.models:
-            for kind, n in m.tokens.items():
-                split = pd_.tokens.setdefault(kind, {})
-                split[m.model] = split.get(m.model, 0) + n
-            if m.cost is not None and m.currency:
-                split_c = pd_.cost.setdefault(m.currency, {})
-                split_c[m.model] = split_c.get(m.model, 0.0) + m.cost
-    for (_, day), pd_ in days.items():
+@dataclass
+class _State:
+    """What the rows of one file share as they are read."""
+
+    # (person or key scope, day, organisation, terminal) -> the first row's locator and
+    # content digest.
+    seen: dict[tuple[Any, ...], tuple[str, bytes]] = field(default_factory=dict)
+    same: int = 0
+    api: int = 0
+    anonymous: int = 0
+    days: dict[tuple[str, date], _PersonDay] = field(default_factory=dict)
+    facts: dict[tuple[date, str, str, str], list[Any]] = field(default_factory=dict)
+
+
+def _finish(col: Collector, state: _State, unit: str) -> None:
+    """Add the person-day facts and aggregate facts summed over the rows, and the notes."""
+    for (_, day), pd_ in state.days.items():
         _person_facts(col, day, pd_, unit)
-    for (day, metric, scope, dims), (value, loc) in facts.items():
+        col.between()
+    for (day, metric, scope, dims), (value, loc) in state.facts.items():
         add_fact(
             col,
             loc,
@@ -330,12 +348,16 @@ def _emit(col: Collector, rows: list[_Row], unit: str) -> None:
             dims=_loads(dims),
             value=value,
         )
-    api = sum(r.actor == "api" for r in rows)
-    anonymous = sum(r.actor == "anonymous" for r in rows)
-    if api:
-        col.notes.append(f"{api} API-key row(s) name no person: kept as aggregate facts")
-    if anonymous:
-        col.notes.append(f"{anonymous} user row(s) without an e-mail: kept as aggregate facts")
+    if state.same:
+        col.notes.append(
+            f"{state.same} repeated row(s) (same actor, day and terminal) counted once"
+        )
+    if state.api:
+        col.notes.append(f"{state.api} API-key row(s) name no person: kept as aggregate facts")
+    if state.anonymous:
+        col.notes.append(
+            f"{state.anonymous} user row(s) without an e-mail: kept as aggregate facts"
+        )
 
 
 def _loads(text: str) -> dict[str, Any]:

@@ -129,8 +129,16 @@ class Collector:
                 self.reject(locator, "malformed_record", None, f"{INTERNAL}: {exc!r}", raw)
             # Between records, so a record's rows are never split across a chunk and a
             # rollback.
-            if self._spill is not None and self._held() >= self._spill.rows:
-                self._write_out()
+            self.between()
+
+    def between(self) -> None:
+        """A point between records: past the spill size, write the held rows out.
+
+        `each` calls it after every record; a connector that adds rows after its records
+        (sums per person and day, say) calls it between the rows of one sum and the next.
+        """
+        if self._spill is not None and self._held() >= self._spill.rows:
+            self._write_out()
 
     def _held(self) -> int:
         return sum(len(rows) for rows in self.rows.values())
