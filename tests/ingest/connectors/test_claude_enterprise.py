@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,10 @@ from uptake.errors import InputError
 from uptake.ingest.connectors import CONNECTORS, claude_enterprise
 from uptake.ingest.connectors.base import LOCATOR
 from uptake.ingest.connectors.collect import INTERNAL
+from uptake.ingest.spill import SpillTo, spilling
 from uptake.schema.tables import ACTIONS, TABLES
 from uptake.workspace import Workspace
+from uptake.workspace.layout import SPILL_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 USERS = FIXTURES / "claude_enterprise_users.json"
@@ -190,6 +193,69 @@ def test_repeated_rows_count_once_and_conflicting_ones_are_quarantined(write):
     assert any("1 repeated row" in n for n in r.notes)
     [rej] = r.rejects
     assert (rej.locator, rej.reason) == ("dup.json:record 6", "malformed_record")
+
+
+def test_a_repeat_with_its_fields_in_another_order_counts_once(write):
+    row = _rows()[0]
+    reordered = dict(reversed(list(copy.deepcopy(row).items())))
+    r = claude_enterprise.read(write("dup.json", [row, reordered]), DAY)
+    assert r.rejects == []
+    assert "1 repeated row(s) (same user and day) counted once" in r.notes
+
+
+def _report_lines(n: int, dated: bool = True) -> str:
+    """`n` NDJSON user rows: 60 users over days, each row varied."""
+    lines = []
+    template = _rows()[0]
+    for i in range(n):
+        row = copy.deepcopy(template)
+        row["user"]["email_address"] = f"dev{i % 60}@example.com"
+        if dated:
+            row["date"] = f"2026-10-{1 + i // 60 % 28:02d}"
+        row["chat_metrics"]["message_count"] = 1 + i % 11
+        lines.append(json.dumps(row))
+    return "\n".join(lines) + "\n"
+
+
+def test_reading_a_report_holds_far_less_than_the_report(write, tmp_path):
+    path = write("users.ndjson", _report_lines(1_500))
+    (tmp_path / "spill").mkdir()
+    # Once first, so what writing a chunk imports the first time is not counted.
+    with spilling(SpillTo(tmp_path / "spill", 1_000)):
+        claude_enterprise.read(write("small.ndjson", _report_lines(200)))
+    tracemalloc.start()
+    try:
+        with spilling(SpillTo(tmp_path / "spill", 1_000)):
+            claude_enterprise.read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    tracemalloc.start()
+    try:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        parsed = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    # Rows are handled as they are read, and only a digest of each is kept for repeats: the
+    # read had listed every row first, and kept each for comparison.
+    assert len(rows) == 1_500
+    assert peak < parsed / 2, f"peak {peak:,} bytes reading against {parsed:,} for the rows"
+
+
+def test_rows_without_a_day_refuse_the_file_after_it_was_read_storing_nothing(
+    write, tmp_path, monkeypatch
+):
+    # The refusal comes once every row is read (rows were spilled by then): none is stored.
+    monkeypatch.setenv("UPTAKE__INGEST__SPILL_ROWS", "1000")
+    path = write("users.ndjson", _report_lines(400, dated=False))
+    ws = Workspace.init(tmp_path / "ws")
+    with pytest.raises(InputError, match="carry no date"):
+        ws.ingest("events", [path], fmt="claude-enterprise", now=NOW)
+    assert ws.con.execute("SELECT count(*) FROM events").fetchone() == (0,)
+    assert ws.con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+    spill = ws.path / SPILL_DIR
+    assert not spill.exists() or not any(spill.rglob("*.parquet"))
+    ws.close()
 
 
 def test_unknown_products_and_numbers_are_kept(write):

@@ -7,6 +7,7 @@ of rows, or NDJSON rows; and both need whole counts ≥ 0 and shared attrs writt
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
@@ -30,25 +31,6 @@ class Item:
 
     row: Any
     page: Mapping[str, Any]
-
-
-def response_items(
-    path: Path, data: JsonInput, col: Collector, keys: tuple[str, ...] = ("data",)
-) -> tuple[list[tuple[str, Item]], Mapping[str, Any]]:
-    """The rows of an Anthropic API response file, located, with their page, all at once.
-
-    Args:
-        path: the file (for messages and locators).
-        data: the loaded JSON input.
-        col: collector; unreadable NDJSON lines and malformed pages are quarantined.
-        keys: the page keys holding rows (`data`, or `summaries` for summary responses).
-
-    Returns:
-        ((locator, item) pairs, the last page read — its `has_more`/`next_page`).
-    """
-    rows = ResponseRows(path, data, col, keys)
-    items = list(rows)
-    return items, rows.last
 
 
 class ResponseRows:
@@ -114,6 +96,22 @@ def _units(
     raise InputError(
         f"{path}: expected a JSON response object, an array or NDJSON of rows, got {type_name(doc)}"
     )
+
+
+def content_digest(raw: Any) -> bytes:
+    """A digest of a row's content: rows with equal fields, in any order, get the same one.
+
+    A connector keeps this for each row it has read, not the row, to tell a page saved twice
+    from a second row with other numbers.
+
+    Args:
+        raw: the row as parsed.
+
+    Returns:
+        16 bytes.
+    """
+    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 def _page_rows(rec: Any, keys: tuple[str, ...]) -> list[Any] | str | None:

@@ -30,6 +30,7 @@ from uptake.ingest.connectors.anthropic_api import (
     ResponseRows,
     as_count,
     attrs_text,
+    content_digest,
     count,
     more_pages_note,
 )
@@ -265,7 +266,7 @@ def _handle(col: Collector, state: _State, row: _Row) -> None:
     """
     if row.actor != "anonymous":  # users without an e-mail cannot be told apart: all kept
         key = (row.person.lower() if row.person else row.scope, row.day, row.org, row.terminal)
-        digest = _digest(row.raw)
+        digest = content_digest(row.raw)
         first = state.seen.get(key)
         if first is None:
             state.seen[key] = (row.loc, digest)
@@ -298,12 +299,6 @@ def _handle(col: Collector, state: _State, row: _Row) -> None:
         if m.cost is not None and m.currency:
             split_c = pd_.cost.setdefault(m.currency, {})
             split_c[m.model] = split_c.get(m.model, 0.0) + m.cost
-
-
-def _digest(raw: Any) -> bytes:
-    """A digest of a record's content: two records with equal fields get the same one."""
-    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 @dataclass

@@ -27,11 +27,12 @@ from uptake.ingest.connectors.aggregates import add_fact, counters, flatten_coun
 from uptake.ingest.connectors.anthropic_api import (
     MAX_COUNT,
     Item,
+    ResponseRows,
     as_count,
     attrs_text,
+    content_digest,
     count,
     more_pages_note,
-    response_items,
 )
 from uptake.ingest.connectors.base import Connector, ConnectorOptions, ConnectorResult
 from uptake.ingest.connectors.collect import Collector, stable_id
@@ -84,9 +85,13 @@ PARAMS = {
 class _State:
     """What the rows of one file share: rows seen per user-day, totals of anonymous rows."""
 
-    seen: dict[tuple[str, date], tuple[str, Any]] = field(default_factory=dict)
+    # (e-mail, day) -> the first row's locator and content digest.
+    seen: dict[tuple[str, date], tuple[str, bytes]] = field(default_factory=dict)
     anonymous: dict[tuple[date, str, str], list[Any]] = field(default_factory=dict)
     repeated: int = 0
+    # User rows read, and whether any carried a day (see `_need_a_day`).
+    users: int = 0
+    dated: bool = False
 
 
 @dataclass
@@ -111,12 +116,16 @@ def read(
     """
     opts = _options(ConnectorOptions.coerce(options))
     col = Collector(*TABLES)
-    items, last = response_items(path, load_json(path), col, ("data", "summaries"))
-    _need_a_day(path, items, opts)
+    # Each row is handled as it is read (NDJSON a line at a time), so a large file is never
+    # held whole.
+    rows = ResponseRows(path, load_json(path), col, ("data", "summaries"))
     state = _State()
 
     def handle(loc: str, item: Item) -> None:
         rec = item.row
+        if _is_user_row(rec):
+            state.users += 1
+            state.dated = state.dated or _row_day_value(item) is not None
         if not isinstance(rec, dict):
             raise RecordError("bad_type", None, f"expected a row object, got {type_name(rec)}")
         if _is_user_row(rec):
@@ -128,7 +137,8 @@ def read(
                 "unsupported_record", None, "neither a user row (user, *_metrics) nor a summary"
             )
 
-    col.each(items, handle, source=lambda item: item.row)
+    col.each(rows, handle, source=lambda item: item.row)
+    _need_a_day(path, state, opts)
     for (day, tool, metric), (value, loc) in state.anonymous.items():
         add_fact(
             col,
@@ -146,7 +156,7 @@ def read(
         col.notes.append(f"{users:g} user row(s) without an e-mail: kept as aggregate facts")
     if state.repeated:
         col.notes.append(f"{state.repeated} repeated row(s) (same user and day) counted once")
-    note = more_pages_note(last)
+    note = more_pages_note(rows.last)
     if note:
         col.notes.append(note)
     return col.result()
@@ -166,12 +176,13 @@ def _options(opts: ConnectorOptions) -> _Options:
     return _Options(day, opts.param("scope") or "organization", code == "include")
 
 
-def _need_a_day(path: Path, items: list[tuple[str, Item]], opts: _Options) -> None:
-    """Refuse up front a file whose user rows carry no day at all, rather than reject each."""
-    if opts.day is not None:
-        return
-    users = [it for _, it in items if _is_user_row(it.row)]
-    if users and all(_row_day_value(it) is None for it in users):
+def _need_a_day(path: Path, state: _State, opts: _Options) -> None:
+    """Refuse a file whose user rows carry no day at all, rather than reject each.
+
+    Checked once every row is read: the refusal stores nothing from the file, as it would
+    before the first row.
+    """
+    if opts.day is None and state.users and not state.dated:
         raise InputError(
             f"{path}: the user rows carry no date (the /users response does not repeat it)",
             hint="pass --option date=YYYY-MM-DD, the date the request asked for",
@@ -267,9 +278,10 @@ def _user_row(
     opt_str(user, "id", "user.id")
     if email is not None:
         # One row per user and day: a page saved twice must not count twice.
+        digest = content_digest(rec)
         first = state.seen.get((email.lower(), day))
         if first is not None:
-            if first[1] == rec:
+            if first[1] == digest:
                 state.repeated += 1
                 return
             raise RecordError(
@@ -314,7 +326,7 @@ def _user_row(
     if email is not None:
         # Registered only once the row is accepted, so a corrected copy of a rejected row
         # is not refused as a conflict.
-        state.seen[(email.lower(), day)] = (loc, rec)
+        state.seen[(email.lower(), day)] = (loc, digest)
 
 
 def _number(name: str, value: Any, where: str) -> float:
