@@ -206,7 +206,8 @@ class EngineSettings(BaseModel):
         size = float(m["n"]) * (1024 if "i" in unit else 1000) ** (
             "KMGT".index(unit[0].upper()) + 1
         )
-        # Below this DuckDB fails ordinary queries with out-of-memory errors part-way.
+        # A slip such as '4MB' for '4GB' would leave DuckDB spilling every large query to
+        # disk or failing it for memory (a 1KB limit fails as the warehouse opens).
         if size < _LEAST_MEMORY:
             raise ValueError(f"duckdb_memory_limit {v!r} is unsafe: at least 128MB")
         return f"{m['n']}{unit}"

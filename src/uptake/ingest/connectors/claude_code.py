@@ -268,18 +268,18 @@ def _handle(col: Collector, state: _State, row: _Row) -> None:
         key = (row.person.lower() if row.person else row.scope, row.day, row.org, row.terminal)
         digest = content_digest(row.raw)
         first = state.seen.get(key)
-        if first is None:
-            state.seen[key] = (row.loc, digest)
-        elif first[1] == digest:
+        if first is not None and first[1] == digest:
             state.same += 1
             return
-        else:
+        if first is not None:
             raise RecordError(
                 "malformed_record",
                 None,
                 f"a second row for the same actor, day, organisation and terminal "
                 f"({first[0]}) with different numbers; the first was kept",
             )
+        # Registered before the row's rows are added; adding them does not fail on input.
+        state.seen[key] = (row.loc, digest)
     if row.person is None:
         state.api += row.actor == "api"
         state.anonymous += row.actor == "anonymous"
