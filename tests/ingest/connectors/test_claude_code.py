@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
-import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -181,28 +180,11 @@ def test_a_report_is_handled_a_row_at_a_time_and_spills(write, tmp_path):
     assert (spilled.rejects, spilled.notes) == (held.rejects, held.notes)
 
 
-def test_reading_a_report_holds_far_less_than_the_report(write, tmp_path):
+def test_reading_a_report_holds_far_less_than_the_report(write, reading_peak):
     path = write("report.ndjson", _report_lines(1_500))
-    (tmp_path / "spill").mkdir()
-    # Once first, so what writing a chunk imports the first time is not counted.
-    with spilling(SpillTo(tmp_path / "spill", 1_000)):
-        claude_code.read(write("small.ndjson", _report_lines(200)))
-    tracemalloc.start()
-    try:
-        with spilling(SpillTo(tmp_path / "spill", 1_000)):
-            claude_code.read(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak, parsed = reading_peak(claude_code.read, path, write("small.ndjson", _report_lines(200)))
     # What the read keeps (a digest per row, the sums per person and day) is well under the
     # rows as parsed JSON; it held all of them, and every row they became (2.4 times as much).
-    tracemalloc.start()
-    try:
-        rows = [json.loads(line) for line in path.read_text().splitlines()]
-        parsed = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    assert len(rows) == 1_500
     assert peak < parsed / 2, f"peak {peak:,} bytes reading against {parsed:,} for the rows"
 
 

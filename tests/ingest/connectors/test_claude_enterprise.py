@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
-import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from uptake.errors import InputError
 from uptake.ingest.connectors import CONNECTORS, claude_enterprise
 from uptake.ingest.connectors.base import LOCATOR
 from uptake.ingest.connectors.collect import INTERNAL
-from uptake.ingest.spill import SpillTo, spilling
 from uptake.schema.tables import ACTIONS, TABLES
 from uptake.workspace import Workspace
 from uptake.workspace.layout import SPILL_DIR
@@ -217,28 +215,13 @@ def _report_lines(n: int, dated: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_reading_a_report_holds_far_less_than_the_report(write, tmp_path):
+def test_reading_a_report_holds_far_less_than_the_report(write, reading_peak):
     path = write("users.ndjson", _report_lines(1_500))
-    (tmp_path / "spill").mkdir()
-    # Once first, so what writing a chunk imports the first time is not counted.
-    with spilling(SpillTo(tmp_path / "spill", 1_000)):
-        claude_enterprise.read(write("small.ndjson", _report_lines(200)))
-    tracemalloc.start()
-    try:
-        with spilling(SpillTo(tmp_path / "spill", 1_000)):
-            claude_enterprise.read(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    tracemalloc.start()
-    try:
-        rows = [json.loads(line) for line in path.read_text().splitlines()]
-        parsed = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
+    peak, parsed = reading_peak(
+        claude_enterprise.read, path, write("small.ndjson", _report_lines(200))
+    )
     # Rows are handled as they are read, and only a digest of each is kept for repeats: the
     # read had listed every row first, and kept each for comparison.
-    assert len(rows) == 1_500
     assert peak < parsed / 2, f"peak {peak:,} bytes reading against {parsed:,} for the rows"
 
 
