@@ -4,7 +4,8 @@ Each file is written by a generator in `bench/vendor_files/` (realistic shapes, 
 seeds), then ingested into a fresh workspace in a child process so its peak memory (VmHWM)
 is its own. Records are source records (rows, lines, data points, activity records), not the
 canonical rows they become; quarantined rows are printed because a fast connector that
-rejects its input would be measuring the wrong thing.
+rejects its input would be measuring the wrong thing. GitHub's file is ingested once more with
+DuckDB's memory limited (`LIMITED`), to show how much of a peak is DuckDB's staging.
 """
 
 from __future__ import annotations
