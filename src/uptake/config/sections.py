@@ -203,9 +203,7 @@ class EngineSettings(BaseModel):
                 f"duckdb_memory_limit must be a size such as '4GB' or '512MiB', not {v!r:.40}"
             )
         unit = m["unit"].upper().replace("I", "i")
-        size = float(m["n"]) * (1024 if "i" in unit else 1000) ** (
-            "KMGT".index(unit[0].upper()) + 1
-        )
+        size = float(m["n"]) * (1024 if "i" in unit else 1000) ** ("KMGT".index(unit[0]) + 1)
         # A slip such as '4MB' for '4GB' would leave DuckDB spilling every large query to
         # disk or failing it for memory (a 1KB limit fails as the warehouse opens).
         if size < _LEAST_MEMORY:

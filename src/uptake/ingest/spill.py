@@ -30,16 +30,14 @@ from uptake.ingest.staging import json_cells_as_text
 from uptake.schema.tables import TABLES
 from uptake.warehouse.sql import quote_ident
 
-# Rows a Collector holds before it writes them out (`[ingest] spill_rows` sets it).
-DEFAULT_ROWS = 500_000
-
 
 @dataclass(frozen=True)
 class SpillTo:
     """Where and when to spill: the folder for the chunks and the rows held before a write."""
 
     folder: Path
-    rows: int = DEFAULT_ROWS
+    # Rows a Collector holds before it writes them out (`[ingest] spill_rows`).
+    rows: int
 
 
 @dataclass
