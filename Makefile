@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test check bench bench-l fmt lock clean
 
-# Installed at the versions pinned in constraints.txt (see there; `make lock` renews them).
-$(STAMP): pyproject.toml constraints.txt
+# Installed at the versions pinned in constraints.txt, and built with the backend pinned in
+# build-constraints.txt (see there; `make lock` renews both).
+$(STAMP): pyproject.toml constraints.txt build-constraints.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -c constraints.txt --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[dev,spark]'
+	$(BIN)/pip install -q -c constraints.txt --build-constraint build-constraints.txt -e '.[dev,spark]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -37,7 +38,8 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 # The newest versions pyproject.toml's ranges allow, resolved in a clean venv, pinned into
-# constraints.txt; `.venv` then reinstalls at them on its next use.
+# constraints.txt, and the newest build backend its [build-system] allows into
+# build-constraints.txt; `.venv` then reinstalls at them on its next use.
 lock:
 	rm -rf .venv-lock
 	$(PY) -m venv .venv-lock
@@ -45,7 +47,14 @@ lock:
 	.venv-lock/bin/pip install -q -e '.[dev,spark]'
 	sed -n '/^#/p' constraints.txt > constraints.new
 	.venv-lock/bin/pip freeze --all --exclude-editable | grep -v -e '^setuptools==' -e '^wheel==' >> constraints.new
+	rm -rf .venv-lock
+	$(PY) -m venv .venv-lock
+	$(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' > .venv-lock/build.txt
+	.venv-lock/bin/pip install -q --upgrade -r .venv-lock/build.txt
+	sed -n '/^#/p' build-constraints.txt > build-constraints.new
+	.venv-lock/bin/pip freeze --all | grep -v -e '^pip==' >> build-constraints.new
 	mv constraints.new constraints.txt
+	mv build-constraints.new build-constraints.txt
 	rm -rf .venv-lock
 
 clean:

@@ -1,4 +1,4 @@
-"""The pinned versions in constraints.txt cover pyproject.toml's ranges and are what runs."""
+"""The pins in constraints.txt and build-constraints.txt cover pyproject.toml and are used."""
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ def _declared() -> list[Requirement]:
     for extra in project.get("optional-dependencies", {}).values():
         reqs += [Requirement(r) for r in extra]
     return reqs
+
+
+def _build_requires() -> list[Requirement]:
+    """What pyproject.toml's [build-system] requires."""
+    system = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]
+    return [Requirement(r) for r in system["requires"]]
 
 
 def _unmet(pins: dict[str, str], declared: list[Requirement]) -> list[str]:
@@ -92,3 +98,18 @@ def test_the_tests_run_on_the_pinned_versions() -> None:
         if installed != version:
             differ.append(f"{name}: pinned {version}, installed {installed}")
     assert differ == [], "reinstall with `make` (it installs with -c constraints.txt)"
+
+
+def test_the_build_backend_is_pinned_within_its_range() -> None:
+    pins = _pins((ROOT / "build-constraints.txt").read_text())
+    assert _unmet(pins, _build_requires()) == []
+    assert "setuptools" in pins
+
+
+def test_the_editable_install_was_built_with_the_pinned_backend() -> None:
+    # The build runs in pip's isolated environment, gone once installed; the wheel it wrote
+    # names its generator. Another version means `make` did not pass --build-constraint.
+    pins = _pins((ROOT / "build-constraints.txt").read_text())
+    wheel = metadata.distribution("uptake").read_text("WHEEL") or ""
+    generator = next(ln for ln in wheel.splitlines() if ln.startswith("Generator:"))
+    assert generator == f"Generator: setuptools ({pins['setuptools']})"
