@@ -27,6 +27,9 @@ REPEAT = 20
 BATCHES = 10
 BATCH = 1_000
 TARGET_PAGE_P95_MS = 300
+# The server's quiet time before it computes the pages again after new data (the default is
+# 30 s; shorter here so the benchmark does not idle).
+QUIET_S = 5.0
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -127,6 +130,7 @@ def bench_web(work: Path | None = None) -> dict[str, Any]:
         finally:
             proc.terminate()
             proc.communicate(timeout=60)
+        rewarm = _after_new_data(folder, tokens, roster, sim.end, slugs)
 
     out: dict[str, Any] = {f"page_{slug}_ms": timings[slug] for slug in slugs}
     out["metrics_ms"] = stats(metrics_ms, metrics_cold)
@@ -149,7 +153,78 @@ def bench_web(work: Path | None = None) -> dict[str, Any]:
         f"POST /v1/events, {BATCHES} batches of {BATCH:,} (each committed and the facts "
         f"refreshed before the reply): {out['ingest_events_per_s']:,.0f} events/s"
     )
+    out["rewarm"] = rewarm
+    firsts = rewarm["first_views_ms"]
+    p95 = _percentile(list(firsts.values()), 0.95)
+    worst = max(firsts, key=firsts.__getitem__)
+    verdict = "met" if p95 <= TARGET_PAGE_P95_MS else "MISSED"
+    print(
+        f"with the warm-up on ([serve] warm_quiet_s = {QUIET_S:g}): after one more batch the "
+        f"organisation pages were computed again {rewarm['ready_s']:.1f} s after its reply "
+        f"(the quiet time {QUIET_S:g} s, then the pages); first views then p95 {p95:.0f} ms "
+        f"over the {len(firsts)} pages, the slowest /{worst} {firsts[worst]:.0f} ms "
+        f"(target p95 ≤ {TARGET_PAGE_P95_MS} ms: {verdict})"
+    )
     return out
+
+
+def _after_new_data(
+    folder: Path, tokens: dict[str, str], roster: list[str], day: Any, slugs: list[str]
+) -> dict[str, Any]:
+    """Serve with the warm-up on, post one batch, time until the pages are computed again.
+
+    Returns:
+        `ready_s` (from the batch's reply until `/readyz` reports the pages warmed for it) and
+        each page's first view afterwards (milliseconds).
+    """
+    from server_helpers import free_port, start
+
+    os.environ["UPTAKE__SERVE__WARM"] = "true"
+    os.environ["UPTAKE__SERVE__WARM_QUIET_S"] = str(QUIET_S)
+    port = free_port()
+    proc = start(folder, port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as c:
+            _until_warmed(c, None)
+            batch = [
+                {
+                    "event_id": f"bench-rewarm-{i}",
+                    "ts": f"{day.isoformat()}T{9 + i % 8:02d}:{i % 60:02d}:30Z",
+                    "person": roster[i % len(roster)],
+                    "tool": "office_copilot",
+                    "action": "prompt",
+                }
+                for i in range(BATCH)
+            ]
+            r = c.post(
+                "/v1/events", json=batch, headers={"Authorization": f"Bearer {tokens['ingest']}"}
+            )
+            assert r.status_code == 200, r.text[:300]
+            t = time.perf_counter()
+            _until_warmed(c, int(r.json()["batch"]))
+            ready_s = time.perf_counter() - t
+            c.cookies.set("uptake_session", tokens["analyst"])
+            firsts = {slug: _once(lambda slug=slug: c.get(f"/{slug}")) for slug in slugs}  # type: ignore[misc]
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
+        os.environ["UPTAKE__SERVE__WARM"] = "false"
+        os.environ.pop("UPTAKE__SERVE__WARM_QUIET_S", None)
+    return {"ready_s": ready_s, "first_views_ms": firsts}
+
+
+def _until_warmed(c: httpx.Client, batch: int | None) -> None:
+    """Wait until `/readyz` says the warm-up is done (for `batch`, when given)."""
+    deadline = time.monotonic() + 900
+    while True:
+        try:
+            doc = c.get("/readyz").json()
+        except httpx.TransportError:
+            doc = {}
+        if doc.get("warm_up") == "done" and (batch is None or doc.get("warmed_batch") == batch):
+            return
+        assert time.monotonic() < deadline, f"pages not warmed: {doc}"
+        time.sleep(0.2)
 
 
 if __name__ == "__main__":

@@ -108,3 +108,15 @@ def test_a_remembered_answer_that_pickle_cannot_copy_is_still_a_copy(
     got = workspace.remember("page", ("x",), lambda: made)
     got["rows"].append(2)
     assert workspace.remember("page", ("x",), lambda: made)["rows"] == [1]
+
+
+def test_the_data_version_is_the_newest_batch(workspace: Workspace) -> None:
+    assert workspace.data_version() is None
+    one = workspace.ingest_frame(
+        "people", pd.DataFrame(rows("people", 3)), source="p", now=FROZEN_NOW
+    )
+    assert workspace.data_version() == one.batch
+    two = workspace.ingest_frame(
+        "events", pd.DataFrame(rows("events", 5)), source="e", now=FROZEN_NOW
+    )
+    assert workspace.data_version() == two.batch > one.batch

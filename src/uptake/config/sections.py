@@ -232,9 +232,15 @@ class ServeSettings(BaseModel):
     warm: bool = Field(
         True,
         description="Compute the organisation pages of the dashboard in the background when "
-        "the server starts, so its first visitor does not wait for them (requests queue "
-        "behind that work meanwhile).",
+        "the server starts, and again once new data has settled (`warm_quiet_s`), so the "
+        "first visitor does not wait for them (requests queue behind that work meanwhile).",
     )
+    warm_quiet_s: float = Field(
+        30.0, ge=0, le=3600,
+        description="Seconds with no new ingest batch after which the server computes the "
+        "organisation pages again (with `warm` on); while batches keep arriving sooner, "
+        "pages are computed as people view them.",
+    )  # fmt: skip
     page_lag_s: float = Field(
         60.0, ge=0, le=3600,
         description="While the server is busy (a batch being written, a page computed), a "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,8 +20,7 @@ from uptake.web import api, coach, docs, forms, pages, widget
 from uptake.web.live import LiveWorker
 from uptake.web.recent import RecentPages
 from uptake.web.state import Served
-from uptake.web.views import Page, Params, offered
-from uptake.workspace import Actor
+from uptake.web.warm import Warmer
 
 log = logging.getLogger("uptake.web")
 SECURITY_HEADERS = {
@@ -65,36 +63,6 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def warm(served: Served) -> None:
-    """Compute every organisation page once, in the background, then set `served.warmed`.
-
-    Each page is one queued call, in the queue its visitors' requests use (the read queue for
-    pages of ingested data), so a request that arrives meanwhile waits for one page at most,
-    not for all of them. A page that cannot be computed (inputs missing, facts stale) is
-    skipped: its visitor gets the reason as they would anyway.
-
-    Args:
-        served: the served workspace.
-    """
-    # Aggregates only, as an analyst sees them: nothing individual is read, nothing audited.
-    reader = Actor(name="server warm-up", role="analyst")
-
-    def compute(view: Page) -> None:
-        run = served.read if view.may_lag else served.run
-        run(lambda ws: view.data(ws, reader, Params()))
-
-    try:
-        for view in offered(reader):
-            try:
-                compute(view)
-            except UptakeError as exc:
-                log.info("warm-up skipped /%s: %s", view.slug, exc.message)
-            except Exception:
-                log.exception("warm-up failed on /%s", view.slug)
-    finally:
-        served.warmed.set()
-
-
 def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> FastAPI:
     """The uptake web application over one workspace.
 
@@ -111,8 +79,11 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        warmer = None
         if served.settings.serve.warm:
-            threading.Thread(target=warm, args=(served,), name="uptake-warm", daemon=True).start()
+            warmer = Warmer(served, served.settings.serve.warm_quiet_s)
+            app_.state.warmer = warmer
+            warmer.start()
         worker = None
         if served.settings.signals.live:
             worker = LiveWorker(served, served.settings.serve.live_delay_s)
@@ -122,6 +93,9 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         if worker is not None:
             app_.state.live = None
             worker.stop()
+        if warmer is not None:
+            app_.state.warmer = None
+            warmer.stop()
         recent.stop()
         served.close()
 
@@ -141,6 +115,8 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
     app.state.recent = recent
     # The live-path worker, while the server runs (None: posted batches update inline).
     app.state.live = None
+    # The pages' warmer, while the server runs with `[serve] warm` (see `uptake.web.warm`).
+    app.state.warmer = None
     app.include_router(coach.router)
     # Before the API's `POST /v1/{table}` intake, which would otherwise take /v1/proposals.
     app.include_router(forms.api)
@@ -157,10 +133,8 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
     def readyz() -> Response:
         doc = served.run(lambda ws: ws.readiness())
         # Informational: a server still warming answers, its first visitors may just wait.
-        if not served.settings.serve.warm:
-            doc["warm_up"] = "off"
-        else:
-            doc["warm_up"] = "done" if served.warmed.is_set() else "running"
+        warmer = app.state.warmer
+        doc.update(warmer.state() if warmer is not None else {"warm_up": "off"})
         return JSONResponse(doc, status_code=200 if doc["ready"] else 503)
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)

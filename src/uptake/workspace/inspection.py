@@ -176,6 +176,15 @@ class Inspection:
             "stale": stale or None,
         }
 
+    def data_version(self) -> int | None:
+        """The newest ingest batch (None before the first): what remembered documents follow.
+
+        No permission is needed: a batch number says nothing about anyone. Every change of
+        stored rows is a new batch, so a new number means every remembered document is old.
+        """
+        got = self.con.execute("SELECT max(batch_id) FROM ingest_log").fetchone()
+        return int(got[0]) if got and got[0] is not None else None
+
     def schema_version(self) -> int:
         """Applied schema version."""
         return current_version(self.con)
