@@ -54,6 +54,20 @@ def _timed(call: Any, n: int) -> list[float]:
     return out
 
 
+def _batch(prefix: str, day: Any, roster: list[str], second: int = 0) -> list[dict[str, Any]]:
+    """`BATCH` prompts on `day` by the roster's people, ids `prefix-N`."""
+    return [
+        {
+            "event_id": f"{prefix}-{i}",
+            "ts": f"{day.isoformat()}T{9 + i % 8:02d}:{i % 60:02d}:{second:02d}Z",
+            "person": roster[i % len(roster)],
+            "tool": "office_copilot",
+            "action": "prompt",
+        }
+        for i in range(BATCH)
+    ]
+
+
 def stats(ms: list[float], cold: float) -> dict[str, float]:
     """First-view time and the repeat views' p50 and p95 (milliseconds)."""
     return {"cold": cold, "p50": statistics.median(ms), "p95": _percentile(ms, 0.95)}
@@ -112,16 +126,7 @@ def bench_web(work: Path | None = None) -> dict[str, Any]:
                 last = sim.end
                 sent, seconds = 0, 0.0
                 for b in range(BATCHES):
-                    batch = [
-                        {
-                            "event_id": f"bench-{b}-{i}",
-                            "ts": f"{last.isoformat()}T{9 + i % 8:02d}:{i % 60:02d}:00Z",
-                            "person": roster[i % len(roster)],
-                            "tool": "office_copilot",
-                            "action": "prompt",
-                        }
-                        for i in range(BATCH)
-                    ]
+                    batch = _batch(f"bench-{b}", last, roster)
                     t = time.perf_counter()
                     r = c.post("/v1/events", json=batch, headers=ingest)
                     seconds += time.perf_counter() - t
@@ -186,16 +191,7 @@ def _after_new_data(
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as c:
             _until_warmed(c, None)
-            batch = [
-                {
-                    "event_id": f"bench-rewarm-{i}",
-                    "ts": f"{day.isoformat()}T{9 + i % 8:02d}:{i % 60:02d}:30Z",
-                    "person": roster[i % len(roster)],
-                    "tool": "office_copilot",
-                    "action": "prompt",
-                }
-                for i in range(BATCH)
-            ]
+            batch = _batch("bench-rewarm", day, roster, second=30)
             r = c.post(
                 "/v1/events", json=batch, headers={"Authorization": f"Bearer {tokens['ingest']}"}
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +30,18 @@ def folder(served: tuple[Path, dict[str, str]], tmp_path: Path) -> Path:
 def _remembered(served: Served) -> set[tuple[str, int]]:
     """(kind, batch) of every document the server's workspace remembers."""
     return served.read(lambda ws: {(k[0], k[1]) for k in ws.__dict__.get("_memo_cache", {})})
+
+
+@contextmanager
+def _warming(folder: Path, quiet_s: float) -> Iterator[tuple[Served, Warmer]]:
+    """A served workspace and its warmer, looking for new batches every 20 ms."""
+    served = Served(folder)
+    warmer = Warmer(served, quiet_s=quiet_s, poll_s=0.02)
+    try:
+        yield served, warmer
+    finally:
+        warmer.stop()
+        served.close()
 
 
 def _until(done: object, timeout: float = 120) -> None:
@@ -74,9 +88,7 @@ def test_pages_are_computed_again_once_new_data_settles(
 
 def test_batches_arriving_sooner_than_the_quiet_time_wait(folder: Path) -> None:
     """No new warm-up while the data has not settled, one as soon as it has."""
-    served = Served(folder)
-    warmer = Warmer(served, quiet_s=3600, poll_s=0.02)
-    try:
+    with _warming(folder, quiet_s=3600) as (served, warmer):
         warmer.start()
         assert served.warmed.wait(timeout=300)
         first = warmer.warmed_batch
@@ -90,35 +102,22 @@ def test_batches_arriving_sooner_than_the_quiet_time_wait(folder: Path) -> None:
         warmer.quiet_s = 0
         _until(lambda: warmer.warmed_batch == latest)
         assert warmer.runs == 2
-    finally:
-        warmer.stop()
-        served.close()
 
 
 def test_a_stopped_warmer_starts_no_further_page(folder: Path) -> None:
-    served = Served(folder)
-    warmer = Warmer(served, quiet_s=0, poll_s=0.02)
-    try:
+    with _warming(folder, quiet_s=0) as (served, warmer):
         warmer._stop.set()
         warmer.start()
         assert served.warmed.wait(timeout=60)
         # Stopped before its first page: nothing computed, nothing claimed as warmed.
         assert warmer.runs == 0 and warmer.warmed_batch is None
-    finally:
-        warmer.stop()
-        served.close()
 
 
 def test_the_warmer_never_reopens_a_closed_workspace(folder: Path) -> None:
-    served = Served(folder)
-    warmer = Warmer(served, quiet_s=0, poll_s=0.02)
-    try:
+    with _warming(folder, quiet_s=0) as (served, warmer):
         warmer.start()
         assert served.warmed.wait(timeout=300)
         served.close()
         time.sleep(0.2)
         # Looked several times meanwhile, and left the workspace closed.
         assert served._ws is None and served._reader is None
-    finally:
-        warmer.stop()
-        served.close()
