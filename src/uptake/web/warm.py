@@ -83,7 +83,8 @@ class Warmer:
     def stop(self) -> None:
         """Stop the thread (the server is stopping); a page under way finishes first."""
         self._stop.set()
-        self._thread.join(timeout=60)
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout=60)
 
     def state(self) -> dict[str, Any]:
         """`warm_up` (running or done) and the batch the pages were last computed for."""
