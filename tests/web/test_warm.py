@@ -83,6 +83,9 @@ def test_pages_are_computed_again_once_new_data_settles(
         c.cookies.set("uptake_session", tokens["analyst"])
         for view in offered(READER):
             assert c.get(f"/{view.slug}").status_code == 200, view.slug
+        # A manager's team page reads the metrics by team the segments page remembered.
+        c.cookies.set("uptake_session", tokens["manager"])
+        assert c.get("/my-team").status_code == 200
         assert _remembered(srv) == now
 
 
