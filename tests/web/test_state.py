@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,6 +119,27 @@ def test_closing_the_server_closes_the_reader_and_keeps_what_was_written(folder:
     assert s.read_if_open(_events) is None
     with Workspace.open(folder) as ws:
         assert _events(ws) == 100
+
+
+def test_a_read_if_open_waiting_while_the_server_closes_does_not_reopen(folder: Path) -> None:
+    s = Served(folder)
+    assert s.read(_events) == 100
+    got: list[int | None] = []
+    waiting = threading.Thread(target=lambda: got.append(s.read_if_open(_events)))
+    with s._read_lock:
+        # The read starts while the workspace is open and waits for the queue...
+        waiting.start()
+        time.sleep(0.2)
+        # ...which a close holds meanwhile (what `close` does under both locks).
+        with s._lock:
+            assert s._reader is not None and s._ws is not None
+            s._reader.close()
+            s._ws.close()
+            s._reader = s._ws = None
+    waiting.join(timeout=60)
+    assert got == [None]
+    assert s._ws is None and s._reader is None
+    s.close()
 
 
 def test_metrics_and_team_metrics_over_the_api_do_not_wait_for_a_writer(folder: Path) -> None:

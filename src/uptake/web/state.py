@@ -19,6 +19,8 @@ from uptake.web.intake import Intake
 from uptake.workspace import Actor, Workspace, find_workspace
 
 T = TypeVar("T")
+# What a read of a closed workspace that may not open it gives (None may be a result).
+_CLOSED = object()
 
 
 class Served:
@@ -104,18 +106,9 @@ class Served:
         Returns:
             What `fn` returned.
         """
-        stale = False
-        with self._read_lock:
-            reader = self._reader or self._open_reader()
-            try:
-                with reader.snapshot():
-                    out = fn(reader)
-            except StaleFactsError:
-                stale = True
-            finally:
-                seq = reader.journal.take()
-        reader.journal.wait(seq)
-        return self.run(fn) if stale else out
+        out = self._read(fn, open_it=True)
+        assert out is not _CLOSED  # opened when it was not
+        return out  # type: ignore[return-value]
 
     def read_if_open(self, fn: Callable[[Workspace], T]) -> T | None:
         """`read(fn)` if the workspace is open; never open it (background work uses this).
@@ -126,9 +119,34 @@ class Served:
         Returns:
             What `fn` returned, or None when the workspace is not open.
         """
-        if self._ws is None:
-            return None
-        return self.read(fn)
+        out = self._read(fn, open_it=False)
+        return None if out is _CLOSED else out  # type: ignore[return-value]
+
+    def _read(self, fn: Callable[[Workspace], T], *, open_it: bool) -> T | object:
+        """`fn(reader)` in the read queue; `_CLOSED` when not open and not to be opened."""
+        stale = False
+        with self._read_lock:
+            # Looked at under the lock: a close that held it has finished, and the reader it
+            # closed is not reopened by a read that was waiting for it.
+            reader = self._reader
+            if reader is None:
+                if not open_it:
+                    return _CLOSED
+                reader = self._open_reader()
+            try:
+                with reader.snapshot():
+                    out = fn(reader)
+            except StaleFactsError:
+                stale = True
+            finally:
+                seq = reader.journal.take()
+        reader.journal.wait(seq)
+        if not stale:
+            return out
+        if open_it:
+            return self.run(fn)
+        got = self.run_if_open(fn)
+        return _CLOSED if got is None else got
 
     def _open_reader(self) -> Workspace:
         # Called holding self._read_lock, when no request has opened the workspace yet.

@@ -28,7 +28,7 @@ READER = Actor(name="server warm-up", role="analyst")
 POLL_S = 1.0
 
 
-def warm(served: Served, stop: threading.Event | None = None) -> None:
+def warm(served: Served, stop: threading.Event | None = None, *, open_it: bool = True) -> None:
     """Compute every organisation page once, one queued call per page.
 
     Each page takes its turn in the queue its visitors' requests use (the read queue for
@@ -39,11 +39,17 @@ def warm(served: Served, stop: threading.Event | None = None) -> None:
     Args:
         served: the served workspace.
         stop: set when the server stops: no further page is started.
+        open_it: open the workspace if it is not (the start-up warm-up, as a first request
+            would); otherwise a closed workspace is left closed and nothing is computed.
     """
 
     def compute(view: Page) -> None:
-        run = served.read if view.may_lag else served.run
-        run(lambda ws: view.data(ws, READER, Params()))
+        if open_it:
+            run = served.read if view.may_lag else served.run
+            run(lambda ws: view.data(ws, READER, Params()))
+        else:
+            if_open = served.read_if_open if view.may_lag else served.run_if_open
+            if_open(lambda ws: view.data(ws, READER, Params()))
 
     for view in offered(READER):
         if stop is not None and stop.is_set():
@@ -91,10 +97,10 @@ class Warmer:
         done = self.served.warmed.is_set() and not self._running.is_set()
         return {"warm_up": "done" if done else "running", "warmed_batch": self.warmed_batch}
 
-    def _warm(self, batch: int | None) -> None:
+    def _warm(self, batch: int | None, *, open_it: bool) -> None:
         self._running.set()
         try:
-            warm(self.served, self._stop)
+            warm(self.served, self._stop, open_it=open_it)
             if not self._stop.is_set():
                 self.warmed_batch = batch
                 self.runs += 1
@@ -104,7 +110,7 @@ class Warmer:
     def _loop(self) -> None:
         try:
             # The start-up warm-up opens the workspace, as a first request would.
-            self._warm(self.served.read(lambda ws: ws.data_version()))
+            self._warm(self.served.read(lambda ws: ws.data_version()), open_it=True)
         except Exception:
             log.exception("warm-up failed")
         finally:
@@ -126,7 +132,7 @@ class Warmer:
                 ):
                     # The batch is read before the pages: one committed meanwhile is seen as
                     # a change at the next look, and warmed for in turn.
-                    self._warm(latest)
+                    self._warm(latest, open_it=False)
                 failed = ""
             except Exception as exc:
                 # Once per distinct failure, not once a second.
