@@ -3,7 +3,9 @@
 A tier-M organisation (10,000 people, 120 days) is simulated and ingested once; `uptake serve`
 runs on it as a real process on loopback and a real HTTP client measures, one request at a
 time (the server queues requests on its one DuckDB writer, so concurrency would measure the
-queue, not the work). Page times are measured after one warm-up request each.
+queue, not the work). Page times are measured after one warm-up request each. A second
+server, with its warm-up on, then takes one more batch: the time until its pages are
+computed again, and each page's first view after that, are measured too.
 """
 
 from __future__ import annotations

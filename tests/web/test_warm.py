@@ -114,6 +114,7 @@ def test_a_stopped_warmer_starts_no_further_page(folder: Path) -> None:
         assert served.warmed.wait(timeout=60)
         # Stopped before its first page: nothing computed, nothing claimed as warmed.
         assert warmer.runs == 0 and warmer.warmed_batch is None
+        assert _remembered(served) == set()
 
 
 def test_the_warmer_never_reopens_a_closed_workspace(folder: Path) -> None:
@@ -122,5 +123,6 @@ def test_the_warmer_never_reopens_a_closed_workspace(folder: Path) -> None:
         assert served.warmed.wait(timeout=300)
         served.close()
         time.sleep(0.2)
-        # Looked several times meanwhile, and left the workspace closed.
+        # Looked several times meanwhile, left the workspace closed and claimed no warm-up.
         assert served._ws is None and served._reader is None
+        assert warmer.runs == 1

@@ -82,6 +82,9 @@ class Coach:
         def _writable(self, action: str) -> None:
             raise NotImplementedError
 
+        def data_version(self) -> int | None:
+            raise NotImplementedError
+
     # -- who ------------------------------------------------------------------------------
 
     def _coach_person(self, person: str | None, actor: Actor, state: CoachState) -> str:
@@ -115,8 +118,7 @@ class Coach:
         Returns:
             The state (shared: do not change it).
         """
-        got = self.con.execute("SELECT max(batch_id) FROM ingest_log").fetchone()
-        marker = got[0] if got else None
+        marker = self.data_version()
         cached = self.__dict__.get("_coach_state")
         if cached is not None and cached[0] == marker:
             state: CoachState = cached[1]

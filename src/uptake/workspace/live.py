@@ -82,8 +82,8 @@ class Live(IndividualReads):
         found = flags(self.con, list(team_of) if who.role != "admin" else None)
         as_of = date.fromisoformat(state["as_of"])
         self._audited("live friction flags", as_of, found[["person_key"]].drop_duplicates(), who)
-        got = self.con.execute("SELECT max(batch_id) FROM ingest_log").fetchone()
-        top = int(got[0]) if got and got[0] is not None else -1
+        version = self.data_version()
+        top = version if version is not None else -1
         batch = int(state.get("last_batch", "-1"))
         rows = [_row({str(k): v for k, v in r.items()}, team_of) for r in found.to_dict("records")]
         by_signal: dict[str, int] = {}
