@@ -9,7 +9,6 @@ import typer
 
 from uptake.cli.common import WorkspaceOpt, console
 from uptake.errors import InputError
-from uptake.workspace import find_workspace
 
 
 def _check_host(host: str) -> None:
@@ -35,6 +34,8 @@ def serve_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Serve the API (OpenAPI at /docs) until interrupted; calls need a token."""
+    from uptake.workspace import find_workspace
+
     run_server(find_workspace(workspace), host, port)
 
 

@@ -20,10 +20,7 @@ from uptake.cli.common import (
     open_workspace,
     print_json,
 )
-from uptake.coach.library import LibraryError, load_library, validate_paths
-from uptake.coach.library.schema import check_key, check_role
 from uptake.errors import InputError, WorkspaceError
-from uptake.workspace import find_workspace
 
 usecases_app = typer.Typer(
     help="The use-case library: role-specific ways to use AI, with steps and prompts "
@@ -53,6 +50,8 @@ def list_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """List the use cases for a role and workflow (without a workspace: the bundled library)."""
+    from uptake.coach.library.schema import check_key, check_role
+
     role = _check(check_role, role, "--role")
     workflow = _check(check_key, workflow, "--workflow")
     doc = _list(role, workflow, workspace)
@@ -63,6 +62,9 @@ def list_command(
 
 
 def _list(role: str | None, workflow: str | None, workspace: Path | None) -> dict[str, Any]:
+    from uptake.coach.library import load_library
+    from uptake.workspace import find_workspace
+
     try:
         find_workspace(workspace)
     except WorkspaceError:
@@ -109,6 +111,8 @@ def render_list(doc: Mapping[str, Any], out: Console) -> None:
 @usecases_app.command("validate")
 def validate_command(paths: PathsArg, as_json: JsonOpt = False) -> None:
     """Check use-case files (no workspace needed): exit 0 if valid, else 2, one line a problem."""
+    from uptake.coach.library import validate_paths
+
     doc = validate_paths(paths)
     if as_json:
         print_json(doc)
@@ -127,6 +131,8 @@ def validate_command(paths: PathsArg, as_json: JsonOpt = False) -> None:
 @usecases_app.command("import")
 def import_command(paths: PathsArg, workspace: WorkspaceOpt = None) -> None:
     """Validate use-case files and copy them into the workspace's library folder (admins)."""
+    from uptake.coach.library import LibraryError
+
     ws = open_workspace(workspace)
     try:
         doc = ws.import_usecases(paths)
@@ -150,6 +156,8 @@ def peers_command(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """What works for people in each role: workflows whose AI-assisted runs succeed most."""
+    from uptake.coach.library.schema import check_role
+
     role = _check(check_role, role, "--role")
     day = _day(as_of)
     ws = open_workspace(workspace, read_only=True)

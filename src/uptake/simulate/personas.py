@@ -8,7 +8,10 @@ detector should report (`none` for the non-resistant personas and for non-users)
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PERSONAS: tuple[str, ...] = (
     "enthusiast",
@@ -111,11 +114,15 @@ DELAY_RANGE: tuple[tuple[int, int], ...] = (
 
 def means(name: str) -> np.ndarray:
     """Per-persona mean of a parameter, indexed by persona code."""
+    import numpy as np  # the scenarios' names and help texts are read without it
+
     return np.asarray(_MEANS[name], dtype=np.float64)
 
 
 def planted(name: str) -> np.ndarray:
     """Per-persona chance of one planted episode of a friction kind, by persona code."""
+    import numpy as np
+
     return np.asarray(PLANTED[name], dtype=np.float64)
 
 
@@ -129,6 +136,8 @@ def sample(rng: np.random.Generator, persona: np.ndarray) -> dict[str, np.ndarra
     Returns:
         Parameter name -> float64 array, one value per person.
     """
+    import numpy as np
+
     n = len(persona)
     out: dict[str, np.ndarray] = {}
     for name in _MEANS:

@@ -9,10 +9,11 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from uptake.errors import AuthenticationError, InputError
 from uptake.workspace.access import ADMINISTER, ROLES, SCOPED, Actor, require
+
+if TYPE_CHECKING:
+    import duckdb
 
 PREFIX = "upt"
 DEFAULT_EXPIRY = "90d"

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from uptake.errors import SyncError
 from uptake.sync.base import Credential, Download, Source, SyncContext, Window
-from uptake.sync.http import canonical_json, data_pages
+from uptake.sync.payload import canonical_json, data_pages
 
 KEY = "ANTHROPIC_ADMIN_KEY"
 API_VERSION = "2023-06-01"

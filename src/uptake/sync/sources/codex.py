@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from uptake.sync.base import Credential, Download, Source, SyncContext, Window
-from uptake.sync.http import canonical_json, data_pages
+from uptake.sync.payload import canonical_json, data_pages
 
 KEY = "OPENAI_ADMIN_KEY"
 WORKSPACE = "CODEX_WORKSPACE_ID"

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from uptake.errors import SyncError
 from uptake.sync.base import Credential, Download, Source, SyncContext, Window
-from uptake.sync.http import read_json
+from uptake.sync.payload import read_json
 
 API_VERSION = "2026-03-10"
 TOKEN = "GITHUB_COPILOT_TOKEN"

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from uptake.errors import SyncError
 from uptake.sync.base import Credential, Download, Source, SyncContext, Window
-from uptake.sync.http import canonical_json, read_json
+from uptake.sync.payload import canonical_json, read_json
 
 TOKEN = "GOOGLE_ACCESS_TOKEN"
 APPLICATION = "gemini_in_workspace_apps"

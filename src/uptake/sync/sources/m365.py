@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from uptake.errors import SyncError
 from uptake.sync.base import Credential, Download, Source, SyncContext, Window
-from uptake.sync.http import read_json
+from uptake.sync.payload import read_json
 
 TENANT = "M365_TENANT_ID"
 CLIENT = "M365_CLIENT_ID"
