@@ -7,7 +7,9 @@ import re
 from fastapi.testclient import TestClient
 
 from server_helpers import sign_in
+from uptake.web import create_app
 from uptake.web.pages import NONCE, SESSION
+from web.conftest import Org
 
 
 def _sign_in(client: TestClient, token: str) -> None:
@@ -41,6 +43,30 @@ def test_the_page_and_its_json_share_one_function(
         assert (row["text"] or row["missing"]) in page.replace("&#43;", "+")
     for chart in data["charts"]:
         assert chart["title"] in page
+
+
+def test_the_trend_and_this_month_against_last_read_each_weekly_share(org: Org) -> None:
+    # Weekly activity rows hold `rate`, weekly depth rows `depth`: both lines are drawn and
+    # both rows compared (the depth line was all gaps, its row "too early" at any age).
+    auth = {"Authorization": f"Bearer {org.tokens['analyst']}"}
+    with TestClient(create_app(org.folder)) as client:
+        metrics = client.get("/v1/metrics", headers=auth).json()["metrics"]
+        doc = client.get("/v1/overview", headers=auth).json()
+    [trend] = [c for c in doc["charts"] if c["title"].startswith("Week by week")]
+    lines = {s["name"]: s["y"] for s in trend["figure"]["data"]}
+    better = {row["label"]: row for row in doc["better"]}
+    for name, metric, key, label in (
+        ("active in the week (logins)", "weekly_active_rate", "rate", "active in the week"),
+        ("depth on high-stakes work", "weekly_depth", "depth", "depth on high-stakes work"),
+    ):
+        weeks = metrics[metric]["weeks"]
+        values = [None if w["suppressed"] else w[key] for w in weeks]
+        assert lines[name] == [None if v is None else round(100 * v, 1) for v in values], name
+        values = [v for v in values if v is not None]
+        assert len(values) >= 8, metric
+        row = better[label]
+        assert row["now"] == round(sum(values[-4:]) / 4, 4), label
+        assert row["before"] == round(sum(values[-8:-4]) / 4, 4), label
 
 
 def test_csrf_and_bad_tokens_are_refused(client: TestClient, tokens: dict[str, str]) -> None:

@@ -131,10 +131,12 @@ def weekly_trend(doc: Mapping[str, Any]) -> Figure | None:
     if active is None or not active.get("weeks"):
         return None
     depth = _entry(doc, "weekly_depth")
-    data = [_series(active["weeks"], "active in the week (logins)", VANITY)]
-    if depth and depth.get("weeks"):
-        data.append(_series(depth["weeks"], "depth on high-stakes work", VALUE))
+    data = [_series(active["weeks"], "rate", "active in the week (logins)", VANITY)]
     under = caption(doc, active.get("n"), what="licensed people", window=False)
+    if depth and depth.get("weeks"):
+        data.append(_series(depth["weeks"], "depth", "depth on high-stakes work", VALUE))
+        # The two lines are shares of different things: people, and runs.
+        under += " · depth: % of eligible high-stakes runs done with AI"
     if depth is None:
         needs = (doc.get("metrics", {}).get("weekly_depth") or {}).get("needs") or []
         under += " · depth not available" + (f": needs {', '.join(needs)}" if needs else "")
@@ -144,21 +146,22 @@ def weekly_trend(doc: Mapping[str, Any]) -> Figure | None:
             **_LAYOUT,
             "margin": {"l": 60, "r": 30, "t": 30, "b": 40},
             "xaxis": {"type": "date", "tickformat": "%d %b %Y", "title": {"text": "week starting"}},
-            "yaxis": {"range": [0, 100], "title": {"text": "% of licensed people"}},
+            "yaxis": {"range": [0, 100], "title": {"text": "%"}},
             "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
         },
     }
     return {"title": "Week by week: logins against real use", "caption": under, "figure": fig}
 
 
-def _series(weeks: list[dict[str, Any]], name: str, colour: str) -> dict[str, Any]:
+def _series(weeks: list[dict[str, Any]], key: str, name: str, colour: str) -> dict[str, Any]:
+    """A weekly line of the share each week's row holds under `key`; hidden weeks are gaps."""
     return {
         "type": "scatter",
         "mode": "lines+markers",
         "name": name,
         "x": [w["week"] for w in weeks],
         "y": [
-            None if w.get("suppressed") or w.get("rate") is None else round(100 * w["rate"], 1)
+            None if w.get("suppressed") or w.get(key) is None else round(100 * w[key], 1)
             for w in weeks
         ],
         "line": {"color": colour},

@@ -45,8 +45,8 @@ def overview(ws: Workspace, actor: Actor, as_of: date | None = None) -> dict[str
             needs = (vv.get("not_available") or {}).get(row["key"]) or vv.get("needs") or []
             row["missing"] = "not available" + (f": needs {', '.join(needs)}" if needs else "")
     better = [
-        _change("active in the week", m.get("weekly_active_rate")),
-        _change("depth on high-stakes work", m.get("weekly_depth")),
+        _change("active in the week", m.get("weekly_active_rate"), "rate"),
+        _change("depth on high-stakes work", m.get("weekly_depth"), "depth"),
     ]
     charts = [
         c
@@ -77,8 +77,17 @@ def _number(label: str, value: Any, unit: str, basis: Any = None) -> dict[str, A
     }
 
 
-def _change(label: str, entry: dict[str, Any] | None) -> dict[str, Any]:
-    """This month (last four complete weeks) against the month before, in points."""
+def _change(label: str, entry: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    """This month (last four complete weeks) against the month before, in points.
+
+    Args:
+        label: what the row says.
+        entry: a weekly metric's document (its `weeks` rows).
+        key: the share each week's row holds (`rate`, `depth`).
+
+    Returns:
+        The row: now, before and the change, or what is missing.
+    """
     out: dict[str, Any] = {"label": label, "now": None, "before": None, "change_points": None}
     if not entry or entry.get("status") == "not_available":
         out["missing"] = "not available" + (
@@ -86,13 +95,13 @@ def _change(label: str, entry: dict[str, Any] | None) -> dict[str, Any]:
         )
         return out
     weeks = [
-        w for w in entry.get("weeks", []) if not w.get("suppressed") and w.get("rate") is not None
+        w for w in entry.get("weeks", []) if not w.get("suppressed") and w.get(key) is not None
     ]
     if len(weeks) < 2 * MONTH_WEEKS:
         out["missing"] = f"too early to tell: needs {2 * MONTH_WEEKS} complete weeks"
         return out
-    now = sum(w["rate"] for w in weeks[-MONTH_WEEKS:]) / MONTH_WEEKS
-    before = sum(w["rate"] for w in weeks[-2 * MONTH_WEEKS : -MONTH_WEEKS]) / MONTH_WEEKS
+    now = sum(w[key] for w in weeks[-MONTH_WEEKS:]) / MONTH_WEEKS
+    before = sum(w[key] for w in weeks[-2 * MONTH_WEEKS : -MONTH_WEEKS]) / MONTH_WEEKS
     out.update(
         now=round(now, 4),
         before=round(before, 4),
