@@ -80,6 +80,9 @@ def test_the_chart_is_labelled_with_as_of_window_and_n(canonical: dict[str, Any]
     # The biggest savings in the window, whatever their verdict (mixed ones in orange).
     assert bars["y"] == [r["name"] for r in charted]
     assert bars["customdata"] == [r["verdict"] for r in charted]
+    # The caption says which workflows these are: the bars are not ordered by their length.
+    timed = [r for r in found if r["saving_per_run"] is not None]
+    assert f"the {len(charted)} of {len(timed)} workflows saving the most minutes" in cap
 
 
 def test_redesigns_and_roles_sections(canonical: dict[str, Any]) -> None:

@@ -138,7 +138,8 @@ def chart(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     runs = sum(r.get("runs_ai") or 0 for r in shown)
     under = caption(doc, runs, what="AI-assisted runs")
     under += (
-        f" · {len(shown)} workflows, each compared arm ≥ {doc.get('min_group_size')} people · "
+        f" · the {len(shown)} of {len(timed)} workflows saving the most minutes in the window, "
+        f"most first, each compared arm ≥ {doc.get('min_group_size')} people · "
         f"{100 * float(doc.get('confidence') or 0.95):.0f} % intervals · blue: win, orange: "
         "mixed (completion worse), light blue: promising"
     )
