@@ -70,6 +70,19 @@ def _check(s: dict[str, Any], tools: set[str]) -> None:
         assert ch["caption"].startswith(f"as of {view['as_of']}")
         assert "-day window" in ch["caption"] and "n = " in ch["caption"]
         assert ch["title"] in page
+    # A bar hidden for privacy is named with its reason in the caption, never left unexplained.
+    [usage] = [c for c in view["charts"] if c["title"].startswith("People in each AI tool")]
+    drawn = {b["name"]: dict(zip(b["x"], b["y"], strict=True)) for b in usage["figure"]["data"]}
+    for t in view["tools"]:
+        for key, bar, word in (("licensed", "licensed", "licensed"),
+                               ("active", "active in the window", "active")):  # fmt: skip
+            if t["hidden"]:
+                continue
+            gap = drawn[bar][t["tool"]] is None
+            assert gap == bool(t[f"{key}_hidden"]), (t["tool"], key)
+            if gap:
+                assert f"{t['tool']} {word}" in usage["caption"], usage["caption"]
+                assert t[f"{key}_hidden"] in usage["caption"]
 
 
 def test_canonical_org_has_its_three_tools(canonical: dict[str, Any]) -> None:

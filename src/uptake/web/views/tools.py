@@ -147,6 +147,15 @@ def usage_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, An
     hidden = [t["tool"] for t in view["tools"] if t["hidden"]]
     if hidden:
         under += f" · not drawn (too few people to show): {', '.join(hidden)}"
+    # A bar hidden for privacy is a gap, never a zero: say which, and why.
+    gaps: dict[str, list[str]] = {}
+    for t in shown:
+        for key, word in (("licensed", "licensed"), ("active", "active")):
+            why = t.get(f"{key}_hidden")
+            if why:
+                gaps.setdefault(why, []).append(f"{t['tool']} {word}")
+    if gaps:
+        under += " · hidden — " + "; ".join(f"{', '.join(c)}: {why}" for why, c in gaps.items())
     periodic = [t["tool"] for t in shown if t.get("grain") not in (None, "day")]
     if periodic:
         under += f" · counted at the period grain they report: {', '.join(periodic)}"
@@ -178,7 +187,10 @@ def mix_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any]
         under = caption(doc, shown, what="people in the combinations shown; the total is hidden")
     else:
         under = caption(doc, total, what="people active in any tool")
-    under += f" · combinations of fewer than {view['k']} people are merged into other combinations"
+    under += (
+        f" · combinations of fewer than {view['k']} people are merged into other combinations, "
+        "with those that would let them be worked out by subtraction"
+    )
     return {"title": "Which AI tools people combine", "caption": under, "figure": fig}
 
 
