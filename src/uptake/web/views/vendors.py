@@ -37,10 +37,26 @@ NOT_NUMBERS = {"label", "unit", "definition", "basis", "value", "n", "window", "
                "report", "acceptance_source", "hidden", "notes"}  # fmt: skip
 WORDS = {"acceptance_rate": "acceptance rate", "active_share": "active share (active ÷ enabled)",
          "acceptance_people": "people in the acceptance rate",
-         "mean_daily_active_users": "mean daily active users",
+         "mean_daily_active_users": "mean daily active users over the days reported",
          "daily_active_cli_users": "daily active CLI users",
          "active_users": "active users in any app on the latest trend day",
          "enabled_users": "enabled users on the latest trend day"}  # fmt: skip
+
+
+def _what(key: str, field: str, latest: Any) -> str:
+    """What a reported number is, in words; GitHub's user counts say which day they are of."""
+    words = WORDS.get(field, field.replace("_", " "))
+    # GitHub reports its user counts per day: the window's list shows the latest day's (its
+    # mean daily active users is over the window), which "for the window" would misstate.
+    if (
+        key == "vendor_github_copilot"
+        and field.endswith("_users")
+        and field != "mean_daily_active_users"
+    ):
+        words += (
+            f" on the latest reported day ({latest})" if latest else " on the latest reported day"
+        )
+    return words
 
 
 def vendors(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
@@ -113,7 +129,7 @@ def _vendor(key: str, e: Mapping[str, Any], window_days: Any) -> dict[str, Any]:
         reported=[
             {
                 "key": f,
-                "what": WORDS.get(f, f.replace("_", " ")),
+                "what": _what(key, f, e.get("latest_day")),
                 "value": v,
                 "hidden": hidden.get(f),
             }
