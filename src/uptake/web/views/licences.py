@@ -145,7 +145,8 @@ def _use_chart(
     doc: Mapping[str, Any], lic: Mapping[str, Any], tools: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
     """Seats per tool: used, unused and of unknown use, stacked (hidden tools are gaps)."""
-    if not tools:
+    if all(t["hidden"] for t in tools):
+        # Nothing to draw: the per-tool table says why each tool is hidden.
         return None
     names = [str(t["group"]) for t in tools]
     parts = (("in use", "used", VALUE), ("unused", "unused", VANITY),
@@ -185,7 +186,7 @@ def _reclaim_chart(
     doc: Mapping[str, Any], lic: Mapping[str, Any], tools: list[dict[str, Any]], cur: str
 ) -> dict[str, Any] | None:
     """Seats to reclaim per tool, each bar labelled with its monthly saving or why unknown."""
-    if not tools:
+    if all(t["hidden"] for t in tools):
         return None
     names = [str(t["group"]) for t in tools]
     labels = []
