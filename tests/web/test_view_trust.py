@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from server_helpers import sign_in
 from uptake.web import create_app
 from uptake.web.csv_export import to_csv
-from uptake.web.views.trust import PAGE, p_text, reading, trend_words
+from uptake.web.views.trust import PAGE, p_text, p_value, reading, trend_words
 
 KEY = re.compile(r"p_[0-9a-f]{20}")
 # The claim-assessment row of a 2,000-person demo, as the metrics publish it.
@@ -88,6 +88,9 @@ def test_workflow_rows_carry_the_documents_intervals(seen: dict[str, Any]) -> No
         assert ("no clear difference" in r["reading"]) is not clear
         assert f"{100 * rates[r['workflow']]['override_rate']:.0f} %" in text
         assert p_text(rates[r["workflow"]]["slope_p"]) in text
+        # The tests' p-values as a reader sees them: "< 0.001", never a bare 0.
+        cells = f"<td>{p_value(w['welch_p'])}</td><td>{p_value(w['mannwhitney_p'])}</td>"
+        assert cells in text, cells
 
 
 def test_hidden_workflows_are_marked_and_never_drawn(seen: dict[str, Any]) -> None:
@@ -204,3 +207,10 @@ def test_trend_words() -> None:
     assert trend_words(0.012, 0.002, 0.95) == "rising (1.2 points a week, p = 0.002)"
     assert trend_words(-0.02, 0.0001, 0.95) == "falling (2.0 points a week, p < 0.001)"
     assert trend_words(None, None, 0.95).startswith("trend not known")
+
+
+def test_p_values_in_cells() -> None:
+    assert [p_value(p) for p in (0.0, 1e-6, 0.00099, 0.0042, 0.042332, 0.124223, None)] == [
+        "< 0.001", "< 0.001", "< 0.001", "0.004", "0.04", "0.12", "—",
+    ]  # fmt: skip
+    assert p_text(0.0) == "p < 0.001" and p_text(0.27) == "p = 0.27"

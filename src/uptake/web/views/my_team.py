@@ -159,7 +159,7 @@ def ladder_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
             **STYLE,
             "margin": {"l": 60, "r": 30, "t": 10, "b": 40},
             "height": 260,
-            "yaxis": {"range": [0, 110], "title": {"text": "% of the team's licensed people"}},
+            "yaxis": {"range": [0, 110], "title": {"text": "% of licensed people"}},
             "xaxis": {"title": {"text": "level: L1 aware … L5 advocate"}},
         },
     }

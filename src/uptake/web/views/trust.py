@@ -92,9 +92,23 @@ def p_text(p: float | None) -> str:
     """A p-value as a reader sees it: "p = 0.28", "p = 0.0011" or "p < 0.001"."""
     if p is None:
         return "p not known"
+    return f"p {p_value(p)}" if p < 0.001 else f"p = {p_value(p)}"
+
+
+def p_value(p: float | None) -> str:
+    """A p-value for a table's cell: "0.28", "0.004", "< 0.001" (never "0"), or "—".
+
+    Args:
+        p: the p-value.
+
+    Returns:
+        The cell's text.
+    """
+    if p is None:
+        return "—"
     if p < 0.001:
-        return "p < 0.001"
-    return f"p = {p:.2f}" if p >= 0.01 else f"p = {p:.3f}"
+        return "< 0.001"
+    return f"{p:.2f}" if p >= 0.01 else f"{p:.3f}"
 
 
 def trend_words(slope: float | None, p: float | None, level: float) -> str:
@@ -224,6 +238,8 @@ def _rows(
         )
         for end in ("difference_low", "difference_high"):
             row[end] = None if out_hidden else o.get(end)
+        for test in ("welch_p", "mannwhitney_p"):
+            row[f"{test}_text"] = p_value(row[test])
         row["reading"] = None if out_hidden else reading(row, level, hib)
         rows.append(row)
     return rows
