@@ -69,6 +69,22 @@ def test_the_trend_and_this_month_against_last_read_each_weekly_share(org: Org) 
         assert row["before"] == round(sum(values[-8:-4]) / 4, 4), label
 
 
+def test_a_mistyped_page_is_a_page_and_a_mistyped_call_is_json(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    r = client.get("/support", headers=html)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "Page not found" in r.text and "Sign in to see" in r.text
+    _sign_in(client, tokens["analyst"])
+    r = client.get("/support", headers=html)
+    assert r.status_code == 404 and "Page not found" in r.text
+    assert 'href="/overview"' in r.text  # the navigation, to go on from
+    r = client.get("/v1/no/such/call", headers=html)
+    assert r.status_code == 404 and r.json()["error"] == "HTTPError"
+    assert client.get("/support").json()["error"] == "HTTPError"  # no HTML asked for
+
+
 def test_csrf_and_bad_tokens_are_refused(client: TestClient, tokens: dict[str, str]) -> None:
     client.get("/sign-in")
     r = client.post("/sign-in", data={"csrf": "forged", "token": tokens["admin"]})

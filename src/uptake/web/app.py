@@ -155,7 +155,10 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         return JSONResponse({"error": "InputError", "message": problems}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and pages.wants_page(request):
+            # A mistyped dashboard address gets a page, not the API's JSON.
+            return pages.not_found(request)
         return JSONResponse(
             {"error": "HTTPError", "message": str(exc.detail)}, status_code=exc.status_code
         )

@@ -144,6 +144,25 @@ def page_frame(request: Request, actor: Actor, name: str) -> dict[str, Any]:
     return {"actor": actor, "csrf": csrf_for(session), "page": name, "nav": offered(actor)}
 
 
+def wants_page(request: Request) -> bool:
+    """Whether a request is a browser's for a dashboard page rather than a call to the API."""
+    path = request.url.path
+    api = path.startswith(("/v1/", "/docs", "/openapi", "/healthz", "/readyz", "/static/"))
+    return not api and "text/html" in request.headers.get("accept", "")
+
+
+def not_found(request: Request) -> HTMLResponse:
+    """A page saying there is no such page, in the dashboard's frame (the API answers JSON)."""
+    actor = session_actor(request)
+    frame = page_frame(request, actor, "") if actor else {"actor": None, "csrf": "",
+                                                          "page": "", "nav": []}  # fmt: skip
+    message = "There is no page at this address: choose one above." if actor else (
+        "There is no page at this address. Sign in to see the dashboard's pages."
+    )  # fmt: skip
+    return render("message.html", status=404, title="Page not found", charts=False,
+                  message=message, **frame)  # fmt: skip
+
+
 def render_view(request: Request, view: Page, params: Params) -> Response:
     """Render one view: sign-in check, its data function for the actor, its template.
 
