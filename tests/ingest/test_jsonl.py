@@ -115,6 +115,24 @@ def test_a_json_array_of_objects_is_read_like_lines(workspace: Workspace, tmp_pa
     }
 
 
+def test_garbage_lines_that_look_like_an_array_are_quarantined_not_refused(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    # Found by the property test: no line is an object and the first starts with "[", so the
+    # file was taken for a JSON array document and refused whole.
+    text = '[ not json\nx\n{"half": \n'
+    lines = tmp_path / "garbage.jsonl"
+    lines.write_text(text, encoding="utf-8")
+    r = _ingest(workspace, lines)
+    assert (r.rows, r.accepted, r.quarantined) == (3, 0, 3)
+    assert set(_reasons(workspace, r.batch)) == {f"garbage.jsonl:line {i}" for i in (1, 2, 3)}
+    # A `.json` file is one document: one that is not valid JSON is still refused, and says why.
+    document = tmp_path / "garbage.json"
+    document.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="not valid JSON"):
+        workspace.ingest("events", [document], now=FROZEN_NOW, refresh=False)
+
+
 def test_stored_values_are_the_lines_values(workspace: Workspace, tmp_path: Path) -> None:
     data = rows("events", 20)
     data[5]["duration_ms"] = -1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from factories import FROZEN_NOW, rows, write
@@ -85,6 +85,8 @@ def test_every_row_is_accounted_for(
         max_size=25,
     )
 )
+# Found in CI: no line an object, the first starting with "[" (taken for a JSON array).
+@example(lines=["[", "0"])
 def test_garbage_lines_are_quarantined_not_fatal(
     tmp_path_factory: pytest.TempPathFactory, lines: list[str]
 ) -> None:

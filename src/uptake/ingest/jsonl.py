@@ -112,8 +112,7 @@ def load_jsonl(
         first = con.execute(
             f"SELECT j FROM {src} WHERE j IS NOT NULL ORDER BY n LIMIT 1"
         ).fetchone()
-        if first and first[0].lstrip().startswith("["):
-            _json_array_to_lines(con, path)
+        if first and first[0].lstrip().startswith("[") and _json_array_to_lines(con, path):
             _extract(con, wanted)
             src, fast = LINES, False
             any_ok = _any_ok(con, src)
@@ -373,15 +372,34 @@ def _columns(
         return apply_mapping(path, keys, spec, mapping)
 
 
-def _json_array_to_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """A `.json` file holding one array of objects is read as if each element were a line."""
+def _json_array_to_lines(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """A file holding one JSON array of objects is read as if each element were a line.
+
+    Only a `.json` file is refused when it is not one: in a JSON Lines file no line of which
+    is an object, a first line starting with `[` is one more malformed line, and every line
+    is quarantined as such (nothing of the file is lost to one refusal).
+
+    Args:
+        con: warehouse connection (the lines table is replaced when the array is read).
+        path: the file.
+
+    Returns:
+        True when the file was read as an array; False when its lines stay as they are.
+    """
+    document = path.suffix.lower() == ".json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
+        if not document:
+            return False
         raise InputError(f"{path}: not valid JSON: {exc}") from None
     except RecursionError:
+        if not document:
+            return False
         raise InputError(f"{path}: not readable: JSON nested too deeply") from None
     if not isinstance(data, list):
+        if not document:
+            return False
         raise InputError(f"{path}: expected a JSON array of objects or JSON Lines")
     texts = [_dumps(d) for d in data]
     frame = pd.DataFrame(
@@ -396,6 +414,7 @@ def _json_array_to_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {LINES} AS SELECT * FROM _json_array")
     finally:
         con.unregister("_json_array")
+    return True
 
 
 def _dumps(value: object) -> str | None:
