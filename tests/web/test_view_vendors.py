@@ -108,7 +108,7 @@ def test_vendor_numbers_are_the_metrics_document_s(vendor: dict[str, Any]) -> No
             # GitHub's user counts are its latest day's, and say so (its mean is the window's).
             day = key == "vendor_github_copilot" and r["key"].endswith("_users")
             day = day and r["key"] != "mean_daily_active_users"
-            assert (f"on the latest reported day ({e['latest_day']})" in r["what"]) == day, r
+            assert (f"on the latest day ({e['latest_day']})" in r["what"]) == day, r
         hidden = {f for f, why in (e.get("hidden") or {}).items() if why}
         assert hidden <= {r["key"] for r in v["reported"]}  # every hidden number is said
         assert "roster" in v["why"] and "defines as active" in v["why"]

@@ -257,13 +257,28 @@ _VENDOR: dict[str, FieldLabel] = {
     "first_day": _f("first day with vendor numbers", "date"),
     "latest_day": _f("latest day with vendor numbers", "date"),
     "daily_active_users": _f("daily active users on the latest day", "people", "DAU"),
-    "weekly_active_users": _f("weekly active users", "people", "WAU"),
-    "monthly_active_users": _f("monthly active users", "people", "MAU"),
+    "weekly_active_users": _f("weekly active users on the latest day", "people", "WAU"),
+    "monthly_active_users": _f("monthly active users on the latest day", "people", "MAU"),
     "mean_daily_active_users": _f("mean daily active users over the days reported", "people"),
-    "daily_active_cli_users": _f("daily active CLI users", "people", "CLI DAU"),
-    "monthly_active_chat_users": _f("monthly active chat users", "people", "chat MAU"),
-    "monthly_active_agent_users": _f("monthly active agent users", "people", "agent MAU"),
+    "daily_active_cli_users": _f("daily active CLI users on the latest day", "people", "CLI DAU"),
+    "monthly_active_chat_users": _f(
+        "monthly active chat users on the latest day", "people", "chat MAU"
+    ),
+    "monthly_active_agent_users": _f(
+        "monthly active agent users on the latest day", "people", "agent MAU"
+    ),
     "engaged_users": _f("engaged users on the latest day", "people", "engaged"),
+    # The retired metrics API's engaged users per feature (history imported from it).
+    "ide_code_completions_engaged_users": _f(
+        "IDE code-completion engaged users on the latest day", "people", "IDE completion"
+    ),
+    "ide_chat_engaged_users": _f("IDE chat engaged users on the latest day", "people", "IDE chat"),
+    "dotcom_chat_engaged_users": _f(
+        "github.com chat engaged users on the latest day", "people", "github.com chat"
+    ),
+    "dotcom_pull_requests_engaged_users": _f(
+        "pull-request summary engaged users on the latest day", "people", "PR summaries"
+    ),
     "acceptance_rate": _f("of code-completion suggestions accepted (GitHub's definition)", "share"),
     "acceptances": _f("code-completion suggestions accepted", "count", "accepted"),
     "generations": _f("code-completion suggestions shown", "count", "shown"),

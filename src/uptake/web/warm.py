@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from uptake.errors import UptakeError
 from uptake.web.state import Served
 from uptake.web.views import Page, Params, offered
-from uptake.workspace import Actor
+from uptake.workspace import Actor, Workspace
 
 log = logging.getLogger("uptake.web.warm")
 # Aggregates only, as an analyst sees them: nothing individual is read, nothing audited.
@@ -44,12 +45,12 @@ def warm(served: Served, stop: threading.Event | None = None, *, open_it: bool =
     """
 
     def compute(view: Page) -> None:
-        if open_it:
-            run = served.read if view.may_lag else served.run
-            run(lambda ws: view.data(ws, READER, Params()))
+        run: Callable[[Callable[[Workspace], object]], object]
+        if view.may_lag:
+            run = served.read if open_it else served.read_if_open
         else:
-            if_open = served.read_if_open if view.may_lag else served.run_if_open
-            if_open(lambda ws: view.data(ws, READER, Params()))
+            run = served.run if open_it else served.run_if_open
+        run(lambda ws: view.data(ws, READER, Params()))
 
     for view in offered(READER):
         if stop is not None and stop.is_set():

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from uptake.metrics.labels import format_value
 from uptake.report.charts import VALUE, caption, hidden_reason
 from uptake.web.views import Page, Params
 from uptake.web.views.outcomes import (
@@ -92,23 +93,21 @@ def p_text(p: float | None) -> str:
     """A p-value as a reader sees it: "p = 0.28", "p = 0.0011" or "p < 0.001"."""
     if p is None:
         return "p not known"
-    return f"p {p_value(p)}" if p < 0.001 else f"p = {p_value(p)}"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.2f}" if p >= 0.01 else f"p = {p:.3f}"
 
 
 def p_value(p: float | None) -> str:
-    """A p-value for a table's cell: "0.28", "0.004", "< 0.001" (never "0"), or "—".
+    """A p-value for a table's cell as the command line writes it: "0.124", "< 0.001", "—".
 
     Args:
         p: the p-value.
 
     Returns:
-        The cell's text.
+        The cell's text (never "0").
     """
-    if p is None:
-        return "—"
-    if p < 0.001:
-        return "< 0.001"
-    return f"{p:.2f}" if p >= 0.01 else f"{p:.3f}"
+    return "—" if p is None else format_value(p, "p")
 
 
 def trend_words(slope: float | None, p: float | None, level: float) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from uptake.metrics import labels
 from uptake.report.charts import VALUE, caption, hidden_reason
 from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
@@ -37,26 +38,18 @@ NOT_NUMBERS = {"label", "unit", "definition", "basis", "value", "n", "window", "
                "report", "acceptance_source", "hidden", "notes"}  # fmt: skip
 WORDS = {"acceptance_rate": "acceptance rate", "active_share": "active share (active ÷ enabled)",
          "acceptance_people": "people in the acceptance rate",
-         "mean_daily_active_users": "mean daily active users over the days reported",
-         "daily_active_cli_users": "daily active CLI users",
          "active_users": "active users in any app on the latest trend day",
          "enabled_users": "enabled users on the latest trend day"}  # fmt: skip
 
 
 def _what(key: str, field: str, latest: Any) -> str:
-    """What a reported number is, in words; GitHub's user counts say which day they are of."""
-    words = WORDS.get(field, field.replace("_", " "))
-    # GitHub reports its user counts per day: the window's list shows the latest day's (its
-    # mean daily active users is over the window), which "for the window" would misstate.
-    if (
-        key == "vendor_github_copilot"
-        and field.endswith("_users")
-        and field != "mean_daily_active_users"
-    ):
-        words += (
-            f" on the latest reported day ({latest})" if latest else " on the latest reported day"
-        )
-    return words
+    """A reported number in words: the page's own wording, else the metric's field label.
+
+    A count of one day (a label "on the latest day", as GitHub's user counts are) names that
+    day: the list is of everything reported for the window.
+    """
+    words = WORDS.get(field) or labels.describe(field, key).label
+    return f"{words} ({latest})" if latest and words.endswith("on the latest day") else words
 
 
 def vendors(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
