@@ -120,6 +120,12 @@ def test_has_sees_tables_views_and_temporary_tables_with_rows(engine: DuckDBEngi
         False,
         False,
     ]
+    # Asking about an absent name inside a transaction leaves the transaction usable.
+    engine.con.execute("BEGIN")
+    assert not engine.has("absent")
+    engine.con.execute("INSERT INTO empty VALUES (1)")
+    engine.con.execute("COMMIT")
+    assert engine.has("empty")
 
 
 def test_another_connection_reuses_the_sql_and_reads_its_own_rows() -> None:

@@ -94,6 +94,8 @@ def test_a_filled_template_that_differs_is_refused(
     assert sql_template.VERIFY
     wrong = engine.compiled._render
     assert wrong is not None
+    # VERIFY checks a template's first filling in a process: make this the first again.
+    monkeypatch.setattr(sql_template, "_checked", set())
     monkeypatch.setattr(
         engine.compiled,
         "_render",
@@ -101,6 +103,15 @@ def test_a_filled_template_that_differs_is_refused(
     )
     with pytest.raises(AssertionError, match="filled SQL template differs"):
         engine.execute(_window(engine, date(2026, 4, 1), date(2026, 4, 9)))
+
+
+def test_verify_checks_each_template_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sql_template, "_checked", set())
+    assert sql_template.needs_check(("template", "a", None))
+    assert not sql_template.needs_check(("template", "a", None))
+    assert sql_template.needs_check(("template", "b", None))
+    monkeypatch.setattr(sql_template, "VERIFY", False)
+    assert not sql_template.needs_check(("template", "c", None))
 
 
 def test_only_dates_and_timestamps_are_lifted() -> None:

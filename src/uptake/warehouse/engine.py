@@ -274,7 +274,7 @@ class CompiledSql:
             if store is not None:
                 store.put(key, template)
         sql = fill(template, slots.literals, self._render)
-        if sql_template.VERIFY:
+        if sql_template.needs_check(key):
             check(sql, self._compile(expr, limit=limit, pretty=pretty))
         return sql, compiled
 
@@ -391,20 +391,16 @@ class DuckDBEngine:
         return self._tables.put(key, expr)
 
     def has(self, name: str) -> bool:
-        # Tables and views of this schema, temporary ones too (what Ibis lists), asked about
-        # one name from DuckDB's own catalogue functions: information_schema costs 3-4 times
-        # as much per question, and metric code asks dozens per read.
-        listed = self._con.execute(
-            "SELECT 1 FROM duckdb_tables() WHERE table_name = $name AND "
-            "database_name IN (current_database(), 'temp') AND schema_name = current_schema() "
-            "UNION ALL SELECT 1 FROM duckdb_views() WHERE view_name = $name AND NOT internal "
-            "AND database_name IN (current_database(), 'temp') AND schema_name = current_schema() "
-            "LIMIT 1",
-            {"name": name},
-        ).fetchone()
-        if listed is None:
+        # A table or view found on the search path (temporary ones first, as queries find
+        # them), looked up by the client without running a query: 0.006 ms, where asking the
+        # catalogue functions took 1.2 ms, and metric code asks dozens of times per read (4 %
+        # of the test suite's time). A name it lacks raises without spoiling an open
+        # transaction, which a failing query would.
+        try:
+            self._con.table(name)
+        except duckdb.CatalogException:
             return False
-        row = self._con.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone()
+        row = self._con.execute(f"SELECT 1 FROM {quote_ident(name)} LIMIT 1").fetchone()
         return row is not None
 
     def materialize(self, name: str, expr: ibis.Table) -> ibis.Table:
