@@ -53,6 +53,18 @@ def test_the_command_line_loads_no_heavy_library_until_a_command_runs() -> None:
     assert "pandas" in _loaded_after("import uptake.cli\nfrom uptake import Workspace")
 
 
+# The redaction detectors' libraries: loaded at the first text to redact, not with the
+# workspace (about 0.3 s of every `uptake status` or `uptake metrics` until 7 December).
+DETECTORS = ("detect_secrets", "phonenumbers", "schwifty")
+
+
+def test_the_workspace_loads_the_redaction_detectors_only_to_redact() -> None:
+    loaded = _loaded_after("from uptake.workspace import Workspace")
+    assert "pandas" in loaded and not loaded & set(DETECTORS), loaded & set(DETECTORS)
+    redacting = "from uptake.ingest.redact import redact\nassert redact('a@b.io') == '[email]'"
+    assert set(DETECTORS) <= _loaded_after(redacting)
+
+
 def test_public_names_load_on_first_use_and_stay() -> None:
     from uptake.workspace.core import Workspace
 

@@ -11,11 +11,14 @@ returned byte for byte.
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
-from uptake.ingest.redact.detectors import FINDERS, Span
+    from uptake.ingest.redact.detectors import Span
 
 __all__ = ["SQL_FUNCTION", "normalise", "redact", "redact_sql", "register_sql"]
 
@@ -75,9 +78,22 @@ def _merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
+@cache
+def _finders() -> tuple[Callable[[str], Iterable[Span]], ...]:
+    """The finders, loaded at the first text to redact.
+
+    Their libraries (detect-secrets, phonenumbers, schwifty) take about a third of a second
+    to import: a command that stores or shows no free text (`uptake status`, `uptake metrics`)
+    does without them.
+    """
+    from uptake.ingest.redact.detectors import FINDERS
+
+    return tuple(FINDERS)
+
+
 def _redact_text(text: str) -> str:
     view, index = normalise(text)
-    spans = [s for find in FINDERS for s in find(view) if s[1] > s[0]]
+    spans = [s for find in _finders() for s in find(view) if s[1] > s[0]]
     if not spans:
         return text
     out: list[str] = []
