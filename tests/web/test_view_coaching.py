@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,8 @@ from fastapi.testclient import TestClient
 from server_helpers import sign_in
 from uptake.web import create_app
 from uptake.web.pages import _env
+from uptake.web.views import Params
+from uptake.web.views.coaching import LIST_AT_MOST
 
 KEY = re.compile(r"p_[0-9a-f]{20}")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -53,8 +56,14 @@ def coach(client: TestClient, org: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def admin(client: TestClient, org: Any) -> dict[str, Any]:
-    """The admin's `/v1/coaching` document: every team."""
+    """The admin's `/v1/coaching` document: every team's counts, no one listed."""
     return _get(client, org, "admin")
+
+
+@pytest.fixture(scope="module")
+def admin_team(client: TestClient, org: Any) -> dict[str, Any]:
+    """The admin's `/v1/coaching?team=` document for the coach's team."""
+    return _get(client, org, "admin", f"/v1/coaching?team={quote(org.team)}")
 
 
 def _reads(c: TestClient, org: Any, who: str) -> list[dict[str, Any]]:
@@ -64,16 +73,23 @@ def _reads(c: TestClient, org: Any, who: str) -> list[dict[str, Any]]:
 
 
 def test_the_coach_sees_only_its_team(
-    coach: dict[str, Any], admin: dict[str, Any], org: Any
+    coach: dict[str, Any], admin: dict[str, Any], admin_team: dict[str, Any], org: Any
 ) -> None:
     assert [t["team"] for t in coach["teams"]] == [org.team]
     assert coach["people"], "the simulated team has people with a signal"
-    # The admin's document covers every team: it says where each person belongs.
-    assert len(admin["teams"]) > 1 and admin["counts"]["shown"] > coach["counts"]["shown"]
-    team_of = {p["person"]: p["team"] for p in admin["people"]}
-    assert all(team_of[p["person"]] == org.team for p in coach["people"])
+    assert coach["listed"] and coach["team"] is None
+    # The admin's document covers every team: more than one page can list, so it gives each
+    # team's counts, most signals first, and lists no one.
+    assert (
+        len(admin["teams"]) > LIST_AT_MOST and admin["counts"]["shown"] > coach["counts"]["shown"]
+    )
+    assert not admin["listed"] and admin["people"] == []
+    shown = [t["shown"] for t in admin["teams"]]
+    assert shown == sorted(shown, reverse=True) and sum(shown) == admin["counts"]["shown"]
+    assert [t for t in admin["teams"] if t["team"] == org.team] == coach["teams"]
     # Everyone of the team the admin sees with a signal, the coach sees too, identically.
-    assert [p for p in admin["people"] if p["team"] == org.team] == coach["people"]
+    assert admin_team["listed"] and admin_team["team"] == org.team
+    assert admin_team["people"] == coach["people"] and admin_team["teams"] == coach["teams"]
     assert coach["counts"]["shown"] == len(coach["people"]) == coach["teams"][0]["shown"]
     # Only people with a signal worth a coach's time are listed.
     for p in coach["people"]:
@@ -166,6 +182,52 @@ def test_a_team_with_no_signal_says_so_in_words(coach: dict[str, Any]) -> None:
         coach,
         teams=[*coach["teams"], {"team": "quiet-team", "people": 7, "licensed": 7, "shown": 0}],
     )
-    text = _env.get_template("views/coaching.html").render(data=quiet)
+    text = _env.get_template("views/coaching.html").render(data=quiet, params=Params())
     assert "No one in quiet-team has a signal right now." in text
     assert text.count("<table>") == 1
+
+
+def test_an_admin_picks_a_team_from_the_counts_and_reads_only_that_team(
+    client: TestClient, org: Any, admin: dict[str, Any], admin_team: dict[str, Any]
+) -> None:
+    who = token_actor(org.tokens["admin"])
+    before = _reads(client, org, who)
+    sign_in(client, org.tokens["admin"])
+    page = client.get("/coaching")
+    assert page.status_code == 200, page.text
+    text = html.unescape(page.text)
+    # The counts read no one's row: no key on the page, nothing audited.
+    assert not KEY.search(page.text) and _reads(client, org, who) == before
+    assert f"Your {len(admin['teams'])} teams: choose one to see its people" in text
+    link = f'<a href="/coaching?team={quote(org.team)}">{org.team}</a>'
+    assert link in page.text
+    # One link per team, in the document's order (most signals first).
+    linked = re.findall(r'<a href="/coaching\?team=([^"]+)">', page.text)
+    assert linked == [quote(t["team"]) for t in admin["teams"]]
+    assert client.get("/coaching/people.csv").status_code == 404
+    teams_csv = list(csv.DictReader(io.StringIO(client.get("/coaching/teams.csv").text)))
+    assert [r["team"] for r in teams_csv] == [t["team"] for t in admin["teams"]]
+    # Following the link lists that team's people, as the JSON does, and audits that read.
+    one = client.get(f"/coaching?team={quote(org.team)}")
+    assert one.status_code == 200
+    assert set(KEY.findall(one.text)) == {p["person"] for p in admin_team["people"]}
+    assert '<a href="/coaching">All your teams</a>' in one.text
+    assert f"/coaching/people.csv?team={quote(org.team)}" in one.text
+    rows = list(
+        csv.DictReader(io.StringIO(client.get(f"/coaching/people.csv?team={quote(org.team)}").text))
+    )
+    assert [r["person"] for r in rows] == [p["person"] for p in admin_team["people"]]
+    after = _reads(client, org, who)
+    assert len(after) == len(before) + 2
+    assert after[-1]["detail"] == f"{len(admin_team['people'])} people"
+
+
+def test_a_team_outside_the_readers_scope_is_refused(client: TestClient, org: Any) -> None:
+    other = "a-team-not-on-the-roster"
+    coach = client.get(f"/v1/coaching?team={other}", headers=auth(org.tokens["coach"]))
+    assert coach.status_code == 403 and coach.json()["error"] == "PermissionDeniedError"
+    admin = client.get(f"/v1/coaching?team={other}", headers=auth(org.tokens["admin"]))
+    assert admin.status_code == 404 and "no team 'a-team-not-on-the-roster'" in admin.text
+    # The coach's own team, asked by name, is the coach's whole page.
+    mine = client.get(f"/v1/coaching?team={quote(org.team)}", headers=auth(org.tokens["coach"]))
+    assert mine.status_code == 200 and mine.json()["team"] == org.team

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from factories import FROZEN_NOW, person_id, rows
-from uptake.errors import PermissionDeniedError
+from uptake.errors import NotFoundError, PermissionDeniedError
 from uptake.workspace import Workspace
 from uptake.workspace.access import Actor
 
@@ -100,6 +100,24 @@ def test_everyone_else_is_refused_and_nothing_is_read(ws: Workspace, actor: Acto
     with pytest.raises(PermissionDeniedError):
         ws.coaching(actor=actor)
     assert ws.audit() == []
+
+
+def test_one_team_alone_and_counts_without_anyones_row(ws: Workspace) -> None:
+    admin = Actor("token:adadadad", "admin")
+    small = ws.coaching(actor=admin, team="small")
+    mine = ws.coaching(actor=COACH)
+    assert small["teams"] == mine["teams"] and small["people"] == mine["people"]
+    assert small["listed"] and small["counts"] == mine["counts"]
+    audited = len(ws.audit())
+    counts = ws.coaching(actor=admin, list_people=False)
+    assert not counts["listed"] and counts["people"] == []
+    assert counts["teams"] == ws.coaching(actor=admin)["teams"]
+    assert len(ws.audit()) == audited + 1  # the listing read only, not the counts
+    with pytest.raises(NotFoundError, match="no team 'nope'"):
+        ws.coaching(actor=admin, team="nope")
+    with pytest.raises(PermissionDeniedError):
+        ws.coaching(actor=COACH, team="big")
+    assert len(ws.audit()) == audited + 1
 
 
 def test_each_read_is_audited_under_the_coachs_name(ws: Workspace) -> None:

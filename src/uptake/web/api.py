@@ -29,6 +29,9 @@ AsOf = Annotated[date | None, Query(description="Last day included (default: the
 By = Annotated[
     str | None, Query(max_length=64, description="Segment dimension (views that segment).")
 ]
+Team = Annotated[
+    str | None, Query(max_length=200, description="One team to show alone (views that take it).")
+]
 
 
 CacheControl = Annotated[
@@ -98,9 +101,10 @@ def _add_view(view: Page) -> None:
         actor: ActorDep,
         as_of: AsOf = None,
         by: By = None,
+        team: Team = None,
         cache_control: CacheControl = None,
     ) -> Any:
-        params = Params(as_of, by if view.takes_by else None)
+        params = Params.of(view, as_of, by, team)
 
         def compute(ws: Workspace) -> dict[str, Any]:
             return view.data(ws, actor, params)
@@ -116,9 +120,14 @@ def _add_view(view: Page) -> None:
         return
 
     def download(
-        table: str, actor: ActorDep, served: ServedDep, as_of: AsOf = None, by: By = None
+        table: str,
+        actor: ActorDep,
+        served: ServedDep,
+        as_of: AsOf = None,
+        by: By = None,
+        team: Team = None,
     ) -> Any:
-        params = Params(as_of, by if view.takes_by else None)
+        params = Params.of(view, as_of, by, team)
         return csv_response(served, actor, view, table, params)
 
     download.__doc__ = (

@@ -42,6 +42,7 @@ _KEY = secrets.token_bytes(32)  # per process: a restart asks forms to be reload
 router = APIRouter(include_in_schema=False)
 AsOf = Annotated[date | None, Query()]
 By = Annotated[str | None, Query(max_length=64)]
+Team = Annotated[str | None, Query(max_length=200)]
 
 
 def csrf_for(session: str) -> str:
@@ -262,11 +263,13 @@ def csv_response(served: Served, actor: Actor, view: Page, table: str, params: P
 
 
 def _add_routes(view: Page) -> None:
-    def show(request: Request, as_of: AsOf = None, by: By = None) -> Response:
-        return render_view(request, view, Params(as_of, by if view.takes_by else None))
+    def show(request: Request, as_of: AsOf = None, by: By = None, team: Team = None) -> Response:
+        return render_view(request, view, Params.of(view, as_of, by, team))
 
-    def download(request: Request, table: str, as_of: AsOf = None, by: By = None) -> Response:
-        return _csv_view(request, view, table, Params(as_of, by if view.takes_by else None))
+    def download(
+        request: Request, table: str, as_of: AsOf = None, by: By = None, team: Team = None
+    ) -> Response:
+        return _csv_view(request, view, table, Params.of(view, as_of, by, team))
 
     router.add_api_route(f"/{view.slug}", show, methods=["GET"], name=f"page:{view.slug}")
     if view.tables is not None or view.individual:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from uptake.errors import NotFoundError
 from uptake.workspace.access import ADMINISTER, IDENTITIES, INDIVIDUAL, Actor, require
 from uptake.workspace.reads import IndividualReads
 
@@ -66,7 +67,14 @@ class Signals(IndividualReads):
                 p["person"] = names.get(p["person"], p["person"])
         return report
 
-    def coaching(self, as_of: date | None = None, *, actor: Actor | None = None) -> dict[str, Any]:
+    def coaching(
+        self,
+        as_of: date | None = None,
+        *,
+        actor: Actor | None = None,
+        team: str | None = None,
+        list_people: bool = True,
+    ) -> dict[str, Any]:
         """The people of a coach's teams under the coaching policy (individual, audited).
 
         "Under the coaching policy" means: a person whose team (`dim_person.team`) is one of
@@ -79,24 +87,35 @@ class Signals(IndividualReads):
         Args:
             as_of: evaluation date (default: the one as-of rule).
             actor: who reads (a coach for the teams of its scope, an admin for every team).
+            team: one team of the reader's to read alone (default: all of them).
+            list_people: list the people; False gives each team's counts only, which reads
+                no one's row and is not audited.
 
         Returns:
             {as_of, teams: [{team, people, licensed, shown}], people: [{person, team, level,
             flags: [{rule, since, latest, times, help}], risk, typology, help}], counts:
             {people_in_teams, licensed, shown}, status (friction, early_warning, typology:
-            available or what each needs), ladder_basis (`tasks` or `activity_proxy`)}.
+            available or what each needs), ladder_basis (`tasks` or `activity_proxy`),
+            listed (whether `people` lists them)}.
 
         Raises:
-            PermissionDeniedError: anyone but an admin or a coach for each team of its scope.
+            PermissionDeniedError: anyone but an admin or a coach for each team of its scope,
+                and a coach asking for a team outside it.
+            NotFoundError: an admin asking for a team not on the roster.
         """
         from uptake.metrics.families.ladder import basis
 
         who = actor or Actor.local()
         teams = self._scope_teams(who)
+        if team is not None:
+            require(who, INDIVIDUAL, team=team)
+            if team not in teams:
+                raise NotFoundError(f"no team {team!r} on the roster")
+            teams = [team]
         # Asked team by team; naming no team means everyone's rows, which only admins get.
         scope: list[str | None] = [*teams] or [None]
-        for team in scope:
-            require(who, INDIVIDUAL, team=team)
+        for one in scope:
+            require(who, INDIVIDUAL, team=one)
         doc = self._signals_doc(as_of)
         pairs = (
             self.con.execute(
@@ -122,8 +141,13 @@ class Signals(IndividualReads):
                 people.append({"person": p["person"], "team": where, **row})
         roster = Counter(team_of.values())
         shown = Counter(p["team"] for p in people)
-        keys = pd.DataFrame({"person_key": [p["person"] for p in people]})
-        self._audited("coaching", date.fromisoformat(doc["as_of"]), keys, who)
+        counts = {"people_in_teams": len(team_of), "licensed": sum(licensed.values())}
+        counts["shown"] = len(people)
+        if list_people:
+            keys = pd.DataFrame({"person_key": [p["person"] for p in people]})
+            self._audited("coaching", date.fromisoformat(doc["as_of"]), keys, who)
+        else:
+            people = []
         # Each part's availability, without the organisation-wide counts a coach may not read.
         status = {
             k: _without_counts(doc["status"][k])
@@ -137,13 +161,10 @@ class Signals(IndividualReads):
                 for t in teams
             ],
             "people": people,
-            "counts": {
-                "people_in_teams": len(team_of),
-                "licensed": sum(licensed.values()),
-                "shown": len(people),
-            },
+            "counts": counts,
             "status": status,
             "ladder_basis": basis(self._context("coaching", as_of)),
+            "listed": list_people,
         }
 
     def _signals_doc(self, as_of: date | None) -> dict[str, Any]:

@@ -31,10 +31,29 @@ class Params:
     Attributes:
         as_of: evaluation date (None: the as-of rule).
         by: segment dimension (views that segment; others ignore it).
+        team: one team to show alone (views that take it; others ignore it).
     """
 
     as_of: date | None = None
     by: str | None = None
+    team: str | None = None
+
+    @classmethod
+    def of(
+        cls, view: Page, as_of: date | None, by: str | None = None, team: str | None = None
+    ) -> Params:
+        """A view's parameters from a query string, without those the view does not read.
+
+        Args:
+            view: the view asked for.
+            as_of: `?as_of=`.
+            by: `?by=`.
+            team: `?team=`.
+
+        Returns:
+            The parameters.
+        """
+        return cls(as_of, by if view.takes_by else None, team if view.takes_team else None)
 
 
 Data = Callable[[Workspace, Actor, Params], dict[str, Any]]
@@ -56,6 +75,7 @@ class Page:
         charts: whether the page draws Plotly charts (loads plotly.js).
         tables: CSV exports: table name -> rows, from the data function's document.
         takes_by: whether the view reads `?by=`.
+        takes_team: whether the view reads `?team=`.
         report: whether `uptake report` includes it.
         individual: CSV-only tables of individual rows, name -> read. Each is its own audited
             Workspace read made only when that CSV is downloaded, so people's rows never enter
@@ -78,6 +98,7 @@ class Page:
     charts: bool = False
     tables: Tables | None = None
     takes_by: bool = False
+    takes_team: bool = False
     report: bool = True
     individual: dict[str, Rows] = field(default_factory=dict)
     individual_roles: tuple[str, ...] = ("admin",)

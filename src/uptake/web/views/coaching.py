@@ -35,6 +35,9 @@ TYPOLOGY_NAMES = {
 }
 LEVEL_NAMES = {"L1": "aware", "L2": "trial", "L3": "active", "L4": "integrated", "L5": "advocate"}
 PROXY_BASIS = "activity_proxy"
+# A reader of more teams than this (an admin of a whole organisation) first sees each team's
+# counts and picks a team: every team's people on one page was 957 people in 249 teams.
+LIST_AT_MOST = 10
 
 
 def coaching(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
@@ -44,15 +47,25 @@ def coaching(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
         ws: the workspace.
         actor: who looks (a coach for its teams, an admin for every team; the Workspace
             refuses everyone else and audits the read).
-        params: `as_of`.
+        params: `as_of`, `team` (one of the reader's teams alone).
 
     Returns:
         `Workspace.coaching`'s document, with words added: per person `level_name`,
         `risk_text`, per flag `noticed`, per typology `label`; and `as_of_rule`,
         `recent_days`, `proxy` (the ladder worked out from activity alone), `needs` (the
-        signals that could not be looked for, in words).
+        signals that could not be looked for, in words), `team` (the team asked for). With
+        no team asked and more than `LIST_AT_MOST` teams, the people are not listed
+        (`listed` false, no individual read) and the teams come most signals first.
     """
-    doc = ws.coaching(params.as_of, actor=actor)
+    if params.team is not None:
+        doc = ws.coaching(params.as_of, actor=actor, team=params.team)
+    else:
+        doc = ws.coaching(params.as_of, actor=actor, list_people=False)
+        if len(doc["teams"]) <= LIST_AT_MOST:
+            doc = ws.coaching(params.as_of, actor=actor)
+        else:
+            doc["teams"].sort(key=lambda t: (-t["shown"], t["team"]))
+    doc["team"] = params.team
     proxy = doc.get("ladder_basis") == PROXY_BASIS
     for p in doc["people"]:
         p["level_name"] = LEVEL_NAMES.get(p["level"] or "", "no level")
@@ -120,7 +133,8 @@ def _tables(d: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                 "help_first": p["help"] or "",
             }
         )
-    return {"people": rows}
+    teams = [{k: t[k] for k in ("team", "people", "licensed", "shown")} for t in d["teams"]]
+    return {"people": rows, "teams": teams} if d["listed"] else {"teams": teams}
 
 
 PAGE = Page(
@@ -132,6 +146,7 @@ PAGE = Page(
     roles=("coach", "admin"),
     charts=False,
     tables=_tables,
+    takes_team=True,
     # People's rows never enter the organisation report.
     report=False,
 )
