@@ -109,15 +109,17 @@ def test_one_team_alone_and_counts_without_anyones_row(ws: Workspace) -> None:
     assert small["teams"] == mine["teams"] and small["people"] == mine["people"]
     assert small["listed"] and small["counts"] == mine["counts"]
     audited = len(ws.audit())
-    counts = ws.coaching(actor=admin, list_people=False)
+    counts = ws.coaching(actor=admin, list_at_most=1)
     assert not counts["listed"] and counts["people"] == []
-    assert counts["teams"] == ws.coaching(actor=admin)["teams"]
+    assert counts["teams"] == ws.coaching(actor=admin, list_at_most=2)["teams"]
     assert len(ws.audit()) == audited + 1  # the listing read only, not the counts
     with pytest.raises(NotFoundError, match="no team 'nope'"):
         ws.coaching(actor=admin, team="nope")
     with pytest.raises(PermissionDeniedError):
         ws.coaching(actor=COACH, team="big")
     assert len(ws.audit()) == audited + 1
+    # One team asked by name is listed whatever the limit.
+    assert ws.coaching(actor=admin, team="big", list_at_most=0)["listed"]
 
 
 def test_each_read_is_audited_under_the_coachs_name(ws: Workspace) -> None:

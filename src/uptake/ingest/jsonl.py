@@ -386,21 +386,20 @@ def _json_array_to_lines(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     Returns:
         True when the file was read as an array; False when its lines stay as they are.
     """
-    document = path.suffix.lower() == ".json"
+    why = None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        if not document:
-            return False
-        raise InputError(f"{path}: not valid JSON: {exc}") from None
+        why = f"not valid JSON: {exc}"
     except RecursionError:
-        if not document:
+        why = "not readable: JSON nested too deeply"
+    else:
+        if not isinstance(data, list):
+            why = "expected a JSON array of objects or JSON Lines"
+    if why is not None:
+        if path.suffix.lower() != ".json":
             return False
-        raise InputError(f"{path}: not readable: JSON nested too deeply") from None
-    if not isinstance(data, list):
-        if not document:
-            return False
-        raise InputError(f"{path}: expected a JSON array of objects or JSON Lines")
+        raise InputError(f"{path}: {why}")
     texts = [_dumps(d) for d in data]
     frame = pd.DataFrame(
         {

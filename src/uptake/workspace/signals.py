@@ -73,7 +73,7 @@ class Signals(IndividualReads):
         *,
         actor: Actor | None = None,
         team: str | None = None,
-        list_people: bool = True,
+        list_at_most: int | None = None,
     ) -> dict[str, Any]:
         """The people of a coach's teams under the coaching policy (individual, audited).
 
@@ -88,8 +88,9 @@ class Signals(IndividualReads):
             as_of: evaluation date (default: the one as-of rule).
             actor: who reads (a coach for the teams of its scope, an admin for every team).
             team: one team of the reader's to read alone (default: all of them).
-            list_people: list the people; False gives each team's counts only, which reads
-                no one's row and is not audited.
+            list_at_most: with no team asked, list the people only when the reader has at
+                most this many teams (None: always); otherwise each team's counts alone,
+                which read no one's row and are not audited.
 
         Returns:
             {as_of, teams: [{team, people, licensed, shown}], people: [{person, team, level,
@@ -107,6 +108,7 @@ class Signals(IndividualReads):
 
         who = actor or Actor.local()
         teams = self._scope_teams(who)
+        listed = team is not None or list_at_most is None or len(teams) <= list_at_most
         if team is not None:
             require(who, INDIVIDUAL, team=team)
             if team not in teams:
@@ -141,9 +143,12 @@ class Signals(IndividualReads):
                 people.append({"person": p["person"], "team": where, **row})
         roster = Counter(team_of.values())
         shown = Counter(p["team"] for p in people)
-        counts = {"people_in_teams": len(team_of), "licensed": sum(licensed.values())}
-        counts["shown"] = len(people)
-        if list_people:
+        counts = {
+            "people_in_teams": len(team_of),
+            "licensed": sum(licensed.values()),
+            "shown": len(people),
+        }
+        if listed:
             keys = pd.DataFrame({"person_key": [p["person"] for p in people]})
             self._audited("coaching", date.fromisoformat(doc["as_of"]), keys, who)
         else:
@@ -164,7 +169,7 @@ class Signals(IndividualReads):
             "counts": counts,
             "status": status,
             "ladder_basis": basis(self._context("coaching", as_of)),
-            "listed": list_people,
+            "listed": listed,
         }
 
     def _signals_doc(self, as_of: date | None) -> dict[str, Any]:

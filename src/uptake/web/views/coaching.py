@@ -57,14 +57,9 @@ def coaching(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
         no team asked and more than `LIST_AT_MOST` teams, the people are not listed
         (`listed` false, no individual read) and the teams come most signals first.
     """
-    if params.team is not None:
-        doc = ws.coaching(params.as_of, actor=actor, team=params.team)
-    else:
-        doc = ws.coaching(params.as_of, actor=actor, list_people=False)
-        if len(doc["teams"]) <= LIST_AT_MOST:
-            doc = ws.coaching(params.as_of, actor=actor)
-        else:
-            doc["teams"].sort(key=lambda t: (-t["shown"], t["team"]))
+    doc = ws.coaching(params.as_of, actor=actor, team=params.team, list_at_most=LIST_AT_MOST)
+    if not doc["listed"]:
+        doc["teams"].sort(key=lambda t: (-t["shown"], t["team"]))
     doc["team"] = params.team
     proxy = doc.get("ladder_basis") == PROXY_BASIS
     for p in doc["people"]:
