@@ -35,6 +35,8 @@ class FieldLabel(NamedTuple):
     label: str
     unit: str
     column: str = ""
+    # A vendor's count of one day (its latest reported), which a page names beside it.
+    one_day: bool = False
 
     @property
     def header(self) -> str:
@@ -44,6 +46,11 @@ class FieldLabel(NamedTuple):
 
 def _f(label: str, unit: str, column: str = "") -> FieldLabel:
     return FieldLabel(label, unit, column)
+
+
+def _day(label: str, unit: str, column: str = "") -> FieldLabel:
+    """A vendor's count of its latest reported day (the label says so; `one_day` is set)."""
+    return FieldLabel(f"{label} on the latest day", unit, column, one_day=True)
 
 
 # Fields with one meaning wherever they appear.
@@ -256,28 +263,22 @@ _VENDOR: dict[str, FieldLabel] = {
     "days_covered": _f("days with vendor numbers in the window", "days", "days"),
     "first_day": _f("first day with vendor numbers", "date"),
     "latest_day": _f("latest day with vendor numbers", "date"),
-    "daily_active_users": _f("daily active users on the latest day", "people", "DAU"),
-    "weekly_active_users": _f("weekly active users on the latest day", "people", "WAU"),
-    "monthly_active_users": _f("monthly active users on the latest day", "people", "MAU"),
+    "daily_active_users": _day("daily active users", "people", "DAU"),
+    "weekly_active_users": _day("weekly active users", "people", "WAU"),
+    "monthly_active_users": _day("monthly active users", "people", "MAU"),
     "mean_daily_active_users": _f("mean daily active users over the days reported", "people"),
-    "daily_active_cli_users": _f("daily active CLI users on the latest day", "people", "CLI DAU"),
-    "monthly_active_chat_users": _f(
-        "monthly active chat users on the latest day", "people", "chat MAU"
-    ),
-    "monthly_active_agent_users": _f(
-        "monthly active agent users on the latest day", "people", "agent MAU"
-    ),
-    "engaged_users": _f("engaged users on the latest day", "people", "engaged"),
+    "daily_active_cli_users": _day("daily active CLI users", "people", "CLI DAU"),
+    "monthly_active_chat_users": _day("monthly active chat users", "people", "chat MAU"),
+    "monthly_active_agent_users": _day("monthly active agent users", "people", "agent MAU"),
+    "engaged_users": _day("engaged users", "people", "engaged"),
     # The retired metrics API's engaged users per feature (history imported from it).
-    "ide_code_completions_engaged_users": _f(
-        "IDE code-completion engaged users on the latest day", "people", "IDE completion"
+    "ide_code_completions_engaged_users": _day(
+        "IDE code-completion engaged users", "people", "IDE completion"
     ),
-    "ide_chat_engaged_users": _f("IDE chat engaged users on the latest day", "people", "IDE chat"),
-    "dotcom_chat_engaged_users": _f(
-        "github.com chat engaged users on the latest day", "people", "github.com chat"
-    ),
-    "dotcom_pull_requests_engaged_users": _f(
-        "pull-request summary engaged users on the latest day", "people", "PR summaries"
+    "ide_chat_engaged_users": _day("IDE chat engaged users", "people", "IDE chat"),
+    "dotcom_chat_engaged_users": _day("github.com chat engaged users", "people", "github.com chat"),
+    "dotcom_pull_requests_engaged_users": _day(
+        "pull-request summary engaged users", "people", "PR summaries"
     ),
     "acceptance_rate": _f("of code-completion suggestions accepted (GitHub's definition)", "share"),
     "acceptances": _f("code-completion suggestions accepted", "count", "accepted"),

@@ -45,11 +45,13 @@ WORDS = {"acceptance_rate": "acceptance rate", "active_share": "active share (ac
 def _what(key: str, field: str, latest: Any) -> str:
     """A reported number in words: the page's own wording, else the metric's field label.
 
-    A count of one day (a label "on the latest day", as GitHub's user counts are) names that
-    day: the list is of everything reported for the window.
+    A count of one day (as GitHub's user counts are) names that day: the list is of
+    everything reported for the window.
     """
-    words = WORDS.get(field) or labels.describe(field, key).label
-    return f"{words} ({latest})" if latest and words.endswith("on the latest day") else words
+    if field in WORDS:
+        return WORDS[field]
+    label = labels.describe(field, key)
+    return f"{label.label} ({latest})" if latest and label.one_day else label.label
 
 
 def vendors(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:

@@ -1,0 +1,28 @@
+"""Field labels: a vendor's one-day counts are flagged, and say so in words."""
+
+from __future__ import annotations
+
+from uptake.metrics import labels
+
+
+def _every_label() -> list[tuple[str, labels.FieldLabel]]:
+    scoped = [(f, lab) for fields in labels.METRIC_FIELDS.values() for f, lab in fields.items()]
+    return [*labels.FIELDS.items(), *scoped]
+
+
+def test_a_one_day_count_says_which_day_in_its_words() -> None:
+    flagged = [f for f, lab in _every_label() if lab.one_day]
+    # GitHub's user counts are all of one day; the vendor page names that day beside them.
+    assert {"daily_active_users", "monthly_active_users", "engaged_users"} <= set(flagged)
+    for field, lab in _every_label():
+        # A table of one day (the apps per day) is not a count: its day is a field of its own.
+        one_day_count = lab.label.endswith("on the latest day") and lab.unit != "table"
+        assert lab.one_day == one_day_count, field
+
+
+def test_a_window_s_number_is_not_flagged() -> None:
+    vendor = labels.METRIC_FIELDS["vendor_github_copilot"]
+    assert not vendor["mean_daily_active_users"].one_day
+    assert not vendor["days_covered"].one_day
+    # Fields outside the vendor metrics keep the plain label (the same name, another meaning).
+    assert not labels.describe("monthly_active_users").one_day
