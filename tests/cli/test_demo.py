@@ -114,6 +114,10 @@ def test_vendor_demo_ingests_the_vendor_view_and_says_what_it_can_tell(
         report = ws.metrics()
     assert "m365-copilot-usage" in formats or "github-copilot-usage" in formats
     assert report["adoption_ladder"].basis == "proxy: activity"
+    # Vendor exports hold no help or feedback data: L5 is not judged, never "L5 0".
+    ladder_line = printed.split("Adoption ladder: ")[1].splitlines()[0]
+    assert "L5 n/a" in ladder_line and "L4 " in ladder_line
+    assert "(n/a: not judged here, needs help_edges or feedback)" in printed
     assert "Vendor view only:" in printed
     assert "A proxy, not a measurement: adoption_ladder (proxy: activity)" in printed
     missing = printed.split("Not available from vendor exports: ")[1].splitlines()[0]

@@ -210,6 +210,39 @@ def test_proxy_l4_rules_the_data_cannot_judge_hold_no_one_back(wh: Any) -> None:
     assert (e["n"], e["L4"]) == (3, 3)
 
 
+def test_l5_is_not_available_without_help_or_feedback_data(wh: Any) -> None:
+    # Vendor exports hold neither who helps whom nor feedback: nobody can be seen to advocate,
+    # so L5 is withheld (not a count of 0) wherever the ladder's levels are published.
+    for p in ("p1", "p2", "p3", "p4"):
+        wh.person(p, team="t1")
+        wh.license(p, "2024-01-01")
+        _days(wh, p, dict.fromkeys(FOUR, 5))
+    ctx = wh.facts_ctx(AS_OF, by="team", trend_weeks=2)
+    got = entries(ladder.compute(ctx))
+    e, t = got["adoption_ladder"], got["ladder_transitions"]
+    assert (e["n"], e["L4"], e["L5"], e["l3_plus_share"]) == (4, 4, None, 1.0)
+    assert e["not_available"] == {"L5": ["help_edges or feedback"]}
+    assert any("L5 (advocate) not judged" in note for note in e["notes"])
+    assert [r["L5"] for r in e["segments"]] == [None]
+    assert [r["from"] for r in t["rows"]] == ["L1", "L2", "L3", "L4"]
+    assert all(r["to_L5"] is None and r["to_L4"] is not None for r in t["rows"])
+    assert all(w["L5"] is None and w["L4"] is not None for w in t["weeks"])
+    assert t["not_available"] == e["not_available"]
+
+
+def test_l5_is_counted_once_help_data_is_held(wh: Any) -> None:
+    for p in ("p1", "p2", "p3", "p4"):
+        wh.person(p)
+        wh.license(p, "2024-01-01")
+        _days(wh, p, dict.fromkeys(FOUR, 5))
+    # Help between two others, long ago: the rule can be judged, and nobody here meets it.
+    wh.help("2023-06-01T10:00", asker="p1", helper="p2")
+    got = entries(ladder.compute(wh.facts_ctx(AS_OF, trend_weeks=2)))
+    e, t = got["adoption_ladder"], got["ladder_transitions"]
+    assert (e["L4"], e["L5"]) == (4, 0) and "not_available" not in e
+    assert [r["from"] for r in t["rows"]][-1] == "L5" and "not_available" not in t
+
+
 def test_not_available_without_licenses(wh: Any) -> None:
     wh.event("p", "2024-03-26T09:00")
     out = named(ladder.compute(wh.facts_ctx(AS_OF)))

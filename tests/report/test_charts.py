@@ -124,3 +124,12 @@ def test_a_proxy_says_so_and_a_missing_value_line_says_what_it_needs(
         "depth on high-stakes work: not available (needs tasks, workflows.stakes)"
         in (seen["trend"])
     )
+
+
+def test_a_level_the_data_cannot_judge_is_left_out_of_the_ladder_charts() -> None:
+    judged = {"L1": 3, "L2": 4, "L3": 5, "L4": 6, "L5": 0}
+    assert [lv for lv, _ in charts.ladder_levels(judged)] == ["L1", "L2", "L3", "L4", "L5"]
+    assert charts.not_judged(judged) == ""
+    withheld = {**judged, "L5": None, "not_available": {"L5": ["help_edges or feedback"]}}
+    assert [lv for lv, _ in charts.ladder_levels(withheld)] == ["L1", "L2", "L3", "L4"]
+    assert charts.not_judged(withheld) == " · L5 not judged: needs help_edges or feedback"

@@ -97,6 +97,22 @@ def test_small_teams_are_hidden_from_group_rows(wh: Any) -> None:
     assert len(trend) == 4 and not trend["suppressed"].any()
 
 
+def test_l5_is_withheld_from_team_rows_without_help_or_feedback_data(wh: Any) -> None:
+    wh.workflow("credit", stakes="high")
+    _add(wh, "boss", 3, None)
+    for i, lv in enumerate([1, 2, 3, 3]):
+        _add(wh, f"r{i}", lv, "boss")
+    doc = managers.managers(wh.facts_ctx(AS_OF, k=3)).to_dict()
+    assert doc["not_available"] == {"L5": ["help_edges or feedback"]}
+    shown = [r for r in doc["teams"] if not r["suppressed"]]
+    assert shown and all(r["L5"] is None and r["L3"] is not None for r in shown)
+    # With feedback held (the organisation above), L5 is counted and nothing is withheld.
+    _org(wh)
+    doc = managers.managers(wh.facts_ctx(AS_OF, k=3)).to_dict()
+    assert "not_available" not in doc
+    assert all(isinstance(r["L5"], int) for r in doc["teams"] if not r["suppressed"])
+
+
 def test_leadership_shown_only_at_or_above_k(wh: Any) -> None:
     _org(wh)
     rep = managers.managers(wh.facts_ctx(AS_OF, k=3))

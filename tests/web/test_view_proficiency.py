@@ -216,6 +216,17 @@ def test_vendor_view_labels_the_proxy(vendor_org: Any) -> None:
         titles = re.findall(r'<h2 id="chart-proficiency-\d+">([^<]*)</h2>', page)
         assert titles and all(html.unescape(t).endswith(label) for t in titles)
         assert f"Moves on the ladder last week {label}" in plain(page)
+        # Vendor exports hold no help or feedback data: L5 is not judged, so the moves table
+        # has no L5 column or row (never a column of zeros), and its caption says why.
+        moves = c.get("/v1/proficiency", headers=bearer(tok)).json()["transitions"]
+        assert moves["levels"] == ["L1", "L2", "L3", "L4"]
+        assert "L5 not judged: needs help_edges or feedback" in moves["not_judged"]
+        assert "to L5" not in plain(page) and "L5 not judged: needs help_edges" in plain(page)
+        assert {r["from"] for r in moves["rows"]} <= {"L1", "L2", "L3", "L4"}
+        overview = c.get("/v1/overview", headers=bearer(tok)).json()
+        ladder = next(ch for ch in overview["charts"] if "adoption ladder" in ch["title"])
+        assert [t["name"] for t in ladder["figure"]["data"]] == ["L1", "L2", "L3", "L4"]
+        assert "L5 not judged" in ladder["caption"]
 
 
 def test_tiny_workspace_says_what_is_missing(client: TestClient, tokens: dict[str, str]) -> None:

@@ -305,10 +305,12 @@ def show(result: DemoResult, out: Console) -> None:
         )
     ladder = report.results.get("adoption_ladder")
     if ladder is not None and ladder.available and not ladder.suppressed:
-        levels = "  ".join(
-            f"{lv} {ladder.values.get(lv, 0):,}" for lv in ("L1", "L2", "L3", "L4", "L5")
-        )
+        counts = {lv: ladder.values.get(lv) for lv in ("L1", "L2", "L3", "L4", "L5")}
+        # A level the data cannot judge (L5 without help or feedback data) is not a zero.
+        levels = "  ".join(f"{lv} {'n/a' if c is None else f'{c:,}'}" for lv, c in counts.items())
         out.print(f"Adoption ladder: {levels}  (n = {ladder.n:,}, {ladder.basis or 'measured'})")
+        for needs in (ladder.values.get("not_available") or {}).values():
+            out.print(f"  (n/a: not judged here, needs {', '.join(needs)})", highlight=False)
     t = Table(title="Headlines", title_justify="left", box=box.SIMPLE_HEAD)
     t.add_column("metric", no_wrap=True)
     t.add_column("value")

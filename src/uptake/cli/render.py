@@ -354,6 +354,10 @@ def _mapping_lines(
         if key == "coefficients" and isinstance(v, int | float):
             # Weights of a model: signed, so their direction reads at a glance.
             scalars.append(f"{sub.label} {v:+.2f}")
+        elif key == "not_available" and isinstance(v, list):
+            # A field withheld for want of inputs (named as tables, to ingest), or hidden.
+            said = ", ".join(map(str, v))
+            scalars.append(f"{sub.label}: {said if 'suppressed' in said else 'needs ' + said}")
         else:
             shown = labels.format_value(v, sub.unit, report.currency)
             scalars.append(f"{sub.label} {shown}" if sub.unit != "text" else shown)

@@ -37,6 +37,30 @@ def _entry(doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
     return dict(entry)
 
 
+def ladder_levels(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The levels a ladder entry counts people at, each with its colour.
+
+    A level the data cannot judge (L5 without help or feedback data) is listed in the entry's
+    `not_available`: it is left out of a chart rather than drawn as nobody.
+
+    Args:
+        entry: `adoption_ladder` or `ladder_transitions` JSON.
+
+    Returns:
+        (level, colour) pairs, in order.
+    """
+    withheld = entry.get("not_available") or {}
+    return [(lv, c) for lv, c in zip(LADDER, LADDER_COLOURS, strict=True) if lv not in withheld]
+
+
+def not_judged(entry: Mapping[str, Any]) -> str:
+    """Words for a caption naming the levels a ladder entry does not judge ("" when none)."""
+    withheld = entry.get("not_available") or {}
+    return "".join(
+        f" · {level} not judged: needs {', '.join(needs)}" for level, needs in withheld.items()
+    )
+
+
 def hidden_reason(row: Mapping[str, Any], k: int | None) -> str | None:
     """Why a group's bar is empty, in words, or None when it is shown.
 
@@ -176,20 +200,21 @@ def ladder_by_segment(report: Report, path: Path, by: str | None = None) -> Path
     by = by or doc.get("by")
     k = doc.get("min_group_size")
     rows = [("all", ladder)] + [(str(s.get("segment", "?")), s) for s in ladder.get("segments", [])]
+    levels = ladder_levels(ladder)
     names, shares, notes = [], [], []
     for name, r in rows:
         note = hidden_reason(r, k)
-        total = sum(r.get(level) or 0 for level in LADDER)
+        total = sum(r.get(level) or 0 for level, _ in levels)
         names.append(name)
         notes.append(note)
         shares.append(
-            [(r.get(level) or 0) / total if total and not note else 0 for level in LADDER]
+            [(r.get(level) or 0) / total if total and not note else 0 for level, _ in levels]
         )
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.6))
     left = [0.0] * len(names)
-    for i, level in enumerate(LADDER):
+    for i, (level, colour) in enumerate(levels):
         widths = [100 * s[i] for s in shares]
-        ax.barh(names, widths, left=left, color=LADDER_COLOURS[i], label=level)
+        ax.barh(names, widths, left=left, color=colour, label=level)
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
@@ -202,10 +227,11 @@ def ladder_by_segment(report: Report, path: Path, by: str | None = None) -> Path
         fig,
         ax,
         f"Adoption ladder by {by or 'segment'}" + _proxy(ladder),
-        caption(doc, total.get("n") if total else None, what="licensed people"),
+        caption(doc, total.get("n") if total else None, what="licensed people")
+        + not_judged(ladder),
     )
     ax.legend(
-        ncols=5,
+        ncols=len(levels),
         loc="upper center",
         bbox_to_anchor=(0.5, -0.25 if len(names) < 6 else -0.1),
         frameon=False,

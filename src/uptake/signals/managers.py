@@ -23,7 +23,7 @@ import pandas as pd
 
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
-from uptake.metrics.families.ladder import LEVELS, basis
+from uptake.metrics.families.ladder import LEVELS, Judged, basis, not_judged
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, public_rows, suppress
 from uptake.metrics.segments import DIM_PERSON
@@ -45,16 +45,29 @@ class ManagerReport:
     leadership: pd.DataFrame
     org_median_l3_share: float | None
     flags: list[Flag] = field(default_factory=list)
+    # Levels the data cannot judge, with what each needs (their counts are withheld).
+    not_available: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: suppressed group rows, the flags and the median."""
-        return {
+        withheld = dict.fromkeys(self.not_available, None)
+
+        def rows(frame: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
+            found = public_rows(frame, keys)
+            if not withheld:
+                return list(found)
+            return list(found.derive(lambda r: r | {c: None for c in withheld if c in r}))
+
+        out: dict[str, Any] = {
             "org_median_team_l3_share": self.org_median_l3_share,
-            "teams": list(public_rows(self.teams, ["manager_key"])),
-            "trend": list(public_rows(self.trend, ["manager_key", "week"])),
-            "leadership": list(public_rows(self.leadership, ["group", "table"])),
+            "teams": rows(self.teams, ["manager_key"]),
+            "trend": rows(self.trend, ["manager_key", "week"]),
+            "leadership": rows(self.leadership, ["group", "table"]),
             "flags": [f.to_dict() | {"person_key": f.person_key} for f in self.flags],
         }
+        if self.not_available:
+            out["not_available"] = self.not_available
+        return out
 
 
 def _distribution(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -168,6 +181,7 @@ def managers(ctx: MetricContext, *, trend_weeks: int = TREND_WEEKS) -> ManagerRe
         leadership=_leadership(dim, levels, k),
         org_median_l3_share=median,
         flags=flags,
+        not_available=not_judged(Judged.of(ctx)),
     )
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from uptake.report.charts import LADDER, LADDER_COLOURS, VALUE, VANITY, caption, hidden_reason
+from uptake.report.charts import (
+    VALUE,
+    VANITY,
+    caption,
+    hidden_reason,
+    ladder_levels,
+    not_judged,
+)
 
 Figure = dict[str, Any]
 # Every chart's type and background; each chart adds its own margins, height and axes.
@@ -88,10 +95,11 @@ def ladder(doc: Mapping[str, Any]) -> Figure | None:
     names = [name for name, _ in rows]
     hidden = {name: hidden_reason(r, k) for name, r in rows}
     data = []
-    for level, colour in zip(LADDER, LADDER_COLOURS, strict=True):
+    levels = ladder_levels(lad)
+    for level, colour in levels:
         shares = []
         for name, r in rows:
-            total = sum(r.get(lv) or 0 for lv in LADDER)
+            total = sum(r.get(lv) or 0 for lv, _ in levels)
             ok = total and not hidden[name]
             shares.append(round(100 * (r.get(level) or 0) / total, 1) if ok else None)
         data.append(
@@ -106,7 +114,7 @@ def ladder(doc: Mapping[str, Any]) -> Figure | None:
             }
         )
     notes = [f"{name}: {why}" for name, why in hidden.items() if why]
-    under = caption(doc, lad.get("n"), what="licensed people")
+    under = caption(doc, lad.get("n"), what="licensed people") + not_judged(lad)
     if notes:
         under += " · hidden — " + "; ".join(notes)
     fig = {

@@ -167,15 +167,43 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
 
 @dataclass(frozen=True)
 class Judged:
-    """Which proxy L4 rules the workspace's data can judge (decisions, feedback)."""
+    """Which rules the workspace's data can judge: the proxy L4 rules' decisions and
+    feedback, and L5's advocacy (colleagues helped or use cases contributed)."""
 
     decisions: bool = True
     feedback: bool = True
+    advocacy: bool = True
 
     @classmethod
     def of(cls, ctx: MetricContext) -> Judged:
         """What `ctx`'s workspace holds."""
-        return cls(decisions=ctx.has("decisions"), feedback=ctx.has("feedback"))
+        feedback = ctx.has("feedback")
+        return cls(
+            decisions=ctx.has("decisions"),
+            feedback=feedback,
+            advocacy=feedback or ctx.has("help_edges"),
+        )
+
+
+# What L5's rule reads: who helped whom, or feedback naming a use case. Without either, nobody
+# can be seen to advocate, and a count of 0 at L5 would claim that nobody does.
+ADVOCACY_NEEDS = "help_edges or feedback"
+NOT_JUDGED = (
+    "L5 (advocate) not judged: needs help_edges (who helps whom) or feedback (use cases); "
+    "everyone who meets L4 is counted at L4"
+)
+
+
+def not_judged(judge: Judged) -> dict[str, list[str]]:
+    """Levels the data cannot judge, with what each needs (`not_available` of a result).
+
+    Args:
+        judge: what the workspace's data can judge (`Judged.of(ctx)`).
+
+    Returns:
+        {"L5": needs} when advocacy cannot be judged, else empty.
+    """
+    return {} if judge.advocacy else {"L5": [ADVOCACY_NEEDS]}
 
 
 def level_expr(t: ibis.Table, s: MetricsSettings, rules: str, judge: Judged) -> ibis.Value:
@@ -353,12 +381,17 @@ def distribution(ctx: MetricContext, rules: str) -> MetricResult:
     Returns:
         n, people per level, the L3+ share and the rules applied (basis: tasks or proxy).
     """
+    judge = Judged.of(ctx)
     t = person_inputs(ctx, ctx.as_of, READS[rules])
-    t = t.mutate(level=level_expr(t, ctx.settings, rules, Judged.of(ctx)))
+    t = t.mutate(level=level_expr(t, ctx.settings, rules, judge))
     frame = grouped(
         ctx, t, _level_counts, derive=_shares, people=LEVELS, question=ADOPTION_LADDER.name
     )
-    return result(
+    unjudged = not_judged(judge)
+    if unjudged:
+        # After the counts are released: the level's column is withheld, not recounted.
+        frame = frame.assign(**dict.fromkeys(unjudged, None))
+    res = result(
         ADOPTION_LADDER,
         ctx,
         frame,
@@ -366,6 +399,10 @@ def distribution(ctx: MetricContext, rules: str) -> MetricResult:
         basis=BASIS[rules],
         rules=_rules_text(ctx.settings, rules),
     )
+    if unjudged and res.available:
+        res.values["not_available"] = unjudged
+        res.notes = (*res.notes, NOT_JUDGED)
+    return res
 
 
 def _rules_text(s: MetricsSettings, rules: str) -> str:
@@ -419,8 +456,10 @@ def transitions(ctx: MetricContext, rules: str) -> MetricResult:
     by_week["week"] = pd.to_datetime(by_week["week"]).dt.date
     by_week["cell"] = "\0all"
     weekly = suppress(by_week, ["cell"], "n", ctx.min_group_size, partition_cols=["week"])
+    unjudged = not_judged(Judged.of(ctx))
+    withheld = {f"to_{level}": None for level in unjudged}
     weeks_rows = public_rows(weekly.sort_values("week"), ["cell", "week"]).derive(
-        lambda r: {k: v for k, v in r.items() if k != "cell"}
+        lambda r: {k: v for k, v in r.items() if k != "cell"} | dict.fromkeys(unjudged, None)
     )
     pair = cells[cells["frm"].notna()]
     moves = (
@@ -467,5 +506,10 @@ def transitions(ctx: MetricContext, rules: str) -> MetricResult:
         res.n = values["n"]
         res.values.update(up=values["up"], down=values["down"])
         res.values["same"] = values["n"] - values["up"] - values["down"]
-    res.values["rows"] = public_rows(out, ["from"]).where(lambda r: r["from"] != TOTAL)
+    # A level the data cannot judge has no row (nobody is placed there) and no column.
+    shown = public_rows(out, ["from"]).where(lambda r: r["from"] not in (TOTAL, *unjudged))
+    res.values["rows"] = shown.derive(lambda r: r | withheld) if withheld else shown
+    if unjudged:
+        res.values["not_available"] = unjudged
+        res.notes = (*res.notes, NOT_JUDGED)
     return res

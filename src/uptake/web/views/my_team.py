@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from uptake.errors import PermissionDeniedError
-from uptake.report.charts import LADDER, LADDER_COLOURS, caption
+from uptake.report.charts import caption, ladder_levels, not_judged
 from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
 from uptake.workspace import Actor, Workspace
@@ -136,7 +136,8 @@ def ladder_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
     team = lad.get("team_value")
     if lad.get("status") == "not_available" or not team or team.get("suppressed"):
         return None
-    counts = [team.get(level) or 0 for level in LADDER]
+    levels = ladder_levels(lad)
+    counts = [team.get(level) or 0 for level, _ in levels]
     total = sum(counts)
     if not total:
         return None
@@ -147,9 +148,9 @@ def ladder_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
         "data": [
             {
                 "type": "bar",
-                "x": list(LADDER),
+                "x": [level for level, _ in levels],
                 "y": shares,
-                "marker": {"color": list(LADDER_COLOURS)},
+                "marker": {"color": [colour for _, colour in levels]},
                 "text": [f"{s:.0f} %" for s in shares],
                 "textposition": "outside",
                 "hovertemplate": "%{x}: %{y:.1f} %<extra></extra>",
@@ -164,6 +165,7 @@ def ladder_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
         },
     }
     under = caption(doc, team.get("n"), what=f"licensed people in {doc['team']}")
+    under += not_judged(lad)
     title = f"Where {doc['team']} is on the adoption ladder{proxy}"
     return {"title": title, "caption": under, "figure": fig}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from uptake.report.charts import LADDER, VALUE, VANITY, caption, hidden_reason
+from uptake.report.charts import VALUE, VANITY, caption, hidden_reason, ladder_levels, not_judged
 from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
 from uptake.workspace import Actor, Workspace
@@ -146,13 +146,16 @@ def _transitions(lt: Mapping[str, Any], k: Any) -> dict[str, Any]:
     head = ("from_week", "to_week", "n", "up", "down", "same", "basis")
     out: dict[str, Any] = {c: lt.get(c) for c in head}
     out["proxy"] = _proxy(lt.get("basis"))
+    # The levels people are counted at (L5 is left out where the data cannot judge it).
+    levels = [level for level, _ in ladder_levels(lt)]
+    out["levels"], out["not_judged"] = levels, not_judged(lt)
     if not lt or lt.get("status") == "not_available":
         return {**out, "status": "not_available", "text": _missing(lt), "rows": []}
     out["status"] = "suppressed" if lt.get("suppressed") else "ok"
     rows = []
     for r in lt.get("rows") or []:
         row = {c: r.get(c) for c in ("from", "n", "up", "down")}
-        row.update({f"to_{lv}": r.get(f"to_{lv}") for lv in LADDER})
+        row.update({f"to_{lv}": r.get(f"to_{lv}") for lv in levels})
         row["suppressed"] = r.get("suppressed") or False
         row["hidden"] = hidden_reason(r, k)
         rows.append(row)
