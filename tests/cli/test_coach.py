@@ -41,6 +41,15 @@ def test_table_with_verdict_line(filled: Path) -> None:
     assert "Newcombe" in text
 
 
+def test_before_any_arm_the_header_names_no_week(workspace: Workspace) -> None:
+    workspace.close()  # the command opens the workspace itself
+    code, text = _run("effect", "-w", str(workspace.path))
+    assert code == 0, text
+    assert "verdict: not available: needs people assigned" in text
+    # No week's outcomes were read: the header says nothing of one (it printed "None").
+    assert "None" not in text and "week ending" not in text
+
+
 def test_json_document(filled: Path) -> None:
     code, text = _run("effect", "-w", str(filled), "--as-of", AS_OF.isoformat(), "--json")
     assert code == 0, text

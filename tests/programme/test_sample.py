@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sprint_helpers import PEOPLE, build
+from sprint_helpers import PEOPLE, START, build, ingest
 from uptake.programme import sample as sm
 from uptake.workspace import Workspace
 
@@ -172,6 +172,21 @@ def test_the_population_comes_from_the_roster_seats_and_the_ladder(ws: Workspace
     basis = {d.name: d.basis for d in pop.dimensions}
     assert basis["seniority"] == "the roster attribute 'grade'"
     assert "activity proxy" in basis["ladder"]
+
+
+def test_a_seat_holder_the_roster_does_not_list_is_not_invited(ws: Workspace) -> None:
+    # A tool's login with a seat (GitHub's seat list names accounts, not employees).
+    ingest(ws, "licenses", [{"person": "octokitten", "tool": "github-copilot",
+                             "assigned_at": f"{START}T00:00:00Z"}])  # fmt: skip
+    pop = sm.population(ws._context("test", None))
+    assert ws.pseudonymise("octokitten") not in set(pop.frame["person_key"])
+    assert len(pop.frame) == 39
+    doc = ws.audit_sample(size=10)
+    assert (
+        "1 person known only by a tool's account, not on the roster, is not invited"
+        in (doc["notes"])
+    )
+    assert doc["population"] == 39
 
 
 def test_seniority_falls_back_to_reporting_lines_then_says_not_available(

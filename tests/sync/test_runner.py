@@ -106,6 +106,18 @@ def test_first_sync_fetches_the_lookback_and_moves_the_cursor(
     assert counts(ws) == got
 
 
+def test_a_sync_that_adds_rows_names_each_refresh_stage_once(
+    ws: Workspace, github: FakeGitHub
+) -> None:
+    lines: list[str] = []
+    report = ws.sync(["github"], env=github_env(github.lb), today=TODAY, progress=lines.append)
+    assert report.rows_added > 0 and report.refreshed is not None
+    said = [line for line in lines if "refresh" in line or "live" in line]
+    # It said "refreshing the metric facts" twice, the second time for the live flags.
+    assert said.count("refreshing the metric facts") == 1, lines
+    assert said.count("updating the live friction flags") == 1, lines
+
+
 def test_a_backfill_over_synced_days_adds_nothing(ws: Workspace, github: FakeGitHub) -> None:
     ws.settings.sync.github_seats = False
     env = github_env(github.lb)

@@ -66,10 +66,11 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
         if privacy.get("noise")
         else "exact counts"
     )
+    # Nothing estimated (no arms yet): no week's outcomes were read, so none is named.
+    week = f" · outcomes at the end of the week ending {doc['end']}" if doc.get("end") else ""
     console.print(
-        f"as of {doc.get('as_of')} ({doc.get('as_of_rule')}) · outcomes at the end of the "
-        f"week ending {doc.get('end')} · groups below k = {doc.get('min_group_size')} "
-        f"hidden · {noise}",
+        f"as of {doc.get('as_of')} ({doc.get('as_of_rule')}){week} · groups below k = "
+        f"{doc.get('min_group_size')} hidden · {noise}",
         soft_wrap=True,
     )
     if doc.get("basis_note"):

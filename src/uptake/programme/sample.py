@@ -1,7 +1,8 @@
 """The audit sample: a few people to talk to, across functions, seniority and ladder levels.
 
 "Talk to ten people across levels and functions": the sample is stratified over up to three
-dimensions of each person in the roster (people who left or are on leave are not invited):
+dimensions of each person in the roster (people who left or are on leave are not invited, nor,
+when there is a roster, people it does not list: seat holders known only by a tool's login):
 
 * function — the roster's `function`;
 * seniority — a roster attribute (`attrs`: the first of `SENIORITY_KEYS` present), else the
@@ -101,6 +102,19 @@ def population(ctx: MetricContext) -> Population:
     dim = ctx.engine.table(DIM_PERSON)
     frame = ctx.engine.execute(dim.select("person_key", "function", "level", "status"))
     frame = frame[~frame["status"].isin(NOT_INVITED)].drop(columns="status")
+    notes: tuple[str, ...] = ()
+    if ctx.engine.has("people"):
+        # With a roster, someone known only by a tool's account (a seat or activity under a
+        # login the roster does not list) has no function, team or contact to invite by.
+        roster = ctx.engine.table("people").select("person_key").distinct()
+        listed = frame["person_key"].isin(set(ctx.engine.execute(roster)["person_key"]))
+        unlisted = int((~listed).sum())
+        if unlisted:
+            who = "1 person" if unlisted == 1 else f"{unlisted} people"
+            verb = "is" if unlisted == 1 else "are"
+            notes = (f"{who} known only by a tool's account, not on the roster, {verb} "
+                     "not invited",)  # fmt: skip
+        frame = frame[listed]
     if frame.empty:
         raise NotAvailableError("the audit sample needs a roster", needs=["people"])
     frame = frame.sort_values("person_key").reset_index(drop=True)
@@ -120,7 +134,7 @@ def population(ctx: MetricContext) -> Population:
     for d in dims:
         if d.status != "ok":
             frame[d.name] = None
-    return Population(frame=frame, dimensions=tuple(dims))
+    return Population(frame=frame, dimensions=tuple(dims), notes=notes)
 
 
 def _seniority(ctx: MetricContext, frame: pd.DataFrame) -> tuple[pd.Series, Dimension]:

@@ -268,6 +268,7 @@ class Sprint:
             for d in pop.dimensions
             if d.status != "ok"
         ]
+        notes.extend(pop.notes)
         if len(pop.frame) < n:
             notes.append(f"only {len(pop.frame)} people can be invited")
         self._audit("audit_sample", ctx.as_of, len(people), who)

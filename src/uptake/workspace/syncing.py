@@ -104,7 +104,10 @@ class Syncing:
         report = SyncReport(runner.run(chosen, since=since, named=bool(sources)))
         if refresh and report.rows_added:
             say = progress
-            stage = None if say is None else (lambda _s: say("refreshing the metric facts"))
+            # The refresh names each stage once: the facts, then the live flags.
+            words = {"refresh": "refreshing the metric facts",
+                     "live flags": "updating the live friction flags"}  # fmt: skip
+            stage = None if say is None else (lambda s: say(words.get(s) or s))
             report.refreshed = ws.refresh(progress=stage, actor=who)
         return report
 
