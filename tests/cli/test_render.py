@@ -160,6 +160,25 @@ def test_every_value_field_is_shown() -> None:
         assert f"{i * 1000:,}  field {i}" in out
 
 
+def test_nothing_to_say_prints_no_empty_line() -> None:
+    mix = MetricResult(
+        spec("tool_mix", unit="people", headline="people"),
+        values={"people": 361, "people_suppressed": None, "pairs": [], "rates": {}},
+        n=361,
+    )
+    out = text(report(mix)).split("tool_mix —")[1]
+    # Not hidden: no "why hidden" line; no rates needed: no line; no pair shown: "none".
+    assert "hidden" not in out.lower() and "rates" not in out
+    assert "both tools of a pair (and maybe others): none" in out
+    assert not [line for line in out.splitlines() if line.rstrip().endswith(":")]
+    hidden = MetricResult(
+        spec("tool_mix", unit="people", headline="people"),
+        values={"people": 361, "people_suppressed": "complementary"},
+        n=361,
+    )
+    assert "hidden" in text(report(hidden)).split("tool_mix —")[1].lower()
+
+
 def test_money_uses_the_configured_currency() -> None:
     lic = MetricResult(
         spec("licences", unit="money", headline="monthly_saving"),

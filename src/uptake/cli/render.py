@@ -315,6 +315,10 @@ def _values_layout(
             continue
         if key.endswith(_REASON) and key.removesuffix(_REASON) in values:
             continue  # shown beside its yes/no field
+        if key.endswith("_suppressed") and v is None:
+            continue  # why a number is hidden, when it is not
+        if isinstance(v, Mapping) and not v:
+            continue  # nothing to list (no exchange rate was needed, say)
         if key == "definition" and v == r.spec.definition:
             continue
         if _is_rows(v):
@@ -327,7 +331,8 @@ def _values_layout(
         if key == head and not labels.known(key, r.name):
             label = labels.FieldLabel(r.spec.label, r.spec.unit)
         if label.unit in ("text", "period") or isinstance(v, list):
-            shown = labels.format_value(v, label.unit, report.currency)
+            shown = "none" if isinstance(v, list) and not v else None
+            shown = shown or labels.format_value(v, label.unit, report.currency)
             lines.append(Text(f"{label.label.capitalize()}: {shown}"))
             continue
         style = "bold" if key == head else ""
