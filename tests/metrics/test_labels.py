@@ -26,3 +26,9 @@ def test_a_window_s_number_is_not_flagged() -> None:
     assert not vendor["days_covered"].one_day
     # Fields outside the vendor metrics keep the plain label (the same name, another meaning).
     assert not labels.describe("monthly_active_users").one_day
+
+
+def test_the_roi_s_seats_are_those_held_in_the_window() -> None:
+    # Not "seats assigned" (the licences' count on the as-of date), which may differ by one.
+    assert labels.describe("seats", "roi").label == "seats held in the window"
+    assert labels.describe("seats", "licenses").label == "seats assigned"

@@ -332,7 +332,12 @@ METRIC_FIELDS: dict[str, dict[str, FieldLabel]] = {
         "median_days": _f("median days to resolve (open items counted)", "days", "median days"),
     },
     "feedback_volume": {"n": _f("people who gave feedback", "people", "people")},
-    "roi": {"n": _f("licensed people", "people", "people")},
+    # The ROI's cost counts every seat held at some point in the window, not only those held
+    # on the as-of date (the licences' "seats assigned"): the two counts may differ.
+    "roi": {
+        "n": _f("licensed people", "people", "people"),
+        "seats": _f("seats held in the window", "seats", "seats"),
+    },
     "vendor_github_copilot": _VENDOR,
     "vendor_m365_copilot": _VENDOR,
 }
