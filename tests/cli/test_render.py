@@ -167,9 +167,9 @@ def test_nothing_to_say_prints_no_empty_line() -> None:
         n=361,
     )
     out = text(report(mix)).split("tool_mix —")[1]
-    # Not hidden: no "why hidden" line; no rates needed: no line; no pair shown: "none".
+    # Not hidden: no "why hidden" line; no rates needed: no line; no pair: "none shown".
     assert "hidden" not in out.lower() and "rates" not in out
-    assert "both tools of a pair (and maybe others): none" in out
+    assert "both tools of a pair (and maybe others): none shown" in out
     assert not [line for line in out.splitlines() if line.rstrip().endswith(":")]
     hidden = MetricResult(
         spec("tool_mix", unit="people", headline="people"),

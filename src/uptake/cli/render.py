@@ -331,7 +331,7 @@ def _values_layout(
         if key == head and not labels.known(key, r.name):
             label = labels.FieldLabel(r.spec.label, r.spec.unit)
         if label.unit in ("text", "period") or isinstance(v, list):
-            shown = "none" if isinstance(v, list) and not v else None
+            shown = "none shown" if isinstance(v, list) and not v else None
             shown = shown or labels.format_value(v, label.unit, report.currency)
             lines.append(Text(f"{label.label.capitalize()}: {shown}"))
             continue
