@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,16 @@ def test_demo_writes_metrics_and_charts(demo: tuple[Path, str]) -> None:
     assert {"vanity_vs_value.png", "ladder_by_function.png", "weekly_trend.png"} <= names
     for chart in (folder / "results").glob("*.png"):
         assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_names_the_last_simulated_day(demo: tuple[Path, str]) -> None:
+    folder, printed = demo
+    first, last = printed.split("over 45 days (")[1].split(",")[0].split(" → ")
+    # 45 days from the first day end on the 45th (the simulation's end is exclusive), the
+    # day the metrics are as of; it printed the day after.
+    assert date.fromisoformat(last) - date.fromisoformat(first) == timedelta(days=44)
+    doc = json.loads((folder / "results" / "metrics.json").read_text())
+    assert doc["as_of"] == last
 
 
 def test_demo_headlines_equal_uptake_metrics(demo: tuple[Path, str]) -> None:

@@ -15,6 +15,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -285,9 +286,11 @@ def show(result: DemoResult, out: Console) -> None:
     report = result.report
     rows = sum(r.rows for r in result.ingests)
     quarantined = sum(r.quarantined for r in result.ingests)
+    # The simulation's `end` is exclusive; a reader (and `uptake simulate`) names the last day.
+    last = date.fromisoformat(str(sim["end"])) - timedelta(days=1)
     out.print(
         f"\n[bold]Simulated[/] {sim['people']:,} people over {sim['days']} days "
-        f"({sim['start']} → {sim['end']}, scenario {sim['scenario']}, seed {sim['seed']}); "
+        f"({sim['start']} → {last}, scenario {sim['scenario']}, seed {sim['seed']}); "
         f"ingested {rows:,} rows, {quarantined:,} quarantined."
     )
     if result.data == "vendor":
