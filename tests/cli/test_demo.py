@@ -147,3 +147,24 @@ def test_demo_bad_data_keeps_the_previous_demo(demo: tuple[Path, str]) -> None:
     assert r.exit_code == 2
     assert "--data 'lake': expected one of canonical, vendor" in r.stderr
     assert (folder / "results" / "metrics.json").exists()
+
+
+def test_vanity_table_says_hidden_for_a_hidden_value_not_n_a() -> None:
+    from rich.console import Console
+
+    from uptake.cli.demo import vanity_table
+    from uptake.metrics.families import vanity
+    from uptake.metrics.result import MetricResult, MetricsReport
+
+    vv = MetricResult(
+        vanity.SPEC,
+        values={"active_rate": 0.8, "depth": None, "hidden": {"depth": "small"}},
+        n=50,
+    )
+    report = MetricsReport(
+        as_of=date(2026, 11, 24), window_days=28, min_group_size=5, results={vv.name: vv}
+    )
+    console = Console(width=200, record=True, color_system=None)
+    console.print(vanity_table(report))
+    depth = next(line for line in console.export_text().splitlines() if "depth on" in line)
+    assert depth.rstrip().endswith("hidden")

@@ -194,6 +194,26 @@ def test_not_available_says_what_is_needed() -> None:
     assert "not available: needs tasks, workflows.stakes" in out
 
 
+def test_a_hidden_value_beside_others_says_why_in_its_place() -> None:
+    res = MetricResult(
+        spec("vanity_vs_value", unit="points", headline="gap_points"),
+        values={
+            "gap_points": 40.0,
+            "depth": None,
+            "hours_saved_per_week": None,
+            "not_available": {"hours_saved_per_week": ["tasks.minutes"]},
+            "hidden": {"depth": "small"},
+        },
+        n=40,
+    )
+    out = text(report(res))
+    depth_line = next(line for line in out.splitlines() if "high-stakes runs" in line)
+    assert "hidden: < 5 people" in depth_line
+    assert "Not available: saved a week: needs tasks.minutes" in out
+    # The reasons are shown in place, not again as a list of their own.
+    assert "Hidden:" not in out and "needs small" not in out
+
+
 def test_a_value_that_does_not_exist_yet_says_why_not_a_dash() -> None:
     res = MetricResult(
         spec("time_to_proficiency", unit="days", headline="median_days"),

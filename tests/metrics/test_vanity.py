@@ -50,6 +50,21 @@ def test_gap_and_missing_inputs(wh: Any) -> None:
     assert e["ladder_basis"] == "measured: tasks"
 
 
+def test_a_hidden_value_gives_its_reason_not_inputs_to_ingest(wh: Any) -> None:
+    results = [
+        MetricResult(USAGE, {"active": 8, "rate": 0.8}, n=10),
+        MetricResult(LADDER, {"l3_plus_share": 0.3}, n=10, basis="measured: tasks"),
+        MetricResult(_spec(licenses, "licenses"), {"seats": 12}, n=10),
+        MetricResult(depth.DEPTH_OF_USE, suppressed="complementary"),
+        not_available(outcomes.OUTCOMES, "tasks.minutes"),
+    ]
+    (res,) = vanity.compute(_ctx(wh, results))
+    e = res.to_dict()
+    # Depth exists but is hidden: its reason, not a list of inputs that are already there.
+    assert e["depth"] is None and e["hidden"] == {"depth": "complementary"}
+    assert e["not_available"] == {"hours_saved_per_week": ["tasks.minutes"]}
+
+
 def test_segments_take_the_gap_per_segment(wh: Any) -> None:
     usage_rows = _segments(
         [

@@ -190,7 +190,7 @@ def _value(report: MetricsReport, metric: str, key: str) -> str:
     r = report[metric]
     if not r.available:
         return "not available"
-    if r.suppressed:
+    if r.suppressed or (r.values.get("hidden") or {}).get(key):
         return "hidden"
     if r.values.get(key) is None:
         return "n/a"

@@ -42,6 +42,8 @@ NESTED_ROWS = 10
 _BOOKKEEPING = {"n", "suppressed", "status", "needs", "by", "segments", "unit"}
 # A yes/no field `x` may carry its reason in `x_reason`, printed beside it rather than apart.
 _REASON = "_reason"
+# Field → why its value is hidden below the minimum group size (null in the values).
+_HIDDEN = "hidden"
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,7 @@ def headline_value(report: MetricsReport, r: MetricResult) -> str:
         return f"{r.spec.label} (table below)"
     if head not in r.values:
         return "no data in this window"
-    why = (r.values.get("hidden") or {}).get(head)
+    why = (r.values.get(_HIDDEN) or {}).get(head)
     if r.values[head] is None and why:
         # A vendor's number below k people is hidden like any other count of people.
         return f"hidden: {hidden_text(why, report.min_group_size)}"
@@ -319,6 +321,8 @@ def _values_layout(
             continue  # why a number is hidden, when it is not
         if isinstance(v, Mapping) and not v:
             continue  # nothing to list (no exchange rate was needed, say)
+        if key == _HIDDEN and isinstance(v, Mapping):
+            continue  # each reason is shown in place of the value it hides
         if key == "definition" and v == r.spec.definition:
             continue
         if _is_rows(v):
@@ -337,6 +341,9 @@ def _values_layout(
             continue
         style = "bold" if key == head else ""
         value = tables.cell_value(report, r.name, key, values, unit=label.unit)
+        why = (values.get(_HIDDEN) or {}).get(key) if v is None else None
+        if why:
+            value = f"hidden: {hidden_text(why, report.min_group_size)}"
         words = label.label
         if values.get(key + _REASON):
             words = f"{words} ({values[key + _REASON]})"
@@ -360,9 +367,8 @@ def _mapping_lines(
             # Weights of a model: signed, so their direction reads at a glance.
             scalars.append(f"{sub.label} {v:+.2f}")
         elif key == "not_available" and isinstance(v, list):
-            # A field withheld for want of inputs (named as tables, to ingest), or hidden.
-            said = ", ".join(map(str, v))
-            scalars.append(f"{sub.label}: {said if 'suppressed' in said else 'needs ' + said}")
+            # A field withheld for want of inputs (named as tables, to ingest).
+            scalars.append(f"{sub.label}: needs {', '.join(map(str, v))}")
         else:
             shown = labels.format_value(v, sub.unit, report.currency)
             scalars.append(f"{sub.label} {shown}" if sub.unit != "text" else shown)

@@ -6,10 +6,12 @@ week. The gap is one number: the active-user rate minus the L3+ share, in percen
 of licensed people — how much of the "adoption" a login dashboard shows is not adoption.
 
 It reads the results computed before it (`ctx.results`), so it runs last; inputs that are
-not available are named, never read as zero. The value side needs measured value: a ladder on
-tasks (an activity-proxy ladder is not value, so its L3+ share is never set against logins),
-depth of use, hours saved. Without a measured ladder `gap_points` is null, `needs` lists what
-to ingest and the note says "value not measurable yet: ingest …"; the login side still shows.
+not available are named (`not_available`), never read as zero, and a value its source hides
+below the minimum group size gives the reason instead (`hidden`). The value side needs
+measured value: a ladder on tasks (an activity-proxy ladder is not value, so its L3+ share is
+never set against logins), depth of use, hours saved. Without a measured ladder `gap_points`
+is null, `needs` lists what to ingest and the note says "value not measurable yet: ingest …";
+the login side still shows.
 """
 
 from __future__ import annotations
@@ -74,7 +76,11 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
         "ladder_basis": ladder.basis or ladder.spec.basis,
         "gap_points": _gap(rate, l3),
     }
+    # A value beside the gap is missing for want of an input (`not_available`, the inputs it
+    # needs) or hidden below the minimum group size (`hidden`, the reason): two different
+    # things a reader is told apart, so they are kept apart.
     unavailable: dict[str, list[str]] = {}
+    hidden_fields: dict[str, str] = {}
     for key, source, field in BESIDE:
         found = ctx.results.get(source)
         if found is None or not found.available:
@@ -82,11 +88,13 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
             unavailable[key] = sorted(found.needs) if found else [source]
         elif found.suppressed:
             values[key] = None
-            unavailable[key] = ["suppressed below the minimum group size"]
+            hidden_fields[key] = str(found.suppressed)
         else:
             values[key] = found.values.get(field)
     if unavailable:
         values["not_available"] = unavailable
+    if hidden_fields:
+        values["hidden"] = hidden_fields
     # Without a measured ladder the numbers shown are logins only: measured, not a proxy.
     out = MetricResult(
         SPEC,

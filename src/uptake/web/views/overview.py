@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from uptake.report.charts import hidden_reason
 from uptake.web import figures
 from uptake.web.views import Page
 from uptake.workspace import Actor, Workspace
@@ -41,7 +42,9 @@ def overview(ws: Workspace, actor: Actor, as_of: date | None = None) -> dict[str
         _number("hours saved per week", vv.get("hours_saved_per_week"), "hours"),
     ]
     for row in headline:
-        if row["value"] is None:
+        if row["value"] is None and (why := (vv.get("hidden") or {}).get(row["key"])):
+            row["missing"] = hidden_reason({"suppressed": why}, doc.get("min_group_size"))
+        elif row["value"] is None:
             needs = (vv.get("not_available") or {}).get(row["key"]) or vv.get("needs") or []
             row["missing"] = "not available" + (f": needs {', '.join(needs)}" if needs else "")
     better = [
