@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from metrics.results import entries, named
 from uptake.metrics.families import ladder, ladder_history
@@ -80,9 +81,11 @@ def test_distribution_and_segments(wh: Any) -> None:
     assert (rows["t2"]["n"], rows["t2"]["l3_plus_share"]) == (5, 1.0)
 
 
-def _week_and_day_levels(wh: Any, week: date) -> tuple[dict[str, int], dict[str, int]]:
+def _week_and_day_levels(
+    wh: Any, week: date, **settings: Any
+) -> tuple[dict[str, int], dict[str, int]]:
     """Levels by the history at the end of `week`, and by the day rules on that day."""
-    ctx = wh.facts_ctx(AS_OF)
+    ctx = wh.facts_ctx(AS_OF, **settings)
     hist = wh.engine.execute(ladder_history.history(ctx, [week], "tasks"))
     day = ladder.person_levels(ctx, at=week + timedelta(days=6))
     return (
@@ -96,6 +99,25 @@ def test_history_agrees_with_day_rules_at_week_end(wh: Any) -> None:
     for week in (date(2024, 3, 25), date(2024, 3, 11)):
         by_week, by_day = _week_and_day_levels(wh, week)
         assert by_week == by_day
+
+
+@pytest.mark.parametrize(("window_days", "recent_weeks"), [(14, 2), (35, 3), (56, 6), (91, 8)])
+def test_history_agrees_with_day_rules_for_short_and_long_windows(
+    wh: Any, window_days: int, recent_weeks: int
+) -> None:
+    # Trailing sums of up to four weeks are lagged values, longer ones a framed window sum:
+    # both agree with the day rules (ever-licensed people, weeks before and inside the data).
+    _org(wh)
+    for p in ("l3", "l4", "l5"):
+        wh.events(p, ["2024-02-06T09:00", "2024-02-20T09:00"])
+        wh.task(p, "credit", "2024-02-13T10:00", ai_assisted=True)
+    settings = {"window_days": window_days, "ladder_recent_weeks": recent_weeks}
+    seen = set()
+    for week in (date(2024, 3, 25), date(2024, 3, 11), date(2024, 2, 19)):
+        by_week, by_day = _week_and_day_levels(wh, week, **settings)
+        assert by_week == by_day
+        seen |= set(by_week.values())
+    assert len(seen) >= 3  # the rules tell people apart in these weeks
 
 
 def test_history_counts_feedback_given_before_the_licence_as_the_day_rules_do(wh: Any) -> None:
