@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from uptake.cli import app
@@ -70,3 +71,25 @@ def test_tables(filled: Path) -> None:
     assert "needs a rate for EUR in costs.rates" in out.output
     assert "copilot + cursor" in out.output
     assert "Usage segments per tool" in out.output and "recommended: " in out.output
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_tables_fit_the_console_and_cut_no_word(filled: Path, width: int) -> None:
+    out = CliRunner().invoke(
+        app, ["tools", "-w", str(filled), "--as-of", "2024-03-31"], env={"COLUMNS": str(width)}
+    )
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    # Rich narrows a table too wide for the console by cutting words ("licen…"); the tables
+    # split into parts instead, each with the tool column, so every value is shown whole.
+    assert "…" not in out.output
+    cells = [c.strip() for line in lines if line.startswith("│") for c in line.split("│")]
+    for tool in ("copilot", "cursor"):
+        assert tool in cells
+    assert "228.00" in cells and "12" in cells
+    # Narrow, the cost table goes on in a second part; the long reason stands whole in the
+    # first, and only "as above" where a later part's column is too narrow for it.
+    assert ("(continued)" in out.output) == (width < 120)
+    if width < 120:
+        assert "as above" in cells

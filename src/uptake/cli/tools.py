@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -65,16 +66,13 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
     if usage.get("status") == "not_available":
         console.print(f"tool usage: not available: needs {', '.join(usage.get('needs', []))}")
     else:
-        t = Table(title="Usage per tool (a person in two tools counts in both)")
-        for c in ("tool", "reports", "people", "licensed", "active", "rate", "latest week",
-                  "active days / active", "weeks used: all / some / one"):  # fmt: skip
-            t.add_column(c)
+        rows: list[_Row] = []
         for r in usage.get("segments") or []:
             if r.get("suppressed"):
-                t.add_row(str(r["segment"]), HIDDEN.get(r["suppressed"], "hidden"))
+                rows.append((str(r["segment"]), [], HIDDEN.get(r["suppressed"], "hidden")))
                 continue
-            t.add_row(
-                str(r["segment"]), str(r.get("grain")), _n(r.get("n")),
+            rows.append((str(r["segment"]), [
+                str(r.get("grain")), _n(r.get("n")),
                 _n(r.get("licensed"), r.get("licensed_suppressed")),
                 _n(r.get("active"), r.get("active_suppressed")),
                 _pct(r.get("rate")),
@@ -83,8 +81,14 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
                 r.get("daily_note") or _n(r.get("active_days_per_active")),
                 r.get("weekly_note") or " / ".join(
                     _n(r.get(lv), r.get(f"{lv}_suppressed")) for lv in LEVELS),
-            )  # fmt: skip
-        console.print(t)
+            ], None))  # fmt: skip
+        _print_fitted(
+            console,
+            "Usage per tool (a person in two tools counts in both)",
+            ["tool", "reports", "people", "licensed", "active", "rate", "latest week",
+             "active days / active", "weeks used: all / some / one"],
+            rows,
+        )  # fmt: skip
         for note in usage.get("notes") or []:
             console.print(f"  note: {note}")
     if mix.get("status") == "not_available":
@@ -105,24 +109,27 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
     if cost.get("status") == "not_available":
         console.print(f"tool cost: not available: needs {', '.join(cost.get('needs', []))}")
         return
-    t = Table(title=f"Cost per tool ({cost.get('currency')})")
-    for c in ("tool", "seats / month", "spend in window", "per month", "per person-month",
-              "per active person-month"):  # fmt: skip
-        t.add_column(c)
+    rows = []
     for r in cost.get("segments") or []:
         if r.get("suppressed"):
-            t.add_row(str(r["segment"]), HIDDEN.get(r["suppressed"], "hidden"))
+            rows.append((str(r["segment"]), [], HIDDEN.get(r["suppressed"], "hidden")))
         elif r.get("missing"):
-            t.add_row(str(r["segment"]), str(r["missing"]))
+            rows.append((str(r["segment"]), [], str(r["missing"])))
         else:
             h = r.get("seat_cost_suppressed")
-            t.add_row(
-                str(r["segment"]), _money(r.get("seat_cost_month"), h),
+            rows.append((str(r["segment"]), [
+                _money(r.get("seat_cost_month"), h),
                 _money(r.get("spend_window")), _money(r.get("cost_month"), h),
                 _money(r.get("cost_per_person_month"), h),
                 _money(r.get("cost_per_active_person_month"), h),
-            )  # fmt: skip
-    console.print(t)
+            ], None))  # fmt: skip
+    _print_fitted(
+        console,
+        f"Cost per tool ({cost.get('currency')})",
+        ["tool", "seats / month", "spend in window", "per month", "per person-month",
+         "per active person-month"],
+        rows,
+    )  # fmt: skip
 
 
 def _segments(segs: Mapping[str, Any], console: Console) -> None:
@@ -133,26 +140,101 @@ def _segments(segs: Mapping[str, Any], console: Console) -> None:
         console.print(f"usage segments: not available: needs {', '.join(segs.get('needs', []))}")
         return
     weeks = segs.get("weeks_counted")
-    t = Table(title=f"Usage segments per tool: seat holders by their use of it ({weeks} weeks)")
-    for c in ("tool", "seat holders", *(c.replace("_", "-") for c in SEGMENT_NAMES),
-              "habitual or power"):  # fmt: skip
-        t.add_column(c)
+    rows: list[_Row] = []
     for r in segs.get("segments") or []:
         if r.get("suppressed"):
-            t.add_row(str(r["segment"]), HIDDEN.get(r["suppressed"], "hidden"))
+            rows.append((str(r["segment"]), [], HIDDEN.get(r["suppressed"], "hidden")))
         elif r.get("daily_note"):
-            t.add_row(str(r["segment"]), _n(r.get("n")), str(r["daily_note"]))
+            rows.append((str(r["segment"]), [_n(r.get("n"))], str(r["daily_note"])))
         else:
-            t.add_row(
-                str(r["segment"]), _n(r.get("n")),
+            rows.append((str(r["segment"]), [
+                _n(r.get("n")),
                 *(_n(r.get(c), r.get(f"{c}_suppressed")) for c in SEGMENT_NAMES),
                 HIDDEN.get(str(r.get("habitual_plus_suppressed")))
                 or _pct(r.get("habitual_plus_share")),
-            )  # fmt: skip
-    console.print(t)
+            ], None))  # fmt: skip
+    _print_fitted(
+        console,
+        f"Usage segments per tool: seat holders by their use of it ({weeks} weeks)",
+        ["tool", "seat holders", *(c.replace("_", "-") for c in SEGMENT_NAMES),
+         "habitual or power"],
+        rows,
+    )  # fmt: skip
     console.print(f"  recommended: {segs.get('recommended_reason')}")
     for note in segs.get("notes") or []:
         console.print(f"  note: {note}")
+
+
+# A table row: the tool, its cells, and a text standing for the cells after those given (a
+# whole row hidden below k, a value that cannot be priced, a note), or None.
+_Row = tuple[str, list[str], str | None]
+
+
+def _print_fitted(console: Console, title: str, headers: list[str], rows: list[_Row]) -> None:
+    """Print a table whose words and cells are never cut: in parts when the console is narrow.
+
+    Every column is as wide as its widest cell and longest header word (headers wrap, cells
+    do not), so a table is as wide as those widths add up to; columns that would not fit
+    beside the earlier ones go to a further part, "title (continued)", which repeats the
+    tool column and each row's standing text ("as above" where it is too long for the part's
+    column). Rich's own narrowing cut words ("licen…", "hidd…") at 80 columns.
+
+    Args:
+        console: where to print.
+        title: the table's title.
+        headers: the tool column's header, then the other columns'.
+        rows: the rows (see `_Row`).
+    """
+    widths = [_width(headers, rows, col) for col in range(len(headers))]
+    # A cell wider than the console beside the tool column wraps at its spaces instead.
+    room = max(console.width - _BORDER - widths[0] - 2 * _PER_COLUMN, 1)
+    widths = [widths[0], *(min(w, room) for w in widths[1:])]
+    # A later part's first column may say "as above" for a row's standing text.
+    standing = any(rest is not None for _, _, rest in rows)
+    parts: list[list[int]] = [[]]
+    used = _BORDER + widths[0] + _PER_COLUMN
+    for col in range(1, len(headers)):
+        if parts[-1] and used + widths[col] + _PER_COLUMN > console.width:
+            parts.append([])
+            used = _BORDER + widths[0] + _PER_COLUMN
+            if standing:
+                widths[col] = max(widths[col], len(_ABOVE))
+        parts[-1].append(col)
+        used += widths[col] + _PER_COLUMN
+    for i, cols in enumerate(parts):
+        t = Table(title=title if i == 0 else f"{title} (continued)")
+        for col in (0, *cols):
+            t.add_column(headers[col], width=widths[col])
+        for tool, cells, rest in rows:
+            shown = [cells[c - 1] for c in cols if c - 1 < len(cells)]
+            if rest is not None and len(shown) < len(cols):
+                # Whole in its own column; in a later part's, repeated only where it fits (a
+                # longer text squeezed into a narrow column would be cut).
+                col = cols[len(shown)]
+                home = col == len(cells) + 1
+                shown.append(rest if home or cell_len(rest) <= widths[col] else _ABOVE)
+            t.add_row(tool, *shown)
+        console.print(t)
+
+
+_ABOVE = "as above"
+# A table's left edge, and what each column adds besides its text (padding and a border).
+_BORDER, _PER_COLUMN = 1, 3
+
+
+def _width(headers: list[str], rows: list[_Row], col: int) -> int:
+    """A column's width: its widest cell (a row's standing text where it stands), and at
+    least its header's longest word."""
+    cells: list[str] = []
+    for tool, given, rest in rows:
+        if col == 0:
+            cells.append(tool)
+        elif col - 1 < len(given):
+            cells.append(given[col - 1])
+        elif col - 1 == len(given) and rest is not None:
+            cells.append(rest)
+    # Terminal cells, not characters: a wide character (CJK, say) takes two.
+    return max([1, *(cell_len(w) for w in headers[col].split()), *(cell_len(c) for c in cells)])
 
 
 def _n(v: Any, hidden: Any = None) -> str:
