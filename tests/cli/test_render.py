@@ -214,6 +214,16 @@ def test_a_hidden_value_beside_others_says_why_in_its_place() -> None:
     assert "Hidden:" not in out and "needs small" not in out
 
 
+def test_a_long_label_is_shown_whole_on_a_narrow_terminal() -> None:
+    label = (
+        "eligible high-stakes runs completed with AI, latest complete week against the one before"
+    )
+    res = MetricResult(spec("weekly_depth", label=label), values={"depth": 0.35}, n=40)
+    out = text(report(res), width=80)
+    assert "…" not in out
+    assert label in " ".join(line.strip() for line in out.splitlines())
+
+
 def test_a_value_that_does_not_exist_yet_says_why_not_a_dash() -> None:
     res = MetricResult(
         spec("time_to_proficiency", unit="days", headline="median_days"),

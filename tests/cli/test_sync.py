@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner, Result
 
 from sync.loopback import GITHUB_TOKEN, FakeGitHub, FakeGraph, Loopback, m365_env, reply, serve
-from uptake.cli import app
+from uptake.cli import app, common
 from uptake.workspace import Workspace
 
 # The command line syncs up to today: a fixed day, the same in every module that asks (a
@@ -65,7 +66,14 @@ def run(lb: Loopback, *args: str, **env: str) -> Result:
         "UPTAKE__SYNC__RETRIES": "0",
         **env,
     }
-    return CliRunner().invoke(app, list(args), env=full)
+    # The shared console fixed its width when it was made (80 under pytest-xdist): it is
+    # given the width this call asks for.
+    width = common.console.width
+    common.console.width = int(full["COLUMNS"] or 80)
+    try:
+        return CliRunner().invoke(app, list(args), env=full)
+    finally:
+        common.console.width = width
 
 
 def github(lb: Loopback, *days_back: int) -> FakeGitHub:
@@ -90,6 +98,11 @@ def test_sync_prints_progress_then_a_summary_and_status_shows_it(
     cursor = (TODAY - timedelta(days=2)).isoformat()
     assert f"{(TODAY - timedelta(days=29)).isoformat()} … {cursor}" in r.stdout
     assert "2 d" in r.stdout and "never synced" in r.stdout  # github synced, m365 not
+    # At 80 columns the dates wrap at their spaces; no column is cut at the edge.
+    narrow = run(lb, "sync", "status", "-w", str(ws), COLUMNS="80").stdout.splitlines()
+    assert max(cell_len(line) for line in narrow) <= 80
+    assert any("error or" in line for line in narrow) and any("warning" in ln for ln in narrow)
+    assert not any(line.rstrip().endswith("…") for line in narrow)
     r = run(lb, "sync", "status", "-w", str(ws), "--json")
     [gh] = [s for s in json.loads(r.stdout) if s["source"] == "github"]
     assert gh["cursor_day"] == cursor and gh["lag_days"] == 2 and gh["rows_total"] > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,19 @@ def test_init_ingest_status_quarantine_doctor(tmp_path: Path) -> None:
     assert "bad_timestamp" in r.stdout and "events.csv:line 7" in r.stdout
     r = uptake("doctor", "--workspace", str(ws))
     assert r.returncode == 0 and "FAIL" not in r.stdout
+
+
+def test_status_at_80_columns_keeps_each_ingest_time_whole(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    uptake("init", str(ws))
+    f = write(rows("events", 3), tmp_path / "copilot_usage_export_november_2026_all_teams.csv")
+    assert uptake("ingest", "events", str(f), "-w", str(ws)).returncode == 0
+    r = uptake("status", "-w", str(ws), env={"COLUMNS": "80"})
+    ingests = r.stdout.split("Latest ingests")[1].split("Quarantined rows")[0]
+    assert max(len(line) for line in ingests.splitlines()) <= 80
+    # The time is whole ("12-07 04:55", not "12-07 04:…"); the long file name wraps instead.
+    assert re.search(r"\b\d\d-\d\d \d\d:\d\d *$", ingests, re.M), ingests
+    assert "…" not in ingests
 
 
 def test_unusable_input_exits_2_and_changes_nothing(tmp_path: Path) -> None:

@@ -244,7 +244,14 @@ def _print_metric(
     report: MetricsReport, r: MetricResult, console: Console, options: RenderOptions
 ) -> None:
     console.print()
-    console.print(Rule(Text.assemble((r.name, "bold"), f" — {r.spec.label}"), align="left"))
+    title = Text.assemble((r.name, "bold"), f" — {r.spec.label}")
+    if title.cell_len + 4 > console.width:
+        # A rule cuts a title longer than the line ("… latest complete w… ─"): the label
+        # then goes under it, whole.
+        console.print(Rule(Text(r.name, style="bold"), align="left"))
+        console.print(Text(r.spec.label))
+    else:
+        console.print(Rule(title, align="left"))
     n = f"n = {people_count(report, r)} people" if r.n is not None else ""
     basis = r.basis or r.spec.basis
     console.print(Text(" · ".join(p for p in (n, f"basis: {basis}") if p), style="dim"))

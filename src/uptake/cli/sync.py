@@ -218,8 +218,10 @@ def status_command(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> 
         return
     t = RichTable(title="Sync status (UTC)", box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("source", no_wrap=True)
-    t.add_column("last success", no_wrap=True)
-    t.add_column("coverage", no_wrap=True)
+    # The times and the span wrap at their spaces on a narrow terminal (a date to a line):
+    # kept on one line, they had pushed the last column past 80 characters, where it was cut.
+    t.add_column("last success", min_width=10)
+    t.add_column("coverage", min_width=12)
     t.add_column("lag", justify="right", no_wrap=True)
     t.add_column("rows", justify="right", no_wrap=True)
     t.add_column("last error or warning", overflow="fold", ratio=1, min_width=20)

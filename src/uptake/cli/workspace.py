@@ -60,10 +60,11 @@ def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
             box=box.SIMPLE_HEAD,
             pad_edge=False,
         )
-        # Nothing wraps: on a narrow terminal the file name is shortened (--json has it all).
+        # Only the file name wraps (folded at any character: names rarely have spaces); rich
+        # had otherwise narrowed the table by cutting the time ("12-07 04:…") at 80 columns.
         li.add_column("#", justify="right", no_wrap=True)
         li.add_column("table", no_wrap=True)
-        li.add_column("file", overflow="ellipsis", no_wrap=True, max_width=14)
+        li.add_column("file", overflow="fold", max_width=24)
         for col in ("accepted", "dupl.", "quarant."):
             li.add_column(col, justify="right", no_wrap=True)
         li.add_column("UTC", no_wrap=True)
