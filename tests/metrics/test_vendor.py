@@ -19,6 +19,7 @@ from uptake.config import MetricsSettings
 from uptake.metrics import compute_all
 from uptake.metrics.facts import refresh
 from uptake.metrics.result import MetricResult
+from uptake.metrics.tool_mix import shared_plan
 from uptake.workspace import Workspace
 
 AS_OF = date(2024, 3, 31)  # window of 28 days: 2024-03-04 … 2024-03-31
@@ -215,6 +216,46 @@ def test_small_populations_are_hidden_and_the_aggregate_is_no_way_around_it(wh: 
     assert res.value is None
 
 
+def test_uptakes_counts_hide_what_the_per_tool_views_hide(wh: Any) -> None:
+    # Seven seat holders, six of them active, and one person active without a seat: each
+    # per-tool group is 1 apart from another, so the per-tool release hides some of them.
+    for i in range(8):
+        p = f"p{i}"
+        wh.person(p)
+        if i < 7:
+            wh.license(p, "2024-01-01", tool=GH)
+        if i != 0:
+            _gh_event(wh, p, "2024-03-20", "suggestion", "code_completion", 10)
+            _fact(wh, p, "2024-03-20", "used_chat", 1 if i != 1 else 0)
+    refresh(wh.engine, MetricsSettings())
+    results = compute_all(wh.engine, AS_OF, MetricsSettings(), K, families=["vendor"])
+    side = _doc(results["vendor_github_copilot"])["uptake"]
+    plan = shared_plan(wh.ctx(AS_OF, k=K))
+    assert plan is not None
+    planned = {"licensed_people": f"seats:{GH}", "active_people": f"active:{GH}"}
+    assert any(group in plan.hidden for group in planned.values())  # the case is a real one
+    # What the per-tool release hides of a group, the vendor's page hides too, and why.
+    for field, group in planned.items():
+        assert (side[field] is None) == (group in plan.hidden), field
+        if side[field] is None:
+            assert side["hidden"][field] == plan.hidden[group]
+
+
+def test_a_count_just_short_of_the_active_people_is_hidden(wh: Any) -> None:
+    for i in range(6):
+        p = f"p{i}"
+        wh.person(p)
+        wh.license(p, "2024-01-01", tool=GH)
+        _gh_event(wh, p, "2024-03-20", "suggestion", "code_completion", 10)
+        _fact(wh, p, "2024-03-20", "used_chat", 1 if i else 0)
+        _fact(wh, p, "2024-03-20", "used_cli", 0)
+    side = _doc(_run(wh)["vendor_github_copilot"])["uptake"]
+    assert (side["licensed_people"], side["active_people"]) == (6, 6)
+    # Chat users are the active people but one: their difference would name that one person.
+    assert side["chat_users"] is None and side["hidden"]["chat_users"] == "complementary"
+    assert side["cli_users"] == 0  # nobody: shown, it describes no one
+
+
 # -- Microsoft 365 ------------------------------------------------------------------------------
 
 
@@ -248,7 +289,13 @@ def test_m365_enabled_against_active_per_app(wh: Any) -> None:
     # The summary period nearest the 28-day window.
     assert doc["period"]["period_days"] == 30
     assert doc["period"]["apps"]["any"]["active_users"] == 33
-    assert doc["uptake"] == {"licensed_people": 4, "active_people": 3}
+    # 3 of the 4 seat holders active: the per-tool views hide the active (4 − 3 would name
+    # the one who is not), and so does this page.
+    assert doc["uptake"] == {
+        "licensed_people": 4,
+        "active_people": None,
+        "hidden": {"active_people": "complementary"},
+    }
     assert doc["scope"] == "tenant" and doc["basis"] == "vendor aggregate"
 
 

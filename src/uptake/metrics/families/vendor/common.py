@@ -4,7 +4,9 @@ Vendor aggregates are the vendor's own numbers and are shown as reported, never 
 person-level number. A vendor number of users between 1 and k−1 is still shown as hidden
 ("< k people"), like every other people count; a sum over several scopes is hidden when any
 of its parts is. uptake's own people counts beside them go through `privacy.suppress` (and the
-release noise when it is on), one lone count at a time.
+release noise when it is on), one lone count at a time, and hide what the per-tool release
+plan hides of the same groups (a tool's seat holders, its active people), so that no view
+shows what another hides.
 """
 
 from __future__ import annotations
@@ -324,9 +326,54 @@ def uptake_side(
         counts["active_people"] = act
     counts.update(extra or {})
     values, hidden = uptake_people(ctx, counts, question)
+    _as_planned(ctx, tool, counts, values, hidden)
     if hidden:
         values[HIDDEN] = hidden
     return values, notes
+
+
+# uptake's counts beside a vendor's that are groups of the per-tool release plan as well: the
+# tool's seat holders at the end of as_of, and its people active in the window.
+_PLANNED = {"licensed_people": "seats", "active_people": "active"}
+
+
+def _as_planned(
+    ctx: MetricContext,
+    tool: str,
+    counts: Mapping[str, int],
+    values: dict[str, Any],
+    hidden: dict[str, str],
+) -> None:
+    """Hide what the per-tool release hides, and each further count within k of the active.
+
+    The per-tool views (`tool_usage`, `licenses` and `usage_rate` by tool) hide a tool's seat
+    holders or active people when another published group would single someone out by
+    subtraction; shown here, the same group would undo that. A further count (chat users …)
+    is a subset of the active people: 1 … k−1 apart, their difference names a small group.
+
+    Args:
+        ctx: metric context.
+        tool: the tool.
+        counts: field → exact number of people.
+        values: field → shown count (changed in place: hidden ones become None).
+        hidden: field → why hidden (changed in place).
+    """
+    from uptake.metrics.tool_mix import shared_plan
+
+    plan = shared_plan(ctx)
+    for field, group in _PLANNED.items():
+        why = plan.hidden.get(f"{group}:{tool}") if plan is not None else None
+        if field in values and field not in hidden and why is not None:
+            values[field], hidden[field] = None, why
+    active = counts.get("active_people")
+    if active is None or "active_people" in hidden:
+        return  # no difference with the active people can be taken
+    for field, n in counts.items():
+        # A count of nobody describes no one (its difference is the active people's count).
+        if field in _PLANNED or field in hidden or n == 0:
+            continue
+        if 0 < active - n < ctx.min_group_size:
+            values[field], hidden[field] = None, COMPLEMENTARY
 
 
 def merge(values: dict[str, Any], part: Mapping[str, Any]) -> None:
