@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -176,3 +177,10 @@ def test_population_rows_need_a_population_of_k() -> None:
     assert population_rows([{"day": 1.0, "p": 0.5}], n=5, k=5) == [{"day": 1.0, "p": 0.5}]
     with pytest.raises(PrivacyError):
         population_rows([{"day": 1.0, "p": 0.5}], n=4, k=5)
+
+
+def test_jsonable_keeps_nested_objects_as_objects() -> None:
+    from uptake.metrics.privacy import jsonable
+
+    got = jsonable({"window": {"start": date(2026, 12, 1)}, "sessions": [{"n": np.int64(3)}]})
+    assert got == {"window": {"start": "2026-12-01"}, "sessions": [{"n": 3}]}

@@ -94,6 +94,12 @@ def test_a_posted_event_raises_a_flag_in_the_api_and_dashboard_within_a_minute(
             batch = [f for f in person["flags"] if f["signal"] == "bounce_loop"]
             assert [f["since"] for f in batch] == [flag["since"]]
             assert batch[0]["evidence"] == flag["evidence"]
+            # The person's adoption document carries the same evidence, as JSON objects
+            # (its window and sessions had come out as Python's text of a dict).
+            mine = c.get(f"/v1/people/{key}/adoption", headers=admin).json()
+            [own] = [f for f in mine["flags"] if f["signal"] == "bounce_loop"]
+            assert own["evidence"] == flag["evidence"]
+            assert isinstance(own["evidence"]["window"], dict)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -32,7 +32,7 @@ row lists a `MetricResult` accepts, so no group output can skip this module.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -268,7 +268,7 @@ def jsonable(v: Any) -> Any:
         v: any scalar or list.
 
     Returns:
-        None, bool, int, float, str or a list of those.
+        None, bool, int, float, str, or a list or mapping of those.
     """
     # The common plain types first: a read by team at 10,000 people converts 270,000 values.
     t = type(v)
@@ -281,6 +281,9 @@ def jsonable(v: Any) -> Any:
         return v
     if isinstance(v, (list, tuple, np.ndarray)):
         return [jsonable(x) for x in v]
+    if isinstance(v, Mapping):
+        # Evidence nests objects (a flag's window, its sessions): kept as objects, not text.
+        return {str(key): jsonable(x) for key, x in v.items()}
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, (np.bool_, bool)):
