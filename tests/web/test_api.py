@@ -127,6 +127,13 @@ def test_intake_commits_before_replying_and_says_what_happened_to_each_row(
     # The same batch again: duplicates, not new rows.
     again = client.post("/v1/events", json={"rows": batch[:2]}, headers=auth(tokens["admin"]))
     assert again.json()["duplicates"] == 2
+    # A row without `attrs` beside one with them stores no attributes (it had stored "NaN").
+    bare = {k: v for k, v in _events(1, start=1011)[0].items() if k != "attrs"}
+    mixed = [dict(_events(1, start=1010)[0], attrs={"feature": "chat"}), bare]
+    assert client.post("/v1/events", json=mixed, headers=auth(tokens["ingest"])).status_code == 200
+    sql = "SELECT event_id, attrs FROM events WHERE event_id IN ('ev1010', 'ev1011') ORDER BY 1"
+    stored = _served(client).run(lambda ws: ws.con.execute(sql).fetchall())
+    assert stored[1] == ("ev1011", None) and "chat" in str(stored[0][1])
 
 
 @pytest.mark.parametrize("role", ["analyst", "manager", "coach", "person"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,6 +216,15 @@ def json_cells_as_text(frame: pd.DataFrame, spec: Table) -> None:
     """
     for c in spec.names:
         if c in frame and spec.column(c).type == "json":
-            frame[c] = frame[c].map(
-                lambda v: v if v is None or isinstance(v, str) else json.dumps(v, default=str)
-            )
+            frame[c] = frame[c].map(_json_text)
+
+
+def _json_text(v: object) -> str | None:
+    """A JSON cell as text; a missing one (None, or pandas' NaN where a row had no key) None."""
+    if v is None or isinstance(v, str):
+        return v
+    if (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        # A batch whose other rows carry `attrs` gives the rows without it NaN: stored as
+        # "NaN" until 7 December.
+        return None
+    return json.dumps(v, default=str)
