@@ -142,6 +142,8 @@ def test_only_admin_and_ingest_tokens_write(
 ) -> None:
     r = client.post("/v1/events", json=_events(1, 2000), headers=auth(tokens[role]))
     assert r.status_code == 403 and "may not write" in r.json()["message"]
+    article = "an" if role == "analyst" else "a"
+    assert f"{article} {role} may not write data" in r.json()["message"]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,10 @@ import typer
 from uptake.cli.common import WorkspaceOpt, console
 from uptake.errors import InputError
 
+# The settings' defaults, named in the help (the settings' models load only when a command
+# runs; a test holds these equal to them). Written "[serve] host", Rich took it for markup.
+HOST, PORT = "127.0.0.1", 8765
+
 
 def _check_host(host: str) -> None:
     """Refuse what cannot be an address to listen on, before anything starts."""
@@ -25,11 +29,17 @@ def _check_host(host: str) -> None:
 
 def serve_command(
     host: Annotated[
-        str | None, typer.Option("--host", help="Address to listen on ([serve] host).")
+        str | None,
+        typer.Option("--host", help=f"Address to listen on (default: serve.host, {HOST})."),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option("--port", min=1, max=65535, help="Port to listen on ([serve] port)."),
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            help=f"Port to listen on (default: serve.port, {PORT}).",
+        ),
     ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:

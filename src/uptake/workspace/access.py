@@ -127,7 +127,8 @@ def allowed(
         return Decision(True, "admins may see and do everything")
     if need == WRITE:
         ok = role == "ingest"
-        return Decision(ok, "ingest tokens may write" if ok else f"a {role} may not write data")
+        why = "ingest tokens may write"
+        return Decision(ok, why if ok else f"{a_role(role)} may not write data")
     if role == "ingest":
         return Decision(False, "an ingest token may only write")
     if need == LIBRARY:
@@ -137,7 +138,8 @@ def allowed(
     if need == AGGREGATE:
         ok = role == "analyst"
         why = "analysts read organisation aggregates"
-        return Decision(ok, why if ok else f"a {role} may not read organisation-wide aggregates")
+        refused = f"{a_role(role)} may not read organisation-wide aggregates"
+        return Decision(ok, why if ok else refused)
     if need == TEAM:
         if role == "analyst":
             return Decision(True, "analysts read any team's aggregates")
@@ -145,7 +147,7 @@ def allowed(
             if team is not None and team in actor.teams:
                 return Decision(True, "a manager reads their own team", condition=TEAM_K_RULE)
             return Decision(False, "a manager may read only their own team")
-        return Decision(False, f"a {role} may not read team aggregates")
+        return Decision(False, f"{a_role(role)} may not read team aggregates")
     # INDIVIDUAL
     if role == "person":
         if person is not None and person == actor.person_key:
@@ -155,7 +157,7 @@ def allowed(
         if team is not None and team in actor.teams:
             return Decision(True, "a coach reads people of the teams in its scope")
         return Decision(False, "a coach may read only people of the teams in its scope")
-    return Decision(False, f"a {role} may not read individual data")
+    return Decision(False, f"{a_role(role)} may not read individual data")
 
 
 def require(
@@ -184,3 +186,15 @@ def require(
 def describe(actor: Actor) -> dict[str, Any]:
     """An actor as JSON (who, role, scope)."""
     return {"name": actor.name, "role": actor.role, "scope": actor.scope_text()}
+
+
+def a_role(role: str) -> str:
+    """A role with its article: "an analyst", "a manager".
+
+    Args:
+        role: the role.
+
+    Returns:
+        The words.
+    """
+    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"

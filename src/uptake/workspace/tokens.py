@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from uptake.errors import AuthenticationError, InputError
-from uptake.workspace.access import ADMINISTER, ROLES, SCOPED, Actor, require
+from uptake.workspace.access import ADMINISTER, ROLES, SCOPED, Actor, a_role, require
 
 if TYPE_CHECKING:
     import duckdb
@@ -142,7 +142,7 @@ class Tokens:
             (teams if kind == "team" else people).append(value.strip())
         need = SCOPED.get(role)
         if need is None and (teams or people):
-            raise InputError(f"a {role} token has no scope: it sees what its role allows")
+            raise InputError(f"{a_role(role)} token has no scope: it sees what its role allows")
         if role == "person" and (len(people) != 1 or teams):
             raise InputError("a person token needs exactly one --scope person:IDENTIFIER")
         if role == "manager" and (len(teams) != 1 or len(people) > 1):
