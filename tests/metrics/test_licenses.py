@@ -63,6 +63,17 @@ def test_assigned_used_unused_and_reclaim(wh: Any) -> None:
     )
 
 
+def test_a_window_past_the_tools_data_is_unknown_use_not_unused(wh: Any) -> None:
+    _org(wh)
+    # Copilot's events end on 03-20: a window from 05-04 holds none of its data, so nobody
+    # can be said not to use it; only the seat of someone who left is to reclaim.
+    e = entries(licenses.compute(wh.facts_ctx("2024-05-31")))["licenses"]
+    assert [e[x] for x in ("seats", "used", "unused", "unknown")] == [9, 0, 0, 9]
+    assert e["utilisation"] is None
+    assert e["reclaim_seats"] == 1 and e["monthly_saving"] == 25.0
+    assert e["notes"][0].startswith("use unknown for every seat")
+
+
 def test_candidate_list_for_admins(wh: Any) -> None:
     _org(wh)
     cand = licenses.reclaim_candidates(wh.facts_ctx(AS_OF))

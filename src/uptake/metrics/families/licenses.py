@@ -3,8 +3,9 @@
 A seat is *assigned* on `as_of` when its licence was assigned by the end of that day and not
 removed by then. It is *used* when its holder has an event on the seat's tool in the current
 window, or a source reports the holder's last activity on that tool (`person_facts`
-`last_activity`) inside the window. A seat whose tool appears in neither events nor
-last-activity facts has *unknown* use and is never called unused.
+`last_activity`) inside the window. A seat whose tool has neither events nor last-activity
+reports in the window has *unknown* use and is never called unused: no data for the window
+is not evidence that nobody used it.
 
 Reclaim candidates: seats of people who left, and unused seats — except new starters (hired
 or given the seat within `reclaim_grace_days` of `as_of`) and people on leave. The saving is
@@ -143,12 +144,23 @@ def _used_pairs(ctx: MetricContext) -> ibis.Table:
 
 
 def _known_tools(ctx: MetricContext) -> ibis.Table:
-    """Tools whose use uptake can observe (events or last-activity facts exist)."""
+    """Tools whose use uptake can observe in the window: their data reaches into it.
+
+    A tool whose events (or last-activity reports) all came before the window, as when its
+    export stopped or the date asked for is past the data, says nothing about this window:
+    its seats' use is unknown, not unused (at an as-of date past the data every seat had
+    been "unused" and to reclaim).
+    """
     days = ctx.engine.table(PERSON_TOOL_DAY)
+    days = days.filter((days.day >= ctx.window_start) & (days.day <= ctx.as_of))
     tools = days.select(k_tool=days.tool)
     if ctx.has("person_facts"):
         f = ctx.engine.table("person_facts")
-        f = f.filter(f.fact == "last_activity")
+        f = f.filter(
+            (f.fact == "last_activity")
+            & (f.report_date >= ctx.window_start)
+            & (f.report_date <= ctx.as_of)
+        )
         tools = ibis.union(tools, f.select(k_tool=f.tool), distinct=False)
     return tools.distinct()
 
@@ -243,6 +255,12 @@ def summarise(ctx: MetricContext, seats: pd.DataFrame) -> MetricResult:
     res.values["window"] = {"start": ctx.window_start.isoformat(), "end": ctx.as_of.isoformat()}
     if why is None:
         res.notes = _price_notes(res.values)
+        if res.values.get("utilisation") is None and res.values.get("unknown"):
+            res.notes = (
+                "use unknown for every seat: no tool's activity (events or last-activity "
+                "reports) reaches into the window",
+                *res.notes,
+            )
     res.values["reclaim_rule"] = (
         f"seats of people who left, and unused seats except people on leave and new starters "
         f"(hired or seated within {ctx.settings.reclaim_grace_days} days)"
