@@ -78,6 +78,19 @@ def test_status_at_80_columns_keeps_each_ingest_time_whole(tmp_path: Path) -> No
     assert "…" not in ingests
 
 
+def test_a_summary_of_several_files_names_each_file_at_80_columns(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    uptake("init", str(ws))
+    files = [write(rows("events", 2, start=10 * i), tmp_path / f"day_{i}.csv") for i in (1, 2)]
+    r = uptake("ingest", "events", *map(str, files), "-w", str(ws), env={"COLUMNS": "80"})
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    # The counts had taken all 80 columns and left the file column none.
+    for f in files:
+        assert any(line.lstrip().startswith(f.name) for line in lines), r.stdout
+
+
 def test_unusable_input_exits_2_and_changes_nothing(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     uptake("init", str(ws))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table as RichTable
 
 from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, progress_bar
@@ -124,11 +125,15 @@ def ingest(
     seconds = sum(r.seconds for r in results)
     one_file = len({r.source for r in results}) == 1
     title = f"Ingested {Path(results[0].source).name}" if one_file else "Ingest summary"
-    t = RichTable(title=f"{title} · batch {batches} · {seconds:.1f} s")
+    # The headers and box of `uptake status`'s table of ingests: with the full words and a
+    # boxed grid, the counts took all of 80 columns and the file names none.
+    t = RichTable(
+        title=f"{title} · batch {batches} · {seconds:.1f} s", box=box.SIMPLE_HEAD, pad_edge=False
+    )
     if not one_file:
-        t.add_column("file", overflow="fold", ratio=2)
+        t.add_column("file", overflow="fold", ratio=2, min_width=14)
     t.add_column("table", no_wrap=True)
-    for col in ("rows", "accepted", "unrostered", "duplicates", "quarantined"):
+    for col in ("rows", "accepted", "unrostered", "dupl.", "quarant."):
         t.add_column(col, no_wrap=True, min_width=len(col), justify="right")
     for r in results:
         t.add_row(
