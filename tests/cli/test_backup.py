@@ -65,3 +65,31 @@ def test_backup_and_restore_name_a_place_they_cannot_write(
     assert restored.exit_code == 2  # type: ignore[attr-defined]
     line = restored.stderr.strip()  # type: ignore[attr-defined]
     assert line.startswith(f"error: {blocker}") and "not a folder" in line, line
+
+
+def test_a_cut_short_archive_and_a_secret_from_the_environment_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("UPTAKE_SECRET", raising=False)
+    folder = tmp_path / "ws"
+    with Workspace.init(folder) as ws:
+        ws.ingest_frame("people", pd.DataFrame(rows("people", 8)), source="p", now=FROZEN_NOW)
+    archive = tmp_path / "ws.tar.gz"
+    assert _run("backup", str(archive), "-w", str(folder)).exit_code == 0  # type: ignore[attr-defined]
+    secret = folder.joinpath("secret").read_text().strip()
+    # Cut short, the archive still begins with its manifest: it is truncated, not foreign.
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    r = _run("restore", str(cut), str(tmp_path / "r1"), "--secret-file", str(folder / "secret"))
+    assert r.exit_code == 2 and "the backup is truncated" in r.stderr  # type: ignore[attr-defined]
+    assert not (tmp_path / "r1").exists()
+    noise = tmp_path / "noise.tar.gz"
+    noise.write_bytes(bytes(range(256)) * 20)
+    r = _run("restore", str(noise), str(tmp_path / "r2"), "--secret-file", str(folder / "secret"))
+    assert r.exit_code == 2 and "not an uptake backup" in r.stderr  # type: ignore[attr-defined]
+    # From the environment, the secret is not written into the workspace: the user is told.
+    monkeypatch.setenv("UPTAKE_SECRET", secret)
+    r = _run("restore", str(archive), str(tmp_path / "r3"))
+    assert r.exit_code == 0, r.stderr  # type: ignore[attr-defined]
+    assert "keep UPTAKE_SECRET set" in " ".join(r.stdout.split())  # type: ignore[attr-defined]
+    assert not (tmp_path / "r3" / "secret").exists()

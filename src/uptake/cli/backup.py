@@ -62,6 +62,7 @@ def restore_command(
 ) -> None:
     """Restore a backup into a new workspace folder (its secret checked against the backup's)."""
     from uptake.workspace import Workspace
+    from uptake.workspace.layout import SECRET_ENV
 
     with spinner("Restoring"):
         doc = Workspace.restore_backup(archive, folder, secret_file=secret_file)
@@ -75,3 +76,11 @@ def restore_command(
         f"from {doc['secret']}.",
         soft_wrap=True,
     )
+    if doc["secret"] == SECRET_ENV:
+        # Not written into the folder, as the variable's secret is kept apart on purpose:
+        # every later command on this workspace needs the variable too.
+        console.print(
+            f"The secret was not written into the workspace: keep {SECRET_ENV} set for every "
+            "command on it (or put the secret in its `secret` file, mode 600).",
+            soft_wrap=True,
+        )

@@ -136,11 +136,16 @@ def read_manifest(archive: Path) -> Manifest:
         raise InputError(f"{archive}: no such file")
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            member = tar.extractfile(MANIFEST)
+            # The manifest is written first: read as the archive's first member, it is found
+            # without reading the rest (a truncated archive's ending is found by `unpack`).
+            first = tar.next()
+            member = tar.extractfile(first) if first and first.name == MANIFEST else None
             if member is None:
                 raise KeyError(MANIFEST)
             doc = json.loads(member.read().decode("utf-8"))
-    except (tarfile.TarError, KeyError, OSError, EOFError, ValueError):
+    except EOFError:
+        raise InputError(_TRUNCATED.format(archive=archive)) from None
+    except (tarfile.TarError, KeyError, OSError, ValueError):
         raise InputError(f"{archive}: not an uptake backup (no readable {MANIFEST})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError(f"{archive}: not an uptake backup")
@@ -175,8 +180,14 @@ def unpack(archive: Path, into: Path) -> None:
                 if not (m.isfile() or m.isdir()):
                     raise InputError(f"{archive}: {m.name!r} is not a plain file")
             tar.extractall(into, filter="data")
-    except (tarfile.TarError, OSError, EOFError) as exc:
+    except EOFError:
+        raise InputError(_TRUNCATED.format(archive=archive)) from None
+    except (tarfile.TarError, OSError) as exc:
         raise InputError(f"{archive}: cannot be read ({exc})") from None
+
+
+# A gzip stream that stops early: a copy cut short, or a disk that filled while writing it.
+_TRUNCATED = "{archive}: the backup is truncated (it ends before its last file): copy it again"
 
 
 def import_warehouse(folder: Path, db_file: Path) -> dict[str, int]:
