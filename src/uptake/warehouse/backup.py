@@ -138,8 +138,10 @@ def read_manifest(archive: Path) -> Manifest:
         with tarfile.open(archive, "r:gz") as tar:
             # The manifest is written first: read as the archive's first member, it is found
             # without reading the rest (a truncated archive's ending is found by `unpack`).
+            # An archive packed again by another tool is searched for it.
             first = tar.next()
-            member = tar.extractfile(first) if first and first.name == MANIFEST else None
+            at_first = first is not None and first.name == MANIFEST
+            member = tar.extractfile(first if first is not None and at_first else MANIFEST)
             if member is None:
                 raise KeyError(MANIFEST)
             doc = json.loads(member.read().decode("utf-8"))
