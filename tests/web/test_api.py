@@ -181,7 +181,12 @@ def test_bad_query_values_are_json_errors(client: TestClient, tokens: dict[str, 
     assert r.status_code == 422 and r.json()["error"] == "InputError" and "as_of" in r.text
     r = client.get("/v1/metrics", params={"by": "shoe_size"}, headers=auth(tokens["admin"]))
     assert r.status_code == 400 and "shoe_size" in r.json()["message"]
-    assert client.get("/v1/nothing-here").json()["error"] == "HTTPError"
+    # A path that does not exist is not found (the intake's POST /v1/{table} had made any
+    # GET of /v1/NAME a 405); a GET of an intake path says it takes rows.
+    missing = client.get("/v1/nothing-here", headers=auth(tokens["admin"]))
+    assert missing.status_code == 404 and missing.json()["error"] == "NotFoundError"
+    wrong = client.get("/v1/events", headers=auth(tokens["admin"]))
+    assert wrong.status_code == 405 and "POST a JSON array" in wrong.json()["message"]
 
 
 def test_security_headers_and_the_openapi_schema(client: TestClient) -> None:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from factories import FROZEN_NOW, person_id, rows
-from uptake.errors import InputError, PermissionDeniedError, PrivacyError
+from uptake.errors import InputError, NotFoundError, PermissionDeniedError, PrivacyError
 from uptake.workspace import Workspace
 from uptake.workspace.access import Actor
 
@@ -69,3 +69,9 @@ def test_a_person_sees_only_themselves_and_the_read_is_audited(ws: Workspace) ->
     assert [e["actor"] for e in log][-1] == "token:dddddddd" and log[-1]["detail"] == "1 people"
     with pytest.raises(InputError, match="whose adoption"):
         ws.my_adoption(actor=Actor("token:ffffffff", "admin"))
+    # A key no one has: not found for an admin (it had read "not licensed"), and refused, as
+    # any other person outside its teams, for a coach, which learns nothing of who exists.
+    with pytest.raises(NotFoundError, match="no person with the key"):
+        ws.my_adoption(actor=Actor("token:ffffffff", "admin"), person="p_nobody")
+    with pytest.raises(PermissionDeniedError, match="teams in its scope"):
+        ws.my_adoption(actor=coach, person="p_nobody")

@@ -159,6 +159,20 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         if exc.status_code == 404 and pages.wants_page(request):
             # A mistyped dashboard address gets a page, not the API's JSON.
             return pages.not_found(request)
+        segment = request.url.path.removeprefix("/v1/")
+        if exc.status_code == 405 and request.method == "GET" and "/" not in segment:
+            # Any `/v1/NAME` matches the intake's `POST /v1/{table}`: for a name it does not
+            # take, a GET is a path that does not exist, not a wrong method.
+            if segment not in api.INTAKE:
+                return JSONResponse(
+                    {
+                        "error": "NotFoundError",
+                        "message": f"/v1/{segment}: no such path (see /docs)",
+                    },
+                    status_code=404,
+                )
+            message = f"/v1/{segment} takes rows: POST a JSON array of them"
+            return JSONResponse({"error": "HTTPError", "message": message}, status_code=405)
         return JSONResponse(
             {"error": "HTTPError", "message": str(exc.detail)}, status_code=exc.status_code
         )

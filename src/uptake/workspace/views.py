@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from uptake.errors import InputError, PrivacyError
+from uptake.errors import InputError, NotFoundError, PrivacyError
 from uptake.workspace.access import AGGREGATE, INDIVIDUAL, TEAM, TEAM_K_RULE, Actor, require
 from uptake.workspace.reads import IndividualReads
 from uptake.workspace.signals import MODEL_DIR
@@ -154,9 +154,19 @@ class Views(IndividualReads):
         )
         team = str(row[0]) if row and row[0] is not None else None
         ctx = self._individual("my_adoption", as_of, who, person=key, team=team)
+        if person is not None and row is None and not _known(self.con, key):
+            # Asked after the permission check, so a reader who may not see a person cannot
+            # tell a key that exists from one that does not.
+            raise NotFoundError(f"no person with the key {person!r} in this workspace")
         doc = my_adoption(ctx, key, self.settings.signals)
         self._audited("my_adoption", ctx.as_of, pd.DataFrame({"person_key": [key]}), who)
         return doc
+
+
+def _known(con: Any, key: str) -> bool:
+    """Whether any identity was pseudonymised to the key (a roster person or a tool account)."""
+    row = con.execute("SELECT 1 FROM identities WHERE person_key = ? LIMIT 1", [key]).fetchone()
+    return row is not None
 
 
 def team_view(doc: dict[str, Any], team: str) -> dict[str, Any]:
