@@ -136,6 +136,22 @@ def test_intake_commits_before_replying_and_says_what_happened_to_each_row(
     assert stored[1] == ("ev1011", None) and "chat" in str(stored[0][1])
 
 
+def test_a_cell_of_the_wrong_json_kind_is_quarantined_not_stored_as_text(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    fine, listed, flagged = _events(3, start=1200)
+    batch = [dict(fine, person=42), dict(listed, tool=["a"]), dict(flagged, value=True)]
+    got = client.post("/v1/events", json=batch, headers=auth(tokens["ingest"])).json()
+    assert (got["rows"], got["accepted"], got["quarantined"]) == (3, 1, 2)
+    by_row = {q["locator"]: q for q in got["rows_quarantined"]}
+    # A number where an identifier goes is an identifier (employee number 42): accepted.
+    assert set(by_row) == {"row 2", "row 3"}
+    assert (by_row["row 2"]["field"], by_row["row 3"]["field"]) == ("tool", "value")
+    assert "got a JSON array" in by_row["row 2"]["detail"]
+    sql = "SELECT count(*) FROM events WHERE event_id IN ('ev1201', 'ev1202')"
+    assert _served(client).run(lambda ws: ws.con.execute(sql).fetchone()) == (0,)
+
+
 @pytest.mark.parametrize("role", ["analyst", "manager", "coach", "person"])
 def test_only_admin_and_ingest_tokens_write(
     client: TestClient, tokens: dict[str, str], role: str

@@ -20,6 +20,7 @@ from uptake.ingest import identity
 from uptake.ingest.connectors.privacy import WITHHELD
 from uptake.ingest.decide import DECIDED, KEYS, RESOLVED, Decisions, Quarantined
 from uptake.ingest.decide import q as _q
+from uptake.ingest.kinds import wrong_kinds
 from uptake.ingest.readers import load, load_frame
 from uptake.ingest.redact import redact
 from uptake.ingest.safety import safe_record, safe_value, scrub_json_cells
@@ -181,6 +182,9 @@ class BatchIngest(Decisions):
         started = time.perf_counter()
         self._session()
         self.progress("read")
+        if fmt == "frame" and spilled is None:
+            frame, wrong = wrong_kinds(self.spec, frame, source, self._pseudonymise)
+            extra_quarantine = [*extra_quarantine, *wrong]
         rows, locators = load_frame(self.con, frame, self.spec, source, spilled)
         # A frame is staged as a numbered table.
         self._numbered = None
