@@ -279,9 +279,11 @@ def test_m365_enabled_against_active_per_app(wh: Any) -> None:
         if i < 3:
             wh.event(p, "2024-03-25T10:00", "prompt", tool=M365)
     doc = _doc(_run(wh)["vendor_m365_copilot"])
-    assert doc["report"] == "user count trend" and doc["apps_day"] == "2024-03-29"
-    assert (doc["enabled_users"], doc["active_users"]) == (50, 20)
-    assert doc["value"] == pytest.approx(0.4)
+    # The headline is the summary's 30-day period (the window's span), not the trend's
+    # latest day alone (a quiet day: 20 active).
+    assert doc["report"] == "user count summary" and doc["apps_day"] == "2024-03-29"
+    assert (doc["enabled_users"], doc["active_users"]) == (50, 33)
+    assert doc["value"] == pytest.approx(0.66)
     assert doc["apps"]["teams"] == {"enabled_users": 50, "active_users": 0, "active_share": 0.0}
     word = doc["apps"]["word"]
     assert word["active_users"] is None and word["active_share"] is None

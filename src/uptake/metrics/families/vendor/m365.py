@@ -3,8 +3,9 @@
 Read from the Graph user count reports (`m365-copilot-usage`): the trend's `enabled_users` /
 `active_users` per app on its latest report date in the window, and the summary's
 `period_enabled_users` / `period_active_users` for the refresh date in the window (the period
-nearest the window's length when several are present). The headline is the trend's any-app
-numbers, else the summary's. Tenants (scopes) are added up.
+nearest the window's length when several are present). The headline is the summary's any-app
+numbers for that period, else the trend's latest day (one day alone, a weekend's perhaps, says
+little against a window). Tenants (scopes) are added up.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ SPEC = MetricSpec(
     headline="active_share",
     needs=("aggregate_facts",),
     definition=(
-        "Microsoft's own user counts, as reported: enabled and active users per app on the "
-        "latest trend day in the window (and for the summary's period); active share = active "
-        "÷ enabled users of any app; beside them uptake's licensed and active people for "
-        "m365-copilot"
+        "Microsoft's own user counts, as reported: enabled and active users per app for the "
+        "summary's period nearest the window (else the latest trend day in it) and per app on "
+        "the latest trend day; active share = active ÷ enabled users of any app; beside them "
+        "uptake's licensed and active people for m365-copilot"
     ),
 )
 NEEDS = ("aggregate_facts (m365-copilot-usage user count trend or summary)",)
@@ -94,9 +95,12 @@ def compute(ctx: MetricContext) -> MetricResult:
             first_day=days[0].isoformat(),
             latest_day=days[-1].isoformat(),
         )
-        head = trend or summary
+        # The summary's period (nearest the window's length) is the headline: the window's
+        # own span, as uptake's active people are. The trend's latest day alone was often a
+        # Sunday, when hardly anyone works ("< 5 people" beside 200 active that month).
+        head = summary or trend
         assert head is not None
-        values["report"] = "user count trend" if trend is not None else "user count summary"
+        values["report"] = "user count summary" if summary is not None else "user count trend"
         for field in ("enabled_users", "active_users", "active_share"):
             values[field] = head["apps"].get(ANY, {}).get(field)
             why = head["apps"].get(ANY, {}).get(HIDDEN, {}).get(field)
