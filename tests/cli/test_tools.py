@@ -88,8 +88,10 @@ def test_tables_fit_the_console_and_cut_no_word(filled: Path, width: int) -> Non
     for tool in ("copilot", "cursor"):
         assert tool in cells
     assert "228.00" in cells and "12" in cells
-    # Narrow, the cost table goes on in a second part; the long reason stands whole in the
-    # first, and only "as above" where a later part's column is too narrow for it.
+    # Narrow, the cost table goes on in a second part; a long reason's first words stand in
+    # the table ("as above" where a later part's column is too narrow for them), and the
+    # whole reason under it.
     assert ("(continued)" in out.output) == (width < 120)
-    if width < 120:
-        assert "as above" in cells
+    assert "not available" in cells
+    joined = " ".join(line.strip() for line in lines)
+    assert "cursor: not available: needs a rate for EUR in costs.rates" in joined

@@ -203,6 +203,19 @@ def test_cost_in_a_currency_without_a_rate_is_not_summed(wh: Any) -> None:
     assert doc["notes"] == ["not available: needs a rate for EUR in costs.rates"]
 
 
+def test_a_tool_in_use_without_any_price_is_listed_as_not_available(wh: Any) -> None:
+    _priced(wh)
+    for i in range(6):
+        wh.person(f"c{i}")
+        wh.license(f"c{i}", tool="copilot", monthly_cost=None)  # no price, no spend report
+        wh.event(f"c{i}", "2026-05-26T09:00:00", tool="copilot")
+    costs = CostSettings(currency="USD", rates={"EUR": 1.5})
+    rows = _rows(_docs(tools.compute(ctx(wh, k=3), costs))["tool_cost"])
+    assert rows["cursor"]["missing"] is None
+    assert rows["copilot"]["missing"].startswith("not available: needs a price")
+    assert rows["copilot"]["cost_month"] is None and rows["copilot"]["seat_cost_month"] is None
+
+
 def test_cost_settings_validate() -> None:
     assert CostSettings(rates={"eur": 2}).rate("EUR") == 2.0
     assert CostSettings(currency="EUR").rate("eur") == 1.0

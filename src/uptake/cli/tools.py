@@ -185,6 +185,13 @@ def _print_fitted(console: Console, title: str, headers: list[str], rows: list[_
         headers: the tool column's header, then the other columns'.
         rows: the rows (see `_Row`).
     """
+    # A long standing text (why a cost is not available) would widen its column for every
+    # row: the cell says its first words, and the whole text follows the table.
+    notes = [f"  {tool}: {rest}" for tool, _, rest in rows if rest and cell_len(rest) > _LONG]
+    rows = [
+        (tool, cells, rest.split(":")[0] if rest and cell_len(rest) > _LONG else rest)
+        for tool, cells, rest in rows
+    ]
     widths = [_width(headers, rows, col) for col in range(len(headers))]
     # A cell wider than the console beside the tool column wraps at its spaces instead.
     room = max(console.width - _BORDER - widths[0] - 2 * _PER_COLUMN, 1)
@@ -215,9 +222,13 @@ def _print_fitted(console: Console, title: str, headers: list[str], rows: list[_
                 shown.append(rest if home or cell_len(rest) <= widths[col] else _ABOVE)
             t.add_row(tool, *shown)
         console.print(t)
+    for note in notes:
+        console.print(note, highlight=False)
 
 
 _ABOVE = "as above"
+# A row's standing text longer than this is shortened in the table and given whole below it.
+_LONG = 24
 # A table's left edge, and what each column adds besides its text (padding and a border).
 _BORDER, _PER_COLUMN = 1, 3
 

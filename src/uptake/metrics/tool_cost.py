@@ -29,6 +29,12 @@ COST = "cost"
 MONTH_DAYS = 30.4375
 
 
+# A tool with people in the window whose seats, spend reports and cost facts hold no price.
+NO_PRICE = (
+    "not available: needs a price (licenses.monthly_cost, or a spend or cost report of the tool)"
+)
+
+
 @dataclass
 class ToolCost:
     """One tool's cost in the reporting currency (None where not reported or not convertible).

@@ -33,7 +33,7 @@ from uptake.metrics.groups import noisy, ratio
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, public_rows, suppress
 from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
-from uptake.metrics.tool_cost import MONTH_DAYS, tool_costs
+from uptake.metrics.tool_cost import MONTH_DAYS, NO_PRICE, ToolCost, tool_costs
 from uptake.metrics.tool_mix import (
     MIX,
     OTHER,
@@ -268,6 +268,10 @@ def cost_result(
             "aggregate_facts (metric cost)",
         )  # fmt: skip
     by_tool = {str(r[SEGMENT]): r for r in usage.to_dict(orient="records")} if len(usage) else {}
+    for tool in by_tool:
+        # A tool in use whose inputs carry no price is listed, saying so, not left out (a
+        # vendor's exports alone: Microsoft's seat reports hold no price).
+        priced.setdefault(tool, ToolCost(missing=NO_PRICE))
     rows = []
     for tool, c in sorted(priced.items()):
         u = by_tool.get(tool, {})
