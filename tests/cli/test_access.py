@@ -48,3 +48,27 @@ def test_token_lifecycle_and_the_audit_log(tmp_path: Path) -> None:
     assert entries[0]["role"] == "admin" and entries[0]["detail"] == "7 people"
     r = uptake("audit", "--since", "2999-01-01", "-w", str(ws))
     assert "empty" in r.stdout
+
+
+def test_a_scope_or_an_action_is_wrapped_between_words_not_inside_one(tmp_path: Path) -> None:
+    from uptake.cli import common
+
+    ws = tmp_path / "ws"
+    assert uptake("init", str(ws)).exit_code == 0
+    people = pd.DataFrame(rows("people", 7)).assign(team="operations-west-05")
+    with Workspace.open(ws) as w:
+        w.ingest_frame("people", people, source="p", now=FROZEN_NOW)
+        w.ingest_frame("licenses", pd.DataFrame(rows("licenses", 7)), source="l", now=FROZEN_NOW)
+        w.ingest_frame("events", pd.DataFrame(rows("events", 30)), source="e", now=FROZEN_NOW)
+        w.person_levels()
+    scope = "team:operations-west-05"
+    made = uptake("token", "create", "--role", "manager", "--scope", scope, "-w", str(ws))
+    assert made.exit_code == 0, made.stderr
+    width = common.console.width
+    common.console.width = 80
+    try:
+        listed, audit = uptake("token", "list", "-w", str(ws)), uptake("audit", "-w", str(ws))
+    finally:
+        common.console.width = width
+    assert any(scope in line for line in listed.stdout.splitlines()), listed.stdout
+    assert any("person_levels" in line for line in audit.stdout.splitlines()), audit.stdout

@@ -117,7 +117,7 @@ def test_each_read_of_the_page_is_audited_and_aggregate_pages_are_not(
     assert client.get("/v1/me", headers=auth(org.tokens["person"])).status_code == 200
     after = [e for e in _reads(client, org) if e["actor"] == who]
     assert len(after) == len(before) + 2
-    assert {(e["role"], e["detail"]) for e in after} == {("person", "1 people")}
+    assert {(e["role"], e["detail"]) for e in after} == {("person", "1 person")}
 
     # An analyst's organisation pages read aggregates: no read is written to the log, only
     # the page view (`view /overview`, once a day), the evidence the dashboard is reviewed.

@@ -66,7 +66,7 @@ def test_a_person_sees_only_themselves_and_the_read_is_audited(ws: Workspace) ->
     assert ws.my_adoption(person=other)["as_of"] == doc["as_of"]
     log = ws.audit()
     assert [e["action"] for e in log] == ["read my_adoption"] * 3
-    assert [e["actor"] for e in log][-1] == "token:dddddddd" and log[-1]["detail"] == "1 people"
+    assert [e["actor"] for e in log][-1] == "token:dddddddd" and log[-1]["detail"] == "1 person"
     with pytest.raises(InputError, match="whose adoption"):
         ws.my_adoption(actor=Actor("token:ffffffff", "admin"))
     # A key no one has: not found for an admin (it had read "not licensed"), and refused, as

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -77,8 +77,11 @@ def list_tokens(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> Non
     # Who created each and when: in --json.
     for col in ("id", "role", "status", "expires"):
         t.add_column(col, no_wrap=True)
-    for col in ("scope", "note"):
-        t.add_column(col, overflow="fold", min_width=12)
+    # The scope wraps between words, never inside one ("team:ops-wes / t-05"): its column is
+    # as wide as its longest word (up to 24 characters, where even a word folds); the note
+    # gives way first.
+    t.add_column("scope", overflow="fold", min_width=_longest_word(rows, "scope", 12))
+    t.add_column("note", overflow="fold", min_width=4)
     for r in rows:
         colour = {"active": "green", "expired": "yellow", "revoked": "red"}[r["status"]]
         t.add_row(
@@ -138,9 +141,15 @@ def audit_command(
     t = RichTable(title="Audit log: individual reads and page views", box=box.SIMPLE_HEAD)
     for col in ("when (UTC)", "who", "role", "as of"):
         t.add_column(col, no_wrap=True)
-    for col in ("what", "detail"):
-        t.add_column(col, overflow="fold")
+    for col, key in (("what", "action"), ("detail", "detail")):
+        t.add_column(col, overflow="fold", min_width=_longest_word(rows, key, 6))
     for r in rows:
         t.add_row(_when(r["ts"]), r["actor"], r["role"] or "", r["subject"] or "", r["action"],
                   r["detail"] or "")  # fmt: skip
     console.print(t)
+
+
+def _longest_word(rows: list[dict[str, Any]], key: str, least: int) -> int:
+    """The width that holds the longest word of a column's values (at least `least`, at most 24)."""
+    words = [w for r in rows for w in str(r.get(key) or "").split()]
+    return min(max([least, *(len(w) for w in words)]), 24)

@@ -336,7 +336,7 @@ class IndividualReads:
                     who.role,
                     f"read {what}",
                     as_of.isoformat(),
-                    f"{people} people",
+                    f"{people} {'person' if people == 1 else 'people'}",
                 ],
             )
 
