@@ -212,6 +212,8 @@ def test_activity_proxies_without_tasks(wh: Any) -> None:
     }
     e = entries(ladder.compute(ctx))["adoption_ladder"]
     assert e["basis"] == "proxy: activity" and "proxies" in e["rules"]
+    # The definition shown beside a proxy result says the proxy is not the work itself.
+    assert "without task data, from activity proxies" in e["definition"]
     # The week-based history agrees with the day-based levels at the week's last day.
     h = ctx.engine.execute(ladder_history.history(ctx, [date(2024, 3, 25)], ladder.PROXY))
     assert dict(zip(h.person_key, h.level, strict=True)) == dict(

@@ -72,7 +72,9 @@ SPECS: tuple[MetricSpec, ...] = (
         needs=NEEDS,
         definition=(
             "each licensed person's level L1 (aware) to L5 (advocate) from AI-assisted "
-            "high-stakes work, regular activity, overrides, feedback and helping colleagues"
+            "high-stakes work, regular activity, overrides, feedback and helping colleagues; "
+            "without task data, from activity proxies instead of the work (basis "
+            "proxy: activity)"
         ),
     ),
     MetricSpec(
