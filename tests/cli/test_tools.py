@@ -95,3 +95,20 @@ def test_tables_fit_the_console_and_cut_no_word(filled: Path, width: int) -> Non
     assert "not available" in cells
     joined = " ".join(line.strip() for line in lines)
     assert "cursor: not available: needs a rate for EUR in costs.rates" in joined
+
+
+def test_a_long_reason_stands_whole_below_the_table_and_short_in_it() -> None:
+    from rich.console import Console
+
+    from uptake.cli.tools import _print_fitted
+
+    console = Console(width=80, record=True, color_system=None)
+    note = "the tool reports a monthly total only, so days of use cannot be told apart"
+    rows = [("copilot", ["12", "3"], None), ("chatgpt", ["9"], note)]
+    _print_fitted(console, "T", ["tool", "seat holders", "power", "habitual"], rows)
+    out = console.export_text()
+    lines = [line for line in out.splitlines() if line.startswith("│")]
+    cells = [c.strip() for line in lines for c in line.split("│")]
+    assert "see below" in cells  # no colon to cut at: the cell points below
+    assert f"chatgpt: {note}" in " ".join(line.strip() for line in out.splitlines())
+    assert max(cell_len(line) for line in out.splitlines()) <= 80

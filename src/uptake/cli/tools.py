@@ -189,7 +189,7 @@ def _print_fitted(console: Console, title: str, headers: list[str], rows: list[_
     # row: the cell says its first words, and the whole text follows the table.
     notes = [f"  {tool}: {rest}" for tool, _, rest in rows if rest and cell_len(rest) > _LONG]
     rows = [
-        (tool, cells, rest.split(":")[0] if rest and cell_len(rest) > _LONG else rest)
+        (tool, cells, _first_words(rest) if rest and cell_len(rest) > _LONG else rest)
         for tool, cells, rest in rows
     ]
     widths = [_width(headers, rows, col) for col in range(len(headers))]
@@ -231,6 +231,12 @@ _ABOVE = "as above"
 _LONG = 24
 # A table's left edge, and what each column adds besides its text (padding and a border).
 _BORDER, _PER_COLUMN = 1, 3
+
+
+def _first_words(text: str) -> str:
+    """What a long standing text says before its colon ("not available"), else "see below"."""
+    head = text.split(":", 1)[0]
+    return head if ":" in text and cell_len(head) <= _LONG else "see below"
 
 
 def _width(headers: list[str], rows: list[_Row], col: int) -> int:
