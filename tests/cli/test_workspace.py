@@ -137,6 +137,14 @@ def test_ingest_refreshes_the_facts_and_refresh_then_has_nothing_to_do(tmp_path:
     assert json.loads(r.stdout)["mode"] == "full"
     status = json.loads(uptake("status", "--json", "-w", str(ws)).stdout)
     assert status["tables"]["events"] == 5
+    # The roster sent again stores nothing: nothing to rebuild, no flag to look at again (it
+    # had rebuilt every week's segments and looked at the whole window "as the roster
+    # changed"), and the facts are current for a read.
+    r = uptake("ingest", "people", str(people), "--json", "-w", str(ws))
+    assert (json.loads(r.stdout)["accepted"], json.loads(r.stdout)["duplicates"]) == (0, 3)
+    r = uptake("ingest", "people", str(people), "-w", str(ws))
+    assert "Facts already up to date." in r.stdout and "Live friction" not in r.stdout, r.stdout
+    assert uptake("metrics", "--metric", "usage_rate", "-w", str(ws)).returncode == 0
 
 
 def test_refresh_line_says_what_was_rebuilt() -> None:

@@ -298,14 +298,17 @@ class Warehouse:
             topic=topic,
         )
 
-    def ingest_log(self, batch_id: int, table: str, min_ts: Stamp, max_ts: Stamp) -> None:
-        """Record a batch in ingest_log as the ingest pipeline would."""
+    def ingest_log(
+        self, batch_id: int, table: str, min_ts: Stamp, max_ts: Stamp, accepted: int = 1
+    ) -> None:
+        """Record a batch in ingest_log as the ingest pipeline would (`accepted` rows stored:
+        a batch that stored none changes no fact)."""
         now = datetime(2024, 1, 1)
         self.con.execute(
             "INSERT INTO ingest_log (batch_id, table_name, source, format, rows, accepted,"
             " unrostered, duplicates, quarantined, min_ts, max_ts, started_at, finished_at,"
-            " seconds) VALUES (?, ?, 'test', 'csv', 0, 0, 0, 0, 0, ?, ?, ?, ?, 0)",
-            [batch_id, table, ts(min_ts), ts(max_ts), now, now],
+            " seconds) VALUES (?, ?, 'test', 'csv', ?, ?, 0, 0, 0, ?, ?, ?, ?, 0)",
+            [batch_id, table, accepted, accepted, ts(min_ts), ts(max_ts), now, now],
         )
 
     # -- engine and context ---------------------------------------------------------------

@@ -97,12 +97,20 @@ def test_live_flags_equal_a_batch_detection_after_every_batch(
     assert firsts[-2] == (START + timedelta(days=33)).isoformat(), firsts
     assert len(live_flags(ws)) > 10
     # Licences change every day of the window: the whole window is looked at again.
-    ws.ingest("licenses", [sim / "licenses.parquet"], refresh=False)
+    seats = pd.read_parquet(sim / "licenses.parquet")
+    ended = seats.assign(removed_at=pd.Timestamp(START + timedelta(days=30))).head(5)
+    changed = tmp_path / "seats_removed.parquet"
+    ended.to_parquet(changed)
+    ws.ingest("licenses", [changed], refresh=False)
     live = ws.refresh().to_dict()["live"]
     assert live["mode"] == "window" and "licences" in live["reason"]
     assert live_flags(ws) == batch_flags(ws)
-    # Nothing new: nothing done.
+    # Nothing new: nothing done. The same licences again store nothing, so change nothing.
     assert ws.update_live().mode == "none"
+    ws.ingest("licenses", [changed], refresh=False)
+    again = ws.refresh().to_dict()
+    assert again["mode"] == "none" and again["live"]["mode"] == "none", again
+    assert live_flags(ws) == batch_flags(ws)
 
 
 def test_a_batch_without_feedback_leaves_the_distress_flags_as_they_are(

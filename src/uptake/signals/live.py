@@ -145,7 +145,11 @@ def update(
     horizon = as_of - timedelta(days=settings.signals.recent_days - 1)
     print_ = fingerprint(settings)
     batches = con.execute(
-        "SELECT batch_id, table_name, min_ts, rekeyed FROM ingest_log WHERE batch_id > ?", [last]
+        "SELECT batch_id, table_name, min_ts, rekeyed FROM ingest_log "
+        # A batch that stored nothing (every row a duplicate or quarantined) changed nothing:
+        # a roster sent again had made the flags look at the whole window once more.
+        "WHERE batch_id > ? AND (accepted > 0 OR rekeyed > 0)",
+        [last],
     ).df()
     batches = batches[~batches["table_name"].isin(UNREAD)]
     distress = load_distress(voice_cache)

@@ -18,6 +18,7 @@ from uptake.metrics.facts import (
     PERSON_WEEK,
     SEGMENT_WEEK,
     materialise,
+    pending,
     refresh,
 )
 from uptake.metrics.facts.materialise import STAGED
@@ -92,6 +93,17 @@ def test_no_new_batch_rewrites_nothing(wh: Any) -> None:
     refresh(wh.engine, S)
     report = refresh(wh.engine, S)
     assert report.mode == "none"
+    assert all(v == {1} for v in _ids_by_week(wh, PERSON_DAY).values())
+
+
+def test_a_batch_that_stored_nothing_changes_no_fact(wh: Any) -> None:
+    _base(wh)
+    refresh(wh.engine, S)
+    # The roster and the licences sent again: every row a duplicate, nothing stored.
+    wh.ingest_log(2, "people", "2024-03-01T00:00", "2024-03-01T00:00", accepted=0)
+    wh.ingest_log(3, "licenses", "2024-01-01T00:00", "2024-03-01T00:00", accepted=0)
+    assert pending(wh.engine, S) is None
+    assert refresh(wh.engine, S).mode == "none"
     assert all(v == {1} for v in _ids_by_week(wh, PERSON_DAY).values())
 
 

@@ -131,6 +131,7 @@ def refresh(engine: Engine, settings: MetricsSettings, *, full: bool = False) ->
     listed = _listed(engine)
     batches = _new_batches(engine, last_batch, listed)
     top = max([last_batch, *[int(b) for b in batches["batch_id"]]]) if len(batches) else last_batch
+    batches = _storing(batches)
     reason = ""
     con = _duck(engine)
     if full:
@@ -186,7 +187,7 @@ def pending(engine: Engine, settings: MetricsSettings) -> str | None:
     if unreadable := _unreadable(engine):
         return f"{unreadable} ({UNREADABLE_HINT})"
     state = _state(engine)
-    if len(_new_batches(engine, int(state.get("last_batch", "-1")), _listed(engine))):
+    if len(_storing(_new_batches(engine, int(state.get("last_batch", "-1")), _listed(engine)))):
         return "batches were ingested after the last refresh" if state else "they were never built"
     if state and state.get("week_start") != settings.week_start:
         return "the week start setting changed"
@@ -212,11 +213,17 @@ def _unreadable(engine: Engine) -> str | None:
 
 
 def _new_batches(engine: Engine, last_batch: int, listed: set[str] | None) -> pd.DataFrame:
-    cols = ["batch_id", "table_name", "min_ts", "max_ts", "rekeyed"]
+    cols = ["batch_id", "table_name", "min_ts", "max_ts", "rekeyed", "accepted"]
     if listed is None or "ingest_log" not in listed:
         return pd.DataFrame({c: [] for c in cols})
     log = engine.table("ingest_log")
     return engine.execute(log.filter(log.batch_id > last_batch).select(*cols))
+
+
+def _storing(batches: pd.DataFrame) -> pd.DataFrame:
+    """The batches that stored something: one whose every row was a duplicate or quarantined
+    changed no fact (a roster sent again had rebuilt every week's segments)."""
+    return batches[(batches["accepted"] > 0) | (batches["rekeyed"] > 0)]
 
 
 def _all_weeks(engine: Engine, offset: int) -> list[date]:
