@@ -140,6 +140,16 @@ def test_partial_coverage_of_canonical_files_is_labelled_by_table(
     assert sorted(got["examples"]) == sorted(workspace.pseudonymise(person_id(i)) for i in (5, 6))
 
 
+def test_rows_handed_in_whole_are_labelled_as_posted(workspace: Workspace, tmp_path: Path) -> None:
+    import pandas as pd
+
+    workspace.ingest("people", [write(rows("people", 5), tmp_path / "p.csv")], now=FROZEN_NOW)
+    workspace.ingest_frame("tasks", pd.DataFrame(rows("tasks", 14)), source="api", now=FROZEN_NOW)
+    # Not "tasks (frame)": the API's batches and in-memory frames read as posted rows.
+    got = coverage(workspace)["formats"]["tasks (posted rows)"]
+    assert (got["seen"], got["linked"]) == (7, 5)
+
+
 def test_a_foreign_domain_is_named_only_when_enough_identities_share_it(
     workspace: Workspace, tmp_path: Path
 ) -> None:

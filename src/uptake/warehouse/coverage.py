@@ -66,11 +66,17 @@ def _hint(shape: str, fmt: str, domain: str | None) -> str:
     return f"identifiers of no common shape: {_ADD}"
 
 
+# How rows handed in whole (the API's intake, `Workspace.ingest_frame`) are labelled: their
+# format, "frame", is a word of the code ("events (frame)" puzzled a reader).
+POSTED = "posted rows"
+
+
 def _label_sql() -> str:
     """An ingest_log batch's label: its vendor format, or "table (csv)" for canonical files."""
     generic = ", ".join(f"'{f}'" for f in GENERIC_FORMATS)
+    shown = f"CASE WHEN format = 'frame' THEN '{POSTED}' ELSE format END"
     return (
-        f"CASE WHEN format IN ({generic}) THEN table_name || ' (' || format || ')' ELSE format END"
+        f"CASE WHEN format IN ({generic}) THEN table_name || ' (' || {shown} || ')' ELSE format END"
     )
 
 
