@@ -34,7 +34,7 @@ import pandas as pd
 
 from uptake.config import Settings
 from uptake.metrics.context import MetricContext
-from uptake.metrics.facts import DAY_SOURCES
+from uptake.metrics.facts import DAY_SOURCES, storing
 from uptake.metrics.runner import default_as_of
 from uptake.signals.friction import detect, load_distress
 from uptake.signals.friction.rules import SIGNALS, FrictionReport
@@ -145,13 +145,10 @@ def update(
     horizon = as_of - timedelta(days=settings.signals.recent_days - 1)
     print_ = fingerprint(settings)
     batches = con.execute(
-        "SELECT batch_id, table_name, min_ts, rekeyed FROM ingest_log "
-        # A batch that stored nothing (every row a duplicate or quarantined) changed nothing:
-        # a roster sent again had made the flags look at the whole window once more.
-        "WHERE batch_id > ? AND (accepted > 0 OR rekeyed > 0)",
+        "SELECT batch_id, table_name, min_ts, rekeyed, accepted FROM ingest_log WHERE batch_id > ?",
         [last],
     ).df()
-    batches = batches[~batches["table_name"].isin(UNREAD)]
+    batches = storing(batches[~batches["table_name"].isin(UNREAD)])
     distress = load_distress(voice_cache)
     if voice_cache is not None and distress is not None:
         _score_feedback(con, batches, distress)

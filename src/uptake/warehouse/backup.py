@@ -140,8 +140,9 @@ def read_manifest(archive: Path) -> Manifest:
             # without reading the rest (a truncated archive's ending is found by `unpack`).
             # An archive packed again by another tool is searched for it.
             first = tar.next()
-            at_first = first is not None and first.name == MANIFEST
-            member = tar.extractfile(first if first is not None and at_first else MANIFEST)
+            if first is None or first.name != MANIFEST:
+                first = None
+            member = tar.extractfile(first or MANIFEST)
             if member is None:
                 raise KeyError(MANIFEST)
             doc = json.loads(member.read().decode("utf-8"))

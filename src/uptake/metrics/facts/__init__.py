@@ -39,7 +39,7 @@ from uptake.metrics.facts.build import (
     person_week_expr,
     segment_week_expr,
 )
-from uptake.metrics.facts.materialise import RefreshReport, pending, refresh
+from uptake.metrics.facts.materialise import RefreshReport, pending, refresh, storing
 
 __all__ = [
     "COUNTS",
@@ -60,4 +60,5 @@ __all__ = [
     "person_week_expr",
     "refresh",
     "segment_week_expr",
+    "storing",
 ]

@@ -131,7 +131,7 @@ def refresh(engine: Engine, settings: MetricsSettings, *, full: bool = False) ->
     listed = _listed(engine)
     batches = _new_batches(engine, last_batch, listed)
     top = max([last_batch, *[int(b) for b in batches["batch_id"]]]) if len(batches) else last_batch
-    batches = _storing(batches)
+    batches = storing(batches)
     reason = ""
     con = _duck(engine)
     if full:
@@ -187,7 +187,7 @@ def pending(engine: Engine, settings: MetricsSettings) -> str | None:
     if unreadable := _unreadable(engine):
         return f"{unreadable} ({UNREADABLE_HINT})"
     state = _state(engine)
-    if len(_storing(_new_batches(engine, int(state.get("last_batch", "-1")), _listed(engine)))):
+    if len(storing(_new_batches(engine, int(state.get("last_batch", "-1")), _listed(engine)))):
         return "batches were ingested after the last refresh" if state else "they were never built"
     if state and state.get("week_start") != settings.week_start:
         return "the week start setting changed"
@@ -220,9 +220,18 @@ def _new_batches(engine: Engine, last_batch: int, listed: set[str] | None) -> pd
     return engine.execute(log.filter(log.batch_id > last_batch).select(*cols))
 
 
-def _storing(batches: pd.DataFrame) -> pd.DataFrame:
-    """The batches that stored something: one whose every row was a duplicate or quarantined
-    changed no fact (a roster sent again had rebuilt every week's segments)."""
+def storing(batches: pd.DataFrame) -> pd.DataFrame:
+    """The batches that stored something (the facts' and the live flags' one rule).
+
+    A batch whose every row was a duplicate or quarantined changed nothing: a roster sent
+    again had rebuilt every week's segments and made the live flags look at the whole window.
+
+    Args:
+        batches: `ingest_log` rows with `accepted` and `rekeyed`.
+
+    Returns:
+        The rows of batches that accepted or re-keyed rows.
+    """
     return batches[(batches["accepted"] > 0) | (batches["rekeyed"] > 0)]
 
 
