@@ -503,3 +503,17 @@ def test_vanity_without_value_says_what_to_ingest() -> None:
     )
     headline = text(report(vv)).split("Headlines", 1)[1]
     assert note[:40] in headline and "pts" not in headline
+
+
+def test_a_count_of_one_reads_in_the_singular() -> None:
+    # A (noisy) count of 1 had printed as "1 seats used in the window".
+    used = MetricResult(
+        spec("licenses", unit="seats", headline="used"),
+        values={"used": 1, "reclaim_seats": 1, "seats": 2},
+        n=10,
+    )
+    rep = report(used)
+    assert headline_value(rep, used) == "1 seat used in the window"
+    out = text(rep)
+    assert "1 seat used in the window" in out and "1 seats" not in out
+    assert "2  seats assigned" in out

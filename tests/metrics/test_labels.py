@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from uptake.metrics import labels
 
 
@@ -32,3 +34,18 @@ def test_the_roi_s_seats_are_those_held_in_the_window() -> None:
     # Not "seats assigned" (the licences' count on the as-of date), which may differ by one.
     assert labels.describe("seats", "roi").label == "seats held in the window"
     assert labels.describe("seats", "licenses").label == "seats assigned"
+
+
+@pytest.mark.parametrize(
+    ("shown", "words", "expected"),
+    [
+        ("1", "people active", "person active"),
+        ("1", "seats", "seat"),
+        ("2", "seats used", "seats used"),
+        ("1.5", "hours saved", "hours saved"),
+        ("1 ±2", "seats used", "seats used"),
+        ("1", "of seats used", "of seats used"),
+    ],
+)
+def test_a_label_agrees_with_a_value_of_one(shown: str, words: str, expected: str) -> None:
+    assert labels.agree(shown, words) == expected

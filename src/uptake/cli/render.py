@@ -210,7 +210,8 @@ def headline_value(report: MetricsReport, r: MetricResult) -> str:
     # The field's own wording reads after the number; the spec's label is the fallback.
     known = labels.known(head, r.name)
     words = labels.describe(head, r.name).label if known else r.spec.label
-    text = f"{tables.cell_value(report, r.name, head, r.values, unit=_unit(r, head))} {words}"
+    shown = tables.cell_value(report, r.name, head, r.values, unit=_unit(r, head))
+    text = f"{shown} {labels.agree(shown, words)}"
     if r.values.get("recommended") is False:
         # A variant shown beside the recommended one says at once why it is not the one to read.
         why = r.values.get("recommended_reason")
@@ -351,7 +352,7 @@ def _values_layout(
         why = (values.get(_HIDDEN) or {}).get(key) if v is None else None
         if why:
             value = f"hidden: {hidden_text(why, report.min_group_size)}"
-        words = label.label
+        words = labels.agree(value, label.label)
         if values.get(key + _REASON):
             words = f"{words} ({values[key + _REASON]})"
         grid.add_row(Text(value, style), Text(words, style))

@@ -419,6 +419,42 @@ def describe(field: str, metric: str | None = None) -> FieldLabel:
     return FieldLabel(humanise(field), "number")
 
 
+# Plural nouns labels start with, and their singular after a value of exactly 1.
+_SINGULAR = {
+    "people": "person",
+    "seats": "seat",
+    "runs": "run",
+    "hours": "hour",
+    "days": "day",
+    "weeks": "week",
+    "workflows": "workflow",
+    "teams": "team",
+    "licences": "licence",
+    "events": "event",
+    "tools": "tool",
+    "decisions": "decision",
+    "overrides": "override",
+    "steps": "step",
+    "responses": "response",
+}
+
+
+def agree(shown: str, words: str) -> str:
+    """A label's first noun made to agree with the value it follows ("1 seat used").
+
+    Args:
+        shown: the value as printed ("1", "1.5", "1 ±2").
+        words: the label read after it.
+
+    Returns:
+        The label, its first word singular when the value reads exactly 1.
+    """
+    first, _, rest = words.partition(" ")
+    if shown.strip() != "1" or first not in _SINGULAR:
+        return words
+    return f"{_SINGULAR[first]} {rest}" if rest else _SINGULAR[first]
+
+
 def humanise(name: str) -> str:
     """A readable form of a field or metric name.
 

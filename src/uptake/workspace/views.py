@@ -159,7 +159,10 @@ class Views(IndividualReads):
             # tell a key that exists from one that does not.
             raise NotFoundError(f"no person with the key {person!r} in this workspace")
         doc = my_adoption(ctx, key, self.settings.signals)
-        self._audited("my_adoption", ctx.as_of, pd.DataFrame({"person_key": [key]}), who)
+        # The log names whose adoption was read: an admin's or coach's read of someone else
+        # had been logged as "my_adoption", as if the person had read their own.
+        what = "my_adoption" if key == who.person_key else "person_adoption"
+        self._audited(what, ctx.as_of, pd.DataFrame({"person_key": [key]}), who)
         return doc
 
 
