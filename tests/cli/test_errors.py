@@ -514,7 +514,7 @@ def test_version() -> None:
     ("args", "message"),
     [
         (["foo"], "error: no such command 'foo' (see uptake --help)"),
-        (["ingest"], "error: missing argument 'table' (see uptake ingest --help)"),
+        (["ingest"], "error: missing argument 'TABLE' (see uptake ingest --help)"),
         (["simulate", "--people", "0", "--out", "x"], "error: --people 0: need at least 40"),
         (["simulate", "--people", "many", "--out", "x"], "error: invalid value for '--people'"),
         (["status", "--wrkspace", "x"], "error: no such option --wrkspace; did you mean"),

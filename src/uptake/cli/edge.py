@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from uptake.cli.common import err_console
+from uptake.cli.help_text import plain_help
 from uptake.errors import UptakeError
 
 DEBUG_ENV = "UPTAKE_DEBUG"
@@ -47,6 +48,10 @@ FILE_SYSTEM = {
 
 class UptakeGroup(TyperGroup):
     """The root group: runs a command and turns whatever it raises into one line on stderr."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plain_help(self)
 
     def main(  # type: ignore[override]
         self,

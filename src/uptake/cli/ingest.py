@@ -35,7 +35,8 @@ def ingest(
     table: Annotated[
         str,
         typer.Argument(
-            help="Canonical table (people, events, tasks, …); omit it for a vendor --format."
+            help="Canonical table (people, events, tasks, …); or, with a vendor --format that"
+            " knows its table, the first file."
         ),
     ],
     files: Annotated[list[Path] | None, typer.Argument(help="Input files.")] = None,
