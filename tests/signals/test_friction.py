@@ -294,7 +294,9 @@ def test_vendor_counts_session_rules_unavailable(wh: Warehouse) -> None:
     wh.event("v", at(15, 0), "suggestion", quantity=40)
     report = run(wh, 40)
     for name in ("bounce_loop", "rejection_streak"):
-        assert report.status[name] == {"status": "not_available", "needs": ["needs sessions"]}
+        # An input, as every item of a `needs` list is (pages print "needs" before it).
+        needs = ["sessions (events with a session_id)"]
+        assert report.status[name] == {"status": "not_available", "needs": needs}
     # Counts, not rows: 150 before, 40 after.
     [drop] = report.of("week3_4_drop")
     assert (drop.evidence["days_1_14"]["events"], drop.evidence["days_15_28"]["events"]) == (

@@ -96,7 +96,7 @@ def test_rules_without_their_data_are_not_available(wh: Warehouse) -> None:
     got = score(wh, 30, episodes(("p@example.com", "override_spike", 1, 14, True, True)))
     for kind in ("bounce_loop", "rejection_streak"):
         assert got[kind]["status"] == "not_available"
-        assert got[kind]["needs"] == ["needs sessions"]
+        assert got[kind]["needs"] == ["sessions (events with a session_id)"]
     assert got["override_spike"] == {"status": "not_available", "needs": ["decisions"]}
     assert got["surface_use"]["status"] == "not_available"
     assert got["distress_language"]["status"] == "not_available"

@@ -128,7 +128,7 @@ def test_live_flags_on_vendor_exports_alone_say_what_they_need(vendor_org: Any) 
         assert doc["status"] == "available"
         for rule in ("bounce_loop", "rejection_streak"):
             assert doc["signals"][rule]["status"] == "not_available"
-            assert doc["signals"][rule]["needs"] == ["needs sessions"]
+            assert doc["signals"][rule]["needs"] == ["sessions (events with a session_id)"]
         assert all(f["signal"] not in ("bounce_loop", "rejection_streak") for f in doc["flags"])
         sign_in(c, vendor_org.tokens["admin"])
         html = c.get("/live").text

@@ -133,7 +133,7 @@ def _render(doc: dict[str, Any], out: Console) -> None:
 
 
 def _needs(st: dict[str, Any]) -> str:
-    return ", ".join(str(n).removeprefix("needs ") for n in st.get("needs", []))
+    return ", ".join(str(n) for n in st.get("needs", []))
 
 
 def _status(status: dict[str, Any], out: Console) -> None:
@@ -145,7 +145,7 @@ def _status(status: dict[str, Any], out: Console) -> None:
         elif state == "partial":
             lines.append(
                 f"  {name}: {st.get('flags', 0)} new since {st.get('since')}; partial "
-                "(needs sessions)"
+                f"(needs {_needs(st)})"
             )
         else:
             lines.append(f"  {name}: {st.get('flags', 0)} new since {st.get('since')}")

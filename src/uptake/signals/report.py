@@ -193,7 +193,7 @@ def _risk(out: SignalsReport, ctx: MetricContext, model_dir: Path | None) -> pd.
     if model_dir is None or not (Path(model_dir) / MODEL_FILE).exists():
         out.status["early_warning"] = {
             "status": "not_available",
-            "needs": ["a trained model: uptake signals --retrain"],
+            "needs": ["a trained model (an admin runs uptake signals --retrain)"],
         }
         return None
     return _try(out, "early_warning", lambda: early_warning.score(ctx, model_dir))

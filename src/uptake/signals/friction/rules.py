@@ -19,7 +19,8 @@ SIGNALS = (
 )
 # Rules that read the order and length of sessions: vendor daily counts cannot feed them.
 SESSION_SIGNALS = ("bounce_loop", "rejection_streak")
-NEEDS_SESSIONS = "needs sessions"
+# An input, like every other item of a `needs` list (it had read "needs needs sessions").
+NEEDS_SESSIONS = "sessions (events with a session_id)"
 
 
 # The thresholds are the `[signals.friction]` settings themselves (help text and limits there).
