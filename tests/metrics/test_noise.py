@@ -380,6 +380,33 @@ def test_noisy_segments_read_as_possible_numbers(
     assert shown >= 12
 
 
+def test_the_teams_needing_help_carry_the_noise_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The signals' team ranking had published each team's n and L3+ share exactly, beside
+    # the metrics' noisy counts of the same team: two as-of dates then gave a person away.
+    folder = _workspace(tmp_path, monkeypatch)
+    monkeypatch.setenv("UPTAKE__PRIVACY__NOISE", "true")
+
+    def teams(as_of: str) -> dict[str, Any]:
+        args = ["signals", "-w", str(folder), "--as-of", as_of, "--json"]
+        out = CliRunner().invoke(app, args)
+        assert out.exit_code == 0, out.output
+        doc: dict[str, Any] = json.loads(out.stdout)
+        return doc
+
+    docs = [teams(f"2024-03-{d}") for d in range(20, 31)]
+    assert all(d["privacy"]["noise"] is True for d in docs)
+    sizes = {d["teams"][0]["n"] for d in docs}
+    # Thirty people on every date: each date its own draw, all at or above k.
+    assert len(sizes) > 1 and min(sizes) >= 5
+    assert teams("2024-03-25")["teams"] == docs[5]["teams"]  # the same question, the same answer
+    human = CliRunner().invoke(app, ["signals", "-w", str(folder), "--as-of", "2024-03-25"])
+    assert "n and the shares: people counts carry random noise" in human.stdout
+    monkeypatch.setenv("UPTAKE__PRIVACY__NOISE", "false")
+    assert teams("2024-03-25")["teams"][0]["n"] == 30
+
+
 def test_an_empty_population_is_not_available_with_noise_as_without(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,7 +33,7 @@ def test_document_shape_and_teams_at_or_above_k(wh: Any) -> None:
     doc = build(wh.facts_ctx(AS_OF, k=3)).to_dict()
     assert set(doc) == {
         "as_of", "people", "segments", "champions", "managers", "teams", "voice", "status",
-        "notes",
+        "notes", "privacy",
     }  # fmt: skip
     assert doc["as_of"] == "2024-03-31"
     people = {p["person"]: p for p in doc["people"]}
@@ -50,6 +50,32 @@ def test_document_shape_and_teams_at_or_above_k(wh: Any) -> None:
     # Without a trained model, risk is not available rather than zero.
     assert doc["status"]["early_warning"]["status"] == "not_available"
     assert all(p["risk"] is None for p in doc["people"])
+    assert doc["privacy"]["noise"] is False
+
+
+def test_with_the_release_noise_on_a_team_s_counts_carry_it(wh: Any) -> None:
+    # The teams' n and L3+ people had been published exactly beside the metrics' noisy
+    # counts of the same teams: comparing two dates then finds one person.
+    from uptake.metrics.noise import Noise
+
+    for i in range(40):
+        wh.person(f"b{i}", team="big")
+        wh.license(f"b{i}", "2024-01-01")
+        for d in range(56 if i < 30 else 1):
+            wh.event(f"b{i}", f"{AS_OF - timedelta(days=d)}T10:00", "accept")
+    ctx = wh.facts_ctx(AS_OF, k=3)
+    exact = build(ctx).to_dict()["teams"][0]
+    seen = set()
+    for day in range(12):
+        ctx.noise = Noise(enabled=True, key=b"k" * 32, as_of=AS_OF - timedelta(days=day))
+        doc = build(ctx).to_dict()
+        [team] = doc["teams"]
+        assert doc["privacy"]["noise"] is True and "noise" in doc["privacy"]["statement"]
+        assert team["n"] >= 3 and 0.0 <= team["l3_plus_share"] <= 1.0
+        seen.add((team["n"], team["l3_plus_share"]))
+    # The same question on another date gets another draw; never the exact counts alone.
+    assert exact["n"] == 40 and len(seen) > 3
+    assert seen != {(exact["n"], exact["l3_plus_share"])}
 
 
 def test_a_team_under_k_and_its_complement_stay_hidden_as_in_the_metrics(wh: Any) -> None:

@@ -143,12 +143,15 @@ def test_teams_page_names_no_one(client: TestClient, tokens: dict[str, str]) -> 
     doc = client.get("/v1/teams", headers={"Authorization": f"Bearer {tokens['analyst']}"})
     assert doc.status_code == 200
     data = doc.json()
-    expected = {"as_of", "teams", "segments", "voice", "status", "notes", "k", "voice_days"}
-    assert set(data) == expected
+    expected = {"as_of", "teams", "segments", "voice", "status", "notes", "privacy", "k"}
+    assert set(data) == expected | {"voice_days"}
     assert "friction" in data["status"]
     _sign_in(client, tokens["analyst"])
     page = client.get("/teams")
     assert page.status_code == 200 and "Teams that need help first" in page.text
+    # Tests run with the release noise off: the page claims none (with it on, the teams'
+    # counts carry it: tests/metrics/test_noise.py).
+    assert data["privacy"]["noise"] is False and "random noise" not in page.text
     for t in data["teams"]:
         assert t["team"] in page.text and t["n"] >= 5
     # Aggregates only: no person key anywhere, and no individual read in the audit log —

@@ -102,6 +102,8 @@ def _render(doc: dict[str, Any], out: Console) -> None:
             "minimum group size or hidden by the metrics' release plan are not shown.",
             highlight=False,
         )
+        if (doc.get("privacy") or {}).get("noise"):
+            out.print(f"n and the shares: {doc['privacy']['statement']}.", highlight=False)
     _status(doc["status"], out)
     at_risk = [p for p in people if p["flags"]][:TOP_PEOPLE]
     if at_risk:

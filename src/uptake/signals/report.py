@@ -58,6 +58,8 @@ class SignalsReport:
     voice: list[dict[str, Any]] = field(default_factory=list)
     status: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # How the teams' people counts are released (`Noise.describe()`).
+    privacy: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -71,6 +73,7 @@ class SignalsReport:
             "voice": self.voice,
             "status": self.status,
             "notes": self.notes,
+            "privacy": self.privacy,
         }
 
 
@@ -107,7 +110,7 @@ def build(
         managers, and each part's status.
     """
     s = settings or SignalsSettings()
-    out = SignalsReport(ctx.as_of)
+    out = SignalsReport(ctx.as_of, privacy=ctx.noise.describe())
     levels = _try(out, "ladder", lambda: shared.levels(ctx)[["person_key", "level"]])
     if levels is None:
         return out
@@ -303,20 +306,22 @@ def _rank_teams(
     per_team = pd.DataFrame(
         {
             "n": team.groupby(team, sort=True).size(),
-            "l3": (pub["level"] >= 3).groupby(team, sort=True).mean(),
+            "l3": (pub["level"] >= 3).groupby(team, sort=True).sum(),
             "risk": pub["risk"].groupby(team, sort=True).mean(),
-            "flagged": pub["flagged"].groupby(team, sort=True).mean(),
+            "flagged": pub["flagged"].groupby(team, sort=True).sum(),
             "moved": pub["moved"].groupby(team, sort=True).mean().fillna(0.0),
             "scored": scored,
         }
     )
+    per_team = _noisy_counts(ctx, per_team)
     segment_of = dict(zip(frame["person_key"], frame["segment"], strict=True))
     top_friction = _dominant_by(signals_of["person_key"].map(segment_of), signals_of["s"], k)
     top_type = _dominant_by(team, pub["typology"], k)
     rows: list[dict[str, Any]] = []
     for name, t in per_team.iterrows():
-        l3, moved, scored_t = float(t["l3"]), float(t["moved"]), bool(t["scored"])
-        pressure = float(t["risk"]) if scored_t else float(t["flagged"])
+        n = float(t["n"])
+        l3, moved, scored_t = float(t["l3"]) / n, float(t["moved"]), bool(t["scored"])
+        pressure = float(t["risk"]) if scored_t else float(t["flagged"]) / n
         need = 0.5 * pressure + 0.3 * (1 - l3) + 0.2 * max(0.0, -moved)
         friction_top, type_top = top_friction.get(name), top_type.get(name)
         help_for = (
@@ -340,6 +345,24 @@ def _rank_teams(
         )
     rows.sort(key=lambda r: (-float(r["need"]), str(r["team"])))
     return rows
+
+
+def _noisy_counts(ctx: MetricContext, per_team: pd.DataFrame) -> pd.DataFrame:
+    """Each team's people counts (n, at L3+, flagged) with the release noise, when it is on.
+
+    The metrics publish a team's people with seeded noise so that two as-of dates cannot be
+    compared to find one person; this page had published them exactly, beside them.
+    """
+    if not ctx.noise.enabled or per_team.empty:
+        return per_team
+    counts = per_team[["n", "l3", "flagged"]].astype("int64").rename_axis("team").reset_index()
+    noisy = ctx.noise.perturb(counts, ["n", "l3", "flagged"], ["team"], "teams_needing_help")
+    # A shown team has at least k people, which its being shown says (as the metrics do).
+    noisy["n"] = noisy["n"].clip(lower=ctx.min_group_size)
+    out = per_team.copy()
+    for col in ("n", "l3", "flagged"):
+        out[col] = noisy[col].to_numpy()
+    return out
 
 
 def _stall_help(l3: float, moved: float, stalled: float) -> str:

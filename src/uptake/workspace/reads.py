@@ -20,6 +20,7 @@ from uptake.workspace.layout import PLAN_CACHE_DIR, VOICE_CACHE_DIR
 
 if TYPE_CHECKING:
     from uptake.metrics.context import MetricContext
+    from uptake.metrics.noise import Noise
     from uptake.metrics.plan_store import PlanStore
     from uptake.warehouse.journal import Journal
 
@@ -201,6 +202,14 @@ class IndividualReads:
             plans=self._plan_store(),
         )
 
+    def _release_noise(self, day: date) -> Noise:
+        """The seeded noise of the counts published as of a day (off: `privacy.noise`)."""
+        from uptake.metrics.noise import noise_key
+        from uptake.metrics.runner import make_noise
+
+        key = noise_key(self.secret) if self.settings.privacy.noise else None
+        return make_noise(self.settings, key, day)
+
     def _aggregate_context(
         self, as_of: date | None, by: str | None
     ) -> tuple[MetricContext, dict[str, Any]]:
@@ -219,9 +228,8 @@ class IndividualReads:
         from uptake.errors import StaleFactsError
         from uptake.metrics.context import MetricContext
         from uptake.metrics.facts import pending
-        from uptake.metrics.noise import noise_key
         from uptake.metrics.privacy import check_k
-        from uptake.metrics.runner import AS_OF_GIVEN, default_as_of, make_noise
+        from uptake.metrics.runner import AS_OF_GIVEN, default_as_of
 
         eng = self.engine()
         stale = pending(eng, self.settings.metrics)
@@ -229,8 +237,7 @@ class IndividualReads:
             raise StaleFactsError(f"the metric facts are out of date: {stale}",
                                   hint="run `uptake refresh`")  # fmt: skip
         day, rule = (as_of, AS_OF_GIVEN) if as_of is not None else default_as_of(eng)
-        key = noise_key(self.secret) if self.settings.privacy.noise else None
-        noise = make_noise(self.settings, key, day)
+        noise = self._release_noise(day)
         k = check_k(self.settings.privacy.min_group_size)
         ctx = MetricContext(
             eng, day, self.settings.metrics, k, by, noise=noise, plans=self._plan_store()

@@ -186,6 +186,8 @@ class Signals(IndividualReads):
 
         def compute() -> dict[str, Any]:
             ctx = self._context("signals", day)
+            # The teams' people counts are published: with the noise the metrics carry.
+            ctx.noise = self._release_noise(day)
             s = self.settings.signals
             cache = self._voice_cache()
             return build(

@@ -116,7 +116,7 @@ class Views(IndividualReads):
         def compute() -> dict[str, Any]:
             # The same remembered build as the coach's view: one build serves both.
             full = self._signals_doc(as_of)
-            keep = ("as_of", "teams", "segments", "voice", "status", "notes")
+            keep = ("as_of", "teams", "segments", "voice", "status", "notes", "privacy")
             return {k: full[k] for k in keep}
 
         # A retrained model changes the risk: its file's time is part of the key.
