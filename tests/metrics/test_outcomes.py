@@ -258,3 +258,41 @@ def test_workflow_frame_does_not_depend_on_the_order_runs_arrive_in(wh):
     assert w1["saving_vs_other"] == w2["saving_vs_other"]
     assert np.array_equal(np.sort(plans[0].ai), np.sort(plans[1].ai))
     assert not np.array_equal(plans[0].ai_reps, plans[1].ai_reps)
+
+
+def test_hidden_workflows_cannot_be_worked_out_from_the_total(runs):
+    # W5 and W6 are run by the same two people (under k = 3), five AI-assisted runs each,
+    # with a baseline: both hidden, and their people counts (2 + 2) look like k together,
+    # so no other workflow was hidden beside them. The total had counted them: the total
+    # less the workflows shown gave those two people's runs, hours and steps.
+    for wf in ("W5", "W6"):
+        runs.workflow(wf, baseline_minutes=60, steps_before=9, steps_after=1)
+    for i in range(10):
+        runs.task(["z1", "z2"][i % 2], ["W5", "W6"][i // 5], f"2024-05-1{i}T11:00",
+                  ai_assisted=True, minutes=5)  # fmt: skip
+    out = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))
+    res = out["outcomes"]
+    shown = [w for w in res["workflows"] if not w.get("suppressed")]
+    assert [w["workflow"] for w in shown] == ["W1", "W2", "W4"]
+    assert res["ai_runs"] == sum(w["ai_runs"] for w in shown) == 10
+    assert res["hours_per_week"] == pytest.approx(sum(w["hours_per_week"] for w in shown))
+    assert res["workflows_compared"] == 3 and res["n"] == 10
+    assert res["notes"] == [
+        "the total leaves out 2 hidden workflows: their AI-assisted runs are fewer than 3 people's"
+    ]
+    assert [w["workflow"] for w in res["workflows"] if w.get("suppressed")] == ["W5", "W6"]
+    # Steps retired: W1's 12 alone (W4 retires none), not also W5's and W6's 8 × 10.
+    assert out["steps_retired"]["steps_retired"] == 12.0
+
+
+def test_hidden_workflows_of_k_people_together_stay_in_the_total(runs):
+    # Hidden cells whose people together reach k may be told apart from the total as one
+    # group (what complementary suppression allows): the total keeps them.
+    for wf in ("W5", "W6"):
+        runs.workflow(wf, baseline_minutes=60)
+    for i, person in enumerate(["z1", "z2", "z3", "z4"]):
+        runs.task(person, "W5" if i < 2 else "W6", f"2024-05-1{i}T11:00", ai_assisted=True,
+                  minutes=5)  # fmt: skip
+    res = entries(outcomes.compute(runs.ctx(AS_OF, k=3, **SETTINGS)))["outcomes"]
+    hidden = [w["workflow"] for w in res["workflows"] if w.get("suppressed")]
+    assert hidden == ["W5", "W6"] and res["ai_runs"] == 14 and "notes" not in res

@@ -98,6 +98,7 @@ class _Saving:
     # the total's replicate b is the weighted sum of every workflow's replicate b.
     ai_reps: np.ndarray | None = None
     manual_reps: np.ndarray | None = None
+    workflow: str = ""
 
 
 def compute(ctx: MetricContext) -> list[MetricResult]:
@@ -122,10 +123,25 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     catalogue = _catalogue(ctx)
     coded = CodedRuns.of(runs)
     frame, plans = _frame(ctx, coded, catalogue)
-    shown = suppressed_groups(ctx, frame, "workflow", n_col="guard").drop(columns="guard")
+    shown = suppressed_groups(ctx, frame, "workflow", n_col="guard")
+    left_out = _left_out(ctx, shown, coded, plans)
+    if left_out:
+        # Runs and hours add up: a total over every workflow, less the ones shown, gave a
+        # hidden workflow's own (fewer than k people's) runs and hours. The total leaves out
+        # hidden workflows whose people are fewer than k, and says so.
+        plans = [p for p in plans if p.workflow not in left_out]
+        frame = _with_total(ctx, frame, coded, plans, ~_runs_of(coded, left_out))
+        shown = suppressed_groups(ctx, frame, "workflow", n_col="guard")
+    shown = shown.drop(columns="guard")
     total, why = head(shown, "workflow")
     total_ci = _total_interval(ctx, plans)
     res = MetricResult(OUTCOMES, n=total.get("n"), suppressed=why)
+    if left_out:
+        res.notes = (
+            f"the total leaves out {len(left_out)} hidden workflow"
+            f"{'' if len(left_out) == 1 else 's'}: their AI-assisted runs are fewer than "
+            f"{ctx.min_group_size} people's",
+        )
     if why is None:
         values: dict[str, Any] = {c: total[c] for c in TOTAL_COLUMNS}
         values["workflows_compared"] = len(plans)
@@ -138,9 +154,36 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     return [
         res,
         roi(ctx, total_ci, suppressed=why),
-        steps_retired(ctx, coded, catalogue),
+        steps_retired(ctx, coded, catalogue, ~_runs_of(coded, left_out)),
         wins(ctx, shown, coded),
     ]
+
+
+def _left_out(
+    ctx: MetricContext, shown: pd.DataFrame, coded: CodedRuns, plans: list[_Saving]
+) -> set[str]:
+    """The hidden workflows, when the part of a total they make up is fewer than k people's.
+
+    The total's AI-assisted runs add up over every workflow, and its hours over those with a
+    saving (`plans`): either part, over hidden workflows whose AI-assisted runs come from 1
+    to k-1 people, would be worked out by subtracting the workflows shown. Then every hidden
+    workflow is left out (none when the total is itself hidden).
+    """
+    hidden_rows = shown[SUPPRESSED].astype(bool)
+    if hidden_rows[shown.workflow == TOTAL].all():
+        return set()
+    hidden = {str(w) for w in shown.loc[(shown.workflow != TOTAL) & hidden_rows, "workflow"]}
+    saved = {p.workflow for p in plans} & hidden
+    for part in (hidden, saved):
+        people = coded.distinct(_runs_of(coded, part) & coded.is_ai) if part else 0
+        if 0 < people < ctx.min_group_size:
+            return hidden
+    return set()
+
+
+def _runs_of(coded: CodedRuns, workflows: set[str]) -> np.ndarray:
+    """Which runs belong to the named workflows."""
+    return coded.per_run(np.isin(coded.names.astype(str), list(workflows)), False)
 
 
 def _catalogue(ctx: MetricContext) -> pd.DataFrame:
@@ -232,6 +275,7 @@ def _frame(
                     float(saving.value or 0.0),
                     ai_reps,
                     man_reps if manual_used else None,
+                    wf,
                 )
             )
         steps = _steps(cat, wf)
@@ -261,17 +305,31 @@ def _frame(
             }
         )
     frame = pd.DataFrame(rows)
+    every = np.ones(len(people), dtype=bool)
+    return _with_total(ctx, frame, coded, plans, every), plans
+
+
+def _with_total(
+    ctx: MetricContext,
+    frame: pd.DataFrame,
+    coded: CodedRuns,
+    plans: list[_Saving],
+    runs: np.ndarray,
+) -> pd.DataFrame:
+    """The workflow rows with a `TOTAL` row over the given runs and saving plans."""
+    people, size, is_ai = coded.people, coded.size, coded.is_ai
     total_hours = sum(p.weight * p.point for p in plans) if plans else None
     total = {
         "workflow": TOTAL,
-        "n": distinct_people(people, size),
-        "people_ai": distinct_people(people[is_ai], size),
-        "guard": distinct_people(people, size),
-        "ai_runs": int(is_ai.sum()),
+        "n": distinct_people(people[runs], size),
+        "people_ai": distinct_people(people[runs & is_ai], size),
+        "guard": distinct_people(people[runs], size),
+        "ai_runs": int((runs & is_ai).sum()),
         "hours_per_week": total_hours,
-        "value_per_week": None if total_hours is None else total_hours * s.hourly_cost,
+        "value_per_week": None if total_hours is None else total_hours * ctx.settings.hourly_cost,
     }
-    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True), plans
+    rows = frame[frame.workflow != TOTAL] if "workflow" in frame else frame
+    return pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
 
 
 def _total_interval(ctx: MetricContext, plans: list[_Saving]) -> stats.Interval:
@@ -379,13 +437,19 @@ def license_cost(seats: pd.DataFrame, ctx: MetricContext) -> float:
     return float((seats.monthly_cost.astype(float) * days / DAYS_PER_MONTH).sum())
 
 
-def steps_retired(ctx: MetricContext, coded: CodedRuns, catalogue: pd.DataFrame) -> MetricResult:
+def steps_retired(
+    ctx: MetricContext,
+    coded: CodedRuns,
+    catalogue: pd.DataFrame,
+    counted: np.ndarray | None = None,
+) -> MetricResult:
     """Workflow steps retired by AI, weighted by AI-assisted runs in the window.
 
     Args:
         ctx: metric context.
         coded: completed runs in the window.
         catalogue: workflow catalogue rows (one per workflow).
+        counted: the runs the total may count (the outcomes total's; None: every run).
 
     Returns:
         Total steps retired, per AI-assisted run, `n` people.
@@ -398,6 +462,8 @@ def steps_retired(ctx: MetricContext, coded: CodedRuns, catalogue: pd.DataFrame)
     per_workflow = pd.Series(retired.to_numpy(), index=cat.workflow).reindex(coded.names)
     per_run = coded.per_run(per_workflow.to_numpy(float), np.nan)
     ai = coded.is_ai & ~np.isnan(per_run)
+    if counted is not None:
+        ai &= counted
     frame = pd.DataFrame(
         [
             {
