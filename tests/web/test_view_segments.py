@@ -46,11 +46,33 @@ def docs(site: TestClient, org: Any) -> dict[str, Any]:
     return {"view": view.json(), "metrics": metrics.json(), "page": page.text}
 
 
-def _expected(metrics: dict[str, Any], metric: str, field: str) -> dict[str, Any]:
-    """segment -> the value the document publishes, or its suppression kind."""
-    return {
+def _expected(
+    metrics: dict[str, Any], metric: str, field: str, columns: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """segment -> the value the document publishes, or its suppression kind.
+
+    A segment that no column shows is hidden where it has no row too (else "no data" beside
+    "< 5" would tell whether its few people had data).
+    """
+    rows = {
         str(r.get("segment", r.get("group"))): r["suppressed"] or r.get(field)
         for r in metrics["metrics"][metric]["segments"]
+    }
+    return {**_hidden_everywhere(metrics, columns), **rows}
+
+
+def _hidden_everywhere(metrics: dict[str, Any], columns: list[dict[str, Any]]) -> dict[str, str]:
+    """Segments no column shows (only hidden cells), each with the reason its cells give."""
+    kinds: dict[str, set[str]] = {}
+    for col in columns:
+        for r in metrics["metrics"][col["metric"]]["segments"]:
+            seg = str(r.get("segment", r.get("group")))
+            shown = not r["suppressed"] and r.get(col["field"]) is not None
+            kinds.setdefault(seg, set()).add("" if shown else str(r["suppressed"] or "none"))
+    return {
+        seg: "small" if "small" in found else "complementary"
+        for seg, found in kinds.items()
+        if "" not in found and found & {"small", "complementary"}
     }
 
 
@@ -70,7 +92,7 @@ def test_page_json_and_metrics_document_agree(docs: dict[str, Any]) -> None:
     assert d["by"] == "team" and d["k"] == metrics["min_group_size"] == 5
     assert [c["key"] for c in d["columns"]][:2] == ["l3_plus_share", "active_rate"]
     for col in d["columns"]:
-        want = _expected(metrics, col["metric"], col["field"])
+        want = _expected(metrics, col["metric"], col["field"], d["columns"])
         for row in d["rows"]:
             cell = row["cells"][col["key"]]
             got = cell["suppressed"] or cell["value"]
@@ -93,15 +115,16 @@ def test_page_json_and_metrics_document_agree(docs: dict[str, Any]) -> None:
 
 def test_suppressed_cells_are_marked_by_kind(docs: dict[str, Any]) -> None:
     metrics, page = docs["metrics"], docs["page"]
-    ladder = _expected(metrics, "adoption_ladder", "l3_plus_share")
+    columns = docs["view"]["columns"]
+    ladder = _expected(metrics, "adoption_ladder", "l3_plus_share", columns)
     kinds = {kind: {s for s, v in ladder.items() if v == kind} for kind in WORDS}
     # The 300-person organisation has small teams and teams hidden so they cannot be derived.
     assert kinds["small"] and kinds["complementary"], kinds
     assert docs["view"]["counts"]["small"] == len(kinds["small"])
     assert docs["view"]["counts"]["complementary"] == len(kinds["complementary"])
     table = dict(_table(page))
-    for col in docs["view"]["columns"]:
-        want = _expected(metrics, col["metric"], col["field"])
+    for col in columns:
+        want = _expected(metrics, col["metric"], col["field"], columns)
         for seg, cells in table.items():
             cls, text = cells[col["key"]]
             kind = want.get(seg)
@@ -206,7 +229,7 @@ def test_another_dimension_is_read_from_the_document(
         sign_in(c, tokens["analyst"])
         page = c.get("/segments?by=role").text
     assert d["by"] == "role"
-    want = _expected(metrics, "usage_rate", "rate")
+    want = _expected(metrics, "usage_rate", "rate", d["columns"])
     assert {r["segment"] for r in d["rows"]} == set(want)
     for r in d["rows"]:
         cell = r["cells"]["active_rate"]

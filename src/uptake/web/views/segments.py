@@ -171,6 +171,16 @@ def _rows(doc: Mapping[str, Any], columns: list[dict[str, Any]], k: Any) -> list
     rows = []
     for name, by_col in found.items():
         cells = {c["key"]: _cell(by_col.get(c["key"]), c, k) for c in columns}
+        hidden = [by_col[key] for key, c in cells.items() if c["suppressed"]]
+        if hidden and not any(c["value"] is not None for c in cells.values()):
+            # A segment shown nowhere is a small group: "no data" beside "< k" had told
+            # whether its few people had, say, answered the pulse. Its empty cells read as
+            # hidden, for the reason its other cells are.
+            small = next((r for r in hidden if r["suppressed"] == SMALL), hidden[0])
+            for key, c in cells.items():
+                if c.get("no_data"):
+                    cells[key] = {"value": None, "text": hidden_reason(small, k),
+                                  "suppressed": small["suppressed"]}  # fmt: skip
         # n is the segment's licensed people (activity's population) where activity shows it.
         order = sorted(columns, key=lambda c: c["metric"] != N_METRIC)
         n = next((by_col[c["key"]].get("n") for c in order if c["key"] in by_col
