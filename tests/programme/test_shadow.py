@@ -369,3 +369,25 @@ def test_missing_inputs_are_not_available_with_needs() -> None:
     assert doc["needs"] == [NEEDS]
     assert doc["proxy"]["status"] == doc["survey"]["status"] == "not_available"
     assert doc["proxy"]["organisation"] is None
+
+
+def test_with_noise_a_shown_count_of_people_never_reads_under_k() -> None:
+    # Five people of each of eight teams visit Claude, fifteen stay away: each count is k
+    # exactly, which the noise (±3) had shown as "Claude (4)", a group under k.
+    from uptake.metrics.noise import Noise
+
+    assign = [(f"t{t}", 1 if i < 5 else 0, ["Claude"] if i < 5 else []) for t in range(8)
+              for i in range(20)]  # fmt: skip
+    survey = [(f"t{t}", i < 5, {"Claude"} if i < 5 else set()) for t in range(8)
+              for i in range(20)]  # fmt: skip
+    counts = []
+    for day in range(6):
+        ctx = _ctx(5)
+        ctx.noise = Noise(enabled=True, key=b"s" * 32, as_of=AS_OF - timedelta(days=day))
+        doc = aggregate(_inputs(assign, survey), ctx, "team")
+        for row in doc["proxy"]["segments"]:
+            counts += [row["roster"], row["people"], *(t["people"] for t in row["tools"])]
+        for row in doc["survey"]["segments"]:
+            counts += [row["respondents"], row["yes"], *(t["people"] for t in row["tools_named"])]
+    shown = [c for c in counts if c is not None]
+    assert len(shown) > 200 and min(shown) >= 5

@@ -360,10 +360,10 @@ def _proxy_block(inputs: Inputs, ctx: MetricContext, k: int, by: str | None) -> 
         if seg_hidden[i]:
             rows.append({**row, "suppressed": SMALL if 0 < n[i] < k else COMPLEMENTARY})
             continue
-        roster_n = noise.count(int(n[i]), "shadow_ai", "roster", s) or 0
+        roster_n = _count(noise, int(n[i]), k, "roster", s) or 0
         row.update(roster=roster_n, suppressed=False)
         if why[i] is None:
-            people = min(noise.count(int(f[i]), "shadow_ai", "people", s) or 0, roster_n)
+            people = min(_count(noise, int(f[i]), k, "people", s) or 0, roster_n)
             visit_days = noise.count(int(days[i]), "shadow_ai", "visit_days", s)
             row.update(people=people, share=_share(people, roster_n), visit_days=visit_days)
         else:
@@ -371,7 +371,7 @@ def _proxy_block(inputs: Inputs, ctx: MetricContext, k: int, by: str | None) -> 
         shown = [(t, int(c[i])) for t, (c, w, _) in per_tool.items() if w[i] is None and c[i]]
         shown.sort(key=lambda x: (-x[1], x[0]))
         row["tools"] = [
-            {"tool": tool, "people": (p := noise.count(c, "shadow_ai", "tool", tool, s)),
+            {"tool": tool, "people": (p := _count(noise, c, k, "tool", tool, s)),
              "share": _share(p, roster_n)} for tool, c in shown[:TOP_TOOLS]
         ]  # fmt: skip
         row["hidden_tools"] = sum(1 for c, w, _ in per_tool.values() if w[i] is not None and c[i])
@@ -389,7 +389,7 @@ def _proxy_block(inputs: Inputs, ctx: MetricContext, k: int, by: str | None) -> 
     for tool in tools:
         c = int(visits.loc[visits["tool"] == tool, "person_key"].nunique())
         if c and total_shown(total_n, c, k) and (per_tool[tool][2] or by is None):
-            p = noise.count(c, "shadow_ai", "tool", tool, ORG)
+            p = _count(noise, c, k, "tool", tool, ORG)
             org_tools.append({"tool": tool, "people": p, "share": _share(p, org["roster"])})
     org["tools"] = sorted(org_tools, key=lambda x: (-(x["people"] or 0), x["tool"]))[:TOP_TOOLS]
     out = {**head, "status": "ok", "needs": [], "organisation": org,
@@ -431,10 +431,10 @@ def _survey_block(inputs: Inputs, ctx: MetricContext, k: int, by: str | None) ->
         if seg_hidden[i]:
             rows.append({"segment": s, "suppressed": SMALL if 0 < r[i] < k else COMPLEMENTARY})
             continue
-        resp = noise.count(int(r[i]), "shadow_ai", "respondents", s) or 0
+        resp = _count(noise, int(r[i]), k, "respondents", s) or 0
         row: dict[str, Any] = {"segment": s, "respondents": resp, "suppressed": False}
         if why[i] is None:
-            yes = min(noise.count(int(y[i]), "shadow_ai", "yes", s) or 0, resp)
+            yes = min(_count(noise, int(y[i]), k, "yes", s) or 0, resp)
             row.update(yes=yes, share=_share(yes, resp))
         else:
             row.update(yes=None, share=None, yes_hidden=why[i])
@@ -443,7 +443,7 @@ def _survey_block(inputs: Inputs, ctx: MetricContext, k: int, by: str | None) ->
             key=lambda x: (-x[1], x[0]),
         )
         row["tools_named"] = [
-            {"tool": t, "people": noise.count(c, "shadow_ai", "named", t, s),
+            {"tool": t, "people": _count(noise, c, k, "named", t, s),
              "sanctioned": t in inputs.sanctioned} for t, c in listed
         ]  # fmt: skip
         rows.append(row)
@@ -454,7 +454,7 @@ def _survey_block(inputs: Inputs, ctx: MetricContext, k: int, by: str | None) ->
         c = int(sum(tool in ts for ts in survey["tools"]))
         if c and total_shown(total_r, c, k) and (per_tool[tool][2] or by is None):
             org_named.append({"tool": tool, "sanctioned": tool in inputs.sanctioned,
-                              "people": noise.count(c, "shadow_ai", "named", tool)})  # fmt: skip
+                              "people": _count(noise, c, k, "named", tool)})  # fmt: skip
     org["tools_named"] = sorted(org_named, key=lambda x: (-(x["people"] or 0), x["tool"]))
     return {**head, "status": "ok", "needs": [], "organisation": org,
             "segments": rows if by is not None else []}  # fmt: skip
@@ -482,15 +482,25 @@ def _org(parent: int, count: int, k: int, noise: Any, block: str, safe: bool) ->
     if parent < k:
         return {"segment": ORG, "suppressed": SMALL, key_parent: None, key_count: None,
                 "share": None, f"{key_count}_hidden": SMALL}  # fmt: skip
-    shown_parent = noise.count(parent, "shadow_ai", key_parent, ORG) or 0
+    shown_parent = _count(noise, parent, k, key_parent, ORG) or 0
     out: dict[str, Any] = {"segment": ORG, "suppressed": False, key_parent: shown_parent}
     if total_shown(parent, count, k) and safe:
-        c = min(noise.count(count, "shadow_ai", key_count, ORG) or 0, shown_parent)
+        c = min(_count(noise, count, k, key_count, ORG) or 0, shown_parent)
         out.update({key_count: c, "share": _share(c, shown_parent)})
     else:
         why = SMALL if not total_shown(parent, count, k) else COMPLEMENTARY
         out.update({key_count: None, "share": None, f"{key_count}_hidden": why})
     return out
+
+
+def _count(noise: Any, value: int, k: int, *question: object) -> int | None:
+    """A shown count of people with the release noise, not under k when it is at least k.
+
+    A count is shown because it reaches k, which its being shown says: noise that took it
+    below k (operations: "Claude (4)") is raised to k, as the metrics raise theirs.
+    """
+    noisy = noise.count(value, "shadow_ai", *question)
+    return max(noisy, k) if noisy is not None and value >= k else noisy
 
 
 def _share(part: int | None, whole: int | None) -> float | None:
