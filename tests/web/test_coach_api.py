@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -138,6 +139,13 @@ def test_a_manager_reads_their_teams_digest_only(site: dict[str, Any]) -> None:
     assert refused.status_code == 403
     person = c.get("/v1/coach/digest", params={"team": org.team}, headers=_h(org.tokens["person"]))
     assert person.status_code == 403
+    # A team under k gets no digest, as when every team's are written (one had been written
+    # for a one-person team on request, with its numbers hidden).
+    sizes = Counter(t for _, t in site["people"] if t is not None)
+    small = min(sizes, key=lambda t: (sizes[t], t))
+    assert sizes[small] < doc["k"]
+    refused = c.get("/v1/coach/digest", params={"team": small}, headers=_h(org.tokens["admin"]))
+    assert refused.status_code == 403 and "at least" in refused.json()["message"]
 
 
 def test_interventions_from_other_tools_land_in_the_same_table(site: dict[str, Any]) -> None:

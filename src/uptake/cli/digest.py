@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.tables import plural
 from uptake.errors import InputError
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -57,7 +58,8 @@ def digest_command(
             (out / f"{name}.json").write_text(json.dumps(body, indent=2), encoding="utf-8")
             written += 1
         skipped = len(docs) - written
-        typer.echo(f"{written} digests written to {out}" + (f"; {skipped} teams skipped "
+        typer.echo(f"{plural(written, 'digest')} written to {out}" + (
+                   f"; {plural(skipped, 'team')} skipped "
                    "(under the minimum group size with or without their manager)"
                    if skipped else ""))  # fmt: skip
         return

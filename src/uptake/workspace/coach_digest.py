@@ -65,7 +65,21 @@ class CoachDigest:
         """
         # The team's own aggregates, with its permission and k checks.
         doc = self.team_metrics(team, as_of, actor=actor)
+        # The rule every team's digests follow (`coach_digests` skips such a team), for one
+        # team too: a team under k had been written a digest of hidden numbers.
+        self._check_team_k(self._team_members(team), Actor.local())
         return self._digest(team, doc, self._signals_doc(as_of), as_of)
+
+    def _team_members(self, team: str | None = None) -> Any:
+        """The roster's people with their team and manager (one team's, or everyone's)."""
+        sql = (
+            "SELECT d.person_key, d.team, p.manager FROM dim_person d LEFT JOIN ("
+            "  SELECT person_key, arg_max(manager_key, batch_id) AS manager FROM people"
+            "  GROUP BY person_key) p USING (person_key) WHERE d.team IS NOT NULL"
+        )
+        if team is None:
+            return self.con.execute(sql).df()
+        return self.con.execute(sql + " AND d.team = ?", [team]).df()
 
     def coach_digests(
         self, as_of: date | None = None, *, actor: Actor | None = None
@@ -90,15 +104,11 @@ class CoachDigest:
             return []  # nothing ingested yet: no teams to write to
         metrics = self.metrics(as_of=as_of, by="team").to_dict()
         signals = self._signals_doc(as_of)
-        members = self.con.execute(
-            "SELECT d.person_key, d.team, p.manager FROM dim_person d LEFT JOIN ("
-            "  SELECT person_key, arg_max(manager_key, batch_id) AS manager FROM people"
-            "  GROUP BY person_key) p USING (person_key) WHERE d.team IS NOT NULL"
-        ).df()
+        members = self._team_members()
         out = []
         for team, rows in members.groupby("team", sort=True):
             try:
-                self._check_team_k(rows[["person_key", "manager"]], Actor.local())
+                self._check_team_k(rows, Actor.local())
             except PrivacyError as exc:
                 out.append({"team": str(team), "skipped": str(exc)})
                 continue
