@@ -197,6 +197,12 @@ def test_bad_query_values_are_json_errors(client: TestClient, tokens: dict[str, 
     assert r.status_code == 422 and r.json()["error"] == "InputError" and "as_of" in r.text
     r = client.get("/v1/metrics", params={"by": "shoe_size"}, headers=auth(tokens["admin"]))
     assert r.status_code == 400 and "shoe_size" in r.json()["message"]
+    # A metric the API does not know is refused (it had been ignored: the whole document).
+    r = client.get("/v1/metrics", params={"metric": "bogus"}, headers=auth(tokens["admin"]))
+    assert r.status_code == 400 and "unknown metric bogus" in r.json()["message"]
+    r = client.get("/v1/metrics", params={"metric": ["usage_rate", "depth_of_use"]},
+                   headers=auth(tokens["admin"]))  # fmt: skip
+    assert r.status_code == 200 and list(r.json()["metrics"]) == ["usage_rate", "depth_of_use"]
     # A path that does not exist is not found (the intake's POST /v1/{table} had made any
     # GET of /v1/NAME a 405); a GET of an intake path says it takes rows.
     missing = client.get("/v1/nothing-here", headers=auth(tokens["admin"]))

@@ -83,6 +83,14 @@ def test_a_mistyped_page_is_a_page_and_a_mistyped_call_is_json(
     r = client.get("/v1/no/such/call", headers=html)
     assert r.status_code == 404 and r.json()["error"] == "HTTPError"
     assert client.get("/support").json()["error"] == "HTTPError"  # no HTML asked for
+    # A bad parameter: a page naming it (it had been the API's JSON, shown as text).
+    r = client.get("/overview?as_of=2026-13-45", headers=html)
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert "Not a valid address" in r.text and "as_of: Input should be a valid date" in r.text
+    assert 'href="/overview"' in r.text and "query.as_of" not in r.text
+    bearer = {**html, "Authorization": f"Bearer {tokens['analyst']}"}
+    r = client.get("/v1/overview?as_of=2026-13-45", headers=bearer)
+    assert r.status_code == 422 and r.json()["error"] == "InputError"
 
 
 def test_csrf_and_bad_tokens_are_refused(client: TestClient, tokens: dict[str, str]) -> None:

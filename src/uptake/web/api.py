@@ -65,13 +65,25 @@ def metrics(
     actor: ActorDep,
     as_of: AsOf = None,
     by: Annotated[str | None, Query(description="Segment dimension, e.g. team.")] = None,
+    metric: Annotated[
+        list[str] | None,
+        Query(description="Only these metrics (repeat for more), e.g. depth_of_use."),
+    ] = None,
     cache_control: CacheControl = None,
 ) -> dict[str, Any]:
     """Every adoption metric as of a date, for the token's role (organisation aggregates)."""
+    # An unknown name is a 400 naming the known ones (`Workspace.metrics`), not ignored.
+    only = tuple(dict.fromkeys(metric or ()))
+
+    def compute(ws: Workspace) -> dict[str, Any]:
+        doc = ws.metrics(as_of=as_of, by=by, actor=actor, metrics=only).to_dict()
+        if only:
+            doc["metrics"] = {name: doc["metrics"][name] for name in only}
+        return doc
+
     return _maybe_copy(
-        request, response, ("v1/metrics", actor, as_of, by),
-        lambda ws: ws.metrics(as_of=as_of, by=by, actor=actor).to_dict(), cache_control,
-    )  # fmt: skip
+        request, response, ("v1/metrics", actor, as_of, by, only), compute, cache_control
+    )
 
 
 @router.get("/signals", summary="Every signal (the `uptake signals --json` document)")

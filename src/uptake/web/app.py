@@ -148,10 +148,13 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         return JSONResponse(exc.to_dict(), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
+        if pages.wants_page(request):
+            # A dashboard address with a bad parameter gets a page saying which, not JSON.
+            return pages.invalid(request, exc.errors())
         return JSONResponse({"error": "InputError", "message": problems}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -162,6 +163,30 @@ def not_found(request: Request) -> HTMLResponse:
     )  # fmt: skip
     return render("message.html", status=404, title="Page not found", charts=False,
                   message=message, **frame)  # fmt: skip
+
+
+def invalid(request: Request, errors: Sequence[Any]) -> HTMLResponse:
+    """A page naming the address's parameters that are not valid (the API answers JSON).
+
+    Args:
+        request: the page request.
+        errors: the validation errors (each with `loc` and `msg`).
+
+    Returns:
+        A 422 message page in the dashboard's frame.
+    """
+    actor = session_actor(request)
+    frame = page_frame(request, actor, "") if actor else {"actor": None, "csrf": "",
+                                                          "page": "", "nav": []}  # fmt: skip
+    # "query.as_of: Input should be a valid date" reads "as_of: …" (where it came from is
+    # the address itself).
+    said = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'] if p not in ('query', 'path'))}: {e['msg']}"
+        for e in errors
+    )
+    return render("message.html", status=422, title="Not a valid address", charts=False,
+                  message=f"This address has a value the page cannot use: {said}.",
+                  **frame)  # fmt: skip
 
 
 def render_view(request: Request, view: Page, params: Params) -> Response:
