@@ -77,3 +77,22 @@ def test_a_bad_date_is_one_line_and_exit_2(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["signals", "-w", str(path), "--as-of", "yesterday"])
     assert r.exit_code == 2
     assert len(r.output.strip().splitlines()) == 1
+
+
+def test_an_as_of_past_the_data_says_the_ladder_is_not_available(tmp_path: Path) -> None:
+    # Nothing arrived for the window: teams had been ranked on "L3+ 0 %" (everyone at L1).
+    path = _workspace(tmp_path)
+    run = CliRunner()
+    args = ["signals", "-w", str(path), "--as-of", "2025-01-31"]
+    doc = json.loads(run.invoke(app, [*args, "--json"]).stdout)
+    assert doc["status"]["ladder"] == {
+        "status": "not_available",
+        "needs": ["events (activity in the window)"],
+    }
+    assert doc["teams"] == [] and doc["people"] == []
+    human = run.invoke(app, args)
+    assert human.exit_code == 0, human.output
+    assert "the adoption ladder is not available (needs events (activity in the window))" in (
+        " ".join(human.output.split())
+    )
+    assert "Teams that need help first" not in human.output

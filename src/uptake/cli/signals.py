@@ -71,6 +71,14 @@ def _card(card: dict[str, Any]) -> None:
 
 def _render(doc: dict[str, Any], out: Console) -> None:
     people = doc["people"]
+    ladder = doc["status"].get("ladder") or {}
+    if ladder.get("status") == "not_available":
+        # Nothing else is built without the levels: say why once (it had printed "0 licensed
+        # people" and an empty table).
+        out.print(f"Signals as of {doc['as_of']}: the adoption ladder is not available (needs "
+                  f"{_needs(ladder)}), so no team, friction or champion can be judged.",
+                  highlight=False)  # fmt: skip
+        return
     out.print(
         f"Signals as of {doc['as_of']} · {len(people):,} licensed people · individual data "
         "(audited); people appear as keys unless --reveal",

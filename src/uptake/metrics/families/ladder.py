@@ -340,6 +340,12 @@ def person_levels(ctx: MetricContext, at: date | None = None) -> pd.DataFrame:
     if rules is None or ctx.missing("licenses"):
         needs = ctx.missing("licenses") or ["tasks", "events"]
         raise NotAvailableError("the ladder needs licences and activity", needs=needs)
+    if (at is None or at == ctx.as_of) and not any_activity(ctx, ctx.window_start):
+        # As the distribution says: everyone at L1 only because nothing arrived for the
+        # window is no data (signals had ranked teams on "L3+ 0 %" at an as-of past the data).
+        raise NotAvailableError(
+            "no activity in the window", needs=["events (activity in the window)"]
+        )
     t = person_inputs(ctx, at or ctx.as_of)
     df = ctx.engine.execute(t.mutate(level=level_expr(t, ctx.settings, rules, Judged.of(ctx))))
     return df.assign(basis=rules)

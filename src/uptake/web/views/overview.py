@@ -32,8 +32,13 @@ def overview(ws: Workspace, actor: Actor, as_of: date | None = None) -> dict[str
     m = doc["metrics"]
     vv = m.get("vanity_vs_value") or {}
     lad = m.get("adoption_ladder") or {}
+    lic = m.get("licenses") or {}
+    # The seats assigned are the licences' own number: it needs no activity in the window,
+    # which an as-of past the data lacks (the comparison was then "not available: needs
+    # events …" for the licences too).
+    assigned = vv.get("licenses") if vv.get("licenses") is not None else lic.get("seats")
     headline = [
-        _number("licences assigned", vv.get("licenses"), "people"),
+        _number("licences assigned", assigned, "people"),
         _number(
             "active in the window (what login dashboards show)", vv.get("active_rate"), "share"
         ),
@@ -45,7 +50,8 @@ def overview(ws: Workspace, actor: Actor, as_of: date | None = None) -> dict[str
         if row["value"] is None and (why := (vv.get("hidden") or {}).get(row["key"])):
             row["missing"] = hidden_reason({"suppressed": why}, doc.get("min_group_size"))
         elif row["value"] is None:
-            needs = (vv.get("not_available") or {}).get(row["key"]) or vv.get("needs") or []
+            own = lic.get("needs") if row["label"] == "licences assigned" else None
+            needs = own or (vv.get("not_available") or {}).get(row["key"]) or vv.get("needs") or []
             row["missing"] = "not available" + (f": needs {', '.join(needs)}" if needs else "")
     better = [
         _change("active in the week", m.get("weekly_active_rate"), "rate"),
