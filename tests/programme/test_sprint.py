@@ -243,3 +243,23 @@ def test_a_tick_by_hand_wins_and_says_who(ws: Workspace) -> None:
     assert (early["status"], early["how"]) == ("due", None)
     ws.sprint_untick("override_tracking")
     assert _m(ws.sprint(), "override_tracking")["how"] == "data"
+
+
+def test_a_tick_made_today_counts_by_default_and_the_data_s_earlier_date_stands(
+    ws: Workspace,
+) -> None:
+    ingest(ws, "decisions", [{"decision_id": "d1", "ts": day(12), "person": PEOPLE[0],
+                              "tool": "github-copilot", "followed": True}])  # fmt: skip
+    # Made today, after the last day with data (the default as-of): it had not counted
+    # until the data caught up, so `sprint tick` then `sprint` showed it overdue.
+    ws.sprint_tick("sponsor_goals")
+    doc = ws.sprint()
+    m = _m(doc, "sponsor_goals")
+    assert (m["status"], m["how"], m["note"]) == ("done", "by hand", None)
+    assert m["evidence"] == f"ticked by hand by {m['who']}"  # it had ended ": nan"
+    on_the_day = _m(ws.sprint(as_of=date.fromisoformat(doc["as_of"])), "sponsor_goals")
+    assert on_the_day["how"] is None  # a given as-of still judges on that day
+    # A tick later than the day the data shows it done does not move that day.
+    ws.sprint_tick("override_tracking", done_on=START + timedelta(days=20))
+    m = _m(ws.sprint(), "override_tracking")
+    assert (m["how"], m["done_on"]) == ("data", "2026-03-13")

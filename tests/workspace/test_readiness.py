@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -115,3 +115,17 @@ def test_bad_answers_are_refused_before_anything_is_written(ws: Workspace) -> No
 def test_a_day_outside_the_workspace_dates_is_bad_input(ws: Workspace) -> None:
     with pytest.raises(InputError, match="outside the dates this workspace holds"):
         ws.readiness_assessment(as_of=AS_OF.replace(year=1))
+
+
+def test_answers_given_today_count_by_default(ws: Workspace) -> None:
+    # The default as-of is the last day with data, which lags what the lead records today:
+    # `readiness answer` then `readiness` had shown the item "not answered yet".
+    def item(doc: dict, name: str) -> dict:  # type: ignore[type-arg]
+        return next(i for i in doc["questionnaire"]["items"] if i["item"] == name)
+
+    last = date.fromisoformat(ws.readiness_assessment()["as_of"])
+    assert item(ws.readiness_assessment(), "transparency_2")["mean"] is None
+    ws.record_readiness({"transparency_2": 4})  # given now
+    assert item(ws.readiness_assessment(), "transparency_2")["mean"] == 4.0
+    # An as-of that is given still judges on that day.
+    assert item(ws.readiness_assessment(as_of=last), "transparency_2")["mean"] is None

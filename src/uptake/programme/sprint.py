@@ -183,6 +183,7 @@ def plan(
     as_of: date,
     found: Mapping[str, Evidence],
     ticks: Mapping[str, Tick],
+    hand_until: date | None = None,
 ) -> dict[str, Any]:
     """The sprint on a day: phases, milestones with due dates, status and evidence.
 
@@ -192,6 +193,8 @@ def plan(
         as_of: the day the statuses are judged on.
         found: the data's evidence per check (`evidence`).
         ticks: ticks by hand per milestone id.
+        hand_until: the last day a tick by hand counts (default `as_of`; today when the
+            as-of is the last day with data, which lags the ticks made today).
 
     Returns:
         {start, start_rule, end, day, phase, counts, phases: [{…, milestones: [...]}]}.
@@ -203,7 +206,8 @@ def plan(
     phases = []
     counts = {"done": 0, "due": 0, "overdue": 0, "upcoming": 0}
     for p in PHASES:
-        rows = [_row(m, start, as_of, found, ticks) for m in MILESTONES if m.phase == p.id]
+        rows = [_row(m, start, as_of, found, ticks, hand_until or as_of)
+                for m in MILESTONES if m.phase == p.id]  # fmt: skip
         for r in rows:
             counts[r["status"]] += 1
         phases.append({
@@ -229,6 +233,7 @@ def _row(
     as_of: date,
     found: Mapping[str, Evidence],
     ticks: Mapping[str, Tick],
+    hand_until: date,
 ) -> dict[str, Any]:
     due = start + timedelta(days=m.day - 1)
     ev = found.get(m.check) if m.check else None
@@ -238,13 +243,18 @@ def _row(
         "source": "data" if m.check else "hand", "data": ev.to_dict() if ev else None,
         "how": None, "done_on": None, "who": None, "note": None, "evidence": None, "needs": [],
     }  # fmt: skip
-    if tick is not None and tick.done_on <= as_of:
+    by_data = ev is not None and ev.done_on is not None and ev.done_on <= as_of
+    earlier = by_data and tick is not None and ev.done_on <= tick.done_on  # type: ignore[union-attr,operator]
+    if tick is not None and tick.done_on <= hand_until and not earlier:
+        # A tick stands unless the data shows the milestone done earlier (a tick had moved
+        # a date the data knew to the day it was made).
         row.update(status="done", how="by hand", done_on=tick.done_on.isoformat(),
                    who=tick.who, note=tick.note,
                    evidence=f"ticked by hand by {tick.who}" + (f": {tick.note}" if tick.note
                                                                else ""))  # fmt: skip
         return row
-    if ev is not None and ev.done_on is not None and ev.done_on <= as_of:
+    if by_data:
+        assert ev is not None and ev.done_on is not None
         row.update(status="done", how="data", done_on=ev.done_on.isoformat(), evidence=ev.text)
         return row
     if due < as_of:
@@ -277,7 +287,8 @@ def tick_of(row: Mapping[str, Any]) -> Tick:
         milestone=str(row["milestone"]),
         done_on=pd.Timestamp(done).date(),
         who=str(row["who"]),
-        note=None if row.get("note") is None else str(row["note"]),
+        # A tick without a note is read back as NaN (pandas): "ticked by hand by uptake: nan".
+        note=None if pd.isna(row.get("note")) else str(row["note"]),
         recorded_at=pd.Timestamp(row["recorded_at"]).to_pydatetime(),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
@@ -89,11 +89,16 @@ class Readiness:
             outcomes_per_decider=p.outcomes_per_decider,
             resolution_target_days=p.resolution_target_days,
         )
-        doc = assess(ctx, signals, self._readiness_answers(ctx), gap_below=p.gap_below, rules=rules)
+        # Answers recorded today count by default: the default as-of is the last day with
+        # data, which lags them (`readiness answer` then `readiness` had shown none).
+        now = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=1)
+        until = max(ctx.end_ts, now) if as_of is None else ctx.end_ts
+        answers = self._readiness_answers(ctx, until)
+        doc = assess(ctx, signals, answers, gap_below=p.gap_below, rules=rules)
         return {**head, **doc}
 
-    def _readiness_answers(self, ctx: MetricContext) -> pd.DataFrame:
-        """The readiness questionnaire's rows up to `as_of`, with each named person's function."""
+    def _readiness_answers(self, ctx: MetricContext, until: datetime) -> pd.DataFrame:
+        """The readiness questionnaire's rows before `until`, with each named person's function."""
         from uptake.programme.readiness import INSTRUMENT
 
         cols = ["response_id", "ts", "item", "person_key", "score", "function"]
@@ -104,7 +109,7 @@ class Readiness:
             "coalesce(d.function, json_extract_string(r.segment, '$.function')) AS function "
             "FROM responses r LEFT JOIN dim_person d USING (person_key) "
             "WHERE r.instrument = ? AND r.ts < ? AND r.score IS NOT NULL",
-            [INSTRUMENT, ctx.end_ts],
+            [INSTRUMENT, until],
         ).df()
         return got[cols]
 

@@ -80,7 +80,9 @@ class Sprint:
                     "reason": f"not available: needs {', '.join(exc.needs)}",
                     "phases": [], "counts": {}}  # fmt: skip
         found = self._sprint_evidence(ctx, start)
-        doc = sp.plan(start, rule, ctx.as_of, found, self._ticks())
+        # Ticks are made today; the default as-of is the last day with data, which lags.
+        until = max(ctx.as_of, _now().date()) if as_of is None else ctx.as_of
+        doc = sp.plan(start, rule, ctx.as_of, found, self._ticks(), hand_until=until)
         return {**head, "status": "ok", "needs": [], **doc}
 
     def _sprint_evidence(self, ctx: MetricContext, start: date) -> dict[str, Evidence]:
