@@ -20,6 +20,7 @@ from uptake.cli.common import (
     print_json,
     read_document,
 )
+from uptake.cli.tables import plural
 from uptake.errors import InputError
 
 readiness_app = typer.Typer(
@@ -99,6 +100,8 @@ def answer_command(
             day = datetime.strptime(on, "%Y-%m-%d").date()
         except ValueError:
             raise InputError(f"--on {on!r}: expected a date as YYYY-MM-DD") from None
+        if day > datetime.now(UTC).date():
+            raise InputError(f"--on {on}: answers cannot be given in the future")
         ts = datetime.combine(day, time(12), tzinfo=UTC)
     ws = open_workspace(workspace)
     try:
@@ -109,10 +112,14 @@ def answer_command(
         print_json(out)
         return
     who = "the respondent's" if person else "the programme lead's"
+    reasons = ", ".join(f"{n} {why.replace('_', ' ')}" for why, n in out["by_reason"].items())
+    if out["quarantined"] and not out["accepted"]:
+        raise InputError(f"no answer recorded: every one was quarantined ({reasons}); "
+                         "see `uptake quarantine`")  # fmt: skip
     Console().print(
-        f"recorded {out['accepted']} of {len(parsed)} answers as {who} ({out['ts'][:10]}); "
-        f"quarantined {out['quarantined']}"
-        + (f" {out['by_reason']}" if out["quarantined"] else ""),
+        f"recorded {out['accepted']} of {plural(len(parsed), 'answer')} as {who} "
+        f"({out['ts'][:10]})"
+        + (f"; quarantined {out['quarantined']} ({reasons})" if out["quarantined"] else ""),
         soft_wrap=True,
     )
 

@@ -128,9 +128,13 @@ def parse_answers(pairs: list[str]) -> dict[str, float]:
         if not sep:
             raise InputError(f"{pair!r}: expected ITEM=SCORE, e.g. role_redesign_1=4")
         try:
-            out[item] = float(value)
+            score = float(value)
         except ValueError:
             raise InputError(f"{pair!r}: the score must be a number from 1 to 5") from None
+        if item in out:
+            # The later one had silently replaced the first ("1 of 1 recorded").
+            raise InputError(f"{item} is given twice: give each item once")
+        out[item] = score
     check(out)
     return out
 
