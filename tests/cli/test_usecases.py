@@ -67,7 +67,7 @@ def test_validate_counts_or_lists_every_problem(here: Path) -> None:
     good = here / "good.yaml"
     good.write_text(MINE)
     r = run("validate", str(good))
-    assert (r.exit_code, r.stdout) == (0, "valid: 1 files, 1 use cases, 1 roles\n")
+    assert (r.exit_code, r.stdout) == (0, "valid: 1 file, 1 use case, 1 role\n")
     bad = here / "bad.yaml"
     bad.write_text(
         MINE.replace("minutes_saved: 15", "minutes_saved: 0").replace("id: acme", "id: A")
@@ -93,7 +93,7 @@ def test_import_then_list_from_the_workspace(here: Path) -> None:
     src.write_text(MINE)
     r = run("import", str(src), "-w", str(here / "ws"))
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.startswith("imported 1 files, 0 unchanged, into ")
+    assert r.stdout.startswith("imported 1 file, 0 unchanged, into ")
     r = run("import", str(src), "-w", str(here / "ws"))
     assert "imported 0 files, 1 unchanged" in r.stdout
     r = run("list", "--role", "financial analyst", "--json", "-w", str(here / "ws"))

@@ -88,6 +88,9 @@ def test_statuses_follow_the_as_of_day() -> None:
     ]
     before = sp.plan(START, sp.START_SETTING, START - timedelta(days=1), {}, {})
     assert before["phase"] == "not started" and before["day"] == 0
+    assert (doc["day_text"], before["day_text"]) == ("day 10 of 90", "1 day before day 1")
+    after = sp.plan(START, sp.START_SETTING, START + timedelta(days=118), {}, {})
+    assert after["day_text"] == "29 days after day 90"  # it had read "day 119 of 90"
     assert before["counts"]["overdue"] == before["counts"]["done"] == 0
 
 

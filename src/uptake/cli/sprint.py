@@ -147,7 +147,7 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
         return
     c = doc["counts"]
     console.print(
-        f"as of {doc['as_of']} ({doc.get('as_of_rule')}) · day {doc['day']} of 90 "
+        f"as of {doc['as_of']} ({doc.get('as_of_rule')}) · {doc['day_text']} "
         f"({doc['phase']}) · start {doc['start']} ({doc['start_rule']}) · "
         f"{c['done']} done, {c['overdue']} overdue, {c['due']} due within a week, "
         f"{c['upcoming']} upcoming · tick by hand: {doc['tick']}"

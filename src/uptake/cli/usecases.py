@@ -20,6 +20,7 @@ from uptake.cli.common import (
     open_workspace,
     print_json,
 )
+from uptake.cli.tables import plural
 from uptake.errors import InputError, WorkspaceError
 
 usecases_app = typer.Typer(
@@ -123,7 +124,8 @@ def validate_command(paths: PathsArg, as_json: JsonOpt = False) -> None:
         _problems(doc["problems"])
         raise typer.Exit(2)
     console.print(
-        f"valid: {doc['files']} files, {doc['use_cases']} use cases, {doc['roles']} roles",
+        f"valid: {plural(doc['files'], 'file')}, {plural(doc['use_cases'], 'use case')}, "
+        f"{plural(doc['roles'], 'role')}",
         markup=False,
     )
 
@@ -142,7 +144,7 @@ def import_command(paths: PathsArg, workspace: WorkspaceOpt = None) -> None:
     finally:
         ws.close()
     console.print(
-        f"imported {len(doc['imported'])} files, {len(doc['unchanged'])} unchanged, into "
+        f"imported {plural(len(doc['imported']), 'file')}, {len(doc['unchanged'])} unchanged, into "
         f"{doc['folder']}; {doc['library']} use cases in force",
         markup=False,
     )

@@ -200,6 +200,14 @@ def plan(
         {start, start_rule, end, day, phase, counts, phases: [{…, milestones: [...]}]}.
     """
     day_no = (as_of - start).days + 1
+    # Before day 1 or after day 90 the sprint has no day of its own ("day -2412 of 90").
+    if day_no < 1:
+        day_text = f"{1 - day_no} {'day' if day_no == 0 else 'days'} before day 1"
+    elif day_no > SPRINT_DAYS:
+        late = day_no - SPRINT_DAYS
+        day_text = f"{late} {'day' if late == 1 else 'days'} after day {SPRINT_DAYS}"
+    else:
+        day_text = f"day {day_no} of {SPRINT_DAYS}"
     current = next((p.id for p in PHASES if p.first_day <= day_no <= p.last_day), None)
     if current is None:
         current = "not started" if day_no < 1 else "finished"
@@ -220,6 +228,7 @@ def plan(
         "start_rule": start_rule,
         "end": (start + timedelta(days=SPRINT_DAYS - 1)).isoformat(),
         "day": day_no,
+        "day_text": day_text,
         "phase": current,
         "counts": counts,
         "tick": TICK_COMMAND,
