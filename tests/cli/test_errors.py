@@ -516,7 +516,11 @@ def test_version() -> None:
         (["foo"], "error: no such command 'foo' (see uptake --help)"),
         (["ingest"], "error: missing argument 'TABLE' (see uptake ingest --help)"),
         (["simulate", "--people", "0", "--out", "x"], "error: --people 0: need at least 40"),
-        (["simulate", "--people", "many", "--out", "x"], "error: invalid value for '--people'"),
+        (
+            ["simulate", "--people", "many", "--out", "x"],
+            "error: invalid value for '--people': expected a whole number (see",
+        ),
+        (["serve", "--port", "99999"], "error: invalid value for '--port': at most 65535 (see"),
         (["status", "--wrkspace", "x"], "error: no such option --wrkspace; did you mean"),
     ],
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -175,11 +176,27 @@ def _error(message: str, hint: str | None = None, *, style: str | None = None) -
         err_console.print(hint, markup=False, highlight=False, soft_wrap=True)
 
 
+# Typer's validation messages (pydantic's wording) and how uptake says them.
+_VALUE_WORDS = (
+    (re.compile(r"^Input should be a valid integer.*$"), "expected a whole number"),
+    (re.compile(r"^Input should be a valid number.*$"), "expected a number"),
+    (re.compile(r"^Input should be less than or equal to (\S+)$"), r"at most \1"),
+    (re.compile(r"^Input should be greater than or equal to (\S+)$"), r"at least \1"),
+    (re.compile(r"^Input should be less than (\S+)$"), r"less than \1"),
+    (re.compile(r"^Input should be greater than (\S+)$"), r"more than \1"),
+)
+
+
 def _usage_message(exc: click_errors.UsageError) -> str:
     if isinstance(exc, click_errors.NoSuchOption):
         # click lists every possibility; one suggestion reads better on one line.
         guess = f"; did you mean {exc.possibilities[0]}?" if exc.possibilities else ""
         return f"no such option {exc.option_name}{guess}"
+    if isinstance(exc, click_errors.BadParameter):
+        # "Input should be a valid integer, unable to parse string as an integer" reads
+        # "expected a whole number".
+        for pattern, words in _VALUE_WORDS:
+            exc.message = pattern.sub(words, exc.message)
     return _clause(exc.format_message())
 
 

@@ -35,6 +35,11 @@ AsOfOpt = Annotated[
     typer.Option("--as-of", help="The day statuses are judged on, YYYY-MM-DD "
                  "(default: last active day)."),
 ]  # fmt: skip
+SampleAsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="The day whose ladder levels the sample spreads across, "
+                 "YYYY-MM-DD (default: last active day)."),
+]  # fmt: skip
 MilestoneArg = Annotated[
     str, typer.Argument(help="A milestone id, as `uptake sprint` lists them (e.g. sponsor_goals).")
 ]
@@ -106,7 +111,7 @@ def audit_sample_command(
     seed: Annotated[
         int, typer.Option("--seed", help="The draw's seed: the same seed gives the same people.")
     ] = 0,
-    as_of: AsOfOpt = None,
+    as_of: SampleAsOfOpt = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
