@@ -318,3 +318,13 @@ def test_inputs_asked_for_are_those_of_all_inputs(wh: Any) -> None:
         some = some.set_index("person_key")
         assert list(some.columns) == [c for c in ladder.INPUTS if c in chosen]
         pd.testing.assert_frame_equal(some.sort_index(), everything[some.columns].sort_index())
+
+
+def test_the_l3_plus_share_is_of_the_people_counted_at_a_level() -> None:
+    # With noise, n and each level's count are noised apart: the share is of the levels'
+    # counts (what a chart of them draws), where n had made 2 of 13 beside bars of 2 of 7.
+    noisy = pd.DataFrame({"n": [13], "L1": [2], "L2": [3], "L3": [0], "L4": [1], "L5": [1]})
+    assert ladder._shares(noisy)["l3_plus_share"].iloc[0] == pytest.approx(2 / 7)
+    # Without noise the levels add up to n: the same share as before.
+    exact = noisy.assign(n=7)
+    assert ladder._shares(exact)["l3_plus_share"].iloc[0] == pytest.approx(2 / 7)

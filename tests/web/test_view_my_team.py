@@ -160,3 +160,22 @@ def test_team_metrics_reads_every_family_of_the_by_team_document(
     assert weekly["week"] == team["weekly_active_rate"]["team_value"]["weeks"][-1]["week"]
     assert not team["time_to_proficiency"]["team_value"].get("suppressed")
     assert not team["licenses"]["team_value"].get("suppressed")
+
+
+def test_a_level_not_judged_is_no_bar_on_the_teams_chart() -> None:
+    # The team's document had dropped the ladder's `not_available`: the vendor view's L5,
+    # not judged without help or feedback data, was drawn as a bar at 0 %.
+    from uptake.web.views.my_team import ladder_chart
+    from uptake.workspace.views import team_view
+
+    withheld = {"L5": ["help_edges or feedback"]}
+    lad = {"label": "ladder", "basis": "proxy: activity", "not_available": withheld,
+           "segments": [{"segment": "t", "n": 9, "L1": 3, "L2": 3, "L3": 2, "L4": 1, "L5": 0,
+                         "l3_plus_share": 3 / 9, "suppressed": False}]}  # fmt: skip
+    doc = team_view({"as_of": "2026-11-24", "window_days": 28, "min_group_size": 5,
+                     "metrics": {"adoption_ladder": lad}}, "t")  # fmt: skip
+    assert doc["metrics"]["adoption_ladder"]["not_available"] == withheld
+    chart = ladder_chart(doc)
+    assert chart is not None
+    assert chart["figure"]["data"][0]["x"] == ["L1", "L2", "L3", "L4"]
+    assert "L5 not judged: needs help_edges or feedback" in chart["caption"]

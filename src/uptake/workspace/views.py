@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 # The report's top-level fields a team view keeps (no organisation-wide value among them).
 _HEADER = ("as_of", "as_of_rule", "window_days", "min_group_size", "currency", "privacy")
 # Per metric, what describes it rather than measures the organisation.
-_DESCRIBE = ("label", "unit", "definition", "basis", "window", "status", "needs", "note", "proxy")
+_DESCRIBE = ("label", "unit", "definition", "basis", "window", "status", "needs", "note", "proxy",
+             "not_available")  # fmt: skip
 
 
 class Views(IndividualReads):

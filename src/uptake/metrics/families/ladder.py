@@ -373,9 +373,11 @@ def _week_counts(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def _shares(f: pd.DataFrame) -> pd.DataFrame:
-    # With noise on, each level count is clipped to n but three of them may still sum past
-    # it: a share over 100 % would be nonsense to a reader (and clipping is post-processing).
-    share = ratio(f["L3"] + f["L4"] + f["L5"], f["n"])
+    # Of the people counted at a level: n without noise, and with it the share agrees with
+    # the levels a chart draws (their noisy counts), where n (noised apart) had made a
+    # team's "L3+ 18 %" sit beside bars for L3 to L5 adding up to 16 %.
+    levels = f["L1"] + f["L2"] + f["L3"] + f["L4"] + f["L5"]
+    share = ratio(f["L3"] + f["L4"] + f["L5"], levels)
     return f.assign(l3_plus_share=pd.to_numeric(share).clip(upper=1.0))
 
 
