@@ -158,3 +158,23 @@ def test_the_plan_is_one_with_or_without_by_tool(wh: Any) -> None:
     assert set(plans[0].groups) == set(plans[1].groups)
     assert plans[0].hidden == plans[1].hidden
     assert "useg:4w:B:novice" in plans[0].groups
+
+
+def test_habitual_or_power_hidden_with_a_part_says_why_of_its_own(wh: Any) -> None:
+    # One power user and four habitual users of A: power is under k, and the sum of the two
+    # would give it away, so the sum is hidden as complementary. It had taken the power
+    # users' reason, "< k", beside four (1,121 on a vendor workspace) habitual users.
+    wh.person("p1")
+    wh.license("p1", "2024-01-01", tool="A")
+    for b in range(12):
+        wh.events("p1", [_in_block(b, i) for i in range(20)], tool="A")
+    for h in ("h1", "h2", "h3", "h4"):
+        wh.person(h)
+        wh.license(h, "2024-01-01", tool="A")
+        wh.events(h, [_in_block(b) for b in range(12)], tool="A")
+    ctx = wh.facts_ctx(AS_OF, by="tool")
+    e = entries(usage_segments.compute(ctx))["usage_segments_12w"]
+    a = {r["segment"]: r for r in e["segments"]}["A"]
+    assert a["power_suppressed"] == "small"
+    assert a["habitual_plus_suppressed"] == "complementary"
+    assert a["habitual_plus_share"] is None

@@ -33,7 +33,14 @@ from uptake.metrics.dimensions import TOOL
 from uptake.metrics.facts import PERSON_DAY
 from uptake.metrics.groups import any_activity, grouped, licensed_on, noisy, ratio, result
 from uptake.metrics.release import SEGMENT
-from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
+from uptake.metrics.result import (
+    COMPLEMENTARY,
+    SMALL,
+    MetricResult,
+    MetricSpec,
+    PublicRows,
+    not_available,
+)
 from uptake.metrics.seats import seats as all_seats
 from uptake.metrics.tool_mix import hide_rows, public_rows_each, shared_plan, suppress_each
 from uptake.metrics.tool_segments import SEGMENT_NAMES, VARIANTS, shared_tool_segments
@@ -313,12 +320,21 @@ def by_tool(ctx: MetricContext, spec: MetricSpec, weeks: int) -> tuple[PublicRow
         out[name] = out[name].astype(object).where(~gone, None)
     n = pd.to_numeric(out["n"], errors="coerce")
     count = {c: pd.to_numeric(out[c], errors="coerce") for c in SEGMENT_NAMES}
+    # Power or habitual hidden: so is their sum, which would give the hidden one away
+    # (complementary), unless it is itself under k. It had taken the part's reason: "< k"
+    # beside 1,121 habitual users.
+    part_hidden = out["power_suppressed"].notna() | out["habitual_suppressed"].notna()
+    exact = (
+        pd.to_numeric(frame["power"], errors="coerce").fillna(0)
+        + pd.to_numeric(frame["habitual"], errors="coerce").fillna(0)
+    ).set_axis(frame[SEGMENT].astype(str))
+    small = out[SEGMENT].astype(str).map(exact).fillna(0) < ctx.min_group_size
+    plus_why = np.where(small.to_numpy(dtype=bool), SMALL, COMPLEMENTARY)
     out = out.assign(
         **{f"{c}_share": ratio(count[c], n) for c in SEGMENT_NAMES},
         habitual_plus_share=ratio(count["power"] + count["habitual"], n),
-        # Power or habitual hidden: so is their sum.
-        habitual_plus_suppressed=out["power_suppressed"].where(
-            out["power_suppressed"].notna(), out["habitual_suppressed"]
+        habitual_plus_suppressed=pd.Series(plus_why, index=out.index, dtype=object).where(
+            part_hidden, None
         ),
     )
     return public_rows_each(out), notes
