@@ -57,7 +57,10 @@ def test_signals_human_json_and_reveal(tmp_path: Path) -> None:
     assert human.exit_code == 0, human.output
     assert "Teams that need help first" in human.output
     assert "idle" in human.output and "@corp.example" not in human.output
+    # Events without task data: the levels are a proxy, and the L3+ column says so.
+    assert "L3+ (proxy)" in human.output and "L3+ is a proxy (proxy: activity)" in human.output
     doc = json.loads(run.invoke(app, ["signals", "-w", str(path), "--json"]).stdout)
+    assert doc["status"]["ladder"] == {"status": "available", "basis": "proxy: activity"}
     assert doc["as_of"] == "2024-03-31"
     assert [t["team"] for t in doc["teams"]] == ["idle", "busy"]
     assert all(p["person"].startswith("p_") for p in doc["people"])

@@ -44,6 +44,14 @@ def test_few_at_l3_gets_the_peer_use_case() -> None:
     assert (ladder["value"], ladder["n"]) == (0.285714, 14)
 
 
+def test_a_proxy_ladder_is_labelled_a_proxy() -> None:
+    # Vendor data alone: the levels come from activity, never "AI on real work".
+    doc = team_doc(adoption_ladder=LADDER)
+    doc["metrics"]["adoption_ladder"]["basis"] = "proxy: activity"
+    d = build_digest(doc, [], PEER, False)
+    assert d["numbers"][0]["label"] == ("at L3+ on the adoption ladder (proxy: activity)")
+
+
 def test_suppressed_rows_are_not_numbers() -> None:
     d = build_digest(
         team_doc(adoption_ladder={"segment": "fin-1", "suppressed": "small"},

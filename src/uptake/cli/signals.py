@@ -86,7 +86,9 @@ def _render(doc: dict[str, Any], out: Console) -> None:
     )
     teams = doc["teams"]
     t = Table(title="Teams that need help first", title_justify="left", show_edge=False)
-    for col in ("#", "team", "n", "need", "L3+", "change", "friction", "typology"):
+    ladder_basis = str(ladder.get("basis") or "")
+    l3 = "L3+ (proxy)" if ladder_basis.startswith("proxy") else "L3+"
+    for col in ("#", "team", "n", "need", l3, "change", "friction", "typology"):
         t.add_column(col, overflow="fold")
     shown = teams[:TOP_TEAMS]
     for i, row in enumerate(shown, start=1):
@@ -110,6 +112,9 @@ def _render(doc: dict[str, Any], out: Console) -> None:
             "minimum group size or hidden by the metrics' release plan are not shown.",
             highlight=False,
         )
+        if ladder_basis.startswith("proxy"):
+            out.print(f"L3+ is a proxy ({ladder_basis}): without task data the ladder's "
+                      "levels come from activity.", highlight=False)  # fmt: skip
         if (doc.get("privacy") or {}).get("noise"):
             out.print(f"n and the shares: {doc['privacy']['statement']}.", highlight=False)
     _status(doc["status"], out)

@@ -104,8 +104,11 @@ def build_digest(
         numbers.append({"label": label, "value": value, "unit": unit, "n": n})
 
     if ladder is not None:
-        add("at L3+ on the adoption ladder (AI on real work)", ladder.get("l3_plus_share"),
-            "share", ladder.get("n"))  # fmt: skip
+        basis = str((team_doc.get("metrics", {}).get("adoption_ladder") or {}).get("basis") or "")
+        # Without task data the levels come from activity: "AI on real work" is not measured.
+        what = f"({basis})" if basis.startswith("proxy") else "(AI on real work)"
+        add(f"at L3+ on the adoption ladder {what}", ladder.get("l3_plus_share"), "share",
+            ladder.get("n"))  # fmt: skip
     else:
         notes.append("adoption ladder: not shown (fewer than k people, or not available)")
     if weekly is not None:

@@ -21,7 +21,7 @@ import pandas as pd
 from uptake.config.signals import SignalsSettings
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
-from uptake.metrics.families.ladder import basis
+from uptake.metrics.families.ladder import BASIS, basis
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.release import release_hide
 from uptake.metrics.segments import DIM_PERSON
@@ -117,6 +117,9 @@ def build(
     # The managers' trend, the teams' trend and champion impact each ask for some of the
     # same recent weeks: one read of the widest span serves them all.
     rules = basis(ctx)
+    if rules is not None:
+        # Without task data the levels are a proxy: every surface of the L3+ share says so.
+        out.status["ladder"]["basis"] = BASIS[rules]
     span = complete_weeks(ctx, max(s.trend_weeks, champ.IMPACT_WEEKS) + 1)
     if rules is not None and len(span) >= 2:
         shared.level_history(ctx, span, rules)
