@@ -194,6 +194,17 @@ def test_scores_data_questionnaire_and_their_blend() -> None:
     assert (both["data_score"], both["questionnaire_score"]) == (70.0, 100.0)
 
 
+def test_a_score_standing_on_a_proxy_says_so_in_its_basis() -> None:
+    # Managers' levels from activity (vendor data alone): the basis had read "data".
+    proxy = {"basis": "proxy: activity"}
+    lead = condition("management_activation", [share("m", "m", 4, 9, 9, K, detail=proxy)],
+                     None, 60)  # fmt: skip
+    assert lead["basis"] == "data (proxy)"
+    both = condition("management_activation", [share("m", "m", 4, 9, 9, K, detail=proxy)],
+                     _q(4.0), 60)  # fmt: skip
+    assert both["basis"] == "data (proxy) and questionnaire (equal weights)"
+
+
 def test_nothing_to_score_is_not_available_never_zero() -> None:
     got = condition("role_redesign", [missing("r", "r", ["workflow_redesigns"])], None, 60)
     assert got["status"] == "not_available" and got["score"] is None

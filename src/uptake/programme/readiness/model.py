@@ -254,6 +254,14 @@ def condition(
         score, basis = q_score, QUESTIONNAIRE
     else:
         score, basis = None, None
+    if basis in (DATA, BLEND) and any(
+        str(c.detail.get("basis") or "").startswith("proxy") for c in data
+    ):
+        # Evidence standing on a proxy (ladder levels from activity) is said to be one
+        # where the basis is read, not only in the evidence's small print.
+        basis = (
+            "data (proxy)" if basis == DATA else "data (proxy) and questionnaire (equal weights)"
+        )
     every = [*components, *([questionnaire] if questionnaire is not None else [])]
     needs: list[str] = []
     for c in every:
