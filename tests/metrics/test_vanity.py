@@ -133,7 +133,7 @@ def test_no_gap_from_a_proxy_ladder(wh: Any) -> None:
     assert (e["monthly_active_users"], e["active_rate"], e["licenses"]) == (8, 0.8, 12)
     assert e["gap_points"] is None and e["l3_plus_share"] is None and res.value is None
     assert e["needs"] == ["tasks", "tasks.minutes", "workflows.stakes"]
-    assert e["ladder_basis"] == "proxy: activity" and e["basis"] == "measured"
+    assert e["ladder_basis"] == "proxy: activity" and e["basis"] == "measured: logins only"
     assert e["notes"][0].startswith(
         "value not measurable yet: ingest tasks (with minutes), workflows (with stakes)"
     )

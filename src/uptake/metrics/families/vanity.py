@@ -95,12 +95,14 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
         values["not_available"] = unavailable
     if hidden_fields:
         values["hidden"] = hidden_fields
-    # Without a measured ladder the numbers shown are logins only: measured, not a proxy.
+    # Without a measured ladder the numbers shown are logins only: measured, not a proxy,
+    # and the basis says what is measured (plain "measured" beside "value not measurable"
+    # had read as if the gap were).
     out = MetricResult(
         SPEC,
         values,
         n=usage.n,
-        basis=ladder.basis if measured else "measured",
+        basis=ladder.basis if measured else "measured: logins only",
         noisy=usage.noisy or ladder.noisy,
     )
     if not measured:
