@@ -335,6 +335,9 @@ def test_unknown_metric_and_sort_field_list_the_known_ones() -> None:
         text(rep, metrics=("usage_rat",))
     with pytest.raises(ValueError, match="fields: active, n, rate"):
         text(rep, sort="shoe_size")
+    # Without --by there are no group rows to sort: said so, with how to get them.
+    with pytest.raises(ValueError, match=r"no group rows are shown \(group rows come with --by"):
+        text(report(DEPTH), sort="depth")
 
 
 def test_metric_option_shows_only_the_chosen_metrics() -> None:
@@ -517,3 +520,10 @@ def test_a_count_of_one_reads_in_the_singular() -> None:
     out = text(rep)
     assert "1 seat used in the window" in out and "1 seats" not in out
     assert "2  seats assigned" in out
+
+
+def test_a_metric_without_the_breakdown_asked_for_says_so() -> None:
+    # --by team beside a metric that has no rows by team had printed its total alone.
+    rep = report(DEPTH, by="team")
+    assert "Not broken down by team: the organisation's value only." in text(rep)
+    assert "Not broken down" not in text(report(DEPTH))

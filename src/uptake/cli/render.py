@@ -117,9 +117,13 @@ def render(report: MetricsReport, console: Console, options: RenderOptions | Non
     results = selected(report, options)
     if options.sort is not None:
         fields = sortable_fields(results)
+        if options.sort not in fields and not fields:
+            raise ValueError(
+                f"cannot sort by {options.sort!r}: no group rows are shown"
+                + ("" if report.by else " (group rows come with --by, e.g. --by team)")
+            )
         if options.sort not in fields:
-            known = ", ".join(fields) or "none (no group rows shown)"
-            raise ValueError(f"cannot sort by {options.sort!r}; fields: {known}")
+            raise ValueError(f"cannot sort by {options.sort!r}; fields: {', '.join(fields)}")
     for line in header(report):
         console.print(line)
     console.print(Text("\nHeadlines", style="bold"))
@@ -300,6 +304,16 @@ def _print_metric(
             limit=options.top,
             width=console.width,
         )
+    elif (
+        report.by is not None
+        and r.segments is None
+        and not nested
+        and not r.weeks
+        and not any(n.startswith("not broken down") for n in r.notes)
+    ):
+        # Asked --by, this metric has no breakdown by it: said, not silently the total alone.
+        out.append(Text(f"Not broken down by {report.by}: the organisation's value only.",
+                        style="italic"))  # fmt: skip
     for item in out:
         console.print(item)
 
