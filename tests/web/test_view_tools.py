@@ -136,3 +136,16 @@ def test_small_workspace_odd_requests(client: TestClient, tokens: dict[str, str]
     assert _get(client, admin, "/v1/tools?by=%00").status_code == 400
     assert _get(client, admin, "/v1/tools/nope.csv").status_code == 404
     assert _get(client, tokens["person"], "/v1/tools").status_code == 403
+
+
+def test_the_mix_chart_has_room_for_its_numbers() -> None:
+    # The numbers sit beyond their bars: the axis had ended at the longest bar ("1,43…").
+    from uptake.web.views.tools import mix_chart
+
+    doc = {"as_of": "2026-11-24", "window_days": 28}
+    view = {"mix": [{"label": "other combinations", "n": 1431}, {"label": "a only", "n": 40}],
+            "mix_people": 1471, "k": 5}  # fmt: skip
+    chart = mix_chart(doc, view)
+    assert chart is not None
+    assert chart["figure"]["layout"]["xaxis"]["range"][1] > 1.15 * 1431
+    assert chart["figure"]["data"][0]["text"] == ["40", "1,431"]

@@ -179,7 +179,9 @@ def mix_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any]
                      "hovertemplate": "%{y}: %{x:,} people<extra></extra>"}],
            "layout": {**STYLE, "height": 80 + 32 * len(rows),
                       "margin": {"l": 220, "r": 40, "t": 10, "b": 40},
-                      "xaxis": {"title": {"text": "people"}, "rangemode": "tozero"}}}  # fmt: skip
+                      # Room beyond the longest bar for its number ("1,43…" was cut).
+                      "xaxis": {"title": {"text": "people"},
+                                "range": [0, 1.18 * max(int(r["n"]) for r in rows)]}}}  # fmt: skip
     total = view.get("mix_people")
     if total is None:
         # The total is hidden (it would single someone out): n counts the bars shown.
