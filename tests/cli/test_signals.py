@@ -61,6 +61,12 @@ def test_signals_human_json_and_reveal(tmp_path: Path) -> None:
     assert "L3+ (proxy)" in human.output and "L3+ is a proxy (proxy: activity)" in human.output
     doc = json.loads(run.invoke(app, ["signals", "-w", str(path), "--json"]).stdout)
     assert doc["status"]["ladder"] == {"status": "available", "basis": "proxy: activity"}
+    # Events alone let only some friction detectors run: the teams' pressure says so.
+    ran = sum(st["status"] != "not_available" for st in doc["status"]["friction"].values())
+    assert 0 < ran < 7
+    assert {t["pressure_basis"] for t in doc["teams"]} == {
+        f"share with friction ({ran} of 7 detectors ran)"
+    }
     assert doc["as_of"] == "2024-03-31"
     assert [t["team"] for t in doc["teams"]] == ["idle", "busy"]
     assert all(p["person"].startswith("p_") for p in doc["people"])

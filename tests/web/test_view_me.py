@@ -78,8 +78,15 @@ def test_a_person_lands_on_their_own_page_and_it_says_what_the_json_says(
     assert "your data only" in text
     for flag in mine["flags"]:
         assert flag["help"] in text and flag["noticed"] in text
+    d = mine["detectors"]
+    assert 0 < d["ran"] <= d["of"] == 7
     if not mine["flags"]:
-        assert "none of the friction signals picked you up" in text
+        said = (
+            "none of the friction signals picked you up"
+            if d["ran"] == d["of"]
+            else f"Nothing recently from the {d['ran']} of 7 friction signals"
+        )
+        assert said in text
     # The frame offers this page only, and no one's key is on it, not even the reader's.
     assert 'href="/overview"' not in page.text
     assert not KEY.search(page.text) and not KEY.search(json.dumps(mine))
@@ -165,3 +172,10 @@ def test_the_vendor_view_labels_the_level_a_proxy(vendor_org: Any) -> None:
     assert "proxy: worked out from your activity alone" in text
     assert "(proxy)" in doc["charts"][0]["title"] and "proxy" in doc["charts"][0]["caption"]
     assert "actions" in doc["means"] and "tasks" not in doc["means"]
+    # Vendor data lets only some friction detectors run: "none picked you up" is not said
+    # as if all seven had looked.
+    d = doc["detectors"]
+    assert 0 < d["ran"] < d["of"] == 7
+    if not doc["flags"]:
+        assert f"Nothing recently from the {d['ran']} of 7 friction signals" in text
+        assert "none of the friction signals picked you up" not in text

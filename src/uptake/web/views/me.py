@@ -47,8 +47,8 @@ def my_adoption(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
 
     Returns:
         {as_of, as_of_rule, window_days, ladder ("L1".."L5" or None), level_name, headline,
-        basis, proxy, basis_text, means, next_level, next_step, trend, flags, recent_days,
-        charts}.
+        basis, proxy, basis_text, means, next_level, next_step, trend, flags, detectors
+        (friction detectors that could run, of all), recent_days, charts}.
     """
     doc = ws.my_adoption(params.as_of, actor=actor)
     s = ws.settings.metrics
@@ -79,6 +79,7 @@ def my_adoption(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
         "next_step": doc.get("next_step"),
         "trend": doc.get("trend") or [],
         "flags": [_flag(f) for f in doc.get("flags") or []],
+        "detectors": doc.get("detectors"),
         "recent_days": ws.settings.signals.recent_days,
     }
     chart = trend_chart(out)
