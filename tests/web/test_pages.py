@@ -157,6 +157,10 @@ def test_teams_page_names_no_one(client: TestClient, tokens: dict[str, str]) -> 
     _sign_in(client, tokens["analyst"])
     page = client.get("/teams")
     assert page.status_code == 200 and "Teams that need help first" in page.text
+    # A silent team's mark is explained, and codes read as words.
+    silent = [t for t in data["teams"] if t.get("silent")]
+    assert ("little depth on high-stakes work and little feedback" in page.text) == bool(silent)
+    assert "surface_use" not in page.text and "no_meaningful_use_14d" not in page.text
     # Tests run with the release noise off: the page claims none (with it on, the teams'
     # counts carry it: tests/metrics/test_noise.py).
     assert data["privacy"]["noise"] is False and "random noise" not in page.text
