@@ -90,3 +90,29 @@ def test_audit_sample_lists_people_and_the_interview(folder: Path) -> None:
         assert q.text in r.stdout
     audit = json.loads(_run("audit", "-w", str(folder), "--json").stdout)
     assert [e["action"] for e in audit].count("read audit_sample") == 2
+
+
+def test_milestone_ids_and_flag_names_stay_whole_at_80_columns() -> None:
+    # `sprint tick` takes the id: it had been split ("first_win_documente|d") at 80 columns.
+    import io
+    from datetime import date, timedelta
+
+    from rich.console import Console
+
+    from uptake.cli.sprint import render
+    from uptake.programme import sprint as sp
+
+    start = date(2026, 3, 2)
+    doc = {"status": "ok", "as_of": "2026-05-01", "as_of_rule": "given",
+           **sp.plan(start, sp.START_SETTING, start + timedelta(days=60), {}, {})}  # fmt: skip
+    for phase in doc["phases"]:
+        for m in phase["milestones"]:
+            # Evidence as long as the data's: it takes the width the ids had given up.
+            m["evidence"] = "the data shows it from the interview forms received " * 3
+            m.update(status="done", how="by hand", done_on="2026-04-01")
+    out = io.StringIO()
+    render(doc, Console(file=out, width=80, color_system=None))
+    text = out.getvalue()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    words = set(text.split())
+    assert {m.id for m in MILESTONES} <= words

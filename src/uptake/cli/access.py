@@ -17,6 +17,7 @@ from uptake.cli.common import (
     open_workspace,
     print_json,
 )
+from uptake.cli.tables import word_width
 from uptake.workspace.access import ROLE_HELP, ROLES
 from uptake.workspace.tokens import DEFAULT_EXPIRY
 
@@ -151,5 +152,4 @@ def audit_command(
 
 def _longest_word(rows: list[dict[str, Any]], key: str, least: int) -> int:
     """The width that holds the longest word of a column's values (at least `least`, at most 24)."""
-    words = [w for r in rows for w in str(r.get(key) or "").split()]
-    return min(max([least, *(len(w) for w in words)]), 24)
+    return word_width((r.get(key) for r in rows), least, 24)

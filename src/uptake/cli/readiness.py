@@ -20,7 +20,7 @@ from uptake.cli.common import (
     print_json,
     read_document,
 )
-from uptake.cli.tables import plural
+from uptake.cli.tables import plural, word_width
 from uptake.errors import InputError
 
 readiness_app = typer.Typer(
@@ -144,8 +144,15 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
         soft_wrap=True,
     )
     t = Table(title="Readiness against the eight conditions")
+    conditions = doc.get("conditions") or []
+    # The labels' words stay whole; the evidence takes what width is left (at 80 columns
+    # its longest words, such as feedback_loops_1=1..5, would leave it none).
+    cells = {
+        "condition": [x["label"] for x in conditions],
+        "basis": [x["basis"] for x in conditions],
+    }
     for c in ("condition", "score", "status", "basis", "evidence"):
-        t.add_column(c, overflow="fold")
+        t.add_column(c, overflow="fold", min_width=word_width(cells.get(c, []), 4, 24))
     for c in doc.get("conditions") or []:
         score = "—" if c["score"] is None else f"{c['score']:.0f}"
         evid = "\n".join(evidence_line(x) for x in c["components"])

@@ -120,13 +120,17 @@ def _render(doc: dict[str, Any], out: Console) -> None:
     _status(doc["status"], out)
     at_risk = [p for p in people if p["flags"]][:TOP_PEOPLE]
     if at_risk:
-        pt = Table(title="People with flags (most at risk first)", title_justify="left")
+        pt = Table(title="People with flags (most at risk first)", title_justify="left",
+                   show_edge=False)  # fmt: skip
         for col in ("person", "ladder", "risk", "flags", "typology"):
-            pt.add_column(col, overflow="fold")
+            # A key is copied whole, never split; names read as words, which wrap between
+            # them ("manager_passive_re|sistance" had been split).
+            pt.add_column(col, overflow="fold", no_wrap=col == "person")
         for p in at_risk:
             risk = "—" if p["risk"] is None else f"{p['risk']:.2f}"
-            names = ", ".join(sorted({f["signal"] for f in p["flags"]}))
-            pt.add_row(p["person"], p["ladder"], risk, names, p["typology"] or "—")
+            names = ", ".join(sorted({f["signal"].replace("_", " ") for f in p["flags"]}))
+            kind = (p["typology"] or "—").replace("_", " ")
+            pt.add_row(p["person"], p["ladder"], risk, names, kind)
         out.print(pt)
     champs = doc.get("champions") or {}
     if champs:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from uptake.cli.common import (
@@ -160,7 +161,10 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
     for p in doc["phases"]:
         t = Table(title=f"{p['title']}: days {p['first_day']}–{p['last_day']} "
                         f"({p['start']} to {p['end']})", title_justify="left")  # fmt: skip
-        for col in ("milestone", "due", "status", "evidence"):
+        # A milestone's id is what `sprint tick` takes: its own column, never split
+        # ("first_win_documente|d"); what it is and the evidence share the column beside it.
+        t.add_column("milestone", no_wrap=True)
+        for col in ("due", "status", "what, and the evidence"):
             t.add_column(col, overflow="fold")
         for m in p["milestones"]:
             status = m["status"]
@@ -169,10 +173,10 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
             if m["needs"] and status != "done":
                 evidence += " · needs " + "; ".join(m["needs"])
             t.add_row(
-                f"{m['title']}\n[dim]{m['id']}[/dim]",
+                m["id"],
                 m["due"],
                 f"[{STATUS_STYLE[status]}]{shown}[/]",
-                evidence,
+                f"[bold]{escape(m['title'])}[/bold]\n{escape(evidence)}",
             )
         console.print(t)
 

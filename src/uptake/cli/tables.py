@@ -6,7 +6,7 @@ what was left to `--json`, then the legend of any hidden-cell mark the table use
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -204,6 +204,24 @@ def sort_rows(rows: Rows, field: str | None) -> list[Mapping[str, Any]]:
         return (1, 0.0)
 
     return sorted(rows, key=rank)
+
+
+def word_width(values: Iterable[Any], least: int = 4, most: int = 28) -> int:
+    """The width that holds the longest word of a column's values, so none is split.
+
+    A folded column breaks a word it has no room for ("first_win_documente|d"); given this
+    as its minimum width it breaks between words, and other columns give way.
+
+    Args:
+        values: the column's cells.
+        least: the narrowest it may be.
+        most: the widest it claims (longer words still fold).
+
+    Returns:
+        The minimum width.
+    """
+    words = [w for v in values for w in str(v or "").split()]
+    return min(max([least, *(len(w) for w in words)]), most)
 
 
 def plural(n: int, words: str) -> str:
