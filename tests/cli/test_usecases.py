@@ -61,6 +61,11 @@ def test_list_without_a_workspace_shows_the_bundled_library(here: Path) -> None:
     r = run("list", "--workflow", "legal.nda_draft")
     assert r.exit_code == 0 and "para-nda-from-template" in r.stdout
     assert "bundled library only" in r.stdout
+    # A role without its own cases gets those for any role, and is told so.
+    r = run("list", "--role", "astronaut")
+    assert r.exit_code == 0 and "3 use cases" in r.stdout
+    assert "no use case is written for the role 'astronaut': these are for any role" in r.stdout
+    assert "no use case is written" not in run("list", "--role", "counsel").stdout
 
 
 def test_validate_counts_or_lists_every_problem(here: Path) -> None:

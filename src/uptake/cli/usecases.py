@@ -89,7 +89,13 @@ def render_list(doc: Mapping[str, Any], out: Console) -> None:
     """
     folder = doc.get("folder")
     where = f"bundled + {folder}" if folder else "bundled library only (no workspace)"
-    out.print(f"{doc['count']} use cases · library: {where}", markup=False)
+    out.print(f"{plural(doc['count'], 'use case')} · library: {where}", markup=False)
+    asked = doc.get("role")
+    known = {str(r).casefold() for r in doc.get("roles") or []}
+    if asked and str(asked).casefold() not in known:
+        # An unknown role gets the cases for any role, which had looked like its own.
+        out.print(f"no use case is written for the role {asked!r}: these are for any role "
+                  "(--json lists the roles that have their own)", markup=False)  # fmt: skip
     # One role asked for: its column says nothing; a narrow terminal keeps title and minutes.
     roles = {c["role"] for c in doc["use_cases"]}
     wide = out.width >= 120
