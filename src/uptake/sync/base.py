@@ -14,6 +14,11 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Protocol
 
 
+def counted(n: int, noun: str) -> str:
+    """A count of things for a progress line, singular for one ("1 user row", "2 user rows")."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 @dataclass(frozen=True)
 class Credential:
     """One secret or setting a source needs, read from the environment or the secrets file."""

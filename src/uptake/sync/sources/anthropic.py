@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from uptake.errors import SyncError
-from uptake.sync.base import Credential, Download, Source, SyncContext, Window
+from uptake.sync.base import Credential, Download, Source, SyncContext, Window, counted
 from uptake.sync.payload import canonical_json, data_pages
 
 KEY = "ANTHROPIC_ADMIN_KEY"
@@ -94,7 +94,8 @@ class AnthropicSource(Source):
                         options={"date": when},
                     )
             ctx.progress(
-                f"anthropic: {when}: {len(rows):,} Claude Code rows, {len(users):,} analytics rows"
+                f"anthropic: {when}: {counted(len(rows), 'Claude Code row')}, "
+                f"{counted(len(users), 'analytics row')}"
             )
 
     def _rows(

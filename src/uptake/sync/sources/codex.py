@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from uptake.sync.base import Credential, Download, Source, SyncContext, Window
+from uptake.sync.base import Credential, Download, Source, SyncContext, Window, counted
 from uptake.sync.payload import canonical_json, data_pages
 
 KEY = "OPENAI_ADMIN_KEY"
@@ -94,7 +94,7 @@ class CodexSource(Source):
                     by_day.setdefault(day, []).append(row)
             for day in chunk:
                 rows = by_day.get(day, [])
-                ctx.progress(f"codex: {day.isoformat()}: {len(rows):,} user rows")
+                ctx.progress(f"codex: {day.isoformat()}: {counted(len(rows), 'user row')}")
                 if rows:
                     doc = {"object": "list", "data": rows, "has_more": False, "last_id": None}
                     name = f"codex/{workspace}/usage/{day.isoformat()}.json"

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from uptake.errors import SyncError
-from uptake.sync.base import Credential, Download, Source, SyncContext, Window
+from uptake.sync.base import Credential, Download, Source, SyncContext, Window, counted
 from uptake.sync.payload import canonical_json, read_json
 
 KEY = "CURSOR_API_KEY"
@@ -101,7 +101,9 @@ class CursorSource(Source):
                         day,
                         day,
                     )
-                ctx.progress(f"cursor: {when}: {len(got):,} user rows, {len(evs):,} events")
+                ctx.progress(
+                    f"cursor: {when}: {counted(len(got), 'user row')}, {counted(len(evs), 'event')}"
+                )
 
     def _daily(
         self, ctx: SyncContext, auth: tuple[str, str], start: int, end: int, chunk: list[date]
