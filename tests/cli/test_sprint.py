@@ -92,6 +92,25 @@ def test_audit_sample_lists_people_and_the_interview(folder: Path) -> None:
     assert [e["action"] for e in audit].count("read audit_sample") == 2
 
 
+def test_whom_to_invite_is_never_cut_at_80_columns() -> None:
+    import io
+
+    from rich.console import Console
+
+    from uptake.cli.sprint import render_sample
+
+    long = "rebecca.robinson@meridian-group.example"
+    doc = {"as_of": "2026-12-06", "seed": 0, "size": 1, "population": 467, "strata": 79,
+           "coverage": {"values": {}, "strata_covered": 1, "strata": 79}, "dimensions": [],
+           "notes": [],
+           "people": [{"person": long, "person_key": "p_x", "function": "customer service",
+                       "seniority": "individual contributor", "ladder": "L2"}],
+           "questions": []}  # fmt: skip
+    out = io.StringIO()
+    render_sample(doc, Console(file=out, width=80, color_system=None))
+    assert long in out.getvalue()  # it had read "rebecca.robinson@meridian-group.ex…"
+
+
 def test_milestone_ids_and_flag_names_stay_whole_at_80_columns() -> None:
     # `sprint tick` takes the id: it had been split ("first_win_documente|d") at 80 columns.
     import io

@@ -202,7 +202,9 @@ def render_sample(doc: Mapping[str, Any], console: Console) -> None:
     t = Table(title="People to invite (individual data: keep this list to yourself)",
               title_justify="left")  # fmt: skip
     for col in ("person", "function", "seniority", "ladder"):
-        t.add_column(col)
+        # Whom to write to stays whole (it had been cut: "gabriel.hansen@meridian-group.exam…");
+        # the other columns wrap.
+        t.add_column(col, no_wrap=col == "person", overflow="fold")
     for p in doc["people"]:
         t.add_row(
             p["person"] or p["person_key"],
