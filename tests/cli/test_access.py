@@ -62,7 +62,8 @@ def test_a_scope_or_an_action_is_wrapped_between_words_not_inside_one(tmp_path: 
         w.ingest_frame("events", pd.DataFrame(rows("events", 30)), source="e", now=FROZEN_NOW)
         w.person_levels()
     scope = "team:operations-west-05"
-    made = uptake("token", "create", "--role", "manager", "--scope", scope, "-w", str(ws))
+    made = uptake("token", "create", "--role", "manager", "--scope", scope, "--note",
+                  "BI tool", "-w", str(ws))  # fmt: skip
     assert made.exit_code == 0, made.stderr
     width = common.console.width
     common.console.width = 80
@@ -71,4 +72,6 @@ def test_a_scope_or_an_action_is_wrapped_between_words_not_inside_one(tmp_path: 
     finally:
         common.console.width = width
     assert any(scope in line for line in listed.stdout.splitlines()), listed.stdout
+    # The note keeps its header and words (it had been squeezed to "no" and "BI").
+    assert "note" in listed.stdout.split() and "BI tool" in listed.stdout
     assert any("person_levels" in line for line in audit.stdout.splitlines()), audit.stdout

@@ -108,7 +108,8 @@ def _proxy(block: Mapping[str, Any], by: Any, console: Console) -> None:
         title=f"Proxy logs: people on unsanctioned AI tools, {block['start']} to {block['end']}"
     )
     for c in (by or "group", "roster", "people", "share", "days with a visit", "top tools"):
-        t.add_column(c)
+        # The group's name stays whole ("(organisati…" had been cut); numbers and tools wrap.
+        t.add_column(c, no_wrap=c == (by or "group"), overflow="fold")
     for r in _rows(block, by):
         if r.get("suppressed"):
             t.add_row(str(r["segment"]), HIDDEN.get(str(r["suppressed"]), "hidden"))
@@ -136,7 +137,7 @@ def _survey(block: Mapping[str, Any], by: Any, console: Console) -> None:
         f"to {block['end']}"
     )
     for c in (by or "group", "respondents", "yes", "share", "tools named (people)"):
-        t.add_column(c)
+        t.add_column(c, no_wrap=c == (by or "group"), overflow="fold")
     for r in _rows(block, by):
         if r.get("suppressed"):
             t.add_row(str(r["segment"]), HIDDEN.get(str(r["suppressed"]), "hidden"))
