@@ -126,9 +126,9 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     shown = suppressed_groups(ctx, frame, "workflow", n_col="guard")
     left_out = _left_out(ctx, shown, coded, plans)
     if left_out:
-        # Runs and hours add up: a total over every workflow, less the ones shown, gave a
-        # hidden workflow's own (fewer than k people's) runs and hours. The total leaves out
-        # hidden workflows whose people are fewer than k, and says so.
+        # Runs and hours add up: a total over every workflow, less the ones shown, gave the
+        # hidden workflows' own runs and hours, from fewer than k people's AI-assisted runs.
+        # The total then leaves the hidden workflows out, and says so.
         plans = [p for p in plans if p.workflow not in left_out]
         frame = _with_total(ctx, frame, coded, plans, ~_runs_of(coded, left_out))
         shown = suppressed_groups(ctx, frame, "workflow", n_col="guard")
