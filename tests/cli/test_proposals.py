@@ -68,6 +68,9 @@ def test_add_list_and_link(folder: Path) -> None:
     assert row["outcome"]["arms"]["ai_assisted"]["people"] == 7
     table = _run("proposals", "list", "--as-of", "2026-03-03", *ws)
     assert "Draft variance notes" in table.stdout and "100 % completed" in table.stdout  # type: ignore[attr-defined]
+    # Without a team or a proposer: said in words (it had read "(team -)").
+    lone = _run("proposals", "add", "Summarise tickets", *ws)
+    assert lone.exit_code == 0 and "Summarise tickets (no team)" in lone.stdout  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ def test_whom_to_invite_is_never_cut_at_80_columns() -> None:
     from uptake.cli.sprint import render_sample
 
     long = "rebecca.robinson@meridian-group.example"
-    doc = {"as_of": "2026-12-06", "seed": 0, "size": 1, "population": 467, "strata": 79,
+    doc = {"as_of": "2026-12-06", "seed": 0, "size": 1, "population": 1878, "strata": 79,
            "coverage": {"values": {}, "strata_covered": 1, "strata": 79}, "dimensions": [],
            "notes": [],
            "people": [{"person": long, "person_key": "p_x", "function": "customer service",
@@ -109,6 +109,7 @@ def test_whom_to_invite_is_never_cut_at_80_columns() -> None:
     out = io.StringIO()
     render_sample(doc, Console(file=out, width=80, color_system=None))
     assert long in out.getvalue()  # it had read "rebecca.robinson@meridian-group.ex…"
+    assert "1 of 1,878 people" in out.getvalue()
 
 
 def test_milestone_ids_and_flag_names_stay_whole_at_80_columns() -> None:

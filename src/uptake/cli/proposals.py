@@ -74,7 +74,8 @@ def add_command(
     if as_json:
         print_json(got)
         return
-    console.print(f"proposed {got['proposal_id']}: {got['title']} (team {got['team'] or '-'})")
+    team = f"team {got['team']}" if got["team"] else "no team"
+    console.print(f"proposed {got['proposal_id']}: {got['title']} ({team})")
 
 
 @proposals_app.command("link")

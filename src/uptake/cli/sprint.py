@@ -191,7 +191,7 @@ def render_sample(doc: Mapping[str, Any], console: Console) -> None:
     cov = doc["coverage"]
     console.print(
         f"audit sample as of {doc['as_of']} · seed {doc['seed']} · {len(doc['people'])} of "
-        f"{doc['population']} people · {cov['strata_covered']} of {cov['strata']} strata"
+        f"{doc['population']:,} people · {cov['strata_covered']} of {cov['strata']} strata"
     )
     for d in doc["dimensions"]:
         if d["status"] == "ok":
