@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich import box
@@ -81,7 +81,7 @@ def list_tokens(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> Non
     # The scope wraps between words, never inside one ("team:ops-wes / t-05"): its column is
     # as wide as its longest word (up to 24 characters, where even a word folds); the note
     # gives way first.
-    t.add_column("scope", overflow="fold", min_width=_longest_word(rows, "scope", 12))
+    t.add_column("scope", overflow="fold", min_width=word_width((r["scope"] for r in rows), 12, 24))
     t.add_column("note", overflow="fold", min_width=4)
     for r in rows:
         colour = {"active": "green", "expired": "yellow", "revoked": "red"}[r["status"]]
@@ -149,13 +149,8 @@ def audit_command(
     for col in ("when (UTC)", "who", "role", "as of"):
         t.add_column(col, no_wrap=True)
     for col, key in (("what", "action"), ("detail", "detail")):
-        t.add_column(col, overflow="fold", min_width=_longest_word(rows, key, 6))
+        t.add_column(col, overflow="fold", min_width=word_width((r.get(key) for r in rows), 6, 24))
     for r in rows:
         t.add_row(_when(r["ts"]), r["actor"], r["role"] or "", r["subject"] or "", r["action"],
                   r["detail"] or "")  # fmt: skip
     console.print(t)
-
-
-def _longest_word(rows: list[dict[str, Any]], key: str, least: int) -> int:
-    """The width that holds the longest word of a column's values (at least `least`, at most 24)."""
-    return word_width((r.get(key) for r in rows), least, 24)

@@ -153,7 +153,7 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
     }
     for c in ("condition", "score", "status", "basis", "evidence"):
         t.add_column(c, overflow="fold", min_width=word_width(cells.get(c, []), 4, 24))
-    for c in doc.get("conditions") or []:
+    for c in conditions:
         score = "—" if c["score"] is None else f"{c['score']:.0f}"
         evid = "\n".join(evidence_line(x) for x in c["components"])
         t.add_row(c["label"], score, STATUS.get(c["status"], c["status"]), c["basis"] or "—", evid)

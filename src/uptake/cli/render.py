@@ -117,7 +117,7 @@ def render(report: MetricsReport, console: Console, options: RenderOptions | Non
     results = selected(report, options)
     if options.sort is not None:
         fields = sortable_fields(results)
-        if options.sort not in fields and not fields:
+        if not fields:
             raise ValueError(
                 f"cannot sort by {options.sort!r}: no group rows are shown"
                 + ("" if report.by else " (group rows come with --by, e.g. --by team)")

@@ -91,15 +91,14 @@ def my_adoption(
         for f in found.flags
         if f.person_key == person_key and f.since >= recent
     ]
-    # Which detectors could look at all: on vendor data several cannot, and "none picked you
-    # up" must not read as if all seven had.
-    ran = [n for n, st in found.status.items() if st.get("status") != "not_available"]
     return {
         "as_of": ctx.as_of.isoformat(),
         "ladder": f"L{level}" if level else None,
         "basis": str(mine["basis"].iloc[0]) if len(mine) else rules,
         "trend": trend,
         "flags": flags,
-        "detectors": {"ran": len(ran), "of": len(found.status)},
+        # Which detectors could look at all: on vendor data several cannot, and "none picked
+        # you up" must not read as if all seven had.
+        "detectors": {"ran": friction.detectors_ran(found.status), "of": len(found.status)},
         "next_step": NEXT_STEP.get(level or 0, "not licensed for an AI tool on this date"),
     }

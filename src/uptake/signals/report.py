@@ -153,10 +153,10 @@ def build(
             for row in typology.dominant_by_segment(ty, members, ctx.min_group_size)
         ]
     out.teams = _rank_teams(ctx, levels, flags, risk, ty, members, s)
-    ran = [n for n, st in out.status["friction"].items() if st.get("status") != "not_available"]
-    if len(ran) < len(out.status["friction"]):
+    ran, every = friction.detectors_ran(out.status["friction"]), len(out.status["friction"])
+    if ran < every:
         # Vendor data lets few detectors run: "0 % with friction" is what those few saw.
-        seen = f"share with friction ({len(ran)} of {len(out.status['friction'])} detectors ran)"
+        seen = f"share with friction ({ran} of {every} detectors ran)"
         for team in out.teams:
             if team["pressure_basis"] == "share with friction":
                 team["pressure_basis"] = seen

@@ -20,7 +20,7 @@ as of 2026-10-27; planted episodes, ±2 days): bounce_loop precision 0.90, recal
 from uptake.signals.friction.detect import NEEDS, detect
 from uptake.signals.friction.distress import DistressFn, load_distress
 from uptake.signals.friction.evaluate import TOLERANCE_DAYS, evaluate_friction
-from uptake.signals.friction.rules import SIGNALS, FrictionReport, FrictionRules
+from uptake.signals.friction.rules import SIGNALS, FrictionReport, FrictionRules, detectors_ran
 
 __all__ = [
     "NEEDS",
@@ -30,6 +30,7 @@ __all__ = [
     "FrictionReport",
     "FrictionRules",
     "detect",
+    "detectors_ran",
     "evaluate_friction",
     "load_distress",
 ]

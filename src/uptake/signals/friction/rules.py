@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,18 @@ NEEDS_SESSIONS = "sessions (events with a session_id)"
 
 # The thresholds are the `[signals.friction]` settings themselves (help text and limits there).
 FrictionRules = FrictionSettings
+
+
+def detectors_ran(status: Mapping[str, Mapping[str, Any]]) -> int:
+    """How many friction detectors could run (fully or in part), from their status.
+
+    Args:
+        status: signal → its status (`FrictionReport.status`, or the signals' copy of it).
+
+    Returns:
+        The count of those not "not_available".
+    """
+    return sum(1 for st in status.values() if st.get("status") != "not_available")
 
 
 @dataclass
