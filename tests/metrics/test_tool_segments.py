@@ -118,6 +118,9 @@ def test_a_hidden_class_says_why_and_hides_its_share(wh: Any) -> None:
     _two_tools(wh)
     wh.person("odd")  # one low user of A: below k, and the table rule hides another cell
     wh.license("odd", "2024-01-01", tool="A")
+    # Holding B too: with A alone, A's holders less those holding two seats (the licences'
+    # seat total less the licensed people) would be this one person, and A's row would go.
+    wh.license("odd", "2024-01-01", tool="B")
     wh.event("odd", _in_block(3), tool="A")
     ctx = wh.facts_ctx(AS_OF, by="tool")
     e = entries(usage_segments.compute(ctx))["usage_segments_12w"]

@@ -10,7 +10,7 @@ import pytest
 from uptake.config.costs import CostSettings
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_TOOL_DAY, person_tool_day_expr
-from uptake.metrics.families import tools
+from uptake.metrics.families import licenses, tools
 from uptake.metrics.result import MetricResult
 from uptake.metrics.segments import build_dim_person
 
@@ -49,24 +49,39 @@ def twelve(wh: Any) -> None:
 def test_twelve_people_k5_known_cells(wh: Any) -> None:
     twelve(wh)
     docs = _docs(tools.compute(ctx(wh, k=5)))
-    usage = _rows(docs["tool_usage"])
-    # Copilot's 11 people are the licensed total (12) minus the one Cursor-only person.
-    assert usage["copilot"] == {"segment": "copilot", "suppressed": "complementary"}
-    cur = usage["cursor"]
-    assert (cur["n"], cur["licensed"], cur["active"], cur["rate"]) == (6, 6, 6, 1.0)
-    assert cur["grain"] == "day" and cur["active_days_per_active"] == 1.0
+    # Copilot's 11 people are the licensed total (12) minus the one Cursor-only person. And
+    # the licences publish 17 seats for these 12 people: 5 hold two, and Cursor's 6 less
+    # those 5 is the Cursor-only person again. Every tool row gives way to the licences.
+    hidden = {"suppressed": "complementary"}
+    assert _rows(docs["tool_usage"]) == {t: {"segment": t, **hidden} for t in ("copilot", "cursor")}
+    assert _rows(docs["tool_cost"]) == {t: {"segment": t, **hidden} for t in ("copilot", "cursor")}
     mix = docs["tool_mix"]
-    assert mix["people"] == 12
-    cells = {r["segment"]: r["n"] for r in mix["combinations"]}
-    # "Copilot + Cursor" (5) differs from Cursor's 6 by the Cursor-only person: merged.
-    assert cells == {"copilot only": 6, "other combinations": 6}
-    assert not any("cursor only" in str(r) for r in mix["combinations"])
-    assert mix["pairs"] == []
-    cost = _rows(docs["tool_cost"])
-    assert cost["copilot"]["suppressed"] == "complementary"
-    assert cost["cursor"]["seat_cost_month"] == 240.0
-    assert cost["cursor"]["cost_per_person_month"] == 40.0
-    assert cost["cursor"]["cost_per_active_person_month"] == 40.0
+    assert (mix["people"], mix["combinations"], mix["pairs"]) == (None, [], [])
+    lic = _docs(licenses.compute(ctx(wh, k=5)))["licenses"]
+    assert (lic["n"], lic["seats"]) == (12, 17)
+
+
+def test_twelve_people_without_the_seat_count_show_cursor(wh: Any) -> None:
+    """The same twelve when the licences' seat count says nothing more: no second seats.
+
+    Cursor is used without seats by p06..p11, so the seats are Copilot's 11 and nobody holds
+    two: Cursor's row shows, and "Copilot + Cursor" (5) merges into other combinations, as it
+    differs from Cursor's 6 by the Cursor-only person.
+    """
+    for i in range(12):
+        p = f"p{i:02d}"
+        wh.person(p)
+        if i < 11:
+            wh.license(p, tool="copilot", monthly_cost=19.0)
+            wh.event(p, "2026-05-20T10:00:00", tool="copilot")
+        if i >= 6:
+            wh.event(p, "2026-05-21T10:00:00", tool="cursor")
+    docs = _docs(tools.compute(ctx(wh, k=5)))
+    cur = _rows(docs["tool_usage"])["cursor"]
+    assert (cur["n"], cur["active"], cur["rate"]) == (6, 6, 1.0)
+    cells = {r["segment"]: r["n"] for r in docs["tool_mix"]["combinations"]}
+    assert "copilot + cursor" not in cells and "cursor only" not in cells
+    assert docs["tool_mix"]["pairs"] == []
 
 
 def test_larger_groups_show_every_cell(wh: Any) -> None:
@@ -233,13 +248,15 @@ def test_no_data_is_not_available(wh: Any) -> None:
 
 
 def test_mix_by_segment_only_where_k_holds(wh: Any) -> None:
-    # Team a: 6 Copilot only; team b: 2 Copilot only (below k=3, hidden), 6 both.
+    # Team a: 6 Copilot only; team b: 2 Copilot only (below k=3, hidden), 6 both. Only
+    # Copilot has seats: with Cursor seats too, the licences' 20 seats for 14 people would
+    # say that 6 hold two, and team b less those 6 would be its 2 (team a then goes too).
     for i in range(14):
         p = f"s{i:02d}"
         wh.person(p, team="a" if i < 6 else "b")
+        wh.license(p, tool="copilot")
         use = ["copilot"] if i < 8 else ["copilot", "cursor"]
         for t in use:
-            wh.license(p, tool=t)
             wh.event(p, "2026-05-27T09:00:00", tool=t)
     res = tools.compute(ctx(wh, by="team", k=3))
     doc = _docs(res)["tool_mix"]

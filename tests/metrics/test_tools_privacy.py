@@ -24,7 +24,7 @@ from uptake.metrics import compute_all
 from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_TOOL_DAY, person_tool_day_expr
 from uptake.metrics.segments import build_dim_person
-from uptake.metrics.tool_mix import MIX, OTHER, label, plan_tools
+from uptake.metrics.tool_mix import MIX, OTHER, SEAT_TOTALS, label, plan_tools
 from uptake.metrics.tool_presence import DAY, Presence
 from uptake.metrics.tool_release import Group, overlap_plan
 from uptake.metrics.tool_segments import SEGMENT_NAMES, ToolSegments
@@ -43,18 +43,31 @@ def tools_ctx(wh: Any, *, k: int) -> MetricContext:
     return c
 
 
-def singles_out(rows: list[np.ndarray], people: int, k: int) -> list[tuple[int, ...]]:
-    """Every set of 1 … k−1 people some combination of `rows` is non-zero on alone."""
+def singles_out(
+    rows: list[np.ndarray], people: int, k: int, headline: list[np.ndarray] | None = None
+) -> list[tuple[int, ...]]:
+    """Every set of 1 … k−1 people some combination of `rows` is non-zero on alone.
+
+    `headline` rows (the licensed total and the licences' seat counts, also in `rows`) are
+    published whatever the plan says: people they alone put in a class of fewer than k (equal
+    values in every one of them) are taken as known, their columns removed first.
+    """
     if not rows:
         return []
     m = np.vstack(rows).astype(float)
+    keep = list(range(people))
+    if headline:
+        sig = [tuple(col) for col in np.vstack(headline).T.tolist()]
+        counted = np.vstack(headline).any(axis=0)
+        keep = [i for i in keep if not (counted[i] and sig.count(sig[i]) < k)]
+        m = m[:, keep]
     full = np.linalg.matrix_rank(m)
     found = []
     for size in range(1, k):
-        for s in combinations(range(people), size):
+        for s in combinations(range(len(keep)), size):
             rest = np.delete(m, list(s), axis=1)
             if np.linalg.matrix_rank(rest) < full:
-                found.append(s)
+                found.append(tuple(keep[i] for i in s))
         if found:
             return found
     return found
@@ -137,6 +150,22 @@ def _presence(spec: list[tuple[set[str], set[str], bool]]) -> Presence:
     return Presence(frame, grains, now, start, AS_OF, AS_OF - timedelta(days=6), held)
 
 
+def _seat_use(spec: list[tuple[set[str], set[str], bool]]) -> pd.DataFrame:
+    """The seats held (one per licensed tool), used or not; a tool nobody used is unknown."""
+    used_tools = {t for _, used, _ in spec for t in used}
+    rows = [{"person_key": f"p{i:02d}", "tool": t, "used": t in used, "known": t in used_tools}
+            for i, (lic, used, _) in enumerate(spec) for t in sorted(lic)]  # fmt: skip
+    return pd.DataFrame(rows, columns=["person_key", "tool", "used", "known"])
+
+
+def _seat_rows(spec: list[tuple[set[str], set[str], bool]], keys: list[str]) -> list[np.ndarray]:
+    """The licences' seats held, seats of known use and seats used, as counts per person."""
+    use = _seat_use(spec)
+    at = pd.Index(keys).get_indexer(use["person_key"])
+    counted = [np.ones(len(use)), use["known"], use["known"] & use["used"]]
+    return [np.bincount(at, weights=np.asarray(c, float), minlength=len(keys)) for c in counted]
+
+
 person = st.tuples(
     st.sets(st.sampled_from(TOOLS), max_size=3),
     st.sets(st.sampled_from(TOOLS), max_size=3),
@@ -152,13 +181,17 @@ def test_no_small_set_is_derivable_from_the_shown_groups(
 ) -> None:
     pres = _presence(spec)
     empty_ctx.min_group_size = k
-    plan = plan_tools(empty_ctx, pres)
+    # The licences' seat counts join the plan: they add up the tools' seat holders.
+    plan = plan_tools(empty_ctx, pres, seat_use=_seat_use(spec) if pres.held_now else None)
     shown = [g.members for name, g in plan.groups.items()
              if plan.shown(name) and g.size and not g.fixed]  # fmt: skip
     total = plan.groups["total"].members
+    seat_rows = _seat_rows(spec, plan.keys) if pres.held_now else []
+    assert all(name in plan.groups for name in SEAT_TOTALS) == bool(pres.held_now)
     # A licensed total below k is itself hidden by the metrics; then nothing else shows.
-    published = [total, *shown] if total.sum() >= k else shown
-    assert not singles_out(published, len(plan.keys), k)
+    headline = [total, *seat_rows] if total.sum() >= k else []
+    published = [*headline, *shown]
+    assert not singles_out(published, len(plan.keys), k, headline)
     for name, g in plan.groups.items():
         if plan.shown(name) and not g.fixed:
             assert g.size == 0 or g.size >= k
@@ -263,6 +296,9 @@ def _published(docs: dict[str, Any], spec: list[Person]) -> list[np.ndarray]:
         rows.append(who(lambda lic, used, hv, t=r["segment"]: t in lic))
         if r["active"] is not None:
             rows.append(who(lambda lic, used, hv, t=r["segment"]: t in lic and t in used))
+    for r in (docs.get("licenses") or {}).get("by_tool") or []:
+        if not r["suppressed"]:
+            rows.append(who(lambda lic, used, hv, t=r["group"]: t in lic))
     for metric in ("usage_segments_12w", "usage_segments_4w"):
         for r in (docs.get(metric) or {}).get("segments") or []:
             if r["suppressed"]:
@@ -284,6 +320,22 @@ def _published(docs: dict[str, Any], spec: list[Person]) -> list[np.ndarray]:
     return rows
 
 
+def _headline(docs: dict[str, Any], spec: list[Person]) -> list[np.ndarray]:
+    """The licensed total and the licences' seat counts (seats, known, used) per person.
+
+    Seats, not people: someone holding two tools' seats counts twice. Every tool here has
+    activity in the window, so every seat's use is known.
+    """
+    lic_doc = docs["licenses"]
+    assert not lic_doc["suppressed"] and lic_doc["unknown"] == 0
+    people = _three(spec)
+    total = np.array([bool(lic) for lic, _, _ in people], dtype=float)
+    held = np.array([len(lic) for lic, _, _ in people], dtype=float)
+    used = np.array([len(lic & (u | hv)) for lic, u, hv in people], dtype=float)
+    assert (held.sum(), used.sum()) == (lic_doc["seats"], lic_doc["used"])
+    return [total, held, held, used]
+
+
 SPECS: dict[str, list[Person]] = {
     "twelve": [({"copilot"}, {"copilot"})] * 6
     + [({"copilot", "cursor"}, {"copilot", "cursor"})] * 5
@@ -299,6 +351,12 @@ SPECS: dict[str, list[Person]] = {
     + [({"copilot"}, {"copilot"})]
     + [({"copilot", "cursor"}, {"cursor"})] * 4
     + [({"cursor"}, set(), {"cursor"})] * 4,
+    # Two tools; one person uses cursor without its seat, so cursor's seat holders are
+    # hidden. The licences' seat total is copilot's seats plus cursor's: copilot's shown
+    # seats must not give cursor's away by subtraction.
+    "seat_sum": [({"copilot"}, {"copilot"})] * 8
+    + [({"cursor"}, {"cursor"})] * 5
+    + [({"copilot"}, {"copilot", "cursor"})],
 }
 
 
@@ -311,11 +369,15 @@ def test_attack_on_the_published_results(wh: Any, name: str) -> None:
     # One computation `--by tool`: usage_rate, the usage segments and the tools family
     # publish per-tool groups under one plan.
     report = compute_all(ctx.engine, AS_OF, ctx.settings, k, by="tool",
-                         families=["usage", "usage_segments", "tools"])  # fmt: skip
+                         families=["usage", "usage_segments", "tools", "licenses"])  # fmt: skip
     docs = {name: r.to_dict() for name, r in report.results.items()}
     assert docs["usage_segments_4w"]["segments"] and docs["usage_rate"]["segments"]
-    rows = _published(docs, spec)
-    assert not singles_out(rows, len(spec), k)
-    # Something is shown: the plan does not get there by hiding everything.
-    assert any(not r["suppressed"] for r in docs["tool_usage"]["segments"])
+    headline = _headline(docs, spec)
+    rows = [*headline, *_published(docs, spec)]
+    assert not singles_out(rows, len(spec), k, headline)
+    # Something is shown: the plan does not get there by hiding everything. In "twelve"
+    # the seats less the licensed people are the five holding both seats, and cursor's six
+    # are those five and one more: the tools give way to the licences' numbers.
+    shown_tools = any(not r["suppressed"] for r in docs["tool_usage"]["segments"])
+    assert shown_tools or name == "twelve"
     assert MIX == "mix"

@@ -94,8 +94,10 @@ def test_canonical_org_has_its_three_tools(canonical: dict[str, Any]) -> None:
     # The variant that fits the data's history, said why, drawn per tool.
     assert view["segment_weeks"] in (4, 12) and view["segment_reason"]
     drawn = [c for c in view["charts"] if c["title"].startswith("How each tool's seat holders")]
+    # Drawn when a tool's row is shown (at 300 people every tool's seat holders are hidden:
+    # the licences' seat total less the other tools' would give one away; the chart itself
+    # is tested on its own below).
     assert bool(drawn) == any(not t["hidden"] for t in view["segments"])
-    assert drawn, view["segments"]
     # The largest single combination is shown, the rest merged or shown at or above k.
     assert view["mix"], view
 
@@ -149,3 +151,24 @@ def test_the_mix_chart_has_room_for_its_numbers() -> None:
     assert chart is not None
     assert chart["figure"]["layout"]["xaxis"]["range"][1] > 1.15 * 1431
     assert chart["figure"]["data"][0]["text"] == ["40", "1,431"]
+
+
+def test_the_segments_chart_draws_shown_tools_and_names_hidden_ones() -> None:
+    from uptake.metrics.tool_segments import SEGMENT_NAMES
+    from uptake.web.views.tools import segments_chart
+
+    doc = {"as_of": "2026-11-24", "window_days": 28}
+    shares = {"power": 0.2, "habitual": 0.3, "novice": 0.1, "low": None, "non_user": 0.3}
+    shown = {"tool": "a", "hidden": None, "n": 40, "daily_note": None,
+             **{f"{c}_share": shares[c] for c in SEGMENT_NAMES},
+             **{f"{c}_hidden": "< 5 people" if shares[c] is None else None
+                for c in SEGMENT_NAMES}}  # fmt: skip
+    gone = {"tool": "b", "hidden": "hidden so a smaller group cannot be worked out"}
+    chart = segments_chart(doc, {"segments": [shown, gone], "segment_weeks": 4})
+    assert chart is not None
+    bars = {t["name"]: t for t in chart["figure"]["data"]}
+    assert bars["hidden classes"]["x"] == [pytest.approx(0.1)]
+    assert all(t["y"] == ["a"] for t in chart["figure"]["data"])
+    assert "a n = 40" in chart["caption"]
+    assert "not drawn (too few people to show): b" in chart["caption"]
+    assert segments_chart(doc, {"segments": [gone], "segment_weeks": 4}) is None

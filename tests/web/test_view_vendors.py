@@ -157,7 +157,14 @@ def test_vendor_page_shows_the_same_numbers_and_chart(vendor: dict[str, Any]) ->
     assert bars["as the vendor reports active"]["x"] == [v["tool"] for v in shown]
     chart = view["charts"][0]
     assert chart["title"] in html.unescape(page)
-    assert re.search(r"as of \d{4}-\d\d-\d\d .*28-day window .*n = \d", chart["caption"])
+    # n per tool, or why it is hidden (each tool's licensed people can be hidden so that the
+    # licences' seat total less the others' cannot give one away).
+    assert re.search(r"as of \d{4}-\d\d-\d\d .*28-day window ", chart["caption"])
+    for v in shown:
+        if v["licensed_people"] is not None:
+            assert f"{v['tool']} n = {v['licensed_people']:,}" in chart["caption"]
+        else:
+            assert f"{v['tool']} uptake licensed: hidden" in chart["caption"]
     rows = {r["metric"]: r for r in _csv(vendor)}
     for v in shown:
         r = rows[v["key"]]

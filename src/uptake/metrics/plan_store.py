@@ -214,8 +214,10 @@ def overlap_key(
         h.update(repr(parts).encode())
 
     for g in groups:
-        add(g.name, g.rank, g.fixed, g.table, len(g.members))
+        add(g.name, g.rank, g.fixed, g.table, len(g.members), g.weights is not None)
         h.update(np.packbits(np.asarray(g.members, dtype=bool)).tobytes())
+        if g.weights is not None:
+            h.update(np.ascontiguousarray(g.weights, dtype=np.int64).tobytes())
     add(sorted(totals.items()), sorted((start or {}).items()))
     if external is None:
         add(None)

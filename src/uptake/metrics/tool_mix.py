@@ -30,9 +30,10 @@ from uptake.metrics.plan_store import overlap_key
 from uptake.metrics.privacy import public_rows, suppress
 from uptake.metrics.release import SEGMENT
 from uptake.metrics.result import PublicRows, SuppressReason
+from uptake.metrics.seat_use import seat_frame
 from uptake.metrics.segments import DIM_PERSON
 from uptake.metrics.tool_presence import DAY, LEVELS, MONTH, Presence, presence
-from uptake.metrics.tool_release import Group, overlap_plan
+from uptake.metrics.tool_release import Group, overlap_plan, set_aside
 from uptake.metrics.tool_segments import SEGMENT_NAMES, ToolSegments, shared_tool_segments
 
 OTHER = "other combinations"
@@ -43,6 +44,10 @@ PART = "part"
 RANK = {"other": 0, "useg": 1, "useg_read": 3, "segcell": 2, "level": 6, "segtotal": 4, "pair": 10,
         "week": 14, "licensed": 16, "cell": 20, "mix": 45, "used": 48, "active": 50,
         "seats": 55, "people": 60}  # fmt: skip
+# The licences' seat counts, which add up the tools' seat holders (and those who used their
+# seat): seats held, seats whose use can be known, seats used. Unused and unknown seats are
+# differences of these.
+SEAT_TOTALS = ("seat_totals:seats", "seat_totals:known", "seat_totals:used")
 
 
 def label(tools: Iterable[str]) -> str:
@@ -88,6 +93,7 @@ def plan_tools(
     pres: Presence,
     by: str | None = None,
     segments: ToolSegments | None = None,
+    seat_use: pd.DataFrame | None = None,
 ) -> ToolPlan:
     """Every group the per-tool release shows, and which of them must be hidden.
 
@@ -96,12 +102,15 @@ def plan_tools(
         pres: who is in which tool in the window.
         by: a segment dimension to split the mix by, or None.
         segments: each tool's seat holders by usage segment (their groups are planned too).
+        seat_use: the seats held on as_of with their use (`seat_use.seat_frame`), whose
+            totals the licences publish; None when there are no licences.
 
     Returns:
         The plan.
     """
     frame = pres.frame
-    keys = sorted(set(frame["person_key"].astype(str)) | set(pres.licensed_now))
+    holding = [] if seat_use is None else seat_use["person_key"].astype(str).tolist()
+    keys = sorted(set(frame["person_key"].astype(str)) | set(pres.licensed_now) | set(holding))
     index = pd.Index(keys, dtype=object)
     n = len(keys)
 
@@ -135,6 +144,8 @@ def plan_tools(
         if pres.grains.get(tool) != MONTH and pres.week is not None:
             weekly = rows.loc[rows["week_active"].fillna(False).astype(bool), "person_key"]
             groups.append(Group(f"week:{tool}", mask(weekly), RANK["week"]))
+    if seat_use is not None and len(seat_use):
+        groups.extend(_seat_totals(seat_use, index))
     finer: list[Group] = []
     if segments is not None:
         for variant, per_tool in sorted(segments.members.items()):
@@ -173,12 +184,16 @@ def plan_tools(
                     Group(f"seg:{s}|{label(cells[i])}", m, RANK["segcell"], table=f"seg:{s}")
                 )
     external = _external(ctx, pres, keys)
-    hidden = _overlap(ctx, groups, totals=totals, external=external)
+    # People the licensed total and the seat counts alone single out (see `set_aside`).
+    known = set_aside([g for g in groups if g.fixed], ctx.min_group_size)
+    hidden = _overlap(ctx, groups, totals=totals, external=external, known=known)
     if finer:
         # The usage segment classes are the finest detail: planned after everything else,
         # which stays as decided (shown groups fixed), so only classes give way to a leak.
         staged = [g if g.name in hidden else replace(g, fixed=True) for g in groups]
-        hidden = _overlap(ctx, [*staged, *finer], totals=totals, external=external, start=hidden)
+        hidden = _overlap(
+            ctx, [*staged, *finer], totals=totals, external=external, start=hidden, known=known
+        )
         groups.extend(finer)
     # "Other combinations" is the mix total minus the shown cells: derivable whenever the
     # total is shown (so showing it reveals nothing more), and hidden with the total.
@@ -227,7 +242,10 @@ def shared_plan(ctx: MetricContext) -> ToolPlan | None:
         pres = shared_presence(ctx)
         if pres.frame.empty:
             return None
-        return plan_tools(ctx, pres, ctx.by, shared_tool_segments(ctx, pres))
+        # Planned whichever families this computation asks for: a release of the tools
+        # alone hides what one with the licences hides, or the two could be subtracted.
+        seat_use = seat_frame(ctx) if ctx.has("licenses") else None
+        return plan_tools(ctx, pres, ctx.by, shared_tool_segments(ctx, pres), seat_use)
 
     return ctx.memo.once("tool_plan", make)
 
@@ -239,6 +257,7 @@ def _overlap(
     totals: dict[str, str],
     external: sparse.csr_matrix | None,
     start: dict[str, SuppressReason] | None = None,
+    known: np.ndarray | None = None,
 ) -> dict[str, SuppressReason]:
     """`overlap_plan` of the groups, read from the kept plans when it was made before.
 
@@ -252,10 +271,29 @@ def _overlap(
         kept = store.get_hidden(key, groups)
         if kept is not None:
             return kept
-    hidden = overlap_plan(groups, k, totals=totals, external=external, start=start)
+    # `known` follows from the fixed groups and k, which the key holds.
+    hidden = overlap_plan(groups, k, totals=totals, external=external, start=start, known=known)
     if store is not None and key is not None:
         store.put_hidden(key, groups, hidden)
     return hidden
+
+
+def _seat_totals(seat_use: pd.DataFrame, index: pd.Index) -> list[Group]:
+    """The licences' seat totals as counts per person (`SEAT_TOTALS`).
+
+    They count seats, not people (someone holding two tools' seats counts twice), and add
+    up each tool's seat holders, which the plan shows per tool: without them the seat count
+    less one tool's shown holders gave away another tool's hidden ones. The licences publish
+    them whatever this plan says, so they are fixed: the tool groups give way.
+    """
+    at = _positions(index, seat_use["person_key"].astype(str))
+    known = seat_use["known"].to_numpy(dtype=bool)
+    used = known & seat_use["used"].to_numpy(dtype=bool)
+    n = len(index)
+    return [
+        Group.counting(name, np.bincount(at, weights=c, minlength=n).astype(np.int64))
+        for name, c in zip(SEAT_TOTALS, [np.ones(len(at), dtype=bool), known, used], strict=True)
+    ]
 
 
 def _levels(rows: pd.DataFrame, blocks: int) -> dict[str, pd.Series]:

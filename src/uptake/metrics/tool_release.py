@@ -12,7 +12,10 @@ combinations.
 
 Groups are given with a rank: when a leak can be closed by hiding either of two groups, the
 lower-ranked one goes (then the smaller). Fixed groups (the organisation's licensed total,
-published by every metric) are never hidden here. Groups of one *table* (cells adding up to a
+published by every metric) are never hidden here. A group may count what its people hold
+rather than the people (the licences' seat totals: a person with two seats counts twice);
+the check takes its counts per person as they are, and people the fixed counts alone single
+out are taken as known (`set_aside`). Groups of one *table* (cells adding up to a
 public total) get the table rule of `privacy` as well: no hidden cell alone, hidden cells
 together at least k. Against the segment groups the segment metrics publish (too many to
 check exactly with the tool groups), a pairwise rule holds: no shown group differs from a
@@ -46,6 +49,9 @@ class Group:
         rank: how much it is worth keeping (lower ranks are hidden first).
         fixed: published elsewhere whatever this plan says (never hidden here).
         table: the table whose cells this group is one of (None: not a cell).
+        weights: a published count that is not of people but of things they hold (seats: a
+            person holding two counts twice): each member's count; None for a count of
+            people (every member counts once).
     """
 
     name: str
@@ -53,6 +59,18 @@ class Group:
     rank: int = 0
     fixed: bool = False
     table: str | None = None
+    weights: np.ndarray | None = None
+
+    @classmethod
+    def counting(cls, name: str, weights: np.ndarray) -> Group:
+        """A fixed count that sums a count per person (members: count above 0)."""
+        w = np.asarray(weights, dtype=np.int64)
+        return cls(name, w > 0, rank=100, fixed=True, weights=w)
+
+    @property
+    def row(self) -> np.ndarray:
+        """What each person adds to the published count (1 per member unless weighted)."""
+        return self.members.astype(np.int64) if self.weights is None else self.weights
 
     @property
     def size(self) -> int:
@@ -66,6 +84,7 @@ def overlap_plan(
     totals: dict[str, str] | None = None,
     external: np.ndarray | sparse.spmatrix | None = None,
     start: dict[str, SuppressReason] | None = None,
+    known: np.ndarray | None = None,
 ) -> dict[str, SuppressReason]:
     """Which groups to hide so that no fewer than k people can be singled out.
 
@@ -77,6 +96,8 @@ def overlap_plan(
         external: published segment groups (rows × people, 0/1, dense or sparse) checked
             pairwise.
         start: groups already hidden (by an earlier stage of the plan) and why.
+        known: people taken as known to the reader and left out of the check (`set_aside`);
+            None for nobody.
 
     Returns:
         Hidden group name → why ("small" below k, else "complementary").
@@ -90,7 +111,9 @@ def overlap_plan(
     for g in groups:
         if not g.fixed and 0 < g.size < k and g.name not in hidden:
             hidden[g.name] = SMALL
-    if any(g.fixed and 0 < g.size < k for g in groups):
+    # A weighted count is a value over everyone it counts (seats among the licensed), not a
+    # group of people: no size rule for it.
+    if any(g.fixed and g.weights is None and 0 < g.size < k for g in groups):
         # A fixed group below k means the release itself is below k: show nothing.
         return {g.name: SMALL for g in groups if not g.fixed}
     _tables(groups, k, totals, hidden)
@@ -99,7 +122,7 @@ def overlap_plan(
         _tables(groups, k, totals, hidden)
     for _ in range(_MAX_ROUNDS):
         shown = [g for g in groups if g.name not in hidden and g.size > 0]
-        leak = _leak(shown, k)
+        leak = _leak(shown, k, known)
         if leak is None:
             return hidden
         at, atoms = leak
@@ -140,7 +163,8 @@ def _pairwise(
     """Hide each group that differs from a published segment group by 1 … k−1 people."""
     ext_size = np.asarray(external.sum(axis=1)).reshape(-1)
     for g in groups:
-        if g.fixed or g.name in hidden or g.size == 0:
+        # A weighted count is no set of people a segment group could differ from.
+        if g.fixed or g.name in hidden or g.size == 0 or g.weights is not None:
             continue
         both = external @ g.members.astype(np.int64)
         diff = ext_size + g.size - 2 * both
@@ -148,10 +172,14 @@ def _pairwise(
             hidden[g.name] = COMPLEMENTARY
 
 
-def _atoms(shown: Sequence[Group]) -> Atoms:
+def _atoms(shown: Sequence[Group], known: np.ndarray | None) -> Atoms:
     """Atoms (people in exactly the same shown groups) and the row space's basis."""
-    rows = np.vstack([g.members for g in shown]).astype(np.int8)
+    # Weighted counts join as their per-person counts: people with equal counts in every
+    # shown group are one atom, and the row space is that of every published number.
+    rows = np.vstack([g.row for g in shown]).astype(np.int16)
     inside = rows.any(axis=0)
+    if known is not None:
+        inside &= ~known
     sig = rows[:, inside].T
     uniq, _, sizes = unique_rows(sig)
     names = [("", g.name) for g in shown]
@@ -159,10 +187,37 @@ def _atoms(shown: Sequence[Group]) -> Atoms:
     return Atoms.build(sparse.csr_matrix(uniq.T.astype(float)), sizes, names)
 
 
-def _leak(shown: Sequence[Group], k: int) -> tuple[Atoms, list[int]] | None:
+def set_aside(fixed: Sequence[Group], k: int) -> np.ndarray | None:
+    """People the fixed counts alone already single out, to be taken as known (or None).
+
+    Fixed counts are published whatever a plan says: when they single people out (13 seats
+    held by 12 people: the one holding a second seat), no group can be hidden to help. Those
+    people are then treated as known to the reader and left out of the check, as a reader
+    who knows them would subtract them: a combination singling out anyone else, with them
+    or without, is still found.
+
+    Args:
+        fixed: the fixed groups (the licensed total, the licences' seat counts).
+        k: the minimum group size.
+
+    Returns:
+        One flag per person, or None when nothing is set aside (no weighted count).
+    """
+    if not any(g.weights is not None for g in fixed):
+        return None
+    sig = np.vstack([g.row for g in fixed]).T
+    _, which, counts = unique_rows(sig)
+    counted = np.vstack([g.members for g in fixed]).any(axis=0)
+    aside = (counts[which] < k) & counted
+    return aside if aside.any() else None
+
+
+def _leak(
+    shown: Sequence[Group], k: int, known: np.ndarray | None = None
+) -> tuple[Atoms, list[int]] | None:
     if not shown:
         return None
-    at = _atoms(shown)
+    at = _atoms(shown, known)
     found = find_leak(at, k)
     return None if found is None else (at, found)
 

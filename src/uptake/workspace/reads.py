@@ -133,7 +133,7 @@ class IndividualReads:
             Frame (person_key, tool, used): used = activity on that tool in the window
             ending at `as_of`, from events or vendor last-activity dates.
         """
-        from uptake.metrics.families.licenses import seat_frame
+        from uptake.metrics.seat_use import seat_frame
 
         ctx = self._individual("seats_held", as_of, actor)
         frame = seat_frame(ctx)[["person_key", "tool", "used"]]

@@ -24,21 +24,17 @@ counts, so the numbers shown agree with each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
 from typing import Any
 
-import ibis
 import pandas as pd
 
 from uptake.metrics.context import MetricContext
-from uptake.metrics.facts import PERSON_TOOL_DAY
 from uptake.metrics.groups import SEGMENT, group_rows, head
 from uptake.metrics.noise import Noise
 from uptake.metrics.privacy import TOTAL, suppress
 from uptake.metrics.release import release_hide
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
-from uptake.metrics.seats import seats as all_seats
-from uptake.metrics.segments import DIM_PERSON, NO_SEGMENT, segment_of
+from uptake.metrics.seat_use import seat_frame
 from uptake.metrics.tool_mix import shared_plan
 
 SPEC = MetricSpec(
@@ -71,98 +67,6 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     if seats.empty:
         return [not_available(SPEC, "licenses (assigned on as_of)")]
     return [summarise(ctx, seats)]
-
-
-def seat_frame(ctx: MetricContext) -> pd.DataFrame:
-    """One row per seat assigned on `as_of` with its use and reclaim status.
-
-    Args:
-        ctx: metric context.
-
-    Returns:
-        Frame (person_key, tool, monthly_cost, used, known, status, new_starter, candidate,
-        reason[, segment]).
-    """
-    end = ibis.literal(datetime.combine(ctx.as_of + timedelta(days=1), time()))
-    lic = all_seats(ctx.engine)
-    seats = lic.filter(
-        (lic.assigned_at < end) & (lic.removed_at.isnull() | (lic.removed_at >= end))
-    )
-    used = _used_pairs(ctx)
-    known = _known_tools(ctx)
-    s = seats.left_join(used, (seats.person_key == used.u_key) & (seats.tool == used.u_tool))
-    s = s.left_join(known, s.tool == known.k_tool)
-    dim = ctx.engine.table(DIM_PERSON)
-    extra = {SEGMENT: segment_of(dim, ctx.by, ctx.as_of)} if ctx.by else {}
-    people = dim.select(d_key=dim.person_key, status=dim.status, hire_date=dim.hire_date, **extra)
-    s = s.left_join(people, s.person_key == people.d_key)
-    df = ctx.engine.execute(
-        s.select(
-            "person_key",
-            "tool",
-            "monthly_cost",
-            "assigned_at",
-            "status",
-            "hire_date",
-            *([SEGMENT] if ctx.by else []),
-            used=s.u_key.notnull(),
-            known=s.k_tool.notnull(),
-        )
-    )
-    grace = pd.Timestamp(ctx.as_of - timedelta(days=ctx.settings.reclaim_grace_days))
-    hired = pd.to_datetime(df["hire_date"]).dt.normalize()
-    assigned = pd.to_datetime(df["assigned_at"]).dt.normalize()
-    new = (hired.notna() & (hired > grace)) | (assigned > grace)
-    left = df["status"].eq("left")
-    leave = df["status"].eq("leave")
-    unused = df["known"] & ~df["used"]
-    df["new_starter"] = new
-    df["candidate"] = left | (unused & ~leave & ~new)
-    df["reason"] = None
-    df.loc[unused & ~left, "reason"] = "unused"
-    df.loc[left, "reason"] = "left"
-    if ctx.by:
-        df[SEGMENT] = df[SEGMENT].fillna(NO_SEGMENT).astype(str)
-    return df
-
-
-def _used_pairs(ctx: MetricContext) -> ibis.Table:
-    """(person, tool) with activity in the window, from events or last-activity facts."""
-    days = ctx.engine.table(PERSON_TOOL_DAY)
-    ev = days.filter((days.day >= ctx.window_start) & (days.day <= ctx.as_of) & (days.events > 0))
-    pairs = ev.select(u_key=ev.person_key, u_tool=ev.tool)
-    if ctx.has("person_facts"):
-        f = ctx.engine.table("person_facts")
-        f = f.filter(
-            (f.fact == "last_activity")
-            & (f.report_date <= ctx.as_of)
-            & (f.value_date >= ctx.window_start)
-            & (f.value_date <= ctx.as_of)
-        )
-        pairs = ibis.union(pairs, f.select(u_key=f.person_key, u_tool=f.tool), distinct=False)
-    return pairs.distinct()
-
-
-def _known_tools(ctx: MetricContext) -> ibis.Table:
-    """Tools whose use uptake can observe in the window: their data reaches into it.
-
-    A tool whose events (or last-activity reports) all came before the window, as when its
-    export stopped or the date asked for is past the data, says nothing about this window:
-    its seats' use is unknown, not unused (at an as-of date past the data every seat had
-    been "unused" and to reclaim).
-    """
-    days = ctx.engine.table(PERSON_TOOL_DAY)
-    days = days.filter((days.day >= ctx.window_start) & (days.day <= ctx.as_of))
-    tools = days.select(k_tool=days.tool)
-    if ctx.has("person_facts"):
-        f = ctx.engine.table("person_facts")
-        f = f.filter(
-            (f.fact == "last_activity")
-            & (f.report_date >= ctx.window_start)
-            & (f.report_date <= ctx.as_of)
-        )
-        tools = ibis.union(tools, f.select(k_tool=f.tool), distinct=False)
-    return tools.distinct()
 
 
 def _aggregate(seats: pd.DataFrame, key: str | None) -> pd.DataFrame:
@@ -267,7 +171,8 @@ def summarise(ctx: MetricContext, seats: pd.DataFrame) -> MetricResult:
     )
     by_tool = _aggregate(seats, "tool")
     # Tools overlap: the tool plan hides a tool's seat count where another shown tool group
-    # would single someone out by subtraction.
+    # would single someone out by subtraction, with the totals above in the plan (they add
+    # up the tools' seats).
     plan = shared_plan(ctx)
     planned = plan.hidden if plan is not None else {}
     hide = by_tool["group"].astype(str).map(lambda t: f"seats:{t}" in planned).to_numpy(bool)
