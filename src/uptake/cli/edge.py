@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover
 
 from uptake.cli.common import err_console
 from uptake.cli.help_text import plain_help
+from uptake.cli.single_values import once_only
 from uptake.errors import UptakeError
 
 DEBUG_ENV = "UPTAKE_DEBUG"
@@ -53,6 +54,7 @@ class UptakeGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plain_help(self)
+        once_only(self)
 
     def main(  # type: ignore[override]
         self,
