@@ -90,6 +90,12 @@ def test_validate_counts_or_lists_every_problem(here: Path) -> None:
     assert (r.exit_code, r.stderr) == (2, f"error: {here / 'missing.yaml'}: no such file\n")
     r = run("validate", "--json", str(bad))
     assert r.exit_code == 2 and json.loads(r.stdout)["valid"] is False
+    # Every file checked is counted, the valid ones apart ("files": 1 had read as one file
+    # checked, all of it valid, when the one given had problems).
+    good = here / "good.yaml"
+    good.write_text(MINE)
+    doc = json.loads(run("validate", "--json", str(bad), str(good)).stdout)
+    assert (doc["files"], doc["valid_files"]) == (2, 1)
 
 
 def test_import_then_list_from_the_workspace(here: Path) -> None:

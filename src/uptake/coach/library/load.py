@@ -329,20 +329,25 @@ def load_library(paths: Iterable[Path] = (), *, bundled: bool = True) -> Library
     return build(loaded, base)
 
 
-def summary(files: Sequence[LoadedFile], problems: Sequence[str]) -> dict[str, Any]:
+def summary(
+    files: Sequence[LoadedFile], problems: Sequence[str], checked: int | None = None
+) -> dict[str, Any]:
     """What a validation found, as JSON.
 
     Args:
         files: the valid files.
         problems: every problem found.
+        checked: how many files were checked (default: the valid ones).
 
     Returns:
-        {valid, files, use_cases, roles, problems}.
+        {valid, files (checked), valid_files, use_cases, roles, problems}.
     """
     cases = [c for f in files for c in f.cases]
     return {
         "valid": not problems,
-        "files": len(files),
+        # Every file checked: the valid ones alone read as if the others were never seen.
+        "files": len(files) if checked is None else checked,
+        "valid_files": len(files),
         "use_cases": len(cases),
         "roles": len({c.role.casefold() for c in cases}),
         "problems": list(problems),
@@ -359,9 +364,11 @@ def validate_paths(paths: Iterable[Path], *, bundled: bool = True) -> dict[str, 
     Returns:
         `summary`'s document.
     """
+    paths = list(paths)
+    found, _ = expand(paths)
     loaded, problems = read_files(paths)
     problems += clashes(loaded, bundled_files() if bundled else ())
-    return summary(loaded, problems)
+    return summary(loaded, problems, checked=len(found))
 
 
 # -- YAML nodes ---------------------------------------------------------------------------------
