@@ -60,7 +60,7 @@ def test_import_copies_validated_files_and_is_idempotent(
     with pytest.raises(PermissionDeniedError):
         workspace.import_usecases([src], actor=ANALYST)
     assert workspace.validate_usecases([src]) == {
-        "valid": True, "files": 1, "use_cases": 1, "roles": 1, "problems": [],
+        "valid": True, "files": 1, "valid_files": 1, "use_cases": 1, "roles": 1, "problems": [],
     }  # fmt: skip
     doc = workspace.import_usecases([src])
     folder = workspace.path / "usecases"
