@@ -33,7 +33,8 @@ def test_repeatable_options_and_a_value_after_double_dash_are_left_alone(tmp_pat
     code, err = _run("metrics", "-w", str(tmp_path / "none"), "-m", "usage_rate", "-m", "nps")
     assert code == 2 and "given 2 times" not in err
     # After "--" every word is an argument (files named like options), counted by nobody.
-    code, err = _run("ingest", "events", "-w", str(tmp_path), "--", "--format", "--format")
+    args = ("--", "--format", "a.csv", "--format", "b.csv")
+    code, err = _run("ingest", "events", "-w", str(tmp_path), *args)
     assert code == 2 and "given 2 times" not in err
 
 

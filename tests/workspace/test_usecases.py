@@ -86,6 +86,8 @@ def test_a_bad_file_or_a_clash_imports_nothing(workspace: Workspace, tmp_path: P
     clash.write_text(MINE.replace("acme-close-checklist", bundled_files()[0].cases[0].id))
     report = workspace.validate_usecases([bad, clash])
     assert not report["valid"] and len(report["problems"]) == 2
+    # Both files were checked; the clash file alone parses (its problem is the library's).
+    assert (report["files"], report["valid_files"]) == (2, 1)
     assert report["problems"][0] == f"{bad}:10: use_cases[0].minutes_saved: must be greater than 0"
     assert "duplicate id" in report["problems"][1] and "override: true" in report["problems"][1]
     with pytest.raises(LibraryError) as info:

@@ -55,9 +55,9 @@ def once_only(command: Any) -> None:
                 given.setdefault(single[name], []).append(name)
         for names in given.values():
             if len(names) > 1:
-                shown = " and ".join(sorted(set(names))) if len(set(names)) > 1 else names[0]
+                spelt = " and ".join(sorted(set(names)))  # "-w and --workspace" or "--by"
                 raise click_errors.UsageError(
-                    f"{shown} given {len(names)} times: it takes one value, give it once", ctx
+                    f"{spelt} given {len(names)} times: it takes one value, give it once", ctx
                 )
         return parse(ctx, args)
 

@@ -40,7 +40,7 @@ def _read(ctx: MetricContext) -> pd.DataFrame:
         (lic.assigned_at < end) & (lic.removed_at.isnull() | (lic.removed_at >= end))
     )
     used = _used_pairs(ctx)
-    known = known_tools(ctx)
+    known = _known_tools(ctx)
     s = seats.left_join(used, (seats.person_key == used.u_key) & (seats.tool == used.u_tool))
     s = s.left_join(known, s.tool == known.k_tool)
     dim = ctx.engine.table(DIM_PERSON)
@@ -94,7 +94,7 @@ def _used_pairs(ctx: MetricContext) -> ibis.Table:
     return pairs.distinct()
 
 
-def known_tools(ctx: MetricContext) -> ibis.Table:
+def _known_tools(ctx: MetricContext) -> ibis.Table:
     """Tools whose use uptake can observe in the window: their data reaches into it.
 
     A tool whose events (or last-activity reports) all came before the window, as when its

@@ -122,12 +122,13 @@ class UseCases:
             paths: files and folders.
 
         Returns:
-            {valid, files, use_cases, roles, problems: [one line each]}.
+            {valid, files (checked), valid_files, use_cases, roles, problems: [one line
+            each]}.
         """
-        new, problems, _ = self._read_new([Path(p) for p in paths])
+        new, problems, _, checked = self._read_new([Path(p) for p in paths])
         from uptake.coach.library.load import summary
 
-        return summary([f for f, _ in new], problems)
+        return summary([f for f, _ in new], problems, checked)
 
     def import_usecases(
         self, paths: Iterable[Path | str], *, actor: Actor | None = None
@@ -151,7 +152,7 @@ class UseCases:
         from uptake.coach.library import LibraryError
 
         require(actor or Actor.local(), ADMINISTER)
-        new, problems, folder = self._read_new([Path(p) for p in paths])
+        new, problems, folder, _ = self._read_new([Path(p) for p in paths])
         if problems:
             raise LibraryError(problems)
         folder.mkdir(parents=True, exist_ok=True)
@@ -176,8 +177,13 @@ class UseCases:
             "library": len(self.library()),
         }
 
-    def _read_new(self, paths: list[Path]) -> tuple[list[tuple[Any, Path]], list[str], Path]:
-        """Read files to add, with every problem: schema, names, clashes with the library."""
+    def _read_new(self, paths: list[Path]) -> tuple[list[tuple[Any, Path]], list[str], Path, int]:
+        """Read files to add, with every problem: schema, names, clashes with the library.
+
+        Returns:
+            The valid files with their paths, every problem, the library folder and how many
+            files were checked.
+        """
         from uptake.coach.library.load import (
             LibraryError,
             bundled_files,
@@ -210,7 +216,7 @@ class UseCases:
                     except LibraryError as exc:
                         problems += exc.problems
         problems += clashes([*kept, *(f for f, _ in new)], bundled_files())
-        return new, problems, folder
+        return new, problems, folder, len(files)
 
 
 def _checked(check: Callable[..., str], value: str | None, option: str) -> str | None:

@@ -212,14 +212,14 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
     return files, problems
 
 
-def read_files(paths: Iterable[Path]) -> tuple[list[LoadedFile], list[str]]:
+def read_files(paths: Iterable[Path]) -> tuple[list[LoadedFile], list[str], int]:
     """Read many files and folders, collecting every problem instead of stopping at one.
 
     Args:
         paths: files and folders.
 
     Returns:
-        The valid files and every problem (one line each).
+        The valid files, every problem (one line each) and how many files were read.
     """
     files, problems = expand(paths)
     loaded: list[LoadedFile] = []
@@ -228,7 +228,7 @@ def read_files(paths: Iterable[Path]) -> tuple[list[LoadedFile], list[str]]:
             loaded.append(read_file(f))
         except LibraryError as exc:
             problems += exc.problems
-    return loaded, problems
+    return loaded, problems, len(files)
 
 
 def clashes(files: Sequence[LoadedFile], base: Sequence[LoadedFile] = ()) -> list[str]:
@@ -321,7 +321,7 @@ def load_library(paths: Iterable[Path] = (), *, bundled: bool = True) -> Library
     Raises:
         LibraryError: every problem of every file, one line each.
     """
-    loaded, problems = read_files(paths)
+    loaded, problems, _ = read_files(paths)
     base = bundled_files() if bundled else ()
     problems += clashes(loaded, base)
     if problems:
@@ -329,15 +329,13 @@ def load_library(paths: Iterable[Path] = (), *, bundled: bool = True) -> Library
     return build(loaded, base)
 
 
-def summary(
-    files: Sequence[LoadedFile], problems: Sequence[str], checked: int | None = None
-) -> dict[str, Any]:
+def summary(files: Sequence[LoadedFile], problems: Sequence[str], checked: int) -> dict[str, Any]:
     """What a validation found, as JSON.
 
     Args:
         files: the valid files.
         problems: every problem found.
-        checked: how many files were checked (default: the valid ones).
+        checked: how many files were checked, valid or not.
 
     Returns:
         {valid, files (checked), valid_files, use_cases, roles, problems}.
@@ -346,7 +344,7 @@ def summary(
     return {
         "valid": not problems,
         # Every file checked: the valid ones alone read as if the others were never seen.
-        "files": len(files) if checked is None else checked,
+        "files": checked,
         "valid_files": len(files),
         "use_cases": len(cases),
         "roles": len({c.role.casefold() for c in cases}),
@@ -364,11 +362,9 @@ def validate_paths(paths: Iterable[Path], *, bundled: bool = True) -> dict[str, 
     Returns:
         `summary`'s document.
     """
-    paths = list(paths)
-    found, _ = expand(paths)
-    loaded, problems = read_files(paths)
+    loaded, problems, checked = read_files(paths)
     problems += clashes(loaded, bundled_files() if bundled else ())
-    return summary(loaded, problems, checked=len(found))
+    return summary(loaded, problems, checked)
 
 
 # -- YAML nodes ---------------------------------------------------------------------------------
