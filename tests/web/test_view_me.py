@@ -179,3 +179,34 @@ def test_the_vendor_view_labels_the_level_a_proxy(vendor_org: Any) -> None:
     if not doc["flags"]:
         assert f"Nothing recently from the {d['ran']} of 7 friction signals" in text
         assert "none of the friction signals picked you up" not in text
+
+
+def test_on_vendor_data_the_page_says_l5_cannot_be_shown(vendor_org: Any) -> None:
+    """An L4 person on vendor exports alone is not told how to reach L5: nothing they could do
+    would show, since the workspace holds no help given and no use cases shared."""
+    import pandas as pd
+
+    from uptake.metrics.families.ladder import person_levels
+    from uptake.workspace import Workspace
+
+    roster = pd.read_csv(vendor_org.folder.parent / "simulated" / "roster" / "roster.csv")
+    with Workspace.open(vendor_org.folder) as ws:
+        assert not ws.engine().has("help_edges") and not ws.engine().has("feedback")
+        levels = person_levels(ws._context("test", None))
+        at_l4 = set(levels.loc[levels["level"] == 4, "person_key"])
+        email = next(e for e in sorted(roster["person"]) if ws.pseudonymise(e) in at_l4)
+        token = ws.create_token("person", [f"person:{email}"])["token"]
+    with TestClient(create_app(vendor_org.folder), raise_server_exceptions=False) as c:
+        doc = c.get("/v1/me", headers=auth(token)).json()
+        assert sign_in(c, token) == "/me"
+        text = html.unescape(c.get("/me").text)
+    assert doc["ladder"] == "L4" and doc["not_judged"] == {"L5": ["help_edges or feedback"]}
+    assert doc["next_level"].startswith("L5 is not judged in this workspace: it needs records")
+    assert "To reach L5" not in doc["next_level"] and doc["next_level"] in text
+
+
+def test_with_help_or_feedback_the_next_level_is_the_rule(mine: dict[str, Any]) -> None:
+    # The canonical view holds who helps whom: every level above is a rule one can meet.
+    assert mine["not_judged"] == {}
+    if mine["ladder"] != "L5":
+        assert mine["next_level"].startswith(f"To reach L{int(mine['ladder'][1]) + 1}: ")

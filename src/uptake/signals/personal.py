@@ -16,7 +16,7 @@ import pandas as pd
 from uptake.config.signals import SignalsSettings
 from uptake.errors import NotAvailableError
 from uptake.metrics.context import MetricContext
-from uptake.metrics.families.ladder import basis, person_levels
+from uptake.metrics.families.ladder import Judged, basis, not_judged, person_levels
 from uptake.metrics.families.ladder_history import history
 from uptake.metrics.groups import complete_weeks
 from uptake.metrics.privacy import jsonable
@@ -58,7 +58,8 @@ def my_adoption(
 
     Returns:
         {as_of, ladder ("L1".."L5" or None when not licensed), basis, trend (week, level),
-        flags (signal, since, evidence, help), next_step}.
+        flags (signal, since, evidence, help), next_step, not_judged (levels the data cannot
+        judge: {"L5": needs} without who-helps-whom or feedback)}.
 
     Raises:
         NotAvailableError: without licences and activity (no ladder).
@@ -101,4 +102,7 @@ def my_adoption(
         # you up" must not read as if all seven had.
         "detectors": {"ran": friction.detectors_ran(found.status), "of": len(found.status)},
         "next_step": NEXT_STEP.get(level or 0, "not licensed for an AI tool on this date"),
+        # On vendor exports alone nobody can be seen to advocate: "to reach L5, help
+        # colleagues" would set a goal the workspace could never show as met.
+        "not_judged": not_judged(Judged.of(ctx)),
     }

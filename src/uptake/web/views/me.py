@@ -47,7 +47,7 @@ def my_adoption(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
 
     Returns:
         {as_of, as_of_rule, window_days, ladder ("L1".."L5" or None), level_name, headline,
-        basis, proxy, basis_text, means, next_level, next_step, trend, flags, detectors
+        basis, proxy, basis_text, means, next_level, not_judged, next_step, trend, flags, detectors
         (friction detectors that could run, of all), recent_days, charts}.
     """
     doc = ws.my_adoption(params.as_of, actor=actor)
@@ -73,9 +73,8 @@ def my_adoption(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
             else "measured from the workflow tasks you did with and without AI"
         ),
         "means": rules[number - 1] if level else None,
-        "next_level": (
-            f"To reach L{number + 1}: {rules[number]}" if level and number < len(rules) else None
-        ),
+        "next_level": _next_level(number, rules, doc.get("not_judged") or {}),
+        "not_judged": doc.get("not_judged") or {},
         "next_step": doc.get("next_step"),
         "trend": doc.get("trend") or [],
         "flags": [_flag(f) for f in doc.get("flags") or []],
@@ -85,6 +84,23 @@ def my_adoption(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
     chart = trend_chart(out)
     out["charts"] = [chart] if chart else []
     return out
+
+
+def _next_level(number: int, rules: list[str], unjudged: dict[str, list[str]]) -> str | None:
+    """What the level above takes, or why the workspace cannot show it (None at the top)."""
+    if not number or number >= len(rules):
+        return None
+    above = f"L{number + 1}"
+    if above in unjudged:
+        return (
+            f"{above} is not judged in this workspace: it needs {_NEEDS.get(above, 'more data')}"
+            f". Until then L{number} is the highest level it can show."
+        )
+    return f"To reach {above}: {rules[number]}"
+
+
+# What an unjudged level needs, in the words of a person's own page.
+_NEEDS = {"L5": "records of who helps whom, or feedback naming the use cases people share"}
 
 
 def _headline(level: str | None, proxy: bool) -> str:
