@@ -105,6 +105,13 @@ def test_import_then_list_from_the_workspace(here: Path) -> None:
     r = run("import", str(src), "-w", str(here / "ws"))
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith("imported 1 file, 0 unchanged, into ")
+    # Nothing ingested: nothing to check the role, workflow and surface with, and it says so.
+    assert r.stderr.splitlines() == [
+        "note: roles not checked: needs the roster's roles (people.role)",
+        "note: workflows not checked: needs the workflows the workspace holds (catalogue, "
+        "runs, events)",
+        "note: surfaces not checked: needs the surfaces its events name",
+    ]
     r = run("import", str(src), "-w", str(here / "ws"))
     assert "imported 0 files, 1 unchanged" in r.stdout
     r = run("list", "--role", "financial analyst", "--json", "-w", str(here / "ws"))
@@ -117,6 +124,31 @@ def test_import_then_list_from_the_workspace(here: Path) -> None:
         2,
         f"error: {src}:1: use_cases: must be a list of use cases\n",
     )
+
+
+def test_import_warns_when_no_one_holds_the_role(here: Path) -> None:
+    import pandas as pd
+
+    from factories import FROZEN_NOW, rows
+
+    with Workspace.init(here / "ws") as ws:
+        ws.ingest_frame("people", pd.DataFrame(rows("people", 6)), source="p", now=FROZEN_NOW)
+    src = here / "acme.yaml"
+    src.write_text(MINE.replace("role: financial analyst", "role: Analysts"))
+    r = run("import", str(src), "-w", str(here / "ws"))
+    # Imported (exit 0, the usual line on stdout); the warning on stderr.
+    assert r.exit_code == 0 and r.stdout.startswith("imported 1 file, 0 unchanged")
+    lines = r.stderr.splitlines()
+    assert lines[0] == (
+        f"warning: {src}: use case acme-close-checklist: role 'Analysts' is none of the "
+        "roster's roles (people.role) (did you mean 'analyst'?): no one is shown it until "
+        "someone holds that role"
+    )
+    assert lines[1:] == [
+        "note: workflows not checked: needs the workflows the workspace holds (catalogue, "
+        "runs, events)",
+        "note: surfaces not checked: needs the surfaces its events name",
+    ]
 
 
 def test_peers_says_what_is_missing(here: Path) -> None:

@@ -66,7 +66,13 @@ def test_import_copies_validated_files_and_is_idempotent(
     folder = workspace.path / "usecases"
     assert doc == {
         "folder": str(folder), "imported": ["acme.yml"], "unchanged": [], "use_cases": 1,
-        "library": before + 1,
+        "library": before + 1, "warnings": [],
+        "unchecked": [
+            "roles not checked: needs the roster's roles (people.role)",
+            "workflows not checked: needs the workflows the workspace holds (catalogue, runs, "
+            "events)",
+            "surfaces not checked: needs the surfaces its events name",
+        ],
     }  # fmt: skip
     assert (folder / "acme.yml").read_text() == MINE
     again = workspace.import_usecases([src])
@@ -77,6 +83,65 @@ def test_import_copies_validated_files_and_is_idempotent(
     )
     got = workspace.library().get("acme-close-checklist")
     assert got is not None and got.minutes_saved == 15
+
+
+REACH = """\
+version: 1
+use_cases:
+  - id: acme-fits
+    role: Analyst
+    title: Fits a role, a workflow and a surface the data names
+    workflow: wf1
+    surface: word
+    steps: [One., Two.]
+    prompt: "Draft the {thing}."
+    minutes_saved: 5
+  - id: acme-typo
+    role: analist
+    title: A role no one holds
+    steps: [One., Two.]
+    prompt: "Draft the {thing}."
+    minutes_saved: 5
+  - id: acme-any
+    role: any
+    title: Every role, a workflow no data names
+    workflow: wf99
+    steps: [One., Two.]
+    prompt: "Draft the {thing}."
+    minutes_saved: 5
+  - id: acme-excel
+    role: engineer
+    title: A surface no event names
+    surface: excel
+    steps: [One., Two.]
+    prompt: "Draft the {thing}."
+    minutes_saved: 5
+"""
+
+
+def test_import_warns_of_use_cases_the_data_never_reaches(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from factories import rows
+
+    for table in ("people", "workflows", "events"):
+        workspace.ingest_frame(table, pd.DataFrame(rows(table, 6)), source="f", now=FROZEN_NOW)
+    src = tmp_path / "reach.yaml"
+    src.write_text(REACH)
+    doc = workspace.import_usecases([src])
+    # Imported all the same: the files are valid, and the roster may yet name the role.
+    assert doc["imported"] == ["reach.yaml"] and doc["unchecked"] == []
+    assert workspace.library().get("acme-typo") is not None
+    name = str(src)
+    assert doc["warnings"] == [
+        f"{name}: use case acme-typo: role 'analist' is none of the roster's roles (people.role)"
+        " (did you mean 'analyst'?): no one is shown it until someone holds that role",
+        f"{name}: use case acme-any: workflow 'wf99' is none of the workflows the workspace "
+        "holds (catalogue, runs, events): it fits no work there, so it is shown only where no "
+        "better use case fits",
+        f"{name}: use case acme-excel: surface 'excel' is none of the surfaces its events name:"
+        " it fits no work there, so it is shown only where no better use case fits",
+    ]
 
 
 def test_a_bad_file_or_a_clash_imports_nothing(workspace: Workspace, tmp_path: Path) -> None:

@@ -154,6 +154,14 @@ def import_command(paths: PathsArg, workspace: WorkspaceOpt = None) -> None:
         f"{doc['folder']}; {doc['library']} use cases in force",
         markup=False,
     )
+    # On stderr, so the one line above stays what a script reads; the exit stays 0: the
+    # files are valid and imported, and the data may yet arrive.
+    for line in doc.get("warnings") or []:
+        err_console.print("warning:", style="yellow", end=" ")
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+    for line in doc.get("unchecked") or []:
+        err_console.print("note:", style="yellow", end=" ")
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @usecases_app.command("peers")

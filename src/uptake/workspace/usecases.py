@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uptake.workspace.access import ADMINISTER, AGGREGATE, LIBRARY, Actor, require
 
 if TYPE_CHECKING:
+    import duckdb
+
     from uptake.coach.library import Library
+    from uptake.coach.library.reach import Known
     from uptake.config import Settings
     from uptake.metrics.context import MetricContext
 
@@ -37,6 +40,9 @@ class UseCases:
         def _context(self, what: str, as_of: date | None) -> MetricContext: ...
 
         def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T: ...
+
+        @property
+        def con(self) -> duckdb.DuckDBPyConnection: ...
 
     # -- the library ------------------------------------------------------------------------
 
@@ -144,7 +150,9 @@ class UseCases:
 
         Returns:
             {folder, imported: [file names], unchanged: [file names], use_cases: n in the
-            files, library: n in force afterwards}.
+            files, library: n in force afterwards, warnings: a use case whose role, workflow
+            or surface the workspace's data never names (one line each), unchecked: what
+            could not be checked for want of data}.
 
         Raises:
             LibraryError: every problem of every file (one line each); nothing copied.
@@ -169,13 +177,41 @@ class UseCases:
             os.replace(tmp, dest)
             imported.append(dest.name)
         self.__dict__.pop("_library_cache", None)
+        from uptake.coach.library.reach import unmatched
+
+        # Valid files whose use cases no one would be shown are imported, with a warning: the
+        # library may be written before the roster or the catalogue arrives.
+        reach = unmatched(((f.name, c) for f, _ in new for c in f.cases), self._reach_data())
         return {
             "folder": str(folder),
             "imported": imported,
             "unchanged": unchanged,
             "use_cases": sum(len(f.cases) for f, _ in new),
             "library": len(self.library()),
+            **reach,
         }
+
+    def _reach_data(self) -> Known:
+        """The roles, workflows and surfaces the warehouse names (None: nothing to check with)."""
+        from uptake.coach.library.reach import Known
+
+        def distinct(*sources: tuple[str, str]) -> frozenset[str] | None:
+            found: set[str] = set()
+            for table, column in sources:
+                if not _has_column(self.con, table, column):
+                    continue
+                q = f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'
+                found |= {str(r[0]) for r in self.con.execute(q).fetchall()}
+            # Nothing named anywhere (vendor events carry no workflow) is nothing to check with.
+            return frozenset(found) or None
+
+        return Known(
+            roles=distinct(("people", "role")),
+            workflows=distinct(
+                ("workflows", "workflow"), ("tasks", "workflow"), ("events", "workflow")
+            ),
+            surfaces=distinct(("events", "surface")),
+        )
 
     def _read_new(self, paths: list[Path]) -> tuple[list[tuple[Any, Path]], list[str], Path, int]:
         """Read files to add, with every problem: schema, names, clashes with the library.
@@ -228,6 +264,15 @@ def _checked(check: Callable[..., str], value: str | None, option: str) -> str |
         return check(value)
     except ValueError as exc:
         raise InputError(f"{option} {value!r}: {exc}") from None
+
+
+def _has_column(con: Any, table: str, column: str) -> bool:
+    row = con.execute(
+        "SELECT 1 FROM duckdb_columns() WHERE table_name = ? AND column_name = ? "
+        "AND schema_name = 'main' LIMIT 1",
+        [table, column],
+    ).fetchone()
+    return row is not None
 
 
 def _dest_name(source: Path) -> str:
