@@ -68,6 +68,14 @@ def test_add_list_and_link(folder: Path) -> None:
     assert row["outcome"]["arms"]["ai_assisted"]["people"] == 7
     table = _run("proposals", "list", "--as-of", "2026-03-03", *ws)
     assert "Draft variance notes" in table.stdout and "100 % completed" in table.stdout  # type: ignore[attr-defined]
+    # The workflow has its own column: the catalogued id once linked, else the words given.
+    row_line = next(ln for ln in table.stdout.splitlines() if pid in ln)  # type: ignore[attr-defined]
+    assert [c.strip() for c in row_line.split("│")][3:5] == ["Draft variance notes", "wf1"]
+    worded = _run("proposals", "add", "Triage tickets", "--workflow", "ticket triage", *ws)
+    assert worded.exit_code == 0  # type: ignore[attr-defined]
+    listed = _run("proposals", "list", *ws).stdout  # type: ignore[attr-defined]
+    line = next(ln for ln in listed.splitlines() if "Triage tickets" in ln)
+    assert [c.strip() for c in line.split("│")][3:5] == ["Triage tickets", "ticket triage"]
     # Without a team or a proposer: said in words (it had read "(team -)").
     lone = _run("proposals", "add", "Summarise tickets", *ws)
     assert lone.exit_code == 0 and "Summarise tickets (no team)" in lone.stdout  # type: ignore[attr-defined]

@@ -128,11 +128,14 @@ def render(doc: Mapping[str, Any], out: Console) -> None:
     t = Table(title="Use-case backlog")
     t.add_column("rank")
     t.add_column("id", no_wrap=True)  # what `vote` and `link` need, whole
-    for c in ("title", "team", "priority", "votes", "status"):
+    for c in ("title", "workflow", "team", "priority", "votes", "status"):
         t.add_column(c, overflow="fold")
     outcomes = []
     for p in doc["proposals"]:
-        t.add_row(str(p["rank"] or ""), p["proposal_id"], p["title"], p["team"] or "",
+        # The catalogued id once linked, else the proposer's words (it had been shown only in
+        # the outcome lines below, for linked proposals alone).
+        workflow = p.get("catalogued_workflow") or p.get("workflow") or ""
+        t.add_row(str(p["rank"] or ""), p["proposal_id"], p["title"], workflow, p["team"] or "",
                   str(p["priority"] or ""), str(p["votes"]), p["status"])  # fmt: skip
         o = p.get("outcome")
         if o is None:
