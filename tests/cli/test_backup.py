@@ -93,3 +93,37 @@ def test_a_cut_short_archive_and_a_secret_from_the_environment_say_so(
     assert r.exit_code == 0, r.stderr  # type: ignore[attr-defined]
     assert "keep UPTAKE_SECRET set" in " ".join(r.stdout.split())  # type: ignore[attr-defined]
     assert not (tmp_path / "r3" / "secret").exists()
+
+
+def test_a_damaged_file_in_the_archive_is_named_as_the_archive_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import tarfile
+
+    monkeypatch.delenv("UPTAKE_SECRET", raising=False)
+    folder = tmp_path / "ws"
+    with Workspace.init(folder) as ws:
+        ws.ingest_frame("people", pd.DataFrame(rows("people", 8)), source="p", now=FROZEN_NOW)
+    archive = tmp_path / "ws.tar.gz"
+    assert _run("backup", str(archive), "-w", str(folder)).exit_code == 0  # type: ignore[attr-defined]
+    damaged = tmp_path / "damaged.tar.gz"
+    with tarfile.open(archive) as src, tarfile.open(damaged, "w:gz") as dst:
+        for m in src.getmembers():
+            f = src.extractfile(m)
+            data = f.read() if f is not None else None
+            if m.name == "warehouse/people.parquet":
+                data = b"not parquet at all"
+            if data is not None:
+                m.size = len(data)
+            dst.addfile(m, io.BytesIO(data) if data is not None else None)
+    out = tmp_path / "r"
+    r = _run("restore", str(damaged), str(out), "--secret-file", str(folder / "secret"))
+    assert r.exit_code == 2  # type: ignore[attr-defined]
+    err = r.stderr  # type: ignore[attr-defined]
+    assert err.startswith("error: the backup's warehouse cannot be imported: "), err
+    # The file as the archive names it, not the temporary folder it was unpacked into (gone
+    # by the time the message is read).
+    assert "'warehouse/people.parquet'" in err and "uptake-restore-" not in err
+    assert str(out) not in err and "hint: the archive may be damaged: copy it again" in err
+    assert not out.exists()

@@ -11,6 +11,7 @@ the fingerprint, so a wrong one is refused instead of silently splitting people 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tarfile
 import tempfile
@@ -212,7 +213,13 @@ def import_warehouse(folder: Path, db_file: Path) -> dict[str, int]:
         con.execute("CHECKPOINT")
         return table_rows(con)
     except duckdb.Error as exc:
-        raise InputError(f"the backup's warehouse cannot be imported: {exc}") from None
+        # DuckDB names the file by where it was unpacked, a temporary folder gone by the time
+        # the message is read: name it as the archive does (warehouse/events.parquet).
+        said = str(exc).replace(f"{folder}{os.sep}", "").replace(str(folder), "the archive")
+        raise InputError(
+            f"the backup's warehouse cannot be imported: {said}",
+            hint="the archive may be damaged: copy it again, or restore an older backup",
+        ) from None
     finally:
         con.close()
 
