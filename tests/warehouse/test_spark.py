@@ -322,3 +322,31 @@ def test_ratios_with_zero_denominators_are_null_on_both(
     got = spark_engine.execute(ratio(spark_engine))
     assert want["r"].isna().all()
     assert diff_frames(want, got) == []
+
+
+def test_the_jvm_speaks_to_its_log_not_the_terminal(tmp_path: Path) -> None:
+    """A Spark session started in a fresh process prints nothing: the JVM's start-up notices and
+    warnings (eight lines before every `--engine spark` report) go to its log, and a local
+    session listens on loopback only."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from uptake.config import EngineSettings\n"
+        "from uptake.warehouse import spark\n"
+        "s = spark.spark_session(EngineSettings(spark_master='local[1]'))\n"
+        "assert s.sql('SELECT 1 AS x').collect()[0].x == 1\n"
+        "print(s.sparkContext.getConf().get('spark.driver.host'))\n"
+        "print(spark.JVM_LOG)\n"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # a log of this test's own
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    host, log = done.stdout.split()
+    assert host == "127.0.0.1" and Path(log).parent.parent == tmp_path
+    said = Path(log).read_text()
+    assert "log4j" in said and "WARN" in said  # what the terminal had shown

@@ -8,10 +8,11 @@ them is started once per process and reused (start-up takes seconds).
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import ibis
 import pandas as pd
@@ -40,8 +41,23 @@ _LOCK = threading.Lock()
 _ROOT: SparkSession | None = None
 
 
+# Where the JVM's own output goes (start-up notices, warnings): a file, not the terminal,
+# where eight lines of them ("Your hostname … resolves to a loopback address", "Unable to load
+# native-hadoop library") stood before every `--engine spark` report.
+# One per user: a folder another user made first could not be written.
+JVM_LOG = Path(tempfile.gettempdir()) / f"uptake-spark-{getattr(os, 'getuid', int)()}" / "jvm.log"
+# Past this size the log starts again (it is appended to by every process).
+JVM_LOG_MAX = 5 * 1024 * 1024
+
+
 def _conf(settings: EngineSettings) -> dict[str, str]:
+    local = {}
+    if settings.spark_master.startswith("local"):
+        # A local session listens on loopback only: Spark otherwise binds its driver to the
+        # host's first network interface, reachable from the network, and warns that it did.
+        local = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
     return {
+        **local,
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
@@ -76,17 +92,49 @@ def spark_session(settings: EngineSettings | None = None) -> SparkSession:
                 "the Spark engine needs PySpark", hint="pip install 'uptake[spark]'"
             ) from None
         settings = settings or EngineSettings()
-        builder = SparkSession.builder.master(settings.spark_master).appName("uptake")
-        for key, value in _conf(settings).items():
-            builder = builder.config(key, value)
         try:
-            _ROOT = builder.getOrCreate()
+            _ROOT = _start(SparkSession, settings)
         except Exception as exc:  # py4j/JVM start-up failures have no common base class
             raise EngineError(
-                f"cannot start Spark: {exc}", hint="the Spark engine needs Java 17 on PATH"
+                f"cannot start Spark: {exc}",
+                hint=f"the Spark engine needs Java 17 on PATH; the JVM's output is in {JVM_LOG}",
             ) from None
         _ROOT.sparkContext.setLogLevel("ERROR")
         return _ROOT
+
+
+def _jvm_log() -> BinaryIO:
+    """`JVM_LOG` opened for appending (started afresh past `JVM_LOG_MAX`), else /dev/null."""
+    try:
+        JVM_LOG.parent.mkdir(parents=True, exist_ok=True)
+        if JVM_LOG.exists() and JVM_LOG.stat().st_size > JVM_LOG_MAX:
+            JVM_LOG.unlink()
+        return JVM_LOG.open("ab")
+    except OSError:
+        # A log that cannot be written is no reason to refuse the engine.
+        return open(os.devnull, "wb")
+
+
+def _start(session_class: Any, settings: EngineSettings) -> SparkSession:
+    """Launch the JVM with its output sent to `JVM_LOG`, then the session on it."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    conf = _conf(settings)
+    if SparkContext._gateway is None:  # a JVM this process started earlier is reused
+        spark_conf = SparkConf().setMaster(settings.spark_master).setAppName("uptake")
+        spark_conf.setAll(list(conf.items()))
+        # PySpark's documented hook for capturing the JVM's output (`popen_kwargs`); the child
+        # keeps its own copy of the file's descriptor, so ours is closed at once.
+        with _jvm_log() as out:
+            gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": out, "stderr": out})
+        # The context on that JVM; the builder below finds it and starts the session on it.
+        SparkContext(conf=spark_conf, gateway=gateway)
+    builder = session_class.builder.master(settings.spark_master).appName("uptake")
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session: SparkSession = builder.getOrCreate()
+    return session
 
 
 def _lake_frame(session: SparkSession, lake: Path, name: str) -> DataFrame:
