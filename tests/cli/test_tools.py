@@ -112,3 +112,31 @@ def test_a_long_reason_stands_whole_below_the_table_and_short_in_it() -> None:
     assert "see below" in cells  # no colon to cut at: the cell points below
     assert f"chatgpt: {note}" in " ".join(line.strip() for line in out.splitlines())
     assert max(cell_len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_hidden_mix_total_hides_the_shares_and_the_merged_row(filled: Path) -> None:
+    from rich.console import Console
+
+    from uptake.cli.tools import render
+
+    out = CliRunner().invoke(app, ["tools", "-w", str(filled), "--as-of", "2024-03-31", "--json"])
+    doc = json.loads(out.output)
+    # As the metric gives it when the plan hides the total (the 300-person dashboard
+    # organisation's case): the total gone, one combination shown with no share.
+    doc["tool_mix"].update(
+        people=None, people_suppressed="complementary",
+        combinations=[{"segment": "copilot + cursor", "n": 6, "suppressed": False}],
+    )  # fmt: skip
+    console = Console(record=True, width=120)
+    render(doc, console)
+    text = console.export_text()
+    flat = " ".join(text.split())  # a title wraps to its table's width
+    assert "Combinations of tools (people active in any: hidden)" in flat
+    rows = {
+        cells[0]: cells[1:]
+        for line in text.splitlines()
+        if line.startswith("│") and (cells := [c.strip() for c in line.strip("│").split("│")])
+    }
+    assert rows["copilot + cursor"] == ["6", "hidden"]
+    assert rows["other combinations"] == ["hidden", "hidden"]
+    assert "the total is hidden so a smaller group cannot be worked out" in flat

@@ -55,6 +55,12 @@ def _check(s: dict[str, Any], tools: set[str]) -> None:
         assert t["tool"] in page
     for r in view["mix"] + view["pairs"]:
         assert r["n"] == 0 or r["n"] >= k
+    if view["mix_people"] is None:
+        # The total hidden: said why, and the shares and the merged row hidden with it (each
+        # would give it away), never a row of blanks or a merged row that is simply missing.
+        assert view["mix_hidden"] and f"People active in any tool: {view['mix_hidden']}" in page
+        merged = re.search(r'<tr><th scope="row">other combinations</th><td>([^<]*)</td>', page)
+        assert merged is not None and merged.group(1) == "hidden"
     assert "Usage segments per tool" in page
     for t in view["segments"]:
         if t["hidden"]:
@@ -172,3 +178,10 @@ def test_the_segments_chart_draws_shown_tools_and_names_hidden_ones() -> None:
     assert "a n = 40" in chart["caption"]
     assert "not drawn (too few people to show): b" in chart["caption"]
     assert segments_chart(doc, {"segments": [gone], "segment_weeks": 4}) is None
+
+
+def test_both_views_hide_the_mix_total(canonical: dict[str, Any], vendor: dict[str, Any]) -> None:
+    # Both 300-person views hide their total, so `_check` tests the words on each.
+    for site in (canonical, vendor):
+        assert site["view"]["mix_people"] is None
+        assert site["view"]["mix_hidden"] == "hidden so a smaller group cannot be worked out"

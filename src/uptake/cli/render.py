@@ -358,6 +358,9 @@ def _values_layout(
             label = labels.FieldLabel(r.spec.label, r.spec.unit)
         if label.unit in ("text", "period") or isinstance(v, list):
             shown = "none shown" if isinstance(v, list) and not v else None
+            if key.endswith("_suppressed") and isinstance(v, str):
+                # The reason's code ("complementary") in words, as a hidden cell says it.
+                shown = hidden_text(v, report.min_group_size)
             shown = shown or labels.format_value(v, label.unit, report.currency)
             lines.append(Text(f"{label.label.capitalize()}: {shown}"))
             continue

@@ -94,15 +94,32 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
     if mix.get("status") == "not_available":
         console.print(f"tool mix: not available: needs {', '.join(mix.get('needs', []))}")
     else:
-        t = Table(title=f"Combinations of tools ({_n(mix.get('people'))} people active in any)")
+        # The total hidden: each share would give it away (n ÷ share), and so would the
+        # merged row (the total less the rows shown), so both are hidden with it.
+        total_hidden = mix.get("people") is None and bool(mix.get("people_suppressed"))
+        said = (
+            "people active in any: hidden"
+            if total_hidden
+            else f"{_n(mix.get('people'))} people active in any"
+        )
+        t = Table(title=f"Combinations of tools ({said})")
         t.add_column("combination")
         t.add_column("people")
         t.add_column("share")
         for r in mix.get("combinations") or []:
-            t.add_row(str(r["segment"]), _n(r.get("n")), _pct(r.get("share")))
+            share = "hidden" if total_hidden else _pct(r.get("share"))
+            t.add_row(str(r["segment"]), _n(r.get("n")), share)
+        merged = str(mix.get("merged") or "other combinations")
+        if total_hidden and not any(r["segment"] == merged for r in mix.get("combinations") or []):
+            t.add_row(merged, "hidden", "hidden")
         for r in mix.get("pairs") or []:
             t.add_row(f"both {r['segment']}", _n(r.get("n")), "")
         console.print(t)
+        if total_hidden:
+            console.print(
+                f"  the total is hidden so a smaller group cannot be worked out, and {merged}"
+                " with it (the total less the rows shown)"
+            )
         for r in mix.get("segments") or []:
             console.print(f"  {doc.get('by')} {r['segment']}: {r['combination']} {_n(r.get('n'))}")
     _segments(doc["usage_segments"], console)

@@ -63,6 +63,9 @@ def tools(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
     out["window"] = usage.get("window")
     out["week"] = usage.get("week")
     out["mix_people"] = mix.get("people")
+    # Why the total is hidden (then every share and the merged row are too: each gives it away).
+    out["mix_hidden"] = _why(mix.get("people_suppressed"), k) if mix.get("people") is None else None
+    out["mix_merged"] = mix.get("merged") or "other combinations"
     out["mix"] = [_plain(r) for r in mix.get("combinations") or []]
     out["pairs"] = [_plain(r) for r in mix.get("pairs") or []]
     out["segment_mix"] = [_plain(r) for r in mix.get("segments") or []]
