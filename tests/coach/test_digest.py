@@ -67,6 +67,12 @@ def test_l4_plus_only_when_k_of_them() -> None:
     many = {**LADDER, "L4": 3, "L5": 2, "l3_plus_share": 0.6}
     d = build_digest(team_doc(adoption_ladder=many), [], None, False)
     assert d["action"]["why"] == "5 people at L4+"
+    # From vendor activity alone, L4 is regular use: nothing says it is on core work.
+    doc = team_doc(adoption_ladder=many)
+    doc["metrics"]["adoption_ladder"]["basis"] = "proxy: activity"
+    proxied = build_digest(doc, [], None, False)["action"]
+    assert proxied["why"] == "5 people at L4+ (proxy: activity)"
+    assert "core work" not in proxied["text"] and "most regularly" in proxied["text"]
     few = {**LADDER, "L4": 2, "L5": 2, "l3_plus_share": 0.6}
     assert (
         "L4+" not in build_digest(team_doc(adoption_ladder=few), [], None, False)["action"]["why"]

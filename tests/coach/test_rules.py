@@ -117,3 +117,13 @@ def test_practice_needs_competence_anxiety_and_a_practice_task() -> None:
 def test_no_role_no_library_no_card() -> None:
     lone = Person(key="p_y")
     assert pick(lone, Where(), TODAY, RULES, [], Peers(), set(), 2) is None
+
+
+def test_the_invite_says_core_work_only_when_the_level_measures_it() -> None:
+    # From vendor activity alone L4 is regular use: the card does not claim core work.
+    measured = choose(person(level=4), rules=("champion_invite",))
+    proxied = choose(person(level=4, level_proxy=True), rules=("champion_invite",))
+    assert measured is not None and proxied is not None
+    assert measured.body.startswith("You use AI on core work, regularly.")
+    assert proxied.body.startswith("You use AI regularly, week after week.")
+    assert "core work" not in proxied.body

@@ -103,10 +103,11 @@ def build_digest(
     def add(label: str, value: Any, unit: str, n: Any) -> None:
         numbers.append({"label": label, "value": value, "unit": unit, "n": n})
 
+    basis = str((team_doc.get("metrics", {}).get("adoption_ladder") or {}).get("basis") or "")
+    proxy = basis.startswith("proxy")
     if ladder is not None:
-        basis = str((team_doc.get("metrics", {}).get("adoption_ladder") or {}).get("basis") or "")
         # Without task data the levels come from activity: "AI on real work" is not measured.
-        what = f"({basis})" if basis.startswith("proxy") else "(AI on real work)"
+        what = f"({basis})" if proxy else "(AI on real work)"
         add(f"at L3+ on the adoption ladder {what}", ladder.get("l3_plus_share"), "share",
             ladder.get("n"))  # fmt: skip
     else:
@@ -125,7 +126,7 @@ def build_digest(
     if segs is not None:
         plus = (segs.get("power_share") or 0.0) + (segs.get("habitual_share") or 0.0)
         add("habitual or power users (4 weeks)", round(plus, 6), "share", segs.get("n"))
-    action = _action(ladder, friction, peer, champion_in_roles, k)
+    action = _action(ladder, friction, peer, champion_in_roles, k, basis if proxy else None)
     return {
         "team": team_doc.get("team"),
         "as_of": team_doc.get("as_of"),
@@ -144,6 +145,7 @@ def _action(
     peer: dict[str, Any] | None,
     champion: bool,
     k: int,
+    proxy: str | None = None,
 ) -> dict[str, str]:
     if friction:
         signal, n = friction[0]
@@ -161,6 +163,14 @@ def _action(
         )
         return {"text": text, "why": "few at L3+; what works for peers in the team's main role"}
     top = 0 if ladder is None else int(ladder.get("L4") or 0) + int(ladder.get("L5") or 0)
+    if top >= k and proxy:
+        # From vendor activity alone L4 means regular use, not use on core work: the data
+        # cannot say what the work was.
+        return {
+            "text": "Ask the people who use AI most regularly to show one task they use it for "
+            "at your next team meeting.",
+            "why": f"{top} people at L4+ ({proxy})",
+        }
     if top >= k:
         return {
             "text": "Ask the people who use AI on core work every week to show one workflow "

@@ -53,6 +53,8 @@ class Person:
         role: roster role, or None.
         team: roster team, or None.
         level: ladder level 0–5, or None when not placed.
+        level_proxy: whether the level comes from activity alone (vendor data), which says
+            how regularly someone uses AI but not on what work.
         flags: friction flags: {signal, since (date), evidence, places: set of (surface,
             workflow) where it happened (empty: anywhere)}.
         typology: the resistance typology's name, or None.
@@ -63,6 +65,7 @@ class Person:
     role: str | None = None
     team: str | None = None
     level: int | None = None
+    level_proxy: bool = False
     flags: list[dict[str, Any]] = field(default_factory=list)
     typology: str | None = None
     champion: bool = False
@@ -273,8 +276,13 @@ def _invite(person: Person, where: Where, today: date, cases: Sequence[UseCaseLi
     return Choice(
         INVITE,
         "Would you help others get there?",
-        "You use AI on core work, regularly. Colleagues learn fastest from someone in their "
-        "own role: would you be a champion for a few hours a month?",
+        (
+            "You use AI regularly, week after week."
+            if person.level_proxy
+            else "You use AI on core work, regularly."
+        )
+        + " Colleagues learn fastest from someone in their own role: would you be a champion "
+        "for a few hours a month?",
         None,
         "ladder",
         {"level": f"L{person.level}"},

@@ -167,6 +167,9 @@ def build_state(
     recent = as_of - timedelta(days=35)
     flags = [f for f in flags if date.fromisoformat(f["since"]) >= recent]
     places = flag_places(con, pd.DataFrame(flags, columns=["person_key", "signal", "since"]))
+    # Levels from vendor activity alone say how regularly someone uses AI, not on what work.
+    basis = str(((signals.get("status") or {}).get("ladder") or {}).get("basis") or "")
+    proxy = basis.startswith("proxy")
     for p in signals.get("people") or []:
         key = str(p["person"])
         row = info.get(key)
@@ -186,6 +189,7 @@ def build_state(
             role=_text((row or {}).get("role")),
             team=_text((row or {}).get("team")),
             level=_level(p.get("ladder")),
+            level_proxy=proxy,
             flags=own,
             typology=p.get("typology"),
             champion=key in champions,
