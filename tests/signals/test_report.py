@@ -136,3 +136,27 @@ def test_a_teams_dominant_value_needs_k_sharing_it_and_ties_go_by_name() -> None
     assert _dominant_by(teams, values, 3) == {"b": "q", "d": "t"}
     assert _dominant_by(teams, values, 4) == {}
     assert _dominant_by(teams.iloc[:0], values.iloc[:0], 2) == {}
+
+
+def test_the_change_over_four_weeks_carries_the_noise_too(wh: Any) -> None:
+    # One person of eight stopped four weeks ago: exact, the change read −1/8, a comparison
+    # of two dates that shows one person's fall beside counts noised so that it cannot.
+    from uptake.metrics.noise import Noise
+
+    for i in range(8):
+        wh.person(f"t{i}", team="t")
+        wh.license(f"t{i}", "2023-12-01")
+        for d in range(90):
+            if i == 0 and d < 40:
+                continue  # the one who stopped
+            wh.event(f"t{i}", f"{AS_OF - timedelta(days=d)}T10:00", "accept")
+    ctx = wh.facts_ctx(AS_OF, k=3)
+    [exact] = build(ctx).to_dict()["teams"]
+    assert exact["l3_plus_change"] == -0.125
+    changes = set()
+    for day in range(12):
+        ctx.noise = Noise(enabled=True, key=b"k" * 32, as_of=AS_OF - timedelta(days=day))
+        [team] = build(ctx).to_dict()["teams"]
+        assert -1.0 <= team["l3_plus_change"] <= 1.0
+        changes.add(team["l3_plus_change"])
+    assert len(changes) > 3 and changes != {-0.125}

@@ -319,11 +319,16 @@ def _rank_teams(
             "l3": (pub["level"] >= 3).groupby(team, sort=True).sum(),
             "risk": pub["risk"].groupby(team, sort=True).mean(),
             "flagged": pub["flagged"].groupby(team, sort=True).sum(),
-            "moved": pub["moved"].groupby(team, sort=True).mean().fillna(0.0),
+            # Who rose to L3+ and who fell below it, as counts: the change is their difference
+            # over the team's people, so the noise the counts carry covers it too.
+            "up": (pub["moved"] > 0).groupby(team, sort=True).sum(),
+            "down": (pub["moved"] < 0).groupby(team, sort=True).sum(),
             "scored": scored,
         }
     )
     per_team = _noisy_counts(ctx, per_team)
+    net = (per_team["up"] - per_team["down"]).astype(float)
+    per_team["moved"] = (net / per_team["n"].astype(float)).clip(-1.0, 1.0)
     segment_of = dict(zip(frame["person_key"], frame["segment"], strict=True))
     top_friction = _dominant_by(signals_of["person_key"].map(segment_of), signals_of["s"], k)
     top_type = _dominant_by(team, pub["typology"], k)
@@ -358,19 +363,23 @@ def _rank_teams(
 
 
 def _noisy_counts(ctx: MetricContext, per_team: pd.DataFrame) -> pd.DataFrame:
-    """Each team's people counts (n, at L3+, flagged) with the release noise, when it is on.
+    """Each team's people counts with the release noise, when it is on.
 
-    The metrics publish a team's people with seeded noise so that two as-of dates cannot be
-    compared to find one person; this page had published them exactly, beside them.
+    The counts: n, at L3+, flagged, and for the change over the trend weeks those who rose to
+    L3+ and those who fell below it. The metrics publish a team's people
+    with seeded noise so that two as-of dates cannot be compared to find one person; this page
+    had published them exactly beside them, and the change, a comparison of two dates, exactly
+    too (one person's fall read −12 points in a team of eight).
     """
     if not ctx.noise.enabled or per_team.empty:
         return per_team
-    counts = per_team[["n", "l3", "flagged"]].astype("int64").rename_axis("team").reset_index()
-    noisy = ctx.noise.perturb(counts, ["n", "l3", "flagged"], ["team"], "teams_needing_help")
+    cols = ["n", "l3", "flagged", "up", "down"]
+    counts = per_team[cols].astype("int64").rename_axis("team").reset_index()
+    noisy = ctx.noise.perturb(counts, cols, ["team"], "teams_needing_help")
     # A shown team has at least k people, which its being shown says (as the metrics do).
     noisy["n"] = noisy["n"].clip(lower=ctx.min_group_size)
     out = per_team.copy()
-    for col in ("n", "l3", "flagged"):
+    for col in cols:
         out[col] = noisy[col].to_numpy()
     return out
 
