@@ -116,7 +116,9 @@ def _render(doc: dict[str, Any], out: Console) -> None:
             out.print(f"L3+ is a proxy ({ladder_basis}): without task data the ladder's "
                       "levels come from activity.", highlight=False)  # fmt: skip
         if (doc.get("privacy") or {}).get("noise"):
-            out.print(f"n and the shares: {doc['privacy']['statement']}.", highlight=False)
+            out.print(
+                f"n, the shares and the change: {doc['privacy']['statement']}.", highlight=False
+            )
     _status(doc["status"], out)
     at_risk = [p for p in people if p["flags"]][:TOP_PEOPLE]
     if at_risk:
