@@ -366,10 +366,10 @@ def _noisy_counts(ctx: MetricContext, per_team: pd.DataFrame) -> pd.DataFrame:
     """Each team's people counts with the release noise, when it is on.
 
     The counts: n, at L3+, flagged, and for the change over the trend weeks those who rose to
-    L3+ and those who fell below it. The metrics publish a team's people
-    with seeded noise so that two as-of dates cannot be compared to find one person; this page
-    had published them exactly beside them, and the change, a comparison of two dates, exactly
-    too (one person's fall read −12 points in a team of eight).
+    L3+ and those who fell below it. The metrics publish a team's people with seeded noise so
+    that two as-of dates cannot be compared to find one person; this page had published them
+    exactly beside them, and the change, itself a comparison of two dates, exactly too (one
+    person's fall read −12 points in a team of eight).
     """
     if not ctx.noise.enabled or per_team.empty:
         return per_team
