@@ -86,3 +86,15 @@ def test_html_escapes_everything_and_runs_nothing() -> None:
     assert "<script>" not in out and "<img" not in out
     assert "&lt;script&gt;" in out and "&lt;img src=x onerror=y&gt;" in out
     assert "29 %" in out and "n = 14" in out
+
+
+def test_with_the_noise_on_the_digest_says_each_n_carries_its_own() -> None:
+    doc = team_doc(adoption_ladder=LADDER, usage_rate={"segment": "fin-1", "n": 11, "rate": 0.5})
+    assert not any("noise" in n for n in build_digest(doc, [], None, False)["notes"])
+    doc["privacy"] = {"noise": True, "error_bar": 3}
+    d = build_digest(doc, [], None, False)
+    assert d["notes"] == [
+        "each line's people count carries its own random noise (±3 people at 95 %), so the same"
+        " team's n differs by a few from line to line"
+    ]
+    assert "its own random noise" in render_html(d)

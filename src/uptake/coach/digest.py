@@ -127,6 +127,14 @@ def build_digest(
         plus = (segs.get("power_share") or 0.0) + (segs.get("habitual_share") or 0.0)
         add("habitual or power users (4 weeks)", round(plus, 6), "share", segs.get("n"))
     action = _action(ladder, friction, peer, champion_in_roles, k, basis if proxy else None)
+    privacy = team_doc.get("privacy") or {}
+    if privacy.get("noise") and numbers:
+        # Each line is its own noisy count of the team: n = 8 beside n = 11 for one team of 9
+        # had read as a mistake.
+        notes.append(
+            f"each line's people count carries its own random noise (±{privacy.get('error_bar')}"
+            " people at 95 %), so the same team's n differs by a few from line to line"
+        )
     return {
         "team": team_doc.get("team"),
         "as_of": team_doc.get("as_of"),
