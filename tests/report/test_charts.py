@@ -77,8 +77,10 @@ def test_every_chart_states_as_of_window_and_n(
     for name, text in captions.items():
         assert text.startswith(f"as of {day}"), (name, text)
         assert "n = " in text, (name, text)
-    assert f"28-day window · n = {n:,} licensed people" in captions["ladder_by_team"]
-    assert "complete weeks" in captions["weekly_trend"]
+    # Wrapped to the plot's width: compared as words.
+    flat = {name: " ".join(text.split()) for name, text in captions.items()}
+    assert f"28-day window · n = {n:,} licensed people" in flat["ladder_by_team"]
+    assert "complete weeks" in flat["weekly_trend"]
 
 
 def test_caption_words() -> None:
@@ -133,3 +135,47 @@ def test_a_level_the_data_cannot_judge_is_left_out_of_the_ladder_charts() -> Non
     withheld = {**judged, "L5": None, "not_available": {"L5": ["help_edges or feedback"]}}
     assert [lv for lv, _ in charts.ladder_levels(withheld)] == ["L1", "L2", "L3", "L4"]
     assert charts.not_judged(withheld) == " · L5 not judged: needs help_edges or feedback"
+
+
+def test_no_title_or_caption_runs_off_the_picture(
+    report: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The caption had been wrapped to the figure's width although it starts where the plot
+    # does, after the bar labels: "n = 1,845 licensed people" ran off the right edge.
+    from matplotlib.text import Text
+
+    outside: list[tuple[str, str]] = []
+    save = charts._save
+
+    def check(fig: Any, path: Path) -> Path:
+        fig.tight_layout()
+        fig.canvas.draw()
+        edge = fig.bbox
+        titles = {fig.get_suptitle()} | {
+            ax.get_title(loc=side) for ax in fig.axes for side in ("left", "center", "right")
+        }
+        for t in fig.findobj(Text):
+            if t.get_text() not in titles - {""}:
+                continue
+            box = t.get_window_extent()
+            if box.x0 < edge.x0 - 1 or box.x1 > edge.x1 + 1:
+                outside.append((path.stem, t.get_text()))
+        return save(fig, path)
+
+    monkeypatch.setattr(charts, "_save", check)
+    written = charts.write_all(report, tmp_path)
+    # As the demo's 2,000 people read it: an as-of rule, four-digit n, the noise named.
+    doc = report.to_dict()
+    doc["as_of_rule"] = "the last day with activity"
+    doc["privacy"] = {"noise": True, "error_bar": 3, "epsilon": 1.0}
+    doc["metrics"]["vanity_vs_value"]["n"] = 1845
+    assert charts.vanity_vs_value(doc, tmp_path / "demo.png") is not None
+    assert len(written) == 4 and outside == []
+
+
+def test_a_caption_never_breaks_inside_a_name_and_its_value() -> None:
+    text = "as of 2026-12-06 · n = 1,880 people · counts ±3 (noise, ε = 1.0) · 785 reached L3"
+    for width in range(20, 60):
+        lines = charts._fill(text, width).splitlines()
+        assert " ".join(lines) == text
+        assert not any(ln.endswith((" n", "=", " ε")) for ln in lines), (width, lines)

@@ -110,13 +110,25 @@ def caption(
 
 
 def _titles(fig: Any, ax: Any, title: str, under: str) -> None:
-    # Wrapped to the figure's width (about 9 title or 14 caption characters an inch), so a
-    # long "needs …" title or caption is never cut at the edges.
+    # Wrapped so that a long "needs …" title or caption is never cut at the edges: the title
+    # to the figure's width (about 9 characters an inch), the caption to the plot's, where it
+    # starts (about 14 an inch). Wrapped to the figure's width, a caption beside long bar
+    # labels ran off the right edge ("n = 1,845 licensed peop").
     width = fig.get_figwidth()
     fig.suptitle(textwrap.fill(title, max(30, int(width * 9))))
-    ax.set_title(
-        textwrap.fill(under, max(40, int(width * 14))), loc="left", fontsize=8, color="#636363"
-    )
+    fig.tight_layout()  # where the plot sits once its labels have their room
+    box = ax.get_position()
+    room = width * (1.0 - box.x0)
+    ax.set_title(_fill(under, max(40, int(room * 14))), loc="left", fontsize=8, color="#636363")
+
+
+# Stands for the spaces of "n = 1,845" and "ε = 1.0" while wrapping, so neither is split.
+_JOIN = "\ue000"
+
+
+def _fill(text: str, width: int) -> str:
+    """`textwrap.fill`, never breaking a line inside "name = value"."""
+    return textwrap.fill(text.replace(" = ", f"{_JOIN}={_JOIN}"), width).replace(_JOIN, " ")
 
 
 def _proxy(entry: Mapping[str, Any]) -> str:
