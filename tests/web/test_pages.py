@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from fastapi.testclient import TestClient
@@ -166,6 +167,12 @@ def test_teams_page_names_no_one(client: TestClient, tokens: dict[str, str]) -> 
     assert data["privacy"]["noise"] is False and "random noise" not in page.text
     for t in data["teams"]:
         assert t["team"] in page.text and t["n"] >= 5
+    # One pressure basis for every team is said once, in the column's heading, not per row.
+    bases = {t["pressure_basis"] for t in data["teams"]}
+    if len(bases) == 1:
+        [basis] = bases
+        text = html.unescape(page.text)
+        assert text.count(basis) == 1 and f'pressure <span class="caption">({basis})' in text
     # Aggregates only: no person key anywhere, and no individual read in the audit log —
     # only the page view (`view /teams`, the sprint's evidence that the dashboard is reviewed).
     assert not re.search(r"\bp_[0-9a-f]{20}\b", page.text + doc.text)
