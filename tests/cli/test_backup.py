@@ -18,6 +18,16 @@ def _run(*args: str) -> object:
     return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "UPTAKE_WORKSPACE": None})
 
 
+def _backed_up(tmp_path: Path) -> tuple[Path, Path]:
+    """A workspace of eight people and its backup: (workspace folder, archive)."""
+    folder = tmp_path / "ws"
+    with Workspace.init(folder) as ws:
+        ws.ingest_frame("people", pd.DataFrame(rows("people", 8)), source="p", now=FROZEN_NOW)
+    archive = tmp_path / "ws.tar.gz"
+    assert _run("backup", str(archive), "-w", str(folder)).exit_code == 0  # type: ignore[attr-defined]
+    return folder, archive
+
+
 def test_backup_then_restore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("UPTAKE_SECRET", raising=False)
     folder = tmp_path / "ws"
@@ -71,11 +81,7 @@ def test_a_cut_short_archive_and_a_secret_from_the_environment_say_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("UPTAKE_SECRET", raising=False)
-    folder = tmp_path / "ws"
-    with Workspace.init(folder) as ws:
-        ws.ingest_frame("people", pd.DataFrame(rows("people", 8)), source="p", now=FROZEN_NOW)
-    archive = tmp_path / "ws.tar.gz"
-    assert _run("backup", str(archive), "-w", str(folder)).exit_code == 0  # type: ignore[attr-defined]
+    folder, archive = _backed_up(tmp_path)
     secret = folder.joinpath("secret").read_text().strip()
     # Cut short, the archive still begins with its manifest: it is truncated, not foreign.
     cut = tmp_path / "cut.tar.gz"
@@ -102,11 +108,7 @@ def test_a_damaged_file_in_the_archive_is_named_as_the_archive_names_it(
     import tarfile
 
     monkeypatch.delenv("UPTAKE_SECRET", raising=False)
-    folder = tmp_path / "ws"
-    with Workspace.init(folder) as ws:
-        ws.ingest_frame("people", pd.DataFrame(rows("people", 8)), source="p", now=FROZEN_NOW)
-    archive = tmp_path / "ws.tar.gz"
-    assert _run("backup", str(archive), "-w", str(folder)).exit_code == 0  # type: ignore[attr-defined]
+    folder, archive = _backed_up(tmp_path)
     damaged = tmp_path / "damaged.tar.gz"
     with tarfile.open(archive) as src, tarfile.open(damaged, "w:gz") as dst:
         for m in src.getmembers():

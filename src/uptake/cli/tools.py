@@ -110,7 +110,7 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
             share = "hidden" if total_hidden else _pct(r.get("share"))
             t.add_row(str(r["segment"]), _n(r.get("n")), share)
         merged = str(mix.get("merged") or "other combinations")
-        if total_hidden and not any(r["segment"] == merged for r in mix.get("combinations") or []):
+        if total_hidden:
             t.add_row(merged, "hidden", "hidden")
         for r in mix.get("pairs") or []:
             t.add_row(f"both {r['segment']}", _n(r.get("n")), "")

@@ -8,6 +8,7 @@ them is started once per process and reused (start-up takes seconds).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 import threading
@@ -85,15 +86,11 @@ def spark_session(settings: EngineSettings | None = None) -> SparkSession:
         # A stopped SparkContext drops its Java handle; start a new session then.
         if _ROOT is not None and getattr(_ROOT.sparkContext, "_jsc", None) is not None:
             return _ROOT
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError:
-            raise EngineError(
-                "the Spark engine needs PySpark", hint="pip install 'uptake[spark]'"
-            ) from None
+        if importlib.util.find_spec("pyspark") is None:
+            raise EngineError("the Spark engine needs PySpark", hint="pip install 'uptake[spark]'")
         settings = settings or EngineSettings()
         try:
-            _ROOT = _start(SparkSession, settings)
+            _ROOT = _start(settings)
         except Exception as exc:  # py4j/JVM start-up failures have no common base class
             raise EngineError(
                 f"cannot start Spark: {exc}",
@@ -115,10 +112,11 @@ def _jvm_log() -> BinaryIO:
         return open(os.devnull, "wb")
 
 
-def _start(session_class: Any, settings: EngineSettings) -> SparkSession:
+def _start(settings: EngineSettings) -> SparkSession:
     """Launch the JVM with its output sent to `JVM_LOG`, then the session on it."""
     from pyspark import SparkConf, SparkContext
     from pyspark.java_gateway import launch_gateway
+    from pyspark.sql import SparkSession
 
     conf = _conf(settings)
     if SparkContext._gateway is None:  # a JVM this process started earlier is reused
@@ -130,7 +128,7 @@ def _start(session_class: Any, settings: EngineSettings) -> SparkSession:
             gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": out, "stderr": out})
         # The context on that JVM; the builder below finds it and starts the session on it.
         SparkContext(conf=spark_conf, gateway=gateway)
-    builder = session_class.builder.master(settings.spark_master).appName("uptake")
+    builder = SparkSession.builder.master(settings.spark_master).appName("uptake")
     for key, value in conf.items():
         builder = builder.config(key, value)
     session: SparkSession = builder.getOrCreate()

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uptake.workspace.access import ADMINISTER, AGGREGATE, LIBRARY, Actor, require
 
 if TYPE_CHECKING:
-    import duckdb
-
     from uptake.coach.library import Library
     from uptake.coach.library.reach import Known
     from uptake.config import Settings
     from uptake.metrics.context import MetricContext
+    from uptake.warehouse.engine import DuckDBEngine
 
 T = TypeVar("T")
 DEFAULT_FOLDER = "usecases"
@@ -41,8 +40,7 @@ class UseCases:
 
         def _memo(self, kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T: ...
 
-        @property
-        def con(self) -> duckdb.DuckDBPyConnection: ...
+        def engine(self) -> DuckDBEngine: ...
 
     # -- the library ------------------------------------------------------------------------
 
@@ -195,13 +193,16 @@ class UseCases:
         """The roles, workflows and surfaces the warehouse names (None: nothing to check with)."""
         from uptake.coach.library.reach import Known
 
+        engine = self.engine()
+
         def distinct(*sources: tuple[str, str]) -> frozenset[str] | None:
             found: set[str] = set()
+            # Each column is canonical: a table that holds rows has it.
             for table, column in sources:
-                if not _has_column(self.con, table, column):
-                    continue
-                q = f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'
-                found |= {str(r[0]) for r in self.con.execute(q).fetchall()}
+                if engine.has(table):
+                    t = engine.table(table)
+                    got = engine.execute(t.filter(t[column].notnull()).select(column).distinct())
+                    found |= {str(v) for v in got[column]}
             # Nothing named anywhere (vendor events carry no workflow) is nothing to check with.
             return frozenset(found) or None
 
@@ -264,15 +265,6 @@ def _checked(check: Callable[..., str], value: str | None, option: str) -> str |
         return check(value)
     except ValueError as exc:
         raise InputError(f"{option} {value!r}: {exc}") from None
-
-
-def _has_column(con: Any, table: str, column: str) -> bool:
-    row = con.execute(
-        "SELECT 1 FROM duckdb_columns() WHERE table_name = ? AND column_name = ? "
-        "AND schema_name = 'main' LIMIT 1",
-        [table, column],
-    ).fetchone()
-    return row is not None
 
 
 def _dest_name(source: Path) -> str:
