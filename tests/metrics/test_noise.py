@@ -402,7 +402,8 @@ def test_the_teams_needing_help_carry_the_noise_too(
     assert len(sizes) > 1 and min(sizes) >= 5
     assert teams("2024-03-25")["teams"] == docs[5]["teams"]  # the same question, the same answer
     human = CliRunner().invoke(app, ["signals", "-w", str(folder), "--as-of", "2024-03-25"])
-    assert "n, the shares and the change: people counts carry random noise" in human.stdout
+    said = "n, the pressure, the shares and the change: people counts carry random noise"
+    assert said in human.stdout
     monkeypatch.setenv("UPTAKE__PRIVACY__NOISE", "false")
     assert teams("2024-03-25")["teams"][0]["n"] == 30
 

@@ -160,3 +160,40 @@ def test_the_change_over_four_weeks_carries_the_noise_too(wh: Any) -> None:
         assert -1.0 <= team["l3_plus_change"] <= 1.0
         changes.add(team["l3_plus_change"])
     assert len(changes) > 3 and changes != {-0.125}
+
+
+def test_a_team_s_mean_abandonment_risk_carries_the_noise_too(wh: Any, monkeypatch: Any) -> None:
+    # With a model, a team's pressure is its mean risk. Published exact beside noisy counts,
+    # two dates' means showed how far one person's risk moved (here 0.1 → 0.9: +0.1 a team
+    # of eight). It is now a noisy sum of risks over a noisy count of the people scored.
+    from uptake.metrics.noise import Noise
+    from uptake.signals import report
+
+    for i in range(8):
+        wh.person(f"t{i}", team="t")
+        wh.license(f"t{i}", "2024-01-01")
+        for d in range(30):
+            wh.event(f"t{i}", f"{AS_OF - timedelta(days=d)}T10:00", "accept")
+    risks = [0.9, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4]
+    scored = pd.DataFrame(
+        {
+            "person_key": [f"t{i}" for i in range(8)],
+            "risk": risks,
+            "flagged": [False] * 8,
+            "rules_hit": [[] for _ in range(8)],
+            "quiet_days": [0.0] * 8,
+        }
+    )
+    monkeypatch.setattr(report, "_risk", lambda out, ctx, model_dir: scored)
+    ctx = wh.facts_ctx(AS_OF, k=3)
+    [exact] = build(ctx).to_dict()["teams"]
+    assert exact["pressure_basis"] == "abandonment risk"
+    assert exact["pressure"] == round(sum(risks) / 8, 3)
+    pressures = set()
+    for day in range(12):
+        ctx.noise = Noise(enabled=True, key=b"k" * 32, as_of=AS_OF - timedelta(days=day))
+        [team] = build(ctx).to_dict()["teams"]
+        assert team["pressure_basis"] == "abandonment risk"
+        assert 0.0 <= team["pressure"] <= 1.0
+        pressures.add(team["pressure"])
+    assert len(pressures) > 3 and exact["pressure"] not in pressures

@@ -117,7 +117,8 @@ def _render(doc: dict[str, Any], out: Console) -> None:
                       "levels come from activity.", highlight=False)  # fmt: skip
         if (doc.get("privacy") or {}).get("noise"):
             out.print(
-                f"n, the shares and the change: {doc['privacy']['statement']}.", highlight=False
+                f"n, the pressure, the shares and the change: {doc['privacy']['statement']}.",
+                highlight=False,
             )
     _status(doc["status"], out)
     at_risk = [p for p in people if p["flags"]][:TOP_PEOPLE]

@@ -318,6 +318,10 @@ def _rank_teams(
             "n": team.groupby(team, sort=True).size(),
             "l3": (pub["level"] >= 3).groupby(team, sort=True).sum(),
             "risk": pub["risk"].groupby(team, sort=True).mean(),
+            # The risk as people: its sum over those scored. One person moves it by at most
+            # one (a risk is 0..1), so it takes the counts' noise as a count does.
+            "at_risk": pub["risk"].fillna(0.0).groupby(team, sort=True).sum(),
+            "scored_n": pub["risk"].notna().groupby(team, sort=True).sum(),
             "flagged": pub["flagged"].groupby(team, sort=True).sum(),
             # Who rose to L3+ and who fell below it, as counts: the change is their difference
             # over the team's people, so the noise the counts carry covers it too.
@@ -369,18 +373,25 @@ def _noisy_counts(ctx: MetricContext, per_team: pd.DataFrame) -> pd.DataFrame:
     L3+ and those who fell below it. The metrics publish a team's people with seeded noise so
     that two as-of dates cannot be compared to find one person; this page had published them
     exactly beside them, and the change, itself a comparison of two dates, exactly too (one
-    person's fall read −12 points in a team of eight).
+    person's fall read −12 points in a team of eight). The mean abandonment risk is a noisy
+    sum of risks over a noisy count of the people scored: published exact, two dates' means
+    had shown how one person's risk moved.
     """
     if not ctx.noise.enabled or per_team.empty:
         return per_team
-    cols = ["n", "l3", "flagged", "up", "down"]
-    counts = per_team[cols].astype("int64").rename_axis("team").reset_index()
+    cols = ["n", "l3", "flagged", "up", "down", "scored_n", "at_risk"]
+    counts = per_team[cols].copy()
+    # Rounded half up: two sums a person apart still round at most one apart.
+    counts["at_risk"] = (counts["at_risk"].astype(float) + 0.5).fillna(0.0) // 1
+    counts = counts.astype("int64").rename_axis("team").reset_index()
     noisy = ctx.noise.perturb(counts, cols, ["team"], "teams_needing_help")
     # A shown team has at least k people, which its being shown says (as the metrics do).
     noisy["n"] = noisy["n"].clip(lower=ctx.min_group_size)
     out = per_team.copy()
     for col in cols:
         out[col] = noisy[col].to_numpy()
+    scored = out["scored_n"].astype(float).clip(lower=1.0)
+    out["risk"] = (out["at_risk"].astype(float) / scored).clip(0.0, 1.0).where(out["scored"])
     return out
 
 
