@@ -177,7 +177,8 @@ def _segments(segs: Mapping[str, Any], console: Console) -> None:
          "habitual or power"],
         rows,
     )  # fmt: skip
-    console.print(f"  recommended: {segs.get('recommended_reason')}")
+    # The reason is the shown variant's: why these weeks and not the other variant's.
+    console.print(f"  why {weeks} weeks: {segs.get('recommended_reason')}", highlight=False)
     for note in segs.get("notes") or []:
         console.print(f"  note: {note}")
 
