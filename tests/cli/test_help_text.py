@@ -60,3 +60,18 @@ def test_a_missing_argument_is_named_as_in_the_usage() -> None:
 
 def test_a_ranged_number_reads_as_a_word_with_its_bounds() -> None:
     assert re.search(r"--port\s+INTEGER \[1<=x<=65535\]", _help("serve"))
+
+
+def _command(path: tuple[str, ...]) -> object:
+    command: object = typer.main.get_command(app)
+    for name in path:
+        command = getattr(command, "commands", {})[name]
+    return command
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "uptake")
+def test_a_command_s_summary_is_one_line(path: tuple[str, ...]) -> None:
+    # The list of commands shows a docstring's first paragraph as written: a line break in it
+    # broke `uptake --help`'s audit-sample entry mid-sentence ("levels and the" / "ladder").
+    summary = (getattr(_command(path), "help", None) or "").strip().split("\n\n")[0]
+    assert "\n" not in summary, summary

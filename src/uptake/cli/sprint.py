@@ -116,8 +116,10 @@ def audit_sample_command(
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """People to invite to the week 1–2 audit interview, across functions, levels and the
-    ladder (admin only: names people; the read is audited), with the interview's questions."""
+    """People to invite to the week 1–2 audit interview, with its questions (admin only).
+
+    Across functions, levels and the ladder; the list names people, so the read is audited.
+    """
     day = parse_day(as_of)
     if size is not None and not 1 <= size <= 200:
         raise InputError(f"--size {size}: expected 1 to 200 people")
