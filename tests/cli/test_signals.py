@@ -58,7 +58,7 @@ def test_signals_human_json_and_reveal(tmp_path: Path) -> None:
     assert "Teams that need help first" in human.output
     assert "idle" in human.output and "@corp.example" not in human.output
     # Events without task data: the levels are a proxy, and the L3+ column says so.
-    assert "L3+ (proxy)" in human.output and "L3+ is a proxy (proxy: activity)" in human.output
+    assert "L3+ (proxy)" in human.output and "L3+ is a proxy: without task data" in human.output
     doc = json.loads(run.invoke(app, ["signals", "-w", str(path), "--json"]).stdout)
     assert doc["status"]["ladder"] == {"status": "available", "basis": "proxy: activity"}
     # Events alone let only some friction detectors run: the teams' pressure says so.

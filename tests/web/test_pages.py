@@ -162,6 +162,8 @@ def test_teams_page_names_no_one(client: TestClient, tokens: dict[str, str]) -> 
     silent = [t for t in data["teams"] if t.get("silent")]
     assert ("little depth on high-stakes work and little feedback" in page.text) == bool(silent)
     assert "surface_use" not in page.text and "no_meaningful_use_14d" not in page.text
+    # A rule's name as words: "week3 4 drop" had been its underscores read as spaces.
+    assert "week3 4 drop" not in page.text and "week 3–4 drop" in page.text
     # Tests run with the release noise off: the page claims none (with it on, the teams'
     # counts carry it: tests/metrics/test_noise.py).
     assert data["privacy"]["noise"] is False and "random noise" not in page.text

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, parse_day, print_json
+from uptake.signals.names import signal_name
 
 TOP_TEAMS = 10
 TOP_PEOPLE = 10
@@ -113,8 +114,8 @@ def _render(doc: dict[str, Any], out: Console) -> None:
             highlight=False,
         )
         if ladder_basis.startswith("proxy"):
-            out.print(f"L3+ is a proxy ({ladder_basis}): without task data the ladder's "
-                      "levels come from activity.", highlight=False)  # fmt: skip
+            out.print("L3+ is a proxy: without task data the ladder's levels come from "
+                      "activity.", highlight=False)  # fmt: skip
         if (doc.get("privacy") or {}).get("noise"):
             out.print(
                 f"n, the pressure, the shares and the change: {doc['privacy']['statement']}.",
@@ -131,7 +132,7 @@ def _render(doc: dict[str, Any], out: Console) -> None:
             pt.add_column(col, overflow="fold", no_wrap=col == "person")
         for p in at_risk:
             risk = "—" if p["risk"] is None else f"{p['risk']:.2f}"
-            names = ", ".join(sorted({f["signal"].replace("_", " ") for f in p["flags"]}))
+            names = ", ".join(sorted({signal_name(f["signal"]) for f in p["flags"]}))
             kind = (p["typology"] or "—").replace("_", " ")
             pt.add_row(p["person"], p["ladder"], risk, names, kind)
         out.print(pt)

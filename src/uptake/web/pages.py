@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from uptake.errors import AuthenticationError, InputError, NotFoundError, UptakeError
+from uptake.signals.names import signal_name
 from uptake.web.auth import served_of
 from uptake.web.csv_export import to_csv
 from uptake.web.recent import Lag, RecentPages
@@ -39,6 +40,8 @@ _env = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+# A rule's name as words wherever a page shows one ("week 3–4 drop", not "week3 4 drop").
+_env.filters["signal_name"] = signal_name
 _KEY = secrets.token_bytes(32)  # per process: a restart asks forms to be reloaded, no more
 router = APIRouter(include_in_schema=False)
 AsOf = Annotated[date | None, Query()]
