@@ -15,6 +15,7 @@ from sync.stub_helpers import WINDOW, Waits, fetch, ingest_check, keyed, write_v
 from uptake.errors import SyncError
 from uptake.simulate.vendor_api import NO_SCOPE_KEY, Options, VendorApi
 from uptake.sync.base import Window
+from uptake.sync.runner import progress_label
 from uptake.sync.sources.cursor import KEY, MS_DAY, CursorSource, epoch_ms
 
 CREDS = keyed((KEY,))
@@ -41,6 +42,13 @@ def test_daily_rows_and_events_are_split_into_one_file_per_day(api: VendorApi) -
     got = fetch(api, CursorSource, CREDS)
     assert [(d.fmt, d.first_day, d.name.split("/")[1]) for d in got] == [
         ("cursor", day, kind) for day in WINDOW.days() for kind in ("daily-usage", "usage-events")
+    ]
+    # Each file's progress line names it: both had read "cursor: cursor 2026-11-09: …".
+    labels = [progress_label("cursor", d) for d in got]
+    assert len(set(labels)) == len(labels)
+    assert labels[:2] == [
+        f"cursor: cursor {what} {WINDOW.start.isoformat()}"
+        for what in ("daily usage", "usage events")
     ]
     # One request for the whole window (it is under 30 days), not one per day.
     assert api.counts["cursor.daily"] == 1

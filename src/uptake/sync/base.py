@@ -60,6 +60,9 @@ class Download:
     # True when nothing more for `last_day` follows (one file per day): a failure after it
     # then keeps that day in the cursor instead of fetching it again.
     complete: bool = False
+    # Which of a source's files of one format and day this is, in words ("usage events"),
+    # when there are several: the progress lines would otherwise read the same.
+    what: str = ""
 
 
 class Response(Protocol):

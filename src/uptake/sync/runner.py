@@ -254,9 +254,7 @@ class Runner:
         """Ingest one download unless its bytes were ingested before."""
         result.files += 1
         digest = hashlib.sha256(d.content).hexdigest()
-        label = f"{result.source}: {d.fmt} {d.first_day.isoformat()}"
-        if d.last_day != d.first_day:
-            label += f" … {d.last_day.isoformat()}"
+        label = progress_label(result.source, d)
         if state.already_ingested(self.con, digest, d.fmt):
             result.unchanged += 1
             self.progress(f"{label}: unchanged since the last sync")
@@ -352,3 +350,19 @@ class SyncReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"rows_added": self.rows_added, "sources": [r.to_dict() for r in self.results]}
+
+
+def progress_label(source: str, d: Download) -> str:
+    """How a progress line names one download: source, format, what it is and its days.
+
+    Args:
+        source: the sync source's name.
+        d: the download.
+
+    Returns:
+        E.g. `cursor: cursor usage events 2026-11-09`.
+    """
+    label = f"{source}: {d.fmt}{f' {d.what}' if d.what else ''} {d.first_day.isoformat()}"
+    if d.last_day != d.first_day:
+        label += f" … {d.last_day.isoformat()}"
+    return label

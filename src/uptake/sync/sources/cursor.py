@@ -91,7 +91,12 @@ class CursorSource(Source):
                 if got:
                     doc = {"data": got, "period": period}
                     yield Download(
-                        "cursor", f"cursor/daily-usage/{when}.json", canonical_json(doc), day, day
+                        "cursor",
+                        f"cursor/daily-usage/{when}.json",
+                        canonical_json(doc),
+                        day,
+                        day,
+                        what="daily usage",
                     )
                 if evs:
                     yield Download(
@@ -100,6 +105,7 @@ class CursorSource(Source):
                         _events_doc(evs, period),
                         day,
                         day,
+                        what="usage events",
                     )
                 ctx.progress(
                     f"cursor: {when}: {counted(len(got), 'user row')}, {counted(len(evs), 'event')}"
