@@ -144,3 +144,37 @@ def test_a_hidden_mix_total_hides_the_shares_and_the_merged_row(filled: Path) ->
     assert rows["copilot + cursor"] == ["6", "hidden"]
     assert rows["other combinations"] == ["hidden", "hidden"]
     assert "the total is hidden so a smaller group cannot be worked out" in flat
+
+
+def test_a_tool_without_seats_reads_not_available(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Twelve Copilot seat holders; six also use Claude, of which no seat is known.
+    monkeypatch.delenv("UPTAKE_SECRET", raising=False)
+    monkeypatch.delenv("UPTAKE_WORKSPACE", raising=False)
+    now = pd.Timestamp("2024-04-01T00:00:00Z").to_pydatetime()
+    people = [f"u{i}@example.com" for i in range(12)]
+    uses = [(p, "copilot") for p in people] + [(p, "claude") for p in people[:6]]
+    with Workspace.init(tmp_path / "ws") as ws:
+        ws.ingest_frame(
+            "licenses",
+            pd.DataFrame([{"person": p, "tool": "copilot", "assigned_at": "2024-01-02T00:00:00Z"}
+                          for p in people]),
+            source="l", now=now, refresh=False,
+        )  # fmt: skip
+        ws.ingest_frame(
+            "events",
+            pd.DataFrame([{"event_id": f"e{i}", "ts": "2024-03-20T10:00:00Z", "person": p,
+                           "tool": t, "action": "prompt"} for i, (p, t) in enumerate(uses)]),
+            source="e", now=now,
+        )  # fmt: skip
+    out = CliRunner().invoke(
+        app,
+        ["tools", "-w", str(tmp_path / "ws"), "--as-of", "2024-03-31"],
+        env={"COLUMNS": "200", "UPTAKE__PRIVACY__MIN_GROUP_SIZE": "3"},
+    )
+    assert out.exit_code == 0, out.output
+    row = next(line for line in out.output.splitlines() if line.startswith("│ claude "))
+    # Its licensed people and its rate: not available (they had read 0 and 100.0 %).
+    assert row.count("not available") == 2 and "100.0 %" not in row, row
+    assert "no seat of claude is known" in out.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -78,7 +79,16 @@ def test_twelve_people_without_the_seat_count_show_cursor(wh: Any) -> None:
             wh.event(p, "2026-05-21T10:00:00", tool="cursor")
     docs = _docs(tools.compute(ctx(wh, k=5)))
     cur = _rows(docs["tool_usage"])["cursor"]
-    assert (cur["n"], cur["active"], cur["rate"]) == (6, 6, 1.0)
+    # No seat of Cursor is known: its licensed people are unknown, not 0, and its people are
+    # only those active in it, so a rate (6 of 6, 100 %) would say nothing.
+    assert (cur["n"], cur["active"], cur["licensed"], cur["rate"]) == (6, 6, None, None)
+    assert cur["licence_note"] == (
+        "not available: needs licences for cursor (a seat list or licences naming it)"
+    )
+    cop = _rows(docs["tool_usage"])["copilot"]
+    assert cop["licence_note"] is None and cop["rate"] == 1.0
+    [note] = [n for n in docs["tool_usage"]["notes"] if n.startswith("no seat of")]
+    assert note.startswith("no seat of cursor is known")
     cells = {r["segment"]: r["n"] for r in docs["tool_mix"]["combinations"]}
     assert "copilot + cursor" not in cells and "cursor only" not in cells
     assert docs["tool_mix"]["pairs"] == []
@@ -132,7 +142,10 @@ def test_period_grain_counts_at_its_grain(wh: Any, grain: str) -> None:
         chatgpt_period(wh, p, *span, grain, 5.0 if i < 7 else 0.0)
     docs = _docs(tools.compute(ctx(wh, k=3)))
     row = _rows(docs["tool_usage"])["chatgpt-enterprise"]
-    assert (row["grain"], row["n"], row["active"], row["licensed"]) == (grain, 10, 7, 0)
+    # Listed members, inactive ones too, are its people: the rate stands; no seat of it is
+    # known, so its licensed people are not available (they had read 0).
+    assert (row["grain"], row["n"], row["active"], row["rate"]) == (grain, 10, 7, 0.7)
+    assert row["licensed"] is None and row["licence_note"].startswith("not available: needs")
     assert (
         row["daily_note"] == f"not available at daily grain: chatgpt-enterprise reports {grain}ly"
     )
@@ -318,3 +331,23 @@ def test_ladder_per_tool_counts_weeks_of_use(wh: Any) -> None:
     row = _rows(_docs(tools.compute(ctx(wh, k=3)))["tool_usage"])["copilot"]
     assert (row["every_week"], row["some_weeks"], row["one_week"]) == (5, 4, 3)
     assert row["active_days_per_active"] == round((5 * 4 + 4 * 2 + 3) / 12, 2)
+
+
+def test_a_tool_without_seats_is_not_licensed_0_with_the_noise_on(wh: Any) -> None:
+    from uptake.metrics.noise import Noise
+
+    # Twelve Copilot seat holders, six of them also in Claude, and six more in Claude alone:
+    # no seat of Claude is known.
+    for i in range(12):
+        copilot_user(wh, f"n{i:02d}")
+        if i < 6:
+            wh.event(f"n{i:02d}", "2026-05-27T09:00:00", tool="claude")
+    for i in range(6):
+        wh.person(f"c{i:02d}")
+        wh.event(f"c{i:02d}", "2026-05-27T09:00:00", tool="claude")
+    c = ctx(wh, k=3)
+    for day in range(6):
+        # With the noise on, an unknown 0 had been published as a noisy 0 to 3 licensed.
+        c.noise = Noise(enabled=True, key=b"k" * 32, as_of=c.as_of - timedelta(days=day))
+        row = _rows(_docs(tools.compute(c))["tool_usage"])["claude"]
+        assert row["licensed"] is None and row["rate"] is None and row["licence_note"]

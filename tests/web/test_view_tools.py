@@ -85,8 +85,9 @@ def _check(s: dict[str, Any], tools: set[str]) -> None:
             if t["hidden"]:
                 continue
             gap = drawn[bar][t["tool"]] is None
-            assert gap == bool(t[f"{key}_hidden"]), (t["tool"], key)
-            if gap:
+            unknown = key == "licensed" and bool(t.get("licence_note"))
+            assert gap == bool(t[f"{key}_hidden"] or unknown), (t["tool"], key)
+            if gap and not unknown:
                 assert f"{t['tool']} {word}" in usage["caption"], usage["caption"]
                 assert t[f"{key}_hidden"] in usage["caption"]
 
@@ -185,3 +186,29 @@ def test_both_views_hide_the_mix_total(canonical: dict[str, Any], vendor: dict[s
     for site in (canonical, vendor):
         assert site["view"]["mix_people"] is None
         assert site["view"]["mix_hidden"] == "hidden so a smaller group cannot be worked out"
+
+
+def test_a_tool_without_seats_draws_no_licensed_bar_and_says_why() -> None:
+    # No seat of the tool is known: its licensed bar is a gap, never a 0, and the caption
+    # says which tools and why (the noise had drawn an unknown 0 as up to 3 licensed).
+    from uptake.web.views.tools import usage_chart
+
+    doc = {"as_of": "2026-11-24", "window_days": 28}
+    seated = {
+        "tool": "copilot",
+        "hidden": None,
+        "n": 40,
+        "licensed": 38,
+        "active": 30,
+        "licensed_hidden": None,
+        "active_hidden": None,
+        "licence_note": None,
+    }
+    unseated = {"tool": "claude", "hidden": None, "n": 12, "licensed": None, "active": 12,
+                "licensed_hidden": None, "active_hidden": None,
+                "licence_note": "not available: needs licences for claude"}  # fmt: skip
+    chart = usage_chart(doc, {"tools": [seated, unseated]})
+    assert chart is not None
+    bars = {b["name"]: dict(zip(b["x"], b["y"], strict=True)) for b in chart["figure"]["data"]}
+    assert bars["licensed"] == {"copilot": 38, "claude": None}
+    assert "licensed not drawn (no seat of them is known): claude" in chart["caption"]

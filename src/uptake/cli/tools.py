@@ -73,9 +73,11 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
                 continue
             rows.append((str(r["segment"]), [
                 str(r.get("grain")), _n(r.get("n")),
-                _n(r.get("licensed"), r.get("licensed_suppressed")),
+                "not available" if r.get("licence_note")
+                else _n(r.get("licensed"), r.get("licensed_suppressed")),
                 _n(r.get("active"), r.get("active_suppressed")),
-                _pct(r.get("rate")),
+                "not available" if r.get("licence_note") and r.get("rate") is None
+                else _pct(r.get("rate")),
                 r.get("weekly_note") or _n(r.get("weekly_active"),
                                            r.get("weekly_active_suppressed")),
                 r.get("daily_note") or _n(r.get("active_days_per_active")),

@@ -35,6 +35,7 @@ TOOL_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "one_week": ("used the tool in one 7-day block", "people", "one week"),
         "daily_note": ("day-based figures", "text"),
         "weekly_note": ("weekly figures", "text"),
+        "licence_note": ("licensed people", "text"),
         "licensed_suppressed": _HIDDEN,
         "active_suppressed": _HIDDEN,
         "weekly_active_suppressed": _HIDDEN,

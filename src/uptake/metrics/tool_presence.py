@@ -87,6 +87,11 @@ def unavailable_day(tool: str, grain: str) -> str:
     return f"not available at daily grain: {tool} reports {_ly(grain)}"
 
 
+def unavailable_licences(tool: str) -> str:
+    """The words for a tool's licensed people and usage rate when no seat of it is known."""
+    return f"not available: needs licences for {tool} (a seat list or licences naming it)"
+
+
 def unavailable_week(tool: str, grain: str) -> str:
     """The words for a weekly figure of a tool that reports monthly."""
     return f"not available at weekly grain: {tool} reports {_ly(grain)}"

@@ -50,6 +50,7 @@ from uptake.metrics.tool_presence import (
     MONTH,
     Presence,
     unavailable_day,
+    unavailable_licences,
     unavailable_week,
 )
 
@@ -157,6 +158,18 @@ def usage_frame(ctx: MetricContext, plan: ToolPlan) -> pd.DataFrame:
             notes.append((unavailable_day(str(t), str(grain)), week))
     out["daily_note"] = pd.Series([a for a, _ in notes], index=out.index, dtype=object)
     out["weekly_note"] = pd.Series([b for _, b in notes], index=out.index, dtype=object)
+    # A tool no seat names (no seat list, no licences): its licensed people are unknown, not
+    # 0 (which the noise had turned into "licensed 3"). A daily tool's population is then
+    # only the people active in it, so its rate would read 100 % by construction; a tool
+    # that reports by period lists its members, inactive ones too, so its rate stands.
+    known = set() if plan.presence.seats is None else set(plan.presence.seats["tool"].astype(str))
+    unseated = np.array([str(t) not in known for t in out[SEGMENT]], dtype=bool)
+    daily = (out["grain"] == DAY).to_numpy(dtype=bool)
+    said = [unavailable_licences(str(t)) if str(t) not in known else None for t in out[SEGMENT]]
+    out["licence_note"] = pd.Series(said, index=out.index, dtype=object)
+    out["licensed"] = out["licensed"].astype(object).where(~unseated, None)
+    out["licensed_suppressed"] = out["licensed_suppressed"].where(~unseated, None)
+    out["rate"] = out["rate"].astype(object).where(~(unseated & daily), None)
     return out
 
 
@@ -174,9 +187,23 @@ def usage_result(ctx: MetricContext, plan: ToolPlan, usage: pd.DataFrame) -> Met
         noisy=bool(usage.attrs.get("noisy")),
         by=TOOL,
         segments=public_rows_each(usage),
-        notes=tuple(_grain_notes(pres)) + tuple(plan.notes),
+        notes=tuple(_grain_notes(pres)) + tuple(_licence_notes(usage)) + tuple(plan.notes),
     )
     return res
+
+
+def _licence_notes(usage: pd.DataFrame) -> list[str]:
+    """One note naming the tools whose licences are unknown, and what that leaves."""
+    if "licence_note" not in usage.columns:
+        return []
+    tools = sorted(str(t) for t, n in zip(usage[SEGMENT], usage["licence_note"], strict=True) if n)
+    if not tools:
+        return []
+    return [
+        f"no seat of {', '.join(tools)} is known: their licensed people are not available "
+        "(needs a seat list or licences naming the tool); a daily tool's people are then those "
+        "active in it, and its usage rate is not available either"
+    ]
 
 
 def _grain_notes(pres: Presence) -> list[str]:

@@ -100,7 +100,8 @@ def _tool_row(r: Mapping[str, Any], k: Any) -> dict[str, Any]:
         return row
     row.update({key: r.get(key) for key in (
         "grain", "n", "licensed", "active", "rate", "weekly_active", "weekly_active_rate",
-        "active_days_per_active", "daily_note", "weekly_note", *LEVELS)})  # fmt: skip
+        "active_days_per_active", "daily_note", "weekly_note", "licence_note",
+        *LEVELS)})  # fmt: skip
     for f in ("licensed", "active", "weekly_active", *LEVELS):
         row[f"{f}_hidden"] = _why(r.get(f"{f}_suppressed"), k)
     return row
@@ -159,6 +160,9 @@ def usage_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, An
                 gaps.setdefault(why, []).append(f"{t['tool']} {word}")
     if gaps:
         under += " · hidden — " + "; ".join(f"{', '.join(c)}: {why}" for why, c in gaps.items())
+    unknown = [t["tool"] for t in shown if t.get("licence_note")]
+    if unknown:
+        under += f" · licensed not drawn (no seat of them is known): {', '.join(unknown)}"
     periodic = [t["tool"] for t in shown if t.get("grain") not in (None, "day")]
     if periodic:
         under += f" · counted at the period grain they report: {', '.join(periodic)}"
