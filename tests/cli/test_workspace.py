@@ -170,7 +170,7 @@ def test_refresh_line_says_what_was_rebuilt() -> None:
     )
     whole = {**live, "mode": "window", "reason": "requested"}
     assert refresh_line(RefreshReport("none", 5, live=whole)).endswith(
-        "Live friction flags looked at from the whole window, requested: 2 raised, 1 cleared "
+        "Live friction flags looked at over the whole window (requested): 2 raised, 1 cleared "
         "(0.4 s)."
     )
     quiet = {**live, "mode": "none"}

@@ -218,9 +218,11 @@ def _live_line(live: dict[str, Any] | None) -> str:
     """What the live friction flags' update did, as a sentence ("" when it did nothing)."""
     if not live or live.get("mode") == "none":
         return ""
-    where = "the whole window" if live["mode"] == "window" else f"{live['since']} on"
-    why = f", {live['reason']}" if live.get("reason") else ""
+    # The reason in brackets: after a comma it had read as one more thing looked at ("from
+    # the whole window, roster, licences, workflow catalogue or identities changed").
+    where = "over the whole window" if live["mode"] == "window" else f"from {live['since']} on"
+    why = f" ({live['reason']})" if live.get("reason") else ""
     return (
-        f" Live friction flags looked at from {where}{why}: {live['raised']} raised, "
+        f" Live friction flags looked at {where}{why}: {live['raised']} raised, "
         f"{live['cleared']} cleared ({live['seconds']:.1f} s)."
     )
