@@ -324,7 +324,36 @@ def test_the_l3_plus_share_is_of_the_people_counted_at_a_level() -> None:
     # With noise, n and each level's count are noised apart: the share is of the levels'
     # counts (what a chart of them draws), where n had made 2 of 13 beside bars of 2 of 7.
     noisy = pd.DataFrame({"n": [13], "L1": [2], "L2": [3], "L3": [0], "L4": [1], "L5": [1]})
-    assert ladder._shares(noisy)["l3_plus_share"].iloc[0] == pytest.approx(2 / 7)
+    assert ladder.level_shares(noisy)["l3_plus_share"].iloc[0] == pytest.approx(2 / 7)
     # Without noise the levels add up to n: the same share as before.
     exact = noisy.assign(n=7)
-    assert ladder._shares(exact)["l3_plus_share"].iloc[0] == pytest.approx(2 / 7)
+    assert ladder.level_shares(exact)["l3_plus_share"].iloc[0] == pytest.approx(2 / 7)
+
+
+def test_with_the_release_noise_on_the_moves_and_weeks_carry_it(wh: Any) -> None:
+    # The moves compare two weeks: exact, "L1 → L2: 2" beside a noisy distribution showed
+    # who moved; the weekly distribution gave the noisy one on as_of away exactly.
+    from uptake.metrics.noise import Noise
+
+    _org(wh)
+    ctx = wh.facts_ctx(AS_OF, trend_weeks=2)
+    exact = entries(ladder.compute(ctx))["ladder_transitions"]
+    seen = set()
+    for day in range(8):
+        ctx.noise = Noise(
+            enabled=True, key=b"k" * 32, as_of=date(2024, 3, 31) - timedelta(days=day)
+        )
+        e = entries(ladder.compute(ctx))["ladder_transitions"]
+        assert e["noise"] and (e["from_week"], e["to_week"]) == ("2024-03-18", "2024-03-25")
+        rows = {r["from"]: r for r in e["rows"]}
+        # Rows of nobody stay 0; a row's n, up and down are its noisy cells' sums, and the
+        # total is the rows' sum, so the grid adds up as the exact one did.
+        assert all(rows[f]["n"] == 0 for f in ("L2", "L3", "L4", "L5"))
+        cells = [rows["L1"][f"to_L{i}"] for i in range(1, 6)]
+        assert rows["L1"]["n"] == sum(cells) == e["n"] and rows["L1"]["up"] == sum(cells[1:])
+        assert e["up"] == rows["L1"]["up"] and e["same"] == cells[0]
+        seen.add((tuple(cells), tuple((w["week"], w["L1"], w["L5"]) for w in e["weeks"])))
+    assert len(seen) > 3
+    exact_cells = tuple(next(r for r in exact["rows"] if r["from"] == "L1")[f"to_L{i}"]
+                        for i in range(1, 6))  # fmt: skip
+    assert any(cells != exact_cells for cells, _ in seen)

@@ -44,14 +44,11 @@ from uptake.metrics.context import MetricContext, empty_table
 from uptake.metrics.facts import PERSON_DAY
 from uptake.metrics.groups import (
     any_activity,
-    complete_weeks,
     grouped,
-    head,
     licensed_on,
     ratio,
     result,
 )
-from uptake.metrics.privacy import SUPPRESSED, TOTAL, public_rows, suppress
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 
 LEVELS = ("L1", "L2", "L3", "L4", "L5")
@@ -161,6 +158,9 @@ def compute(ctx: MetricContext) -> list[MetricResult]:
     if not any_activity(ctx, ctx.window_start):
         # Everyone at L1 only because nothing arrived for the window: no data, not a zero.
         return [not_available(spec, "events (activity in the window)") for spec in SPECS]
+    # The moves read the history, which builds on this module's rules: imported here.
+    from uptake.metrics.families.ladder_moves import transitions
+
     return [distribution(ctx, b), transitions(ctx, b)]
 
 
@@ -363,16 +363,8 @@ def _level_counts(t: ibis.Table) -> dict[str, ibis.Value]:
     return out
 
 
-def _week_counts(cells: pd.DataFrame) -> pd.DataFrame:
-    """People per week (`n`) and per level (`L1`…`L5`) from (week, level, frm, people) cells."""
-    people = cells["people"].astype("int64")
-    out = pd.DataFrame({"week": cells["week"], "n": people})
-    for i, name in enumerate(LEVELS, start=1):
-        out[name] = people.where(cells["level"] == i, 0)
-    return out.groupby("week", as_index=False, sort=False).sum()
-
-
-def _shares(f: pd.DataFrame) -> pd.DataFrame:
+def level_shares(f: pd.DataFrame) -> pd.DataFrame:
+    """The L3+ share of a frame of people per level (`L1`…`L5`), as `l3_plus_share`."""
     # Of the people counted at a level: n without noise, and with it the share agrees with
     # the levels a chart draws (their noisy counts), where n (noised apart) had made a
     # team's "L3+ 18 %" sit beside bars for L3 to L5 adding up to 16 %.
@@ -395,7 +387,7 @@ def distribution(ctx: MetricContext, rules: str) -> MetricResult:
     t = person_inputs(ctx, ctx.as_of, READS[rules])
     t = t.mutate(level=level_expr(t, ctx.settings, rules, judge))
     frame = grouped(
-        ctx, t, _level_counts, derive=_shares, people=LEVELS, question=ADOPTION_LADDER.name
+        ctx, t, _level_counts, derive=level_shares, people=LEVELS, question=ADOPTION_LADDER.name
     )
     unjudged = not_judged(judge)
     if unjudged:
@@ -434,92 +426,3 @@ def _rules_text(s: MetricsSettings, rules: str) -> str:
         f"L5 L4 and helped ≥ {s.advocate_helped} colleagues or a use case in "
         f"{s.advocate_weeks} weeks"
     )
-
-
-def transitions(ctx: MetricContext, rules: str) -> MetricResult:
-    """Week-over-week moves between levels, and the distribution per recent week.
-
-    Args:
-        ctx: metric context.
-        rules: `tasks` or `activity_proxy`.
-
-    Returns:
-        n (people at a level both weeks), up/same/down, one row per starting level
-        (`to_L1`…`to_L5`), and `weeks` with the distribution at each week's end.
-    """
-    weeks = complete_weeks(ctx)
-    # History builds on this module's rules, so it is imported where it is used.
-    from uptake.metrics.families.ladder_history import history
-
-    hist = history(ctx, weeks, rules)
-    prev_w, last_w = weeks[-2], weeks[-1]
-    # One query for both outputs (the history's window functions run once): people per
-    # week, level and, in the last week for people also placed the week before, their
-    # level then.
-    order = ibis.window(group_by="person_key", order_by="week")
-    before = hist.level.lag().over(order)
-    moved = (hist.week == last_w) & (hist.week.lag().over(order) == prev_w)
-    h = hist.mutate(frm=moved.ifelse(before, ibis.null("int8")))
-    cells = ctx.engine.execute(h.group_by("week", "level", "frm").aggregate(people=h.count()))
-    by_week = _week_counts(cells)
-    by_week = _shares(by_week)
-    by_week["week"] = pd.to_datetime(by_week["week"]).dt.date
-    by_week["cell"] = "\0all"
-    weekly = suppress(by_week, ["cell"], "n", ctx.min_group_size, partition_cols=["week"])
-    unjudged = not_judged(Judged.of(ctx))
-    withheld = {f"to_{level}": None for level in unjudged}
-    weeks_rows = public_rows(weekly.sort_values("week"), ["cell", "week"]).derive(
-        lambda r: {k: v for k, v in r.items() if k != "cell"} | dict.fromkeys(unjudged, None)
-    )
-    pair = cells[cells["frm"].notna()]
-    moves = (
-        pair.assign(frm=pair["frm"].astype("int64"), to=pair["level"].astype("int64"))
-        .groupby(["frm", "to"], as_index=False)["people"]
-        .sum()
-    )
-    table = pd.DataFrame({"from": list(LEVELS)})
-    for j, name in enumerate(LEVELS, start=1):
-        col = moves[moves["to"] == j].set_index("frm")["people"]
-        table[f"to_{name}"] = [int(col.get(i, 0)) for i in range(1, 6)]
-    to_cols = [f"to_{x}" for x in LEVELS]
-    table["n"] = table[to_cols].sum(axis=1)
-    grid = table[to_cols].to_numpy()
-    table["up"] = [int(grid[i, i + 1 :].sum()) for i in range(5)]
-    table["down"] = [int(grid[i, :i].sum()) for i in range(5)]
-    total = {
-        "from": TOTAL,
-        **{c: int(table[c].sum()) for c in [*to_cols, "n", "up", "down"]},
-    }
-    if total["n"] == 0:
-        return not_available(
-            LADDER_TRANSITIONS, "licenses (held at the end of both of the last two weeks)"
-        )
-    full = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
-    full = full[["from", "n", "up", "down", *to_cols]]
-    out = suppress(full, ["from"], "n", ctx.min_group_size)
-    # Rows of nobody describe no one and stay shown.
-    rows = ((out["from"] != TOTAL) & (full["n"] > 0)).to_numpy()
-    if (out[SUPPRESSED].to_numpy(dtype=bool) & rows).any():
-        # A cross-tab with both margins public (the total row here, each week's distribution
-        # in `weeks`) lets hidden rows be solved for from the margins; rather than a linked
-        # suppression, the rows are shown all together or not at all.
-        out = suppress(full, ["from"], "n", ctx.min_group_size, hide=rows)
-    values, why = head(out, "from")
-    res = MetricResult(
-        LADDER_TRANSITIONS,
-        {"from_week": prev_w.isoformat(), "to_week": last_w.isoformat()},
-        suppressed=why,
-        basis=BASIS[rules],
-        weeks=weeks_rows,
-    )
-    if why is None:
-        res.n = values["n"]
-        res.values.update(up=values["up"], down=values["down"])
-        res.values["same"] = values["n"] - values["up"] - values["down"]
-    # A level the data cannot judge has no row (nobody is placed there) and no column.
-    shown = public_rows(out, ["from"]).where(lambda r: r["from"] not in (TOTAL, *unjudged))
-    res.values["rows"] = shown.derive(lambda r: r | withheld) if withheld else shown
-    if unjudged:
-        res.values["not_available"] = unjudged
-        res.notes = (*res.notes, NOT_JUDGED)
-    return res
