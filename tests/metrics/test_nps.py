@@ -72,3 +72,27 @@ def test_no_answer_in_the_window_is_not_available(nps_answers):
     assert nps.compute(nps_answers.ctx("2024-04-30", k=3, nps_months=2))[0].n == 5
     (late,) = nps.compute(nps_answers.ctx("2024-07-31", k=3, nps_months=1))
     assert late.needs and late.value is None
+
+
+def test_with_the_release_noise_on_the_answers_counts_carry_it(nps_answers):
+    # A month's answers against the next's showed one person's change of mind when exact:
+    # the counts carry the noise, and the shares and the score are derived from them.
+    from datetime import date, timedelta
+
+    from uptake.metrics.noise import Noise
+
+    ctx = nps_answers.ctx(AS_OF, k=3, nps_months=2)
+    seen = set()
+    for day in range(8):
+        ctx.noise = Noise(
+            enabled=True, key=b"k" * 32, as_of=date(2024, 5, 26) - timedelta(days=day)
+        )
+        entry = entries(nps.compute(ctx))["nps"]
+        assert entry["noise"] and "promoters_n" not in entry
+        for row in [entry, *[m for m in entry["months"] if not m["suppressed"]]]:
+            assert row["n"] >= 3 and 0 <= row["promoters"] <= 1 and 0 <= row["detractors"] <= 1
+            assert row["nps"] == pytest.approx(
+                100 * (row["promoters"] - row["detractors"]), abs=1e-3
+            )
+        seen.add((entry["n"], entry["promoters"], entry["months"][0]["n"]))
+    assert len(seen) > 3

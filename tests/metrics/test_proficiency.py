@@ -188,3 +188,26 @@ def test_no_complete_week_since_the_data_starts(wh: Any) -> None:
     [res] = proficiency.compute(wh.facts_ctx("2024-03-09"))
     assert res.needs == ("events (a complete week since the data starts)",)
     assert res.notes == ("the data starts on 2024-03-05, after the last complete week",)
+
+
+def test_with_the_release_noise_on_the_counts_carry_it(wh: Any) -> None:
+    # One more "reached" between two dates was one person reaching L3: the counts carry the
+    # noise, and the censored are the rest, so the three agree.
+    from datetime import date, timedelta
+
+    from uptake.metrics.noise import Noise
+
+    _org(wh)
+    ctx = wh.facts_ctx("2024-02-25", k=3)
+    seen = set()
+    for day in range(8):
+        ctx.noise = Noise(
+            enabled=True, key=b"k" * 32, as_of=date(2024, 2, 25) - timedelta(days=day)
+        )
+        e = entries(proficiency.compute(ctx))["time_to_proficiency"]
+        assert e["noise"] and e["n"] == e["reached"] + e["censored"] and e["n"] >= 3
+        for r in e["by_role"]:
+            if not r.get("suppressed"):
+                assert r["n"] == r["reached"] + r["censored"] and r["censored"] >= 0
+        seen.add((e["n"], e["reached"]))
+    assert len(seen) > 3

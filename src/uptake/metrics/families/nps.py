@@ -17,7 +17,7 @@ import pandas as pd
 
 from uptake.metrics import stats
 from uptake.metrics.context import MetricContext
-from uptake.metrics.groups import result, suppressed_groups
+from uptake.metrics.groups import noisy, result, suppressed_groups
 from uptake.metrics.privacy import TOTAL, public_rows
 from uptake.metrics.result import MetricResult, MetricSpec, not_available
 from uptake.metrics.seats import seats
@@ -103,6 +103,7 @@ def nps(ctx: MetricContext) -> MetricResult:
         for cohort_name, g in groups:
             rows.append({"month": month, "cohort": str(cohort_name), **_nps_values(g.score)})
     frame = suppressed_groups(ctx, pd.DataFrame(rows), "cohort", partition_cols=["month"])
+    frame = _noisy(ctx, frame, ["month", "cohort"], f"{SPEC.name}:months")
 
     window = df[pd.to_datetime(df.ts) >= pd.Timestamp(ctx.start_ts)]
     if window.empty:
@@ -118,7 +119,7 @@ def nps(ctx: MetricContext) -> MetricResult:
         confidence=s.confidence_level,
     )
     overall["nps_low"], overall["nps_high"] = ci.low, ci.high
-    shown = suppressed_groups(ctx, overall, "cohort")
+    shown = _noisy(ctx, suppressed_groups(ctx, overall, "cohort"), ["cohort"], SPEC.name)
     months = public_rows(frame, ["month", "cohort"])
     return result(
         SPEC, ctx, shown, "cohort", by_segment=False, window_days=ctx.window_days, months=months
@@ -134,7 +135,7 @@ def _nps_values(scores: pd.Series) -> dict[str, Any]:
     x = scores.to_numpy(dtype=float)
     n = len(x)
     if n == 0:
-        return {"n": 0, "promoters": None, "detractors": None, "nps": None}
+        return {"n": 0, "promoters": None, "detractors": None, "nps": None, **_COUNTS0}
     promoters = float((x >= 9).mean())
     detractors = float((x <= 6).mean())
     return {
@@ -142,7 +143,31 @@ def _nps_values(scores: pd.Series) -> dict[str, Any]:
         "promoters": promoters,
         "detractors": detractors,
         "nps": 100 * (promoters - detractors),
+        _PROMOTERS: int((x >= 9).sum()),
+        _DETRACTORS: int((x <= 6).sum()),
     }
+
+
+# The answers counted as promoters and detractors: noised with n, then the shares are theirs.
+_PROMOTERS, _DETRACTORS = "promoters_n", "detractors_n"
+_COUNTS0 = {_PROMOTERS: 0, _DETRACTORS: 0}
+
+
+def _shares(f: pd.DataFrame) -> pd.DataFrame:
+    n = pd.to_numeric(f["n"], errors="coerce").astype(float)
+    promoters = pd.to_numeric(f[_PROMOTERS], errors="coerce") / n
+    detractors = pd.to_numeric(f[_DETRACTORS], errors="coerce") / n
+    return f.assign(promoters=promoters, detractors=detractors, nps=100 * (promoters - detractors))
+
+
+def _noisy(ctx: MetricContext, frame: pd.DataFrame, keys: list[str], question: str) -> pd.DataFrame:
+    """The answers' counts with the release noise (when on), the shares derived from them.
+
+    A month's answers compared with the next month's showed one person's change of mind
+    when exact. The counts are what is noised; the internal count columns are dropped.
+    """
+    out = noisy(ctx, frame, ["n", _PROMOTERS, _DETRACTORS], keys, question, derive=_shares)
+    return out.drop(columns=[_PROMOTERS, _DETRACTORS])
 
 
 def _nps_stat(x: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -32,7 +32,7 @@ from uptake.metrics.context import MetricContext
 from uptake.metrics.facts import PERSON_DAY
 from uptake.metrics.families.ladder import BASIS, basis
 from uptake.metrics.families.ladder_history import history
-from uptake.metrics.groups import SEGMENT, complete_weeks, group_rows, head
+from uptake.metrics.groups import SEGMENT, complete_weeks, group_rows, head, noisy
 from uptake.metrics.privacy import TOTAL, population_rows, suppress
 from uptake.metrics.release import release_hide
 from uptake.metrics.result import MetricResult, MetricSpec, PublicRows, not_available
@@ -278,10 +278,18 @@ def _group_table(ctx: MetricContext, frame: pd.DataFrame, col: str | None) -> pd
         table["group"] = "\0all"
         out = suppress(table, ["group"], "n", ctx.min_group_size)
         out["group"] = TOTAL
-        return out
-    dim = ctx.by if col == SEGMENT else col
-    hide = release_hide(ctx, frame["person_key"].tolist(), table, "group", dim=dim)
-    return suppress(table, ["group"], "n", ctx.min_group_size, hide=hide)
+    else:
+        dim = ctx.by if col == SEGMENT else col
+        hide = release_hide(ctx, frame["person_key"].tolist(), table, "group", dim=dim)
+        out = suppress(table, ["group"], "n", ctx.min_group_size, hide=hide)
+    # People counts, noised as the ladder's are: exact, one more "reached" between two dates
+    # was one person reaching L3. The censored are the rest, so the three agree.
+    out = noisy(ctx, out, ["n", "reached"], ["group"], f"{SPEC.name}:{col or 'all'}")
+    if out.attrs.get("noisy"):
+        left = pd.to_numeric(out["n"], errors="coerce") - pd.to_numeric(out["reached"])
+        counts = [None if pd.isna(v) else int(v) for v in left]
+        out["censored"] = pd.Series(counts, index=out.index, dtype=object)
+    return out
 
 
 def _estimate(frame: pd.DataFrame, level: float) -> dict[str, Any]:
@@ -301,14 +309,17 @@ def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> MetricResu
     Returns:
         The `time_to_proficiency` result.
     """
-    values, why = head(_group_table(ctx, frame, None), "group")
-    res = MetricResult(SPEC, suppressed=why, basis=BASIS[rules])
+    overall = _group_table(ctx, frame, None)
+    values, why = head(overall, "group")
+    res = MetricResult(
+        SPEC, suppressed=why, basis=BASIS[rules], noisy=bool(overall.attrs.get("noisy"))
+    )
     if why is None:
         res.n = values.pop("n")
         res.values.update(values)
         km = _estimate(frame, ctx.settings.confidence_level)
         # People licensed before the data start; a count of people, hidden with the total.
-        res.values["left_truncated"] = int((frame["entry"] > 0).sum())
+        res.values["left_truncated"] = _count(ctx, int((frame["entry"] > 0).sum()))
         points = [{"day": t, "not_proficient": round(p, 6)} for t, p in km["curve"]]
         res.values["curve"] = population_rows(points, res.n, ctx.min_group_size)
         if res.values.get("median_days") is None:
@@ -325,6 +336,14 @@ def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> MetricResu
         res.by = ctx.by
         res.segments = _rows(_group_table(ctx, frame, SEGMENT))
     return res
+
+
+def _count(ctx: MetricContext, people: int) -> int:
+    """A count of people beside the total, with the release noise when it is on (0 stays)."""
+    if not ctx.noise.enabled or people == 0:
+        return people
+    one = pd.DataFrame({"group": [TOTAL], "n": [people]})
+    return int(ctx.noise.perturb(one, ["n"], ["group"], f"{SPEC.name}:left_truncated")["n"][0])
 
 
 def _rows(table: pd.DataFrame) -> PublicRows:
