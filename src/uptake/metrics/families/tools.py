@@ -165,7 +165,8 @@ def usage_frame(ctx: MetricContext, plan: ToolPlan) -> pd.DataFrame:
     known = set() if plan.presence.seats is None else set(plan.presence.seats["tool"].astype(str))
     unseated = np.array([str(t) not in known for t in out[SEGMENT]], dtype=bool)
     daily = (out["grain"] == DAY).to_numpy(dtype=bool)
-    said = [unavailable_licences(str(t)) if str(t) not in known else None for t in out[SEGMENT]]
+    said = [unavailable_licences(str(t)) if u else None
+            for t, u in zip(out[SEGMENT], unseated, strict=True)]  # fmt: skip
     out["licence_note"] = pd.Series(said, index=out.index, dtype=object)
     out["licensed"] = out["licensed"].astype(object).where(~unseated, None)
     out["licensed_suppressed"] = out["licensed_suppressed"].where(~unseated, None)
