@@ -34,6 +34,9 @@ import pandas as pd
 
 from bench.coach_bench import _percentile, _setup
 
+# Where each phase's server writes its log (kept after the run, beside the bench's files).
+SERVER_LOG = str(Path(__file__).parent / "out" / "load-{phase}-server.log")
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 SECONDS = 90.0  # long enough for readers to view each page again (their copies)
@@ -152,7 +155,12 @@ def bench_load(
         try:
             for phase in ("steady", "sigkill"):
                 port = free_port()
-                proc = start(folder, port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                # The server's log is kept: a 5xx's traceback is in it (one 500 of
+                # `/v1/signals` on 7 December could not be traced, its log thrown away).
+                server_log = SERVER_LOG.format(phase=phase)
+                Path(server_log).parent.mkdir(parents=True, exist_ok=True)
+                with open(server_log, "w") as log:
+                    proc = start(folder, port, stdout=subprocess.DEVNULL, stderr=log)
                 load = Load(port, tokens, _batches(phase, people, day), writers=writers,
                             readers=readers, refresh_every=refresh_every,
                             pace_s=pace_s)  # fmt: skip
@@ -194,6 +202,8 @@ def bench_load(
 def _report(out: dict[str, Any]) -> None:
     for phase in ("steady", "sigkill"):
         m = out[phase]
+        failed = sum(n for k in m["kinds"].values() for s, n in k["errors"].items()
+                     if s and int(s) >= 500)  # fmt: skip
         head = (
             f"steady phase: {m['seconds']:.0f} s"
             if phase == "steady"
@@ -207,6 +217,9 @@ def _report(out: dict[str, Any]) -> None:
                 f"{{{errors}}}; latency p50 {k['p50_ms']:.0f} ms, p95 {k['p95_ms']:.0f} ms, "
                 f"p99 {k['p99_ms']:.0f} ms, max {k['max_ms']:.0f} ms"
             )
+        if failed:
+            said = "1 reply" if failed == 1 else f"{failed} replies"
+            print(f"  {said} 5xx: the server's log is {SERVER_LOG.format(phase=phase)}")
         rate = m["acked_events"] / m["seconds"] if m["seconds"] else float("nan")
         print(
             f"  events: sent {m['sent_events']:,}, acknowledged {m['acked_events']:,} "
