@@ -312,7 +312,6 @@ def _rank_teams(
     # a millisecond a team (1.2 s of 1.6 s at 10,000 people in 1,049 teams).
     pub = frame[frame["segment"].isin(published)]
     team = pub["segment"]
-    scored = pub["risk"].notna().groupby(team, sort=True).any()
     per_team = pd.DataFrame(
         {
             "n": team.groupby(team, sort=True).size(),
@@ -327,9 +326,9 @@ def _rank_teams(
             # over the team's people, so the noise the counts carry covers it too.
             "up": (pub["moved"] > 0).groupby(team, sort=True).sum(),
             "down": (pub["moved"] < 0).groupby(team, sort=True).sum(),
-            "scored": scored,
         }
     )
+    per_team["scored"] = per_team["scored_n"] > 0  # decided on the exact count
     per_team = _noisy_counts(ctx, per_team)
     net = (per_team["up"] - per_team["down"]).astype(float)
     per_team["moved"] = (net / per_team["n"].astype(float)).clip(-1.0, 1.0)
@@ -382,7 +381,7 @@ def _noisy_counts(ctx: MetricContext, per_team: pd.DataFrame) -> pd.DataFrame:
     cols = ["n", "l3", "flagged", "up", "down", "scored_n", "at_risk"]
     counts = per_team[cols].copy()
     # Rounded half up: two sums a person apart still round at most one apart.
-    counts["at_risk"] = (counts["at_risk"].astype(float) + 0.5).fillna(0.0) // 1
+    counts["at_risk"] = (counts["at_risk"].astype(float) + 0.5) // 1
     counts = counts.astype("int64").rename_axis("team").reset_index()
     noisy = ctx.noise.perturb(counts, cols, ["team"], "teams_needing_help")
     # A shown team has at least k people, which its being shown says (as the metrics do).

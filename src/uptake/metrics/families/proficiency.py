@@ -319,7 +319,11 @@ def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> MetricResu
         res.values.update(values)
         km = _estimate(frame, ctx.settings.confidence_level)
         # People licensed before the data start; a count of people, hidden with the total.
-        res.values["left_truncated"] = _count(ctx, int((frame["entry"] > 0).sum()))
+        early = int((frame["entry"] > 0).sum())
+        # With the noise on, a count of no one stays 0, as a metric's empty rows do.
+        res.values["left_truncated"] = (
+            ctx.noise.count(early, SPEC.name, "left_truncated") if early else 0
+        )
         points = [{"day": t, "not_proficient": round(p, 6)} for t, p in km["curve"]]
         res.values["curve"] = population_rows(points, res.n, ctx.min_group_size)
         if res.values.get("median_days") is None:
@@ -336,14 +340,6 @@ def summarise(ctx: MetricContext, frame: pd.DataFrame, rules: str) -> MetricResu
         res.by = ctx.by
         res.segments = _rows(_group_table(ctx, frame, SEGMENT))
     return res
-
-
-def _count(ctx: MetricContext, people: int) -> int:
-    """A count of people beside the total, with the release noise when it is on (0 stays)."""
-    if not ctx.noise.enabled or people == 0:
-        return people
-    one = pd.DataFrame({"group": [TOTAL], "n": [people]})
-    return int(ctx.noise.perturb(one, ["n"], ["group"], f"{SPEC.name}:left_truncated")["n"][0])
 
 
 def _rows(table: pd.DataFrame) -> PublicRows:

@@ -195,8 +195,6 @@ def usage_result(ctx: MetricContext, plan: ToolPlan, usage: pd.DataFrame) -> Met
 
 def _licence_notes(usage: pd.DataFrame) -> list[str]:
     """One note naming the tools whose licences are unknown, and what that leaves."""
-    if "licence_note" not in usage.columns:
-        return []
     tools = sorted(str(t) for t, n in zip(usage[SEGMENT], usage["licence_note"], strict=True) if n)
     if not tools:
         return []
