@@ -94,7 +94,9 @@ def kinds(load: Any, until: float | None = None) -> dict[str, dict[str, Any]]:
         until: count only replies that ended before this (seconds from the start).
 
     Returns:
-        {kind: {requests, ok, errors {status: n}, p50_ms, p95_ms, p99_ms, max_ms}}.
+        {kind: {requests, ok, errors {status: n}, why {reason: n}, p50_ms, p95_ms, p99_ms,
+        max_ms}}, `why` the failures by reason: {reason: {n, first}} (`first` the wall-clock
+        time of the first, as the server's log writes it).
     """
     out: dict[str, dict[str, Any]] = {}
     for kind in sorted({r.kind for r in load.replies}):
@@ -105,11 +107,23 @@ def kinds(load: Any, until: float | None = None) -> dict[str, dict[str, Any]]:
             "requests": len(mine),
             "ok": sum(200 <= r.status < 300 for r in mine),
             "errors": dict(sorted(errors.items())),
+            "why": _reasons(load, [r for r in mine if not 200 <= r.status < 300]),
             "p50_ms": _percentile(ok, 0.5),
             "p95_ms": _percentile(ok, 0.95),
             "p99_ms": _percentile(ok, 0.99),
             "max_ms": max(ok),
         }
+    return out
+
+
+def _reasons(load: Any, failed: list[Any]) -> dict[str, dict[str, Any]]:
+    """Failed replies by reason (status and body, or the connection's error), the first's time."""
+    from datetime import datetime
+
+    out: dict[str, dict[str, Any]] = {}
+    for r in sorted(failed, key=lambda r: r.at):
+        first = datetime.fromtimestamp(load.started_at + r.at).strftime("%H:%M:%S,%f")[:-3]
+        out.setdefault(f"{r.status or 'no reply'}: {r.why}", {"n": 0, "first": first})["n"] += 1
     return out
 
 
@@ -217,6 +231,9 @@ def _report(out: dict[str, Any]) -> None:
                 f"{{{errors}}}; latency p50 {k['p50_ms']:.0f} ms, p95 {k['p95_ms']:.0f} ms, "
                 f"p99 {k['p99_ms']:.0f} ms, max {k['max_ms']:.0f} ms"
             )
+        for kind, k in m["kinds"].items():
+            for why, w in k["why"].items():
+                print(f"  {kind} failed {w['n']}× (first at {w['first']}): {why}")
         if failed:
             said = "1 reply" if failed == 1 else f"{failed} replies"
             print(f"  {said} 5xx: the server's log is {SERVER_LOG.format(phase=phase)}")

@@ -81,6 +81,7 @@ class Reply:
     status: int
     ms: float
     at: float  # seconds from the load's start
+    why: str = ""  # a failure's reason: the reply's body, or the connection's error
 
 
 @dataclass
@@ -118,6 +119,7 @@ class Load:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
     _t0: float = 0.0
+    started_at: float = 0.0  # the load's start, wall clock (to find a failure in a server log)
 
     def run(self, seconds: float) -> Load:
         """Start, drive for `seconds`, stop; returns self."""
@@ -129,6 +131,7 @@ class Load:
     def start(self) -> None:
         """Start every client thread."""
         self._t0 = time.perf_counter()
+        self.started_at = time.time()
         targets: list[tuple[Callable[..., None], tuple[Any, ...]]] = [
             *((self._write, (i,)) for i in range(self.writers)),
             *((self._read, (i,)) for i in range(self.readers)),
@@ -168,16 +171,17 @@ class Load:
         t = time.perf_counter()
         try:
             r = c.request(method, url, **kw)
-        except httpx.TransportError:
-            self._note(kind, 0, t)
+        except httpx.TransportError as exc:
+            self._note(kind, 0, t, f"{type(exc).__name__}: {exc}")
             return None
-        self._note(kind, r.status_code, t)
+        failed = r.status_code >= 400
+        self._note(kind, r.status_code, t, r.text[:300] if failed else "")
         return r
 
-    def _note(self, kind: str, status: int, sent: float) -> None:
+    def _note(self, kind: str, status: int, sent: float, why: str = "") -> None:
         now = time.perf_counter()
         with self._lock:
-            self.replies.append(Reply(kind, status, 1000 * (now - sent), now - self._t0))
+            self.replies.append(Reply(kind, status, 1000 * (now - sent), now - self._t0, why))
 
     def _write(self, me: int) -> None:
         auth = {"Authorization": f"Bearer {self.tokens['ingest']}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -282,3 +283,26 @@ def test_only_an_admin_asks_the_server_for_a_full_refresh(
     for role in ROLES[1:]:
         r = client.post("/v1/refresh", params={"full": "true"}, headers=auth(tokens[role]))
         assert r.status_code == 403, (role, r.text)
+
+
+def test_a_failure_of_the_server_is_logged_a_callers_mistake_is_not(
+    client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from uptake.errors import WorkspaceError
+    from uptake.workspace import Workspace
+
+    def late(*_args: object, **_kwargs: object) -> None:
+        raise WorkspaceError("the warehouse did not commit in time: try again")
+
+    monkeypatch.setattr(Workspace, "signals", late)
+    with caplog.at_level(logging.WARNING, logger="uptake"):
+        r = client.get("/v1/signals", headers=auth(tokens["admin"]))
+        assert r.status_code == 500 and r.json()["error"] == "WorkspaceError"
+        assert [m.getMessage() for m in caplog.records] == [
+            "GET /v1/signals: WorkspaceError: the warehouse did not commit in time: try again"
+        ]
+        caplog.clear()
+        assert client.get("/v1/signals").status_code == 401
+        assert client.get("/v1/nowhere/at-all").status_code == 404
+        assert caplog.records == []

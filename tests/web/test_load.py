@@ -81,7 +81,9 @@ def test_under_load_and_killed_mid_load_no_acknowledged_event_is_lost(
     assert len(load.acked) >= 3 * BATCH, "too few batches were acknowledged to test anything"
     # Until the kill every request got a 2xx; after it, some got no reply at all.
     failed = Counter(
-        (r.kind, r.status) for r in load.replies if not 200 <= r.status < 300 and r.at < killed
+        (r.kind, r.status, r.why)
+        for r in load.replies
+        if not 200 <= r.status < 300 and r.at < killed
     )
     assert not failed, failed
     assert not [r for r in load.replies if r.status >= 300], "the server answered an error"

@@ -75,4 +75,20 @@ def run_server(folder: Path, host: str | None, port: int | None, token: str | No
             f"  curl -H 'Authorization: Bearer {token}' {base}/v1/metrics", soft_wrap=True
         )
     console.print("Ctrl-C stops the server.")
+    _log_to_stderr()
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+
+
+def _log_to_stderr() -> None:
+    """Send the server's warnings and errors to stderr, each with its time and source."""
+    import logging
+    import sys
+
+    # Without a handler Python prints bare messages; a time is what matches a failed reply
+    # in a client's record to its line here.
+    logger = logging.getLogger("uptake")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)

@@ -144,7 +144,12 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(UptakeError)
-    async def uptake_error(_request: Request, exc: UptakeError) -> JSONResponse:
+    async def uptake_error(request: Request, exc: UptakeError) -> JSONResponse:
+        if exc.http_status >= 500:
+            # The server's fault, not the caller's (a commit that failed or came too late, a
+            # broken workspace): whoever runs it must be able to find it in the log.
+            log.error("%s %s: %s: %s", request.method, request.url.path,
+                      type(exc).__name__, exc.message)  # fmt: skip
         return JSONResponse(exc.to_dict(), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
@@ -181,9 +186,9 @@ def create_app(workspace: Path | str, *, max_body_mb: float | None = None) -> Fa
         )
 
     @app.exception_handler(Exception)
-    async def internal(_request: Request, exc: Exception) -> JSONResponse:
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
         # The trace goes to the server log, never to the client.
-        log.exception("internal error", exc_info=exc)
+        log.error("%s %s: internal error", request.method, request.url.path, exc_info=exc)
         return JSONResponse(
             {"error": "InternalError", "message": "internal error: see the server log"},
             status_code=500,
