@@ -127,3 +127,62 @@ def test_an_empty_workspace_says_not_available(workspace: Workspace) -> None:
         assert "not available: needs tasks (workflow runs with ai_assisted and minutes)" in (
             " ".join(r.stdout.split())
         )
+
+
+def test_roles_say_each_reason_once_under_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uptake.cli.wins as wins_cli
+
+    def role(name: str, note: str | None, accuracy: float | None = None) -> dict[str, object]:
+        modes = {f"{m}_{x}": v for m in ("substitute", "augment", "create")
+                 for x, v in (("runs", 1_035), ("share", 0.254))}  # fmt: skip
+        return {"role": name, "n": 37, "runs": 4_077, "ai_share": 0.415, **modes,
+                "override_rate": 0.4 if accuracy else None, "override_note": note,
+                "override_accuracy": accuracy, "override_accuracy_low": 0.403,
+                "override_accuracy_high": 0.556}  # fmt: skip
+
+    none = "no decisions by this role in the window"
+    doc = {
+        "as_of": "2026-05-31", "as_of_rule": "given", "window_days": 28, "min_group_size": 5,
+        "status": "ok",
+        "roles": [role("claims handler", None, 0.479), role("support agent", none),
+                  role("account executive", none), role("credit analyst", "accuracy hidden")],
+        "hidden": [{"role": r, "reason": "hidden: fewer than 5 people ran workflows"}
+                   for r in ("recruiter", "head of hr")],
+    }  # fmt: skip
+    monkeypatch.setattr(wins_cli, "read_document", lambda _ws, _fn: doc)
+    r = run("redesign", "roles")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert sum(none in line for line in lines) == 1, r.stdout
+    assert f"[1] {none}" in lines and "[2] accuracy hidden" in lines
+    rows = {line.split("│")[1].strip(): line for line in lines if line.startswith("│ ")}
+    assert "— [1]" in rows["support agent"] and "— [1]" in rows["account executive"]
+    assert "— [2]" in rows["credit analyst"] and "47.9 [40.3, 55.6] %" in rows["claims handler"]
+    # Each mode's share, then its runs under it.
+    assert "25.4 %" in rows["claims handler"] and "(25.4 %)" not in r.stdout
+    assert "hidden: fewer than 5 people ran workflows: recruiter, head of hr" in lines
+
+
+def test_a_wins_table_shows_ids_and_intervals_whole_at_120_columns() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from uptake.cli.wins import render
+
+    row = {"workflow": "sales.outreach_sequence", "reference": "manual", "runs_ai": 90,
+           "people_ai": 14, "runs_other": 113, "people_other": 16,
+           "saving_per_run": 65.7, "saving_per_run_low": 44.4, "saving_per_run_high": 91.9,
+           "completion_diff": -0.041, "completion_diff_low": -0.055,
+           "completion_diff_high": -0.028, "minutes_saved": 7_539.0}  # fmt: skip
+    why = "hidden: fewer than 5 people in a compared group"
+    hidden = [{"workflow": w, "reason": why} for w in ("cs.kb_article", "eng.test_plan")]
+    doc = {"as_of": "2026-05-31", "status": "ok", "confidence": 0.95, "wins": [row],
+           "hidden": hidden}  # fmt: skip
+    out = StringIO()
+    render(doc, Console(file=out, width=120))
+    [line] = [x for x in out.getvalue().splitlines() if "sales.outreach_sequence" in x]
+    assert "+65.7 [+44.4, +91.9]" in line and "-4.1 [-5.5, -2.8]" in line, out.getvalue()
+    assert "90 / 14" in line and "113 / 16" in line and "7,539" in line
+    # The hidden ones on one line per reason.
+    assert f"{why}: cs.kb_article, eng.test_plan" in out.getvalue().splitlines()

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from uptake.cli.common import (
     AsOfOpt,
@@ -127,19 +128,8 @@ def render(doc: Mapping[str, Any], con: Console) -> None:
             con.print(f"{title}: none", markup=False)
             continue
         t = Table(title=f"{title} ({level} intervals)")
-        for c in (
-            "workflow",
-            "compared with",
-            "AI runs / people",
-            "other runs / people",
-            "min saved per run [CI]",
-            "completion diff [CI]",
-            "min saved in window",
-        ):
-            # A workflow's id is what `--case` takes: shown whole, folded, never cut short.
-            t.add_column(c, overflow="fold")
-        for r in rows:
-            t.add_row(
+        cells = [
+            (
                 r["workflow"],
                 _SHORT.get(str(r.get("reference")), "—"),
                 f"{r['runs_ai']:,} / {r['people_ai']:,}",
@@ -148,6 +138,23 @@ def render(doc: Mapping[str, Any], con: Console) -> None:
                 _ci(r, "completion_diff", 1, 100.0),
                 _num(r.get("minutes_saved"), 0),
             )
+            for r in rows
+        ]
+        # Headers on two lines, so that they do not widen their columns past the values:
+        # at one line they took the width a workflow's id needed, which was then folded.
+        for c in (
+            "workflow",
+            "compared\nwith",
+            "AI runs\n/ people",
+            "other runs\n/ people",
+            "min saved per\nrun [CI]",
+            "completion\ndiff [CI]",
+            "min saved\nin window",
+        ):
+            # A workflow's id is what `--case` takes: shown whole, folded, never cut short.
+            t.add_column(c, overflow="fold")
+        for row in cells:
+            t.add_row(*row)
         con.print(t)
     others = doc.get("others") or []
     if others:
@@ -156,8 +163,17 @@ def render(doc: Mapping[str, Any], con: Console) -> None:
             markup=False,
             soft_wrap=True,
         )
-    for h in doc.get("hidden") or []:
-        con.print(f"{h['workflow']}: {h['reason']}", markup=False, soft_wrap=True)
+    _hidden(con, doc.get("hidden") or [], "workflow")
+
+
+def _hidden(con: Console, hidden: list[Mapping[str, Any]], key: str) -> None:
+    """The hidden rows by reason, one line per reason naming them all."""
+    # One line per row listed dozens of them, each with the same reason.
+    by: dict[str, list[str]] = {}
+    for h in hidden:
+        by.setdefault(str(h["reason"]), []).append(str(h[key]))
+    for reason, names in by.items():
+        con.print(f"{reason}: {', '.join(names)}", markup=False, soft_wrap=True)
 
 
 def _head(doc: Mapping[str, Any]) -> str:
@@ -325,7 +341,9 @@ def roles_command(
     if doc.get("status") != "ok":
         con.print(str(doc.get("message")), markup=False)
         return
-    t = Table(title="Per role: AI-assisted runs by the workflow's AI mode (share of all runs)")
+    t = Table(
+        title="Per role: AI-assisted runs by the workflow's AI mode (share of all runs, then runs)"
+    )
     for c in (
         "role",
         "people",
@@ -338,8 +356,14 @@ def roles_command(
         "override accuracy [CI]",
     ):
         t.add_column(c)
+    # A role's reason for no override figures is printed once under the table, each row
+    # pointing to it: the same sentence in every row wrapped the table to a column of words.
+    notes: dict[str, int] = {}
     for r in doc["roles"]:
-        acc = r.get("override_note") or "—"
+        acc: str | Text = "—"
+        if r.get("override_note"):
+            n = notes.setdefault(str(r["override_note"]), len(notes) + 1)
+            acc = Text(f"— [{n}]")
         if r.get("override_accuracy") is not None:
             acc = _ci(r, "override_accuracy", 1, 100.0).replace("+", "") + " %"
         t.add_row(
@@ -347,16 +371,18 @@ def roles_command(
             f"{r['n']:,}",
             f"{r['runs']:,}",
             _pct(r["ai_share"]),
+            # The share over its count, not beside it: a narrow column wraps neither.
             *(
-                f"{r[f'{m}_runs']:,} ({_pct(r[f'{m}_share'])})"
+                f"{_pct(r[f'{m}_share'])}\n{r[f'{m}_runs']:,}"
                 for m in ("substitute", "augment", "create")
             ),
             _pct(r.get("override_rate")),
             acc,
         )
     con.print(t)
-    for h in doc.get("hidden") or []:
-        con.print(f"{h['role']}: {h['reason']}", markup=False, soft_wrap=True)
+    for note, n in notes.items():
+        con.print(f"[{n}] {note}", markup=False, soft_wrap=True)
+    _hidden(con, doc.get("hidden") or [], "role")
     for n in doc.get("notes") or []:
         con.print(f"note: {n}", markup=False, soft_wrap=True)
 
