@@ -68,6 +68,18 @@ def test_list_without_a_workspace_shows_the_bundled_library(here: Path) -> None:
     assert "no use case is written" not in run("list", "--role", "counsel").stdout
 
 
+def test_list_at_120_columns_keeps_each_workflow_id_whole(here: Path) -> None:
+    doc = json.loads(run("list", "--json").stdout)
+    ids = {c["workflow"] for c in doc["use_cases"] if c.get("workflow")}
+    r = CliRunner().invoke(
+        app, ["usecases", "list"], env={"COLUMNS": "120", "UPTAKE_WORKSPACE": None}
+    )
+    assert r.exit_code == 0, r.stderr
+    # Every id on one line of the table, none cut short with "…" or folded.
+    shown = {cell.strip() for line in r.stdout.splitlines() for cell in line.split("│")}
+    assert ids <= shown, sorted(ids - shown)[:5]
+
+
 def test_validate_counts_or_lists_every_problem(here: Path) -> None:
     good = here / "good.yaml"
     good.write_text(MINE)

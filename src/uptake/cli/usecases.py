@@ -103,8 +103,11 @@ def render_list(doc: Mapping[str, Any], out: Console) -> None:
             *(["workflow", "surface"] if wide else []), "min saved"]  # fmt: skip
     t = Table(title=None)
     for c in cols:
-        t.add_column(c, no_wrap=c in ("id", "min saved"), justify="right" if c == "min saved"
-                     else "left")  # fmt: skip
+        # A workflow's id is kept on one line while the table fits (the other columns wrap
+        # first), folded when it cannot, never cut short: other commands take it.
+        t.add_column(c, no_wrap=c in ("id", "workflow", "min saved"),
+                     justify="right" if c == "min saved" else "left",
+                     overflow="fold" if c == "workflow" else "ellipsis")  # fmt: skip
     for c in doc["use_cases"]:
         cells = {"id": c["id"], "role": c["role"], "title": c["title"],
                  "workflow": c.get("workflow") or "any", "surface": c.get("surface") or "any",

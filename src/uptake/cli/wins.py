@@ -151,8 +151,9 @@ def render(doc: Mapping[str, Any], con: Console) -> None:
             "completion\ndiff [CI]",
             "min saved\nin window",
         ):
-            # A workflow's id is what `--case` takes: shown whole, folded, never cut short.
-            t.add_column(c, overflow="fold")
+            # A workflow's id is what `--case` takes: kept on one line while the table fits
+            # (the other columns wrap first), folded when it cannot, never cut short.
+            t.add_column(c, overflow="fold", no_wrap=c == "workflow")
         for row in cells:
             t.add_row(*row)
         con.print(t)
