@@ -313,3 +313,22 @@ def test_no_effect_covers_zero_in_nine_of_ten_seeds(tmp_path: Path) -> None:
     print("coverage", covered, covered_did)
     assert all(v >= 0.9 * len(seeds) for v in covered.values()), covered
     assert all(v >= 0.9 * len(seeds) for v in covered_did.values()), covered_did
+
+
+def test_with_noise_no_outcome_counts_more_people_than_its_arm(clear: Built) -> None:
+    from uptake.metrics.noise import Noise
+
+    wh, arms = clear
+    ctx = wh.ctx(AS_OF, k=5)
+    seen = set()
+    for day in range(12):
+        ctx.noise = Noise(enabled=True, key=b"k" * 32, as_of=AS_OF - timedelta(days=day))
+        doc = estimate(ctx, arms, CoachSettings())
+        for o in doc["outcomes"].values():
+            for arm in (TREATMENT, HOLDOUT):
+                assert o[arm]["n"] <= doc["arms"][arm], (day, o["label"], arm)
+                if o["did"].get("status") == "ok":
+                    assert o["did"]["n_pre"][arm] <= doc["arms"][arm]
+            seen.add((o[TREATMENT]["n"], o[HOLDOUT]["n"]))
+    # The counts are noisy (else the test shows nothing).
+    assert len(seen) > 3

@@ -24,6 +24,7 @@ from uptake.config.coach import CoachSettings
 from uptake.metrics.context import MetricContext
 from uptake.metrics.families.ladder import BASIS, PROXY
 from uptake.metrics.families.proficiency import kaplan_meier
+from uptake.metrics.noise import Noise
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, suppress
 
 __all__ = ["OUTCOMES", "Outcome", "clean_arms", "estimate", "person_outcomes"]
@@ -142,14 +143,15 @@ def _group(ctx: MetricContext, frame: pd.DataFrame, s: CoachSettings, name: str)
             "outcomes": {},
         }
     noisy = ctx.noise
+    arms = {
+        TREATMENT: _people(noisy, nt, "coach_effect", name, TREATMENT),
+        HOLDOUT: _people(noisy, nh, "coach_effect", name, HOLDOUT),
+    }
     out: dict[str, Any] = {
         "status": "ok",
         "reason": None,
-        "arms": {
-            TREATMENT: noisy.count(nt, "coach_effect", name, TREATMENT),
-            HOLDOUT: noisy.count(nh, "coach_effect", name, HOLDOUT),
-        },
-        "outcomes": {o.name: _compare(ctx, frame, o, s, name) for o in OUTCOMES},
+        "arms": arms,
+        "outcomes": {o.name: _compare(ctx, frame, o, s, name, arms) for o in OUTCOMES},
     }
     prof = out["outcomes"]["proficient"]
     if prof.get("status") == "ok":
@@ -158,7 +160,12 @@ def _group(ctx: MetricContext, frame: pd.DataFrame, s: CoachSettings, name: str)
 
 
 def _compare(
-    ctx: MetricContext, frame: pd.DataFrame, o: Outcome, s: CoachSettings, name: str
+    ctx: MetricContext,
+    frame: pd.DataFrame,
+    o: Outcome,
+    s: CoachSettings,
+    name: str,
+    arm_n: dict[str, int],
 ) -> dict[str, Any]:
     k = ctx.min_group_size
     t = frame.loc[frame["arm"] == TREATMENT, o.post].dropna().to_numpy(dtype=float)
@@ -181,9 +188,13 @@ def _compare(
         target = max(abs(diff.value) if diff else 0.0, o.min_effect)
         now, need = stats.mean_power(_sd(t), len(t), _sd(h), len(h), target, conf, s.power)
     for arm, v in ((TREATMENT, t), (HOLDOUT, h)):
-        arms[arm]["n"] = ctx.noise.count(len(v), "coach_effect", name, o.name, arm)
+        # At most the arm's own noisy size: the people with an outcome are some of the arm's,
+        # and a noisy count above it ("holdout n = 11", then "n = 15") reads as an error.
+        # Derived from released counts only, so it costs no privacy.
+        n = _people(ctx.noise, len(v), "coach_effect", name, o.name, arm)
+        arms[arm]["n"] = min(n, arm_n[arm])
     out = {**base, "status": "ok", **arms, "difference": diff.to_dict() if diff else None}
-    out["did"] = _did(ctx, frame, o, conf, name)
+    out["did"] = _did(ctx, frame, o, conf, name, arm_n)
     out["target_difference"] = round(target, 4)
     out["power_now"] = round(now, 3)
     if diff is None or now < s.power:
@@ -195,6 +206,13 @@ def _compare(
             out["verdict"] = BETTER if good else WORSE
         else:
             out["verdict"] = NO_EFFECT
+    return out
+
+
+def _people(noise: Noise, n: int, *question: object) -> int:
+    """A count of people as released: noisy when the noise is on."""
+    out = noise.count(n, *question)
+    assert out is not None  # a count in, a count out
     return out
 
 
@@ -222,7 +240,12 @@ def _sd(v: np.ndarray) -> float:
 
 
 def _did(
-    ctx: MetricContext, frame: pd.DataFrame, o: Outcome, conf: float, name: str
+    ctx: MetricContext,
+    frame: pd.DataFrame,
+    o: Outcome,
+    conf: float,
+    name: str,
+    arm_n: dict[str, int],
 ) -> dict[str, Any]:
     k = ctx.min_group_size
     parts = {}
@@ -240,8 +263,8 @@ def _did(
         "status": "ok",
         **d.to_dict(),
         "pre": pre,
-        "n_pre": {arm: ctx.noise.count(n, "coach_effect", name, o.name, "pre", arm)
-                  for arm, n in sizes.items()},
+        "n_pre": {arm: min(_people(ctx.noise, n, "coach_effect", name, o.name, "pre", arm),
+                           arm_n[arm]) for arm, n in sizes.items()},
     }  # fmt: skip
 
 
