@@ -59,6 +59,11 @@ def test_signals_human_json_and_reveal(tmp_path: Path) -> None:
     assert "idle" in human.output and "@corp.example" not in human.output
     # Events without task data: the levels are a proxy, and the L3+ column says so.
     assert "L3+ (proxy)" in human.output and "L3+ is a proxy: without task data" in human.output
+    # The detectors read as the flags do: words, not rule names.
+    detectors = human.output.split("Detectors:")[1].split("\n")
+    assert any(line.startswith("  week 3–4 drop: ") for line in detectors), human.output
+    assert any(line.startswith("  early warning: not available") for line in detectors)
+    assert "week3_4_drop" not in human.output and "bounce_loop" not in human.output
     doc = json.loads(run.invoke(app, ["signals", "-w", str(path), "--json"]).stdout)
     assert doc["status"]["ladder"] == {"status": "available", "basis": "proxy: activity"}
     # Events alone let only some friction detectors run: the teams' pressure says so.

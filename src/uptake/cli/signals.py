@@ -161,7 +161,8 @@ def _needs(st: dict[str, Any]) -> str:
 
 def _status(status: dict[str, Any], out: Console) -> None:
     lines = []
-    for name, st in (status.get("friction") or {}).items():
+    for rule, st in (status.get("friction") or {}).items():
+        name = signal_name(rule)  # as the flags column names it
         state = st.get("status")
         if state == "not_available":
             lines.append(f"  {name}: not available (needs {_needs(st)})")
@@ -172,10 +173,10 @@ def _status(status: dict[str, Any], out: Console) -> None:
             )
         else:
             lines.append(f"  {name}: {st.get('flags', 0)} new since {st.get('since')}")
-    for name in ("early_warning", "typology", "champions", "managers", "silence"):
-        st = status.get(name) or {}
+    for key in ("early_warning", "typology", "champions", "managers", "silence"):
+        st = status.get(key) or {}
         if st.get("status") == "not_available":
-            lines.append(f"  {name}: not available (needs {_needs(st)})")
+            lines.append(f"  {signal_name(key)}: not available (needs {_needs(st)})")
     if lines:
         out.print("Detectors:", highlight=False)
         for line in lines:
