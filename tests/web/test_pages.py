@@ -181,3 +181,27 @@ def test_teams_page_names_no_one(client: TestClient, tokens: dict[str, str]) -> 
     audit = client.get("/v1/audit", headers={"Authorization": f"Bearer {tokens['admin']}"})
     actions = [e["action"] for e in audit.json() if e["action"].endswith("teams")]
     assert actions == ["view /teams"]
+
+
+def test_teams_page_counts_the_small_themes_in_one_sentence(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    from uptake.web.pages import _env
+    from uptake.web.views import Params
+
+    doc = client.get("/v1/teams", headers={"Authorization": f"Bearer {tokens['analyst']}"})
+    small = {"theme": 1, "label": "(fewer than 5 people)", "terms": [], "people": None,
+             "segments": {}, "quotes": []}  # fmt: skip
+    big = {"theme": 0, "label": "login, times out", "terms": ["login"], "people": 12,
+           "segments": {"sales": 7, "legal": 5}, "quotes": ["the login times out"]}  # fmt: skip
+    page = _env.get_template("views/teams.html")
+    for voice, said in (
+        ([big, small, dict(small, theme=2)], "Not shown: 2 more themes, each shared by "
+         "fewer than 5 people."),
+        ([small], "Not shown: 1 theme shared by fewer than 5 people."),
+    ):  # fmt: skip
+        text = html.unescape(page.render(data=dict(doc.json(), voice=voice, k=5), params=Params()))
+        assert said in " ".join(text.split()), text
+        assert "(fewer than 5 people)" not in text
+        assert ("login, times out" in text) == (big in voice)
+        assert text.count("<q>") == (1 if big in voice else 0)

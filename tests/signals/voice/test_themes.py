@@ -80,3 +80,26 @@ def test_same_input_same_themes_and_k_below_3_refused() -> None:
     with pytest.raises(PrivacyError):
         themes(texts, ["x"] * 12, k=2)
     assert themes([], [], k=3) == []
+
+
+def test_the_order_of_the_rows_changes_nothing_and_greetings_label_nothing() -> None:
+    import random
+
+    greeted = [f"Hello team, {t}. Thanks!" for t in LOGIN] + [f"Hi all, {t}" for t in PROMPTS]
+    rows = list(zip(greeted, _people(6, "a") + _people(6, "b"), strict=True))
+    seen = set()
+    for seed in range(6):
+        mixed = rows[:]
+        random.Random(seed).shuffle(mixed)
+        found = themes([t for t, _ in mixed], ["x"] * 12, k=3, n_themes=2,
+                       people=[p for _, p in mixed])  # fmt: skip
+        seen.add(tuple((t.people, t.label, tuple(t.quotes)) for t in found))
+    assert len(seen) == 1, seen
+    [(first, second)] = [tuple(t[1] for t in s) for s in seen]
+    labels = f"{first}, {second}".split(", ")
+    assert not {"hello", "team", "thanks", "hi", "all"} & {w for x in labels for w in x.split()}
+    # Each theme's label is its own topic's words, none of the other's.
+    assert {
+        ("login" in first) + ("login" in second),
+        ("prompt" in first) + ("prompt" in second),
+    } == {1}

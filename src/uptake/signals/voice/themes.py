@@ -9,18 +9,29 @@ them by subtraction are hidden).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from uptake.errors import InputError
 from uptake.ingest.redact import redact
 from uptake.metrics.privacy import check_k, table_hidden
 
 _QUOTE_CHARS = 280
+# Greetings and fillers of feedback messages: frequent, they say nothing of the topic, and
+# led theme labels ("does, copilot, time, hello, week").
+_FILLER = frozenset(
+    ("hello", "hi", "hey", "morning", "afternoon", "evening", "team", "all", "thanks", "thank",
+     "please", "apologies", "sorry", "does", "did", "really", "just", "also", "ok", "okay",
+     "sure", "yes", "fyi", "ping", "ref")
+)  # fmt: skip
+_STOP = sorted(ENGLISH_STOP_WORDS | _FILLER)
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,7 @@ def themes(
             own person, which is only right when each person wrote one text.
         n_terms: top terms per theme label.
         n_quotes: representative quotes per theme (at most 3).
-        seed: KMeans seed.
+        seed: the factorisation's seed.
 
     Returns:
         Themes, largest first. A theme with fewer than k distinct people keeps no terms,
@@ -77,29 +88,36 @@ def themes(
         raise InputError("themes: texts, segments and people must have the same length")
     authors = list(people) if people is not None else [f"text-{i}" for i in range(len(texts))]
     keep = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+    # In a fixed order (by text, then author): the themes must not depend on the order the
+    # warehouse returns rows in.
+    keep.sort(key=lambda i: (texts[i], str(authors[i])))
     if not keep:
         return []
     # Redacted before clustering, so neither a quote nor a theme's terms ("jane", "doe")
     # can carry an address, number or credential.
     docs = [redact(texts[i]) or "" for i in keep]
-    vec = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    vec = TfidfVectorizer(stop_words=_STOP, ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     try:
         x = vec.fit_transform(docs)
     except ValueError:
         # Too few texts for a term to appear twice: one theme with no vocabulary.
-        vec = TfidfVectorizer(stop_words="english")
+        vec = TfidfVectorizer(stop_words=_STOP)
         x = vec.fit_transform(docs) if any(len(d) > 2 for d in docs) else None
     if x is None or x.shape[1] == 0:
         return []
-    n = max(1, min(n_themes, len({d.strip().lower() for d in docs}), x.shape[0]))
-    km = KMeans(n_clusters=n, n_init=10, random_state=seed).fit(x)
+    n = max(1, min(n_themes, len({d.strip().lower() for d in docs}), x.shape[0], x.shape[1]))
+    weight = _topics(x, n, seed)
     terms = np.asarray(vec.get_feature_names_out())
-    # Distance to the own centre: the most typical texts come first as quotes.
-    dist = np.asarray(km.transform(x)[np.arange(x.shape[0]), km.labels_]).ravel()
+    # Each text belongs to its strongest topic; the texts most of whose weight is that topic
+    # are its most typical, and come first as quotes.
+    label = weight.argmax(axis=1)
+    typical = weight[np.arange(len(docs)), label] / np.maximum(weight.sum(axis=1), 1e-12)
     seg_names = sorted({str(segments[i]) for i in keep})
     found = []
     for c in range(n):
-        rows = np.flatnonzero(km.labels_ == c)
+        rows = np.flatnonzero(label == c)
+        if not len(rows):
+            continue  # a topic no text leans to most: not a theme
         who = {authors[keep[r]] for r in rows}
         per_seg = {
             s: len({authors[keep[r]] for r in rows if str(segments[keep[r]]) == s})
@@ -108,11 +126,11 @@ def themes(
         found.append((len(who), c, rows, per_seg))
     found.sort(key=lambda f: (-f[0], f[1]))
     out = []
-    for rank, (n_people, c, rows, per_seg) in enumerate(found):
+    for rank, (n_people, _c, rows, per_seg) in enumerate(found):
         if n_people < k:
             out.append(Theme(theme=rank, label=f"(fewer than {k} people)", terms=[], people=None))
             continue
-        top = terms[np.argsort(-km.cluster_centers_[c], kind="stable")[:n_terms]].tolist()
+        top = _label(terms, _distinct(x, rows), n_terms)
         cells = np.array([per_seg[s] for s in seg_names], dtype=float)
         hidden = table_hidden(cells, k)
         shown = {s: (None if h else per_seg[s]) for s, h in zip(seg_names, hidden, strict=True)}
@@ -123,16 +141,63 @@ def themes(
                 terms=top,
                 people=n_people,
                 segments=shown,
-                quotes=_quotes(docs, rows, dist, min(n_quotes, 3)),
+                quotes=_quotes(docs, rows, -typical, min(n_quotes, 3)),
             )
         )
     return out
 
 
-def _quotes(docs: list[str], rows: np.ndarray, dist: np.ndarray, n: int) -> list[str]:
-    """The n (already redacted) texts nearest the theme's centre, shortened, without repeats."""
+def _topics(x: Any, n: int, seed: int) -> np.ndarray:
+    """Each text's weight on n topics (a texts × n array).
+
+    A non-negative factorisation of the TF-IDF matrix: k-means on it (used until December
+    2026) set most of the feedback in one cluster beside a few of near-identical texts for
+    some orders of the same rows (85 people in one theme, five themes of fewer than five),
+    where the topics stay apart.
+    """
+    if n == 1:
+        return np.ones((x.shape[0], 1))
+    nmf = NMF(n_components=n, init="nndsvda", random_state=seed, max_iter=1000)
+    with warnings.catch_warnings():
+        # Short of full convergence the topics are still usable; a command prints no warning.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return np.asarray(nmf.fit_transform(x))
+
+
+def _distinct(x: Any, rows: np.ndarray) -> np.ndarray:
+    """Each term's mean weight in the theme's texts less its mean in the others."""
+    inside = np.asarray(x[rows].mean(axis=0)).ravel()
+    rest = np.setdiff1d(np.arange(x.shape[0]), rows)
+    outside = np.asarray(x[rest].mean(axis=0)).ravel() if len(rest) else 0.0
+    return np.asarray(inside - outside)
+
+
+def _label(terms: np.ndarray, score: np.ndarray, n: int) -> list[str]:
+    """Up to n terms the theme uses more than the others, each adding a word to the label.
+
+    Terms as frequent elsewhere (what every message says) are left out, and so is a term
+    whose words the label already has ("data, checks does", not "… does data, does").
+    """
+    out: list[str] = []
+    words: set[str] = set()
+    for i in np.argsort(-score, kind="stable"):
+        if score[i] <= 0:
+            break
+        term = str(terms[i])
+        parts = set(term.split())
+        if parts <= words:
+            continue
+        out.append(term)
+        words |= parts
+        if len(out) == n:
+            break
+    return out
+
+
+def _quotes(docs: list[str], rows: np.ndarray, rank: np.ndarray, n: int) -> list[str]:
+    """The n (already redacted) most typical texts (lowest rank), shortened, without repeats."""
     quotes: list[str] = []
-    for r in rows[np.argsort(dist[rows], kind="stable")]:
+    for r in rows[np.argsort(rank[rows], kind="stable")]:
         text = " ".join(docs[r].split())
         if len(text) > _QUOTE_CHARS:
             text = text[: _QUOTE_CHARS - 1].rstrip() + "…"
