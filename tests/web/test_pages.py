@@ -205,3 +205,6 @@ def test_teams_page_counts_the_small_themes_in_one_sentence(
         assert "(fewer than 5 people)" not in text
         assert ("login, times out" in text) == (big in voice)
         assert text.count("<q>") == (1 if big in voice else 0)
+    # A team's shares and change stay on one line each ("12 %", "+25 points"), not two.
+    rows = [r for r in text.split("<tr>") if 'scope="row"' in r]
+    assert rows and all(r.count('<td class="nowrap">') >= 2 for r in rows)
