@@ -76,6 +76,10 @@ def test_status_at_80_columns_keeps_each_ingest_time_whole(tmp_path: Path) -> No
     # The time is whole ("12-07 04:55", not "12-07 04:…"); the long file name wraps instead.
     assert re.search(r"\b\d\d-\d\d \d\d:\d\d *$", ingests, re.M), ingests
     assert "…" not in ingests
+    # With room to spare, the name is on one line.
+    r = uptake("status", "-w", str(ws), env={"COLUMNS": "120"})
+    ingests = r.stdout.split("Latest ingests")[1].split("Quarantined rows")[0]
+    assert "copilot_usage_export_november_2026_all_teams.csv" in ingests, ingests
 
 
 def test_a_summary_of_several_files_names_each_file_at_80_columns(tmp_path: Path) -> None:

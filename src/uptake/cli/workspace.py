@@ -64,7 +64,8 @@ def status(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
         # had otherwise narrowed the table by cutting the time ("12-07 04:…") at 80 columns.
         li.add_column("#", justify="right", no_wrap=True)
         li.add_column("table", no_wrap=True)
-        li.add_column("file", overflow="fold", max_width=24)
+        # The other columns take about 66 characters: a wider terminal gives the name room.
+        li.add_column("file", overflow="fold", max_width=max(24, console.width - 66))
         for col in ("accepted", "dupl.", "quarant."):
             li.add_column(col, justify="right", no_wrap=True)
         li.add_column("UTC", no_wrap=True)
