@@ -94,9 +94,9 @@ def kinds(load: Any, until: float | None = None) -> dict[str, dict[str, Any]]:
         until: count only replies that ended before this (seconds from the start).
 
     Returns:
-        {kind: {requests, ok, errors {status: n}, why {reason: n}, p50_ms, p95_ms, p99_ms,
-        max_ms}}, `why` the failures by reason: {reason: {n, first}} (`first` the wall-clock
-        time of the first, as the server's log writes it).
+        {kind: {requests, ok, errors {status: n}, why, p50_ms, p95_ms, p99_ms, max_ms}},
+        `why` the failures by reason: {reason: {n, first}} (`first` the wall-clock time of
+        the first, as the server's log writes it).
     """
     out: dict[str, dict[str, Any]] = {}
     for kind in sorted({r.kind for r in load.replies}):

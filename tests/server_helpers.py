@@ -174,8 +174,12 @@ class Load:
         except httpx.TransportError as exc:
             self._note(kind, 0, t, f"{type(exc).__name__}: {exc}")
             return None
-        failed = r.status_code >= 400
-        self._note(kind, r.status_code, t, r.text[:300] if failed else "")
+        why = ""
+        if r.is_redirect:
+            why = f"sent to {r.headers.get('location')}"  # e.g. the sign-in page
+        elif not r.is_success:
+            why = r.text[:300]
+        self._note(kind, r.status_code, t, why)
         return r
 
     def _note(self, kind: str, status: int, sent: float, why: str = "") -> None:
