@@ -110,3 +110,23 @@ def test_an_as_of_past_the_data_says_the_ladder_is_not_available(tmp_path: Path)
         " ".join(human.output.split())
     )
     assert "Teams that need help first" not in human.output
+
+
+def test_a_teams_friction_and_typology_read_as_words(tmp_path: Path) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from uptake.cli.signals import _render
+
+    path = _workspace(tmp_path)
+    doc = json.loads(CliRunner().invoke(app, ["signals", "-w", str(path), "--json"]).stdout)
+    doc["teams"][0].update(dominant_friction="no_meaningful_use_14d", dominant_typology="none")
+    doc["teams"][1].update(dominant_friction=None, dominant_typology="trust_deficit")
+    out = StringIO()
+    _render(doc, Console(file=out, width=160))
+    rows = [line for line in out.getvalue().splitlines() if "│" in line]
+    first, second = (next(r for r in rows if f" {t['team']} " in r) for t in doc["teams"][:2])
+    assert "no meaningful use (14 days)" in first and "no resistance" in first, first
+    assert "—" in second and "trust deficit" in second, second
+    assert "no_meaningful_use_14d" not in out.getvalue()

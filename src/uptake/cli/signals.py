@@ -100,8 +100,10 @@ def _render(doc: dict[str, Any], out: Console) -> None:
             f"{row['need']:.2f}",
             f"{100 * row['l3_plus_share']:.0f} %",
             f"{100 * row['l3_plus_change']:+.0f} pts",
-            row["dominant_friction"] or "—",
-            (row["dominant_typology"] or "—").replace("_", " "),
+            # As the teams page says them: a rule's words, and "no resistance" for the
+            # typology of a team that shows none ("none" read as "nothing known").
+            signal_name(row["dominant_friction"]) if row["dominant_friction"] else "—",
+            _typology(row["dominant_typology"]),
         )
     out.print(t)
     for i, row in enumerate(shown, start=1):
@@ -153,6 +155,13 @@ def _render(doc: dict[str, Any], out: Console) -> None:
     flagged = (doc.get("managers") or {}).get("flags") or []
     if doc.get("managers"):
         out.print(f"Managers at passive-resistance risk: {len(flagged)}.", highlight=False)
+
+
+def _typology(kind: str | None) -> str:
+    """A team's dominant typology in words ("—" when fewer than k share one)."""
+    if not kind:
+        return "—"
+    return "no resistance" if kind == "none" else kind.replace("_", " ")
 
 
 def _needs(st: dict[str, Any]) -> str:
