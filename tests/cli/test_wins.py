@@ -184,5 +184,15 @@ def test_a_wins_table_shows_ids_and_intervals_whole_at_120_columns() -> None:
     [line] = [x for x in out.getvalue().splitlines() if "sales.outreach_sequence" in x]
     assert "+65.7 [+44.4, +91.9]" in line and "-4.1 [-5.5, -2.8]" in line, out.getvalue()
     assert "90 / 14" in line and "113 / 16" in line and "7,539" in line
+    # One comparison for every row: said in the title, not in a column of its own.
+    assert "(95 % intervals; against runs without AI)" in out.getvalue()
+    assert "no AI" not in line and "┃ compared" not in out.getvalue()
     # The hidden ones on one line per reason.
     assert f"{why}: cs.kb_article, eng.test_plan" in out.getvalue().splitlines()
+    # Two kinds of comparison keep the column.
+    base = dict(row, workflow="hr.org_design", reference="baseline", runs_other=None,
+                people_other=None, baseline_minutes=90.0)  # fmt: skip
+    mixed = StringIO()
+    render(dict(doc, wins=[row, base]), Console(file=mixed, width=120))
+    assert "┃ compared" in mixed.getvalue() and "against" not in mixed.getvalue()
+    assert "baseline 90.0 min" in mixed.getvalue()
