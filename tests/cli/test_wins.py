@@ -161,6 +161,12 @@ def test_roles_say_each_reason_once_under_the_table(monkeypatch: pytest.MonkeyPa
     # Each mode's share, then its runs under it.
     assert "25.4 %" in rows["claims handler"] and "(25.4 %)" not in r.stdout
     assert "hidden: fewer than 5 people ran workflows: recruiter, head of hr" in lines
+    # At 80 columns a long role is folded, never cut short.
+    doc["roles"].append(role("sales development representative", none))
+    narrow = CliRunner().invoke(app, ["redesign", "roles"], env={**ENV, "COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.stderr
+    roles = [line.split("│")[1] for line in narrow.stdout.splitlines() if line.startswith("│")]
+    assert roles and not any("…" in cell for cell in roles), narrow.stdout
 
 
 def test_a_wins_table_shows_ids_and_intervals_whole_at_120_columns() -> None:

@@ -362,7 +362,8 @@ def roles_command(
         "override rate",
         "override accuracy [CI]",
     ):
-        t.add_column(c)
+        # A long role's word is folded, not cut short ("representat…").
+        t.add_column(c, overflow="fold" if c == "role" else "ellipsis")
     # A role's reason for no override figures is printed once under the table, each row
     # pointing to it: the same sentence in every row wrapped the table to a column of words.
     notes: dict[str, int] = {}
