@@ -373,7 +373,9 @@ def roles_command(
             n = notes.setdefault(str(r["override_note"]), len(notes) + 1)
             acc = Text(f"— [{n}]")
         if r.get("override_accuracy") is not None:
-            acc = _ci(r, "override_accuracy", 1, 100.0).replace("+", "") + " %"
+            # Folded on a narrow terminal, never cut short ("[40.…").
+            ci = _ci(r, "override_accuracy", 1, 100.0).replace("+", "") + " %"
+            acc = Text(ci, overflow="fold")
         t.add_row(
             r["role"],
             f"{r['n']:,}",
