@@ -129,39 +129,30 @@ def render(doc: Mapping[str, Any], con: Console) -> None:
         if not rows:
             con.print(f"{title}: none", markup=False)
             continue
-        # One comparison for every row (the usual case) is said once, in the title: the
-        # column is room the intervals need on a narrow terminal.
+        # One known comparison for every row (the usual case) is said once, in the title:
+        # the column is room the intervals need on a narrow terminal.
         refs = {_SHORT.get(str(r.get("reference")), "—") for r in rows}
-        against = f"; against {_AGAINST.get(next(iter(refs)), 'it')}" if len(refs) == 1 else ""
-        t = Table(title=f"{title} ({level} intervals{against})")
-        cells = [
-            (
-                r["workflow"],
-                *([] if against else [_SHORT.get(str(r.get("reference")), "—")]),
-                f"{r['runs_ai']:,} / {r['people_ai']:,}",
-                _runs(r),
-                _ci(r, "saving_per_run", 1),
-                _ci(r, "completion_diff", 1, 100.0),
-                _num(r.get("minutes_saved"), 0),
-            )
-            for r in rows
-        ]
+        against = _AGAINST.get(refs.pop()) if len(refs) == 1 else None
+        t = Table(title=f"{title} ({level} intervals{f'; against {against}' if against else ''})")
         # Headers on two lines, so that they do not widen their columns past the values:
         # at one line they took the width a workflow's id needed, which was then folded.
-        for c in (
-            "workflow",
-            *([] if against else ["compared\nwith"]),
-            "AI runs\n/ people",
-            "other runs\n/ people",
-            "min saved per\nrun [CI]",
-            "completion\ndiff [CI]",
-            "min saved\nin window",
-        ):
+        columns: list[tuple[str, Any]] = [
+            ("workflow", lambda r: r["workflow"]),
+            ("compared\nwith", lambda r: _SHORT.get(str(r.get("reference")), "—")),
+            ("AI runs\n/ people", lambda r: f"{r['runs_ai']:,} / {r['people_ai']:,}"),
+            ("other runs\n/ people", _runs),
+            ("min saved per\nrun [CI]", lambda r: _ci(r, "saving_per_run", 1)),
+            ("completion\ndiff [CI]", lambda r: _ci(r, "completion_diff", 1, 100.0)),
+            ("min saved\nin window", lambda r: _num(r.get("minutes_saved"), 0)),
+        ]
+        if against:
+            del columns[1]
+        for c, _cell in columns:
             # A workflow's id is what `--case` takes: kept on one line while the table fits
             # (the other columns wrap first), folded when it cannot, never cut short.
             t.add_column(c, overflow="fold", no_wrap=c == "workflow")
-        for row in cells:
-            t.add_row(*row)
+        for r in rows:
+            t.add_row(*(cell(r) for _c, cell in columns))
         con.print(t)
     others = doc.get("others") or []
     if others:
