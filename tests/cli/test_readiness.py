@@ -55,9 +55,28 @@ def test_table_shows_scores_evidence_gaps_and_what_is_missing(folder: Path) -> N
     assert "licensed managers at L3 or above: 60 % (3 of 5; n = 5 managers)" in out
     assert "decisions whose outcome is logged (outcome due): 70 % (21 of 30 decisions" in out
     assert "Gaps and what to do:" in out
-    assert "Workflow integration (52): pick the two or three catalogued workflows" in out
+    assert "Workflow integration (51.9): pick the two or three catalogued workflows" in out
     assert "Champion network: not available: needs help_edges" in out
     assert "Trust through transparency: not available: needs readiness questionnaire" in out
+
+
+def test_a_gap_just_below_the_threshold_never_reads_as_the_threshold(folder: Path) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from uptake.cli.readiness import render
+
+    doc = _doc(folder)
+    first = next(c for c in doc["conditions"] if c["score"] is not None)
+    # 59.5 is a gap under a threshold of 60; shown without its decimal it read "60".
+    near = dict(first, score=59.5, status="gap", intervention="do the thing")
+    out = StringIO()
+    render(dict(doc, gap_below=60, conditions=[near], gaps=[near]), Console(file=out, width=200))
+    text = out.getvalue()
+    row = next(line for line in text.splitlines() if line.startswith(f"│ {near['label']}"))
+    assert "│ 59.5 " in row and "│ 60 " not in row, row
+    assert f"{near['label']} (59.5): do the thing" in text
 
 
 def test_answer_then_read_back(folder: Path) -> None:

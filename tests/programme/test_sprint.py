@@ -212,6 +212,10 @@ def test_champion_check_finds_the_first_week_end_it_held(ws: Workspace) -> None:
     assert got.done_on == START + timedelta(days=20)  # the week end of days 15–21
     low = sc.evidence(ctx, START, sample_size=10, champions=lambda c: 0.3)["champions"]
     assert low.done_on is None and low.text.startswith("champions cover 30% of people")
+    # Just short of the target is said with the decimal that shows it short.
+    near = sc.evidence(ctx, START, sample_size=10, champions=lambda c: 0.4963)["champions"]
+    assert near.done_on is None
+    assert near.text.startswith("champions cover 49.6% of people; needs 50.0%"), near.text
 
 
 def test_proposals_and_redesigns_tick_from_their_tables(ws: Workspace) -> None:

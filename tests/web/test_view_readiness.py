@@ -64,13 +64,37 @@ def test_page_and_json_agree(canonical: dict[str, Any]) -> None:
         if c["score"] is None:
             assert "not available" in row and c["reason"] in row
         else:
-            assert row.split()[len(c["label"].split())] == f"{c['score']:.0f}", row
+            # One decimal, the precision the status is decided on.
+            assert row.split()[len(c["label"].split())] == f"{c['score']:.1f}", row
             assert ("gap" in row) == (c["status"] == "gap")
     text = html.unescape(page)
     for g in view["gaps"]:
         assert g["intervention"] in text
     assert f"a gap is a score below {view['gap_below']}" in text
     assert not PERSON_KEY.search(page) and not PERSON_KEY.search(str(view))
+
+
+def test_a_gap_just_below_the_threshold_never_reads_as_the_threshold(
+    canonical: dict[str, Any],
+) -> None:
+    from uptake.web.pages import _env
+    from uptake.web.views import Params
+    from uptake.web.views.readiness import chart as scores_chart
+
+    view = canonical["view"]
+    first = next(c for c in view["conditions"] if c["score"] is not None)
+    # 59.5 is a gap under a threshold of 60; shown without its decimal it read "60".
+    near = dict(first, score=59.5, status="gap", intervention="do the thing")
+    doc = dict(view, gap_below=60, conditions=[near], gaps=[near])
+    text = html.unescape(
+        _env.get_template("views/readiness.html").render(data=doc, params=Params())
+    )
+    row = _rows(text, "readiness")[near["label"]]
+    assert "59.5" in row and " 60 " not in f" {row} ", row
+    assert f"{near['label']} (59.5)" in " ".join(text.split())
+    chart = scores_chart(doc)
+    assert chart is not None
+    assert chart["figure"]["data"][0]["text"][0].startswith("59.5 ")
 
 
 def test_scores_chart_is_labelled(canonical: dict[str, Any]) -> None:

@@ -154,7 +154,7 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
     for c in ("condition", "score", "status", "basis", "evidence"):
         t.add_column(c, overflow="fold", min_width=word_width(cells.get(c, []), 4, 24))
     for c in conditions:
-        score = "—" if c["score"] is None else f"{c['score']:.0f}"
+        score = "—" if c["score"] is None else f"{c['score']:.1f}"
         evid = "\n".join(evidence_line(x) for x in c["components"])
         t.add_row(c["label"], score, STATUS.get(c["status"], c["status"]), c["basis"] or "—", evid)
     console.print(t)
@@ -162,7 +162,7 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
     if gaps:
         console.print("Gaps and what to do:", soft_wrap=True)
         for g in gaps:
-            console.print(f"  {g['label']} ({g['score']:.0f}): {g['intervention']}", soft_wrap=True)
+            console.print(f"  {g['label']} ({g['score']:.1f}): {g['intervention']}", soft_wrap=True)
     missing = [c for c in doc.get("conditions") or [] if c["status"] == "not_available"]
     if missing:
         console.print("Not scored:", soft_wrap=True)

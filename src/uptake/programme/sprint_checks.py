@@ -263,8 +263,9 @@ def _champions(
 ) -> Evidence:
     now = coverage(ctx)
     if now is None or now < target:
-        have = "no champion selected" if not now else f"champions cover {now:.0%} of people"
-        return Evidence("ok", None, f"{have}; needs {target:.0%} (a champion in "
+        shown, need = _shares(now or 0.0, target)
+        have = "no champion selected" if not now else f"champions cover {shown} of people"
+        return Evidence("ok", None, f"{have}; needs {need} (a champion in "
                                     "their team)")  # fmt: skip
     # The first week end it held, by bisection (coverage grows as help is asked and given).
     ends = _week_ends(start, ctx.as_of)
@@ -282,6 +283,18 @@ def _champions(
     day = ends[lo] if lo < len(ends) else ctx.as_of
     text = f"champions selected: they cover {now:.0%} of people (a champion in their team)"
     return Evidence("ok", day, f"{text}; first met by {day} (checked weekly)")
+
+
+def _shares(now: float, target: float) -> tuple[str, str]:
+    """A share and its target as percentages, with the decimals that keep them in order.
+
+    49.6 % short of a 50 % target read "cover 50 % …; needs 50 %" at whole percents.
+    """
+    for digits in range(4):
+        a, b = f"{now:.{digits}%}", f"{target:.{digits}%}"
+        if (float(a[:-1]) < float(b[:-1])) == (now < target):
+            break
+    return a, b
 
 
 def champion_coverage(ctx: MetricContext, rank_kwargs: Mapping[str, Any]) -> float | None:
