@@ -146,6 +146,39 @@ def test_a_hidden_mix_total_hides_the_shares_and_the_merged_row(filled: Path) ->
     assert "the total is hidden so a smaller group cannot be worked out" in flat
 
 
+def test_a_cell_hidden_by_subtraction_says_so_not_only_hidden(filled: Path) -> None:
+    from rich.console import Console
+
+    from uptake.cli.tools import render
+
+    out = CliRunner().invoke(app, ["tools", "-w", str(filled), "--as-of", "2024-03-31", "--json"])
+    doc = json.loads(out.output)
+    rows = doc["tool_usage"]["segments"]
+    # As the plan gives it on the 400-person vendor view: one tool hidden whole, one value of
+    # the other hidden, each because it would give a smaller group away by subtraction.
+    rows[0].update(licensed=None, licensed_suppressed="complementary")
+    doc["tool_usage"]["segments"] = [rows[0], {"segment": "cursor", "suppressed": "complementary"}]
+    console = Console(record=True, width=160)
+    render(doc, console)
+    text = console.export_text()
+    cells = {
+        cells[0]: cells[1:]
+        for line in text.split("Combinations")[0].splitlines()
+        if line.startswith("│") and (cells := [c.strip() for c in line.strip("│").split("│")])
+    }
+    assert cells["cursor"][0] == "hidden ‡" and cells["copilot"][2] == "hidden ‡", cells
+    # The header's "groups below k hidden" would otherwise read as fewer than k people.
+    legend = "‡ hidden so a smaller group cannot be worked out"
+    assert legend in text.split("Combinations")[0]
+    # A table with nothing hidden by subtraction carries no legend.
+    doc["tool_usage"]["segments"] = [dict(rows[0], licensed=12, licensed_suppressed=None)]
+    doc["tool_cost"]["segments"] = []
+    doc["usage_segments"]["segments"] = []
+    console = Console(record=True, width=160)
+    render(doc, console)
+    assert legend not in console.export_text()
+
+
 def test_a_tool_without_seats_reads_not_available(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,10 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from uptake.cli.common import AsOfOpt, JsonOpt, WorkspaceOpt, open_workspace, parse_day, print_json
+from uptake.cli.tables import COMPLEMENTARY_TEXT, MARK
 from uptake.errors import InputError
 from uptake.metrics.dimensions import SEGMENTS
 
-HIDDEN = {"small": "< k", "complementary": "hidden"}
+# A hidden cell's reason in the table; the complementary mark is explained under the table
+# (a bare "hidden" beside "groups below k hidden" read as fewer than k people).
+HIDDEN = {"small": "< k", "complementary": f"hidden {MARK}"}
 
 
 def tools_command(
@@ -244,6 +247,8 @@ def _print_fitted(console: Console, title: str, headers: list[str], rows: list[_
         console.print(t)
     for note in notes:
         console.print(note, highlight=False)
+    if any(MARK in c for _, cells, rest in rows for c in [*cells, rest or ""]):
+        console.print(f"  {MARK} {COMPLEMENTARY_TEXT}", style="dim", highlight=False)
 
 
 _ABOVE = "as above"
