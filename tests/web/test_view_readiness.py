@@ -137,6 +137,38 @@ def test_populations_only_at_or_above_k(canonical: dict[str, Any]) -> None:
     assert "Dominant resistance per population" in canonical["page"]
 
 
+def test_populations_without_a_resistance_to_show_are_one_line_per_reason(
+    canonical: dict[str, Any],
+) -> None:
+    page = canonical["page"]
+    for dim, rows in canonical["view"]["populations"]["dimensions"].items():
+        at = rf'<table class="readiness-populations" data-dimension="{dim}">(.*?)</table>'
+        table = re.search(at, page, re.S)
+        assert table, dim
+        shown = [r for r in rows if r.get("dominant")]
+        heads = re.findall(r'<th scope="row">(.*?)</th>', table.group(1))
+        assert [html.unescape(h) for h in heads] == [r["segment"] for r in shown]
+        lines = re.findall(
+            rf'<details class="readiness-not-shown" data-dimension="{dim}"><summary>(.*?)</summary>'
+            r"\s*<p>(.*?)</p>",
+            page,
+            re.S,
+        )
+        by_reason: dict[str, list[str]] = {}
+        for r in rows:
+            if not r.get("dominant"):
+                by_reason.setdefault(r["reason"], []).append(r["segment"])
+        assert len(lines) == len(by_reason), (dim, lines)
+        for summary, names in lines:
+            reason = next(
+                x for x in by_reason if f"({x.removeprefix('hidden: ')})" in html.unescape(summary)
+            )
+            assert html.unescape(summary).startswith(f"Not shown: {len(by_reason[reason])} more")
+            assert html.unescape(names).split(", ") == by_reason[reason]
+    # The demo has such rows, so the test above ran over some.
+    assert "Not shown:" in page and "typology" not in html.unescape(page).lower()
+
+
 def test_csv_exports(canonical: dict[str, Any]) -> None:
     c, org = canonical["client"], canonical["org"]
     out = _get(c, org.tokens["analyst"], "/v1/readiness/conditions.csv")

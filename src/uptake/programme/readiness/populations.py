@@ -49,6 +49,8 @@ def dominant(ctx: MetricContext, signals: dict[str, Any]) -> dict[str, Any]:
         members = members[members["segment"].notna() & (members["segment"] != "(none)")]
         rows = typology.dominant_by_segment(ty, members, ctx.min_group_size)
         for r in rows:
+            # Every row names its dominant resistance, None where none is shown.
+            r.setdefault("dominant", None)
             if r.get("suppressed"):
                 r["reason"] = f"hidden: fewer than {ctx.min_group_size} people showing a resistance"
             else:
@@ -56,6 +58,6 @@ def dominant(ctx: MetricContext, signals: dict[str, Any]) -> dict[str, Any]:
                     ctx.noise, int(r["n"]), ctx.min_group_size, f"typology:{d}:{r['segment']}"
                 )
             if not r.get("suppressed") and r.get("dominant") is None:
-                r["reason"] = f"no typology shared by {ctx.min_group_size} or more people"
+                r["reason"] = f"no resistance shared by {ctx.min_group_size} or more people"
         out[d] = rows
     return {"status": "ok", "needs": [], "dimensions": out, "counts": "people showing a resistance"}
