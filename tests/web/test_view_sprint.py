@@ -61,9 +61,40 @@ def test_page_shows_the_timeline_and_every_milestone(client: TestClient, org: An
     assert chart["caption"] in text and 'href="/sprint"' in text
     for m in MILESTONES:
         assert f'data-milestone="{m.id}"' in text and m.title in text
+    # A due date stays on one line ("2026-" over "09-14" in a narrow column).
+    for r in view["rows"]:
+        assert f'<td class="nowrap">{r["due"]}<br>' in text, r["milestone"]
     assert not PERSON_KEY.search(page.text) and not PERSON_KEY.search(doc.text)
     csv = client.get("/sprint/milestones.csv")
     assert csv.status_code == 200 and csv.text.count("\n") == len(MILESTONES) + 1
+
+
+def test_the_as_of_line_and_its_label_stay_inside_the_chart(client: TestClient, org: Any) -> None:
+    from datetime import date, timedelta
+
+    from uptake.web.views.sprint import timeline
+
+    view = client.get("/v1/sprint", headers=_auth(org.tokens["analyst"])).json()
+    start = date.fromisoformat(view["start"])
+    for offset, anchor, said in (
+        (10, "left", "day 11 of 90"),
+        (89, "right", "day 90 of 90"),
+        (119, "right", "30 days after day 90"),
+    ):
+        as_of = (start + timedelta(days=offset)).isoformat()
+        chart = timeline(dict(view, as_of=as_of, day_text=said))
+        assert chart is not None
+        # After day 90 the title and caption had read "day 120" and "day 120 of 90".
+        assert (
+            chart["title"] == f"The 90-day sprint: {said}" and f" · {said} · " in chart["caption"]
+        )
+        layout = chart["figure"]["layout"]
+        lo, hi = layout["xaxis"]["range"]
+        # Day 120 is 29 days after the sprint's end: its line had been off the axis.
+        assert lo <= as_of < hi, (as_of, hi)
+        (label,) = layout["annotations"]
+        # Centred on a line at the axis's end, half the label fell outside the chart.
+        assert (label["x"], label["xanchor"]) == (as_of, anchor)
 
 
 @pytest.mark.parametrize("role", ["manager", "coach", "person", "ingest"])

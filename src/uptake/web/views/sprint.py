@@ -95,7 +95,14 @@ def timeline(doc: Mapping[str, Any]) -> dict[str, Any] | None:
             "hovertemplate": "%{text}: %{x}<extra>" + status + "</extra>",
         })  # fmt: skip
     as_of = str(doc["as_of"])
-    end = date.fromisoformat(str(doc["end"])) + timedelta(days=1)
+    # The axis reaches the as-of day after the sprint's end too: a finished sprint showed no
+    # as-of line at all.
+    day = date.fromisoformat(as_of)
+    end = max(date.fromisoformat(str(doc["end"])), day) + timedelta(days=1)
+    # The label sits on the side of the line with room: centred on a line at the axis's end
+    # half of it fell outside the chart ("as of 2026-1").
+    start = date.fromisoformat(str(doc["start"]))
+    late = day >= start + (end - start) / 2
     fig = {
         "data": data,
         "layout": {
@@ -107,6 +114,7 @@ def timeline(doc: Mapping[str, Any]) -> dict[str, Any] | None:
             "shapes": [{"type": "line", "x0": as_of, "x1": as_of, "yref": "paper", "y0": 0,
                         "y1": 1, "line": {"color": "#333", "dash": "dot"}}],
             "annotations": [{"x": as_of, "y": 1.08, "yref": "paper", "showarrow": False,
+                             "xanchor": "right" if late else "left",
                              "text": f"as of {as_of}"}],
         },
     }  # fmt: skip
@@ -114,12 +122,13 @@ def timeline(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     under = (
         f"as of {as_of}" + (f" ({doc['as_of_rule']})" if doc.get("as_of_rule") not in
                             (None, "given") else "")
-        + f" · day {doc['day']} of 90 · start {doc['start']} ({doc['start_rule']})"
+        + f" · {doc['day_text']} · start {doc['start']} ({doc['start_rule']})"
         + f" · n = {sum(c.values())} milestones: {c.get('done', 0)} done, "
         f"{c.get('overdue', 0)} overdue, {c.get('due', 0)} due within a week, "
         f"{c.get('upcoming', 0)} upcoming · markers at the done date, else the due date"
     )  # fmt: skip
-    return {"title": f"The 90-day sprint: day {doc['day']}", "caption": under, "figure": fig}
+    # Before day 1 or after day 90 the sprint has no day of its own ("day 119 of 90").
+    return {"title": f"The 90-day sprint: {doc['day_text']}", "caption": under, "figure": fig}
 
 
 def _tables(d: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
