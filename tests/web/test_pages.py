@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -146,6 +147,28 @@ def test_coverage_page_and_json(client: TestClient, tokens: dict[str, str]) -> N
     assert f"Quarantine: {data['quarantined_total']} rows" in page.text
     _sign_in(client, tokens["manager"])
     assert client.get("/coverage").status_code == 403
+
+
+def test_coverage_page_lets_a_source_path_break_at_its_slashes(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    from uptake.web.pages import _env
+
+    doc = client.get("/v1/coverage", headers={"Authorization": f"Bearer {tokens['analyst']}"})
+    data = dict(doc.json())
+    data["last_ingests"] = [
+        dict(data["last_ingests"][0], source="exports/m365/copilot_user_detail/<b>x</b>.csv")
+    ]
+    page = _env.get_template("views/coverage.html").render(data=data)
+    # A path has no spaces: the browser had made its column a few letters wide ("demo-",
+    # "vendor/simulate", …), or, kept whole, wider than the page.
+    assert (
+        "exports/<wbr>m365/<wbr>copilot_<wbr>user_<wbr>detail/<wbr>&lt;b&gt;x&lt;/<wbr>b&gt;.csv"
+        in page
+    )
+    assert "<b>x</b>" not in page
+    css = (Path(__file__).parents[2] / "src/uptake/web/static/app.css").read_text()
+    assert "td.wrap { overflow-wrap: break-word; }" in css
 
 
 def test_teams_page_names_no_one(client: TestClient, tokens: dict[str, str]) -> None:

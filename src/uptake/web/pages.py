@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 
 from uptake.errors import AuthenticationError, InputError, NotFoundError, UptakeError
 from uptake.signals.names import signal_name
@@ -42,6 +43,19 @@ _env = jinja2.Environment(
 )
 # A rule's name as words wherever a page shows one ("week 3–4 drop", not "week3 4 drop").
 _env.filters["signal_name"] = signal_name
+
+
+def _breakable(text: object) -> Markup:
+    """A file path that may break after each slash or underscore, escaped.
+
+    A path has no spaces to wrap at: the browser either widened its column past the page or,
+    allowed to break anywhere, gave it a few letters' width ("demo-" / "vendor/simulate").
+    """
+    safe = str(escape(str(text)))
+    return Markup(safe.replace("/", "/<wbr>").replace("_", "_<wbr>"))
+
+
+_env.filters["breakable"] = _breakable
 _KEY = secrets.token_bytes(32)  # per process: a restart asks forms to be reloaded, no more
 router = APIRouter(include_in_schema=False)
 AsOf = Annotated[date | None, Query()]
