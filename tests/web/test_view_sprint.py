@@ -77,6 +77,7 @@ def test_the_as_of_line_and_its_label_stay_inside_the_chart(client: TestClient, 
     view = client.get("/v1/sprint", headers=_auth(org.tokens["analyst"])).json()
     start = date.fromisoformat(view["start"])
     for offset, anchor, said in (
+        (-5, "left", "5 days before day 1"),
         (10, "left", "day 11 of 90"),
         (89, "right", "day 90 of 90"),
         (119, "right", "30 days after day 90"),

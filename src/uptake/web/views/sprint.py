@@ -95,20 +95,20 @@ def timeline(doc: Mapping[str, Any]) -> dict[str, Any] | None:
             "hovertemplate": "%{text}: %{x}<extra>" + status + "</extra>",
         })  # fmt: skip
     as_of = str(doc["as_of"])
-    # The axis reaches the as-of day after the sprint's end too: a finished sprint showed no
-    # as-of line at all.
+    # The axis reaches the as-of day before the sprint's start or after its end too: a
+    # finished sprint showed no as-of line at all.
     day = date.fromisoformat(as_of)
+    start = min(date.fromisoformat(str(doc["start"])), day)
     end = max(date.fromisoformat(str(doc["end"])), day) + timedelta(days=1)
     # The label sits on the side of the line with room: centred on a line at the axis's end
     # half of it fell outside the chart ("as of 2026-1").
-    start = date.fromisoformat(str(doc["start"]))
     late = day >= start + (end - start) / 2
     fig = {
         "data": data,
         "layout": {
             **STYLE, "height": 260, "barmode": "overlay",
             "margin": {"l": 220, "r": 20, "t": 30, "b": 40},
-            "xaxis": {"type": "date", "range": [doc["start"], end.isoformat()]},
+            "xaxis": {"type": "date", "range": [start.isoformat(), end.isoformat()]},
             "yaxis": {"categoryorder": "array", "categoryarray": names[::-1]},
             "legend": {"orientation": "h", "y": -0.25},
             "shapes": [{"type": "line", "x0": as_of, "x1": as_of, "yref": "paper", "y0": 0,
