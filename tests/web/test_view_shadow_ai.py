@@ -125,3 +125,13 @@ def test_the_vendor_view_has_no_shadow_ai_inputs(vendor_org: Any) -> None:
     assert doc["needs"] == ["ai_web_visits (proxy logs) or pulse survey item shadow_ai"]
     assert doc["charts"] == [] and doc["proxy_rows"] == []
     assert "not available: needs ai_web_visits (proxy logs)" in page
+    # No link to a file that would hold only a header; the JSON link stays.
+    assert "This page as JSON" in page
+    assert "proxy (CSV)" not in page and "survey (CSV)" not in page
+
+
+def test_a_page_links_the_csv_files_that_have_rows(site: dict[str, Any]) -> None:
+    c = site["client"]
+    sign_in(c, site["tokens"]["analyst"])
+    page = html.unescape(c.get("/shadow-ai?as_of=2026-05-31").text)
+    assert "proxy (CSV)" in page and "survey (CSV)" in page

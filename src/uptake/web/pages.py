@@ -235,9 +235,12 @@ def render_view(request: Request, view: Page, params: Params) -> Response:
             "message.html", status=exc.http_status, title=view.title, charts=False,
             message=exc.message, **frame,
         )  # fmt: skip
+    # A table with no rows gets no link: a page saying "not available" offered files holding
+    # only a header.
+    tables = view.tables(got) if view.tables else {}
     page = render(
         "page.html", title=view.title, charts=view.charts, data=got, view=view, params=params,
-        tables=sorted(view.tables(got)) if view.tables else [],
+        tables=sorted(t for t, rows in tables.items() if len(rows)),
         individual=sorted(view.individual) if actor.role in view.individual_roles else [],
         lag=lag.as_dict() if lag is not None else None, **frame,
     )  # fmt: skip
