@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -66,8 +66,38 @@ def digest_command(
     if as_json:
         print_json(docs if team is None else docs[0])
         return
+    for line in summary_lines(docs):
+        typer.echo(line)
+
+
+def summary_lines(docs: list[dict[str, Any]]) -> list[str]:
+    """The digests in the terminal: each team's one action, then the skipped teams by reason.
+
+    The as-of day is said once when every digest shares it; the skipped teams, eight lines of
+    the same reason among the actions on the demo, are one line per reason.
+
+    Args:
+        docs: `Workspace.coach_digests`' documents (or one team's).
+
+    Returns:
+        The lines to print.
+    """
+    made = [d for d in docs if "skipped" not in d]
+    days = {str(d.get("as_of")) for d in made}
+    one_day = len(days) == 1 and len(made) > 1
+    out = [f"as of {days.pop()}: {plural(len(made), 'digest')}"] if one_day else []
+    for d in made:
+        day = "" if one_day else f" (as of {d['as_of']})"
+        out.append(f"{d['team']}{day}: {d['action']['text']}")
+    by_reason: dict[str, list[str]] = {}
     for d in docs:
         if "skipped" in d:
-            typer.echo(f"{d['team']}: skipped — {d['skipped']}")
-            continue
-        typer.echo(f"{d['team']} (as of {d['as_of']}): {d['action']['text']}")
+            by_reason.setdefault(str(d["skipped"]), []).append(str(d["team"]))
+    for reason, teams in by_reason.items():
+        if len(teams) == 1:
+            out.append(f"{teams[0]}: skipped — {reason}")
+        else:
+            # The reason speaks of one team ("this team is shown only when …").
+            said = reason.replace("this team", "a team", 1)
+            out.append(f"skipped {plural(len(teams), 'team')}: {', '.join(teams)} — {said}")
+    return out
