@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from uptake.coach.digest import build_digest, render_html, shared_friction
+from uptake.coach.digest import _fmt, build_digest, render_html, shared_friction
 
 
 def team_doc(**rows: Any) -> dict[str, Any]:
@@ -98,3 +98,9 @@ def test_with_the_noise_on_the_digest_says_each_n_carries_its_own() -> None:
         " team's n differs by a few from line to line"
     ]
     assert "its own random noise" in render_html(d)
+
+
+def test_a_change_that_rounds_to_zero_reads_0_points() -> None:
+    # The weekly-activity change of a quiet team read "+0 points".
+    assert [_fmt(v, "points") for v in (0.004, -0.003, 0.05, -0.12)] == [
+        "0 points", "0 points", "+5 points", "-12 points"]  # fmt: skip

@@ -49,3 +49,15 @@ def test_the_roi_s_seats_are_those_held_in_the_window() -> None:
 )
 def test_a_label_agrees_with_a_value_of_one(shown: str, words: str, expected: str) -> None:
     assert labels.agree(shown, words) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [(0.004, 0, "0"), (-0.4, 0, "0"), (-0.04, 1, "0.0"), (0.6, 0, "+1"), (-1.25, 1, "-1.2"),
+     (12.34, 2, "+12.34"), (-1234.5, 0, "-1,234"), (0, 1, "0.0")],
+)  # fmt: skip
+def test_a_change_that_rounds_to_zero_carries_no_sign(
+    value: float, digits: int, expected: str
+) -> None:
+    # "+0 points" claimed a rise its digits could not show; "-0" a fall.
+    assert labels.signed(value, digits) == expected

@@ -231,3 +231,22 @@ def test_teams_page_counts_the_small_themes_in_one_sentence(
     # A team's shares and change stay on one line each ("12 %", "+25 points"), not two.
     rows = [r for r in text.split("<tr>") if 'scope="row"' in r]
     assert rows and all(r.count('<td class="nowrap">') >= 2 for r in rows)
+
+
+def test_teams_page_a_change_rounding_to_zero_has_no_sign(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    from uptake.web.pages import _env
+    from uptake.web.views import Params
+
+    doc = client.get("/v1/teams", headers={"Authorization": f"Bearer {tokens['analyst']}"})
+    teams = doc.json()["teams"]
+    assert len(teams) >= 3
+    moved = [dict(teams[0], l3_plus_change=0.004), dict(teams[1], l3_plus_change=-0.003),
+             dict(teams[2], l3_plus_change=0.25)]  # fmt: skip
+    page = _env.get_template("views/teams.html").render(
+        data=dict(doc.json(), teams=moved), params=Params()
+    )
+    cells = [c.split("<")[0] for c in page.split('<td class="nowrap">')[1:]]
+    changes = [c for c in cells if c.endswith("points")]
+    assert changes == ["0 points", "0 points", "+25 points"]

@@ -20,6 +20,7 @@ from uptake.cli.common import (
 )
 from uptake.cli.edge import UptakeGroup
 from uptake.metrics.dimensions import SEGMENTS
+from uptake.metrics.labels import signed
 
 coach_app = typer.Typer(
     cls=UptakeGroup,
@@ -156,8 +157,8 @@ def _v(x: Any, share: bool, *, sign: bool = False) -> str:
     if x is None:
         return "—"
     if share:
-        return f"{x * 100:+.1f}" if sign else f"{x * 100:.1f} %"
-    return f"{x:+.2f}" if sign else f"{x:.2f}"
+        return signed(x * 100, 1) if sign else f"{x * 100:.1f} %"
+    return signed(x, 2) if sign else f"{x:.2f}"
 
 
 def _pct(x: Any, digits: int = 1) -> str:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from uptake.cli.common import JsonOpt, WorkspaceOpt, console, open_workspace, parse_day, print_json
+from uptake.metrics.labels import signed
 from uptake.signals.names import signal_name
 
 TOP_TEAMS = 10
@@ -99,7 +100,7 @@ def _render(doc: dict[str, Any], out: Console) -> None:
             str(row["n"]),
             f"{row['need']:.2f}",
             f"{100 * row['l3_plus_share']:.0f} %",
-            f"{100 * row['l3_plus_change']:+.0f} pts",
+            f"{signed(100 * row['l3_plus_change'])} pts",
             # As the teams page says them: a rule's words, and "no resistance" for the
             # typology of a team that shows none ("none" read as "nothing known").
             signal_name(row["dominant_friction"]) if row["dominant_friction"] else "—",

@@ -26,6 +26,7 @@ from uptake.cli.common import (
 )
 from uptake.cli.edge import UptakeGroup
 from uptake.errors import InputError
+from uptake.metrics.labels import signed
 
 CASE_SUFFIXES = (".html", ".md")
 SECTIONS = (
@@ -198,9 +199,9 @@ def _ci(r: Mapping[str, Any], name: str, digits: int, scale: float = 1.0) -> str
     if v is None:
         return "—"
     low, high = r.get(f"{name}_low"), r.get(f"{name}_high")
-    text = f"{scale * v:+.{digits}f}"
+    text = signed(scale * v, digits)
     if low is not None and high is not None:
-        text += f" [{scale * low:+.{digits}f}, {scale * high:+.{digits}f}]"
+        text += f" [{signed(scale * low, digits)}, {signed(scale * high, digits)}]"
     return text
 
 

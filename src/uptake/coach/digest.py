@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from uptake.metrics.labels import signed
+
 # What a shared friction means, said to the manager of the people it was raised on.
 NOTICED = {
     "bounce_loop": "open the assistant and leave again quickly",
@@ -198,7 +200,7 @@ def _fmt(value: Any, unit: str) -> str:
     if unit == "share":
         return f"{100 * float(value):.0f} %"
     if unit == "points":
-        return f"{100 * float(value):+.0f} points"
+        return f"{signed(100 * float(value))} points"
     return str(value)
 
 

@@ -539,6 +539,19 @@ def format_change(first: Any, last: Any, unit: str, currency: str = "USD") -> st
     return _sign(diff, format_value(abs(diff), unit, currency))
 
 
+def signed(value: float, digits: int = 0) -> str:
+    """A change with its sign, or none when it rounds to zero: "+3", "-1.5", "0".
+
+    Args:
+        value: the change.
+        digits: decimals shown.
+
+    Returns:
+        The text; "+0" would claim a rise that the shown digits cannot.
+    """
+    return _sign(float(value), f"{abs(float(value)):,.{digits}f}")
+
+
 def _sign(diff: float, text: str) -> str:
     # A change that rounds to zero carries no sign.
     if diff == 0 or not any(c in "123456789" for c in text):

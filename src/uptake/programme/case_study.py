@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from uptake.errors import NotAvailableError, NotFoundError
+from uptake.metrics.labels import signed as with_sign
 
 LISTS = ("wins", "mixed", "promising", "others")
 VERDICTS = {
@@ -215,10 +216,10 @@ def fmt(value: Any, unit: str, *, signed: bool = False) -> str:
         return "—"
     v = float(value)
     if unit == "share":
-        return f"{100 * v:+.1f} pts" if signed else f"{100 * v:.1f} %"
+        return f"{with_sign(100 * v, 1)} pts" if signed else f"{100 * v:.1f} %"
     if unit == "steps":
-        return f"{v:+.0f}" if signed else f"{v:.0f}"
-    return f"{v:+.1f}" if signed else f"{v:.1f}"
+        return with_sign(v) if signed else f"{v:.0f}"
+    return with_sign(v, 1) if signed else f"{v:.1f}"
 
 
 def interval_text(row: Mapping[str, Any]) -> str:

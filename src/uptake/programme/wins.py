@@ -33,6 +33,7 @@ from uptake.metrics import stats
 from uptake.metrics.context import MetricContext
 from uptake.metrics.families import outcomes
 from uptake.metrics.groups import noisy, suppressed_groups
+from uptake.metrics.labels import signed
 from uptake.metrics.privacy import SUPPRESSED, TOTAL, jsonable
 
 WIN, MIXED, PROMISING, NONE, WORSE = "win", "mixed", "promising", "no difference", "worse"
@@ -381,14 +382,14 @@ def _evidence(
             if saving.low is not None and saving.high is not None
             else " (no interval: too few runs)"
         )
-        out.append(f"{saving.value:+.1f} minutes saved per run against {against}{span}")
+        out.append(f"{signed(saving.value, 1)} minutes saved per run against {against}{span}")
     if done.value is not None:
         span = (
-            f" ({level} interval {100 * done.low:+.1f} to {100 * done.high:+.1f})"
+            f" ({level} interval {signed(100 * done.low, 1)} to {signed(100 * done.high, 1)})"
             if done.low is not None and done.high is not None
             else ""
         )
-        out.append(f"completion {100 * done.value:+.1f} points with AI{span}")
+        out.append(f"completion {signed(100 * done.value, 1)} points with AI{span}")
     return out
 
 

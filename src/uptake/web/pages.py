@@ -23,6 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from markupsafe import Markup, escape
 
 from uptake.errors import AuthenticationError, InputError, NotFoundError, UptakeError
+from uptake.metrics.labels import signed
 from uptake.signals.names import signal_name
 from uptake.web.auth import served_of
 from uptake.web.csv_export import to_csv
@@ -56,6 +57,8 @@ def _breakable(text: object) -> Markup:
 
 
 _env.filters["breakable"] = _breakable
+# A change that rounds to zero reads "0", not "+0" (the same rule as the CLI's).
+_env.filters["signed"] = signed
 _KEY = secrets.token_bytes(32)  # per process: a restart asks forms to be reloaded, no more
 router = APIRouter(include_in_schema=False)
 AsOf = Annotated[date | None, Query()]
