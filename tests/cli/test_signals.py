@@ -125,7 +125,11 @@ def test_a_teams_friction_and_typology_read_as_words(tmp_path: Path) -> None:
     doc["teams"][1].update(dominant_friction=None, dominant_typology="trust_deficit")
     out = StringIO()
     _render(doc, Console(file=out, width=160))
-    rows = [line for line in out.getvalue().splitlines() if "│" in line]
+    lines = out.getvalue().splitlines()
+    # The column says what it holds: "typology" was the model's word, not the reader's.
+    header = next(line for line in lines if " friction " in line)
+    assert "resistance" in header and "typology" not in header, header
+    rows = [line for line in lines if "│" in line]
     first, second = (next(r for r in rows if f" {t['team']} " in r) for t in doc["teams"][:2])
     assert "no meaningful use (14 days)" in first and "no resistance" in first, first
     assert "—" in second and "trust deficit" in second, second

@@ -250,3 +250,5 @@ def test_teams_page_a_change_rounding_to_zero_has_no_sign(
     cells = [c.split("<")[0] for c in page.split('<td class="nowrap">')[1:]]
     changes = [c for c in cells if c.endswith("points")]
     assert changes == ["0 points", "0 points", "+25 points"]
+    # The column says what it holds: "typology" was the model's word, not the reader's.
+    assert '<th scope="col">resistance</th>' in page and "typology" not in page

@@ -90,7 +90,7 @@ def _render(doc: dict[str, Any], out: Console) -> None:
     t = Table(title="Teams that need help first", title_justify="left", show_edge=False)
     ladder_basis = str(ladder.get("basis") or "")
     l3 = "L3+ (proxy)" if ladder_basis.startswith("proxy") else "L3+"
-    for col in ("#", "team", "n", "need", l3, "change", "friction", "typology"):
+    for col in ("#", "team", "n", "need", l3, "change", "friction", "resistance"):
         t.add_column(col, overflow="fold")
     shown = teams[:TOP_TEAMS]
     for i, row in enumerate(shown, start=1):
@@ -101,8 +101,8 @@ def _render(doc: dict[str, Any], out: Console) -> None:
             f"{row['need']:.2f}",
             f"{100 * row['l3_plus_share']:.0f} %",
             f"{signed(100 * row['l3_plus_change'])} pts",
-            # As the teams page says them: a rule's words, and "no resistance" for the
-            # typology of a team that shows none ("none" read as "nothing known").
+            # As the teams page says them: a rule's words, and "no resistance" for a team
+            # whose resistance kind is "none" ("none" read as "nothing known").
             signal_name(row["dominant_friction"]) if row["dominant_friction"] else "—",
             _typology(row["dominant_typology"]),
         )
@@ -129,7 +129,7 @@ def _render(doc: dict[str, Any], out: Console) -> None:
     if at_risk:
         pt = Table(title="People with flags (most at risk first)", title_justify="left",
                    show_edge=False)  # fmt: skip
-        for col in ("person", "ladder", "risk", "flags", "typology"):
+        for col in ("person", "ladder", "risk", "flags", "resistance"):
             # A key is copied whole, never split; names read as words, which wrap between
             # them ("manager_passive_re|sistance" had been split).
             pt.add_column(col, overflow="fold", no_wrap=col == "person")

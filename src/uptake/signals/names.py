@@ -6,6 +6,8 @@ from __future__ import annotations
 _WORDS = {
     "week3_4_drop": "week 3–4 drop",
     "no_meaningful_use_14d": "no meaningful use (14 days)",
+    # The detector's name is the model's word; a reader sees what it finds.
+    "typology": "resistance kind",
 }
 
 
