@@ -226,6 +226,13 @@ def _report(out: dict[str, Any]) -> None:
         print(f"{head}, {out['writers']} writers + {out['readers']} readers + 1 refresher")
         for kind, k in m["kinds"].items():
             errors = ", ".join(f"{s or 'no reply'}: {n}" for s, n in k["errors"].items())
+            # No 2xx reply in the phase: there is no latency to give (it had read "nan ms").
+            if not k["requests"]:
+                print(f"  {kind}: no reply in this phase")
+                continue
+            if not k["ok"]:
+                print(f"  {kind}: {k['requests']} requests, no 2xx, errors {{{errors}}}")
+                continue
             print(
                 f"  {kind}: {k['requests']} requests, {k['ok']} 2xx, errors "
                 f"{{{errors}}}; latency p50 {k['p50_ms']:.0f} ms, p95 {k['p95_ms']:.0f} ms, "

@@ -147,7 +147,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
     load = results.get("load")
     if isinstance(load, dict) and "sigkill" in load:
         worst = max(
-            (k["p99_ms"] for phase in ("steady", "sigkill") for k in load[phase]["kinds"].values()),
+            # A kind with no 2xx reply in a phase has no p99 (nan), which max() would not skip.
+            (
+                k["p99_ms"]
+                for phase in ("steady", "sigkill")
+                for k in load[phase]["kinds"].values()
+                if k["ok"]
+            ),
             default=float("nan"),
         )
         lost = sum(load[phase]["lost_events"] for phase in ("steady", "sigkill"))
