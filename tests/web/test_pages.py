@@ -252,3 +252,23 @@ def test_teams_page_a_change_rounding_to_zero_has_no_sign(
     assert changes == ["0 points", "0 points", "+25 points"]
     # The column says what it holds: "typology" was the model's word, not the reader's.
     assert '<th scope="col">resistance</th>' in page and "typology" not in page
+
+
+def test_teams_page_shows_the_first_25_and_folds_the_rest(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    from uptake.web.pages import _env
+    from uptake.web.views import Params
+
+    doc = client.get("/v1/teams", headers={"Authorization": f"Bearer {tokens['analyst']}"})
+    one = doc.json()["teams"][0]
+    page = _env.get_template("views/teams.html")
+    # 204 rows on the 2,000-person vendor demo: the answer was one row among two hundred.
+    many = [dict(one, team=f"t{i:02d}", need=1 - i / 100) for i in range(30)]
+    text = page.render(data=dict(doc.json(), teams=many), params=Params())
+    shown, folded = text.split('<details class="more-teams">')
+    assert shown.count('scope="row"') == 25 and folded.count('scope="row"') == 5
+    assert "5 more teams, in order of need (from 0.75 down)" in folded
+    assert ">t24<" in shown and ">t25<" in folded and "<td>26</td>" in folded
+    few = page.render(data=dict(doc.json(), teams=many[:25]), params=Params())
+    assert "more-teams" not in few and few.count('scope="row"') == 25
