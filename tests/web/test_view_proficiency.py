@@ -100,6 +100,10 @@ def test_page_and_json_agree_with_the_metrics(org_client: TestClient, org: Any) 
     page = org_client.get("/proficiency")
     assert page.status_code == 200
     check_median(page.text, ttp)
+    # The section's heading is the metric's label, capitalised as every heading is.
+    label = doc["median"]["label"]
+    assert label[:1].islower(), label  # the label reads after a number elsewhere
+    assert f'<h2 id="proficiency-median">{label[:1].upper()}{label[1:]}</h2>' in page.text
     # Last week's moves: the from → to counts exactly as in the document.
     text = plain(page.text)
     assert f"{lt['up']:,} up, {lt['down']:,} down, {lt['same']:,} the same" in text
