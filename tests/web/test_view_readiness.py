@@ -95,6 +95,9 @@ def test_a_gap_just_below_the_threshold_never_reads_as_the_threshold(
     chart = scores_chart(doc)
     assert chart is not None
     assert chart["figure"]["data"][0]["text"][0].startswith("59.5 ")
+    proxied = scores_chart(dict(doc, conditions=[dict(near, basis="data (proxy)")]))
+    assert proxied is not None
+    assert proxied["figure"]["data"][0]["text"] == ["59.5 · data (proxy)"]
 
 
 def test_scores_chart_is_labelled(canonical: dict[str, Any]) -> None:

@@ -104,7 +104,8 @@ def chart(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     labels = [c["label"] for c in conds]
     scores = [c["score"] for c in conds]
     colours = [GAP_COLOUR if c["status"] == "gap" else VALUE for c in conds]
-    text = [f"{c['score']:.1f} ({c['basis']})" for c in conds]
+    # A basis may carry its own brackets ("data (proxy)"): in brackets it read "(data (proxy))".
+    text = [f"{c['score']:.1f} · {c['basis']}" for c in conds]
     gap = doc.get("gap_below")
     fig = {
         "data": [
