@@ -72,3 +72,27 @@ def test_imported_arms_fill_in_for_people_without_one() -> None:
     assert got.loc["p_x", "arm"] == HOLDOUT and got.loc["p_x", "source"] == "imported"
     # An arm assigned here wins over an imported one.
     assert got.loc[f"p_{0:020x}", "source"] == "coach"
+
+
+def test_someone_in_an_imported_experiment_keeps_that_arm_when_the_coach_meets_them() -> None:
+    con = duckdb.connect(":memory:")
+    migrate(con)
+    people = _people(40)
+    keys = list(people["person_key"])
+    # An imported experiment (the tour's interventions file) put everyone in an arm in May.
+    con.executemany(
+        "INSERT INTO interventions VALUES (?, ?, ?, 'training', NULL, ?, NULL, 1)",
+        [(f"i{i}", f"2026-05-{1 + i % 20:02d}", k, "holdout" if i % 4 == 0 else "treatment")
+         for i, k in enumerate(keys[:30])],
+    )  # fmt: skip
+    before = assigned_arms(con).set_index("person_key")
+    # The coach's first card (June) had drawn everyone afresh: the imported holdout could get
+    # cards and the effect was measured from June (none left with a post-period).
+    assert assign_arms(con, people, 0.5, SECRET, NOW) == 40
+    after = assigned_arms(con).set_index("person_key")
+    assert (after.loc[keys[:30], "arm"] == before.loc[keys[:30], "arm"]).all()
+    assert (after.loc[keys[:30], "assigned_at"] == before.loc[keys[:30], "assigned_at"]).all()
+    assert (after.loc[keys[30:], "assigned_at"] == pd.Timestamp(NOW)).all()
+    own = dict(con.execute("SELECT person_key, arm FROM coach_arms").fetchall())
+    # The coach's own book (which decides who gets cards) holds the imported holdout.
+    assert {k for k, a in own.items() if a == HOLDOUT} >= set(keys[:30:4])

@@ -10,7 +10,9 @@ teams or levels do not re-draw it, and people who join later are assigned in a b
 their own, the same way.
 
 Arms of people who never got an arm here but appear in imported interventions (a tool that
-ran its own holdout, the simulator) are read from the `interventions` table's `arm` column.
+ran its own holdout, the simulator) are read from the `interventions` table's `arm` column;
+when the coach first meets such a person it writes that arm (and its first time) rather than
+drawing one, so an imported holdout gets no cards and its effect keeps its start.
 """
 
 from __future__ import annotations
@@ -94,7 +96,16 @@ def assign_arms(
     new = people[~people["person_key"].astype(str).isin(known)].drop_duplicates("person_key")
     if new.empty:
         return 0
-    arms = plan_arms(new, share, secret).assign(assigned_at=now)
+    # Someone already in an imported experiment keeps that arm: drawn again here, a person of
+    # the imported holdout could get cards, and its effect would be measured from today.
+    imported = _imported(con)
+    imported = imported[imported["person_key"].isin(new["person_key"].astype(str))]
+    fresh = new[~new["person_key"].astype(str).isin(imported["person_key"])]
+    arms = pd.concat(
+        [plan_arms(fresh, share, secret).assign(assigned_at=now),
+         imported.assign(stratum="imported")[["person_key", "arm", "stratum", "assigned_at"]]],
+        ignore_index=True,
+    )  # fmt: skip
     con.register("_new_arms", arms)
     try:
         con.execute(
@@ -116,13 +127,18 @@ def assigned_arms(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         (`coach` or `imported`).
     """
     own = con.execute("SELECT person_key, arm, assigned_at, 'coach' AS source FROM coach_arms").df()
-    imported = con.execute(
-        """
-        SELECT person_key, arg_min(arm, ts) AS arm, min(ts) AS assigned_at,
-               'imported' AS source
-        FROM interventions WHERE arm IS NOT NULL GROUP BY person_key
-        """
-    ).df()
+    imported = _imported(con).assign(source="imported")
     imported = imported[~imported["person_key"].isin(own["person_key"])]
     out = pd.concat([own, imported], ignore_index=True) if len(imported) else own
     return out.sort_values("person_key", kind="stable").reset_index(drop=True)
+
+
+def _imported(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each person's first arm in imported interventions, from their first one's time."""
+    return con.execute(
+        """
+        SELECT CAST(person_key AS VARCHAR) AS person_key, arg_min(arm, ts) AS arm,
+               min(ts) AS assigned_at
+        FROM interventions WHERE arm IS NOT NULL GROUP BY person_key
+        """
+    ).df()
