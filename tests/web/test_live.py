@@ -133,3 +133,29 @@ def test_live_flags_on_vendor_exports_alone_say_what_they_need(vendor_org: Any) 
         sign_in(c, vendor_org.tokens["admin"])
         html = c.get("/live").text
         assert "turned down several AI suggestions in a row: not available: needs" in html
+
+
+def test_a_rule_that_ran_for_some_people_is_not_called_not_available() -> None:
+    from uptake.web.views import Params
+    from uptake.web.views.live import live
+
+    class _Ws:
+        def live_flags(self, actor: Any) -> dict[str, Any]:
+            return {"status": "available", "flags": [], "counts": {}, "signals": {
+                "bounce_loop": {"status": "partial", "needs": ["sessions (events with a "
+                                "session_id)"], "people_without": 12, "people": 1_480},
+                "rejection_streak": {"status": "partial", "needs": ["sessions"]},
+                "override_spike": {"status": "not_available", "needs": ["decisions"]},
+                "week3_4_drop": {"status": "available"},
+            }}  # fmt: skip
+
+    doc = live(_Ws(), None, Params())  # type: ignore[arg-type]
+    # The tour's page listed both session rules as "not available" above a chart of their
+    # flags (18 and 40): they ran, only not for people seen in vendor daily counts alone.
+    assert doc["needs"] == [
+        "opened the tool and left again quickly, several times in a row: not looked for in 12 "
+        "of 1,480 people: needs sessions (events with a session_id)",
+        "turned down several AI suggestions in a row: looked for, but not everywhere: needs "
+        "sessions",
+        "overrode more AI recommendations than they usually do: not available: needs decisions",
+    ]
