@@ -231,3 +231,22 @@ def test_a_team_outside_the_readers_scope_is_refused(client: TestClient, org: An
     # The coach's own team, asked by name, is the coach's whole page.
     mine = client.get(f"/v1/coaching?team={quote(org.team)}", headers=auth(org.tokens["coach"]))
     assert mine.status_code == 200 and mine.json()["team"] == org.team
+
+
+def test_a_friction_rule_that_ran_for_most_people_says_for_how_many_it_could_not() -> None:
+    from uptake.web.views.coaching import _needs
+
+    status = {"friction": {
+        "bounce_loop": {"status": "partial", "needs": ["sessions (events with a session_id)"],
+                        "people_without": 1, "people": 398},
+        "override_spike": {"status": "not_available", "needs": ["decisions"]},
+        "week3_4_drop": {"status": "available"},
+    }, "typology": {"status": "not_available", "needs": ["responses"]}}  # fmt: skip
+    # The tour's page had listed the session rules as "not available" while the teams below
+    # held their flags.
+    assert _needs(status) == [
+        "opened the tool and left again quickly, several times in a row: not looked for in 1 "
+        "of 398 people: needs sessions (events with a session_id)",
+        "overrode more AI recommendations than they usually do: not available: needs decisions",
+        "resistance typology: not available: needs responses",
+    ]

@@ -94,12 +94,32 @@ def _needs(status: dict[str, Any]) -> list[str]:
     out = []
     for rule, st in (status.get("friction") or {}).items():
         if st.get("status") != "available":
-            out.append(f"{NOTICED.get(rule, rule)}: not available: needs {_list(st)}")
+            out.append(need_line(NOTICED.get(rule, rule), st))
     for part, what in (("early_warning", "abandonment risk"), ("typology", "resistance typology")):
         st = status.get(part) or {}
         if st and st.get("status") != "available":
             out.append(f"{what}: not available: needs {_list(st)}")
     return out
+
+
+def need_line(noticed: str, st: dict[str, Any]) -> str:
+    """Why a friction rule could not be looked for, or not for everyone, in words.
+
+    Args:
+        noticed: the rule in words.
+        st: its status (`status`, `needs`; a partial one `people_without` of `people`).
+
+    Returns:
+        One line for the page's list.
+    """
+    if st.get("status") != "partial":
+        return f"{noticed}: not available: needs {_list(st)}"
+    # A partial rule ran and may have flags on the page: "not available" beside them was a
+    # contradiction. It could not look at some people (seen only in vendor daily counts).
+    without, people = st.get("people_without"), st.get("people")
+    if without and people:
+        return f"{noticed}: not looked for in {without:,} of {people:,} people: needs {_list(st)}"
+    return f"{noticed}: looked for, but not everywhere: needs {_list(st)}"
 
 
 def _list(st: dict[str, Any]) -> str:

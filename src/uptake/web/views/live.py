@@ -13,7 +13,7 @@ from typing import Any
 from uptake.report.charts import VALUE, caption
 from uptake.web.figures import STYLE
 from uptake.web.views import Page, Params
-from uptake.web.views.coaching import NOTICED
+from uptake.web.views.coaching import NOTICED, need_line
 from uptake.workspace import Actor, Workspace
 
 # The page reloads itself this often, so a flag appears without anyone pressing reload.
@@ -37,25 +37,12 @@ def live(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
         f["noticed"] = NOTICED.get(f["signal"], f["signal"].replace("_", " "))
     doc["reload_s"] = RELOAD_S
     doc["needs"] = [
-        _need(NOTICED.get(rule, rule), st)
+        need_line(NOTICED.get(rule, rule), st)
         for rule, st in (doc.get("signals") or {}).items()
         if st.get("status") != "available"
     ]
     doc["charts"] = [c for c in (_chart(doc),) if c is not None]
     return doc
-
-
-def _need(noticed: str, st: dict[str, Any]) -> str:
-    """Why a rule could not be looked for, or not for everyone, in words."""
-    needs = ", ".join(str(n) for n in st.get("needs") or ["more data"])
-    if st.get("status") != "partial":
-        return f"{noticed}: not available: needs {needs}"
-    # A partial rule ran and may have flags on this page: "not available" beside them was
-    # a contradiction. It could not look at some people (seen only in vendor daily counts).
-    without, people = st.get("people_without"), st.get("people")
-    if without and people:
-        return f"{noticed}: not looked for in {without:,} of {people:,} people: needs {needs}"
-    return f"{noticed}: looked for, but not everywhere: needs {needs}"
 
 
 def _chart(doc: dict[str, Any]) -> dict[str, Any] | None:
