@@ -144,6 +144,28 @@ def test_a_hidden_mix_total_hides_the_shares_and_the_merged_row(filled: Path) ->
     assert rows["copilot + cursor"] == ["6", "hidden"]
     assert rows["other combinations"] == ["hidden", "hidden"]
     assert "the total is hidden so a smaller group cannot be worked out" in flat
+    assert "every combination is in" not in flat
+
+
+def test_every_combination_merged_says_so(filled: Path) -> None:
+    from rich.console import Console
+
+    from uptake.cli.tools import render
+
+    out = CliRunner().invoke(app, ["tools", "-w", str(filled), "--as-of", "2024-03-31", "--json"])
+    doc = json.loads(out.output)
+    # The 2,000-person vendor demo's only row: "other combinations 1,450 100.0 %".
+    doc["tool_mix"].update(
+        people=1450, pairs=[],
+        combinations=[{"segment": "other combinations", "n": 1450, "share": 1.0}],
+    )  # fmt: skip
+    console = Console(record=True, width=200)
+    render(doc, console)
+    flat = " ".join(console.export_text().split())
+    assert (
+        "every combination is in other combinations: none can be shown without letting a "
+        f"group of fewer than {doc['min_group_size']} be worked out"
+    ) in flat
 
 
 def test_a_cell_hidden_by_subtraction_says_so_not_only_hidden(filled: Path) -> None:

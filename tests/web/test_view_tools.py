@@ -153,11 +153,29 @@ def test_the_mix_chart_has_room_for_its_numbers() -> None:
 
     doc = {"as_of": "2026-11-24", "window_days": 28}
     view = {"mix": [{"label": "other combinations", "n": 1431}, {"label": "a only", "n": 40}],
-            "mix_people": 1471, "k": 5}  # fmt: skip
+            "mix_people": 1471, "k": 5, "mix_merged": "other combinations"}  # fmt: skip
     chart = mix_chart(doc, view)
     assert chart is not None
     assert chart["figure"]["layout"]["xaxis"]["range"][1] > 1.15 * 1431
     assert chart["figure"]["data"][0]["text"] == ["40", "1,431"]
+
+
+def test_every_combination_merged_draws_no_chart_and_says_so(canonical: dict[str, Any]) -> None:
+    # The 2,000-person vendor demo drew one bar, "other combinations 1,450": a chart of nothing.
+    from uptake.web.pages import _env
+    from uptake.web.views import Params
+    from uptake.web.views.tools import mix_chart
+
+    doc = {"as_of": "2026-11-24", "window_days": 28}
+    merged = [{"label": "other combinations", "n": 1450, "share": 1.0}]
+    view = {"mix": merged, "mix_people": 1450, "k": 5, "mix_merged": "other combinations"}
+    assert mix_chart(doc, view) is None
+    said = "Here every combination is: none can be shown without letting a group of fewer"
+    page = _env.get_template("views/tools.html")
+    base = {**canonical["view"], "mix_hidden": None}
+    for mix, expected in ((merged, True), ([*merged, {"label": "a only", "n": 40}], False)):
+        text = page.render(data={**base, **view, "mix": mix}, params=Params())
+        assert (said in " ".join(text.split())) is expected
 
 
 def test_the_segments_chart_draws_shown_tools_and_names_hidden_ones() -> None:

@@ -125,6 +125,12 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
                 f"  the total is hidden so a smaller group cannot be worked out, and {merged}"
                 " with it (the total less the rows shown)"
             )
+        combos = [str(r["segment"]) for r in mix.get("combinations") or []]
+        if combos and set(combos) == {merged} and not mix.get("pairs"):
+            console.print(
+                f"  every combination is in {merged}: none can be shown without letting a "
+                f"group of fewer than {k} be worked out"
+            )
         for r in mix.get("segments") or []:
             console.print(f"  {doc.get('by')} {r['segment']}: {r['combination']} {_n(r.get('n'))}")
     _segments(doc["usage_segments"], console)

@@ -177,7 +177,9 @@ def usage_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, An
 def mix_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any] | None:
     """People by the combination of tools they used."""
     rows = [r for r in view["mix"] if r.get("n") is not None]
-    if not rows:
+    # Every combination merged: one bar of everyone says nothing a chart should (the table
+    # says why instead).
+    if not rows or all(r["label"] == view["mix_merged"] for r in rows):
         return None
     rows = list(reversed(rows))
     fig = {"data": [{"type": "bar", "orientation": "h", "y": [r["label"] for r in rows],
