@@ -134,3 +134,32 @@ def test_a_teams_friction_and_typology_read_as_words(tmp_path: Path) -> None:
     assert "no meaningful use (14 days)" in first and "no resistance" in first, first
     assert "—" in second and "trust deficit" in second, second
     assert "no_meaningful_use_14d" not in out.getvalue()
+
+
+def test_detectors_say_for_how_many_a_partial_rule_could_not_look() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from uptake.cli.signals import _status
+
+    status = {"friction": {
+        "bounce_loop": {"status": "partial", "flags": 18, "since": "2026-11-10",
+                        "needs": ["sessions (events with a session_id)"],
+                        "people_without": 1, "people": 398},
+        "no_meaningful_use_14d": {"status": "partial", "flags": 1, "since": "2026-11-10",
+                                  "needs": ["meaningful events from m365-copilot"]},
+        "override_spike": {"status": "not_available", "needs": ["decisions"]},
+    }, "champions": {"status": "not_available", "needs": ["help_edges"]}}  # fmt: skip
+    out = StringIO()
+    _status(status, Console(file=out, width=200))
+    assert out.getvalue().splitlines() == [
+        "Detectors:",
+        "  bounce loop: 18 new since 2026-11-10; not looked for in 1 of 398 people: needs "
+        "sessions (events with a session_id)",
+        "  no meaningful use (14 days): 1 new since 2026-11-10; not looked for everywhere: "
+        "needs meaningful events from m365-copilot",
+        # "not available (needs sessions (events with a session_id))" had nested brackets.
+        "  override spike: not available: needs decisions",
+        "  champions: not available: needs help_edges",
+    ]

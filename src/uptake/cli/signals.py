@@ -175,18 +175,25 @@ def _status(status: dict[str, Any], out: Console) -> None:
         name = signal_name(rule)  # as the flags column names it
         state = st.get("status")
         if state == "not_available":
-            lines.append(f"  {name}: not available (needs {_needs(st)})")
+            lines.append(f"  {name}: not available: needs {_needs(st)}")
         elif state == "partial":
+            # As the dashboard says it: for how many it could not look, when known.
+            without, people = st.get("people_without"), st.get("people")
+            where = (
+                f"not looked for in {without:,} of {people:,} people"
+                if without and people
+                else "not looked for everywhere"
+            )
             lines.append(
-                f"  {name}: {st.get('flags', 0)} new since {st.get('since')}; partial "
-                f"(needs {_needs(st)})"
+                f"  {name}: {st.get('flags', 0)} new since {st.get('since')}; {where}: "
+                f"needs {_needs(st)}"
             )
         else:
             lines.append(f"  {name}: {st.get('flags', 0)} new since {st.get('since')}")
     for key in ("early_warning", "typology", "champions", "managers", "silence"):
         st = status.get(key) or {}
         if st.get("status") == "not_available":
-            lines.append(f"  {signal_name(key)}: not available (needs {_needs(st)})")
+            lines.append(f"  {signal_name(key)}: not available: needs {_needs(st)}")
     if lines:
         out.print("Detectors:", highlight=False)
         for line in lines:
