@@ -48,6 +48,10 @@ def test_the_plan_as_json_and_as_tables(folder: Path) -> None:
         assert title in out
     assert "not available: needs decisions" in out
     assert "overdue" in out and "upcoming" in out
+    # The evidence names its input once; then what a tick by hand should record.
+    flat = " ".join(out.replace("│", " ").split())
+    assert "needs decisions; a tick by hand" not in flat
+    assert "followed or overridden) · needs a tick by hand: where decisions" in flat
 
 
 def test_tick_and_untick_by_hand(folder: Path) -> None:

@@ -172,8 +172,11 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
             status = m["status"]
             shown = f"done ({m['how']}) {m['done_on']}" if status == "done" else status
             evidence = m["evidence"] or ""
-            if m["needs"] and status != "done":
-                evidence += " · needs " + "; ".join(m["needs"])
+            # An input the evidence already names is not said twice ("not available: needs
+            # decisions (the decision log …) · needs decisions; a tick by hand: …").
+            needs = [n for n in m["needs"] or [] if n not in evidence]
+            if needs and status != "done":
+                evidence += " · needs " + "; ".join(needs)
             t.add_row(
                 m["id"],
                 m["due"],
