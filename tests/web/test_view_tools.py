@@ -153,7 +153,7 @@ def test_the_mix_chart_has_room_for_its_numbers() -> None:
 
     doc = {"as_of": "2026-11-24", "window_days": 28}
     view = {"mix": [{"label": "other combinations", "n": 1431}, {"label": "a only", "n": 40}],
-            "mix_people": 1471, "k": 5, "mix_merged": "other combinations"}  # fmt: skip
+            "mix_people": 1471, "k": 5, "mix_all_merged": False}  # fmt: skip
     chart = mix_chart(doc, view)
     assert chart is not None
     assert chart["figure"]["layout"]["xaxis"]["range"][1] > 1.15 * 1431
@@ -164,18 +164,23 @@ def test_every_combination_merged_draws_no_chart_and_says_so(canonical: dict[str
     # The 2,000-person vendor demo drew one bar, "other combinations 1,450": a chart of nothing.
     from uptake.web.pages import _env
     from uptake.web.views import Params
-    from uptake.web.views.tools import mix_chart
+    from uptake.web.views.tools import all_merged, mix_chart
 
     doc = {"as_of": "2026-11-24", "window_days": 28}
     merged = [{"label": "other combinations", "n": 1450, "share": 1.0}]
-    view = {"mix": merged, "mix_people": 1450, "k": 5, "mix_merged": "other combinations"}
-    assert mix_chart(doc, view) is None
+    mixed = [*merged, {"label": "a only", "n": 40}]
+    # The canonical organisation shows combinations of its own: its page keeps the chart.
+    assert canonical["view"]["mix_all_merged"] is False
+    assert [all_merged(m, "other combinations") for m in (merged, mixed, [])] == [
+        True, False, False]  # fmt: skip
     said = "Here every combination is: none can be shown without letting a group of fewer"
     page = _env.get_template("views/tools.html")
-    base = {**canonical["view"], "mix_hidden": None}
-    for mix, expected in ((merged, True), ([*merged, {"label": "a only", "n": 40}], False)):
-        text = page.render(data={**base, **view, "mix": mix}, params=Params())
-        assert (said in " ".join(text.split())) is expected
+    base = {**canonical["view"], "mix_hidden": None, "mix_people": 1450, "k": 5}
+    for mix in (merged, mixed):
+        view = {**base, "mix": mix, "mix_all_merged": all_merged(mix, "other combinations")}
+        assert (mix_chart(doc, view) is None) is view["mix_all_merged"]
+        text = page.render(data=view, params=Params())
+        assert (said in " ".join(text.split())) is view["mix_all_merged"]
 
 
 def test_the_segments_chart_draws_shown_tools_and_names_hidden_ones() -> None:

@@ -126,7 +126,7 @@ def render(doc: Mapping[str, Any], console: Console) -> None:
                 " with it (the total less the rows shown)"
             )
         combos = [str(r["segment"]) for r in mix.get("combinations") or []]
-        if combos and set(combos) == {merged} and not mix.get("pairs"):
+        if combos and set(combos) == {merged}:
             console.print(
                 f"  every combination is in {merged}: none can be shown without letting a "
                 f"group of fewer than {k} be worked out"

@@ -67,6 +67,8 @@ def tools(ws: Workspace, actor: Actor, params: Params) -> dict[str, Any]:
     out["mix_hidden"] = _why(mix.get("people_suppressed"), k) if mix.get("people") is None else None
     out["mix_merged"] = mix.get("merged") or "other combinations"
     out["mix"] = [_plain(r) for r in mix.get("combinations") or []]
+    # Every combination merged into one row: the chart and the page's sentence both read it.
+    out["mix_all_merged"] = all_merged(out["mix"], out["mix_merged"])
     out["pairs"] = [_plain(r) for r in mix.get("pairs") or []]
     out["segment_mix"] = [_plain(r) for r in mix.get("segments") or []]
     out["costs"] = [_cost_row(r, k) for r in cost.get("segments") or []]
@@ -174,12 +176,25 @@ def usage_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, An
             "figure": fig}  # fmt: skip
 
 
+def all_merged(rows: list[dict[str, Any]], merged: str) -> bool:
+    """Whether every combination shown is the merged row (none could be shown on its own).
+
+    Args:
+        rows: the mix rows (`label`, `n`).
+        merged: the merged row's label.
+
+    Returns:
+        True when there are rows and all of them are the merged one.
+    """
+    return bool(rows) and all(r["label"] == merged for r in rows)
+
+
 def mix_chart(doc: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any] | None:
     """People by the combination of tools they used."""
     rows = [r for r in view["mix"] if r.get("n") is not None]
     # Every combination merged: one bar of everyone says nothing a chart should (the table
     # says why instead).
-    if not rows or all(r["label"] == view["mix_merged"] for r in rows):
+    if not rows or view["mix_all_merged"]:
         return None
     rows = list(reversed(rows))
     fig = {"data": [{"type": "bar", "orientation": "h", "y": [r["label"] for r in rows],
