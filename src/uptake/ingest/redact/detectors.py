@@ -238,14 +238,24 @@ def phones(text: str) -> Iterator[Span]:
 _DECIMAL = re.compile(r"\d+\.\d+")
 
 
+def _in_decimal(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is the whole or fractional part of a decimal number."""
+    return bool(_FRACTION.match(text, end)) or bool(_WHOLE.search(text[max(0, start - 2) : start]))
+
+
+_FRACTION = re.compile(r"\.\d")
+_WHOLE = re.compile(r"\d\.$")
+
+
 def _phones_in(window: str, offset: int) -> Iterator[Span]:
     digits = _digit_count(window)
     covered = 0
     seen: set[tuple[int, int]] = set()
     for region in PHONE_REGIONS:
         for m in phonenumbers.PhoneNumberMatcher(window, region, phonenumbers.Leniency.VALID):
-            # "40000.100" is a valid Brazilian number to the matcher but a decimal to a reader.
-            if _DECIMAL.fullmatch(m.raw_string):
+            # "40000.100" is a valid Brazilian number to the matcher but a decimal to a reader;
+            # so is a part of one ("14053" of "14053.10", a valid Dutch number on its own).
+            if _DECIMAL.fullmatch(m.raw_string) or _in_decimal(window, m.start, m.end):
                 continue
             if (m.start, m.end) not in seen:
                 seen.add((m.start, m.end))
